@@ -1,0 +1,163 @@
+/**
+ * `boulder apply -f FILE|DIR|-`: validates every document of every source first (writing nothing
+ * when any is invalid), then creates or updates each object, prints what happened, and makes sure
+ * a daemon runs to converge them.
+ */
+import type { ResourceClient } from '../../apis/client/types.ts';
+import { ValidationError } from '../../apis/errors.ts';
+import { kindByName } from '../../apis/kinds.ts';
+import type { KubeObject } from '../../apis/meta.ts';
+import { booleanOption, choiceOption, stringListOption, stringOption } from '../args.ts';
+import { UsageError } from '../cli-error.ts';
+import type { CliDeps, Command } from '../command.ts';
+import { durationFlag } from '../duration.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { formatObjects, objectName } from '../print/objects.ts';
+import { reportError } from '../report-error.ts';
+import { reportWait } from './wait.ts';
+
+/** Default `--timeout` of `apply --wait`: creating a workspace may pull an image. */
+export const APPLY_WAIT_TIMEOUT_MS = 300_000;
+
+const OUTPUTS = ['name', 'yaml', 'json'] as const;
+type Output = (typeof OUTPUTS)[number] | undefined;
+
+/**
+ * Puts objects into the namespace of `-n`. Manifests without a namespace are defaulted to
+ * `default` by the loader, so `default` counts as unset here; any other namespace that differs
+ * from the flag is an error (kubectl's rule), reported before anything is written.
+ */
+export function placeInNamespace(objects: KubeObject[], namespace: string | undefined): KubeObject[] {
+  if (namespace === undefined) return objects;
+  return objects.map((obj) => {
+    const own = obj.metadata.namespace;
+    if (own !== undefined && own !== 'default' && own !== namespace) {
+      throw new UsageError(
+        `the namespace from the provided object "${own}" does not match the namespace "${namespace}"; pass --namespace=${own} or remove it from the manifest`,
+        'apply',
+      );
+    }
+    return { ...obj, metadata: { ...obj.metadata, namespace } };
+  });
+}
+
+/** Ensures a daemon runs; notes on stderr when one was started. */
+async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefined> {
+  const { ensureDaemon } = await import('../daemon/background.ts');
+  try {
+    const { started, status } = await ensureDaemon(deps.stateDir, deps.env);
+    if (started) deps.stderr.write(`started boulder daemon (pid ${status.pid}) for ${deps.stateDir}\n`);
+    return undefined;
+  } catch (err) {
+    return reportError(err, deps.stderr);
+  }
+}
+
+/** Applies every object in order, printing each outcome; a failure is reported and the rest still tried. */
+async function applyAll(
+  deps: CliDeps,
+  client: ResourceClient,
+  objects: readonly KubeObject[],
+  dryRun: boolean,
+  output: Output,
+): Promise<{ applied: KubeObject[]; failed: ExitCodeValue | undefined }> {
+  const applied: KubeObject[] = [];
+  let failed: ExitCodeValue | undefined;
+  for (const obj of objects) {
+    try {
+      const result = await client.apply(obj, { dryRun, fieldManager: 'boulder' });
+      applied.push(result.object);
+      if (output === 'name') deps.stdout.write(`${objectName(result.object)}\n`);
+      else if (output === undefined) deps.stdout.write(`${objectName(result.object)} ${result.outcome}${dryRun ? ' (dry run)' : ''}\n`);
+    } catch (err) {
+      failed ??= reportError(err, deps.stderr);
+      if (failed === ExitCode.Unavailable) break;
+    }
+  }
+  if (output === 'yaml' || output === 'json') deps.stdout.write(await formatObjects(applied, output, applied.length === 1));
+  return { applied, failed };
+}
+
+/** `--wait`: waits, within one deadline, until every applied object is Ready for its generation. */
+async function waitUntilReady(deps: CliDeps, client: ResourceClient, applied: readonly KubeObject[], timeoutMs: number): Promise<ExitCodeValue | undefined> {
+  const { waitForObjects } = await import('../wait-for.ts');
+  const deadline = Date.now() + timeoutMs;
+  let failed: ExitCodeValue | undefined;
+  for (const obj of applied) {
+    const kind = kindByName(obj.kind);
+    if (kind === undefined) continue;
+    const result = await waitForObjects(
+      client,
+      kind,
+      obj.metadata.namespace ?? 'default',
+      [obj.metadata.name],
+      { for: 'condition', condition: 'Ready', status: 'True' },
+      { timeoutMs: deadline - Date.now(), signal: deps.interruptSignal() },
+    );
+    failed ??= reportWait(deps, kind, result, 'condition=Ready', true);
+  }
+  return failed;
+}
+
+const command: Command = {
+  name: 'apply',
+  summary: 'Create or update objects from YAML or JSON manifests',
+  usage: ['apply -f FILE|DIR|- [-f ...] [-R] [--dry-run] [-o name|yaml|json] [--no-daemon] [--wait [--timeout DURATION]]'],
+  description: [
+    'Every document of every source is validated first; when any is invalid, each problem is',
+    'printed as file:line:col: field.path: message and nothing is written.',
+    'Unless --no-daemon (or --dry-run) is given, a daemon is started in the background when none',
+    'runs for the state dir, so the objects get converged.',
+    '',
+    'Examples:',
+    '  boulder apply -f workspace.yaml',
+    '  boulder apply -R -f manifests/ --wait',
+    '  cat ws.yaml | boulder apply -f -',
+  ].join('\n'),
+  options: {
+    filename: { type: 'string', short: 'f', multiple: true, valueName: 'FILE', description: 'Manifest file, directory, or - for stdin (repeatable)' },
+    recursive: { type: 'boolean', short: 'R', description: 'Process directories given with -f recursively' },
+    'dry-run': { type: 'boolean', description: 'Validate and show what would happen without writing' },
+    output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'Output format: name, yaml or json', choices: OUTPUTS },
+    'no-daemon': { type: 'boolean', description: 'Do not start a background daemon' },
+    wait: { type: 'boolean', description: 'Wait until every applied object is Ready' },
+    timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 5m)' },
+  },
+  async run(deps, { values, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; pass files with -f`, 'apply');
+    const sources = stringListOption(values, 'filename');
+    if (sources.length === 0) throw new UsageError('must specify -f FILE (a file, a directory, or - for stdin)', 'apply');
+    const output = choiceOption(values, 'output', OUTPUTS, 'apply');
+    const dryRun = booleanOption(values, 'dry-run');
+    const wait = booleanOption(values, 'wait');
+    const timeoutMs = durationFlag(stringOption(values, 'timeout'), APPLY_WAIT_TIMEOUT_MS, 'timeout', 'apply');
+
+    const { loadManifests } = await import('../../apis/validation/load.ts');
+    let objects: KubeObject[];
+    try {
+      const loaded = await loadManifests(sources, { recursive: booleanOption(values, 'recursive'), stdin: deps.stdin, cwd: deps.cwd });
+      objects = placeInNamespace(
+        loaded.map((m) => m.object),
+        stringOption(values, 'namespace'),
+      );
+    } catch (err) {
+      if (!(err instanceof ValidationError)) throw err;
+      const code = reportError(err, deps.stderr);
+      deps.stderr.write(`error: nothing was applied: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} found\n`);
+      return code;
+    }
+
+    const client = await deps.openClient();
+    try {
+      const { applied, failed: applyFailed } = await applyAll(deps, client, objects, dryRun, output);
+      let failed = applyFailed;
+      if (!dryRun && !booleanOption(values, 'no-daemon') && applied.length > 0) failed ??= await startDaemon(deps);
+      if (wait && !dryRun && failed === undefined) failed = await waitUntilReady(deps, client, applied, timeoutMs);
+      return failed ?? ExitCode.Ok;
+    } finally {
+      await client.close();
+    }
+  },
+};
+
+export default command;

@@ -1,0 +1,80 @@
+/**
+ * `boulder daemon [status|stop]`: run the controller manager in the foreground (one per state
+ * dir), report whether one runs, or stop it.
+ */
+import { choiceOption, stringOption } from '../args.ts';
+import { UsageError } from '../cli-error.ts';
+import type { CliDeps, Command } from '../command.ts';
+import { daemonPaths } from '../daemon/paths.ts';
+import { daemonStatus } from '../daemon/protocol.ts';
+import { durationFlag } from '../duration.ts';
+import { DAEMON_NOT_RUNNING, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { humanDuration } from '../print/age.ts';
+
+/** Default time `daemon stop` waits (the manager itself gives in-flight reconciles 30 s). */
+const STOP_TIMEOUT_MS = 40_000;
+
+/** `boulder daemon status`. */
+async function showStatus(deps: CliDeps, json: boolean): Promise<ExitCodeValue> {
+  const paths = daemonPaths(deps.stateDir);
+  const status = await daemonStatus(paths.socket);
+  if (json) {
+    const body = status === undefined ? { running: false, stateDir: deps.stateDir } : { running: true, ...status, log: paths.log };
+    deps.stdout.write(`${JSON.stringify(body, null, 4)}\n`);
+  } else if (status === undefined) {
+    deps.stdout.write(`boulder daemon is not running\n  state dir:  ${deps.stateDir}\n`);
+  } else {
+    const uptime = humanDuration(deps.clock.now().getTime() - Date.parse(status.startedAt));
+    deps.stdout.write(
+      [
+        'boulder daemon is running',
+        `  pid:        ${status.pid}`,
+        `  uptime:     ${uptime}`,
+        `  state dir:  ${deps.stateDir}`,
+        `  log:        ${paths.log}`,
+        `  version:    v${status.version}`,
+        '',
+      ].join('\n'),
+    );
+  }
+  return status === undefined ? DAEMON_NOT_RUNNING : ExitCode.Ok;
+}
+
+/** `boulder daemon stop`. */
+async function stop(deps: CliDeps, timeoutMs: number): Promise<ExitCodeValue> {
+  const { stopDaemon } = await import('../daemon/background.ts');
+  const stopped = await stopDaemon(deps.stateDir, timeoutMs);
+  deps.stdout.write(stopped === undefined ? `boulder daemon is not running for ${deps.stateDir}\n` : `boulder daemon stopped (pid ${stopped.pid})\n`);
+  return ExitCode.Ok;
+}
+
+const command: Command = {
+  name: 'daemon',
+  summary: 'Run the controller manager in the foreground, or report on / stop the running one',
+  usage: ['daemon', 'daemon status [-o json]', 'daemon stop [--timeout DURATION]'],
+  description: [
+    'One daemon runs per state dir; a second one refuses to start. It logs JSON lines to',
+    '<state dir>/logs/daemon.log and stops gracefully on SIGINT/SIGTERM or `boulder daemon stop`.',
+    '`boulder apply` starts one in the background when none runs (unless --no-daemon).',
+    '',
+    'Exit codes of `daemon status`: 0 running, 3 not running.',
+  ].join('\n'),
+  options: {
+    output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'status: output format (json)', choices: ['json'] },
+    timeout: { type: 'string', valueName: 'DURATION', description: 'stop: how long to wait for the daemon to exit (default 40s)' },
+  },
+  async run(deps, { values, positionals }) {
+    const [sub, ...extra] = positionals;
+    if (extra.length > 0) throw new UsageError(`unexpected argument "${extra[0]}"`, 'daemon');
+    const json = choiceOption(values, 'output', ['json'] as const, 'daemon') === 'json';
+    if (sub === undefined) {
+      const { runDaemon } = await import('../daemon/run.ts');
+      return runDaemon(deps);
+    }
+    if (sub === 'status') return showStatus(deps, json);
+    if (sub === 'stop') return stop(deps, durationFlag(stringOption(values, 'timeout'), STOP_TIMEOUT_MS, 'timeout', 'daemon'));
+    throw new UsageError(`unknown daemon subcommand "${sub}" (use status or stop)`, 'daemon');
+  },
+};
+
+export default command;

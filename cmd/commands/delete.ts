@@ -1,0 +1,117 @@
+/**
+ * `boulder delete`: deletes objects named on the command line, selected by label, or listed in
+ * manifests (`-f`); `--wait` blocks until they are gone (finalizers done).
+ */
+import { isErrorCode } from '../../apis/errors.ts';
+import { kindByName, type KindInfo } from '../../apis/kinds.ts';
+import { booleanOption, stringListOption, stringOption } from '../args.ts';
+import { UsageError } from '../cli-error.ts';
+import type { CliDeps, Command } from '../command.ts';
+import { durationFlag } from '../duration.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { namespaceOf, notFoundError, parseResourceArgs, singularResource } from '../resources.ts';
+import { reportError } from '../report-error.ts';
+import { reportWait } from './wait.ts';
+
+/** Default `--timeout` of `delete --wait`. */
+export const DELETE_WAIT_TIMEOUT_MS = 60_000;
+
+/** One object to delete. */
+interface Target {
+  kind: KindInfo;
+  namespace: string;
+  name: string;
+}
+
+/** The objects named by `-f` manifests (validated like apply does). */
+async function targetsFromFiles(deps: CliDeps, sources: string[], recursive: boolean, namespaceFlag: string | undefined): Promise<Target[]> {
+  const { loadManifests } = await import('../../apis/validation/load.ts');
+  const loaded = await loadManifests(sources, { recursive, stdin: deps.stdin, cwd: deps.cwd });
+  return loaded.flatMap(({ object }) => {
+    const kind = kindByName(object.kind);
+    if (kind === undefined) return [];
+    const own = object.metadata.namespace;
+    const namespace = namespaceFlag !== undefined && (own === undefined || own === 'default') ? namespaceFlag : (own ?? 'default');
+    return [{ kind, namespace, name: object.metadata.name }];
+  });
+}
+
+const command: Command = {
+  name: 'delete',
+  summary: 'Delete objects by name, by label selector, or from manifests',
+  usage: [
+    'delete KIND NAME... [--wait [--timeout DURATION]]',
+    'delete KIND/NAME...',
+    'delete KIND -l SELECTOR | --all',
+    'delete -f FILE|DIR|- [-R]',
+  ],
+  description: [
+    'Objects with finalizers are marked for deletion and disappear once their controller has',
+    'cleaned up (a daemon must run); --wait blocks until then.',
+  ].join('\n'),
+  options: {
+    filename: { type: 'string', short: 'f', multiple: true, valueName: 'FILE', description: 'Delete the objects of these manifests (file, directory, or -)' },
+    recursive: { type: 'boolean', short: 'R', description: 'Process directories given with -f recursively' },
+    selector: { type: 'string', short: 'l', valueName: 'SELECTOR', description: 'Delete the objects matching this label selector' },
+    all: { type: 'boolean', description: 'Delete every object of the kind in the namespace' },
+    wait: { type: 'boolean', description: 'Wait until the objects are gone' },
+    timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 60s)' },
+    'ignore-not-found': { type: 'boolean', description: 'Treat objects that do not exist as deleted' },
+  },
+  async run(deps, { values, positionals }) {
+    const files = stringListOption(values, 'filename');
+    const selector = stringOption(values, 'selector');
+    const all = booleanOption(values, 'all');
+    const ignoreNotFound = booleanOption(values, 'ignore-not-found');
+    const timeoutMs = durationFlag(stringOption(values, 'timeout'), DELETE_WAIT_TIMEOUT_MS, 'timeout', 'delete');
+    if (files.length > 0 && positionals.length > 0) throw new UsageError('give either -f or KIND NAME, not both', 'delete');
+    if (files.length === 0 && positionals.length === 0) throw new UsageError('you must specify the type of resource to delete, or -f FILE', 'delete');
+
+    const client = await deps.openClient();
+    let failed: ExitCodeValue | undefined;
+    try {
+      let targets: Target[];
+      if (files.length > 0) {
+        targets = await targetsFromFiles(deps, files, booleanOption(values, 'recursive'), stringOption(values, 'namespace'));
+      } else {
+        const { kind, refs } = parseResourceArgs(positionals, 'delete');
+        const namespace = namespaceOf(values);
+        if (refs.length > 0 && (selector !== undefined || all)) throw new UsageError('names cannot be combined with -l or --all', 'delete');
+        if (refs.length === 0 && selector === undefined && !all) throw new UsageError('name the objects to delete, or use -l SELECTOR or --all', 'delete');
+        if (refs.length > 0) targets = refs.map((r) => ({ kind: r.kind, namespace, name: r.name }));
+        else {
+          const list = await client.list(kind.kind, { namespace, labelSelector: selector });
+          targets = list.items.map((o) => ({ kind, namespace, name: o.metadata.name }));
+          if (targets.length === 0) deps.stderr.write(`No resources found in ${namespace} namespace.\n`);
+        }
+      }
+      const deleted: Target[] = [];
+      for (const t of targets) {
+        try {
+          await client.delete(t.kind.kind, t.namespace, t.name);
+          deleted.push(t);
+          deps.stdout.write(`${singularResource(t.kind)} "${t.name}" deleted\n`);
+        } catch (err) {
+          if (isErrorCode(err, 'NotFound')) {
+            if (!ignoreNotFound) failed ??= reportError(notFoundError(t.kind, t.name, err), deps.stderr);
+          } else {
+            failed ??= reportError(err, deps.stderr);
+          }
+        }
+      }
+      if (booleanOption(values, 'wait') && deleted.length > 0) {
+        const { waitForObjects } = await import('../wait-for.ts');
+        const deadline = Date.now() + timeoutMs;
+        for (const t of deleted) {
+          const result = await waitForObjects(client, t.kind, t.namespace, [t.name], { for: 'delete' }, { timeoutMs: deadline - Date.now(), signal: deps.interruptSignal() });
+          failed ??= reportWait(deps, t.kind, result, 'delete', true);
+        }
+      }
+    } finally {
+      await client.close();
+    }
+    return failed ?? ExitCode.Ok;
+  },
+};
+
+export default command;

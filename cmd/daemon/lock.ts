@@ -1,0 +1,136 @@
+/**
+ * The daemon's lock: the daemon listens on a unix socket in the state dir, and only one process can
+ * listen on a path at a time.
+ *
+ * Why a socket rather than a pid file or flock: a listening socket is released by the kernel when
+ * its process dies (however it dies), so a crashed daemon can never leave a live-looking lock — a
+ * leftover socket file refuses connections (ECONNREFUSED) and is recognised as stale, where a pid
+ * file could name an unrelated process that reused the pid. Node has no flock(2) binding, and
+ * the same socket already serves `daemon status` / `daemon stop`, so one mechanism does all three.
+ * Replacing a stale socket is guarded by an exclusively created file, so two daemons starting at
+ * once cannot both take it over.
+ */
+import { open, rm, stat, unlink } from 'node:fs/promises';
+import { createServer, type Server, type Socket } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { CliError } from '../cli-error.ts';
+import { ExitCode } from '../exit-codes.ts';
+import type { DaemonPaths } from './paths.ts';
+import { isDaemonStatus, requestDaemon, type DaemonRequest } from './protocol.ts';
+
+/** Handles one control request; the value is sent back as one JSON line. */
+export type RequestHandler = (request: DaemonRequest) => unknown;
+
+/** Longest unix socket path most systems accept (sun_path is 104 bytes on macOS, 108 on Linux). */
+const MAX_SOCKET_PATH = 103;
+/** A takeover guard older than this was left by a crashed process. */
+const STALE_TAKEOVER_MS = 5000;
+
+function serve(handler: RequestHandler): (socket: Socket) => void {
+  return (socket) => {
+    let buffer = '';
+    socket.setEncoding('utf8');
+    socket.on('error', () => socket.destroy());
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        let response: unknown;
+        try {
+          response = handler(JSON.parse(line) as DaemonRequest);
+        } catch (err) {
+          response = { error: err instanceof Error ? err.message : String(err) };
+        }
+        socket.write(`${JSON.stringify(response)}\n`);
+      }
+    });
+  };
+}
+
+function listen(server: Server, path: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(path, () => {
+      server.removeListener('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** The error a second daemon fails with. */
+export function alreadyRunning(stateDir: string, pid: number | undefined): CliError {
+  return new CliError(`a daemon already runs for ${stateDir}${pid === undefined ? '' : ` (pid ${pid})`}`, ExitCode.Unavailable);
+}
+
+/** Removes a stale socket under the takeover guard; false when another process holds the guard. */
+async function replaceStaleSocket(paths: DaemonPaths): Promise<boolean> {
+  let guard;
+  try {
+    guard = await open(paths.takeover, 'wx');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    const info = await stat(paths.takeover).catch(() => undefined);
+    if (info !== undefined && Date.now() - info.mtimeMs > STALE_TAKEOVER_MS) await rm(paths.takeover, { force: true });
+    return false;
+  }
+  try {
+    // Re-check under the guard: another daemon may have taken the socket meanwhile.
+    const reply = await requestDaemon(paths.socket, { op: 'status' }, 1000);
+    if (reply.state === 'absent') await unlink(paths.socket).catch(() => undefined);
+    return true;
+  } finally {
+    await guard.close();
+    await rm(paths.takeover, { force: true });
+  }
+}
+
+/** The daemon's listening socket; closing it releases the lock. */
+export interface DaemonSocket {
+  server: Server;
+  /** Stops listening, drops open control connections and removes the socket file. */
+  close(): Promise<void>;
+}
+
+function held(server: Server): DaemonSocket {
+  const connections = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    connections.add(socket);
+    socket.on('close', () => connections.delete(socket));
+  });
+  return {
+    server,
+    close: () =>
+      new Promise((resolve) => {
+        server.close(() => resolve());
+        for (const socket of connections) socket.destroy();
+      }),
+  };
+}
+
+/**
+ * Listens on the daemon socket of `paths`, taking over a stale one. Fails with exit code 7 when
+ * another daemon answers there (or holds the socket without answering).
+ */
+export async function acquireDaemonSocket(paths: DaemonPaths, handler: RequestHandler): Promise<DaemonSocket> {
+  if (Buffer.byteLength(paths.socket) > MAX_SOCKET_PATH) {
+    throw new CliError(`state dir path too long for the daemon socket (${paths.socket}); use a shorter --state-dir`, ExitCode.Unavailable);
+  }
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const server = createServer(serve(handler));
+    try {
+      await listen(server, paths.socket);
+      return held(server);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err;
+    }
+    const reply = await requestDaemon(paths.socket, { op: 'status' }, 1000);
+    if (reply.state === 'answered') {
+      throw alreadyRunning(paths.stateDir, isDaemonStatus(reply.response) ? reply.response.pid : undefined);
+    }
+    if (reply.state === 'unresponsive') throw alreadyRunning(paths.stateDir, undefined);
+    if (!(await replaceStaleSocket(paths))) await sleep(100);
+  }
+  throw new CliError(`could not take the daemon socket ${paths.socket}`, ExitCode.Unavailable);
+}

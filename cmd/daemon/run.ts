@@ -1,0 +1,75 @@
+/**
+ * `boulder daemon` in the foreground: holds the state dir's daemon socket (the lock), runs the
+ * controller manager against the store, logs pino JSON to `<state dir>/logs/daemon.log`, answers
+ * status/stop requests, and stops gracefully on SIGINT/SIGTERM or a stop request.
+ */
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import type { CliDeps } from '../command.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { packageVersion } from '../package-root.ts';
+import { acquireDaemonSocket } from './lock.ts';
+import { daemonPaths } from './paths.ts';
+import type { DaemonRequest, DaemonStatus, DaemonStopAck } from './protocol.ts';
+
+/** Removes the pid file if it still names this process. */
+async function removeOwnPidFile(path: string): Promise<void> {
+  const content = await readFile(path, 'utf8').catch(() => '');
+  if (content.trim() === String(process.pid)) await rm(path, { force: true });
+}
+
+/** Runs the daemon until it is asked to stop; resolves to the exit code. */
+export async function runDaemon(deps: CliDeps): Promise<ExitCodeValue> {
+  const paths = daemonPaths(deps.stateDir);
+  await mkdir(paths.logDir, { recursive: true });
+  const startedAt = deps.clock.now().toISOString();
+  const stop = new AbortController();
+  const status: DaemonStatus = { pid: process.pid, startedAt, stateDir: deps.stateDir, version: packageVersion() };
+  const handle = (request: DaemonRequest): DaemonStatus | DaemonStopAck | { error: string } => {
+    if (request.op === 'status') return status;
+    if (request.op === 'stop') {
+      setImmediate(() => stop.abort('stop requested'));
+      return { stopping: true, pid: process.pid };
+    }
+    return { error: `unknown request ${JSON.stringify(request)}` };
+  };
+  const socket = await acquireDaemonSocket(paths, handle);
+  const interrupted = deps.interruptSignal();
+  const onInterrupt = (): void => stop.abort('signal');
+  interrupted.addEventListener('abort', onInterrupt, { once: true });
+  if (interrupted.aborted) stop.abort('signal');
+
+  const [{ createLogger, closeLogger }, { Manager }, { realClock }, { registerControllers }] = await Promise.all([
+    import('../../controllers/runtime/logger.ts'),
+    import('../../controllers/runtime/manager.ts'),
+    import('../../controllers/runtime/clock.ts'),
+    import('../../controllers/setup.ts'),
+  ]);
+  const logger = createLogger({ destination: paths.log, base: { role: 'daemon' } });
+  try {
+    await writeFile(paths.pid, `${process.pid}\n`);
+    const client = await deps.openClient();
+    try {
+      const manager = new Manager({ client, clock: realClock, logger });
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal });
+      await manager.start();
+      logger.info({ stateDir: deps.stateDir, version: status.version }, 'daemon started');
+      deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
+      if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
+      logger.info({ reason: String(stop.signal.reason) }, 'daemon stopping');
+      await manager.stop();
+    } finally {
+      await client.close();
+    }
+    logger.info('daemon stopped');
+    deps.stderr.write(`boulder daemon stopped (pid ${process.pid})\n`);
+    return ExitCode.Ok;
+  } catch (err) {
+    logger.error({ err: err instanceof Error ? err.message : String(err) }, 'daemon failed');
+    throw err;
+  } finally {
+    interrupted.removeEventListener('abort', onInterrupt);
+    await closeLogger(logger);
+    await removeOwnPidFile(paths.pid);
+    await socket.close();
+  }
+}

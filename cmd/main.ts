@@ -1,0 +1,61 @@
+/**
+ * `boulder` entry point: a tiny dispatcher. It imports nothing heavy at top level; each command
+ * module (and what it needs: the store, yaml, the controller runtime) is loaded on demand, so
+ * `boulder --version` starts about as fast as Node itself.
+ */
+import { packageVersion } from './package-root.ts';
+import type { CliDeps } from './command.ts';
+
+/** Overrides of the process-backed dependencies (tests). */
+export type CliOverrides = Partial<Omit<CliDeps, 'stateDir'>>;
+
+/** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
+export async function runCli(argv: readonly string[], overrides: CliOverrides = {}): Promise<number> {
+  const stdout = overrides.stdout ?? process.stdout;
+  if (argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')) {
+    stdout.write(`boulder v${packageVersion()}\n`);
+    return 0;
+  }
+  const stderr = overrides.stderr ?? process.stderr;
+  const env = overrides.env ?? process.env;
+  const [{ splitCommand, parseCommandArgs, stringOption }, registry, { reportError }, { renderCommandHelp, renderMainHelp }] =
+    await Promise.all([import('./args.ts'), import('./registry.ts'), import('./report-error.ts'), import('./help.ts')]);
+  try {
+    const { command: name, rest } = splitCommand(argv);
+    if (name === undefined) {
+      if (rest.includes('--version')) {
+        stdout.write(`boulder v${packageVersion()}\n`);
+        return 0;
+      }
+      const help = renderMainHelp(await registry.loadAllCommands());
+      if (rest.length === 0 || rest.includes('--help') || rest.includes('-h')) {
+        stdout.write(help);
+        return 0;
+      }
+      parseCommandArgs('boulder', {}, rest);
+      stderr.write(`error: no command given\n${help}`);
+      return 2;
+    }
+    if (name === 'help') {
+      const target = rest.find((a) => !a.startsWith('-'));
+      const command = target === undefined ? undefined : await registry.loadCommand(target);
+      stdout.write(command === undefined ? renderMainHelp(await registry.loadAllCommands()) : renderCommandHelp(command));
+      return 0;
+    }
+    const command = await registry.loadCommand(name);
+    if (command === undefined) {
+      const { UsageError } = await import('./cli-error.ts');
+      throw new UsageError(`unknown command "${name}" for "boulder"`);
+    }
+    const input = parseCommandArgs(name, command.options, rest);
+    if (input.values['help'] === true) {
+      stdout.write(renderCommandHelp(command));
+      return 0;
+    }
+    const { createProcessDeps } = await import('./deps.ts');
+    const deps = createProcessDeps({ stateDirFlag: stringOption(input.values, 'state-dir'), env, overrides });
+    return await command.run(deps, input);
+  } catch (err) {
+    return reportError(err, stderr, env);
+  }
+}

@@ -1,0 +1,82 @@
+/**
+ * `boulder describe` text: kubectl-describe-like sections for one object (metadata, spec, status,
+ * conditions table, owner and owned objects).
+ */
+import type { KubeObject } from '../../apis/meta.ts';
+import { ageOf } from './age.ts';
+import { conditionsOf, textAt } from './fields.ts';
+import { formatTable } from './table.ts';
+
+const LABEL_WIDTH = 20;
+
+function field(label: string, value: string): string {
+  return `${`${label}:`.padEnd(LABEL_WIDTH)}${value}\n`;
+}
+
+/** `key=value` lines aligned under the label, or `<none>`. */
+function mapField(label: string, map: Record<string, string> | undefined): string {
+  const entries = Object.entries(map ?? {});
+  if (entries.length === 0) return field(label, '<none>');
+  return entries.map(([k, v], i) => (i === 0 ? field(label, `${k}=${v}`) : `${' '.repeat(LABEL_WIDTH)}${k}=${v}\n`)).join('');
+}
+
+function listField(label: string, items: readonly string[] | undefined): string {
+  if (items === undefined || items.length === 0) return field(label, '<none>');
+  return items.map((item, i) => (i === 0 ? field(label, item) : `${' '.repeat(LABEL_WIDTH)}${item}\n`)).join('');
+}
+
+/** A timestamp with its age, `2025-01-01T00:00:00Z (5m ago)`. */
+function timestampField(label: string, timestamp: string | undefined, nowMs: number): string {
+  return field(label, timestamp === undefined ? '<none>' : `${timestamp} (${ageOf(timestamp, nowMs)} ago)`);
+}
+
+/** A YAML block indented by two spaces under a section title. */
+async function yamlSection(title: string, value: unknown): Promise<string> {
+  if (value === undefined || value === null || (typeof value === 'object' && Object.keys(value).length === 0)) return `${title}:`.padEnd(LABEL_WIDTH) + '<none>\n';
+  const { stringify } = await import('yaml');
+  const body = stringify(value, { lineWidth: 0 }).trimEnd().split('\n').map((line) => `  ${line}`).join('\n');
+  return `${title}:\n${body}\n`;
+}
+
+function indent(text: string): string {
+  return text.split('\n').map((line) => (line === '' ? line : `  ${line}`)).join('\n');
+}
+
+/** The conditions table section. */
+export function conditionsSection(obj: KubeObject, nowMs: number): string {
+  const conditions = conditionsOf(obj);
+  if (conditions.length === 0) return field('Conditions', '<none>');
+  const rows = conditions.map((c) => [c.type, c.status, c.reason === '' ? '<none>' : c.reason, ageOf(c.lastTransitionTime, nowMs), c.message]);
+  return `Conditions:\n${indent(formatTable(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], rows))}`;
+}
+
+/** The owned objects section. */
+export function ownedSection(owned: readonly KubeObject[], nowMs: number): string {
+  if (owned.length === 0) return field('Owned Objects', '<none>');
+  const rows = owned.map((o) => [o.kind, o.metadata.name, textAt(o, 'status.phase') ?? '<none>', ageOf(o.metadata.creationTimestamp, nowMs)]);
+  return `Owned Objects:\n${indent(formatTable(['KIND', 'NAME', 'PHASE', 'AGE'], rows))}`;
+}
+
+/** Full describe text of one object; `owned` are the objects whose ownerReferences name it. */
+export async function describeObject(obj: KubeObject, owned: readonly KubeObject[], nowMs: number): Promise<string> {
+  const m = obj.metadata;
+  const owners = (m.ownerReferences ?? []).map((r) => `${r.kind}/${r.name}${r.controller === true ? ' (controller)' : ''}`);
+  const { conditions: _conditions, ...statusRest } = (obj.status ?? {}) as Record<string, unknown>;
+  const parts = [
+    field('Name', m.name),
+    field('Namespace', m.namespace ?? 'default'),
+    mapField('Labels', m.labels),
+    mapField('Annotations', m.annotations),
+    field('API Version', obj.apiVersion),
+    field('Kind', obj.kind),
+    field('UID', m.uid ?? '<none>'),
+    field('Resource Version', m.resourceVersion ?? '<none>'),
+    field('Generation', m.generation === undefined ? '<none>' : String(m.generation)),
+    timestampField('Created', m.creationTimestamp, nowMs),
+  ];
+  if (m.deletionTimestamp !== undefined) parts.push(timestampField('Deleting Since', m.deletionTimestamp, nowMs));
+  parts.push(listField('Finalizers', m.finalizers), listField('Owners', owners));
+  parts.push(await yamlSection('Spec', obj.spec), await yamlSection('Status', statusRest));
+  parts.push(conditionsSection(obj, nowMs), ownedSection(owned, nowMs));
+  return parts.join('');
+}

@@ -1,0 +1,32 @@
+/**
+ * The list of `boulder` commands and how to load each one. Modules are imported only when their
+ * command runs, so a command pays only for what it uses (and `--version` for nothing).
+ */
+import type { Command } from './command.ts';
+
+type Loader = () => Promise<{ default: Command }>;
+
+/** Command name → lazy module loader, in the order `boulder --help` lists them. */
+export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Loader>([
+  ['apply', () => import('./commands/apply.ts')],
+  ['get', () => import('./commands/get.ts')],
+  ['describe', () => import('./commands/describe.ts')],
+  ['delete', () => import('./commands/delete.ts')],
+  ['wait', () => import('./commands/wait.ts')],
+  ['explain', () => import('./commands/explain.ts')],
+  ['reconcile', () => import('./commands/reconcile.ts')],
+  ['daemon', () => import('./commands/daemon.ts')],
+  ['completion', () => import('./commands/completion.ts')],
+  ['version', () => import('./commands/version.ts')],
+]);
+
+/** Loads one command module; undefined for an unknown name. */
+export async function loadCommand(name: string): Promise<Command | undefined> {
+  const load = COMMAND_LOADERS.get(name);
+  return load === undefined ? undefined : (await load()).default;
+}
+
+/** Loads every command module (for help and completion). */
+export async function loadAllCommands(): Promise<Command[]> {
+  return Promise.all([...COMMAND_LOADERS.values()].map(async (load) => (await load()).default));
+}

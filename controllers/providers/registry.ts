@@ -1,0 +1,33 @@
+/**
+ * Which providers this process can use, by backend. A Workspace naming a backend that has none
+ * gets a terminal `BackendUnavailable` condition instead of a retry loop.
+ */
+import { TerminalError } from '../runtime/errors.ts';
+import type { Backend, Provider } from './types.ts';
+
+/** Looks up the provider of a backend. */
+export interface ProviderRegistry {
+  /** The provider for `backend`; throws TerminalError (reason BackendUnavailable) when none. */
+  get(backend: Backend): Provider;
+  /** Every registered provider. */
+  all(): Provider[];
+}
+
+/** A registry over the given providers (one per backend). */
+export function createProviderRegistry(providers: Provider[]): ProviderRegistry {
+  const byBackend = new Map(providers.map((p) => [p.backend, p]));
+  return {
+    get(backend) {
+      const provider = byBackend.get(backend);
+      if (provider === undefined) {
+        const available = [...byBackend.keys()].join(', ') || 'none';
+        throw new TerminalError(
+          'BackendUnavailable',
+          `backend "${backend}" is not available in this boulder process (available: ${available})`,
+        );
+      }
+      return provider;
+    },
+    all: () => [...byBackend.values()],
+  };
+}

@@ -1,0 +1,262 @@
+/**
+ * One controller: a work queue of `namespace/name` keys for one kind and the workers that
+ * reconcile them. Level-based like controller-runtime: a reconcile receives only the key, re-reads
+ * what it needs, and its outcome decides what happens to the key next:
+ *
+ * - returns nothing            → done; the backoff of the key is reset
+ * - returns `{ requeueAfter }` → done; reconciled again after that many ms
+ * - throws a `TerminalError`   → recorded (default: Ready=False condition); not retried
+ * - throws anything else       → retried with per-key exponential backoff
+ *
+ * A reconcile that throws never stops its worker, and one key is never reconciled twice at once.
+ */
+import type { ResourceClient } from '../../apis/client/types.ts';
+import type { KindName } from '../../apis/kinds.ts';
+import { objectKey, parseObjectKey, type KubeObject } from '../../apis/meta.ts';
+import type { BackoffOptions } from './backoff.ts';
+import type { Clock } from './clock.ts';
+import { errorMessage, isTerminalError, type TerminalError } from './errors.ts';
+import {
+  logReconcileOutcome,
+  newReconcileId,
+  reconcileLogger,
+  type Logger,
+  type ReconcileSummary,
+  type ReconcileTrigger,
+} from './logger.ts';
+import { controllerOwnerKey } from './owners.ts';
+import { recordTerminalCondition } from './terminal-condition.ts';
+import { WorkQueue } from './workqueue.ts';
+
+/** Which object to reconcile. */
+export interface ReconcileRequest {
+  namespace: string;
+  name: string;
+}
+
+/** What a reconcile gets besides the request. */
+export interface ReconcileContext {
+  client: ResourceClient;
+  clock: Clock;
+  /** Child logger bound to kind, key, reconcile id and trigger. */
+  log: Logger;
+  /** Aborted when the manager gives up waiting for in-flight reconciles during shutdown. */
+  signal: AbortSignal;
+}
+
+/** A successful reconcile's wish to run again later (waiting on something outside the store). */
+export interface ReconcileResult {
+  /** Reconcile the key again after this many ms (ignored when ≤ 0). */
+  requeueAfter?: number;
+}
+
+/** Converges one object; see the module comment for what its outcomes mean. */
+export type Reconciler = (request: ReconcileRequest, ctx: ReconcileContext) => Promise<ReconcileResult | void>;
+
+/** Reacts to a TerminalError (the default records a Ready=False condition). */
+export type TerminalErrorHandler = (
+  error: TerminalError,
+  request: ReconcileRequest,
+  ctx: ReconcileContext,
+) => Promise<void>;
+
+/** What a controller does and how. */
+export interface ControllerOptions {
+  /** The kind reconciled; its own events enqueue the object's key. */
+  kind: KindName;
+  reconcile: Reconciler;
+  /** Kinds whose events enqueue their controlling owner of `kind` (same namespace). */
+  owns?: KindName[];
+  /** Workers reconciling different keys in parallel. Default 2. */
+  concurrency?: number;
+  /** Every this many ms, every object of the kind is enqueued (drift check). Default 5 min; 0 disables. */
+  resyncPeriodMs?: number;
+  /** Retry backoff of failed keys (default: 100 ms doubling to 60 s, ±20 % jitter). */
+  backoff?: BackoffOptions;
+  /**
+   * Called for a TerminalError. Default: re-read the object and set Ready=False with the error's
+   * reason and message (observedGeneration = metadata.generation); a vanished object is ignored.
+   * When the handler throws, the key is retried with backoff.
+   */
+  onTerminalError?: TerminalErrorHandler;
+}
+
+/** Default number of workers per controller. */
+export const DEFAULT_CONCURRENCY = 2;
+/** Default resync period: 5 minutes. */
+export const DEFAULT_RESYNC_PERIOD_MS = 5 * 60 * 1000;
+
+/** What a controller needs from the manager that runs it. */
+export interface ControllerDeps {
+  client: ResourceClient;
+  clock: Clock;
+  logger: Logger;
+  /** Aborted when in-flight reconciles must hurry (shutdown deadline passed). */
+  signal: AbortSignal;
+}
+
+/** Counters of one controller. */
+export interface ControllerStats {
+  /** Reconciles finished, whatever their outcome. */
+  reconciles: number;
+  /** Reconciles that threw (retried or terminal). */
+  errors: number;
+}
+
+/** A running controller; created by `Manager.add`. */
+export class Controller {
+  /** The kind reconciled. */
+  readonly kind: KindName;
+  /** Kinds whose events are mapped to their controlling owner of `kind`. */
+  readonly owns: readonly KindName[];
+  /** The controller's work queue of `namespace/name` keys. */
+  readonly queue: WorkQueue;
+  /** Resync period in ms (0: none). */
+  readonly resyncPeriodMs: number;
+  readonly #options: ControllerOptions;
+  readonly #deps: ControllerDeps;
+  readonly #triggers = new Map<string, ReconcileTrigger>();
+  readonly #listeners = new Set<() => void>();
+  #workers: Promise<void>[] = [];
+  #stats: ControllerStats = { reconciles: 0, errors: 0 };
+
+  /** Builds the controller; nothing runs until `startWorkers`. */
+  constructor(options: ControllerOptions, deps: ControllerDeps) {
+    this.#options = options;
+    this.#deps = deps;
+    this.kind = options.kind;
+    this.owns = options.owns ?? [];
+    this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
+    this.queue = new WorkQueue({ clock: deps.clock, ...(options.backoff ? { backoff: options.backoff } : {}) });
+  }
+
+  /** Counters since the controller was created. */
+  stats(): ControllerStats {
+    return { ...this.#stats };
+  }
+
+  /** Queues `key` (`namespace/name`), remembering why for the reconcile's log line. */
+  enqueue(key: string, trigger: ReconcileTrigger): void {
+    if (this.queue.isShuttingDown()) return;
+    if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
+    this.queue.add(key);
+  }
+
+  /**
+   * Enqueues whatever `obj` (of kind `kind`) concerns: its own key for the controller's kind, its
+   * controlling owner's key for an owned kind. Returns the key enqueued, if any.
+   */
+  enqueueFor(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger): string | undefined {
+    if (kind === this.kind) {
+      const key = objectKey(obj);
+      this.enqueue(key, trigger);
+      return key;
+    }
+    if (!this.owns.includes(kind)) return undefined;
+    const owner = controllerOwnerKey(obj, this.kind);
+    if (owner !== undefined) this.enqueue(owner, trigger === 'initial' || trigger === 'watch' ? 'owned' : trigger);
+    return owner;
+  }
+
+  /** Calls `listener` whenever a reconcile finished (for waiting on idleness). Returns an unsubscribe. */
+  onReconciled(listener: () => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** Starts the workers (once). */
+  startWorkers(): void {
+    if (this.#workers.length > 0) return;
+    const count = Math.max(1, this.#options.concurrency ?? DEFAULT_CONCURRENCY);
+    for (let i = 0; i < count; i++) this.#workers.push(this.#work());
+  }
+
+  /** Stops intake and resolves once in-flight reconciles finished and the workers exited. */
+  async shutDown(): Promise<void> {
+    await this.queue.shutDownWithDrain();
+    await Promise.all(this.#workers);
+  }
+
+  async #work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      try {
+        await this.#reconcileKey(key);
+      } catch (err) {
+        // #reconcileKey handles every reconcile outcome; this guards the worker against bugs here.
+        this.#deps.logger.error({ kind: this.kind, key, error: errorMessage(err) }, 'reconcile bookkeeping failed');
+      } finally {
+        this.queue.done(key);
+        for (const listener of this.#listeners) listener();
+      }
+    }
+  }
+
+  #takeTrigger(key: string): ReconcileTrigger {
+    const trigger = this.#triggers.get(key);
+    this.#triggers.delete(key);
+    if (trigger !== undefined) return trigger;
+    // Not enqueued directly: a delayed add fired. A key with recorded failures was a retry.
+    return this.queue.numRequeues(key) > 0 ? 'retry' : 'requeue';
+  }
+
+  async #reconcileKey(key: string): Promise<void> {
+    const trigger = this.#takeTrigger(key);
+    const request = parseObjectKey(key);
+    const log = reconcileLogger(this.#deps.logger, { kind: this.kind, key, reconcileId: newReconcileId(), trigger });
+    const ctx: ReconcileContext = { client: this.#deps.client, clock: this.#deps.clock, log, signal: this.#deps.signal };
+    const started = performance.now();
+    const summary = await this.#runReconcile(key, request, ctx);
+    this.#stats.reconciles += 1;
+    if (summary.outcome === 'error' || summary.outcome === 'terminal') this.#stats.errors += 1;
+    logReconcileOutcome(log, { ...summary, durationMs: Math.round(performance.now() - started) });
+  }
+
+  async #runReconcile(
+    key: string,
+    request: ReconcileRequest,
+    ctx: ReconcileContext,
+  ): Promise<Omit<ReconcileSummary, 'durationMs'>> {
+    let result: ReconcileResult | void;
+    try {
+      result = await this.#options.reconcile(request, ctx);
+    } catch (err) {
+      if (isTerminalError(err)) return this.#handleTerminal(key, err, request, ctx);
+      const retryIn = this.queue.addRateLimited(key);
+      return { outcome: 'error', requeueAfterMs: retryIn, error: errorMessage(err) };
+    }
+    this.queue.forget(key);
+    const after = result?.requeueAfter;
+    if (after !== undefined && after > 0) {
+      this.queue.addAfter(key, after);
+      return { outcome: 'requeue', requeueAfterMs: after };
+    }
+    return { outcome: 'done' };
+  }
+
+  async #handleTerminal(
+    key: string,
+    err: TerminalError,
+    request: ReconcileRequest,
+    ctx: ReconcileContext,
+  ): Promise<Omit<ReconcileSummary, 'durationMs'>> {
+    const handler =
+      this.#options.onTerminalError ??
+      ((error: TerminalError, req: ReconcileRequest, c: ReconcileContext) =>
+        recordTerminalCondition(c.client, this.kind, req, error, () => c.clock.now()));
+    try {
+      await handler(err, request, ctx);
+    } catch (handlerErr) {
+      const retryIn = this.queue.addRateLimited(key);
+      return {
+        outcome: 'error',
+        requeueAfterMs: retryIn,
+        error: `${err.message} (recording it failed: ${errorMessage(handlerErr)})`,
+        reason: err.reason,
+      };
+    }
+    this.queue.forget(key);
+    return { outcome: 'terminal', error: err.message, reason: err.reason };
+  }
+}

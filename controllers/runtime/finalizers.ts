@@ -1,0 +1,128 @@
+/**
+ * Finalizer handling in the style of kube-rs `finalizer()`: a reconcile passes the object it read
+ * and two handlers, and the helper picks one of four cases from deletionTimestamp × finalizer:
+ *
+ * | deleting | has finalizer | action                                                          |
+ * |----------|---------------|-----------------------------------------------------------------|
+ * | no       | no            | add the finalizer (update) and return; the update triggers the next pass |
+ * | no       | yes           | `apply`                                                         |
+ * | yes      | yes           | `cleanup`, then remove the finalizer (only when cleanup succeeded) |
+ * | yes      | no            | nothing: the object is going away and is not ours to clean      |
+ *
+ * Caller's contract: `cleanup` is idempotent and safe when `apply` never ran (the object may be
+ * deleted right after the finalizer was added, or apply may have failed half-way), so it must
+ * observe what exists instead of assuming what apply created.
+ */
+import { isErrorCode } from '../../apis/errors.ts';
+import type { KindName } from '../../apis/kinds.ts';
+import { DEFAULT_NAMESPACE, type KubeObject } from '../../apis/meta.ts';
+import type { ResourceClient } from '../../apis/client/types.ts';
+
+/** How many times a finalizer edit is retried after a Conflict before giving up. */
+const MAX_CONFLICT_RETRIES = 10;
+
+/** True when the object lists `finalizer` in `metadata.finalizers`. */
+export function hasFinalizer(obj: KubeObject, finalizer: string): boolean {
+  return obj.metadata.finalizers?.includes(finalizer) ?? false;
+}
+
+/** True when deletion of the object was requested (`metadata.deletionTimestamp` is set). */
+export function isBeingDeleted(obj: KubeObject): boolean {
+  return obj.metadata.deletionTimestamp !== undefined && obj.metadata.deletionTimestamp !== '';
+}
+
+/** The two halves of a reconcile that owns cleanup. */
+export interface FinalizerHandlers<T extends KubeObject, R> {
+  /** Converges a live object. */
+  apply(obj: T): Promise<R>;
+  /** Removes everything the object caused outside the store; idempotent, safe when apply never ran. */
+  cleanup(obj: T): Promise<R>;
+}
+
+/**
+ * Runs the finalizer case that fits `obj` (see the module comment). Returns what `apply` or
+ * `cleanup` returned, or undefined when the helper only edited the finalizer or had nothing to do.
+ * When `cleanup` throws, the finalizer stays and the error propagates (the reconcile is retried).
+ */
+export async function reconcileWithFinalizer<T extends KubeObject, R>(
+  obj: T,
+  finalizer: string,
+  client: ResourceClient,
+  handlers: FinalizerHandlers<T, R>,
+): Promise<R | undefined> {
+  const deleting = isBeingDeleted(obj);
+  const has = hasFinalizer(obj, finalizer);
+  if (!deleting && !has) {
+    await addFinalizer(client, obj, finalizer);
+    return undefined;
+  }
+  if (!deleting) return handlers.apply(obj);
+  if (!has) return undefined;
+  const result = await handlers.cleanup(obj);
+  await removeFinalizer(client, obj, finalizer);
+  return result;
+}
+
+/**
+ * Adds `finalizer` with a conflict-safe update (re-read and retry on Conflict). Does nothing when
+ * the object already has it, is being deleted, or is gone. Returns the stored object, if any.
+ */
+export async function addFinalizer<T extends KubeObject>(
+  client: ResourceClient,
+  obj: T,
+  finalizer: string,
+): Promise<T | undefined> {
+  return editWithRetry(client, obj, (current) => {
+    if (hasFinalizer(current, finalizer) || isBeingDeleted(current)) return undefined;
+    return [...(current.metadata.finalizers ?? []), finalizer];
+  });
+}
+
+/**
+ * Removes `finalizer` with a conflict-safe update (re-read and retry on Conflict). Does nothing
+ * when the object lacks it or is gone. Returns the stored object, if it still exists.
+ */
+export async function removeFinalizer<T extends KubeObject>(
+  client: ResourceClient,
+  obj: T,
+  finalizer: string,
+): Promise<T | undefined> {
+  return editWithRetry(client, obj, (current) => {
+    if (!hasFinalizer(current, finalizer)) return undefined;
+    return (current.metadata.finalizers ?? []).filter((f) => f !== finalizer);
+  });
+}
+
+/**
+ * Writes the finalizer list `edit` computes from the current object, first from `obj` as given,
+ * then from a fresh read after each Conflict. `edit` returns undefined when no write is needed.
+ */
+async function editWithRetry<T extends KubeObject>(
+  client: ResourceClient,
+  obj: T,
+  edit: (current: T) => string[] | undefined,
+): Promise<T | undefined> {
+  let current: T = obj;
+  for (let attempt = 0; ; attempt++) {
+    const finalizers = edit(current);
+    if (finalizers === undefined) return current;
+    try {
+      return await client.update<T>({ ...current, metadata: { ...current.metadata, finalizers } });
+    } catch (err) {
+      if (isErrorCode(err, 'NotFound')) return undefined;
+      if (!isErrorCode(err, 'Conflict') || attempt >= MAX_CONFLICT_RETRIES) throw err;
+    }
+    const fresh = await getIfExists<T>(client, current);
+    if (fresh === undefined) return undefined;
+    current = fresh;
+  }
+}
+
+async function getIfExists<T extends KubeObject>(client: ResourceClient, obj: KubeObject): Promise<T | undefined> {
+  try {
+    return await client.get<T>(obj.kind as KindName, obj.metadata.namespace ?? DEFAULT_NAMESPACE, obj.metadata.name);
+  } catch (err) {
+    if (isErrorCode(err, 'NotFound')) return undefined;
+    throw err;
+  }
+}

@@ -1,0 +1,301 @@
+/**
+ * The controller manager: runs every registered controller against one ResourceClient. In the
+ * long-lived mode (`start`/`stop`, used by `boulder daemon`) it keeps one informer (list+watch)
+ * per kind, feeds events to the controllers (own kind → the object's key, owned kind → the
+ * controlling owner's key), resyncs periodically and shuts down gracefully. In the one-shot mode
+ * (`runUntilIdle`, used by `boulder reconcile --once`) it lists instead of watching and returns
+ * once nothing is left to do.
+ */
+import type { ResourceClient } from '../../apis/client/types.ts';
+import { BoulderError } from '../../apis/errors.ts';
+import type { KindName } from '../../apis/kinds.ts';
+import { objectKey, type KubeObject } from '../../apis/meta.ts';
+import type { BackoffOptions } from './backoff.ts';
+import { realClock, type Clock } from './clock.ts';
+import { Controller, type ControllerOptions, type ControllerStats } from './controller.ts';
+import { errorMessage } from './errors.ts';
+import { runInformer, type InformerSource } from './informer.ts';
+import { silentLogger, type Logger, type ReconcileTrigger } from './logger.ts';
+
+/** What a manager runs on. */
+export interface ManagerOptions {
+  client: ResourceClient;
+  /** Default: the wall clock. */
+  clock?: Clock;
+  /** Root logger; reconciles log through children of it. Default: silent. */
+  logger?: Logger;
+  /** How long `stop` waits for in-flight reconciles before aborting their signal. Default 30 s. */
+  stopTimeoutMs?: number;
+  /** Delay before relisting a kind whose watch failed (default: 200 ms doubling to 30 s). */
+  watchBackoff?: BackoffOptions;
+}
+
+/** Options of `runUntilIdle`. */
+export interface RunUntilIdleOptions {
+  /** Give up (TimeoutError-coded BoulderError) when work is still going on after this many ms. */
+  timeoutMs: number;
+}
+
+/** What `runUntilIdle` did: reconciles finished and how many of them threw. */
+export type RunUntilIdleResult = ControllerStats;
+
+/** Default `stopTimeoutMs`. */
+export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
+
+type ManagerState = 'new' | 'running' | 'once' | 'stopping' | 'stopped';
+
+/** Runs controllers; see the module comment. */
+export class Manager {
+  readonly #client: ResourceClient;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #log: Logger;
+  readonly #stopTimeoutMs: number;
+  readonly #watchBackoff: BackoffOptions | undefined;
+  readonly #controllers: Controller[] = [];
+  /** Stops informers (watch) and resync timers. */
+  readonly #intake = new AbortController();
+  /** Aborts in-flight reconciles when shutdown gives up waiting for them. */
+  readonly #hurry = new AbortController();
+  #informers: Promise<void>[] = [];
+  #resyncCancels: (() => void)[] = [];
+  #state: ManagerState = 'new';
+  #stopping: Promise<void> | undefined;
+
+  /** Creates a manager with no controllers. */
+  constructor(options: ManagerOptions) {
+    this.#client = options.client;
+    this.#clock = options.clock ?? realClock;
+    this.#logger = options.logger ?? silentLogger();
+    this.#log = this.#logger.child({ component: 'manager' });
+    this.#stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
+    this.#watchBackoff = options.watchBackoff;
+  }
+
+  /** Registers a controller (before `start` or `runUntilIdle`). */
+  add(options: ControllerOptions): Controller {
+    if (this.#state !== 'new') throw new Error('Manager.add: controllers must be added before the manager runs');
+    const controller = new Controller(options, {
+      client: this.#client,
+      clock: this.#clock,
+      logger: this.#logger,
+      signal: this.#hurry.signal,
+    });
+    this.#controllers.push(controller);
+    return controller;
+  }
+
+  /** The registered controllers. */
+  controllers(): readonly Controller[] {
+    return this.#controllers;
+  }
+
+  /** Reconciles finished and errors, summed over controllers. */
+  stats(): ControllerStats {
+    return this.#controllers.reduce(
+      (sum, c) => {
+        const s = c.stats();
+        return { reconciles: sum.reconciles + s.reconciles, errors: sum.errors + s.errors };
+      },
+      { reconciles: 0, errors: 0 },
+    );
+  }
+
+  /**
+   * Starts one informer per watched kind, the resync timers and, once every informer made its
+   * first list attempt (its objects are then queued), the workers; then resolves. Informers whose
+   * list failed keep retrying in the background.
+   */
+  async start(): Promise<void> {
+    this.#enter('running');
+    const firstLists: Promise<void>[] = [];
+    for (const kind of this.#watchedKinds()) {
+      let reported!: () => void;
+      firstLists.push(new Promise<void>((resolve) => (reported = resolve)));
+      this.#informers.push(
+        runInformer({
+          client: this.#client,
+          kind,
+          clock: this.#clock,
+          log: this.#log,
+          signal: this.#intake.signal,
+          onObject: (obj, source) => this.#dispatch(kind, obj, triggerOf(source)),
+          onFirstList: () => reported(),
+          ...(this.#watchBackoff ? { backoff: this.#watchBackoff } : {}),
+        }),
+      );
+    }
+    for (const c of this.#controllers) this.#scheduleResync(c);
+    // Like controller-runtime's cache sync: workers start once every kind was listed, so an owner
+    // whose own and owned objects are all queued at startup reconciles once, not once per kind.
+    await Promise.all(firstLists);
+    if (this.#intake.signal.aborted) return;
+    for (const c of this.#controllers) c.startWorkers();
+    this.#log.info({ kinds: this.#watchedKinds(), controllers: this.#controllers.map((c) => c.kind) }, 'manager started');
+  }
+
+  /**
+   * Graceful shutdown: stops watches, resyncs and queue intake, waits for in-flight reconciles to
+   * finish (up to `stopTimeoutMs`, then aborts their signal and stops waiting) and resolves.
+   * Idempotent.
+   */
+  stop(): Promise<void> {
+    if (this.#stopping !== undefined) return this.#stopping;
+    if (this.#state === 'new' || this.#state === 'stopped') {
+      this.#state = 'stopped';
+      return Promise.resolve();
+    }
+    this.#state = 'stopping';
+    this.#stopping = this.#shutDown();
+    return this.#stopping;
+  }
+
+  /**
+   * One-shot convergence without watches: lists every watched kind, reconciles what it found, and
+   * repeats (relisting to catch objects created or changed by those reconciles, e.g. a finalizer
+   * just added or an owned object just created) until a relist finds nothing new and every queue
+   * is idle. Requeues with `requeueAfter` are not waited for; retries of failed keys are, when due
+   * before the timeout. Stops the workers before resolving; the manager cannot run again.
+   * Rejects with a BoulderError coded `Timeout` when work is still in flight at the timeout (the
+   * reconciles' signal is aborted at once; they get `stopTimeoutMs` to return). A `stop()`
+   * meanwhile ends it early with the counts so far.
+   */
+  async runUntilIdle(options: RunUntilIdleOptions): Promise<RunUntilIdleResult> {
+    this.#enter('once');
+    const deadline = this.#clock.now().getTime() + options.timeoutMs;
+    let timedOut = false;
+    let wake: () => void = () => undefined;
+    const cancelTimeout = this.#clock.setTimer(options.timeoutMs, () => {
+      timedOut = true;
+      wake();
+    });
+    const unsubscribe = this.#controllers.map((c) => c.onReconciled(() => wake()));
+    const onStop = (): void => wake();
+    this.#intake.signal.addEventListener('abort', onStop);
+    unsubscribe.push(() => this.#intake.signal.removeEventListener('abort', onStop));
+    const seen = new Map<KindName, Map<string, KubeObject>>();
+    try {
+      for (const c of this.#controllers) c.startWorkers();
+      let first = true;
+      for (;;) {
+        const changed = await this.#listPass(seen, first ? 'initial' : 'resync');
+        if (!changed && !first && this.#settled(deadline)) break;
+        first = false;
+        while (!timedOut && !this.#settled(deadline) && !this.#intake.signal.aborted) {
+          await new Promise<void>((resolve) => (wake = resolve));
+        }
+        if (this.#intake.signal.aborted) break; // stop() was called meanwhile
+        if (timedOut) {
+          // One-shot callers want an answer: tell in-flight reconciles to give up now.
+          this.#hurry.abort(new BoulderError('Timeout', `reconcile timed out after ${options.timeoutMs} ms`));
+          const pending = this.#controllers.reduce((n, c) => n + c.queue.len() + c.queue.processing(), 0);
+          const { reconciles, errors } = this.stats();
+          throw new BoulderError(
+            'Timeout',
+            `reconcile did not finish within ${options.timeoutMs} ms (${reconciles} reconciles, ${errors} errors, ${pending} keys pending)`,
+          );
+        }
+      }
+      return this.stats();
+    } finally {
+      cancelTimeout();
+      for (const off of unsubscribe) off();
+      await this.stop();
+    }
+  }
+
+  /** True when no key waits or runs and no retry falls due before `deadline`. */
+  #settled(deadline: number): boolean {
+    return this.#controllers.every(
+      (c) => c.queue.isIdle() && !c.queue.pendingDelayed().some((d) => d.rateLimited && d.dueAt <= deadline),
+    );
+  }
+
+  /** Lists every watched kind and dispatches objects new or changed since `seen`, and vanished ones. */
+  async #listPass(seen: Map<KindName, Map<string, KubeObject>>, trigger: ReconcileTrigger): Promise<boolean> {
+    let changed = false;
+    for (const kind of this.#watchedKinds()) {
+      const before = seen.get(kind) ?? new Map<string, KubeObject>();
+      const now = new Map<string, KubeObject>();
+      const list = await this.#client.list(kind);
+      for (const obj of list.items) {
+        const key = objectKey(obj);
+        now.set(key, obj);
+        if (before.get(key)?.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
+        changed = true;
+        this.#dispatch(kind, obj, trigger);
+      }
+      for (const [key, obj] of before) {
+        if (now.has(key)) continue;
+        changed = true;
+        this.#dispatch(kind, obj, trigger);
+      }
+      seen.set(kind, now);
+    }
+    return changed;
+  }
+
+  #enter(state: 'running' | 'once'): void {
+    if (this.#state !== 'new') throw new Error(`Manager: cannot ${state === 'running' ? 'start' : 'runUntilIdle'} twice`);
+    this.#state = state;
+  }
+
+  #watchedKinds(): KindName[] {
+    const kinds = new Set<KindName>();
+    for (const c of this.#controllers) {
+      kinds.add(c.kind);
+      for (const owned of c.owns) kinds.add(owned);
+    }
+    return [...kinds];
+  }
+
+  #dispatch(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger): void {
+    for (const c of this.#controllers) c.enqueueFor(kind, obj, trigger);
+  }
+
+  #scheduleResync(controller: Controller): void {
+    const period = controller.resyncPeriodMs;
+    if (!(period > 0) || !Number.isFinite(period) || this.#intake.signal.aborted) return;
+    const cancel = this.#clock.setTimer(period, () => {
+      this.#resyncCancels = this.#resyncCancels.filter((c) => c !== cancel);
+      void this.#resync(controller).finally(() => this.#scheduleResync(controller));
+    });
+    this.#resyncCancels.push(cancel);
+  }
+
+  async #resync(controller: Controller): Promise<void> {
+    try {
+      const list = await this.#client.list(controller.kind);
+      if (this.#intake.signal.aborted) return;
+      for (const obj of list.items) controller.enqueue(objectKey(obj), 'resync');
+    } catch (err) {
+      this.#log.warn({ kind: controller.kind, error: errorMessage(err) }, 'resync list failed');
+    }
+  }
+
+  async #shutDown(): Promise<void> {
+    this.#intake.abort();
+    for (const cancel of this.#resyncCancels) cancel();
+    this.#resyncCancels = [];
+    const inFlight = this.#controllers.reduce((n, c) => n + c.queue.processing(), 0);
+    if (inFlight > 0) this.#log.info({ inFlight }, 'waiting for in-flight reconciles');
+    const drained = Promise.all([...this.#controllers.map((c) => c.shutDown()), ...this.#informers]).then(() => true);
+    let cancelDeadline: () => void = () => undefined;
+    const deadline = new Promise<false>((resolve) => {
+      cancelDeadline = this.#clock.setTimer(this.#stopTimeoutMs, () => resolve(false));
+    });
+    const finished = await Promise.race([drained, deadline]);
+    cancelDeadline();
+    if (!finished) {
+      const still = this.#controllers.reduce((n, c) => n + c.queue.processing(), 0);
+      this.#log.warn({ inFlight: still, stopTimeoutMs: this.#stopTimeoutMs }, 'shutdown deadline passed; aborting in-flight reconciles');
+      this.#hurry.abort(new BoulderError('Timeout', 'controller manager is shutting down'));
+    }
+    this.#state = 'stopped';
+    this.#log.info({ graceful: finished }, 'manager stopped');
+  }
+}
+
+function triggerOf(source: InformerSource): ReconcileTrigger {
+  return source === 'initial' ? 'initial' : source === 'relist' ? 'resync' : 'watch';
+}

@@ -1,0 +1,21 @@
+/**
+ * The `ensure` step for status: write `status` through the status subresource only when it differs
+ * from what is stored, so a converged object causes no write and no watch event.
+ */
+import { isDeepStrictEqual } from 'node:util';
+import type { ResourceClient } from '../../apis/client/types.ts';
+import type { KubeObject } from '../../apis/meta.ts';
+
+/**
+ * Writes `status` onto `obj` (optimistic concurrency on its resourceVersion) unless equal to the
+ * stored one. Returns the stored object. A Conflict propagates: the reconcile is retried on fresh data.
+ */
+export async function writeStatusIfChanged<T extends KubeObject>(
+  client: ResourceClient,
+  obj: T,
+  status: T['status'],
+): Promise<{ object: T; outcome: 'unchanged' | 'updated' }> {
+  if (isDeepStrictEqual(obj.status, status)) return { object: obj, outcome: 'unchanged' };
+  const object = await client.updateStatus<T>({ ...obj, status });
+  return { object, outcome: 'updated' };
+}
