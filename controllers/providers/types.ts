@@ -19,29 +19,58 @@ export interface RuntimeTarget {
   uid: string;
 }
 
-/** A service container of a workspace. */
+/** A service container of a workspace, reachable from the workspace by its name. */
 export interface DesiredService {
   name: string;
   image: string;
   env: Record<string, string>;
   command: string[];
   containerPorts: number[];
+  /** Docker-style volume specs: `name:/path` (a named volume owned by the workspace) or `/host:/path`. */
   volumes: string[];
 }
 
-/** Everything a provider needs to converge one workspace; a pure function of the spec. */
+/** A host path mounted into the workspace container. */
+export interface Mount {
+  source: string;
+  target: string;
+  readOnly?: boolean;
+}
+
+/** Where the workspace image comes from. */
+export type ImageSource =
+  | { kind: 'image'; ref: string }
+  | {
+      kind: 'build';
+      /** Absolute build context directory. */
+      context: string;
+      /** Dockerfile path relative to the context. */
+      dockerfile: string;
+      args: Record<string, string>;
+      target?: string;
+    };
+
+/** Everything a provider needs to converge one workspace; a pure function of spec and resolved inputs. */
 export interface DesiredRuntime {
   target: RuntimeTarget;
   /** Labels every external object of this workspace carries. */
   labels: Record<string, string>;
+  /** The image reference (for `build`, a display name; the provider tags builds by content hash). */
   image: string;
+  imageSource: ImageSource;
   env: Record<string, string>;
+  /** Resolved secret values injected as environment variables at create. Never logged or stored. */
+  secretEnv: Record<string, string>;
   state: RuntimeState;
   /** CPU limit in cores (e.g. 2, 0.5) and memory limit in bytes; undefined means unlimited. */
   cpus?: number;
   memoryBytes?: number;
   containerPorts: number[];
   services: DesiredService[];
+  /** Host paths mounted into the main container (worktree at /workspace, git common dir). */
+  mounts: Mount[];
+  /** Working directory in the main container. */
+  workdir: string;
 }
 
 /** What a provider found for a workspace. */
@@ -64,13 +93,55 @@ export interface EnsureResult {
   /** Human-readable list of the changes made, e.g. `container recreated`. Empty when unchanged. */
   changes: string[];
   observed: ObservedRuntime;
+  /** True when the main container was created by this call (lifecycle scripts run once per creation). */
+  containerCreated?: boolean;
 }
 
-/** Result of running a command in a workspace. */
+/** Progress of a long step (image pull or build), for status and the CLI. */
+export interface ProgressEvent {
+  step: 'pull' | 'build';
+  message: string;
+  /** Bytes (pull) or steps (build) done and total, when known. */
+  current?: number;
+  total?: number;
+}
+
+/** Options of `ensure`. */
+export interface EnsureOptions {
+  onProgress?: (event: ProgressEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Options of `exec`. */
+export interface ExecOptions {
+  /** Run in this service container instead of the main one. */
+  service?: string;
+  tty?: boolean;
+  env?: Record<string, string>;
+  workdir?: string;
+  /** When given, stdin is forwarded and output streamed there instead of collected. */
+  stdin?: NodeJS.ReadableStream;
+  stdout?: NodeJS.WritableStream;
+  stderr?: NodeJS.WritableStream;
+  signal?: AbortSignal;
+}
+
+/** Result of running a command in a workspace; stdout/stderr are empty when streamed. */
 export interface ExecResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+}
+
+/** Options of `logs`. */
+export interface LogsOptions {
+  service?: string;
+  follow?: boolean;
+  /** Last N lines only. */
+  tail?: number;
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+  signal?: AbortSignal;
 }
 
 /** A hint from the provider that a workspace's runtime changed outside boulder. */
@@ -86,12 +157,24 @@ export interface Provider {
   readonly backend: Backend;
   /** What exists for the target; undefined when nothing does. */
   observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined>;
-  /** Converges the runtime to `desired` (create, recreate, start, stop, pause, unpause). Idempotent. */
-  ensure(desired: DesiredRuntime): Promise<EnsureResult>;
+  /**
+   * Converges the runtime to `desired`: network, volumes, image (present → use; missing → pull or
+   * build), service containers, main container (recreated when its configuration changed),
+   * and the lifecycle state. Idempotent; compares only what boulder owns.
+   */
+  ensure(desired: DesiredRuntime, options?: EnsureOptions): Promise<EnsureResult>;
+  /** Pauses (freezes) the workspace's containers. Idempotent. */
+  pause(target: RuntimeTarget): Promise<void>;
+  /** Resumes paused or stopped containers. Idempotent. */
+  resume(target: RuntimeTarget): Promise<void>;
+  /** Stops the workspace's containers, keeping them. Idempotent. */
+  stop(target: RuntimeTarget): Promise<void>;
   /** Removes every object of the target. Idempotent: nothing to delete → 'unchanged'. */
   delete(target: RuntimeTarget): Promise<'deleted' | 'unchanged'>;
-  /** Runs a command in the workspace's main container. */
-  exec(target: RuntimeTarget, command: string[]): Promise<ExecResult>;
+  /** Runs a command in the workspace's main container (or a service). */
+  exec(target: RuntimeTarget, command: string[], options?: ExecOptions): Promise<ExecResult>;
+  /** Streams container logs. */
+  logs(target: RuntimeTarget, options: LogsOptions): Promise<void>;
   /** Out-of-band change hints (drift), ending when `signal` aborts. Optional. */
   events?(signal: AbortSignal): AsyncIterable<ProviderEvent>;
 }

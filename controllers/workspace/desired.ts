@@ -5,7 +5,15 @@
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceResources } from '../../apis/types/index.ts';
 import { TerminalError } from '../runtime/errors.ts';
-import { runtimeLabels, type DesiredRuntime, type DesiredService, type RuntimeTarget } from '../providers/types.ts';
+import { resolve } from 'node:path';
+import {
+  runtimeLabels,
+  type DesiredRuntime,
+  type DesiredService,
+  type ImageSource,
+  type Mount,
+  type RuntimeTarget,
+} from '../providers/types.ts';
 import { parseCpu, parseMemory } from './quantity.ts';
 
 /** CPU cores and memory of each resource class. */
@@ -25,20 +33,31 @@ export function runtimeTarget(ws: Workspace): RuntimeTarget {
   };
 }
 
+/** Where the workspace's files live in its container. */
+export const WORKSPACE_DIR = '/workspace';
+
+/** Inputs resolved by I/O steps before the desired state is computed. */
+export interface ResolvedInputs {
+  /** The workspace's git worktree, when it has a repository. */
+  worktree?: { path: string; commonGitDir: string };
+  /** Secret values by environment variable name (never logged or stored). */
+  secretEnv: Record<string, string>;
+}
+
 /** Computes what should run for `ws`; throws TerminalError (reason InvalidSpec) when it can't. */
-export function desiredRuntime(ws: Workspace): DesiredRuntime {
+export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretEnv: {} }): DesiredRuntime {
   const target = runtimeTarget(ws);
   const spec = ws.spec;
-  const image = spec.image;
-  if (image === undefined || image === '') {
-    const why = spec.build === undefined ? 'spec.image or spec.build is required' : 'spec.build is not supported by this backend yet';
-    throw new TerminalError('InvalidSpec', why);
-  }
+  const imageSource = imageSourceOf(ws, inputs);
   return {
     target,
     labels: runtimeLabels(target),
-    image,
+    image: imageSource.kind === 'image' ? imageSource.ref : `build:${imageSource.context}`,
+    imageSource,
     env: { ...(spec.env ?? {}) },
+    secretEnv: { ...inputs.secretEnv },
+    mounts: worktreeMounts(inputs.worktree),
+    workdir: WORKSPACE_DIR,
     state: spec.state ?? 'Running',
     ...resourceLimits(spec.resources),
     containerPorts: Object.values(spec.ports ?? {}).map((p) => p.containerPort),
@@ -53,6 +72,34 @@ export function desiredRuntime(ws: Workspace): DesiredRuntime {
       }),
     ),
   };
+}
+
+/** The image to run: `spec.image`, or a build of `spec.build` relative to the worktree (or repository). */
+export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSource {
+  const { image, build } = ws.spec;
+  if (image !== undefined && image !== '') return { kind: 'image', ref: image };
+  if (build === undefined) throw new TerminalError('InvalidSpec', 'spec.image or spec.build is required');
+  const root = inputs.worktree?.path ?? ws.spec.repository?.path;
+  if (root === undefined) throw new TerminalError('InvalidSpec', 'spec.build needs spec.repository: the build context is resolved in its worktree');
+  return {
+    kind: 'build',
+    context: resolve(root, build.context ?? '.'),
+    dockerfile: build.dockerfile ?? 'Dockerfile',
+    args: { ...(build.args ?? {}) },
+    ...(build.target !== undefined ? { target: build.target } : {}),
+  };
+}
+
+/**
+ * The worktree at /workspace, and the repository's common git dir at its own absolute path, so
+ * the worktree's `.git` file (which points there) resolves inside the container and git works.
+ */
+export function worktreeMounts(worktree: ResolvedInputs['worktree']): Mount[] {
+  if (worktree === undefined) return [];
+  return [
+    { source: worktree.path, target: WORKSPACE_DIR },
+    { source: worktree.commonGitDir, target: worktree.commonGitDir },
+  ];
 }
 
 /** CPU and memory limits from a resource class and/or explicit quantities (explicit wins). */

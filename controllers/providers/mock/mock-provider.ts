@@ -7,7 +7,9 @@ import { EventEmitter, on } from 'node:events';
 import type {
   DesiredRuntime,
   EnsureResult,
+  ExecOptions,
   ExecResult,
+  LogsOptions,
   ObservedRuntime,
   Provider,
   ProviderEvent,
@@ -28,12 +30,15 @@ export interface MockProviderCalls {
   ensure: number;
   delete: number;
   exec: number;
+  pause: number;
+  resume: number;
+  stop: number;
 }
 
 /** In-memory provider; see the module comment. */
 export class MockProvider implements Provider {
   readonly backend = 'mock' as const;
-  readonly calls: MockProviderCalls = { observe: 0, ensure: 0, delete: 0, exec: 0 };
+  readonly calls: MockProviderCalls = { observe: 0, ensure: 0, delete: 0, exec: 0, pause: 0, resume: 0, stop: 0 };
   private readonly records = new Map<string, MockRecord>();
   private readonly pendingFailures: Error[] = [];
   private readonly emitter = new EventEmitter();
@@ -71,14 +76,21 @@ export class MockProvider implements Provider {
     const changes: string[] = [];
     let record = this.records.get(desired.target.uid);
     let outcome: EnsureResult['outcome'] = 'unchanged';
+    let containerCreated = false;
     if (record === undefined) {
       record = this.createRecord(desired);
       changes.push('container created');
       outcome = 'created';
-    } else if (record.desired.image !== desired.image || !sameEnv(record.desired.env, desired.env)) {
+      containerCreated = true;
+    } else if (
+      record.desired.image !== desired.image ||
+      !sameEnv(record.desired.env, desired.env) ||
+      !sameEnv(record.desired.secretEnv, desired.secretEnv)
+    ) {
       record = this.createRecord(desired);
       changes.push('container recreated');
       outcome = 'updated';
+      containerCreated = true;
     }
     if (record.state !== desired.state) {
       changes.push(`container ${record.state.toLowerCase()} → ${desired.state.toLowerCase()}`);
@@ -93,7 +105,7 @@ export class MockProvider implements Provider {
         if (outcome === 'unchanged') outcome = 'updated';
       }
     }
-    return { outcome, changes, observed: toObserved(record) };
+    return { outcome, changes, observed: toObserved(record), containerCreated };
   }
 
   async delete(target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
@@ -102,13 +114,50 @@ export class MockProvider implements Provider {
     return this.records.delete(target.uid) ? 'deleted' : 'unchanged';
   }
 
-  exec(target: RuntimeTarget, command: string[]): Promise<ExecResult> {
+  pause(target: RuntimeTarget): Promise<void> {
+    this.calls.pause += 1;
+    this.setState(target, 'Paused');
+    return Promise.resolve();
+  }
+
+  resume(target: RuntimeTarget): Promise<void> {
+    this.calls.resume += 1;
+    this.setState(target, 'Running');
+    return Promise.resolve();
+  }
+
+  stop(target: RuntimeTarget): Promise<void> {
+    this.calls.stop += 1;
+    this.setState(target, 'Stopped');
+    return Promise.resolve();
+  }
+
+  /** Commands `exec` received, in order (for assertions on lifecycle scripts and hooks). */
+  readonly execLog: { target: string; command: string[] }[] = [];
+
+  /** Exit code and output the next exec of a command containing `match` returns. */
+  scriptExec(match: string, result: ExecResult): void {
+    this.scriptedExecs.push({ match, result });
+  }
+
+  private readonly scriptedExecs: { match: string; result: ExecResult }[] = [];
+
+  exec(target: RuntimeTarget, command: string[], _options?: ExecOptions): Promise<ExecResult> {
     this.calls.exec += 1;
+    this.execLog.push({ target: target.name, command });
+    const scripted = this.scriptedExecs.findIndex((s) => command.join(' ').includes(s.match));
+    if (scripted >= 0) return Promise.resolve(this.scriptedExecs.splice(scripted, 1)[0]!.result);
     const record = this.records.get(target.uid);
     if (record === undefined || record.state !== 'Running') {
       return Promise.resolve({ exitCode: 126, stdout: '', stderr: 'workspace is not running' });
     }
     return Promise.resolve({ exitCode: 0, stdout: `${command.join(' ')}\n`, stderr: '' });
+  }
+
+  logs(target: RuntimeTarget, options: LogsOptions): Promise<void> {
+    const record = this.records.get(target.uid);
+    options.stdout.write(record === undefined ? '' : `mock ${options.service ?? 'workspace'} log of ${target.name}\n`);
+    return Promise.resolve();
   }
 
   async *events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
@@ -117,6 +166,11 @@ export class MockProvider implements Provider {
     } catch (err) {
       if (!signal.aborted) throw err;
     }
+  }
+
+  private setState(target: RuntimeTarget, state: RuntimeState): void {
+    const record = this.records.get(target.uid);
+    if (record !== undefined) record.state = state;
   }
 
   private createRecord(desired: DesiredRuntime): MockRecord {

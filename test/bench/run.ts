@@ -1,0 +1,20 @@
+/**
+ * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
+ * measured in the same run, ratios and budgets. Pass suite names to run a subset:
+ * `npm run bench -- control-plane`.
+ */
+import { benchControlPlane } from './control-plane.ts';
+import { printTable, type BenchRow } from './stats.ts';
+
+const suites: Record<string, () => Promise<BenchRow[]>> = {
+  'control-plane': benchControlPlane,
+};
+
+const wanted = process.argv.slice(2);
+const rows: BenchRow[] = [];
+for (const [name, run] of Object.entries(suites)) {
+  if (wanted.length > 0 && !wanted.includes(name)) continue;
+  process.stderr.write(`[bench] ${name}…\n`);
+  rows.push(...(await run()));
+}
+printTable(rows);
