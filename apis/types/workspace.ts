@@ -89,6 +89,10 @@ export interface WorkspaceRepository {
    * Commit, branch or tag the branch is created from when it does not exist yet.
    */
   baseRef?: string;
+  /**
+   * What happens to the worktree when the workspace is deleted. KeepIfDirty removes it unless it has uncommitted changes (then it is kept and the reason is logged); Remove removes it even then. The branch is always kept, so committed work is never lost.
+   */
+  onDelete?: 'KeepIfDirty' | 'Remove';
 }
 /**
  * Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.
@@ -326,6 +330,7 @@ export interface WorkspaceStatus {
    * Recent drift repairs made by the controller, newest last.
    */
   repairs?: WorkspaceRepair[];
+  scripts?: WorkspaceScriptsStatus;
 }
 /**
  * Durations of the latest lifecycle operations, in milliseconds.
@@ -343,6 +348,10 @@ export interface WorkspaceTimings {
    * How long the latest switch to this workspace took.
    */
   lastSwitchMs?: number;
+  /**
+   * The switch request (annotation nexus.dev/switch-requested-at) that lastSwitchMs measured.
+   */
+  lastSwitchAt?: string;
 }
 /**
  * One drift repair.
@@ -356,4 +365,39 @@ export interface WorkspaceRepair {
    * What was found and repaired, e.g. container removed outside boulder; re-created.
    */
   what: string;
+}
+/**
+ * Lifecycle scripts (spec.scripts) run for the current container: they run once per container creation.
+ */
+export interface WorkspaceScriptsStatus {
+  /**
+   * Container the scripts ran in; a new container runs them again.
+   */
+  containerId: string;
+  /**
+   * Outcome of the preStart script's run.
+   */
+  preStart?: {
+    /**
+     * Exit status of the script.
+     */
+    exitCode: number;
+    /**
+     * Last lines of the script's combined output.
+     */
+    output?: string;
+  };
+  /**
+   * Outcome of the postStart script's run.
+   */
+  postStart?: {
+    /**
+     * Exit status of the script.
+     */
+    exitCode: number;
+    /**
+     * Last lines of the script's combined output.
+     */
+    output?: string;
+  };
 }

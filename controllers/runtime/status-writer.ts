@@ -15,7 +15,12 @@ export async function writeStatusIfChanged<T extends KubeObject>(
   obj: T,
   status: T['status'],
 ): Promise<{ object: T; outcome: 'unchanged' | 'updated' }> {
-  if (isDeepStrictEqual(obj.status, status)) return { object: obj, outcome: 'unchanged' };
+  if (isDeepStrictEqual(asStored(obj.status), asStored(status))) return { object: obj, outcome: 'unchanged' };
   const object = await client.updateStatus<T>({ ...obj, status });
   return { object, outcome: 'updated' };
+}
+
+/** The value as a store keeps it (JSON: undefined members dropped). */
+function asStored(value: unknown): unknown {
+  return value === undefined ? undefined : JSON.parse(JSON.stringify(value));
 }

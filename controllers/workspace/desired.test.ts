@@ -74,6 +74,30 @@ describe('desiredRuntime', () => {
   });
 });
 
+describe('worktree mounts', () => {
+  it('mounts the worktree at /workspace and its host path, and the common git dir at its own path', () => {
+    const desired = desiredRuntime(workspace({ image: 'img' }), {
+      secretEnv: { TOKEN: 't' },
+      worktree: { path: '/repo/.nexus/worktrees/feature-x', commonGitDir: '/repo/.git' },
+    });
+    expect(desired.mounts).toEqual([
+      { source: '/repo/.nexus/worktrees/feature-x', target: '/workspace' },
+      { source: '/repo/.nexus/worktrees/feature-x', target: '/repo/.nexus/worktrees/feature-x' },
+      { source: '/repo/.git', target: '/repo/.git' },
+    ]);
+    expect(desired.workdir).toBe('/workspace');
+    expect(desired.secretEnv).toEqual({ TOKEN: 't' });
+  });
+
+  it('resolves a build context inside the worktree', () => {
+    const desired = desiredRuntime(workspace({ build: { context: 'docker', dockerfile: 'Dockerfile.dev' } }), {
+      secretEnv: {},
+      worktree: { path: '/repo/.nexus/worktrees/feature-x', commonGitDir: '/repo/.git' },
+    });
+    expect(desired.imageSource).toEqual({ kind: 'build', context: '/repo/.nexus/worktrees/feature-x/docker', dockerfile: 'Dockerfile.dev', args: {} });
+  });
+});
+
 describe('resourceLimits', () => {
   it.each([
     [undefined, {}],

@@ -93,11 +93,14 @@ export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSourc
 /**
  * The worktree at /workspace, and the repository's common git dir at its own absolute path, so
  * the worktree's `.git` file (which points there) resolves inside the container and git works.
+ * The worktree is also mounted at its host path: git links of initialised submodules are relative
+ * to it, so `git status` in a repository with submodules works from there.
  */
 export function worktreeMounts(worktree: ResolvedInputs['worktree']): Mount[] {
   if (worktree === undefined) return [];
   return [
     { source: worktree.path, target: WORKSPACE_DIR },
+    { source: worktree.path, target: worktree.path },
     { source: worktree.commonGitDir, target: worktree.commonGitDir },
   ];
 }

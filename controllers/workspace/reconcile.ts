@@ -1,24 +1,34 @@
 /**
- * The Workspace reconcile: read the object, then (through the finalizer helper) either converge
- * its runtime and write status, or clean the runtime up on deletion. Level-based: it never asks
- * what event triggered it.
+ * The Workspace reconcile. Level-based: it re-reads the object and the backend and never asks what
+ * event triggered it. Through the finalizer helper it either converges —
+ *   provider → worktree → secrets → desired state → sleep hook → ensure runtime → wake hook →
+ *   lifecycle scripts → status
+ * — or cleans up on deletion (runtime, then the worktree unless it holds uncommitted work).
+ * A failing step records its condition (and Ready=False) before the error propagates: transient
+ * failures are retried with backoff, terminal ones wait for a spec change or the periodic resync.
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
-import type { Workspace } from '../../apis/types/index.ts';
+import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import type { ReconcileContext, Reconciler } from '../runtime/controller.ts';
-import type { ProviderRegistry } from '../providers/registry.ts';
-import type { Backend, Provider } from '../providers/types.ts';
 import { isTerminalError } from '../runtime/errors.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { Backend, DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
+import { ensureWorktree, removeWorktree } from '../worktree/index.ts';
+import { FORCE_DELETE, SWITCH_REQUESTED_AT } from './annotations.ts';
 import { desiredRuntime, runtimeTarget } from './desired.ts';
-import { workspaceStatus } from './status.ts';
-import { writeStatusIfChanged } from '../runtime/status-writer.ts';
+import { runScript } from './lifecycle.ts';
+import { LiveStatus } from './live-status.ts';
+import { resolveSecrets, type SecretSources } from './secrets.ts';
+import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
   providers: ProviderRegistry;
+  /** Where secret values come from (default: this process's environment and files). */
+  secretSources?: SecretSources;
 }
 
 /** Builds the Workspace reconciler. */
@@ -43,32 +53,131 @@ async function getWorkspace(client: ResourceClient, namespace: string, name: str
   }
 }
 
-/** Steps: pick the provider → compute desired → ensure → write status. */
+/** The converge steps, in order; see the module comment. */
 async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<void> {
-  const provider = deps.providers.get(backendOf(ws));
-  const desired = desiredRuntime(ws);
-  const started = ctx.clock.now().getTime();
-  const result = await provider.ensure(desired);
-  const ensureMs = ctx.clock.now().getTime() - started;
-  const repairs = specUnchanged(ws) && result.outcome !== 'created' ? result.changes : [];
-  for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
-  if (result.outcome === 'created' && ws.status?.containerId !== undefined) {
-    ctx.log.info({ repair: 'container recreated' }, `repaired workspace/${ws.metadata.name}: container recreated`);
-    repairs.push('container recreated');
+  const live = new LiveStatus(ctx.client, ws, ctx.clock);
+  const provider = await live.step('ContainerReady', () => Promise.resolve(deps.providers.get(backendOf(ws))));
+  const worktree = await live.step('WorktreeReady', () => ensureWorktreeStep(ws));
+  const secretEnv = await live.step('ContainerReady', () => resolveSecrets(ws.spec.secrets, deps.secretSources));
+  const desired = await live.step('ContainerReady', () =>
+    Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv })),
+  );
+  const before = await live.step('ContainerReady', () => provider.observe(desired.target));
+  const hooks: HookRun[] = [];
+  if (before?.state === 'Running' && desired.state !== 'Running' && ws.spec.hooks?.onSleep !== undefined) {
+    hooks.push({ hook: 'onSleep', run: await runScript(provider, desired.target, ws.spec.hooks.onSleep, ctx.signal) });
   }
-  const status = workspaceStatus(ws, { result, now: ctx.clock.now(), repairs, ensureMs });
-  await writeStatusIfChanged(ctx.client, ws, status);
+  const started = ctx.clock.now().getTime();
+  const result = await live.step('ContainerReady', () => ensureRuntime(provider, desired, live));
+  const ensureMs = ctx.clock.now().getTime() - started;
+  if (before !== undefined && before.state !== 'Running' && result.observed.state === 'Running' && ws.spec.hooks?.onWake !== undefined) {
+    hooks.push({ hook: 'onWake', run: await runScript(provider, desired.target, ws.spec.hooks.onWake, ctx.signal) });
+  }
+  const scripts = await runLifecycleScripts(ws, provider, desired, result.observed, ctx);
+  const repairs = driftRepairs(ws, before, result);
+  for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
+  const switchRequestedAt = ws.metadata.annotations?.[SWITCH_REQUESTED_AT];
+  await live.write(
+    workspaceStatus(live.object, {
+      result,
+      desiredState: desired.state,
+      now: ctx.clock.now(),
+      ...(worktree ? { worktree } : {}),
+      ...(scripts ? { scripts } : {}),
+      hooks,
+      repairs,
+      ensureMs,
+      ...(switchRequestedAt !== undefined ? { switchRequestedAt } : {}),
+    }),
+  );
 }
 
-/** Removes the runtime; idempotent and safe when convergence never ran. */
+/** Creates or confirms the worktree when the workspace has a repository. */
+async function ensureWorktreeStep(ws: Workspace): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
+  const repo = ws.spec.repository;
+  if (repo === undefined) return undefined;
+  const info = await ensureWorktree({
+    repoPath: repo.path,
+    name: ws.metadata.name,
+    branch: repo.branch ?? `nexus/${ws.metadata.name}`,
+    baseRef: repo.baseRef ?? 'HEAD',
+  });
+  const facts: WorktreeFacts & { commonGitDir: string } = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir };
+  if (typeof info.submodules === 'object') facts.submodulesNotInitialized = info.submodules.notInitialized;
+  return facts;
+}
+
+/** Converges the runtime, reporting image pull/build progress in status as it goes. */
+function ensureRuntime(provider: Provider, desired: DesiredRuntime, live: LiveStatus): Promise<EnsureResult> {
+  return provider.ensure(desired, {
+    onProgress: (event) => live.progress(event),
+  });
+}
+
+/**
+ * Runs `scripts.preStart` then `scripts.postStart` once per container: when the container in
+ * status.scripts is not the current one. postStart is skipped when preStart failed. Returns the
+ * scripts status to record (undefined when the spec has none).
+ */
+async function runLifecycleScripts(
+  ws: Workspace,
+  provider: Provider,
+  desired: DesiredRuntime,
+  observed: ObservedRuntime,
+  ctx: ReconcileContext,
+): Promise<WorkspaceScriptsStatus | undefined> {
+  const scripts = ws.spec.scripts;
+  if (scripts?.preStart === undefined && scripts?.postStart === undefined) return undefined;
+  const recorded = ws.status?.scripts;
+  if (recorded?.containerId === observed.id) return recorded;
+  if (observed.state !== 'Running') return recorded;
+  const outcome: WorkspaceScriptsStatus = { containerId: observed.id };
+  if (scripts.preStart !== undefined) {
+    outcome.preStart = await runScript(provider, desired.target, scripts.preStart, ctx.signal);
+    ctx.log.info({ exitCode: outcome.preStart.exitCode }, 'preStart ran');
+    if (outcome.preStart.exitCode !== 0) return outcome;
+  }
+  if (scripts.postStart !== undefined) {
+    outcome.postStart = await runScript(provider, desired.target, scripts.postStart, ctx.signal);
+    ctx.log.info({ exitCode: outcome.postStart.exitCode }, 'postStart ran');
+  }
+  return outcome;
+}
+
+/**
+ * Changes the provider made although the spec did not change since the last converged status:
+ * those restored drift (a container removed, stopped or paused by hand).
+ */
+function driftRepairs(ws: Workspace, before: ObservedRuntime | undefined, result: EnsureResult): string[] {
+  const specUnchanged = ws.status?.observedGeneration !== undefined && ws.status.observedGeneration === ws.metadata.generation;
+  if (!specUnchanged || ws.status?.containerId === undefined) return [];
+  if (before === undefined && result.containerCreated === true) return ['container recreated', ...result.changes.filter((c) => !/^container (created|recreated)/.test(c))];
+  return result.changes;
+}
+
+/** Removes the runtime, then the worktree; idempotent and safe when convergence never ran. */
 async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<void> {
   const provider = providerForCleanup(ws, deps);
   if (provider === undefined) {
     ctx.log.info(`cleanup of workspace/${ws.metadata.name}: its backend never ran it, nothing to remove`);
-    return;
+  } else {
+    const outcome = await provider.delete(runtimeTarget(ws));
+    ctx.log.info({ outcome }, `cleanup of workspace/${ws.metadata.name}: runtime ${outcome}`);
   }
-  const outcome = await provider.delete(runtimeTarget(ws));
-  ctx.log.info({ outcome }, `cleanup of workspace/${ws.metadata.name}: runtime ${outcome}`);
+  const repo = ws.spec.repository;
+  if (repo === undefined) return;
+  const force = ws.metadata.annotations?.[FORCE_DELETE] === 'true' || repo.onDelete === 'Remove';
+  const removal = await removeWorktree({
+    repoPath: repo.path,
+    name: ws.metadata.name,
+    branch: repo.branch ?? `nexus/${ws.metadata.name}`,
+    force,
+  });
+  if (removal.kept !== undefined) {
+    ctx.log.warn({ reason: removal.kept.reason }, `kept the worktree of workspace/${ws.metadata.name}: ${removal.kept.message}`);
+  } else {
+    ctx.log.info({ removed: removal.removed }, `cleanup of workspace/${ws.metadata.name}: worktree ${removal.removed ? 'removed' : 'absent'}`);
+  }
 }
 
 /**
@@ -86,9 +195,4 @@ function providerForCleanup(ws: Workspace, deps: WorkspaceReconcilerDeps): Provi
 
 function backendOf(ws: Workspace): Backend {
   return ws.spec.backend ?? 'docker';
-}
-
-/** True when the last status was written for the current spec (so changes now are drift repairs). */
-function specUnchanged(ws: Workspace): boolean {
-  return ws.status?.observedGeneration !== undefined && ws.status.observedGeneration === ws.metadata.generation;
 }

@@ -1,26 +1,53 @@
 /**
- * Workspace status as a pure function of the previous status, what the provider reported and the
- * time: phase, conditions (ContainerReady, ServicesReady, Ready), runtime ids and repairs.
+ * Workspace status as a pure function of the previous status, what the steps of this reconcile
+ * found, and the time: phase, conditions (WorktreeReady, ContainerReady, ServicesReady,
+ * HooksSucceeded, Ready), runtime facts, timings and repairs.
  */
 import type { Condition } from '../../apis/meta.ts';
-import type { Workspace, WorkspaceRepair, WorkspaceStatus } from '../../apis/types/index.ts';
-import { READY, setCondition, summarizeReady } from '../runtime/conditions.ts';
-import type { EnsureResult } from '../providers/types.ts';
-
-/** Condition types the Workspace controller reports (later issues add WorktreeReady, HooksSucceeded). */
-export const WORKSPACE_CONDITIONS = ['ContainerReady', 'ServicesReady'] as const;
+import type { Workspace, WorkspaceRepair, WorkspaceScriptsStatus, WorkspaceStatus } from '../../apis/types/index.ts';
+import { READY, setCondition, summarizeReady, type ConditionInput } from '../runtime/conditions.ts';
+import type { EnsureResult, RuntimeState } from '../providers/types.ts';
+import { describeFailure, type ScriptRun } from './lifecycle.ts';
 
 /** How many repairs `status.repairs` keeps (newest last). */
 export const MAX_REPAIRS = 10;
 
+/** The worktree as the status reports it. */
+export interface WorktreeFacts {
+  path: string;
+  branch: string;
+  head: string;
+  /** Why submodules were not initialised, when they were not. */
+  submodulesNotInitialized?: string;
+}
+
+/** A hook run during this reconcile. */
+export interface HookRun {
+  hook: 'onWake' | 'onSleep';
+  run: ScriptRun;
+}
+
 /** Inputs of `workspaceStatus` besides the object. */
 export interface StatusInputs {
   result: EnsureResult;
+  desiredState: RuntimeState;
   now: Date;
+  worktree?: WorktreeFacts;
+  /** Lifecycle scripts of the current container (carried over or just run). */
+  scripts?: WorkspaceScriptsStatus;
+  /** Hooks run in this reconcile. */
+  hooks: HookRun[];
   /** Changes made to restore the spec while the spec itself did not change (drift repairs). */
   repairs: string[];
-  /** Milliseconds the ensure took, recorded as the create time when it created the runtime. */
+  /** Milliseconds the ensure took, recorded as the create time when it created the container. */
   ensureMs: number;
+  /** Value of the switch-requested-at annotation, if any. */
+  switchRequestedAt?: string;
+}
+
+/** The condition types whose conjunction is Ready, for this workspace. */
+export function readinessConditions(ws: Workspace): string[] {
+  return [...(ws.spec.repository !== undefined ? ['WorktreeReady'] : []), 'ContainerReady', 'ServicesReady', 'HooksSucceeded'];
 }
 
 /** Computes the new status of a converged workspace. */
@@ -28,45 +55,106 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
   const previous = ws.status ?? {};
   const generation = ws.metadata.generation;
   const { observed } = inputs.result;
+  const set = (conditions: Condition[], input: Omit<ConditionInput, 'observedGeneration'>): Condition[] =>
+    setCondition(conditions, { ...input, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, inputs.now);
+
   let conditions: Condition[] = previous.conditions ?? [];
-  conditions = setCondition(
-    conditions,
-    { type: 'ContainerReady', status: 'True', reason: observed.state, message: `container ${observed.id} is ${observed.state.toLowerCase()}`, observedGeneration: generation },
-    inputs.now,
-  );
-  const notRunning = Object.entries(observed.services).filter(([, s]) => !s.running).map(([name]) => name);
-  conditions = setCondition(
-    conditions,
-    notRunning.length === 0
-      ? { type: 'ServicesReady', status: 'True', reason: 'ServicesRunning', message: `${Object.keys(observed.services).length} service(s) running`, observedGeneration: generation }
-      : { type: 'ServicesReady', status: 'False', reason: 'ServicesNotRunning', message: `not running: ${notRunning.join(', ')}`, observedGeneration: generation },
-    inputs.now,
-  );
-  conditions = setCondition(conditions, summarizeReady(conditions, WORKSPACE_CONDITIONS, { observedGeneration: generation }), inputs.now);
+  if (inputs.worktree !== undefined) conditions = set(conditions, worktreeCondition(inputs.worktree));
+  conditions = set(conditions, {
+    type: 'ContainerReady',
+    status: 'True',
+    reason: observed.state,
+    message: `container ${observed.id.slice(0, 12)} is ${observed.state.toLowerCase()}`,
+  });
+  conditions = set(conditions, servicesCondition(observed.services, inputs.desiredState));
+  conditions = set(conditions, hooksCondition(inputs.scripts, inputs.hooks, previous.conditions));
+  conditions = setCondition(conditions, summarizeReady(conditions, readinessConditions(ws), generation !== undefined ? { observedGeneration: generation } : {}), inputs.now);
+
   const status: WorkspaceStatus = {
     ...previous,
     observedGeneration: generation,
     phase: observed.state,
     conditions,
     containerId: observed.id,
-    repairs: appendRepairs(previous.repairs, inputs.repairs, inputs.now),
   };
+  const newTimings = timings(previous, inputs, conditions);
+  if (newTimings !== undefined) status.timings = newTimings;
+  const repairs = appendRepairs(previous.repairs, inputs.repairs, inputs.now);
+  if (repairs.length > 0) status.repairs = repairs;
   if (observed.imageDigest !== undefined) status.imageDigest = observed.imageDigest;
-  if (ws.spec.repository?.branch !== undefined) status.branch = ws.spec.repository.branch;
-  if (inputs.result.outcome === 'created') {
-    status.timings = { ...previous.timings, createMs: inputs.ensureMs, lastStartMs: inputs.ensureMs };
+  if (inputs.worktree !== undefined) {
+    status.worktreePath = inputs.worktree.path;
+    status.branch = inputs.worktree.branch;
   }
-  if (observed.state === 'Running' && previous.phase !== 'Running') status.lastActiveAt = inputs.now.toISOString();
-  if (status.repairs?.length === 0) delete status.repairs;
+  if (inputs.scripts !== undefined) status.scripts = inputs.scripts;
+  else delete status.scripts;
+  if (observed.state === 'Running' && (previous.phase !== 'Running' || previous.lastActiveAt === undefined)) {
+    status.lastActiveAt = inputs.now.toISOString();
+  }
   return status;
 }
 
-/** True when Ready is True in `status`. */
-export function isReady(status: WorkspaceStatus | undefined): boolean {
-  return status?.conditions?.some((c) => c.type === READY && c.status === 'True') ?? false;
+function worktreeCondition(worktree: WorktreeFacts): Omit<ConditionInput, 'observedGeneration'> {
+  const where = `worktree ${worktree.path} on ${worktree.branch} at ${worktree.head.slice(0, 7)}`;
+  if (worktree.submodulesNotInitialized !== undefined) {
+    return { type: 'WorktreeReady', status: 'True', reason: 'SubmodulesNotInitialized', message: `${where}; submodules not initialised: ${worktree.submodulesNotInitialized}` };
+  }
+  return { type: 'WorktreeReady', status: 'True', reason: 'WorktreeReady', message: where };
+}
+
+function servicesCondition(services: Record<string, { running: boolean }>, desired: RuntimeState): Omit<ConditionInput, 'observedGeneration'> {
+  const names = Object.keys(services);
+  if (desired !== 'Running') {
+    return { type: 'ServicesReady', status: 'True', reason: `Services${desired}`, message: `${names.length} service(s) ${desired.toLowerCase()}` };
+  }
+  const notRunning = names.filter((n) => !services[n]!.running);
+  if (notRunning.length > 0) return { type: 'ServicesReady', status: 'False', reason: 'ServicesNotRunning', message: `not running: ${notRunning.join(', ')}` };
+  return { type: 'ServicesReady', status: 'True', reason: 'ServicesRunning', message: `${names.length} service(s) running` };
+}
+
+function hooksCondition(
+  scripts: WorkspaceScriptsStatus | undefined,
+  hooks: HookRun[],
+  previous: Condition[] | undefined,
+): Omit<ConditionInput, 'observedGeneration'> {
+  for (const name of ['preStart', 'postStart'] as const) {
+    const run = scripts?.[name];
+    if (run !== undefined && run.exitCode !== 0) {
+      return { type: 'HooksSucceeded', status: 'False', reason: `${capitalize(name)}Failed`, message: describeFailure(name, { exitCode: run.exitCode, output: run.output ?? '' }) };
+    }
+  }
+  const failedHook = hooks.find((h) => h.run.exitCode !== 0);
+  if (failedHook !== undefined) {
+    return { type: 'HooksSucceeded', status: 'False', reason: `${capitalize(failedHook.hook)}Failed`, message: describeFailure(failedHook.hook, failedHook.run) };
+  }
+  const earlierHookFailure = previous?.find((c) => c.type === 'HooksSucceeded' && c.status === 'False' && /^On(Wake|Sleep)Failed$/.test(c.reason));
+  if (hooks.length === 0 && earlierHookFailure !== undefined) {
+    return { type: 'HooksSucceeded', status: 'False', reason: earlierHookFailure.reason, message: earlierHookFailure.message };
+  }
+  const ran = [...(scripts?.preStart ? ['preStart'] : []), ...(scripts?.postStart ? ['postStart'] : [])];
+  return { type: 'HooksSucceeded', status: 'True', reason: 'Succeeded', message: ran.length === 0 ? 'no lifecycle script or hook failed' : `${ran.join(', ')} succeeded` };
+}
+
+function timings(previous: WorkspaceStatus, inputs: StatusInputs, conditions: Condition[]): WorkspaceStatus['timings'] {
+  const result = { ...previous.timings };
+  if (inputs.result.containerCreated === true) result.createMs = inputs.ensureMs;
+  if (inputs.result.changes.some((c) => /started|unpaused|created|recreated/.test(c))) result.lastStartMs = inputs.ensureMs;
+  const ready = conditions.some((c) => c.type === READY && c.status === 'True');
+  if (inputs.switchRequestedAt !== undefined && ready && result.lastSwitchAt !== inputs.switchRequestedAt) {
+    const requested = Date.parse(inputs.switchRequestedAt);
+    if (Number.isFinite(requested)) {
+      result.lastSwitchMs = Math.max(0, inputs.now.getTime() - requested);
+      result.lastSwitchAt = inputs.switchRequestedAt;
+    }
+  }
+  return Object.keys(result).length === 0 ? undefined : result;
 }
 
 function appendRepairs(previous: WorkspaceRepair[] | undefined, repairs: string[], now: Date): WorkspaceRepair[] {
   const added = repairs.map((what) => ({ at: now.toISOString(), what }));
   return [...(previous ?? []), ...added].slice(-MAX_REPAIRS);
+}
+
+function capitalize(s: string): string {
+  return s.charAt(0).toUpperCase() + s.slice(1);
 }

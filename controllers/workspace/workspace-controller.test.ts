@@ -96,11 +96,11 @@ describe('Workspace controller (embedded store, mock provider)', () => {
     const logs = await reconcileOnce();
     const repaired = (await get('gamma'))!;
     expect(repaired.status?.containerId).not.toBe(firstId);
-    expect(repaired.status?.repairs?.map((r) => r.what)).toEqual(['container recreated']);
+    expect(repaired.status?.repairs?.map((r) => r.what)).toEqual(['container recreated', 'service db started']);
     expect(logs.map((l) => l['msg'])).toContain('repaired workspace/gamma: container recreated');
     provider.tamper(runtimeTarget(repaired), 'stop');
     await reconcileOnce();
-    expect((await get('gamma'))!.status?.repairs?.map((r) => r.what)).toEqual(['container recreated', 'container stopped → running']);
+    expect((await get('gamma'))!.status?.repairs?.map((r) => r.what)).toEqual(['container recreated', 'service db started', 'container stopped → running']);
   });
 
   it('deletes the runtime, then the object', async () => {

@@ -1,0 +1,28 @@
+/**
+ * Creates the provider of a backend on demand, importing its module lazily so that a command that
+ * never touches Docker (or Kubernetes) never loads its client library.
+ */
+import type { Logger } from '../runtime/logger.ts';
+import { ProviderError } from './errors.ts';
+import type { Backend, Provider } from './types.ts';
+
+/** Options of `createProvider`. */
+export interface CreateProviderOptions {
+  logger?: Logger;
+}
+
+/** The provider for `backend`; rejects with ProviderError (EngineUnavailable) for a backend this build lacks. */
+export async function createProvider(backend: Backend, options: CreateProviderOptions = {}): Promise<Provider> {
+  switch (backend) {
+    case 'mock': {
+      const { MockProvider } = await import('./mock/mock-provider.ts');
+      return new MockProvider();
+    }
+    case 'docker': {
+      const { createDockerProvider } = await import('./docker/index.ts');
+      return createDockerProvider(options.logger !== undefined ? { logger: options.logger } : {});
+    }
+    default:
+      throw new ProviderError('EngineUnavailable', `backend "${backend}" is not available in this version of boulder`, { transient: false });
+  }
+}

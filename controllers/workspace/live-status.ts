@@ -1,0 +1,115 @@
+/**
+ * The status of a Workspace during one reconcile: the latest stored object, failure recording per
+ * step, throttled progress (image pull/build) and the final write. Every write goes through the
+ * status subresource with the object's current resourceVersion.
+ */
+import type { Condition } from '../../apis/meta.ts';
+import type { Workspace, WorkspaceStatus } from '../../apis/types/index.ts';
+import { READY, setCondition } from '../runtime/conditions.ts';
+import type { Clock } from '../runtime/clock.ts';
+import { errorMessage, isTerminalError, TerminalError } from '../runtime/errors.ts';
+import { writeStatusIfChanged } from '../runtime/status-writer.ts';
+import type { ResourceClient } from '../../apis/client/types.ts';
+import type { ProgressEvent } from '../providers/types.ts';
+
+/** Minimum time between two progress writes. */
+export const PROGRESS_INTERVAL_MS = 500;
+
+/** A step failure as the status reports it. */
+export interface StepFailure {
+  reason: string;
+  message: string;
+  /** Retrying cannot help until the spec (or the world) changes. */
+  terminal: boolean;
+}
+
+/** Classifies anything a step threw: errors with a CamelCase `reason` keep it; others are transient. */
+export function stepFailure(err: unknown): StepFailure {
+  const candidate = err as { reason?: unknown; transient?: unknown };
+  if (err instanceof Error && typeof candidate.reason === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(candidate.reason)) {
+    return { reason: candidate.reason, message: err.message, terminal: isTerminalError(err) || candidate.transient === false };
+  }
+  return { reason: 'ReconcileError', message: errorMessage(err), terminal: false };
+}
+
+/** See the module comment. */
+export class LiveStatus {
+  #object: Workspace;
+  readonly #client: ResourceClient;
+  readonly #clock: Clock;
+  #lastProgressAt = Number.NEGATIVE_INFINITY;
+  #writing: Promise<void> = Promise.resolve();
+
+  constructor(client: ResourceClient, ws: Workspace, clock: Clock) {
+    this.#client = client;
+    this.#object = ws;
+    this.#clock = clock;
+  }
+
+  /** The latest stored state of the workspace. */
+  get object(): Workspace {
+    return this.#object;
+  }
+
+  /**
+   * Runs one step. When it throws, records `conditionType`=False and Ready=False with the failure's
+   * reason, then rethrows — as a TerminalError when retrying cannot help.
+   */
+  async step<T>(conditionType: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      const failure = stepFailure(err);
+      await this.#settle();
+      await this.write(this.#withFailure(conditionType, failure));
+      if (failure.terminal && !isTerminalError(err)) throw new TerminalError(failure.reason, failure.message, { cause: err });
+      throw err;
+    }
+  }
+
+  /** Reports image pull/build progress as ContainerReady=Unknown, at most every PROGRESS_INTERVAL_MS. */
+  progress(event: ProgressEvent): void {
+    const now = this.#clock.now().getTime();
+    if (now - this.#lastProgressAt < PROGRESS_INTERVAL_MS) return;
+    this.#lastProgressAt = now;
+    const percent = event.current !== undefined && event.total !== undefined && event.total > 0 ? ` (${Math.floor((100 * event.current) / event.total)}%)` : '';
+    const status: WorkspaceStatus = {
+      ...this.#object.status,
+      phase: 'Creating',
+      conditions: this.#set(this.#object.status?.conditions, {
+        type: 'ContainerReady',
+        status: 'Unknown',
+        reason: event.step === 'pull' ? 'PullingImage' : 'BuildingImage',
+        message: `${event.message}${percent}`,
+      }),
+    };
+    this.#writing = this.#writing.then(() => this.write(status).catch(() => undefined));
+  }
+
+  /** Writes `status` when it differs from the stored one and keeps the stored object. */
+  async write(status: WorkspaceStatus): Promise<void> {
+    await this.#settle();
+    const { object } = await writeStatusIfChanged(this.#client, this.#object, status);
+    this.#object = object;
+  }
+
+  async #settle(): Promise<void> {
+    const pending = this.#writing;
+    this.#writing = Promise.resolve();
+    await pending;
+  }
+
+  #withFailure(conditionType: string, failure: StepFailure): WorkspaceStatus {
+    let conditions = this.#set(this.#object.status?.conditions, { type: conditionType, status: 'False', reason: failure.reason, message: failure.message });
+    conditions = this.#set(conditions, { type: READY, status: 'False', reason: failure.reason, message: failure.message });
+    const status: WorkspaceStatus = { ...this.#object.status, conditions, observedGeneration: this.#object.metadata.generation };
+    if (failure.terminal) status.phase = 'Failed';
+    else if (status.phase === undefined) status.phase = 'Pending';
+    return status;
+  }
+
+  #set(conditions: Condition[] | undefined, input: Pick<Condition, 'type' | 'status' | 'reason' | 'message'>): Condition[] {
+    const generation = this.#object.metadata.generation;
+    return setCondition(conditions, { ...input, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, this.#clock.now());
+  }
+}

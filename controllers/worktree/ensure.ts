@@ -1,0 +1,216 @@
+/**
+ * `ensureWorktree`: the workspace's worktree exists at `<repo>/.nexus/worktrees/<name>` on its
+ * branch, created from the base ref when the branch is new. Idempotent and cheap when the
+ * worktree is already there (one git call).
+ */
+import { join } from 'node:path';
+import { WorktreeError } from './errors.ts';
+import { ensureExcluded } from './exclude.ts';
+import { GitCommandError, runGit } from './git.ts';
+import { runGitChecked, toWorktreeError } from './git-checked.ts';
+import { classifyGitFailure, summarizeGitMessage } from './git-messages.ts';
+import { inspectWorktreeDir, type FoundWorktree } from './inspect.ts';
+import { assertValidNames, isValidBranchName, WORKTREES_DIR, worktreePath } from './names.ts';
+import { inspectRepository, repositoryCommonGitDir, type RepositoryInfo } from './repository.ts';
+import { withRepositoryLock } from './repository-lock.ts';
+import { ensureSubmodules, type SubmoduleState } from './submodules.ts';
+import { parseWorktreeList, type ListedWorktree } from './worktree-list.ts';
+
+/** What the Workspace controller asks for. */
+export interface EnsureWorktreeInput {
+  /** The repository (its top level). */
+  repoPath: string;
+  /** Workspace name: the worktree directory's name. */
+  name: string;
+  /** Branch checked out in the worktree, normally `nexus/<name>`. */
+  branch: string;
+  /** Commit-ish the branch starts from when it does not exist yet. */
+  baseRef: string;
+  /** Limit for `git submodule update` (ms); default DEFAULT_SUBMODULE_TIMEOUT_MS. */
+  submoduleTimeoutMs?: number;
+}
+
+/** The worktree as it now is. */
+export interface WorktreeInfo {
+  /** Absolute path of the worktree (`worktreePath(repoPath, name)`). */
+  path: string;
+  /** Branch checked out (short name). */
+  branch: string;
+  /** Commit checked out. */
+  head: string;
+  /**
+   * Real absolute path of the repository's common git dir. The worktree's `.git` file points
+   * into it: mount it at this same path in a container to make git work there.
+   */
+  commonGitDir: string;
+  /** True when this call created the worktree. */
+  created: boolean;
+  /** Submodules: none, initialised, or why they could not be. */
+  submodules: SubmoduleState;
+}
+
+/**
+ * Makes sure the workspace's worktree exists on `branch`:
+ * - an existing worktree of this repository at the path on that branch → `created: false`, untouched;
+ * - otherwise `git worktree add <path> <branch>` when the branch exists, or
+ *   `git worktree add -b <branch> <path> <baseRef's commit>` when it does not.
+ * Submodules are initialised when `.gitmodules` exists (failure reported in `submodules`), and
+ * `.nexus/worktrees/` is kept out of `git status` through the repository's `info/exclude`.
+ * Throws WorktreeError (NotAGitRepository, ShallowClone, BaseRefNotFound,
+ * BranchCheckedOutElsewhere, WorktreePathConflict, InvalidName, GitLocked, GitFailed).
+ */
+export async function ensureWorktree(input: EnsureWorktreeInput): Promise<WorktreeInfo> {
+  assertValidNames(input.name, input.branch);
+  const path = worktreePath(input.repoPath, input.name);
+  const state = await inspectWorktreeDir(path);
+  if (state.kind === 'worktree') {
+    const found = assertOurs(path, input.branch, state, await repositoryCommonGitDir(input.repoPath));
+    return finish(path, input, found, false);
+  }
+  // Absent or foreign: decided again under the repository lock, since a concurrent call may be
+  // halfway through creating it.
+  return createWorktree(path, input);
+}
+
+/**
+ * Creates the worktree (the slow path). The checks run concurrently with other calls; only the
+ * final re-check and `git worktree add` hold the repository lock.
+ */
+async function createWorktree(path: string, input: EnsureWorktreeInput): Promise<WorktreeInfo> {
+  const repo = await inspectRepository(input.repoPath);
+  const realPath = join(repo.topLevel, WORKTREES_DIR, input.name);
+  await clearStaleRegistration(repo, realPath, input.branch);
+  const branchExists = (await resolveCommit(repo.topLevel, `refs/heads/${input.branch}`)) !== undefined;
+  const args = branchExists
+    ? ['worktree', 'add', '--quiet', path, input.branch]
+    : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, await baseCommit(repo, input.baseRef)];
+  const existing = await withRepositoryLock(repo.commonGitDir, () => addWorktree(repo, path, input.branch, args));
+  if (existing !== undefined) return finish(path, input, existing, false);
+  const created = await inspectWorktreeDir(path);
+  if (created.kind !== 'worktree') {
+    const what = created.kind === 'foreign' ? created.problem : 'is missing';
+    throw new WorktreeError('GitFailed', `git worktree add reported success but ${path} ${what}`);
+  }
+  return finish(path, input, created, true);
+}
+
+/**
+ * Runs `git worktree add <args>` under the repository lock, unless the path turns out to hold
+ * our worktree already (a concurrent call created it): then returns that worktree.
+ */
+async function addWorktree(repo: RepositoryInfo, path: string, branch: string, args: string[]): Promise<FoundWorktree | undefined> {
+  const state = await inspectWorktreeDir(path);
+  if (state.kind === 'worktree') return assertOurs(path, branch, state, repo.commonGitDir);
+  if (state.kind === 'foreign') throw pathConflict(path, state.problem);
+  try {
+    await runGit(repo.topLevel, args);
+  } catch (err) {
+    if (!(err instanceof GitCommandError)) throw err;
+    throw worktreeAddFailure(err, path, branch);
+  }
+  return undefined;
+}
+
+/** Submodules, exclusion and the answer, common to both paths. */
+async function finish(path: string, input: EnsureWorktreeInput, found: FoundWorktree, created: boolean): Promise<WorktreeInfo> {
+  await ensureExcluded(found.commonGitDir);
+  const submodules = await ensureSubmodules(path, input.submoduleTimeoutMs);
+  return { path, branch: input.branch, head: found.head, commonGitDir: found.commonGitDir, created, submodules };
+}
+
+/** The worktree found at the path, when it belongs to this repository and is on `branch`; else a conflict. */
+function assertOurs(path: string, branch: string, found: FoundWorktree, repoCommonGitDir: string): FoundWorktree {
+  if (found.commonGitDir !== repoCommonGitDir) {
+    throw pathConflict(path, `is a worktree of another repository (${found.commonGitDir})`);
+  }
+  if (found.ref !== `refs/heads/${branch}`) {
+    const current = found.ref === 'HEAD' ? `a detached HEAD (${found.head.slice(0, 12)})` : `branch ${found.ref.replace(/^refs\/heads\//, '')}`;
+    throw pathConflict(path, `is on ${current}, not on ${branch}; run "git -C ${path} switch ${branch}" or remove the worktree`);
+  }
+  return found;
+}
+
+/**
+ * Prunes git's record of worktrees whose directory is gone when it concerns our path or branch
+ * (otherwise `git worktree add` refuses), and reports a branch checked out in another worktree.
+ */
+async function clearStaleRegistration(repo: RepositoryInfo, realPath: string, branch: string): Promise<void> {
+  const branchRef = `refs/heads/${branch}`;
+  const concerned = (worktree: ListedWorktree): boolean => worktree.path === realPath || worktree.branch === branchRef;
+  let listed = await listWorktrees(repo.topLevel);
+  if (listed.some((worktree) => concerned(worktree) && worktree.prunable !== undefined)) {
+    await withRepositoryLock(repo.commonGitDir, () => runGitChecked(repo.topLevel, ['worktree', 'prune']));
+    listed = await listWorktrees(repo.topLevel);
+  }
+  const holder = listed.find((worktree) => worktree.branch === branchRef && worktree.path !== realPath);
+  if (holder !== undefined) throw checkedOutElsewhere(branch, holder.path);
+}
+
+/** `git worktree list --porcelain`, parsed. */
+async function listWorktrees(repoTopLevel: string): Promise<ListedWorktree[]> {
+  return parseWorktreeList((await runGitChecked(repoTopLevel, ['worktree', 'list', '--porcelain'])).stdout);
+}
+
+/** The commit `rev` names in the repository, or undefined. */
+async function resolveCommit(repoTopLevel: string, rev: string): Promise<string | undefined> {
+  const { stdout } = await runGitChecked(repoTopLevel, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], [1, 128]);
+  const sha = stdout.trim();
+  return sha === '' ? undefined : sha;
+}
+
+/**
+ * The commit the new branch starts from: `baseRef`, or `origin/<baseRef>` when `baseRef` is a
+ * branch name that only exists on the remote. Throws ShallowClone when it is missing from a
+ * shallow clone, BaseRefNotFound otherwise.
+ */
+async function baseCommit(repo: RepositoryInfo, baseRef: string): Promise<string> {
+  const usable = baseRef !== '' && !baseRef.startsWith('-') && !/[\0\n]/.test(baseRef);
+  let sha = usable ? await resolveCommit(repo.topLevel, baseRef) : undefined;
+  if (sha === undefined && usable && isValidBranchName(baseRef) && !baseRef.includes('@')) {
+    sha = await resolveCommit(repo.topLevel, `refs/remotes/origin/${baseRef}`);
+  }
+  if (sha !== undefined) return sha;
+  if (repo.shallow) {
+    throw new WorktreeError(
+      'ShallowClone',
+      `base ref ${JSON.stringify(baseRef)} is not in ${repo.topLevel}, a shallow clone (it holds only part of the ` +
+        `history and branches); run "git -C ${repo.topLevel} fetch --unshallow" (or fetch that ref) and retry`,
+    );
+  }
+  throw new WorktreeError(
+    'BaseRefNotFound',
+    `base ref ${JSON.stringify(baseRef)} names no commit in ${repo.topLevel}; use an existing branch, tag or commit`,
+  );
+}
+
+/** The WorktreeError for a failed `git worktree add`. */
+function worktreeAddFailure(err: GitCommandError, path: string, branch: string): WorktreeError {
+  const classified = classifyGitFailure(err.stderr);
+  const detail = summarizeGitMessage(err.stderr);
+  switch (classified.reason) {
+    case 'BranchCheckedOutElsewhere':
+      return checkedOutElsewhere(branch, classified.checkedOutAt ?? 'another worktree', err);
+    case 'WorktreePathConflict':
+      return pathConflict(path, `cannot be used (git: ${detail})`, err);
+    case 'NotAGitRepository':
+      return new WorktreeError('NotAGitRepository', `git worktree add ${path} failed: ${detail}`, { cause: err });
+    default:
+      return toWorktreeError(err, `git worktree add ${path}`);
+  }
+}
+
+/** BranchCheckedOutElsewhere naming the other checkout. */
+function checkedOutElsewhere(branch: string, where: string, cause?: unknown): WorktreeError {
+  return new WorktreeError(
+    'BranchCheckedOutElsewhere',
+    `branch ${branch} is already checked out at ${where}; a branch can be checked out in one place only: ` +
+      'switch that checkout to another branch, or give the workspace another branch',
+    { cause },
+  );
+}
+
+/** WorktreePathConflict for `path`. */
+function pathConflict(path: string, problem: string, cause?: unknown): WorktreeError {
+  return new WorktreeError('WorktreePathConflict', `worktree path ${path} ${problem}`, { cause });
+}
+

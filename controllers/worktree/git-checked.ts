@@ -1,0 +1,26 @@
+/**
+ * runGit for steps whose failure is not expected: lock contention becomes
+ * WorktreeError(GitLocked), anything else WorktreeError(GitFailed) (both transient).
+ */
+import { WorktreeError } from './errors.ts';
+import { GitCommandError, runGit, type GitResult } from './git.ts';
+import { classifyGitFailure, summarizeGitMessage } from './git-messages.ts';
+
+/** Runs `git <args>` in `cwd`; `okExitCodes` are answers, not failures. */
+export async function runGitChecked(cwd: string, args: readonly string[], okExitCodes?: readonly number[]): Promise<GitResult> {
+  try {
+    return await runGit(cwd, args, okExitCodes !== undefined ? { okExitCodes } : {});
+  } catch (err) {
+    if (!(err instanceof GitCommandError)) throw err;
+    throw toWorktreeError(err, `git ${args.slice(0, 2).join(' ')}`);
+  }
+}
+
+/** GitLocked for lock contention, else GitFailed, with `what` and git's message on one line. */
+export function toWorktreeError(err: GitCommandError, what: string): WorktreeError {
+  const detail = summarizeGitMessage(err.stderr);
+  if (classifyGitFailure(err.stderr).reason === 'GitLocked') {
+    return new WorktreeError('GitLocked', `git is busy in this repository (${detail}); retrying`, { cause: err });
+  }
+  return new WorktreeError('GitFailed', `${what} failed: ${detail}`, { cause: err });
+}

@@ -1,0 +1,96 @@
+/**
+ * Runs the git binary as a child process. Deliberately not simple-git: its v4 environment guard
+ * silently drops ambient `GIT_*` variables (e.g. `GIT_SSL_CAINFO`, `GIT_SSH_COMMAND`) that
+ * submodule fetches need, and refuses options such as `-c protocol.file.allow`. Arguments are
+ * built by this module from validated names, never from a shell string.
+ */
+import { execFile } from 'node:child_process';
+
+/** Variables that would point git at another repository than the one we name with `cwd`. */
+const REPOSITORY_LOCATION_VARIABLES = [
+  'GIT_DIR',
+  'GIT_WORK_TREE',
+  'GIT_INDEX_FILE',
+  'GIT_COMMON_DIR',
+  'GIT_OBJECT_DIRECTORY',
+  'GIT_ALTERNATE_OBJECT_DIRECTORIES',
+  'GIT_NAMESPACE',
+  'GIT_PREFIX',
+];
+
+/** Largest stdout/stderr accepted from one git call. */
+const MAX_OUTPUT_BYTES = 64 * 1024 * 1024;
+
+/** What a finished git call printed and how it exited. */
+export interface GitResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+/** git exited non-zero (or could not be started, or timed out). */
+export class GitCommandError extends Error {
+  readonly args: readonly string[];
+  readonly exitCode: number | undefined;
+  readonly stderr: string;
+
+  constructor(args: readonly string[], exitCode: number | undefined, stderr: string, options?: { cause?: unknown }) {
+    super(`git ${args.join(' ')} failed${exitCode !== undefined ? ` (exit ${exitCode})` : ''}: ${stderr.trim()}`, options);
+    this.name = 'GitCommandError';
+    this.args = args;
+    this.exitCode = exitCode;
+    this.stderr = stderr;
+  }
+}
+
+/** Options of one git call. */
+export interface RunGitOptions {
+  /** Kill git after this long (ms); default: no limit. */
+  timeoutMs?: number;
+  /** Exit codes that are answers, not failures (e.g. 1 for `rev-parse --verify --quiet`). */
+  okExitCodes?: readonly number[];
+}
+
+/**
+ * The environment git runs with: the caller's, minus variables that redirect git to another
+ * repository, with prompts disabled (a daemon has no terminal) and English messages (some
+ * failures are recognized by their text).
+ */
+export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...base };
+  for (const name of REPOSITORY_LOCATION_VARIABLES) delete env[name];
+  env.GIT_TERMINAL_PROMPT = '0';
+  env.LC_ALL = 'C';
+  env.LANGUAGE = 'C';
+  return env;
+}
+
+/** Runs `git <args>` in `cwd`; resolves on exit 0 (or an `okExitCodes` code), else rejects with GitCommandError. */
+export function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'git',
+      args,
+      {
+        cwd,
+        env: gitEnvironment(),
+        encoding: 'utf8',
+        maxBuffer: MAX_OUTPUT_BYTES,
+        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+      },
+      (error, stdout, stderr) => {
+        if (error === null) {
+          resolve({ stdout, stderr, exitCode: 0 });
+          return;
+        }
+        const exitCode = typeof error.code === 'number' ? error.code : undefined;
+        if (exitCode !== undefined && options.okExitCodes?.includes(exitCode) === true) {
+          resolve({ stdout, stderr, exitCode });
+          return;
+        }
+        const detail = error.killed ? `timed out after ${options.timeoutMs ?? 0} ms; ${stderr}` : stderr || error.message;
+        reject(new GitCommandError(args, exitCode, detail, { cause: error }));
+      },
+    );
+  });
+}
