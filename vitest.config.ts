@@ -1,13 +1,39 @@
-// Vitest configuration: unit tests beside the code, integration and CLI suites under test/.
+// Vitest configuration. Two projects:
+// - unit: tests beside the code plus the store and CLI suites under test/ — files run in parallel;
+// - docker: integration suites against the real Docker engine (test/docker/) — they run after the
+//   unit project, one file at a time, because some of them disturb the shared engine on purpose
+//   (restarting dockerd, removing networks).
 import { defineConfig } from 'vitest/config';
+
+const shared = {
+  testTimeout: 30_000,
+  hookTimeout: 120_000,
+  pool: 'forks' as const,
+};
 
 export default defineConfig({
   test: {
-    include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'test/**/*.test.ts'],
-    exclude: ['node_modules/**', 'dist/**', 'test/bench/**'],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-    pool: 'forks',
     reporters: ['default', './test/support/summary-reporter.ts'],
+    projects: [
+      {
+        test: {
+          ...shared,
+          name: 'unit',
+          include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**'],
+          sequence: { groupOrder: 0 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'docker',
+          include: ['test/docker/**/*.test.ts'],
+          fileParallelism: false,
+          testTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+    ],
   },
 });

@@ -1,6 +1,7 @@
 /**
  * Wires boulder's controllers into a Manager: the Workspace controller with the providers this
- * process can use, and (when a shutdown signal is given, i.e. in the long-running daemon) the
+ * process can use (Docker and the in-memory mock by default; a Docker engine that does not answer
+ * makes docker workspaces report EngineUnavailable and retry with backoff), and (when a shutdown signal is given, i.e. in the long-running daemon) the
  * providers' drift event streams, which enqueue the affected workspace at once.
  */
 import type { ResourceClient } from '../apis/client/types.ts';
@@ -10,6 +11,7 @@ import type { Logger } from './runtime/logger.ts';
 import type { Manager } from './runtime/manager.ts';
 import type { Controller } from './runtime/controller.ts';
 import { errorMessage } from './runtime/errors.ts';
+import { createDockerProvider } from './providers/docker/index.ts';
 import { MockProvider } from './providers/mock/mock-provider.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
@@ -21,7 +23,7 @@ export interface ControllerSetupDeps {
   clock: Clock;
   logger: Logger;
   stateDir: string;
-  /** Providers to use; default: the in-memory mock provider only. */
+  /** Providers to use; default: Docker (local engine or DOCKER_HOST) and the in-memory mock. */
   providers?: Provider[];
   /** When given, provider event streams run until it aborts (daemon mode). */
   signal?: AbortSignal;
@@ -34,7 +36,7 @@ export const WORKSPACE_RESYNC_MS = 30_000;
 
 /** Registers every controller on `manager`; returns the provider registry in use. */
 export function registerControllers(manager: Manager, deps: ControllerSetupDeps): ProviderRegistry {
-  const providers = createProviderRegistry(deps.providers ?? [new MockProvider()]);
+  const providers = createProviderRegistry(deps.providers ?? [createDockerProvider({ logger: deps.logger }), new MockProvider()]);
   const workspaces = manager.add({
     kind: 'Workspace',
     reconcile: workspaceReconciler({ providers }),

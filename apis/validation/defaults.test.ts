@@ -29,7 +29,7 @@ describe('applyDefaults', () => {
         kind: 'Workspace',
         metadata: { name: 'feature-x', namespace: 'default' },
         spec: {
-          repository: { path: '/src/api', branch: 'nexus/feature-x', baseRef: 'HEAD' },
+          repository: { path: '/src/api', branch: 'nexus/feature-x', baseRef: 'HEAD', onDelete: 'KeepIfDirty' },
           backend: 'docker',
           state: 'Running',
           sync: { mode: 'bind', conflict: 'manual' },
@@ -56,7 +56,7 @@ describe('applyDefaults', () => {
         kind: 'Workspace',
         metadata: { name: 'api', namespace: 'team-a' },
         spec: {
-          repository: { path: '/src/api', branch: 'main', baseRef: 'origin/main' },
+          repository: { path: '/src/api', branch: 'main', baseRef: 'origin/main', onDelete: 'KeepIfDirty' },
           backend: 'mock',
           build: { context: '.', dockerfile: 'dev.Dockerfile' },
           ports: { web: { containerPort: 3000, visibility: 'public', protocol: 'tcp' } },

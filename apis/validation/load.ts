@@ -8,7 +8,9 @@ import type { FieldIssue } from '../errors.ts';
 import type { KubeObject } from '../meta.ts';
 import { defaultValue } from './defaults.ts';
 import { parseManifestText } from './parse.ts';
-import { readManifestSources } from './sources.ts';
+import { dirname, resolve } from 'node:path';
+import { resolveHostPaths } from './relative-paths.ts';
+import { readManifestSources, STDIN_NAME } from './sources.ts';
 import type { SourceOptions } from './sources.ts';
 import { validateDocument } from './validate.ts';
 
@@ -33,11 +35,13 @@ export type LoadOptions = SourceOptions;
  * Reads, parses, defaults and validates the manifests of `sources` (files, directories, `-`).
  * Returns every object in source order, or throws one ValidationError listing every issue of every
  * document (file:line:col, document index, field path). A missing or unreadable path throws a
- * BoulderError with code `BadRequest`.
+ * BoulderError with code `BadRequest`. Relative host paths (a Workspace's `spec.repository.path`)
+ * are resolved against the manifest's directory.
  */
 export async function loadManifests(sources: readonly string[], options: LoadOptions = {}): Promise<LoadedManifest[]> {
   const issues: FieldIssue[] = [];
   const loaded: LoadedManifest[] = [];
+  const cwd = options.cwd ?? process.cwd();
   for (const source of await readManifestSources(sources, options)) {
     if (source.text === undefined) {
       issues.push({ path: '', message: 'no .yaml, .yml or .json files', file: source.file });
@@ -51,7 +55,8 @@ export async function loadManifests(sources: readonly string[], options: LoadOpt
       issues.push(...found);
       if (found.length > 0) continue;
       const declaredNamespace = (doc.object as KubeObject).metadata.namespace;
-      loaded.push({ object: object as KubeObject, file: doc.file, documentIndex: doc.documentIndex, declaredNamespace });
+      const baseDir = source.file === STDIN_NAME ? cwd : dirname(resolve(cwd, source.file));
+      loaded.push({ object: resolveHostPaths(object as KubeObject, baseDir), file: doc.file, documentIndex: doc.documentIndex, declaredNamespace });
     }
   }
   if (issues.length > 0) throw new ValidationError(issues);

@@ -151,7 +151,7 @@ async function runLifecycleScripts(
 function driftRepairs(ws: Workspace, before: ObservedRuntime | undefined, result: EnsureResult): string[] {
   const specUnchanged = ws.status?.observedGeneration !== undefined && ws.status.observedGeneration === ws.metadata.generation;
   if (!specUnchanged || ws.status?.containerId === undefined) return [];
-  if (before === undefined && result.containerCreated === true) return ['container recreated', ...result.changes.filter((c) => !/^container (created|recreated)/.test(c))];
+  if (before === undefined && result.containerCreated === true) return ['container recreated', ...result.changes.filter((c) => !c.startsWith('container '))];
   return result.changes;
 }
 

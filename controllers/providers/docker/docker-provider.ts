@@ -1,0 +1,115 @@
+/**
+ * The Docker provider: workspaces as containers on a local (or DOCKER_HOST) Docker engine.
+ * One user-defined bridge network per workspace, a main container, one container per service,
+ * named volumes for services; every object carries the workspace's labels and is found by them.
+ * This class only wires the steps in the sibling modules to the Provider contract.
+ */
+import Dockerode from 'dockerode';
+import { realClock, type Clock } from '../../runtime/clock.ts';
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
+import type {
+  DesiredRuntime,
+  EnsureOptions,
+  EnsureResult,
+  ExecOptions,
+  ExecResult,
+  LogsOptions,
+  ObservedRuntime,
+  Provider,
+  ProviderEvent,
+  RuntimeTarget,
+} from '../types.ts';
+import type { FileDigestCache } from './build-context.ts';
+import { describeEngine, toProviderError } from './engine-errors.ts';
+import { ensureWorkspace } from './ensure.ts';
+import { dockerEvents, NetworkDirectory } from './events.ts';
+import { execInContainer } from './exec.ts';
+import { containerLogs } from './logs.ts';
+import { findContainer, observedFromSnapshot, snapshotWorkspace } from './snapshot.ts';
+import { deleteWorkspace, setWorkspaceState } from './state-ops.ts';
+
+/** Options of `createDockerProvider`. */
+export interface DockerProviderOptions {
+  /** The client to use; default: dockerode's default, which honours DOCKER_HOST (and DOCKER_TLS_VERIFY, DOCKER_CERT_PATH). */
+  docker?: Dockerode;
+  /** Clock for the event stream's reconnect backoff. */
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Provider backed by a Docker engine; see the module comment. */
+export class DockerProvider implements Provider {
+  readonly backend = 'docker' as const;
+  /** The Docker client (exposed for diagnostics and tests). */
+  readonly docker: Dockerode;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #digestCache: FileDigestCache = new Map();
+  readonly #networks = new NetworkDirectory();
+
+  constructor(options: DockerProviderOptions = {}) {
+    this.docker = options.docker ?? new Dockerode();
+    this.#clock = options.clock ?? realClock;
+    this.#logger = options.logger ?? silentLogger();
+  }
+
+  /** Where the engine is, e.g. `unix:///var/run/docker.sock`. */
+  get engine(): string {
+    return describeEngine(this.docker);
+  }
+
+  /** Checks that the engine answers; throws EngineUnavailable when it does not. */
+  async ping(): Promise<void> {
+    try {
+      await this.docker.ping();
+    } catch (err) {
+      throw toProviderError(this.docker, err, 'EngineUnavailable', `pinging the Docker engine at ${this.engine}`);
+    }
+  }
+
+  async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
+    return observedFromSnapshot(await snapshotWorkspace(this.docker, target));
+  }
+
+  ensure(desired: DesiredRuntime, options?: EnsureOptions): Promise<EnsureResult> {
+    const context = {
+      docker: this.docker,
+      digestCache: this.#digestCache,
+      onNetwork: (id: string, target: RuntimeTarget) => this.#networks.set(id, target),
+    };
+    return ensureWorkspace(context, desired, options);
+  }
+
+  async pause(target: RuntimeTarget): Promise<void> {
+    await setWorkspaceState(this.docker, target, 'Paused');
+  }
+
+  async resume(target: RuntimeTarget): Promise<void> {
+    await setWorkspaceState(this.docker, target, 'Running');
+  }
+
+  async stop(target: RuntimeTarget): Promise<void> {
+    await setWorkspaceState(this.docker, target, 'Stopped');
+  }
+
+  delete(target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
+    return deleteWorkspace(this.docker, target);
+  }
+
+  async exec(target: RuntimeTarget, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return execInContainer(this.docker, await findContainer(this.docker, target, options.service), command, options);
+  }
+
+  async logs(target: RuntimeTarget, options: LogsOptions): Promise<void> {
+    return containerLogs(this.docker, target, await findContainer(this.docker, target, options.service), options);
+  }
+
+  events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    return dockerEvents({ docker: this.docker, networks: this.#networks, clock: this.#clock, logger: this.#logger }, signal);
+  }
+}
+
+/** A Docker provider on the default engine (DOCKER_HOST when set) or the given client. */
+export function createDockerProvider(options: DockerProviderOptions = {}): DockerProvider {
+  return new DockerProvider(options);
+}

@@ -1,0 +1,82 @@
+/**
+ * `ensure` for Docker, as a short list of steps:
+ *   1. snapshot (containers + networks by label) and image plan, in parallel;
+ *   2. remove strays and undeclared services; ensure the network while the image is made present;
+ *   3. keep / (re)create / reattach the main and service containers, in parallel;
+ *   4. bring every container to the desired lifecycle state, in parallel.
+ * When nothing changed this costs two list calls (step 1) and nothing else.
+ */
+import type { DesiredRuntime, EnsureOptions, EnsureResult, ObservedRuntime } from '../types.ts';
+import { removeContainer } from './containers.ts';
+import type { EnsureContext } from './ensure-context.ts';
+import { convergeLifecycle } from './lifecycle.ts';
+import { createNetwork, removeNetwork, type WorkspaceNetwork } from './network.ts';
+import { ensureServiceContainer, removeUndeclaredServices } from './services.ts';
+import { snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
+import { ensureWorkspaceContainer, needsNewContainer, planImage } from './workspace-container.ts';
+import { allSettled } from './settle.ts';
+
+/** Converges one workspace's Docker objects to `desired`. */
+export async function ensureWorkspace(
+  base: Omit<EnsureContext, 'onProgress' | 'signal'>,
+  desired: DesiredRuntime,
+  options: EnsureOptions = {},
+): Promise<EnsureResult> {
+  const ctx: EnsureContext = { ...base, onProgress: options.onProgress, signal: options.signal };
+  const [snapshot, image] = await allSettled([snapshotWorkspace(ctx.docker, desired.target), planImage(ctx, desired)]);
+  const mainNeedsImage = needsNewContainer(desired, image, snapshot.main);
+  const [cleanup, networkStep] = await allSettled([
+    removeStrays(ctx, desired, snapshot),
+    ensureNetwork(ctx, desired, snapshot),
+    mainNeedsImage ? image.materialize() : undefined,
+  ]);
+  const network = networkStep.network;
+  ctx.onNetwork?.(network.id, desired.target);
+  const [main, ...services] = await allSettled([
+    ensureWorkspaceContainer(ctx, desired, image, snapshot.main, network),
+    ...desired.services.map((s) => ensureServiceContainer(ctx, desired, s, snapshot.services.get(s.name), network)),
+  ]);
+  const lifecycle = await allSettled([
+    ...desired.services.map((s, i) => convergeLifecycle(ctx.docker, services[i]!.id, services[i]!.dockerState, desired.state, `service ${s.name}`, 'ServiceFailed')),
+    convergeLifecycle(ctx.docker, main.id, main.dockerState, desired.state, 'container'),
+  ]);
+  const changes = [...networkStep.changes, ...cleanup, ...main.changes, ...services.flatMap((s) => s.changes), ...lifecycle.flat()];
+  const observed: ObservedRuntime = {
+    id: main.id,
+    state: desired.state,
+    image: image.ref,
+    services: Object.fromEntries(desired.services.map((s) => [s.name, { running: desired.state === 'Running' }])),
+  };
+  if (main.imageDigest !== undefined) observed.imageDigest = main.imageDigest;
+  const outcome = snapshot.main === undefined ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
+  return { outcome, changes, observed, containerCreated: main.created };
+}
+
+/** Creates the network when none carries the workspace's label. */
+async function ensureNetwork(
+  ctx: EnsureContext,
+  desired: DesiredRuntime,
+  snapshot: WorkspaceSnapshot,
+): Promise<{ network: WorkspaceNetwork; changes: string[] }> {
+  if (snapshot.network !== undefined) return { network: { id: snapshot.network.Id, name: snapshot.network.Name }, changes: [] };
+  const network = await createNetwork(ctx.docker, desired);
+  const hadContainers = snapshot.main !== undefined || snapshot.services.size > 0;
+  return { network, changes: [hadContainers ? 'network recreated' : 'network created'] };
+}
+
+/** Removes duplicate containers and networks and services no longer declared. */
+async function removeStrays(ctx: EnsureContext, desired: DesiredRuntime, snapshot: WorkspaceSnapshot): Promise<string[]> {
+  const [undeclared] = await allSettled([
+    removeUndeclaredServices(ctx, desired, snapshot.services),
+    ...snapshot.strayContainers.map((c) => removeContainer(ctx.docker, c.Id, 'ContainerCreateFailed')),
+  ]);
+  // Best effort: a duplicate network something still uses is left for a later ensure.
+  const removedNetworks = await allSettled(
+    snapshot.strayNetworks.map((n) => removeNetwork(ctx.docker, n.Id).then(() => n.Name, () => undefined)),
+  );
+  const strays = [
+    ...snapshot.strayContainers.map((c) => `stray container ${(c.Names[0] ?? c.Id).replace(/^\//, '')} removed`),
+    ...removedNetworks.filter((n) => n !== undefined).map((n) => `stray network ${n} removed`),
+  ];
+  return [...undeclared, ...strays];
+}

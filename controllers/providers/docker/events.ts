@@ -1,0 +1,160 @@
+/**
+ * Drift hints from Docker's event stream: container die/stop/kill/pause/destroy/oom of
+ * boulder-managed containers (their labels name the workspace) and network destroy/disconnect of
+ * workspace networks. Docker puts no labels on network events, so networks are mapped to their
+ * workspace through a directory filled from listings. When the stream ends or fails (dockerd
+ * restarting) it reconnects with exponential backoff (200 ms → 10 s) and then emits one
+ * `engine reconnected` hint per workspace that has containers, since events in the gap are lost.
+ */
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import type { Clock } from '../../runtime/clock.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_WORKSPACE, type ProviderEvent } from '../types.ts';
+import { MANAGED_BY_VALUE, MANAGED_FILTER } from './labels.ts';
+
+/** Container actions that may mean drift. */
+export const CONTAINER_ACTIONS = ['die', 'stop', 'kill', 'pause', 'destroy', 'oom'] as const;
+/** Network actions that may mean drift. */
+export const NETWORK_ACTIONS = ['destroy', 'disconnect'] as const;
+
+/** First and longest delay between reconnect attempts. */
+export const RECONNECT_BACKOFF = { initialMs: 200, maxMs: 10_000 } as const;
+
+/** Workspace identity of networks by id, learned from listings. */
+export class NetworkDirectory {
+  readonly #byId = new Map<string, { namespace: string; name: string }>();
+
+  /** Records the workspace of a labelled network (ignores unlabelled ones). */
+  remember(network: { Id: string; Labels?: Record<string, string> | null }): void {
+    const namespace = network.Labels?.[LABEL_NAMESPACE];
+    const name = network.Labels?.[LABEL_WORKSPACE];
+    if (namespace !== undefined && name !== undefined) this.set(network.Id, { namespace, name });
+  }
+
+  /** Records the workspace of a network id. */
+  set(id: string, owner: { namespace: string; name: string }): void {
+    this.#byId.set(id, owner);
+  }
+
+  /** The workspace of a network id, when known. */
+  lookup(id: string): { namespace: string; name: string } | undefined {
+    return this.#byId.get(id);
+  }
+
+  /** Lists every boulder-managed network and remembers them. */
+  async refresh(docker: Dockerode): Promise<void> {
+    const networks = (await docker.listNetworks({ filters: { label: [MANAGED_FILTER] } })) as Dockerode.NetworkInspectInfo[];
+    for (const n of networks) this.remember(n);
+  }
+}
+
+/** One decoded Docker event. */
+export interface DockerEvent {
+  Type?: string;
+  Action?: string;
+  Actor?: { ID?: string; Attributes?: Record<string, string> };
+  time?: number;
+}
+
+/** The drift hint of a Docker event, or undefined when it is not about a workspace (pure). */
+export function toProviderEvent(event: DockerEvent, networks: Pick<NetworkDirectory, 'lookup'>): ProviderEvent | undefined {
+  const attributes = event.Actor?.Attributes ?? {};
+  const action = event.Action ?? '';
+  if (event.Type === 'container' && (CONTAINER_ACTIONS as readonly string[]).includes(action)) {
+    if (attributes[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) return undefined;
+    const namespace = attributes[LABEL_NAMESPACE];
+    const name = attributes[LABEL_WORKSPACE];
+    if (namespace === undefined || name === undefined) return undefined;
+    return { namespace, name, reason: `container ${action}` };
+  }
+  if (event.Type === 'network' && (NETWORK_ACTIONS as readonly string[]).includes(action)) {
+    const owner = networks.lookup(event.Actor?.ID ?? '');
+    return owner === undefined ? undefined : { ...owner, reason: `network ${action}` };
+  }
+  return undefined;
+}
+
+/** Dependencies of the event stream. */
+export interface EventStreamDeps {
+  docker: Dockerode;
+  networks: NetworkDirectory;
+  clock: Clock;
+  logger: Logger;
+}
+
+/** Drift hints until `signal` aborts; reconnects with backoff when the stream breaks. */
+export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
+  let failures = 0;
+  let connectedBefore = false;
+  let since: number | undefined;
+  while (!signal.aborted) {
+    try {
+      const stream = await deps.docker.getEvents({
+        filters: { type: ['container', 'network'], event: [...new Set([...CONTAINER_ACTIONS, ...NETWORK_ACTIONS])] },
+        ...(since === undefined ? {} : { since }),
+        abortSignal: signal,
+      } as Dockerode.GetEventsOptions);
+      try {
+        await deps.networks.refresh(deps.docker).catch(() => undefined);
+        if (connectedBefore) {
+          deps.logger.info('docker event stream reconnected');
+          yield* await reconnectHints(deps.docker);
+        }
+        connectedBefore = true;
+        failures = 0;
+        for await (const line of createInterface({ input: stream as Readable, crlfDelay: Infinity })) {
+          const event = parseEvent(line);
+          if (event === undefined) continue;
+          if (event.time !== undefined) since = event.time;
+          if (isUnknownWorkspaceNetwork(event, deps.networks)) await deps.networks.refresh(deps.docker).catch(() => undefined);
+          const hint = toProviderEvent(event, deps.networks);
+          if (hint !== undefined) yield hint;
+        }
+      } finally {
+        (stream as Readable).destroy();
+      }
+      if (signal.aborted) return;
+      deps.logger.warn('docker event stream ended; reconnecting');
+    } catch (err) {
+      if (signal.aborted) return;
+      deps.logger.warn({ err: (err as Error).message }, 'docker event stream failed; reconnecting');
+    }
+    const delay = Math.min(RECONNECT_BACKOFF.initialMs * 2 ** failures, RECONNECT_BACKOFF.maxMs);
+    failures += 1;
+    try {
+      await deps.clock.sleep(delay, signal);
+    } catch {
+      return;
+    }
+  }
+}
+
+/** A live event of a workspace-named network not in the directory yet (worth one listing). */
+function isUnknownWorkspaceNetwork(event: DockerEvent, networks: NetworkDirectory): boolean {
+  if (event.Type !== 'network' || event.Action === 'destroy') return false;
+  const name = event.Actor?.Attributes?.['name'] ?? '';
+  return name.startsWith('nexus-') && networks.lookup(event.Actor?.ID ?? '') === undefined;
+}
+
+/** One `engine reconnected` hint per workspace with boulder-managed containers. */
+async function reconnectHints(docker: Dockerode): Promise<ProviderEvent[]> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
+  const seen = new Map<string, ProviderEvent>();
+  for (const c of containers) {
+    const namespace = c.Labels[LABEL_NAMESPACE];
+    const name = c.Labels[LABEL_WORKSPACE];
+    if (namespace !== undefined && name !== undefined) seen.set(`${namespace}/${name}`, { namespace, name, reason: 'engine reconnected' });
+  }
+  return [...seen.values()];
+}
+
+function parseEvent(line: string): DockerEvent | undefined {
+  if (line.trim() === '') return undefined;
+  try {
+    return JSON.parse(line) as DockerEvent;
+  } catch {
+    return undefined;
+  }
+}

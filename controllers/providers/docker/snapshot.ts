@@ -1,0 +1,99 @@
+/**
+ * What exists for a workspace, found by its `nexus.dev/uid` label: one container list and one
+ * network list, issued in parallel (the only round trips of an unchanged ensure). Duplicates
+ * (two main containers, two networks) are kept aside as strays for ensure to remove.
+ */
+import type Dockerode from 'dockerode';
+import type { ObservedRuntime, RuntimeState, RuntimeTarget } from '../types.ts';
+import { LABEL_IMAGE_DIGEST, LABEL_ROLE, LABEL_SERVICE, uidFilter } from './labels.ts';
+import { toProviderError } from './engine-errors.ts';
+import { allSettled } from './settle.ts';
+
+/** A workspace's Docker objects as listed. */
+export interface WorkspaceSnapshot {
+  /** The main container (the newest, when several carry the label). */
+  main?: Dockerode.ContainerInfo;
+  /** Service containers by service name. */
+  services: Map<string, Dockerode.ContainerInfo>;
+  /** The workspace network (the oldest, when several carry the label). */
+  network?: Dockerode.NetworkInspectInfo;
+  /** Labelled objects that should not exist: duplicates. */
+  strayContainers: Dockerode.ContainerInfo[];
+  strayNetworks: Dockerode.NetworkInspectInfo[];
+}
+
+/** Lists the workspace's containers and networks (by label, in parallel). */
+export async function snapshotWorkspace(docker: Dockerode, target: RuntimeTarget): Promise<WorkspaceSnapshot> {
+  const filters = uidFilter(target);
+  let containers: Dockerode.ContainerInfo[];
+  let networks: Dockerode.NetworkInspectInfo[];
+  try {
+    [containers, networks] = await allSettled([
+      docker.listContainers({ all: true, filters }),
+      docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
+    ]);
+  } catch (err) {
+    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+  }
+  return classify(containers, networks);
+}
+
+/** Lists only the workspace's containers (for observe, pause, resume, stop). */
+export async function listWorkspaceContainers(docker: Dockerode, target: RuntimeTarget): Promise<Dockerode.ContainerInfo[]> {
+  try {
+    return await docker.listContainers({ all: true, filters: uidFilter(target) });
+  } catch (err) {
+    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+  }
+}
+
+/** Sorts listed objects into main, services, network and strays (pure). */
+export function classify(containers: Dockerode.ContainerInfo[], networks: Dockerode.NetworkInspectInfo[]): WorkspaceSnapshot {
+  const snapshot: WorkspaceSnapshot = { services: new Map(), strayContainers: [], strayNetworks: [] };
+  const newestFirst = [...containers].sort((a, b) => b.Created - a.Created);
+  for (const c of newestFirst) {
+    const role = c.Labels[LABEL_ROLE];
+    const service = c.Labels[LABEL_SERVICE];
+    if (role === 'workspace' && snapshot.main === undefined) snapshot.main = c;
+    else if (role === 'service' && service !== undefined && !snapshot.services.has(service)) snapshot.services.set(service, c);
+    else snapshot.strayContainers.push(c);
+  }
+  const oldestFirst = [...networks].sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created));
+  snapshot.network = oldestFirst[0];
+  snapshot.strayNetworks = oldestFirst.slice(1);
+  return snapshot;
+}
+
+/** Runtime state of a Docker container state (`running`, `paused`, `exited`, `created`, …). */
+export function runtimeState(dockerState: string): RuntimeState {
+  if (dockerState === 'running' || dockerState === 'restarting') return 'Running';
+  if (dockerState === 'paused') return 'Paused';
+  return 'Stopped';
+}
+
+/** The observed runtime of a snapshot; undefined when there is no main container. */
+export function observedFromSnapshot(snapshot: Pick<WorkspaceSnapshot, 'main' | 'services'>): ObservedRuntime | undefined {
+  const main = snapshot.main;
+  if (main === undefined) return undefined;
+  const observed: ObservedRuntime = {
+    id: main.Id,
+    state: runtimeState(main.State),
+    image: main.Image,
+    services: Object.fromEntries([...snapshot.services].map(([name, c]) => [name, { running: c.State === 'running' }])),
+  };
+  const digest = main.Labels[LABEL_IMAGE_DIGEST];
+  if (digest !== undefined) observed.imageDigest = digest;
+  return observed;
+}
+
+/** The main container (no `service`) or a service container of a workspace, found by label. */
+export async function findContainer(docker: Dockerode, target: RuntimeTarget, service?: string): Promise<Dockerode.ContainerInfo | undefined> {
+  const label = [...uidFilter(target).label, service === undefined ? `${LABEL_ROLE}=workspace` : `${LABEL_SERVICE}=${service}`];
+  let found: Dockerode.ContainerInfo[];
+  try {
+    found = await docker.listContainers({ all: true, filters: { label } });
+  } catch (err) {
+    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+  }
+  return found.sort((a, b) => b.Created - a.Created)[0];
+}

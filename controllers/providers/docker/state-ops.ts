@@ -1,0 +1,72 @@
+/**
+ * Whole-workspace operations outside ensure: move every container of a workspace to a lifecycle
+ * state (pause, resume, stop), and delete every object carrying its uid label (containers,
+ * network, named volumes, built images). All idempotent.
+ */
+import type Dockerode from 'dockerode';
+import type { RuntimeState, RuntimeTarget } from '../types.ts';
+import { removeContainer } from './containers.ts';
+import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
+import { LABEL_ROLE, LABEL_SERVICE, uidFilter } from './labels.ts';
+import { convergeLifecycle } from './lifecycle.ts';
+import { removeNetwork } from './network.ts';
+import { listWorkspaceContainers } from './snapshot.ts';
+import { allSettled } from './settle.ts';
+
+/** Moves every container of the workspace (main and services) to `state`. */
+export async function setWorkspaceState(docker: Dockerode, target: RuntimeTarget, state: RuntimeState): Promise<string[]> {
+  const containers = await listWorkspaceContainers(docker, target);
+  const changes = await allSettled(
+    containers.map((c) => {
+      const isService = c.Labels[LABEL_ROLE] === 'service';
+      const what = isService ? `service ${c.Labels[LABEL_SERVICE] ?? c.Id.slice(0, 12)}` : 'container';
+      return convergeLifecycle(docker, c.Id, c.State, state, what, isService ? 'ServiceFailed' : 'ContainerStartFailed');
+    }),
+  );
+  return changes.flat();
+}
+
+/** Removes every object labelled with the workspace's uid; 'unchanged' when there was none. */
+export async function deleteWorkspace(docker: Dockerode, target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
+  const filters = uidFilter(target);
+  const containers = await listWorkspaceContainers(docker, target);
+  await allSettled(containers.map((c) => removeContainer(docker, c.Id, 'ContainerCreateFailed')));
+  let networks: Dockerode.NetworkInspectInfo[];
+  let volumes: Dockerode.VolumeInspectInfo[];
+  let images: Dockerode.ImageInfo[];
+  try {
+    const [n, v, i] = await allSettled([
+      docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
+      docker.listVolumes({ filters }),
+      docker.listImages({ filters }),
+    ]);
+    [networks, volumes, images] = [n, v.Volumes ?? [], i];
+  } catch (err) {
+    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+  }
+  await allSettled([
+    ...networks.map((n) => removeNetwork(docker, n.Id)),
+    ...volumes.map((v) => removeVolume(docker, v.Name)),
+    ...images.map((i) => removeImage(docker, i.Id)),
+  ]);
+  const removed = containers.length + networks.length + volumes.length + images.length;
+  return removed > 0 ? 'deleted' : 'unchanged';
+}
+
+async function removeVolume(docker: Dockerode, name: string): Promise<void> {
+  try {
+    await docker.getVolume(name).remove();
+  } catch (err) {
+    if (isNotFound(err)) return;
+    throw toProviderError(docker, err, 'ServiceFailed', `removing volume ${name}`);
+  }
+}
+
+async function removeImage(docker: Dockerode, id: string): Promise<void> {
+  try {
+    await docker.getImage(id).remove({ force: true });
+  } catch (err) {
+    if (isNotFound(err) || isConflict(err)) return;
+    throw toProviderError(docker, err, 'ImageBuildFailed', `removing built image ${id}`);
+  }
+}

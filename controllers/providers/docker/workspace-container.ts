@@ -1,0 +1,81 @@
+/**
+ * The workspace's main container: kept while its configuration hash matches (reattached to the
+ * network when that was recreated), else (re)created from the image, which is made present first
+ * (pulled or built) so a failing pull never removes a working container.
+ */
+import type Dockerode from 'dockerode';
+import type { DesiredRuntime } from '../types.ts';
+import { workspaceConfigHash } from './config-hash.ts';
+import { workspaceContainerSpec } from './container-spec.ts';
+import { createContainer, removeContainer } from './containers.ts';
+import type { ContainerOutcome, EnsureContext } from './ensure-context.ts';
+import { ensureBuiltImage, resolveBuildTag } from './image-build.ts';
+import { ensurePulledImage, type ResolvedImage } from './image-pull.ts';
+import { LABEL_CONFIG_HASH, LABEL_IMAGE_DIGEST } from './labels.ts';
+import { containerName, hostName } from './names.ts';
+import { networkAttachment, reattach, type WorkspaceNetwork } from './network.ts';
+
+/** The image reference the main container should run, and how to make it present. */
+export interface ImagePlan {
+  ref: string;
+  /** Makes the image present (pull or build), once: later calls share the first call's promise. */
+  materialize: () => Promise<ResolvedImage>;
+}
+
+/** Resolves the image ref of `desired` (for a build: scans the context to get the content tag). */
+export async function planImage(ctx: EnsureContext, desired: DesiredRuntime): Promise<ImagePlan> {
+  const source = desired.imageSource;
+  const progress = { onProgress: ctx.onProgress, signal: ctx.signal };
+  if (source.kind === 'image') {
+    return { ref: source.ref, materialize: once(() => ensurePulledImage(ctx.docker, source.ref, progress)) };
+  }
+  const resolved = await resolveBuildTag(desired, source, ctx.digestCache);
+  return { ref: resolved.tag, materialize: once(() => ensureBuiltImage(ctx.docker, desired, source, resolved, progress)) };
+}
+
+/** True when the existing main container (if any) does not match `desired` and must be (re)created. */
+export function needsNewContainer(desired: DesiredRuntime, image: ImagePlan, existing: Dockerode.ContainerInfo | undefined): boolean {
+  return existing?.Labels[LABEL_CONFIG_HASH] !== workspaceConfigHash(desired, image.ref);
+}
+
+function once<T>(fn: () => Promise<T>): () => Promise<T> {
+  let promise: Promise<T> | undefined;
+  return () => (promise ??= fn());
+}
+
+/** Result of the main container step. */
+export interface WorkspaceContainerOutcome extends ContainerOutcome {
+  created: boolean;
+  imageDigest?: string;
+}
+
+/** Keeps, (re)creates or reattaches the main container. */
+export async function ensureWorkspaceContainer(
+  ctx: EnsureContext,
+  desired: DesiredRuntime,
+  image: ImagePlan,
+  existing: Dockerode.ContainerInfo | undefined,
+  network: WorkspaceNetwork,
+): Promise<WorkspaceContainerOutcome> {
+  const hash = workspaceConfigHash(desired, image.ref);
+  if (existing !== undefined && !needsNewContainer(desired, image, existing)) {
+    const kept = { id: existing.Id, dockerState: existing.State, created: false, imageDigest: existing.Labels[LABEL_IMAGE_DIGEST] };
+    if (networkAttachment(existing, network) === 'attached') return { ...kept, changes: [] };
+    await reattach(ctx.docker, desired.target, existing, network, [hostName(desired.target)]);
+    return { ...kept, changes: ['container reconnected to network'] };
+  }
+  const resolved = await image.materialize();
+  const changes: string[] = [];
+  if (resolved.fetched) changes.push(desired.imageSource.kind === 'build' ? `image ${resolved.ref} built` : `image ${resolved.ref} pulled`);
+  if (existing !== undefined) await removeContainer(ctx.docker, existing.Id, 'ContainerCreateFailed');
+  const spec = workspaceContainerSpec(desired, {
+    name: containerName(desired.target),
+    networkName: network.name,
+    imageRef: resolved.ref,
+    imageDigest: resolved.digest,
+    configHash: hash,
+  });
+  const created = await createContainer(ctx.docker, spec, containerName(desired.target, { unique: true }), 'ContainerCreateFailed');
+  changes.push(existing === undefined ? 'container created' : 'container recreated (config changed)');
+  return { id: created.id, dockerState: 'created', changes, created: true, imageDigest: resolved.digest };
+}

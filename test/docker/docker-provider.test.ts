@@ -1,0 +1,599 @@
+/**
+ * The Docker provider against the real engine (DOCKER_HOST or the default socket): creation and
+ * idempotence, recreation on change, services on the workspace network, lifecycle states, exec,
+ * logs, limits, secrets, builds, pull failures, drift repair, events (with a reconnect), delete,
+ * and timings. The suite fails (never skips) when no engine answers. Every object carries this
+ * run's marker label; the last check asserts none is left.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { Readable } from 'node:stream';
+import Dockerode from 'dockerode';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { NotFoundError } from '../../apis/errors.ts';
+import { ProviderError } from '../../controllers/providers/errors.ts';
+import { createDockerProvider } from '../../controllers/providers/docker/index.ts';
+import type { DesiredService, ProgressEvent, ProviderEvent, RuntimeTarget } from '../../controllers/providers/types.ts';
+import { startLocalRegistry } from './local-registry.ts';
+import {
+  BUSYBOX,
+  DEBIAN,
+  desiredFor,
+  docker,
+  EngineProxy,
+  inspectContainer,
+  labelledObjects,
+  median,
+  newTarget,
+  rawEngineRequest,
+  requireEngine,
+  RUN_ID,
+  RUN_LABEL,
+  sink,
+  waitFor,
+} from './support.ts';
+
+const provider = createDockerProvider();
+const created: RuntimeTarget[] = [];
+const cleanups: (() => Promise<void>)[] = [];
+const tempDirs: string[] = [];
+
+/** A fresh workspace identity, deleted after the test. */
+function workspace(label: string): RuntimeTarget {
+  const target = newTarget(label);
+  created.push(target);
+  return target;
+}
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'boulder-dp-'));
+  tempDirs.push(dir);
+  return dir;
+}
+
+const webService: DesiredService = {
+  name: 'web',
+  image: BUSYBOX,
+  env: {},
+  command: ['sh', '-c', 'mkdir -p /www && echo hello-from-web > /www/index.html && exec httpd -f -p 8080 -h /www'],
+  containerPorts: [8080],
+  volumes: ['webdata:/data'],
+};
+
+/** Runs `wget` from the workspace until the service answers (httpd needs a moment to listen). */
+async function fetchFromWorkspace(target: RuntimeTarget, url: string): Promise<string> {
+  let last = '';
+  for (let i = 0; i < 60; i++) {
+    const result = await provider.exec(target, ['wget', '-qO-', url]);
+    if (result.exitCode === 0) return result.stdout;
+    last = result.stderr;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`${url} never answered: ${last}`);
+}
+
+// Checked before every test (once, memoized) so that without an engine each test fails, none skips.
+let engineReady: Promise<void> | undefined;
+beforeEach(async () => {
+  engineReady ??= requireEngine([BUSYBOX, DEBIAN]);
+  await engineReady;
+});
+
+afterEach(async () => {
+  for (const target of created.splice(0)) await provider.delete(target);
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+  for (const dir of tempDirs.splice(0)) await rm(dir, { recursive: true, force: true });
+});
+
+afterAll(async () => {
+  expect(await labelledObjects(`${RUN_LABEL}=${RUN_ID}`)).toEqual({ containers: [], networks: [], volumes: [], images: [] });
+});
+
+describe('ensure and observe', () => {
+  it('creates a workspace, observes it, and a second ensure changes nothing', async () => {
+    const target = workspace('create');
+    const src = await tempDir();
+    const ro = await tempDir();
+    await writeFile(path.join(src, 'hello.txt'), 'hello from the host\n');
+    const desired = desiredFor(target, {
+      env: { GREETING: 'hi' },
+      containerPorts: [8080],
+      mounts: [
+        { source: src, target: '/workspace' },
+        { source: ro, target: '/ro', readOnly: true },
+      ],
+    });
+    expect(await provider.observe(target)).toBeUndefined();
+
+    const first = await provider.ensure(desired);
+    expect(first).toMatchObject({ outcome: 'created', containerCreated: true });
+    expect(first.changes).toEqual(['network created', 'container created', 'container started']);
+    const image = await docker.getImage(BUSYBOX).inspect();
+    expect(first.observed).toEqual({ id: first.observed.id, state: 'Running', image: BUSYBOX, imageDigest: image.RepoDigests?.[0] ?? image.Id, services: {} });
+    expect(await provider.observe(target)).toEqual(first.observed);
+
+    const second = await provider.ensure(desired);
+    expect(second).toEqual({ outcome: 'unchanged', changes: [], observed: first.observed, containerCreated: false });
+
+    const info = await inspectContainer(target);
+    expect(info.Name).toBe(`/nexus-dptest-${target.name}`);
+    expect(info.Config.Labels).toMatchObject({ ...desired.labels, 'nexus.dev/role': 'workspace' });
+    expect(info.Config.Labels['nexus.dev/config-hash']).toMatch(/^[0-9a-f]{64}$/);
+    expect(info.Config.WorkingDir).toBe('/workspace');
+    expect(info.Config.Hostname).toBe(target.name);
+    expect(Object.keys(info.Config.ExposedPorts ?? {})).toEqual(['8080/tcp']);
+    expect(Object.keys(info.HostConfig.PortBindings ?? {})).toEqual([]);
+    expect(info.HostConfig.RestartPolicy?.Name).toBe('no');
+    const network = await docker.getNetwork(`nexus-dptest-${target.name}`).inspect();
+    expect(network.Labels).toMatchObject({ ...desired.labels, 'nexus.dev/role': 'network' });
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([network.Name]);
+
+    expect(await provider.exec(target, ['cat', '/workspace/hello.txt'])).toEqual({ exitCode: 0, stdout: 'hello from the host\n', stderr: '' });
+    expect((await provider.exec(target, ['pwd'])).stdout).toBe('/workspace\n');
+    expect((await provider.exec(target, ['sh', '-c', 'echo $GREETING'])).stdout).toBe('hi\n');
+    const readOnly = await provider.exec(target, ['touch', '/ro/x']);
+    expect(readOnly.exitCode).not.toBe(0);
+    expect(readOnly.stderr).toMatch(/Read-only file system/);
+  });
+
+  it('recreates the container when env or image change, and only then', async () => {
+    const target = workspace('recreate');
+    const first = await provider.ensure(desiredFor(target, { env: { A: '1' } }));
+    const envChanged = await provider.ensure(desiredFor(target, { env: { A: '2' } }));
+    expect(envChanged).toMatchObject({ outcome: 'updated', containerCreated: true, changes: ['container recreated (config changed)', 'container started'] });
+    expect(envChanged.observed.id).not.toBe(first.observed.id);
+    expect((await provider.exec(target, ['sh', '-c', 'echo $A'])).stdout).toBe('2\n');
+
+    const imageChanged = await provider.ensure(desiredFor(target, { env: { A: '2' }, image: DEBIAN, imageSource: { kind: 'image', ref: DEBIAN } }));
+    expect(imageChanged.changes).toEqual(['container recreated (config changed)', 'container started']);
+    expect(imageChanged.observed.image).toBe(DEBIAN);
+    expect((await provider.exec(target, ['bash', '-c', 'cat /etc/debian_version'])).exitCode).toBe(0);
+    const containers = await docker.listContainers({ all: true, filters: { label: [`nexus.dev/uid=${target.uid}`] } });
+    expect(containers).toHaveLength(1);
+  });
+});
+
+describe('services', () => {
+  it('runs services on the workspace network, reachable by name, and converges their changes', async () => {
+    const target = workspace('svc');
+    const result = await provider.ensure(desiredFor(target, { services: [webService] }));
+    expect(result.changes).toEqual(['network created', 'container created', 'service web created', 'service web started', 'container started']);
+    expect(result.observed.services).toEqual({ web: { running: true } });
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+    expect((await provider.exec(target, ['hostname'], { service: 'web' })).stdout).toBe('web\n');
+
+    const service = await inspectContainer(target, 'web');
+    expect(service.Name).toBe(`/nexus-dptest-${target.name}-web`);
+    expect(service.Config.Labels).toMatchObject({ 'nexus.dev/role': 'service', 'nexus.dev/service': 'web', [RUN_LABEL]: RUN_ID });
+    const volumes = await labelledObjects(`nexus.dev/uid=${target.uid}`);
+    expect(volumes.volumes).toEqual([`nexus-${target.uid.slice(0, 8)}-webdata`]);
+
+    const changed = await provider.ensure(desiredFor(target, { services: [{ ...webService, env: { V: '2' } }] }));
+    expect(changed.changes).toEqual(['service web recreated (config changed)', 'service web started']);
+    expect(changed.observed.id).toBe(result.observed.id);
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+
+    const removed = await provider.ensure(desiredFor(target));
+    expect(removed.changes).toEqual(['service web removed']);
+    expect(removed.observed.services).toEqual({});
+    expect((await provider.observe(target))?.services).toEqual({});
+  });
+});
+
+describe('lifecycle', () => {
+  it('moves the workspace and its services between Running, Paused and Stopped', async () => {
+    const target = workspace('life');
+    const running = desiredFor(target, { services: [webService] });
+    await provider.ensure(running);
+
+    const paused = await provider.ensure({ ...running, state: 'Paused' });
+    expect(paused.changes).toEqual(['service web paused', 'container paused']);
+    expect((await inspectContainer(target)).State.Paused).toBe(true);
+    expect((await inspectContainer(target, 'web')).State.Paused).toBe(true);
+    expect((await provider.observe(target))?.state).toBe('Paused');
+
+    const started = Date.now();
+    const stopped = await provider.ensure({ ...running, state: 'Stopped' });
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(stopped.changes).toEqual(['service web stopped', 'container stopped']);
+    expect((await inspectContainer(target)).State.Running).toBe(false);
+    expect((await provider.observe(target))?.state).toBe('Stopped');
+
+    const pausedFromStopped = await provider.ensure({ ...running, state: 'Paused' });
+    expect(pausedFromStopped.changes).toEqual(['service web started', 'service web paused', 'container started', 'container paused']);
+
+    const resumed = await provider.ensure(running);
+    expect(resumed.changes).toEqual(['service web unpaused', 'container unpaused']);
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+
+    await provider.pause(target);
+    expect((await provider.observe(target))?.state).toBe('Paused');
+    await provider.pause(target);
+    await provider.resume(target);
+    expect((await provider.observe(target))?.state).toBe('Running');
+    await provider.stop(target);
+    await provider.stop(target);
+    expect((await provider.observe(target))?.state).toBe('Stopped');
+    expect((await inspectContainer(target, 'web')).State.Running).toBe(false);
+    await provider.resume(target);
+    expect((await provider.observe(target))?.services).toEqual({ web: { running: true } });
+  });
+});
+
+describe('exec and logs', () => {
+  it('runs commands with exit codes, collected or streamed output, stdin, env, workdir and a TTY', async () => {
+    const target = workspace('exec');
+    await provider.ensure(desiredFor(target));
+    expect(await provider.exec(target, ['sh', '-c', 'echo out; echo err >&2; exit 3'])).toEqual({ exitCode: 3, stdout: 'out\n', stderr: 'err\n' });
+    expect((await provider.exec(target, ['sh', '-c', 'echo $FOO; pwd'], { env: { FOO: 'bar' }, workdir: '/tmp' })).stdout).toBe('bar\n/tmp\n');
+    expect(await provider.exec(target, ['tr', 'a-z', 'A-Z'], { stdin: Readable.from(['hello ', 'stdin\n']) })).toMatchObject({ exitCode: 0, stdout: 'HELLO STDIN\n' });
+
+    const stdout = sink();
+    const stderr = sink();
+    const big = await provider.exec(target, ['sh', '-c', 'seq 1 20000; echo done >&2'], { stdout, stderr });
+    expect(big).toEqual({ exitCode: 0, stdout: '', stderr: '' });
+    expect(stdout.text().split('\n')).toHaveLength(20001);
+    expect(stderr.text()).toBe('done\n');
+
+    const tty = await provider.exec(target, ['sh', '-c', 'echo out; echo err >&2; exit 2'], { tty: true });
+    expect(tty.exitCode).toBe(2);
+    expect(tty.stdout.replace(/\r/g, '')).toBe('out\nerr\n');
+
+    const notFound = await provider.exec(target, ['no-such-command']);
+    expect(notFound.exitCode).toBe(126);
+    expect(notFound.stdout).toMatch(/executable file not found/);
+
+    const abort = new AbortController();
+    const started = Date.now();
+    const long = provider.exec(target, ['sleep', '30'], { signal: abort.signal });
+    setTimeout(() => abort.abort(new Error('cancelled by test')), 200);
+    await expect(long).rejects.toThrow('cancelled by test');
+    expect(Date.now() - started).toBeLessThan(5000);
+
+    await provider.ensure(desiredFor(target, { state: 'Stopped' }));
+    const stoppedExec = await provider.exec(target, ['true']);
+    expect(stoppedExec.exitCode).toBe(126);
+    expect(stoppedExec.stderr).toMatch(/not running/);
+    expect((await provider.exec(newTarget('none'), ['true'])).exitCode).toBe(126);
+  });
+
+  it('streams logs of a service, with tail and follow', async () => {
+    const target = workspace('logs');
+    const talker: DesiredService = { name: 'talker', image: BUSYBOX, env: {}, command: ['sh', '-c', 'echo out1; echo err1 >&2; sleep 0.3; echo out2; exec sleep 1000'], containerPorts: [], volumes: [] };
+    await provider.ensure(desiredFor(target, { services: [talker] }));
+    const read = async (options: { tail?: number } = {}): Promise<{ out: string; err: string }> => {
+      const stdout = sink();
+      const stderr = sink();
+      await provider.logs(target, { service: 'talker', stdout, stderr, ...options });
+      return { out: stdout.text(), err: stderr.text() };
+    };
+    // Docker copies stdout and stderr separately: only lines written apart in time have a fixed order.
+    await waitFor(async () => (await read()).out === 'out1\nout2\n', 5000, 'service output');
+    expect(await read()).toEqual({ out: 'out1\nout2\n', err: 'err1\n' });
+    expect(await read({ tail: 1 })).toEqual({ out: 'out2\n', err: '' });
+
+    const stdout = sink();
+    const abort = new AbortController();
+    const following = provider.logs(target, { service: 'talker', follow: true, tail: 0, stdout, stderr: sink(), signal: abort.signal });
+    await new Promise((r) => setTimeout(r, 200));
+    await provider.exec(target, ['sh', '-c', 'echo late > /proc/1/fd/1'], { service: 'talker' });
+    await waitFor(() => stdout.text() === 'late\n', 5000, 'followed log line');
+    abort.abort();
+    await following;
+
+    expect((await read()).out).toBe('out1\nout2\nlate\n');
+    const main = sink();
+    await provider.logs(target, { stdout: main, stderr: sink() });
+    expect(main.text()).toBe('');
+    await expect(provider.logs(newTarget('none'), { stdout: sink(), stderr: sink() })).rejects.toBeInstanceOf(NotFoundError);
+  });
+});
+
+describe('resources and secrets', () => {
+  it('applies CPU and memory limits', async () => {
+    const target = workspace('limits');
+    await provider.ensure(desiredFor(target, { cpus: 0.5, memoryBytes: 64 * 1024 * 1024 }));
+    const info = await inspectContainer(target);
+    expect(info.HostConfig.NanoCpus).toBe(500_000_000);
+    expect(info.HostConfig.Memory).toBe(64 * 1024 * 1024);
+    const changed = await provider.ensure(desiredFor(target, { cpus: 1, memoryBytes: 64 * 1024 * 1024 }));
+    expect(changed.changes).toContain('container recreated (config changed)');
+    expect((await inspectContainer(target)).HostConfig.NanoCpus).toBe(1_000_000_000);
+  });
+
+  it('puts secrets in the environment and nowhere in labels or network/volume metadata', async () => {
+    const target = workspace('secret');
+    const token = `tok-${target.uid}`;
+    const desired = desiredFor(target, { secretEnv: { API_TOKEN: token }, services: [webService] });
+    await provider.ensure(desired);
+    expect((await provider.exec(target, ['sh', '-c', 'echo $API_TOKEN'])).stdout).toBe(`${token}\n`);
+    const info = await inspectContainer(target);
+    expect(info.Config.Env).toContain(`API_TOKEN=${token}`);
+    expect(JSON.stringify(info.Config.Labels)).not.toContain(token);
+    const network = await docker.getNetwork(`nexus-dptest-${target.name}`).inspect();
+    expect(JSON.stringify(network)).not.toContain(token);
+    const volume = await docker.getVolume(`nexus-${target.uid.slice(0, 8)}-webdata`).inspect();
+    expect(JSON.stringify(volume)).not.toContain(token);
+    expect(JSON.stringify(await inspectContainer(target, 'web'))).not.toContain(token);
+    const rotated = await provider.ensure({ ...desired, secretEnv: { API_TOKEN: `${token}-2` } });
+    expect(rotated.changes).toEqual(['container recreated (config changed)', 'container started']);
+    expect(JSON.stringify(rotated)).not.toContain(token);
+  });
+});
+
+describe('images', () => {
+  it('builds from a Dockerfile, honours .dockerignore and args, and reuses the tag while the inputs match', async () => {
+    const target = workspace('build');
+    const context = await tempDir();
+    await writeFile(path.join(context, 'Dockerfile'), 'FROM boulder-test/busybox:latest\nARG GREETING=unset\nCOPY . /ctx/\nRUN echo "$GREETING" > /greeting\n');
+    await writeFile(path.join(context, 'hello.txt'), 'built in\n');
+    await writeFile(path.join(context, 'secret.txt'), 'do not send\n');
+    await writeFile(path.join(context, '.dockerignore'), 'secret.txt\n');
+    const source = { kind: 'build' as const, context, dockerfile: 'Dockerfile', args: { GREETING: 'hello-arg' } };
+    const progress: ProgressEvent[] = [];
+    const desired = desiredFor(target, { image: 'display-name', imageSource: source });
+
+    const first = await provider.ensure(desired, { onProgress: (e) => progress.push(e) });
+    const tag = first.observed.image;
+    expect(tag).toMatch(new RegExp(`^nexus-build/${target.uid.slice(0, 8)}:[0-9a-f]{12}$`));
+    expect(first.changes).toEqual(['network created', `image ${tag} built`, 'container created', 'container started']);
+    expect(progress.some((e) => e.step === 'build' && e.total !== undefined && e.current === e.total)).toBe(true);
+    expect((await provider.exec(target, ['cat', '/ctx/hello.txt', '/greeting'])).stdout).toBe('built in\nhello-arg\n');
+    expect((await provider.exec(target, ['ls', '/ctx'])).stdout.split('\n')).not.toContain('secret.txt');
+    const imageId = (await docker.getImage(tag).inspect()).Id;
+    expect(first.observed.imageDigest).toBe(imageId);
+
+    progress.length = 0;
+    await writeFile(path.join(context, 'secret.txt'), 'ignored change\n');
+    const cached = await provider.ensure({ ...desired, env: { FORCE: 'recreate' } }, { onProgress: (e) => progress.push(e) });
+    expect(cached.observed.image).toBe(tag);
+    expect(cached.changes).toEqual(['container recreated (config changed)', 'container started']);
+    expect(progress).toEqual([]);
+    expect((await docker.getImage(tag).inspect()).Id).toBe(imageId);
+
+    await writeFile(path.join(context, 'hello.txt'), 'changed\n');
+    const rebuilt = await provider.ensure({ ...desired, env: { FORCE: 'recreate' } });
+    expect(rebuilt.observed.image).not.toBe(tag);
+    expect(rebuilt.changes[0]).toBe(`image ${rebuilt.observed.image} built`);
+    expect((await provider.exec(target, ['cat', '/ctx/hello.txt'])).stdout).toBe('changed\n');
+  });
+
+  it('reports a failing build as ImageBuildFailed with the builder error, not transient', async () => {
+    const target = workspace('badbuild');
+    const context = await tempDir();
+    await writeFile(path.join(context, 'Dockerfile'), 'FROM boulder-test/busybox:latest\nRUN echo about to fail && exit 3\n');
+    const err: unknown = await provider.ensure(desiredFor(target, { imageSource: { kind: 'build', context, dockerfile: 'Dockerfile', args: {} } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err).toMatchObject({ reason: 'ImageBuildFailed', transient: false });
+    expect((err as Error).message).toMatch(/returned a non-zero code: 3/);
+    const missing: unknown = await provider.ensure(desiredFor(target, { imageSource: { kind: 'build', context, dockerfile: 'nope.Dockerfile', args: {} } })).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ reason: 'ImageBuildFailed', transient: false });
+  });
+
+  it('pulls a missing image with progress and reports its registry digest', async () => {
+    const registry = await startLocalRegistry(docker, BUSYBOX, 'boulder-test/pulled', RUN_ID);
+    cleanups.push(async () => {
+      await registry.close();
+      await docker.getImage(registry.ref).remove({ force: true });
+    });
+    const target = workspace('pullok');
+    const progress: ProgressEvent[] = [];
+    const desired = desiredFor(target, { image: registry.ref, imageSource: { kind: 'image', ref: registry.ref } });
+    const result = await provider.ensure(desired, { onProgress: (e) => progress.push(e) });
+    expect(result.changes).toEqual(['network created', `image ${registry.ref} pulled`, 'container created', 'container started']);
+    expect(result.observed.imageDigest).toBe(`${registry.host}/boulder-test/pulled@${registry.manifestDigest}`);
+    expect(progress.every((e) => e.step === 'pull' && e.message.startsWith(registry.ref))).toBe(true);
+    const sized = progress.filter((e) => e.total !== undefined);
+    expect(sized.length).toBeGreaterThan(0);
+    expect(sized.at(-1)!.total).toBeGreaterThan(2 * 1024 * 1024);
+    expect((await provider.exec(target, ['stat', '-c', '%s', '/pulled.bin'])).stdout).toBe(`${2 * 1024 * 1024}\n`);
+
+    progress.length = 0;
+    const again = workspace('pullok2');
+    const present = await provider.ensure(desiredFor(again, { image: registry.ref, imageSource: { kind: 'image', ref: registry.ref } }), { onProgress: (e) => progress.push(e) });
+    expect(present.changes).toEqual(['network created', 'container created', 'container started']);
+    expect(progress).toEqual([]);
+  });
+
+  it('reports an image that cannot be pulled as ImagePullFailed with the daemon message, transient', async () => {
+    const target = workspace('pull');
+    const ref = `boulder-test/does-not-exist:${RUN_ID}`;
+    const raw = await rawEngineRequest('POST', `/images/create?fromImage=${encodeURIComponent('boulder-test/does-not-exist')}&tag=${RUN_ID}`);
+    expect(raw.status).toBeGreaterThanOrEqual(400);
+    const daemonSays = (JSON.parse(raw.body) as { message: string }).message;
+    const err: unknown = await provider.ensure(desiredFor(target, { image: ref, imageSource: { kind: 'image', ref } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err).toMatchObject({ reason: 'ImagePullFailed', transient: true });
+    expect((err as Error).message).toBe(`pulling ${ref}: ${daemonSays.trim()}`);
+    expect(await provider.observe(target)).toBeUndefined();
+    const serviceErr: unknown = await provider.ensure(desiredFor(target, { services: [{ ...webService, image: ref }] })).catch((e: unknown) => e);
+    expect(serviceErr).toMatchObject({ reason: 'ImagePullFailed' });
+  });
+});
+
+describe('drift repair', () => {
+  it.each([
+    ['removed', (id: string) => docker.getContainer(id).remove({ force: true }), 'created', ['container created', 'container started']],
+    ['stopped', (id: string) => docker.getContainer(id).stop({ t: 0 }), 'updated', ['container started']],
+    ['killed', (id: string) => docker.getContainer(id).kill(), 'updated', ['container started']],
+    ['paused', (id: string) => docker.getContainer(id).pause(), 'updated', ['container unpaused']],
+  ] as const)('repairs a container %s out of band', async (_how, tamper, outcome, changes) => {
+    const target = workspace('drift');
+    const desired = desiredFor(target, { services: [webService] });
+    const { observed } = await provider.ensure(desired);
+    await tamper(observed.id);
+    const repaired = await provider.ensure(desired);
+    expect(repaired.outcome).toBe(outcome);
+    expect(repaired.changes).toEqual(changes);
+    expect((await provider.observe(target))?.state).toBe('Running');
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+  });
+
+  it('repairs a removed service container', async () => {
+    const target = workspace('driftsvc');
+    const desired = desiredFor(target, { services: [webService] });
+    await provider.ensure(desired);
+    await docker.getContainer((await inspectContainer(target, 'web')).Id).remove({ force: true });
+    expect((await provider.ensure(desired)).changes).toEqual(['service web created', 'service web started']);
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+  });
+
+  it('recreates a removed network and reconnects the running containers, keeping them', async () => {
+    const target = workspace('driftnet');
+    const desired = desiredFor(target, { services: [webService] });
+    const { observed } = await provider.ensure(desired);
+    const network = docker.getNetwork(`nexus-dptest-${target.name}`);
+    const service = await inspectContainer(target, 'web');
+    await network.disconnect({ Container: observed.id, Force: true });
+    await network.disconnect({ Container: service.Id, Force: true });
+    await network.remove();
+    const repaired = await provider.ensure(desired);
+    expect(repaired.changes).toEqual(['network recreated', 'container reconnected to network', 'service web reconnected to network']);
+    expect(repaired.observed.id).toBe(observed.id);
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+    expect((await provider.ensure(desired)).changes).toEqual([]);
+  });
+
+  it('recreates a network removed while the workspace was stopped', async () => {
+    const target = workspace('driftnet2');
+    const desired = desiredFor(target, { services: [webService] });
+    const { observed } = await provider.ensure({ ...desired, state: 'Stopped' });
+    await docker.getNetwork(`nexus-dptest-${target.name}`).remove();
+    const repaired = await provider.ensure(desired);
+    // Stopped containers keep their endpoint by network name; Docker re-resolves it at start.
+    expect(repaired.changes).toEqual(['network recreated', 'service web started', 'container started']);
+    expect(repaired.observed.id).toBe(observed.id);
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+  });
+
+  it('falls back to unique names when a foreign object holds the deterministic name', async () => {
+    const target = workspace('taken');
+    const name = `nexus-dptest-${target.name}`;
+    const foreignNet = await docker.createNetwork({ Name: name, CheckDuplicate: true, Labels: { [RUN_LABEL]: RUN_ID } });
+    const foreign = await docker.createContainer({ name, Image: BUSYBOX, Cmd: ['true'], Labels: { [RUN_LABEL]: RUN_ID } });
+    cleanups.push(async () => {
+      await foreign.remove({ force: true });
+      await foreignNet.remove();
+    });
+    const result = await provider.ensure(desiredFor(target));
+    expect(result.outcome).toBe('created');
+    const info = await inspectContainer(target);
+    expect(info.Name).toBe(`/${name}-${target.uid.slice(0, 8)}`);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${name}-${target.uid.slice(0, 8)}`]);
+    expect((await provider.ensure(desiredFor(target))).outcome).toBe('unchanged');
+  });
+});
+
+describe('events', () => {
+  it('yields drift hints for labelled containers and networks', async () => {
+    const target = workspace('events');
+    const desired = desiredFor(target);
+    const abort = new AbortController();
+    const seen: ProviderEvent[] = [];
+    const consuming = (async () => {
+      for await (const event of provider.events(abort.signal)) if (event.name === target.name) seen.push(event);
+    })();
+    const { observed } = await provider.ensure(desired);
+    await new Promise((r) => setTimeout(r, 100));
+    await docker.getContainer(observed.id).kill();
+    await waitFor(() => seen.some((e) => e.reason === 'container die'), 5000, 'die event');
+    expect(seen).toContainEqual({ namespace: 'dptest', name: target.name, reason: 'container kill' });
+    await docker.getContainer(observed.id).remove({ force: true });
+    await docker.getNetwork(`nexus-dptest-${target.name}`).remove();
+    await waitFor(() => seen.some((e) => e.reason === 'container destroy') && seen.some((e) => e.reason === 'network destroy'), 5000, 'destroy events');
+    abort.abort();
+    await consuming;
+  });
+
+  it('reconnects with backoff when the engine connection drops, then hints every workspace', async () => {
+    const dir = await tempDir();
+    const proxy = new EngineProxy(path.join(dir, 'docker.sock'));
+    await proxy.restore();
+    cleanups.push(() => proxy.cut());
+    const proxied = createDockerProvider({ docker: new Dockerode({ socketPath: proxy.path }) });
+    const target = workspace('reconnect');
+    const { observed } = await provider.ensure(desiredFor(target));
+    const abort = new AbortController();
+    const seen: ProviderEvent[] = [];
+    const consuming = (async () => {
+      for await (const event of proxied.events(abort.signal)) if (event.name === target.name) seen.push(event);
+    })();
+    await waitFor(() => proxy.connections > 0, 2000, 'event stream connection');
+    await new Promise((r) => setTimeout(r, 100));
+    await docker.getContainer(observed.id).stop({ t: 0 });
+    await waitFor(() => seen.some((e) => e.reason === 'container stop'), 5000, 'stop event');
+
+    await proxy.cut();
+    await new Promise((r) => setTimeout(r, 700));
+    await proxy.restore();
+    await waitFor(() => seen.some((e) => e.reason === 'engine reconnected'), 8000, 'reconnected hint');
+    await new Promise((r) => setTimeout(r, 100));
+    await docker.getContainer(observed.id).start();
+    await docker.getContainer(observed.id).kill();
+    await waitFor(() => seen.filter((e) => e.reason === 'container kill').length > 0, 5000, 'event after reconnect');
+    abort.abort();
+    await consuming;
+  });
+});
+
+describe('delete and engine address', () => {
+  it('delete removes every labelled object and is idempotent', async () => {
+    const target = workspace('delete');
+    const context = await tempDir();
+    await writeFile(path.join(context, 'Dockerfile'), 'FROM boulder-test/busybox:latest\nLABEL purpose=delete-test\n');
+    await provider.ensure(desiredFor(target, { imageSource: { kind: 'build', context, dockerfile: 'Dockerfile', args: {} }, services: [webService] }));
+    const before = await labelledObjects(`nexus.dev/uid=${target.uid}`);
+    expect(before.containers).toHaveLength(2);
+    expect(before.networks).toHaveLength(1);
+    expect(before.volumes).toHaveLength(1);
+    expect(before.images).toHaveLength(1);
+    expect(await provider.delete(target)).toBe('deleted');
+    expect(await labelledObjects(`nexus.dev/uid=${target.uid}`)).toEqual({ containers: [], networks: [], volumes: [], images: [] });
+    expect(await provider.delete(target)).toBe('unchanged');
+    expect(await provider.observe(target)).toBeUndefined();
+    expect(await provider.delete(newTarget('never'))).toBe('unchanged');
+  });
+
+  it('honours DOCKER_HOST', async () => {
+    const dir = await tempDir();
+    const proxy = new EngineProxy(path.join(dir, 'docker.sock'));
+    await proxy.restore();
+    cleanups.push(() => proxy.cut());
+    const saved = process.env['DOCKER_HOST'];
+    process.env['DOCKER_HOST'] = `unix://${proxy.path}`;
+    try {
+      const viaEnv = createDockerProvider();
+      expect(viaEnv.engine).toBe(`unix://${proxy.path}`);
+      await viaEnv.ping();
+      expect(await viaEnv.observe(newTarget('none'))).toBeUndefined();
+      expect(proxy.connections).toBeGreaterThanOrEqual(2);
+      await proxy.cut();
+      await expect(viaEnv.ping()).rejects.toMatchObject({ reason: 'EngineUnavailable', transient: true, message: expect.stringContaining(`unix://${proxy.path}`) as string });
+    } finally {
+      if (saved === undefined) delete process.env['DOCKER_HOST'];
+      else process.env['DOCKER_HOST'] = saved;
+    }
+  });
+});
+
+describe('timings', () => {
+  it('measures ensure for a new workspace and for an unchanged one (busybox present)', async () => {
+    const createMs: number[] = [];
+    const unchangedMs: number[] = [];
+    for (let i = 0; i < 10; i++) {
+      const desired = desiredFor(workspace('time'), { env: { I: String(i) } });
+      let t = performance.now();
+      await provider.ensure(desired);
+      createMs.push(performance.now() - t);
+      t = performance.now();
+      const again = await provider.ensure(desired);
+      unchangedMs.push(performance.now() - t);
+      expect(again.outcome).toBe('unchanged');
+    }
+    const summary = { createMedianMs: Math.round(median(createMs)), unchangedMedianMs: Number(median(unchangedMs).toFixed(1)) };
+    console.log(`[docker-provider timings] ${JSON.stringify(summary)} create=${createMs.map(Math.round).join(',')}`);
+    expect(summary.unchangedMedianMs).toBeLessThan(50);
+    expect(summary.createMedianMs).toBeLessThan(1500);
+  });
+});
