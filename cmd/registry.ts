@@ -13,6 +13,10 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['describe', () => import('./commands/describe.ts')],
   ['delete', () => import('./commands/delete.ts')],
   ['wait', () => import('./commands/wait.ts')],
+  ['workspace', () => import('./commands/workspace.ts')],
+  ['switch', () => import('./commands/switch.ts')],
+  ['exec', () => import('./commands/exec.ts')],
+  ['logs', () => import('./commands/logs.ts')],
   ['explain', () => import('./commands/explain.ts')],
   ['reconcile', () => import('./commands/reconcile.ts')],
   ['daemon', () => import('./commands/daemon.ts')],
@@ -20,9 +24,12 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['version', () => import('./commands/version.ts')],
 ]);
 
-/** Loads one command module; undefined for an unknown name. */
+/** Other names of commands: alias → command name (`boulder ws` is `boulder workspace`). */
+export const COMMAND_ALIASES: ReadonlyMap<string, string> = new Map([['ws', 'workspace']]);
+
+/** Loads one command module (by name or alias); undefined for an unknown name. */
 export async function loadCommand(name: string): Promise<Command | undefined> {
-  const load = COMMAND_LOADERS.get(name);
+  const load = COMMAND_LOADERS.get(COMMAND_ALIASES.get(name) ?? name);
   return load === undefined ? undefined : (await load()).default;
 }
 

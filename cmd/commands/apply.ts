@@ -14,7 +14,6 @@ import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { formatObjects, objectName } from '../print/objects.ts';
 import { reportError } from '../report-error.ts';
-import { reportWait } from './wait.ts';
 
 /** Default `--timeout` of `apply --wait`: creating a workspace may pull an image. */
 export const APPLY_WAIT_TIMEOUT_MS = 300_000;
@@ -41,8 +40,8 @@ export function placeInNamespace(objects: KubeObject[], namespace: string | unde
   });
 }
 
-/** Ensures a daemon runs; notes on stderr when one was started. */
-async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefined> {
+/** Ensures a daemon runs; notes on stderr when one was started. Returns an exit code when that failed. */
+export async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefined> {
   const { ensureDaemon } = await import('../daemon/background.ts');
   try {
     const { started, status } = await ensureDaemon(deps.stateDir, deps.env);
@@ -78,25 +77,17 @@ async function applyAll(
   return { applied, failed };
 }
 
-/** `--wait`: waits, within one deadline, until every applied object is Ready for its generation. */
+/**
+ * `--wait`: waits, within one deadline, until every applied object is Ready for its generation,
+ * showing each condition as it turns (live on a terminal, plain lines otherwise) on stderr.
+ */
 async function waitUntilReady(deps: CliDeps, client: ResourceClient, applied: readonly KubeObject[], timeoutMs: number): Promise<ExitCodeValue | undefined> {
-  const { waitForObjects } = await import('../wait-for.ts');
-  const deadline = Date.now() + timeoutMs;
-  let failed: ExitCodeValue | undefined;
-  for (const obj of applied) {
+  const { waitWithProgress } = await import('../progress/wait.ts');
+  const targets = applied.flatMap((obj) => {
     const kind = kindByName(obj.kind);
-    if (kind === undefined) continue;
-    const result = await waitForObjects(
-      client,
-      kind,
-      obj.metadata.namespace ?? 'default',
-      [obj.metadata.name],
-      { for: 'condition', condition: 'Ready', status: 'True' },
-      { timeoutMs: deadline - Date.now(), signal: deps.interruptSignal() },
-    );
-    failed ??= reportWait(deps, kind, result, 'condition=Ready', true);
-  }
-  return failed;
+    return kind === undefined ? [] : [{ kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name }];
+  });
+  return waitWithProgress(deps, client, targets, { timeoutMs });
 }
 
 const command: Command = {

@@ -47,7 +47,8 @@ const command: Command = {
   ],
   description: [
     'Objects with finalizers are marked for deletion and disappear once their controller has',
-    'cleaned up (a daemon must run); --wait blocks until then.',
+    'cleaned up (a daemon must run); --wait blocks until then. --force marks workspaces so that',
+    'their worktree is removed even when it has uncommitted changes (other kinds ignore it).',
   ].join('\n'),
   options: {
     filename: { type: 'string', short: 'f', multiple: true, valueName: 'FILE', description: 'Delete the objects of these manifests (file, directory, or -)' },
@@ -57,6 +58,7 @@ const command: Command = {
     wait: { type: 'boolean', description: 'Wait until the objects are gone' },
     timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 60s)' },
     'ignore-not-found': { type: 'boolean', description: 'Treat objects that do not exist as deleted' },
+    force: { type: 'boolean', description: 'Workspaces: remove the worktree even when it has uncommitted changes' },
   },
   async run(deps, { values, positionals }) {
     const files = stringListOption(values, 'filename');
@@ -86,8 +88,10 @@ const command: Command = {
         }
       }
       const deleted: Target[] = [];
+      const markForceDelete = booleanOption(values, 'force') ? (await import('../workspace/force-delete.ts')).markForceDelete : undefined;
       for (const t of targets) {
         try {
+          if (markForceDelete !== undefined && t.kind.kind === 'Workspace') await markForceDelete(client, t.namespace, t.name);
           await client.delete(t.kind.kind, t.namespace, t.name);
           deleted.push(t);
           deps.stdout.write(`${singularResource(t.kind)} "${t.name}" deleted\n`);

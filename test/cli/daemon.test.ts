@@ -122,7 +122,9 @@ describe('boulder apply with the daemon', () => {
     expect(described.stdout).toMatch(/\n {2}Ready +True /);
 
     const again = await boulder('apply', '-f', join(FIXTURES, 'workspace.yaml'), '--wait', '--timeout', '20s');
-    expect(again).toMatchObject({ code: 0, stdout: 'workspace.nexus.dev/demo unchanged\n', stderr: '' });
+    expect(again).toMatchObject({ code: 0, stdout: 'workspace.nexus.dev/demo unchanged\n' });
+    // --wait shows the conditions (all True already) and ends with the Ready line.
+    expect(again.stderr).toMatch(/^(workspace\/demo: \w+=True \(\w+\)\n)+workspace\/demo: Ready \(\d+\.\ds\)\n$/);
     expect(await daemonPid(dir)).toBe(pid);
 
     const del = await boulder('delete', 'ws', 'demo', '--wait', '--timeout', '20s');

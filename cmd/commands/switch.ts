@@ -1,0 +1,143 @@
+/**
+ * `boulder switch NAME`: makes NAME the active workspace of its repository. The previously active
+ * one (`.nexus/current`) and every other workspace of the repository declared Running are paused,
+ * NAME is set Running with the `nexus.dev/switch-requested-at` annotation (the controller measures
+ * the switch from it), `.nexus/current` is rewritten, and the command waits (through the store's
+ * watch) until NAME is Ready for its new generation.
+ */
+import { existsSync } from 'node:fs';
+import type { ResourceClient } from '../../apis/client/types.ts';
+import { kindByName, type KindInfo } from '../../apis/kinds.ts';
+import type { Workspace } from '../../apis/types/index.ts';
+import { booleanOption, stringOption } from '../args.ts';
+import { CliError, UsageError } from '../cli-error.ts';
+import type { CliDeps, Command } from '../command.ts';
+import { durationFlag } from '../duration.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
+import { namespaceOf, notFoundError } from '../resources.ts';
+
+/** Default `--timeout` of `boulder switch`. */
+export const SWITCH_TIMEOUT_MS = 30_000;
+
+/** What to switch to and how. */
+export interface SwitchRequest {
+  name: string;
+  namespace: string;
+  timeoutMs: number;
+  /** Start a background daemon when none runs. */
+  ensureDaemon: boolean;
+}
+
+/** `switched to b in 84 ms (paused: a)`. */
+export function switchedMessage(name: string, elapsedMs: number, paused: readonly string[]): string {
+  const pausedText = paused.length === 0 ? '' : ` (paused: ${paused.join(', ')})`;
+  return `switched to ${name} in ${Math.round(elapsedMs)} ms${pausedText}`;
+}
+
+const workspaceKind = (): KindInfo => kindByName('Workspace') as KindInfo;
+
+/** Pauses the workspaces of the plan, then makes the target Running with the switch annotation. */
+async function writeSwitch(client: ResourceClient, target: Workspace, listed: readonly Workspace[], pause: readonly string[], requestedAt: string): Promise<void> {
+  const [{ updateWithRetry }, { withState }, { SWITCH_REQUESTED_AT }] = await Promise.all([
+    import('../workspace/update.ts'),
+    import('../workspace/state.ts'),
+    import('../../controllers/workspace/annotations.ts'),
+  ]);
+  const namespace = target.metadata.namespace ?? 'default';
+  for (const name of pause) {
+    const current = listed.find((ws) => ws.metadata.name === name);
+    await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, 'Paused'), current);
+  }
+  await updateWithRetry<Workspace>(
+    client,
+    { kind: 'Workspace', namespace, name: target.metadata.name },
+    (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT]: requestedAt }),
+    target,
+  );
+}
+
+/** Runs a switch; prints the result line and returns the exit code. */
+export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<ExitCodeValue> {
+  const started = deps.clock.now().getTime();
+  const [{ planSwitch }, { readCurrentWorkspace, writeCurrentWorkspace }] = await Promise.all([
+    import('../workspace/plan-switch.ts'),
+    import('../../controllers/worktree/current.ts'),
+  ]);
+  const client = await deps.openClient();
+  try {
+    const listed = (await client.list<Workspace>('Workspace', { namespace: request.namespace })).items;
+    const target = listed.find((ws) => ws.metadata.name === request.name);
+    if (target === undefined) throw notFoundError(workspaceKind(), request.name);
+    if (target.metadata.deletionTimestamp !== undefined) throw new CliError(`workspace "${request.name}" is being deleted; cannot switch to it`, ExitCode.Conflict);
+    const repository = target.spec.repository?.path;
+    const current = repository === undefined ? undefined : await readCurrentWorkspace(repository);
+    const { pause } = planSwitch(target, listed, current);
+
+    const daemon = request.ensureDaemon ? import('./apply.ts').then(({ startDaemon }) => startDaemon(deps)) : Promise.resolve(undefined);
+    await writeSwitch(client, target, listed, pause, new Date(started).toISOString());
+    // A repository path that does not exist gets no .nexus/ created in its place.
+    if (repository !== undefined && existsSync(repository)) await writeCurrentWorkspace(repository, request.name);
+    const daemonFailed = await daemon;
+    if (daemonFailed !== undefined) return daemonFailed;
+
+    const { followUntilReady } = await import('../progress/follow.ts');
+    const remaining = request.timeoutMs - (deps.clock.now().getTime() - started);
+    const [result] = await followUntilReady(client, [{ kind: workspaceKind(), namespace: request.namespace, name: request.name }], {
+      timeoutMs: remaining,
+      signal: deps.interruptSignal(),
+    });
+    const elapsed = deps.clock.now().getTime() - started;
+    if (result?.outcome === 'ready') {
+      deps.stdout.write(`${switchedMessage(request.name, elapsed, pause)}\n`);
+      return ExitCode.Ok;
+    }
+    const { notReadyReason } = await import('../progress/lines.ts');
+    if (result?.outcome === 'deleted' || result?.outcome === 'notFound') {
+      throw new CliError(`workspace "${request.name}" was deleted while switching to it`, ExitCode.NotFound);
+    }
+    throw new CliError(`timed out after ${Math.round(elapsed)} ms waiting for workspace "${request.name}" to become Ready: ${notReadyReason(result?.object)}`, ExitCode.Timeout);
+  } finally {
+    await client.close();
+  }
+}
+
+/** Parses `switch NAME [--timeout D] [--no-daemon]` (shared with `workspace switch`). */
+export function parseSwitchRequest(values: Parameters<Command['run']>[1]['values'], positionals: readonly string[], commandName: string): SwitchRequest {
+  if (positionals.length === 0) throw new UsageError('name the workspace to switch to', commandName);
+  if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}": switch takes one workspace`, commandName);
+  if (booleanOption(values, 'all-namespaces')) throw new UsageError('switch acts on one namespace; -A is not supported', commandName);
+  return {
+    name: positionals[0] as string,
+    namespace: namespaceOf(values),
+    timeoutMs: durationFlag(stringOption(values, 'timeout'), SWITCH_TIMEOUT_MS, 'timeout', commandName),
+    ensureDaemon: !booleanOption(values, 'no-daemon'),
+  };
+}
+
+/** Options of `switch` (and `workspace switch`). */
+export const SWITCH_OPTIONS: Command['options'] = {
+  timeout: { type: 'string', valueName: 'DURATION', description: 'How long to wait for the workspace to be Ready (default 30s)' },
+  'no-daemon': { type: 'boolean', description: 'Do not start a background daemon' },
+};
+
+const command: Command = {
+  name: 'switch',
+  summary: 'Make a workspace the active one of its repository, pausing the previous one',
+  usage: ['switch NAME [--timeout DURATION] [--no-daemon]'],
+  description: [
+    'Pauses the workspace recorded in <repository>/.nexus/current and every other workspace of the',
+    'same repository declared Running, sets NAME Running, records it in .nexus/current, and waits',
+    'until it is Ready. A workspace without spec.repository is only made Running.',
+    'Prints: switched to NAME in N ms (paused: A, B). Exits 6 when the timeout passes first.',
+    '',
+    'Examples:',
+    '  boulder switch feature-b',
+    '  boulder ws switch feature-a --timeout 1m',
+  ].join('\n'),
+  options: SWITCH_OPTIONS,
+  async run(deps, { values, positionals }) {
+    return runSwitch(deps, parseSwitchRequest(values, positionals, 'switch'));
+  },
+};
+
+export default command;

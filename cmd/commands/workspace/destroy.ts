@@ -1,0 +1,68 @@
+/**
+ * `boulder workspace destroy NAME... [--force] [--wait]`: deletes workspaces. Their controller then
+ * removes containers, network, volumes and the worktree (kept when it has uncommitted changes,
+ * unless `--force`, which first marks the workspace with `nexus.dev/force-delete`).
+ */
+import { isErrorCode } from '../../../apis/errors.ts';
+import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
+import { booleanOption, stringOption } from '../../args.ts';
+import { UsageError } from '../../cli-error.ts';
+import type { Command } from '../../command.ts';
+import { durationFlag } from '../../duration.ts';
+import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
+import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
+import { reportError } from '../../report-error.ts';
+import { DELETE_WAIT_TIMEOUT_MS } from '../delete.ts';
+
+const USAGE_NAME = 'workspace destroy';
+
+/** `workspace destroy`. */
+export const destroyCommand: Command = {
+  name: 'destroy',
+  summary: 'Delete workspaces and everything they run',
+  usage: [`${USAGE_NAME} NAME... [--force] [--wait [--timeout DURATION]] [--no-daemon]`],
+  options: {
+    force: { type: 'boolean', description: 'Remove the worktree even when it has uncommitted changes' },
+    wait: { type: 'boolean', description: 'Wait until the workspaces are gone' },
+    timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 60s)' },
+    'no-daemon': { type: 'boolean', description: 'Do not start a background daemon to clean up' },
+  },
+  async run(deps, { values, positionals }) {
+    if (positionals.length === 0) throw new UsageError('name the workspace to destroy', USAGE_NAME);
+    if (booleanOption(values, 'all-namespaces')) throw new UsageError('-A is not supported; name workspaces of one namespace', USAGE_NAME);
+    const timeoutMs = durationFlag(stringOption(values, 'timeout'), DELETE_WAIT_TIMEOUT_MS, 'timeout', USAGE_NAME);
+    const force = booleanOption(values, 'force');
+    const namespace = namespaceOf(values);
+    const kind = kindByName('Workspace') as KindInfo;
+    const { markForceDelete } = await import('../../workspace/force-delete.ts');
+    const client = await deps.openClient();
+    let failed: ExitCodeValue | undefined;
+    try {
+      const deleted: string[] = [];
+      let needsController = false;
+      for (const name of positionals) {
+        try {
+          if (force) await markForceDelete(client, namespace, name);
+          const last = await client.delete(kind.kind, namespace, name);
+          deps.stdout.write(`${singularResource(kind)} "${name}" deleted\n`);
+          deleted.push(name);
+          if ((last.metadata.finalizers ?? []).length > 0) needsController = true;
+        } catch (err) {
+          failed ??= reportError(isErrorCode(err, 'NotFound') ? notFoundError(kind, name, err) : err, deps.stderr);
+        }
+      }
+      if (needsController && !booleanOption(values, 'no-daemon')) {
+        const { startDaemon } = await import('../apply.ts');
+        failed ??= await startDaemon(deps);
+      }
+      if (booleanOption(values, 'wait') && deleted.length > 0) {
+        const [{ waitForObjects }, { reportWait }] = await Promise.all([import('../../wait-for.ts'), import('../wait.ts')]);
+        const result = await waitForObjects(client, kind, namespace, deleted, { for: 'delete' }, { timeoutMs, signal: deps.interruptSignal() });
+        failed ??= reportWait(deps, kind, result, 'delete', true);
+      }
+    } finally {
+      await client.close();
+    }
+    return failed ?? ExitCode.Ok;
+  },
+};

@@ -1,0 +1,57 @@
+/**
+ * `--wait` with progress: follows objects until Ready while a progress view (live on a terminal,
+ * plain lines otherwise) shows their conditions on stderr, then reports failures with the same
+ * messages and exit codes as `boulder wait` (4 not found or deleted, 6 timeout).
+ */
+import type { ResourceClient } from '../../apis/client/types.ts';
+import type { KindInfo } from '../../apis/kinds.ts';
+import type { CliDeps } from '../command.ts';
+import type { ExitCodeValue } from '../exit-codes.ts';
+import { reportWait } from '../commands/wait.ts';
+import type { WaitResult } from '../wait-for.ts';
+import { followUntilReady, type FollowTarget } from './follow.ts';
+import type { ObjectProgress } from './lines.ts';
+import { createProgressView, type ProgressOut, type ProgressView } from './view.ts';
+
+/** Groups final states into one WaitResult per kind (what reportWait prints from). */
+export function waitResultsByKind(targets: readonly FollowTarget[], results: readonly ObjectProgress[]): Map<KindInfo, WaitResult> {
+  const byKind = new Map<KindInfo, WaitResult>();
+  targets.forEach((target, i) => {
+    const result = byKind.get(target.kind) ?? { met: [], timedOut: [], failed: [] };
+    byKind.set(target.kind, result);
+    const outcome = (results[i] as ObjectProgress).outcome;
+    if (outcome === 'ready') result.met.push(target.name);
+    else if (outcome === 'notFound') result.failed.push({ name: target.name, reason: 'not found' });
+    else if (outcome === 'deleted') result.failed.push({ name: target.name, reason: 'was deleted' });
+    else result.timedOut.push(target.name);
+  });
+  return byKind;
+}
+
+/** Options of waitWithProgress. */
+export interface ProgressWaitOptions {
+  timeoutMs: number;
+  /** Defaults to a view chosen by whether stderr is a terminal. */
+  view?: ProgressView;
+}
+
+/** Waits until every target is Ready, showing progress; returns the first failure's exit code, if any. */
+export async function waitWithProgress(
+  deps: CliDeps,
+  client: ResourceClient,
+  targets: readonly FollowTarget[],
+  options: ProgressWaitOptions,
+): Promise<ExitCodeValue | undefined> {
+  if (targets.length === 0) return undefined;
+  const view = options.view ?? createProgressView(deps.stderr as ProgressOut);
+  const started = deps.clock.now().getTime();
+  const results = await followUntilReady(client, targets, {
+    timeoutMs: options.timeoutMs,
+    signal: deps.interruptSignal(),
+    onChange: (objects) => view.update(objects),
+  });
+  view.finish(results, deps.clock.now().getTime() - started);
+  let failed: ExitCodeValue | undefined;
+  for (const [kind, result] of waitResultsByKind(targets, results)) failed ??= reportWait(deps, kind, result, 'condition=Ready', true);
+  return failed;
+}
