@@ -1,13 +1,15 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- control-plane`.
+ * `npm run bench -- control-plane` or `npm run bench -- docker`.
  */
 import { benchControlPlane } from './control-plane.ts';
+import { benchDockerWorkspace } from './docker-workspace.ts';
 import { printTable, type BenchRow } from './stats.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   'control-plane': benchControlPlane,
+  docker: benchDockerWorkspace,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,99 @@
+/**
+ * apply → Ready with the image present: wall time of `boulder apply -f ws.yaml --wait` of a new
+ * docker workspace (no repository, and with a worktree of a temp git repository), against
+ * `docker run --rm IMAGE true` and `devcontainer up` of the same image, measured interleaved in
+ * the same run. Each workspace is deleted (`delete --wait`) between runs.
+ */
+import { join } from 'node:path';
+import { DevcontainerFloor, dockerRunFloorName, dockerRunOnce } from './docker-floors.ts';
+import { createGitRepository, workspaceManifest, writeManifests, type DockerBenchEnv } from './docker-bench-env.ts';
+import { median, quantile, type BenchRow } from './stats.ts';
+
+/** Runs of each measurement (after one unmeasured warm-up). */
+const RUNS = 7;
+
+/** Budget of apply → Ready (ms). */
+export const APPLY_BUDGET_MS = 500;
+/** Budget of apply → Ready relative to `devcontainer up`. */
+export const APPLY_DEVCONTAINER_RATIO = 0.75;
+
+/** Samples of one apply variant. */
+interface ApplySamples {
+  wall: number[];
+  createMs: number[];
+  deleteMs: number[];
+}
+
+/** Applies a new workspace, waits for Ready, reads its `status.timings.createMs`, deletes it. */
+async function applyOnce(env: DockerBenchEnv, name: string, repository: string | undefined, into: ApplySamples | undefined): Promise<void> {
+  const file = writeManifests(join(env.root, `${name}.yaml`), [workspaceManifest(name, { repository })]);
+  const applied = await env.boulderOk('apply', '-f', file, '--wait', '--timeout', '60s');
+  const ws = JSON.parse((await env.boulderOk('get', 'ws', name, '-o', 'json')).stdout) as { status?: { timings?: { createMs?: number } } };
+  const deleted = await env.boulderOk('delete', 'ws', name, '--wait', '--timeout', '60s');
+  if (into === undefined) return;
+  into.wall.push(applied.ms);
+  if (ws.status?.timings?.createMs !== undefined) into.createMs.push(ws.status.timings.createMs);
+  into.deleteMs.push(deleted.ms);
+}
+
+function note(s: ApplySamples): string {
+  return `status.timings.createMs ${Math.round(median(s.createMs))} ms; delete --wait ${Math.round(median(s.deleteMs))} ms`;
+}
+
+/** Rows of one variant: against `docker run` (≤ 500 ms) and against `devcontainer up` (≤ 0.75×). */
+function variantRows(label: string, s: ApplySamples, dockerRun: { name: string; value: number }, devcontainer: number | string): BenchRow[] {
+  const value = median(s.wall);
+  const p99 = quantile(s.wall, 0.99);
+  const rows: BenchRow[] = [
+    { name: `apply → Ready, ${label}`, value, p99, unit: 'ms', floor: dockerRun, budget: { text: `≤ ${APPLY_BUDGET_MS} ms`, met: value <= APPLY_BUDGET_MS }, note: note(s) },
+  ];
+  if (typeof devcontainer === 'number') {
+    const ratio = `≤ ${APPLY_DEVCONTAINER_RATIO}× devcontainer up`;
+    rows.push({ name: `apply → Ready, ${label}`, value, p99, unit: 'ms', floor: { name: 'devcontainer up (same image)', value: devcontainer }, budget: { text: ratio, met: value <= APPLY_DEVCONTAINER_RATIO * devcontainer } });
+  } else {
+    rows.push({ name: `apply → Ready, ${label}`, value, p99, unit: 'ms', note: `vs devcontainer up: not measured: ${devcontainer}` });
+  }
+  return rows;
+}
+
+/** Runs the apply → Ready benchmark and returns its rows. */
+export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]> {
+  const repository = createGitRepository(join(env.root, 'repo-apply'));
+  const devcontainer = new DevcontainerFloor(env);
+  let devcontainerError: string | undefined;
+  let devcontainerFlags: string[] = [];
+  try {
+    devcontainerFlags = await devcontainer.prepare();
+  } catch (err) {
+    devcontainerError = (err as Error).message;
+  }
+  const dockerRun: number[] = [];
+  const devcontainerUp: number[] = [];
+  const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [] };
+  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [] };
+  try {
+    await dockerRunOnce(env);
+    await applyOnce(env, env.name('warm'), undefined, undefined);
+    await applyOnce(env, env.name('warm-wt'), repository, undefined);
+
+    for (let i = 0; i < RUNS; i += 1) {
+      dockerRun.push(await dockerRunOnce(env));
+      await applyOnce(env, env.name(`apply-${i}`), undefined, plain);
+      await applyOnce(env, env.name(`apply-wt-${i}`), repository, worktree);
+      if (devcontainerError === undefined) devcontainerUp.push(await devcontainer.upOnce());
+    }
+  } finally {
+    await devcontainer.removeContainer();
+  }
+
+  const dockerRunFloor = { name: dockerRunFloorName(env), value: median(dockerRun) };
+  const devcontainerMedian = devcontainerError ?? median(devcontainerUp);
+  const rows: BenchRow[] = [];
+  if (typeof devcontainerMedian === 'number') {
+    const flags = devcontainerFlags.length === 0 ? 'default flags' : devcontainerFlags.join(' ');
+    rows.push({ name: 'devcontainer up (floor, same image)', value: devcontainerMedian, p99: quantile(devcontainerUp, 0.99), unit: 'ms', floor: dockerRunFloor, note: `offline, ${flags}` });
+  }
+  rows.push(...variantRows('image present, no repository', plain, dockerRunFloor, devcontainerMedian));
+  rows.push(...variantRows('image present, with worktree', worktree, dockerRunFloor, devcontainerMedian));
+  return rows;
+}
