@@ -18,6 +18,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['exec', () => import('./commands/exec.ts')],
   ['logs', () => import('./commands/logs.ts')],
   ['explain', () => import('./commands/explain.ts')],
+  ['config', () => import('./commands/config.ts')],
   ['reconcile', () => import('./commands/reconcile.ts')],
   ['daemon', () => import('./commands/daemon.ts')],
   ['completion', () => import('./commands/completion.ts')],

@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 
 describe('npm run generate', () => {
-  it('committed apis/types and manifests/crds match a fresh run', () => {
+  it('committed apis/types, apis/validation/generated and manifests/crds match a fresh run', () => {
     const stale = findStaleFiles(packageRoot(), files);
     expect(stale, `stale generated files: ${stale.join(', ')}; run npm run generate`).toEqual([]);
   });
@@ -26,11 +26,16 @@ describe('npm run generate', () => {
   it('produces every expected file, each with the generated-file notice', () => {
     expect([...files.keys()]).toEqual([
       'apis/types/condition.ts',
+      'apis/types/config-node.ts',
+      'apis/types/config-project.ts',
+      'apis/types/config-user.ts',
       'apis/types/index.ts',
       'apis/types/objectmeta.ts',
       'apis/types/portbinding.ts',
       'apis/types/syncsession.ts',
       'apis/types/workspace.ts',
+      'apis/validation/generated/validators.d.ts',
+      'apis/validation/generated/validators.js',
       'manifests/crds/portbindings.nexus.dev.yaml',
       'manifests/crds/syncsessions.nexus.dev.yaml',
       'manifests/crds/workspaces.nexus.dev.yaml',

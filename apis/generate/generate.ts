@@ -8,9 +8,10 @@ import { KINDS } from '../kinds.ts';
 import { loadSchemas } from '../schema/registry.ts';
 import { crdFilePath, renderCrdYaml } from './crd.ts';
 import { generateTypeIndex, generateTypeModule, typeModuleName } from './types.ts';
+import { VALIDATORS_DECLARATIONS_PATH, VALIDATORS_MODULE_PATH, generateValidatorsDeclarations, generateValidatorsModule } from './validators.ts';
 
 /** Directories whose contents are entirely generated (relative to the package root). */
-export const GENERATED_DIRECTORIES = ['apis/types', 'manifests/crds'] as const;
+export const GENERATED_DIRECTORIES = ['apis/types', 'apis/validation/generated', 'manifests/crds'] as const;
 
 /** Every generated file: relative path (with `/`) → content, sorted by path. */
 export async function generateAll(): Promise<Map<string, string>> {
@@ -21,6 +22,8 @@ export async function generateAll(): Promise<Map<string, string>> {
   }
   files.set('apis/types/index.ts', generateTypeIndex(documents));
   for (const kind of KINDS) files.set(crdFilePath(kind), renderCrdYaml(kind));
+  files.set(VALIDATORS_MODULE_PATH, generateValidatorsModule(documents));
+  files.set(VALIDATORS_DECLARATIONS_PATH, generateValidatorsDeclarations());
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

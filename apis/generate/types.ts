@@ -20,8 +20,21 @@ function rootTypeName(doc: SchemaDocument): string {
 }
 
 /**
+ * The definition another document's `$ref` points to (`other.schema.json#/definitions/x`). A titled
+ * one is imported as the type of that name, which the other document's module exports when it
+ * references the definition itself; an untitled one is copied in.
+ */
+function definitionAt(target: SchemaDocument, pointer: string, ref: string): JsonSchema {
+  let node: unknown = target.schema;
+  for (const token of pointer.split('/').slice(1)) node = isPlainObject(node) ? node[decodeURIComponent(token)] : undefined;
+  if (!isPlainObject(node)) throw new BoulderError('Internal', `unresolvable $ref ${ref}`);
+  return node as JsonSchema;
+}
+
+/**
  * Replaces every `$ref` to another schema file with a `tsType` naming that file's root type, and
- * reports which modules must be imported. Only whole-document references are supported.
+ * reports which modules must be imported. A reference to another document's titled definition is
+ * imported by its title, an untitled one is copied in; references inside a document stay as they are.
  */
 function replaceRefs(
   schema: JsonSchema,
@@ -36,11 +49,22 @@ function replaceRefs(
     for (const [key, value] of Object.entries(node)) {
       if (key !== '$ref') out[key] = visit(value);
     }
-    if (typeof node.$ref === 'string') {
-      const id = new URL(node.$ref, doc.id).href;
-      const target = documents.find((d) => d.id === id);
+    if (typeof node.$ref === 'string' && node.$ref.startsWith('#')) {
+      // A reference inside the document: json-schema-to-typescript resolves it itself.
+      out.$ref = node.$ref;
+    } else if (typeof node.$ref === 'string') {
+      const url = new URL(node.$ref, doc.id);
+      const fragment = url.hash.slice(1);
+      url.hash = '';
+      const target = documents.find((d) => d.id === url.href);
       if (target === undefined) throw new BoulderError('Internal', `${doc.fileName}: unsupported $ref ${node.$ref}`);
-      const typeName = rootTypeName(target);
+      const definition = fragment === '' ? undefined : definitionAt(target, fragment, node.$ref);
+      if (definition !== undefined && typeof definition.title !== 'string') {
+        // An untitled definition (a string enum, a pattern) is copied in; sibling keywords win.
+        if (JSON.stringify(definition).includes('"$ref"')) throw new BoulderError('Internal', `$ref ${node.$ref}: an untitled target must not hold references`);
+        return { ...structuredClone(definition), ...out };
+      }
+      const typeName = definition === undefined ? rootTypeName(target) : (definition.title as string);
       imports.set(typeName, typeModuleName(target.fileName));
       out.tsType = typeName;
     }

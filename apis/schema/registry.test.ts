@@ -21,6 +21,9 @@ describe('loadSchemas', () => {
     const docs = loadSchemas();
     expect(docs.map((d) => d.fileName)).toEqual([
       'condition.schema.json',
+      'config-node.schema.json',
+      'config-project.schema.json',
+      'config-user.schema.json',
       'objectmeta.schema.json',
       'portbinding.schema.json',
       'syncsession.schema.json',

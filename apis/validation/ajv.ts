@@ -1,34 +1,18 @@
 /**
- * The Ajv instance boulder validates with: built once per process from every schema of `schemas/`,
- * with the compiled validator of each kind cached.
+ * The schema validators boulder validates with: Ajv validators precompiled by `npm run generate`
+ * (`generated/validators.js`, Ajv standalone code), so no process imports Ajv or compiles a schema
+ * at run time. Their errors are Ajv's (allErrors, verbose), as `ajv-messages.ts` expects.
  */
-import { Ajv } from 'ajv';
-import type { ValidateFunction } from 'ajv';
-import formats from 'ajv-formats';
-import { BoulderError } from '../errors.ts';
 import type { KindName } from '../kinds.ts';
-import { loadSchemas, schemaIdForKind } from '../schema/registry.ts';
+import { PortBinding, SyncSession, Workspace } from './generated/validators.js';
+import type { PrecompiledValidator } from './generated/validators.js';
 
-let instance: Ajv | undefined;
-const validators = new Map<KindName, ValidateFunction>();
+/** A precompiled schema validator: true when the data is valid; otherwise `errors` lists every problem. */
+export type SchemaValidator = PrecompiledValidator;
 
-function ajv(): Ajv {
-  if (instance === undefined) {
-    // `verbose` adds the failing schema and data to each error, which the messages are built from.
-    instance = new Ajv({ strict: true, allErrors: true, verbose: true });
-    formats.default(instance);
-    for (const doc of loadSchemas()) instance.addSchema(doc.schema, doc.id);
-  }
-  return instance;
-}
+const VALIDATORS: Readonly<Record<KindName, SchemaValidator>> = { Workspace, PortBinding, SyncSession };
 
-/** The compiled validator of `kind`'s schema (allErrors, verbose errors), compiled on first use. */
-export function validatorForKind(kind: KindName): ValidateFunction {
-  let validate = validators.get(kind);
-  if (validate === undefined) {
-    validate = ajv().getSchema(schemaIdForKind(kind));
-    if (validate === undefined) throw new BoulderError('Internal', `no compiled schema for kind ${kind}`);
-    validators.set(kind, validate);
-  }
-  return validate;
+/** The precompiled validator of `kind`'s schema (allErrors, verbose errors). */
+export function validatorForKind(kind: KindName): SchemaValidator {
+  return VALIDATORS[kind];
 }

@@ -140,6 +140,7 @@ const command: Command = {
 
     const client = await deps.openClient();
     try {
+      objects = await (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, objects, { env: deps.env, cwd: deps.cwd });
       const { applied, failed: applyFailed } = await applyAll(deps, client, objects, dryRun, output);
       let failed = applyFailed;
       if (!dryRun && !booleanOption(values, 'no-daemon') && applied.length > 0) failed ??= await startDaemon(deps);

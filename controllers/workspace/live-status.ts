@@ -103,8 +103,9 @@ export class LiveStatus {
     let conditions = this.#set(this.#object.status?.conditions, { type: conditionType, status: 'False', reason: failure.reason, message: failure.message });
     conditions = this.#set(conditions, { type: READY, status: 'False', reason: failure.reason, message: failure.message });
     const status: WorkspaceStatus = { ...this.#object.status, conditions, observedGeneration: this.#object.metadata.generation };
+    // A transient failure is retried: the phase must not keep claiming an earlier terminal one.
     if (failure.terminal) status.phase = 'Failed';
-    else if (status.phase === undefined) status.phase = 'Pending';
+    else if (status.phase === undefined || status.phase === 'Failed') status.phase = 'Pending';
     return status;
   }
 

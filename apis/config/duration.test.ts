@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { formatConfigDuration, parseConfigDuration } from './duration.ts';
+
+describe('parseConfigDuration', () => {
+  it.each([
+    ['30m', 1_800_000],
+    ['1h', 3_600_000],
+    ['2h30m', 9_000_000],
+    ['45s', 45_000],
+    ['1h0m5s', 3_605_000],
+    ['90m', 5_400_000],
+    ['0m', 0],
+  ])('%s → %i ms', (text, ms) => expect(parseConfigDuration(text)).toBe(ms));
+
+  it.each(['', '1', '1.5h', '30 m', '1d', '30m1h', 'h', '1H', '-1h', '1h 30m'])('rejects %j', (text) => expect(parseConfigDuration(text)).toBeUndefined());
+});
+
+describe('formatConfigDuration', () => {
+  it.each([
+    [9_000_000, '2h30m'],
+    [45_000, '45s'],
+    [3_605_000, '1h5s'],
+    [0, '0s'],
+  ])('%i ms → %s', (ms, text) => expect(formatConfigDuration(ms)).toBe(text));
+
+  it('round-trips through the parser', () => {
+    for (const text of ['30m', '1h', '2h30m', '5h59m59s']) expect(formatConfigDuration(parseConfigDuration(text)!)).toBe(text);
+  });
+});

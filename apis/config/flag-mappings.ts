@@ -1,0 +1,28 @@
+/**
+ * The command-line flags that set configuration keys, as a table (no dependencies, so command
+ * modules can declare them without loading the configuration machinery).
+ */
+import type { ValueKind } from './env-mappings.ts';
+
+/** A flag that sets one configuration key. */
+export interface FlagMapping {
+  /** Long option name without dashes, e.g. `idle-timeout`. */
+  option: string;
+  key: string;
+  kind: ValueKind;
+  valueName: string;
+  description: string;
+}
+
+/** Flags that set configuration keys (`--state-dir` is a global flag of every command). */
+export const CONFIG_FLAG_MAPPINGS: readonly FlagMapping[] = [
+  { option: 'backend', key: 'backend', kind: 'text', valueName: 'BACKEND', description: 'Backend: docker, sprite, kubernetes or mock (config key backend)' },
+  { option: 'image', key: 'workspace.image', kind: 'text', valueName: 'IMAGE', description: 'Workspace image (config key workspace.image)' },
+  { option: 'idle-timeout', key: 'workspace.idle_timeout', kind: 'text', valueName: 'DURATION', description: 'Idle timeout, e.g. 4h (config key workspace.idle_timeout)' },
+  { option: 'port-range', key: 'port_range', kind: 'port-range', valueName: 'START-END', description: 'Host port range, e.g. 33000-33999 (config key port_range)' },
+  { option: 'state-dir', key: 'daemon.state_dir', kind: 'path', valueName: 'DIR', description: 'State directory (config key daemon.state_dir)' },
+];
+
+/** The option name of the generic setter. */
+export const SET_OPTION = 'set';
+
