@@ -1,15 +1,17 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- control-plane` or `npm run bench -- docker`.
+ * `npm run bench -- control-plane`, `npm run bench -- docker` or `npm run bench -- ports`.
  */
 import { benchControlPlane } from './control-plane.ts';
 import { benchDockerWorkspace } from './docker-workspace.ts';
+import { benchPorts } from './ports.ts';
 import { printTable, type BenchRow } from './stats.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   'control-plane': benchControlPlane,
   docker: benchDockerWorkspace,
+  ports: benchPorts,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,103 @@
+/**
+ * The daemon's set of running forwarders, keyed by PortBinding uid. `ensure` is idempotent: it
+ * starts a missing forwarder, leaves a matching one alone, swaps only the target when just the
+ * target changed (the listener and open connections stay), and listens again when the host side
+ * or protocol changed. Calls for one id are serialised.
+ */
+import type { ForwardSpec } from '../contracts.ts';
+import type { Forwarder, ForwarderStats } from './forwarder.ts';
+import { KeyedLock } from './keyed-lock.ts';
+import { forwardSpecChange } from './spec-change.ts';
+import { startTcpForwarder } from './tcp-forwarder.ts';
+import { startUdpRelay } from './udp-relay.ts';
+
+/** What `ensure` did. `retargeted`: same listener, new connections go to the new target. */
+export type EnsureForwardResult = 'started' | 'unchanged' | 'restarted' | 'retargeted';
+
+/** Tuning shared by the pool's forwarders. */
+export interface ForwarderPoolOptions {
+  /** TCP: give up connecting to a target after this long (default 10 s). */
+  connectTimeoutMs?: number;
+  /** UDP: expire a client's session after this long without traffic (default 60 s). */
+  udpIdleTimeoutMs?: number;
+}
+
+interface Entry {
+  spec: ForwardSpec;
+  forwarder: Forwarder;
+}
+
+/** Running forwarders by id. */
+export class ForwarderPool {
+  readonly #entries = new Map<string, Entry>();
+  readonly #lock = new KeyedLock();
+  readonly #options: ForwarderPoolOptions;
+
+  /** An empty pool. */
+  constructor(options: ForwarderPoolOptions = {}) {
+    this.#options = options;
+  }
+
+  /**
+   * Makes the forwarder `spec.id` match `spec`. Rejects with `PortInUseError` when the host port is
+   * held by someone else (no forwarder is left running for the id then), or another typed error
+   * from `listenError`.
+   */
+  ensure(spec: ForwardSpec): Promise<EnsureForwardResult> {
+    return this.#lock.run(spec.id, async () => {
+      const current = this.#entries.get(spec.id);
+      if (current === undefined) {
+        this.#entries.set(spec.id, { spec: copySpec(spec), forwarder: await this.#start(spec) });
+        return 'started';
+      }
+      const change = forwardSpecChange(current.spec, spec);
+      if (change === 'unchanged') return 'unchanged';
+      if (change === 'retarget') {
+        current.forwarder.retarget({ ...spec.target });
+        current.spec = copySpec(spec);
+        return 'retargeted';
+      }
+      this.#entries.delete(spec.id);
+      await current.forwarder.close();
+      this.#entries.set(spec.id, { spec: copySpec(spec), forwarder: await this.#start(spec) });
+      return 'restarted';
+    });
+  }
+
+  /** Stops the forwarder `id` (closing its connections); false when none ran. */
+  stop(id: string): Promise<boolean> {
+    return this.#lock.run(id, async () => {
+      const entry = this.#entries.get(id);
+      if (entry === undefined) return false;
+      this.#entries.delete(id);
+      await entry.forwarder.close();
+      return true;
+    });
+  }
+
+  /** The specs of the running forwarders. */
+  list(): ForwardSpec[] {
+    return [...this.#entries.values()].map((e) => copySpec(e.spec));
+  }
+
+  /** Counters of the forwarder `id`, or undefined when none runs. */
+  stats(id: string): ForwarderStats | undefined {
+    return this.#entries.get(id)?.forwarder.stats();
+  }
+
+  /** Stops every forwarder (daemon shutdown). */
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.#entries.keys()].map((id) => this.stop(id)));
+  }
+
+  #start(spec: ForwardSpec): Promise<Forwarder> {
+    const copy = copySpec(spec);
+    return spec.protocol === 'tcp'
+      ? startTcpForwarder(copy, { connectTimeoutMs: this.#options.connectTimeoutMs })
+      : startUdpRelay(copy, { idleTimeoutMs: this.#options.udpIdleTimeoutMs });
+  }
+}
+
+function copySpec(spec: ForwardSpec): ForwardSpec {
+  return { ...spec, target: { ...spec.target } };
+}

@@ -1,0 +1,169 @@
+/**
+ * Port benchmarks (issue 4). Allocation: the 220th workspace's five ports with 219 workspaces'
+ * ports already taken (the Docker range then has one free slot left), against the 1st workspace's
+ * (nothing taken) as the floor; both check the host by binding, as the controller does.
+ * Forwarding: a 100 MB download and 1-byte ping round trips through the daemon's TCP forwarder
+ * against the same traffic sent to the target directly (the floor). The target and the forwarder
+ * run in their own processes, like a container's server and the daemon. When a Docker engine is
+ * reachable, the same is measured once more against a target inside a container (its bridge IP).
+ */
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { join } from 'node:path';
+import { allocate } from '../../controllers/portbinding/allocator/allocate.ts';
+import { PortRangeExhaustedError } from '../../controllers/portbinding/allocator/errors.ts';
+import { portTakenCheck } from '../../controllers/portbinding/allocator/host-check.ts';
+import { SIMULATED_PORTS, allocateWorkspaces, simulatedWorkspace } from '../../controllers/portbinding/allocator/testing.ts';
+import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
+import { measureDownload, measurePingLatency } from '../../controllers/portbinding/forward/testing.ts';
+import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
+
+const FORWARD_HELPER = join(import.meta.dirname, '..', '..', 'controllers', 'portbinding', 'forward', 'testing.ts');
+const DOWNLOAD_BYTES = 100 * 1024 * 1024;
+const DOWNLOAD_RUNS = 5;
+const PING_SAMPLES = 1000;
+const DOCKER_IMAGE = 'boulder-test/debian:bookworm';
+const NODE_DIR = join(process.execPath, '..', '..');
+const REPO_DIR = join(import.meta.dirname, '..', '..');
+
+/** Runs every port benchmark and returns its rows. */
+export async function benchPorts(): Promise<BenchRow[]> {
+  const rows = await benchAllocation();
+  const target = await startHelper(process.execPath, [FORWARD_HELPER, 'target']);
+  try {
+    const ports = target.info as { echo: number; source: number };
+    rows.push(...(await benchForwarding('127.0.0.1', ports, 'local process')));
+  } finally {
+    await target.stop();
+  }
+  if (dockerAvailable()) rows.push(...(await benchContainerForwarding()));
+  return rows;
+}
+
+/**
+ * Allocation of the 220th workspace's ports (219 taken) vs the 1st's, host probe included. The
+ * Docker range lies inside Linux's default ephemeral range (32768–60999), so the one slot left
+ * may be blocked on the host for a minute by an outbound connection's TIME_WAIT; such a run ends
+ * in PortRangeExhaustedError after the same full walk, and is counted in the note.
+ */
+async function benchAllocation(): Promise<BenchRow[]> {
+  const taken = new Set<number>();
+  await allocateWorkspaces('bench', Array.from({ length: 219 }, (_, i) => simulatedWorkspace(i)), taken);
+  let exhausted = 0;
+  const allocateFive = (workspace: string, takenPorts: ReadonlySet<number>) => async (): Promise<void> => {
+    const isTaken = portTakenCheck({ taken: takenPorts, hostIP: '127.0.0.1', protocol: 'tcp' });
+    for (const portName of SIMULATED_PORTS) {
+      const request = { namespace: 'bench', workspace, portName, workspacePorts: SIMULATED_PORTS, protocol: 'tcp' as const, range: PORT_PLAN.docker };
+      await allocate(request, isTaken).catch((err: unknown) => {
+        if (!(err instanceof PortRangeExhaustedError)) throw err;
+        exhausted += 1;
+      });
+    }
+  };
+  const first = await timeRuns(21, allocateFive(simulatedWorkspace(0), new Set()), 3);
+  exhausted = 0;
+  const last = await timeRuns(21, allocateFive(simulatedWorkspace(219), taken), 3);
+  const held = exhausted === 0 ? '' : `; ${exhausted} of ${24 * 5} found the last slot held on the host`;
+  return [
+    {
+      name: 'allocate 220th workspace, 5 ports (219 taken)',
+      value: median(last),
+      p99: quantile(last, 0.99),
+      unit: 'ms',
+      floor: { name: '1st workspace, 5 ports', value: median(first) },
+      note: `walks the taken slots, binds each candidate on 127.0.0.1${held}`,
+    },
+  ];
+}
+
+/** Download throughput and ping latency through a forwarder vs directly to `host`. */
+async function benchForwarding(host: string, target: { echo: number; source: number }, where: string): Promise<BenchRow[]> {
+  const forwarder = await startHelper(process.execPath, [FORWARD_HELPER, 'forwarder', `${host}:${target.echo}`, `${host}:${target.source}`]);
+  try {
+    const [echoPort, sourcePort] = (forwarder.info as { ports: [number, number] }).ports;
+    await measureDownload(sourcePort, DOWNLOAD_BYTES);
+    await measureDownload(target.source, DOWNLOAD_BYTES, host);
+    const direct: number[] = [];
+    const forwarded: number[] = [];
+    for (let i = 0; i < DOWNLOAD_RUNS; i += 1) {
+      direct.push(await measureDownload(target.source, DOWNLOAD_BYTES, host));
+      forwarded.push(await measureDownload(sourcePort, DOWNLOAD_BYTES));
+    }
+    const directPings = await measurePingLatency(target.echo, PING_SAMPLES, 100, host);
+    const forwardedPings = await measurePingLatency(echoPort, PING_SAMPLES);
+    const addedUs = (median(forwardedPings) - median(directPings)) * 1000;
+    return [
+      {
+        name: `forwarder throughput, 100 MB download (${where})`,
+        value: median(forwarded),
+        unit: 'MB/s',
+        floor: { name: 'direct to target', value: median(direct) },
+        note: `median of ${DOWNLOAD_RUNS}`,
+      },
+      {
+        name: `forwarder round trip, 1-byte ping (${where})`,
+        value: median(forwardedPings),
+        p99: quantile(forwardedPings, 0.99),
+        unit: 'ms',
+        floor: { name: 'direct to target', value: median(directPings) },
+        note: `${PING_SAMPLES} samples, +${addedUs.toFixed(0)} µs p50`,
+      },
+    ];
+  } finally {
+    await forwarder.stop();
+  }
+}
+
+/** The same forwarding benchmark against a target server in a container (Node mounted read-only). */
+async function benchContainerForwarding(): Promise<BenchRow[]> {
+  const name = `boulder-bench-ports-${process.pid}`;
+  const nodeInContainer = join(NODE_DIR, 'bin', 'node');
+  const target = await startHelper('docker', [
+    'run', '-i', '--rm', '--name', name, '--label', 'boulder-bench/ports=true',
+    '-v', `${NODE_DIR}:${NODE_DIR}:ro`, '-v', `${REPO_DIR}:${REPO_DIR}:ro`,
+    DOCKER_IMAGE, nodeInContainer, FORWARD_HELPER, 'target', '0.0.0.0',
+  ]);
+  try {
+    const ip = execFileSync('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name], { encoding: 'utf8' }).trim();
+    return await benchForwarding(ip, target.info as { echo: number; source: number }, 'container');
+  } finally {
+    await target.stop();
+    execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
+  }
+}
+
+function dockerAvailable(): boolean {
+  try {
+    execFileSync('docker', ['image', 'inspect', DOCKER_IMAGE], { stdio: 'ignore', timeout: 10_000 });
+    return true;
+  } catch {
+    process.stderr.write(`[bench] ports: no Docker engine or no ${DOCKER_IMAGE} image, container rows skipped\n`);
+    return false;
+  }
+}
+
+interface Helper {
+  /** The JSON the helper printed on its first line. */
+  info: unknown;
+  /** Closes the helper's stdin (it shuts down) and waits for it to exit, killing it after 5 s. */
+  stop(): Promise<void>;
+}
+
+/** Spawns a helper that prints one JSON line when ready and serves until its stdin closes. */
+async function startHelper(file: string, args: string[]): Promise<Helper> {
+  const child: ChildProcess = spawn(file, args, { stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines = createInterface({ input: child.stdout! });
+  const exited = once(child, 'exit');
+  const [first] = (await Promise.race([once(lines, 'line'), exited.then(() => [undefined])])) as [string | undefined];
+  if (first === undefined) throw new Error(`${file} ${args.join(' ')} exited before it was ready`);
+  return {
+    info: JSON.parse(first) as unknown,
+    async stop() {
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(timer);
+    },
+  };
+}
