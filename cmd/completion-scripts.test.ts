@@ -22,7 +22,7 @@ describe('bash completion', () => {
 
   it('completes commands, kinds with short names, flags and flag values', async () => {
     const script = bashCompletion(await model());
-    expect(complete(script, ['boulder', 'd'])).toEqual(['describe', 'delete', 'daemon']);
+    expect(complete(script, ['boulder', 'd'])).toEqual(['down', 'describe', 'delete', 'daemon']);
     expect(complete(script, ['boulder', 'get', ''])).toEqual(KINDS.flatMap((k) => [k.plural, k.singular, ...k.shortNames]));
     expect(complete(script, ['boulder', 'get', 'ws', '-o', ''])).toEqual(['wide', 'yaml', 'json', 'name']);
     expect(complete(script, ['boulder', '--state-dir', '/x', 'get', 'ws', '--ig'])).toEqual(['--ignore-not-found']);

@@ -9,6 +9,10 @@ type Loader = () => Promise<{ default: Command }>;
 /** Command name → lazy module loader, in the order `boulder --help` lists them. */
 export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Loader>([
   ['apply', () => import('./commands/apply.ts')],
+  ['up', () => import('./commands/up.ts')],
+  ['down', () => import('./commands/down.ts')],
+  ['init', () => import('./commands/init.ts')],
+  ['import', () => import('./commands/import.ts')],
   ['get', () => import('./commands/get.ts')],
   ['describe', () => import('./commands/describe.ts')],
   ['delete', () => import('./commands/delete.ts')],

@@ -28,7 +28,7 @@ describe('workspace command', () => {
   });
 
   it('rejects unknown subcommands and flags of other subcommands', async () => {
-    await expect(run()).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('name a subcommand: create, start, stop, pause, switch, destroy, list') as unknown });
+    await expect(run()).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('name a subcommand: create, start, stop, pause, switch, destroy, list, up, down') as unknown });
     await expect(run('frobnicate')).rejects.toMatchObject({ exitCode: 2, message: expect.stringContaining('unknown subcommand "frobnicate"') as unknown });
     await expect(run('list', '--force')).rejects.toMatchObject({ exitCode: 2, message: 'unknown flag: --force (not a flag of "workspace list")' });
     expect(() => checkFlags(WORKSPACE_SUBCOMMANDS[0]!, { image: 'x', namespace: 'n', output: undefined })).not.toThrow();

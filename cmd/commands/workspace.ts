@@ -1,6 +1,6 @@
 /**
  * `boulder workspace SUBCOMMAND` (alias `boulder ws`): create, start, stop, pause, switch, destroy
- * and list workspaces. The dispatcher accepts the union of its subcommands' flags (the CLI parses
+ * and list workspaces, and up/down (`boulder up|down`: from the repository's configuration). The dispatcher accepts the union of its subcommands' flags (the CLI parses
  * flags before it knows the subcommand), then rejects any flag the chosen subcommand lacks.
  */
 import { GLOBAL_OPTIONS } from '../args.ts';
@@ -11,6 +11,7 @@ import { createCommand } from './workspace/create.ts';
 import { destroyCommand } from './workspace/destroy.ts';
 import { pauseCommand, startCommand, stopCommand } from './workspace/lifecycle.ts';
 import { listCommand } from './workspace/list.ts';
+import { downSubcommand, upSubcommand } from './workspace/up-down.ts';
 
 /** The subcommands, in the order help lists them. */
 export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
@@ -21,6 +22,8 @@ export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
   { ...switchCommand, usage: ['workspace switch NAME [--timeout DURATION] [--no-daemon]'] },
   destroyCommand,
   listCommand,
+  upSubcommand,
+  downSubcommand,
 ];
 
 /** Every flag of every subcommand (the first spec of a name wins; same-named flags have the same type). */
@@ -44,7 +47,7 @@ const width = Math.max(...WORKSPACE_SUBCOMMANDS.map((c) => c.name.length));
 
 const command: Command = {
   name: 'workspace',
-  summary: 'Create, start, stop, pause, switch, destroy and list workspaces (alias: ws)',
+  summary: 'Create, start, stop, pause, switch, destroy, list, up and down workspaces (alias: ws)',
   usage: WORKSPACE_SUBCOMMANDS.flatMap((c) => c.usage),
   description: [
     'Subcommands:',
@@ -58,6 +61,7 @@ const command: Command = {
     '  boulder ws pause api',
     '  boulder ws switch web',
     '  boulder ws destroy api --force',
+    '  boulder ws up --wait        # this repository, from .nexus/config.yaml (boulder up)',
   ].join('\n'),
   options: unionOptions(WORKSPACE_SUBCOMMANDS),
   async run(deps, { values, positionals }) {
