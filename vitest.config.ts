@@ -2,7 +2,8 @@
 // - unit: tests beside the code plus the store and CLI suites under test/ — files run in parallel;
 // - docker: integration suites against the real Docker engine (test/docker/) — they run after the
 //   unit project, one file at a time, because some of them disturb the shared engine on purpose
-//   (restarting dockerd, removing networks).
+//   (restarting dockerd, removing networks);
+// - leftovers: runs last and checks that no labelled Docker object or worktree survived.
 import { defineConfig } from 'vitest/config';
 
 const shared = {
@@ -29,9 +30,18 @@ export default defineConfig({
           ...shared,
           name: 'docker',
           include: ['test/docker/**/*.test.ts'],
+          exclude: ['test/docker/leftovers.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
           sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'leftovers',
+          include: ['test/docker/leftovers.test.ts'],
+          sequence: { groupOrder: 2 },
         },
       },
     ],

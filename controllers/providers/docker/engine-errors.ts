@@ -82,6 +82,8 @@ export function toProviderError(docker: Dockerode, err: unknown, reason: Provide
     });
   }
   const status = statusOf(err);
-  const transient = status === undefined || status >= 500;
+  // 5xx, no HTTP answer, and conflicts with leftovers of a dockerd shutting down or restarting
+  // (an endpoint or containerd task that still exists) clear up by themselves: retry those.
+  const transient = status === undefined || status >= 500 || /already exists|is restarting|shutting down/i.test(daemonMessage(err));
   return new ProviderError(reason, `${what}: ${daemonMessage(err)}`, { transient, cause: err });
 }

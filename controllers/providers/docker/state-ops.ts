@@ -66,7 +66,8 @@ async function removeImage(docker: Dockerode, id: string): Promise<void> {
   try {
     await docker.getImage(id).remove({ force: true });
   } catch (err) {
-    if (isNotFound(err) || isConflict(err)) return;
+    // Several tags of one image are removed concurrently: the image may vanish under a later call.
+    if (isNotFound(err) || isConflict(err) || /unrecognized image ID/i.test(String((err as Error).message))) return;
     throw toProviderError(docker, err, 'ImageBuildFailed', `removing built image ${id}`);
   }
 }
