@@ -19,6 +19,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['wait', () => import('./commands/wait.ts')],
   ['workspace', () => import('./commands/workspace.ts')],
   ['switch', () => import('./commands/switch.ts')],
+  ['ports', () => import('./commands/ports.ts')],
   ['exec', () => import('./commands/exec.ts')],
   ['logs', () => import('./commands/logs.ts')],
   ['explain', () => import('./commands/explain.ts')],

@@ -1,8 +1,11 @@
 /**
  * Wires boulder's controllers into a Manager: the Workspace controller with the providers this
  * process can use (Docker and the in-memory mock by default; a Docker engine that does not answer
- * makes docker workspaces report EngineUnavailable and retry with backoff), and (when a shutdown signal is given, i.e. in the long-running daemon) the
- * providers' drift event streams, which enqueue the affected workspace at once.
+ * makes docker workspaces report EngineUnavailable and retry with backoff) and the PortBinding
+ * controller. When a shutdown signal is given (the long-running daemon) also the providers' drift
+ * event streams, which enqueue the affected workspace at once, the port forwarders (closed when
+ * the signal aborts) and the Workspace watch that wakes the PortBindings a workspace change
+ * concerns. Without it (`reconcile --once`) ports are allocated but not forwarded.
  */
 import type { ResourceClient } from '../apis/client/types.ts';
 import { objectKey } from '../apis/meta.ts';
@@ -16,6 +19,10 @@ import { MockProvider } from './providers/mock/mock-provider.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { workspaceReconciler } from './workspace/reconcile.ts';
+import type { PortRange } from './portbinding/contracts.ts';
+import { PortForwarding } from './portbinding/forwarding.ts';
+import { portBindingReconciler } from './portbinding/reconcile.ts';
+import { PortBindingWaker } from './portbinding/workspace-events.ts';
 
 /** What the controllers run with. */
 export interface ControllerSetupDeps {
@@ -29,10 +36,30 @@ export interface ControllerSetupDeps {
   signal?: AbortSignal;
   /** Workspace resync period in ms (drift check); default 30 s. */
   resyncPeriodMs?: number;
+  /**
+   * The port forwarders to use (the caller closes them). Default: in daemon mode (`signal`
+   * given) a new set, closed when the signal aborts; otherwise none (ports are not forwarded).
+   */
+  forwarding?: PortForwarding;
+  /** The user's port_range: narrows where host ports are allocated. */
+  portRange?: PortRange;
+  /** PortBinding resync period in ms; default 5 min. */
+  portBindingResyncMs?: number;
+  /** Delay before a PortBinding whose host port is held by someone else tries again; default 2 s. */
+  portConflictRetryMs?: number;
 }
 
 /** Default Workspace resync period: the background drift check. */
 export const WORKSPACE_RESYNC_MS = 30_000;
+
+/**
+ * Default PortBinding resync period. Workspace events and provider drift hints wake bindings at
+ * once; the resync is the safety net (e.g. a missed hint), so it is as long as the runtime's default.
+ */
+export const PORTBINDING_RESYNC_MS = 5 * 60 * 1000;
+
+/** Delay of the second look after a provider drift hint. */
+export const DRIFT_RECHECK_MS = 250;
 
 /** Registers every controller on `manager`; returns the provider registry in use. */
 export function registerControllers(manager: Manager, deps: ControllerSetupDeps): ProviderRegistry {
@@ -40,22 +67,62 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
   const workspaces = manager.add({
     kind: 'Workspace',
     reconcile: workspaceReconciler({ providers }),
+    owns: ['PortBinding'],
     resyncPeriodMs: deps.resyncPeriodMs ?? WORKSPACE_RESYNC_MS,
   });
+  const waker = registerPortBindings(manager, deps, providers);
   if (deps.signal !== undefined) {
-    for (const provider of providers.all()) pumpProviderEvents(provider, workspaces, deps.logger, deps.signal);
+    for (const provider of providers.all()) pumpProviderEvents(provider, workspaces, waker, deps.logger, deps.signal);
   }
   return providers;
 }
 
-/** Feeds a provider's drift hints into the Workspace queue until `signal` aborts. */
-function pumpProviderEvents(provider: Provider, workspaces: Controller, logger: Logger, signal: AbortSignal): void {
+/**
+ * The PortBinding controller, its forwarders and (daemon mode) the Workspace watch that wakes it;
+ * returns the waker in daemon mode.
+ */
+function registerPortBindings(manager: Manager, deps: ControllerSetupDeps, providers: ProviderRegistry): PortBindingWaker | undefined {
+  const { signal } = deps;
+  const forwarding = deps.forwarding ?? (signal === undefined ? undefined : new PortForwarding());
+  if (deps.forwarding === undefined && forwarding !== undefined && signal !== undefined) {
+    signal.addEventListener('abort', () => void forwarding.close(), { once: true });
+  }
+  // The reconciler enqueues through the controller that runs it (bindings handing a fixed port over).
+  const enqueue = (key: string): void => controller.enqueue(key, 'watch');
+  const controller: Controller = manager.add({
+    kind: 'PortBinding',
+    reconcile: portBindingReconciler({
+      providers,
+      enqueue,
+      ...(forwarding !== undefined ? { forwarding } : {}),
+      ...(deps.portRange !== undefined ? { portRange: deps.portRange } : {}),
+      ...(deps.portConflictRetryMs !== undefined ? { conflictRetryMs: deps.portConflictRetryMs } : {}),
+    }),
+    resyncPeriodMs: deps.portBindingResyncMs ?? PORTBINDING_RESYNC_MS,
+  });
+  if (signal === undefined || signal.aborted) return undefined;
+  const log = deps.logger.child({ component: 'portbinding-workspace-events' });
+  const waker = new PortBindingWaker({ client: deps.client, clock: deps.clock, log, signal, enqueue });
+  void waker.run();
+  return waker;
+}
+
+/**
+ * Feeds a provider's drift hints into the Workspace queue until `signal` aborts, and wakes the
+ * workspace's PortBindings (a container restarted outside boulder may have a new address).
+ */
+function pumpProviderEvents(provider: Provider, workspaces: Controller, waker: PortBindingWaker | undefined, logger: Logger, signal: AbortSignal): void {
   if (provider.events === undefined) return;
   const log = logger.child({ component: 'provider-events', backend: provider.backend });
   const pump = async (): Promise<void> => {
     for await (const event of provider.events!(signal)) {
       log.debug({ workspace: event.name, reason: event.reason }, 'drift hint');
-      workspaces.queue.add(objectKey({ metadata: { namespace: event.namespace, name: event.name } }));
+      const key = objectKey({ metadata: { namespace: event.namespace, name: event.name } });
+      workspaces.queue.add(key);
+      // Docker emits some events (pause, die) before its listings show the new state: look again
+      // shortly after, so the repair never waits for the periodic resync.
+      workspaces.queue.addAfter(key, DRIFT_RECHECK_MS);
+      waker?.wake(key);
     }
   };
   pump().catch((err: unknown) => {

@@ -30,9 +30,13 @@ export interface PortBindingSpec {
    */
   workspace: string;
   /**
-   * Name of the port in the workspace's spec.ports (e.g. web); used for the deterministic host port and the URL.
+   * Name of the port: a key of the workspace's spec.ports (e.g. web), or `<service>-<port>` for a published service port; decides the port's offset in the workspace's block of the port plan and the URL scheme. Default: `<service>-<containerPort>` with spec.service, else `port-<containerPort>`.
    */
   name?: string;
+  /**
+   * Name of a service of the workspace (a key of its spec.services) whose container port is bound, instead of the workspace's main container.
+   */
+  service?: string;
   /**
    * Port the process listens on inside the workspace container.
    */
@@ -63,7 +67,7 @@ export interface PortBindingStatus {
    */
   observedGeneration?: number;
   /**
-   * Summary for humans and printer columns: Pending, Bound, Conflict (the host port is taken by another process) or Standby (the workspace is not running).
+   * Summary for humans and printer columns: Pending (not forwarding yet: no port, workspace missing or not running, or no daemon), Bound (hostPort forwards to the container port), Conflict (the host port is held by another process; see holder) or Standby (the fixed hostPort belongs to the repository's active workspace; this binding forwards its own allocated port).
    */
   phase?: 'Pending' | 'Bound' | 'Conflict' | 'Standby';
   /**
@@ -71,11 +75,51 @@ export interface PortBindingStatus {
    */
   conditions?: Condition[];
   /**
-   * Host port actually bound.
+   * Host port this binding forwards now: spec.hostPort when fixed and owned, else the allocated port (allocation.hostPort).
    */
   hostPort?: number;
   /**
-   * URL at which the port can be reached, e.g. http://127.0.0.1:41234.
+   * URL at which the port can be reached, e.g. http://127.0.0.1:32801 (http for web and api ports, else tcp:// or udp://).
    */
   url?: string;
+  allocation?: PortBindingAllocation;
+  /**
+   * Where the daemon's forwarder sends traffic: the container's address and port, e.g. 172.18.0.3:8080.
+   */
+  target?: string;
+  holder?: PortBindingHolder;
+}
+/**
+ * The port allocated deterministically from the port plan for this binding (when spec.hostPort is unset, or while it is on Standby), persisted and kept for the life of the binding unless name, protocol or hostIP change.
+ */
+export interface PortBindingAllocation {
+  /**
+   * The allocated host port.
+   */
+  hostPort: number;
+  /**
+   * Port name the allocation was made for.
+   */
+  name: string;
+  /**
+   * Protocol the allocation was made for.
+   */
+  protocol: 'tcp' | 'udp';
+  /**
+   * Host address the allocation was made for.
+   */
+  hostIP: string;
+}
+/**
+ * The process holding the host port while the phase is Conflict, when it can be found.
+ */
+export interface PortBindingHolder {
+  /**
+   * Process id of the holder.
+   */
+  pid: number;
+  /**
+   * Program name of the holder, e.g. python3.
+   */
+  command: string;
 }

@@ -144,6 +144,18 @@ export interface LogsOptions {
   signal?: AbortSignal;
 }
 
+/** Options of `endpoint`. */
+export interface EndpointOptions {
+  /** The address of this service container instead of the main one. */
+  service?: string;
+}
+
+/** Where a process on the host reaches a workspace container (its ports are the container's own). */
+export interface RuntimeEndpoint {
+  /** IP address (or host name) of the container as seen from the host, e.g. `172.18.0.3`. */
+  host: string;
+}
+
 /** A hint from the provider that a workspace's runtime changed outside boulder. */
 export interface ProviderEvent {
   namespace: string;
@@ -175,6 +187,12 @@ export interface Provider {
   exec(target: RuntimeTarget, command: string[], options?: ExecOptions): Promise<ExecResult>;
   /** Streams container logs. */
   logs(target: RuntimeTarget, options: LogsOptions): Promise<void>;
+  /**
+   * The address at which a forwarder on the host reaches the main container (or `options.service`)
+   * directly: for Docker the container's IP on the workspace network. Undefined when the container
+   * does not exist or is not running (a paused container keeps its address and is reported).
+   */
+  endpoint(target: RuntimeTarget, options?: EndpointOptions): Promise<RuntimeEndpoint | undefined>;
   /** Out-of-band change hints (drift), ending when `signal` aborts. Optional. */
   events?(signal: AbortSignal): AsyncIterable<ProviderEvent>;
 }

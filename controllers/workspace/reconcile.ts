@@ -1,8 +1,8 @@
 /**
  * The Workspace reconcile. Level-based: it re-reads the object and the backend and never asks what
  * event triggered it. Through the finalizer helper it either converges —
- *   provider → worktree → secrets → desired state → sleep hook → ensure runtime → wake hook →
- *   lifecycle scripts → status
+ *   provider → worktree → secrets → desired state → owned port bindings → sleep hook →
+ *   ensure runtime → wake hook → lifecycle scripts → status
  * — or cleans up on deletion (runtime, then the worktree unless it holds uncommitted work).
  * A failing step records its condition (and Ready=False) before the error propagates: transient
  * failures are retried with backoff, terminal ones wait for a spec change or the periodic resync.
@@ -21,6 +21,7 @@ import { FORCE_DELETE, SWITCH_REQUESTED_AT } from './annotations.ts';
 import { desiredRuntime, runtimeTarget } from './desired.ts';
 import { runScript } from './lifecycle.ts';
 import { LiveStatus } from './live-status.ts';
+import { ensurePortBindings } from './port-bindings.ts';
 import { resolveSecrets, type SecretSources } from './secrets.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 
@@ -62,6 +63,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   const desired = await live.step('ContainerReady', () =>
     Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv })),
   );
+  await ensurePortBindings(ctx.client, live.object, ctx.log);
   const before = await live.step('ContainerReady', () => provider.observe(desired.target));
   const hooks: HookRun[] = [];
   if (before?.state === 'Running' && desired.state !== 'Running' && ws.spec.hooks?.onSleep !== undefined) {

@@ -144,7 +144,7 @@ describe('boulder reconcile --once', () => {
     expect((await boulder('daemon', 'status')).code).toBe(3);
     const r = await boulder('reconcile', '--once', '--timeout', '30s');
     expect(r).toMatchObject({ code: 0, stderr: '' });
-    expect(r.stdout).toMatch(/^reconciled 1 object \(\d+ reconciles\) in [\d.]+s; 0 failing\n$/);
+    expect(r.stdout).toMatch(/^reconciled 2 objects \(\d+ reconciles\) in [\d.]+s; 0 failing\n$/);
     const obj = JSON.parse((await boulder('get', 'ws', 'demo', '-o', 'json')).stdout) as { status: { phase: string; conditions: { type: string; status: string }[] } };
     expect(obj.status.phase).toBe('Running');
     expect(obj.status.conditions.find((c) => c.type === 'Ready')?.status).toBe('True');

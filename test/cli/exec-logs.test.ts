@@ -35,7 +35,7 @@ spec:
       image: ${BUSYBOX}
       env:
         ROLE: service
-      command: ["sh", "-c", "echo line-1; echo line-2; echo oops >&2; echo line-3; trap 'exit 0' TERM; while :; do sleep 1; done"]
+      command: ["sh", "-c", "echo line-1; echo line-2; echo oops >&2; sleep 0.3; echo line-3; trap 'exit 0' TERM; while :; do sleep 1; done"]
 `;
 
 /** Labelled Docker objects (containers, networks, volumes) of this test's workspace. */

@@ -3281,7 +3281,7 @@ return errors === 0;
 }
 
 export const PortBinding = validate11;
-const schema14 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/portbinding.schema.json","title":"PortBinding","description":"One host port bound to one port of a workspace container, allocated deterministically. Owned by the Workspace whose spec.ports declares it, or standalone naming a workspace.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Versioned schema of this representation of the object. Always nexus.dev/v1alpha1.","type":"string","const":"nexus.dev/v1alpha1"},"kind":{"description":"Kind of the object. Always PortBinding.","type":"string","const":"PortBinding"},"metadata":{"description":"Standard object metadata: name, namespace, labels, annotations and the fields the store maintains.","$ref":"objectmeta.schema.json"},"spec":{"title":"PortBindingSpec","description":"Desired binding: which container port of which workspace, and how it is exposed.","type":"object","additionalProperties":false,"required":["workspace","containerPort"],"properties":{"workspace":{"description":"Name of the Workspace (same namespace) whose container port is bound.","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"name":{"description":"Name of the port in the workspace's spec.ports (e.g. web); used for the deterministic host port and the URL.","type":"string","minLength":1,"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"containerPort":{"description":"Port the process listens on inside the workspace container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically from the workspace and port names.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"},"visibility":{"description":"Who can reach the port: private (this machine only), org (your organisation, through the gateway) or public (anyone with the URL).","type":"string","enum":["private","public","org"],"default":"private"},"hostIP":{"description":"IPv4 address of the host interface to bind. When unset: 127.0.0.1 for private ports, 0.0.0.0 otherwise.","type":"string","format":"ipv4"}}},"status":{"title":"PortBindingStatus","description":"Observed state of the binding, written by the port binding controller.","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"description":"metadata.generation of the spec this status reflects.","type":"integer","minimum":0},"phase":{"description":"Summary for humans and printer columns: Pending, Bound, Conflict (the host port is taken by another process) or Standby (the workspace is not running).","type":"string","enum":["Pending","Bound","Conflict","Standby"]},"conditions":{"description":"Latest observations of the binding's state; Ready summarizes them.","type":"array","items":{"$ref":"condition.schema.json"}},"hostPort":{"description":"Host port actually bound.","type":"integer","minimum":1,"maximum":65535},"url":{"description":"URL at which the port can be reached, e.g. http://127.0.0.1:41234.","type":"string"}}}}};
+const schema14 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/portbinding.schema.json","title":"PortBinding","description":"One host port bound to one port of a workspace container, allocated deterministically. Owned by the Workspace whose spec.ports declares it, or standalone naming a workspace.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Versioned schema of this representation of the object. Always nexus.dev/v1alpha1.","type":"string","const":"nexus.dev/v1alpha1"},"kind":{"description":"Kind of the object. Always PortBinding.","type":"string","const":"PortBinding"},"metadata":{"description":"Standard object metadata: name, namespace, labels, annotations and the fields the store maintains.","$ref":"objectmeta.schema.json"},"spec":{"title":"PortBindingSpec","description":"Desired binding: which container port of which workspace, and how it is exposed.","type":"object","additionalProperties":false,"required":["workspace","containerPort"],"properties":{"workspace":{"description":"Name of the Workspace (same namespace) whose container port is bound.","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"name":{"description":"Name of the port: a key of the workspace's spec.ports (e.g. web), or `<service>-<port>` for a published service port; decides the port's offset in the workspace's block of the port plan and the URL scheme. Default: `<service>-<containerPort>` with spec.service, else `port-<containerPort>`.","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"service":{"description":"Name of a service of the workspace (a key of its spec.services) whose container port is bound, instead of the workspace's main container.","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"containerPort":{"description":"Port the process listens on inside the workspace container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically from the workspace and port names.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"},"visibility":{"description":"Who can reach the port: private (this machine only), org (your organisation, through the gateway) or public (anyone with the URL).","type":"string","enum":["private","public","org"],"default":"private"},"hostIP":{"description":"IPv4 address of the host interface to bind. When unset: 127.0.0.1 for private ports, 0.0.0.0 otherwise.","type":"string","format":"ipv4"}}},"status":{"title":"PortBindingStatus","description":"Observed state of the binding, written by the port binding controller.","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"description":"metadata.generation of the spec this status reflects.","type":"integer","minimum":0},"phase":{"description":"Summary for humans and printer columns: Pending (not forwarding yet: no port, workspace missing or not running, or no daemon), Bound (hostPort forwards to the container port), Conflict (the host port is held by another process; see holder) or Standby (the fixed hostPort belongs to the repository's active workspace; this binding forwards its own allocated port).","type":"string","enum":["Pending","Bound","Conflict","Standby"]},"conditions":{"description":"Latest observations of the binding's state; Ready summarizes them.","type":"array","items":{"$ref":"condition.schema.json"}},"hostPort":{"description":"Host port this binding forwards now: spec.hostPort when fixed and owned, else the allocated port (allocation.hostPort).","type":"integer","minimum":1,"maximum":65535},"url":{"description":"URL at which the port can be reached, e.g. http://127.0.0.1:32801 (http for web and api ports, else tcp:// or udp://).","type":"string"},"allocation":{"title":"PortBindingAllocation","description":"The port allocated deterministically from the port plan for this binding (when spec.hostPort is unset, or while it is on Standby), persisted and kept for the life of the binding unless name, protocol or hostIP change.","type":"object","additionalProperties":false,"required":["hostPort","name","protocol","hostIP"],"properties":{"hostPort":{"description":"The allocated host port.","type":"integer","minimum":1,"maximum":65535},"name":{"description":"Port name the allocation was made for.","type":"string"},"protocol":{"description":"Protocol the allocation was made for.","type":"string","enum":["tcp","udp"]},"hostIP":{"description":"Host address the allocation was made for.","type":"string"}}},"target":{"description":"Where the daemon's forwarder sends traffic: the container's address and port, e.g. 172.18.0.3:8080.","type":"string"},"holder":{"title":"PortBindingHolder","description":"The process holding the host port while the phase is Conflict, when it can be found.","type":"object","additionalProperties":false,"required":["pid","command"],"properties":{"pid":{"description":"Process id of the holder.","type":"integer","minimum":0},"command":{"description":"Program name of the holder, e.g. python3.","type":"string"}}}}}}};
 const formats14 = /^(?:(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)\.){3}(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)$/;
 
 function validate11(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -4049,7 +4049,7 @@ vErrors.push(err62);
 errors++;
 }
 for(const key7 in data24){
-if(!(((((((key7 === "workspace") || (key7 === "name")) || (key7 === "containerPort")) || (key7 === "hostPort")) || (key7 === "protocol")) || (key7 === "visibility")) || (key7 === "hostIP"))){
+if(!((((((((key7 === "workspace") || (key7 === "name")) || (key7 === "service")) || (key7 === "containerPort")) || (key7 === "hostPort")) || (key7 === "protocol")) || (key7 === "visibility")) || (key7 === "hostIP"))){
 const err63 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.spec,data:data24};
 if(vErrors === null){
 vErrors = [err63];
@@ -4108,8 +4108,8 @@ errors++;
 if(data24.name !== undefined){
 let data26 = data24.name;
 if(typeof data26 === "string"){
-if(func3(data26) > 15){
-const err68 = {instancePath:instancePath+"/spec/name",schemaPath:"#/properties/spec/properties/name/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",schema:15,parentSchema:schema14.properties.spec.properties.name,data:data26};
+if(func3(data26) > 63){
+const err68 = {instancePath:instancePath+"/spec/name",schemaPath:"#/properties/spec/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema14.properties.spec.properties.name,data:data26};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4150,10 +4150,11 @@ vErrors.push(err71);
 errors++;
 }
 }
-if(data24.containerPort !== undefined){
-let data27 = data24.containerPort;
-if(!(((typeof data27 == "number") && (!(data27 % 1) && !isNaN(data27))) && (isFinite(data27)))){
-const err72 = {instancePath:instancePath+"/spec/containerPort",schemaPath:"#/properties/spec/properties/containerPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.spec.properties.containerPort.type,parentSchema:schema14.properties.spec.properties.containerPort,data:data27};
+if(data24.service !== undefined){
+let data27 = data24.service;
+if(typeof data27 === "string"){
+if(func3(data27) > 63){
+const err72 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema14.properties.spec.properties.service,data:data27};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -4162,9 +4163,8 @@ vErrors.push(err72);
 }
 errors++;
 }
-if((typeof data27 == "number") && (isFinite(data27))){
-if(data27 > 65535 || isNaN(data27)){
-const err73 = {instancePath:instancePath+"/spec/containerPort",schemaPath:"#/properties/spec/properties/containerPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.spec.properties.containerPort,data:data27};
+if(func3(data27) < 1){
+const err73 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema14.properties.spec.properties.service,data:data27};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -4173,8 +4173,8 @@ vErrors.push(err73);
 }
 errors++;
 }
-if(data27 < 1 || isNaN(data27)){
-const err74 = {instancePath:instancePath+"/spec/containerPort",schemaPath:"#/properties/spec/properties/containerPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.spec.properties.containerPort,data:data27};
+if(!pattern0.test(data27)){
+const err74 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema14.properties.spec.properties.service,data:data27};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -4184,11 +4184,8 @@ vErrors.push(err74);
 errors++;
 }
 }
-}
-if(data24.hostPort !== undefined){
-let data28 = data24.hostPort;
-if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
-const err75 = {instancePath:instancePath+"/spec/hostPort",schemaPath:"#/properties/spec/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.spec.properties.hostPort.type,parentSchema:schema14.properties.spec.properties.hostPort,data:data28};
+else {
+const err75 = {instancePath:instancePath+"/spec/service",schemaPath:"#/properties/spec/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.service.type,parentSchema:schema14.properties.spec.properties.service,data:data27};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -4197,9 +4194,11 @@ vErrors.push(err75);
 }
 errors++;
 }
-if((typeof data28 == "number") && (isFinite(data28))){
-if(data28 > 65535 || isNaN(data28)){
-const err76 = {instancePath:instancePath+"/spec/hostPort",schemaPath:"#/properties/spec/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.spec.properties.hostPort,data:data28};
+}
+if(data24.containerPort !== undefined){
+let data28 = data24.containerPort;
+if(!(((typeof data28 == "number") && (!(data28 % 1) && !isNaN(data28))) && (isFinite(data28)))){
+const err76 = {instancePath:instancePath+"/spec/containerPort",schemaPath:"#/properties/spec/properties/containerPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.spec.properties.containerPort.type,parentSchema:schema14.properties.spec.properties.containerPort,data:data28};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -4208,8 +4207,9 @@ vErrors.push(err76);
 }
 errors++;
 }
-if(data28 < 1 || isNaN(data28)){
-const err77 = {instancePath:instancePath+"/spec/hostPort",schemaPath:"#/properties/spec/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.spec.properties.hostPort,data:data28};
+if((typeof data28 == "number") && (isFinite(data28))){
+if(data28 > 65535 || isNaN(data28)){
+const err77 = {instancePath:instancePath+"/spec/containerPort",schemaPath:"#/properties/spec/properties/containerPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.spec.properties.containerPort,data:data28};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -4218,12 +4218,8 @@ vErrors.push(err77);
 }
 errors++;
 }
-}
-}
-if(data24.protocol !== undefined){
-let data29 = data24.protocol;
-if(typeof data29 !== "string"){
-const err78 = {instancePath:instancePath+"/spec/protocol",schemaPath:"#/properties/spec/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.protocol.type,parentSchema:schema14.properties.spec.properties.protocol,data:data29};
+if(data28 < 1 || isNaN(data28)){
+const err78 = {instancePath:instancePath+"/spec/containerPort",schemaPath:"#/properties/spec/properties/containerPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.spec.properties.containerPort,data:data28};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -4232,8 +4228,12 @@ vErrors.push(err78);
 }
 errors++;
 }
-if(!((data29 === "tcp") || (data29 === "udp"))){
-const err79 = {instancePath:instancePath+"/spec/protocol",schemaPath:"#/properties/spec/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema14.properties.spec.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.spec.properties.protocol.enum,parentSchema:schema14.properties.spec.properties.protocol,data:data29};
+}
+}
+if(data24.hostPort !== undefined){
+let data29 = data24.hostPort;
+if(!(((typeof data29 == "number") && (!(data29 % 1) && !isNaN(data29))) && (isFinite(data29)))){
+const err79 = {instancePath:instancePath+"/spec/hostPort",schemaPath:"#/properties/spec/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.spec.properties.hostPort.type,parentSchema:schema14.properties.spec.properties.hostPort,data:data29};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -4242,11 +4242,9 @@ vErrors.push(err79);
 }
 errors++;
 }
-}
-if(data24.visibility !== undefined){
-let data30 = data24.visibility;
-if(typeof data30 !== "string"){
-const err80 = {instancePath:instancePath+"/spec/visibility",schemaPath:"#/properties/spec/properties/visibility/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.visibility.type,parentSchema:schema14.properties.spec.properties.visibility,data:data30};
+if((typeof data29 == "number") && (isFinite(data29))){
+if(data29 > 65535 || isNaN(data29)){
+const err80 = {instancePath:instancePath+"/spec/hostPort",schemaPath:"#/properties/spec/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.spec.properties.hostPort,data:data29};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -4255,8 +4253,8 @@ vErrors.push(err80);
 }
 errors++;
 }
-if(!(((data30 === "private") || (data30 === "public")) || (data30 === "org"))){
-const err81 = {instancePath:instancePath+"/spec/visibility",schemaPath:"#/properties/spec/properties/visibility/enum",keyword:"enum",params:{allowedValues: schema14.properties.spec.properties.visibility.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.spec.properties.visibility.enum,parentSchema:schema14.properties.spec.properties.visibility,data:data30};
+if(data29 < 1 || isNaN(data29)){
+const err81 = {instancePath:instancePath+"/spec/hostPort",schemaPath:"#/properties/spec/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.spec.properties.hostPort,data:data29};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -4266,11 +4264,11 @@ vErrors.push(err81);
 errors++;
 }
 }
-if(data24.hostIP !== undefined){
-let data31 = data24.hostIP;
-if(typeof data31 === "string"){
-if(!(formats14.test(data31))){
-const err82 = {instancePath:instancePath+"/spec/hostIP",schemaPath:"#/properties/spec/properties/hostIP/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema14.properties.spec.properties.hostIP,data:data31};
+}
+if(data24.protocol !== undefined){
+let data30 = data24.protocol;
+if(typeof data30 !== "string"){
+const err82 = {instancePath:instancePath+"/spec/protocol",schemaPath:"#/properties/spec/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.protocol.type,parentSchema:schema14.properties.spec.properties.protocol,data:data30};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -4279,9 +4277,8 @@ vErrors.push(err82);
 }
 errors++;
 }
-}
-else {
-const err83 = {instancePath:instancePath+"/spec/hostIP",schemaPath:"#/properties/spec/properties/hostIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.hostIP.type,parentSchema:schema14.properties.spec.properties.hostIP,data:data31};
+if(!((data30 === "tcp") || (data30 === "udp"))){
+const err83 = {instancePath:instancePath+"/spec/protocol",schemaPath:"#/properties/spec/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema14.properties.spec.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.spec.properties.protocol.enum,parentSchema:schema14.properties.spec.properties.protocol,data:data30};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -4291,9 +4288,10 @@ vErrors.push(err83);
 errors++;
 }
 }
-}
-else {
-const err84 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.spec.type,parentSchema:schema14.properties.spec,data:data24};
+if(data24.visibility !== undefined){
+let data31 = data24.visibility;
+if(typeof data31 !== "string"){
+const err84 = {instancePath:instancePath+"/spec/visibility",schemaPath:"#/properties/spec/properties/visibility/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.visibility.type,parentSchema:schema14.properties.spec.properties.visibility,data:data31};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -4302,13 +4300,8 @@ vErrors.push(err84);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data32 = data.status;
-if(data32 && typeof data32 == "object" && !Array.isArray(data32)){
-for(const key8 in data32){
-if(!(((((key8 === "observedGeneration") || (key8 === "phase")) || (key8 === "conditions")) || (key8 === "hostPort")) || (key8 === "url"))){
-const err85 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.status,data:data32};
+if(!(((data31 === "private") || (data31 === "public")) || (data31 === "org"))){
+const err85 = {instancePath:instancePath+"/spec/visibility",schemaPath:"#/properties/spec/properties/visibility/enum",keyword:"enum",params:{allowedValues: schema14.properties.spec.properties.visibility.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.spec.properties.visibility.enum,parentSchema:schema14.properties.spec.properties.visibility,data:data31};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -4318,10 +4311,11 @@ vErrors.push(err85);
 errors++;
 }
 }
-if(data32.observedGeneration !== undefined){
-let data33 = data32.observedGeneration;
-if(!(((typeof data33 == "number") && (!(data33 % 1) && !isNaN(data33))) && (isFinite(data33)))){
-const err86 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.status.properties.observedGeneration.type,parentSchema:schema14.properties.status.properties.observedGeneration,data:data33};
+if(data24.hostIP !== undefined){
+let data32 = data24.hostIP;
+if(typeof data32 === "string"){
+if(!(formats14.test(data32))){
+const err86 = {instancePath:instancePath+"/spec/hostIP",schemaPath:"#/properties/spec/properties/hostIP/format",keyword:"format",params:{format: "ipv4"},message:"must match format \""+"ipv4"+"\"",schema:"ipv4",parentSchema:schema14.properties.spec.properties.hostIP,data:data32};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -4330,9 +4324,9 @@ vErrors.push(err86);
 }
 errors++;
 }
-if((typeof data33 == "number") && (isFinite(data33))){
-if(data33 < 0 || isNaN(data33)){
-const err87 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.status.properties.observedGeneration,data:data33};
+}
+else {
+const err87 = {instancePath:instancePath+"/spec/hostIP",schemaPath:"#/properties/spec/properties/hostIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.spec.properties.hostIP.type,parentSchema:schema14.properties.spec.properties.hostIP,data:data32};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -4343,10 +4337,8 @@ errors++;
 }
 }
 }
-if(data32.phase !== undefined){
-let data34 = data32.phase;
-if(typeof data34 !== "string"){
-const err88 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.phase.type,parentSchema:schema14.properties.status.properties.phase,data:data34};
+else {
+const err88 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.spec.type,parentSchema:schema14.properties.spec,data:data24};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -4355,8 +4347,13 @@ vErrors.push(err88);
 }
 errors++;
 }
-if(!((((data34 === "Pending") || (data34 === "Bound")) || (data34 === "Conflict")) || (data34 === "Standby"))){
-const err89 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/enum",keyword:"enum",params:{allowedValues: schema14.properties.status.properties.phase.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.status.properties.phase.enum,parentSchema:schema14.properties.status.properties.phase,data:data34};
+}
+if(data.status !== undefined){
+let data33 = data.status;
+if(data33 && typeof data33 == "object" && !Array.isArray(data33)){
+for(const key8 in data33){
+if(!((((((((key8 === "observedGeneration") || (key8 === "phase")) || (key8 === "conditions")) || (key8 === "hostPort")) || (key8 === "url")) || (key8 === "allocation")) || (key8 === "target")) || (key8 === "holder"))){
+const err89 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.status,data:data33};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -4366,15 +4363,10 @@ vErrors.push(err89);
 errors++;
 }
 }
-if(data32.conditions !== undefined){
-let data35 = data32.conditions;
-if(Array.isArray(data35)){
-const len2 = data35.length;
-for(let i2=0; i2<len2; i2++){
-let data36 = data35[i2];
-if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
-if(data36.type === undefined){
-const err90 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema13.required,parentSchema:schema13,data:data36};
+if(data33.observedGeneration !== undefined){
+let data34 = data33.observedGeneration;
+if(!(((typeof data34 == "number") && (!(data34 % 1) && !isNaN(data34))) && (isFinite(data34)))){
+const err90 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.status.properties.observedGeneration.type,parentSchema:schema14.properties.status.properties.observedGeneration,data:data34};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -4383,8 +4375,9 @@ vErrors.push(err90);
 }
 errors++;
 }
-if(data36.status === undefined){
-const err91 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'",schema:schema13.required,parentSchema:schema13,data:data36};
+if((typeof data34 == "number") && (isFinite(data34))){
+if(data34 < 0 || isNaN(data34)){
+const err91 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.status.properties.observedGeneration,data:data34};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -4393,8 +4386,12 @@ vErrors.push(err91);
 }
 errors++;
 }
-if(data36.reason === undefined){
-const err92 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema13.required,parentSchema:schema13,data:data36};
+}
+}
+if(data33.phase !== undefined){
+let data35 = data33.phase;
+if(typeof data35 !== "string"){
+const err92 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.phase.type,parentSchema:schema14.properties.status.properties.phase,data:data35};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -4403,8 +4400,8 @@ vErrors.push(err92);
 }
 errors++;
 }
-if(data36.message === undefined){
-const err93 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema13.required,parentSchema:schema13,data:data36};
+if(!((((data35 === "Pending") || (data35 === "Bound")) || (data35 === "Conflict")) || (data35 === "Standby"))){
+const err93 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/enum",keyword:"enum",params:{allowedValues: schema14.properties.status.properties.phase.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.status.properties.phase.enum,parentSchema:schema14.properties.status.properties.phase,data:data35};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -4413,8 +4410,16 @@ vErrors.push(err93);
 }
 errors++;
 }
-if(data36.lastTransitionTime === undefined){
-const err94 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'",schema:schema13.required,parentSchema:schema13,data:data36};
+}
+if(data33.conditions !== undefined){
+let data36 = data33.conditions;
+if(Array.isArray(data36)){
+const len2 = data36.length;
+for(let i2=0; i2<len2; i2++){
+let data37 = data36[i2];
+if(data37 && typeof data37 == "object" && !Array.isArray(data37)){
+if(data37.type === undefined){
+const err94 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema13.required,parentSchema:schema13,data:data37};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -4423,9 +4428,8 @@ vErrors.push(err94);
 }
 errors++;
 }
-for(const key9 in data36){
-if(!((((((key9 === "type") || (key9 === "status")) || (key9 === "reason")) || (key9 === "message")) || (key9 === "observedGeneration")) || (key9 === "lastTransitionTime"))){
-const err95 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data36};
+if(data37.status === undefined){
+const err95 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'",schema:schema13.required,parentSchema:schema13,data:data37};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -4434,12 +4438,8 @@ vErrors.push(err95);
 }
 errors++;
 }
-}
-if(data36.type !== undefined){
-let data37 = data36.type;
-if(typeof data37 === "string"){
-if(func3(data37) > 316){
-const err96 = {instancePath:instancePath+"/status/conditions/" + i2+"/type",schemaPath:"condition.schema.json/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema13.properties.type,data:data37};
+if(data37.reason === undefined){
+const err96 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema13.required,parentSchema:schema13,data:data37};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -4448,8 +4448,8 @@ vErrors.push(err96);
 }
 errors++;
 }
-if(!pattern20.test(data37)){
-const err97 = {instancePath:instancePath+"/status/conditions/" + i2+"/type",schemaPath:"condition.schema.json/properties/type/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",parentSchema:schema13.properties.type,data:data37};
+if(data37.message === undefined){
+const err97 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema13.required,parentSchema:schema13,data:data37};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -4458,9 +4458,8 @@ vErrors.push(err97);
 }
 errors++;
 }
-}
-else {
-const err98 = {instancePath:instancePath+"/status/conditions/" + i2+"/type",schemaPath:"condition.schema.json/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.type.type,parentSchema:schema13.properties.type,data:data37};
+if(data37.lastTransitionTime === undefined){
+const err98 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'",schema:schema13.required,parentSchema:schema13,data:data37};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -4469,11 +4468,9 @@ vErrors.push(err98);
 }
 errors++;
 }
-}
-if(data36.status !== undefined){
-let data38 = data36.status;
-if(typeof data38 !== "string"){
-const err99 = {instancePath:instancePath+"/status/conditions/" + i2+"/status",schemaPath:"condition.schema.json/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.status.type,parentSchema:schema13.properties.status,data:data38};
+for(const key9 in data37){
+if(!((((((key9 === "type") || (key9 === "status")) || (key9 === "reason")) || (key9 === "message")) || (key9 === "observedGeneration")) || (key9 === "lastTransitionTime"))){
+const err99 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data37};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -4482,8 +4479,12 @@ vErrors.push(err99);
 }
 errors++;
 }
-if(!(((data38 === "True") || (data38 === "False")) || (data38 === "Unknown"))){
-const err100 = {instancePath:instancePath+"/status/conditions/" + i2+"/status",schemaPath:"condition.schema.json/properties/status/enum",keyword:"enum",params:{allowedValues: schema13.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.status.enum,parentSchema:schema13.properties.status,data:data38};
+}
+if(data37.type !== undefined){
+let data38 = data37.type;
+if(typeof data38 === "string"){
+if(func3(data38) > 316){
+const err100 = {instancePath:instancePath+"/status/conditions/" + i2+"/type",schemaPath:"condition.schema.json/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema13.properties.type,data:data38};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -4492,12 +4493,8 @@ vErrors.push(err100);
 }
 errors++;
 }
-}
-if(data36.reason !== undefined){
-let data39 = data36.reason;
-if(typeof data39 === "string"){
-if(func3(data39) > 1024){
-const err101 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema13.properties.reason,data:data39};
+if(!pattern20.test(data38)){
+const err101 = {instancePath:instancePath+"/status/conditions/" + i2+"/type",schemaPath:"condition.schema.json/properties/type/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",parentSchema:schema13.properties.type,data:data38};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -4506,8 +4503,9 @@ vErrors.push(err101);
 }
 errors++;
 }
-if(func3(data39) < 1){
-const err102 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.reason,data:data39};
+}
+else {
+const err102 = {instancePath:instancePath+"/status/conditions/" + i2+"/type",schemaPath:"condition.schema.json/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.type.type,parentSchema:schema13.properties.type,data:data38};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -4516,8 +4514,11 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(!pattern21.test(data39)){
-const err103 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9]*$"+"\"",schema:"^[A-Z][A-Za-z0-9]*$",parentSchema:schema13.properties.reason,data:data39};
+}
+if(data37.status !== undefined){
+let data39 = data37.status;
+if(typeof data39 !== "string"){
+const err103 = {instancePath:instancePath+"/status/conditions/" + i2+"/status",schemaPath:"condition.schema.json/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.status.type,parentSchema:schema13.properties.status,data:data39};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -4526,9 +4527,8 @@ vErrors.push(err103);
 }
 errors++;
 }
-}
-else {
-const err104 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.reason.type,parentSchema:schema13.properties.reason,data:data39};
+if(!(((data39 === "True") || (data39 === "False")) || (data39 === "Unknown"))){
+const err104 = {instancePath:instancePath+"/status/conditions/" + i2+"/status",schemaPath:"condition.schema.json/properties/status/enum",keyword:"enum",params:{allowedValues: schema13.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.status.enum,parentSchema:schema13.properties.status,data:data39};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -4538,11 +4538,11 @@ vErrors.push(err104);
 errors++;
 }
 }
-if(data36.message !== undefined){
-let data40 = data36.message;
+if(data37.reason !== undefined){
+let data40 = data37.reason;
 if(typeof data40 === "string"){
-if(func3(data40) > 32768){
-const err105 = {instancePath:instancePath+"/status/conditions/" + i2+"/message",schemaPath:"condition.schema.json/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema13.properties.message,data:data40};
+if(func3(data40) > 1024){
+const err105 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema13.properties.reason,data:data40};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -4551,9 +4551,8 @@ vErrors.push(err105);
 }
 errors++;
 }
-}
-else {
-const err106 = {instancePath:instancePath+"/status/conditions/" + i2+"/message",schemaPath:"condition.schema.json/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.message.type,parentSchema:schema13.properties.message,data:data40};
+if(func3(data40) < 1){
+const err106 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.reason,data:data40};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -4562,11 +4561,8 @@ vErrors.push(err106);
 }
 errors++;
 }
-}
-if(data36.observedGeneration !== undefined){
-let data41 = data36.observedGeneration;
-if(!(((typeof data41 == "number") && (!(data41 % 1) && !isNaN(data41))) && (isFinite(data41)))){
-const err107 = {instancePath:instancePath+"/status/conditions/" + i2+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema13.properties.observedGeneration.type,parentSchema:schema13.properties.observedGeneration,data:data41};
+if(!pattern21.test(data40)){
+const err107 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9]*$"+"\"",schema:"^[A-Z][A-Za-z0-9]*$",parentSchema:schema13.properties.reason,data:data40};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -4575,9 +4571,9 @@ vErrors.push(err107);
 }
 errors++;
 }
-if((typeof data41 == "number") && (isFinite(data41))){
-if(data41 < 0 || isNaN(data41)){
-const err108 = {instancePath:instancePath+"/status/conditions/" + i2+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema13.properties.observedGeneration,data:data41};
+}
+else {
+const err108 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.reason.type,parentSchema:schema13.properties.reason,data:data40};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -4587,12 +4583,11 @@ vErrors.push(err108);
 errors++;
 }
 }
-}
-if(data36.lastTransitionTime !== undefined){
-let data42 = data36.lastTransitionTime;
-if(typeof data42 === "string"){
-if(!(formats0.validate(data42))){
-const err109 = {instancePath:instancePath+"/status/conditions/" + i2+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema13.properties.lastTransitionTime,data:data42};
+if(data37.message !== undefined){
+let data41 = data37.message;
+if(typeof data41 === "string"){
+if(func3(data41) > 32768){
+const err109 = {instancePath:instancePath+"/status/conditions/" + i2+"/message",schemaPath:"condition.schema.json/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema13.properties.message,data:data41};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -4603,7 +4598,7 @@ errors++;
 }
 }
 else {
-const err110 = {instancePath:instancePath+"/status/conditions/" + i2+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.lastTransitionTime.type,parentSchema:schema13.properties.lastTransitionTime,data:data42};
+const err110 = {instancePath:instancePath+"/status/conditions/" + i2+"/message",schemaPath:"condition.schema.json/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.message.type,parentSchema:schema13.properties.message,data:data41};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -4613,9 +4608,10 @@ vErrors.push(err110);
 errors++;
 }
 }
-}
-else {
-const err111 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data36};
+if(data37.observedGeneration !== undefined){
+let data42 = data37.observedGeneration;
+if(!(((typeof data42 == "number") && (!(data42 % 1) && !isNaN(data42))) && (isFinite(data42)))){
+const err111 = {instancePath:instancePath+"/status/conditions/" + i2+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema13.properties.observedGeneration.type,parentSchema:schema13.properties.observedGeneration,data:data42};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -4624,10 +4620,9 @@ vErrors.push(err111);
 }
 errors++;
 }
-}
-}
-else {
-const err112 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.status.properties.conditions.type,parentSchema:schema14.properties.status.properties.conditions,data:data35};
+if((typeof data42 == "number") && (isFinite(data42))){
+if(data42 < 0 || isNaN(data42)){
+const err112 = {instancePath:instancePath+"/status/conditions/" + i2+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema13.properties.observedGeneration,data:data42};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -4637,10 +4632,12 @@ vErrors.push(err112);
 errors++;
 }
 }
-if(data32.hostPort !== undefined){
-let data43 = data32.hostPort;
-if(!(((typeof data43 == "number") && (!(data43 % 1) && !isNaN(data43))) && (isFinite(data43)))){
-const err113 = {instancePath:instancePath+"/status/hostPort",schemaPath:"#/properties/status/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.status.properties.hostPort.type,parentSchema:schema14.properties.status.properties.hostPort,data:data43};
+}
+if(data37.lastTransitionTime !== undefined){
+let data43 = data37.lastTransitionTime;
+if(typeof data43 === "string"){
+if(!(formats0.validate(data43))){
+const err113 = {instancePath:instancePath+"/status/conditions/" + i2+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema13.properties.lastTransitionTime,data:data43};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -4649,9 +4646,9 @@ vErrors.push(err113);
 }
 errors++;
 }
-if((typeof data43 == "number") && (isFinite(data43))){
-if(data43 > 65535 || isNaN(data43)){
-const err114 = {instancePath:instancePath+"/status/hostPort",schemaPath:"#/properties/status/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.status.properties.hostPort,data:data43};
+}
+else {
+const err114 = {instancePath:instancePath+"/status/conditions/" + i2+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.lastTransitionTime.type,parentSchema:schema13.properties.lastTransitionTime,data:data43};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -4660,8 +4657,10 @@ vErrors.push(err114);
 }
 errors++;
 }
-if(data43 < 1 || isNaN(data43)){
-const err115 = {instancePath:instancePath+"/status/hostPort",schemaPath:"#/properties/status/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.status.properties.hostPort,data:data43};
+}
+}
+else {
+const err115 = {instancePath:instancePath+"/status/conditions/" + i2,schemaPath:"condition.schema.json/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data37};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -4672,10 +4671,8 @@ errors++;
 }
 }
 }
-if(data32.url !== undefined){
-let data44 = data32.url;
-if(typeof data44 !== "string"){
-const err116 = {instancePath:instancePath+"/status/url",schemaPath:"#/properties/status/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.url.type,parentSchema:schema14.properties.status.properties.url,data:data44};
+else {
+const err116 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema14.properties.status.properties.conditions.type,parentSchema:schema14.properties.status.properties.conditions,data:data36};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -4685,9 +4682,10 @@ vErrors.push(err116);
 errors++;
 }
 }
-}
-else {
-const err117 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.status.type,parentSchema:schema14.properties.status,data:data32};
+if(data33.hostPort !== undefined){
+let data44 = data33.hostPort;
+if(!(((typeof data44 == "number") && (!(data44 % 1) && !isNaN(data44))) && (isFinite(data44)))){
+const err117 = {instancePath:instancePath+"/status/hostPort",schemaPath:"#/properties/status/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.status.properties.hostPort.type,parentSchema:schema14.properties.status.properties.hostPort,data:data44};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -4696,15 +4694,311 @@ vErrors.push(err117);
 }
 errors++;
 }
-}
-}
-else {
-const err118 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
+if((typeof data44 == "number") && (isFinite(data44))){
+if(data44 > 65535 || isNaN(data44)){
+const err118 = {instancePath:instancePath+"/status/hostPort",schemaPath:"#/properties/status/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.status.properties.hostPort,data:data44};
 if(vErrors === null){
 vErrors = [err118];
 }
 else {
 vErrors.push(err118);
+}
+errors++;
+}
+if(data44 < 1 || isNaN(data44)){
+const err119 = {instancePath:instancePath+"/status/hostPort",schemaPath:"#/properties/status/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.status.properties.hostPort,data:data44};
+if(vErrors === null){
+vErrors = [err119];
+}
+else {
+vErrors.push(err119);
+}
+errors++;
+}
+}
+}
+if(data33.url !== undefined){
+let data45 = data33.url;
+if(typeof data45 !== "string"){
+const err120 = {instancePath:instancePath+"/status/url",schemaPath:"#/properties/status/properties/url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.url.type,parentSchema:schema14.properties.status.properties.url,data:data45};
+if(vErrors === null){
+vErrors = [err120];
+}
+else {
+vErrors.push(err120);
+}
+errors++;
+}
+}
+if(data33.allocation !== undefined){
+let data46 = data33.allocation;
+if(data46 && typeof data46 == "object" && !Array.isArray(data46)){
+if(data46.hostPort === undefined){
+const err121 = {instancePath:instancePath+"/status/allocation",schemaPath:"#/properties/status/properties/allocation/required",keyword:"required",params:{missingProperty: "hostPort"},message:"must have required property '"+"hostPort"+"'",schema:schema14.properties.status.properties.allocation.required,parentSchema:schema14.properties.status.properties.allocation,data:data46};
+if(vErrors === null){
+vErrors = [err121];
+}
+else {
+vErrors.push(err121);
+}
+errors++;
+}
+if(data46.name === undefined){
+const err122 = {instancePath:instancePath+"/status/allocation",schemaPath:"#/properties/status/properties/allocation/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema14.properties.status.properties.allocation.required,parentSchema:schema14.properties.status.properties.allocation,data:data46};
+if(vErrors === null){
+vErrors = [err122];
+}
+else {
+vErrors.push(err122);
+}
+errors++;
+}
+if(data46.protocol === undefined){
+const err123 = {instancePath:instancePath+"/status/allocation",schemaPath:"#/properties/status/properties/allocation/required",keyword:"required",params:{missingProperty: "protocol"},message:"must have required property '"+"protocol"+"'",schema:schema14.properties.status.properties.allocation.required,parentSchema:schema14.properties.status.properties.allocation,data:data46};
+if(vErrors === null){
+vErrors = [err123];
+}
+else {
+vErrors.push(err123);
+}
+errors++;
+}
+if(data46.hostIP === undefined){
+const err124 = {instancePath:instancePath+"/status/allocation",schemaPath:"#/properties/status/properties/allocation/required",keyword:"required",params:{missingProperty: "hostIP"},message:"must have required property '"+"hostIP"+"'",schema:schema14.properties.status.properties.allocation.required,parentSchema:schema14.properties.status.properties.allocation,data:data46};
+if(vErrors === null){
+vErrors = [err124];
+}
+else {
+vErrors.push(err124);
+}
+errors++;
+}
+for(const key10 in data46){
+if(!((((key10 === "hostPort") || (key10 === "name")) || (key10 === "protocol")) || (key10 === "hostIP"))){
+const err125 = {instancePath:instancePath+"/status/allocation",schemaPath:"#/properties/status/properties/allocation/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.status.properties.allocation,data:data46};
+if(vErrors === null){
+vErrors = [err125];
+}
+else {
+vErrors.push(err125);
+}
+errors++;
+}
+}
+if(data46.hostPort !== undefined){
+let data47 = data46.hostPort;
+if(!(((typeof data47 == "number") && (!(data47 % 1) && !isNaN(data47))) && (isFinite(data47)))){
+const err126 = {instancePath:instancePath+"/status/allocation/hostPort",schemaPath:"#/properties/status/properties/allocation/properties/hostPort/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.status.properties.allocation.properties.hostPort.type,parentSchema:schema14.properties.status.properties.allocation.properties.hostPort,data:data47};
+if(vErrors === null){
+vErrors = [err126];
+}
+else {
+vErrors.push(err126);
+}
+errors++;
+}
+if((typeof data47 == "number") && (isFinite(data47))){
+if(data47 > 65535 || isNaN(data47)){
+const err127 = {instancePath:instancePath+"/status/allocation/hostPort",schemaPath:"#/properties/status/properties/allocation/properties/hostPort/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema14.properties.status.properties.allocation.properties.hostPort,data:data47};
+if(vErrors === null){
+vErrors = [err127];
+}
+else {
+vErrors.push(err127);
+}
+errors++;
+}
+if(data47 < 1 || isNaN(data47)){
+const err128 = {instancePath:instancePath+"/status/allocation/hostPort",schemaPath:"#/properties/status/properties/allocation/properties/hostPort/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema14.properties.status.properties.allocation.properties.hostPort,data:data47};
+if(vErrors === null){
+vErrors = [err128];
+}
+else {
+vErrors.push(err128);
+}
+errors++;
+}
+}
+}
+if(data46.name !== undefined){
+let data48 = data46.name;
+if(typeof data48 !== "string"){
+const err129 = {instancePath:instancePath+"/status/allocation/name",schemaPath:"#/properties/status/properties/allocation/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.allocation.properties.name.type,parentSchema:schema14.properties.status.properties.allocation.properties.name,data:data48};
+if(vErrors === null){
+vErrors = [err129];
+}
+else {
+vErrors.push(err129);
+}
+errors++;
+}
+}
+if(data46.protocol !== undefined){
+let data49 = data46.protocol;
+if(typeof data49 !== "string"){
+const err130 = {instancePath:instancePath+"/status/allocation/protocol",schemaPath:"#/properties/status/properties/allocation/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.allocation.properties.protocol.type,parentSchema:schema14.properties.status.properties.allocation.properties.protocol,data:data49};
+if(vErrors === null){
+vErrors = [err130];
+}
+else {
+vErrors.push(err130);
+}
+errors++;
+}
+if(!((data49 === "tcp") || (data49 === "udp"))){
+const err131 = {instancePath:instancePath+"/status/allocation/protocol",schemaPath:"#/properties/status/properties/allocation/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema14.properties.status.properties.allocation.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema14.properties.status.properties.allocation.properties.protocol.enum,parentSchema:schema14.properties.status.properties.allocation.properties.protocol,data:data49};
+if(vErrors === null){
+vErrors = [err131];
+}
+else {
+vErrors.push(err131);
+}
+errors++;
+}
+}
+if(data46.hostIP !== undefined){
+let data50 = data46.hostIP;
+if(typeof data50 !== "string"){
+const err132 = {instancePath:instancePath+"/status/allocation/hostIP",schemaPath:"#/properties/status/properties/allocation/properties/hostIP/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.allocation.properties.hostIP.type,parentSchema:schema14.properties.status.properties.allocation.properties.hostIP,data:data50};
+if(vErrors === null){
+vErrors = [err132];
+}
+else {
+vErrors.push(err132);
+}
+errors++;
+}
+}
+}
+else {
+const err133 = {instancePath:instancePath+"/status/allocation",schemaPath:"#/properties/status/properties/allocation/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.status.properties.allocation.type,parentSchema:schema14.properties.status.properties.allocation,data:data46};
+if(vErrors === null){
+vErrors = [err133];
+}
+else {
+vErrors.push(err133);
+}
+errors++;
+}
+}
+if(data33.target !== undefined){
+let data51 = data33.target;
+if(typeof data51 !== "string"){
+const err134 = {instancePath:instancePath+"/status/target",schemaPath:"#/properties/status/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.target.type,parentSchema:schema14.properties.status.properties.target,data:data51};
+if(vErrors === null){
+vErrors = [err134];
+}
+else {
+vErrors.push(err134);
+}
+errors++;
+}
+}
+if(data33.holder !== undefined){
+let data52 = data33.holder;
+if(data52 && typeof data52 == "object" && !Array.isArray(data52)){
+if(data52.pid === undefined){
+const err135 = {instancePath:instancePath+"/status/holder",schemaPath:"#/properties/status/properties/holder/required",keyword:"required",params:{missingProperty: "pid"},message:"must have required property '"+"pid"+"'",schema:schema14.properties.status.properties.holder.required,parentSchema:schema14.properties.status.properties.holder,data:data52};
+if(vErrors === null){
+vErrors = [err135];
+}
+else {
+vErrors.push(err135);
+}
+errors++;
+}
+if(data52.command === undefined){
+const err136 = {instancePath:instancePath+"/status/holder",schemaPath:"#/properties/status/properties/holder/required",keyword:"required",params:{missingProperty: "command"},message:"must have required property '"+"command"+"'",schema:schema14.properties.status.properties.holder.required,parentSchema:schema14.properties.status.properties.holder,data:data52};
+if(vErrors === null){
+vErrors = [err136];
+}
+else {
+vErrors.push(err136);
+}
+errors++;
+}
+for(const key11 in data52){
+if(!((key11 === "pid") || (key11 === "command"))){
+const err137 = {instancePath:instancePath+"/status/holder",schemaPath:"#/properties/status/properties/holder/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema14.properties.status.properties.holder,data:data52};
+if(vErrors === null){
+vErrors = [err137];
+}
+else {
+vErrors.push(err137);
+}
+errors++;
+}
+}
+if(data52.pid !== undefined){
+let data53 = data52.pid;
+if(!(((typeof data53 == "number") && (!(data53 % 1) && !isNaN(data53))) && (isFinite(data53)))){
+const err138 = {instancePath:instancePath+"/status/holder/pid",schemaPath:"#/properties/status/properties/holder/properties/pid/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema14.properties.status.properties.holder.properties.pid.type,parentSchema:schema14.properties.status.properties.holder.properties.pid,data:data53};
+if(vErrors === null){
+vErrors = [err138];
+}
+else {
+vErrors.push(err138);
+}
+errors++;
+}
+if((typeof data53 == "number") && (isFinite(data53))){
+if(data53 < 0 || isNaN(data53)){
+const err139 = {instancePath:instancePath+"/status/holder/pid",schemaPath:"#/properties/status/properties/holder/properties/pid/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema14.properties.status.properties.holder.properties.pid,data:data53};
+if(vErrors === null){
+vErrors = [err139];
+}
+else {
+vErrors.push(err139);
+}
+errors++;
+}
+}
+}
+if(data52.command !== undefined){
+let data54 = data52.command;
+if(typeof data54 !== "string"){
+const err140 = {instancePath:instancePath+"/status/holder/command",schemaPath:"#/properties/status/properties/holder/properties/command/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema14.properties.status.properties.holder.properties.command.type,parentSchema:schema14.properties.status.properties.holder.properties.command,data:data54};
+if(vErrors === null){
+vErrors = [err140];
+}
+else {
+vErrors.push(err140);
+}
+errors++;
+}
+}
+}
+else {
+const err141 = {instancePath:instancePath+"/status/holder",schemaPath:"#/properties/status/properties/holder/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.status.properties.holder.type,parentSchema:schema14.properties.status.properties.holder,data:data52};
+if(vErrors === null){
+vErrors = [err141];
+}
+else {
+vErrors.push(err141);
+}
+errors++;
+}
+}
+}
+else {
+const err142 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.properties.status.type,parentSchema:schema14.properties.status,data:data33};
+if(vErrors === null){
+vErrors = [err142];
+}
+else {
+vErrors.push(err142);
+}
+errors++;
+}
+}
+}
+else {
+const err143 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema14.type,parentSchema:schema14,data};
+if(vErrors === null){
+vErrors = [err143];
+}
+else {
+vErrors.push(err143);
 }
 errors++;
 }

@@ -9,6 +9,7 @@ import { realClock, type Clock } from '../../runtime/clock.ts';
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
 import type {
   DesiredRuntime,
+  EndpointOptions,
   EnsureOptions,
   EnsureResult,
   ExecOptions,
@@ -17,9 +18,11 @@ import type {
   ObservedRuntime,
   Provider,
   ProviderEvent,
+  RuntimeEndpoint,
   RuntimeTarget,
 } from '../types.ts';
 import type { FileDigestCache } from './build-context.ts';
+import { containerEndpoint } from './endpoint.ts';
 import { describeEngine, toProviderError } from './engine-errors.ts';
 import { ensureWorkspace } from './ensure.ts';
 import { dockerEvents, NetworkDirectory } from './events.ts';
@@ -102,6 +105,10 @@ export class DockerProvider implements Provider {
 
   async logs(target: RuntimeTarget, options: LogsOptions): Promise<void> {
     return containerLogs(this.docker, target, await findContainer(this.docker, target, options.service), options);
+  }
+
+  endpoint(target: RuntimeTarget, options: EndpointOptions = {}): Promise<RuntimeEndpoint | undefined> {
+    return containerEndpoint(this.docker, target, options.service);
   }
 
   events(signal: AbortSignal): AsyncIterable<ProviderEvent> {

@@ -6,6 +6,7 @@
 import { EventEmitter, on } from 'node:events';
 import type {
   DesiredRuntime,
+  EndpointOptions,
   EnsureResult,
   ExecOptions,
   ExecResult,
@@ -13,6 +14,7 @@ import type {
   ObservedRuntime,
   Provider,
   ProviderEvent,
+  RuntimeEndpoint,
   RuntimeState,
   RuntimeTarget,
 } from '../types.ts';
@@ -158,6 +160,16 @@ export class MockProvider implements Provider {
     const record = this.records.get(target.uid);
     options.stdout.write(record === undefined ? '' : `mock ${options.service ?? 'workspace'} log of ${target.name}\n`);
     return Promise.resolve();
+  }
+
+  /**
+   * `127.0.0.1` while the workspace (or the service) runs or is paused: tests serve a mock
+   * workspace's ports from real servers on the host's loopback.
+   */
+  endpoint(target: RuntimeTarget, options: EndpointOptions = {}): Promise<RuntimeEndpoint | undefined> {
+    const record = this.records.get(target.uid);
+    const present = record !== undefined && record.state !== 'Stopped' && (options.service === undefined || record.services[options.service] !== undefined);
+    return Promise.resolve(present ? { host: '127.0.0.1' } : undefined);
   }
 
   async *events(signal: AbortSignal): AsyncIterable<ProviderEvent> {

@@ -1,0 +1,85 @@
+/**
+ * A PortBinding's spec with every default resolved (pure): which workspace and container, the
+ * port name the allocator plans with, protocol, listen address, and the URL it is reached at.
+ */
+import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
+import type { PortBinding, PortBindingSpec } from '../../apis/types/index.ts';
+import { portRole } from './allocator/port-roles.ts';
+import type { PortProtocol } from './contracts.ts';
+import { formatEndpoint } from './forward/endpoint.ts';
+
+/** Listen address of private ports: this machine only. */
+export const PRIVATE_HOST_IP = '127.0.0.1';
+/** Listen address of public and org ports: every interface. */
+export const PUBLIC_HOST_IP = '0.0.0.0';
+
+/** The resolved spec of one binding. */
+export interface ResolvedBinding {
+  namespace: string;
+  workspace: string;
+  /** Service container bound instead of the main one. */
+  service?: string;
+  /** Port name used for the allocation, the URL scheme and `-o env`. */
+  name: string;
+  containerPort: number;
+  protocol: PortProtocol;
+  hostIP: string;
+  /** Fixed host port wanted by the spec. */
+  fixedPort?: number;
+}
+
+/** The listen address a visibility implies: 127.0.0.1 for private, 0.0.0.0 for public and org. */
+export function hostIPFor(visibility: PortBindingSpec['visibility']): string {
+  return visibility === undefined || visibility === 'private' ? PRIVATE_HOST_IP : PUBLIC_HOST_IP;
+}
+
+/** The port name of a published service port: `<service>-<port>` (`-udp` appended for UDP). */
+export function servicePortName(service: string, containerPort: number, protocol: PortProtocol = 'tcp'): string {
+  return `${service}-${containerPort}${protocol === 'udp' ? '-udp' : ''}`;
+}
+
+/** The port name of a spec: `spec.name`, else `<service>-<port>`, else `port-<containerPort>`. */
+export function bindingPortName(spec: PortBindingSpec): string {
+  if (spec.name !== undefined) return spec.name;
+  const protocol = spec.protocol ?? 'tcp';
+  if (spec.service !== undefined) return servicePortName(spec.service, spec.containerPort, protocol);
+  return `port-${spec.containerPort}${protocol === 'udp' ? '-udp' : ''}`;
+}
+
+/** Resolves the defaults of a binding's spec. */
+export function resolveBinding(pb: PortBinding): ResolvedBinding {
+  const { spec } = pb;
+  const resolved: ResolvedBinding = {
+    namespace: pb.metadata.namespace ?? DEFAULT_NAMESPACE,
+    workspace: spec.workspace,
+    name: bindingPortName(spec),
+    containerPort: spec.containerPort,
+    protocol: spec.protocol ?? 'tcp',
+    hostIP: spec.hostIP ?? hostIPFor(spec.visibility),
+  };
+  if (spec.service !== undefined) resolved.service = spec.service;
+  if (spec.hostPort !== undefined) resolved.fixedPort = spec.hostPort;
+  return resolved;
+}
+
+/** True for port names that speak HTTP: the web and api roles (`web`, `http`, `app`, `api`…) and names containing `http`. */
+export function isHttpPortName(name: string): boolean {
+  const role = portRole(name);
+  return role === 'web' || role === 'api' || name.toLowerCase().includes('http');
+}
+
+/**
+ * The URL a binding is reached at: `http://127.0.0.1:32801` for HTTP ports over TCP, else
+ * `tcp://…` or `udp://…`. A wildcard listen address is shown as 127.0.0.1 (it includes loopback).
+ */
+export function bindingUrl(name: string, protocol: PortProtocol, hostIP: string, hostPort: number): string {
+  const host = hostIP === PUBLIC_HOST_IP || hostIP === '::' ? PRIVATE_HOST_IP : hostIP;
+  const scheme = protocol === 'tcp' && isHttpPortName(name) ? 'http' : protocol;
+  return `${scheme}://${formatEndpoint(host, hostPort)}`;
+}
+
+/** True when two listen addresses overlap (equal, or either is a wildcard). */
+export function addressesOverlap(a: string, b: string): boolean {
+  const wildcard = (ip: string): boolean => ip === PUBLIC_HOST_IP || ip === '::';
+  return a === b || wildcard(a) || wildcard(b);
+}

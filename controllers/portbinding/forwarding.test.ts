@@ -1,0 +1,68 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { probeFree } from './allocator/probe.ts';
+import type { ForwardSpec } from './contracts.ts';
+import { PortInUseError } from './forward/errors.ts';
+import { exchange, freePort, startEchoServer, type TestServer } from './forward/testing.ts';
+import { PortForwarding } from './forwarding.ts';
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+async function echo(): Promise<TestServer> {
+  const server = await startEchoServer();
+  closers.push(() => server.close());
+  return server;
+}
+
+function forwarding(): PortForwarding {
+  const f = new PortForwarding();
+  closers.push(() => f.close());
+  return f;
+}
+
+async function spec(id: string, target: number, extra: Partial<ForwardSpec> = {}): Promise<ForwardSpec> {
+  return { id, protocol: 'tcp', hostIP: '127.0.0.1', hostPort: await freePort(), target: { host: '127.0.0.1', port: target }, ...extra };
+}
+
+describe('PortForwarding', () => {
+  it('names the binding holding a port, including through a wildcard listener', async () => {
+    const server = await echo();
+    const f = forwarding();
+    const a = await spec('uid-a', server.port, { hostIP: '0.0.0.0' });
+    expect(await f.ensure('ns/a', a)).toBe('started');
+    expect(f.holderOf('127.0.0.1', a.hostPort, 'tcp')).toEqual({ id: 'uid-a', key: 'ns/a' });
+    expect(f.holderOf('127.0.0.1', a.hostPort, 'tcp', 'uid-a')).toBeUndefined();
+    expect(f.holderOf('127.0.0.1', a.hostPort, 'udp')).toBeUndefined();
+    await expect(f.ensure('ns/b', { ...a, id: 'uid-b', hostIP: '127.0.0.1' })).rejects.toThrow(PortInUseError);
+    expect((await exchange(a.hostPort, 'x')).toString()).toBe('x');
+  });
+
+  it('stops the forwarders of a binding by key', async () => {
+    const server = await echo();
+    const f = forwarding();
+    const a = await spec('uid-a', server.port);
+    await f.ensure('ns/a', a);
+    expect(await f.stopKey('ns/other')).toBe(0);
+    expect(await f.stopKey('ns/a')).toBe(1);
+    expect(f.running('uid-a')).toBeUndefined();
+    expect(await probeFree('127.0.0.1', a.hostPort, 'tcp')).toBe(true);
+  });
+
+  it('close waits for ensures in flight and refuses new ones: nothing listens afterwards', async () => {
+    const server = await echo();
+    const f = new PortForwarding();
+    const a = await spec('uid-a', server.port);
+    const b = await spec('uid-b', server.port);
+    await f.ensure('ns/a', a);
+    const inFlight = f.ensure('ns/b', b);
+    const closing = f.close();
+    expect(await inFlight).toBe('started');
+    await closing;
+    expect(f.closed).toBe(true);
+    await expect(f.ensure('ns/a', a)).rejects.toThrow('port forwarding is shutting down');
+    expect(f.list()).toEqual([]);
+    for (const port of [a.hostPort, b.hostPort]) expect(await probeFree('127.0.0.1', port, 'tcp')).toBe(true);
+  });
+});

@@ -1,0 +1,36 @@
+/**
+ * The PortBinding controller: deterministic host ports persisted in status, forwarded by the
+ * daemon to the workspace's containers, with Conflict/holder reporting, fixed ports that follow
+ * the repository's active workspace, and the Workspace watch that wakes bindings. The allocator,
+ * forwarders and holder lookup it builds on live in `./allocator`, `./forward` and `./holder`.
+ */
+export { allocateHostPort, allocationMatches, allocationRecord, backendPortRange, portsHeldByOthers, workspacePortNames, type AllocateInputs } from './allocation.ts';
+export {
+  addressesOverlap,
+  bindingPortName,
+  bindingUrl,
+  hostIPFor,
+  isHttpPortName,
+  PRIVATE_HOST_IP,
+  PUBLIC_HOST_IP,
+  resolveBinding,
+  servicePortName,
+  type ResolvedBinding,
+} from './binding.ts';
+export { PortForwarding, type ForwardingHolder } from './forwarding.ts';
+export {
+  claimFixedPort,
+  contenderOf,
+  fixedPortOwner,
+  repositoryOf,
+  rivalBindings,
+  standbyMessage,
+  type Contender,
+  type FixedPortClaim,
+  type FixedPortOwner,
+  type OwnershipBasis,
+  type Rival,
+} from './ownership.ts';
+export { CONFLICT_RETRY_MS, portBindingReconciler, WAIT_RETRY_MS, type PortBindingReconcilerDeps } from './reconcile.ts';
+export { BOUND, bindingStatus, CONFLICT, type BindingObservation, type BindingStatusInputs } from './status.ts';
+export { bindingsToWake, PortBindingWaker, type WorkspaceEventOptions } from './workspace-events.ts';

@@ -1,0 +1,100 @@
+/**
+ * PortBinding status as a pure function of the stored object, what this reconcile observed, and
+ * the time: phase (Pending | Bound | Conflict | Standby), the conditions Bound, Conflict and
+ * Ready, the host port with its URL, the persisted allocation, the forwarding target and, while
+ * in conflict, the port's holder.
+ */
+import type { Condition } from '../../apis/meta.ts';
+import type { PortBinding, PortBindingAllocation, PortBindingHolder, PortBindingStatus } from '../../apis/types/index.ts';
+import { READY, setCondition, type ConditionInput } from '../runtime/conditions.ts';
+
+/** Condition: the wanted host port forwards to the container port. */
+export const BOUND = 'Bound';
+/** Condition: the host port is held by someone else. */
+export const CONFLICT = 'Conflict';
+
+/** What one reconcile found. */
+export type BindingObservation =
+  /** Traffic to the host port reaches `target`; `standby` when the fixed port belongs to another workspace. */
+  | { kind: 'forwarding'; endpoint: string; target: string; standby?: string }
+  /** The host port is held by another process (or another binding). */
+  | { kind: 'conflict'; message: string; holder?: PortBindingHolder }
+  /** Not forwarding for a reason that passes by itself (workspace missing or not running, no daemon). */
+  | { kind: 'waiting'; reason: string; message: string }
+  /** Not forwarding because of a failure (range exhausted, listen not permitted…). */
+  | { kind: 'failed'; reason: string; message: string };
+
+/** Inputs of `bindingStatus` besides the object. */
+export interface BindingStatusInputs {
+  observation: BindingObservation;
+  /** The persisted allocation (kept unless the binding's name, protocol or address changed). */
+  allocation?: PortBindingAllocation;
+  /** The host port the binding forwards (or will, once it can). */
+  hostPort?: number;
+  url?: string;
+  now: Date;
+}
+
+/** Computes the status of `pb`; see the module comment. */
+export function bindingStatus(pb: PortBinding, inputs: BindingStatusInputs): PortBindingStatus {
+  const generation = pb.metadata.generation;
+  const set = (conditions: Condition[], input: Omit<ConditionInput, 'observedGeneration'>): Condition[] =>
+    setCondition(conditions, { ...input, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, inputs.now);
+  const { observation } = inputs;
+  const [bound, conflict, ready] = conditionsOf(observation, inputs.url);
+  let conditions: Condition[] = pb.status?.conditions ?? [];
+  conditions = set(conditions, bound);
+  conditions = set(conditions, conflict);
+  conditions = set(conditions, ready);
+
+  const status: PortBindingStatus = { phase: phaseOf(observation), conditions };
+  if (generation !== undefined) status.observedGeneration = generation;
+  if (inputs.hostPort !== undefined) status.hostPort = inputs.hostPort;
+  if (inputs.url !== undefined) status.url = inputs.url;
+  if (inputs.allocation !== undefined) status.allocation = { ...inputs.allocation };
+  if (observation.kind === 'forwarding') status.target = observation.target;
+  if (observation.kind === 'conflict' && observation.holder !== undefined) status.holder = { ...observation.holder };
+  return status;
+}
+
+type Input = Omit<ConditionInput, 'observedGeneration'>;
+
+function phaseOf(observation: BindingObservation): NonNullable<PortBindingStatus['phase']> {
+  if (observation.kind === 'forwarding') return observation.standby === undefined ? 'Bound' : 'Standby';
+  if (observation.kind === 'conflict') return 'Conflict';
+  return 'Pending';
+}
+
+function conditionsOf(observation: BindingObservation, url: string | undefined): [Input, Input, Input] {
+  switch (observation.kind) {
+    case 'forwarding': {
+      const forwarding = `${observation.endpoint} → ${observation.target}`;
+      const noConflict: Input = { type: CONFLICT, status: 'False', reason: 'NoConflict', message: `listening on ${observation.endpoint}` };
+      if (observation.standby !== undefined) {
+        return [
+          { type: BOUND, status: 'False', reason: 'Standby', message: observation.standby },
+          noConflict,
+          { type: READY, status: 'True', reason: 'Standby', message: `${observation.standby}; reachable at ${url ?? observation.endpoint} (${forwarding})` },
+        ];
+      }
+      return [
+        { type: BOUND, status: 'True', reason: 'Forwarding', message: forwarding },
+        noConflict,
+        { type: READY, status: 'True', reason: 'Bound', message: `reachable at ${url ?? observation.endpoint}` },
+      ];
+    }
+    case 'conflict':
+      return [
+        { type: BOUND, status: 'False', reason: 'PortInUse', message: observation.message },
+        { type: CONFLICT, status: 'True', reason: 'PortInUse', message: observation.message },
+        { type: READY, status: 'False', reason: 'PortInUse', message: observation.message },
+      ];
+    case 'waiting':
+    case 'failed':
+      return [
+        { type: BOUND, status: 'False', reason: observation.reason, message: observation.message },
+        { type: CONFLICT, status: 'Unknown', reason: 'NotListening', message: `not listening: ${observation.message}` },
+        { type: READY, status: 'False', reason: observation.reason, message: observation.message },
+      ];
+  }
+}
