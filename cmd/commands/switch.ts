@@ -74,9 +74,10 @@ export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<
     const { pause } = planSwitch(target, listed, current);
 
     const daemon = request.ensureDaemon ? import('./apply.ts').then(({ startDaemon }) => startDaemon(deps)) : Promise.resolve(undefined);
-    await writeSwitch(client, target, listed, pause, new Date(started).toISOString());
-    // A repository path that does not exist gets no .nexus/ created in its place.
+    // The active-workspace record first: controllers that react to the workspace updates (fixed
+    // host ports) then already see the new owner. A missing repository path gets no .nexus/.
     if (repository !== undefined && existsSync(repository)) await writeCurrentWorkspace(repository, request.name);
+    await writeSwitch(client, target, listed, pause, new Date(started).toISOString());
     const daemonFailed = await daemon;
     if (daemonFailed !== undefined) return daemonFailed;
 

@@ -50,7 +50,9 @@ export async function runDaemon(deps: CliDeps): Promise<ExitCodeValue> {
     const client = await deps.openClient();
     try {
       const manager = new Manager({ client, clock: realClock, logger });
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal });
+      const { configuredPortRange } = await import('./port-range.ts');
+      const portRange = await configuredPortRange(deps, (message) => logger.warn(message));
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(portRange ? { portRange } : {}) });
       await manager.start();
       logger.info({ stateDir: deps.stateDir, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
