@@ -4,12 +4,14 @@
  * `npm run bench -- control-plane`, `npm run bench -- docker` or `npm run bench -- ports`.
  */
 import { benchControlPlane } from './control-plane.ts';
+import { benchDaemonIdle } from './daemon-idle.ts';
 import { benchDockerWorkspace } from './docker-workspace.ts';
 import { benchPorts } from './ports.ts';
 import { printTable, type BenchRow } from './stats.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   'control-plane': benchControlPlane,
+  'daemon-idle': benchDaemonIdle,
   docker: benchDockerWorkspace,
   ports: benchPorts,
 };
