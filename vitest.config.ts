@@ -3,6 +3,8 @@
 // - docker: integration suites against the real Docker engine (test/docker/) — they run after the
 //   unit project, one file at a time, because some of them disturb the shared engine on purpose
 //   (restarting dockerd, removing networks);
+// - k8s: suites against a real Kubernetes control plane (test/k8s/), started once per run by its
+//   global setup (test/k8s/env/up.sh); one file at a time, alongside the docker project;
 // - leftovers: runs last and checks that no labelled Docker object or worktree survived.
 import { defineConfig } from 'vitest/config';
 
@@ -21,7 +23,7 @@ export default defineConfig({
           ...shared,
           name: 'unit',
           include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**'],
+          exclude: ['node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**', 'test/k8s/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -33,6 +35,17 @@ export default defineConfig({
           exclude: ['test/docker/leftovers.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
+          sequence: { groupOrder: 1 },
+        },
+      },
+      {
+        test: {
+          ...shared,
+          name: 'k8s',
+          include: ['test/k8s/**/*.test.ts'],
+          globalSetup: ['test/k8s/global-setup.ts'],
+          fileParallelism: false,
+          testTimeout: 60_000,
           sequence: { groupOrder: 1 },
         },
       },

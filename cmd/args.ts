@@ -13,6 +13,16 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     valueName: 'DIR',
     description: 'State directory holding the store and the daemon (default: $NEXUS_STATE_DIR, else ~/.nexus/state)',
   },
+  kubeconfig: {
+    type: 'string',
+    valueName: 'PATH',
+    description: 'Use the Kubernetes cluster of this kubeconfig as the store instead of the state dir',
+  },
+  context: {
+    type: 'string',
+    valueName: 'NAME',
+    description: 'kubeconfig context to use (implies the Kubernetes store; default kubeconfig: $KUBECONFIG, ~/.kube/config)',
+  },
   namespace: { type: 'string', short: 'n', valueName: 'NS', description: 'Namespace to use (default: default)' },
   'all-namespaces': { type: 'boolean', short: 'A', description: 'Act on all namespaces' },
   help: { type: 'boolean', short: 'h', description: 'Show help for the command' },

@@ -27,6 +27,8 @@ export interface CliDeps {
   cwd: string;
   /** State dir resolved from `--state-dir`, NEXUS_STATE_DIR or the default. */
   stateDir: string;
+  /** Where objects live: the embedded store of stateDir (default) or a Kubernetes cluster (`--kubeconfig`/`--context`). */
+  storeKind?: 'embedded' | 'kubernetes';
   /** Opens the store of `stateDir`; the caller closes it. */
   openClient(): Promise<ResourceClient>;
   clock: CliClock;

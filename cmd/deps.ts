@@ -1,8 +1,11 @@
 /**
  * Builds the dependencies command handlers run with, backed by the real process: its streams,
- * environment, working directory, wall clock, and the store in the resolved state dir.
+ * environment, working directory, wall clock, and the store: the embedded one in the resolved
+ * state dir, or a Kubernetes cluster when `--kubeconfig` or `--context` is given.
  */
+import { resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
+import type { KubernetesClientSpec } from '../apis/client/open.ts';
 import type { ResourceClient } from '../apis/client/types.ts';
 import { resolveStateDir } from '../apis/config/state-dir.ts';
 import type { CliDeps } from './command.ts';
@@ -11,13 +14,18 @@ import type { CliOverrides } from './main.ts';
 /** Inputs of createProcessDeps. */
 export interface ProcessDepsInput {
   stateDirFlag: string | undefined;
+  /** `--kubeconfig`: store objects in that cluster. */
+  kubeconfigFlag?: string | undefined;
+  /** `--context`: the kubeconfig context (implies the Kubernetes store). */
+  contextFlag?: string | undefined;
   env: NodeJS.ProcessEnv;
   overrides?: CliOverrides;
 }
 
 /** The process-backed CliDeps, with any overrides applied. */
-export function createProcessDeps({ stateDirFlag, env, overrides = {} }: ProcessDepsInput): CliDeps {
+export function createProcessDeps({ stateDirFlag, kubeconfigFlag, contextFlag, env, overrides = {} }: ProcessDepsInput): CliDeps {
   const stateDir = resolveStateDir(stateDirFlag, env);
+  const kubernetes = kubernetesSpecFromFlags(kubeconfigFlag, contextFlag);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -25,10 +33,11 @@ export function createProcessDeps({ stateDirFlag, env, overrides = {} }: Process
     env,
     cwd: process.cwd(),
     clock: { now: () => new Date() },
-    openClient: () => openStateDirClient(stateDir),
+    openClient: () => (kubernetes === undefined ? openStateDirClient(stateDir) : openSpecClient(kubernetes)),
     interruptSignal: processInterruptSignal,
     ...overrides,
     stateDir,
+    storeKind: kubernetes === undefined ? 'embedded' : 'kubernetes',
   };
 }
 
@@ -36,6 +45,23 @@ export function createProcessDeps({ stateDirFlag, env, overrides = {} }: Process
 export async function openStateDirClient(stateDir: string): Promise<ResourceClient> {
   const { openClient, embeddedClientSpec } = await import('../apis/client/open.ts');
   return openClient(embeddedClientSpec(stateDir));
+}
+
+/**
+ * The Kubernetes store named by `--kubeconfig PATH` and/or `--context NAME` (a context alone uses
+ * the default kubeconfig: $KUBECONFIG, else ~/.kube/config); undefined when neither is given.
+ */
+export function kubernetesSpecFromFlags(kubeconfig: string | undefined, context: string | undefined): KubernetesClientSpec | undefined {
+  if ((kubeconfig === undefined || kubeconfig === '') && (context === undefined || context === '')) return undefined;
+  const spec: KubernetesClientSpec = { type: 'kubernetes' };
+  if (kubeconfig !== undefined && kubeconfig !== '') spec.kubeconfig = resolve(kubeconfig);
+  if (context !== undefined && context !== '') spec.context = context;
+  return spec;
+}
+
+async function openSpecClient(spec: KubernetesClientSpec): Promise<ResourceClient> {
+  const { openClient } = await import('../apis/client/open.ts');
+  return openClient(spec);
 }
 
 let interrupt: AbortController | undefined;

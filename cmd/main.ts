@@ -53,7 +53,13 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
       return 0;
     }
     const { createProcessDeps } = await import('./deps.ts');
-    const deps = createProcessDeps({ stateDirFlag: stringOption(input.values, 'state-dir'), env, overrides });
+    const deps = createProcessDeps({
+      stateDirFlag: stringOption(input.values, 'state-dir'),
+      kubeconfigFlag: stringOption(input.values, 'kubeconfig'),
+      contextFlag: stringOption(input.values, 'context'),
+      env,
+      overrides,
+    });
     return await command.run(deps, input);
   } catch (err) {
     return reportError(err, stderr, env);

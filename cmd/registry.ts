@@ -26,6 +26,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['config', () => import('./commands/config.ts')],
   ['reconcile', () => import('./commands/reconcile.ts')],
   ['daemon', () => import('./commands/daemon.ts')],
+  ['controller', () => import('./commands/controller.ts')],
   ['completion', () => import('./commands/completion.ts')],
   ['version', () => import('./commands/version.ts')],
 ]);

@@ -5,7 +5,8 @@
  * controller. When a shutdown signal is given (the long-running daemon) also the providers' drift
  * event streams, which enqueue the affected workspace at once, the port forwarders (closed when
  * the signal aborts) and the Workspace watch that wakes the PortBindings a workspace change
- * concerns. Without it (`reconcile --once`) ports are allocated but not forwarded.
+ * concerns. Without it (`reconcile --once`) ports are allocated but not forwarded. With a
+ * `kubernetes` dep the Kubernetes provider (workspaces as Pods) joins the providers.
  */
 import type { ResourceClient } from '../apis/client/types.ts';
 import { objectKey } from '../apis/meta.ts';
@@ -15,6 +16,8 @@ import type { Manager } from './runtime/manager.ts';
 import type { Controller } from './runtime/controller.ts';
 import { errorMessage } from './runtime/errors.ts';
 import { createDockerProvider } from './providers/docker/index.ts';
+import { LazyKubernetesProvider } from './providers/kubernetes/lazy.ts';
+import type { KubernetesProviderOptions } from './providers/kubernetes/kubernetes-provider.ts';
 import { MockProvider } from './providers/mock/mock-provider.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
@@ -32,6 +35,11 @@ export interface ControllerSetupDeps {
   stateDir: string;
   /** Providers to use; default: Docker (local engine or DOCKER_HOST) and the in-memory mock. */
   providers?: Provider[];
+  /**
+   * A cluster for `backend: kubernetes` workspaces: adds the Kubernetes provider (loaded on first
+   * use) to the providers above. Set `ownerReferences` only when the Workspaces live in that cluster.
+   */
+  kubernetes?: Pick<KubernetesProviderOptions, 'kubeconfig' | 'context' | 'namespace' | 'ownerReferences' | 'storageClassName' | 'kubeConfig'>;
   /** When given, provider event streams run until it aborts (daemon mode). */
   signal?: AbortSignal;
   /** Workspace resync period in ms (drift check); default 30 s. */
@@ -63,7 +71,9 @@ export const DRIFT_RECHECK_MS = 250;
 
 /** Registers every controller on `manager`; returns the provider registry in use. */
 export function registerControllers(manager: Manager, deps: ControllerSetupDeps): ProviderRegistry {
-  const providers = createProviderRegistry(deps.providers ?? [createDockerProvider({ logger: deps.logger }), new MockProvider()]);
+  const base = deps.providers ?? [createDockerProvider({ logger: deps.logger }), new MockProvider()];
+  const kubernetes = deps.kubernetes === undefined ? [] : [new LazyKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, logger: deps.logger })];
+  const providers = createProviderRegistry([...base, ...kubernetes]);
   const workspaces = manager.add({
     kind: 'Workspace',
     reconcile: workspaceReconciler({ providers }),

@@ -13,11 +13,19 @@ export interface EmbeddedClientSpec {
   path: string;
 }
 
-/**
- * Which backend to open, discriminated by `type`. A `{ type: 'kubernetes', ... }` variant joins
- * this union when the Kubernetes-backed client lands.
- */
-export type ClientSpec = EmbeddedClientSpec;
+/** A Kubernetes API server: custom resources of the CRDs in manifests/crds/. */
+export interface KubernetesClientSpec {
+  type: 'kubernetes';
+  /** Path of the kubeconfig; default: $KUBECONFIG, else ~/.kube/config, else the in-cluster config. */
+  kubeconfig?: string;
+  /** Context to use instead of the kubeconfig's current-context. */
+  context?: string;
+  /** Namespace commands default to; default: the context's namespace, else `default`. */
+  namespace?: string;
+}
+
+/** Which backend to open, discriminated by `type`. */
+export type ClientSpec = EmbeddedClientSpec | KubernetesClientSpec;
 
 /** The spec of the embedded store kept in a state dir. */
 export function embeddedClientSpec(stateDir: string): EmbeddedClientSpec {
@@ -30,6 +38,14 @@ export async function openClient(spec: ClientSpec): Promise<ResourceClient> {
     case 'embedded': {
       const { openEmbeddedStore } = await import('../store/embedded-store.ts');
       return openEmbeddedStore({ path: spec.path });
+    }
+    case 'kubernetes': {
+      const { openKubernetesClient } = await import('./kubernetes/kubernetes-client.ts');
+      const options: { kubeconfig?: string; context?: string; namespace?: string } = {};
+      if (spec.kubeconfig !== undefined) options.kubeconfig = spec.kubeconfig;
+      if (spec.context !== undefined) options.context = spec.context;
+      if (spec.namespace !== undefined) options.namespace = spec.namespace;
+      return openKubernetesClient(options);
     }
   }
 }

@@ -40,8 +40,13 @@ export function placeInNamespace(objects: KubeObject[], namespace: string | unde
   });
 }
 
-/** Ensures a daemon runs; notes on stderr when one was started. Returns an exit code when that failed. */
+/**
+ * Ensures a daemon runs; notes on stderr when one was started. Returns an exit code when that
+ * failed. With the Kubernetes store there is nothing to start here: the cluster's controller
+ * (`boulder controller`, manifests/deploy) reconciles.
+ */
 export async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefined> {
+  if (deps.storeKind === 'kubernetes') return undefined;
   const { ensureDaemon } = await import('../daemon/background.ts');
   try {
     const { started, status } = await ensureDaemon(deps.stateDir, deps.env);

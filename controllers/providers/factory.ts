@@ -9,6 +9,8 @@ import type { Backend, Provider } from './types.ts';
 /** Options of `createProvider`. */
 export interface CreateProviderOptions {
   logger?: Logger;
+  /** The cluster of the kubernetes backend; default: KUBECONFIG, ~/.kube/config or in-cluster. */
+  kubernetes?: { kubeconfig?: string; context?: string; namespace?: string };
 }
 
 /** The provider for `backend`; rejects with ProviderError (EngineUnavailable) for a backend this build lacks. */
@@ -21,6 +23,10 @@ export async function createProvider(backend: Backend, options: CreateProviderOp
     case 'docker': {
       const { createDockerProvider } = await import('./docker/index.ts');
       return createDockerProvider(options.logger !== undefined ? { logger: options.logger } : {});
+    }
+    case 'kubernetes': {
+      const { createKubernetesProvider } = await import('./kubernetes/index.ts');
+      return createKubernetesProvider({ ...options.kubernetes, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
     }
     default:
       throw new ProviderError('EngineUnavailable', `backend "${backend}" is not available in this version of boulder`, { transient: false });

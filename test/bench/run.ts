@@ -1,11 +1,12 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- control-plane`, `npm run bench -- docker` or `npm run bench -- ports`.
+ * `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports` or `npm run bench -- k8s`.
  */
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
 import { benchDockerWorkspace } from './docker-workspace.ts';
+import { benchK8s } from './k8s.ts';
 import { benchPorts } from './ports.ts';
 import { printTable, type BenchRow } from './stats.ts';
 
@@ -14,6 +15,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   'daemon-idle': benchDaemonIdle,
   docker: benchDockerWorkspace,
   ports: benchPorts,
+  k8s: benchK8s,
 };
 
 const wanted = process.argv.slice(2);

@@ -1,0 +1,80 @@
+/**
+ * `boulder controller [--kubeconfig PATH] [--context NAME] [--target-namespace NS]`: the controller
+ * manager on a Kubernetes cluster — the Workspace and PortBinding controllers on the Kubernetes
+ * ResourceClient (Workspaces are the cluster's custom resources) with the Kubernetes provider
+ * (workspaces with `backend: kubernetes` run as Pods there) and the mock provider. In-cluster (the
+ * Deployment in manifests/deploy/) it uses the Pod's service account; outside, the kubeconfig.
+ * Runs in the foreground until SIGINT/SIGTERM, logging JSON lines to stderr.
+ */
+import { stringOption } from '../args.ts';
+import { UsageError } from '../cli-error.ts';
+import type { Command } from '../command.ts';
+import { ExitCode } from '../exit-codes.ts';
+
+const command: Command = {
+  name: 'controller',
+  summary: 'Run the controllers against a Kubernetes cluster (in-cluster or via a kubeconfig)',
+  usage: ['controller [--kubeconfig PATH] [--context NAME] [--target-namespace NS] [--log-level LEVEL]'],
+  description: [
+    'Reconciles the Workspaces and PortBindings stored in the cluster (the CRDs of manifests/crds/)',
+    'and runs `backend: kubernetes` workspaces as Pods, with their Service, PersistentVolumeClaim and',
+    'Secret owned by the Workspace. Workspaces of other backends (docker, sprite) report',
+    'BackendUnavailable: they need a boulder daemon on a machine that has the backend.',
+    'Without --kubeconfig: $KUBECONFIG, ~/.kube/config, else the in-cluster service account.',
+    'Stops gracefully on SIGINT/SIGTERM.',
+  ].join('\n'),
+  options: {
+    kubeconfig: { type: 'string', valueName: 'PATH', description: 'kubeconfig file of the cluster' },
+    context: { type: 'string', valueName: 'NAME', description: 'context of the kubeconfig to use (default: its current context)' },
+    'target-namespace': { type: 'string', valueName: 'NS', description: 'create workspace Pods in this namespace (default: each workspace\'s own)' },
+    'log-level': { type: 'string', valueName: 'LEVEL', description: 'debug, info (default), warn or error', choices: ['debug', 'info', 'warn', 'error'] },
+  },
+  async run(deps, { values, positionals }) {
+    if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'controller');
+    const kubeconfig = stringOption(values, 'kubeconfig');
+    const context = stringOption(values, 'context');
+    const targetNamespace = stringOption(values, 'target-namespace');
+    const level = (stringOption(values, 'log-level') ?? 'info') as 'debug' | 'info' | 'warn' | 'error';
+    const [{ openClient }, { createLogger, closeLogger }, { Manager }, { realClock }, { registerControllers }, { MockProvider }] = await Promise.all([
+      import('../../apis/client/open.ts'),
+      import('../../controllers/runtime/logger.ts'),
+      import('../../controllers/runtime/manager.ts'),
+      import('../../controllers/runtime/clock.ts'),
+      import('../../controllers/setup.ts'),
+      import('../../controllers/providers/mock/mock-provider.ts'),
+    ]);
+    const logger = createLogger({ level, base: { role: 'controller' } });
+    const stop = deps.interruptSignal();
+    const client = await openClient({ type: 'kubernetes', ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(context !== undefined ? { context } : {}) });
+    try {
+      const manager = new Manager({ client, clock: realClock, logger });
+      registerControllers(manager, {
+        client,
+        clock: realClock,
+        logger,
+        stateDir: deps.stateDir,
+        signal: stop,
+        providers: [new MockProvider()],
+        kubernetes: {
+          ownerReferences: targetNamespace === undefined,
+          ...(kubeconfig !== undefined ? { kubeconfig } : {}),
+          ...(context !== undefined ? { context } : {}),
+          ...(targetNamespace !== undefined ? { namespace: targetNamespace } : {}),
+        },
+      });
+      await manager.start();
+      logger.info({ kubeconfig: kubeconfig ?? '(default)', context: context ?? '(current)' }, 'controller started');
+      deps.stderr.write(`boulder controller running (pid ${process.pid})\n`);
+      if (!stop.aborted) await new Promise((resolve) => stop.addEventListener('abort', resolve, { once: true }));
+      logger.info('controller stopping');
+      await manager.stop();
+    } finally {
+      await client.close();
+      await closeLogger(logger);
+    }
+    deps.stderr.write(`boulder controller stopped (pid ${process.pid})\n`);
+    return ExitCode.Ok;
+  },
+};
+
+export default command;

@@ -1,0 +1,206 @@
+/**
+ * The Kubernetes provider: a workspace becomes a Pod (with service sidecars), a Secret, a Service
+ * and a PVC in the workspace's namespace (or a configured target namespace); see manifests.ts for
+ * the objects and ensure.ts for convergence. Objects are found by deterministic name and carry the
+ * workspace's labels; when the Workspace itself lives in the same cluster and namespace
+ * (`ownerReferences`), they are also owned by it so the cluster's garbage collector removes them.
+ *
+ * Not done here: a PortBinding's host port is not forwarded from the machine running boulder (no
+ * port-forward), and the Pod's /workspace starts empty — the worktree is not mounted (the SyncSession
+ * exec + tar endpoint, issue 5, is what fills it). Exec and logs need a kubelet behind the node.
+ */
+import type { KubeConfig } from '@kubernetes/client-node';
+import { realClock, type Clock } from '../../runtime/clock.ts';
+import { silentLogger, type Logger } from '../../runtime/logger.ts';
+import { ProviderError } from '../errors.ts';
+import type {
+  DesiredRuntime,
+  EndpointOptions,
+  EnsureOptions,
+  EnsureResult,
+  ExecOptions,
+  ExecResult,
+  LogsOptions,
+  ObservedRuntime,
+  Provider,
+  ProviderEvent,
+  RuntimeEndpoint,
+  RuntimeTarget,
+} from '../types.ts';
+import { orUndefined, deletePod, podReady, readObjects } from './objects.ts';
+import { toProviderError } from './api-errors.ts';
+import { connectCluster, type Cluster, type ClusterOptions } from './cluster.ts';
+import { ensureObjects } from './ensure.ts';
+import { execInPod, podLogs } from './exec-logs.ts';
+import { podEvents } from './events.ts';
+import { workspaceOwnerReference, type ManifestOptions } from './manifests.ts';
+import { kubeNames, workspaceSelector, type KubeNames } from './names.ts';
+import { observedFrom } from './observe.ts';
+
+/** Options of `createKubernetesProvider`. */
+export interface KubernetesProviderOptions extends ClusterOptions {
+  /** Namespace the objects go to; default: each workspace's own namespace. */
+  namespace?: string;
+  /**
+   * True when the Workspaces live in this cluster (the Kubernetes ResourceClient): objects in the
+   * workspace's own namespace then get an ownerReference to it. Never set it for Workspaces of
+   * another store: the garbage collector would delete objects whose owner it cannot find.
+   */
+  ownerReferences?: boolean;
+  /** StorageClass of the files PVC; default: the cluster's default. */
+  storageClassName?: string;
+  /** Size of the files PVC; default 10Gi. */
+  filesSize?: string;
+  /** How long ensure waits for a Pod to become Ready before failing transiently; default 20 s. */
+  readyTimeoutMs?: number;
+  clock?: Clock;
+  logger?: Logger;
+}
+
+/** Default wait for a Pod to become Ready in ensure. */
+export const DEFAULT_READY_TIMEOUT_MS = 20_000;
+
+/** Provider backed by a Kubernetes cluster; see the module comment. */
+export class KubernetesProvider implements Provider {
+  readonly backend = 'kubernetes' as const;
+  readonly #cluster: Cluster;
+  readonly #options: KubernetesProviderOptions;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+
+  constructor(options: KubernetesProviderOptions = {}) {
+    this.#cluster = connectCluster(options);
+    this.#options = options;
+    this.#clock = options.clock ?? realClock;
+    this.#logger = options.logger ?? silentLogger();
+  }
+
+  /** The loaded kubeconfig (for diagnostics and tests). */
+  get kubeConfig(): KubeConfig {
+    return this.#cluster.kubeConfig;
+  }
+
+  /** The names of a workspace's objects. */
+  names(target: RuntimeTarget): KubeNames {
+    return kubeNames(target, this.#options.namespace);
+  }
+
+  async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
+    const names = this.names(target);
+    const objects = await this.#call('reading the workspace objects', () => readObjects(this.#cluster.core, names.namespace, names));
+    return observedFrom(objects);
+  }
+
+  ensure(desired: DesiredRuntime, options: EnsureOptions = {}): Promise<EnsureResult> {
+    const names = this.names(desired.target);
+    return ensureObjects(
+      {
+        core: this.#cluster.core,
+        clock: this.#clock,
+        names,
+        manifest: this.#manifestOptions(desired.target, names),
+        readyTimeoutMs: this.#options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      desired,
+    );
+  }
+
+  #manifestOptions(target: RuntimeTarget, names: KubeNames): ManifestOptions {
+    const owned = this.#options.ownerReferences === true && names.namespace === target.namespace && target.uid !== '';
+    return {
+      ...(owned ? { owner: workspaceOwnerReference(target) } : {}),
+      ...(this.#options.storageClassName !== undefined ? { storageClassName: this.#options.storageClassName } : {}),
+      ...(this.#options.filesSize !== undefined ? { filesSize: this.#options.filesSize } : {}),
+    };
+  }
+
+  /** Kubernetes cannot freeze a Pod: pausing removes it like stopping (the PVC keeps the files). */
+  async pause(target: RuntimeTarget): Promise<void> {
+    await this.#removePod(target);
+  }
+
+  /** A removed Pod comes back through `ensure` (it needs the desired configuration). */
+  async resume(target: RuntimeTarget): Promise<void> {
+    const observed = await this.observe(target);
+    if (observed?.state === 'Running') return;
+    throw new ProviderError('ContainerStartFailed', `workspace ${target.namespace}/${target.name} has no running pod: resume it by reconciling (ensure) with state Running`, { transient: true });
+  }
+
+  async stop(target: RuntimeTarget): Promise<void> {
+    await this.#removePod(target);
+  }
+
+  async #removePod(target: RuntimeTarget): Promise<void> {
+    const names = this.names(target);
+    await this.#call('removing the pod', () => deletePod(this.#cluster.core, names.namespace, names.pod));
+  }
+
+  /** Deletes every object labelled for the workspace (by label, so renamed or leftover objects go too). */
+  async delete(target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
+    const { core } = this.#cluster;
+    const namespace = this.names(target).namespace;
+    const labelSelector = workspaceSelector(target);
+    return this.#call('deleting the workspace objects', async () => {
+      const [pods, services, secrets, pvcs] = await Promise.all([
+        core.listNamespacedPod({ namespace, labelSelector }),
+        core.listNamespacedService({ namespace, labelSelector }),
+        core.listNamespacedSecret({ namespace, labelSelector }),
+        core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector }),
+      ]);
+      const deletions = [
+        ...pods.items.map((o) => orUndefined(core.deleteNamespacedPod({ namespace, name: o.metadata!.name!, gracePeriodSeconds: 0 }))),
+        ...services.items.map((o) => orUndefined(core.deleteNamespacedService({ namespace, name: o.metadata!.name! }))),
+        ...secrets.items.map((o) => orUndefined(core.deleteNamespacedSecret({ namespace, name: o.metadata!.name! }))),
+        ...pvcs.items.filter((o) => o.metadata?.deletionTimestamp === undefined).map((o) => orUndefined(core.deleteNamespacedPersistentVolumeClaim({ namespace, name: o.metadata!.name! }))),
+      ];
+      await Promise.all(deletions);
+      return deletions.length > 0 ? 'deleted' : 'unchanged';
+    });
+  }
+
+  async exec(target: RuntimeTarget, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    const names = await this.#runningPod(target);
+    return execInPod(this.#cluster.kubeConfig, names.namespace, names.pod, command, options);
+  }
+
+  async logs(target: RuntimeTarget, options: LogsOptions): Promise<void> {
+    const names = await this.#runningPod(target);
+    return podLogs(this.#cluster.kubeConfig, names.namespace, names.pod, options);
+  }
+
+  /** The Pod IP (service sidecars share it). */
+  async endpoint(target: RuntimeTarget, _options: EndpointOptions = {}): Promise<RuntimeEndpoint | undefined> {
+    const names = this.names(target);
+    const pod = await this.#call('reading the pod', () => orUndefined(this.#cluster.core.readNamespacedPod({ namespace: names.namespace, name: names.pod })));
+    const ip = pod?.status?.podIP;
+    return podReady(pod) && ip !== undefined ? { host: ip } : undefined;
+  }
+
+  events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
+    return podEvents(
+      { kubeConfig: this.#cluster.kubeConfig, clock: this.#clock, logger: this.#logger, ...(this.#options.namespace !== undefined ? { namespace: this.#options.namespace } : {}) },
+      signal,
+    );
+  }
+
+  async #runningPod(target: RuntimeTarget): Promise<KubeNames> {
+    const names = this.names(target);
+    const pod = await this.#call('reading the pod', () => orUndefined(this.#cluster.core.readNamespacedPod({ namespace: names.namespace, name: names.pod })));
+    if (!podReady(pod)) throw new ProviderError('ContainerStartFailed', `workspace ${target.namespace}/${target.name} has no running pod`, { transient: true });
+    return names;
+  }
+
+  async #call<T>(doing: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw toProviderError(err, 'ContainerCreateFailed', doing);
+    }
+  }
+}
+
+/** A Kubernetes provider for the cluster `options` name. */
+export function createKubernetesProvider(options: KubernetesProviderOptions = {}): KubernetesProvider {
+  return new KubernetesProvider(options);
+}

@@ -1,0 +1,53 @@
+/**
+ * boulder's controllers in this process, pointed at the test cluster: a Manager on the Kubernetes
+ * ResourceClient and `registerControllers` with the Kubernetes provider (owner references on, since
+ * the Workspaces live in the cluster) and the mock provider. Daemon mode: the provider's Pod watch
+ * feeds drift hints. Shared by the e2e suite and the `k8s` benchmark.
+ */
+import { openClient } from '../../apis/client/open.ts';
+import type { ResourceClient } from '../../apis/client/types.ts';
+import { realClock } from '../../controllers/runtime/clock.ts';
+import { silentLogger, type Logger } from '../../controllers/runtime/logger.ts';
+import { Manager } from '../../controllers/runtime/manager.ts';
+import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
+import { registerControllers } from '../../controllers/setup.ts';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+/** Running controllers and how to stop them. */
+export interface ClusterControllers {
+  client: ResourceClient;
+  manager: Manager;
+  stop(): Promise<void>;
+}
+
+/** Starts the controllers on the cluster of `kubeconfig`. */
+export async function startClusterControllers(kubeconfig: string, logger: Logger = silentLogger()): Promise<ClusterControllers> {
+  const client = await openClient({ type: 'kubernetes', kubeconfig });
+  const stateDir = await mkdtemp(join(tmpdir(), 'boulder-k8s-ctrl-'));
+  const abort = new AbortController();
+  const manager = new Manager({ client, clock: realClock, logger, stopTimeoutMs: 10_000 });
+  registerControllers(manager, {
+    client,
+    clock: realClock,
+    logger,
+    stateDir,
+    signal: abort.signal,
+    providers: [new MockProvider()],
+    kubernetes: { kubeconfig, ownerReferences: true },
+  });
+  await manager.start();
+  let stopped: Promise<void> | undefined;
+  return {
+    client,
+    manager,
+    stop: () =>
+      (stopped ??= (async () => {
+        abort.abort();
+        await manager.stop();
+        await client.close();
+        await rm(stateDir, { recursive: true, force: true });
+      })()),
+  };
+}
