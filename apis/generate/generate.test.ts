@@ -119,6 +119,7 @@ describe('generated CRDs', () => {
       'Backend=.spec.backend',
       'Branch=.status.branch',
       'State=.spec.state',
+      'Ports=.status.ports',
       'Age=.metadata.creationTimestamp',
     ]);
     expect(columns('portbindings')).toEqual([

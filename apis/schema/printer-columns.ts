@@ -28,6 +28,7 @@ const columnsByKind: Record<KindName, PrinterColumn[]> = {
     { name: 'Backend', type: 'string', jsonPath: '.spec.backend', description: 'Where the workspace runs.' },
     { name: 'Branch', type: 'string', jsonPath: '.status.branch', description: 'Branch checked out in the worktree.' },
     { name: 'State', type: 'string', jsonPath: '.spec.state', description: 'Desired lifecycle state.' },
+    { name: 'Ports', type: 'string', jsonPath: '.status.ports', description: 'Host ports of its bindings (name:hostPort).' },
     age,
   ],
   PortBinding: [

@@ -331,6 +331,10 @@ export interface WorkspaceStatus {
    */
   repairs?: WorkspaceRepair[];
   scripts?: WorkspaceScriptsStatus;
+  /**
+   * Host ports of the workspace's PortBindings as name:hostPort pairs, e.g. web:32801,api:32802 (shown by kubectl get and boulder get -o wide).
+   */
+  ports?: string;
 }
 /**
  * Durations of the latest lifecycle operations, in milliseconds.

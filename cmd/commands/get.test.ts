@@ -37,7 +37,7 @@ describe('get', () => {
     await client.create(workspace('c', 'dev'));
     expect(await run('workspaces')).toBe(0);
     const lines = deps.out.text.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +READY +AGE$/);
+    expect(lines[0]).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +PORTS +READY +AGE$/);
     expect(lines.slice(1).map((l) => l.split(/\s+/)[0])).toEqual(['a', 'b']);
     deps.out.text = '';
     expect(await run('ws', '-A')).toBe(0);

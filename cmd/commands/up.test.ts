@@ -195,7 +195,7 @@ describe('boulder up', () => {
 
     reset();
     expect(await run('ws', 'list')).toBe(0);
-    expect(deps.out.text).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +READY +AGE\nbill +<none> +mock +<none> +Running +<none> +\d+s\nlater +NotCreated +docker +nexus\/later +<none> +<none> +<none>\n$/);
+    expect(deps.out.text).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +PORTS +READY +AGE\nbill +<none> +mock +<none> +Running +<none> +<none> +\d+s\nlater +NotCreated +docker +nexus\/later +<none> +<none> +<none> +<none>\n$/);
     reset();
     expect(await run('ws', 'list', 'later', 'nope')).toBe(4);
     expect(deps.out.text).toMatch(/^NAME .*\nlater +NotCreated/);

@@ -105,7 +105,7 @@ describe('workspace command', () => {
     await run('create', 'api', '--image', 'busybox', '--backend', 'mock', '--no-daemon');
     deps.out.text = '';
     expect(await run('list')).toBe(0);
-    expect(deps.out.text).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +READY +AGE\napi +<none> +mock +<none> +Running +<none> +\d+s\n$/);
+    expect(deps.out.text).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +PORTS +READY +AGE\napi +<none> +mock +<none> +Running +<none> +<none> +\d+s\n$/);
     deps.out.text = '';
     expect(await run('list', '-o', 'name', '-A')).toBe(0);
     expect(deps.out.text).toBe('workspace.nexus.dev/api\n');

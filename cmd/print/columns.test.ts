@@ -23,9 +23,9 @@ describe('tableRows', () => {
     const { headers, rows } = tableRows('Workspace', [workspace('a'), ready], { wide: false, withNamespace: false, nowMs: now });
     expect(formatTable(headers, rows)).toBe(
       [
-        'NAME   PHASE     BACKEND   BRANCH    STATE     READY    AGE',
-        'a      <none>    docker    <none>    Running   <none>   60m',
-        'b      Running   docker    nexus/b   Running   True     60m',
+        'NAME   PHASE     BACKEND   BRANCH    STATE     PORTS    READY    AGE',
+        'a      <none>    docker    <none>    Running   <none>   <none>   60m',
+        'b      Running   docker    nexus/b   Running   <none>   True     60m',
         '',
       ].join('\n'),
     );
@@ -33,8 +33,8 @@ describe('tableRows', () => {
 
   it('adds the wide columns and NAMESPACE first for all namespaces', () => {
     const { headers, rows } = tableRows('Workspace', [workspace('a')], { wide: true, withNamespace: true, nowMs: now });
-    expect(headers).toEqual(['NAMESPACE', 'NAME', 'PHASE', 'BACKEND', 'BRANCH', 'STATE', 'READY', 'AGE', 'PORTS', 'IMAGE']);
-    expect(rows[0]).toEqual(['default', 'a', '<none>', 'docker', '<none>', 'Running', '<none>', '60m', 'web:3000,db:5433->5432/udp', 'node:24']);
+    expect(headers).toEqual(['NAMESPACE', 'NAME', 'PHASE', 'BACKEND', 'BRANCH', 'STATE', 'PORTS', 'READY', 'AGE', 'CONTAINER-PORTS', 'IMAGE']);
+    expect(rows[0]).toEqual(['default', 'a', '<none>', 'docker', '<none>', 'Running', '<none>', '<none>', '60m', 'web:3000,db:5433->5432/udp', 'node:24']);
   });
 
   it('shows Terminating for an object being deleted before its controller sets a phase', () => {

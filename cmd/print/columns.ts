@@ -66,7 +66,7 @@ function wideText(header: string, path: string): Column {
 /** Columns the CLI shows only with `-o wide`, after the shared ones. */
 const wideExtras: Record<KindName, Column[]> = {
   Workspace: [
-    { header: 'PORTS', wide: true, value: (o) => formatWorkspacePorts(fieldAt(o, 'spec.ports')) },
+    { header: 'CONTAINER-PORTS', wide: true, value: (o) => formatWorkspacePorts(fieldAt(o, 'spec.ports')) },
     { header: 'IMAGE', wide: true, value: workspaceImage },
   ],
   PortBinding: [wideText('PROTOCOL', 'spec.protocol'), wideText('VISIBILITY', 'spec.visibility'), wideText('URL', 'status.url')],

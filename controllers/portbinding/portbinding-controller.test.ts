@@ -13,7 +13,7 @@ import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { realClock } from '../runtime/clock.ts';
 import { getCondition } from '../runtime/conditions.ts';
 import { Manager } from '../runtime/manager.ts';
-import { captureLogs, getOrUndefined, openTempStore, type TempStore } from '../runtime/testing.ts';
+import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } from '../runtime/testing.ts';
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { registerControllers } from '../setup.ts';
 import { writeCurrentWorkspace } from '../worktree/current.ts';
@@ -156,6 +156,13 @@ describe('PortBinding controller (embedded store, mock provider, real forwarders
     expect((slotStart - PORT_PLAN.docker.start) % PORT_PLAN.slotSize).toBe(0);
     expect(dbPb!.status!.hostPort).toBe(slotStart + 3);
     expect(tunnelPb!.status!.hostPort).toBe(slotStart + 5);
+    // The workspace summarises its bindings' host ports for `kubectl get` / `boulder get`.
+    await waitFor(async () => (await getOrUndefined<Workspace>(store.client, 'Workspace', 'alpha'))?.status?.ports !== undefined, 10_000, 'status.ports');
+    await waitFor(
+      async () => (await getOrUndefined<Workspace>(store.client, 'Workspace', 'alpha'))?.status?.ports === `web:${slotStart + 1},tunnel:${slotStart + 5},postgres-${db}:${slotStart + 3}`,
+      10_000,
+      'status.ports with every binding',
+    );
     expect(webPb!.status!.url).toBe(`http://127.0.0.1:${webPb!.status!.hostPort}`);
     expect(tunnelPb!.status!.url).toBe(`tcp://127.0.0.1:${tunnelPb!.status!.hostPort}`);
     expect(dbPb!.spec).toMatchObject({ service: 'postgres', name: `postgres-${db}`, containerPort: db, hostIP: '127.0.0.1' });

@@ -59,14 +59,14 @@ describe('ensurePortBindings (embedded store)', () => {
 
   it('creates, leaves converged ones alone, updates changed specs and deletes undeclared ones', async () => {
     const ws = await stored();
-    expect(await ensurePortBindings(store.client, ws)).toEqual({ created: ['app-web', 'app-api'], updated: [], deleted: [], skipped: [] });
+    expect(await ensurePortBindings(store.client, ws)).toMatchObject({ created: ['app-web', 'app-api'], updated: [], deleted: [], skipped: [] });
     const web = (await getOrUndefined<PortBinding>(store.client, 'PortBinding', 'app-web'))!;
     expect(web.metadata.ownerReferences?.[0]?.uid).toBe(ws.metadata.uid);
-    expect(await ensurePortBindings(store.client, ws)).toEqual({ created: [], updated: [], deleted: [], skipped: [] });
+    expect(await ensurePortBindings(store.client, ws)).toMatchObject({ created: [], updated: [], deleted: [], skipped: [] });
     expect((await getOrUndefined<PortBinding>(store.client, 'PortBinding', 'app-web'))!.metadata.resourceVersion).toBe(web.metadata.resourceVersion);
 
     const changed = await store.client.update<Workspace>({ ...ws, spec: { ...ws.spec, ports: { web: { containerPort: 3000, hostPort: 3000 } } } });
-    expect(await ensurePortBindings(store.client, changed)).toEqual({ created: [], updated: ['app-web'], deleted: ['app-api'], skipped: [] });
+    expect(await ensurePortBindings(store.client, changed)).toMatchObject({ created: [], updated: ['app-web'], deleted: ['app-api'], skipped: [] });
     const updated = (await getOrUndefined<PortBinding>(store.client, 'PortBinding', 'app-web'))!;
     expect(updated.spec.hostPort).toBe(3000);
     expect(updated.metadata.generation).toBe(2);
@@ -77,10 +77,10 @@ describe('ensurePortBindings (embedded store)', () => {
   it('leaves a binding it does not own alone, even with a desired name', async () => {
     await store.client.create<PortBinding>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'PortBinding', metadata: { name: 'app-web' }, spec: { workspace: 'app', containerPort: 1 } });
     const ws = await stored();
-    expect(await ensurePortBindings(store.client, ws)).toEqual({ created: ['app-api'], updated: [], deleted: [], skipped: ['app-web'] });
+    expect(await ensurePortBindings(store.client, ws)).toMatchObject({ created: ['app-api'], updated: [], deleted: [], skipped: ['app-web'] });
     expect((await getOrUndefined<PortBinding>(store.client, 'PortBinding', 'app-web'))!.spec.containerPort).toBe(1);
     const emptied = await store.client.update<Workspace>({ ...ws, spec: { ...ws.spec, ports: {} } });
-    expect(await ensurePortBindings(store.client, emptied)).toEqual({ created: [], updated: [], deleted: ['app-api'], skipped: [] });
+    expect(await ensurePortBindings(store.client, emptied)).toMatchObject({ created: [], updated: [], deleted: ['app-api'], skipped: [] });
     expect(await getOrUndefined(store.client, 'PortBinding', 'app-web')).toBeDefined();
   });
 
@@ -89,5 +89,23 @@ describe('ensurePortBindings (embedded store)', () => {
     await ensurePortBindings(store.client, ws);
     await store.client.delete('Workspace', 'default', 'app');
     expect((await store.client.list('PortBinding')).items).toEqual([]);
+  });
+});
+
+describe('hostPortSummary', () => {
+  it('lists owned bindings with a host port as name:hostPort, in declaration order', async () => {
+    const { hostPortSummary, desiredPortBindings } = await import('./port-bindings.ts');
+    const ws = {
+      apiVersion: 'nexus.dev/v1alpha1' as const,
+      kind: 'Workspace' as const,
+      metadata: { name: 'app', namespace: 'default', uid: 'u1' },
+      spec: { ports: { web: { containerPort: 3000 }, api: { containerPort: 8080 }, debug: { containerPort: 9229 } } },
+    };
+    const desired = desiredPortBindings(ws);
+    const existing = new Map(
+      desired.map((pb, i) => [pb.metadata.name, i === 2 ? pb : { ...pb, status: { hostPort: 32801 + i } }] as const),
+    );
+    expect(hostPortSummary(desired, existing, 'u1')).toBe('web:32801,api:32802');
+    expect(hostPortSummary(desired, existing, 'someone-else')).toBe('');
   });
 });

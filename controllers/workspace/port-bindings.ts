@@ -89,14 +89,25 @@ export interface PortBindingChanges {
   deleted: string[];
   /** Desired names held by a binding the workspace does not own (left alone). */
   skipped: string[];
+  /** `name:hostPort` of the owned bindings that have a host port, in declaration order (e.g. `web:32801,api:32802`). */
+  summary: string;
+}
+
+/** `web:32801,api:32802` from the owned bindings that report a host port, in `desired` order. */
+export function hostPortSummary(desired: readonly PortBinding[], existing: ReadonlyMap<string, PortBinding>, uid: string | undefined): string {
+  return desired
+    .map((want) => existing.get(want.metadata.name))
+    .filter((pb): pb is PortBinding => pb !== undefined && isOwnedBy(pb, uid) && pb.status?.hostPort !== undefined)
+    .map((pb) => `${pb.spec.name ?? pb.metadata.name}:${pb.status!.hostPort}`)
+    .join(',');
 }
 
 /** Converges the workspace's owned PortBindings to `desiredPortBindings(ws)`; see the module comment. */
 export async function ensurePortBindings(client: ResourceClient, ws: Workspace, log?: Logger): Promise<PortBindingChanges> {
   const namespace = ws.metadata.namespace ?? DEFAULT_NAMESPACE;
-  const changes: PortBindingChanges = { created: [], updated: [], deleted: [], skipped: [] };
   const existing = new Map((await client.list<PortBinding>('PortBinding', { namespace })).items.map((pb) => [pb.metadata.name, pb]));
   const desired = desiredPortBindings(ws);
+  const changes: PortBindingChanges = { created: [], updated: [], deleted: [], skipped: [], summary: hostPortSummary(desired, existing, ws.metadata.uid) };
   for (const want of desired) {
     const name = want.metadata.name;
     const have = existing.get(name);
@@ -121,7 +132,10 @@ export async function ensurePortBindings(client: ResourceClient, ws: Workspace, 
     }
   }
   for (const name of changes.skipped) log?.warn({ portBinding: name }, `portbinding ${name} exists and is not owned by workspace ${ws.metadata.name}; left alone`);
-  if (changes.created.length + changes.updated.length + changes.deleted.length > 0) log?.info({ ...changes }, 'port bindings converged');
+  if (changes.created.length + changes.updated.length + changes.deleted.length > 0) {
+    const { summary: _summary, ...changed } = changes;
+    log?.info(changed, 'port bindings converged');
+  }
   return changes;
 }
 

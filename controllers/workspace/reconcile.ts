@@ -63,7 +63,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   const desired = await live.step('ContainerReady', () =>
     Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv })),
   );
-  await ensurePortBindings(ctx.client, live.object, ctx.log);
+  const bindings = await ensurePortBindings(ctx.client, live.object, ctx.log);
   const before = await live.step('ContainerReady', () => provider.observe(desired.target));
   const hooks: HookRun[] = [];
   if (before?.state === 'Running' && desired.state !== 'Running' && ws.spec.hooks?.onSleep !== undefined) {
@@ -89,6 +89,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
       hooks,
       repairs,
       ensureMs,
+      portsSummary: bindings.summary,
       ...(switchRequestedAt !== undefined ? { switchRequestedAt } : {}),
     }),
   );

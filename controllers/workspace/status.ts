@@ -43,6 +43,8 @@ export interface StatusInputs {
   ensureMs: number;
   /** Value of the switch-requested-at annotation, if any. */
   switchRequestedAt?: string;
+  /** `name:hostPort` pairs of the workspace's bindings (status.ports); empty when none has a port yet. */
+  portsSummary?: string;
 }
 
 /** The condition types whose conjunction is Ready, for this workspace. */
@@ -86,6 +88,8 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
     status.worktreePath = inputs.worktree.path;
     status.branch = inputs.worktree.branch;
   }
+  if (inputs.portsSummary !== undefined && inputs.portsSummary !== '') status.ports = inputs.portsSummary;
+  else delete status.ports;
   if (inputs.scripts !== undefined) status.scripts = inputs.scripts;
   else delete status.scripts;
   if (observed.state === 'Running' && (previous.phase !== 'Running' || previous.lastActiveAt === undefined)) {

@@ -116,7 +116,7 @@ describe('boulder apply with the daemon', () => {
     const wait = await boulder('wait', 'ws/demo', '--for=condition=Ready', '--timeout=20s');
     expect(wait).toMatchObject({ code: 0, stdout: 'workspace.nexus.dev/demo condition met\n' });
     const table = await boulder('get', 'ws', 'demo');
-    expect(table.stdout.split('\n')[1]).toMatch(/^demo +Running +mock +\S+ +Running +True /);
+    expect(table.stdout.split('\n')[1]).toMatch(/^demo +Running +mock +\S+ +Running +\S+ +True /);
     const described = await boulder('describe', 'ws', 'demo');
     expect(described.stdout).toMatch(/\nConditions:\n {2}TYPE +STATUS +REASON +AGE +MESSAGE\n/);
     expect(described.stdout).toMatch(/\n {2}Ready +True /);

@@ -68,13 +68,13 @@ describe('apply → get → describe → delete', () => {
     const table = await boulder('get', 'ws');
     expect(table.code).toBe(0);
     const lines = table.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +READY +AGE$/);
+    expect(lines[0]).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +PORTS +READY +AGE$/);
     expect(lines.slice(1).map((l) => l.split(/ +/).slice(0, 5))).toEqual([
       ['alpha', '<none>', 'mock', '<none>', 'Running'],
       ['demo', '<none>', 'mock', '<none>', 'Running'],
     ]);
     const wide = await boulder('get', 'workspaces', 'demo', '-o', 'wide');
-    expect(wide.stdout.split('\n')[0]).toMatch(/ PORTS +IMAGE$/);
+    expect(wide.stdout.split('\n')[0]).toMatch(/ CONTAINER-PORTS +IMAGE$/);
     expect(wide.stdout.split('\n')[1]).toMatch(/ web:3000 +node:24-bookworm$/);
     const pb = await boulder('get', 'pb');
     expect(pb.stdout).toMatch(/^NAME +WORKSPACE +CONTAINER +HOST +PHASE +READY +AGE\nalpha-web +alpha +8080 +<none> /);

@@ -121,7 +121,7 @@ describe('boulder up → Ready → boulder down (mock backend, background daemon
     expect(up.stderr.trimEnd().split('\n').at(-1)).toMatch(/^workspace\/ledger: Ready \(\d+\.\ds\)$/);
     expect(readdirSync(join(repo, '.nexus', 'worktrees'))).toEqual(['ledger']);
     const list = await boulder(repo, ['ws', 'list']);
-    expect(list.stdout).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +READY +AGE\nledger +Running +mock +nexus\/ledger +Running +True +\d+s\n$/);
+    expect(list.stdout).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +PORTS +READY +AGE\nledger +Running +mock +nexus\/ledger +Running +\S+ +True +\d+s\n$/);
 
     const down = await boulder(repo, ['down', '--wait', '--timeout', '30s']);
     expect(down).toMatchObject({ code: 0, stdout: 'workspace.nexus.dev "ledger" deleted\n' });

@@ -65,7 +65,7 @@ describe('boulder workspace', () => {
   it('lists workspaces like get workspaces (ws alias, -o, -A)', async () => {
     const list = await boulder('ws', 'list');
     expect(list.code).toBe(0);
-    expect(list.stdout).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +READY +AGE\nalpha +Running +mock +<none> +Running +True +\d+s\n$/);
+    expect(list.stdout).toMatch(/^NAME +PHASE +BACKEND +BRANCH +STATE +PORTS +READY +AGE\nalpha +Running +mock +<none> +Running +\S+ +True +\d+s\n$/);
     expect((await boulder('ws', 'list', '-A', '-o', 'name')).stdout).toBe('workspace.nexus.dev/alpha\n');
     const withoutAge = (text: string): string => text.replace(/ +\S+\n/g, '\n');
     expect(withoutAge((await boulder('get', 'ws')).stdout)).toBe(withoutAge(list.stdout));

@@ -29,7 +29,7 @@ describe('kubectl and the Workspace CRD', () => {
     await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: workspace('cols', '  backend: mock\n  image: debian\n  state: Stopped\n') });
     const out = await kubectlOk(cluster, ['-n', namespace, 'get', 'workspaces']);
     const [header, row] = out.trim().split('\n');
-    expect(header!.split(/\s+/)).toEqual(['NAME', 'PHASE', 'BACKEND', 'BRANCH', 'STATE', 'AGE']);
+    expect(header!.split(/\s+/)).toEqual(['NAME', 'PHASE', 'BACKEND', 'BRANCH', 'STATE', 'PORTS', 'AGE']);
     expect(row).toMatch(/^cols\s+mock\s+Stopped\s+\d+s$/);
     const short = await kubectlOk(cluster, ['-n', namespace, 'get', 'ws', 'cols', '-o', 'name']);
     expect(short.trim()).toBe('workspace.nexus.dev/cols');
