@@ -1,0 +1,70 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ancestorPath, createFileAncestorStore, createMemoryAncestorStore, decodeAncestor, encodeAncestor } from './ancestor-store.ts';
+import type { Snapshot } from './endpoint.ts';
+
+const entries: Snapshot = new Map([
+  ['src', { kind: 'directory' }],
+  ['src/a.ts', { kind: 'file', digest: 'ab'.repeat(32), size: 12, executable: false, mtimeMs: 123 }],
+  ['run.sh', { kind: 'file', digest: 'cd'.repeat(32), size: 3, executable: true }],
+  ['link', { kind: 'symlink', target: 'src/a.ts' }],
+]);
+
+describe('file ancestor store', () => {
+  let dir: string | undefined;
+  afterEach(async () => {
+    if (dir !== undefined) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('round-trips an ancestor without mtimes, creating its directory, leaving no temp file', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'boulder-anc-'));
+    const path = ancestorPath(dir, 'session-1');
+    expect(path).toBe(join(dir, 'sync', 'session-1', 'ancestor.json'));
+    const store = createFileAncestorStore(path);
+    expect(await store.load()).toBeUndefined();
+    await store.save({ entries });
+    const loaded = await store.load();
+    expect(loaded?.entries.get('src/a.ts')).toEqual({ kind: 'file', digest: 'ab'.repeat(32), size: 12, executable: false });
+    expect(loaded?.entries.get('link')).toEqual({ kind: 'symlink', target: 'src/a.ts' });
+    expect(loaded?.entries.size).toBe(4);
+    expect(await readdir(join(dir, 'sync', 'session-1'))).toEqual(['ancestor.json']);
+    await store.save({ entries: new Map() });
+    expect((await store.load())?.entries.size).toBe(0);
+    await store.clear();
+    expect(await store.load()).toBeUndefined();
+    await store.clear();
+  });
+
+  it('treats a corrupt or foreign file as no ancestor (never as an empty tree to propagate from)', async () => {
+    dir = await mkdtemp(join(tmpdir(), 'boulder-anc-'));
+    const path = join(dir, 'ancestor.json');
+    await writeFile(path, '{"version":1,"entries":[["a","f"');
+    expect(await createFileAncestorStore(path).load()).toBeUndefined();
+    await writeFile(path, JSON.stringify({ version: 99, entries: [] }));
+    expect(await createFileAncestorStore(path).load()).toBeUndefined();
+  });
+
+  it('encodes deterministically (sorted paths)', async () => {
+    const text = encodeAncestor({ entries });
+    expect(JSON.parse(text).entries.map((row: unknown[]) => row[0])).toEqual(['link', 'run.sh', 'src', 'src/a.ts']);
+    expect(decodeAncestor(text)?.entries.get('run.sh')).toMatchObject({ executable: true });
+    dir = await mkdtemp(join(tmpdir(), 'boulder-anc-'));
+    await createFileAncestorStore(join(dir, 'x.json')).save({ entries });
+    expect(await readFile(join(dir, 'x.json'), 'utf8')).toBe(text);
+  });
+});
+
+describe('memory ancestor store', () => {
+  it('keeps a copy and counts saves', async () => {
+    const store = createMemoryAncestorStore();
+    await store.save({ entries });
+    entries.set('later', { kind: 'directory' });
+    expect((await store.load())?.entries.has('later')).toBe(false);
+    entries.delete('later');
+    expect(store.saves).toBe(1);
+    await store.clear();
+    expect(await store.load()).toBeUndefined();
+  });
+});

@@ -1,0 +1,112 @@
+/**
+ * Persists a session's ancestor (the last snapshot both sides agreed on) as a JSON file, replaced
+ * atomically (temp file + fsync + rename), so a crash leaves the previous or the new ancestor,
+ * never a torn one.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { AncestorRecord, AncestorStore } from './engine-api.ts';
+import type { Entry, Snapshot } from './endpoint.ts';
+
+/** Format version written into the file; other versions are treated as no ancestor. */
+const FORMAT_VERSION = 1;
+
+/** Compact row per entry: `[path, 'f', digest, size, exec]`, `[path, 'd']` or `[path, 'l', target]`. */
+type Row = [string, 'f', string, number, 0 | 1] | [string, 'd'] | [string, 'l', string];
+
+interface AncestorFile {
+  version: number;
+  entries: Row[];
+}
+
+/** Where a session's ancestor lives inside boulder's state dir. */
+export function ancestorPath(stateDir: string, sessionId: string): string {
+  return join(stateDir, 'sync', sessionId, 'ancestor.json');
+}
+
+/** An `AncestorStore` backed by the JSON file at `path` (its directory is created on save). */
+export function createFileAncestorStore(path: string): AncestorStore {
+  return {
+    async load() {
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+        throw err;
+      }
+      return decodeAncestor(text);
+    },
+    async save(record) {
+      await mkdir(dirname(path), { recursive: true });
+      const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+      try {
+        const handle = await open(temp, 'w', 0o600);
+        try {
+          await handle.writeFile(encodeAncestor(record), 'utf8');
+          await handle.sync();
+        } finally {
+          await handle.close();
+        }
+        await rename(temp, path);
+      } catch (err) {
+        await rm(temp, { force: true });
+        throw err;
+      }
+    },
+    async clear() {
+      await rm(path, { force: true });
+    },
+  };
+}
+
+/** An `AncestorStore` kept in memory only (tests, one-shot syncs). */
+export function createMemoryAncestorStore(): AncestorStore & { saves: number } {
+  let saved: string | undefined;
+  const store = {
+    saves: 0,
+    load: () => Promise.resolve(saved === undefined ? undefined : decodeAncestor(saved)),
+    save: (record: AncestorRecord) => {
+      saved = encodeAncestor(record);
+      store.saves++;
+      return Promise.resolve();
+    },
+    clear: () => {
+      saved = undefined;
+      return Promise.resolve();
+    },
+  };
+  return store;
+}
+
+/** Serialises an ancestor (mtimes dropped, paths sorted for stable output). */
+export function encodeAncestor(record: AncestorRecord): string {
+  const rows: Row[] = [];
+  for (const path of [...record.entries.keys()].sort()) {
+    const entry = record.entries.get(path) as Entry;
+    if (entry.kind === 'file') rows.push([path, 'f', entry.digest, entry.size, entry.executable ? 1 : 0]);
+    else if (entry.kind === 'directory') rows.push([path, 'd']);
+    else rows.push([path, 'l', entry.target]);
+  }
+  const file: AncestorFile = { version: FORMAT_VERSION, entries: rows };
+  return JSON.stringify(file);
+}
+
+/** Parses an ancestor file; an unknown version or a malformed file counts as no ancestor. */
+export function decodeAncestor(text: string): AncestorRecord | undefined {
+  let file: AncestorFile;
+  try {
+    file = JSON.parse(text) as AncestorFile;
+  } catch {
+    return undefined;
+  }
+  if (file.version !== FORMAT_VERSION || !Array.isArray(file.entries)) return undefined;
+  const entries: Snapshot = new Map();
+  for (const row of file.entries) {
+    if (row[1] === 'f') entries.set(row[0], { kind: 'file', digest: row[2], size: row[3], executable: row[4] === 1 });
+    else if (row[1] === 'd') entries.set(row[0], { kind: 'directory' });
+    else if (row[1] === 'l') entries.set(row[0], { kind: 'symlink', target: row[2] });
+  }
+  return { entries };
+}

@@ -1,0 +1,324 @@
+/**
+ * Scans a local directory tree into a snapshot: directories, regular files with sha256 digests
+ * (cached by stat key), and symlinks whose relative target stays inside the root. Ignored paths are
+ * pruned (not descended into, not hashed); symlinks leaving the root, special files, unreadable
+ * paths and files written to during hashing are reported as problems. Supports accelerated
+ * rescans of given subtrees on top of the previous result.
+ */
+import type { Dirent, Stats } from 'node:fs';
+import { lstatSync, readdirSync, readlinkSync } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
+import { posix } from 'node:path';
+import {
+  isSameOrBelow,
+  joinPath,
+  parentPath,
+  SYNC_TEMP_PREFIX,
+  type Entry,
+  type ScanProblem,
+  type ScanRequest,
+  type ScanResult,
+  type Snapshot,
+} from '../endpoint.ts';
+import type { DigestCache } from './digest-cache.ts';
+import { hashFile, isExecutableMode } from './hash.ts';
+import { createLimiter } from './limiter.ts';
+
+/** More dirty subtrees than this and a full scan is cheaper. */
+const MAX_SUBTREES = 256;
+
+/** Concurrent hashing reads during a scan. */
+const HASH_CONCURRENCY = 8;
+
+/** The walk yields to the event loop after this many entries. */
+const YIELD_EVERY = 1000;
+
+/** What one scan pass collects. */
+interface ScanState {
+  entries: Snapshot;
+  ignored: Set<string>;
+  problems: Map<string, ScanProblem>;
+}
+
+/** Mutable context of one scan pass. */
+interface Pass {
+  state: ScanState;
+  request: ScanRequest;
+  exceeded: boolean;
+  /** Entries visited so far (for yielding to the event loop). */
+  visited: number;
+  /** Files whose digest must be computed. */
+  toHash: Array<{ path: string; stats: Stats }>;
+}
+
+/** Scanner of one local root, keeping the digest cache and the previous result between scans. */
+export class LocalScanner {
+  readonly #root: string;
+  readonly #cache: DigestCache;
+  #previous: { state: ScanState; patterns: string } | undefined;
+  /** Paths changed by the endpoint itself since the previous scan (always rescanned). */
+  #selfDirty = new Set<string>();
+
+  constructor(root: string, cache: DigestCache) {
+    this.#root = root;
+    this.#cache = cache;
+  }
+
+  /** Absolute path of a relative path. */
+  absolute(path: string): string {
+    return path === '' ? this.#root : `${this.#root}/${path}`;
+  }
+
+  /** Marks a path the endpoint changed itself, so the next accelerated scan looks at it. */
+  markDirty(path: string): void {
+    this.#selfDirty.add(path);
+  }
+
+  /** Scans the tree (accelerated when `request.subtrees` allows it). */
+  async scan(request: ScanRequest): Promise<ScanResult> {
+    const rootState = await this.#rootState();
+    if (rootState !== 'directory') {
+      this.#previous = undefined;
+      this.#selfDirty.clear();
+      return { root: rootState, entries: new Map(), ignored: [], problems: [], limitExceeded: false };
+    }
+    const patterns = request.ignore.patterns.join('\n');
+    const pass: Pass = {
+      state: { entries: new Map(), ignored: new Set(), problems: new Map() },
+      request,
+      exceeded: false,
+      visited: 0,
+      toHash: [],
+    };
+    const previous = this.#previous;
+    const dirty = request.subtrees === undefined ? undefined : [...request.subtrees, ...this.#selfDirty];
+    this.#selfDirty.clear();
+    let full = true;
+    if (previous !== undefined && previous.patterns === patterns && dirty !== undefined && dirty.length <= MAX_SUBTREES) {
+      full = !(await this.#rescanSubtrees(pass, previous.state, dirty));
+    } else {
+      await this.#walkDirectory(pass, '');
+    }
+    if (!pass.exceeded) await this.#hashQueued(pass);
+    if (!pass.exceeded && full) this.#cache.retain((path) => pass.state.entries.has(path));
+    if (request.maxEntries !== undefined && pass.state.entries.size > request.maxEntries) pass.exceeded = true;
+    this.#previous = pass.exceeded ? undefined : { state: pass.state, patterns };
+    return {
+      root: 'directory',
+      entries: pass.state.entries,
+      ignored: [...pass.state.ignored],
+      problems: [...pass.state.problems.values()],
+      limitExceeded: pass.exceeded,
+    };
+  }
+
+  async #rootState(): Promise<ScanResult['root']> {
+    try {
+      const stats = await stat(this.#root);
+      return stats.isDirectory() ? 'directory' : 'not-directory';
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'absent';
+      throw err;
+    }
+  }
+
+  /** Reuses `previous` except below the dirty subtrees, which are scanned again; false when it had to scan everything. */
+  async #rescanSubtrees(pass: Pass, previous: ScanState, dirty: readonly string[]): Promise<boolean> {
+    const roots: string[] = [];
+    for (const path of dirty) {
+      const root = this.#escalate(previous, path);
+      if (root === '') {
+        await this.#walkDirectory(pass, '');
+        return false;
+      }
+      roots.push(root);
+    }
+    const minimal = minimalRoots(roots);
+    const below = (path: string): boolean => minimal.some((root) => isSameOrBelow(path, root));
+    for (const [path, entry] of previous.entries) if (!below(path)) pass.state.entries.set(path, entry);
+    for (const path of previous.ignored) if (!below(path)) pass.state.ignored.add(path);
+    for (const [path, problem] of previous.problems) if (!below(path)) pass.state.problems.set(path, problem);
+    for (const root of minimal) await this.#scanPath(pass, root);
+    return true;
+  }
+
+  /**
+   * Walks `path` up until its parent is a directory both in the previous scan and on disk now, so
+   * that rescanning the result covers every change the hint can stand for.
+   */
+  #escalate(previous: ScanState, path: string): string {
+    let current = normalizeRelative(path);
+    while (current !== '') {
+      const parent = parentPath(current);
+      if (parent === '') return current;
+      if (previous.entries.get(parent)?.kind === 'directory' && this.#isDirectoryOnDisk(parent)) return current;
+      current = parent;
+    }
+    return '';
+  }
+
+  #isDirectoryOnDisk(path: string): boolean {
+    try {
+      return lstatSync(this.absolute(path)).isDirectory();
+    } catch {
+      return false;
+    }
+  }
+
+  /** Scans one path (whatever it now is) and, when it is a directory, everything below it. */
+  async #scanPath(pass: Pass, path: string): Promise<void> {
+    let stats: Stats;
+    try {
+      stats = lstatSync(this.absolute(path));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ENOTDIR') return;
+      this.#problem(pass, path, 'unreadable', (err as Error).message);
+      return;
+    }
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    if (name.startsWith(SYNC_TEMP_PREFIX)) return;
+    if (this.#visit(pass, path, stats.isDirectory(), stats.isFile(), stats.isSymbolicLink(), stats)) await this.#walkDirectory(pass, path);
+  }
+
+  /**
+   * Walks below `dir` with synchronous metadata calls (several times faster than promise-based
+   * ones for cached inodes), yielding to the event loop every `YIELD_EVERY` entries; files whose
+   * digest is not cached are queued and hashed afterwards, concurrently.
+   */
+  async #walkDirectory(pass: Pass, dir: string): Promise<void> {
+    const stack = [dir];
+    while (stack.length > 0 && !pass.exceeded) {
+      const current = stack.pop() as string;
+      let dirents: Dirent[];
+      try {
+        dirents = readdirSync(this.absolute(current), { withFileTypes: true });
+      } catch (err) {
+        const code = (err as NodeJS.ErrnoException).code;
+        if (current === '') throw err;
+        if (code === 'ENOENT' || code === 'ENOTDIR') this.#problem(pass, current, 'changed-during-scan', 'directory vanished while being scanned');
+        else this.#problem(pass, current, 'unreadable', (err as Error).message);
+        continue;
+      }
+      for (const dirent of dirents) {
+        if (dirent.name.startsWith(SYNC_TEMP_PREFIX)) continue;
+        const path = joinPath(current, dirent.name);
+        if (this.#visit(pass, path, dirent.isDirectory(), dirent.isFile(), dirent.isSymbolicLink(), undefined)) stack.push(path);
+        if (++pass.visited % YIELD_EVERY === 0) await yieldToEventLoop();
+        if (pass.exceeded) return;
+      }
+    }
+  }
+
+  /** Classifies one path; true when it is a directory to descend into. */
+  #visit(pass: Pass, path: string, isDir: boolean, isFile: boolean, isLink: boolean, known: Stats | undefined): boolean {
+    if (pass.request.ignore.ignores(path, isDir)) {
+      pass.state.ignored.add(path);
+      return false;
+    }
+    if (!isDir && !isFile && !isLink) {
+      this.#problem(pass, path, 'unsupported-type', 'not a regular file, directory or symlink');
+      return false;
+    }
+    const max = pass.request.maxEntries;
+    if (max !== undefined && pass.state.entries.size + pass.toHash.length >= max) {
+      pass.exceeded = true;
+      return false;
+    }
+    if (isDir) {
+      pass.state.entries.set(path, { kind: 'directory' });
+      return true;
+    }
+    if (isLink) {
+      this.#symlinkEntry(pass, path);
+      return false;
+    }
+    let stats = known;
+    if (stats === undefined) {
+      try {
+        stats = lstatSync(this.absolute(path));
+      } catch {
+        this.#problem(pass, path, 'changed-during-scan', 'file vanished while being scanned');
+        return false;
+      }
+    }
+    if (!stats.isFile()) {
+      this.#problem(pass, path, 'changed-during-scan', 'file changed type while being scanned');
+      return false;
+    }
+    const cached = this.#cache.get(path, stats);
+    if (cached === undefined) pass.toHash.push({ path, stats });
+    else pass.state.entries.set(path, fileEntry(cached, stats));
+    return false;
+  }
+
+  #symlinkEntry(pass: Pass, path: string): void {
+    let target: string;
+    try {
+      target = readlinkSync(this.absolute(path));
+    } catch (err) {
+      this.#problem(pass, path, 'changed-during-scan', (err as Error).message);
+      return;
+    }
+    if (!symlinkStaysInside(path, target)) {
+      this.#problem(pass, path, 'symlink-outside-root', `symlink target ${JSON.stringify(target)} is absolute or leaves the sync root`);
+      return;
+    }
+    pass.state.entries.set(path, { kind: 'symlink', target });
+  }
+
+  /** Hashes the files the walk queued (cache misses), concurrently. */
+  async #hashQueued(pass: Pass): Promise<void> {
+    const limiter = createLimiter(HASH_CONCURRENCY);
+    await Promise.all(
+      pass.toHash.map(({ path, stats }) =>
+        limiter.run(async () => {
+          const hashedAt = Date.now();
+          const outcome = await hashFile(this.absolute(path), stats);
+          if (outcome.status === 'ok') {
+            this.#cache.set(path, outcome.stats, outcome.digest, hashedAt);
+            pass.state.entries.set(path, fileEntry(outcome.digest, outcome.stats));
+          } else if (outcome.status === 'unreadable') {
+            this.#problem(pass, path, 'unreadable', outcome.message);
+          } else {
+            this.#problem(pass, path, 'changed-during-scan', 'file changed while being hashed');
+          }
+        }),
+      ),
+    );
+    pass.toHash = [];
+  }
+
+  #problem(pass: Pass, path: string, reason: ScanProblem['reason'], message: string): void {
+    pass.state.problems.set(path, { path, reason, message });
+  }
+}
+
+/** True when a symlink at `path` with `target` is relative and resolves (lexically) inside the root. */
+export function symlinkStaysInside(path: string, target: string): boolean {
+  if (target === '' || posix.isAbsolute(target) || target.includes('\0')) return false;
+  const resolved = posix.normalize(posix.join(parentPath(path) || '.', target));
+  return resolved !== '..' && !resolved.startsWith('../');
+}
+
+/** Normalises a hint path: `/` separators, no leading/trailing slashes, no `.` segments. */
+export function normalizeRelative(path: string): string {
+  const normalized = posix.normalize(path.replaceAll('\\', '/')).replace(/^\/+|\/+$/g, '');
+  if (normalized === '.' || normalized.startsWith('../') || normalized === '..') return '';
+  return normalized;
+}
+
+/** Drops roots that lie below another root. */
+function minimalRoots(roots: readonly string[]): string[] {
+  const sorted = [...new Set(roots)].sort();
+  const out: string[] = [];
+  for (const root of sorted) {
+    if (!out.some((kept) => isSameOrBelow(root, kept))) out.push(root);
+  }
+  return out;
+}
+
+function fileEntry(digest: string, stats: Stats): Entry {
+  return { kind: 'file', digest, size: stats.size, executable: isExecutableMode(stats.mode), mtimeMs: stats.mtimeMs };
+}
