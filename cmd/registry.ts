@@ -20,6 +20,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['workspace', () => import('./commands/workspace.ts')],
   ['switch', () => import('./commands/switch.ts')],
   ['ports', () => import('./commands/ports.ts')],
+  ['sync', () => import('./commands/sync.ts')],
   ['exec', () => import('./commands/exec.ts')],
   ['logs', () => import('./commands/logs.ts')],
   ['explain', () => import('./commands/explain.ts')],

@@ -26,6 +26,7 @@ import type { PortRange } from './portbinding/contracts.ts';
 import { PortForwarding } from './portbinding/forwarding.ts';
 import { portBindingReconciler } from './portbinding/reconcile.ts';
 import { PortBindingWaker } from './portbinding/workspace-events.ts';
+import { registerSyncSessions } from './syncsession/register.ts';
 
 /** What the controllers run with. */
 export interface ControllerSetupDeps {
@@ -77,10 +78,12 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
   const workspaces = manager.add({
     kind: 'Workspace',
     reconcile: workspaceReconciler({ providers }),
-    owns: ['PortBinding'],
+    owns: ['PortBinding', 'SyncSession'],
     resyncPeriodMs: deps.resyncPeriodMs ?? WORKSPACE_RESYNC_MS,
   });
   const waker = registerPortBindings(manager, deps, providers);
+  // Sync engines live in the daemon only (a one-shot reconcile leaves SyncSessions alone).
+  if (deps.signal !== undefined && !deps.signal.aborted) registerSyncSessions(manager, { stateDir: deps.stateDir, logger: deps.logger, signal: deps.signal });
   if (deps.signal !== undefined) {
     for (const provider of providers.all()) pumpProviderEvents(provider, workspaces, waker, deps.logger, deps.signal);
   }

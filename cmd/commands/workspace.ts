@@ -11,6 +11,7 @@ import { createCommand } from './workspace/create.ts';
 import { destroyCommand } from './workspace/destroy.ts';
 import { pauseCommand, startCommand, stopCommand } from './workspace/lifecycle.ts';
 import { listCommand } from './workspace/list.ts';
+import { WORKSPACE_SYNC_SUBCOMMANDS } from './workspace/sync.ts';
 import { downSubcommand, upSubcommand } from './workspace/up-down.ts';
 
 /** The subcommands, in the order help lists them. */
@@ -24,6 +25,7 @@ export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
   listCommand,
   upSubcommand,
   downSubcommand,
+  ...WORKSPACE_SYNC_SUBCOMMANDS,
 ];
 
 /** Every flag of every subcommand (the first spec of a name wins; same-named flags have the same type). */

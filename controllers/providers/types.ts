@@ -30,11 +30,13 @@ export interface DesiredService {
   volumes: string[];
 }
 
-/** A host path mounted into the workspace container. */
+/** A host path (or, with `volume`, a Docker named volume) mounted into the workspace container. */
 export interface Mount {
   source: string;
   target: string;
   readOnly?: boolean;
+  /** Mount this named volume (created on demand) instead of the host path `source`. */
+  volume?: string;
 }
 
 /** Where the workspace image comes from. */

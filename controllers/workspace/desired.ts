@@ -56,7 +56,7 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
     imageSource,
     env: { ...(spec.env ?? {}) },
     secretEnv: { ...inputs.secretEnv },
-    mounts: worktreeMounts(inputs.worktree),
+    mounts: usesFileSync(ws) ? syncVolumeMounts(target.uid) : worktreeMounts(inputs.worktree),
     workdir: WORKSPACE_DIR,
     state: spec.state ?? 'Running',
     ...resourceLimits(spec.resources),
@@ -103,6 +103,26 @@ export function worktreeMounts(worktree: ResolvedInputs['worktree']): Mount[] {
     { source: worktree.path, target: worktree.path },
     { source: worktree.commonGitDir, target: worktree.commonGitDir },
   ];
+}
+
+/**
+ * True when the workspace's files are synchronised into a Docker volume instead of bind-mounted
+ * (docker backend only for now: other backends get their sync endpoints with their providers).
+ */
+export function usesFileSync(ws: Workspace): boolean {
+  const mode = ws.spec.sync?.mode;
+  return mode !== undefined && mode !== 'bind' && (ws.spec.backend ?? 'docker') === 'docker';
+}
+
+/** Name of the volume holding a file-synced workspace's files. */
+export function syncVolumeName(workspaceUid: string): string {
+  return `nexus-sync-${workspaceUid}`;
+}
+
+/** The sync volume at /workspace (the SyncSession keeps it in step with the worktree). */
+export function syncVolumeMounts(workspaceUid: string): Mount[] {
+  const volume = syncVolumeName(workspaceUid);
+  return [{ source: volume, volume, target: WORKSPACE_DIR }];
 }
 
 /** CPU and memory limits from a resource class and/or explicit quantities (explicit wins). */

@@ -10,19 +10,21 @@
 import { isErrorCode } from '../../apis/errors.ts';
 import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
+import type { SyncSession } from '../../apis/types/syncsession.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
-import type { ReconcileContext, Reconciler } from '../runtime/controller.ts';
-import { isTerminalError } from '../runtime/errors.ts';
+import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
+import { isTerminalError, TerminalError } from '../runtime/errors.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Backend, DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { ensureWorktree, removeWorktree } from '../worktree/index.ts';
 import { FORCE_DELETE, SWITCH_REQUESTED_AT } from './annotations.ts';
-import { desiredRuntime, runtimeTarget } from './desired.ts';
+import { desiredRuntime, runtimeTarget, usesFileSync } from './desired.ts';
 import { runScript } from './lifecycle.ts';
 import { LiveStatus } from './live-status.ts';
 import { ensurePortBindings } from './port-bindings.ts';
 import { resolveSecrets, type SecretSources } from './secrets.ts';
+import { ensureSyncSession, initialSyncComplete } from './sync-session.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
@@ -37,9 +39,9 @@ export function workspaceReconciler(deps: WorkspaceReconcilerDeps): Reconciler {
   return async ({ namespace, name }, ctx) => {
     const ws = await getWorkspace(ctx.client, namespace, name);
     if (ws === undefined) return;
-    await reconcileWithFinalizer(ws, CLEANUP_FINALIZER, ctx.client, {
+    return reconcileWithFinalizer(ws, CLEANUP_FINALIZER, ctx.client, {
       apply: (live) => convergeWorkspace(live, deps, ctx),
-      cleanup: (live) => cleanupWorkspace(live, deps, ctx),
+      cleanup: async (live): Promise<ReconcileResult | void> => cleanupWorkspace(live, deps, ctx),
     });
   };
 }
@@ -55,7 +57,7 @@ async function getWorkspace(client: ResourceClient, namespace: string, name: str
 }
 
 /** The converge steps, in order; see the module comment. */
-async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<void> {
+async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<ReconcileResult | void> {
   const live = new LiveStatus(ctx.client, ws, ctx.clock);
   const provider = await live.step('ContainerReady', () => Promise.resolve(deps.providers.get(backendOf(ws))));
   const worktree = await live.step('WorktreeReady', () => ensureWorktreeStep(ws));
@@ -65,6 +67,14 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   );
   const bindings = await ensurePortBindings(ctx.client, live.object, ctx.log);
   const before = await live.step('ContainerReady', () => provider.observe(desired.target));
+  if (usesFileSync(ws)) {
+    // Creation order: worktree → volume → initial sync complete → container starts.
+    const session = await live.step('ContainerReady', () => syncSessionStep(ctx.client, live.object, worktree?.path));
+    if (before === undefined && desired.state === 'Running' && !initialSyncComplete(session)) {
+      ctx.log.info({ syncsession: session.metadata.name }, 'waiting for the initial file sync before starting the container');
+      return { requeueAfter: SYNC_WAIT_MS };
+    }
+  }
   const hooks: HookRun[] = [];
   if (before?.state === 'Running' && desired.state !== 'Running' && ws.spec.hooks?.onSleep !== undefined) {
     hooks.push({ hook: 'onSleep', run: await runScript(provider, desired.target, ws.spec.hooks.onSleep, ctx.signal) });
@@ -93,6 +103,15 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
       ...(switchRequestedAt !== undefined ? { switchRequestedAt } : {}),
     }),
   );
+}
+
+/** How often a workspace waiting for its initial file sync looks again (session events also wake it). */
+export const SYNC_WAIT_MS = 500;
+
+/** The owned SyncSession of a file-synced workspace (which needs a worktree to sync from). */
+async function syncSessionStep(client: ResourceClient, ws: Workspace, worktreePath: string | undefined): Promise<SyncSession> {
+  if (worktreePath === undefined) throw new TerminalError('InvalidSpec', 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
+  return ensureSyncSession(client, ws, worktreePath);
 }
 
 /** Creates or confirms the worktree when the workspace has a repository. */

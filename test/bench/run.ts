@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports` or `npm run bench -- k8s`.
+ * `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
  */
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
@@ -9,6 +9,7 @@ import { benchDockerWorkspace } from './docker-workspace.ts';
 import { benchK8s } from './k8s.ts';
 import { benchPorts } from './ports.ts';
 import { printTable, type BenchRow } from './stats.ts';
+import { benchSync } from './sync.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   'control-plane': benchControlPlane,
@@ -16,6 +17,7 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   docker: benchDockerWorkspace,
   ports: benchPorts,
   k8s: benchK8s,
+  sync: benchSync,
 };
 
 const wanted = process.argv.slice(2);

@@ -21,7 +21,7 @@ export function workspaceConfigHash(desired: DesiredRuntime, imageRef: string): 
     image: imageRef,
     env: sortedEntries(desired.env),
     secretEnv: sortedEntries(desired.secretEnv),
-    mounts: desired.mounts.map((m) => [m.source, m.target, m.readOnly === true]),
+    mounts: desired.mounts.map((m) => (m.volume === undefined ? [m.source, m.target, m.readOnly === true] : [m.source, m.target, m.readOnly === true, m.volume])),
     workdir: desired.workdir,
     cpus: desired.cpus ?? null,
     memoryBytes: desired.memoryBytes ?? null,

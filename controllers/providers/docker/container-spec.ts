@@ -29,7 +29,11 @@ export interface WorkspaceContainerInputs {
 export function workspaceContainerSpec(desired: DesiredRuntime, inputs: WorkspaceContainerInputs): Dockerode.ContainerCreateOptions {
   const hostConfig: Dockerode.HostConfig = {
     NetworkMode: inputs.networkName,
-    Mounts: desired.mounts.map((m) => ({ Type: 'bind', Source: m.source, Target: m.target, ReadOnly: m.readOnly === true })),
+    Mounts: desired.mounts.map((m) =>
+      m.volume !== undefined
+        ? { Type: 'volume' as const, Source: m.volume, Target: m.target, ReadOnly: m.readOnly === true }
+        : { Type: 'bind' as const, Source: m.source, Target: m.target, ReadOnly: m.readOnly === true },
+    ),
     RestartPolicy: { Name: 'no' },
     Init: true,
   };

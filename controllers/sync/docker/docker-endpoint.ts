@@ -1,0 +1,329 @@
+/**
+ * An `Endpoint` on a directory inside a Docker container (the beta side of a workspace whose files
+ * live in a volume). Everything goes through the Docker API, with nothing installed in the image:
+ * - a long-lived shell agent (one exec) runs the scan and apply scripts (`shell-agent.ts`);
+ * - file contents leave the container as a `tar -c` exec stream (batches of paths) and enter it
+ *   as one `putArchive` per apply batch into a temp directory inside the root, followed by the
+ *   checked apply script (`apply-script.ts`);
+ * - change hints come from a second long exec: `inotifywait -mr` when the image has it, else a
+ *   `find -newer <stamp>` poll loop (default every 250 ms).
+ * What the image needs: a POSIX `sh`, `find`, `stat -c`, `sha256sum`, `tar`, `readlink`, `cut`,
+ * `ln`, `mv`, `sleep` with fractions (busybox has all of them; `inotifywait` is optional).
+ * When the container restarts or is re-created the agent is started again on the next call; a
+ * re-created container's empty root is caught by the engine's root-emptied halt.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { PassThrough, Readable } from 'node:stream';
+import type Dockerode from 'dockerode';
+import {
+  type ChangeHint,
+  type Entry,
+  type Endpoint,
+  type FileContent,
+  type FileRequest,
+  type Operation,
+  type OperationResult,
+  type ScanRequest,
+  type ScanResult,
+  isSyncTempName,
+  SYNC_TEMP_PREFIX,
+} from '../endpoint.ts';
+import { applyScript, stagedName } from './apply-script.ts';
+import { scanContainer, type ScanState } from './scan.ts';
+import { ShellAgent, shellQuote } from './shell-agent.ts';
+import { endOfArchive, fileHeader, padding, readTar } from './tar.ts';
+
+/** Options of `createDockerEndpoint`. */
+export interface DockerEndpointOptions {
+  docker: Dockerode;
+  /** Container name or id. */
+  container: string;
+  /** Absolute path of the sync root inside the container. */
+  root: string;
+  /** Poll interval of the fallback watcher (no inotifywait), ms. Default 250. */
+  pollIntervalMs?: number;
+}
+
+/** A Docker endpoint. */
+export interface DockerEndpoint extends Endpoint {
+  /** Absolute root inside the container. */
+  readonly root: string;
+}
+
+const READ_BATCH = 200;
+
+/** Creates an endpoint on `root` inside `container` (see the module comment). */
+export function createDockerEndpoint(options: DockerEndpointOptions): DockerEndpoint {
+  const { docker, container, root } = options;
+  const scratch = `/tmp/${SYNC_TEMP_PREFIX}agent-${randomBytes(4).toString('hex')}`;
+  const state: ScanState = { digests: new Map(), previous: undefined, dirty: new Set() };
+  const watchers = new Set<AbortController>();
+  // Poll-watcher stat keys by absolute path; apply seeds the keys its own changes produced.
+  const seen = new Map<string, string>();
+  let agent: ShellAgent | undefined;
+  let starting: Promise<ShellAgent> | undefined;
+
+  const getAgent = async (): Promise<ShellAgent> => {
+    if (agent?.alive === true) return agent;
+    if (starting === undefined) {
+      // A new agent means a new container process: forget the accelerated-scan basis.
+      state.previous = undefined;
+      starting = ShellAgent.start(docker, container, scratch).finally(() => (starting = undefined));
+    }
+    agent = await starting;
+    return agent;
+  };
+
+  const run = async (script: string): Promise<string> => {
+    const a = await getAgent();
+    return (await a.check(script)).toString();
+  };
+
+  return {
+    name: `docker:${container}:${root}`,
+    root,
+    scan: (request: ScanRequest): Promise<ScanResult> => scanContainer(root, request, state, run),
+    readFiles: (files) => readContainerFiles(docker, container, root, files),
+    async apply(ops, contents) {
+      const a = await getAgent();
+      for (const op of ops) state.dirty.add(op.path);
+      if (ops.some((op) => op.op === 'mkdir' && op.path === '')) await a.check(`mkdir -p ${shellQuote(root)}`);
+      const stageName = `${SYNC_TEMP_PREFIX}stage-${randomBytes(6).toString('hex')}`;
+      const stage = `${root}/${stageName}`;
+      const streamIndex = new Map<number, number>();
+      ops.forEach((op, i) => {
+        if (op.op === 'write' && op.source === 'stream') streamIndex.set(i, streamIndex.size);
+      });
+      const archive = Readable.from(stageArchive(stageName, ops, contents, (mismatched) => applyScript(root, stage, ops, streamIndex, mismatched)));
+      const rootExists = (await a.run(`[ -d ${shellQuote(root)} ]`)).exitCode === 0;
+      if (!rootExists) {
+        // Still consume one content item per stream write (the Endpoint contract).
+        for await (const chunk of archive) void chunk;
+        return ops.map(() => ({ status: 'changed', message: 'sync root missing' }));
+      }
+      await docker.getContainer(container).putArchive(archive, { path: root });
+      const reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
+      if (reply.exitCode !== 0) throw new Error(`applying changes in ${container} failed: ${reply.stderr}`);
+      const output = reply.stdout.toString();
+      seedOwnChanges(seen, root, output);
+      return parseResults(output, ops);
+    },
+    watch: (signal) => {
+      const controller = new AbortController();
+      watchers.add(controller);
+      return watchContainer(docker, container, root, scratch, options.pollIntervalMs ?? 250, seen, AbortSignal.any([signal, controller.signal]), () =>
+        watchers.delete(controller),
+      );
+    },
+    close() {
+      for (const w of watchers) w.abort();
+      watchers.clear();
+      agent?.close();
+      agent = undefined;
+      return Promise.resolve();
+    },
+  };
+}
+
+/**
+ * The staging tar: every streamed write (in order, with its final mode) plus the apply script,
+ * under `stageName/`. Bytes are hashed on the way; the script is built last, knowing which staged
+ * files did not hash to their digest (the source changed during transfer).
+ */
+async function* stageArchive(
+  stageName: string,
+  ops: readonly Operation[],
+  contents: AsyncIterable<FileContent>,
+  script: (mismatched: ReadonlySet<number>) => string,
+): AsyncGenerator<Buffer> {
+  const iterator = contents[Symbol.asyncIterator]();
+  const mismatched = new Set<number>();
+  let n = 0;
+  for (const op of ops) {
+    if (op.op !== 'write' || op.source !== 'stream') continue;
+    const index = n++;
+    const next = await iterator.next();
+    const name = `${stageName}/${stagedName(index)}`;
+    if (next.done === true || next.value.data === null) {
+      mismatched.add(index);
+      continue;
+    }
+    yield fileHeader(name, op.size, op.executable ? 0o755 : 0o644);
+    const hash = createHash('sha256');
+    let sent = 0;
+    let received = 0;
+    for await (const chunk of next.value.data) {
+      received += chunk.length;
+      hash.update(chunk);
+      const room = op.size - sent;
+      if (room <= 0) continue;
+      const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
+      sent += piece.length;
+      yield Buffer.from(piece);
+    }
+    if (sent < op.size) yield Buffer.alloc(op.size - sent);
+    yield padding(op.size);
+    if (received !== op.size || hash.digest('hex') !== op.digest) mismatched.add(index);
+  }
+  const body = Buffer.from(script(mismatched));
+  yield fileHeader(`${stageName}/apply.sh`, body.length);
+  yield body;
+  yield padding(body.length);
+  yield endOfArchive();
+}
+
+/** Records the stat keys the apply script reported for what it changed (see WATCH_SCRIPT). */
+function seedOwnChanges(seen: Map<string, string>, root: string, output: string): void {
+  for (const record of output.split('\t//\n')) {
+    const start = record.lastIndexOf('\nK\t');
+    const body = start >= 0 ? record.slice(start + 3) : record.startsWith('K\t') ? record.slice(2) : undefined;
+    if (body === undefined) continue;
+    const tab = body.indexOf('\t');
+    if (tab < 0) continue;
+    const path = body.slice(tab + 1);
+    if (path === root || path.startsWith(`${root}/`)) seen.set(path, body.slice(0, tab));
+  }
+}
+
+function parseResults(output: string, ops: readonly Operation[]): OperationResult[] {
+  const results: OperationResult[] = ops.map(() => ({ status: 'failed', message: 'no result from the container' }));
+  for (const row of output.split('\n')) {
+    const [index, status, ...rest] = row.split('\t');
+    const i = Number(index);
+    const op = ops[i];
+    if (op === undefined || status === undefined) continue;
+    const message = rest.join('\t');
+    if (status === 'ok') results[i] = { status: 'ok', ...entryAfter(op) };
+    else if (status === 'changed' || status === 'source-changed' || status === 'failed') results[i] = { status, message };
+  }
+  return results;
+}
+
+function entryAfter(op: Operation): { entry?: Entry } {
+  switch (op.op) {
+    case 'write':
+      return { entry: { kind: 'file', digest: op.digest, size: op.size, executable: op.executable } };
+    case 'mkdir':
+      return { entry: { kind: 'directory' } };
+    case 'symlink':
+      return { entry: { kind: 'symlink', target: op.target } };
+    case 'chmod':
+      return { entry: { ...op.expected, executable: op.executable } };
+    case 'remove':
+      return {};
+  }
+}
+
+/** Starts `cmd` in the container and returns its demultiplexed stdout. */
+async function execStdout(docker: Dockerode, container: string, cmd: string[], signal?: AbortSignal): Promise<PassThrough> {
+  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
+  const stream = (await exec.start({ Detach: false, Tty: false })) as NodeJS.ReadableStream & { destroy(): void };
+  const out = new PassThrough();
+  const err = new PassThrough();
+  err.resume();
+  docker.modem.demuxStream(stream, out, err);
+  const finish = (): void => {
+    out.end();
+  };
+  stream.on('end', finish);
+  stream.on('close', finish);
+  stream.on('error', (e: Error) => out.destroy(e));
+  signal?.addEventListener('abort', () => stream.destroy(), { once: true });
+  return out;
+}
+
+/** Streams the requested files out of the container with `tar -c`, in batches. */
+async function* readContainerFiles(docker: Dockerode, container: string, root: string, files: readonly FileRequest[]): AsyncGenerator<FileContent> {
+  for (let start = 0; start < files.length; start += READ_BATCH) {
+    const batch = files.slice(start, start + READ_BATCH);
+    const out = await execStdout(docker, container, ['tar', '-C', root, '-cf', '-', '--no-recursion', ...batch.map((f) => `./${f.path}`)]);
+    const entries = readTar(out as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    let pending = await entries.next();
+    for (const file of batch) {
+      if (pending.done !== true && pending.value.name === file.path) {
+        const entry = pending.value;
+        if (entry.type === '0') yield { path: file.path, expected: file.expected, data: entry.data };
+        else yield { path: file.path, expected: file.expected, data: null };
+        pending = await entries.next();
+      } else {
+        yield { path: file.path, expected: file.expected, data: null };
+      }
+    }
+    out.destroy();
+  }
+}
+
+/**
+ * The watcher: inotifywait when present; else a poll that lists what changed since one second
+ * before the previous round (find -newer has 1 s resolution) with nanosecond stat keys, so the
+ * host can drop repeats. Records end with TAB // NEWLINE.
+ */
+const WATCH_SCRIPT = `
+R="$1"; S="$2"; P="$3"
+if command -v inotifywait >/dev/null 2>&1; then
+  exec inotifywait -mrq -e modify,attrib,close_write,move,create,delete --format "$(printf '%%w%%f\\t//')" "$R"
+fi
+mkdir -p "$S"
+touch -d "@$(( $(date +%s) - 1 ))" "$S/stamp"
+while :; do
+  sleep "$P"
+  touch -d "@$(( $(date +%s) - 1 ))" "$S/stamp.new"
+  if [ -d "$R" ]; then find "$R" -newer "$S/stamp" -exec stat -c "%y|%z|%s$(printf '\\t')%n$(printf '\\t')//" {} + 2>/dev/null; else printf '%s\\t//\\n' "$R"; fi
+  mv -f "$S/stamp.new" "$S/stamp"
+done
+`;
+
+/** Hints from inside the container; restarts the watcher (after a full-rescan hint) when it ends. */
+async function* watchContainer(
+  docker: Dockerode,
+  container: string,
+  root: string,
+  scratch: string,
+  pollMs: number,
+  seen: Map<string, string>,
+  signal: AbortSignal,
+  done: () => void,
+): AsyncGenerator<ChangeHint> {
+  try {
+    while (!signal.aborted) {
+      try {
+        const out = await execStdout(docker, container, ['sh', '-c', WATCH_SCRIPT, 'nexus-sync-watch', root, `${scratch}-watch`, String(pollMs / 1000)], signal);
+        let rest = '';
+        for await (const chunk of out as AsyncIterable<Buffer>) {
+          rest += chunk.toString();
+          const records = rest.split('\t//\n');
+          rest = records.pop() ?? '';
+          for (const record of records) {
+            const tab = record.indexOf('\t');
+            const key = tab < 0 ? undefined : record.slice(0, tab);
+            const path = tab < 0 ? record : record.slice(tab + 1);
+            if (key !== undefined) {
+              if (seen.get(path) === key) continue;
+              if (seen.size > 20_000) seen.clear();
+              seen.set(path, key);
+            }
+            const hint = toHint(root, path);
+            if (hint !== undefined) yield hint;
+          }
+        }
+      } catch {
+        // The exec failed or the container went away: fall through to a full-rescan hint.
+      }
+      if (signal.aborted) return;
+      yield {};
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  } finally {
+    done();
+  }
+}
+
+function toHint(root: string, line: string): ChangeHint | undefined {
+  if (line === '') return undefined;
+  const trimmed = line.replace(/\/$/, '');
+  if (trimmed === root) return { path: '' };
+  if (!trimmed.startsWith(`${root}/`)) return undefined;
+  const path = trimmed.slice(root.length + 1);
+  if (path.split('/').some((s) => s.startsWith(SYNC_TEMP_PREFIX)) || isSyncTempName(path)) return undefined;
+  return { path };
+}

@@ -1,0 +1,263 @@
+/**
+ * Scanning a directory inside a container through the shell agent: one request lists every entry
+ * with `find … -exec stat` (kind, size, mode, mtime, ctime, inode, path: tab-separated lines), a
+ * second hashes only the files whose stat key changed since the previous scan (`sha256sum`) and
+ * reads symlink targets. The digest cache lives on the host side, keyed by path and stat key;
+ * entries modified within the last 2 s are always re-hashed (mtime has 1 s resolution here).
+ */
+import {
+  isSameOrBelow,
+  isSyncTempName,
+  parentPath,
+  SYNC_TEMP_PREFIX,
+  type Entry,
+  type ScanProblem,
+  type ScanRequest,
+  type ScanResult,
+  type Snapshot,
+} from '../endpoint.ts';
+import { shellQuote } from './shell-agent.ts';
+
+/** One `stat` line, parsed. */
+export interface StatLine {
+  path: string;
+  kind: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  mode: number;
+  mtime: number;
+  key: string;
+}
+
+/** Stat format: kind, size, mode, mtime (s), mtime and ctime (ns text), inode, name, record end. */
+const STAT_FORMAT = '%F\t%s\t%a\t%Y\t%y\t%z\t%i\t%n\t//';
+
+/** Ends every record (paths never contain `//`, so names with newlines or tabs parse). */
+export const RECORD_END = '\t//\n';
+
+/** The listing script for `root` (all of it, or the given subtrees and their ancestors). */
+export function listScript(root: string, subtrees: readonly string[] | undefined): string {
+  const lines = [
+    `R=${shellQuote(root)}`,
+    'if [ ! -e "$R" ] && [ ! -L "$R" ]; then echo absent; exit 0; fi',
+    'if [ ! -d "$R" ]; then echo not-directory; exit 0; fi',
+    'echo directory',
+    'date +%s',
+    'cd "$R" || exit 3',
+  ];
+  const find = (start: string): string =>
+    `find ${start} -mindepth ${start === '.' ? 1 : 0} -name '${SYNC_TEMP_PREFIX}*' -prune -o -exec stat -c '${STAT_FORMAT}' {} + 2>/dev/null`;
+  if (subtrees === undefined) lines.push(find('.'));
+  else {
+    const ancestors = new Set<string>();
+    for (const subtree of subtrees) {
+      for (let p = parentPath(subtree); p !== ''; p = parentPath(p)) ancestors.add(p);
+    }
+    for (const subtree of subtrees) {
+      if (subtree === '') lines.push(find('.'));
+      else lines.push(`if [ -e ${shellQuote(`./${subtree}`)} ] || [ -L ${shellQuote(`./${subtree}`)} ]; then ${find(shellQuote(`./${subtree}`))}; fi`);
+    }
+    for (const a of ancestors) lines.push(`stat -c '${STAT_FORMAT}' ${shellQuote(`./${a}`)} 2>/dev/null`);
+  }
+  lines.push('true');
+  return lines.join('\n');
+}
+
+/** Parses the listing output; `root` state, container clock and the lines. */
+export function parseListing(output: string): { root: ScanResult['root']; now: number; lines: StatLine[] } {
+  const firstBreak = output.indexOf('\n');
+  const root = output.slice(0, firstBreak < 0 ? undefined : firstBreak).trim() as ScanResult['root'];
+  if (root !== 'directory') return { root: root === 'not-directory' ? 'not-directory' : 'absent', now: 0, lines: [] };
+  const secondBreak = output.indexOf('\n', firstBreak + 1);
+  const now = Number.parseInt(output.slice(firstBreak + 1, secondBreak), 10);
+  const lines: StatLine[] = [];
+  for (const row of output.slice(secondBreak + 1).split(RECORD_END)) {
+    if (row.trim() === '') continue;
+    const fields = row.split('\t');
+    if (fields.length < 8) continue;
+    const name = fields.slice(7).join('\t');
+    if (!name.startsWith('./')) continue;
+    const path = name.slice(2);
+    if (path === '' || isSyncTempName(path)) continue;
+    const type = fields[0]!;
+    const kind = type.startsWith('regular') ? 'file' : type === 'directory' ? 'directory' : type === 'symbolic link' ? 'symlink' : 'other';
+    lines.push({
+      path,
+      kind,
+      size: Number(fields[1]),
+      mode: Number.parseInt(fields[2]!, 8),
+      mtime: Number(fields[3]),
+      key: `${fields[1]}/${fields[4]}/${fields[5]}/${fields[6]}`,
+    });
+  }
+  return { root: 'directory', now, lines };
+}
+
+/** The hashing/readlink script for the given paths: digests in order, then link records. */
+export function detailScript(root: string, hash: readonly string[], links: readonly string[]): string {
+  const lines = [`cd ${shellQuote(root)} || exit 3`];
+  for (let i = 0; i < hash.length; i += 200) {
+    lines.push(`sha256sum ${hash.slice(i, i + 200).map((p) => shellQuote(`./${p}`)).join(' ')} 2>/dev/null`);
+  }
+  lines.push(`printf '${LINKS_MARK}'`);
+  for (const link of links) lines.push(`printf '%s\\t%s\\t//\\n' ${shellQuote(link)} "$(readlink ${shellQuote(`./${link}`)})"`);
+  lines.push('true');
+  return lines.join('\n');
+}
+
+const LINKS_MARK = '__links__\\n';
+
+/**
+ * Digests from `sha256sum` output for `paths` (given in that order; unreadable files are missing
+ * from the output). Matching by the expected names keeps names with newlines intact; GNU-style
+ * escaped lines (leading backslash) are understood too.
+ */
+export function parseOrderedDigests(output: string, paths: readonly string[]): Map<string, string> {
+  const digests = new Map<string, string>();
+  let at = 0;
+  for (const path of paths) {
+    const plain = `  ./${path}\n`;
+    const escaped = `  ./${path.replaceAll('\\', '\\\\').replaceAll('\n', '\\n')}\n`;
+    const offset = output[at] === '\\' ? 1 : 0;
+    const hash = output.slice(at + offset, at + offset + 64);
+    if (!/^[0-9a-f]{64}$/.test(hash)) continue;
+    const rest = at + offset + 64;
+    const suffix = offset === 1 ? escaped : plain;
+    if (output.startsWith(suffix, rest)) {
+      digests.set(path, hash);
+      at = rest + suffix.length;
+    }
+  }
+  return digests;
+}
+
+/** Parses the detail output into digests and link targets. */
+export function parseDetails(output: string, hashed: readonly string[]): { digests: Map<string, string>; targets: Map<string, string> } {
+  const mark = output.lastIndexOf('__links__\n');
+  const digests = parseOrderedDigests(mark < 0 ? output : output.slice(0, mark), hashed);
+  const targets = new Map<string, string>();
+  if (mark >= 0) {
+    for (const record of output.slice(mark + '__links__\n'.length).split(RECORD_END)) {
+      const tab = record.indexOf('\t');
+      if (tab > 0) targets.set(record.slice(0, tab), record.slice(tab + 1));
+    }
+  }
+  return { digests, targets };
+}
+
+/** True when a relative symlink target stays inside the root (from the link's directory). */
+export function targetStaysInside(linkPath: string, target: string): boolean {
+  if (target === '' || target.startsWith('/')) return false;
+  let depth = linkPath.split('/').length - 1;
+  for (const segment of target.split('/')) {
+    if (segment === '..') depth--;
+    else if (segment !== '.' && segment !== '') depth++;
+    if (depth < 0) return false;
+  }
+  return true;
+}
+
+/** Host-side state kept between scans. */
+export interface ScanState {
+  /** path → stat key and digest. */
+  digests: Map<string, { key: string; digest: string }>;
+  /** The previous scan's entries (for accelerated scans). */
+  previous: Snapshot | undefined;
+  /** Paths this endpoint changed itself since the previous scan. */
+  dirty: Set<string>;
+}
+
+/** Runs a scan through `run` (which executes a script and returns its stdout). */
+export async function scanContainer(
+  root: string,
+  request: ScanRequest,
+  state: ScanState,
+  run: (script: string) => Promise<string>,
+): Promise<ScanResult> {
+  const accelerated = request.subtrees !== undefined && state.previous !== undefined;
+  const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
+  const listing = parseListing(await run(listScript(root, subtrees)));
+  state.dirty.clear();
+  if (listing.root !== 'directory') {
+    state.previous = undefined;
+    return { root: listing.root, entries: new Map(), ignored: [], problems: [], limitExceeded: false };
+  }
+  const base: Snapshot = new Map();
+  if (accelerated && subtrees !== undefined) {
+    const listed = new Set(listing.lines.map((l) => l.path));
+    for (const [path, entry] of state.previous!) {
+      const covered = subtrees.some((s) => isSameOrBelow(path, s));
+      const ancestorListedGone = !covered && isAncestorOfSubtreeMissing(path, subtrees, listed);
+      if (!covered && !ancestorListedGone) base.set(path, entry);
+    }
+  }
+  const ignoredDirs: string[] = [];
+  const ignored: string[] = [];
+  const problems: ScanProblem[] = [];
+  const kept: StatLine[] = [];
+  for (const line of listing.lines.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    if (ignoredDirs.some((d) => isSameOrBelow(line.path, d))) continue;
+    if (request.ignore.ignores(line.path, line.kind === 'directory')) {
+      ignored.push(line.path);
+      if (line.kind === 'directory') ignoredDirs.push(line.path);
+      continue;
+    }
+    if (line.kind === 'other') {
+      problems.push({ path: line.path, reason: 'unsupported-type', message: 'FIFO, socket or device file' });
+      continue;
+    }
+    kept.push(line);
+  }
+  const toHash: string[] = [];
+  const links: string[] = [];
+  for (const line of kept) {
+    if (line.kind === 'symlink') links.push(line.path);
+    if (line.kind !== 'file') continue;
+    const cached = state.digests.get(line.path);
+    const racy = line.mtime >= listing.now - 2;
+    if (cached === undefined || cached.key !== line.key || racy) toHash.push(line.path);
+  }
+  const details = toHash.length + links.length > 0 ? parseDetails(await run(detailScript(root, toHash, links)), toHash) : undefined;
+  const entries: Snapshot = base;
+  for (const line of kept) {
+    let entry: Entry;
+    if (line.kind === 'directory') entry = { kind: 'directory' };
+    else if (line.kind === 'symlink') {
+      const target = details?.targets.get(line.path) ?? '';
+      if (!targetStaysInside(line.path, target)) {
+        problems.push({ path: line.path, reason: 'symlink-outside-root', message: `symlink to ${target}` });
+        continue;
+      }
+      entry = { kind: 'symlink', target };
+    } else {
+      const digest = details?.digests.get(line.path) ?? state.digests.get(line.path)?.digest;
+      if (digest === undefined) {
+        problems.push({ path: line.path, reason: 'unreadable', message: 'could not be hashed' });
+        continue;
+      }
+      if (line.mtime < listing.now - 2) state.digests.set(line.path, { key: line.key, digest });
+      else state.digests.set(line.path, { key: '', digest });
+      entry = { kind: 'file', digest, size: line.size, executable: (line.mode & 0o111) !== 0, mtimeMs: line.mtime * 1000 };
+    }
+    entries.set(line.path, entry);
+    if (request.maxEntries !== undefined && entries.size > request.maxEntries) {
+      return { root: 'directory', entries, ignored, problems, limitExceeded: true };
+    }
+  }
+  // Keep the snapshot consistent: drop children whose parent is not present.
+  for (const path of [...entries.keys()].sort()) {
+    const parent = parentPath(path);
+    if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
+  }
+  state.previous = new Map(entries);
+  return { root: 'directory', entries, ignored, problems, limitExceeded: false };
+}
+
+/** True when `path` lies below an ancestor of a subtree that the listing no longer shows. */
+function isAncestorOfSubtreeMissing(path: string, subtrees: readonly string[], listed: ReadonlySet<string>): boolean {
+  for (const s of subtrees) {
+    for (let a = parentPath(s); a !== ''; a = parentPath(a)) {
+      if (!listed.has(a) && isSameOrBelow(path, a)) return true;
+    }
+  }
+  return false;
+}

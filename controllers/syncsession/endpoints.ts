@@ -1,0 +1,60 @@
+/**
+ * Turns a SyncSession's `alpha`/`beta` strings into endpoints:
+ * - `docker://<container>/<absolute path>`: a directory in a running container;
+ * - `volume://<volume>/<path>`: a directory in a Docker named volume, reached through the sync
+ *   helper container `nexus-sync-<uid>` (created on demand, mounting the volume at /workspace);
+ * - anything else: a local absolute path.
+ */
+import type Dockerode from 'dockerode';
+import type { Endpoint } from '../sync/endpoint.ts';
+import { createDockerEndpoint } from '../sync/docker/docker-endpoint.ts';
+import { ensureSyncHelper } from '../sync/docker/helper-container.ts';
+import { createLocalEndpoint } from '../sync/local/local-endpoint.ts';
+
+/** Name of the sync helper container (and, for workspaces, of the sync volume) of a session/workspace uid. */
+export function syncHelperName(uid: string): string {
+  return `nexus-sync-${uid}`;
+}
+
+/** Where the helper mounts the volume. */
+export const HELPER_MOUNT = '/workspace';
+
+/** A parsed endpoint address. */
+export type EndpointAddress =
+  | { type: 'local'; path: string }
+  | { type: 'docker'; container: string; path: string }
+  | { type: 'volume'; volume: string; path: string };
+
+/** Parses an endpoint address (see the module comment). */
+export function parseEndpointAddress(address: string): EndpointAddress {
+  const match = /^(docker|volume):\/\/([^/]+)(\/.*)?$/.exec(address);
+  if (match === null) return { type: 'local', path: address };
+  const rest = (match[3] ?? '/').replace(/\/+$/, '');
+  if (match[1] === 'docker') return { type: 'docker', container: match[2]!, path: rest === '' ? '/' : rest };
+  return { type: 'volume', volume: match[2]!, path: `${HELPER_MOUNT}${rest}` };
+}
+
+/** What opening an endpoint needs. */
+export interface EndpointDeps {
+  docker: Dockerode;
+  /** Image of the helper container (needs sh, find, stat, sha256sum, tar). */
+  helperImage: string;
+  /** Labels for the helper container and volume. */
+  labels: Record<string, string>;
+}
+
+/** Opens the endpoint `address` for the session `uid` (creating its helper when needed). */
+export async function openEndpoint(address: string, uid: string, deps: EndpointDeps): Promise<Endpoint> {
+  const parsed = parseEndpointAddress(address);
+  switch (parsed.type) {
+    case 'local':
+      return createLocalEndpoint(parsed.path);
+    case 'docker':
+      return createDockerEndpoint({ docker: deps.docker, container: parsed.container, root: parsed.path });
+    case 'volume': {
+      const name = syncHelperName(uid);
+      await ensureSyncHelper(deps.docker, { name, volume: parsed.volume, image: deps.helperImage, labels: deps.labels, mountPath: HELPER_MOUNT });
+      return createDockerEndpoint({ docker: deps.docker, container: name, root: parsed.path });
+    }
+  }
+}

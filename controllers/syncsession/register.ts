@@ -1,0 +1,43 @@
+/**
+ * Registers the SyncSession controller on a manager (daemon mode only: the engines live in the
+ * daemon process) and stops every engine when `signal` aborts.
+ */
+import Dockerode from 'dockerode';
+import type { Controller } from '../runtime/controller.ts';
+import type { Logger } from '../runtime/logger.ts';
+import type { Manager } from '../runtime/manager.ts';
+import { syncSessionReconciler } from './reconcile.ts';
+import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
+
+/** Default image of sync helper containers (needs sh, find, stat, sha256sum, tar). */
+export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
+
+/** Options of `registerSyncSessions`. */
+export interface RegisterSyncOptions {
+  stateDir: string;
+  logger: Logger;
+  signal: AbortSignal;
+  docker?: Dockerode;
+  helperImage?: string;
+  /** Overrides for tests. */
+  runner?: Partial<Pick<SyncRunnerDeps, 'statusIntervalMs' | 'timings'>>;
+}
+
+/** Adds the controller; returns the runner (for flush/resolve requests over the daemon socket). */
+export function registerSyncSessions(manager: Manager, options: RegisterSyncOptions): SyncSessionRunner {
+  const enqueue = (key: string): void => controller.enqueue(key, 'watch');
+  const runner = new SyncSessionRunner({
+    stateDir: options.stateDir,
+    logger: options.logger.child({ component: 'sync' }),
+    endpoints: {
+      docker: options.docker ?? new Dockerode(),
+      helperImage: options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE'] ?? DEFAULT_SYNC_HELPER_IMAGE,
+      labels: { 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'sync-helper' },
+    },
+    onChange: enqueue,
+    ...options.runner,
+  });
+  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner), resyncPeriodMs: 60_000 });
+  options.signal.addEventListener('abort', () => void runner.close(), { once: true });
+  return runner;
+}

@@ -1,0 +1,48 @@
+/**
+ * One-shot requests to a session's engine (flush, reset, resolve) travel through the store, so the
+ * CLI needs no extra channel to the daemon that runs the engine: the CLI writes the annotation
+ * `nexus.dev/sync-request` (JSON {id, op, path?, keep?}); the controller performs it once and
+ * records the outcome in the `LastRequest` condition, whose message starts with the request id.
+ */
+
+/** Annotation carrying the pending request. */
+export const SYNC_REQUEST_ANNOTATION = 'nexus.dev/sync-request';
+
+/** Condition recording the outcome of the last request. */
+export const LAST_REQUEST_CONDITION = 'LastRequest';
+
+/** A request to the engine. */
+export interface SyncRequest {
+  /** Unique per request (the CLI uses a random id). */
+  id: string;
+  op: 'flush' | 'reset' | 'resolve';
+  /** For resolve: the conflict's path. */
+  path?: string;
+  /** For resolve: which side's content stays. */
+  keep?: 'host' | 'container';
+}
+
+/** The outcome of a request. */
+export interface SyncRequestOutcome {
+  id: string;
+  ok: boolean;
+  message: string;
+}
+
+/** Parses the annotation value; undefined when absent or malformed. */
+export function parseSyncRequest(value: string | undefined): SyncRequest | undefined {
+  if (value === undefined || value === '') return undefined;
+  try {
+    const parsed = JSON.parse(value) as Partial<SyncRequest>;
+    if (typeof parsed.id !== 'string' || !['flush', 'reset', 'resolve'].includes(parsed.op ?? '')) return undefined;
+    if (parsed.op === 'resolve' && (typeof parsed.path !== 'string' || (parsed.keep !== 'host' && parsed.keep !== 'container'))) return undefined;
+    return parsed as SyncRequest;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The condition message of an outcome (`<id>: <message>`). */
+export function outcomeMessage(outcome: SyncRequestOutcome): string {
+  return `${outcome.id}: ${outcome.message}`;
+}

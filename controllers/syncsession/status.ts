@@ -1,0 +1,75 @@
+/**
+ * Pure mapping from a running engine's state to a SyncSession's status: phase, counters,
+ * conflicts and the Ready / InitialSyncComplete conditions.
+ */
+import type { SyncSessionStatus } from '../../apis/types/syncsession.ts';
+import type { SyncEngineStatus } from '../sync/engine-api.ts';
+import { READY, setCondition } from '../runtime/conditions.ts';
+import { LAST_REQUEST_CONDITION, outcomeMessage, type SyncRequestOutcome } from './requests.ts';
+
+/** Condition set once the first full cycle completed without a halt (the workspace may start). */
+export const INITIAL_SYNC_COMPLETE = 'InitialSyncComplete';
+
+/** What the runner knows about a session besides the engine's own status. */
+export interface SessionFacts {
+  engine: SyncEngineStatus;
+  /** True once a cycle finished without a halt. */
+  initialSyncDone: boolean;
+  /** When the last cycle finished. */
+  lastSyncAt?: Date;
+  /** Duration of the last cycle that applied changes. */
+  lastSyncLatencyMs?: number;
+  /** The last cycle error, cleared by the next successful cycle. */
+  lastError?: string;
+  /** Outcome of the last request (flush, reset, resolve) handled by this daemon. */
+  lastRequest?: SyncRequestOutcome;
+}
+
+/** The status for `facts`, keeping `previous` conditions' transition times. */
+export function sessionStatus(previous: SyncSessionStatus | undefined, facts: SessionFacts, generation: number | undefined, now: Date): SyncSessionStatus {
+  const { engine } = facts;
+  const phase: NonNullable<SyncSessionStatus['phase']> = engine.paused
+    ? 'Paused'
+    : engine.halted !== undefined
+      ? 'Halted'
+      : facts.lastError !== undefined
+        ? 'Error'
+        : engine.activity === 'idle'
+          ? 'Watching'
+          : 'Scanning';
+  let conditions = setCondition(
+    previous?.conditions,
+    facts.initialSyncDone
+      ? { type: INITIAL_SYNC_COMPLETE, status: 'True', reason: 'Synced', message: 'both sides agreed at least once' }
+      : { type: INITIAL_SYNC_COMPLETE, status: 'False', reason: 'Syncing', message: 'the initial sync has not completed yet' },
+    now,
+  );
+  const ready =
+    phase === 'Watching' && facts.initialSyncDone
+      ? { status: 'True' as const, reason: 'InSync', message: engine.conflicts.length > 0 ? `${engine.conflicts.length} conflict(s) listed` : 'in sync' }
+      : phase === 'Halted'
+        ? { status: 'False' as const, reason: 'Halted', message: engine.halted?.message ?? 'halted' }
+        : phase === 'Error'
+          ? { status: 'False' as const, reason: 'SyncError', message: facts.lastError ?? 'error' }
+          : phase === 'Paused'
+            ? { status: 'False' as const, reason: 'Paused', message: 'sync is paused' }
+            : { status: 'False' as const, reason: 'Syncing', message: 'synchronizing' };
+  conditions = setCondition(conditions, { type: READY, ...ready, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now);
+  if (facts.lastRequest !== undefined) {
+    const r = facts.lastRequest;
+    conditions = setCondition(conditions, { type: LAST_REQUEST_CONDITION, status: r.ok ? 'True' : 'False', reason: r.ok ? 'Done' : 'Failed', message: outcomeMessage(r) }, now);
+  }
+  const result = engine.lastResult;
+  return {
+    ...(generation !== undefined ? { observedGeneration: generation } : {}),
+    phase,
+    conditions,
+    filesTotal: result?.filesTotal ?? previous?.filesTotal ?? 0,
+    filesSynced: result?.filesSynced ?? previous?.filesSynced ?? 0,
+    conflicts: engine.conflicts.map((c) => ({ path: c.path, type: c.type, alpha: c.alpha, beta: c.beta })),
+    ...(facts.lastSyncAt !== undefined ? { lastSyncAt: facts.lastSyncAt.toISOString() } : previous?.lastSyncAt !== undefined ? { lastSyncAt: previous.lastSyncAt } : {}),
+    ...(facts.lastSyncLatencyMs !== undefined ? { lastSyncLatencyMs: Math.round(facts.lastSyncLatencyMs) } : {}),
+    bytesTransferred: engine.bytesTransferred,
+    errorCount: engine.errorCount,
+  };
+}
