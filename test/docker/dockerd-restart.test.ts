@@ -14,7 +14,9 @@
  * its own; this test is about coming back after the restart.
  */
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { updateWithRetry } from '../../cmd/workspace/update.ts';
+import {
+afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { DockerProvider } from '../../controllers/providers/docker/index.ts';
 import { EngineGate } from './engine-gate.ts';
@@ -103,8 +105,7 @@ describe('dockerd restart', () => {
     timings['dockerdStop'] = Math.round(performance.now() - stopStarted);
 
     // While it is down, a reconcile (nudged by a metadata change) reports the engine as unavailable.
-    const current = (await getWorkspace(harness.client, NS, NAME))!;
-    await harness.client.update({ ...current, metadata: { ...current.metadata, labels: { nudged: 'during-outage' } } });
+    await updateWithRetry<Workspace>(harness.client, { kind: 'Workspace', namespace: NS, name: NAME }, (w) => ({ ...w, metadata: { ...w.metadata, labels: { nudged: 'during-outage' } } }));
     const seen = new Set<string>();
     const down = await waitForWorkspace(
       harness.client,

@@ -2,8 +2,10 @@
 // the daemon runs it: worktree → sync volume → initial sync → container with the volume at
 // /workspace; edits flow both ways; Stopped pauses the owned SyncSession and Running resumes it;
 // deletion removes the session, its helper container and the volume.
-import { readFile, writeFile } from 'node:fs/promises';
+import {
+readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { updateWithRetry } from '../../cmd/workspace/update.ts';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
@@ -70,11 +72,9 @@ describe('file-synced workspace', () => {
     await eventually(async () => existsSync(path.join(worktree, 'app/container.txt')) && (await readFile(path.join(worktree, 'app/container.txt'), 'utf8')) === 'from container\n', 10_000, 'container → host');
 
     // Stopped → paused; Running → resumed.
-    const live = (await getWorkspace(h.client, NS, name))!;
-    await h.client.update<Workspace>({ ...live, spec: { ...live.spec, state: 'Stopped' } });
+    await updateWithRetry<Workspace>(h.client, { kind: 'Workspace', namespace: NS, name }, (w) => ({ ...w, spec: { ...w.spec, state: 'Stopped' } }));
     await eventually(async () => (await session(name))?.status?.phase === 'Paused', 20_000, 'session paused');
-    const stopped = (await getWorkspace(h.client, NS, name))!;
-    await h.client.update<Workspace>({ ...stopped, spec: { ...stopped.spec, state: 'Running' } });
+    await updateWithRetry<Workspace>(h.client, { kind: 'Workspace', namespace: NS, name }, (w) => ({ ...w, spec: { ...w.spec, state: 'Running' } }));
     await eventually(async () => (await session(name))?.spec.paused === false && (await session(name))?.status?.phase === 'Watching', 20_000, 'session resumed');
 
     const helper = `nexus-sync-${(await session(name))!.metadata.uid}`;

@@ -7,8 +7,10 @@
  * finalizer (worktree kept when dirty, removed when forced). Every object lives in a namespace of
  * this run; afterAll asserts none is left on the engine and no worktree remains.
  */
-import { writeFile, mkdtemp, rm, readFile } from 'node:fs/promises';
+import {
+writeFile, mkdtemp, rm, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
+import { updateWithRetry } from '../../cmd/workspace/update.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -195,7 +197,8 @@ describe('apply → Ready', () => {
       // --- scripts ran once: another reconcile (after a metadata change) does not rerun them ---
       const reconciledLines = (): number => h.logLines().filter((l) => l['key'] === `${NS}/${name}` && l['msg'] === 'reconciled').length;
       const reconcilesBefore = reconciledLines();
-      await h.client.update({ ...ws, metadata: { ...ws.metadata, labels: { touched: 'yes' } } });
+      // The controller writes status meanwhile: update with re-read and retry on Conflict.
+      await updateWithRetry<Workspace>(h.client, { kind: 'Workspace', namespace: NS, name }, (w) => ({ ...w, metadata: { ...w.metadata, labels: { touched: 'yes' } } }));
       await eventually(() => reconciledLines() > reconcilesBefore, 10_000, 'a reconcile after the metadata change');
       expect((await dockerExec(main.Id, ['cat', '/tmp/prestart.count', '/tmp/poststart.count'])).stdout).toBe('pre\npost\n');
       expect(h.logLines().filter((l) => l['key'] === `${NS}/${name}` && l['msg'] === 'preStart ran')).toHaveLength(1);
@@ -337,8 +340,7 @@ describe('spec.state', () => {
     timings['applyToReadyBusyboxWithService'] = Math.round(performance.now() - started);
 
     const setState = async (state: 'Running' | 'Paused' | 'Stopped'): Promise<Workspace> => {
-      const current = (await getWorkspace(h.client, NS, name))!;
-      await h.client.update({ ...current, spec: { ...current.spec, state } });
+      await updateWithRetry<Workspace>(h.client, { kind: 'Workspace', namespace: NS, name }, (w) => ({ ...w, spec: { ...w.spec, state } }));
       return waitReady(h.client, NS, name);
     };
     const engineState = async (): Promise<{ main: string; web: string }> => {
