@@ -1,6 +1,7 @@
 /**
  * Kubernetes object machinery shared by every kind: metadata, owner references and conditions.
- * The generated per-kind types in `apis/types/` are structurally compatible with `KubeObject`.
+ * Metadata and condition types are the generated ones (apis/types, from schemas/); the generated
+ * per-kind types are structurally compatible with `KubeObject`.
  */
 
 /** API group of every boulder kind. */
@@ -14,45 +15,13 @@ export const DEFAULT_NAMESPACE = 'default';
 /** Finalizer boulder's controllers put on the objects whose cleanup they own. */
 export const CLEANUP_FINALIZER = 'nexus.dev/cleanup';
 
-/** A reference from a dependent object to its owner (same namespace). */
-export interface OwnerReference {
-  apiVersion: string;
-  kind: string;
-  name: string;
-  uid: string;
-  controller?: boolean;
-  blockOwnerDeletion?: boolean;
-}
-
-/** Standard object metadata, with Kubernetes semantics. */
-export interface ObjectMeta {
-  name: string;
-  namespace?: string;
-  uid?: string;
-  resourceVersion?: string;
-  generation?: number;
-  creationTimestamp?: string;
-  deletionTimestamp?: string;
-  labels?: Record<string, string>;
-  annotations?: Record<string, string>;
-  finalizers?: string[];
-  ownerReferences?: OwnerReference[];
-}
+/** Object metadata, owner references and conditions: generated from schemas/ (the source of truth). */
+export type { ObjectMeta, OwnerReference } from './types/objectmeta.ts';
+export type { Condition } from './types/condition.ts';
+import type { Condition, ObjectMeta } from './types/index.ts';
 
 /** Condition status values. */
-export type ConditionStatus = 'True' | 'False' | 'Unknown';
-
-/** One entry of `status.conditions`, keyed by `type`. */
-export interface Condition {
-  type: string;
-  status: ConditionStatus;
-  /** CamelCase, machine-readable reason. */
-  reason: string;
-  message: string;
-  observedGeneration?: number;
-  /** RFC 3339; moves only when `status` flips. */
-  lastTransitionTime: string;
-}
+export type ConditionStatus = Condition['status'];
 
 /** The status fields every kind shares. */
 export interface CommonStatus {
