@@ -86,7 +86,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
     hooks.push({ hook: 'onWake', run: await runScript(provider, desired.target, ws.spec.hooks.onWake, ctx.signal) });
   }
   const scripts = await runLifecycleScripts(ws, provider, desired, result.observed, ctx);
-  const repairs = driftRepairs(ws, before, result);
+  const repairs = driftRepairs(ws, result);
   for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
   const switchRequestedAt = ws.metadata.annotations?.[SWITCH_REQUESTED_AT];
   await live.write(
@@ -170,10 +170,12 @@ async function runLifecycleScripts(
  * Changes the provider made although the spec did not change since the last converged status:
  * those restored drift (a container removed, stopped or paused by hand).
  */
-function driftRepairs(ws: Workspace, before: ObservedRuntime | undefined, result: EnsureResult): string[] {
+function driftRepairs(ws: Workspace, result: EnsureResult): string[] {
   const specUnchanged = ws.status?.observedGeneration !== undefined && ws.status.observedGeneration === ws.metadata.generation;
   if (!specUnchanged || ws.status?.containerId === undefined) return [];
-  if (before === undefined && result.containerCreated === true) return ['container recreated', ...result.changes.filter((c) => !c.startsWith('container '))];
+  // A new main container while the spec is unchanged replaced the one in status: report it as one
+  // repair, whatever the (racy) observation before ensure saw.
+  if (result.containerCreated === true) return ['container recreated', ...result.changes.filter((c) => !c.startsWith('container '))];
   return result.changes;
 }
 
