@@ -35,6 +35,9 @@ export default defineConfig({
           exclude: ['test/docker/leftovers.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,
+          // The engine is shared with everything else on the machine: a test that fails is run once
+          // more, and vitest reports it as flaky (retry x1) — read those as bugs to fix, not noise.
+          retry: 1,
           sequence: { groupOrder: 1 },
         },
       },
@@ -46,6 +49,7 @@ export default defineConfig({
           globalSetup: ['test/k8s/global-setup.ts'],
           fileParallelism: false,
           testTimeout: 60_000,
+          retry: 1,
           sequence: { groupOrder: 1 },
         },
       },
