@@ -8,7 +8,12 @@
 #   kube-controller-manager   garbage collection, namespace deletion, service accounts, Deployments…
 #   kube-scheduler            binds Pods to the fake node (no spec.nodeName needed)
 #   kwok                      plays Node/Pod/PV status: node "kwok-node-0" becomes Ready, Pods bound
-#                             to it become Running, PVCs of the default StorageClass become Bound
+#                             to it become Running, PVCs of the default StorageClass become Bound;
+#                             and serves the node's kubelet API on 127.0.0.1, so `kubectl exec`,
+#                             `port-forward` and `logs` go through the apiserver to kwok, which runs
+#                             what an Exec/ClusterExec object says (a local command in a directory)
+#                             and connects a port-forward where a PortForward object says (a local
+#                             TCP address). Those objects are the test's to create (kwok CRDs).
 # Idempotent: when it is already running and ready, prints the kubeconfig path and exits.
 # $RUN_DIR/env lists what a test harness needs (KUBECONFIG, K8S_SERVER, K8S_BIN for kubectl, …).
 # Stop with down.sh (npm run k8s:down). Logs: $RUN_DIR/logs/<component>.log.
@@ -140,9 +145,15 @@ openssl rand -hex 24 >"$RUN_DIR/token"
 # Static token file: token,user,uid,"groups". system:masters is bound to cluster-admin.
 printf '%s,admin,admin-uid,"system:masters"\n' "$(cat "$RUN_DIR/token")" >"$RUN_DIR/pki/tokens.csv"
 
-mapfile -t ports < <(free_ports 5)
-[ ${#ports[@]} = 5 ] || { log k8s-up "could not find free ports"; exit 1; }
+mapfile -t ports < <(free_ports 6)
+[ ${#ports[@]} = 6 ] || { log k8s-up "could not find free ports"; exit 1; }
 ETCD_PORT=${ports[0]} ETCD_PEER_PORT=${ports[1]} API_PORT=${ports[2]} KCM_PORT=${ports[3]} SCHED_PORT=${ports[4]}
+KUBELET_PORT=${ports[5]}
+# kwok's kubelet API serves TLS with its own self-signed certificate (the apiserver does not verify
+# kubelet serving certificates unless --kubelet-certificate-authority is given).
+openssl req -x509 -newkey rsa:2048 -nodes -days 30 -subj "/CN=$NODE_NAME" \
+  -addext "subjectAltName=IP:127.0.0.1,DNS:$NODE_NAME" \
+  -keyout "$RUN_DIR/pki/kubelet.key" -out "$RUN_DIR/pki/kubelet.crt" 2>/dev/null
 echo "https://127.0.0.1:$API_PORT" >"$RUN_DIR/server"
 
 # --- etcd --------------------------------------------------------------------------------------------
@@ -172,6 +183,7 @@ start kube-apiserver "$BIN/kube-apiserver" \
   --allow-privileged=true \
   --endpoint-reconciler-type=none \
   --enable-priority-and-fairness=false \
+  --kubelet-preferred-address-types=InternalIP \
   --profiling=false
 # With only --cert-dir, the apiserver writes a self-signed apiserver.crt (serving cert + its CA).
 wait_for kube-apiserver api_get /readyz
@@ -228,12 +240,19 @@ start kube-scheduler "$BIN/kube-scheduler" \
   --profiling=false
 
 # --- kwok ----------------------------------------------------------------------------------------------
+# kwok watches its CRDs from the start: install them first.
+"$BIN/kubectl" --kubeconfig="$KUBECONFIG_PATH" apply -f "$BIN/kwok-crds.yaml" >"$RUN_DIR/logs/kwok-crds.log"
+"$BIN/kubectl" --kubeconfig="$KUBECONFIG_PATH" wait --for=condition=Established --timeout="${START_TIMEOUT}s" \
+  -f "$BIN/kwok-crds.yaml" >>"$RUN_DIR/logs/kwok-crds.log"
 start kwok "$BIN/kwok" \
   --kubeconfig="$KUBECONFIG_PATH" \
   --config="$BIN/kwok-stages.yaml" \
   --manage-all-nodes=false \
   --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
-  --cidr=10.244.0.0/16 --node-ip=10.240.0.1 \
+  --cidr=10.244.0.0/16 --node-ip=127.0.0.1 \
+  --node-port="$KUBELET_PORT" --server-address="127.0.0.1:$KUBELET_PORT" \
+  --tls-cert-file="$RUN_DIR/pki/kubelet.crt" --tls-private-key-file="$RUN_DIR/pki/kubelet.key" \
+  --enable-crds=Exec,ClusterExec,PortForward,ClusterPortForward,Logs,ClusterLogs,Attach,ClusterAttach \
   --node-lease-duration-seconds=40
 
 wait_for kube-controller-manager healthz "$KCM_PORT"
@@ -269,6 +288,7 @@ K8S_CA_FILE=$RUN_DIR/pki/apiserver.crt
 K8S_BIN=$BIN
 K8S_VERSION=$K8S_VERSION
 K8S_NODE=$NODE_NAME
+K8S_KUBELET_PORT=$KUBELET_PORT
 EOF
 
 rm -rf "$RUN_DIR-failed-logs"
