@@ -23,7 +23,7 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     valueName: 'NAME',
     description: 'kubeconfig context to use (implies the Kubernetes store; default kubeconfig: $KUBECONFIG, ~/.kube/config)',
   },
-  namespace: { type: 'string', short: 'n', valueName: 'NS', description: 'Namespace to use (default: default)' },
+  namespace: { type: 'string', short: 'n', valueName: 'NS', description: "Namespace to use (default: `default`; with a Kubernetes store, the kubeconfig context's namespace)" },
   'all-namespaces': { type: 'boolean', short: 'A', description: 'Act on all namespaces' },
   help: { type: 'boolean', short: 'h', description: 'Show help for the command' },
 };

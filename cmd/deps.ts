@@ -59,6 +59,14 @@ export function kubernetesSpecFromFlags(kubeconfig: string | undefined, context:
   return spec;
 }
 
+/** The namespace of the kubeconfig context the flags select (`default` when the context names none). */
+export async function kubeContextNamespace(kubeconfig: string | undefined, context: string | undefined): Promise<string> {
+  const { loadKubeConfig } = await import('../apis/client/kubernetes/kube-connection.ts');
+  const spec = kubernetesSpecFromFlags(kubeconfig, context) ?? {};
+  const kc = await loadKubeConfig(spec);
+  return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
 async function openSpecClient(spec: KubernetesClientSpec): Promise<ResourceClient> {
   const { openClient } = await import('../apis/client/open.ts');
   return openClient(spec);

@@ -60,6 +60,11 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
       env,
       overrides,
     });
+    if (deps.storeKind === 'kubernetes' && input.values['namespace'] === undefined) {
+      // kubectl's rule: without --namespace, the kubeconfig context's namespace (else `default`).
+      const { kubeContextNamespace } = await import('./deps.ts');
+      input.values['namespace'] = await kubeContextNamespace(stringOption(input.values, 'kubeconfig'), stringOption(input.values, 'context'));
+    }
     return await command.run(deps, input);
   } catch (err) {
     return reportError(err, stderr, env);

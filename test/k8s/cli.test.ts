@@ -3,7 +3,9 @@
  * test cluster, so `boulder get` and `kubectl get` show the same objects; errors of the cluster
  * connection come out as the CLI's usual messages and exit codes.
  */
-import { join } from 'node:path';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT, runBoulder } from '../cli/harness.ts';
 import { removeWrittenKubeconfigs, writeKubeconfig } from '../../apis/client/kubernetes/test-kubeconfig.ts';
@@ -59,6 +61,28 @@ describe('boulder --kubeconfig', () => {
     const unknown = await runBoulder(['--kubeconfig', kubeconfig, '--context', 'nope', 'get', 'workspaces']);
     expect(unknown.code).toBe(3);
     expect(unknown.stderr).toContain('context "nope" does not exist in the kubeconfig');
+  });
+
+  it("defaults to the kubeconfig context's namespace, as kubectl does", async () => {
+    const { kubeconfig } = k8sEnv();
+    const ns = suite.names[0] as string;
+    const withNamespace = join(mkdtempSync(join(tmpdir(), 'boulder-kc-')), 'kubeconfig');
+    const config = readFileSync(kubeconfig, 'utf8').replace(/^(\s+)user: admin$/m, `$1user: admin\n$1namespace: ${ns}`);
+    expect(config).toContain(`namespace: ${ns}`);
+    writeFileSync(withNamespace, config, { mode: 0o600 });
+    const manifest = join(dirname(withNamespace), 'ws.yaml');
+    writeFileSync(manifest, 'apiVersion: nexus.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: context-ns\nspec:\n  backend: mock\n  image: busybox:1\n');
+
+    const applied = await runBoulder(['--kubeconfig', withNamespace, 'apply', '-f', manifest, '--no-daemon']);
+    expect(applied.stderr).toBe('');
+    expect(applied.code).toBe(0);
+    expect(await kubectlStdout(['get', 'workspace', 'context-ns', '-n', ns, '-o', 'name'])).toContain('workspace.nexus.dev/context-ns');
+
+    const got = await runBoulder(['--kubeconfig', withNamespace, 'get', 'workspace', 'context-ns', '-o', 'name']);
+    expect(got.stdout.trim()).toBe('workspace.nexus.dev/context-ns');
+    const elsewhere = await runBoulder(['--kubeconfig', withNamespace, 'get', 'workspace', 'context-ns', '-n', 'default', '-o', 'name']);
+    expect(elsewhere.code).not.toBe(0);
+    expect(elsewhere.stderr).toContain('not found');
   });
 
   it('reports an unreachable API server with exit code 7, naming it', async () => {

@@ -53,7 +53,7 @@ const USER_AGENT = 'boulder';
 const RETRYABLE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
 
 /** Loads a kubeconfig (lazily importing the client library) and selects the context. */
-async function loadKubeConfig(options: KubeConnectionOptions): Promise<KubeConfig> {
+export async function loadKubeConfig(options: KubeConnectionOptions): Promise<KubeConfig> {
   const { KubeConfig } = await import('@kubernetes/client-node');
   const kc = new KubeConfig();
   try {
