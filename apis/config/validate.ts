@@ -4,8 +4,8 @@
  * the backend, durations longer than zero, and ports and services complete after merging. Pure:
  * every problem is placed at the origin of the value that causes it.
  */
-import { parseCpu, parseMemory } from '../../controllers/workspace/quantity.ts';
-import { RESOURCE_CLASSES } from '../../controllers/workspace/desired.ts';
+import { parseCpu, parseMemory } from '../resources/quantity.ts';
+import { RESOURCE_CLASSES } from '../resources/classes.ts';
 import type { FieldIssue } from '../errors.ts';
 import { isRecord } from '../validation/field-path.ts';
 import { parseConfigDuration } from './duration.ts';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { desiredRuntime, resourceLimits } from './desired.ts';
-import { parseCpu, parseMemory } from './quantity.ts';
+import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 
 function workspace(spec: Workspace['spec']): Workspace {
   return {

@@ -14,15 +14,8 @@ import {
   type Mount,
   type RuntimeTarget,
 } from '../providers/types.ts';
-import { parseCpu, parseMemory } from './quantity.ts';
-
-/** CPU cores and memory of each resource class. */
-export const RESOURCE_CLASSES: Record<string, { cpus: number; memory: string }> = {
-  small: { cpus: 1, memory: '2Gi' },
-  medium: { cpus: 2, memory: '4Gi' },
-  large: { cpus: 4, memory: '8Gi' },
-  xlarge: { cpus: 8, memory: '16Gi' },
-};
+import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
+import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 
 /** The runtime identity of a workspace object. */
 export function runtimeTarget(ws: Workspace): RuntimeTarget {
