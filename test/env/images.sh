@@ -3,6 +3,8 @@
 # present:
 #   boulder-test/busybox:latest  — Debian's busybox-static in an empty root filesystem
 #   boulder-test/debian:bookworm — a debootstrap minbase Debian with bash, git and ca-certificates
+#   boulder-test/node:24         — that Debian with this machine's Node 24 and npm (the controller
+#                                  image's base; see manifests/Dockerfile)
 # Root filesystem tarballs are cached in $CACHE (default /var/cache/boulder-ci/images) so a fresh
 # engine re-imports them in seconds instead of re-running debootstrap.
 set -euo pipefail
@@ -70,4 +72,37 @@ if ! have_image "$DEBIAN"; then
   fi
   import_tar "$tarball" "$DEBIAN" bash
 fi
-echo "[images] ready: $BUSYBOX $DEBIAN" >&2
+# --- node 24 on debian (the controller image's base, instead of the unpullable node:24-slim) -------
+# The Node 24 binary this script runs with (the one .ci/run installs) and the host's npm, on top of
+# the debian image; rebuilt when the Node version changes (the tag names the exact version).
+NODE_VERSION="$(node -p 'process.versions.node' 2>/dev/null || true)"
+case "$NODE_VERSION" in
+  24.*) ;;
+  *) echo "[images] node 24 is not first on PATH (found '${NODE_VERSION:-none}')" >&2; exit 1 ;;
+esac
+NODE="boulder-test/node:$NODE_VERSION"
+if ! have_image "$NODE"; then
+  npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
+  [ -f "$npm_dir/package.json" ] || { echo "[images] cannot find npm's package directory (from $(command -v npm))" >&2; exit 1; }
+  ctx=$(mktemp -d)
+  cp "$(node -p 'process.execPath')" "$ctx/node"
+  cp -r "$npm_dir" "$ctx/npm"
+  # This machine reaches the npm registry through a TLS-inspecting proxy: npm inside the image
+  # needs the host's CA bundle (npm's own `cafile`, else the system bundle) to trust it.
+  cafile="$(npm config get cafile 2>/dev/null || true)"
+  case "$cafile" in null | undefined | "") cafile=/etc/ssl/certs/ca-certificates.crt ;; esac
+  cp "$cafile" "$ctx/ca-bundle.crt"
+  cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $DEBIAN
+COPY node /usr/local/bin/node
+COPY npm /usr/local/lib/node_modules/npm
+COPY ca-bundle.crt /usr/local/share/boulder-test/ca-bundle.crt
+ENV NODE_EXTRA_CA_CERTS=/usr/local/share/boulder-test/ca-bundle.crt
+RUN ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm && node --version && npm --version
+DOCKERFILE
+  docker build -q -t "$NODE" -t boulder-test/node:24 "$ctx" >/dev/null
+  rm -rf "$ctx"
+  echo "[images] built $NODE" >&2
+fi
+docker tag "$NODE" boulder-test/node:24
+echo "[images] ready: $BUSYBOX $DEBIAN $NODE" >&2
