@@ -23,7 +23,7 @@ import { createProviderRegistry, type ProviderRegistry } from './providers/regis
 import type { Provider } from './providers/types.ts';
 import { workspaceReconciler } from './workspace/reconcile.ts';
 import type { PortRange } from './portbinding/contracts.ts';
-import { PortForwarding } from './portbinding/forwarding.ts';
+import { PortForwarding, type UpstreamChange } from './portbinding/forwarding.ts';
 import { portBindingReconciler } from './portbinding/reconcile.ts';
 import { PortBindingWaker } from './portbinding/workspace-events.ts';
 import { registerSyncSessions } from './syncsession/register.ts';
@@ -83,7 +83,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
   });
   const waker = registerPortBindings(manager, deps, providers);
   // Sync engines live in the daemon only (a one-shot reconcile leaves SyncSessions alone).
-  if (deps.signal !== undefined && !deps.signal.aborted) registerSyncSessions(manager, { stateDir: deps.stateDir, logger: deps.logger, signal: deps.signal });
+  if (deps.signal !== undefined && !deps.signal.aborted) registerSyncSessions(manager, { stateDir: deps.stateDir, logger: deps.logger, signal: deps.signal, ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}) });
   if (deps.signal !== undefined) {
     for (const provider of providers.all()) pumpProviderEvents(provider, workspaces, waker, deps.logger, deps.signal);
   }
@@ -96,12 +96,12 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
  */
 function registerPortBindings(manager: Manager, deps: ControllerSetupDeps, providers: ProviderRegistry): PortBindingWaker | undefined {
   const { signal } = deps;
-  const forwarding = deps.forwarding ?? (signal === undefined ? undefined : new PortForwarding());
+  // The reconciler enqueues through the controller that runs it (bindings handing a fixed port over).
+  const enqueue = (key: string): void => controller.enqueue(key, 'watch');
+  const forwarding = deps.forwarding ?? (signal === undefined ? undefined : new PortForwarding({ onUpstreamChange: upstreamReporter(deps.logger, enqueue) }));
   if (deps.forwarding === undefined && forwarding !== undefined && signal !== undefined) {
     signal.addEventListener('abort', () => void forwarding.close(), { once: true });
   }
-  // The reconciler enqueues through the controller that runs it (bindings handing a fixed port over).
-  const enqueue = (key: string): void => controller.enqueue(key, 'watch');
   const controller: Controller = manager.add({
     kind: 'PortBinding',
     reconcile: portBindingReconciler({
@@ -118,6 +118,19 @@ function registerPortBindings(manager: Manager, deps: ControllerSetupDeps, provi
   const waker = new PortBindingWaker({ client: deps.client, clock: deps.clock, log, signal, enqueue });
   void waker.run();
   return waker;
+}
+
+/**
+ * Logs a binding whose connections start (or stop) failing to reach the target — e.g. a Pod's
+ * port-forward refused by the API server — and wakes the binding so its status says so.
+ */
+function upstreamReporter(logger: Logger, enqueue: (key: string) => void): (change: UpstreamChange) => void {
+  const log = logger.child({ component: 'port-forwarding' });
+  return ({ key, failure }) => {
+    if (failure === undefined) log.info({ binding: key }, `portbinding ${key}: connections reach the target again`);
+    else log.warn({ binding: key, failure }, `portbinding ${key}: a connection failed to reach the target: ${failure}`);
+    enqueue(key);
+  };
 }
 
 /**

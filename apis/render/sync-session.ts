@@ -8,7 +8,7 @@ import { API_VERSION } from '../meta.ts';
 import type { SyncSession, SyncSessionSpec, Workspace } from '../types/index.ts';
 import { WORKSPACE_LABEL } from './labels.ts';
 
-/** Where the workspace's files live in its container (the Workspace controller's WORKSPACE_DIR). */
+/** Where the workspace's files live in its container unless spec.workspaceFolder says otherwise (the Workspace controller's WORKSPACE_DIR). */
 export const WORKSPACE_DIR = '/workspace';
 
 /**
@@ -28,7 +28,7 @@ export function renderSyncSession(workspace: Workspace): SyncSession | undefined
   const spec: SyncSessionSpec = {
     workspace: name,
     alpha: worktreePathOf(repository.path, name),
-    beta: WORKSPACE_DIR,
+    beta: workspace.spec.workspaceFolder ?? WORKSPACE_DIR,
     mode: sync.mode,
     ...(sync.exclude === undefined ? {} : { exclude: [...sync.exclude] }),
     ...(sync.conflict === undefined ? {} : { conflict: sync.conflict }),

@@ -62,6 +62,10 @@ export interface WorkspaceSpec {
     [k: string]: WorkspaceService;
   };
   sync?: WorkspaceSync;
+  /**
+   * Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace. Honoured by the docker and kubernetes backends.
+   */
+  workspaceFolder?: string;
   scripts?: WorkspaceScripts;
   hooks?: WorkspaceHooks;
   /**

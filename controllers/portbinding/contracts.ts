@@ -3,6 +3,7 @@
  * daemon's forwarders and the port-holder lookup (all in this folder), used by the PortBinding
  * controller. Kept in one file so each part can be built and tested on its own.
  */
+import type { Duplex } from 'node:stream';
 
 /** Protocols a binding forwards. */
 export type PortProtocol = 'tcp' | 'udp';
@@ -47,10 +48,24 @@ export interface AllocationRequest {
   overflowRange?: PortRange;
 }
 
+/**
+ * Opens one connection to `port` of a target that has no reachable address (e.g. a Pod through
+ * the Kubernetes API server's port-forward); rejects when it cannot.
+ */
+export type TargetDialer = (port: number) => Promise<Duplex>;
+
 /** Where a forwarder sends traffic. */
 export interface ForwardTarget {
+  /** Address to connect to; with `dial`, only a display name (e.g. `pod/nexus-web`). */
   host: string;
   port: number;
+  /** When set, TCP connections are opened with it instead of connecting to host:port (no UDP). */
+  dial?: TargetDialer;
+  /**
+   * Identity of the runtime behind `dial` (e.g. a Pod uid): a retarget to another instance closes
+   * the connections opened to the previous one, instead of leaving them to their old target.
+   */
+  instance?: string;
 }
 
 /** One listening forwarder: hostIP:hostPort → target. */

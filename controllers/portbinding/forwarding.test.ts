@@ -66,3 +66,48 @@ describe('PortForwarding', () => {
     for (const port of [a.hostPort, b.hostPort]) expect(await probeFree('127.0.0.1', port, 'tcp')).toBe(true);
   });
 });
+
+describe('PortForwarding upstream reports', () => {
+  it('reports a failing target once per new reason and once when it works again; a new target starts clean', async () => {
+    const changes: { key: string; failure?: string }[] = [];
+    const f = new PortForwarding({ onUpstreamChange: ({ key, failure }) => changes.push({ key, ...(failure !== undefined ? { failure } : {}) }) });
+    closers.push(() => f.close());
+    const target = await echo();
+    const dead = await freePort();
+    const s = await spec('u1', dead);
+    await f.ensure('ns/web', s);
+    await exchange(s.hostPort, 'x').catch(() => undefined);
+    await exchange(s.hostPort, 'x').catch(() => undefined);
+    expect(changes).toHaveLength(1);
+    expect(changes[0]).toMatchObject({ key: 'ns/web', failure: expect.stringContaining('ECONNREFUSED') as unknown });
+    expect(f.upstreamFailure('u1')).toContain('ECONNREFUSED');
+
+    await f.ensure('ns/web', { ...s, target: { host: '127.0.0.1', port: target.port } });
+    expect(f.upstreamFailure('u1')).toBeUndefined();
+    expect((await exchange(s.hostPort, 'ok')).toString()).toBe('ok');
+    expect(changes).toHaveLength(1); // the retarget cleared the record without a report; success after it is no change
+
+    await f.ensure('ns/web', { ...s, target: { host: '127.0.0.1', port: dead } });
+    await exchange(s.hostPort, 'x').catch(() => undefined);
+    await f.ensure('ns/web', { ...s, target: { host: '127.0.0.1', port: target.port } });
+    await f.ensure('ns/web', { ...s, target: { host: '127.0.0.1', port: target.port, instance: 'same-target-new-instance' } });
+    expect(changes).toHaveLength(2);
+    await exchange(s.hostPort, 'ok');
+    expect(changes).toHaveLength(2);
+  });
+
+  it('a success after failures on the same target is reported', async () => {
+    const changes: (string | undefined)[] = [];
+    const f = new PortForwarding({ onUpstreamChange: ({ failure }) => changes.push(failure) });
+    closers.push(() => f.close());
+    const port = await freePort();
+    const s = await spec('u2', port);
+    await f.ensure('ns/api', s);
+    await exchange(s.hostPort, 'x').catch(() => undefined);
+    const late = await startEchoServer('127.0.0.1', port);
+    closers.push(() => late.close());
+    expect((await exchange(s.hostPort, 'up')).toString()).toBe('up');
+    expect(changes).toEqual([expect.stringContaining('ECONNREFUSED'), undefined]);
+    expect(f.upstreamFailure('u2')).toBeUndefined();
+  });
+});

@@ -17,7 +17,7 @@ export {
   servicePortName,
   type ResolvedBinding,
 } from './binding.ts';
-export { PortForwarding, type ForwardingHolder } from './forwarding.ts';
+export { PortForwarding, type ForwardingHolder, type PortForwardingOptions, type UpstreamChange } from './forwarding.ts';
 export {
   claimFixedPort,
   contenderOf,

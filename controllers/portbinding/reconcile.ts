@@ -126,7 +126,20 @@ class BindingReconcile {
       await this.#write({ kind: 'waiting', reason: binding.service === undefined ? 'WorkspaceNotRunning' : 'ServiceNotRunning', message: this.#notRunningMessage(ws, hostPort) }, allocation, hostPort);
       return { requeueAfter: this.#deps.waitRetryMs ?? WAIT_RETRY_MS };
     }
+    if (binding.protocol === 'udp' && endpoint.dial !== undefined) return this.#udpUnsupported(ws, allocation, hostPort);
     return this.#forward(forwarding, endpoint, hostPort, allocation, claim, standby);
+  }
+
+  /**
+   * A UDP binding to a workspace reached through a TCP-only channel (a Kubernetes Pod through the
+   * API server's port-forward): reported, nothing listens, no retry until the spec changes.
+   */
+  async #udpUnsupported(ws: Workspace, allocation: PortBindingAllocation | undefined, hostPort: number): Promise<undefined> {
+    await this.#stopForwarder();
+    const message = udpUnsupportedMessage(backendOf(ws), this.#binding.containerPort);
+    this.#ctx.log.warn({ hostPort }, message);
+    await this.#write({ kind: 'failed', reason: 'Unsupported', message }, allocation, hostPort);
+    return undefined;
   }
 
   /** Forwards hostPort to the endpoint and reports Bound/Standby, or Conflict when the port is held. */
@@ -139,10 +152,16 @@ class BindingReconcile {
     standby: string | undefined,
   ): Promise<ReconcileResult | undefined> {
     const binding = this.#binding;
-    const spec: ForwardSpec = { id: this.#uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target: { host: endpoint.host, port: binding.containerPort } };
+    const target = {
+      host: endpoint.host,
+      port: binding.containerPort,
+      ...(endpoint.dial !== undefined ? { dial: endpoint.dial } : {}),
+      ...(endpoint.instance !== undefined ? { instance: endpoint.instance } : {}),
+    };
+    const spec: ForwardSpec = { id: this.#uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target };
     try {
       const outcome = await this.#ensureForwarder(forwarding, spec, claim);
-      if (outcome !== 'unchanged') this.#ctx.log.info({ outcome, hostPort, target: spec.target }, `forwarder ${outcome}`);
+      if (outcome !== 'unchanged') this.#ctx.log.info({ outcome, hostPort, target: formatEndpoint(target.host, target.port) }, `forwarder ${outcome}`);
     } catch (err) {
       if (err instanceof PortInUseError) {
         const conflict = await this.#conflict(forwarding, hostPort);
@@ -158,11 +177,13 @@ class BindingReconcile {
       }
       throw err;
     }
+    const upstreamFailure = forwarding.upstreamFailure(this.#uid);
     const observation: BindingObservation = {
       kind: 'forwarding',
       endpoint: formatEndpoint(binding.hostIP, hostPort),
       target: formatEndpoint(endpoint.host, binding.containerPort),
       ...(standby !== undefined ? { standby } : {}),
+      ...(upstreamFailure !== undefined ? { upstreamFailure } : {}),
     };
     await this.#write(observation, allocation, hostPort);
     return undefined;
@@ -303,6 +324,14 @@ class BindingReconcile {
     const { object } = await writeStatusIfChanged(this.#ctx.client, this.#pb, status);
     this.#pb = object;
   }
+}
+
+/** Why a UDP binding cannot be forwarded to a workspace of `backend` (pure). */
+export function udpUnsupportedMessage(backend: Backend, containerPort: number): string {
+  const kubernetes = backend === 'kubernetes';
+  const channel = kubernetes ? "the Kubernetes API server's port-forward, which carries TCP only" : 'a channel that carries TCP only';
+  const instead = kubernetes ? 'use protocol tcp, or expose the port with a Service of type NodePort or LoadBalancer' : 'use protocol tcp';
+  return `UDP port ${containerPort} cannot be forwarded: this ${backend} workspace is reached through ${channel} (${instead})`;
 }
 
 function backendOf(ws: Workspace): Backend {

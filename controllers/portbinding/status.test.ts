@@ -24,6 +24,14 @@ describe('bindingStatus', () => {
     expect(status.holder).toBeUndefined();
   });
 
+  it('forwarding whose last connection failed: still Bound, reason TargetUnreachable naming the failure; Ready stays True', () => {
+    const failure = 'port-forward to pod ns/nexus-w:80 forbidden (HTTP 403): the credentials lack create on pods/portforward';
+    const status = bindingStatus(pb(), { observation: { kind: 'forwarding', endpoint: '127.0.0.1:32801', target: 'pod/nexus-w:80', upstreamFailure: failure }, hostPort: 32801, now: T0 });
+    expect(status).toMatchObject({ phase: 'Bound', target: 'pod/nexus-w:80' });
+    expect(getCondition(status.conditions, 'Bound')).toMatchObject({ status: 'True', reason: 'TargetUnreachable', message: `127.0.0.1:32801 → pod/nexus-w:80; the last connection failed: ${failure}` });
+    expect(getCondition(status.conditions, 'Ready')).toMatchObject({ status: 'True', reason: 'Bound' });
+  });
+
   it('standby: Bound=False with the message, Ready=True, reachable on the own port', () => {
     const standby = 'port 3000 belongs to the active workspace a (boulder switch b to take it)';
     const status = bindingStatus(pb(), { observation: { kind: 'forwarding', endpoint: '127.0.0.1:32801', target: '127.0.0.1:80', standby }, hostPort: 32801, url: 'http://127.0.0.1:32801', now: T0 });

@@ -15,8 +15,11 @@ export const CONFLICT = 'Conflict';
 
 /** What one reconcile found. */
 export type BindingObservation =
-  /** Traffic to the host port reaches `target`; `standby` when the fixed port belongs to another workspace. */
-  | { kind: 'forwarding'; endpoint: string; target: string; standby?: string }
+  /**
+   * Traffic to the host port goes to `target`; `standby` when the fixed port belongs to another
+   * workspace; `upstreamFailure` when the last connection could not reach the target.
+   */
+  | { kind: 'forwarding'; endpoint: string; target: string; standby?: string; upstreamFailure?: string }
   /** The host port is held by another process (or another binding). */
   | { kind: 'conflict'; message: string; holder?: PortBindingHolder }
   /** Not forwarding for a reason that passes by itself (workspace missing or not running, no daemon). */
@@ -77,11 +80,12 @@ function conditionsOf(observation: BindingObservation, url: string | undefined):
           { type: READY, status: 'True', reason: 'Standby', message: `${observation.standby}; reachable at ${url ?? observation.endpoint} (${forwarding})` },
         ];
       }
-      return [
-        { type: BOUND, status: 'True', reason: 'Forwarding', message: forwarding },
-        noConflict,
-        { type: READY, status: 'True', reason: 'Bound', message: `reachable at ${url ?? observation.endpoint}` },
-      ];
+      // The listener is up either way; a target that failed the last connection is named (the next one retries).
+      const bound: Input =
+        observation.upstreamFailure === undefined
+          ? { type: BOUND, status: 'True', reason: 'Forwarding', message: forwarding }
+          : { type: BOUND, status: 'True', reason: 'TargetUnreachable', message: `${forwarding}; the last connection failed: ${observation.upstreamFailure}` };
+      return [bound, noConflict, { type: READY, status: 'True', reason: 'Bound', message: `reachable at ${url ?? observation.endpoint}` }];
     }
     case 'conflict':
       return [

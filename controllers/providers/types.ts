@@ -5,6 +5,7 @@
  * lets it converge (`ensure`). Every external object a provider creates carries `runtimeLabels()`
  * and is found by label or deterministic name, never only by an id kept in status.
  */
+import type { Duplex } from 'node:stream';
 
 /** Backends a Workspace can name in `spec.backend`. */
 export type Backend = 'docker' | 'sprite' | 'kubernetes' | 'mock';
@@ -152,10 +153,30 @@ export interface EndpointOptions {
   service?: string;
 }
 
+/**
+ * Opens one TCP connection to `port` of a workspace container through a channel of the provider
+ * (e.g. the Kubernetes API server's `pods/portforward`); rejects with a typed error when the
+ * channel refuses. The stream ends or errors when the far side closes.
+ */
+export type PortDialer = (port: number) => Promise<Duplex>;
+
 /** Where a process on the host reaches a workspace container (its ports are the container's own). */
 export interface RuntimeEndpoint {
-  /** IP address (or host name) of the container as seen from the host, e.g. `172.18.0.3`. */
+  /**
+   * IP address (or host name) of the container as seen from the host, e.g. `172.18.0.3`; with
+   * `dial`, a display name of what is dialled instead, e.g. `pod/nexus-web`.
+   */
   host: string;
+  /**
+   * When set, the container is not reachable at an address: forwarders open each TCP connection
+   * with it instead of connecting to host:port. It carries TCP only (no UDP).
+   */
+  dial?: PortDialer;
+  /**
+   * Identity of what `dial` reaches (e.g. the Pod's uid). When it changes, connections opened to
+   * the previous one are closed: that runtime is gone.
+   */
+  instance?: string;
 }
 
 /** A hint from the provider that a workspace's runtime changed outside boulder. */
@@ -197,6 +218,12 @@ export interface Provider {
   endpoint(target: RuntimeTarget, options?: EndpointOptions): Promise<RuntimeEndpoint | undefined>;
   /** Out-of-band change hints (drift), ending when `signal` aborts. Optional. */
   events?(signal: AbortSignal): AsyncIterable<ProviderEvent>;
+  /**
+   * The SyncSession endpoint address of directory `path` in the main container, for backends whose
+   * files are synced by exec into the running workspace (Kubernetes: `pod://ns/pod/container/path`).
+   * Absent where files are synced another way (Docker: a volume through a helper container).
+   */
+  syncAddress?(target: RuntimeTarget, path: string): string;
 }
 
 /** Label keys every external object carries. */

@@ -3,10 +3,16 @@
  * - `docker://<container>/<absolute path>`: a directory in a running container;
  * - `volume://<volume>/<path>`: a directory in a Docker named volume, reached through the sync
  *   helper container `nexus-sync-<uid>` (created on demand, mounting the volume at /workspace);
+ * - `pod://<namespace>/<pod>/<container>/<absolute path>`: a directory in a container of a running
+ *   Pod, reached by exec through the Kubernetes API server (needs `EndpointDeps.kubernetes`; the
+ *   client library is loaded on first use);
  * - anything else: a local absolute path.
  */
 import type Dockerode from 'dockerode';
+import { BoulderError } from '../../apis/errors.ts';
+import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
 import type { Endpoint } from '../sync/endpoint.ts';
+import { parsePodAddress, type PodPath } from '../sync/kubernetes/address.ts';
 import { createDockerEndpoint } from '../sync/docker/docker-endpoint.ts';
 import { ensureSyncHelper } from '../sync/docker/helper-container.ts';
 import { createLocalEndpoint } from '../sync/local/local-endpoint.ts';
@@ -23,10 +29,13 @@ export const HELPER_MOUNT = '/workspace';
 export type EndpointAddress =
   | { type: 'local'; path: string }
   | { type: 'docker'; container: string; path: string }
-  | { type: 'volume'; volume: string; path: string };
+  | { type: 'volume'; volume: string; path: string }
+  | ({ type: 'pod' } & PodPath);
 
 /** Parses an endpoint address (see the module comment). */
 export function parseEndpointAddress(address: string): EndpointAddress {
+  const pod = parsePodAddress(address);
+  if (pod !== undefined) return { type: 'pod', ...pod };
   const match = /^(docker|volume):\/\/([^/]+)(\/.*)?$/.exec(address);
   if (match === null) return { type: 'local', path: address };
   const rest = (match[3] ?? '/').replace(/\/+$/, '');
@@ -41,6 +50,8 @@ export interface EndpointDeps {
   helperImage: string;
   /** Labels for the helper container and volume. */
   labels: Record<string, string>;
+  /** The cluster of `pod://` endpoints (kubeconfig/context or a loaded KubeConfig). */
+  kubernetes?: ClusterOptions;
 }
 
 /** Opens the endpoint `address` for the session `uid` (creating its helper when needed). */
@@ -55,6 +66,15 @@ export async function openEndpoint(address: string, uid: string, deps: EndpointD
       const name = syncHelperName(uid);
       await ensureSyncHelper(deps.docker, { name, volume: parsed.volume, image: deps.helperImage, labels: deps.labels, mountPath: HELPER_MOUNT });
       return createDockerEndpoint({ docker: deps.docker, container: name, root: parsed.path });
+    }
+    case 'pod': {
+      if (deps.kubernetes === undefined) throw new BoulderError('BadRequest', `${address}: this controller has no Kubernetes cluster configured for pod:// endpoints`);
+      const [{ loadKubeConfig }, { createPodEndpoint }] = await Promise.all([
+        import('../providers/kubernetes/cluster.ts'),
+        import('../sync/kubernetes/pod-endpoint.ts'),
+      ]);
+      const { namespace, pod, container, path } = parsed;
+      return createPodEndpoint({ kubeConfig: loadKubeConfig(deps.kubernetes), namespace, pod, container, path });
     }
   }
 }

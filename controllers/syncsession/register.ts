@@ -3,6 +3,7 @@
  * daemon process) and stops every engine when `signal` aborts.
  */
 import Dockerode from 'dockerode';
+import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
 import type { Controller } from '../runtime/controller.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -19,6 +20,8 @@ export interface RegisterSyncOptions {
   signal: AbortSignal;
   docker?: Dockerode;
   helperImage?: string;
+  /** The cluster of `pod://` endpoints (Kubernetes workspaces); without it they fail to open. */
+  kubernetes?: ClusterOptions;
   /** Overrides for tests. */
   runner?: Partial<Pick<SyncRunnerDeps, 'statusIntervalMs' | 'timings'>>;
 }
@@ -33,6 +36,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
       docker: options.docker ?? new Dockerode(),
       helperImage: options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE'] ?? DEFAULT_SYNC_HELPER_IMAGE,
       labels: { 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'sync-helper' },
+      ...(options.kubernetes !== undefined ? { kubernetes: options.kubernetes } : {}),
     },
     onChange: enqueue,
     ...options.runner,

@@ -26,8 +26,13 @@ export function runtimeTarget(ws: Workspace): RuntimeTarget {
   };
 }
 
-/** Where the workspace's files live in its container. */
+/** Where the workspace's files live in its container unless `spec.workspaceFolder` says otherwise. */
 export const WORKSPACE_DIR = '/workspace';
+
+/** Where `ws`'s files live in its container (and its working directory): `spec.workspaceFolder` or /workspace. */
+export function workspaceFolder(ws: Workspace): string {
+  return ws.spec.workspaceFolder ?? WORKSPACE_DIR;
+}
 
 /** Inputs resolved by I/O steps before the desired state is computed. */
 export interface ResolvedInputs {
@@ -49,8 +54,8 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
     imageSource,
     env: { ...(spec.env ?? {}) },
     secretEnv: { ...inputs.secretEnv },
-    mounts: usesFileSync(ws) ? syncVolumeMounts(target.uid) : worktreeMounts(inputs.worktree),
-    workdir: WORKSPACE_DIR,
+    mounts: usesFileSync(ws) ? syncVolumeMounts(target.uid, workspaceFolder(ws)) : worktreeMounts(inputs.worktree, workspaceFolder(ws)),
+    workdir: workspaceFolder(ws),
     state: spec.state ?? 'Running',
     ...resourceLimits(spec.resources),
     containerPorts: Object.values(spec.ports ?? {}).map((p) => p.containerPort),
@@ -89,13 +94,15 @@ export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSourc
  * The worktree is also mounted at its host path: git links of initialised submodules are relative
  * to it, so `git status` in a repository with submodules works from there.
  */
-export function worktreeMounts(worktree: ResolvedInputs['worktree']): Mount[] {
+export function worktreeMounts(worktree: ResolvedInputs['worktree'], folder = WORKSPACE_DIR): Mount[] {
   if (worktree === undefined) return [];
-  return [
-    { source: worktree.path, target: WORKSPACE_DIR },
+  const mounts = [
+    { source: worktree.path, target: folder },
     { source: worktree.path, target: worktree.path },
     { source: worktree.commonGitDir, target: worktree.commonGitDir },
   ];
+  // A workspace folder equal to one of the host paths is mounted once.
+  return mounts.filter((m, i) => mounts.findIndex((o) => o.target === m.target) === i);
 }
 
 /**
@@ -112,10 +119,10 @@ export function syncVolumeName(workspaceUid: string): string {
   return `nexus-sync-${workspaceUid}`;
 }
 
-/** The sync volume at /workspace (the SyncSession keeps it in step with the worktree). */
-export function syncVolumeMounts(workspaceUid: string): Mount[] {
+/** The sync volume at the workspace folder (the SyncSession keeps it in step with the worktree). */
+export function syncVolumeMounts(workspaceUid: string, folder = WORKSPACE_DIR): Mount[] {
   const volume = syncVolumeName(workspaceUid);
-  return [{ source: volume, volume, target: WORKSPACE_DIR }];
+  return [{ source: volume, volume, target: folder }];
 }
 
 /** CPU and memory limits from a resource class and/or explicit quantities (explicit wins). */

@@ -16,9 +16,9 @@ export interface ScriptRun {
   output: string;
 }
 
-/** Runs `script` with `sh -c` in the workspace directory. */
-export async function runScript(provider: Provider, target: RuntimeTarget, script: string, signal?: AbortSignal): Promise<ScriptRun> {
-  const result = await provider.exec(target, ['sh', '-c', script], { workdir: WORKSPACE_DIR, ...(signal ? { signal } : {}) });
+/** Runs `script` with `sh -c` in the workspace directory (`workdir`, default /workspace). */
+export async function runScript(provider: Provider, target: RuntimeTarget, script: string, signal?: AbortSignal, workdir = WORKSPACE_DIR): Promise<ScriptRun> {
+  const result = await provider.exec(target, ['sh', '-c', script], { workdir, ...(signal ? { signal } : {}) });
   return { exitCode: result.exitCode, output: lastLines(`${result.stdout}${result.stderr}`, OUTPUT_LINES) };
 }
 

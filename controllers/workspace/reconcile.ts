@@ -3,6 +3,9 @@
  * event triggered it. Through the finalizer helper it either converges —
  *   provider → worktree → secrets → desired state → owned port bindings → sleep hook →
  *   ensure runtime → wake hook → lifecycle scripts → status
+ * (file sync: a docker workspace's volume is filled before its container starts; a kubernetes
+ * workspace's Pod must run before exec reaches it, so there it is ensure runtime → initial sync
+ * into the Pod → wake hook → scripts → status/Ready)
  * — or cleans up on deletion (runtime, then the worktree unless it holds uncommitted work).
  * A failing step records its condition (and Ready=False) before the error propagates: transient
  * failures are retried with backoff, terminal ones wait for a spec change or the periodic resync.
@@ -24,7 +27,7 @@ import { runScript } from './lifecycle.ts';
 import { LiveStatus } from './live-status.ts';
 import { ensurePortBindings } from './port-bindings.ts';
 import { resolveSecrets, type SecretSources } from './secrets.ts';
-import { ensureSyncSession, initialSyncComplete } from './sync-session.ts';
+import { ensureSyncSession, initialSyncComplete, usesPodSync } from './sync-session.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
@@ -77,13 +80,21 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   }
   const hooks: HookRun[] = [];
   if (before?.state === 'Running' && desired.state !== 'Running' && ws.spec.hooks?.onSleep !== undefined) {
-    hooks.push({ hook: 'onSleep', run: await runScript(provider, desired.target, ws.spec.hooks.onSleep, ctx.signal) });
+    hooks.push({ hook: 'onSleep', run: await runScript(provider, desired.target, ws.spec.hooks.onSleep, ctx.signal, desired.workdir) });
   }
   const started = ctx.clock.now().getTime();
   const result = await live.step('ContainerReady', () => ensureRuntime(provider, desired, live));
   const ensureMs = ctx.clock.now().getTime() - started;
+  if (usesPodSync(ws)) {
+    // Kubernetes order: the Pod runs (exec needs it) → initial sync into it → hooks, scripts, Ready.
+    const session = await live.step('ContainerReady', () => podSyncSessionStep(ctx.client, live.object, worktree?.path, provider, desired));
+    if (desired.state === 'Running' && !initialSyncComplete(session)) {
+      ctx.log.info({ syncsession: session.metadata.name }, 'waiting for the initial file sync into the pod before scripts and Ready');
+      return { requeueAfter: SYNC_WAIT_MS };
+    }
+  }
   if (before !== undefined && before.state !== 'Running' && result.observed.state === 'Running' && ws.spec.hooks?.onWake !== undefined) {
-    hooks.push({ hook: 'onWake', run: await runScript(provider, desired.target, ws.spec.hooks.onWake, ctx.signal) });
+    hooks.push({ hook: 'onWake', run: await runScript(provider, desired.target, ws.spec.hooks.onWake, ctx.signal, desired.workdir) });
   }
   const scripts = await runLifecycleScripts(ws, provider, desired, result.observed, ctx);
   const repairs = driftRepairs(ws, result);
@@ -112,6 +123,19 @@ export const SYNC_WAIT_MS = 500;
 async function syncSessionStep(client: ResourceClient, ws: Workspace, worktreePath: string | undefined): Promise<SyncSession> {
   if (worktreePath === undefined) throw new TerminalError('InvalidSpec', 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
   return ensureSyncSession(client, ws, worktreePath);
+}
+
+/** The owned SyncSession of a kubernetes workspace: beta is its workspace folder in the Pod. */
+async function podSyncSessionStep(
+  client: ResourceClient,
+  ws: Workspace,
+  worktreePath: string | undefined,
+  provider: Provider,
+  desired: DesiredRuntime,
+): Promise<SyncSession> {
+  if (provider.syncAddress === undefined) throw new TerminalError('InvalidSpec', `spec.sync.mode: the ${provider.backend} backend cannot sync files`);
+  if (worktreePath === undefined) throw new TerminalError('InvalidSpec', 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
+  return ensureSyncSession(client, ws, worktreePath, provider.syncAddress(desired.target, desired.workdir));
 }
 
 /** Creates or confirms the worktree when the workspace has a repository. */
@@ -155,12 +179,12 @@ async function runLifecycleScripts(
   if (observed.state !== 'Running') return recorded;
   const outcome: WorkspaceScriptsStatus = { containerId: observed.id };
   if (scripts.preStart !== undefined) {
-    outcome.preStart = await runScript(provider, desired.target, scripts.preStart, ctx.signal);
+    outcome.preStart = await runScript(provider, desired.target, scripts.preStart, ctx.signal, desired.workdir);
     ctx.log.info({ exitCode: outcome.preStart.exitCode }, 'preStart ran');
     if (outcome.preStart.exitCode !== 0) return outcome;
   }
   if (scripts.postStart !== undefined) {
-    outcome.postStart = await runScript(provider, desired.target, scripts.postStart, ctx.signal);
+    outcome.postStart = await runScript(provider, desired.target, scripts.postStart, ctx.signal, desired.workdir);
     ctx.log.info({ exitCode: outcome.postStart.exitCode }, 'postStart ran');
   }
   return outcome;

@@ -1,7 +1,8 @@
 /**
  * The SyncSession a file-synced Workspace owns (`<workspace>-sync`): alpha = the worktree, beta =
- * the workspace's sync volume, mode/exclude/conflict from `spec.sync`, paused while the workspace
- * is not Running (stopped or switched away). `desiredSyncSession` is pure; `ensureSyncSession`
+ * the workspace's sync volume (docker) or its workspace folder in the running Pod (kubernetes, a
+ * `pod://` address the provider names), mode/exclude/conflict from `spec.sync`, paused while the
+ * workspace is not Running (stopped or switched away). `desiredSyncSession` is pure; `ensureSyncSession`
  * creates or updates it and returns what is stored.
  */
 import { isDeepStrictEqual } from 'node:util';
@@ -18,8 +19,20 @@ import { isOwnedBy, portBindingName, workspaceOwnerReference } from './port-bind
 /** Condition the SyncSession controller sets once both sides agreed (mirrors syncsession/status.ts). */
 const INITIAL_SYNC_COMPLETE = 'InitialSyncComplete';
 
-/** The SyncSession `ws` should own (its files live in a volume synced from `worktreePath`). */
-export function desiredSyncSession(ws: Workspace, worktreePath: string): SyncSession {
+/**
+ * True when a kubernetes workspace's files are synced into its Pod (a sync mode other than bind):
+ * they live in the Pod's PVC at the workspace folder, and the owned session's beta is that folder.
+ */
+export function usesPodSync(ws: Workspace): boolean {
+  const mode = ws.spec.sync?.mode;
+  return mode !== undefined && mode !== 'bind' && ws.spec.backend === 'kubernetes';
+}
+
+/**
+ * The SyncSession `ws` should own: its files are synced from `worktreePath` to `beta` (default:
+ * the workspace's sync volume).
+ */
+export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: string): SyncSession {
   const sync = ws.spec.sync ?? {};
   const mode = sync.mode === undefined || sync.mode === 'bind' ? 'two-way-safe' : sync.mode;
   return {
@@ -34,7 +47,7 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string): SyncSes
     spec: {
       workspace: ws.metadata.name,
       alpha: worktreePath,
-      beta: `volume://${syncVolumeName(ws.metadata.uid ?? '')}/`,
+      beta: beta ?? `volume://${syncVolumeName(ws.metadata.uid ?? '')}/`,
       mode,
       ...(sync.exclude !== undefined ? { exclude: [...sync.exclude] } : {}),
       ...(sync.conflict !== undefined ? { conflict: sync.conflict } : {}),
@@ -43,9 +56,9 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string): SyncSes
   };
 }
 
-/** Creates or updates the owned session; returns the stored object. */
-export async function ensureSyncSession(client: ResourceClient, ws: Workspace, worktreePath: string): Promise<SyncSession> {
-  const want = desiredSyncSession(ws, worktreePath);
+/** Creates or updates the owned session (beta as in `desiredSyncSession`); returns the stored object. */
+export async function ensureSyncSession(client: ResourceClient, ws: Workspace, worktreePath: string, beta?: string): Promise<SyncSession> {
+  const want = desiredSyncSession(ws, worktreePath, beta);
   const { namespace = DEFAULT_NAMESPACE, name } = want.metadata;
   let have: SyncSession | undefined;
   try {

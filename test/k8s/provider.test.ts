@@ -88,9 +88,13 @@ describe('KubernetesProvider', () => {
     expect(service.spec?.ports?.map((p) => p.port)).toEqual([5432, 8080]);
     const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace, name: names.pvc });
     expect(pvc.metadata?.labels?.['nexus.dev/workspace']).toBe('alpha');
+    // From outside the cluster a Pod is dialled through pods/portforward; in-cluster, by its IP.
     const endpoint = await provider.endpoint(desired.target);
-    expect(endpoint?.host).toBe(pod.status?.podIP);
-    expect(endpoint?.host).toMatch(/^10\.244\./);
+    expect(endpoint).toMatchObject({ host: `pod/${names.pod}`, instance: pod.metadata?.uid });
+    expect(typeof endpoint?.dial).toBe('function');
+    const direct = await createKubernetesProvider({ kubeconfig: cluster.kubeconfig, podAccess: 'direct' }).endpoint(desired.target);
+    expect(direct).toEqual({ host: pod.status?.podIP });
+    expect(direct?.host).toMatch(/^10\.244\./);
 
     const again = await provider.ensure(desired);
     expect(again).toMatchObject({ outcome: 'unchanged', changes: [], containerCreated: false });

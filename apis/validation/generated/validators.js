@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const Workspace = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/workspace.schema.json","title":"Workspace","description":"A developer workspace: a git worktree on its own branch, a container (or Pod, or Sprite microVM) holding the worktree's files, its service containers, deterministic host ports and file sync, kept converged by the workspace controller.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Versioned schema of this representation of the object. Always nexus.dev/v1alpha1.","type":"string","const":"nexus.dev/v1alpha1"},"kind":{"description":"Kind of the object. Always Workspace.","type":"string","const":"Workspace"},"metadata":{"description":"Standard object metadata: name, namespace, labels, annotations and the fields the store maintains.","$ref":"objectmeta.schema.json"},"spec":{"title":"WorkspaceSpec","description":"Desired state of the workspace.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"repository":{"title":"WorkspaceRepository","description":"The git repository the workspace's worktree is created from.","type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"description":"Path on the host of the git repository. The worktree is created next to it, on its own branch.","type":"string","minLength":1},"branch":{"description":"Branch checked out in the worktree; created from baseRef when it does not exist. Defaults to nexus/<metadata.name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"},"baseRef":{"description":"Commit, branch or tag the branch is created from when it does not exist yet.","type":"string","minLength":1,"default":"HEAD"},"onDelete":{"description":"What happens to the worktree when the workspace is deleted. KeepIfDirty removes it unless it has uncommitted changes (then it is kept and the reason is logged); Remove removes it even then. The branch is always kept, so committed work is never lost.","type":"string","enum":["KeepIfDirty","Remove"],"default":"KeepIfDirty"}}},"backend":{"description":"Where the workspace runs: docker (local engine or DOCKER_HOST), sprite (Sprites microVM), kubernetes (a Pod) or mock (in-memory, tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"],"default":"docker"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"WorkspaceBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the worktree root.","type":"string","minLength":1,"default":"."},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context.","type":"string","minLength":1,"default":"Dockerfile"},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"resources":{"title":"WorkspaceResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit as a Kubernetes quantity: cores (\"2\", \"0.5\") or millicores (\"500m\").","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"env":{"description":"Environment variables set in the workspace container (name to value). Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"secrets":{"description":"Secrets injected as environment variables. Only references are stored; values are read when the container starts and are never stored or printed. Each entry names exactly one of fromEnv, fromFile or secretRef.","type":"array","items":{"title":"SecretReference","description":"One secret injected as an environment variable, by reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the environment variable the secret is injected as.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromEnv":{"description":"Read the value from this environment variable of the boulder process on the host.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromFile":{"description":"Read the value from this file on the host.","type":"string","minLength":1},"secretRef":{"title":"SecretKeyReference","description":"Read the value from a key of a Kubernetes Secret in the workspace's namespace.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Name of the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"key":{"description":"Key within the Secret's data.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}}},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Each becomes a PortBinding owned by the workspace; host ports are allocated deterministically unless hostPort is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspacePort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the process listens on inside the container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically from the workspace and port names.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"},"visibility":{"description":"Who can reach the port: private (this machine only), org (your organisation, through the gateway) or public (anyone with the URL).","type":"string","enum":["private","public","org"],"default":"private"}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspaceService","description":"One service container.","type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Container image of the service, e.g. postgres:17.","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"sync":{"title":"WorkspaceSync","description":"How the worktree's files reach the workspace: a bind mount, or file sync through a SyncSession owned by the workspace.","type":"object","additionalProperties":false,"default":{},"properties":{"mode":{"description":"bind mounts the worktree (local docker only); the other modes create a SyncSession with that sync mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"],"default":"bind"},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"],"default":"manual"}}},"scripts":{"title":"WorkspaceScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"preStart":{"description":"Shell script run once after the container is created, before postStart (e.g. install dependencies).","type":"string"},"postStart":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"WorkspaceHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"onWake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"onSleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"state":{"description":"Lifecycle the workspace should be in: Running, Stopped (container stopped, files kept) or Paused (processes frozen, resumes fast).","type":"string","enum":["Running","Stopped","Paused"],"default":"Running"},"idleTimeout":{"description":"Pause the workspace after this long without activity, as a duration like 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"WorkspaceStatus","description":"Observed state of the workspace, written by the workspace controller.","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"description":"metadata.generation of the spec this status reflects.","type":"integer","minimum":0},"phase":{"description":"Summary of the workspace's lifecycle for humans and printer columns: Pending, Creating, Running, Stopped, Paused, Failed or Terminating.","type":"string","enum":["Pending","Creating","Running","Stopped","Paused","Failed","Terminating"]},"conditions":{"description":"Latest observations of the workspace's state; Ready summarizes them.","type":"array","items":{"$ref":"condition.schema.json"}},"containerId":{"description":"ID of the workspace container (or Pod UID, or Sprite ID) on the backend.","type":"string"},"worktreePath":{"description":"Host path of the workspace's git worktree.","type":"string"},"branch":{"description":"Branch checked out in the worktree.","type":"string"},"imageDigest":{"description":"Digest of the image the workspace container runs.","type":"string"},"timings":{"title":"WorkspaceTimings","description":"Durations of the latest lifecycle operations, in milliseconds.","type":"object","additionalProperties":false,"properties":{"createMs":{"description":"How long creating the workspace took, from first reconcile to Ready.","type":"number","minimum":0},"lastStartMs":{"description":"How long the latest start (or resume) took.","type":"number","minimum":0},"lastSwitchMs":{"description":"How long the latest switch to this workspace took.","type":"number","minimum":0},"lastSwitchAt":{"description":"The switch request (annotation nexus.dev/switch-requested-at) that lastSwitchMs measured.","type":"string"}}},"lastActiveAt":{"description":"When activity was last seen in the workspace (RFC 3339); idleTimeout counts from here.","type":"string","format":"date-time"},"repairs":{"description":"Recent drift repairs made by the controller, newest last.","type":"array","items":{"title":"WorkspaceRepair","description":"One drift repair.","type":"object","additionalProperties":false,"required":["at","what"],"properties":{"at":{"description":"When the repair was made (RFC 3339).","type":"string","format":"date-time"},"what":{"description":"What was found and repaired, e.g. container removed outside boulder; re-created.","type":"string"}}}},"scripts":{"title":"WorkspaceScriptsStatus","description":"Lifecycle scripts (spec.scripts) run for the current container: they run once per container creation.","type":"object","additionalProperties":false,"required":["containerId"],"properties":{"containerId":{"description":"Container the scripts ran in; a new container runs them again.","type":"string"},"preStart":{"description":"Outcome of the preStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}},"postStart":{"description":"Outcome of the postStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}}}},"ports":{"description":"Host ports of the workspace's PortBindings as name:hostPort pairs, e.g. web:32801,api:32802 (shown by kubectl get and boulder get -o wide).","type":"string"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/workspace.schema.json","title":"Workspace","description":"A developer workspace: a git worktree on its own branch, a container (or Pod, or Sprite microVM) holding the worktree's files, its service containers, deterministic host ports and file sync, kept converged by the workspace controller.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Versioned schema of this representation of the object. Always nexus.dev/v1alpha1.","type":"string","const":"nexus.dev/v1alpha1"},"kind":{"description":"Kind of the object. Always Workspace.","type":"string","const":"Workspace"},"metadata":{"description":"Standard object metadata: name, namespace, labels, annotations and the fields the store maintains.","$ref":"objectmeta.schema.json"},"spec":{"title":"WorkspaceSpec","description":"Desired state of the workspace.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"repository":{"title":"WorkspaceRepository","description":"The git repository the workspace's worktree is created from.","type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"description":"Path on the host of the git repository. The worktree is created next to it, on its own branch.","type":"string","minLength":1},"branch":{"description":"Branch checked out in the worktree; created from baseRef when it does not exist. Defaults to nexus/<metadata.name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"},"baseRef":{"description":"Commit, branch or tag the branch is created from when it does not exist yet.","type":"string","minLength":1,"default":"HEAD"},"onDelete":{"description":"What happens to the worktree when the workspace is deleted. KeepIfDirty removes it unless it has uncommitted changes (then it is kept and the reason is logged); Remove removes it even then. The branch is always kept, so committed work is never lost.","type":"string","enum":["KeepIfDirty","Remove"],"default":"KeepIfDirty"}}},"backend":{"description":"Where the workspace runs: docker (local engine or DOCKER_HOST), sprite (Sprites microVM), kubernetes (a Pod) or mock (in-memory, tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"],"default":"docker"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"WorkspaceBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the worktree root.","type":"string","minLength":1,"default":"."},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context.","type":"string","minLength":1,"default":"Dockerfile"},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"resources":{"title":"WorkspaceResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit as a Kubernetes quantity: cores (\"2\", \"0.5\") or millicores (\"500m\").","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"env":{"description":"Environment variables set in the workspace container (name to value). Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"secrets":{"description":"Secrets injected as environment variables. Only references are stored; values are read when the container starts and are never stored or printed. Each entry names exactly one of fromEnv, fromFile or secretRef.","type":"array","items":{"title":"SecretReference","description":"One secret injected as an environment variable, by reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the environment variable the secret is injected as.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromEnv":{"description":"Read the value from this environment variable of the boulder process on the host.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromFile":{"description":"Read the value from this file on the host.","type":"string","minLength":1},"secretRef":{"title":"SecretKeyReference","description":"Read the value from a key of a Kubernetes Secret in the workspace's namespace.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Name of the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"key":{"description":"Key within the Secret's data.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}}},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Each becomes a PortBinding owned by the workspace; host ports are allocated deterministically unless hostPort is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspacePort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the process listens on inside the container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically from the workspace and port names.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"},"visibility":{"description":"Who can reach the port: private (this machine only), org (your organisation, through the gateway) or public (anyone with the URL).","type":"string","enum":["private","public","org"],"default":"private"}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspaceService","description":"One service container.","type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Container image of the service, e.g. postgres:17.","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"sync":{"title":"WorkspaceSync","description":"How the worktree's files reach the workspace: a bind mount, or file sync through a SyncSession owned by the workspace.","type":"object","additionalProperties":false,"default":{},"properties":{"mode":{"description":"bind mounts the worktree (local docker only); the other modes create a SyncSession with that sync mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"],"default":"bind"},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"],"default":"manual"}}},"workspaceFolder":{"description":"Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace. Honoured by the docker and kubernetes backends.","type":"string","minLength":2,"maxLength":1024,"pattern":"^(/[^/]*[^/.][^/]*)+$"},"scripts":{"title":"WorkspaceScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"preStart":{"description":"Shell script run once after the container is created, before postStart (e.g. install dependencies).","type":"string"},"postStart":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"WorkspaceHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"onWake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"onSleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"state":{"description":"Lifecycle the workspace should be in: Running, Stopped (container stopped, files kept) or Paused (processes frozen, resumes fast).","type":"string","enum":["Running","Stopped","Paused"],"default":"Running"},"idleTimeout":{"description":"Pause the workspace after this long without activity, as a duration like 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"status":{"title":"WorkspaceStatus","description":"Observed state of the workspace, written by the workspace controller.","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"description":"metadata.generation of the spec this status reflects.","type":"integer","minimum":0},"phase":{"description":"Summary of the workspace's lifecycle for humans and printer columns: Pending, Creating, Running, Stopped, Paused, Failed or Terminating.","type":"string","enum":["Pending","Creating","Running","Stopped","Paused","Failed","Terminating"]},"conditions":{"description":"Latest observations of the workspace's state; Ready summarizes them.","type":"array","items":{"$ref":"condition.schema.json"}},"containerId":{"description":"ID of the workspace container (or Pod UID, or Sprite ID) on the backend.","type":"string"},"worktreePath":{"description":"Host path of the workspace's git worktree.","type":"string"},"branch":{"description":"Branch checked out in the worktree.","type":"string"},"imageDigest":{"description":"Digest of the image the workspace container runs.","type":"string"},"timings":{"title":"WorkspaceTimings","description":"Durations of the latest lifecycle operations, in milliseconds.","type":"object","additionalProperties":false,"properties":{"createMs":{"description":"How long creating the workspace took, from first reconcile to Ready.","type":"number","minimum":0},"lastStartMs":{"description":"How long the latest start (or resume) took.","type":"number","minimum":0},"lastSwitchMs":{"description":"How long the latest switch to this workspace took.","type":"number","minimum":0},"lastSwitchAt":{"description":"The switch request (annotation nexus.dev/switch-requested-at) that lastSwitchMs measured.","type":"string"}}},"lastActiveAt":{"description":"When activity was last seen in the workspace (RFC 3339); idleTimeout counts from here.","type":"string","format":"date-time"},"repairs":{"description":"Recent drift repairs made by the controller, newest last.","type":"array","items":{"title":"WorkspaceRepair","description":"One drift repair.","type":"object","additionalProperties":false,"required":["at","what"],"properties":{"at":{"description":"When the repair was made (RFC 3339).","type":"string","format":"date-time"},"what":{"description":"What was found and repaired, e.g. container removed outside boulder; re-created.","type":"string"}}}},"scripts":{"title":"WorkspaceScriptsStatus","description":"Lifecycle scripts (spec.scripts) run for the current container: they run once per container creation.","type":"object","additionalProperties":false,"required":["containerId"],"properties":{"containerId":{"description":"Container the scripts ran in; a new container runs them again.","type":"string"},"preStart":{"description":"Outcome of the preStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}},"postStart":{"description":"Outcome of the postStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}}}},"ports":{"description":"Host ports of the workspace's PortBindings as name:hostPort pairs, e.g. web:32801,api:32802 (shown by kubectl get and boulder get -o wide).","type":"string"}}}}};
 const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/objectmeta.schema.json","title":"ObjectMeta","description":"Standard object metadata with Kubernetes semantics. Users set name, namespace, labels and annotations; the store sets the rest.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the object, unique per kind within its namespace. A DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters.","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"namespace":{"description":"Namespace of the object (a DNS-1123 label). Defaults to \"default\".","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"uid":{"description":"Unique identifier of this incarnation of the object, set by the store on create and never changed. Read-only.","type":"string"},"resourceVersion":{"description":"Opaque version of the object, changed by the store on every write. Sent back on update for optimistic concurrency. Read-only.","type":"string"},"generation":{"description":"Sequence number of the desired state, incremented by the store when spec changes. Read-only.","type":"integer","minimum":0},"creationTimestamp":{"description":"When the object was created (RFC 3339). Read-only.","type":"string","format":"date-time"},"deletionTimestamp":{"description":"When deletion was requested (RFC 3339). The object goes away once its finalizers are empty. Read-only.","type":"string","format":"date-time"},"labels":{"description":"Key/value pairs used to select objects (boulder get -l). Keys are optionally prefixed qualified names (prefix/name); values are at most 63 characters.","type":"object","propertyNames":{"maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"additionalProperties":{"description":"Label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"}},"annotations":{"description":"Non-identifying key/value metadata for tools and people. Keys follow the label key rules; values are free-form strings.","type":"object","propertyNames":{"maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"additionalProperties":{"description":"Annotation value (any string).","type":"string"}},"finalizers":{"description":"Names of the cleanups that must finish before the object is removed, e.g. nexus.dev/cleanup.","type":"array","items":{"description":"A finalizer name: a qualified name, optionally prefixed (prefix/name).","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"}},"ownerReferences":{"description":"Objects this one depends on (same namespace). When every owner is deleted, this object is deleted too.","type":"array","items":{"title":"OwnerReference","description":"A reference to an owning object in the same namespace.","type":"object","additionalProperties":false,"required":["apiVersion","kind","name","uid"],"properties":{"apiVersion":{"description":"API version of the owner, e.g. nexus.dev/v1alpha1.","type":"string","minLength":1},"kind":{"description":"Kind of the owner, e.g. Workspace.","type":"string","minLength":1},"name":{"description":"Name of the owner.","type":"string","minLength":1},"uid":{"description":"UID of the owner; a re-created owner with the same name does not own this object.","type":"string","minLength":1},"controller":{"description":"True when the owner is the managing controller of this object (at most one owner).","type":"boolean"},"blockOwnerDeletion":{"description":"True when the owner's foreground deletion waits for this object to be deleted.","type":"boolean"}}}}}};
 const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/condition.schema.json","title":"Condition","description":"One observation of an aspect of the object's state, keyed by type. Ready is the summary condition on every kind.","type":"object","additionalProperties":false,"required":["type","status","reason","message","lastTransitionTime"],"properties":{"type":{"description":"Type of the condition in CamelCase, e.g. Ready, Synced, Bound. Unique within the list.","type":"string","maxLength":316,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},"status":{"description":"Whether the condition holds: True, False or Unknown.","type":"string","enum":["True","False","Unknown"]},"reason":{"description":"Machine-readable CamelCase reason for the last transition, e.g. ContainerStarted.","type":"string","minLength":1,"maxLength":1024,"pattern":"^[A-Z][A-Za-z0-9]*$"},"message":{"description":"Human-readable details about the last transition. May be empty.","type":"string","maxLength":32768},"observedGeneration":{"description":"metadata.generation the condition was computed from; older than the current generation means stale.","type":"integer","minimum":0},"lastTransitionTime":{"description":"When status last changed (RFC 3339). Does not move when only reason or message change.","type":"string","format":"date-time"}}};
 const func2 = Object.prototype.hasOwnProperty;
@@ -18,9 +18,10 @@ const pattern10 = new RegExp("^[A-Za-z_][A-Za-z0-9_]*$", "u");
 const pattern13 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", "u");
 const pattern14 = new RegExp("^[-._a-zA-Z0-9]+$", "u");
 const pattern18 = new RegExp("^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$", "u");
-const pattern19 = new RegExp("^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$", "u");
-const pattern20 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
-const pattern21 = new RegExp("^[A-Z][A-Za-z0-9]*$", "u");
+const pattern19 = new RegExp("^(/[^/]*[^/.][^/]*)+$", "u");
+const pattern20 = new RegExp("^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$", "u");
+const pattern21 = new RegExp("^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$", "u");
+const pattern22 = new RegExp("^[A-Z][A-Za-z0-9]*$", "u");
 const formats0 = require("ajv-formats/dist/formats").fullFormats["date-time"];
 
 function validate10(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -2284,12 +2285,11 @@ vErrors.push(err181);
 errors++;
 }
 }
-if(data24.scripts !== undefined){
-let data78 = data24.scripts;
-if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
-for(const key26 in data78){
-if(!((key26 === "preStart") || (key26 === "postStart"))){
-const err182 = {instancePath:instancePath+"/spec/scripts",schemaPath:"#/properties/spec/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.scripts,data:data78};
+if(data24.workspaceFolder !== undefined){
+let data78 = data24.workspaceFolder;
+if(typeof data78 === "string"){
+if(func3(data78) > 1024){
+const err182 = {instancePath:instancePath+"/spec/workspaceFolder",schemaPath:"#/properties/spec/properties/workspaceFolder/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema11.properties.spec.properties.workspaceFolder,data:data78};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2298,11 +2298,8 @@ vErrors.push(err182);
 }
 errors++;
 }
-}
-if(data78.preStart !== undefined){
-let data79 = data78.preStart;
-if(typeof data79 !== "string"){
-const err183 = {instancePath:instancePath+"/spec/scripts/preStart",schemaPath:"#/properties/spec/properties/scripts/properties/preStart/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.scripts.properties.preStart.type,parentSchema:schema11.properties.spec.properties.scripts.properties.preStart,data:data79};
+if(func3(data78) < 2){
+const err183 = {instancePath:instancePath+"/spec/workspaceFolder",schemaPath:"#/properties/spec/properties/workspaceFolder/minLength",keyword:"minLength",params:{limit: 2},message:"must NOT have fewer than 2 characters",schema:2,parentSchema:schema11.properties.spec.properties.workspaceFolder,data:data78};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2311,11 +2308,8 @@ vErrors.push(err183);
 }
 errors++;
 }
-}
-if(data78.postStart !== undefined){
-let data80 = data78.postStart;
-if(typeof data80 !== "string"){
-const err184 = {instancePath:instancePath+"/spec/scripts/postStart",schemaPath:"#/properties/spec/properties/scripts/properties/postStart/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.scripts.properties.postStart.type,parentSchema:schema11.properties.spec.properties.scripts.properties.postStart,data:data80};
+if(!pattern19.test(data78)){
+const err184 = {instancePath:instancePath+"/spec/workspaceFolder",schemaPath:"#/properties/spec/properties/workspaceFolder/pattern",keyword:"pattern",params:{pattern: "^(/[^/]*[^/.][^/]*)+$"},message:"must match pattern \""+"^(/[^/]*[^/.][^/]*)+$"+"\"",schema:"^(/[^/]*[^/.][^/]*)+$",parentSchema:schema11.properties.spec.properties.workspaceFolder,data:data78};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2325,9 +2319,8 @@ vErrors.push(err184);
 errors++;
 }
 }
-}
 else {
-const err185 = {instancePath:instancePath+"/spec/scripts",schemaPath:"#/properties/spec/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.scripts.type,parentSchema:schema11.properties.spec.properties.scripts,data:data78};
+const err185 = {instancePath:instancePath+"/spec/workspaceFolder",schemaPath:"#/properties/spec/properties/workspaceFolder/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.workspaceFolder.type,parentSchema:schema11.properties.spec.properties.workspaceFolder,data:data78};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2337,12 +2330,12 @@ vErrors.push(err185);
 errors++;
 }
 }
-if(data24.hooks !== undefined){
-let data81 = data24.hooks;
-if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
-for(const key27 in data81){
-if(!((key27 === "onWake") || (key27 === "onSleep"))){
-const err186 = {instancePath:instancePath+"/spec/hooks",schemaPath:"#/properties/spec/properties/hooks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.hooks,data:data81};
+if(data24.scripts !== undefined){
+let data79 = data24.scripts;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key26 in data79){
+if(!((key26 === "preStart") || (key26 === "postStart"))){
+const err186 = {instancePath:instancePath+"/spec/scripts",schemaPath:"#/properties/spec/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.scripts,data:data79};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2352,10 +2345,10 @@ vErrors.push(err186);
 errors++;
 }
 }
-if(data81.onWake !== undefined){
-let data82 = data81.onWake;
-if(typeof data82 !== "string"){
-const err187 = {instancePath:instancePath+"/spec/hooks/onWake",schemaPath:"#/properties/spec/properties/hooks/properties/onWake/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.hooks.properties.onWake.type,parentSchema:schema11.properties.spec.properties.hooks.properties.onWake,data:data82};
+if(data79.preStart !== undefined){
+let data80 = data79.preStart;
+if(typeof data80 !== "string"){
+const err187 = {instancePath:instancePath+"/spec/scripts/preStart",schemaPath:"#/properties/spec/properties/scripts/properties/preStart/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.scripts.properties.preStart.type,parentSchema:schema11.properties.spec.properties.scripts.properties.preStart,data:data80};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2365,10 +2358,10 @@ vErrors.push(err187);
 errors++;
 }
 }
-if(data81.onSleep !== undefined){
-let data83 = data81.onSleep;
-if(typeof data83 !== "string"){
-const err188 = {instancePath:instancePath+"/spec/hooks/onSleep",schemaPath:"#/properties/spec/properties/hooks/properties/onSleep/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.hooks.properties.onSleep.type,parentSchema:schema11.properties.spec.properties.hooks.properties.onSleep,data:data83};
+if(data79.postStart !== undefined){
+let data81 = data79.postStart;
+if(typeof data81 !== "string"){
+const err188 = {instancePath:instancePath+"/spec/scripts/postStart",schemaPath:"#/properties/spec/properties/scripts/properties/postStart/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.scripts.properties.postStart.type,parentSchema:schema11.properties.spec.properties.scripts.properties.postStart,data:data81};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2380,7 +2373,7 @@ errors++;
 }
 }
 else {
-const err189 = {instancePath:instancePath+"/spec/hooks",schemaPath:"#/properties/spec/properties/hooks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.hooks.type,parentSchema:schema11.properties.spec.properties.hooks,data:data81};
+const err189 = {instancePath:instancePath+"/spec/scripts",schemaPath:"#/properties/spec/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.scripts.type,parentSchema:schema11.properties.spec.properties.scripts,data:data79};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2390,10 +2383,12 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data24.state !== undefined){
-let data84 = data24.state;
-if(typeof data84 !== "string"){
-const err190 = {instancePath:instancePath+"/spec/state",schemaPath:"#/properties/spec/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.state.type,parentSchema:schema11.properties.spec.properties.state,data:data84};
+if(data24.hooks !== undefined){
+let data82 = data24.hooks;
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+for(const key27 in data82){
+if(!((key27 === "onWake") || (key27 === "onSleep"))){
+const err190 = {instancePath:instancePath+"/spec/hooks",schemaPath:"#/properties/spec/properties/hooks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.spec.properties.hooks,data:data82};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2402,8 +2397,11 @@ vErrors.push(err190);
 }
 errors++;
 }
-if(!(((data84 === "Running") || (data84 === "Stopped")) || (data84 === "Paused"))){
-const err191 = {instancePath:instancePath+"/spec/state",schemaPath:"#/properties/spec/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.state.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.spec.properties.state.enum,parentSchema:schema11.properties.spec.properties.state,data:data84};
+}
+if(data82.onWake !== undefined){
+let data83 = data82.onWake;
+if(typeof data83 !== "string"){
+const err191 = {instancePath:instancePath+"/spec/hooks/onWake",schemaPath:"#/properties/spec/properties/hooks/properties/onWake/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.hooks.properties.onWake.type,parentSchema:schema11.properties.spec.properties.hooks.properties.onWake,data:data83};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2413,11 +2411,10 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data24.idleTimeout !== undefined){
-let data85 = data24.idleTimeout;
-if(typeof data85 === "string"){
-if(!pattern19.test(data85)){
-const err192 = {instancePath:instancePath+"/spec/idleTimeout",schemaPath:"#/properties/spec/properties/idleTimeout/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$",parentSchema:schema11.properties.spec.properties.idleTimeout,data:data85};
+if(data82.onSleep !== undefined){
+let data84 = data82.onSleep;
+if(typeof data84 !== "string"){
+const err192 = {instancePath:instancePath+"/spec/hooks/onSleep",schemaPath:"#/properties/spec/properties/hooks/properties/onSleep/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.hooks.properties.onSleep.type,parentSchema:schema11.properties.spec.properties.hooks.properties.onSleep,data:data84};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2427,8 +2424,9 @@ vErrors.push(err192);
 errors++;
 }
 }
+}
 else {
-const err193 = {instancePath:instancePath+"/spec/idleTimeout",schemaPath:"#/properties/spec/properties/idleTimeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.idleTimeout.type,parentSchema:schema11.properties.spec.properties.idleTimeout,data:data85};
+const err193 = {instancePath:instancePath+"/spec/hooks",schemaPath:"#/properties/spec/properties/hooks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.properties.hooks.type,parentSchema:schema11.properties.spec.properties.hooks,data:data82};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2438,9 +2436,10 @@ vErrors.push(err193);
 errors++;
 }
 }
-}
-else {
-const err194 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data24};
+if(data24.state !== undefined){
+let data85 = data24.state;
+if(typeof data85 !== "string"){
+const err194 = {instancePath:instancePath+"/spec/state",schemaPath:"#/properties/spec/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.state.type,parentSchema:schema11.properties.spec.properties.state,data:data85};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2449,13 +2448,8 @@ vErrors.push(err194);
 }
 errors++;
 }
-}
-if(data.status !== undefined){
-let data86 = data.status;
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-for(const key28 in data86){
-if(!(func2.call(schema11.properties.status.properties, key28))){
-const err195 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status,data:data86};
+if(!(((data85 === "Running") || (data85 === "Stopped")) || (data85 === "Paused"))){
+const err195 = {instancePath:instancePath+"/spec/state",schemaPath:"#/properties/spec/properties/state/enum",keyword:"enum",params:{allowedValues: schema11.properties.spec.properties.state.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.spec.properties.state.enum,parentSchema:schema11.properties.spec.properties.state,data:data85};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2465,10 +2459,11 @@ vErrors.push(err195);
 errors++;
 }
 }
-if(data86.observedGeneration !== undefined){
-let data87 = data86.observedGeneration;
-if(!(((typeof data87 == "number") && (!(data87 % 1) && !isNaN(data87))) && (isFinite(data87)))){
-const err196 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.observedGeneration.type,parentSchema:schema11.properties.status.properties.observedGeneration,data:data87};
+if(data24.idleTimeout !== undefined){
+let data86 = data24.idleTimeout;
+if(typeof data86 === "string"){
+if(!pattern20.test(data86)){
+const err196 = {instancePath:instancePath+"/spec/idleTimeout",schemaPath:"#/properties/spec/properties/idleTimeout/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$",parentSchema:schema11.properties.spec.properties.idleTimeout,data:data86};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2477,9 +2472,9 @@ vErrors.push(err196);
 }
 errors++;
 }
-if((typeof data87 == "number") && (isFinite(data87))){
-if(data87 < 0 || isNaN(data87)){
-const err197 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.observedGeneration,data:data87};
+}
+else {
+const err197 = {instancePath:instancePath+"/spec/idleTimeout",schemaPath:"#/properties/spec/properties/idleTimeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.spec.properties.idleTimeout.type,parentSchema:schema11.properties.spec.properties.idleTimeout,data:data86};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2490,10 +2485,8 @@ errors++;
 }
 }
 }
-if(data86.phase !== undefined){
-let data88 = data86.phase;
-if(typeof data88 !== "string"){
-const err198 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data88};
+else {
+const err198 = {instancePath:instancePath+"/spec",schemaPath:"#/properties/spec/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.spec.type,parentSchema:schema11.properties.spec,data:data24};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2502,8 +2495,13 @@ vErrors.push(err198);
 }
 errors++;
 }
-if(!(((((((data88 === "Pending") || (data88 === "Creating")) || (data88 === "Running")) || (data88 === "Stopped")) || (data88 === "Paused")) || (data88 === "Failed")) || (data88 === "Terminating"))){
-const err199 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.phase.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.status.properties.phase.enum,parentSchema:schema11.properties.status.properties.phase,data:data88};
+}
+if(data.status !== undefined){
+let data87 = data.status;
+if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
+for(const key28 in data87){
+if(!(func2.call(schema11.properties.status.properties, key28))){
+const err199 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status,data:data87};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2513,15 +2511,10 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data86.conditions !== undefined){
-let data89 = data86.conditions;
-if(Array.isArray(data89)){
-const len7 = data89.length;
-for(let i7=0; i7<len7; i7++){
-let data90 = data89[i7];
-if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
-if(data90.type === undefined){
-const err200 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema13.required,parentSchema:schema13,data:data90};
+if(data87.observedGeneration !== undefined){
+let data88 = data87.observedGeneration;
+if(!(((typeof data88 == "number") && (!(data88 % 1) && !isNaN(data88))) && (isFinite(data88)))){
+const err200 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.observedGeneration.type,parentSchema:schema11.properties.status.properties.observedGeneration,data:data88};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2530,8 +2523,9 @@ vErrors.push(err200);
 }
 errors++;
 }
-if(data90.status === undefined){
-const err201 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'",schema:schema13.required,parentSchema:schema13,data:data90};
+if((typeof data88 == "number") && (isFinite(data88))){
+if(data88 < 0 || isNaN(data88)){
+const err201 = {instancePath:instancePath+"/status/observedGeneration",schemaPath:"#/properties/status/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.observedGeneration,data:data88};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2540,8 +2534,12 @@ vErrors.push(err201);
 }
 errors++;
 }
-if(data90.reason === undefined){
-const err202 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema13.required,parentSchema:schema13,data:data90};
+}
+}
+if(data87.phase !== undefined){
+let data89 = data87.phase;
+if(typeof data89 !== "string"){
+const err202 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.phase.type,parentSchema:schema11.properties.status.properties.phase,data:data89};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2550,8 +2548,8 @@ vErrors.push(err202);
 }
 errors++;
 }
-if(data90.message === undefined){
-const err203 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema13.required,parentSchema:schema13,data:data90};
+if(!(((((((data89 === "Pending") || (data89 === "Creating")) || (data89 === "Running")) || (data89 === "Stopped")) || (data89 === "Paused")) || (data89 === "Failed")) || (data89 === "Terminating"))){
+const err203 = {instancePath:instancePath+"/status/phase",schemaPath:"#/properties/status/properties/phase/enum",keyword:"enum",params:{allowedValues: schema11.properties.status.properties.phase.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.status.properties.phase.enum,parentSchema:schema11.properties.status.properties.phase,data:data89};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2560,8 +2558,16 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(data90.lastTransitionTime === undefined){
-const err204 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'",schema:schema13.required,parentSchema:schema13,data:data90};
+}
+if(data87.conditions !== undefined){
+let data90 = data87.conditions;
+if(Array.isArray(data90)){
+const len7 = data90.length;
+for(let i7=0; i7<len7; i7++){
+let data91 = data90[i7];
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+if(data91.type === undefined){
+const err204 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "type"},message:"must have required property '"+"type"+"'",schema:schema13.required,parentSchema:schema13,data:data91};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2570,9 +2576,8 @@ vErrors.push(err204);
 }
 errors++;
 }
-for(const key29 in data90){
-if(!((((((key29 === "type") || (key29 === "status")) || (key29 === "reason")) || (key29 === "message")) || (key29 === "observedGeneration")) || (key29 === "lastTransitionTime"))){
-const err205 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data90};
+if(data91.status === undefined){
+const err205 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "status"},message:"must have required property '"+"status"+"'",schema:schema13.required,parentSchema:schema13,data:data91};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2581,12 +2586,8 @@ vErrors.push(err205);
 }
 errors++;
 }
-}
-if(data90.type !== undefined){
-let data91 = data90.type;
-if(typeof data91 === "string"){
-if(func3(data91) > 316){
-const err206 = {instancePath:instancePath+"/status/conditions/" + i7+"/type",schemaPath:"condition.schema.json/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema13.properties.type,data:data91};
+if(data91.reason === undefined){
+const err206 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "reason"},message:"must have required property '"+"reason"+"'",schema:schema13.required,parentSchema:schema13,data:data91};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2595,8 +2596,8 @@ vErrors.push(err206);
 }
 errors++;
 }
-if(!pattern20.test(data91)){
-const err207 = {instancePath:instancePath+"/status/conditions/" + i7+"/type",schemaPath:"condition.schema.json/properties/type/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",parentSchema:schema13.properties.type,data:data91};
+if(data91.message === undefined){
+const err207 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "message"},message:"must have required property '"+"message"+"'",schema:schema13.required,parentSchema:schema13,data:data91};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2605,9 +2606,8 @@ vErrors.push(err207);
 }
 errors++;
 }
-}
-else {
-const err208 = {instancePath:instancePath+"/status/conditions/" + i7+"/type",schemaPath:"condition.schema.json/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.type.type,parentSchema:schema13.properties.type,data:data91};
+if(data91.lastTransitionTime === undefined){
+const err208 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/required",keyword:"required",params:{missingProperty: "lastTransitionTime"},message:"must have required property '"+"lastTransitionTime"+"'",schema:schema13.required,parentSchema:schema13,data:data91};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2616,11 +2616,9 @@ vErrors.push(err208);
 }
 errors++;
 }
-}
-if(data90.status !== undefined){
-let data92 = data90.status;
-if(typeof data92 !== "string"){
-const err209 = {instancePath:instancePath+"/status/conditions/" + i7+"/status",schemaPath:"condition.schema.json/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.status.type,parentSchema:schema13.properties.status,data:data92};
+for(const key29 in data91){
+if(!((((((key29 === "type") || (key29 === "status")) || (key29 === "reason")) || (key29 === "message")) || (key29 === "observedGeneration")) || (key29 === "lastTransitionTime"))){
+const err209 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema13,data:data91};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2629,8 +2627,12 @@ vErrors.push(err209);
 }
 errors++;
 }
-if(!(((data92 === "True") || (data92 === "False")) || (data92 === "Unknown"))){
-const err210 = {instancePath:instancePath+"/status/conditions/" + i7+"/status",schemaPath:"condition.schema.json/properties/status/enum",keyword:"enum",params:{allowedValues: schema13.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.status.enum,parentSchema:schema13.properties.status,data:data92};
+}
+if(data91.type !== undefined){
+let data92 = data91.type;
+if(typeof data92 === "string"){
+if(func3(data92) > 316){
+const err210 = {instancePath:instancePath+"/status/conditions/" + i7+"/type",schemaPath:"condition.schema.json/properties/type/maxLength",keyword:"maxLength",params:{limit: 316},message:"must NOT have more than 316 characters",schema:316,parentSchema:schema13.properties.type,data:data92};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2639,12 +2641,8 @@ vErrors.push(err210);
 }
 errors++;
 }
-}
-if(data90.reason !== undefined){
-let data93 = data90.reason;
-if(typeof data93 === "string"){
-if(func3(data93) > 1024){
-const err211 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema13.properties.reason,data:data93};
+if(!pattern21.test(data92)){
+const err211 = {instancePath:instancePath+"/status/conditions/" + i7+"/type",schemaPath:"condition.schema.json/properties/type/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",parentSchema:schema13.properties.type,data:data92};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2653,8 +2651,9 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(func3(data93) < 1){
-const err212 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.reason,data:data93};
+}
+else {
+const err212 = {instancePath:instancePath+"/status/conditions/" + i7+"/type",schemaPath:"condition.schema.json/properties/type/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.type.type,parentSchema:schema13.properties.type,data:data92};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2663,8 +2662,11 @@ vErrors.push(err212);
 }
 errors++;
 }
-if(!pattern21.test(data93)){
-const err213 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9]*$"+"\"",schema:"^[A-Z][A-Za-z0-9]*$",parentSchema:schema13.properties.reason,data:data93};
+}
+if(data91.status !== undefined){
+let data93 = data91.status;
+if(typeof data93 !== "string"){
+const err213 = {instancePath:instancePath+"/status/conditions/" + i7+"/status",schemaPath:"condition.schema.json/properties/status/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.status.type,parentSchema:schema13.properties.status,data:data93};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2673,9 +2675,8 @@ vErrors.push(err213);
 }
 errors++;
 }
-}
-else {
-const err214 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.reason.type,parentSchema:schema13.properties.reason,data:data93};
+if(!(((data93 === "True") || (data93 === "False")) || (data93 === "Unknown"))){
+const err214 = {instancePath:instancePath+"/status/conditions/" + i7+"/status",schemaPath:"condition.schema.json/properties/status/enum",keyword:"enum",params:{allowedValues: schema13.properties.status.enum},message:"must be equal to one of the allowed values",schema:schema13.properties.status.enum,parentSchema:schema13.properties.status,data:data93};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2685,11 +2686,11 @@ vErrors.push(err214);
 errors++;
 }
 }
-if(data90.message !== undefined){
-let data94 = data90.message;
+if(data91.reason !== undefined){
+let data94 = data91.reason;
 if(typeof data94 === "string"){
-if(func3(data94) > 32768){
-const err215 = {instancePath:instancePath+"/status/conditions/" + i7+"/message",schemaPath:"condition.schema.json/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema13.properties.message,data:data94};
+if(func3(data94) > 1024){
+const err215 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/maxLength",keyword:"maxLength",params:{limit: 1024},message:"must NOT have more than 1024 characters",schema:1024,parentSchema:schema13.properties.reason,data:data94};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2698,9 +2699,8 @@ vErrors.push(err215);
 }
 errors++;
 }
-}
-else {
-const err216 = {instancePath:instancePath+"/status/conditions/" + i7+"/message",schemaPath:"condition.schema.json/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.message.type,parentSchema:schema13.properties.message,data:data94};
+if(func3(data94) < 1){
+const err216 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema13.properties.reason,data:data94};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2709,11 +2709,8 @@ vErrors.push(err216);
 }
 errors++;
 }
-}
-if(data90.observedGeneration !== undefined){
-let data95 = data90.observedGeneration;
-if(!(((typeof data95 == "number") && (!(data95 % 1) && !isNaN(data95))) && (isFinite(data95)))){
-const err217 = {instancePath:instancePath+"/status/conditions/" + i7+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema13.properties.observedGeneration.type,parentSchema:schema13.properties.observedGeneration,data:data95};
+if(!pattern22.test(data94)){
+const err217 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9]*$"+"\"",schema:"^[A-Z][A-Za-z0-9]*$",parentSchema:schema13.properties.reason,data:data94};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2722,9 +2719,9 @@ vErrors.push(err217);
 }
 errors++;
 }
-if((typeof data95 == "number") && (isFinite(data95))){
-if(data95 < 0 || isNaN(data95)){
-const err218 = {instancePath:instancePath+"/status/conditions/" + i7+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema13.properties.observedGeneration,data:data95};
+}
+else {
+const err218 = {instancePath:instancePath+"/status/conditions/" + i7+"/reason",schemaPath:"condition.schema.json/properties/reason/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.reason.type,parentSchema:schema13.properties.reason,data:data94};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2734,12 +2731,11 @@ vErrors.push(err218);
 errors++;
 }
 }
-}
-if(data90.lastTransitionTime !== undefined){
-let data96 = data90.lastTransitionTime;
-if(typeof data96 === "string"){
-if(!(formats0.validate(data96))){
-const err219 = {instancePath:instancePath+"/status/conditions/" + i7+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema13.properties.lastTransitionTime,data:data96};
+if(data91.message !== undefined){
+let data95 = data91.message;
+if(typeof data95 === "string"){
+if(func3(data95) > 32768){
+const err219 = {instancePath:instancePath+"/status/conditions/" + i7+"/message",schemaPath:"condition.schema.json/properties/message/maxLength",keyword:"maxLength",params:{limit: 32768},message:"must NOT have more than 32768 characters",schema:32768,parentSchema:schema13.properties.message,data:data95};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2750,7 +2746,7 @@ errors++;
 }
 }
 else {
-const err220 = {instancePath:instancePath+"/status/conditions/" + i7+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.lastTransitionTime.type,parentSchema:schema13.properties.lastTransitionTime,data:data96};
+const err220 = {instancePath:instancePath+"/status/conditions/" + i7+"/message",schemaPath:"condition.schema.json/properties/message/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.message.type,parentSchema:schema13.properties.message,data:data95};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2760,9 +2756,10 @@ vErrors.push(err220);
 errors++;
 }
 }
-}
-else {
-const err221 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data90};
+if(data91.observedGeneration !== undefined){
+let data96 = data91.observedGeneration;
+if(!(((typeof data96 == "number") && (!(data96 % 1) && !isNaN(data96))) && (isFinite(data96)))){
+const err221 = {instancePath:instancePath+"/status/conditions/" + i7+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema13.properties.observedGeneration.type,parentSchema:schema13.properties.observedGeneration,data:data96};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2771,10 +2768,9 @@ vErrors.push(err221);
 }
 errors++;
 }
-}
-}
-else {
-const err222 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.conditions.type,parentSchema:schema11.properties.status.properties.conditions,data:data89};
+if((typeof data96 == "number") && (isFinite(data96))){
+if(data96 < 0 || isNaN(data96)){
+const err222 = {instancePath:instancePath+"/status/conditions/" + i7+"/observedGeneration",schemaPath:"condition.schema.json/properties/observedGeneration/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema13.properties.observedGeneration,data:data96};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -2784,10 +2780,12 @@ vErrors.push(err222);
 errors++;
 }
 }
-if(data86.containerId !== undefined){
-let data97 = data86.containerId;
-if(typeof data97 !== "string"){
-const err223 = {instancePath:instancePath+"/status/containerId",schemaPath:"#/properties/status/properties/containerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.containerId.type,parentSchema:schema11.properties.status.properties.containerId,data:data97};
+}
+if(data91.lastTransitionTime !== undefined){
+let data97 = data91.lastTransitionTime;
+if(typeof data97 === "string"){
+if(!(formats0.validate(data97))){
+const err223 = {instancePath:instancePath+"/status/conditions/" + i7+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema13.properties.lastTransitionTime,data:data97};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -2797,10 +2795,8 @@ vErrors.push(err223);
 errors++;
 }
 }
-if(data86.worktreePath !== undefined){
-let data98 = data86.worktreePath;
-if(typeof data98 !== "string"){
-const err224 = {instancePath:instancePath+"/status/worktreePath",schemaPath:"#/properties/status/properties/worktreePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.worktreePath.type,parentSchema:schema11.properties.status.properties.worktreePath,data:data98};
+else {
+const err224 = {instancePath:instancePath+"/status/conditions/" + i7+"/lastTransitionTime",schemaPath:"condition.schema.json/properties/lastTransitionTime/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema13.properties.lastTransitionTime.type,parentSchema:schema13.properties.lastTransitionTime,data:data97};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -2810,10 +2806,9 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data86.branch !== undefined){
-let data99 = data86.branch;
-if(typeof data99 !== "string"){
-const err225 = {instancePath:instancePath+"/status/branch",schemaPath:"#/properties/status/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.branch.type,parentSchema:schema11.properties.status.properties.branch,data:data99};
+}
+else {
+const err225 = {instancePath:instancePath+"/status/conditions/" + i7,schemaPath:"condition.schema.json/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema13.type,parentSchema:schema13,data:data91};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -2823,10 +2818,9 @@ vErrors.push(err225);
 errors++;
 }
 }
-if(data86.imageDigest !== undefined){
-let data100 = data86.imageDigest;
-if(typeof data100 !== "string"){
-const err226 = {instancePath:instancePath+"/status/imageDigest",schemaPath:"#/properties/status/properties/imageDigest/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.imageDigest.type,parentSchema:schema11.properties.status.properties.imageDigest,data:data100};
+}
+else {
+const err226 = {instancePath:instancePath+"/status/conditions",schemaPath:"#/properties/status/properties/conditions/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.conditions.type,parentSchema:schema11.properties.status.properties.conditions,data:data90};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -2836,12 +2830,10 @@ vErrors.push(err226);
 errors++;
 }
 }
-if(data86.timings !== undefined){
-let data101 = data86.timings;
-if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-for(const key30 in data101){
-if(!((((key30 === "createMs") || (key30 === "lastStartMs")) || (key30 === "lastSwitchMs")) || (key30 === "lastSwitchAt"))){
-const err227 = {instancePath:instancePath+"/status/timings",schemaPath:"#/properties/status/properties/timings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.timings,data:data101};
+if(data87.containerId !== undefined){
+let data98 = data87.containerId;
+if(typeof data98 !== "string"){
+const err227 = {instancePath:instancePath+"/status/containerId",schemaPath:"#/properties/status/properties/containerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.containerId.type,parentSchema:schema11.properties.status.properties.containerId,data:data98};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -2851,11 +2843,10 @@ vErrors.push(err227);
 errors++;
 }
 }
-if(data101.createMs !== undefined){
-let data102 = data101.createMs;
-if((typeof data102 == "number") && (isFinite(data102))){
-if(data102 < 0 || isNaN(data102)){
-const err228 = {instancePath:instancePath+"/status/timings/createMs",schemaPath:"#/properties/status/properties/timings/properties/createMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.timings.properties.createMs,data:data102};
+if(data87.worktreePath !== undefined){
+let data99 = data87.worktreePath;
+if(typeof data99 !== "string"){
+const err228 = {instancePath:instancePath+"/status/worktreePath",schemaPath:"#/properties/status/properties/worktreePath/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.worktreePath.type,parentSchema:schema11.properties.status.properties.worktreePath,data:data99};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -2865,8 +2856,10 @@ vErrors.push(err228);
 errors++;
 }
 }
-else {
-const err229 = {instancePath:instancePath+"/status/timings/createMs",schemaPath:"#/properties/status/properties/timings/properties/createMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.status.properties.timings.properties.createMs.type,parentSchema:schema11.properties.status.properties.timings.properties.createMs,data:data102};
+if(data87.branch !== undefined){
+let data100 = data87.branch;
+if(typeof data100 !== "string"){
+const err229 = {instancePath:instancePath+"/status/branch",schemaPath:"#/properties/status/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.branch.type,parentSchema:schema11.properties.status.properties.branch,data:data100};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -2876,11 +2869,10 @@ vErrors.push(err229);
 errors++;
 }
 }
-if(data101.lastStartMs !== undefined){
-let data103 = data101.lastStartMs;
-if((typeof data103 == "number") && (isFinite(data103))){
-if(data103 < 0 || isNaN(data103)){
-const err230 = {instancePath:instancePath+"/status/timings/lastStartMs",schemaPath:"#/properties/status/properties/timings/properties/lastStartMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.timings.properties.lastStartMs,data:data103};
+if(data87.imageDigest !== undefined){
+let data101 = data87.imageDigest;
+if(typeof data101 !== "string"){
+const err230 = {instancePath:instancePath+"/status/imageDigest",schemaPath:"#/properties/status/properties/imageDigest/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.imageDigest.type,parentSchema:schema11.properties.status.properties.imageDigest,data:data101};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -2890,8 +2882,12 @@ vErrors.push(err230);
 errors++;
 }
 }
-else {
-const err231 = {instancePath:instancePath+"/status/timings/lastStartMs",schemaPath:"#/properties/status/properties/timings/properties/lastStartMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.status.properties.timings.properties.lastStartMs.type,parentSchema:schema11.properties.status.properties.timings.properties.lastStartMs,data:data103};
+if(data87.timings !== undefined){
+let data102 = data87.timings;
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+for(const key30 in data102){
+if(!((((key30 === "createMs") || (key30 === "lastStartMs")) || (key30 === "lastSwitchMs")) || (key30 === "lastSwitchAt"))){
+const err231 = {instancePath:instancePath+"/status/timings",schemaPath:"#/properties/status/properties/timings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.timings,data:data102};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -2901,11 +2897,11 @@ vErrors.push(err231);
 errors++;
 }
 }
-if(data101.lastSwitchMs !== undefined){
-let data104 = data101.lastSwitchMs;
-if((typeof data104 == "number") && (isFinite(data104))){
-if(data104 < 0 || isNaN(data104)){
-const err232 = {instancePath:instancePath+"/status/timings/lastSwitchMs",schemaPath:"#/properties/status/properties/timings/properties/lastSwitchMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.timings.properties.lastSwitchMs,data:data104};
+if(data102.createMs !== undefined){
+let data103 = data102.createMs;
+if((typeof data103 == "number") && (isFinite(data103))){
+if(data103 < 0 || isNaN(data103)){
+const err232 = {instancePath:instancePath+"/status/timings/createMs",schemaPath:"#/properties/status/properties/timings/properties/createMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.timings.properties.createMs,data:data103};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -2916,7 +2912,7 @@ errors++;
 }
 }
 else {
-const err233 = {instancePath:instancePath+"/status/timings/lastSwitchMs",schemaPath:"#/properties/status/properties/timings/properties/lastSwitchMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.status.properties.timings.properties.lastSwitchMs.type,parentSchema:schema11.properties.status.properties.timings.properties.lastSwitchMs,data:data104};
+const err233 = {instancePath:instancePath+"/status/timings/createMs",schemaPath:"#/properties/status/properties/timings/properties/createMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.status.properties.timings.properties.createMs.type,parentSchema:schema11.properties.status.properties.timings.properties.createMs,data:data103};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -2926,10 +2922,11 @@ vErrors.push(err233);
 errors++;
 }
 }
-if(data101.lastSwitchAt !== undefined){
-let data105 = data101.lastSwitchAt;
-if(typeof data105 !== "string"){
-const err234 = {instancePath:instancePath+"/status/timings/lastSwitchAt",schemaPath:"#/properties/status/properties/timings/properties/lastSwitchAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.timings.properties.lastSwitchAt.type,parentSchema:schema11.properties.status.properties.timings.properties.lastSwitchAt,data:data105};
+if(data102.lastStartMs !== undefined){
+let data104 = data102.lastStartMs;
+if((typeof data104 == "number") && (isFinite(data104))){
+if(data104 < 0 || isNaN(data104)){
+const err234 = {instancePath:instancePath+"/status/timings/lastStartMs",schemaPath:"#/properties/status/properties/timings/properties/lastStartMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.timings.properties.lastStartMs,data:data104};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -2939,9 +2936,8 @@ vErrors.push(err234);
 errors++;
 }
 }
-}
 else {
-const err235 = {instancePath:instancePath+"/status/timings",schemaPath:"#/properties/status/properties/timings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.timings.type,parentSchema:schema11.properties.status.properties.timings,data:data101};
+const err235 = {instancePath:instancePath+"/status/timings/lastStartMs",schemaPath:"#/properties/status/properties/timings/properties/lastStartMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.status.properties.timings.properties.lastStartMs.type,parentSchema:schema11.properties.status.properties.timings.properties.lastStartMs,data:data104};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -2951,11 +2947,11 @@ vErrors.push(err235);
 errors++;
 }
 }
-if(data86.lastActiveAt !== undefined){
-let data106 = data86.lastActiveAt;
-if(typeof data106 === "string"){
-if(!(formats0.validate(data106))){
-const err236 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.lastActiveAt,data:data106};
+if(data102.lastSwitchMs !== undefined){
+let data105 = data102.lastSwitchMs;
+if((typeof data105 == "number") && (isFinite(data105))){
+if(data105 < 0 || isNaN(data105)){
+const err236 = {instancePath:instancePath+"/status/timings/lastSwitchMs",schemaPath:"#/properties/status/properties/timings/properties/lastSwitchMs/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.timings.properties.lastSwitchMs,data:data105};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -2966,7 +2962,7 @@ errors++;
 }
 }
 else {
-const err237 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.lastActiveAt.type,parentSchema:schema11.properties.status.properties.lastActiveAt,data:data106};
+const err237 = {instancePath:instancePath+"/status/timings/lastSwitchMs",schemaPath:"#/properties/status/properties/timings/properties/lastSwitchMs/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.status.properties.timings.properties.lastSwitchMs.type,parentSchema:schema11.properties.status.properties.timings.properties.lastSwitchMs,data:data105};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -2976,15 +2972,10 @@ vErrors.push(err237);
 errors++;
 }
 }
-if(data86.repairs !== undefined){
-let data107 = data86.repairs;
-if(Array.isArray(data107)){
-const len8 = data107.length;
-for(let i8=0; i8<len8; i8++){
-let data108 = data107[i8];
-if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
-if(data108.at === undefined){
-const err238 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data108};
+if(data102.lastSwitchAt !== undefined){
+let data106 = data102.lastSwitchAt;
+if(typeof data106 !== "string"){
+const err238 = {instancePath:instancePath+"/status/timings/lastSwitchAt",schemaPath:"#/properties/status/properties/timings/properties/lastSwitchAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.timings.properties.lastSwitchAt.type,parentSchema:schema11.properties.status.properties.timings.properties.lastSwitchAt,data:data106};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -2993,8 +2984,10 @@ vErrors.push(err238);
 }
 errors++;
 }
-if(data108.what === undefined){
-const err239 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data108};
+}
+}
+else {
+const err239 = {instancePath:instancePath+"/status/timings",schemaPath:"#/properties/status/properties/timings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.timings.type,parentSchema:schema11.properties.status.properties.timings,data:data102};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3003,9 +2996,12 @@ vErrors.push(err239);
 }
 errors++;
 }
-for(const key31 in data108){
-if(!((key31 === "at") || (key31 === "what"))){
-const err240 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.repairs.items,data:data108};
+}
+if(data87.lastActiveAt !== undefined){
+let data107 = data87.lastActiveAt;
+if(typeof data107 === "string"){
+if(!(formats0.validate(data107))){
+const err240 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.lastActiveAt,data:data107};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3015,11 +3011,8 @@ vErrors.push(err240);
 errors++;
 }
 }
-if(data108.at !== undefined){
-let data109 = data108.at;
-if(typeof data109 === "string"){
-if(!(formats0.validate(data109))){
-const err241 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data109};
+else {
+const err241 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.lastActiveAt.type,parentSchema:schema11.properties.status.properties.lastActiveAt,data:data107};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3029,8 +3022,15 @@ vErrors.push(err241);
 errors++;
 }
 }
-else {
-const err242 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.at.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data109};
+if(data87.repairs !== undefined){
+let data108 = data87.repairs;
+if(Array.isArray(data108)){
+const len8 = data108.length;
+for(let i8=0; i8<len8; i8++){
+let data109 = data108[i8];
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+if(data109.at === undefined){
+const err242 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data109};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3039,11 +3039,8 @@ vErrors.push(err242);
 }
 errors++;
 }
-}
-if(data108.what !== undefined){
-let data110 = data108.what;
-if(typeof data110 !== "string"){
-const err243 = {instancePath:instancePath+"/status/repairs/" + i8+"/what",schemaPath:"#/properties/status/properties/repairs/items/properties/what/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.what.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.what,data:data110};
+if(data109.what === undefined){
+const err243 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data109};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3052,10 +3049,9 @@ vErrors.push(err243);
 }
 errors++;
 }
-}
-}
-else {
-const err244 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.repairs.items.type,parentSchema:schema11.properties.status.properties.repairs.items,data:data108};
+for(const key31 in data109){
+if(!((key31 === "at") || (key31 === "what"))){
+const err244 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.repairs.items,data:data109};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3065,9 +3061,11 @@ vErrors.push(err244);
 errors++;
 }
 }
-}
-else {
-const err245 = {instancePath:instancePath+"/status/repairs",schemaPath:"#/properties/status/properties/repairs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.repairs.type,parentSchema:schema11.properties.status.properties.repairs,data:data107};
+if(data109.at !== undefined){
+let data110 = data109.at;
+if(typeof data110 === "string"){
+if(!(formats0.validate(data110))){
+const err245 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data110};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3077,11 +3075,8 @@ vErrors.push(err245);
 errors++;
 }
 }
-if(data86.scripts !== undefined){
-let data111 = data86.scripts;
-if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-if(data111.containerId === undefined){
-const err246 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/required",keyword:"required",params:{missingProperty: "containerId"},message:"must have required property '"+"containerId"+"'",schema:schema11.properties.status.properties.scripts.required,parentSchema:schema11.properties.status.properties.scripts,data:data111};
+else {
+const err246 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.at.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data110};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3090,9 +3085,11 @@ vErrors.push(err246);
 }
 errors++;
 }
-for(const key32 in data111){
-if(!(((key32 === "containerId") || (key32 === "preStart")) || (key32 === "postStart"))){
-const err247 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts,data:data111};
+}
+if(data109.what !== undefined){
+let data111 = data109.what;
+if(typeof data111 !== "string"){
+const err247 = {instancePath:instancePath+"/status/repairs/" + i8+"/what",schemaPath:"#/properties/status/properties/repairs/items/properties/what/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.what.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.what,data:data111};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3102,10 +3099,9 @@ vErrors.push(err247);
 errors++;
 }
 }
-if(data111.containerId !== undefined){
-let data112 = data111.containerId;
-if(typeof data112 !== "string"){
-const err248 = {instancePath:instancePath+"/status/scripts/containerId",schemaPath:"#/properties/status/properties/scripts/properties/containerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.containerId.type,parentSchema:schema11.properties.status.properties.scripts.properties.containerId,data:data112};
+}
+else {
+const err248 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.repairs.items.type,parentSchema:schema11.properties.status.properties.repairs.items,data:data109};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3115,11 +3111,9 @@ vErrors.push(err248);
 errors++;
 }
 }
-if(data111.preStart !== undefined){
-let data113 = data111.preStart;
-if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
-if(data113.exitCode === undefined){
-const err249 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.preStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data113};
+}
+else {
+const err249 = {instancePath:instancePath+"/status/repairs",schemaPath:"#/properties/status/properties/repairs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.repairs.type,parentSchema:schema11.properties.status.properties.repairs,data:data108};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3128,9 +3122,12 @@ vErrors.push(err249);
 }
 errors++;
 }
-for(const key33 in data113){
-if(!((key33 === "exitCode") || (key33 === "output"))){
-const err250 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data113};
+}
+if(data87.scripts !== undefined){
+let data112 = data87.scripts;
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.containerId === undefined){
+const err250 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/required",keyword:"required",params:{missingProperty: "containerId"},message:"must have required property '"+"containerId"+"'",schema:schema11.properties.status.properties.scripts.required,parentSchema:schema11.properties.status.properties.scripts,data:data112};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3139,11 +3136,9 @@ vErrors.push(err250);
 }
 errors++;
 }
-}
-if(data113.exitCode !== undefined){
-let data114 = data113.exitCode;
-if(!(((typeof data114 == "number") && (!(data114 % 1) && !isNaN(data114))) && (isFinite(data114)))){
-const err251 = {instancePath:instancePath+"/status/scripts/preStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode,data:data114};
+for(const key32 in data112){
+if(!(((key32 === "containerId") || (key32 === "preStart")) || (key32 === "postStart"))){
+const err251 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts,data:data112};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3153,10 +3148,10 @@ vErrors.push(err251);
 errors++;
 }
 }
-if(data113.output !== undefined){
-let data115 = data113.output;
-if(typeof data115 !== "string"){
-const err252 = {instancePath:instancePath+"/status/scripts/preStart/output",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.output,data:data115};
+if(data112.containerId !== undefined){
+let data113 = data112.containerId;
+if(typeof data113 !== "string"){
+const err252 = {instancePath:instancePath+"/status/scripts/containerId",schemaPath:"#/properties/status/properties/scripts/properties/containerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.containerId.type,parentSchema:schema11.properties.status.properties.scripts.properties.containerId,data:data113};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3166,9 +3161,11 @@ vErrors.push(err252);
 errors++;
 }
 }
-}
-else {
-const err253 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.preStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data113};
+if(data112.preStart !== undefined){
+let data114 = data112.preStart;
+if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
+if(data114.exitCode === undefined){
+const err253 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.preStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data114};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3177,12 +3174,9 @@ vErrors.push(err253);
 }
 errors++;
 }
-}
-if(data111.postStart !== undefined){
-let data116 = data111.postStart;
-if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
-if(data116.exitCode === undefined){
-const err254 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.postStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data116};
+for(const key33 in data114){
+if(!((key33 === "exitCode") || (key33 === "output"))){
+const err254 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data114};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3191,9 +3185,11 @@ vErrors.push(err254);
 }
 errors++;
 }
-for(const key34 in data116){
-if(!((key34 === "exitCode") || (key34 === "output"))){
-const err255 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data116};
+}
+if(data114.exitCode !== undefined){
+let data115 = data114.exitCode;
+if(!(((typeof data115 == "number") && (!(data115 % 1) && !isNaN(data115))) && (isFinite(data115)))){
+const err255 = {instancePath:instancePath+"/status/scripts/preStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode,data:data115};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3203,10 +3199,10 @@ vErrors.push(err255);
 errors++;
 }
 }
-if(data116.exitCode !== undefined){
-let data117 = data116.exitCode;
-if(!(((typeof data117 == "number") && (!(data117 % 1) && !isNaN(data117))) && (isFinite(data117)))){
-const err256 = {instancePath:instancePath+"/status/scripts/postStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode,data:data117};
+if(data114.output !== undefined){
+let data116 = data114.output;
+if(typeof data116 !== "string"){
+const err256 = {instancePath:instancePath+"/status/scripts/preStart/output",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.output,data:data116};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3216,10 +3212,9 @@ vErrors.push(err256);
 errors++;
 }
 }
-if(data116.output !== undefined){
-let data118 = data116.output;
-if(typeof data118 !== "string"){
-const err257 = {instancePath:instancePath+"/status/scripts/postStart/output",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.output,data:data118};
+}
+else {
+const err257 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.preStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data114};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3229,9 +3224,11 @@ vErrors.push(err257);
 errors++;
 }
 }
-}
-else {
-const err258 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.postStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data116};
+if(data112.postStart !== undefined){
+let data117 = data112.postStart;
+if(data117 && typeof data117 == "object" && !Array.isArray(data117)){
+if(data117.exitCode === undefined){
+const err258 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.postStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data117};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3240,10 +3237,9 @@ vErrors.push(err258);
 }
 errors++;
 }
-}
-}
-else {
-const err259 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.type,parentSchema:schema11.properties.status.properties.scripts,data:data111};
+for(const key34 in data117){
+if(!((key34 === "exitCode") || (key34 === "output"))){
+const err259 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data117};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3253,10 +3249,10 @@ vErrors.push(err259);
 errors++;
 }
 }
-if(data86.ports !== undefined){
-let data119 = data86.ports;
-if(typeof data119 !== "string"){
-const err260 = {instancePath:instancePath+"/status/ports",schemaPath:"#/properties/status/properties/ports/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.ports.type,parentSchema:schema11.properties.status.properties.ports,data:data119};
+if(data117.exitCode !== undefined){
+let data118 = data117.exitCode;
+if(!(((typeof data118 == "number") && (!(data118 % 1) && !isNaN(data118))) && (isFinite(data118)))){
+const err260 = {instancePath:instancePath+"/status/scripts/postStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode,data:data118};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3266,9 +3262,10 @@ vErrors.push(err260);
 errors++;
 }
 }
-}
-else {
-const err261 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data86};
+if(data117.output !== undefined){
+let data119 = data117.output;
+if(typeof data119 !== "string"){
+const err261 = {instancePath:instancePath+"/status/scripts/postStart/output",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.output,data:data119};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3280,12 +3277,61 @@ errors++;
 }
 }
 else {
-const err262 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err262 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.postStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data117};
 if(vErrors === null){
 vErrors = [err262];
 }
 else {
 vErrors.push(err262);
+}
+errors++;
+}
+}
+}
+else {
+const err263 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.type,parentSchema:schema11.properties.status.properties.scripts,data:data112};
+if(vErrors === null){
+vErrors = [err263];
+}
+else {
+vErrors.push(err263);
+}
+errors++;
+}
+}
+if(data87.ports !== undefined){
+let data120 = data87.ports;
+if(typeof data120 !== "string"){
+const err264 = {instancePath:instancePath+"/status/ports",schemaPath:"#/properties/status/properties/ports/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.ports.type,parentSchema:schema11.properties.status.properties.ports,data:data120};
+if(vErrors === null){
+vErrors = [err264];
+}
+else {
+vErrors.push(err264);
+}
+errors++;
+}
+}
+}
+else {
+const err265 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data87};
+if(vErrors === null){
+vErrors = [err265];
+}
+else {
+vErrors.push(err265);
+}
+errors++;
+}
+}
+}
+else {
+const err266 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err266];
+}
+else {
+vErrors.push(err266);
 }
 errors++;
 }
@@ -4506,7 +4552,7 @@ vErrors.push(err100);
 }
 errors++;
 }
-if(!pattern20.test(data38)){
+if(!pattern21.test(data38)){
 const err101 = {instancePath:instancePath+"/status/conditions/" + i2+"/type",schemaPath:"condition.schema.json/properties/type/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",parentSchema:schema13.properties.type,data:data38};
 if(vErrors === null){
 vErrors = [err101];
@@ -4574,7 +4620,7 @@ vErrors.push(err106);
 }
 errors++;
 }
-if(!pattern21.test(data40)){
+if(!pattern22.test(data40)){
 const err107 = {instancePath:instancePath+"/status/conditions/" + i2+"/reason",schemaPath:"condition.schema.json/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9]*$"+"\"",schema:"^[A-Z][A-Za-z0-9]*$",parentSchema:schema13.properties.reason,data:data40};
 if(vErrors === null){
 vErrors = [err107];
@@ -6200,7 +6246,7 @@ vErrors.push(err96);
 }
 errors++;
 }
-if(!pattern20.test(data40)){
+if(!pattern21.test(data40)){
 const err97 = {instancePath:instancePath+"/status/conditions/" + i3+"/type",schemaPath:"condition.schema.json/properties/type/pattern",keyword:"pattern",params:{pattern: "^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},message:"must match pattern \""+"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"+"\"",schema:"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$",parentSchema:schema13.properties.type,data:data40};
 if(vErrors === null){
 vErrors = [err97];
@@ -6268,7 +6314,7 @@ vErrors.push(err102);
 }
 errors++;
 }
-if(!pattern21.test(data42)){
+if(!pattern22.test(data42)){
 const err103 = {instancePath:instancePath+"/status/conditions/" + i3+"/reason",schemaPath:"condition.schema.json/properties/reason/pattern",keyword:"pattern",params:{pattern: "^[A-Z][A-Za-z0-9]*$"},message:"must match pattern \""+"^[A-Z][A-Za-z0-9]*$"+"\"",schema:"^[A-Z][A-Za-z0-9]*$",parentSchema:schema13.properties.reason,data:data42};
 if(vErrors === null){
 vErrors = [err103];

@@ -28,3 +28,6 @@ export interface Forwarder {
   /** Stops listening and closes every open connection; the host port is free when it resolves. */
   close(): Promise<void>;
 }
+
+/** Whether one connection reached its target: reported by a TCP forwarder for each connection. */
+export type UpstreamEvent = { kind: 'connected' } | { kind: 'failed'; error: Error };

@@ -5,7 +5,7 @@
  * or protocol changed. Calls for one id are serialised.
  */
 import type { ForwardSpec } from '../contracts.ts';
-import type { Forwarder, ForwarderStats } from './forwarder.ts';
+import type { Forwarder, ForwarderStats, UpstreamEvent } from './forwarder.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { forwardSpecChange } from './spec-change.ts';
 import { startTcpForwarder } from './tcp-forwarder.ts';
@@ -20,6 +20,8 @@ export interface ForwarderPoolOptions {
   connectTimeoutMs?: number;
   /** UDP: expire a client's session after this long without traffic (default 60 s). */
   udpIdleTimeoutMs?: number;
+  /** TCP: told, per forwarder id, whether each connection reached its target. */
+  onUpstream?: (id: string, event: UpstreamEvent) => void;
 }
 
 interface Entry {
@@ -93,7 +95,7 @@ export class ForwarderPool {
   #start(spec: ForwardSpec): Promise<Forwarder> {
     const copy = copySpec(spec);
     return spec.protocol === 'tcp'
-      ? startTcpForwarder(copy, { connectTimeoutMs: this.#options.connectTimeoutMs })
+      ? startTcpForwarder(copy, { connectTimeoutMs: this.#options.connectTimeoutMs, onUpstream: (event) => this.#options.onUpstream?.(spec.id, event) })
       : startUdpRelay(copy, { idleTimeoutMs: this.#options.udpIdleTimeoutMs });
   }
 }

@@ -13,6 +13,7 @@ describe('forwardSpecChange', () => {
     ['host IP', { hostIP: '0.0.0.0' }, 'rebind'],
     ['protocol', { protocol: 'udp' as const }, 'rebind'],
     ['host port and target', { hostPort: 32811, target: { host: 'x', port: 1 } }, 'rebind'],
+    ['instance behind a dialled target (a new Pod)', { target: { host: '172.17.0.2', port: 3000, instance: 'uid-2' } }, 'retarget'],
   ])('%s changed → %s', (_what, change, expected) => {
     expect(forwardSpecChange(base, { ...base, ...change })).toBe(expected);
   });

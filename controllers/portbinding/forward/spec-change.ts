@@ -7,6 +7,7 @@ export type ForwardSpecChange = 'unchanged' | 'retarget' | 'rebind';
 /** Compares the running spec with the desired one. */
 export function forwardSpecChange(current: ForwardSpec, desired: ForwardSpec): ForwardSpecChange {
   if (current.protocol !== desired.protocol || current.hostIP !== desired.hostIP || current.hostPort !== desired.hostPort) return 'rebind';
-  if (current.target.host !== desired.target.host || current.target.port !== desired.target.port) return 'retarget';
+  const { target } = current;
+  if (target.host !== desired.target.host || target.port !== desired.target.port || target.instance !== desired.target.instance) return 'retarget';
   return 'unchanged';
 }

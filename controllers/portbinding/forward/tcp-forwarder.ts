@@ -1,23 +1,35 @@
 /**
- * TCP forwarder: listens on hostIP:hostPort and, for each client, connects to the target and pipes
- * both ways. `pipe` gives backpressure; half-close is passed on (a client's FIN ends the upstream
- * write side while the target may still answer); an error on either side resets both; a target
- * that refuses or times out resets the client, never the listener.
+ * TCP forwarder: listens on hostIP:hostPort and, for each client, opens an upstream connection —
+ * a TCP connection to the target's address, or the target's dialer (e.g. a Kubernetes
+ * port-forward) when it has one — and pipes both ways. `pipe` gives backpressure; half-close is
+ * passed on (a client's FIN ends the upstream write side while the target may still answer); an
+ * error on either side resets both; a target that refuses, fails or times out resets the client,
+ * never the listener, and is reported through `onUpstream` (the next connection tries again).
+ * A retarget keeps open connections on their old target, except those opened to a previous
+ * `instance` of a dialled target (a replaced Pod): they are closed.
  */
-import { connect, createServer, type Server, type Socket } from 'node:net';
+import { createServer, type Server, type Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { ForwardSpec, ForwardTarget } from '../contracts.ts';
 import { listenError } from './errors.ts';
-import type { Forwarder, ForwarderStats } from './forwarder.ts';
+import type { Forwarder, ForwarderStats, UpstreamEvent } from './forwarder.ts';
+import { openUpstream } from './upstream.ts';
 
 /** Tuning of a TCP forwarder. */
 export interface TcpForwarderOptions {
   /** Give up connecting to the target after this long (default 10 s). */
   connectTimeoutMs?: number;
+  /** Told whether each connection reached the target (for logs and status). */
+  onUpstream?: (event: UpstreamEvent) => void;
 }
 
 interface Relay {
   client: Socket;
-  upstream: Socket;
+  /** `instance` of the target it was opened to. */
+  instance: string | undefined;
+  upstream?: Duplex;
+  /** Bytes received from the target. */
+  fromTarget: number;
 }
 
 /** Starts listening for `spec`; rejects with a typed error (`PortInUseError` on EADDRINUSE). */
@@ -26,34 +38,39 @@ export async function startTcpForwarder(spec: ForwardSpec, options: TcpForwarder
   let target: ForwardTarget = spec.target;
   const relays = new Set<Relay>();
   const totals = { connections: 0, failed: 0, fromClients: 0, fromTarget: 0 };
+  const report = options.onUpstream ?? (() => undefined);
 
   const server = createServer({ allowHalfOpen: true, pauseOnConnect: true, noDelay: true }, (client) => {
     totals.connections += 1;
-    const relay = { client, upstream: relayTo(client, target, connectTimeoutMs, () => (totals.failed += 1)) };
+    const relay: Relay = { client, instance: target.instance, fromTarget: 0 };
     relays.add(relay);
-    let open = 2;
-    const onClose = (): void => {
-      open -= 1;
-      if (open > 0) return;
-      relays.delete(relay);
-      totals.fromClients += relay.client.bytesRead;
-      totals.fromTarget += relay.upstream.bytesRead;
+    const onFailure = (error: Error): void => {
+      totals.failed += 1;
+      report({ kind: 'failed', error });
     };
-    relay.client.once('close', onClose);
-    relay.upstream.once('close', onClose);
+    relayTo(relay, target, connectTimeoutMs, onFailure, () => report({ kind: 'connected' }), () => {
+      relays.delete(relay);
+      totals.fromClients += client.bytesRead;
+      totals.fromTarget += relay.fromTarget;
+    });
   });
   await listen(server, spec);
 
   return {
     retarget(next) {
       target = next;
+      for (const relay of relays) {
+        if (relay.instance === undefined || relay.instance === next.instance) continue;
+        relay.client.destroy();
+        relay.upstream?.destroy();
+      }
     },
     stats(): ForwarderStats {
       let fromClients = totals.fromClients;
       let fromTarget = totals.fromTarget;
       for (const relay of relays) {
         fromClients += relay.client.bytesRead;
-        fromTarget += relay.upstream.bytesRead;
+        fromTarget += relay.fromTarget;
       }
       return { protocol: 'tcp', activeConnections: relays.size, totalConnections: totals.connections, failedConnections: totals.failed, bytesFromClients: fromClients, bytesFromTarget: fromTarget };
     },
@@ -62,36 +79,57 @@ export async function startTcpForwarder(spec: ForwardSpec, options: TcpForwarder
         server.close(() => resolve());
         for (const relay of relays) {
           relay.client.destroy();
-          relay.upstream.destroy();
+          relay.upstream?.destroy();
         }
       });
     },
   };
 }
 
-/** Connects to `target` for `client` and wires the two sockets together; returns the upstream socket. */
-function relayTo(client: Socket, target: ForwardTarget, connectTimeoutMs: number, onFailure: () => void): Socket {
+/**
+ * Opens the upstream for `relay.client` and wires the two together; `done` runs once both sides
+ * are closed (or the client is closed and no upstream was opened).
+ */
+function relayTo(relay: Relay, target: ForwardTarget, connectTimeoutMs: number, onFailure: (error: Error) => void, onConnected: () => void, done: () => void): void {
+  const { client } = relay;
   client.setNoDelay(true);
-  const upstream = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
   let failed = false;
-  const fail = (): void => {
-    if (!failed) onFailure();
+  let open = 2;
+  const closed = (): void => {
+    open -= 1;
+    if (open === 0) done();
+  };
+  const fail = (error: Error): void => {
+    if (!failed) onFailure(error);
     failed = true;
     if (!client.destroyed) client.resetAndDestroy();
-    if (!upstream.destroyed) upstream.resetAndDestroy();
+    if (relay.upstream !== undefined && !relay.upstream.destroyed) relay.upstream.destroy();
   };
-  upstream.setTimeout(connectTimeoutMs, fail);
-  upstream.once('connect', () => {
-    upstream.setTimeout(0);
-    client.pipe(upstream);
-    upstream.pipe(client);
-  });
-  upstream.on('error', fail);
+  client.once('close', closed);
   client.on('error', () => {
-    if (!upstream.destroyed) upstream.resetAndDestroy();
+    if (relay.upstream !== undefined && !relay.upstream.destroyed) relay.upstream.destroy();
     if (!client.destroyed) client.destroy();
   });
-  return upstream;
+  openUpstream(target, connectTimeoutMs).then(
+    (upstream) => {
+      relay.upstream = upstream;
+      upstream.once('close', closed);
+      upstream.on('error', fail);
+      if (client.destroyed) {
+        upstream.destroy();
+        return;
+      }
+      onConnected();
+      upstream.on('data', (chunk: Buffer) => (relay.fromTarget += chunk.length));
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    },
+    (error: Error) => {
+      fail(error);
+      closed(); // no upstream to wait for
+    },
+  );
 }
 
 function listen(server: Server, spec: ForwardSpec): Promise<void> {

@@ -5,10 +5,17 @@
  * workspace's labels; when the Workspace itself lives in the same cluster and namespace
  * (`ownerReferences`), they are also owned by it so the cluster's garbage collector removes them.
  *
- * Not done here: a PortBinding's host port is not forwarded from the machine running boulder (no
- * port-forward), and the Pod's /workspace starts empty — the worktree is not mounted (the SyncSession
- * exec + tar endpoint, issue 5, is what fills it). Exec and logs need a kubelet behind the node.
+ * A PortBinding reaches the Pod (main container and service sidecars share its network) through
+ * the API server's `pods/portforward`, one WebSocket per TCP connection (`endpoint` returns a
+ * dialer; see port-forward.ts), since a Pod IP is not reachable from the machine running boulder.
+ * A controller running inside the cluster reaches Pod IPs directly instead (`podAccess`).
+ *
+ * Files: the PVC is mounted at the workspace folder (`spec.workspaceFolder`, default /workspace)
+ * and starts empty; a workspace with a sync mode gets an owned SyncSession whose beta is that
+ * folder in the Pod (`syncAddress`: a `pod://` address, synced by Pod exec — controllers/sync/kubernetes).
+ * Exec, logs, port-forward and file sync need a kubelet behind the node.
  */
+import type { Duplex } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { realClock, type Clock } from '../../runtime/clock.ts';
 import { silentLogger, type Logger } from '../../runtime/logger.ts';
@@ -33,7 +40,10 @@ import { connectCluster, type Cluster, type ClusterOptions } from './cluster.ts'
 import { ensureObjects } from './ensure.ts';
 import { execInPod, podLogs } from './exec-logs.ts';
 import { podEvents } from './events.ts';
-import { workspaceOwnerReference, type ManifestOptions } from './manifests.ts';
+import { defaultPodAccess, type PodAccess } from './pod-access.ts';
+import { dialPodPort } from './port-forward.ts';
+import { MAIN_CONTAINER, workspaceOwnerReference, type ManifestOptions } from './manifests.ts';
+import { formatPodAddress } from '../../sync/kubernetes/address.ts';
 import { kubeNames, workspaceSelector, type KubeNames } from './names.ts';
 import { observedFrom } from './observe.ts';
 
@@ -53,6 +63,12 @@ export interface KubernetesProviderOptions extends ClusterOptions {
   filesSize?: string;
   /** How long ensure waits for a Pod to become Ready before failing transiently; default 20 s. */
   readyTimeoutMs?: number;
+  /**
+   * How forwarders reach a Pod's ports: `portforward` (through the API server, TCP only) or
+   * `direct` (the Pod IP). Default: `direct` with the in-cluster service account (Pod IPs are
+   * routable there and no `pods/portforward` right is needed), else `portforward`.
+   */
+  podAccess?: PodAccess;
   clock?: Clock;
   logger?: Logger;
 }
@@ -83,6 +99,12 @@ export class KubernetesProvider implements Provider {
   /** The names of a workspace's objects. */
   names(target: RuntimeTarget): KubeNames {
     return kubeNames(target, this.#options.namespace);
+  }
+
+  /** The SyncSession address of `path` in the main container (`pod://ns/pod/workspace/path`). */
+  syncAddress(target: RuntimeTarget, path: string): string {
+    const names = this.names(target);
+    return formatPodAddress({ namespace: names.namespace, pod: names.pod, container: MAIN_CONTAINER, path });
   }
 
   async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
@@ -169,12 +191,24 @@ export class KubernetesProvider implements Provider {
     return podLogs(this.#cluster.kubeConfig, names.namespace, names.pod, options);
   }
 
-  /** The Pod IP (service sidecars share it). */
+  /** How forwarders reach Pod ports (the option, else decided by where the kubeconfig points). */
+  get podAccess(): PodAccess {
+    return this.#options.podAccess ?? defaultPodAccess(this.#cluster.kubeConfig);
+  }
+
+  /**
+   * The running Pod (service sidecars share its network): a dialer through `pods/portforward`
+   * shown as `pod/<name>`, or with `podAccess: direct` the Pod IP. Undefined unless it is ready.
+   */
   async endpoint(target: RuntimeTarget, _options: EndpointOptions = {}): Promise<RuntimeEndpoint | undefined> {
     const names = this.names(target);
     const pod = await this.#call('reading the pod', () => orUndefined(this.#cluster.core.readNamespacedPod({ namespace: names.namespace, name: names.pod })));
     const ip = pod?.status?.podIP;
-    return podReady(pod) && ip !== undefined ? { host: ip } : undefined;
+    if (!podReady(pod)) return undefined;
+    if (this.podAccess === 'direct') return ip === undefined ? undefined : { host: ip };
+    const { kubeConfig } = this.#cluster;
+    const dial = (port: number): Promise<Duplex> => dialPodPort(kubeConfig, names.namespace, names.pod, port);
+    return { host: `pod/${names.pod}`, dial, ...(pod?.metadata?.uid !== undefined ? { instance: pod.metadata.uid } : {}) };
   }
 
   events(signal: AbortSignal): AsyncIterable<ProviderEvent> {

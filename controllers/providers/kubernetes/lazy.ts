@@ -19,6 +19,9 @@ import type {
   RuntimeTarget,
 } from '../types.ts';
 import type { KubernetesProvider, KubernetesProviderOptions } from './kubernetes-provider.ts';
+import { formatPodAddress } from '../../sync/kubernetes/address.ts';
+import { MAIN_CONTAINER } from './manifests.ts';
+import { kubeNames } from './names.ts';
 
 /** The Kubernetes provider behind a lazy import; see the module comment. */
 export class LazyKubernetesProvider implements Provider {
@@ -62,6 +65,11 @@ export class LazyKubernetesProvider implements Provider {
   }
   async endpoint(target: RuntimeTarget, options?: EndpointOptions): Promise<RuntimeEndpoint | undefined> {
     return (await this.load()).endpoint(target, options);
+  }
+  /** The Pod address of `path` in the main container (pure: the provider is not loaded). */
+  syncAddress(target: RuntimeTarget, path: string): string {
+    const names = kubeNames(target, this.#options.namespace);
+    return formatPodAddress({ namespace: names.namespace, pod: names.pod, container: MAIN_CONTAINER, path });
   }
   async *events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
     yield* (await this.load()).events(signal);

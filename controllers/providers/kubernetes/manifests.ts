@@ -1,7 +1,8 @@
 /**
  * The Kubernetes objects of a workspace as pure functions of its DesiredRuntime:
  * - a Pod `nexus-<name>`: the main container (image, env, secrets through `envFrom`, requests =
- *   limits from cpus/memoryBytes, a keep-alive command, the PVC at /workspace) and one sidecar per
+ *   limits from cpus/memoryBytes, a keep-alive command, the PVC at the workspace folder — the
+ *   desired workdir, `spec.workspaceFolder`, default /workspace) and one sidecar per
  *   service container. Sidecars share the Pod's network, so the workspace reaches a service on
  *   `localhost:<port>` (not by the service's name, as on Docker);
  * - a Secret `nexus-<name>-secrets` with the resolved secret values (never in status or labels);
@@ -25,7 +26,7 @@ export const LABEL_ROLE = 'nexus.dev/role';
 export const MAIN_CONTAINER = 'workspace';
 /** Name of the Pod volume backed by the PVC. */
 const FILES_VOLUME = 'files';
-/** Where the PVC is mounted in the main container. */
+/** Where the PVC is mounted in the main container when the desired runtime names no workdir. */
 export const FILES_MOUNT = '/workspace';
 
 /**
@@ -122,7 +123,7 @@ export function podManifest(desired: DesiredRuntime, names: KubeNames, options: 
     env: Object.entries(desired.env).map(([name, value]) => ({ name, value })),
     ...(Object.keys(desired.secretEnv).length > 0 ? { envFrom: [{ secretRef: { name: names.secret } }] } : {}),
     ports: desired.containerPorts.map((containerPort) => ({ containerPort, protocol: 'TCP' })),
-    volumeMounts: [{ name: FILES_VOLUME, mountPath: FILES_MOUNT }],
+    volumeMounts: [{ name: FILES_VOLUME, mountPath: desired.workdir === '' ? FILES_MOUNT : desired.workdir }],
     ...resources(desired),
   };
   const pod: V1Pod = {

@@ -3,10 +3,11 @@
  * operation re-checks its expected entry (sha256 of a file, link target, kind) right before acting,
  * writes come from staged files (already on the same filesystem, inside a temp directory in the
  * root) that are verified against their digest, chmod-ed and then renamed into place (hard-linked
- * when nothing may exist at the target, so a file created meanwhile is never replaced). The
- * script prints one `index<TAB>status<TAB>message` line per operation.
+ * when nothing may exist at the target, so a file created meanwhile is never replaced; new files
+ * of one directory are linked by one `ln` per 200 names instead of one process each, see
+ * `stagingLayout`). The script prints one `index<TAB>status<TAB>message` line per operation.
  */
-import type { Entry, Operation } from '../endpoint.ts';
+import { parentPath, type Entry, type Operation } from '../endpoint.ts';
 import { shellQuote } from './shell-agent.ts';
 
 const PRELUDE = `
@@ -33,24 +34,94 @@ function check(path: string, expected: Entry | undefined): string {
   }
 }
 
-/** Where the staged bytes of the `n`th stream write live (relative to the stage dir). */
-export function stagedName(n: number): string {
-  return `s${n}`;
+/** Where streamed writes are staged (relative to the stage dir) and which ones are placed together. */
+export interface StagingLayout {
+  /** Operation index → staged path of its bytes. */
+  readonly staged: ReadonlyMap<number, string>;
+  /** Operation index → the placement group it belongs to (groups hold ≥ 2 writes). */
+  readonly groupOf: ReadonlyMap<number, PlacementGroup>;
+}
+
+/** New files of one directory staged under one stage subdirectory with their final names. */
+export interface PlacementGroup {
+  /** Target directory (relative to the root, `''` = the root). */
+  readonly dir: string;
+  /** Stage subdirectory (relative to the stage dir). */
+  readonly stageDir: string;
+  /** Operation indexes, in order. */
+  readonly ops: readonly number[];
 }
 
 /**
- * The script for `ops` against `root`, with staged files in `stage` (absolute). `streamIndex`
- * maps an operation index to its staged file number; `skipped` marks stream writes whose source
- * could not be read (they answer `source-changed`).
+ * Decides where every `stream` write is staged. Consecutive writes of new files (nothing may exist
+ * at the target) are independent of each other, so those sharing a directory are staged under
+ * their final names in one stage subdirectory and hard-linked into place by one `ln` per chunk
+ * (`ln src… dir/` links each source by its name, never replaces, goes on after a failure); the
+ * others are staged as `s<index>` and placed one by one. Pure.
+ */
+export function stagingLayout(ops: readonly Operation[]): StagingLayout {
+  const staged = new Map<number, string>();
+  const groupOf = new Map<number, PlacementGroup>();
+  const groups: Array<{ dir: string; stageDir: string; ops: number[] }> = [];
+  let run = new Map<string, { dir: string; stageDir: string; ops: number[] }>();
+  ops.forEach((op, i) => {
+    if (op.op !== 'write' || op.source !== 'stream' || op.expected !== undefined) {
+      run = new Map();
+      if (op.op === 'write' && op.source === 'stream') staged.set(i, `s${i}`);
+      return;
+    }
+    const dir = parentPath(op.path);
+    let group = run.get(dir);
+    if (group === undefined) {
+      group = { dir, stageDir: `g${groups.length}`, ops: [] };
+      groups.push(group);
+      run.set(dir, group);
+    }
+    group.ops.push(i);
+    staged.set(i, `${group.stageDir}/${op.path.slice(dir === '' ? 0 : dir.length + 1)}`);
+  });
+  for (const group of groups) if (group.ops.length >= 2) for (const i of group.ops) groupOf.set(i, group);
+  return { staged, groupOf };
+}
+
+/** Names per `ln` command of a placement group (bounds the argument list). */
+const LINK_CHUNK = 200;
+
+/** The lines placing a group's writes (all but `mismatched`) and reporting each one. */
+function placeGroup(group: PlacementGroup, ops: readonly Operation[], mismatched: ReadonlySet<number>): string[] {
+  const lines: string[] = [];
+  const members = group.ops.filter((i) => !mismatched.has(i));
+  const target = shellQuote(group.dir === '' ? './' : `./${group.dir}/`);
+  for (let k = 0; k < members.length; k += LINK_CHUNK) {
+    const sources = members.slice(k, k + LINK_CHUNK).map((i) => `"$S"/${shellQuote(`${group.stageDir}/${basename((ops[i] as Operation).path)}`)}`);
+    lines.push(`ln ${sources.join(' ')} ${target} 2>/dev/null`);
+  }
+  for (const i of members) {
+    const q = shellQuote(`./${(ops[i] as Operation).path}`);
+    const staged = `"$S"/${shellQuote(`${group.stageDir}/${basename((ops[i] as Operation).path)}`)}`;
+    lines.push(`if [ ${staged} -ef ${q} ]; then r ${i} ok; elif ! pok ${q}; then r ${i} changed 'parent missing'; else r ${i} changed 'could not place the file'; fi`);
+  }
+  return lines;
+}
+
+function basename(path: string): string {
+  return path.slice(path.lastIndexOf('/') + 1);
+}
+
+/**
+ * The script for `ops` against `root`, with staged files in `stage` (absolute) laid out as
+ * `layout` says; `mismatched` marks stream writes (by operation index) whose bytes did not hash to
+ * their digest or could not be read (they answer `source-changed`).
  */
 export function applyScript(
   root: string,
   stage: string,
   ops: readonly Operation[],
-  streamIndex: ReadonlyMap<number, number>,
+  layout: StagingLayout,
   mismatched: ReadonlySet<number> = new Set(),
 ): string {
   const lines = [PRELUDE, `cd ${shellQuote(root)} || exit 3`, `S=${shellQuote(stage)}`];
+  const placed = new Set<PlacementGroup>();
   ops.forEach((op, i) => {
     const p = `./${op.path}`;
     const q = shellQuote(p);
@@ -72,12 +143,19 @@ export function applyScript(
         break;
       }
       case 'write': {
-        const n = streamIndex.get(i);
-        if (n !== undefined && mismatched.has(n)) {
+        if (mismatched.has(i)) {
           lines.push(`r ${i} source-changed 'content changed during transfer'`);
           break;
         }
-        const staged = n === undefined ? `"$S/c${i}"` : `"$S/${stagedName(n)}"`;
+        const group = layout.groupOf.get(i);
+        if (group !== undefined) {
+          // The whole group is placed at its first member (its writes are consecutive).
+          if (!placed.has(group)) lines.push(...placeGroup(group, ops, mismatched));
+          placed.add(group);
+          break;
+        }
+        const stagedPath = layout.staged.get(i);
+        const staged = stagedPath === undefined ? `"$S/c${i}"` : `"$S"/${shellQuote(stagedPath)}`;
         // Streamed bytes were verified on the host while staging (mode set in the tar header);
         // local copies are verified here.
         const prepare =
@@ -97,7 +175,9 @@ export function applyScript(
     }
   });
   lines.push('rm -rf "$S"');
-  // Stat keys of what changed (and their directories), so the poll watcher skips our own changes.
+  // Stat keys of what changed (and their directories), taken once the stage is gone (its links
+  // no longer change the files' ctime): the poll watcher skips our own changes, and the scan
+  // trusts the digests of the files it placed (see `ownStats`).
   const touched = new Set<string>();
   for (const op of ops) {
     touched.add(op.path === '' ? '.' : `./${op.path}`);
@@ -105,7 +185,44 @@ export function applyScript(
     touched.add(slash < 0 ? '.' : `./${op.path.slice(0, slash)}`);
   }
   const paths = [...touched].map((t) => shellQuote(t === '.' ? root : `${root}/${t.slice(2)}`));
-  for (let k = 0; k < paths.length; k += 200) lines.push(`stat -c "K$(printf '\\t')%y|%z|%s$(printf '\\t')%n$(printf '\\t')//" ${paths.slice(k, k + 200).join(' ')} 2>/dev/null`);
+  for (let k = 0; k < paths.length; k += 200) lines.push(`stat -c "K$(printf '\\t')%y|%z|%s$(printf '\\t')%i$(printf '\\t')%Y$(printf '\\t')%n$(printf '\\t')//" ${paths.slice(k, k + 200).join(' ')} 2>/dev/null`);
   lines.push('true');
   return lines.join('\n');
+}
+
+/** One `K` record of an apply script's output: the state of a path after the batch. */
+export interface OwnStat {
+  /** The poll watcher's key (`%y|%z|%s`). */
+  watchKey: string;
+  /** The scan's key (size/mtime/ctime/inode, as in `parseListing`). */
+  scanKey: string;
+  size: number;
+  /** mtime in whole seconds (`%Y`). */
+  mtimeSeconds: number;
+  /**
+   * True when the mtime is shown with nanoseconds, all zero: it was set from a tar header, not by
+   * a write (a file system or `stat` without sub-second times never counts).
+   */
+  wholeSecond: boolean;
+}
+
+/** The `K` records of an apply script's output, by absolute path. */
+export function ownStats(output: string): Map<string, OwnStat> {
+  const stats = new Map<string, OwnStat>();
+  for (const record of output.split('\t//\n')) {
+    const start = record.lastIndexOf('\nK\t');
+    const body = start >= 0 ? record.slice(start + 3) : record.startsWith('K\t') ? record.slice(2) : undefined;
+    if (body === undefined) continue;
+    const [watchKey, ino, seconds, ...name] = body.split('\t');
+    if (watchKey === undefined || ino === undefined || seconds === undefined || name.length === 0) continue;
+    const [mtime = '', ctime = '', size = ''] = watchKey.split('|');
+    stats.set(name.join('\t'), {
+      watchKey,
+      scanKey: `${size}/${mtime}/${ctime}/${ino}`,
+      size: Number(size),
+      mtimeSeconds: Number(seconds),
+      wholeSecond: /:\d\d\.0{9}\b/.test(mtime),
+    });
+  }
+  return stats;
 }

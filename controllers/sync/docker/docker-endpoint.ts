@@ -11,10 +11,14 @@
  * `ln`, `mv`, `sleep` with fractions (busybox has all of them; `inotifywait` is optional).
  * When the container restarts or is re-created the agent is started again on the next call; a
  * re-created container's empty root is caught by the engine's root-emptied halt.
+ * The Docker API calls are behind an `ExecTransport` (docker-transport.ts): `createShellEndpoint`
+ * runs the same endpoint over any other one (a Kubernetes Pod: ../kubernetes/pod-endpoint.ts).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import type { ExecTransport } from '../transport.ts';
+import { dockerTransport } from './docker-transport.ts';
 import {
   type ChangeHint,
   type Entry,
@@ -28,10 +32,10 @@ import {
   isSyncTempName,
   SYNC_TEMP_PREFIX,
 } from '../endpoint.ts';
-import { applyScript, stagedName } from './apply-script.ts';
+import { applyScript, ownStats, stagingLayout, type OwnStat, type StagingLayout } from './apply-script.ts';
 import { scanContainer, type ScanState } from './scan.ts';
 import { ShellAgent, shellQuote } from './shell-agent.ts';
-import { endOfArchive, fileHeader, padding, readTar } from './tar.ts';
+import { endOfArchive, fileHeader, longFileHeader, padding, readTar } from './tar.ts';
 
 /** Options of `createDockerEndpoint`. */
 export interface DockerEndpointOptions {
@@ -54,7 +58,23 @@ const READ_BATCH = 200;
 
 /** Creates an endpoint on `root` inside `container` (see the module comment). */
 export function createDockerEndpoint(options: DockerEndpointOptions): DockerEndpoint {
-  const { docker, container, root } = options;
+  return createShellEndpoint(dockerTransport(options.docker, options.container), options);
+}
+
+/** Options of `createShellEndpoint`. */
+export interface ShellEndpointOptions {
+  /** Absolute path of the sync root where the transport runs commands. */
+  root: string;
+  /** Poll interval of the fallback watcher (no inotifywait), ms. Default 250. */
+  pollIntervalMs?: number;
+}
+
+/** An endpoint driven by a shell over an `ExecTransport` (what `createShellEndpoint` returns). */
+export type ShellEndpoint = DockerEndpoint;
+
+/** The endpoint of the module comment over any `transport` (Docker exec, Pod exec, …). */
+export function createShellEndpoint(transport: ExecTransport, options: ShellEndpointOptions): ShellEndpoint {
+  const { root } = options;
   const scratch = `/tmp/${SYNC_TEMP_PREFIX}agent-${randomBytes(4).toString('hex')}`;
   const state: ScanState = { digests: new Map(), previous: undefined, dirty: new Set() };
   const watchers = new Set<AbortController>();
@@ -68,7 +88,7 @@ export function createDockerEndpoint(options: DockerEndpointOptions): DockerEndp
     if (starting === undefined) {
       // A new agent means a new container process: forget the accelerated-scan basis.
       state.previous = undefined;
-      starting = ShellAgent.start(docker, container, scratch).finally(() => (starting = undefined));
+      starting = ShellAgent.startOn(transport, scratch).finally(() => (starting = undefined));
     }
     agent = await starting;
     return agent;
@@ -80,38 +100,43 @@ export function createDockerEndpoint(options: DockerEndpointOptions): DockerEndp
   };
 
   return {
-    name: `docker:${container}:${root}`,
+    name: `${transport.name}:${root}`,
     root,
     scan: (request: ScanRequest): Promise<ScanResult> => scanContainer(root, request, state, run),
-    readFiles: (files) => readContainerFiles(docker, container, root, files),
+    readFiles: (files) => readContainerFiles(transport, root, files),
     async apply(ops, contents) {
       const a = await getAgent();
       for (const op of ops) state.dirty.add(op.path);
       if (ops.some((op) => op.op === 'mkdir' && op.path === '')) await a.check(`mkdir -p ${shellQuote(root)}`);
       const stageName = `${SYNC_TEMP_PREFIX}stage-${randomBytes(6).toString('hex')}`;
       const stage = `${root}/${stageName}`;
-      const streamIndex = new Map<number, number>();
-      ops.forEach((op, i) => {
-        if (op.op === 'write' && op.source === 'stream') streamIndex.set(i, streamIndex.size);
-      });
-      const archive = Readable.from(stageArchive(stageName, ops, contents, (mismatched) => applyScript(root, stage, ops, streamIndex, mismatched)));
+      const layout = stagingLayout(ops);
+      // Staged files get this whole-second mtime: a later write cannot reproduce it (see seedPlaced).
+      const mtime = Math.floor(Date.now() / 1000);
+      const archive = Readable.from(coalesce(stageArchive(stageName, ops, layout, mtime, contents, (mismatched) => applyScript(root, stage, ops, layout, mismatched))));
       const rootExists = (await a.run(`[ -d ${shellQuote(root)} ]`)).exitCode === 0;
       if (!rootExists) {
         // Still consume one content item per stream write (the Endpoint contract).
         for await (const chunk of archive) void chunk;
         return ops.map(() => ({ status: 'changed', message: 'sync root missing' }));
       }
-      await docker.getContainer(container).putArchive(archive, { path: root });
+      const T0 = performance.now();
+      await transport.upload(root, archive);
+      const T1 = performance.now();
       const reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
-      if (reply.exitCode !== 0) throw new Error(`applying changes in ${container} failed: ${reply.stderr}`);
+      console.log(`PROF upload ${Math.round(T1 - T0)} script ${Math.round(performance.now() - T1)}`);
+      if (reply.exitCode !== 0) throw new Error(`applying changes in ${transport.name} failed: ${reply.stderr}`);
       const output = reply.stdout.toString();
-      seedOwnChanges(seen, root, output);
-      return parseResults(output, ops);
+      const stats = ownStats(output);
+      for (const [path, stat] of stats) if (path === root || path.startsWith(`${root}/`)) seen.set(path, stat.watchKey);
+      const results = parseResults(output, ops);
+      seedPlaced(state, root, ops, results, stats, mtime);
+      return results;
     },
     watch: (signal) => {
       const controller = new AbortController();
       watchers.add(controller);
-      return watchContainer(docker, container, root, scratch, options.pollIntervalMs ?? 250, seen, AbortSignal.any([signal, controller.signal]), () =>
+      return watchContainer(transport, root, scratch, options.pollIntervalMs ?? 250, seen, AbortSignal.any([signal, controller.signal]), () =>
         watchers.delete(controller),
       );
     },
@@ -126,29 +151,28 @@ export function createDockerEndpoint(options: DockerEndpointOptions): DockerEndp
 }
 
 /**
- * The staging tar: every streamed write (in order, with its final mode) plus the apply script,
- * under `stageName/`. Bytes are hashed on the way; the script is built last, knowing which staged
- * files did not hash to their digest (the source changed during transfer).
+ * The staging tar: every streamed write (in order, with its final mode, where `layout` puts it)
+ * plus the apply script, under `stageName/`. Bytes are hashed on the way; the script is built last,
+ * knowing which staged files did not hash to their digest (the source changed during transfer).
  */
 async function* stageArchive(
   stageName: string,
   ops: readonly Operation[],
+  layout: StagingLayout,
+  mtime: number,
   contents: AsyncIterable<FileContent>,
   script: (mismatched: ReadonlySet<number>) => string,
 ): AsyncGenerator<Buffer> {
   const iterator = contents[Symbol.asyncIterator]();
   const mismatched = new Set<number>();
-  let n = 0;
-  for (const op of ops) {
+  for (const [index, op] of ops.entries()) {
     if (op.op !== 'write' || op.source !== 'stream') continue;
-    const index = n++;
     const next = await iterator.next();
-    const name = `${stageName}/${stagedName(index)}`;
     if (next.done === true || next.value.data === null) {
       mismatched.add(index);
       continue;
     }
-    yield fileHeader(name, op.size, op.executable ? 0o755 : 0o644);
+    yield longFileHeader(`${stageName}/${layout.staged.get(index) ?? `s${index}`}`, op.size, op.executable ? 0o755 : 0o644, mtime);
     const hash = createHash('sha256');
     let sent = 0;
     let received = 0;
@@ -172,17 +196,52 @@ async function* stageArchive(
   yield endOfArchive();
 }
 
-/** Records the stat keys the apply script reported for what it changed (see WATCH_SCRIPT). */
-function seedOwnChanges(seen: Map<string, string>, root: string, output: string): void {
-  for (const record of output.split('\t//\n')) {
-    const start = record.lastIndexOf('\nK\t');
-    const body = start >= 0 ? record.slice(start + 3) : record.startsWith('K\t') ? record.slice(2) : undefined;
-    if (body === undefined) continue;
-    const tab = body.indexOf('\t');
-    if (tab < 0) continue;
-    const path = body.slice(tab + 1);
-    if (path === root || path.startsWith(`${root}/`)) seen.set(path, body.slice(0, tab));
+/** Size of the chunks handed to the HTTP upload (tar headers and small files are merged). */
+const UPLOAD_CHUNK = 256 * 1024;
+
+/** Merges small buffers into chunks of about `UPLOAD_CHUNK` bytes (fewer writes, fewer syscalls). */
+async function* coalesce(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
+  let pending: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    if (chunk.length === 0) continue;
+    if (chunk.length >= UPLOAD_CHUNK && size === 0) {
+      yield chunk;
+      continue;
+    }
+    pending.push(chunk);
+    size += chunk.length;
+    if (size >= UPLOAD_CHUNK) {
+      yield Buffer.concat(pending, size);
+      pending = [];
+      size = 0;
+    }
   }
+  if (size > 0) yield Buffer.concat(pending, size);
+}
+
+/**
+ * Remembers the digests of the files this batch placed from the stream, so the next scan does not
+ * hash them again inside the container. Only when the state taken after the batch (stage removed,
+ * so the ctime no longer moves) still shows the size and the exact whole-second mtime of the tar
+ * header: any later write sets a different mtime (and ctime), which changes the key. Such keys are
+ * trusted although fresh (`placed`): the racy rule guards against writes keeping the mtime, which
+ * these cannot.
+ */
+function seedPlaced(
+  state: ScanState,
+  root: string,
+  ops: readonly Operation[],
+  results: readonly OperationResult[],
+  stats: ReadonlyMap<string, OwnStat>,
+  mtime: number,
+): void {
+  ops.forEach((op, i) => {
+    if (op.op !== 'write' || op.source !== 'stream' || results[i]?.status !== 'ok') return;
+    const stat = stats.get(`${root}/${op.path}`);
+    if (stat === undefined || stat.size !== op.size || stat.mtimeSeconds !== mtime || !stat.wholeSecond) return;
+    state.digests.set(op.path, { key: stat.scanKey, digest: op.digest, placed: true });
+  });
 }
 
 function parseResults(output: string, ops: readonly Operation[]): OperationResult[] {
@@ -214,29 +273,11 @@ function entryAfter(op: Operation): { entry?: Entry } {
   }
 }
 
-/** Starts `cmd` in the container and returns its demultiplexed stdout. */
-async function execStdout(docker: Dockerode, container: string, cmd: string[], signal?: AbortSignal): Promise<PassThrough> {
-  const exec = await docker.getContainer(container).exec({ Cmd: cmd, AttachStdout: true, AttachStderr: true, Tty: false });
-  const stream = (await exec.start({ Detach: false, Tty: false })) as NodeJS.ReadableStream & { destroy(): void };
-  const out = new PassThrough();
-  const err = new PassThrough();
-  err.resume();
-  docker.modem.demuxStream(stream, out, err);
-  const finish = (): void => {
-    out.end();
-  };
-  stream.on('end', finish);
-  stream.on('close', finish);
-  stream.on('error', (e: Error) => out.destroy(e));
-  signal?.addEventListener('abort', () => stream.destroy(), { once: true });
-  return out;
-}
-
 /** Streams the requested files out of the container with `tar -c`, in batches. */
-async function* readContainerFiles(docker: Dockerode, container: string, root: string, files: readonly FileRequest[]): AsyncGenerator<FileContent> {
+async function* readContainerFiles(transport: ExecTransport, root: string, files: readonly FileRequest[]): AsyncGenerator<FileContent> {
   for (let start = 0; start < files.length; start += READ_BATCH) {
     const batch = files.slice(start, start + READ_BATCH);
-    const out = await execStdout(docker, container, ['tar', '-C', root, '-cf', '-', '--no-recursion', ...batch.map((f) => `./${f.path}`)]);
+    const out = await transport.stream(['tar', '-C', root, '-cf', '-', '--no-recursion', ...batch.map((f) => `./${f.path}`)]);
     const entries = readTar(out as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     let pending = await entries.next();
     for (const file of batch) {
@@ -275,8 +316,7 @@ done
 
 /** Hints from inside the container; restarts the watcher (after a full-rescan hint) when it ends. */
 async function* watchContainer(
-  docker: Dockerode,
-  container: string,
+  transport: ExecTransport,
   root: string,
   scratch: string,
   pollMs: number,
@@ -287,7 +327,7 @@ async function* watchContainer(
   try {
     while (!signal.aborted) {
       try {
-        const out = await execStdout(docker, container, ['sh', '-c', WATCH_SCRIPT, 'nexus-sync-watch', root, `${scratch}-watch`, String(pollMs / 1000)], signal);
+        const out = await transport.stream(['sh', '-c', WATCH_SCRIPT, 'nexus-sync-watch', root, `${scratch}-watch`, String(pollMs / 1000)], signal);
         let rest = '';
         for await (const chunk of out as AsyncIterable<Buffer>) {
           rest += chunk.toString();

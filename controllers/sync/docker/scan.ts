@@ -158,8 +158,12 @@ export function targetStaysInside(linkPath: string, target: string): boolean {
 
 /** Host-side state kept between scans. */
 export interface ScanState {
-  /** path → stat key and digest. */
-  digests: Map<string, { key: string; digest: string }>;
+  /**
+   * path → stat key and digest. `placed`: recorded by apply for a file it placed with a
+   * whole-second mtime from the tar header, trusted while the key is unchanged even when fresh
+   * (no write can keep that mtime).
+   */
+  digests: Map<string, { key: string; digest: string; placed?: boolean }>;
   /** The previous scan's entries (for accelerated scans). */
   previous: Snapshot | undefined;
   /** Paths this endpoint changed itself since the previous scan. */
@@ -213,7 +217,7 @@ export async function scanContainer(
     if (line.kind === 'symlink') links.push(line.path);
     if (line.kind !== 'file') continue;
     const cached = state.digests.get(line.path);
-    const racy = line.mtime >= listing.now - 2;
+    const racy = line.mtime >= listing.now - 2 && cached?.placed !== true;
     if (cached === undefined || cached.key !== line.key || racy) toHash.push(line.path);
   }
   const details = toHash.length + links.length > 0 ? parseDetails(await run(detailScript(root, toHash, links)), toHash) : undefined;
@@ -229,12 +233,15 @@ export async function scanContainer(
       }
       entry = { kind: 'symlink', target };
     } else {
-      const digest = details?.digests.get(line.path) ?? state.digests.get(line.path)?.digest;
+      const hashed = details?.digests.get(line.path);
+      const digest = hashed ?? state.digests.get(line.path)?.digest;
       if (digest === undefined) {
         problems.push({ path: line.path, reason: 'unreadable', message: 'could not be hashed' });
         continue;
       }
-      if (line.mtime < listing.now - 2) state.digests.set(line.path, { key: line.key, digest });
+      if (hashed === undefined && state.digests.get(line.path)?.placed === true) {
+        // A placed file's trusted key, still unchanged: keep it as it is.
+      } else if (line.mtime < listing.now - 2) state.digests.set(line.path, { key: line.key, digest });
       else state.digests.set(line.path, { key: '', digest });
       entry = { kind: 'file', digest, size: line.size, executable: (line.mode & 0o111) !== 0, mtimeMs: line.mtime * 1000 };
     }

@@ -7,8 +7,10 @@
  * instead of the ~40 ms of a fresh exec. Needs only `sh`, `tail` and `tr` in the image.
  */
 import { randomBytes } from 'node:crypto';
-import { PassThrough, Writable } from 'node:stream';
+import type { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
+import type { ExecTransport } from '../transport.ts';
+import { dockerTransport } from './docker-transport.ts';
 
 /** Result of one request: the script's stdout, exit code and (when it failed) stderr's tail. */
 export interface AgentReply {
@@ -33,6 +35,7 @@ export const AGENT_LOOP = [
   '  : > "$D/req" || exit 1',
   '  while :; do',
   '    IFS= read -r l || exit 0',
+  '    [ "$l" = "$M.exit" ] && { rm -rf "$D"; exit 0; }',
   '    [ "$l" = "$M" ] && break',
   '    printf "%s\\n" "$l" >> "$D/req"',
   '  done',
@@ -54,38 +57,27 @@ export class ShellAgent {
   readonly #queue: Pending[] = [];
   #current: Pending | undefined;
   #buffer: Buffer = Buffer.alloc(0);
-  #stdin: PassThrough | undefined;
+  #stdin: Writable | undefined;
+  #closeConnection: (() => void) | undefined;
   #closed = false;
   #goneReason: string | undefined;
 
   private constructor() {}
 
   /** Starts the agent in `container` with scratch directory `scratchDir` (outside the sync root). */
-  static async start(docker: Dockerode, container: string, scratchDir: string): Promise<ShellAgent> {
+  static start(docker: Dockerode, container: string, scratchDir: string): Promise<ShellAgent> {
+    return ShellAgent.startOn(dockerTransport(docker, container), scratchDir);
+  }
+
+  /** Starts the agent through `transport` (Docker exec, Pod exec, …) with scratch directory `scratchDir`. */
+  static async startOn(transport: ExecTransport, scratchDir: string): Promise<ShellAgent> {
     const agent = new ShellAgent();
-    const exec = await docker.getContainer(container).exec({
-      Cmd: ['sh', '-c', AGENT_LOOP, 'nexus-sync-agent', agent.#marker, scratchDir],
-      AttachStdin: true,
-      AttachStdout: true,
-      AttachStderr: true,
-      Tty: false,
-    });
-    const stream = (await exec.start({ hijack: true, stdin: true, Detach: false, Tty: false })) as NodeJS.ReadWriteStream;
-    const stdin = new PassThrough();
-    stdin.pipe(stream);
-    agent.#stdin = stdin;
-    const out = new Writable({
-      write: (chunk: Buffer, _enc, done) => {
-        agent.#onStdout(chunk);
-        done();
-      },
-    });
-    const err = new Writable({ write: (_c: Buffer, _e, done) => done() });
-    docker.modem.demuxStream(stream, out, err);
-    const ended = (why: string): void => agent.#gone(why);
-    stream.on('end', () => ended('agent exec ended'));
-    stream.on('close', () => ended('agent exec closed'));
-    stream.on('error', (e: Error) => ended(`agent exec failed: ${e.message}`));
+    const shell = await transport.shell(['sh', '-c', AGENT_LOOP, 'nexus-sync-agent', agent.#marker, scratchDir]);
+    agent.#stdin = shell.stdin;
+    agent.#closeConnection = () => shell.close();
+    shell.stdout.on('data', (chunk: Buffer) => agent.#onStdout(chunk));
+    shell.stdout.on('error', (e: Error) => agent.#gone(`agent exec failed: ${e.message}`));
+    shell.onEnd((why) => agent.#gone(`agent ${why}`));
     const probe = await agent.run('echo ok');
     if (probe.stdout.toString().trim() !== 'ok') throw new AgentGoneError(`sync agent did not start: ${probe.stderr}`);
     return agent;
@@ -115,7 +107,9 @@ export class ShellAgent {
   /** Ends the agent (its shell exits at end of input). */
   close(): void {
     this.#closed = true;
-    this.#stdin?.end();
+    // In-band exit too: some exec paths never deliver the end of stdin (kwok's kubelet API).
+    if (this.#stdin?.writable === true) this.#stdin.write(`${this.#marker}.exit\n`);
+    this.#closeConnection?.();
     this.#gone('agent closed');
   }
 

@@ -1,6 +1,6 @@
 /**
- * Just enough of the tar format for the Docker endpoint: writing ustar headers for short names
- * (staging files we name ourselves) and reading a tar stream entry by entry (busybox and GNU tar
+ * Just enough of the tar format for the Docker endpoint: writing ustar headers (pax `path` records
+ * for names that do not fit) and reading a tar stream entry by entry (busybox and GNU tar
  * output, including GNU long names and pax `path` records), with bounded memory.
  */
 
@@ -8,18 +8,48 @@ const BLOCK = 512;
 
 /** A ustar header for a regular file `name` (≤ 100 bytes) of `size` bytes and permission `mode`. */
 export function fileHeader(name: string, size: number, mode = 0o644): Buffer {
-  const header = Buffer.alloc(BLOCK);
   const nameBytes = Buffer.from(name);
   if (nameBytes.length > 100) throw new Error(`tar name too long: ${name}`);
-  nameBytes.copy(header, 0);
+  return ustarHeader(nameBytes, Buffer.alloc(0), size, mode, 0x30, Math.floor(Date.now() / 1000));
+}
+
+/**
+ * The header(s) of a regular file with any name: a plain ustar header when the name fits (split
+ * into the 155-byte prefix and 100-byte name fields at a `/` if needed), else a pax extended
+ * header carrying the `path` record followed by the ustar header.
+ */
+export function longFileHeader(name: string, size: number, mode = 0o644, mtime = Math.floor(Date.now() / 1000)): Buffer {
+  const bytes = Buffer.from(name);
+  const none = Buffer.alloc(0);
+  if (bytes.length <= 100) return ustarHeader(bytes, none, size, mode, 0x30, mtime);
+  for (let slash = bytes.indexOf(0x2f, Math.max(0, bytes.length - 101)); slash >= 0 && slash <= 155; slash = bytes.indexOf(0x2f, slash + 1)) {
+    if (bytes.length - slash - 1 <= 100 && slash > 0) return ustarHeader(bytes.subarray(slash + 1), bytes.subarray(0, slash), size, mode, 0x30, mtime);
+  }
+  const record = paxRecord('path', bytes);
+  const pax = ustarHeader(Buffer.from('PaxHeader'), none, record.length, 0o644, 0x78, mtime);
+  return Buffer.concat([pax, record, padding(record.length), ustarHeader(bytes.subarray(0, 100), none, size, mode, 0x30, mtime)]);
+}
+
+/** One pax record `<len> <key>=<value>\n`, where `<len>` counts the whole record. */
+function paxRecord(key: string, value: Buffer): Buffer {
+  const body = value.length + key.length + 3; // ' ', '=', '\n'
+  let length = body + String(body).length;
+  if (String(length).length !== String(body).length) length = body + String(length).length;
+  return Buffer.concat([Buffer.from(`${length} ${key}=`), value, Buffer.from('\n')]);
+}
+
+function ustarHeader(name: Buffer, prefix: Buffer, size: number, mode: number, type: number, mtime: number): Buffer {
+  const header = Buffer.alloc(BLOCK);
+  name.copy(header, 0);
   writeOctal(header, 100, 8, mode);
   writeOctal(header, 108, 8, 0);
   writeOctal(header, 116, 8, 0);
   writeOctal(header, 124, 12, size);
-  writeOctal(header, 136, 12, Math.floor(Date.now() / 1000));
+  writeOctal(header, 136, 12, mtime);
   header.fill(0x20, 148, 156);
-  header[156] = 0x30; // '0' regular file
+  header[156] = type;
   Buffer.from('ustar\u000000').copy(header, 257);
+  prefix.copy(header, 345);
   let sum = 0;
   for (const byte of header) sum += byte;
   writeOctal(header, 148, 7, sum);

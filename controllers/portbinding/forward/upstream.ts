@@ -1,0 +1,54 @@
+/**
+ * Opening the target side of one forwarded TCP connection: the target's dialer when it has one
+ * (a channel such as the Kubernetes API server's port-forward), else a TCP connection to its
+ * address. Either way it resolves once the connection is usable and rejects after a timeout.
+ */
+import { connect } from 'node:net';
+import type { Duplex } from 'node:stream';
+import { BoulderError } from '../../../apis/errors.ts';
+import type { ForwardTarget } from '../contracts.ts';
+import { formatEndpoint } from './endpoint.ts';
+
+/** Opens a connection to `target`; rejects with the connect error, or a Timeout after `timeoutMs`. */
+export function openUpstream(target: ForwardTarget, timeoutMs: number): Promise<Duplex> {
+  if (target.dial !== undefined) return withTimeout(target.dial(target.port), target, timeoutMs);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    socket.setTimeout(timeoutMs, () => {
+      socket.destroy();
+      reject(timedOut(target, timeoutMs));
+    });
+    socket.once('error', reject);
+    socket.once('connect', () => {
+      socket.setTimeout(0);
+      socket.off('error', reject);
+      resolve(socket);
+    });
+  });
+}
+
+/** `dialing`, or a Timeout error after `timeoutMs` (a connection opened later is closed). */
+function withTimeout(dialing: Promise<Duplex>, target: ForwardTarget, timeoutMs: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    let late = false;
+    const timer = setTimeout(() => {
+      late = true;
+      reject(timedOut(target, timeoutMs));
+    }, timeoutMs);
+    dialing.then(
+      (stream) => {
+        clearTimeout(timer);
+        if (late) stream.destroy();
+        else resolve(stream);
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+function timedOut(target: ForwardTarget, timeoutMs: number): BoulderError {
+  return new BoulderError('Timeout', `no connection to ${formatEndpoint(target.host, target.port)} within ${timeoutMs} ms`);
+}
