@@ -11,6 +11,7 @@ import { silentLogger, type Logger } from '../../controllers/runtime/logger.ts';
 import { Manager } from '../../controllers/runtime/manager.ts';
 import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
 import { registerControllers } from '../../controllers/setup.ts';
+import type { PortRange } from '../../controllers/portbinding/contracts.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,8 +23,17 @@ export interface ClusterControllers {
   stop(): Promise<void>;
 }
 
+/** Options of startClusterControllers. */
+export interface ClusterControllerOptions {
+  /** Default: a silent logger. */
+  logger?: Logger;
+  /** Host ports PortBindings allocate from (default: the backend's range of the port plan). */
+  portRange?: PortRange;
+}
+
 /** Starts the controllers on the cluster of `kubeconfig`. */
-export async function startClusterControllers(kubeconfig: string, logger: Logger = silentLogger()): Promise<ClusterControllers> {
+export async function startClusterControllers(kubeconfig: string, options: ClusterControllerOptions = {}): Promise<ClusterControllers> {
+  const logger = options.logger ?? silentLogger();
   const client = await openClient({ type: 'kubernetes', kubeconfig });
   const stateDir = await mkdtemp(join(tmpdir(), 'boulder-k8s-ctrl-'));
   const abort = new AbortController();
@@ -36,6 +46,7 @@ export async function startClusterControllers(kubeconfig: string, logger: Logger
     signal: abort.signal,
     providers: [new MockProvider()],
     kubernetes: { kubeconfig, ownerReferences: true },
+    ...(options.portRange === undefined ? {} : { portRange: options.portRange }),
   });
   await manager.start();
   let stopped: Promise<void> | undefined;

@@ -6,19 +6,12 @@
  */
 import { randomInt } from 'node:crypto';
 import { connect, type Socket } from 'node:net';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { openClient } from '../../apis/client/open.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { PortBinding } from '../../apis/types/index.ts';
-import { realClock } from '../../controllers/runtime/clock.ts';
 import { createLogger } from '../../controllers/runtime/logger.ts';
-import { Manager } from '../../controllers/runtime/manager.ts';
-import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
-import { registerControllers } from '../../controllers/setup.ts';
 import { kubectlOk, type ClusterEnv } from './cluster-env.ts';
+import { startClusterControllers } from './cluster-controllers.ts';
 
 /** Controllers forwarding host ports, and their log. */
 export interface ForwardingControllers {
@@ -30,8 +23,6 @@ export interface ForwardingControllers {
 
 /** Starts the controllers (daemon mode, forwarding on) with host ports in a random 200-port range. */
 export async function startForwardingControllers(kubeconfig: string): Promise<ForwardingControllers> {
-  const client = await openClient({ type: 'kubernetes', kubeconfig });
-  const stateDir = await mkdtemp(join(tmpdir(), 'boulder-k8s-pf-'));
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk: Buffer, _encoding, callback) {
@@ -39,33 +30,12 @@ export async function startForwardingControllers(kubeconfig: string): Promise<Fo
       callback();
     },
   });
-  const logger = createLogger({ level: 'info', destination: sink });
-  const abort = new AbortController();
-  const manager = new Manager({ client, clock: realClock, logger, stopTimeoutMs: 10_000 });
   const start = 41_000 + randomInt(0, 90) * 200;
-  registerControllers(manager, {
-    client,
-    clock: realClock,
-    logger,
-    stateDir,
-    signal: abort.signal,
-    providers: [new MockProvider()],
-    kubernetes: { kubeconfig, ownerReferences: true },
+  const controllers = await startClusterControllers(kubeconfig, {
+    logger: createLogger({ level: 'info', destination: sink }),
     portRange: { start, end: start + 199 },
   });
-  await manager.start();
-  let stopped: Promise<void> | undefined;
-  return {
-    client,
-    logs,
-    stop: () =>
-      (stopped ??= (async () => {
-        abort.abort();
-        await manager.stop();
-        await client.close();
-        await rm(stateDir, { recursive: true, force: true });
-      })()),
-  };
+  return { client: controllers.client, logs, stop: () => controllers.stop() };
 }
 
 /** Applies a kwok PortForward: connections to `pod`'s ports go to the local TCP ports given. */
