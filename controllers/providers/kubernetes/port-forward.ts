@@ -160,7 +160,7 @@ class PodPortStream extends Duplex {
   }
 
   override _writev(chunks: { chunk: Buffer }[], callback: (err?: Error | null) => void): void {
-    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'buffer', callback);
+    this._write(Buffer.concat(chunks.map((c) => c.chunk)), 'binary', callback);
   }
 
   /** The kubelet's error when it sent one (it explains a close), else that the connection is closed. */
