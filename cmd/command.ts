@@ -3,6 +3,7 @@
  * Handlers get everything from `deps` (no direct process access) so tests can run them in-process.
  */
 import type { ResourceClient } from '../apis/client/types.ts';
+import type { DaemonSettings } from '../apis/config/daemon-settings.ts';
 import type { ExitCodeValue } from './exit-codes.ts';
 
 /** A text sink: process.stdout/stderr or a test buffer. */
@@ -25,8 +26,14 @@ export interface CliDeps {
   stdin: () => Promise<string>;
   env: NodeJS.ProcessEnv;
   cwd: string;
-  /** State dir resolved from `--state-dir`, NEXUS_STATE_DIR or the default. */
+  /** State dir: `--state-dir`, NEXUS_STATE_DIR, the user or node file's `daemon.state_dir`, multi-user's, else ~/.nexus/state. */
   stateDir: string;
+  /**
+   * The daemon's resolved settings (socket, log level, where each came from; `stateDir` equals the
+   * one above). Absent for commands that do not use the state dir, and in tests that build deps by
+   * hand: then the socket is `<stateDir>/daemon.sock` and the level `info`.
+   */
+  daemon?: DaemonSettings;
   /** Where objects live: the embedded store of stateDir (default) or a Kubernetes cluster (`--kubeconfig`/`--context`). */
   storeKind?: 'embedded' | 'kubernetes';
   /** Opens the store of `stateDir`; the caller closes it. */

@@ -1,18 +1,28 @@
 /**
  * Builds the dependencies command handlers run with, backed by the real process: its streams,
- * environment, working directory, wall clock, and the store: the embedded one in the resolved
+ * environment, working directory, wall clock, the daemon's settings (state dir, socket, log level
+ * from flags, variables and the node and user files), and the store: the embedded one in the
  * state dir, or a Kubernetes cluster when `--kubeconfig` or `--context` is given.
  */
 import { resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { KubernetesClientSpec } from '../apis/client/open.ts';
 import type { ResourceClient } from '../apis/client/types.ts';
-import { resolveStateDir } from '../apis/config/state-dir.ts';
+import { homeOfEnv, resolveDaemonSettings } from '../apis/config/daemon-config.ts';
+import { daemonSettingsWithoutFiles, defaultStateDir } from '../apis/config/daemon-settings.ts';
 import type { CliDeps } from './command.ts';
 import type { CliOverrides } from './main.ts';
 
+/**
+ * Commands that never use the state dir (nor the daemon): they do not pay for reading the node and
+ * user files to find it (`config` reads them itself, every key of them).
+ */
+export const STATE_DIR_FREE_COMMANDS: ReadonlySet<string> = new Set(['completion', 'config', 'explain', 'import', 'init', 'version']);
+
 /** Inputs of createProcessDeps. */
 export interface ProcessDepsInput {
+  /** The command that runs (its canonical name); see STATE_DIR_FREE_COMMANDS. */
+  command?: string;
   stateDirFlag: string | undefined;
   /** `--kubeconfig`: store objects in that cluster. */
   kubeconfigFlag?: string | undefined;
@@ -22,21 +32,29 @@ export interface ProcessDepsInput {
   overrides?: CliOverrides;
 }
 
-/** The process-backed CliDeps, with any overrides applied. */
-export function createProcessDeps({ stateDirFlag, kubeconfigFlag, contextFlag, env, overrides = {} }: ProcessDepsInput): CliDeps {
-  const stateDir = resolveStateDir(stateDirFlag, env);
+/**
+ * The process-backed CliDeps, with any overrides applied. Resolving the daemon's settings reads the
+ * node and user files when they exist, and fails (ValidationError, file:line:col) when one is broken.
+ */
+export async function createProcessDeps({ command, stateDirFlag, kubeconfigFlag, contextFlag, env, overrides = {} }: ProcessDepsInput): Promise<CliDeps> {
+  const cwd = overrides.cwd ?? process.cwd();
+  const home = homeOfEnv(env);
+  const daemon = command !== undefined && STATE_DIR_FREE_COMMANDS.has(command) ? undefined : await resolveDaemonSettings({ stateDirFlag, env, cwd, home });
+  // A command that does not use the state dir still gets a plausible one, from the flag and variables.
+  const stateDir = daemon?.stateDir ?? daemonSettingsWithoutFiles({ stateDirFlag, env, cwd, home })?.stateDir ?? defaultStateDir(home);
   const kubernetes = kubernetesSpecFromFlags(kubeconfigFlag, contextFlag);
   return {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: () => text(process.stdin),
     env,
-    cwd: process.cwd(),
+    cwd,
     clock: { now: () => new Date() },
     openClient: () => (kubernetes === undefined ? openStateDirClient(stateDir) : openSpecClient(kubernetes)),
     interruptSignal: processInterruptSignal,
     ...overrides,
     stateDir,
+    ...(daemon === undefined ? {} : { daemon }),
     storeKind: kubernetes === undefined ? 'embedded' : 'kubernetes',
   };
 }

@@ -7,7 +7,7 @@ import { packageVersion } from './package-root.ts';
 import type { CliDeps } from './command.ts';
 
 /** Overrides of the process-backed dependencies (tests). */
-export type CliOverrides = Partial<Omit<CliDeps, 'stateDir'>>;
+export type CliOverrides = Partial<Omit<CliDeps, 'stateDir' | 'daemon'>>;
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], overrides: CliOverrides = {}): Promise<number> {
@@ -53,7 +53,8 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
       return 0;
     }
     const { createProcessDeps } = await import('./deps.ts');
-    const deps = createProcessDeps({
+    const deps = await createProcessDeps({
+      command: command.name,
       stateDirFlag: stringOption(input.values, 'state-dir'),
       kubeconfigFlag: stringOption(input.values, 'kubeconfig'),
       contextFlag: stringOption(input.values, 'context'),

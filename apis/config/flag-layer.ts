@@ -20,6 +20,8 @@ export interface FlagSetting {
   text: string;
   /** How the text becomes a value; `yaml` parses it as a YAML value (numbers, lists). */
   kind: ValueKind | 'yaml';
+  /** Set above the NEXUS_* variables (a global flag such as `--state-dir`, see FlagMapping.outranksEnv). */
+  outranksEnv?: boolean;
 }
 
 /**
@@ -32,7 +34,7 @@ export function flagSettings(values: Readonly<Record<string, unknown>>): FlagSet
   const last = (value: unknown): string | undefined => (Array.isArray(value) ? (value.at(-1) as string | undefined) : typeof value === 'string' ? value : undefined);
   for (const mapping of CONFIG_FLAG_MAPPINGS) {
     const text = last(values[mapping.option]);
-    if (text !== undefined) settings.push({ flag: `--${mapping.option}`, key: mapping.key, text, kind: mapping.kind });
+    if (text !== undefined) settings.push({ flag: `--${mapping.option}`, key: mapping.key, text, kind: mapping.kind, ...(mapping.outranksEnv === true ? { outranksEnv: true } : {}) });
   }
   const sets = values[SET_OPTION];
   for (const item of Array.isArray(sets) ? sets : typeof sets === 'string' ? [sets] : []) {

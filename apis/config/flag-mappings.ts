@@ -12,6 +12,11 @@ export interface FlagMapping {
   kind: ValueKind;
   valueName: string;
   description: string;
+  /**
+   * The flag outranks its NEXUS_* variable: global flags (`--state-dir`) have always beaten their
+   * variable, while command flags rank below the variables (the flag layer is under the env layer).
+   */
+  outranksEnv?: boolean;
 }
 
 /** Flags that set configuration keys (`--state-dir` is a global flag of every command). */
@@ -20,7 +25,7 @@ export const CONFIG_FLAG_MAPPINGS: readonly FlagMapping[] = [
   { option: 'image', key: 'workspace.image', kind: 'text', valueName: 'IMAGE', description: 'Workspace image (config key workspace.image)' },
   { option: 'idle-timeout', key: 'workspace.idle_timeout', kind: 'text', valueName: 'DURATION', description: 'Idle timeout, e.g. 4h (config key workspace.idle_timeout)' },
   { option: 'port-range', key: 'port_range', kind: 'port-range', valueName: 'START-END', description: 'Host port range, e.g. 33000-33999 (config key port_range)' },
-  { option: 'state-dir', key: 'daemon.state_dir', kind: 'path', valueName: 'DIR', description: 'State directory (config key daemon.state_dir)' },
+  { option: 'state-dir', key: 'daemon.state_dir', kind: 'path', valueName: 'DIR', description: 'State directory (config key daemon.state_dir)', outranksEnv: true },
 ];
 
 /** The option name of the generic setter. */

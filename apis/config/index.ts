@@ -23,6 +23,20 @@ export { readKeychainSecret, keychainTool } from './keychain.ts';
 export { parseDotenv, loadEnvFiles } from './dotenv.ts';
 export { resolveWorkspaceEnv } from './workspace-env.ts';
 export { checkWorkspaceLimits, enforceNodeLimits, loadNodeLimits, stampOwner, currentUser, OWNER_ANNOTATION, LimitExceededError } from './limits.ts';
+export { resolveDaemonSettings, daemonEnv, homeOfEnv, type ResolveDaemonOptions } from './daemon-config.ts';
+export {
+  daemonSettingsOf,
+  daemonSettingsWithoutFiles,
+  defaultStateDir,
+  isDaemonLogLevel,
+  DAEMON_LOG_LEVELS,
+  DEFAULT_DAEMON_LOG_LEVEL,
+  DEFAULT_MULTI_USER_STATE_DIR,
+  DAEMON_SOCKET_FILE,
+  type DaemonLogLevel,
+  type DaemonSettings,
+} from './daemon-settings.ts';
+export { multiUserLayer } from './multi-user.ts';
 export { findRepoRoot, locateNodeConfig, locateUserConfig, displayPath, NODE_CONFIG_CANDIDATES, PROJECT_CONFIG_RELATIVE } from './paths.ts';
 export { configFileSchema, effectiveSchema, CONFIG_SCHEMA_FILES, type ConfigLevel } from './effective-schema.ts';
 export type * from './types.ts';

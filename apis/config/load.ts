@@ -12,6 +12,7 @@ import { envLayer } from './env-layer.ts';
 import { fileLayer, projectOverrideLayers } from './file-layers.ts';
 import { flagLayer, type FlagSetting } from './flag-layer.ts';
 import { mergeLayers } from './merge.ts';
+import { multiUserLayer } from './multi-user.ts';
 import { issueAtOrigin } from './origin.ts';
 import { PROJECT_CONFIG_RELATIVE, displayPath, findRepoRoot, locateNodeConfig, locateUserConfig, type ConfigFileLocation } from './paths.ts';
 import { readConfigFile, type ConfigFile } from './read-file.ts';
@@ -38,6 +39,8 @@ export interface LoadConfigOptions {
   flags?: readonly FlagSetting[];
   /** Platform whose keychain tool secret checks look for. Default process.platform. */
   platform?: NodeJS.Platform;
+  /** Collect warnings (unknown variables, secrets and env files that do not resolve). Default true. */
+  warnings?: boolean;
 }
 
 /** A DNS-1123 label made from a directory name: `My_App` → `my-app`; `workspace` when nothing is left. */
@@ -79,6 +82,45 @@ async function readLocated(level: ConfigFile['level'], location: ConfigFileLocat
   return result.file;
 }
 
+/** The layers of the node and user files (and of multi-user mode); their problems go to `issues`. */
+function machineLayers(node: ConfigFile | undefined, user: ConfigFile | undefined, home: string, issues: FieldIssue[]): ConfigLayer[] {
+  const layers: ConfigLayer[] = [];
+  for (const file of [node, user]) {
+    if (file === undefined) continue;
+    const built = fileLayer(file, { home });
+    issues.push(...built.issues);
+    const multiUser = file.level === 'node' ? multiUserLayer(file, built.layer.values) : undefined;
+    if (multiUser !== undefined) layers.push(multiUser);
+    layers.push(built.layer);
+  }
+  return layers;
+}
+
+/** Options of loadMachineConfig. */
+export type MachineConfigOptions = Pick<LoadConfigOptions, 'cwd' | 'home' | 'env' | 'nodeConfigCandidates'> & {
+  /** Which files to read. Default both. */
+  levels?: readonly ('node' | 'user')[];
+};
+
+/**
+ * Only the node and/or user files, read, validated and merged like loadEffectiveConfig does (no
+ * project, flags, variables or checks of the merged values): what the daemon's settings come from
+ * below the flag and variables. Throws one ValidationError listing the files' problems.
+ */
+export async function loadMachineConfig(options: MachineConfigOptions = {}): Promise<EffectiveConfig> {
+  const cwd = resolve(options.cwd ?? process.cwd());
+  const home = options.home ?? homedir();
+  const env = options.env ?? process.env;
+  const show = (path: string): string => displayPath(path, cwd, home);
+  const issues: FieldIssue[] = [];
+  const levels = options.levels ?? ['node', 'user'];
+  const node = levels.includes('node') ? await readLocated('node', locateNodeConfig(env, cwd, options.nodeConfigCandidates), show, issues) : undefined;
+  const user = levels.includes('user') ? await readLocated('user', locateUserConfig(env, cwd, home), show, issues) : undefined;
+  const layers = machineLayers(node, user, home, issues);
+  if (issues.length > 0) throw new ValidationError(issues);
+  return mergeLayers(layers);
+}
+
 /** NEXUS_* variables an `env:` source of the configuration reads: not unknown, whatever their name. */
 function variablesReadBySecrets(config: EffectiveConfig): Set<string> {
   const names = new Set<string>();
@@ -112,25 +154,22 @@ export async function loadEffectiveConfig(options: LoadConfigOptions = {}): Prom
   const node = await readLocated('node', locateNodeConfig(env, cwd, options.nodeConfigCandidates), show, issues);
   const user = await readLocated('user', locateUserConfig(env, cwd, home), show, issues);
   const project = await readLocated('project', projectLocation, show, issues);
-  const flags = flagLayer(options.flags ?? [], cwd, home);
+  // Command flags rank below the NEXUS_* variables; global flags (--state-dir) above them.
+  const flags = flagLayer((options.flags ?? []).filter((f) => f.outranksEnv !== true), cwd, home);
+  const globalFlags = flagLayer((options.flags ?? []).filter((f) => f.outranksEnv === true), cwd, home);
   const fromEnv = envLayer(env, cwd);
-  issues.push(...flags.issues, ...fromEnv.issues);
+  issues.push(...flags.issues, ...globalFlags.issues, ...fromEnv.issues);
 
   const layers: ConfigLayer[] = [builtinLayer(repoRoot)];
   let matchedOverrides: string[] = [];
-  for (const file of [node, user]) {
-    if (file === undefined) continue;
-    const built = fileLayer(file, { home });
-    issues.push(...built.issues);
-    layers.push(built.layer);
-  }
+  layers.push(...machineLayers(node, user, home, issues));
   if (user !== undefined && repoRoot !== undefined) {
     const overrides = projectOverrideLayers(user, repoRoot, { home });
     layers.push(...overrides.layers);
     matchedOverrides = overrides.keys;
   }
   if (project !== undefined) layers.push(fileLayer(project, { home }).layer);
-  layers.push(flags.layer, fromEnv.layer);
+  layers.push(flags.layer, fromEnv.layer, globalFlags.layer);
   if (issues.length > 0) throw new ValidationError(issues);
 
   const merged = mergeLayers(layers);
@@ -138,7 +177,7 @@ export async function loadEffectiveConfig(options: LoadConfigOptions = {}): Prom
   if (checked.errors.length > 0) throw new ValidationError(checked.errors);
 
   const readBySecrets = variablesReadBySecrets(merged);
-  const warnings: FieldIssue[] = [
+  const warnings: FieldIssue[] = options.warnings === false ? [] : [
     ...fromEnv.unknown.filter((name) => !readBySecrets.has(name)).map((name) => ({ path: name, message: 'unknown NEXUS_* variable, ignored (boulder config --help lists the known ones)' })),
     ...checked.warnings,
     ...(await secretWarnings(merged, { env, ...(options.platform === undefined ? {} : { platform: options.platform }) })),

@@ -49,7 +49,7 @@ export async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefi
   if (deps.storeKind === 'kubernetes') return undefined;
   const { ensureDaemon } = await import('../daemon/background.ts');
   try {
-    const { started, status } = await ensureDaemon(deps.stateDir, deps.env);
+    const { started, status } = await ensureDaemon(deps, deps.env);
     if (started) deps.stderr.write(`started boulder daemon (pid ${status.pid}) for ${deps.stateDir}\n`);
     return undefined;
   } catch (err) {

@@ -2,10 +2,12 @@
  * `boulder daemon [status|stop]`: run the controller manager in the foreground (one per state
  * dir), report whether one runs, or stop it.
  */
+import { join } from 'node:path';
 import { choiceOption, stringOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command } from '../command.ts';
-import { daemonPaths } from '../daemon/paths.ts';
+import { DAEMON_SOCKET_FILE } from '../../apis/config/daemon-settings.ts';
+import { daemonPathsOf } from '../daemon/paths.ts';
 import { daemonStatus } from '../daemon/protocol.ts';
 import { durationFlag } from '../duration.ts';
 import { DAEMON_NOT_RUNNING, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
@@ -16,13 +18,16 @@ const STOP_TIMEOUT_MS = 40_000;
 
 /** `boulder daemon status`. */
 async function showStatus(deps: CliDeps, json: boolean): Promise<ExitCodeValue> {
-  const paths = daemonPaths(deps.stateDir);
+  const paths = daemonPathsOf(deps);
   const status = await daemonStatus(paths.socket);
+  // The socket is worth a line when it is not the usual <state dir>/daemon.sock (or a daemon runs).
+  const socketLine = `  socket:     ${paths.socket}${paths.socketSetBy === undefined ? '' : ` (${paths.socketSetBy})`}`;
+  const unusualSocket = paths.socket !== join(deps.stateDir, DAEMON_SOCKET_FILE);
   if (json) {
-    const body = status === undefined ? { running: false, stateDir: deps.stateDir } : { running: true, ...status, log: paths.log };
+    const body = status === undefined ? { running: false, stateDir: deps.stateDir, socket: paths.socket } : { running: true, ...status, socket: paths.socket, log: paths.log };
     deps.stdout.write(`${JSON.stringify(body, null, 4)}\n`);
   } else if (status === undefined) {
-    deps.stdout.write(`boulder daemon is not running\n  state dir:  ${deps.stateDir}\n`);
+    deps.stdout.write(`boulder daemon is not running\n  state dir:  ${deps.stateDir}\n${unusualSocket ? `${socketLine}\n` : ''}`);
   } else {
     const uptime = humanDuration(deps.clock.now().getTime() - Date.parse(status.startedAt));
     deps.stdout.write(
@@ -30,7 +35,8 @@ async function showStatus(deps: CliDeps, json: boolean): Promise<ExitCodeValue> 
         'boulder daemon is running',
         `  pid:        ${status.pid}`,
         `  uptime:     ${uptime}`,
-        `  state dir:  ${deps.stateDir}`,
+        `  state dir:  ${status.stateDir}${status.stateDir === deps.stateDir ? '' : ` (not ${deps.stateDir}: the socket is shared)`}`,
+        socketLine,
         `  log:        ${paths.log}`,
         `  version:    v${status.version}`,
         '',
@@ -43,7 +49,7 @@ async function showStatus(deps: CliDeps, json: boolean): Promise<ExitCodeValue> 
 /** `boulder daemon stop`. */
 async function stop(deps: CliDeps, timeoutMs: number): Promise<ExitCodeValue> {
   const { stopDaemon } = await import('../daemon/background.ts');
-  const stopped = await stopDaemon(deps.stateDir, timeoutMs);
+  const stopped = await stopDaemon(deps, timeoutMs);
   deps.stdout.write(stopped === undefined ? `boulder daemon is not running for ${deps.stateDir}\n` : `boulder daemon stopped (pid ${stopped.pid})\n`);
   return ExitCode.Ok;
 }
@@ -53,8 +59,12 @@ const command: Command = {
   summary: 'Run the controller manager in the foreground, or report on / stop the running one',
   usage: ['daemon', 'daemon status [-o json]', 'daemon stop [--timeout DURATION]'],
   description: [
-    'One daemon runs per state dir; a second one refuses to start. It logs JSON lines to',
-    '<state dir>/logs/daemon.log and stops gracefully on SIGINT/SIGTERM or `boulder daemon stop`.',
+    'One daemon runs per state dir; a second one refuses to start. It listens on',
+    '<state dir>/daemon.sock (configuration daemon.socket), logs JSON lines to',
+    '<state dir>/logs/daemon.log at level info (daemon.log_level, NEXUS_LOG_LEVEL) and stops',
+    'gracefully on SIGINT/SIGTERM or `boulder daemon stop`. The state dir is --state-dir, else',
+    'NEXUS_STATE_DIR, else daemon.state_dir of the node configuration, else',
+    'multi_user.state_dir on a multi-user node, else ~/.nexus/state.',
     '`boulder apply` starts one in the background when none runs (unless --no-daemon).',
     '',
     'Exit codes of `daemon status`: 0 running, 3 not running.',

@@ -5,7 +5,7 @@
 import { booleanOption, stringOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import type { Command } from '../command.ts';
-import { daemonPaths } from '../daemon/paths.ts';
+import { daemonPathsOf } from '../daemon/paths.ts';
 import { daemonStatus } from '../daemon/protocol.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -31,7 +31,7 @@ const command: Command = {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'reconcile');
     if (!booleanOption(values, 'once')) throw new UsageError('only --once is supported; run `boulder daemon` to reconcile continuously', 'reconcile');
     const timeoutMs = durationFlag(stringOption(values, 'timeout'), RECONCILE_TIMEOUT_MS, 'timeout', 'reconcile');
-    const running = await daemonStatus(daemonPaths(deps.stateDir).socket, 500);
+    const running = await daemonStatus(daemonPathsOf(deps).socket, 500);
     if (running !== undefined) deps.stderr.write(`warning: a daemon (pid ${running.pid}) also reconciles ${deps.stateDir}\n`);
 
     const [{ pino }, { Manager }, { realClock }, { registerControllers }] = await Promise.all([

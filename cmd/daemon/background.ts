@@ -5,9 +5,10 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli-error.ts';
+import type { CliDeps } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { cliEntry } from '../package-root.ts';
-import { daemonPaths } from './paths.ts';
+import { daemonPathsOf, type DaemonPaths } from './paths.ts';
 import { daemonStatus, requestDaemon, type DaemonStatus } from './protocol.ts';
 
 /** How long a freshly spawned daemon gets to answer on its socket. */
@@ -20,14 +21,36 @@ export interface EnsureDaemonResult {
   status: DaemonStatus;
 }
 
+/** What ensureDaemon and stopDaemon need of a command's dependencies. */
+export type DaemonDeps = Pick<CliDeps, 'stateDir' | 'daemon'>;
+
 /**
- * Makes sure a daemon runs for `stateDir`: returns the running one's status, or spawns
- * `boulder daemon` detached (stdout/stderr appended to the daemon log) and waits until it answers.
+ * Fails when the daemon answering on the socket serves another state dir: a `daemon.socket`
+ * shared by several state dirs (e.g. a node file's, with `--state-dir` pointing elsewhere).
  */
-export async function ensureDaemon(stateDir: string, env: NodeJS.ProcessEnv): Promise<EnsureDaemonResult> {
-  const paths = daemonPaths(stateDir);
+export function checkServesStateDir(paths: DaemonPaths, status: DaemonStatus): void {
+  if (status.stateDir === paths.stateDir) return;
+  const setBy = paths.socketSetBy === undefined ? '' : ` (daemon.socket, set by ${paths.socketSetBy})`;
+  throw new CliError(
+    `the daemon on ${paths.socket}${setBy} (pid ${status.pid}) serves the state dir ${status.stateDir}, not ${paths.stateDir}; use that state dir, or stop it with boulder --state-dir ${status.stateDir} daemon stop`,
+    ExitCode.Unavailable,
+  );
+}
+
+/**
+ * Makes sure a daemon runs for the state dir of `deps`, on its configured socket: returns the
+ * running one's status, or spawns `boulder daemon` detached (stdout/stderr appended to the daemon
+ * log; it resolves the same socket and log level from the same environment) and waits until it
+ * answers.
+ */
+export async function ensureDaemon(deps: DaemonDeps, env: NodeJS.ProcessEnv): Promise<EnsureDaemonResult> {
+  const paths = daemonPathsOf(deps);
+  const stateDir = paths.stateDir;
   const running = await daemonStatus(paths.socket);
-  if (running !== undefined) return { started: false, status: running };
+  if (running !== undefined) {
+    checkServesStateDir(paths, running);
+    return { started: false, status: running };
+  }
 
   mkdirSync(paths.logDir, { recursive: true });
   const log = openSync(paths.log, 'a');
@@ -49,7 +72,10 @@ export async function ensureDaemon(stateDir: string, env: NodeJS.ProcessEnv): Pr
   for (;;) {
     const status = await daemonStatus(paths.socket, 500);
     // A daemon started concurrently by another process is as good as ours.
-    if (status !== undefined) return { started: status.pid === childPid, status };
+    if (status !== undefined) {
+      checkServesStateDir(paths, status);
+      return { started: status.pid === childPid, status };
+    }
     if (exited !== undefined || Date.now() > deadline) break;
     await sleep(POLL_MS);
   }
@@ -57,11 +83,16 @@ export async function ensureDaemon(stateDir: string, env: NodeJS.ProcessEnv): Pr
   throw new CliError(`the daemon for ${stateDir} ${why}; see ${paths.log}`, ExitCode.Unavailable);
 }
 
-/** Asks the daemon to stop and waits until its socket is gone; undefined when none ran. */
-export async function stopDaemon(stateDir: string, timeoutMs: number): Promise<DaemonStatus | undefined> {
-  const paths = daemonPaths(stateDir);
+/**
+ * Asks the daemon of the state dir of `deps` to stop and waits until its socket is gone; undefined
+ * when none ran. Refuses to stop a daemon of another state dir that holds the configured socket.
+ */
+export async function stopDaemon(deps: DaemonDeps, timeoutMs: number): Promise<DaemonStatus | undefined> {
+  const paths = daemonPathsOf(deps);
+  const stateDir = paths.stateDir;
   const status = await daemonStatus(paths.socket);
   if (status === undefined) return undefined;
+  checkServesStateDir(paths, status);
   await requestDaemon(paths.socket, { op: 'stop' });
   const deadline = Date.now() + timeoutMs;
   while ((await requestDaemon(paths.socket, { op: 'status' }, 1000)).state !== 'absent') {

@@ -35,10 +35,24 @@ describe('daemon socket lock', () => {
   });
 
   it('refuses a second holder, naming the running pid', async () => {
-    held.push(await acquireDaemonSocket(paths, () => status));
-    const second = acquireDaemonSocket(paths, () => status);
+    const ours = { ...status, stateDir: dir };
+    held.push(await acquireDaemonSocket(paths, () => ours));
+    const second = acquireDaemonSocket(paths, () => ours);
     await expect(second).rejects.toThrow(CliError);
-    await expect(acquireDaemonSocket(paths, () => status)).rejects.toThrow(`a daemon already runs for ${dir} (pid 4242)`);
+    await expect(acquireDaemonSocket(paths, () => ours)).rejects.toThrow(`a daemon already runs for ${dir} (pid 4242)`);
+  });
+
+  it('says so when the holder of a shared (configured) socket serves another state dir', async () => {
+    const socket = join(dir, 'shared.sock');
+    held.push(await acquireDaemonSocket(daemonPaths(join(dir, 'a'), socket), () => ({ ...status, stateDir: join(dir, 'a') })));
+    await expect(acquireDaemonSocket(daemonPaths(join(dir, 'b'), socket), () => status)).rejects.toThrow(
+      `the daemon socket ${socket} is held by the daemon (pid 4242) of another state dir, ${join(dir, 'a')}`,
+    );
+  });
+
+  it('names the configuration that set a socket path that is too long', async () => {
+    const long = daemonPaths(dir, join(dir, 'y'.repeat(120)), 'node /etc/nexus/config.yaml:3:11');
+    await expect(acquireDaemonSocket(long, () => status)).rejects.toThrow('use a shorter daemon.socket (set by node /etc/nexus/config.yaml:3:11)');
   });
 
   it('takes over the stale socket of a killed process', async () => {

@@ -59,9 +59,16 @@ function listen(server: Server, path: string): Promise<void> {
   });
 }
 
-/** The error a second daemon fails with. */
-export function alreadyRunning(stateDir: string, pid: number | undefined): CliError {
-  return new CliError(`a daemon already runs for ${stateDir}${pid === undefined ? '' : ` (pid ${pid})`}`, ExitCode.Unavailable);
+/**
+ * The error a second daemon fails with. When the running one serves another state dir (a
+ * `daemon.socket` shared by several state dirs), the message says so.
+ */
+export function alreadyRunning(paths: Pick<DaemonPaths, 'stateDir' | 'socket'>, pid: number | undefined, runningFor?: string): CliError {
+  const which = pid === undefined ? '' : ` (pid ${pid})`;
+  if (runningFor !== undefined && runningFor !== paths.stateDir) {
+    return new CliError(`the daemon socket ${paths.socket} is held by the daemon${which} of another state dir, ${runningFor}`, ExitCode.Unavailable);
+  }
+  return new CliError(`a daemon already runs for ${paths.stateDir}${which}`, ExitCode.Unavailable);
 }
 
 /** Removes a stale socket under the takeover guard; false when another process holds the guard. */
@@ -115,7 +122,11 @@ function held(server: Server): DaemonSocket {
  */
 export async function acquireDaemonSocket(paths: DaemonPaths, handler: RequestHandler): Promise<DaemonSocket> {
   if (Buffer.byteLength(paths.socket) > MAX_SOCKET_PATH) {
-    throw new CliError(`state dir path too long for the daemon socket (${paths.socket}); use a shorter --state-dir`, ExitCode.Unavailable);
+    const message =
+      paths.socketSetBy === undefined
+        ? `state dir path too long for the daemon socket (${paths.socket}); use a shorter --state-dir`
+        : `daemon socket path too long (${paths.socket}); use a shorter daemon.socket (set by ${paths.socketSetBy})`;
+    throw new CliError(message, ExitCode.Unavailable);
   }
   for (let attempt = 0; attempt < 20; attempt++) {
     const server = createServer(serve(handler));
@@ -127,9 +138,10 @@ export async function acquireDaemonSocket(paths: DaemonPaths, handler: RequestHa
     }
     const reply = await requestDaemon(paths.socket, { op: 'status' }, 1000);
     if (reply.state === 'answered') {
-      throw alreadyRunning(paths.stateDir, isDaemonStatus(reply.response) ? reply.response.pid : undefined);
+      const running = isDaemonStatus(reply.response) ? reply.response : undefined;
+      throw alreadyRunning(paths, running?.pid, running?.stateDir);
     }
-    if (reply.state === 'unresponsive') throw alreadyRunning(paths.stateDir, undefined);
+    if (reply.state === 'unresponsive') throw alreadyRunning(paths, undefined);
     if (!(await replaceStaleSocket(paths))) await sleep(100);
   }
   throw new CliError(`could not take the daemon socket ${paths.socket}`, ExitCode.Unavailable);

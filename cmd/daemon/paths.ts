@@ -1,31 +1,44 @@
 /**
- * Files of the daemon inside a state dir: the control socket (which is also the lock), the pid
- * file and the log.
+ * Files of the daemon: the control socket (which is also the lock; `<state dir>/daemon.sock` unless
+ * the configuration's `daemon.socket` names another path), the pid file and the log in the state dir.
  */
 import { join } from 'node:path';
+import { DAEMON_SOCKET_FILE } from '../../apis/config/daemon-settings.ts';
+import { describeOrigin } from '../../apis/config/origin.ts';
 import { stateFiles } from '../../apis/config/state-dir.ts';
+import type { CliDeps } from '../command.ts';
 
 /** Paths the daemon uses for `stateDir`. */
 export interface DaemonPaths {
   stateDir: string;
   /** Unix socket: held by the running daemon, answers status/stop requests. */
   socket: string;
-  /** Guard file held briefly while a stale socket is being replaced. */
+  /** Where the socket path was configured (`node /etc/nexus/config.yaml:3:11`); absent for the default. */
+  socketSetBy?: string;
+  /** Guard file held briefly while a stale socket is being replaced (next to the socket). */
   takeover: string;
   pid: string;
   logDir: string;
   log: string;
 }
 
-/** The daemon's paths for a state dir. */
-export function daemonPaths(stateDir: string): DaemonPaths {
+/** The daemon's paths for a state dir, with the socket at `socket` (default `<stateDir>/daemon.sock`). */
+export function daemonPaths(stateDir: string, socket?: string, socketSetBy?: string): DaemonPaths {
   const files = stateFiles(stateDir);
+  const path = socket ?? join(stateDir, DAEMON_SOCKET_FILE);
   return {
     stateDir,
-    socket: join(stateDir, 'daemon.sock'),
-    takeover: join(stateDir, 'daemon.sock.takeover'),
+    socket: path,
+    ...(socketSetBy === undefined ? {} : { socketSetBy }),
+    takeover: `${path}.takeover`,
     pid: files.pid,
     logDir: files.logDir,
     log: files.log,
   };
+}
+
+/** The daemon's paths for a command's state dir and configured socket. */
+export function daemonPathsOf(deps: Pick<CliDeps, 'stateDir' | 'daemon'>): DaemonPaths {
+  const origin = deps.daemon?.origins.socket;
+  return daemonPaths(deps.stateDir, deps.daemon?.socket, origin === undefined ? undefined : describeOrigin(origin));
 }

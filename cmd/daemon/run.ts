@@ -1,14 +1,18 @@
 /**
- * `boulder daemon` in the foreground: holds the state dir's daemon socket (the lock), runs the
- * controller manager against the store, logs pino JSON to `<state dir>/logs/daemon.log`, answers
- * status/stop requests, and stops gracefully on SIGINT/SIGTERM or a stop request.
+ * `boulder daemon` in the foreground: holds the daemon socket (the lock; `<state dir>/daemon.sock`
+ * or the configured `daemon.socket`), runs the controller manager against the store, logs pino JSON
+ * at the configured `daemon.log_level` to `<state dir>/logs/daemon.log`, answers status/stop
+ * requests, and stops gracefully on SIGINT/SIGTERM or a stop request.
  */
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { DEFAULT_DAEMON_LOG_LEVEL, type DaemonSettings } from '../../apis/config/daemon-settings.ts';
+import { describeOrigin } from '../../apis/config/origin.ts';
 import type { CliDeps } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
-import { daemonPaths } from './paths.ts';
+import { daemonPathsOf } from './paths.ts';
 import type { DaemonRequest, DaemonStatus, DaemonStopAck } from './protocol.ts';
 
 /** Removes the pid file if it still names this process. */
@@ -17,10 +21,23 @@ async function removeOwnPidFile(path: string): Promise<void> {
   if (content.trim() === String(process.pid)) await rm(path, { force: true });
 }
 
+/** The daemon's settings as one log record: each value and where it was set (`default` when built in). */
+export function settingsRecord(settings: DaemonSettings | undefined, socket: string): Record<string, string> {
+  const from = (origin: Parameters<typeof describeOrigin>[0] | undefined): string => (origin === undefined ? 'default' : describeOrigin(origin));
+  return {
+    socket,
+    socketFrom: from(settings?.origins.socket),
+    logLevel: settings?.logLevel ?? DEFAULT_DAEMON_LOG_LEVEL,
+    logLevelFrom: from(settings?.origins.logLevel),
+    stateDirFrom: from(settings?.origins.stateDir),
+  };
+}
+
 /** Runs the daemon until it is asked to stop; resolves to the exit code. */
 export async function runDaemon(deps: CliDeps): Promise<ExitCodeValue> {
-  const paths = daemonPaths(deps.stateDir);
+  const paths = daemonPathsOf(deps);
   await mkdir(paths.logDir, { recursive: true });
+  await mkdir(dirname(paths.socket), { recursive: true });
   const startedAt = deps.clock.now().toISOString();
   const stop = new AbortController();
   const status: DaemonStatus = { pid: process.pid, startedAt, stateDir: deps.stateDir, version: packageVersion() };
@@ -44,7 +61,8 @@ export async function runDaemon(deps: CliDeps): Promise<ExitCodeValue> {
     import('../../controllers/runtime/clock.ts'),
     import('../../controllers/setup.ts'),
   ]);
-  const logger = createLogger({ destination: paths.log, base: { role: 'daemon' } });
+  const logger = createLogger({ destination: paths.log, level: deps.daemon?.logLevel ?? DEFAULT_DAEMON_LOG_LEVEL, base: { role: 'daemon' } });
+  logger.debug(settingsRecord(deps.daemon, paths.socket), 'daemon settings');
   try {
     await writeFile(paths.pid, `${process.pid}\n`);
     const client = await deps.openClient();
@@ -54,7 +72,7 @@ export async function runDaemon(deps: CliDeps): Promise<ExitCodeValue> {
       const portRange = await configuredPortRange(deps, (message) => logger.warn(message));
       registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(portRange ? { portRange } : {}) });
       await manager.start();
-      logger.info({ stateDir: deps.stateDir, version: status.version }, 'daemon started');
+      logger.info({ stateDir: deps.stateDir, socket: paths.socket, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
       if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
       logger.info({ reason: String(stop.signal.reason) }, 'daemon stopping');
