@@ -64,7 +64,7 @@ export async function resolveDaemonSettings(options: ResolveDaemonOptions): Prom
   };
   if (!DAEMON_KEY_LEVELS.some((level) => located[level]() !== undefined)) return daemonSettingsOf((key) => high.get(key), home);
   // The flag and variables are the highest layers: their values win over the files' outright.
-  const { loadMachineConfig } = await import('./load.ts');
+  const { loadMachineConfig } = await import('./machine-config.ts');
   const files = await loadMachineConfig({ cwd, home, env, levels: DAEMON_KEY_LEVELS, ...candidates });
   return daemonSettingsOf((key) => high.get(key) ?? files.entry(key), home);
 }

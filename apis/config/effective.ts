@@ -57,16 +57,25 @@ export class EffectiveConfig {
   readonly warnings: readonly FieldIssue[];
   /** Files read and the repository found. */
   readonly context: ConfigContext;
-  /** The merged values as one tree, keys in schema order. */
-  readonly values: EffectiveValues;
+  #values: EffectiveValues | undefined;
 
   constructor(entries: readonly EffectiveEntry[], warnings: readonly FieldIssue[] = [], context: ConfigContext = { files: {} }) {
     this.entries = [...entries].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     this.warnings = warnings;
     this.context = context;
-    const tree: Record<string, unknown> = {};
-    for (const entry of this.entries) setAt(tree, entry.path, entry.value);
-    this.values = orderBySchema(tree, effectiveSchema()) as EffectiveValues;
+  }
+
+  /**
+   * The merged values as one tree, keys in schema order. Built on first use: it needs the
+   * effective schema, which a reader of single entries (the daemon's settings) does without.
+   */
+  get values(): EffectiveValues {
+    if (this.#values === undefined) {
+      const tree: Record<string, unknown> = {};
+      for (const entry of this.entries) setAt(tree, entry.path, entry.value);
+      this.#values = orderBySchema(tree, effectiveSchema()) as EffectiveValues;
+    }
+    return this.#values;
   }
 
   /** The entry of exactly `key` (a leaf), if set. */

@@ -11,11 +11,11 @@ import type { ConfigContext, EffectiveConfig, ShownFile } from './effective.ts';
 import { envLayer } from './env-layer.ts';
 import { fileLayer, projectOverrideLayers } from './file-layers.ts';
 import { flagLayer, type FlagSetting } from './flag-layer.ts';
+import { machineLayers, readLocated } from './machine-config.ts';
 import { mergeLayers } from './merge.ts';
-import { multiUserLayer } from './multi-user.ts';
 import { issueAtOrigin } from './origin.ts';
 import { PROJECT_CONFIG_RELATIVE, displayPath, findRepoRoot, locateNodeConfig, locateUserConfig, type ConfigFileLocation } from './paths.ts';
-import { readConfigFile, type ConfigFile } from './read-file.ts';
+import type { ConfigFile } from './read-file.ts';
 import { parseSecretSource } from './secret-source.ts';
 import { secretWarnings } from './secrets.ts';
 import type { ConfigLayer } from './types.ts';
@@ -64,61 +64,6 @@ export function builtinLayer(repoRoot: string | undefined): ConfigLayer {
     values,
     locate: (path) => (path[0] === 'workspace' ? { source: 'built-in', note: `the repository directory's name (${basename(repoRoot ?? '')})` } : { source: 'built-in' }),
   };
-}
-
-async function readLocated(level: ConfigFile['level'], location: ConfigFileLocation | undefined, show: (p: string) => string, issues: FieldIssue[]): Promise<ConfigFile | undefined> {
-  if (location === undefined) return undefined;
-  const shown = show(location.path);
-  if (!existsSync(location.path)) {
-    if (location.required && location.namedBy !== undefined) {
-      issues.push({ path: location.namedBy, message: `names ${shown}, which does not exist (set it empty to use no ${level} configuration)` });
-    } else if (location.required) {
-      issues.push({ file: shown, path: '', message: `no such ${level} configuration file` });
-    }
-    return undefined;
-  }
-  const result = await readConfigFile(level, location.path, shown);
-  issues.push(...result.issues);
-  return result.file;
-}
-
-/** The layers of the node and user files (and of multi-user mode); their problems go to `issues`. */
-function machineLayers(node: ConfigFile | undefined, user: ConfigFile | undefined, home: string, issues: FieldIssue[]): ConfigLayer[] {
-  const layers: ConfigLayer[] = [];
-  for (const file of [node, user]) {
-    if (file === undefined) continue;
-    const built = fileLayer(file, { home });
-    issues.push(...built.issues);
-    const multiUser = file.level === 'node' ? multiUserLayer(file, built.layer.values) : undefined;
-    if (multiUser !== undefined) layers.push(multiUser);
-    layers.push(built.layer);
-  }
-  return layers;
-}
-
-/** Options of loadMachineConfig. */
-export type MachineConfigOptions = Pick<LoadConfigOptions, 'cwd' | 'home' | 'env' | 'nodeConfigCandidates'> & {
-  /** Which files to read. Default both. */
-  levels?: readonly ('node' | 'user')[];
-};
-
-/**
- * Only the node and/or user files, read, validated and merged like loadEffectiveConfig does (no
- * project, flags, variables or checks of the merged values): what the daemon's settings come from
- * below the flag and variables. Throws one ValidationError listing the files' problems.
- */
-export async function loadMachineConfig(options: MachineConfigOptions = {}): Promise<EffectiveConfig> {
-  const cwd = resolve(options.cwd ?? process.cwd());
-  const home = options.home ?? homedir();
-  const env = options.env ?? process.env;
-  const show = (path: string): string => displayPath(path, cwd, home);
-  const issues: FieldIssue[] = [];
-  const levels = options.levels ?? ['node', 'user'];
-  const node = levels.includes('node') ? await readLocated('node', locateNodeConfig(env, cwd, options.nodeConfigCandidates), show, issues) : undefined;
-  const user = levels.includes('user') ? await readLocated('user', locateUserConfig(env, cwd, home), show, issues) : undefined;
-  const layers = machineLayers(node, user, home, issues);
-  if (issues.length > 0) throw new ValidationError(issues);
-  return mergeLayers(layers);
 }
 
 /** NEXUS_* variables an `env:` source of the configuration reads: not unknown, whatever their name. */

@@ -18,13 +18,21 @@ beforeAll(async () => {
 });
 
 describe('npm run generate', () => {
-  it('committed apis/types, apis/validation/generated and manifests/crds match a fresh run', () => {
+  it('committed apis/types, apis/validation/generated, apis/config/generated and manifests/crds match a fresh run', () => {
     const stale = findStaleFiles(packageRoot(), files);
     expect(stale, `stale generated files: ${stale.join(', ')}; run npm run generate`).toEqual([]);
   });
 
   it('produces every expected file, each with the generated-file notice', () => {
     expect([...files.keys()]).toEqual([
+      'apis/config/generated/effective.d.ts',
+      'apis/config/generated/effective.js',
+      'apis/config/generated/node.d.ts',
+      'apis/config/generated/node.js',
+      'apis/config/generated/project.d.ts',
+      'apis/config/generated/project.js',
+      'apis/config/generated/user.d.ts',
+      'apis/config/generated/user.js',
       'apis/types/condition.ts',
       'apis/types/config-node.ts',
       'apis/types/config-project.ts',

@@ -6,12 +6,13 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { KINDS } from '../kinds.ts';
 import { loadSchemas } from '../schema/registry.ts';
+import { CONFIG_VALIDATORS_DIRECTORY, generateConfigValidators } from './config-validators.ts';
 import { crdFilePath, renderCrdYaml } from './crd.ts';
 import { generateTypeIndex, generateTypeModule, typeModuleName } from './types.ts';
 import { VALIDATORS_DECLARATIONS_PATH, VALIDATORS_MODULE_PATH, generateValidatorsDeclarations, generateValidatorsModule } from './validators.ts';
 
 /** Directories whose contents are entirely generated (relative to the package root). */
-export const GENERATED_DIRECTORIES = ['apis/types', 'apis/validation/generated', 'manifests/crds'] as const;
+export const GENERATED_DIRECTORIES = [CONFIG_VALIDATORS_DIRECTORY, 'apis/types', 'apis/validation/generated', 'manifests/crds'] as const;
 
 /** Every generated file: relative path (with `/`) → content, sorted by path. */
 export async function generateAll(): Promise<Map<string, string>> {
@@ -24,6 +25,7 @@ export async function generateAll(): Promise<Map<string, string>> {
   for (const kind of KINDS) files.set(crdFilePath(kind), renderCrdYaml(kind));
   files.set(VALIDATORS_MODULE_PATH, generateValidatorsModule(documents));
   files.set(VALIDATORS_DECLARATIONS_PATH, generateValidatorsDeclarations());
+  for (const [path, content] of generateConfigValidators(documents)) files.set(path, content);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

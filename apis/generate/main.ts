@@ -1,5 +1,5 @@
 /**
- * `npm run generate`: writes `apis/types/`, `apis/validation/generated/` and `manifests/crds/` from `schemas/`.
+ * `npm run generate`: writes `apis/types/`, `apis/validation/generated/`, `apis/config/generated/` and `manifests/crds/` from `schemas/`.
  */
 import { packageRoot } from '../schema/package-root.ts';
 import { generateAll, writeGenerated } from './generate.ts';

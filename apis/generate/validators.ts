@@ -49,14 +49,20 @@ function kindSchemaIds(documents: readonly SchemaDocument[]): Record<string, str
   return ids;
 }
 
-/** The ES module exporting the precompiled validator of every kind, named after the kind. */
-export function generateValidatorsModule(documents: readonly SchemaDocument[]): string {
-  const code = standaloneCode.default(standaloneAjv(documents), kindSchemaIds(documents));
+/**
+ * An ES module of Ajv's standalone validators of `ajv`, exported under the names of `exports`
+ * (export name → schema id or key), with the generated-file notice.
+ */
+export function standaloneModule(ajv: Ajv, exports: Record<string, string>): string {
+  const code = standaloneCode.default(ajv, exports);
   return `// ${GENERATED_NOTICE}\n/* eslint-disable */\n${MODULE_PREAMBLE}${code.replace(/^"use strict";\n?/, '')}\n`;
 }
 
-/** The type declarations of {@link generateValidatorsModule}'s module. */
-export function generateValidatorsDeclarations(): string {
+/**
+ * Type declarations of a {@link standaloneModule}: the PrecompiledValidator interface and one
+ * constant per export (name → what its doc comment says it validates).
+ */
+export function standaloneDeclarations(exports: Record<string, string>): string {
   const lines = [
     `// ${GENERATED_NOTICE}`,
     `import type { ErrorObject } from 'ajv';`,
@@ -67,8 +73,18 @@ export function generateValidatorsDeclarations(): string {
     '  /** The errors of the last failed validation (verbose: with the failing schema and data). */',
     '  errors?: ErrorObject[] | null;',
     '}',
-    ...KINDS.flatMap((kind) => ['', `/** Validates a ${kind.kind} against ${kind.schemaFile}. */`, `export declare const ${kind.kind}: PrecompiledValidator;`]),
+    ...Object.entries(exports).flatMap(([name, doc]) => ['', `/** ${doc} */`, `export declare const ${name}: PrecompiledValidator;`]),
     '',
   ];
   return lines.join('\n');
+}
+
+/** The ES module exporting the precompiled validator of every kind, named after the kind. */
+export function generateValidatorsModule(documents: readonly SchemaDocument[]): string {
+  return standaloneModule(standaloneAjv(documents), kindSchemaIds(documents));
+}
+
+/** The type declarations of {@link generateValidatorsModule}'s module. */
+export function generateValidatorsDeclarations(): string {
+  return standaloneDeclarations(Object.fromEntries(KINDS.map((kind) => [kind.kind, `Validates a ${kind.kind} against ${kind.schemaFile}.`])));
 }
