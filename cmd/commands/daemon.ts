@@ -79,7 +79,7 @@ const command: Command = {
     const json = choiceOption(values, 'output', ['json'] as const, 'daemon') === 'json';
     if (sub === undefined) {
       const { runDaemon } = await import('../daemon/run.ts');
-      return runDaemon(deps);
+      return runDaemon(deps, values);
     }
     if (sub === 'status') return showStatus(deps, json);
     if (sub === 'stop') return stop(deps, durationFlag(stringOption(values, 'timeout'), STOP_TIMEOUT_MS, 'timeout', 'daemon'));

@@ -46,9 +46,9 @@ const command: Command = {
     const started = deps.clock.now().getTime();
     try {
       const manager = new Manager({ client, clock: realClock, logger });
-      const { configuredPortRange } = await import('../daemon/port-range.ts');
-      const portRange = await configuredPortRange(deps, (message) => deps.stderr.write(`warning: ${message}\n`));
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, ...(portRange ? { portRange } : {}) });
+      const { configuredControllerSettings, providerCluster } = await import('../daemon/controller-settings.ts');
+      const { portRange, kubernetes } = await configuredControllerSettings(deps, (message) => deps.stderr.write(`warning: ${message}\n`));
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, kubernetes: providerCluster(deps, values, kubernetes), ...(portRange ? { portRange } : {}) });
       await manager.runUntilIdle({ timeoutMs });
     } finally {
       await client.close();

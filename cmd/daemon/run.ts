@@ -8,7 +8,7 @@ import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { DEFAULT_DAEMON_LOG_LEVEL, type DaemonSettings } from '../../apis/config/daemon-settings.ts';
 import { describeOrigin } from '../../apis/config/origin.ts';
-import type { CliDeps } from '../command.ts';
+import type { CliDeps, OptionValues } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
@@ -33,8 +33,8 @@ export function settingsRecord(settings: DaemonSettings | undefined, socket: str
   };
 }
 
-/** Runs the daemon until it is asked to stop; resolves to the exit code. */
-export async function runDaemon(deps: CliDeps): Promise<ExitCodeValue> {
+/** Runs the daemon until it is asked to stop; resolves to the exit code. `values`: the command's flags. */
+export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promise<ExitCodeValue> {
   const paths = daemonPathsOf(deps);
   await mkdir(paths.logDir, { recursive: true });
   await mkdir(dirname(paths.socket), { recursive: true });
@@ -68,9 +68,9 @@ export async function runDaemon(deps: CliDeps): Promise<ExitCodeValue> {
     const client = await deps.openClient();
     try {
       const manager = new Manager({ client, clock: realClock, logger });
-      const { configuredPortRange } = await import('./port-range.ts');
-      const portRange = await configuredPortRange(deps, (message) => logger.warn(message));
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(portRange ? { portRange } : {}) });
+      const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
+      const { portRange, kubernetes } = await configuredControllerSettings(deps, (message) => logger.warn(message));
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, kubernetes: providerCluster(deps, values, kubernetes), ...(portRange ? { portRange } : {}) });
       await manager.start();
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);

@@ -9,6 +9,8 @@ import { kindByName, type KindInfo } from '../../apis/kinds.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { Backend, Provider, RuntimeTarget } from '../../controllers/providers/types.ts';
 import { CliError } from '../cli-error.ts';
+import type { CliDeps, OptionValues } from '../command.ts';
+import type { KubernetesBackendSettings } from '../daemon/controller-settings.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { notFoundError } from '../resources.ts';
 
@@ -31,8 +33,31 @@ export function assertReachableBackend(backend: Backend, verb: string): void {
   }
 }
 
-/** Reads workspace `name` and opens its backend's provider; NotFound becomes kubectl's message (exit 4). */
-export async function openWorkspaceRuntime(client: ResourceClient, namespace: string, name: string, verb: string): Promise<WorkspaceRuntime> {
+/**
+ * The cluster the CLI reaches `backend: kubernetes` workspaces in, as the controllers do: the
+ * store's own cluster with `--kubeconfig`/`--context`, else the configured `backends.kubernetes`.
+ * A thunk: the configuration is read only for a kubernetes workspace.
+ */
+export function cliCluster(deps: Pick<CliDeps, 'storeKind' | 'cwd' | 'env' | 'stderr'>, values: OptionValues): () => Promise<KubernetesBackendSettings> {
+  return async () => {
+    const { configuredControllerSettings, providerCluster } = await import('../daemon/controller-settings.ts');
+    const configured = deps.storeKind === 'kubernetes' ? {} : (await configuredControllerSettings(deps, (m) => deps.stderr.write(`warning: ${m}\n`))).kubernetes;
+    const { ownerReferences: _owner, ...cluster } = providerCluster(deps, values, configured);
+    return cluster;
+  };
+}
+
+/**
+ * Reads workspace `name` and opens its backend's provider; NotFound becomes kubectl's message
+ * (exit 4). `cluster` names the cluster of a kubernetes workspace (default: $KUBECONFIG).
+ */
+export async function openWorkspaceRuntime(
+  client: ResourceClient,
+  namespace: string,
+  name: string,
+  verb: string,
+  cluster: () => Promise<KubernetesBackendSettings> = () => Promise.resolve({}),
+): Promise<WorkspaceRuntime> {
   let workspace: Workspace;
   try {
     workspace = await client.get<Workspace>('Workspace', namespace, name);
@@ -46,5 +71,6 @@ export async function openWorkspaceRuntime(client: ResourceClient, namespace: st
     import('../../controllers/providers/factory.ts'),
     import('../../controllers/workspace/desired.ts'),
   ]);
-  return { workspace, provider: await createProvider(backend), target: runtimeTarget(workspace) };
+  const options = backend === 'kubernetes' ? { kubernetes: await cluster() } : {};
+  return { workspace, provider: await createProvider(backend, options), target: runtimeTarget(workspace) };
 }

@@ -1,7 +1,8 @@
 /**
  * Commands and logs of a workspace's containers through the API server (exec over its WebSocket,
- * logs over HTTP). Both need a kubelet behind the node: against a simulated node (kwok) they fail
- * with a ProviderError saying so, instead of hanging.
+ * logs over HTTP). Both need a kubelet API behind the node (the test cluster's kwok serves one:
+ * test/k8s/cli-exec-logs.test.ts); without one they fail with a ProviderError saying so, instead of
+ * hanging.
  */
 import { PassThrough, Writable } from 'node:stream';
 import { Exec, Log, type KubeConfig, type V1Status } from '@kubernetes/client-node';

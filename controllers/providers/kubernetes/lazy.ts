@@ -1,8 +1,9 @@
 /**
  * A Kubernetes provider that loads @kubernetes/client-node (about 0.4 s of imports) only when a
  * kubernetes workspace is first touched, so wiring it into every controller process costs nothing
- * for users who never use the backend. Only type imports here; the provider module is imported
- * dynamically.
+ * for users who never use the backend. Its drift hints (`events`, a Pod watch) likewise start only
+ * once a kubernetes workspace has been touched: a daemon that serves none never contacts a cluster.
+ * Only type imports here; the provider module is imported dynamically.
  */
 import type {
   DesiredRuntime,
@@ -28,15 +29,26 @@ export class LazyKubernetesProvider implements Provider {
   readonly backend = 'kubernetes' as const;
   readonly #options: KubernetesProviderOptions;
   #provider: Promise<KubernetesProvider> | undefined;
+  readonly #loaded: Promise<KubernetesProvider>;
+  #onLoad!: (provider: Promise<KubernetesProvider>) => void;
 
   constructor(options: KubernetesProviderOptions) {
     this.#options = options;
+    this.#loaded = new Promise((resolve) => (this.#onLoad = (provider) => resolve(provider)));
   }
 
   /** The real provider (imported and created on first call). */
   load(): Promise<KubernetesProvider> {
-    this.#provider ??= import('./kubernetes-provider.ts').then((m) => m.createKubernetesProvider(this.#options));
+    if (this.#provider === undefined) {
+      this.#provider = import('./kubernetes-provider.ts').then((m) => m.createKubernetesProvider(this.#options));
+      this.#onLoad(this.#provider);
+    }
     return this.#provider;
+  }
+
+  /** True once the provider has been loaded (a kubernetes workspace was touched). */
+  get loaded(): boolean {
+    return this.#provider !== undefined;
   }
 
   async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
@@ -71,7 +83,14 @@ export class LazyKubernetesProvider implements Provider {
     const names = kubeNames(target, this.#options.namespace);
     return formatPodAddress({ namespace: names.namespace, pod: names.pod, container: MAIN_CONTAINER, path });
   }
+  /** The provider's drift hints, from the first time a kubernetes workspace is touched until `signal` aborts. */
   async *events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
-    yield* (await this.load()).events(signal);
+    const aborted = new Promise<undefined>((resolve) => {
+      if (signal.aborted) resolve(undefined);
+      else signal.addEventListener('abort', () => resolve(undefined), { once: true });
+    });
+    const provider = await Promise.race([this.#loaded, aborted]);
+    if (provider === undefined) return;
+    yield* provider.events(signal);
   }
 }

@@ -1,0 +1,70 @@
+/**
+ * What the node and user configuration (and NEXUS_* variables) tell the controllers of a daemon or
+ * of `boulder reconcile`, without a project — they serve every workspace of the store:
+ * - the host port range (`port_range`) PortBindings allocate from;
+ * - the cluster of `backend: kubernetes` workspaces (`backends.kubernetes`: kubeconfig, context,
+ *   namespace), which the CLI's `exec` and `logs` reach the same way.
+ * A configuration that does not load is reported and ignored, so a typo in ~/.nexus/config.yaml
+ * never stops the daemon; the defaults apply then (the port plan's ranges, $KUBECONFIG).
+ */
+import { stringOption } from '../args.ts';
+import type { CliDeps, OptionValues } from '../command.ts';
+import type { PortRange } from '../../controllers/portbinding/contracts.ts';
+
+/** The cluster of `backend: kubernetes` workspaces; empty means $KUBECONFIG / ~/.kube/config. */
+export interface KubernetesBackendSettings {
+  kubeconfig?: string;
+  context?: string;
+  /** Namespace the workspaces' Pods are created in (default: the workspace's own). */
+  namespace?: string;
+}
+
+/** The controllers' settings from the configuration. */
+export interface ControllerSettings {
+  /** The configured range, or undefined for the port plan's defaults. */
+  portRange?: PortRange;
+  kubernetes: KubernetesBackendSettings;
+}
+
+/** Reads the settings; `warn` hears why the configuration was ignored, when it does not load. */
+export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | 'env'>, warn: (message: string) => void): Promise<ControllerSettings> {
+  try {
+    const { loadEffectiveConfig } = await import('../../apis/config/index.ts');
+    const config = await loadEffectiveConfig({ cwd: deps.cwd, env: deps.env, repoRoot: false });
+    const range = config.values.port_range as PortRange | undefined;
+    const backends = config.values['backends'] as { kubernetes?: KubernetesBackendSettings } | undefined;
+    return {
+      ...(range === undefined ? {} : { portRange: { start: range.start, end: range.end } }),
+      kubernetes: pickKubernetes(backends?.kubernetes),
+    };
+  } catch (err) {
+    warn(`ignoring the configuration (port_range, backends): it does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
+    return { kubernetes: {} };
+  }
+}
+
+function pickKubernetes(settings: KubernetesBackendSettings | undefined): KubernetesBackendSettings {
+  const picked: KubernetesBackendSettings = {};
+  if (settings?.kubeconfig !== undefined) picked.kubeconfig = settings.kubeconfig;
+  if (settings?.context !== undefined) picked.context = settings.context;
+  if (settings?.namespace !== undefined) picked.namespace = settings.namespace;
+  return picked;
+}
+
+/** The Kubernetes provider's cluster for a process's controllers, and whether to set ownerReferences. */
+export interface ProviderCluster extends KubernetesBackendSettings {
+  ownerReferences: boolean;
+}
+
+/**
+ * Where `backend: kubernetes` workspaces run: with the embedded store, the configured cluster
+ * (`backends.kubernetes`), which is not where the Workspace objects live (no ownerReferences);
+ * with a Kubernetes store (`--kubeconfig`/`--context`), that cluster itself, whose objects the
+ * Workspaces own.
+ */
+export function providerCluster(deps: Pick<CliDeps, 'storeKind'>, values: OptionValues, configured: KubernetesBackendSettings): ProviderCluster {
+  if (deps.storeKind !== 'kubernetes') return { ...configured, ownerReferences: false };
+  const kubeconfig = stringOption(values, 'kubeconfig');
+  const context = stringOption(values, 'context');
+  return { ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(context !== undefined ? { context } : {}), ownerReferences: true };
+}
