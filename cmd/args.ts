@@ -13,6 +13,11 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
     valueName: 'DIR',
     description: 'State directory holding the store and the daemon (default: $NEXUS_STATE_DIR, else ~/.nexus/state)',
   },
+  store: {
+    type: 'string',
+    valueName: 'KIND',
+    description: 'Store for this command: embedded (the state dir) or kubernetes (default: $NEXUS_STORE, else config key store, else embedded)',
+  },
   kubeconfig: {
     type: 'string',
     valueName: 'PATH',

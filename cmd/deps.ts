@@ -1,15 +1,18 @@
 /**
  * Builds the dependencies command handlers run with, backed by the real process: its streams,
  * environment, working directory, wall clock, the daemon's settings (state dir, socket, log level
- * from flags, variables and the node and user files), and the store: the embedded one in the
- * state dir, or a Kubernetes cluster when `--kubeconfig` or `--context` is given.
+ * from flags, variables and the node file), and the store: the embedded one in the state dir, or a
+ * Kubernetes cluster when `--kubeconfig` or `--context` is given or the configuration says
+ * `store: kubernetes` (apis/config/store-settings.ts).
  */
-import { resolve } from 'node:path';
 import { text } from 'node:stream/consumers';
 import type { KubernetesClientSpec } from '../apis/client/open.ts';
 import type { ResourceClient } from '../apis/client/types.ts';
-import { homeOfEnv, resolveDaemonSettings } from '../apis/config/daemon-config.ts';
+import { resolveCliSettings } from '../apis/config/cli-settings.ts';
+import { homeOfEnv } from '../apis/config/daemon-config.ts';
 import { daemonSettingsWithoutFiles, defaultStateDir } from '../apis/config/daemon-settings.ts';
+import { storeFromFlags, type StoreFlags, type StoreSettings } from '../apis/config/store-settings.ts';
+import { UsageError } from './cli-error.ts';
 import type { CliDeps } from './command.ts';
 import type { CliOverrides } from './main.ts';
 
@@ -19,11 +22,20 @@ import type { CliOverrides } from './main.ts';
  */
 export const STATE_DIR_FREE_COMMANDS: ReadonlySet<string> = new Set(['completion', 'config', 'explain', 'import', 'init', 'version']);
 
+/**
+ * Commands that choose their store themselves, so the configuration's `store` (and NEXUS_STORE)
+ * does not apply to them, only the flags: the daemon serves its state dir (`apply` starts it with
+ * `--state-dir` alone), and `boulder controller` runs against $KUBECONFIG or in-cluster.
+ */
+export const CONFIGURED_STORE_FREE_COMMANDS: ReadonlySet<string> = new Set(['controller', 'daemon']);
+
 /** Inputs of createProcessDeps. */
 export interface ProcessDepsInput {
   /** The command that runs (its canonical name); see STATE_DIR_FREE_COMMANDS. */
   command?: string;
   stateDirFlag: string | undefined;
+  /** `--store embedded|kubernetes`: overrides the configuration's `store` for this command. */
+  storeFlag?: string | undefined;
   /** `--kubeconfig`: store objects in that cluster. */
   kubeconfigFlag?: string | undefined;
   /** `--context`: the kubeconfig context (implies the Kubernetes store). */
@@ -32,18 +44,33 @@ export interface ProcessDepsInput {
   overrides?: CliOverrides;
 }
 
+/** The process-backed CliDeps and the cluster of a Kubernetes store (undefined: the embedded store). */
+export interface ProcessContext {
+  deps: CliDeps;
+  kubernetes: KubernetesClientSpec | undefined;
+}
+
 /**
- * The process-backed CliDeps, with any overrides applied. Resolving the daemon's settings reads the
- * node and user files when they exist, and fails (ValidationError, file:line:col) when one is broken.
+ * The process-backed CliDeps, with any overrides applied, and the store's cluster. Resolving the
+ * daemon's settings and the store reads the node and user files when they exist (and can matter),
+ * and fails (ValidationError, file:line:col) when one is broken. `--store embedded` with
+ * `--kubeconfig` or `--context` is a UsageError.
  */
-export async function createProcessDeps({ command, stateDirFlag, kubeconfigFlag, contextFlag, env, overrides = {} }: ProcessDepsInput): Promise<CliDeps> {
+export async function createProcessContext({ command, stateDirFlag, storeFlag, kubeconfigFlag, contextFlag, env, overrides = {} }: ProcessDepsInput): Promise<ProcessContext> {
   const cwd = overrides.cwd ?? process.cwd();
   const home = homeOfEnv(env);
-  const daemon = command !== undefined && STATE_DIR_FREE_COMMANDS.has(command) ? undefined : await resolveDaemonSettings({ stateDirFlag, env, cwd, home });
+  const flags: StoreFlags = { store: storeFlag, kubeconfig: kubeconfigFlag, context: contextFlag };
+  if (storeFlag === 'embedded' && (nonEmpty(kubeconfigFlag) || nonEmpty(contextFlag))) {
+    throw new UsageError(`--store embedded conflicts with ${nonEmpty(kubeconfigFlag) ? '--kubeconfig' : '--context'}, which select the Kubernetes store`, command);
+  }
+  const usesStateDir = command === undefined || !STATE_DIR_FREE_COMMANDS.has(command);
+  const configuredStore = command === undefined || !CONFIGURED_STORE_FREE_COMMANDS.has(command);
+  const settings = usesStateDir ? await resolveCliSettings({ stateDirFlag, storeFlags: flags, configuredStore, env, cwd, home }) : undefined;
+  const daemon = settings?.daemon;
   // A command that does not use the state dir still gets a plausible one, from the flag and variables.
   const stateDir = daemon?.stateDir ?? daemonSettingsWithoutFiles({ stateDirFlag, env, cwd, home })?.stateDir ?? defaultStateDir(home);
-  const kubernetes = kubernetesSpecFromFlags(kubeconfigFlag, contextFlag);
-  return {
+  const kubernetes = clientSpecOf(settings?.store ?? storeFromFlags(flags, cwd));
+  const deps: CliDeps = {
     stdout: process.stdout,
     stderr: process.stderr,
     stdin: () => text(process.stdin),
@@ -57,6 +84,25 @@ export async function createProcessDeps({ command, stateDirFlag, kubeconfigFlag,
     ...(daemon === undefined ? {} : { daemon }),
     storeKind: kubernetes === undefined ? 'embedded' : 'kubernetes',
   };
+  return { deps, kubernetes };
+}
+
+/** createProcessContext's CliDeps alone. */
+export async function createProcessDeps(input: ProcessDepsInput): Promise<CliDeps> {
+  return (await createProcessContext(input)).deps;
+}
+
+/** The client spec of a Kubernetes store; undefined for the embedded store. */
+export function clientSpecOf(store: StoreSettings): KubernetesClientSpec | undefined {
+  if (store.kind !== 'kubernetes') return undefined;
+  const spec: KubernetesClientSpec = { type: 'kubernetes' };
+  if (store.kubeconfig !== undefined) spec.kubeconfig = store.kubeconfig;
+  if (store.context !== undefined) spec.context = store.context;
+  return spec;
+}
+
+function nonEmpty(text: string | undefined): boolean {
+  return text !== undefined && text !== '';
 }
 
 /** Opens the embedded store of a state dir (loaded lazily: SQLite and validation are not free). */
@@ -65,22 +111,9 @@ export async function openStateDirClient(stateDir: string): Promise<ResourceClie
   return openClient(embeddedClientSpec(stateDir));
 }
 
-/**
- * The Kubernetes store named by `--kubeconfig PATH` and/or `--context NAME` (a context alone uses
- * the default kubeconfig: $KUBECONFIG, else ~/.kube/config); undefined when neither is given.
- */
-export function kubernetesSpecFromFlags(kubeconfig: string | undefined, context: string | undefined): KubernetesClientSpec | undefined {
-  if ((kubeconfig === undefined || kubeconfig === '') && (context === undefined || context === '')) return undefined;
-  const spec: KubernetesClientSpec = { type: 'kubernetes' };
-  if (kubeconfig !== undefined && kubeconfig !== '') spec.kubeconfig = resolve(kubeconfig);
-  if (context !== undefined && context !== '') spec.context = context;
-  return spec;
-}
-
-/** The namespace of the kubeconfig context the flags select (`default` when the context names none). */
-export async function kubeContextNamespace(kubeconfig: string | undefined, context: string | undefined): Promise<string> {
+/** The namespace of the kubeconfig context a Kubernetes store uses (`default` when the context names none). */
+export async function kubeContextNamespace(spec: KubernetesClientSpec): Promise<string> {
   const { loadKubeConfig } = await import('../apis/client/kubernetes/kube-connection.ts');
-  const spec = kubernetesSpecFromFlags(kubeconfig, context) ?? {};
   const kc = await loadKubeConfig(spec);
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
 }

@@ -52,19 +52,22 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
       stdout.write(renderCommandHelp(command));
       return 0;
     }
-    const { createProcessDeps } = await import('./deps.ts');
-    const deps = await createProcessDeps({
+    const { createProcessContext, kubeContextNamespace } = await import('./deps.ts');
+    const { deps, kubernetes } = await createProcessContext({
       command: command.name,
       stateDirFlag: stringOption(input.values, 'state-dir'),
+      storeFlag: stringOption(input.values, 'store'),
       kubeconfigFlag: stringOption(input.values, 'kubeconfig'),
       contextFlag: stringOption(input.values, 'context'),
       env,
       overrides,
     });
-    if (deps.storeKind === 'kubernetes' && input.values['namespace'] === undefined) {
+    if (kubernetes !== undefined) {
+      // A cluster the configuration selected reaches the commands as if given with the flags.
+      if (kubernetes.kubeconfig !== undefined) input.values['kubeconfig'] ??= kubernetes.kubeconfig;
+      if (kubernetes.context !== undefined) input.values['context'] ??= kubernetes.context;
       // kubectl's rule: without --namespace, the kubeconfig context's namespace (else `default`).
-      const { kubeContextNamespace } = await import('./deps.ts');
-      input.values['namespace'] = await kubeContextNamespace(stringOption(input.values, 'kubeconfig'), stringOption(input.values, 'context'));
+      input.values['namespace'] ??= await kubeContextNamespace(kubernetes);
     }
     return await command.run(deps, input);
   } catch (err) {

@@ -45,7 +45,7 @@ function property(schema: JsonSchema, ...names: string[]): JsonSchema {
 
 /**
  * The schema of the effective configuration (see EffectiveValues): the project file's keys, the
- * node's daemon, limits, multi_user and backends, port_range, the user's preferences and workspaces,
+ * node's daemon, limits, multi_user, backends and store, port_range, the user's preferences and workspaces,
  * and user_secrets. Secrets are a map (the list form is resolved while merging). Cached.
  */
 export function effectiveSchema(): JsonSchema {
@@ -69,6 +69,7 @@ export function effectiveSchema(): JsonSchema {
       limits: property(node, 'limits'),
       multi_user: property(node, 'multi_user'),
       backends: property(node, 'backends'),
+      store: property(node, 'store'),
       preferences,
       workspaces: property(user, 'workspaces'),
       user_secrets: { ...property(user, 'secrets'), description: 'Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.' },

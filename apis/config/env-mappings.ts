@@ -29,6 +29,7 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   { variable: 'NEXUS_PORT_RANGE', key: 'port_range', kind: 'port-range', example: '33000-33999' },
   { variable: 'NEXUS_STATE_DIR', key: 'daemon.state_dir', kind: 'path', example: '~/.nexus/state' },
   { variable: 'NEXUS_LOG_LEVEL', key: 'daemon.log_level', kind: 'text', example: 'debug' },
+  { variable: 'NEXUS_STORE', key: 'store', kind: 'text', example: 'kubernetes' },
   { variable: 'NEXUS_DOCKER_HOST', key: 'backends.docker.host', kind: 'text', example: 'unix:///var/run/docker.sock' },
   { variable: 'NEXUS_KUBECONFIG', key: 'backends.kubernetes.kubeconfig', kind: 'path', example: '~/.kube/config' },
   { variable: 'NEXUS_KUBE_CONTEXT', key: 'backends.kubernetes.context', kind: 'text', example: 'kind-dev' },

@@ -44,6 +44,8 @@ describe('complete configuration examples', () => {
     expect(config.entry('workspace.idle_timeout')?.overridden.map((o) => `${o.layer} ${String(o.value)}`)).toEqual(['node 30m', 'user 1h', 'project_override 3h']);
     expect(config.values.sync).toEqual({ mode: 'two-way-safe', exclude: ['node_modules', 'dist'], conflict: 'host-wins' });
     expect(config.values.port_range).toEqual({ start: 33000, end: 33999 });
+    expect(config.entry('store')?.overridden.map((o) => `${o.layer} ${String(o.value)}`)).toEqual(['node embedded']);
+    expect(config.values.store).toBe('kubernetes');
     expect(config.values.resources).toEqual({ class: 'large', cpu: '4', memory: '8Gi', storage: '20Gi' });
     expect(config.values.services?.['db']?.env).toEqual({ POSTGRES_PASSWORD: 'dev', POSTGRES_PORT: '5432', POSTGRES_SSL: 'false' });
     expect(config.values.env).toEqual({ DEBUG: 'app:*', NODE_ENV: 'development', PORT: '3000' });

@@ -33,13 +33,14 @@ const same = (key: string): KeyMapping => ({ file: [key], effective: [key] });
 
 /** How the keys of each file map to effective keys. Keys not listed (user project_overrides) are not values. */
 export const FILE_KEY_MAPPINGS: Record<ConfigLevel, readonly KeyMapping[]> = {
-  node: [same('daemon'), same('limits'), same('backends'), same('multi_user'), ...DEFAULTS_MAPPINGS],
+  node: [same('daemon'), same('limits'), same('backends'), same('store'), same('multi_user'), ...DEFAULTS_MAPPINGS],
   user: [
     { file: ['preferences', 'default_backend'], effective: ['backend'] },
     { file: ['preferences', 'editor'], effective: ['preferences', 'editor'] },
     { file: ['preferences', 'output'], effective: ['preferences', 'output'] },
     ...DEFAULTS_MAPPINGS,
     same('backends'),
+    same('store'),
     same('workspaces'),
     { file: ['secrets'], effective: ['user_secrets'] },
     same('sync'),

@@ -36,6 +36,19 @@ export {
   type DaemonLogLevel,
   type DaemonSettings,
 } from './daemon-settings.ts';
+export { resolveCliSettings, type CliSettings, type ResolveCliOptions } from './cli-settings.ts';
+export {
+  storeSettingsOf,
+  storeFromFlags,
+  storeFlagAndEnvEntries,
+  isStoreKind,
+  STORE_KINDS,
+  DEFAULT_STORE_KIND,
+  STORE_KEYS,
+  type StoreKind,
+  type StoreFlags,
+  type StoreSettings,
+} from './store-settings.ts';
 export { multiUserLayer } from './multi-user.ts';
 export { findRepoRoot, locateNodeConfig, locateUserConfig, displayPath, NODE_CONFIG_CANDIDATES, PROJECT_CONFIG_RELATIVE } from './paths.ts';
 export { configFileSchema, effectiveSchema, CONFIG_SCHEMA_FILES, type ConfigLevel } from './effective-schema.ts';

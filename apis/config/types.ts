@@ -5,6 +5,7 @@
  */
 import type { PathSegment } from '../validation/field-path.ts';
 import type {
+  StoreKind,
   ConfigSync,
   DockerBackendConfig,
   KubernetesBackendConfig,
@@ -145,6 +146,8 @@ export interface EffectiveValues {
     kubernetes?: KubernetesBackendConfig;
     sprite?: { org?: string; token?: string; api_url?: string };
   };
+  /** Where the CLI keeps Workspace objects (unset: embedded); see store-settings.ts. */
+  store?: StoreKind;
   preferences?: { editor?: string; output?: 'table' | 'wide' | 'yaml' | 'json' | 'name' };
   /** The user's configured workspaces; repository paths are absolute. */
   workspaces?: Record<string, { repository: string; backend?: BackendName; branch?: string }>;

@@ -3,12 +3,18 @@ import type { ConfigResources } from './config-project.ts';
 import type { SecretSource } from './config-project.ts';
 
 /**
+ * Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.
+ */
+export type StoreKind = 'embedded' | 'kubernetes';
+
+/**
  * Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.
  */
 export interface NodeConfig {
   daemon?: NodeDaemon;
   limits?: NodeLimits;
   backends?: ConfigBackends;
+  store?: StoreKind;
   multi_user?: NodeMultiUser;
   defaults?: ConfigDefaults;
 }

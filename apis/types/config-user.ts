@@ -4,6 +4,7 @@ import type { ConfigDefaults } from './config-node.ts';
 import type { ConfigSync } from './config-project.ts';
 import type { ProjectConfig } from './config-project.ts';
 import type { SecretSource } from './config-project.ts';
+import type { StoreKind } from './config-node.ts';
 
 /**
  * User configuration of boulder, ~/.nexus/config.yaml (NEXUS_USER_CONFIG names another file): personal preferences and defaults, backend settings, the user's workspaces, where secrets come from, per-project overrides and sync settings. Overrides the node configuration; the project configuration, flags and NEXUS_* variables override it.
@@ -18,6 +19,10 @@ export interface UserConfig {
    * Personal backend settings; they override the node's key by key.
    */
   backends?: ConfigBackends;
+  /**
+   * Store your boulder CLI keeps Workspace objects in: embedded (the state dir; the default) or kubernetes, e.g. the team cluster of backends.kubernetes.kubeconfig. Overrides the node's store.
+   */
+  store?: StoreKind;
   /**
    * The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.
    */

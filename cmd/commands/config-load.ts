@@ -8,10 +8,10 @@ import { formatFieldIssue } from '../../apis/errors.ts';
 import { CONFIG_FLAG_MAPPINGS, SET_OPTION } from '../../apis/config/flag-mappings.ts';
 import type { CliDeps, CommandInput, OptionSpec } from '../command.ts';
 
-/** Options that set configuration keys (the flag layer); `--state-dir` is a global option. */
+/** Options that set configuration keys (the flag layer); `--state-dir` and `--store` are global options. */
 export const CONFIG_LAYER_OPTIONS: Record<string, OptionSpec> = {
   ...Object.fromEntries(
-    CONFIG_FLAG_MAPPINGS.filter((m) => m.option !== 'state-dir').map((m): [string, OptionSpec] => [
+    CONFIG_FLAG_MAPPINGS.filter((m) => m.outranksEnv !== true).map((m): [string, OptionSpec] => [
       m.option,
       { type: 'string', valueName: m.valueName, description: m.description },
     ]),

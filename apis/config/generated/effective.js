@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate22;
-const schema37 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who can reach the port: private (this machine only, the default), org (your organisation, through the gateway) or public (anyone with the URL).","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
+const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who can reach the port: private (this machine only, the default), org (your organisation, through the gateway) or public (anyone with the URL).","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
 const func8 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
@@ -23,8 +23,8 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func8.call(schema37.properties, key0))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema37,data};
+if(!(func8.call(schema39.properties, key0))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -53,7 +53,7 @@ errors++;
 }
 var valid1 = _errs5 === errors;
 if(valid1){
-const err2 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema37.properties.workspace.not,parentSchema:schema37.properties.workspace,data:data0};
+const err2 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/not",keyword:"not",params:{},message:"must NOT be valid",schema:schema39.properties.workspace.not,parentSchema:schema39.properties.workspace,data:data0};
 if(vErrors === null){
 vErrors = [err2];
 }
@@ -76,7 +76,7 @@ vErrors = null;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key1 in data0){
 if(!(((((key1 === "name") || (key1 === "image")) || (key1 === "build")) || (key1 === "state")) || (key1 === "idle_timeout"))){
-const err3 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.workspace,data:data0};
+const err3 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspace,data:data0};
 if(vErrors === null){
 vErrors = [err3];
 }
@@ -90,7 +90,7 @@ if(data0.name !== undefined){
 let data1 = data0.name;
 if(typeof data1 === "string"){
 if(func2(data1) > 63){
-const err4 = {instancePath:instancePath+"/workspace/name",schemaPath:"#/properties/workspace/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37.properties.workspace.properties.name,data:data1};
+const err4 = {instancePath:instancePath+"/workspace/name",schemaPath:"#/properties/workspace/properties/name/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspace.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -100,7 +100,7 @@ vErrors.push(err4);
 errors++;
 }
 if(!pattern3.test(data1)){
-const err5 = {instancePath:instancePath+"/workspace/name",schemaPath:"#/properties/workspace/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema37.properties.workspace.properties.name,data:data1};
+const err5 = {instancePath:instancePath+"/workspace/name",schemaPath:"#/properties/workspace/properties/name/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspace.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -111,7 +111,7 @@ errors++;
 }
 }
 else {
-const err6 = {instancePath:instancePath+"/workspace/name",schemaPath:"#/properties/workspace/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.name.type,parentSchema:schema37.properties.workspace.properties.name,data:data1};
+const err6 = {instancePath:instancePath+"/workspace/name",schemaPath:"#/properties/workspace/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.name.type,parentSchema:schema39.properties.workspace.properties.name,data:data1};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -125,7 +125,7 @@ if(data0.image !== undefined){
 let data2 = data0.image;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err7 = {instancePath:instancePath+"/workspace/image",schemaPath:"#/properties/workspace/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.workspace.properties.image,data:data2};
+const err7 = {instancePath:instancePath+"/workspace/image",schemaPath:"#/properties/workspace/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspace.properties.image,data:data2};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -136,7 +136,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/workspace/image",schemaPath:"#/properties/workspace/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.image.type,parentSchema:schema37.properties.workspace.properties.image,data:data2};
+const err8 = {instancePath:instancePath+"/workspace/image",schemaPath:"#/properties/workspace/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.image.type,parentSchema:schema39.properties.workspace.properties.image,data:data2};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -151,7 +151,7 @@ let data3 = data0.build;
 if(data3 && typeof data3 == "object" && !Array.isArray(data3)){
 for(const key2 in data3){
 if(!((((key2 === "context") || (key2 === "dockerfile")) || (key2 === "args")) || (key2 === "target"))){
-const err9 = {instancePath:instancePath+"/workspace/build",schemaPath:"#/properties/workspace/properties/build/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.workspace.properties.build,data:data3};
+const err9 = {instancePath:instancePath+"/workspace/build",schemaPath:"#/properties/workspace/properties/build/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspace.properties.build,data:data3};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -165,7 +165,7 @@ if(data3.context !== undefined){
 let data4 = data3.context;
 if(typeof data4 === "string"){
 if(func2(data4) < 1){
-const err10 = {instancePath:instancePath+"/workspace/build/context",schemaPath:"#/properties/workspace/properties/build/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.workspace.properties.build.properties.context,data:data4};
+const err10 = {instancePath:instancePath+"/workspace/build/context",schemaPath:"#/properties/workspace/properties/build/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspace.properties.build.properties.context,data:data4};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -176,7 +176,7 @@ errors++;
 }
 }
 else {
-const err11 = {instancePath:instancePath+"/workspace/build/context",schemaPath:"#/properties/workspace/properties/build/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.build.properties.context.type,parentSchema:schema37.properties.workspace.properties.build.properties.context,data:data4};
+const err11 = {instancePath:instancePath+"/workspace/build/context",schemaPath:"#/properties/workspace/properties/build/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.build.properties.context.type,parentSchema:schema39.properties.workspace.properties.build.properties.context,data:data4};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -190,7 +190,7 @@ if(data3.dockerfile !== undefined){
 let data5 = data3.dockerfile;
 if(typeof data5 === "string"){
 if(func2(data5) < 1){
-const err12 = {instancePath:instancePath+"/workspace/build/dockerfile",schemaPath:"#/properties/workspace/properties/build/properties/dockerfile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.workspace.properties.build.properties.dockerfile,data:data5};
+const err12 = {instancePath:instancePath+"/workspace/build/dockerfile",schemaPath:"#/properties/workspace/properties/build/properties/dockerfile/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspace.properties.build.properties.dockerfile,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -201,7 +201,7 @@ errors++;
 }
 }
 else {
-const err13 = {instancePath:instancePath+"/workspace/build/dockerfile",schemaPath:"#/properties/workspace/properties/build/properties/dockerfile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.build.properties.dockerfile.type,parentSchema:schema37.properties.workspace.properties.build.properties.dockerfile,data:data5};
+const err13 = {instancePath:instancePath+"/workspace/build/dockerfile",schemaPath:"#/properties/workspace/properties/build/properties/dockerfile/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.build.properties.dockerfile.type,parentSchema:schema39.properties.workspace.properties.build.properties.dockerfile,data:data5};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -217,7 +217,7 @@ if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key3 in data6){
 let data7 = data6[key3];
 if(typeof data7 !== "string"){
-const err14 = {instancePath:instancePath+"/workspace/build/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspace/properties/build/properties/args/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.build.properties.args.additionalProperties.type,parentSchema:schema37.properties.workspace.properties.build.properties.args.additionalProperties,data:data7};
+const err14 = {instancePath:instancePath+"/workspace/build/args/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspace/properties/build/properties/args/additionalProperties/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.build.properties.args.additionalProperties.type,parentSchema:schema39.properties.workspace.properties.build.properties.args.additionalProperties,data:data7};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -229,7 +229,7 @@ errors++;
 }
 }
 else {
-const err15 = {instancePath:instancePath+"/workspace/build/args",schemaPath:"#/properties/workspace/properties/build/properties/args/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.workspace.properties.build.properties.args.type,parentSchema:schema37.properties.workspace.properties.build.properties.args,data:data6};
+const err15 = {instancePath:instancePath+"/workspace/build/args",schemaPath:"#/properties/workspace/properties/build/properties/args/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspace.properties.build.properties.args.type,parentSchema:schema39.properties.workspace.properties.build.properties.args,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -243,7 +243,7 @@ if(data3.target !== undefined){
 let data8 = data3.target;
 if(typeof data8 === "string"){
 if(func2(data8) < 1){
-const err16 = {instancePath:instancePath+"/workspace/build/target",schemaPath:"#/properties/workspace/properties/build/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.workspace.properties.build.properties.target,data:data8};
+const err16 = {instancePath:instancePath+"/workspace/build/target",schemaPath:"#/properties/workspace/properties/build/properties/target/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspace.properties.build.properties.target,data:data8};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -254,7 +254,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/workspace/build/target",schemaPath:"#/properties/workspace/properties/build/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.build.properties.target.type,parentSchema:schema37.properties.workspace.properties.build.properties.target,data:data8};
+const err17 = {instancePath:instancePath+"/workspace/build/target",schemaPath:"#/properties/workspace/properties/build/properties/target/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.build.properties.target.type,parentSchema:schema39.properties.workspace.properties.build.properties.target,data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -266,7 +266,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/workspace/build",schemaPath:"#/properties/workspace/properties/build/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.workspace.properties.build.type,parentSchema:schema37.properties.workspace.properties.build,data:data3};
+const err18 = {instancePath:instancePath+"/workspace/build",schemaPath:"#/properties/workspace/properties/build/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspace.properties.build.type,parentSchema:schema39.properties.workspace.properties.build,data:data3};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -279,7 +279,7 @@ errors++;
 if(data0.state !== undefined){
 let data9 = data0.state;
 if(typeof data9 !== "string"){
-const err19 = {instancePath:instancePath+"/workspace/state",schemaPath:"#/properties/workspace/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.state.type,parentSchema:schema37.properties.workspace.properties.state,data:data9};
+const err19 = {instancePath:instancePath+"/workspace/state",schemaPath:"#/properties/workspace/properties/state/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.state.type,parentSchema:schema39.properties.workspace.properties.state,data:data9};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -289,7 +289,7 @@ vErrors.push(err19);
 errors++;
 }
 if(!(((data9 === "Running") || (data9 === "Stopped")) || (data9 === "Paused"))){
-const err20 = {instancePath:instancePath+"/workspace/state",schemaPath:"#/properties/workspace/properties/state/enum",keyword:"enum",params:{allowedValues: schema37.properties.workspace.properties.state.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.workspace.properties.state.enum,parentSchema:schema37.properties.workspace.properties.state,data:data9};
+const err20 = {instancePath:instancePath+"/workspace/state",schemaPath:"#/properties/workspace/properties/state/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspace.properties.state.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspace.properties.state.enum,parentSchema:schema39.properties.workspace.properties.state,data:data9};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -303,7 +303,7 @@ if(data0.idle_timeout !== undefined){
 let data10 = data0.idle_timeout;
 if(typeof data10 === "string"){
 if(!pattern5.test(data10)){
-const err21 = {instancePath:instancePath+"/workspace/idle_timeout",schemaPath:"#/properties/workspace/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$",parentSchema:schema37.properties.workspace.properties.idle_timeout,data:data10};
+const err21 = {instancePath:instancePath+"/workspace/idle_timeout",schemaPath:"#/properties/workspace/properties/idle_timeout/pattern",keyword:"pattern",params:{pattern: "^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"},message:"must match pattern \""+"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"+"\"",schema:"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$",parentSchema:schema39.properties.workspace.properties.idle_timeout,data:data10};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -314,7 +314,7 @@ errors++;
 }
 }
 else {
-const err22 = {instancePath:instancePath+"/workspace/idle_timeout",schemaPath:"#/properties/workspace/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspace.properties.idle_timeout.type,parentSchema:schema37.properties.workspace.properties.idle_timeout,data:data10};
+const err22 = {instancePath:instancePath+"/workspace/idle_timeout",schemaPath:"#/properties/workspace/properties/idle_timeout/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspace.properties.idle_timeout.type,parentSchema:schema39.properties.workspace.properties.idle_timeout,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -326,7 +326,7 @@ errors++;
 }
 }
 else {
-const err23 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.workspace.type,parentSchema:schema37.properties.workspace,data:data0};
+const err23 = {instancePath:instancePath+"/workspace",schemaPath:"#/properties/workspace/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspace.type,parentSchema:schema39.properties.workspace,data:data0};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -339,7 +339,7 @@ errors++;
 if(data.backend !== undefined){
 let data11 = data.backend;
 if(typeof data11 !== "string"){
-const err24 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backend.type,parentSchema:schema37.properties.backend,data:data11};
+const err24 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backend.type,parentSchema:schema39.properties.backend,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -349,7 +349,7 @@ vErrors.push(err24);
 errors++;
 }
 if(!((((data11 === "docker") || (data11 === "sprite")) || (data11 === "kubernetes")) || (data11 === "mock"))){
-const err25 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema37.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.backend.enum,parentSchema:schema37.properties.backend,data:data11};
+const err25 = {instancePath:instancePath+"/backend",schemaPath:"#/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.backend.enum,parentSchema:schema39.properties.backend,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -366,7 +366,7 @@ for(const key4 in data12){
 const _errs33 = errors;
 if(typeof key4 === "string"){
 if(func2(key4) > 15){
-const err26 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/propertyNames/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",schema:15,parentSchema:schema37.properties.ports.propertyNames,data:key4,propertyName:key4};
+const err26 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/propertyNames/maxLength",keyword:"maxLength",params:{limit: 15},message:"must NOT have more than 15 characters",schema:15,parentSchema:schema39.properties.ports.propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -376,7 +376,7 @@ vErrors.push(err26);
 errors++;
 }
 if(!pattern3.test(key4)){
-const err27 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema37.properties.ports.propertyNames,data:key4,propertyName:key4};
+const err27 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.ports.propertyNames,data:key4,propertyName:key4};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -388,7 +388,7 @@ errors++;
 }
 var valid5 = _errs33 === errors;
 if(!valid5){
-const err28 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema37.properties.ports.propertyNames,parentSchema:schema37.properties.ports,data:data12};
+const err28 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/propertyNames",keyword:"propertyNames",params:{propertyName: key4},message:"property name must be valid",schema:schema39.properties.ports.propertyNames,parentSchema:schema39.properties.ports,data:data12};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -403,7 +403,7 @@ let data13 = data12[key5];
 if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
 for(const key6 in data13){
 if(!((((key6 === "port") || (key6 === "host_port")) || (key6 === "visibility")) || (key6 === "protocol"))){
-const err29 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ports/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.ports.additionalProperties,data:data13};
+const err29 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ports/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.ports.additionalProperties,data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -416,7 +416,7 @@ errors++;
 if(data13.port !== undefined){
 let data14 = data13.port;
 if(!(((typeof data14 == "number") && (!(data14 % 1) && !isNaN(data14))) && (isFinite(data14)))){
-const err30 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/properties/ports/additionalProperties/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.ports.additionalProperties.properties.port.type,parentSchema:schema37.properties.ports.additionalProperties.properties.port,data:data14};
+const err30 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/properties/ports/additionalProperties/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.ports.additionalProperties.properties.port.type,parentSchema:schema39.properties.ports.additionalProperties.properties.port,data:data14};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -427,7 +427,7 @@ errors++;
 }
 if((typeof data14 == "number") && (isFinite(data14))){
 if(data14 > 65535 || isNaN(data14)){
-const err31 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/properties/ports/additionalProperties/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema37.properties.ports.additionalProperties.properties.port,data:data14};
+const err31 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/properties/ports/additionalProperties/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.ports.additionalProperties.properties.port,data:data14};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -437,7 +437,7 @@ vErrors.push(err31);
 errors++;
 }
 if(data14 < 1 || isNaN(data14)){
-const err32 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/properties/ports/additionalProperties/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema37.properties.ports.additionalProperties.properties.port,data:data14};
+const err32 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/port",schemaPath:"#/properties/ports/additionalProperties/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.ports.additionalProperties.properties.port,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -451,7 +451,7 @@ errors++;
 if(data13.host_port !== undefined){
 let data15 = data13.host_port;
 if(!(((typeof data15 == "number") && (!(data15 % 1) && !isNaN(data15))) && (isFinite(data15)))){
-const err33 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/host_port",schemaPath:"#/properties/ports/additionalProperties/properties/host_port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.ports.additionalProperties.properties.host_port.type,parentSchema:schema37.properties.ports.additionalProperties.properties.host_port,data:data15};
+const err33 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/host_port",schemaPath:"#/properties/ports/additionalProperties/properties/host_port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.ports.additionalProperties.properties.host_port.type,parentSchema:schema39.properties.ports.additionalProperties.properties.host_port,data:data15};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -462,7 +462,7 @@ errors++;
 }
 if((typeof data15 == "number") && (isFinite(data15))){
 if(data15 > 65535 || isNaN(data15)){
-const err34 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/host_port",schemaPath:"#/properties/ports/additionalProperties/properties/host_port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema37.properties.ports.additionalProperties.properties.host_port,data:data15};
+const err34 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/host_port",schemaPath:"#/properties/ports/additionalProperties/properties/host_port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.ports.additionalProperties.properties.host_port,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -472,7 +472,7 @@ vErrors.push(err34);
 errors++;
 }
 if(data15 < 1 || isNaN(data15)){
-const err35 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/host_port",schemaPath:"#/properties/ports/additionalProperties/properties/host_port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema37.properties.ports.additionalProperties.properties.host_port,data:data15};
+const err35 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/host_port",schemaPath:"#/properties/ports/additionalProperties/properties/host_port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.ports.additionalProperties.properties.host_port,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -486,7 +486,7 @@ errors++;
 if(data13.visibility !== undefined){
 let data16 = data13.visibility;
 if(typeof data16 !== "string"){
-const err36 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/visibility",schemaPath:"#/properties/ports/additionalProperties/properties/visibility/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.ports.additionalProperties.properties.visibility.type,parentSchema:schema37.properties.ports.additionalProperties.properties.visibility,data:data16};
+const err36 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/visibility",schemaPath:"#/properties/ports/additionalProperties/properties/visibility/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.ports.additionalProperties.properties.visibility.type,parentSchema:schema39.properties.ports.additionalProperties.properties.visibility,data:data16};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -496,7 +496,7 @@ vErrors.push(err36);
 errors++;
 }
 if(!(((data16 === "private") || (data16 === "public")) || (data16 === "org"))){
-const err37 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/visibility",schemaPath:"#/properties/ports/additionalProperties/properties/visibility/enum",keyword:"enum",params:{allowedValues: schema37.properties.ports.additionalProperties.properties.visibility.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.ports.additionalProperties.properties.visibility.enum,parentSchema:schema37.properties.ports.additionalProperties.properties.visibility,data:data16};
+const err37 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/visibility",schemaPath:"#/properties/ports/additionalProperties/properties/visibility/enum",keyword:"enum",params:{allowedValues: schema39.properties.ports.additionalProperties.properties.visibility.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.ports.additionalProperties.properties.visibility.enum,parentSchema:schema39.properties.ports.additionalProperties.properties.visibility,data:data16};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -509,7 +509,7 @@ errors++;
 if(data13.protocol !== undefined){
 let data17 = data13.protocol;
 if(typeof data17 !== "string"){
-const err38 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/protocol",schemaPath:"#/properties/ports/additionalProperties/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.ports.additionalProperties.properties.protocol.type,parentSchema:schema37.properties.ports.additionalProperties.properties.protocol,data:data17};
+const err38 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/protocol",schemaPath:"#/properties/ports/additionalProperties/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.ports.additionalProperties.properties.protocol.type,parentSchema:schema39.properties.ports.additionalProperties.properties.protocol,data:data17};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -519,7 +519,7 @@ vErrors.push(err38);
 errors++;
 }
 if(!((data17 === "tcp") || (data17 === "udp"))){
-const err39 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/protocol",schemaPath:"#/properties/ports/additionalProperties/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema37.properties.ports.additionalProperties.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.ports.additionalProperties.properties.protocol.enum,parentSchema:schema37.properties.ports.additionalProperties.properties.protocol,data:data17};
+const err39 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1")+"/protocol",schemaPath:"#/properties/ports/additionalProperties/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema39.properties.ports.additionalProperties.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.ports.additionalProperties.properties.protocol.enum,parentSchema:schema39.properties.ports.additionalProperties.properties.protocol,data:data17};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -531,7 +531,7 @@ errors++;
 }
 }
 else {
-const err40 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ports/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.ports.additionalProperties.type,parentSchema:schema37.properties.ports.additionalProperties,data:data13};
+const err40 = {instancePath:instancePath+"/ports/" + key5.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/ports/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.ports.additionalProperties.type,parentSchema:schema39.properties.ports.additionalProperties,data:data13};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -543,7 +543,7 @@ errors++;
 }
 }
 else {
-const err41 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.ports.type,parentSchema:schema37.properties.ports,data:data12};
+const err41 = {instancePath:instancePath+"/ports",schemaPath:"#/properties/ports/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.ports.type,parentSchema:schema39.properties.ports,data:data12};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -560,7 +560,7 @@ for(const key7 in data18){
 const _errs48 = errors;
 if(typeof key7 === "string"){
 if(func2(key7) > 63){
-const err42 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37.properties.services.propertyNames,data:key7,propertyName:key7};
+const err42 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.services.propertyNames,data:key7,propertyName:key7};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -570,7 +570,7 @@ vErrors.push(err42);
 errors++;
 }
 if(!pattern3.test(key7)){
-const err43 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema37.properties.services.propertyNames,data:key7,propertyName:key7};
+const err43 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.services.propertyNames,data:key7,propertyName:key7};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -582,7 +582,7 @@ errors++;
 }
 var valid8 = _errs48 === errors;
 if(!valid8){
-const err44 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid",schema:schema37.properties.services.propertyNames,parentSchema:schema37.properties.services,data:data18};
+const err44 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/propertyNames",keyword:"propertyNames",params:{propertyName: key7},message:"property name must be valid",schema:schema39.properties.services.propertyNames,parentSchema:schema39.properties.services,data:data18};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -597,7 +597,7 @@ let data19 = data18[key8];
 if(data19 && typeof data19 == "object" && !Array.isArray(data19)){
 for(const key9 in data19){
 if(!(((((key9 === "image") || (key9 === "env")) || (key9 === "ports")) || (key9 === "volumes")) || (key9 === "command"))){
-const err45 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.services.additionalProperties,data:data19};
+const err45 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.services.additionalProperties,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -611,7 +611,7 @@ if(data19.image !== undefined){
 let data20 = data19.image;
 if(typeof data20 === "string"){
 if(func2(data20) < 1){
-const err46 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/services/additionalProperties/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.services.additionalProperties.properties.image,data:data20};
+const err46 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/services/additionalProperties/properties/image/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.services.additionalProperties.properties.image,data:data20};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -622,7 +622,7 @@ errors++;
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/services/additionalProperties/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.services.additionalProperties.properties.image.type,parentSchema:schema37.properties.services.additionalProperties.properties.image,data:data20};
+const err47 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/image",schemaPath:"#/properties/services/additionalProperties/properties/image/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.services.additionalProperties.properties.image.type,parentSchema:schema39.properties.services.additionalProperties.properties.image,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -639,7 +639,7 @@ for(const key10 in data21){
 const _errs57 = errors;
 if(typeof key10 === "string"){
 if(!pattern8.test(key10)){
-const err48 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env",schemaPath:"#/properties/services/additionalProperties/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37.properties.services.additionalProperties.properties.env.propertyNames,data:key10,propertyName:key10};
+const err48 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env",schemaPath:"#/properties/services/additionalProperties/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.services.additionalProperties.properties.env.propertyNames,data:key10,propertyName:key10};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -651,7 +651,7 @@ errors++;
 }
 var valid11 = _errs57 === errors;
 if(!valid11){
-const err49 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env",schemaPath:"#/properties/services/additionalProperties/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema37.properties.services.additionalProperties.properties.env.propertyNames,parentSchema:schema37.properties.services.additionalProperties.properties.env,data:data21};
+const err49 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env",schemaPath:"#/properties/services/additionalProperties/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key10},message:"property name must be valid",schema:schema39.properties.services.additionalProperties.properties.env.propertyNames,parentSchema:schema39.properties.services.additionalProperties.properties.env,data:data21};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -668,7 +668,7 @@ let valid13 = false;
 let passing0 = null;
 const _errs61 = errors;
 if(typeof data22 !== "string"){
-const err50 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[0].type,parentSchema:schema37.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[0],data:data22};
+const err50 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[0],data:data22};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -684,7 +684,7 @@ passing0 = 0;
 }
 const _errs63 = errors;
 if(!((typeof data22 == "number") && (isFinite(data22)))){
-const err51 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[1].type,parentSchema:schema37.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[1],data:data22};
+const err51 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema39.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[1],data:data22};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -705,7 +705,7 @@ passing0 = 1;
 }
 const _errs65 = errors;
 if(typeof data22 !== "boolean"){
-const err52 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[2].type,parentSchema:schema37.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[2],data:data22};
+const err52 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.services.additionalProperties.properties.env.additionalProperties.oneOf[2],data:data22};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -727,7 +727,7 @@ passing0 = 2;
 }
 }
 if(!valid13){
-const err53 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema37.properties.services.additionalProperties.properties.env.additionalProperties.oneOf,parentSchema:schema37.properties.services.additionalProperties.properties.env.additionalProperties,data:data22};
+const err53 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/properties/env/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema39.properties.services.additionalProperties.properties.env.additionalProperties.oneOf,parentSchema:schema39.properties.services.additionalProperties.properties.env.additionalProperties,data:data22};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -750,7 +750,7 @@ vErrors = null;
 }
 }
 else {
-const err54 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env",schemaPath:"#/properties/services/additionalProperties/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.services.additionalProperties.properties.env.type,parentSchema:schema37.properties.services.additionalProperties.properties.env,data:data21};
+const err54 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/env",schemaPath:"#/properties/services/additionalProperties/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.services.additionalProperties.properties.env.type,parentSchema:schema39.properties.services.additionalProperties.properties.env,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -768,7 +768,7 @@ for(let i0=0; i0<len0; i0++){
 let data24 = data23[i0];
 if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
 if(data24.port === undefined){
-const err55 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0,schemaPath:"#/properties/services/additionalProperties/properties/ports/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema37.properties.services.additionalProperties.properties.ports.items.required,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items,data:data24};
+const err55 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0,schemaPath:"#/properties/services/additionalProperties/properties/ports/items/required",keyword:"required",params:{missingProperty: "port"},message:"must have required property '"+"port"+"'",schema:schema39.properties.services.additionalProperties.properties.ports.items.required,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items,data:data24};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -779,7 +779,7 @@ errors++;
 }
 for(const key12 in data24){
 if(!(((key12 === "port") || (key12 === "host_port")) || (key12 === "protocol"))){
-const err56 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0,schemaPath:"#/properties/services/additionalProperties/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items,data:data24};
+const err56 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0,schemaPath:"#/properties/services/additionalProperties/properties/ports/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items,data:data24};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -792,7 +792,7 @@ errors++;
 if(data24.port !== undefined){
 let data25 = data24.port;
 if(!(((typeof data25 == "number") && (!(data25 % 1) && !isNaN(data25))) && (isFinite(data25)))){
-const err57 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.services.additionalProperties.properties.ports.items.properties.port.type,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.port,data:data25};
+const err57 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.services.additionalProperties.properties.ports.items.properties.port.type,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.port,data:data25};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -803,7 +803,7 @@ errors++;
 }
 if((typeof data25 == "number") && (isFinite(data25))){
 if(data25 > 65535 || isNaN(data25)){
-const err58 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.port,data:data25};
+const err58 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.port,data:data25};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -813,7 +813,7 @@ vErrors.push(err58);
 errors++;
 }
 if(data25 < 1 || isNaN(data25)){
-const err59 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.port,data:data25};
+const err59 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.port,data:data25};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -827,7 +827,7 @@ errors++;
 if(data24.host_port !== undefined){
 let data26 = data24.host_port;
 if(!(((typeof data26 == "number") && (!(data26 % 1) && !isNaN(data26))) && (isFinite(data26)))){
-const err60 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/host_port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/host_port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.services.additionalProperties.properties.ports.items.properties.host_port.type,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.host_port,data:data26};
+const err60 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/host_port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/host_port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.services.additionalProperties.properties.ports.items.properties.host_port.type,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.host_port,data:data26};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -838,7 +838,7 @@ errors++;
 }
 if((typeof data26 == "number") && (isFinite(data26))){
 if(data26 > 65535 || isNaN(data26)){
-const err61 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/host_port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/host_port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.host_port,data:data26};
+const err61 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/host_port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/host_port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.host_port,data:data26};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -848,7 +848,7 @@ vErrors.push(err61);
 errors++;
 }
 if(data26 < 1 || isNaN(data26)){
-const err62 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/host_port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/host_port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.host_port,data:data26};
+const err62 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/host_port",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/host_port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.host_port,data:data26};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -862,7 +862,7 @@ errors++;
 if(data24.protocol !== undefined){
 let data27 = data24.protocol;
 if(typeof data27 !== "string"){
-const err63 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/protocol",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.services.additionalProperties.properties.ports.items.properties.protocol.type,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.protocol,data:data27};
+const err63 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/protocol",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/protocol/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.services.additionalProperties.properties.ports.items.properties.protocol.type,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.protocol,data:data27};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -872,7 +872,7 @@ vErrors.push(err63);
 errors++;
 }
 if(!((data27 === "tcp") || (data27 === "udp"))){
-const err64 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/protocol",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema37.properties.services.additionalProperties.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.services.additionalProperties.properties.ports.items.properties.protocol.enum,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items.properties.protocol,data:data27};
+const err64 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0+"/protocol",schemaPath:"#/properties/services/additionalProperties/properties/ports/items/properties/protocol/enum",keyword:"enum",params:{allowedValues: schema39.properties.services.additionalProperties.properties.ports.items.properties.protocol.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.services.additionalProperties.properties.ports.items.properties.protocol.enum,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items.properties.protocol,data:data27};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -884,7 +884,7 @@ errors++;
 }
 }
 else {
-const err65 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0,schemaPath:"#/properties/services/additionalProperties/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.services.additionalProperties.properties.ports.items.type,parentSchema:schema37.properties.services.additionalProperties.properties.ports.items,data:data24};
+const err65 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports/" + i0,schemaPath:"#/properties/services/additionalProperties/properties/ports/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.services.additionalProperties.properties.ports.items.type,parentSchema:schema39.properties.services.additionalProperties.properties.ports.items,data:data24};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -896,7 +896,7 @@ errors++;
 }
 }
 else {
-const err66 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports",schemaPath:"#/properties/services/additionalProperties/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.services.additionalProperties.properties.ports.type,parentSchema:schema37.properties.services.additionalProperties.properties.ports,data:data23};
+const err66 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/ports",schemaPath:"#/properties/services/additionalProperties/properties/ports/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.services.additionalProperties.properties.ports.type,parentSchema:schema39.properties.services.additionalProperties.properties.ports,data:data23};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -914,7 +914,7 @@ for(let i1=0; i1<len1; i1++){
 let data29 = data28[i1];
 if(typeof data29 === "string"){
 if(!pattern9.test(data29)){
-const err67 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/volumes/" + i1,schemaPath:"#/properties/services/additionalProperties/properties/volumes/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"+"\"",schema:"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$",parentSchema:schema37.properties.services.additionalProperties.properties.volumes.items,data:data29};
+const err67 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/volumes/" + i1,schemaPath:"#/properties/services/additionalProperties/properties/volumes/items/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"+"\"",schema:"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$",parentSchema:schema39.properties.services.additionalProperties.properties.volumes.items,data:data29};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -925,7 +925,7 @@ errors++;
 }
 }
 else {
-const err68 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/volumes/" + i1,schemaPath:"#/properties/services/additionalProperties/properties/volumes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.services.additionalProperties.properties.volumes.items.type,parentSchema:schema37.properties.services.additionalProperties.properties.volumes.items,data:data29};
+const err68 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/volumes/" + i1,schemaPath:"#/properties/services/additionalProperties/properties/volumes/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.services.additionalProperties.properties.volumes.items.type,parentSchema:schema39.properties.services.additionalProperties.properties.volumes.items,data:data29};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -937,7 +937,7 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/volumes",schemaPath:"#/properties/services/additionalProperties/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.services.additionalProperties.properties.volumes.type,parentSchema:schema37.properties.services.additionalProperties.properties.volumes,data:data28};
+const err69 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/volumes",schemaPath:"#/properties/services/additionalProperties/properties/volumes/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.services.additionalProperties.properties.volumes.type,parentSchema:schema39.properties.services.additionalProperties.properties.volumes,data:data28};
 if(vErrors === null){
 vErrors = [err69];
 }
@@ -954,7 +954,7 @@ const len2 = data30.length;
 for(let i2=0; i2<len2; i2++){
 let data31 = data30[i2];
 if(typeof data31 !== "string"){
-const err70 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/command/" + i2,schemaPath:"#/properties/services/additionalProperties/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.services.additionalProperties.properties.command.items.type,parentSchema:schema37.properties.services.additionalProperties.properties.command.items,data:data31};
+const err70 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/command/" + i2,schemaPath:"#/properties/services/additionalProperties/properties/command/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.services.additionalProperties.properties.command.items.type,parentSchema:schema39.properties.services.additionalProperties.properties.command.items,data:data31};
 if(vErrors === null){
 vErrors = [err70];
 }
@@ -966,7 +966,7 @@ errors++;
 }
 }
 else {
-const err71 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/command",schemaPath:"#/properties/services/additionalProperties/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.services.additionalProperties.properties.command.type,parentSchema:schema37.properties.services.additionalProperties.properties.command,data:data30};
+const err71 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1")+"/command",schemaPath:"#/properties/services/additionalProperties/properties/command/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.services.additionalProperties.properties.command.type,parentSchema:schema39.properties.services.additionalProperties.properties.command,data:data30};
 if(vErrors === null){
 vErrors = [err71];
 }
@@ -978,7 +978,7 @@ errors++;
 }
 }
 else {
-const err72 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.services.additionalProperties.type,parentSchema:schema37.properties.services.additionalProperties,data:data19};
+const err72 = {instancePath:instancePath+"/services/" + key8.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/services/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.services.additionalProperties.type,parentSchema:schema39.properties.services.additionalProperties,data:data19};
 if(vErrors === null){
 vErrors = [err72];
 }
@@ -990,7 +990,7 @@ errors++;
 }
 }
 else {
-const err73 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.services.type,parentSchema:schema37.properties.services,data:data18};
+const err73 = {instancePath:instancePath+"/services",schemaPath:"#/properties/services/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.services.type,parentSchema:schema39.properties.services,data:data18};
 if(vErrors === null){
 vErrors = [err73];
 }
@@ -1007,7 +1007,7 @@ for(const key13 in data32){
 const _errs88 = errors;
 if(typeof key13 === "string"){
 if(!pattern8.test(key13)){
-const err74 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37.properties.env.propertyNames,data:key13,propertyName:key13};
+const err74 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.env.propertyNames,data:key13,propertyName:key13};
 if(vErrors === null){
 vErrors = [err74];
 }
@@ -1019,7 +1019,7 @@ errors++;
 }
 var valid21 = _errs88 === errors;
 if(!valid21){
-const err75 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key13},message:"property name must be valid",schema:schema37.properties.env.propertyNames,parentSchema:schema37.properties.env,data:data32};
+const err75 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/propertyNames",keyword:"propertyNames",params:{propertyName: key13},message:"property name must be valid",schema:schema39.properties.env.propertyNames,parentSchema:schema39.properties.env,data:data32};
 if(vErrors === null){
 vErrors = [err75];
 }
@@ -1036,7 +1036,7 @@ let valid23 = false;
 let passing1 = null;
 const _errs92 = errors;
 if(typeof data33 !== "string"){
-const err76 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.env.additionalProperties.oneOf[0].type,parentSchema:schema37.properties.env.additionalProperties.oneOf[0],data:data33};
+const err76 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.env.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.env.additionalProperties.oneOf[0],data:data33};
 if(vErrors === null){
 vErrors = [err76];
 }
@@ -1052,7 +1052,7 @@ passing1 = 0;
 }
 const _errs94 = errors;
 if(!((typeof data33 == "number") && (isFinite(data33)))){
-const err77 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.env.additionalProperties.oneOf[1].type,parentSchema:schema37.properties.env.additionalProperties.oneOf[1],data:data33};
+const err77 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema39.properties.env.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.env.additionalProperties.oneOf[1],data:data33};
 if(vErrors === null){
 vErrors = [err77];
 }
@@ -1073,7 +1073,7 @@ passing1 = 1;
 }
 const _errs96 = errors;
 if(typeof data33 !== "boolean"){
-const err78 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.env.additionalProperties.oneOf[2].type,parentSchema:schema37.properties.env.additionalProperties.oneOf[2],data:data33};
+const err78 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.env.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.env.additionalProperties.oneOf[2],data:data33};
 if(vErrors === null){
 vErrors = [err78];
 }
@@ -1095,7 +1095,7 @@ passing1 = 2;
 }
 }
 if(!valid23){
-const err79 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema37.properties.env.additionalProperties.oneOf,parentSchema:schema37.properties.env.additionalProperties,data:data33};
+const err79 = {instancePath:instancePath+"/env/" + key14.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/env/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing1},message:"must match exactly one schema in oneOf",schema:schema39.properties.env.additionalProperties.oneOf,parentSchema:schema39.properties.env.additionalProperties,data:data33};
 if(vErrors === null){
 vErrors = [err79];
 }
@@ -1118,7 +1118,7 @@ vErrors = null;
 }
 }
 else {
-const err80 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.env.type,parentSchema:schema37.properties.env,data:data32};
+const err80 = {instancePath:instancePath+"/env",schemaPath:"#/properties/env/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.env.type,parentSchema:schema39.properties.env,data:data32};
 if(vErrors === null){
 vErrors = [err80];
 }
@@ -1136,7 +1136,7 @@ for(let i3=0; i3<len3; i3++){
 let data35 = data34[i3];
 if(typeof data35 === "string"){
 if(func2(data35) < 1){
-const err81 = {instancePath:instancePath+"/env_files/" + i3,schemaPath:"#/properties/env_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.env_files.items,data:data35};
+const err81 = {instancePath:instancePath+"/env_files/" + i3,schemaPath:"#/properties/env_files/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.env_files.items,data:data35};
 if(vErrors === null){
 vErrors = [err81];
 }
@@ -1147,7 +1147,7 @@ errors++;
 }
 }
 else {
-const err82 = {instancePath:instancePath+"/env_files/" + i3,schemaPath:"#/properties/env_files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.env_files.items.type,parentSchema:schema37.properties.env_files.items,data:data35};
+const err82 = {instancePath:instancePath+"/env_files/" + i3,schemaPath:"#/properties/env_files/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.env_files.items.type,parentSchema:schema39.properties.env_files.items,data:data35};
 if(vErrors === null){
 vErrors = [err82];
 }
@@ -1159,7 +1159,7 @@ errors++;
 }
 }
 else {
-const err83 = {instancePath:instancePath+"/env_files",schemaPath:"#/properties/env_files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.env_files.type,parentSchema:schema37.properties.env_files,data:data34};
+const err83 = {instancePath:instancePath+"/env_files",schemaPath:"#/properties/env_files/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.env_files.type,parentSchema:schema39.properties.env_files,data:data34};
 if(vErrors === null){
 vErrors = [err83];
 }
@@ -1174,7 +1174,7 @@ let data36 = data.scripts;
 if(data36 && typeof data36 == "object" && !Array.isArray(data36)){
 for(const key15 in data36){
 if(!((key15 === "pre_start") || (key15 === "post_start"))){
-const err84 = {instancePath:instancePath+"/scripts",schemaPath:"#/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.scripts,data:data36};
+const err84 = {instancePath:instancePath+"/scripts",schemaPath:"#/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key15},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.scripts,data:data36};
 if(vErrors === null){
 vErrors = [err84];
 }
@@ -1187,7 +1187,7 @@ errors++;
 if(data36.pre_start !== undefined){
 let data37 = data36.pre_start;
 if(typeof data37 !== "string"){
-const err85 = {instancePath:instancePath+"/scripts/pre_start",schemaPath:"#/properties/scripts/properties/pre_start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.scripts.properties.pre_start.type,parentSchema:schema37.properties.scripts.properties.pre_start,data:data37};
+const err85 = {instancePath:instancePath+"/scripts/pre_start",schemaPath:"#/properties/scripts/properties/pre_start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.scripts.properties.pre_start.type,parentSchema:schema39.properties.scripts.properties.pre_start,data:data37};
 if(vErrors === null){
 vErrors = [err85];
 }
@@ -1200,7 +1200,7 @@ errors++;
 if(data36.post_start !== undefined){
 let data38 = data36.post_start;
 if(typeof data38 !== "string"){
-const err86 = {instancePath:instancePath+"/scripts/post_start",schemaPath:"#/properties/scripts/properties/post_start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.scripts.properties.post_start.type,parentSchema:schema37.properties.scripts.properties.post_start,data:data38};
+const err86 = {instancePath:instancePath+"/scripts/post_start",schemaPath:"#/properties/scripts/properties/post_start/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.scripts.properties.post_start.type,parentSchema:schema39.properties.scripts.properties.post_start,data:data38};
 if(vErrors === null){
 vErrors = [err86];
 }
@@ -1212,7 +1212,7 @@ errors++;
 }
 }
 else {
-const err87 = {instancePath:instancePath+"/scripts",schemaPath:"#/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.scripts.type,parentSchema:schema37.properties.scripts,data:data36};
+const err87 = {instancePath:instancePath+"/scripts",schemaPath:"#/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.scripts.type,parentSchema:schema39.properties.scripts,data:data36};
 if(vErrors === null){
 vErrors = [err87];
 }
@@ -1227,7 +1227,7 @@ let data39 = data.hooks;
 if(data39 && typeof data39 == "object" && !Array.isArray(data39)){
 for(const key16 in data39){
 if(!((key16 === "on_wake") || (key16 === "on_sleep"))){
-const err88 = {instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.hooks,data:data39};
+const err88 = {instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key16},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.hooks,data:data39};
 if(vErrors === null){
 vErrors = [err88];
 }
@@ -1240,7 +1240,7 @@ errors++;
 if(data39.on_wake !== undefined){
 let data40 = data39.on_wake;
 if(typeof data40 !== "string"){
-const err89 = {instancePath:instancePath+"/hooks/on_wake",schemaPath:"#/properties/hooks/properties/on_wake/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.hooks.properties.on_wake.type,parentSchema:schema37.properties.hooks.properties.on_wake,data:data40};
+const err89 = {instancePath:instancePath+"/hooks/on_wake",schemaPath:"#/properties/hooks/properties/on_wake/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.hooks.properties.on_wake.type,parentSchema:schema39.properties.hooks.properties.on_wake,data:data40};
 if(vErrors === null){
 vErrors = [err89];
 }
@@ -1253,7 +1253,7 @@ errors++;
 if(data39.on_sleep !== undefined){
 let data41 = data39.on_sleep;
 if(typeof data41 !== "string"){
-const err90 = {instancePath:instancePath+"/hooks/on_sleep",schemaPath:"#/properties/hooks/properties/on_sleep/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.hooks.properties.on_sleep.type,parentSchema:schema37.properties.hooks.properties.on_sleep,data:data41};
+const err90 = {instancePath:instancePath+"/hooks/on_sleep",schemaPath:"#/properties/hooks/properties/on_sleep/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.hooks.properties.on_sleep.type,parentSchema:schema39.properties.hooks.properties.on_sleep,data:data41};
 if(vErrors === null){
 vErrors = [err90];
 }
@@ -1265,7 +1265,7 @@ errors++;
 }
 }
 else {
-const err91 = {instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.hooks.type,parentSchema:schema37.properties.hooks,data:data39};
+const err91 = {instancePath:instancePath+"/hooks",schemaPath:"#/properties/hooks/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.hooks.type,parentSchema:schema39.properties.hooks,data:data39};
 if(vErrors === null){
 vErrors = [err91];
 }
@@ -1280,7 +1280,7 @@ let data42 = data.resources;
 if(data42 && typeof data42 == "object" && !Array.isArray(data42)){
 for(const key17 in data42){
 if(!((((key17 === "class") || (key17 === "cpu")) || (key17 === "memory")) || (key17 === "storage"))){
-const err92 = {instancePath:instancePath+"/resources",schemaPath:"#/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.resources,data:data42};
+const err92 = {instancePath:instancePath+"/resources",schemaPath:"#/properties/resources/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key17},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.resources,data:data42};
 if(vErrors === null){
 vErrors = [err92];
 }
@@ -1293,7 +1293,7 @@ errors++;
 if(data42.class !== undefined){
 let data43 = data42.class;
 if(typeof data43 !== "string"){
-const err93 = {instancePath:instancePath+"/resources/class",schemaPath:"#/properties/resources/properties/class/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.resources.properties.class.type,parentSchema:schema37.properties.resources.properties.class,data:data43};
+const err93 = {instancePath:instancePath+"/resources/class",schemaPath:"#/properties/resources/properties/class/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.resources.properties.class.type,parentSchema:schema39.properties.resources.properties.class,data:data43};
 if(vErrors === null){
 vErrors = [err93];
 }
@@ -1303,7 +1303,7 @@ vErrors.push(err93);
 errors++;
 }
 if(!((((data43 === "small") || (data43 === "medium")) || (data43 === "large")) || (data43 === "xlarge"))){
-const err94 = {instancePath:instancePath+"/resources/class",schemaPath:"#/properties/resources/properties/class/enum",keyword:"enum",params:{allowedValues: schema37.properties.resources.properties.class.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.resources.properties.class.enum,parentSchema:schema37.properties.resources.properties.class,data:data43};
+const err94 = {instancePath:instancePath+"/resources/class",schemaPath:"#/properties/resources/properties/class/enum",keyword:"enum",params:{allowedValues: schema39.properties.resources.properties.class.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.resources.properties.class.enum,parentSchema:schema39.properties.resources.properties.class,data:data43};
 if(vErrors === null){
 vErrors = [err94];
 }
@@ -1321,7 +1321,7 @@ let passing2 = null;
 const _errs123 = errors;
 if(typeof data44 === "string"){
 if(!pattern0.test(data44)){
-const err95 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema37.properties.resources.properties.cpu.oneOf[0],data:data44};
+const err95 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema39.properties.resources.properties.cpu.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err95];
 }
@@ -1332,7 +1332,7 @@ errors++;
 }
 }
 else {
-const err96 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.resources.properties.cpu.oneOf[0].type,parentSchema:schema37.properties.resources.properties.cpu.oneOf[0],data:data44};
+const err96 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.resources.properties.cpu.oneOf[0].type,parentSchema:schema39.properties.resources.properties.cpu.oneOf[0],data:data44};
 if(vErrors === null){
 vErrors = [err96];
 }
@@ -1349,7 +1349,7 @@ passing2 = 0;
 const _errs125 = errors;
 if((typeof data44 == "number") && (isFinite(data44))){
 if(data44 <= 0 || isNaN(data44)){
-const err97 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema37.properties.resources.properties.cpu.oneOf[1],data:data44};
+const err97 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema39.properties.resources.properties.cpu.oneOf[1],data:data44};
 if(vErrors === null){
 vErrors = [err97];
 }
@@ -1360,7 +1360,7 @@ errors++;
 }
 }
 else {
-const err98 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.resources.properties.cpu.oneOf[1].type,parentSchema:schema37.properties.resources.properties.cpu.oneOf[1],data:data44};
+const err98 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema39.properties.resources.properties.cpu.oneOf[1].type,parentSchema:schema39.properties.resources.properties.cpu.oneOf[1],data:data44};
 if(vErrors === null){
 vErrors = [err98];
 }
@@ -1381,7 +1381,7 @@ passing2 = 1;
 }
 }
 if(!valid29){
-const err99 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema37.properties.resources.properties.cpu.oneOf,parentSchema:schema37.properties.resources.properties.cpu,data:data44};
+const err99 = {instancePath:instancePath+"/resources/cpu",schemaPath:"#/properties/resources/properties/cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing2},message:"must match exactly one schema in oneOf",schema:schema39.properties.resources.properties.cpu.oneOf,parentSchema:schema39.properties.resources.properties.cpu,data:data44};
 if(vErrors === null){
 vErrors = [err99];
 }
@@ -1406,7 +1406,7 @@ if(data42.memory !== undefined){
 let data45 = data42.memory;
 if(typeof data45 === "string"){
 if(!pattern1.test(data45)){
-const err100 = {instancePath:instancePath+"/resources/memory",schemaPath:"#/properties/resources/properties/memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema37.properties.resources.properties.memory,data:data45};
+const err100 = {instancePath:instancePath+"/resources/memory",schemaPath:"#/properties/resources/properties/memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema39.properties.resources.properties.memory,data:data45};
 if(vErrors === null){
 vErrors = [err100];
 }
@@ -1417,7 +1417,7 @@ errors++;
 }
 }
 else {
-const err101 = {instancePath:instancePath+"/resources/memory",schemaPath:"#/properties/resources/properties/memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.resources.properties.memory.type,parentSchema:schema37.properties.resources.properties.memory,data:data45};
+const err101 = {instancePath:instancePath+"/resources/memory",schemaPath:"#/properties/resources/properties/memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.resources.properties.memory.type,parentSchema:schema39.properties.resources.properties.memory,data:data45};
 if(vErrors === null){
 vErrors = [err101];
 }
@@ -1431,7 +1431,7 @@ if(data42.storage !== undefined){
 let data46 = data42.storage;
 if(typeof data46 === "string"){
 if(!pattern1.test(data46)){
-const err102 = {instancePath:instancePath+"/resources/storage",schemaPath:"#/properties/resources/properties/storage/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema37.properties.resources.properties.storage,data:data46};
+const err102 = {instancePath:instancePath+"/resources/storage",schemaPath:"#/properties/resources/properties/storage/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema39.properties.resources.properties.storage,data:data46};
 if(vErrors === null){
 vErrors = [err102];
 }
@@ -1442,7 +1442,7 @@ errors++;
 }
 }
 else {
-const err103 = {instancePath:instancePath+"/resources/storage",schemaPath:"#/properties/resources/properties/storage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.resources.properties.storage.type,parentSchema:schema37.properties.resources.properties.storage,data:data46};
+const err103 = {instancePath:instancePath+"/resources/storage",schemaPath:"#/properties/resources/properties/storage/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.resources.properties.storage.type,parentSchema:schema39.properties.resources.properties.storage,data:data46};
 if(vErrors === null){
 vErrors = [err103];
 }
@@ -1454,7 +1454,7 @@ errors++;
 }
 }
 else {
-const err104 = {instancePath:instancePath+"/resources",schemaPath:"#/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.resources.type,parentSchema:schema37.properties.resources,data:data42};
+const err104 = {instancePath:instancePath+"/resources",schemaPath:"#/properties/resources/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.resources.type,parentSchema:schema39.properties.resources,data:data42};
 if(vErrors === null){
 vErrors = [err104];
 }
@@ -1471,7 +1471,7 @@ for(const key18 in data47){
 const _errs133 = errors;
 if(typeof key18 === "string"){
 if(!pattern8.test(key18)){
-const err105 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37.properties.secrets.propertyNames,data:key18,propertyName:key18};
+const err105 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.secrets.propertyNames,data:key18,propertyName:key18};
 if(vErrors === null){
 vErrors = [err105];
 }
@@ -1483,7 +1483,7 @@ errors++;
 }
 var valid30 = _errs133 === errors;
 if(!valid30){
-const err106 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid",schema:schema37.properties.secrets.propertyNames,parentSchema:schema37.properties.secrets,data:data47};
+const err106 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key18},message:"property name must be valid",schema:schema39.properties.secrets.propertyNames,parentSchema:schema39.properties.secrets,data:data47};
 if(vErrors === null){
 vErrors = [err106];
 }
@@ -1501,7 +1501,7 @@ let passing3 = null;
 const _errs137 = errors;
 if(typeof data48 === "string"){
 if(!pattern16.test(data48)){
-const err107 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema37.properties.secrets.additionalProperties.oneOf[0],data:data48};
+const err107 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.secrets.additionalProperties.oneOf[0],data:data48};
 if(vErrors === null){
 vErrors = [err107];
 }
@@ -1512,7 +1512,7 @@ errors++;
 }
 }
 else {
-const err108 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[0].type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[0],data:data48};
+const err108 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[0],data:data48};
 if(vErrors === null){
 vErrors = [err108];
 }
@@ -1529,7 +1529,7 @@ passing3 = 0;
 const _errs139 = errors;
 if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
 if(data48.from === undefined){
-const err109 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.secrets.additionalProperties.oneOf[1].required,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1],data:data48};
+const err109 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1],data:data48};
 if(vErrors === null){
 vErrors = [err109];
 }
@@ -1539,7 +1539,7 @@ vErrors.push(err109);
 errors++;
 }
 if(data48.name === undefined){
-const err110 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema37.properties.secrets.additionalProperties.oneOf[1].required,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1],data:data48};
+const err110 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1],data:data48};
 if(vErrors === null){
 vErrors = [err110];
 }
@@ -1550,7 +1550,7 @@ errors++;
 }
 for(const key20 in data48){
 if(!((key20 === "from") || (key20 === "name"))){
-const err111 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1],data:data48};
+const err111 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key20},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1],data:data48};
 if(vErrors === null){
 vErrors = [err111];
 }
@@ -1563,7 +1563,7 @@ errors++;
 if(data48.from !== undefined){
 let data49 = data48.from;
 if(typeof data49 !== "string"){
-const err112 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1].properties.from,data:data49};
+const err112 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1].properties.from,data:data49};
 if(vErrors === null){
 vErrors = [err112];
 }
@@ -1573,7 +1573,7 @@ vErrors.push(err112);
 errors++;
 }
 if("env" !== data49){
-const err113 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1].properties.from,data:data49};
+const err113 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1].properties.from,data:data49};
 if(vErrors === null){
 vErrors = [err113];
 }
@@ -1587,7 +1587,7 @@ if(data48.name !== undefined){
 let data50 = data48.name;
 if(typeof data50 === "string"){
 if(!pattern8.test(data50)){
-const err114 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1].properties.name,data:data50};
+const err114 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1].properties.name,data:data50};
 if(vErrors === null){
 vErrors = [err114];
 }
@@ -1598,7 +1598,7 @@ errors++;
 }
 }
 else {
-const err115 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1].properties.name,data:data50};
+const err115 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1].properties.name,data:data50};
 if(vErrors === null){
 vErrors = [err115];
 }
@@ -1610,7 +1610,7 @@ errors++;
 }
 }
 else {
-const err116 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.secrets.additionalProperties.oneOf[1].type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[1],data:data48};
+const err116 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[1],data:data48};
 if(vErrors === null){
 vErrors = [err116];
 }
@@ -1632,7 +1632,7 @@ passing3 = 1;
 const _errs146 = errors;
 if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
 if(data48.from === undefined){
-const err117 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.secrets.additionalProperties.oneOf[2].required,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2],data:data48};
+const err117 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2],data:data48};
 if(vErrors === null){
 vErrors = [err117];
 }
@@ -1642,7 +1642,7 @@ vErrors.push(err117);
 errors++;
 }
 if(data48.path === undefined){
-const err118 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema37.properties.secrets.additionalProperties.oneOf[2].required,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2],data:data48};
+const err118 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2],data:data48};
 if(vErrors === null){
 vErrors = [err118];
 }
@@ -1653,7 +1653,7 @@ errors++;
 }
 for(const key21 in data48){
 if(!((key21 === "from") || (key21 === "path"))){
-const err119 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2],data:data48};
+const err119 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key21},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2],data:data48};
 if(vErrors === null){
 vErrors = [err119];
 }
@@ -1666,7 +1666,7 @@ errors++;
 if(data48.from !== undefined){
 let data51 = data48.from;
 if(typeof data51 !== "string"){
-const err120 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2].properties.from,data:data51};
+const err120 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2].properties.from,data:data51};
 if(vErrors === null){
 vErrors = [err120];
 }
@@ -1676,7 +1676,7 @@ vErrors.push(err120);
 errors++;
 }
 if("file" !== data51){
-const err121 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2].properties.from,data:data51};
+const err121 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2].properties.from,data:data51};
 if(vErrors === null){
 vErrors = [err121];
 }
@@ -1690,7 +1690,7 @@ if(data48.path !== undefined){
 let data52 = data48.path;
 if(typeof data52 === "string"){
 if(func2(data52) < 1){
-const err122 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2].properties.path,data:data52};
+const err122 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2].properties.path,data:data52};
 if(vErrors === null){
 vErrors = [err122];
 }
@@ -1701,7 +1701,7 @@ errors++;
 }
 }
 else {
-const err123 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2].properties.path,data:data52};
+const err123 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2].properties.path,data:data52};
 if(vErrors === null){
 vErrors = [err123];
 }
@@ -1713,7 +1713,7 @@ errors++;
 }
 }
 else {
-const err124 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.secrets.additionalProperties.oneOf[2].type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[2],data:data48};
+const err124 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[2],data:data48};
 if(vErrors === null){
 vErrors = [err124];
 }
@@ -1735,7 +1735,7 @@ passing3 = 2;
 const _errs153 = errors;
 if(data48 && typeof data48 == "object" && !Array.isArray(data48)){
 if(data48.from === undefined){
-const err125 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.secrets.additionalProperties.oneOf[3].required,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3],data:data48};
+const err125 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3],data:data48};
 if(vErrors === null){
 vErrors = [err125];
 }
@@ -1745,7 +1745,7 @@ vErrors.push(err125);
 errors++;
 }
 if(data48.service === undefined){
-const err126 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema37.properties.secrets.additionalProperties.oneOf[3].required,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3],data:data48};
+const err126 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3],data:data48};
 if(vErrors === null){
 vErrors = [err126];
 }
@@ -1755,7 +1755,7 @@ vErrors.push(err126);
 errors++;
 }
 if(data48.account === undefined){
-const err127 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema37.properties.secrets.additionalProperties.oneOf[3].required,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3],data:data48};
+const err127 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3],data:data48};
 if(vErrors === null){
 vErrors = [err127];
 }
@@ -1766,7 +1766,7 @@ errors++;
 }
 for(const key22 in data48){
 if(!(((key22 === "from") || (key22 === "service")) || (key22 === "account"))){
-const err128 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3],data:data48};
+const err128 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key22},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3],data:data48};
 if(vErrors === null){
 vErrors = [err128];
 }
@@ -1779,7 +1779,7 @@ errors++;
 if(data48.from !== undefined){
 let data53 = data48.from;
 if(typeof data53 !== "string"){
-const err129 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.from,data:data53};
+const err129 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.from,data:data53};
 if(vErrors === null){
 vErrors = [err129];
 }
@@ -1789,7 +1789,7 @@ vErrors.push(err129);
 errors++;
 }
 if("keychain" !== data53){
-const err130 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.from,data:data53};
+const err130 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.from,data:data53};
 if(vErrors === null){
 vErrors = [err130];
 }
@@ -1803,7 +1803,7 @@ if(data48.service !== undefined){
 let data54 = data48.service;
 if(typeof data54 === "string"){
 if(func2(data54) < 1){
-const err131 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.service,data:data54};
+const err131 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.service,data:data54};
 if(vErrors === null){
 vErrors = [err131];
 }
@@ -1813,7 +1813,7 @@ vErrors.push(err131);
 errors++;
 }
 if(!pattern18.test(data54)){
-const err132 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.service,data:data54};
+const err132 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.service,data:data54};
 if(vErrors === null){
 vErrors = [err132];
 }
@@ -1824,7 +1824,7 @@ errors++;
 }
 }
 else {
-const err133 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.service,data:data54};
+const err133 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.service,data:data54};
 if(vErrors === null){
 vErrors = [err133];
 }
@@ -1838,7 +1838,7 @@ if(data48.account !== undefined){
 let data55 = data48.account;
 if(typeof data55 === "string"){
 if(func2(data55) < 1){
-const err134 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.account,data:data55};
+const err134 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.account,data:data55};
 if(vErrors === null){
 vErrors = [err134];
 }
@@ -1849,7 +1849,7 @@ errors++;
 }
 }
 else {
-const err135 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3].properties.account,data:data55};
+const err135 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3].properties.account,data:data55};
 if(vErrors === null){
 vErrors = [err135];
 }
@@ -1861,7 +1861,7 @@ errors++;
 }
 }
 else {
-const err136 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.secrets.additionalProperties.oneOf[3].type,parentSchema:schema37.properties.secrets.additionalProperties.oneOf[3],data:data48};
+const err136 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.secrets.additionalProperties.oneOf[3],data:data48};
 if(vErrors === null){
 vErrors = [err136];
 }
@@ -1884,7 +1884,7 @@ passing3 = 3;
 }
 }
 if(!valid32){
-const err137 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema37.properties.secrets.additionalProperties.oneOf,parentSchema:schema37.properties.secrets.additionalProperties,data:data48};
+const err137 = {instancePath:instancePath+"/secrets/" + key19.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing3},message:"must match exactly one schema in oneOf",schema:schema39.properties.secrets.additionalProperties.oneOf,parentSchema:schema39.properties.secrets.additionalProperties,data:data48};
 if(vErrors === null){
 vErrors = [err137];
 }
@@ -1907,7 +1907,7 @@ vErrors = null;
 }
 }
 else {
-const err138 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.secrets.type,parentSchema:schema37.properties.secrets,data:data47};
+const err138 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.secrets.type,parentSchema:schema39.properties.secrets,data:data47};
 if(vErrors === null){
 vErrors = [err138];
 }
@@ -1922,7 +1922,7 @@ let data56 = data.sync;
 if(data56 && typeof data56 == "object" && !Array.isArray(data56)){
 for(const key23 in data56){
 if(!(((key23 === "mode") || (key23 === "exclude")) || (key23 === "conflict"))){
-const err139 = {instancePath:instancePath+"/sync",schemaPath:"#/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.sync,data:data56};
+const err139 = {instancePath:instancePath+"/sync",schemaPath:"#/properties/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key23},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.sync,data:data56};
 if(vErrors === null){
 vErrors = [err139];
 }
@@ -1935,7 +1935,7 @@ errors++;
 if(data56.mode !== undefined){
 let data57 = data56.mode;
 if(typeof data57 !== "string"){
-const err140 = {instancePath:instancePath+"/sync/mode",schemaPath:"#/properties/sync/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.sync.properties.mode.type,parentSchema:schema37.properties.sync.properties.mode,data:data57};
+const err140 = {instancePath:instancePath+"/sync/mode",schemaPath:"#/properties/sync/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.sync.properties.mode.type,parentSchema:schema39.properties.sync.properties.mode,data:data57};
 if(vErrors === null){
 vErrors = [err140];
 }
@@ -1945,7 +1945,7 @@ vErrors.push(err140);
 errors++;
 }
 if(!(((((data57 === "bind") || (data57 === "two-way-safe")) || (data57 === "two-way-resolved")) || (data57 === "one-way-safe")) || (data57 === "one-way-replica"))){
-const err141 = {instancePath:instancePath+"/sync/mode",schemaPath:"#/properties/sync/properties/mode/enum",keyword:"enum",params:{allowedValues: schema37.properties.sync.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.sync.properties.mode.enum,parentSchema:schema37.properties.sync.properties.mode,data:data57};
+const err141 = {instancePath:instancePath+"/sync/mode",schemaPath:"#/properties/sync/properties/mode/enum",keyword:"enum",params:{allowedValues: schema39.properties.sync.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.sync.properties.mode.enum,parentSchema:schema39.properties.sync.properties.mode,data:data57};
 if(vErrors === null){
 vErrors = [err141];
 }
@@ -1963,7 +1963,7 @@ for(let i4=0; i4<len4; i4++){
 let data59 = data58[i4];
 if(typeof data59 === "string"){
 if(func2(data59) < 1){
-const err142 = {instancePath:instancePath+"/sync/exclude/" + i4,schemaPath:"#/properties/sync/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.sync.properties.exclude.items,data:data59};
+const err142 = {instancePath:instancePath+"/sync/exclude/" + i4,schemaPath:"#/properties/sync/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.sync.properties.exclude.items,data:data59};
 if(vErrors === null){
 vErrors = [err142];
 }
@@ -1974,7 +1974,7 @@ errors++;
 }
 }
 else {
-const err143 = {instancePath:instancePath+"/sync/exclude/" + i4,schemaPath:"#/properties/sync/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.sync.properties.exclude.items.type,parentSchema:schema37.properties.sync.properties.exclude.items,data:data59};
+const err143 = {instancePath:instancePath+"/sync/exclude/" + i4,schemaPath:"#/properties/sync/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.sync.properties.exclude.items.type,parentSchema:schema39.properties.sync.properties.exclude.items,data:data59};
 if(vErrors === null){
 vErrors = [err143];
 }
@@ -1986,7 +1986,7 @@ errors++;
 }
 }
 else {
-const err144 = {instancePath:instancePath+"/sync/exclude",schemaPath:"#/properties/sync/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema37.properties.sync.properties.exclude.type,parentSchema:schema37.properties.sync.properties.exclude,data:data58};
+const err144 = {instancePath:instancePath+"/sync/exclude",schemaPath:"#/properties/sync/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.sync.properties.exclude.type,parentSchema:schema39.properties.sync.properties.exclude,data:data58};
 if(vErrors === null){
 vErrors = [err144];
 }
@@ -1999,7 +1999,7 @@ errors++;
 if(data56.conflict !== undefined){
 let data60 = data56.conflict;
 if(typeof data60 !== "string"){
-const err145 = {instancePath:instancePath+"/sync/conflict",schemaPath:"#/properties/sync/properties/conflict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.sync.properties.conflict.type,parentSchema:schema37.properties.sync.properties.conflict,data:data60};
+const err145 = {instancePath:instancePath+"/sync/conflict",schemaPath:"#/properties/sync/properties/conflict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.sync.properties.conflict.type,parentSchema:schema39.properties.sync.properties.conflict,data:data60};
 if(vErrors === null){
 vErrors = [err145];
 }
@@ -2009,7 +2009,7 @@ vErrors.push(err145);
 errors++;
 }
 if(!(((data60 === "host-wins") || (data60 === "container-wins")) || (data60 === "manual"))){
-const err146 = {instancePath:instancePath+"/sync/conflict",schemaPath:"#/properties/sync/properties/conflict/enum",keyword:"enum",params:{allowedValues: schema37.properties.sync.properties.conflict.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.sync.properties.conflict.enum,parentSchema:schema37.properties.sync.properties.conflict,data:data60};
+const err146 = {instancePath:instancePath+"/sync/conflict",schemaPath:"#/properties/sync/properties/conflict/enum",keyword:"enum",params:{allowedValues: schema39.properties.sync.properties.conflict.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.sync.properties.conflict.enum,parentSchema:schema39.properties.sync.properties.conflict,data:data60};
 if(vErrors === null){
 vErrors = [err146];
 }
@@ -2021,7 +2021,7 @@ errors++;
 }
 }
 else {
-const err147 = {instancePath:instancePath+"/sync",schemaPath:"#/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.sync.type,parentSchema:schema37.properties.sync,data:data56};
+const err147 = {instancePath:instancePath+"/sync",schemaPath:"#/properties/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.sync.type,parentSchema:schema39.properties.sync,data:data56};
 if(vErrors === null){
 vErrors = [err147];
 }
@@ -2035,7 +2035,7 @@ if(data.port_range !== undefined){
 let data61 = data.port_range;
 if(data61 && typeof data61 == "object" && !Array.isArray(data61)){
 if(data61.start === undefined){
-const err148 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema37.properties.port_range.required,parentSchema:schema37.properties.port_range,data:data61};
+const err148 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema39.properties.port_range.required,parentSchema:schema39.properties.port_range,data:data61};
 if(vErrors === null){
 vErrors = [err148];
 }
@@ -2045,7 +2045,7 @@ vErrors.push(err148);
 errors++;
 }
 if(data61.end === undefined){
-const err149 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema37.properties.port_range.required,parentSchema:schema37.properties.port_range,data:data61};
+const err149 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema39.properties.port_range.required,parentSchema:schema39.properties.port_range,data:data61};
 if(vErrors === null){
 vErrors = [err149];
 }
@@ -2056,7 +2056,7 @@ errors++;
 }
 for(const key24 in data61){
 if(!((key24 === "start") || (key24 === "end"))){
-const err150 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.port_range,data:data61};
+const err150 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key24},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.port_range,data:data61};
 if(vErrors === null){
 vErrors = [err150];
 }
@@ -2069,7 +2069,7 @@ errors++;
 if(data61.start !== undefined){
 let data62 = data61.start;
 if(!(((typeof data62 == "number") && (!(data62 % 1) && !isNaN(data62))) && (isFinite(data62)))){
-const err151 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/properties/port_range/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.port_range.properties.start.type,parentSchema:schema37.properties.port_range.properties.start,data:data62};
+const err151 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/properties/port_range/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.port_range.properties.start.type,parentSchema:schema39.properties.port_range.properties.start,data:data62};
 if(vErrors === null){
 vErrors = [err151];
 }
@@ -2080,7 +2080,7 @@ errors++;
 }
 if((typeof data62 == "number") && (isFinite(data62))){
 if(data62 > 65535 || isNaN(data62)){
-const err152 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/properties/port_range/properties/start/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema37.properties.port_range.properties.start,data:data62};
+const err152 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/properties/port_range/properties/start/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.port_range.properties.start,data:data62};
 if(vErrors === null){
 vErrors = [err152];
 }
@@ -2090,7 +2090,7 @@ vErrors.push(err152);
 errors++;
 }
 if(data62 < 1024 || isNaN(data62)){
-const err153 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/properties/port_range/properties/start/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema37.properties.port_range.properties.start,data:data62};
+const err153 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/properties/port_range/properties/start/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema39.properties.port_range.properties.start,data:data62};
 if(vErrors === null){
 vErrors = [err153];
 }
@@ -2104,7 +2104,7 @@ errors++;
 if(data61.end !== undefined){
 let data63 = data61.end;
 if(!(((typeof data63 == "number") && (!(data63 % 1) && !isNaN(data63))) && (isFinite(data63)))){
-const err154 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/properties/port_range/properties/end/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.port_range.properties.end.type,parentSchema:schema37.properties.port_range.properties.end,data:data63};
+const err154 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/properties/port_range/properties/end/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.port_range.properties.end.type,parentSchema:schema39.properties.port_range.properties.end,data:data63};
 if(vErrors === null){
 vErrors = [err154];
 }
@@ -2115,7 +2115,7 @@ errors++;
 }
 if((typeof data63 == "number") && (isFinite(data63))){
 if(data63 > 65535 || isNaN(data63)){
-const err155 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/properties/port_range/properties/end/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema37.properties.port_range.properties.end,data:data63};
+const err155 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/properties/port_range/properties/end/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.port_range.properties.end,data:data63};
 if(vErrors === null){
 vErrors = [err155];
 }
@@ -2125,7 +2125,7 @@ vErrors.push(err155);
 errors++;
 }
 if(data63 < 1024 || isNaN(data63)){
-const err156 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/properties/port_range/properties/end/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema37.properties.port_range.properties.end,data:data63};
+const err156 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/properties/port_range/properties/end/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema39.properties.port_range.properties.end,data:data63};
 if(vErrors === null){
 vErrors = [err156];
 }
@@ -2138,7 +2138,7 @@ errors++;
 }
 }
 else {
-const err157 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.port_range.type,parentSchema:schema37.properties.port_range,data:data61};
+const err157 = {instancePath:instancePath+"/port_range",schemaPath:"#/properties/port_range/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.port_range.type,parentSchema:schema39.properties.port_range,data:data61};
 if(vErrors === null){
 vErrors = [err157];
 }
@@ -2153,7 +2153,7 @@ let data64 = data.daemon;
 if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
 for(const key25 in data64){
 if(!(((key25 === "state_dir") || (key25 === "log_level")) || (key25 === "socket"))){
-const err158 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.daemon,data:data64};
+const err158 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.daemon,data:data64};
 if(vErrors === null){
 vErrors = [err158];
 }
@@ -2167,7 +2167,7 @@ if(data64.state_dir !== undefined){
 let data65 = data64.state_dir;
 if(typeof data65 === "string"){
 if(func2(data65) < 1){
-const err159 = {instancePath:instancePath+"/daemon/state_dir",schemaPath:"#/properties/daemon/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.daemon.properties.state_dir,data:data65};
+const err159 = {instancePath:instancePath+"/daemon/state_dir",schemaPath:"#/properties/daemon/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.daemon.properties.state_dir,data:data65};
 if(vErrors === null){
 vErrors = [err159];
 }
@@ -2178,7 +2178,7 @@ errors++;
 }
 }
 else {
-const err160 = {instancePath:instancePath+"/daemon/state_dir",schemaPath:"#/properties/daemon/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.daemon.properties.state_dir.type,parentSchema:schema37.properties.daemon.properties.state_dir,data:data65};
+const err160 = {instancePath:instancePath+"/daemon/state_dir",schemaPath:"#/properties/daemon/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.daemon.properties.state_dir.type,parentSchema:schema39.properties.daemon.properties.state_dir,data:data65};
 if(vErrors === null){
 vErrors = [err160];
 }
@@ -2191,7 +2191,7 @@ errors++;
 if(data64.log_level !== undefined){
 let data66 = data64.log_level;
 if(typeof data66 !== "string"){
-const err161 = {instancePath:instancePath+"/daemon/log_level",schemaPath:"#/properties/daemon/properties/log_level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.daemon.properties.log_level.type,parentSchema:schema37.properties.daemon.properties.log_level,data:data66};
+const err161 = {instancePath:instancePath+"/daemon/log_level",schemaPath:"#/properties/daemon/properties/log_level/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.daemon.properties.log_level.type,parentSchema:schema39.properties.daemon.properties.log_level,data:data66};
 if(vErrors === null){
 vErrors = [err161];
 }
@@ -2201,7 +2201,7 @@ vErrors.push(err161);
 errors++;
 }
 if(!(((((((data66 === "trace") || (data66 === "debug")) || (data66 === "info")) || (data66 === "warn")) || (data66 === "error")) || (data66 === "fatal")) || (data66 === "silent"))){
-const err162 = {instancePath:instancePath+"/daemon/log_level",schemaPath:"#/properties/daemon/properties/log_level/enum",keyword:"enum",params:{allowedValues: schema37.properties.daemon.properties.log_level.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.daemon.properties.log_level.enum,parentSchema:schema37.properties.daemon.properties.log_level,data:data66};
+const err162 = {instancePath:instancePath+"/daemon/log_level",schemaPath:"#/properties/daemon/properties/log_level/enum",keyword:"enum",params:{allowedValues: schema39.properties.daemon.properties.log_level.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.daemon.properties.log_level.enum,parentSchema:schema39.properties.daemon.properties.log_level,data:data66};
 if(vErrors === null){
 vErrors = [err162];
 }
@@ -2215,7 +2215,7 @@ if(data64.socket !== undefined){
 let data67 = data64.socket;
 if(typeof data67 === "string"){
 if(func2(data67) < 1){
-const err163 = {instancePath:instancePath+"/daemon/socket",schemaPath:"#/properties/daemon/properties/socket/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.daemon.properties.socket,data:data67};
+const err163 = {instancePath:instancePath+"/daemon/socket",schemaPath:"#/properties/daemon/properties/socket/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.daemon.properties.socket,data:data67};
 if(vErrors === null){
 vErrors = [err163];
 }
@@ -2226,7 +2226,7 @@ errors++;
 }
 }
 else {
-const err164 = {instancePath:instancePath+"/daemon/socket",schemaPath:"#/properties/daemon/properties/socket/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.daemon.properties.socket.type,parentSchema:schema37.properties.daemon.properties.socket,data:data67};
+const err164 = {instancePath:instancePath+"/daemon/socket",schemaPath:"#/properties/daemon/properties/socket/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.daemon.properties.socket.type,parentSchema:schema39.properties.daemon.properties.socket,data:data67};
 if(vErrors === null){
 vErrors = [err164];
 }
@@ -2238,7 +2238,7 @@ errors++;
 }
 }
 else {
-const err165 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.daemon.type,parentSchema:schema37.properties.daemon,data:data64};
+const err165 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.daemon.type,parentSchema:schema39.properties.daemon,data:data64};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2253,7 +2253,7 @@ let data68 = data.limits;
 if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
 for(const key26 in data68){
 if(!((((key26 === "max_workspaces_per_user") || (key26 === "max_workspaces_total")) || (key26 === "max_cpu")) || (key26 === "max_memory"))){
-const err166 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.limits,data:data68};
+const err166 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.limits,data:data68};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2266,7 +2266,7 @@ errors++;
 if(data68.max_workspaces_per_user !== undefined){
 let data69 = data68.max_workspaces_per_user;
 if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
-const err167 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.limits.properties.max_workspaces_per_user.type,parentSchema:schema37.properties.limits.properties.max_workspaces_per_user,data:data69};
+const err167 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.limits.properties.max_workspaces_per_user.type,parentSchema:schema39.properties.limits.properties.max_workspaces_per_user,data:data69};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2277,7 +2277,7 @@ errors++;
 }
 if((typeof data69 == "number") && (isFinite(data69))){
 if(data69 < 1 || isNaN(data69)){
-const err168 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema37.properties.limits.properties.max_workspaces_per_user,data:data69};
+const err168 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.limits.properties.max_workspaces_per_user,data:data69};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2291,7 +2291,7 @@ errors++;
 if(data68.max_workspaces_total !== undefined){
 let data70 = data68.max_workspaces_total;
 if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err169 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema37.properties.limits.properties.max_workspaces_total.type,parentSchema:schema37.properties.limits.properties.max_workspaces_total,data:data70};
+const err169 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.limits.properties.max_workspaces_total.type,parentSchema:schema39.properties.limits.properties.max_workspaces_total,data:data70};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2302,7 +2302,7 @@ errors++;
 }
 if((typeof data70 == "number") && (isFinite(data70))){
 if(data70 < 1 || isNaN(data70)){
-const err170 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema37.properties.limits.properties.max_workspaces_total,data:data70};
+const err170 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.limits.properties.max_workspaces_total,data:data70};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2321,7 +2321,7 @@ let passing4 = null;
 const _errs198 = errors;
 if(typeof data71 === "string"){
 if(!pattern0.test(data71)){
-const err171 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema37.properties.limits.properties.max_cpu.oneOf[0],data:data71};
+const err171 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[0],data:data71};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2332,7 +2332,7 @@ errors++;
 }
 }
 else {
-const err172 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.limits.properties.max_cpu.oneOf[0].type,parentSchema:schema37.properties.limits.properties.max_cpu.oneOf[0],data:data71};
+const err172 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.limits.properties.max_cpu.oneOf[0].type,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[0],data:data71};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2349,7 +2349,7 @@ passing4 = 0;
 const _errs200 = errors;
 if((typeof data71 == "number") && (isFinite(data71))){
 if(data71 <= 0 || isNaN(data71)){
-const err173 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema37.properties.limits.properties.max_cpu.oneOf[1],data:data71};
+const err173 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[1],data:data71};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2360,7 +2360,7 @@ errors++;
 }
 }
 else {
-const err174 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema37.properties.limits.properties.max_cpu.oneOf[1].type,parentSchema:schema37.properties.limits.properties.max_cpu.oneOf[1],data:data71};
+const err174 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema39.properties.limits.properties.max_cpu.oneOf[1].type,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[1],data:data71};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2381,7 +2381,7 @@ passing4 = 1;
 }
 }
 if(!valid42){
-const err175 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema37.properties.limits.properties.max_cpu.oneOf,parentSchema:schema37.properties.limits.properties.max_cpu,data:data71};
+const err175 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.properties.limits.properties.max_cpu.oneOf,parentSchema:schema39.properties.limits.properties.max_cpu,data:data71};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2406,7 +2406,7 @@ if(data68.max_memory !== undefined){
 let data72 = data68.max_memory;
 if(typeof data72 === "string"){
 if(!pattern1.test(data72)){
-const err176 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema37.properties.limits.properties.max_memory,data:data72};
+const err176 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema39.properties.limits.properties.max_memory,data:data72};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2417,7 +2417,7 @@ errors++;
 }
 }
 else {
-const err177 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.limits.properties.max_memory.type,parentSchema:schema37.properties.limits.properties.max_memory,data:data72};
+const err177 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.limits.properties.max_memory.type,parentSchema:schema39.properties.limits.properties.max_memory,data:data72};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2429,7 +2429,7 @@ errors++;
 }
 }
 else {
-const err178 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.limits.type,parentSchema:schema37.properties.limits,data:data68};
+const err178 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.limits.type,parentSchema:schema39.properties.limits,data:data68};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2444,7 +2444,7 @@ let data73 = data.multi_user;
 if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
 for(const key27 in data73){
 if(!((key27 === "enabled") || (key27 === "state_dir"))){
-const err179 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.multi_user,data:data73};
+const err179 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.multi_user,data:data73};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2457,7 +2457,7 @@ errors++;
 if(data73.enabled !== undefined){
 let data74 = data73.enabled;
 if(typeof data74 !== "boolean"){
-const err180 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema37.properties.multi_user.properties.enabled.type,parentSchema:schema37.properties.multi_user.properties.enabled,data:data74};
+const err180 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.multi_user.properties.enabled.type,parentSchema:schema39.properties.multi_user.properties.enabled,data:data74};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2471,7 +2471,7 @@ if(data73.state_dir !== undefined){
 let data75 = data73.state_dir;
 if(typeof data75 === "string"){
 if(func2(data75) < 1){
-const err181 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.multi_user.properties.state_dir,data:data75};
+const err181 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.multi_user.properties.state_dir,data:data75};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2482,7 +2482,7 @@ errors++;
 }
 }
 else {
-const err182 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.multi_user.properties.state_dir.type,parentSchema:schema37.properties.multi_user.properties.state_dir,data:data75};
+const err182 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.multi_user.properties.state_dir.type,parentSchema:schema39.properties.multi_user.properties.state_dir,data:data75};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2494,7 +2494,7 @@ errors++;
 }
 }
 else {
-const err183 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.multi_user.type,parentSchema:schema37.properties.multi_user,data:data73};
+const err183 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.multi_user.type,parentSchema:schema39.properties.multi_user,data:data73};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2509,7 +2509,7 @@ let data76 = data.backends;
 if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
 for(const key28 in data76){
 if(!(((key28 === "docker") || (key28 === "kubernetes")) || (key28 === "sprite"))){
-const err184 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.backends,data:data76};
+const err184 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends,data:data76};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2524,7 +2524,7 @@ let data77 = data76.docker;
 if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
 for(const key29 in data77){
 if(!(key29 === "host")){
-const err185 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.backends.properties.docker,data:data77};
+const err185 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.docker,data:data77};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2538,7 +2538,7 @@ if(data77.host !== undefined){
 let data78 = data77.host;
 if(typeof data78 === "string"){
 if(!pattern2.test(data78)){
-const err186 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema37.properties.backends.properties.docker.properties.host,data:data78};
+const err186 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data78};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2549,7 +2549,7 @@ errors++;
 }
 }
 else {
-const err187 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.docker.properties.host.type,parentSchema:schema37.properties.backends.properties.docker.properties.host,data:data78};
+const err187 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.docker.properties.host.type,parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data78};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2561,7 +2561,7 @@ errors++;
 }
 }
 else {
-const err188 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.backends.properties.docker.type,parentSchema:schema37.properties.backends.properties.docker,data:data77};
+const err188 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.docker.type,parentSchema:schema39.properties.backends.properties.docker,data:data77};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2576,7 +2576,7 @@ let data79 = data76.kubernetes;
 if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
 for(const key30 in data79){
 if(!(((key30 === "kubeconfig") || (key30 === "context")) || (key30 === "namespace"))){
-const err189 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.backends.properties.kubernetes,data:data79};
+const err189 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.kubernetes,data:data79};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2590,7 +2590,7 @@ if(data79.kubeconfig !== undefined){
 let data80 = data79.kubeconfig;
 if(typeof data80 === "string"){
 if(func2(data80) < 1){
-const err190 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.backends.properties.kubernetes.properties.kubeconfig,data:data80};
+const err190 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data80};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2601,7 +2601,7 @@ errors++;
 }
 }
 else {
-const err191 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema37.properties.backends.properties.kubernetes.properties.kubeconfig,data:data80};
+const err191 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data80};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2615,7 +2615,7 @@ if(data79.context !== undefined){
 let data81 = data79.context;
 if(typeof data81 === "string"){
 if(func2(data81) < 1){
-const err192 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.backends.properties.kubernetes.properties.context,data:data81};
+const err192 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data81};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2626,7 +2626,7 @@ errors++;
 }
 }
 else {
-const err193 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema37.properties.backends.properties.kubernetes.properties.context,data:data81};
+const err193 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data81};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2640,7 +2640,7 @@ if(data79.namespace !== undefined){
 let data82 = data79.namespace;
 if(typeof data82 === "string"){
 if(func2(data82) > 63){
-const err194 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37.properties.backends.properties.kubernetes.properties.namespace,data:data82};
+const err194 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data82};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2650,7 +2650,7 @@ vErrors.push(err194);
 errors++;
 }
 if(!pattern3.test(data82)){
-const err195 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema37.properties.backends.properties.kubernetes.properties.namespace,data:data82};
+const err195 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data82};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2661,7 +2661,7 @@ errors++;
 }
 }
 else {
-const err196 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema37.properties.backends.properties.kubernetes.properties.namespace,data:data82};
+const err196 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data82};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2673,7 +2673,7 @@ errors++;
 }
 }
 else {
-const err197 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.backends.properties.kubernetes.type,parentSchema:schema37.properties.backends.properties.kubernetes,data:data79};
+const err197 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.kubernetes.type,parentSchema:schema39.properties.backends.properties.kubernetes,data:data79};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2688,7 +2688,7 @@ let data83 = data76.sprite;
 if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
 for(const key31 in data83){
 if(!(((key31 === "org") || (key31 === "token")) || (key31 === "api_url"))){
-const err198 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.backends.properties.sprite,data:data83};
+const err198 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite,data:data83};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2702,7 +2702,7 @@ if(data83.org !== undefined){
 let data84 = data83.org;
 if(typeof data84 === "string"){
 if(func2(data84) < 1){
-const err199 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.backends.properties.sprite.properties.org,data:data84};
+const err199 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data84};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2713,7 +2713,7 @@ errors++;
 }
 }
 else {
-const err200 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.org.type,parentSchema:schema37.properties.backends.properties.sprite.properties.org,data:data84};
+const err200 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.org.type,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data84};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2731,7 +2731,7 @@ let passing5 = null;
 const _errs235 = errors;
 if(typeof data85 === "string"){
 if(!pattern16.test(data85)){
-const err201 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[0],data:data85};
+const err201 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data85};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2742,7 +2742,7 @@ errors++;
 }
 }
 else {
-const err202 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[0].type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[0],data:data85};
+const err202 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data85};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2759,7 +2759,7 @@ passing5 = 0;
 const _errs237 = errors;
 if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
 if(data85.from === undefined){
-const err203 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+const err203 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2769,7 +2769,7 @@ vErrors.push(err203);
 errors++;
 }
 if(data85.name === undefined){
-const err204 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+const err204 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2780,7 +2780,7 @@ errors++;
 }
 for(const key32 in data85){
 if(!((key32 === "from") || (key32 === "name"))){
-const err205 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+const err205 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2793,7 +2793,7 @@ errors++;
 if(data85.from !== undefined){
 let data86 = data85.from;
 if(typeof data86 !== "string"){
-const err206 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from.type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data86};
+const err206 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data86};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2803,7 +2803,7 @@ vErrors.push(err206);
 errors++;
 }
 if("env" !== data86){
-const err207 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data86};
+const err207 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data86};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2817,7 +2817,7 @@ if(data85.name !== undefined){
 let data87 = data85.name;
 if(typeof data87 === "string"){
 if(!pattern8.test(data87)){
-const err208 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data87};
+const err208 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data87};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2828,7 +2828,7 @@ errors++;
 }
 }
 else {
-const err209 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name.type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data87};
+const err209 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data87};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2840,7 +2840,7 @@ errors++;
 }
 }
 else {
-const err210 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1].type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+const err210 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2862,7 +2862,7 @@ passing5 = 1;
 const _errs244 = errors;
 if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
 if(data85.from === undefined){
-const err211 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+const err211 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2872,7 +2872,7 @@ vErrors.push(err211);
 errors++;
 }
 if(data85.path === undefined){
-const err212 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+const err212 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2883,7 +2883,7 @@ errors++;
 }
 for(const key33 in data85){
 if(!((key33 === "from") || (key33 === "path"))){
-const err213 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+const err213 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2896,7 +2896,7 @@ errors++;
 if(data85.from !== undefined){
 let data88 = data85.from;
 if(typeof data88 !== "string"){
-const err214 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from.type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data88};
+const err214 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data88};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2906,7 +2906,7 @@ vErrors.push(err214);
 errors++;
 }
 if("file" !== data88){
-const err215 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data88};
+const err215 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data88};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2920,7 +2920,7 @@ if(data85.path !== undefined){
 let data89 = data85.path;
 if(typeof data89 === "string"){
 if(func2(data89) < 1){
-const err216 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data89};
+const err216 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data89};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2931,7 +2931,7 @@ errors++;
 }
 }
 else {
-const err217 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path.type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data89};
+const err217 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data89};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2943,7 +2943,7 @@ errors++;
 }
 }
 else {
-const err218 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2].type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+const err218 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2965,7 +2965,7 @@ passing5 = 2;
 const _errs251 = errors;
 if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
 if(data85.from === undefined){
-const err219 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+const err219 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2975,7 +2975,7 @@ vErrors.push(err219);
 errors++;
 }
 if(data85.service === undefined){
-const err220 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+const err220 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2985,7 +2985,7 @@ vErrors.push(err220);
 errors++;
 }
 if(data85.account === undefined){
-const err221 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+const err221 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2996,7 +2996,7 @@ errors++;
 }
 for(const key34 in data85){
 if(!(((key34 === "from") || (key34 === "service")) || (key34 === "account"))){
-const err222 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+const err222 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3009,7 +3009,7 @@ errors++;
 if(data85.from !== undefined){
 let data90 = data85.from;
 if(typeof data90 !== "string"){
-const err223 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from.type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data90};
+const err223 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data90};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3019,7 +3019,7 @@ vErrors.push(err223);
 errors++;
 }
 if("keychain" !== data90){
-const err224 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data90};
+const err224 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data90};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3033,7 +3033,7 @@ if(data85.service !== undefined){
 let data91 = data85.service;
 if(typeof data91 === "string"){
 if(func2(data91) < 1){
-const err225 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
+const err225 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3043,7 +3043,7 @@ vErrors.push(err225);
 errors++;
 }
 if(!pattern18.test(data91)){
-const err226 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
+const err226 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3054,7 +3054,7 @@ errors++;
 }
 }
 else {
-const err227 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service.type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
+const err227 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3068,7 +3068,7 @@ if(data85.account !== undefined){
 let data92 = data85.account;
 if(typeof data92 === "string"){
 if(func2(data92) < 1){
-const err228 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data92};
+const err228 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data92};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3079,7 +3079,7 @@ errors++;
 }
 }
 else {
-const err229 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account.type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data92};
+const err229 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data92};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3091,7 +3091,7 @@ errors++;
 }
 }
 else {
-const err230 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3].type,parentSchema:schema37.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+const err230 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3114,7 +3114,7 @@ passing5 = 3;
 }
 }
 if(!valid48){
-const err231 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema37.properties.backends.properties.sprite.properties.token.oneOf,parentSchema:schema37.properties.backends.properties.sprite.properties.token,data:data85};
+const err231 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf,parentSchema:schema39.properties.backends.properties.sprite.properties.token,data:data85};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3139,7 +3139,7 @@ if(data83.api_url !== undefined){
 let data93 = data83.api_url;
 if(typeof data93 === "string"){
 if(!pattern22.test(data93)){
-const err232 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema37.properties.backends.properties.sprite.properties.api_url,data:data93};
+const err232 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data93};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3150,7 +3150,7 @@ errors++;
 }
 }
 else {
-const err233 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.backends.properties.sprite.properties.api_url.type,parentSchema:schema37.properties.backends.properties.sprite.properties.api_url,data:data93};
+const err233 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_url.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data93};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3162,7 +3162,7 @@ errors++;
 }
 }
 else {
-const err234 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.backends.properties.sprite.type,parentSchema:schema37.properties.backends.properties.sprite,data:data83};
+const err234 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.type,parentSchema:schema39.properties.backends.properties.sprite,data:data83};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3174,7 +3174,7 @@ errors++;
 }
 }
 else {
-const err235 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.backends.type,parentSchema:schema37.properties.backends,data:data76};
+const err235 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.type,parentSchema:schema39.properties.backends,data:data76};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3184,12 +3184,10 @@ vErrors.push(err235);
 errors++;
 }
 }
-if(data.preferences !== undefined){
-let data94 = data.preferences;
-if(data94 && typeof data94 == "object" && !Array.isArray(data94)){
-for(const key35 in data94){
-if(!((key35 === "editor") || (key35 === "output"))){
-const err236 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.preferences,data:data94};
+if(data.store !== undefined){
+let data94 = data.store;
+if(typeof data94 !== "string"){
+const err236 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.store.type,parentSchema:schema39.properties.store,data:data94};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3198,12 +3196,8 @@ vErrors.push(err236);
 }
 errors++;
 }
-}
-if(data94.editor !== undefined){
-let data95 = data94.editor;
-if(typeof data95 === "string"){
-if(func2(data95) < 1){
-const err237 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.preferences.properties.editor,data:data95};
+if(!((data94 === "embedded") || (data94 === "kubernetes"))){
+const err237 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema39.properties.store.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.store.enum,parentSchema:schema39.properties.store,data:data94};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3213,8 +3207,12 @@ vErrors.push(err237);
 errors++;
 }
 }
-else {
-const err238 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.preferences.properties.editor.type,parentSchema:schema37.properties.preferences.properties.editor,data:data95};
+if(data.preferences !== undefined){
+let data95 = data.preferences;
+if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
+for(const key35 in data95){
+if(!((key35 === "editor") || (key35 === "output"))){
+const err238 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data95};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3224,10 +3222,11 @@ vErrors.push(err238);
 errors++;
 }
 }
-if(data94.output !== undefined){
-let data96 = data94.output;
-if(typeof data96 !== "string"){
-const err239 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.preferences.properties.output.type,parentSchema:schema37.properties.preferences.properties.output,data:data96};
+if(data95.editor !== undefined){
+let data96 = data95.editor;
+if(typeof data96 === "string"){
+if(func2(data96) < 1){
+const err239 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.preferences.properties.editor,data:data96};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3236,8 +3235,9 @@ vErrors.push(err239);
 }
 errors++;
 }
-if(!(((((data96 === "table") || (data96 === "wide")) || (data96 === "yaml")) || (data96 === "json")) || (data96 === "name"))){
-const err240 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema37.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.preferences.properties.output.enum,parentSchema:schema37.properties.preferences.properties.output,data:data96};
+}
+else {
+const err240 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.editor.type,parentSchema:schema39.properties.preferences.properties.editor,data:data96};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3247,9 +3247,10 @@ vErrors.push(err240);
 errors++;
 }
 }
-}
-else {
-const err241 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.preferences.type,parentSchema:schema37.properties.preferences,data:data94};
+if(data95.output !== undefined){
+let data97 = data95.output;
+if(typeof data97 !== "string"){
+const err241 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.output.type,parentSchema:schema39.properties.preferences.properties.output,data:data97};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3258,15 +3259,8 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-if(data.workspaces !== undefined){
-let data97 = data.workspaces;
-if(data97 && typeof data97 == "object" && !Array.isArray(data97)){
-for(const key36 in data97){
-const _errs271 = errors;
-if(typeof key36 === "string"){
-if(func2(key36) > 63){
-const err242 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema37.properties.workspaces.propertyNames,data:key36,propertyName:key36};
+if(!(((((data97 === "table") || (data97 === "wide")) || (data97 === "yaml")) || (data97 === "json")) || (data97 === "name"))){
+const err242 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.preferences.properties.output.enum,parentSchema:schema39.properties.preferences.properties.output,data:data97};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3275,8 +3269,10 @@ vErrors.push(err242);
 }
 errors++;
 }
-if(!pattern3.test(key36)){
-const err243 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema37.properties.workspaces.propertyNames,data:key36,propertyName:key36};
+}
+}
+else {
+const err243 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data95};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3286,9 +3282,14 @@ vErrors.push(err243);
 errors++;
 }
 }
-var valid53 = _errs271 === errors;
-if(!valid53){
-const err244 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key36},message:"property name must be valid",schema:schema37.properties.workspaces.propertyNames,parentSchema:schema37.properties.workspaces,data:data97};
+if(data.workspaces !== undefined){
+let data98 = data.workspaces;
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+for(const key36 in data98){
+const _errs273 = errors;
+if(typeof key36 === "string"){
+if(func2(key36) > 63){
+const err244 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key36,propertyName:key36};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3297,12 +3298,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-}
-for(const key37 in data97){
-let data98 = data97[key37];
-if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
-if(data98.repository === undefined){
-const err245 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema37.properties.workspaces.additionalProperties.required,parentSchema:schema37.properties.workspaces.additionalProperties,data:data98};
+if(!pattern3.test(key36)){
+const err245 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key36,propertyName:key36};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3311,9 +3308,10 @@ vErrors.push(err245);
 }
 errors++;
 }
-for(const key38 in data98){
-if(!(((key38 === "repository") || (key38 === "backend")) || (key38 === "branch"))){
-const err246 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.workspaces.additionalProperties,data:data98};
+}
+var valid53 = _errs273 === errors;
+if(!valid53){
+const err246 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key36},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data98};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3323,11 +3321,11 @@ vErrors.push(err246);
 errors++;
 }
 }
-if(data98.repository !== undefined){
-let data99 = data98.repository;
-if(typeof data99 === "string"){
-if(func2(data99) < 1){
-const err247 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.workspaces.additionalProperties.properties.repository,data:data99};
+for(const key37 in data98){
+let data99 = data98[key37];
+if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
+if(data99.repository === undefined){
+const err247 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data99};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3336,9 +3334,9 @@ vErrors.push(err247);
 }
 errors++;
 }
-}
-else {
-const err248 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema37.properties.workspaces.additionalProperties.properties.repository,data:data99};
+for(const key38 in data99){
+if(!(((key38 === "repository") || (key38 === "backend")) || (key38 === "branch"))){
+const err248 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data99};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3348,10 +3346,11 @@ vErrors.push(err248);
 errors++;
 }
 }
-if(data98.backend !== undefined){
-let data100 = data98.backend;
-if(typeof data100 !== "string"){
-const err249 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema37.properties.workspaces.additionalProperties.properties.backend,data:data100};
+if(data99.repository !== undefined){
+let data100 = data99.repository;
+if(typeof data100 === "string"){
+if(func2(data100) < 1){
+const err249 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data100};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3360,8 +3359,9 @@ vErrors.push(err249);
 }
 errors++;
 }
-if(!((((data100 === "docker") || (data100 === "sprite")) || (data100 === "kubernetes")) || (data100 === "mock"))){
-const err250 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema37.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema37.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema37.properties.workspaces.additionalProperties.properties.backend,data:data100};
+}
+else {
+const err250 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data100};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3371,11 +3371,10 @@ vErrors.push(err250);
 errors++;
 }
 }
-if(data98.branch !== undefined){
-let data101 = data98.branch;
-if(typeof data101 === "string"){
-if(func2(data101) < 1){
-const err251 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.workspaces.additionalProperties.properties.branch,data:data101};
+if(data99.backend !== undefined){
+let data101 = data99.backend;
+if(typeof data101 !== "string"){
+const err251 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data101};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3384,8 +3383,8 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(!pattern38.test(data101)){
-const err252 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema37.properties.workspaces.additionalProperties.properties.branch,data:data101};
+if(!((((data101 === "docker") || (data101 === "sprite")) || (data101 === "kubernetes")) || (data101 === "mock"))){
+const err252 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data101};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3395,8 +3394,11 @@ vErrors.push(err252);
 errors++;
 }
 }
-else {
-const err253 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema37.properties.workspaces.additionalProperties.properties.branch,data:data101};
+if(data99.branch !== undefined){
+let data102 = data99.branch;
+if(typeof data102 === "string"){
+if(func2(data102) < 1){
+const err253 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data102};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3405,10 +3407,8 @@ vErrors.push(err253);
 }
 errors++;
 }
-}
-}
-else {
-const err254 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.workspaces.additionalProperties.type,parentSchema:schema37.properties.workspaces.additionalProperties,data:data98};
+if(!pattern38.test(data102)){
+const err254 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data102};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3418,9 +3418,8 @@ vErrors.push(err254);
 errors++;
 }
 }
-}
 else {
-const err255 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.workspaces.type,parentSchema:schema37.properties.workspaces,data:data97};
+const err255 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data102};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3430,14 +3429,9 @@ vErrors.push(err255);
 errors++;
 }
 }
-if(data.user_secrets !== undefined){
-let data102 = data.user_secrets;
-if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
-for(const key39 in data102){
-const _errs284 = errors;
-if(typeof key39 === "string"){
-if(!pattern8.test(key39)){
-const err256 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37.properties.user_secrets.propertyNames,data:key39,propertyName:key39};
+}
+else {
+const err256 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data99};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3447,9 +3441,9 @@ vErrors.push(err256);
 errors++;
 }
 }
-var valid56 = _errs284 === errors;
-if(!valid56){
-const err257 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key39},message:"property name must be valid",schema:schema37.properties.user_secrets.propertyNames,parentSchema:schema37.properties.user_secrets,data:data102};
+}
+else {
+const err257 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data98};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3459,15 +3453,14 @@ vErrors.push(err257);
 errors++;
 }
 }
-for(const key40 in data102){
-let data103 = data102[key40];
-const _errs287 = errors;
-let valid58 = false;
-let passing6 = null;
-const _errs288 = errors;
-if(typeof data103 === "string"){
-if(!pattern16.test(data103)){
-const err258 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[0],data:data103};
+if(data.user_secrets !== undefined){
+let data103 = data.user_secrets;
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+for(const key39 in data103){
+const _errs286 = errors;
+if(typeof key39 === "string"){
+if(!pattern8.test(key39)){
+const err258 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key39,propertyName:key39};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3477,8 +3470,9 @@ vErrors.push(err258);
 errors++;
 }
 }
-else {
-const err259 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[0],data:data103};
+var valid56 = _errs286 === errors;
+if(!valid56){
+const err259 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key39},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data103};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3487,15 +3481,16 @@ vErrors.push(err259);
 }
 errors++;
 }
-var _valid6 = _errs288 === errors;
-if(_valid6){
-valid58 = true;
-passing6 = 0;
 }
+for(const key40 in data103){
+let data104 = data103[key40];
+const _errs289 = errors;
+let valid58 = false;
+let passing6 = null;
 const _errs290 = errors;
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-if(data103.from === undefined){
-const err260 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1],data:data103};
+if(typeof data104 === "string"){
+if(!pattern16.test(data104)){
+const err260 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data104};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3504,8 +3499,9 @@ vErrors.push(err260);
 }
 errors++;
 }
-if(data103.name === undefined){
-const err261 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema37.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1],data:data103};
+}
+else {
+const err261 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data104};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3514,9 +3510,15 @@ vErrors.push(err261);
 }
 errors++;
 }
-for(const key41 in data103){
-if(!((key41 === "from") || (key41 === "name"))){
-const err262 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1],data:data103};
+var _valid6 = _errs290 === errors;
+if(_valid6){
+valid58 = true;
+passing6 = 0;
+}
+const _errs292 = errors;
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+if(data104.from === undefined){
+const err262 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3525,11 +3527,8 @@ vErrors.push(err262);
 }
 errors++;
 }
-}
-if(data103.from !== undefined){
-let data104 = data103.from;
-if(typeof data104 !== "string"){
-const err263 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data104};
+if(data104.name === undefined){
+const err263 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3538,8 +3537,9 @@ vErrors.push(err263);
 }
 errors++;
 }
-if("env" !== data104){
-const err264 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data104};
+for(const key41 in data104){
+if(!((key41 === "from") || (key41 === "name"))){
+const err264 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3549,11 +3549,10 @@ vErrors.push(err264);
 errors++;
 }
 }
-if(data103.name !== undefined){
-let data105 = data103.name;
-if(typeof data105 === "string"){
-if(!pattern8.test(data105)){
-const err265 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data105};
+if(data104.from !== undefined){
+let data105 = data104.from;
+if(typeof data105 !== "string"){
+const err265 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data105};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3562,9 +3561,8 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-else {
-const err266 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data105};
+if("env" !== data105){
+const err266 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data105};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3574,9 +3572,11 @@ vErrors.push(err266);
 errors++;
 }
 }
-}
-else {
-const err267 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[1],data:data103};
+if(data104.name !== undefined){
+let data106 = data104.name;
+if(typeof data106 === "string"){
+if(!pattern8.test(data106)){
+const err267 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data106};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3585,7 +3585,30 @@ vErrors.push(err267);
 }
 errors++;
 }
-var _valid6 = _errs290 === errors;
+}
+else {
+const err268 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data106};
+if(vErrors === null){
+vErrors = [err268];
+}
+else {
+vErrors.push(err268);
+}
+errors++;
+}
+}
+}
+else {
+const err269 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
+if(vErrors === null){
+vErrors = [err269];
+}
+else {
+vErrors.push(err269);
+}
+errors++;
+}
+var _valid6 = _errs292 === errors;
 if(_valid6 && valid58){
 valid58 = false;
 passing6 = [passing6, 1];
@@ -3595,31 +3618,10 @@ if(_valid6){
 valid58 = true;
 passing6 = 1;
 }
-const _errs297 = errors;
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-if(data103.from === undefined){
-const err268 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2],data:data103};
-if(vErrors === null){
-vErrors = [err268];
-}
-else {
-vErrors.push(err268);
-}
-errors++;
-}
-if(data103.path === undefined){
-const err269 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema37.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2],data:data103};
-if(vErrors === null){
-vErrors = [err269];
-}
-else {
-vErrors.push(err269);
-}
-errors++;
-}
-for(const key42 in data103){
-if(!((key42 === "from") || (key42 === "path"))){
-const err270 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2],data:data103};
+const _errs299 = errors;
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+if(data104.from === undefined){
+const err270 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3628,11 +3630,8 @@ vErrors.push(err270);
 }
 errors++;
 }
-}
-if(data103.from !== undefined){
-let data106 = data103.from;
-if(typeof data106 !== "string"){
-const err271 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data106};
+if(data104.path === undefined){
+const err271 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3641,8 +3640,9 @@ vErrors.push(err271);
 }
 errors++;
 }
-if("file" !== data106){
-const err272 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data106};
+for(const key42 in data104){
+if(!((key42 === "from") || (key42 === "path"))){
+const err272 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3652,11 +3652,10 @@ vErrors.push(err272);
 errors++;
 }
 }
-if(data103.path !== undefined){
-let data107 = data103.path;
-if(typeof data107 === "string"){
-if(func2(data107) < 1){
-const err273 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data107};
+if(data104.from !== undefined){
+let data107 = data104.from;
+if(typeof data107 !== "string"){
+const err273 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data107};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3665,9 +3664,8 @@ vErrors.push(err273);
 }
 errors++;
 }
-}
-else {
-const err274 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data107};
+if("file" !== data107){
+const err274 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data107};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3677,9 +3675,11 @@ vErrors.push(err274);
 errors++;
 }
 }
-}
-else {
-const err275 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[2],data:data103};
+if(data104.path !== undefined){
+let data108 = data104.path;
+if(typeof data108 === "string"){
+if(func2(data108) < 1){
+const err275 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data108};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3688,7 +3688,30 @@ vErrors.push(err275);
 }
 errors++;
 }
-var _valid6 = _errs297 === errors;
+}
+else {
+const err276 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data108};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+}
+else {
+const err277 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+var _valid6 = _errs299 === errors;
 if(_valid6 && valid58){
 valid58 = false;
 passing6 = [passing6, 2];
@@ -3698,30 +3721,10 @@ if(_valid6){
 valid58 = true;
 passing6 = 2;
 }
-const _errs304 = errors;
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-if(data103.from === undefined){
-const err276 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema37.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3],data:data103};
-if(vErrors === null){
-vErrors = [err276];
-}
-else {
-vErrors.push(err276);
-}
-errors++;
-}
-if(data103.service === undefined){
-const err277 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema37.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3],data:data103};
-if(vErrors === null){
-vErrors = [err277];
-}
-else {
-vErrors.push(err277);
-}
-errors++;
-}
-if(data103.account === undefined){
-const err278 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema37.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3],data:data103};
+const _errs306 = errors;
+if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
+if(data104.from === undefined){
+const err278 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3730,9 +3733,8 @@ vErrors.push(err278);
 }
 errors++;
 }
-for(const key43 in data103){
-if(!(((key43 === "from") || (key43 === "service")) || (key43 === "account"))){
-const err279 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3],data:data103};
+if(data104.service === undefined){
+const err279 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3741,11 +3743,8 @@ vErrors.push(err279);
 }
 errors++;
 }
-}
-if(data103.from !== undefined){
-let data108 = data103.from;
-if(typeof data108 !== "string"){
-const err280 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data108};
+if(data104.account === undefined){
+const err280 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3754,8 +3753,9 @@ vErrors.push(err280);
 }
 errors++;
 }
-if("keychain" !== data108){
-const err281 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data108};
+for(const key43 in data104){
+if(!(((key43 === "from") || (key43 === "service")) || (key43 === "account"))){
+const err281 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3765,11 +3765,10 @@ vErrors.push(err281);
 errors++;
 }
 }
-if(data103.service !== undefined){
-let data109 = data103.service;
-if(typeof data109 === "string"){
-if(func2(data109) < 1){
-const err282 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data109};
+if(data104.from !== undefined){
+let data109 = data104.from;
+if(typeof data109 !== "string"){
+const err282 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data109};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3778,8 +3777,8 @@ vErrors.push(err282);
 }
 errors++;
 }
-if(!pattern18.test(data109)){
-const err283 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data109};
+if("keychain" !== data109){
+const err283 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data109};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3789,8 +3788,11 @@ vErrors.push(err283);
 errors++;
 }
 }
-else {
-const err284 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data109};
+if(data104.service !== undefined){
+let data110 = data104.service;
+if(typeof data110 === "string"){
+if(func2(data110) < 1){
+const err284 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data110};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3799,12 +3801,8 @@ vErrors.push(err284);
 }
 errors++;
 }
-}
-if(data103.account !== undefined){
-let data110 = data103.account;
-if(typeof data110 === "string"){
-if(func2(data110) < 1){
-const err285 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data110};
+if(!pattern18.test(data110)){
+const err285 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data110};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3815,7 +3813,7 @@ errors++;
 }
 }
 else {
-const err286 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data110};
+const err286 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data110};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3825,9 +3823,11 @@ vErrors.push(err286);
 errors++;
 }
 }
-}
-else {
-const err287 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema37.properties.user_secrets.additionalProperties.oneOf[3],data:data103};
+if(data104.account !== undefined){
+let data111 = data104.account;
+if(typeof data111 === "string"){
+if(func2(data111) < 1){
+const err287 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data111};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3836,7 +3836,30 @@ vErrors.push(err287);
 }
 errors++;
 }
-var _valid6 = _errs304 === errors;
+}
+else {
+const err288 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data111};
+if(vErrors === null){
+vErrors = [err288];
+}
+else {
+vErrors.push(err288);
+}
+errors++;
+}
+}
+}
+else {
+const err289 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
+if(vErrors === null){
+vErrors = [err289];
+}
+else {
+vErrors.push(err289);
+}
+errors++;
+}
+var _valid6 = _errs306 === errors;
 if(_valid6 && valid58){
 valid58 = false;
 passing6 = [passing6, 3];
@@ -3850,20 +3873,20 @@ passing6 = 3;
 }
 }
 if(!valid58){
-const err288 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema37.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema37.properties.user_secrets.additionalProperties,data:data103};
+const err290 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data104};
 if(vErrors === null){
-vErrors = [err288];
+vErrors = [err290];
 }
 else {
-vErrors.push(err288);
+vErrors.push(err290);
 }
 errors++;
 }
 else {
-errors = _errs287;
+errors = _errs289;
 if(vErrors !== null){
-if(_errs287){
-vErrors.length = _errs287;
+if(_errs289){
+vErrors.length = _errs289;
 }
 else {
 vErrors = null;
@@ -3873,24 +3896,24 @@ vErrors = null;
 }
 }
 else {
-const err289 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.properties.user_secrets.type,parentSchema:schema37.properties.user_secrets,data:data102};
+const err291 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data103};
 if(vErrors === null){
-vErrors = [err289];
+vErrors = [err291];
 }
 else {
-vErrors.push(err289);
+vErrors.push(err291);
 }
 errors++;
 }
 }
 }
 else {
-const err290 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema37.type,parentSchema:schema37,data};
+const err292 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
 if(vErrors === null){
-vErrors = [err290];
+vErrors = [err292];
 }
 else {
-vErrors.push(err290);
+vErrors.push(err292);
 }
 errors++;
 }

@@ -3,7 +3,8 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"store":{"$ref":"#/definitions/store","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]}}};
+const schema20 = {"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^([0-9]+(\\.[0-9]+)?|[0-9]+m)$", "u");
 const pattern1 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "u");
@@ -700,11 +701,11 @@ validate11.errors = vErrors;
 return errors === 0;
 }
 
-const schema20 = {"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}};
+const schema21 = {"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}};
 const schema15 = {"description":"A workspace backend: docker (local engine or DOCKER_HOST), sprite (Sprites microVM), kubernetes (a Pod) or mock (in-memory, tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]};
 const schema14 = {"description":"A duration: hours, minutes and seconds such as 45s, 30m, 1h or 2h30m.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"};
 const schema16 = {"title":"ConfigResources","description":"Compute resources: a size class (small 1 CPU/2Gi, medium 2/4Gi, large 4/8Gi, xlarge 8/16Gi), optionally overridden by explicit cpu, memory and storage.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}};
-const schema24 = {"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}};
+const schema25 = {"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}};
 const pattern5 = new RegExp("^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$", "u");
 
 function validate14(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
@@ -713,7 +714,7 @@ let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((((key0 === "backend") || (key0 === "idle_timeout")) || (key0 === "resources")) || (key0 === "port_range"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -964,7 +965,7 @@ if(data.port_range !== undefined){
 let data7 = data.port_range;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 if(data7.start === undefined){
-const err18 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema24.required,parentSchema:schema24,data:data7};
+const err18 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema25.required,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -974,7 +975,7 @@ vErrors.push(err18);
 errors++;
 }
 if(data7.end === undefined){
-const err19 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema24.required,parentSchema:schema24,data:data7};
+const err19 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema25.required,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -985,7 +986,7 @@ errors++;
 }
 for(const key2 in data7){
 if(!((key2 === "start") || (key2 === "end"))){
-const err20 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data:data7};
+const err20 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -998,7 +999,7 @@ errors++;
 if(data7.start !== undefined){
 let data8 = data7.start;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err21 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema24.properties.start.type,parentSchema:schema24.properties.start,data:data8};
+const err21 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.start.type,parentSchema:schema25.properties.start,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1009,7 +1010,7 @@ errors++;
 }
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 > 65535 || isNaN(data8)){
-const err22 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema24.properties.start,data:data8};
+const err22 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema25.properties.start,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1019,7 +1020,7 @@ vErrors.push(err22);
 errors++;
 }
 if(data8 < 1024 || isNaN(data8)){
-const err23 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema24.properties.start,data:data8};
+const err23 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema25.properties.start,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1033,7 +1034,7 @@ errors++;
 if(data7.end !== undefined){
 let data9 = data7.end;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err24 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema24.properties.end.type,parentSchema:schema24.properties.end,data:data9};
+const err24 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.end.type,parentSchema:schema25.properties.end,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1044,7 +1045,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 65535 || isNaN(data9)){
-const err25 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema24.properties.end,data:data9};
+const err25 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema25.properties.end,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1054,7 +1055,7 @@ vErrors.push(err25);
 errors++;
 }
 if(data9 < 1024 || isNaN(data9)){
-const err26 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema24.properties.end,data:data9};
+const err26 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema25.properties.end,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1067,7 +1068,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data7};
+const err27 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1079,7 +1080,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1099,7 +1100,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((key0 === "daemon") || (key0 === "limits")) || (key0 === "backends")) || (key0 === "multi_user")) || (key0 === "defaults"))){
+if(!((((((key0 === "daemon") || (key0 === "limits")) || (key0 === "backends")) || (key0 === "store")) || (key0 === "multi_user")) || (key0 === "defaults"))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema11,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -1407,12 +1408,10 @@ vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.error
 errors = vErrors.length;
 }
 }
-if(data.multi_user !== undefined){
-let data10 = data.multi_user;
-if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
-for(const key3 in data10){
-if(!((key3 === "enabled") || (key3 === "state_dir"))){
-const err22 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.multi_user,data:data10};
+if(data.store !== undefined){
+let data10 = data.store;
+if(typeof data10 !== "string"){
+const err22 = {instancePath:instancePath+"/store",schemaPath:"#/definitions/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data10};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1421,11 +1420,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-if(data10.enabled !== undefined){
-let data11 = data10.enabled;
-if(typeof data11 !== "boolean"){
-const err23 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.multi_user.properties.enabled.type,parentSchema:schema11.properties.multi_user.properties.enabled,data:data11};
+if(!((data10 === "embedded") || (data10 === "kubernetes"))){
+const err23 = {instancePath:instancePath+"/store",schemaPath:"#/definitions/store/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1435,11 +1431,12 @@ vErrors.push(err23);
 errors++;
 }
 }
-if(data10.state_dir !== undefined){
-let data12 = data10.state_dir;
-if(typeof data12 === "string"){
-if(func2(data12) < 1){
-const err24 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data12};
+if(data.multi_user !== undefined){
+let data11 = data.multi_user;
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+for(const key3 in data11){
+if(!((key3 === "enabled") || (key3 === "state_dir"))){
+const err24 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.multi_user,data:data11};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1449,8 +1446,10 @@ vErrors.push(err24);
 errors++;
 }
 }
-else {
-const err25 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.state_dir.type,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data12};
+if(data11.enabled !== undefined){
+let data12 = data11.enabled;
+if(typeof data12 !== "boolean"){
+const err25 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.multi_user.properties.enabled.type,parentSchema:schema11.properties.multi_user.properties.enabled,data:data12};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1460,14 +1459,39 @@ vErrors.push(err25);
 errors++;
 }
 }
-}
-else {
-const err26 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.multi_user.type,parentSchema:schema11.properties.multi_user,data:data10};
+if(data11.state_dir !== undefined){
+let data13 = data11.state_dir;
+if(typeof data13 === "string"){
+if(func2(data13) < 1){
+const err26 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data13};
 if(vErrors === null){
 vErrors = [err26];
 }
 else {
 vErrors.push(err26);
+}
+errors++;
+}
+}
+else {
+const err27 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.state_dir.type,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data13};
+if(vErrors === null){
+vErrors = [err27];
+}
+else {
+vErrors.push(err27);
+}
+errors++;
+}
+}
+}
+else {
+const err28 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.multi_user.type,parentSchema:schema11.properties.multi_user,data:data11};
+if(vErrors === null){
+vErrors = [err28];
+}
+else {
+vErrors.push(err28);
 }
 errors++;
 }
@@ -1480,12 +1504,12 @@ errors = vErrors.length;
 }
 }
 else {
-const err27 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err29 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
-vErrors = [err27];
+vErrors = [err29];
 }
 else {
-vErrors.push(err27);
+vErrors.push(err29);
 }
 errors++;
 }

@@ -3,15 +3,16 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate16;
-const schema25 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-user.schema.json","title":"UserConfig","description":"User configuration of boulder, ~/.nexus/config.yaml (NEXUS_USER_CONFIG names another file): personal preferences and defaults, backend settings, the user's workspaces, where secrets come from, per-project overrides and sync settings. Overrides the node configuration; the project configuration, flags and NEXUS_* variables override it.","type":"object","additionalProperties":false,"properties":{"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"default_backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one (the same as defaults.backend; set only one of them)."},"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"defaults":{"$ref":"config-node.schema.json#/definitions/defaults","description":"Personal defaults of every workspace; they override the node's defaults."},"backends":{"$ref":"config-node.schema.json#/definitions/backends","description":"Personal backend settings; they override the node's key by key."},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend of this workspace, overriding the defaults."},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"secrets":{"description":"Where the user's secrets come from, keyed by secret name (the environment variable a workspace gets it as). A project that lists a secret by name gets it from here. Only sources are written here, never values.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the secret's value comes from."}},"project_overrides":{"description":"Personal settings of particular projects, keyed by repository path (~/code/api), glob (~/code/*, ~/work/**) or, without a slash, repository directory name or glob (api, *-service). Each matching entry applies between the user's defaults and the project's own configuration, in the order written.","type":"object","additionalProperties":{"$ref":"config-project.schema.json","description":"Project configuration applied to the matching repositories, below the project's own file."}},"sync":{"$ref":"config-project.schema.json#/definitions/sync","description":"Personal file sync defaults (mode, exclude, conflict); the project's sync overrides them."}}};
+const schema26 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-user.schema.json","title":"UserConfig","description":"User configuration of boulder, ~/.nexus/config.yaml (NEXUS_USER_CONFIG names another file): personal preferences and defaults, backend settings, the user's workspaces, where secrets come from, per-project overrides and sync settings. Overrides the node configuration; the project configuration, flags and NEXUS_* variables override it.","type":"object","additionalProperties":false,"properties":{"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"default_backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one (the same as defaults.backend; set only one of them)."},"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"defaults":{"$ref":"config-node.schema.json#/definitions/defaults","description":"Personal defaults of every workspace; they override the node's defaults."},"backends":{"$ref":"config-node.schema.json#/definitions/backends","description":"Personal backend settings; they override the node's key by key."},"store":{"$ref":"config-node.schema.json#/definitions/store","description":"Store your boulder CLI keeps Workspace objects in: embedded (the state dir; the default) or kubernetes, e.g. the team cluster of backends.kubernetes.kubeconfig. Overrides the node's store."},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend of this workspace, overriding the defaults."},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"secrets":{"description":"Where the user's secrets come from, keyed by secret name (the environment variable a workspace gets it as). A project that lists a secret by name gets it from here. Only sources are written here, never values.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the secret's value comes from."}},"project_overrides":{"description":"Personal settings of particular projects, keyed by repository path (~/code/api), glob (~/code/*, ~/work/**) or, without a slash, repository directory name or glob (api, *-service). Each matching entry applies between the user's defaults and the project's own configuration, in the order written.","type":"object","additionalProperties":{"$ref":"config-project.schema.json","description":"Project configuration applied to the matching repositories, below the project's own file."}},"sync":{"$ref":"config-project.schema.json#/definitions/sync","description":"Personal file sync defaults (mode, exclude, conflict); the project's sync overrides them."}}};
 const schema15 = {"description":"A workspace backend: docker (local engine or DOCKER_HOST), sprite (Sprites microVM), kubernetes (a Pod) or mock (in-memory, tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]};
+const schema20 = {"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]};
 const schema17 = {"title":"SecretSource","description":"Where a secret's value comes from: \"env:NAME\" (an environment variable of the boulder process), \"file:/path\" (a file; relative paths are relative to the configuration file's directory, ~/ is the home directory) or \"keychain:service/account\" (the platform keychain through secret-tool on Linux or security on macOS); or the same as an object with from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]};
 const schema18 = {"title":"ConfigSync","description":"File sync between the repository (worktree) and the workspace.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
-const schema20 = {"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}};
+const schema21 = {"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}};
 const schema14 = {"description":"A duration: hours, minutes and seconds such as 45s, 30m, 1h or 2h30m.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"};
 const schema16 = {"title":"ConfigResources","description":"Compute resources: a size class (small 1 CPU/2Gi, medium 2/4Gi, large 4/8Gi, xlarge 8/16Gi), optionally overridden by explicit cpu, memory and storage.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}};
-const schema24 = {"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}};
+const schema25 = {"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}};
 const pattern5 = new RegExp("^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$", "u");
 const pattern0 = new RegExp("^([0-9]+(\\.[0-9]+)?|[0-9]+m)$", "u");
 const pattern1 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "u");
@@ -22,7 +23,7 @@ let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
 if(!((((key0 === "backend") || (key0 === "idle_timeout")) || (key0 === "resources")) || (key0 === "port_range"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema20,data};
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -273,7 +274,7 @@ if(data.port_range !== undefined){
 let data7 = data.port_range;
 if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
 if(data7.start === undefined){
-const err18 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema24.required,parentSchema:schema24,data:data7};
+const err18 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "start"},message:"must have required property '"+"start"+"'",schema:schema25.required,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -283,7 +284,7 @@ vErrors.push(err18);
 errors++;
 }
 if(data7.end === undefined){
-const err19 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema24.required,parentSchema:schema24,data:data7};
+const err19 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/required",keyword:"required",params:{missingProperty: "end"},message:"must have required property '"+"end"+"'",schema:schema25.required,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -294,7 +295,7 @@ errors++;
 }
 for(const key2 in data7){
 if(!((key2 === "start") || (key2 === "end"))){
-const err20 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema24,data:data7};
+const err20 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -307,7 +308,7 @@ errors++;
 if(data7.start !== undefined){
 let data8 = data7.start;
 if(!(((typeof data8 == "number") && (!(data8 % 1) && !isNaN(data8))) && (isFinite(data8)))){
-const err21 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema24.properties.start.type,parentSchema:schema24.properties.start,data:data8};
+const err21 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.start.type,parentSchema:schema25.properties.start,data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -318,7 +319,7 @@ errors++;
 }
 if((typeof data8 == "number") && (isFinite(data8))){
 if(data8 > 65535 || isNaN(data8)){
-const err22 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema24.properties.start,data:data8};
+const err22 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema25.properties.start,data:data8};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -328,7 +329,7 @@ vErrors.push(err22);
 errors++;
 }
 if(data8 < 1024 || isNaN(data8)){
-const err23 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema24.properties.start,data:data8};
+const err23 = {instancePath:instancePath+"/port_range/start",schemaPath:"#/definitions/port_range/properties/start/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema25.properties.start,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -342,7 +343,7 @@ errors++;
 if(data7.end !== undefined){
 let data9 = data7.end;
 if(!(((typeof data9 == "number") && (!(data9 % 1) && !isNaN(data9))) && (isFinite(data9)))){
-const err24 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema24.properties.end.type,parentSchema:schema24.properties.end,data:data9};
+const err24 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema25.properties.end.type,parentSchema:schema25.properties.end,data:data9};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -353,7 +354,7 @@ errors++;
 }
 if((typeof data9 == "number") && (isFinite(data9))){
 if(data9 > 65535 || isNaN(data9)){
-const err25 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema24.properties.end,data:data9};
+const err25 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema25.properties.end,data:data9};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -363,7 +364,7 @@ vErrors.push(err25);
 errors++;
 }
 if(data9 < 1024 || isNaN(data9)){
-const err26 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema24.properties.end,data:data9};
+const err26 = {instancePath:instancePath+"/port_range/end",schemaPath:"#/definitions/port_range/properties/end/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1024},message:"must be >= 1024",schema:1024,parentSchema:schema25.properties.end,data:data9};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -376,7 +377,7 @@ errors++;
 }
 }
 else {
-const err27 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema24.type,parentSchema:schema24,data:data7};
+const err27 = {instancePath:instancePath+"/port_range",schemaPath:"#/definitions/port_range/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data:data7};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -388,7 +389,7 @@ errors++;
 }
 }
 else {
-const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema20.type,parentSchema:schema20,data};
+const err28 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema21.type,parentSchema:schema21,data};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3214,8 +3215,8 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(((((((key0 === "preferences") || (key0 === "defaults")) || (key0 === "backends")) || (key0 === "workspaces")) || (key0 === "secrets")) || (key0 === "project_overrides")) || (key0 === "sync"))){
-const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema25,data};
+if(!((((((((key0 === "preferences") || (key0 === "defaults")) || (key0 === "backends")) || (key0 === "store")) || (key0 === "workspaces")) || (key0 === "secrets")) || (key0 === "project_overrides")) || (key0 === "sync"))){
+const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema26,data};
 if(vErrors === null){
 vErrors = [err0];
 }
@@ -3230,7 +3231,7 @@ let data0 = data.preferences;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key1 in data0){
 if(!(((key1 === "default_backend") || (key1 === "editor")) || (key1 === "output"))){
-const err1 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.preferences,data:data0};
+const err1 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.preferences,data:data0};
 if(vErrors === null){
 vErrors = [err1];
 }
@@ -3267,7 +3268,7 @@ if(data0.editor !== undefined){
 let data2 = data0.editor;
 if(typeof data2 === "string"){
 if(func2(data2) < 1){
-const err4 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.preferences.properties.editor,data:data2};
+const err4 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.preferences.properties.editor,data:data2};
 if(vErrors === null){
 vErrors = [err4];
 }
@@ -3278,7 +3279,7 @@ errors++;
 }
 }
 else {
-const err5 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.preferences.properties.editor.type,parentSchema:schema25.properties.preferences.properties.editor,data:data2};
+const err5 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.preferences.properties.editor.type,parentSchema:schema26.properties.preferences.properties.editor,data:data2};
 if(vErrors === null){
 vErrors = [err5];
 }
@@ -3291,7 +3292,7 @@ errors++;
 if(data0.output !== undefined){
 let data3 = data0.output;
 if(typeof data3 !== "string"){
-const err6 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.preferences.properties.output.type,parentSchema:schema25.properties.preferences.properties.output,data:data3};
+const err6 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.preferences.properties.output.type,parentSchema:schema26.properties.preferences.properties.output,data:data3};
 if(vErrors === null){
 vErrors = [err6];
 }
@@ -3301,7 +3302,7 @@ vErrors.push(err6);
 errors++;
 }
 if(!(((((data3 === "table") || (data3 === "wide")) || (data3 === "yaml")) || (data3 === "json")) || (data3 === "name"))){
-const err7 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema25.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema25.properties.preferences.properties.output.enum,parentSchema:schema25.properties.preferences.properties.output,data:data3};
+const err7 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema26.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema26.properties.preferences.properties.output.enum,parentSchema:schema26.properties.preferences.properties.output,data:data3};
 if(vErrors === null){
 vErrors = [err7];
 }
@@ -3313,7 +3314,7 @@ errors++;
 }
 }
 else {
-const err8 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.preferences.type,parentSchema:schema25.properties.preferences,data:data0};
+const err8 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.preferences.type,parentSchema:schema26.properties.preferences,data:data0};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -3335,14 +3336,10 @@ vErrors = vErrors === null ? validate19.errors : vErrors.concat(validate19.error
 errors = vErrors.length;
 }
 }
-if(data.workspaces !== undefined){
-let data6 = data.workspaces;
-if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
-for(const key2 in data6){
-const _errs16 = errors;
-if(typeof key2 === "string"){
-if(func2(key2) > 63){
-const err9 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema25.properties.workspaces.propertyNames,data:key2,propertyName:key2};
+if(data.store !== undefined){
+let data6 = data.store;
+if(typeof data6 !== "string"){
+const err9 = {instancePath:instancePath+"/store",schemaPath:"config-node.schema.json#/definitions/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data6};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -3351,8 +3348,8 @@ vErrors.push(err9);
 }
 errors++;
 }
-if(!pattern3.test(key2)){
-const err10 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema25.properties.workspaces.propertyNames,data:key2,propertyName:key2};
+if(!((data6 === "embedded") || (data6 === "kubernetes"))){
+const err10 = {instancePath:instancePath+"/store",schemaPath:"config-node.schema.json#/definitions/store/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data6};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -3362,9 +3359,14 @@ vErrors.push(err10);
 errors++;
 }
 }
-var valid3 = _errs16 === errors;
-if(!valid3){
-const err11 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema25.properties.workspaces.propertyNames,parentSchema:schema25.properties.workspaces,data:data6};
+if(data.workspaces !== undefined){
+let data7 = data.workspaces;
+if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
+for(const key2 in data7){
+const _errs19 = errors;
+if(typeof key2 === "string"){
+if(func2(key2) > 63){
+const err11 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema26.properties.workspaces.propertyNames,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -3373,12 +3375,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-for(const key3 in data6){
-let data7 = data6[key3];
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-if(data7.repository === undefined){
-const err12 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema25.properties.workspaces.additionalProperties.required,parentSchema:schema25.properties.workspaces.additionalProperties,data:data7};
+if(!pattern3.test(key2)){
+const err12 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema26.properties.workspaces.propertyNames,data:key2,propertyName:key2};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -3387,9 +3385,10 @@ vErrors.push(err12);
 }
 errors++;
 }
-for(const key4 in data7){
-if(!(((key4 === "repository") || (key4 === "backend")) || (key4 === "branch"))){
-const err13 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema25.properties.workspaces.additionalProperties,data:data7};
+}
+var valid4 = _errs19 === errors;
+if(!valid4){
+const err13 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema26.properties.workspaces.propertyNames,parentSchema:schema26.properties.workspaces,data:data7};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3399,11 +3398,11 @@ vErrors.push(err13);
 errors++;
 }
 }
-if(data7.repository !== undefined){
-let data8 = data7.repository;
-if(typeof data8 === "string"){
-if(func2(data8) < 1){
-const err14 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.workspaces.additionalProperties.properties.repository,data:data8};
+for(const key3 in data7){
+let data8 = data7[key3];
+if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
+if(data8.repository === undefined){
+const err14 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema26.properties.workspaces.additionalProperties.required,parentSchema:schema26.properties.workspaces.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3412,9 +3411,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema25.properties.workspaces.additionalProperties.properties.repository,data:data8};
+for(const key4 in data8){
+if(!(((key4 === "repository") || (key4 === "backend")) || (key4 === "branch"))){
+const err15 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.workspaces.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3424,10 +3423,11 @@ vErrors.push(err15);
 errors++;
 }
 }
-if(data7.backend !== undefined){
-let data9 = data7.backend;
-if(typeof data9 !== "string"){
-const err16 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data:data9};
+if(data8.repository !== undefined){
+let data9 = data8.repository;
+if(typeof data9 === "string"){
+if(func2(data9) < 1){
+const err16 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.workspaces.additionalProperties.properties.repository,data:data9};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3436,8 +3436,9 @@ vErrors.push(err16);
 }
 errors++;
 }
-if(!((((data9 === "docker") || (data9 === "sprite")) || (data9 === "kubernetes")) || (data9 === "mock"))){
-const err17 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/enum",keyword:"enum",params:{allowedValues: schema15.enum},message:"must be equal to one of the allowed values",schema:schema15.enum,parentSchema:schema15,data:data9};
+}
+else {
+const err17 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema26.properties.workspaces.additionalProperties.properties.repository,data:data9};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3447,11 +3448,10 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data7.branch !== undefined){
-let data10 = data7.branch;
-if(typeof data10 === "string"){
-if(func2(data10) < 1){
-const err18 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema25.properties.workspaces.additionalProperties.properties.branch,data:data10};
+if(data8.backend !== undefined){
+let data10 = data8.backend;
+if(typeof data10 !== "string"){
+const err18 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data:data10};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3460,8 +3460,8 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!pattern38.test(data10)){
-const err19 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema25.properties.workspaces.additionalProperties.properties.branch,data:data10};
+if(!((((data10 === "docker") || (data10 === "sprite")) || (data10 === "kubernetes")) || (data10 === "mock"))){
+const err19 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/enum",keyword:"enum",params:{allowedValues: schema15.enum},message:"must be equal to one of the allowed values",schema:schema15.enum,parentSchema:schema15,data:data10};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3471,8 +3471,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-else {
-const err20 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema25.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema25.properties.workspaces.additionalProperties.properties.branch,data:data10};
+if(data8.branch !== undefined){
+let data11 = data8.branch;
+if(typeof data11 === "string"){
+if(func2(data11) < 1){
+const err20 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data11};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3481,10 +3484,8 @@ vErrors.push(err20);
 }
 errors++;
 }
-}
-}
-else {
-const err21 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.workspaces.additionalProperties.type,parentSchema:schema25.properties.workspaces.additionalProperties,data:data7};
+if(!pattern38.test(data11)){
+const err21 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data11};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3494,9 +3495,8 @@ vErrors.push(err21);
 errors++;
 }
 }
-}
 else {
-const err22 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.workspaces.type,parentSchema:schema25.properties.workspaces,data:data6};
+const err22 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data11};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3506,14 +3506,9 @@ vErrors.push(err22);
 errors++;
 }
 }
-if(data.secrets !== undefined){
-let data11 = data.secrets;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key5 in data11){
-const _errs30 = errors;
-if(typeof key5 === "string"){
-if(!pattern8.test(key5)){
-const err23 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema25.properties.secrets.propertyNames,data:key5,propertyName:key5};
+}
+else {
+const err23 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.workspaces.additionalProperties.type,parentSchema:schema26.properties.workspaces.additionalProperties,data:data8};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3523,9 +3518,9 @@ vErrors.push(err23);
 errors++;
 }
 }
-var valid7 = _errs30 === errors;
-if(!valid7){
-const err24 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema25.properties.secrets.propertyNames,parentSchema:schema25.properties.secrets,data:data11};
+}
+else {
+const err24 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.workspaces.type,parentSchema:schema26.properties.workspaces,data:data7};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3535,15 +3530,14 @@ vErrors.push(err24);
 errors++;
 }
 }
-for(const key6 in data11){
-let data12 = data11[key6];
-const _errs34 = errors;
-let valid10 = false;
-let passing0 = null;
-const _errs35 = errors;
-if(typeof data12 === "string"){
-if(!pattern16.test(data12)){
-const err25 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data12};
+if(data.secrets !== undefined){
+let data12 = data.secrets;
+if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
+for(const key5 in data12){
+const _errs33 = errors;
+if(typeof key5 === "string"){
+if(!pattern8.test(key5)){
+const err25 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema26.properties.secrets.propertyNames,data:key5,propertyName:key5};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3553,8 +3547,9 @@ vErrors.push(err25);
 errors++;
 }
 }
-else {
-const err26 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data12};
+var valid8 = _errs33 === errors;
+if(!valid8){
+const err26 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema26.properties.secrets.propertyNames,parentSchema:schema26.properties.secrets,data:data12};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3563,15 +3558,16 @@ vErrors.push(err26);
 }
 errors++;
 }
-var _valid0 = _errs35 === errors;
-if(_valid0){
-valid10 = true;
-passing0 = 0;
 }
+for(const key6 in data12){
+let data13 = data12[key6];
 const _errs37 = errors;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.from === undefined){
-const err27 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data12};
+let valid11 = false;
+let passing0 = null;
+const _errs38 = errors;
+if(typeof data13 === "string"){
+if(!pattern16.test(data13)){
+const err27 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data13};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3580,8 +3576,9 @@ vErrors.push(err27);
 }
 errors++;
 }
-if(data12.name === undefined){
-const err28 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data12};
+}
+else {
+const err28 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data13};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3590,9 +3587,15 @@ vErrors.push(err28);
 }
 errors++;
 }
-for(const key7 in data12){
-if(!((key7 === "from") || (key7 === "name"))){
-const err29 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data12};
+var _valid0 = _errs38 === errors;
+if(_valid0){
+valid11 = true;
+passing0 = 0;
+}
+const _errs40 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.from === undefined){
+const err29 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data13};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3601,11 +3604,8 @@ vErrors.push(err29);
 }
 errors++;
 }
-}
-if(data12.from !== undefined){
-let data13 = data12.from;
-if(typeof data13 !== "string"){
-const err30 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data13};
+if(data13.name === undefined){
+const err30 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data13};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3614,8 +3614,9 @@ vErrors.push(err30);
 }
 errors++;
 }
-if("env" !== data13){
-const err31 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data13};
+for(const key7 in data13){
+if(!((key7 === "from") || (key7 === "name"))){
+const err31 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data13};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3625,11 +3626,10 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data12.name !== undefined){
-let data14 = data12.name;
-if(typeof data14 === "string"){
-if(!pattern8.test(data14)){
-const err32 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data14};
+if(data13.from !== undefined){
+let data14 = data13.from;
+if(typeof data14 !== "string"){
+const err32 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data14};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3638,9 +3638,8 @@ vErrors.push(err32);
 }
 errors++;
 }
-}
-else {
-const err33 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data14};
+if("env" !== data14){
+const err33 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data14};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3650,9 +3649,11 @@ vErrors.push(err33);
 errors++;
 }
 }
-}
-else {
-const err34 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data12};
+if(data13.name !== undefined){
+let data15 = data13.name;
+if(typeof data15 === "string"){
+if(!pattern8.test(data15)){
+const err34 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data15};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3661,20 +3662,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-var _valid0 = _errs37 === errors;
-if(_valid0 && valid10){
-valid10 = false;
-passing0 = [passing0, 1];
 }
 else {
-if(_valid0){
-valid10 = true;
-passing0 = 1;
-}
-const _errs44 = errors;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.from === undefined){
-const err35 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data12};
+const err35 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3683,8 +3673,10 @@ vErrors.push(err35);
 }
 errors++;
 }
-if(data12.path === undefined){
-const err36 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data12};
+}
+}
+else {
+const err36 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data13};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3693,9 +3685,20 @@ vErrors.push(err36);
 }
 errors++;
 }
-for(const key8 in data12){
-if(!((key8 === "from") || (key8 === "path"))){
-const err37 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data12};
+var _valid0 = _errs40 === errors;
+if(_valid0 && valid11){
+valid11 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid11 = true;
+passing0 = 1;
+}
+const _errs47 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.from === undefined){
+const err37 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data13};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3704,11 +3707,8 @@ vErrors.push(err37);
 }
 errors++;
 }
-}
-if(data12.from !== undefined){
-let data15 = data12.from;
-if(typeof data15 !== "string"){
-const err38 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data15};
+if(data13.path === undefined){
+const err38 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data13};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3717,8 +3717,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-if("file" !== data15){
-const err39 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data15};
+for(const key8 in data13){
+if(!((key8 === "from") || (key8 === "path"))){
+const err39 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3728,11 +3729,10 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data12.path !== undefined){
-let data16 = data12.path;
-if(typeof data16 === "string"){
-if(func2(data16) < 1){
-const err40 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data16};
+if(data13.from !== undefined){
+let data16 = data13.from;
+if(typeof data16 !== "string"){
+const err40 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3741,9 +3741,8 @@ vErrors.push(err40);
 }
 errors++;
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data16};
+if("file" !== data16){
+const err41 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3753,9 +3752,11 @@ vErrors.push(err41);
 errors++;
 }
 }
-}
-else {
-const err42 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data12};
+if(data13.path !== undefined){
+let data17 = data13.path;
+if(typeof data17 === "string"){
+if(func2(data17) < 1){
+const err42 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data17};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3764,20 +3765,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-var _valid0 = _errs44 === errors;
-if(_valid0 && valid10){
-valid10 = false;
-passing0 = [passing0, 2];
 }
 else {
-if(_valid0){
-valid10 = true;
-passing0 = 2;
-}
-const _errs51 = errors;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-if(data12.from === undefined){
-const err43 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data12};
+const err43 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data17};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3786,8 +3776,10 @@ vErrors.push(err43);
 }
 errors++;
 }
-if(data12.service === undefined){
-const err44 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data12};
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data13};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3796,8 +3788,20 @@ vErrors.push(err44);
 }
 errors++;
 }
-if(data12.account === undefined){
-const err45 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data12};
+var _valid0 = _errs47 === errors;
+if(_valid0 && valid11){
+valid11 = false;
+passing0 = [passing0, 2];
+}
+else {
+if(_valid0){
+valid11 = true;
+passing0 = 2;
+}
+const _errs54 = errors;
+if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
+if(data13.from === undefined){
+const err45 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data13};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3806,9 +3810,8 @@ vErrors.push(err45);
 }
 errors++;
 }
-for(const key9 in data12){
-if(!(((key9 === "from") || (key9 === "service")) || (key9 === "account"))){
-const err46 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data12};
+if(data13.service === undefined){
+const err46 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data13};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3817,11 +3820,8 @@ vErrors.push(err46);
 }
 errors++;
 }
-}
-if(data12.from !== undefined){
-let data17 = data12.from;
-if(typeof data17 !== "string"){
-const err47 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data17};
+if(data13.account === undefined){
+const err47 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data13};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3830,8 +3830,9 @@ vErrors.push(err47);
 }
 errors++;
 }
-if("keychain" !== data17){
-const err48 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data17};
+for(const key9 in data13){
+if(!(((key9 === "from") || (key9 === "service")) || (key9 === "account"))){
+const err48 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data13};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3841,11 +3842,10 @@ vErrors.push(err48);
 errors++;
 }
 }
-if(data12.service !== undefined){
-let data18 = data12.service;
-if(typeof data18 === "string"){
-if(func2(data18) < 1){
-const err49 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data18};
+if(data13.from !== undefined){
+let data18 = data13.from;
+if(typeof data18 !== "string"){
+const err49 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data18};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3854,8 +3854,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-if(!pattern18.test(data18)){
-const err50 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data18};
+if("keychain" !== data18){
+const err50 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data18};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3865,8 +3865,11 @@ vErrors.push(err50);
 errors++;
 }
 }
-else {
-const err51 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data18};
+if(data13.service !== undefined){
+let data19 = data13.service;
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err51 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data19};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3875,12 +3878,8 @@ vErrors.push(err51);
 }
 errors++;
 }
-}
-if(data12.account !== undefined){
-let data19 = data12.account;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err52 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data19};
+if(!pattern18.test(data19)){
+const err52 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data19};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3891,7 +3890,7 @@ errors++;
 }
 }
 else {
-const err53 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data19};
+const err53 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data19};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3901,9 +3900,11 @@ vErrors.push(err53);
 errors++;
 }
 }
-}
-else {
-const err54 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data12};
+if(data13.account !== undefined){
+let data20 = data13.account;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err54 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data20};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3912,21 +3913,9 @@ vErrors.push(err54);
 }
 errors++;
 }
-var _valid0 = _errs51 === errors;
-if(_valid0 && valid10){
-valid10 = false;
-passing0 = [passing0, 3];
 }
 else {
-if(_valid0){
-valid10 = true;
-passing0 = 3;
-}
-}
-}
-}
-if(!valid10){
-const err55 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data12};
+const err55 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data20};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3935,11 +3924,46 @@ vErrors.push(err55);
 }
 errors++;
 }
+}
+}
 else {
-errors = _errs34;
+const err56 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data13};
+if(vErrors === null){
+vErrors = [err56];
+}
+else {
+vErrors.push(err56);
+}
+errors++;
+}
+var _valid0 = _errs54 === errors;
+if(_valid0 && valid11){
+valid11 = false;
+passing0 = [passing0, 3];
+}
+else {
+if(_valid0){
+valid11 = true;
+passing0 = 3;
+}
+}
+}
+}
+if(!valid11){
+const err57 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data13};
+if(vErrors === null){
+vErrors = [err57];
+}
+else {
+vErrors.push(err57);
+}
+errors++;
+}
+else {
+errors = _errs37;
 if(vErrors !== null){
-if(_errs34){
-vErrors.length = _errs34;
+if(_errs37){
+vErrors.length = _errs37;
 }
 else {
 vErrors = null;
@@ -3949,43 +3973,7 @@ vErrors = null;
 }
 }
 else {
-const err56 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.secrets.type,parentSchema:schema25.properties.secrets,data:data11};
-if(vErrors === null){
-vErrors = [err56];
-}
-else {
-vErrors.push(err56);
-}
-errors++;
-}
-}
-if(data.project_overrides !== undefined){
-let data20 = data.project_overrides;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key10 in data20){
-if(!(validate12(data20[key10], {instancePath:instancePath+"/project_overrides/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data20,parentDataProperty:key10,rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
-}
-else {
-const err57 = {instancePath:instancePath+"/project_overrides",schemaPath:"#/properties/project_overrides/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.properties.project_overrides.type,parentSchema:schema25.properties.project_overrides,data:data20};
-if(vErrors === null){
-vErrors = [err57];
-}
-else {
-vErrors.push(err57);
-}
-errors++;
-}
-}
-if(data.sync !== undefined){
-let data22 = data.sync;
-if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
-for(const key11 in data22){
-if(!(((key11 === "mode") || (key11 === "exclude")) || (key11 === "conflict"))){
-const err58 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data:data22};
+const err58 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.secrets.type,parentSchema:schema26.properties.secrets,data:data12};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3995,10 +3983,18 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data22.mode !== undefined){
-let data23 = data22.mode;
-if(typeof data23 !== "string"){
-const err59 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.mode.type,parentSchema:schema18.properties.mode,data:data23};
+if(data.project_overrides !== undefined){
+let data21 = data.project_overrides;
+if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
+for(const key10 in data21){
+if(!(validate12(data21[key10], {instancePath:instancePath+"/project_overrides/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data21,parentDataProperty:key10,rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err59 = {instancePath:instancePath+"/project_overrides",schemaPath:"#/properties/project_overrides/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.project_overrides.type,parentSchema:schema26.properties.project_overrides,data:data21};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4007,8 +4003,13 @@ vErrors.push(err59);
 }
 errors++;
 }
-if(!(((((data23 === "bind") || (data23 === "two-way-safe")) || (data23 === "two-way-resolved")) || (data23 === "one-way-safe")) || (data23 === "one-way-replica"))){
-const err60 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/enum",keyword:"enum",params:{allowedValues: schema18.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.mode.enum,parentSchema:schema18.properties.mode,data:data23};
+}
+if(data.sync !== undefined){
+let data23 = data.sync;
+if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
+for(const key11 in data23){
+if(!(((key11 === "mode") || (key11 === "exclude")) || (key11 === "conflict"))){
+const err60 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data:data23};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4018,15 +4019,10 @@ vErrors.push(err60);
 errors++;
 }
 }
-if(data22.exclude !== undefined){
-let data24 = data22.exclude;
-if(Array.isArray(data24)){
-const len0 = data24.length;
-for(let i0=0; i0<len0; i0++){
-let data25 = data24[i0];
-if(typeof data25 === "string"){
-if(func2(data25) < 1){
-const err61 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18.properties.exclude.items,data:data25};
+if(data23.mode !== undefined){
+let data24 = data23.mode;
+if(typeof data24 !== "string"){
+const err61 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.mode.type,parentSchema:schema18.properties.mode,data:data24};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4035,9 +4031,8 @@ vErrors.push(err61);
 }
 errors++;
 }
-}
-else {
-const err62 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.exclude.items.type,parentSchema:schema18.properties.exclude.items,data:data25};
+if(!(((((data24 === "bind") || (data24 === "two-way-safe")) || (data24 === "two-way-resolved")) || (data24 === "one-way-safe")) || (data24 === "one-way-replica"))){
+const err62 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/enum",keyword:"enum",params:{allowedValues: schema18.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.mode.enum,parentSchema:schema18.properties.mode,data:data24};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4047,9 +4042,15 @@ vErrors.push(err62);
 errors++;
 }
 }
-}
-else {
-const err63 = {instancePath:instancePath+"/sync/exclude",schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.exclude.type,parentSchema:schema18.properties.exclude,data:data24};
+if(data23.exclude !== undefined){
+let data25 = data23.exclude;
+if(Array.isArray(data25)){
+const len0 = data25.length;
+for(let i0=0; i0<len0; i0++){
+let data26 = data25[i0];
+if(typeof data26 === "string"){
+if(func2(data26) < 1){
+const err63 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18.properties.exclude.items,data:data26};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4059,10 +4060,8 @@ vErrors.push(err63);
 errors++;
 }
 }
-if(data22.conflict !== undefined){
-let data26 = data22.conflict;
-if(typeof data26 !== "string"){
-const err64 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.conflict.type,parentSchema:schema18.properties.conflict,data:data26};
+else {
+const err64 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.exclude.items.type,parentSchema:schema18.properties.exclude.items,data:data26};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4071,8 +4070,10 @@ vErrors.push(err64);
 }
 errors++;
 }
-if(!(((data26 === "host-wins") || (data26 === "container-wins")) || (data26 === "manual"))){
-const err65 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/enum",keyword:"enum",params:{allowedValues: schema18.properties.conflict.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.conflict.enum,parentSchema:schema18.properties.conflict,data:data26};
+}
+}
+else {
+const err65 = {instancePath:instancePath+"/sync/exclude",schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.exclude.type,parentSchema:schema18.properties.exclude,data:data25};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4082,9 +4083,10 @@ vErrors.push(err65);
 errors++;
 }
 }
-}
-else {
-const err66 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data:data22};
+if(data23.conflict !== undefined){
+let data27 = data23.conflict;
+if(typeof data27 !== "string"){
+const err66 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.conflict.type,parentSchema:schema18.properties.conflict,data:data27};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4093,15 +4095,37 @@ vErrors.push(err66);
 }
 errors++;
 }
-}
-}
-else {
-const err67 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema25.type,parentSchema:schema25,data};
+if(!(((data27 === "host-wins") || (data27 === "container-wins")) || (data27 === "manual"))){
+const err67 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/enum",keyword:"enum",params:{allowedValues: schema18.properties.conflict.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.conflict.enum,parentSchema:schema18.properties.conflict,data:data27};
 if(vErrors === null){
 vErrors = [err67];
 }
 else {
 vErrors.push(err67);
+}
+errors++;
+}
+}
+}
+else {
+const err68 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data:data23};
+if(vErrors === null){
+vErrors = [err68];
+}
+else {
+vErrors.push(err68);
+}
+errors++;
+}
+}
+}
+else {
+const err69 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err69];
+}
+else {
+vErrors.push(err69);
 }
 errors++;
 }
