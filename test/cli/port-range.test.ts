@@ -68,7 +68,7 @@ describe('configured port_range', () => {
   it('a broken user configuration is reported and the port plan applies', async () => {
     const home = homeWith('defaults:\n  port_range: lots\n');
     const { ports, stderr } = await allocatedPorts({ HOME: home, NEXUS_USER_CONFIG: join(home, '.nexus', 'config.yaml'), NEXUS_NODE_CONFIG: '' });
-    expect(stderr).toContain('warning: ignoring port_range: the configuration does not load');
+    expect(stderr).toContain('warning: ignoring the configuration (port_range, backends): it does not load: ~/.nexus/config.yaml:2:15');
     for (const port of ports) expect(port >= 32800 && port <= 34999).toBe(true);
   });
 });
