@@ -5,7 +5,7 @@
  * - a long-lived process with stdin and stdout (the shell agent: scan and apply scripts);
  * - a command whose stdout streams back (a `tar -c` of files to read; the change watcher);
  * - a tar archive extracted into a directory (the staged files of one apply batch).
- * Implementations: Docker (`docker/docker-transport.ts`: exec with hijacked streams, `putArchive`)
+ * Implementations: Docker (`docker/docker-transport.ts`: exec with hijacked streams, `tar -x`)
  * and Kubernetes (`kubernetes/pod-transport.ts`: Pod exec over the API server's WebSocket).
  */
 import type { Readable, Writable } from 'node:stream';
@@ -33,6 +33,10 @@ export interface ExecTransport {
    * or aborting `signal` stops the command.
    */
   stream(argv: readonly string[], signal?: AbortSignal): Promise<Readable>;
-  /** Extracts the tar `archive` into the existing directory `dir`; resolves once it is extracted. */
+  /**
+   * Extracts the tar `archive` into the existing directory `dir`; resolves once it is extracted.
+   * Several uploads may run at once (a large batch is spread over two archives) and must not wait
+   * for each other.
+   */
   upload(dir: string, archive: Readable): Promise<void>;
 }

@@ -2,7 +2,8 @@
  * Turns a SyncSession's `alpha`/`beta` strings into endpoints:
  * - `docker://<container>/<absolute path>`: a directory in a running container;
  * - `volume://<volume>/<path>`: a directory in a Docker named volume, reached through the sync
- *   helper container `nexus-sync-<uid>` (created on demand, mounting the volume at /workspace);
+ *   helper container `nexus-sync-<uid>` (created on demand, mounting the volume at /workspace,
+ *   running the workspace's own image when it is present locally: helper-image.ts);
  * - `pod://<namespace>/<pod>/<container>/<absolute path>`: a directory in a container of a running
  *   Pod, reached by exec through the Kubernetes API server (needs `EndpointDeps.kubernetes`; the
  *   client library is loaded on first use);
@@ -14,8 +15,9 @@ import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
 import type { Endpoint } from '../sync/endpoint.ts';
 import { parsePodAddress, type PodPath } from '../sync/kubernetes/address.ts';
 import { createDockerEndpoint } from '../sync/docker/docker-endpoint.ts';
-import { ensureSyncHelper } from '../sync/docker/helper-container.ts';
+import { ensureSyncHelper, removeSyncHelper } from '../sync/docker/helper-container.ts';
 import { createLocalEndpoint } from '../sync/local/local-endpoint.ts';
+import { firstLocalImage } from './helper-image.ts';
 
 /** Name of the sync helper container (and, for workspaces, of the sync volume) of a session/workspace uid. */
 export function syncHelperName(uid: string): string {
@@ -46,25 +48,35 @@ export function parseEndpointAddress(address: string): EndpointAddress {
 /** What opening an endpoint needs. */
 export interface EndpointDeps {
   docker: Dockerode;
-  /** Image of the helper container (needs sh, find, stat, sha256sum, tar). */
+  /** Image of the helper container when nothing better is known (needs sh, find, stat, sha256sum, tar). */
   helperImage: string;
+  /** True when `helperImage` was chosen explicitly: then it is used even where a workspace image is known. */
+  helperImageFixed?: boolean;
   /** Labels for the helper container and volume. */
   labels: Record<string, string>;
   /** The cluster of `pod://` endpoints (kubeconfig/context or a loaded KubeConfig). */
   kubernetes?: ClusterOptions;
 }
 
+/** What the session knows that helps open its endpoints. */
+export interface EndpointHints {
+  /** Images of the session's workspace, best first: the helper runs the first present locally. */
+  workspaceImages?: readonly string[];
+  /** Where a local endpoint persists its digest cache. */
+  digestCachePath?: string;
+}
+
 /** Opens the endpoint `address` for the session `uid` (creating its helper when needed). */
-export async function openEndpoint(address: string, uid: string, deps: EndpointDeps): Promise<Endpoint> {
+export async function openEndpoint(address: string, uid: string, deps: EndpointDeps, hints: EndpointHints = {}): Promise<Endpoint> {
   const parsed = parseEndpointAddress(address);
   switch (parsed.type) {
     case 'local':
-      return createLocalEndpoint(parsed.path);
+      return createLocalEndpoint(parsed.path, hints.digestCachePath === undefined ? {} : { digestCachePath: hints.digestCachePath });
     case 'docker':
       return createDockerEndpoint({ docker: deps.docker, container: parsed.container, root: parsed.path });
     case 'volume': {
       const name = syncHelperName(uid);
-      await ensureSyncHelper(deps.docker, { name, volume: parsed.volume, image: deps.helperImage, labels: deps.labels, mountPath: HELPER_MOUNT });
+      await ensureHelper(deps, name, parsed.volume, hints);
       return createDockerEndpoint({ docker: deps.docker, container: name, root: parsed.path });
     }
     case 'pod': {
@@ -76,5 +88,24 @@ export async function openEndpoint(address: string, uid: string, deps: EndpointD
       const { namespace, pod, container, path } = parsed;
       return createPodEndpoint({ kubeConfig: loadKubeConfig(deps.kubernetes), namespace, pod, container, path });
     }
+  }
+}
+
+/**
+ * Creates (or starts) the helper `name` on `volume` (see helper-image.ts for the image). A
+ * workspace image that cannot run it (no `sh`: the start fails) is replaced by the default.
+ */
+async function ensureHelper(deps: EndpointDeps, name: string, volume: string, hints: EndpointHints): Promise<void> {
+  const options = { name, volume, labels: deps.labels, mountPath: HELPER_MOUNT };
+  const chosen = deps.helperImageFixed === true ? undefined : await firstLocalImage(deps.docker, hints.workspaceImages ?? []);
+  if (chosen === undefined) {
+    await ensureSyncHelper(deps.docker, { ...options, image: deps.helperImage });
+    return;
+  }
+  try {
+    await ensureSyncHelper(deps.docker, { ...options, image: chosen });
+  } catch {
+    await removeSyncHelper(deps.docker, name, undefined);
+    await ensureSyncHelper(deps.docker, { ...options, image: deps.helperImage });
   }
 }

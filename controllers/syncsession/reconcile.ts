@@ -9,6 +9,7 @@ import type { SyncSession } from '../../apis/types/syncsession.ts';
 import type { Reconciler } from '../runtime/controller.ts';
 import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
+import { sessionWorkspaceImages } from './helper-image.ts';
 import type { SyncSessionRunner } from './runner.ts';
 import { sessionStatus } from './status.ts';
 import { LAST_REQUEST_CONDITION, parseSyncRequest, SYNC_REQUEST_ANNOTATION } from './requests.ts';
@@ -27,7 +28,8 @@ export function syncSessionReconciler(runner: SyncSessionRunner): Reconciler {
     const uid = session.metadata.uid!;
     await reconcileWithFinalizer(session, CLEANUP_FINALIZER, ctx.client, {
       apply: async (live) => {
-        await runner.ensure(live);
+        // The workspace's images only matter when the engine (and a helper) is started.
+        await runner.ensure(live, runner.facts(uid) === undefined ? { workspaceImages: await sessionWorkspaceImages(ctx.client, live) } : {});
         const request = parseSyncRequest(live.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
         const handled = getCondition(live.status?.conditions, LAST_REQUEST_CONDITION)?.message.startsWith(`${request?.id}: `) === true;
         if (request !== undefined && !handled) await runner.handle(uid, request);

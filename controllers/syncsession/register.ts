@@ -10,7 +10,7 @@ import type { Manager } from '../runtime/manager.ts';
 import { syncSessionReconciler } from './reconcile.ts';
 import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
 
-/** Default image of sync helper containers (needs sh, find, stat, sha256sum, tar). */
+/** Image of sync helper containers when neither an explicit one nor a local workspace image is known. */
 export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
 
 /** Options of `registerSyncSessions`. */
@@ -35,6 +35,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
     endpoints: {
       docker: options.docker ?? new Dockerode(),
       helperImage: options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE'] ?? DEFAULT_SYNC_HELPER_IMAGE,
+      helperImageFixed: (options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE']) !== undefined,
       labels: { 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'sync-helper' },
       ...(options.kubernetes !== undefined ? { kubernetes: options.kubernetes } : {}),
     },

@@ -15,7 +15,7 @@ import { createFileAncestorStore } from '../sync/ancestor-store.ts';
 import { createSyncEngine } from '../sync/engine.ts';
 import type { CycleResult, SyncEngine, SyncSide } from '../sync/engine-api.ts';
 import { removeSyncHelper } from '../sync/docker/helper-container.ts';
-import { openEndpoint, parseEndpointAddress, syncHelperName, type EndpointDeps } from './endpoints.ts';
+import { openEndpoint, parseEndpointAddress, syncHelperName, type EndpointDeps, type EndpointHints } from './endpoints.ts';
 import type { SyncRequest, SyncRequestOutcome } from './requests.ts';
 import type { SessionFacts } from './status.ts';
 
@@ -63,7 +63,7 @@ export class SyncSessionRunner {
   }
 
   /** Starts the session's engine unless it runs with the same spec; applies `spec.paused`. */
-  async ensure(session: SyncSession): Promise<void> {
+  async ensure(session: SyncSession, hints: EndpointHints = {}): Promise<void> {
     const uid = session.metadata.uid!;
     const key = specKey(session);
     let running = this.#running.get(uid);
@@ -71,7 +71,7 @@ export class SyncSessionRunner {
       await this.stop(uid, { cleanup: false });
       running = undefined;
     }
-    if (running === undefined) running = await this.#start(session, key);
+    if (running === undefined) running = await this.#start(session, key, hints);
     const paused = running.engine.status().paused;
     if (session.spec.paused === true && !paused) await running.engine.pause();
     else if (session.spec.paused !== true && paused) running.engine.resume();
@@ -161,12 +161,13 @@ export class SyncSessionRunner {
     return running.engine;
   }
 
-  async #start(session: SyncSession, key: string): Promise<Running> {
+  async #start(session: SyncSession, key: string, hints: EndpointHints): Promise<Running> {
     const uid = session.metadata.uid!;
     const storeKey = objectKey(session);
     const log = this.#deps.logger.child({ syncsession: storeKey });
-    const alpha = await openEndpoint(session.spec.alpha, uid, this.#deps.endpoints);
-    const beta = await openEndpoint(session.spec.beta, uid, this.#deps.endpoints);
+    const dir = sessionStateDir(this.#deps.stateDir, uid);
+    const alpha = await openEndpoint(session.spec.alpha, uid, this.#deps.endpoints, { ...hints, digestCachePath: join(dir, 'digests-alpha.json') });
+    const beta = await openEndpoint(session.spec.beta, uid, this.#deps.endpoints, { ...hints, digestCachePath: join(dir, 'digests-beta.json') });
     const spec = session.spec;
     const engine = createSyncEngine({
       alpha,

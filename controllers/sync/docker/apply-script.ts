@@ -7,7 +7,7 @@
  * of one directory are linked by one `ln` per 200 names instead of one process each, see
  * `stagingLayout`). The script prints one `index<TAB>status<TAB>message` line per operation.
  */
-import { parentPath, type Entry, type Operation } from '../endpoint.ts';
+import { isSameOrBelow, parentPath, type Entry, type Operation } from '../endpoint.ts';
 import { shellQuote } from './shell-agent.ts';
 
 const PRELUDE = `
@@ -40,6 +40,44 @@ export interface StagingLayout {
   readonly staged: ReadonlyMap<number, string>;
   /** Operation index → the placement group it belongs to (groups hold ≥ 2 writes). */
   readonly groupOf: ReadonlyMap<number, PlacementGroup>;
+  /** New directory trees staged whole, in order. */
+  readonly blocks: readonly SubtreeBlock[];
+  /** Operation index → the block it belongs to. */
+  readonly blockOf: ReadonlyMap<number, SubtreeBlock>;
+}
+
+/**
+ * A directory the batch creates (`mkdir`) followed by the creation of its content (`mkdir`s and
+ * new files from the stream, nothing else): staged as a tree and renamed into place in one step
+ * when nothing exists at the path (`mv -T`, which never moves into nor replaces a non-empty
+ * directory); otherwise each operation is applied on its own from the same staged files.
+ */
+export interface SubtreeBlock {
+  /** The new directory (relative to the root). */
+  readonly dir: string;
+  /** Stage subdirectory holding the tree (relative to the stage dir). */
+  readonly stageDir: string;
+  /** Operation indexes: the `mkdir` of `dir`, then the operations below it. */
+  readonly ops: readonly number[];
+  /** Directories below `dir` (relative to it) the tree holds. */
+  readonly subdirs: readonly string[];
+}
+
+/** The block starting with the `mkdir` at `start`, if the operations after it qualify. */
+function subtreeBlock(ops: readonly Operation[], start: number, stageDir: string): SubtreeBlock | undefined {
+  const dir = (ops[start] as Operation).path;
+  const members = [start];
+  const subdirs: string[] = [];
+  let writes = 0;
+  for (let j = start + 1; j < ops.length; j++) {
+    const op = ops[j] as Operation;
+    if (op.path === dir || !isSameOrBelow(op.path, dir)) break;
+    if (op.op === 'mkdir') subdirs.push(op.path.slice(dir.length + 1));
+    else if (op.op === 'write' && op.source === 'stream' && op.expected === undefined) writes++;
+    else break;
+    members.push(j);
+  }
+  return writes === 0 ? undefined : { dir, stageDir, ops: members, subdirs };
 }
 
 /** New files of one directory staged under one stage subdirectory with their final names. */
@@ -63,8 +101,24 @@ export function stagingLayout(ops: readonly Operation[]): StagingLayout {
   const staged = new Map<number, string>();
   const groupOf = new Map<number, PlacementGroup>();
   const groups: Array<{ dir: string; stageDir: string; ops: number[] }> = [];
+  const blocks: SubtreeBlock[] = [];
+  const blockOf = new Map<number, SubtreeBlock>();
   let run = new Map<string, { dir: string; stageDir: string; ops: number[] }>();
+  let block: SubtreeBlock | undefined;
   ops.forEach((op, i) => {
+    // Groups never straddle a block's boundary.
+    if (block !== undefined && !blockOf.has(i)) {
+      block = undefined;
+      run = new Map();
+    }
+    if (block === undefined && op.op === 'mkdir' && op.path !== '') {
+      block = subtreeBlock(ops, i, `t${blocks.length}`);
+      if (block !== undefined) {
+        blocks.push(block);
+        for (const j of block.ops) blockOf.set(j, block);
+        run = new Map();
+      }
+    }
     if (op.op !== 'write' || op.source !== 'stream' || op.expected !== undefined) {
       run = new Map();
       if (op.op === 'write' && op.source === 'stream') staged.set(i, `s${i}`);
@@ -73,7 +127,8 @@ export function stagingLayout(ops: readonly Operation[]): StagingLayout {
     const dir = parentPath(op.path);
     let group = run.get(dir);
     if (group === undefined) {
-      group = { dir, stageDir: `g${groups.length}`, ops: [] };
+      const stageDir = block === undefined ? `g${groups.length}` : dir === block.dir ? block.stageDir : `${block.stageDir}/${dir.slice(block.dir.length + 1)}`;
+      group = { dir, stageDir, ops: [] };
       groups.push(group);
       run.set(dir, group);
     }
@@ -81,8 +136,11 @@ export function stagingLayout(ops: readonly Operation[]): StagingLayout {
     staged.set(i, `${group.stageDir}/${op.path.slice(dir === '' ? 0 : dir.length + 1)}`);
   });
   for (const group of groups) if (group.ops.length >= 2) for (const i of group.ops) groupOf.set(i, group);
-  return { staged, groupOf };
+  return { staged, groupOf, blocks, blockOf };
 }
+
+/** Paths per `stat` command of the closing records (bounds the argument list). */
+const STAT_CHUNK = 1000;
 
 /** Names per `ln` command of a placement group (bounds the argument list). */
 const LINK_CHUNK = 200;
@@ -104,6 +162,23 @@ function placeGroup(group: PlacementGroup, ops: readonly Operation[], mismatched
   return lines;
 }
 
+/**
+ * The lines placing a block: its tree renamed into place when nothing is at its path (staged files
+ * whose bytes did not match removed first), else every operation on its own (`opLines`).
+ */
+function placeBlock(block: SubtreeBlock, layout: StagingLayout, mismatched: ReadonlySet<number>, opLines: (i: number) => string[]): string[] {
+  const q = shellQuote(`./${block.dir}`);
+  const bad = block.ops.filter((i) => mismatched.has(i) && layout.staged.has(i));
+  const drop = bad.length === 0 ? '' : `rm -f ${bad.map((i) => `"$S"/${shellQuote(layout.staged.get(i) as string)}`).join(' ')}; `;
+  return [
+    `if none ${q} && pok ${q} && { ${drop}mv -T "$S"/${shellQuote(block.stageDir)} ${q} 2>/dev/null; }; then`,
+    ...block.ops.map((i) => (mismatched.has(i) ? `r ${i} source-changed 'content changed during transfer'` : `r ${i} ok`)),
+    'else',
+    ...block.ops.flatMap(opLines),
+    'fi',
+  ];
+}
+
 function basename(path: string): string {
   return path.slice(path.lastIndexOf('/') + 1);
 }
@@ -122,35 +197,37 @@ export function applyScript(
 ): string {
   const lines = [PRELUDE, `cd ${shellQuote(root)} || exit 3`, `S=${shellQuote(stage)}`];
   const placed = new Set<PlacementGroup>();
-  ops.forEach((op, i) => {
+  const opLines = (i: number): string[] => {
+    const op = ops[i] as Operation;
+    const out: string[] = [];
     const p = `./${op.path}`;
     const q = shellQuote(p);
     switch (op.op) {
       case 'mkdir':
-        lines.push(op.path === '' ? `mkdir -p . && r ${i} ok || r ${i} failed mkdir` : `if isdir ${q}; then r ${i} ok; elif ! none ${q}; then r ${i} changed 'something else exists'; elif ! pok ${q}; then r ${i} changed 'parent missing'; elif mkdir ${q} 2>/dev/null; then r ${i} ok; else r ${i} failed 'mkdir failed'; fi`);
+        out.push(op.path === '' ? `mkdir -p . && r ${i} ok || r ${i} failed mkdir` : `if isdir ${q}; then r ${i} ok; elif ! none ${q}; then r ${i} changed 'something else exists'; elif ! pok ${q}; then r ${i} changed 'parent missing'; elif mkdir ${q} 2>/dev/null; then r ${i} ok; else r ${i} failed 'mkdir failed'; fi`);
         break;
       case 'remove': {
         const act = op.expected.kind === 'directory' ? `rmdir ${q} 2>/dev/null` : `rm -f ${q}`;
-        lines.push(`if ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ${act}; then r ${i} ok; else r ${i} failed 'could not remove (not empty?)'; fi`);
+        out.push(`if ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ${act}; then r ${i} ok; else r ${i} failed 'could not remove (not empty?)'; fi`);
         break;
       }
       case 'chmod':
-        lines.push(`if ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif chmod ${op.executable ? 755 : 644} ${q}; then r ${i} ok; else r ${i} failed chmod; fi`);
+        out.push(`if ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif chmod ${op.executable ? 755 : 644} ${q}; then r ${i} ok; else r ${i} failed chmod; fi`);
         break;
       case 'symlink': {
         const tmp = `"$S/l${i}"`;
-        lines.push(`if ! pok ${q}; then r ${i} changed 'parent missing'; elif ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ln -s ${shellQuote(op.target)} ${tmp} && mv -f ${tmp} ${q}; then r ${i} ok; else r ${i} failed 'symlink failed'; fi`);
+        out.push(`if ! pok ${q}; then r ${i} changed 'parent missing'; elif ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ln -s ${shellQuote(op.target)} ${tmp} && mv -f ${tmp} ${q}; then r ${i} ok; else r ${i} failed 'symlink failed'; fi`);
         break;
       }
       case 'write': {
         if (mismatched.has(i)) {
-          lines.push(`r ${i} source-changed 'content changed during transfer'`);
+          out.push(`r ${i} source-changed 'content changed during transfer'`);
           break;
         }
         const group = layout.groupOf.get(i);
         if (group !== undefined) {
           // The whole group is placed at its first member (its writes are consecutive).
-          if (!placed.has(group)) lines.push(...placeGroup(group, ops, mismatched));
+          if (!placed.has(group)) out.push(...placeGroup(group, ops, mismatched));
           placed.add(group);
           break;
         }
@@ -163,7 +240,7 @@ export function applyScript(
             ? `cp ${shellQuote(`./${op.source.copyFrom}`)} ${staged} 2>/dev/null && [ "$(sha256sum ${staged} | cut -c1-64)" = ${op.digest} ] && chmod ${op.executable ? 755 : 644} ${staged}`
             : `[ -f ${staged} ]`;
         const place = op.expected === undefined ? `ln ${staged} ${q} 2>/dev/null` : `mv -f ${staged} ${q}`;
-        lines.push(
+        out.push(
           `if ! pok ${q}; then r ${i} changed 'parent missing'; ` +
             `elif ! ${prepare}; then r ${i} source-changed 'content changed during transfer'; ` +
             `elif ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; ` +
@@ -172,6 +249,16 @@ export function applyScript(
         );
         break;
       }
+    }
+    return out;
+  };
+  const blocksDone = new Set<SubtreeBlock>();
+  ops.forEach((_op, i) => {
+    const block = layout.blockOf.get(i);
+    if (block === undefined) lines.push(...opLines(i));
+    else if (!blocksDone.has(block)) {
+      blocksDone.add(block);
+      lines.push(...placeBlock(block, layout, mismatched, opLines));
     }
   });
   lines.push('rm -rf "$S"');
@@ -185,7 +272,8 @@ export function applyScript(
     touched.add(slash < 0 ? '.' : `./${op.path.slice(0, slash)}`);
   }
   const paths = [...touched].map((t) => shellQuote(t === '.' ? root : `${root}/${t.slice(2)}`));
-  for (let k = 0; k < paths.length; k += 200) lines.push(`stat -c "K$(printf '\\t')%y|%z|%s$(printf '\\t')%i$(printf '\\t')%Y$(printf '\\t')%n$(printf '\\t')//" ${paths.slice(k, k + 200).join(' ')} 2>/dev/null`);
+  lines.push(`T=$(printf '\\t')`);
+  for (let k = 0; k < paths.length; k += STAT_CHUNK) lines.push(`stat -c "K$T%y|%z|%s$T%i$T%Y$T%n$T//" ${paths.slice(k, k + STAT_CHUNK).join(' ')} 2>/dev/null`);
   lines.push('true');
   return lines.join('\n');
 }

@@ -3,8 +3,10 @@
  * live in a volume). Everything goes through the Docker API, with nothing installed in the image:
  * - a long-lived shell agent (one exec) runs the scan and apply scripts (`shell-agent.ts`);
  * - file contents leave the container as a `tar -c` exec stream (batches of paths) and enter it
- *   as one `putArchive` per apply batch into a temp directory inside the root, followed by the
- *   checked apply script (`apply-script.ts`);
+ *   as tar archives extracted into a temp directory inside the root (`stage-upload.ts`: one per
+ *   batch, two extracted concurrently for large batches; a batch of a few KB is written by the
+ *   script itself, `inline-stage.ts`), followed by the checked apply script (`apply-script.ts`,
+ *   which links new files into place by directory);
  * - change hints come from a second long exec: `inotifywait -mr` when the image has it, else a
  *   `find -newer <stamp>` poll loop (default every 250 ms).
  * What the image needs: a POSIX `sh`, `find`, `stat -c`, `sha256sum`, `tar`, `readlink`, `cut`,
@@ -14,8 +16,7 @@
  * The Docker API calls are behind an `ExecTransport` (docker-transport.ts): `createShellEndpoint`
  * runs the same endpoint over any other one (a Kubernetes Pod: ../kubernetes/pod-endpoint.ts).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { Readable } from 'node:stream';
+import { randomBytes } from 'node:crypto';
 import type Dockerode from 'dockerode';
 import type { ExecTransport } from '../transport.ts';
 import { dockerTransport } from './docker-transport.ts';
@@ -32,10 +33,12 @@ import {
   isSyncTempName,
   SYNC_TEMP_PREFIX,
 } from '../endpoint.ts';
-import { applyScript, ownStats, stagingLayout, type OwnStat, type StagingLayout } from './apply-script.ts';
+import { applyScript, ownStats, stagingLayout, type OwnStat } from './apply-script.ts';
+import { fitsInline, inlineScript } from './inline-stage.ts';
+import { uploadStage } from './stage-upload.ts';
 import { scanContainer, type ScanState } from './scan.ts';
 import { ShellAgent, shellQuote } from './shell-agent.ts';
-import { endOfArchive, fileHeader, longFileHeader, padding, readTar } from './tar.ts';
+import { readTar } from './tar.ts';
 
 /** Options of `createDockerEndpoint`. */
 export interface DockerEndpointOptions {
@@ -113,18 +116,20 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
       const layout = stagingLayout(ops);
       // Staged files get this whole-second mtime: a later write cannot reproduce it (see seedPlaced).
       const mtime = Math.floor(Date.now() / 1000);
-      const archive = Readable.from(coalesce(stageArchive(stageName, ops, layout, mtime, contents, (mismatched) => applyScript(root, stage, ops, layout, mismatched))));
+      const staging = { stageName, ops, layout, mtime, contents, script: (mismatched: ReadonlySet<number>) => applyScript(root, stage, ops, layout, mismatched) };
       const rootExists = (await a.run(`[ -d ${shellQuote(root)} ]`)).exitCode === 0;
       if (!rootExists) {
         // Still consume one content item per stream write (the Endpoint contract).
-        for await (const chunk of archive) void chunk;
+        await uploadStage(staging, undefined);
         return ops.map(() => ({ status: 'changed', message: 'sync root missing' }));
       }
-      const T0 = performance.now();
-      await transport.upload(root, archive);
-      const T1 = performance.now();
-      const reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
-      console.log(`PROF upload ${Math.round(T1 - T0)} script ${Math.round(performance.now() - T1)}`);
+      let reply;
+      if (fitsInline(ops)) {
+        reply = await a.run(await inlineScript(staging, stage));
+      } else {
+        await uploadStage(staging, (archive) => transport.upload(root, archive));
+        reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
+      }
       if (reply.exitCode !== 0) throw new Error(`applying changes in ${transport.name} failed: ${reply.stderr}`);
       const output = reply.stdout.toString();
       const stats = ownStats(output);
@@ -148,76 +153,6 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
       return Promise.resolve();
     },
   };
-}
-
-/**
- * The staging tar: every streamed write (in order, with its final mode, where `layout` puts it)
- * plus the apply script, under `stageName/`. Bytes are hashed on the way; the script is built last,
- * knowing which staged files did not hash to their digest (the source changed during transfer).
- */
-async function* stageArchive(
-  stageName: string,
-  ops: readonly Operation[],
-  layout: StagingLayout,
-  mtime: number,
-  contents: AsyncIterable<FileContent>,
-  script: (mismatched: ReadonlySet<number>) => string,
-): AsyncGenerator<Buffer> {
-  const iterator = contents[Symbol.asyncIterator]();
-  const mismatched = new Set<number>();
-  for (const [index, op] of ops.entries()) {
-    if (op.op !== 'write' || op.source !== 'stream') continue;
-    const next = await iterator.next();
-    if (next.done === true || next.value.data === null) {
-      mismatched.add(index);
-      continue;
-    }
-    yield longFileHeader(`${stageName}/${layout.staged.get(index) ?? `s${index}`}`, op.size, op.executable ? 0o755 : 0o644, mtime);
-    const hash = createHash('sha256');
-    let sent = 0;
-    let received = 0;
-    for await (const chunk of next.value.data) {
-      received += chunk.length;
-      hash.update(chunk);
-      const room = op.size - sent;
-      if (room <= 0) continue;
-      const piece = chunk.length > room ? chunk.subarray(0, room) : chunk;
-      sent += piece.length;
-      yield Buffer.from(piece);
-    }
-    if (sent < op.size) yield Buffer.alloc(op.size - sent);
-    yield padding(op.size);
-    if (received !== op.size || hash.digest('hex') !== op.digest) mismatched.add(index);
-  }
-  const body = Buffer.from(script(mismatched));
-  yield fileHeader(`${stageName}/apply.sh`, body.length);
-  yield body;
-  yield padding(body.length);
-  yield endOfArchive();
-}
-
-/** Size of the chunks handed to the HTTP upload (tar headers and small files are merged). */
-const UPLOAD_CHUNK = 256 * 1024;
-
-/** Merges small buffers into chunks of about `UPLOAD_CHUNK` bytes (fewer writes, fewer syscalls). */
-async function* coalesce(source: AsyncIterable<Buffer>): AsyncGenerator<Buffer> {
-  let pending: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of source) {
-    if (chunk.length === 0) continue;
-    if (chunk.length >= UPLOAD_CHUNK && size === 0) {
-      yield chunk;
-      continue;
-    }
-    pending.push(chunk);
-    size += chunk.length;
-    if (size >= UPLOAD_CHUNK) {
-      yield Buffer.concat(pending, size);
-      pending = [];
-      size = 0;
-    }
-  }
-  if (size > 0) yield Buffer.concat(pending, size);
 }
 
 /**

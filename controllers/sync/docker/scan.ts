@@ -220,6 +220,7 @@ export async function scanContainer(
     const racy = line.mtime >= listing.now - 2 && cached?.placed !== true;
     if (cached === undefined || cached.key !== line.key || racy) toHash.push(line.path);
   }
+  const hashing = new Set(toHash);
   const details = toHash.length + links.length > 0 ? parseDetails(await run(detailScript(root, toHash, links)), toHash) : undefined;
   const entries: Snapshot = base;
   for (const line of kept) {
@@ -233,16 +234,14 @@ export async function scanContainer(
       }
       entry = { kind: 'symlink', target };
     } else {
-      const hashed = details?.digests.get(line.path);
-      const digest = hashed ?? state.digests.get(line.path)?.digest;
+      // A file that had to be hashed never falls back to a cached digest (it changed since).
+      const wanted = hashing.has(line.path);
+      const digest = wanted ? details?.digests.get(line.path) : state.digests.get(line.path)?.digest;
       if (digest === undefined) {
         problems.push({ path: line.path, reason: 'unreadable', message: 'could not be hashed' });
         continue;
       }
-      if (hashed === undefined && state.digests.get(line.path)?.placed === true) {
-        // A placed file's trusted key, still unchanged: keep it as it is.
-      } else if (line.mtime < listing.now - 2) state.digests.set(line.path, { key: line.key, digest });
-      else state.digests.set(line.path, { key: '', digest });
+      if (wanted) state.digests.set(line.path, { key: line.mtime < listing.now - 2 ? line.key : '', digest });
       entry = { kind: 'file', digest, size: line.size, executable: (line.mode & 0o111) !== 0, mtimeMs: line.mtime * 1000 };
     }
     entries.set(line.path, entry);

@@ -19,15 +19,24 @@ export function fileHeader(name: string, size: number, mode = 0o644): Buffer {
  * header carrying the `path` record followed by the ustar header.
  */
 export function longFileHeader(name: string, size: number, mode = 0o644, mtime = Math.floor(Date.now() / 1000)): Buffer {
+  return entryHeader(name, size, mode, 0x30, mtime);
+}
+
+/** The header(s) of a directory with any name (as `longFileHeader`). */
+export function directoryHeader(name: string, mode = 0o755, mtime = Math.floor(Date.now() / 1000)): Buffer {
+  return entryHeader(name, 0, mode, 0x35, mtime);
+}
+
+function entryHeader(name: string, size: number, mode: number, type: number, mtime: number): Buffer {
   const bytes = Buffer.from(name);
   const none = Buffer.alloc(0);
-  if (bytes.length <= 100) return ustarHeader(bytes, none, size, mode, 0x30, mtime);
+  if (bytes.length <= 100) return ustarHeader(bytes, none, size, mode, type, mtime);
   for (let slash = bytes.indexOf(0x2f, Math.max(0, bytes.length - 101)); slash >= 0 && slash <= 155; slash = bytes.indexOf(0x2f, slash + 1)) {
-    if (bytes.length - slash - 1 <= 100 && slash > 0) return ustarHeader(bytes.subarray(slash + 1), bytes.subarray(0, slash), size, mode, 0x30, mtime);
+    if (bytes.length - slash - 1 <= 100 && slash > 0) return ustarHeader(bytes.subarray(slash + 1), bytes.subarray(0, slash), size, mode, type, mtime);
   }
   const record = paxRecord('path', bytes);
   const pax = ustarHeader(Buffer.from('PaxHeader'), none, record.length, 0o644, 0x78, mtime);
-  return Buffer.concat([pax, record, padding(record.length), ustarHeader(bytes.subarray(0, 100), none, size, mode, 0x30, mtime)]);
+  return Buffer.concat([pax, record, padding(record.length), ustarHeader(bytes.subarray(0, 100), none, size, mode, type, mtime)]);
 }
 
 /** One pax record `<len> <key>=<value>\n`, where `<len>` counts the whole record. */

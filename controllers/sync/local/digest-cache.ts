@@ -15,9 +15,34 @@ interface Cached {
   digest: string;
 }
 
+/** One remembered digest as persisted: path, stat key, digest. */
+export type CachedDigest = readonly [path: string, key: string, digest: string];
+
 /** Digest cache of one endpoint. */
 export class DigestCache {
   #entries = new Map<string, Cached>();
+  #changed = false;
+
+  /** True when the cache changed since `restore` or the last `markSaved`. */
+  get changed(): boolean {
+    return this.#changed;
+  }
+
+  /** Every remembered digest (for persisting). */
+  snapshot(): CachedDigest[] {
+    return [...this.#entries].map(([path, cached]) => [path, cached.key, cached.digest] as const);
+  }
+
+  /** Adds persisted digests (each was remembered under the racy rule, so its key is as trustworthy now). */
+  restore(entries: readonly CachedDigest[]): void {
+    for (const [path, key, digest] of entries) this.#entries.set(path, { key, digest });
+    this.#changed = false;
+  }
+
+  /** Records that the current content was persisted. */
+  markSaved(): void {
+    this.#changed = false;
+  }
 
   /** The cached digest of `path` when its current stats still match. */
   get(path: string, stats: Stats): string | undefined {
@@ -30,20 +55,24 @@ export class DigestCache {
   set(path: string, stats: Stats, digest: string, hashedAtMs: number): void {
     const newest = Math.max(stats.mtimeMs, stats.ctimeMs);
     if (hashedAtMs - newest < RACY_WINDOW_MS) {
-      this.#entries.delete(path);
+      this.delete(path);
       return;
     }
-    this.#entries.set(path, { key: statKey(stats), digest });
+    const key = statKey(stats);
+    const before = this.#entries.get(path);
+    if (before?.key === key && before.digest === digest) return;
+    this.#entries.set(path, { key, digest });
+    this.#changed = true;
   }
 
   /** Forgets `path`. */
   delete(path: string): void {
-    this.#entries.delete(path);
+    if (this.#entries.delete(path)) this.#changed = true;
   }
 
   /** Drops every path not in `keep`. */
   retain(keep: (path: string) => boolean): void {
-    for (const path of this.#entries.keys()) if (!keep(path)) this.#entries.delete(path);
+    for (const path of this.#entries.keys()) if (!keep(path)) this.delete(path);
   }
 
   /** Number of cached digests. */

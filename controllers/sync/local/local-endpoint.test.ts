@@ -347,3 +347,39 @@ describe('helpers', () => {
     expect(cache.size).toBe(0);
   });
 });
+
+describe('persisted digest cache', () => {
+  it('a new endpoint on the same root trusts the persisted digests (same stat key); a foreign file is ignored', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'boulder-digests-'));
+    try {
+      const root = join(base, 'root');
+      await mkdir(root);
+      for (let i = 0; i < 5; i++) await writeFile(join(root, `f${i}`), `content ${i}`);
+      // Hashed well after the last change, so the racy rule lets the cache keep them.
+      await new Promise((r) => setTimeout(r, RACY_WINDOW_MS + 50));
+      const path = join(base, 'state', 'digests-alpha.json');
+      const ignore = createIgnoreMatcher([], { defaults: true });
+      const first = createLocalEndpoint(root, { digestCachePath: path });
+      const scanned = await first.scan({ ignore });
+      await first.close();
+      const saved = JSON.parse(await readFile(path, 'utf8')) as { version: number; root: string; entries: string[][] };
+      expect(saved.entries).toHaveLength(5);
+      expect((scanned.entries.get('f0') as FileEntry).digest).toBe(createHash('sha256').update('content 0').digest('hex'));
+
+      // A digest only the persisted file knows (same key): a new endpoint must take it from there.
+      const planted = 'b'.repeat(64);
+      for (const entry of saved.entries) if (entry[0] === 'f0') entry[2] = planted;
+      await writeFile(path, JSON.stringify(saved));
+      const second = createLocalEndpoint(root, { digestCachePath: path });
+      expect(((await second.scan({ ignore })).entries.get('f0') as FileEntry).digest).toBe(planted);
+      await second.close();
+
+      await writeFile(path, JSON.stringify({ ...saved, root: '/elsewhere' }));
+      const third = createLocalEndpoint(root, { digestCachePath: path });
+      expect(((await third.scan({ ignore })).entries.get('f0') as FileEntry).digest).toBe(createHash('sha256').update('content 0').digest('hex'));
+      await third.close();
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+});

@@ -1,36 +1,35 @@
 /**
- * Streams local files for transfer, in request order. Small files are read ahead (a few at a
- * time) so the receiver is never starved by per-file latency; large files are streamed in chunks
- * and never held in memory whole. Files are opened without following symlinks; a file that is
- * gone or no longer regular yields `data: null`. The receiver verifies the digest.
+ * Streams local files for transfer, in request order. Small files are read whole with synchronous
+ * calls (a few microseconds each from the page cache, against four thread-pool round trips and a
+ * file handle object for the asynchronous ones: the read side of a 10 000-file initial sync went
+ * from ~0.5 s to ~0.1 s of main-thread time), yielding to the event loop every few milliseconds;
+ * large files are streamed in chunks and never held in memory whole. Files are opened without
+ * following symlinks; a file that is gone or no longer regular yields `data: null`. The receiver
+ * verifies the digest.
  */
-import { open, readFile, type FileHandle } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { FileContent, FileRequest } from '../endpoint.ts';
 import { CHUNK_SIZE, READ_FLAGS } from './hash.ts';
 
-/** Files up to this size are read ahead whole. */
-const READ_AHEAD_LIMIT = 256 * 1024;
+/** Files up to this size are read whole, synchronously. */
+const WHOLE_READ_LIMIT = 256 * 1024;
 
-/** How many small files are read ahead. */
-const READ_AHEAD = 16;
-
-type Prefetched = Promise<Uint8Array | null> | undefined;
+/** Longest stretch of synchronous reads before the event loop gets a turn, ms. */
+const SYNC_SLICE_MS = 5;
 
 /** Reads `files` below `absolute('')` in order (see the module comment). */
 export async function* readLocalFiles(absolute: (path: string) => string, files: readonly FileRequest[]): AsyncIterable<FileContent> {
-  const ahead: Prefetched[] = [];
-  const prefetch = (index: number): void => {
-    const request = files[index];
-    if (request === undefined || ahead[index] !== undefined) return;
-    if (request.expected.size <= READ_AHEAD_LIMIT) ahead[index] = readWhole(absolute(request.path));
-  };
+  let sliceStart = performance.now();
   for (let i = 0; i < files.length; i++) {
-    for (let j = i; j < Math.min(files.length, i + READ_AHEAD); j++) prefetch(j);
     const request = files[i] as FileRequest;
-    const pending = ahead[i];
-    ahead[i] = undefined;
-    if (pending !== undefined) {
-      const bytes = await pending;
+    if (request.expected.size <= WHOLE_READ_LIMIT) {
+      if (performance.now() - sliceStart >= SYNC_SLICE_MS) {
+        await yieldToEventLoop();
+        sliceStart = performance.now();
+      }
+      const bytes = readWhole(absolute(request.path), request.expected.size);
       yield { path: request.path, expected: request.expected, data: bytes === null ? null : single(bytes) };
       continue;
     }
@@ -60,13 +59,32 @@ async function openRegular(path: string): Promise<FileHandle | undefined> {
   return undefined;
 }
 
-async function readWhole(path: string): Promise<Uint8Array | null> {
+/**
+ * At most `expected + 1` bytes of the regular file at `path` (one more than expected shows a file
+ * that grew since the scan, without reading all of it), or null.
+ */
+function readWhole(path: string, expected: number): Uint8Array | null {
+  let fd: number;
   try {
-    // Not following symlinks, not blocking on FIFOs; a directory fails with EISDIR. Anything else
-    // that is not the expected file is caught by the receiver's digest check.
-    return await readFile(path, { flag: READ_FLAGS });
+    // Not following symlinks, not blocking on FIFOs. Anything else that is not the expected file
+    // is caught by the receiver's digest check.
+    fd = openSync(path, READ_FLAGS);
   } catch {
     return null;
+  }
+  try {
+    if (!fstatSync(fd).isFile()) return null;
+    const buffer = Buffer.allocUnsafe(expected + 1);
+    let filled = 0;
+    for (;;) {
+      const bytesRead = readSync(fd, buffer, filled, buffer.length - filled, filled);
+      if (bytesRead === 0 || (filled += bytesRead) === buffer.length) break;
+    }
+    return buffer.subarray(0, filled);
+  } catch {
+    return null;
+  } finally {
+    closeSync(fd);
   }
 }
 
