@@ -166,17 +166,26 @@ function placeGroup(group: PlacementGroup, ops: readonly Operation[], mismatched
  * The lines placing a block: its tree renamed into place when nothing is at its path (staged files
  * whose bytes did not match removed first), else every operation on its own (`opLines`).
  */
-function placeBlock(block: SubtreeBlock, layout: StagingLayout, mismatched: ReadonlySet<number>, opLines: (i: number) => string[]): string[] {
+function placeBlock(block: SubtreeBlock, ops: readonly Operation[], layout: StagingLayout, mismatched: ReadonlySet<number>, opLines: (i: number) => string[]): string[] {
   const q = shellQuote(`./${block.dir}`);
   const bad = block.ops.filter((i) => mismatched.has(i) && layout.staged.has(i));
   const drop = bad.length === 0 ? '' : `rm -f ${bad.map((i) => `"$S"/${shellQuote(layout.staged.get(i) as string)}`).join(' ')}; `;
   return [
     `if none ${q} && pok ${q} && { ${drop}mv -T "$S"/${shellQuote(block.stageDir)} ${q} 2>/dev/null; }; then`,
-    ...block.ops.map((i) => (mismatched.has(i) ? `r ${i} source-changed 'content changed during transfer'` : `r ${i} ok`)),
+    // Each path is checked after the move: a staged file that is missing (its staging failed)
+    // must never be reported placed — the next scan would read that as a deletion.
+    ...block.ops.map((i) => (mismatched.has(i) ? `r ${i} source-changed 'content changed during transfer'` : placedLine(i, ops[i] as Operation))),
     'else',
     ...block.ops.flatMap(opLines),
     'fi',
   ];
+}
+
+/** Reports operation `i` of a moved block ok when its path now holds what it made, else failed. */
+function placedLine(i: number, op: Operation): string {
+  const q = shellQuote(`./${op.path}`);
+  const test = op.op === 'mkdir' ? `[ -d ${q} ]` : op.op === 'symlink' ? `[ -L ${q} ]` : `[ -e ${q} ] || [ -L ${q} ]`;
+  return `if ${test}; then r ${i} ok; else r ${i} failed 'missing after the tree was moved into place'; fi`;
 }
 
 function basename(path: string): string {
@@ -258,7 +267,7 @@ export function applyScript(
     if (block === undefined) lines.push(...opLines(i));
     else if (!blocksDone.has(block)) {
       blocksDone.add(block);
-      lines.push(...placeBlock(block, layout, mismatched, opLines));
+      lines.push(...placeBlock(block, ops, layout, mismatched, opLines));
     }
   });
   lines.push('rm -rf "$S"');

@@ -27,11 +27,12 @@ export function fitsInline(ops: readonly Operation[]): boolean {
   return files <= INLINE_MAX_FILES && bytes <= INLINE_MAX_BYTES;
 }
 
-/** `bytes` as a `printf` format in single quotes: printable ASCII as is, everything else `\ooo`. */
+/** `bytes` as a `printf` format in single quotes: printable ASCII as is (but a leading `-`), everything else `\ooo`. */
 export function printfLiteral(bytes: Uint8Array): string {
   let out = "'";
-  for (const byte of bytes) {
-    const plain = byte >= 0x20 && byte <= 0x7e && byte !== 0x5c && byte !== 0x25 && byte !== 0x27;
+  for (const [i, byte] of bytes.entries()) {
+    // A leading `-` would make printf read the format as an option (dash, bash: "Illegal option").
+    const plain = byte >= 0x20 && byte <= 0x7e && byte !== 0x5c && byte !== 0x25 && byte !== 0x27 && !(i === 0 && byte === 0x2d);
     out += plain ? String.fromCharCode(byte) : `\\${byte.toString(8).padStart(3, '0')}`;
   }
   return `${out}'`;

@@ -157,6 +157,15 @@ describe('apply script: new directory trees', () => {
     expect(existsSync(stage)).toBe(false);
   });
 
+  it('reports a write whose staged file is missing as failed, never ok (a later scan would read it as a deletion)', () => {
+    const root = tempDir();
+    const stage = join(root, '.boulder-sync-stage-t');
+    const layout = stageTree(root, stage, tree);
+    rmSync(join(stage, layout.staged.get(3) as string)); // n/sub/b: its staging failed
+    expect(run(root, stage, layout)).toEqual([['0', 'ok'], ['1', 'ok'], ['2', 'ok'], ['3', 'failed'], ['4', 'source-changed']]);
+    expect(existsSync(join(root, 'n', 'sub', 'b'))).toBe(false);
+  });
+
   it('falls back to one operation at a time when the directory appeared meanwhile, replacing nothing', () => {
     const root = tempDir();
     const stage = join(root, '.boulder-sync-stage-t');
@@ -329,6 +338,12 @@ describe('inline staging', () => {
       execFileSync(shell, [...args, '-c', `printf ${printfLiteral(bytes)} > '${out}'`]);
       expect(readFileSync(out).equals(bytes)).toBe(true);
     });
+  });
+
+  it('writes content starting with a dash (printf would read it as an option)', () => {
+    const out = join(tempDir(), 'dash');
+    execFileSync('sh', ['-c', `printf ${printfLiteral(Buffer.from('-leading-dash'))} > '${out}'`]);
+    expect(readFileSync(out, 'utf8')).toBe('-leading-dash');
   });
 
   it('stages the small batch inside the script, skipping bytes that do not match their digest', async () => {
