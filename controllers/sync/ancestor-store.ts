@@ -3,8 +3,8 @@
  * atomically (temp file + fsync + rename), so a crash leaves the previous or the new ancestor,
  * never a torn one.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile, rm } from 'node:fs/promises';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { dirname, join } from 'node:path';
 import type { AncestorRecord, AncestorStore } from './engine-api.ts';
 import type { Entry, Snapshot } from './endpoint.ts';
@@ -40,20 +40,7 @@ export function createFileAncestorStore(path: string): AncestorStore {
     },
     async save(record) {
       await mkdir(dirname(path), { recursive: true });
-      const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-      try {
-        const handle = await open(temp, 'w', 0o600);
-        try {
-          await handle.writeFile(encodeAncestor(record), 'utf8');
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
-        await rename(temp, path);
-      } catch (err) {
-        await rm(temp, { force: true });
-        throw err;
-      }
+      await writeFileAtomic(path, encodeAncestor(record), { mode: 0o600, durable: true });
     },
     async clear() {
       await rm(path, { force: true });

@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { assertValidNames, CURRENT_FILE } from './names.ts';
 
 /** The active workspace's name, or undefined when none was recorded. */

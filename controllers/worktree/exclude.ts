@@ -5,7 +5,7 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from './atomic-write.ts';
+import { writeFileAtomic } from '../fs/atomic-write.ts';
 
 /** Patterns excluded: the worktrees, the active-workspace file and its temp files. */
 export const EXCLUDE_PATTERNS: readonly string[] = ['/.nexus/worktrees/', '/.nexus/current', '/.nexus/current.*.tmp'];

@@ -4,8 +4,8 @@
  * atomically (temp file + fsync + rename) next to the session's ancestor. A missing, unreadable or
  * foreign file (another root, another version) is an empty cache: it only ever saves work.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
+import { writeFileAtomic } from '../../fs/atomic-write.ts';
 import { dirname } from 'node:path';
 import type { CachedDigest } from './digest-cache.ts';
 
@@ -29,18 +29,5 @@ export async function loadDigests(path: string, root: string): Promise<CachedDig
 /** Writes `entries` for `root` to `path` atomically (its directory is created). */
 export async function saveDigests(path: string, root: string, entries: readonly CachedDigest[]): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
-  try {
-    const handle = await open(temp, 'w', 0o600);
-    try {
-      await handle.writeFile(JSON.stringify({ version: VERSION, root, entries }), 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(temp, path);
-  } catch (err) {
-    await rm(temp, { force: true });
-    throw err;
-  }
+  await writeFileAtomic(path, JSON.stringify({ version: VERSION, root, entries }), { mode: 0o600, durable: true });
 }
