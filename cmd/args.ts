@@ -33,6 +33,13 @@ export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
   help: { type: 'boolean', short: 'h', description: 'Show help for the command' },
 };
 
+/**
+ * Where main.ts puts the kubeconfig context's namespace with a Kubernetes store (not an option a
+ * user can type): the default for commands when `--namespace` is not given (kubectl's rule), never
+ * an explicit `-n` — a manifest's own namespace still wins over it.
+ */
+export const CONTEXT_NAMESPACE = 'context-namespace';
+
 /** Where the command name sits in argv: the command and every other argument, in order. */
 export interface SplitArgs {
   command: string | undefined;

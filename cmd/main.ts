@@ -18,7 +18,7 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
   }
   const stderr = overrides.stderr ?? process.stderr;
   const env = overrides.env ?? process.env;
-  const [{ splitCommand, parseCommandArgs, stringOption }, registry, { reportError }, { renderCommandHelp, renderMainHelp }] =
+  const [{ splitCommand, parseCommandArgs, stringOption, CONTEXT_NAMESPACE }, registry, { reportError }, { renderCommandHelp, renderMainHelp }] =
     await Promise.all([import('./args.ts'), import('./registry.ts'), import('./report-error.ts'), import('./help.ts')]);
   try {
     const { command: name, rest } = splitCommand(argv);
@@ -66,8 +66,9 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
       // A cluster the configuration selected reaches the commands as if given with the flags.
       if (kubernetes.kubeconfig !== undefined) input.values['kubeconfig'] ??= kubernetes.kubeconfig;
       if (kubernetes.context !== undefined) input.values['context'] ??= kubernetes.context;
-      // kubectl's rule: without --namespace, the kubeconfig context's namespace (else `default`).
-      input.values['namespace'] ??= await kubeContextNamespace(kubernetes);
+      // kubectl's rule: without --namespace, the kubeconfig context's namespace (else `default`) —
+      // a default, not an explicit -n: a manifest's own namespace still wins (see CONTEXT_NAMESPACE).
+      if (input.values['namespace'] === undefined) input.values[CONTEXT_NAMESPACE] = await kubeContextNamespace(kubernetes);
     }
     return await command.run(deps, input);
   } catch (err) {

@@ -6,7 +6,7 @@
 import { NotFoundError } from '../apis/errors.ts';
 import { KINDS, resolveKind, type KindInfo } from '../apis/kinds.ts';
 import { DEFAULT_NAMESPACE } from '../apis/meta.ts';
-import { stringOption } from './args.ts';
+import { CONTEXT_NAMESPACE, stringOption } from './args.ts';
 import { UsageError } from './cli-error.ts';
 import type { CommandInput } from './command.ts';
 
@@ -62,7 +62,12 @@ export function notFoundError(kind: KindInfo, name: string, cause?: unknown): No
   return new NotFoundError(`${pluralResource(kind)} "${name}" not found`, { cause });
 }
 
-/** The namespace flag's value, or `default`. */
+/** The namespace flag's value, else the kubeconfig context's (Kubernetes store), else `default`. */
 export function namespaceOf(values: CommandInput['values']): string {
-  return stringOption(values, 'namespace') ?? DEFAULT_NAMESPACE;
+  return stringOption(values, 'namespace') ?? stringOption(values, CONTEXT_NAMESPACE) ?? DEFAULT_NAMESPACE;
+}
+
+/** The namespace objects without their own go to: `--namespace`, else the context's, else undefined. */
+export function defaultNamespaceOf(values: CommandInput['values']): string | undefined {
+  return stringOption(values, 'namespace') ?? stringOption(values, CONTEXT_NAMESPACE);
 }

@@ -7,7 +7,7 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { ValidationError } from '../../apis/errors.ts';
 import { kindByName } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
-import { booleanOption, choiceOption, stringListOption, stringOption } from '../args.ts';
+import { booleanOption, choiceOption, CONTEXT_NAMESPACE, stringListOption, stringOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command } from '../command.ts';
 import { durationFlag } from '../duration.ts';
@@ -24,10 +24,18 @@ type Output = (typeof OUTPUTS)[number] | undefined;
 /**
  * Puts objects into the namespace of `-n`. Manifests without a namespace are defaulted to
  * `default` by the loader, so `default` counts as unset here; any other namespace that differs
- * from the flag is an error (kubectl's rule), reported before anything is written.
+ * from the flag is an error (kubectl's rule), reported before anything is written. Without `-n`,
+ * `fallback` (the kubeconfig context's namespace) takes the place of `default` and objects with
+ * a namespace of their own keep it.
  */
-export function placeInNamespace(objects: KubeObject[], namespace: string | undefined): KubeObject[] {
-  if (namespace === undefined) return objects;
+export function placeInNamespace(objects: KubeObject[], namespace: string | undefined, fallback?: string): KubeObject[] {
+  if (namespace === undefined) {
+    if (fallback === undefined) return objects;
+    return objects.map((obj) => {
+      const own = obj.metadata.namespace;
+      return own === undefined || own === 'default' ? { ...obj, metadata: { ...obj.metadata, namespace: fallback } } : obj;
+    });
+  }
   return objects.map((obj) => {
     const own = obj.metadata.namespace;
     if (own !== undefined && own !== 'default' && own !== namespace) {
@@ -135,6 +143,7 @@ const command: Command = {
       objects = placeInNamespace(
         loaded.map((m) => m.object),
         stringOption(values, 'namespace'),
+        stringOption(values, CONTEXT_NAMESPACE),
       );
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;

@@ -9,7 +9,7 @@ import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { namespaceOf, notFoundError, parseResourceArgs, singularResource } from '../resources.ts';
+import { defaultNamespaceOf, namespaceOf, notFoundError, parseResourceArgs, singularResource } from '../resources.ts';
 import { reportError } from '../report-error.ts';
 import { reportWait } from './wait.ts';
 
@@ -74,7 +74,7 @@ const command: Command = {
     try {
       let targets: Target[];
       if (files.length > 0) {
-        targets = await targetsFromFiles(deps, files, booleanOption(values, 'recursive'), stringOption(values, 'namespace'));
+        targets = await targetsFromFiles(deps, files, booleanOption(values, 'recursive'), defaultNamespaceOf(values));
       } else {
         const { kind, refs } = parseResourceArgs(positionals, 'delete');
         const namespace = namespaceOf(values);

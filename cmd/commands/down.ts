@@ -6,7 +6,7 @@
  * The same command is `boulder workspace down`.
  */
 import { rm } from 'node:fs/promises';
-import { stringOption } from '../args.ts';
+import { namespaceOf } from '../resources.ts';
 import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command, CommandInput } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
@@ -22,7 +22,7 @@ export async function runDown(deps: CliDeps, input: CommandInput, usageName: str
     const [{ loadUpSource }, { renderedName }] = await Promise.all([import('./up-source.ts'), import('../../apis/render/workspace.ts')]);
     name = renderedName((await loadUpSource(deps, input, { devcontainer: false })).config);
   }
-  const namespace = stringOption(values, 'namespace') ?? 'default';
+  const namespace = namespaceOf(values);
   const code = await destroyCommand.run(deps, { values, positionals: [name] });
   await deleteRenderedSyncSession(deps, namespace, name);
   const { secretsDirOf } = await import('../../apis/render/inputs.ts');

@@ -7,6 +7,7 @@
 import { BoulderError } from '../../apis/errors.ts';
 import type { KubeObject } from '../../apis/meta.ts';
 import { booleanOption, choiceOption, stringOption } from '../args.ts';
+import { defaultNamespaceOf } from '../resources.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import type { CliDeps, Command, CommandInput } from '../command.ts';
 import { durationFlag } from '../duration.ts';
@@ -41,7 +42,7 @@ export async function runUp(deps: CliDeps, input: CommandInput, usageName: strin
 
   const [{ loadUpSource }, render] = await Promise.all([import('./up-source.ts'), import('../../apis/render/index.ts')]);
   const source = await loadUpSource(deps, input, { ...(name === undefined ? {} : { name }), devcontainer: true });
-  const namespace = stringOption(values, 'namespace');
+  const namespace = defaultNamespaceOf(values);
   const workspaceName = render.renderedName(source.config, name === undefined ? {} : { name });
   const inputs = await render.resolveRenderInputs(source.config, { mode: 'reference', env: deps.env, cwd: deps.cwd });
   const objects = render.renderResources(source.config, {

@@ -12,7 +12,7 @@ import { removeWrittenKubeconfigs, writeKubeconfig } from '../../apis/client/kub
 import { k8sEnv, kubectlStdout, useNamespaces } from './harness.ts';
 
 const EXAMPLE = join(ROOT, 'manifests', 'examples', 'mock-workspace.yaml');
-const suite = useNamespaces('cli');
+const suite = useNamespaces('cli', 2);
 
 interface Listed {
   items: { metadata: { name: string; uid: string; resourceVersion: string }; spec: unknown }[];
@@ -83,6 +83,18 @@ describe('boulder --kubeconfig', () => {
     const elsewhere = await runBoulder(['--kubeconfig', withNamespace, 'get', 'workspace', 'context-ns', '-n', 'default', '-o', 'name']);
     expect(elsewhere.code).not.toBe(0);
     expect(elsewhere.stderr).toContain('not found');
+
+    // The context's namespace is a default, not an explicit -n: a manifest's own namespace wins
+    // (kubectl's rule), for apply and for delete -f alike.
+    const other = suite.names[1] as string;
+    const own = join(dirname(withNamespace), 'own.yaml');
+    writeFileSync(own, `apiVersion: nexus.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: own-ns\n  namespace: ${other}\nspec:\n  backend: mock\n  image: busybox:1\n`);
+    const appliedOwn = await runBoulder(['--kubeconfig', withNamespace, 'apply', '-f', own, '--no-daemon']);
+    expect(appliedOwn.stderr).toBe('');
+    expect(appliedOwn.code).toBe(0);
+    expect(await kubectlStdout(['get', 'workspace', 'own-ns', '-n', other, '-o', 'name'])).toContain('workspace.nexus.dev/own-ns');
+    const deletedOwn = await runBoulder(['--kubeconfig', withNamespace, 'delete', '-f', own]);
+    expect(deletedOwn.stdout).toContain('workspace.nexus.dev "own-ns" deleted');
   });
 
   it('reports an unreachable API server with exit code 7, naming it', async () => {
