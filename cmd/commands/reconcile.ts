@@ -48,7 +48,8 @@ const command: Command = {
       const manager = new Manager({ client, clock: realClock, logger });
       const { configuredControllerSettings, providerCluster } = await import('../daemon/controller-settings.ts');
       const { portRange, kubernetes } = await configuredControllerSettings(deps, (message) => deps.stderr.write(`warning: ${message}\n`));
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, kubernetes: providerCluster(deps, values, kubernetes), ...(portRange ? { portRange } : {}) });
+      const cluster = providerCluster(deps, values, kubernetes);
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}) });
       await manager.runUntilIdle({ timeoutMs });
     } finally {
       await client.close();

@@ -4,8 +4,9 @@
  * - the host port range (`port_range`) PortBindings allocate from;
  * - the cluster of `backend: kubernetes` workspaces (`backends.kubernetes`: kubeconfig, context,
  *   namespace), which the CLI's `exec` and `logs` reach the same way.
- * A configuration that does not load is reported and ignored, so a typo in ~/.nexus/config.yaml
- * never stops the daemon; the defaults apply then (the port plan's ranges, $KUBECONFIG).
+ * A configuration that does not load is reported and never stops the daemon: the port plan's ranges
+ * apply, but no cluster is guessed — kubernetes workspaces then fail with the configuration's error
+ * rather than land in whatever cluster $KUBECONFIG's current context is.
  */
 import { stringOption } from '../args.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
@@ -23,7 +24,10 @@ export interface KubernetesBackendSettings {
 export interface ControllerSettings {
   /** The configured range, or undefined for the port plan's defaults. */
   portRange?: PortRange;
-  kubernetes: KubernetesBackendSettings;
+  /** The configured cluster; undefined when the configuration did not load (see `error`). */
+  kubernetes?: KubernetesBackendSettings;
+  /** Why the configuration did not load. */
+  error?: string;
 }
 
 /** Reads the settings; `warn` hears why the configuration was ignored, when it does not load. */
@@ -38,8 +42,9 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
       kubernetes: pickKubernetes(backends?.kubernetes),
     };
   } catch (err) {
-    warn(`ignoring the configuration (port_range, backends): it does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`);
-    return { kubernetes: {} };
+    const error = `the configuration does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
+    warn(`ignoring the configuration (port_range, backends): ${error.slice('the configuration '.length)}`);
+    return { error };
   }
 }
 
@@ -58,12 +63,13 @@ export interface ProviderCluster extends KubernetesBackendSettings {
 
 /**
  * Where `backend: kubernetes` workspaces run: with the embedded store, the configured cluster
- * (`backends.kubernetes`), which is not where the Workspace objects live (no ownerReferences);
+ * (`backends.kubernetes`), which is not where the Workspace objects live (no ownerReferences) —
+ * undefined when the configuration did not load, so no cluster is guessed;
  * with a Kubernetes store (`--kubeconfig`/`--context`), that cluster itself, whose objects the
  * Workspaces own.
  */
-export function providerCluster(deps: Pick<CliDeps, 'storeKind'>, values: OptionValues, configured: KubernetesBackendSettings): ProviderCluster {
-  if (deps.storeKind !== 'kubernetes') return { ...configured, ownerReferences: false };
+export function providerCluster(deps: Pick<CliDeps, 'storeKind'>, values: OptionValues, configured: KubernetesBackendSettings | undefined): ProviderCluster | undefined {
+  if (deps.storeKind !== 'kubernetes') return configured === undefined ? undefined : { ...configured, ownerReferences: false };
   const kubeconfig = stringOption(values, 'kubeconfig');
   const context = stringOption(values, 'context');
   return { ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(context !== undefined ? { context } : {}), ownerReferences: true };

@@ -70,7 +70,8 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
       const manager = new Manager({ client, clock: realClock, logger });
       const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
       const { portRange, kubernetes } = await configuredControllerSettings(deps, (message) => logger.warn(message));
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, kubernetes: providerCluster(deps, values, kubernetes), ...(portRange ? { portRange } : {}) });
+      const cluster = providerCluster(deps, values, kubernetes);
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}) });
       await manager.start();
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);

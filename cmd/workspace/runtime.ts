@@ -41,8 +41,11 @@ export function assertReachableBackend(backend: Backend, verb: string): void {
 export function cliCluster(deps: Pick<CliDeps, 'storeKind' | 'cwd' | 'env' | 'stderr'>, values: OptionValues): () => Promise<KubernetesBackendSettings> {
   return async () => {
     const { configuredControllerSettings, providerCluster } = await import('../daemon/controller-settings.ts');
-    const configured = deps.storeKind === 'kubernetes' ? {} : (await configuredControllerSettings(deps, (m) => deps.stderr.write(`warning: ${m}\n`))).kubernetes;
-    const { ownerReferences: _owner, ...cluster } = providerCluster(deps, values, configured);
+    const settings = deps.storeKind === 'kubernetes' ? { kubernetes: {} } : await configuredControllerSettings(deps, () => undefined);
+    const found = providerCluster(deps, values, settings.kubernetes);
+    // Never guess a cluster: a configuration that does not load is the error.
+    if (found === undefined) throw new CliError(`cannot tell which cluster runs kubernetes workspaces: ${settings.error ?? 'no configuration'}`, ExitCode.Error);
+    const { ownerReferences: _owner, ...cluster } = found;
     return cluster;
   };
 }

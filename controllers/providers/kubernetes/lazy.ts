@@ -30,18 +30,27 @@ export class LazyKubernetesProvider implements Provider {
   readonly #options: KubernetesProviderOptions;
   #provider: Promise<KubernetesProvider> | undefined;
   readonly #loaded: Promise<KubernetesProvider>;
-  #onLoad!: (provider: Promise<KubernetesProvider>) => void;
+  #onLoad!: (provider: KubernetesProvider) => void;
 
   constructor(options: KubernetesProviderOptions) {
     this.#options = options;
-    this.#loaded = new Promise((resolve) => (this.#onLoad = (provider) => resolve(provider)));
+    this.#loaded = new Promise((resolve) => (this.#onLoad = resolve));
   }
 
-  /** The real provider (imported and created on first call). */
+  /**
+   * The real provider (imported and created on first call). A failed creation (e.g. the configured
+   * kubeconfig does not exist yet) is not kept: the next call tries again.
+   */
   load(): Promise<KubernetesProvider> {
     if (this.#provider === undefined) {
-      this.#provider = import('./kubernetes-provider.ts').then((m) => m.createKubernetesProvider(this.#options));
-      this.#onLoad(this.#provider);
+      const loading = import('./kubernetes-provider.ts').then((m) => m.createKubernetesProvider(this.#options));
+      this.#provider = loading;
+      loading.then(
+        (provider) => this.#onLoad(provider),
+        () => {
+          if (this.#provider === loading) this.#provider = undefined;
+        },
+      );
     }
     return this.#provider;
   }
@@ -83,7 +92,7 @@ export class LazyKubernetesProvider implements Provider {
     const names = kubeNames(target, this.#options.namespace);
     return formatPodAddress({ namespace: names.namespace, pod: names.pod, container: MAIN_CONTAINER, path });
   }
-  /** The provider's drift hints, from the first time a kubernetes workspace is touched until `signal` aborts. */
+  /** The provider's drift hints, from the first successful load (a kubernetes workspace touched) until `signal` aborts. */
   async *events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
     const aborted = new Promise<undefined>((resolve) => {
       if (signal.aborted) resolve(undefined);
