@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import { probeFree } from './allocator/probe.ts';
 import type { ForwardSpec } from './contracts.ts';
@@ -110,4 +112,39 @@ describe('PortForwarding upstream reports', () => {
     expect(changes).toEqual([expect.stringContaining('ECONNREFUSED'), undefined]);
     expect(f.upstreamFailure('u2')).toBeUndefined();
   });
+
+  it('a dialled port nothing listens on: many connections give one failure report, no flapping; the next good connection recovers', async () => {
+    const changes: (string | undefined)[] = [];
+    const f = new PortForwarding({ onUpstreamChange: ({ failure }) => changes.push(failure) });
+    closers.push(() => f.close());
+    const target = await echo();
+    let listening = false;
+    // Like dialPodPort: the channel opens, then the kubelet's error arrives a few ms later.
+    const dial = (): Promise<Duplex> => {
+      if (listening) return dialLoopback(target.port);
+      const stream = new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } });
+      setTimeout(() => stream.destroy(new Error('port-forward to pod ns/p:9090: connection refused')), 3);
+      return Promise.resolve(stream);
+    };
+    const s = { ...(await spec('u3', 9090)), target: { host: 'pod/p', port: 9090, dial } };
+    await f.ensure('ns/gap', s);
+    for (let i = 0; i < 6; i += 1) await expect(exchange(s.hostPort, 'GET /')).rejects.toThrow(/ECONNRESET/);
+    expect(changes).toEqual(['port-forward to pod ns/p:9090: connection refused']);
+    expect(f.upstreamFailure('u3')).toBe('port-forward to pod ns/p:9090: connection refused');
+
+    listening = true;
+    expect((await exchange(s.hostPort, 'up')).toString()).toBe('up');
+    expect((await exchange(s.hostPort, 'still')).toString()).toBe('still');
+    expect(changes).toEqual(['port-forward to pod ns/p:9090: connection refused', undefined]);
+    expect(f.upstreamFailure('u3')).toBeUndefined();
+  });
 });
+
+/** A loopback TCP connection to `port`, as a dialer would return it. */
+function dialLoopback(port: number): Promise<Duplex> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    socket.once('connect', () => resolve(socket));
+    socket.once('error', reject);
+  });
+}

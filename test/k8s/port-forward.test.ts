@@ -4,12 +4,13 @@
  * object says: local TCP echo servers run by this suite. The controllers run in-process in daemon
  * mode. Real bytes go to the binding's host port and come back; several connections at once; 5 MB
  * each way; a service sidecar's port; a port the kubelet cannot forward (reset promptly, status
- * says why, the next connection retries); the Pod deleted (open connections closed, the binding
- * follows the new Pod); UDP (Unsupported); the workspace stopped (closed, Pending and why).
+ * says why, once however many connections fail, and the next good connection recovers); a client
+ * that half-closes still gets a slow server's answer; the Pod deleted (open connections closed, the
+ * binding follows the new Pod); UDP (Unsupported); the workspace stopped (closed, Pending and why).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PortBinding } from '../../apis/types/index.ts';
 import { getCondition } from '../../controllers/runtime/conditions.ts';
@@ -44,6 +45,26 @@ async function countingEcho(): Promise<CountingEcho> {
   });
 }
 
+/** A TCP server that answers `late answer` `delayMs` after the first bytes of a connection. */
+async function slowServer(delayMs: number): Promise<{ port: number; close(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const server = createServer({ allowHalfOpen: true }, (socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.once('close', () => sockets.delete(socket));
+    socket.once('data', () => setTimeout(() => socket.write('late answer'), delayMs));
+  });
+  await new Promise<void>((resolve) => server.listen({ host: '127.0.0.1', port: 0 }, resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}
+
 const WS = 'pf';
 const POD = `nexus-${WS}`;
 let cluster: ClusterEnv;
@@ -52,6 +73,7 @@ let controllers: ForwardingControllers;
 let web: CountingEcho;
 let cache: CountingEcho;
 let gap: CountingEcho;
+let slow: { port: number; close(): Promise<void> };
 
 const manifest = (state: string): string => `
 apiVersion: nexus.dev/v1alpha1
@@ -67,6 +89,8 @@ spec:
       containerPort: 8080
     gap:
       containerPort: 9090
+    slow:
+      containerPort: 7070
     dns:
       containerPort: 5353
       protocol: udp
@@ -95,8 +119,9 @@ beforeAll(async () => {
   await installCrds(cluster);
   namespace = await freshNamespace(cluster, 'pf');
   [web, cache, gap] = await Promise.all([countingEcho(), countingEcho(), countingEcho()]);
+  slow = await slowServer(2_500);
   // Port 9090 ("gap") has no forward yet: the kubelet answers with an error.
-  await applyKwokPortForward(cluster, namespace, POD, { 8080: web.port, 6379: cache.port });
+  await applyKwokPortForward(cluster, namespace, POD, { 8080: web.port, 6379: cache.port, 7070: slow.port });
   controllers = await startForwardingControllers(cluster.kubeconfig);
   await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: manifest('Running') });
   await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=condition=Ready', `workspace/${WS}`, '--timeout=90s']);
@@ -104,7 +129,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await controllers?.stop();
-  await Promise.all([web?.close(), cache?.close(), gap?.close()]);
+  await Promise.all([web?.close(), cache?.close(), gap?.close(), slow?.close()]);
   if (cluster !== undefined && namespace !== undefined) await dropNamespace(cluster, namespace);
 });
 
@@ -192,10 +217,24 @@ describe('PortBinding of a kubernetes workspace: port-forward through the API se
       return getCondition(b?.status?.conditions, 'Bound')?.reason === 'TargetUnreachable' ? b : undefined;
     });
     expect(getCondition(failing.status?.conditions, 'Bound')?.message).toMatch(/the last connection failed: port-forward to pod .*:9090: .*forward not found for port 9090/);
-    expect(controllers.logs.some((l) => l.includes('"level":40') && l.includes(`portbinding ${namespace}/${name}: a connection failed`))).toBe(true);
+    const failedLines = (): number => controllers.logs.filter((l) => l.includes('"level":40') && l.includes(`portbinding ${namespace}/${name}: a connection failed`)).length;
+    const recoveredLines = (): number => controllers.logs.filter((l) => l.includes(`portbinding ${namespace}/${name}: connections reach the target again`)).length;
+    expect(failedLines()).toBe(1);
+
+    // More connections to the port (a browser reloading before the server is up): each is reset,
+    // none counts as reaching the target, so no ok/fail flapping in the log or the status.
+    for (let i = 0; i < 8; i += 1) {
+      const again = await echoClient(port);
+      again.socket.write('anyone now?');
+      expect(await again.closed).toBe('reset');
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    expect(failedLines()).toBe(1);
+    expect(recoveredLines()).toBe(0);
+    expect(getCondition((await getBinding(controllers.client, namespace, name))?.status?.conditions, 'Bound')?.reason).toBe('TargetUnreachable');
 
     // The forward appears: the listener is still there and the next connection works.
-    await applyKwokPortForward(cluster, namespace, POD, { 8080: web.port, 6379: cache.port, 9090: gap.port });
+    await applyKwokPortForward(cluster, namespace, POD, { 8080: web.port, 6379: cache.port, 7070: slow.port, 9090: gap.port });
     const text = await eventually('a working connection on the gap port', async () => {
       const retry = await echoClient(port);
       try {
@@ -211,7 +250,26 @@ describe('PortBinding of a kubernetes workspace: port-forward through the API se
       const b = await getBinding(controllers.client, namespace, name);
       return getCondition(b?.status?.conditions, 'Bound')?.reason === 'Forwarding' ? true : undefined;
     });
+    expect(recoveredLines()).toBe(1);
+    expect(failedLines()).toBe(1);
     console.log(`kubelet error → client reset in ${elapsed.toFixed(0)} ms`);
+  }, 90_000);
+
+  it('a client that half-closes (nc -N) still gets the answer of a server that takes 2.5 s', async () => {
+    const port = (await bound(`${WS}-slow`)).status!.hostPort!;
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const answer = await new Promise<string>((resolve, reject) => {
+      let text = '';
+      socket.on('data', (d: Buffer) => {
+        text += d.toString();
+        if (text === 'late answer') resolve(text);
+      });
+      socket.on('end', () => resolve(`ended after ${JSON.stringify(text)}`));
+      socket.on('error', reject);
+      socket.end('question');
+    });
+    socket.destroy();
+    expect(answer).toBe('late answer');
   }, 90_000);
 
   it('the Pod deleted: open connections are closed promptly and the binding follows the new Pod', async () => {

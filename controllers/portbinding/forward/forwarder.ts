@@ -29,5 +29,10 @@ export interface Forwarder {
   close(): Promise<void>;
 }
 
-/** Whether one connection reached its target: reported by a TCP forwarder for each connection. */
+/**
+ * Whether one connection reached its target, reported by a TCP forwarder: `connected` at most once
+ * per connection, once it is known to reach the target (a dialled channel: the target's first byte,
+ * or its clean end); `failed` when it fails. A connection that fails before it was known to work
+ * is reported only as `failed`; one closed by the client before either is not reported.
+ */
 export type UpstreamEvent = { kind: 'connected' } | { kind: 'failed'; error: Error };

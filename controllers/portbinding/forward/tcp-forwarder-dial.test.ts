@@ -2,10 +2,12 @@
  * The TCP forwarder with a dialled target (how a Kubernetes Pod is reached): connections go
  * through the dialer, not to host:port; a failing dialer resets the client promptly, is reported,
  * and the next connection dials again; a retarget to another instance closes the connections to
- * the old one. The dialer here opens real loopback connections.
+ * the old one. A channel that opens and then fails before the target sent anything (a Pod port
+ * nothing listens on) is reported as failed only, not as connected then failed. The dialer here
+ * opens real loopback connections, or in-memory channels.
  */
 import { connect, type Socket } from 'node:net';
-import type { Duplex } from 'node:stream';
+import { Duplex } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ForwardTarget } from '../contracts.ts';
 import type { Forwarder, UpstreamEvent } from './forwarder.ts';
@@ -26,6 +28,26 @@ function loopbackDialer(realPort: number, asked: number[]): (port: number) => Pr
       socket.once('connect', () => resolve(socket));
       socket.once('error', reject);
     });
+}
+
+/**
+ * A dialer like `dialPodPort` to a port nothing listens on: the channel opens, swallows what is
+ * written, and fails `afterMs` later with the kubelet's error.
+ */
+function unreachableDialer(afterMs = 3): (port: number) => Promise<Duplex> {
+  return (port) => {
+    const stream = new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } });
+    setTimeout(() => stream.destroy(new Error(`port-forward to pod ns/x:${port}: error forwarding port ${port}: connection refused`)), afterMs);
+    return Promise.resolve(stream);
+  };
+}
+
+/** Connects, writes `payload`, and resolves how the connection closed (see closedHow). */
+function attempt(port: number, payload = 'GET / HTTP/1.1\r\n\r\n'): Promise<string> {
+  const socket = connect({ host: '127.0.0.1', port });
+  const how = closedHow(socket);
+  socket.write(payload);
+  return how;
 }
 
 async function forward(target: ForwardTarget, events: UpstreamEvent[] = []): Promise<{ forwarder: Forwarder; port: number }> {
@@ -77,6 +99,65 @@ describe('startTcpForwarder with a dialled target', () => {
     expect((await exchange(port, 'retry')).toString()).toBe('retry');
     expect(events[1]).toEqual({ kind: 'connected' });
     expect(forwarder.stats().failedConnections).toBe(1);
+  });
+
+  it('a channel that opens and then fails before any byte from the target is reported only as failed, never connected first', async () => {
+    const events: UpstreamEvent[] = [];
+    const { forwarder, port } = await forward({ host: 'pod/x', port: 9090, dial: unreachableDialer() }, events);
+    for (let i = 0; i < 5; i += 1) expect(await attempt(port)).toBe('ECONNRESET');
+    expect(events.map((e) => e.kind)).toEqual(['failed', 'failed', 'failed', 'failed', 'failed']);
+    expect(events[0]).toMatchObject({ error: { message: 'port-forward to pod ns/x:9090: error forwarding port 9090: connection refused' } });
+    expect(forwarder.stats()).toMatchObject({ totalConnections: 5, failedConnections: 5 });
+  });
+
+  it('a channel counts as connected on its first byte from the target, and a later failure is still reported', async () => {
+    const events: UpstreamEvent[] = [];
+    let upstream: Duplex | undefined;
+    const dial = (): Promise<Duplex> => {
+      upstream = new Duplex({ read() {}, write(_chunk, _encoding, callback) { callback(); } });
+      return Promise.resolve(upstream);
+    };
+    const { port } = await forward({ host: 'pod/x', port: 1, dial }, events);
+    const client = connect({ host: '127.0.0.1', port });
+    const how = closedHow(client);
+    client.write('hello?');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual([]); // open, bytes sent, nothing back yet: not known to work
+    upstream!.push('hi');
+    await new Promise((r) => setTimeout(r, 20));
+    upstream!.push('more');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(events).toEqual([{ kind: 'connected' }]); // once per connection
+    upstream!.destroy(new Error('the kubelet closed the stream'));
+    expect(await how).toBe('ECONNRESET');
+    expect(events.map((e) => e.kind)).toEqual(['connected', 'failed']);
+  });
+
+  it('a channel the target ends cleanly after the client sent bytes counts as connected; one that carried nothing is not reported', async () => {
+    const events: UpstreamEvent[] = [];
+    const upstreams: Duplex[] = [];
+    const dial = (): Promise<Duplex> => {
+      const stream = new Duplex({ allowHalfOpen: true, read() {}, write(_chunk, _encoding, callback) { callback(); } });
+      upstreams.push(stream);
+      return Promise.resolve(stream);
+    };
+    const { port } = await forward({ host: 'pod/x', port: 1, dial }, events);
+    const client = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const how = closedHow(client);
+    client.end('a request, no answer');
+    await new Promise((r) => setTimeout(r, 50));
+    expect(events).toEqual([]);
+    upstreams[0]!.push(null); // the Pod side closes without an error
+    expect(await how).toBe('end');
+    expect(events).toEqual([{ kind: 'connected' }]);
+
+    const silent = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    const silentHow = closedHow(silent);
+    silent.end(); // a port probe: connects and leaves without a byte
+    await new Promise((r) => setTimeout(r, 50));
+    upstreams[1]!.push(null); // the channel is closed (the linger), nothing came from the Pod
+    expect(await silentHow).toBe('end');
+    expect(events).toEqual([{ kind: 'connected' }]);
   });
 
   it('an error of an open upstream resets its client', async () => {

@@ -5,6 +5,11 @@
  * passed on (a client's FIN ends the upstream write side while the target may still answer); an
  * error on either side resets both; a target that refuses, fails or times out resets the client,
  * never the listener, and is reported through `onUpstream` (the next connection tries again).
+ * A TCP connection counts as `connected` once its handshake completes. A dialled channel (a
+ * port-forward) opens before the far end has tried the port, and the kubelet's "nothing listens"
+ * arrives milliseconds later as an error; so it counts as `connected` only on its first byte from
+ * the target, or when the target ends it cleanly after bytes went either way. One that fails before
+ * that is reported once, as `failed`, never as `connected` then `failed`.
  * A retarget keeps open connections on their old target, except those opened to a previous
  * `instance` of a dialled target (a replaced Pod): they are closed.
  */
@@ -19,7 +24,10 @@ import { openUpstream } from './upstream.ts';
 export interface TcpForwarderOptions {
   /** Give up connecting to the target after this long (default 10 s). */
   connectTimeoutMs?: number;
-  /** Told whether each connection reached the target (for logs and status). */
+  /**
+   * Told whether each connection reached the target (for logs and status): at most one `connected`
+   * per connection (see the module comment for when), and a `failed` when it fails, before or after.
+   */
   onUpstream?: (event: UpstreamEvent) => void;
 }
 
@@ -119,8 +127,21 @@ function relayTo(relay: Relay, target: ForwardTarget, connectTimeoutMs: number, 
         upstream.destroy();
         return;
       }
-      onConnected();
-      upstream.on('data', (chunk: Buffer) => (relay.fromTarget += chunk.length));
+      // A TCP handshake is proof; a dialled channel is proven by the target's bytes or clean end.
+      let confirmed = false;
+      const confirm = (): void => {
+        if (confirmed || failed) return;
+        confirmed = true;
+        onConnected();
+      };
+      if (target.dial === undefined) confirm();
+      upstream.on('data', (chunk: Buffer) => {
+        relay.fromTarget += chunk.length;
+        confirm();
+      });
+      upstream.once('end', () => {
+        if (client.bytesRead > 0) confirm();
+      });
       client.pipe(upstream);
       upstream.pipe(client);
       client.resume();

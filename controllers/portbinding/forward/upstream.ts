@@ -1,7 +1,9 @@
 /**
  * Opening the target side of one forwarded TCP connection: the target's dialer when it has one
  * (a channel such as the Kubernetes API server's port-forward), else a TCP connection to its
- * address. Either way it resolves once the connection is usable and rejects after a timeout.
+ * address. Either way it resolves once the connection is open and rejects after a timeout. An
+ * open TCP connection has reached the target; an open dialled channel may still fail (with an
+ * error on the stream) when the far end cannot reach the port, see `startTcpForwarder`.
  */
 import { connect } from 'node:net';
 import type { Duplex } from 'node:stream';

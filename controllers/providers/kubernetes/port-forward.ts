@@ -6,17 +6,28 @@
  *
  * The stream is a Duplex with backpressure both ways: a write completes when its frame is on the
  * API server's socket, and the WebSocket is paused while the reader is behind. The protocol has no
- * half-close, so a local FIN (`end()`) keeps the connection open for the answer until the Pod side
- * closes it or has been silent for `lingerMs`, then closes it. An error the kubelet reports on the
- * error channel (nothing listens on the port, the Pod is gone) destroys the stream with a
- * `PortForwardError` naming the Pod and port.
+ * half-close, so a local FIN (`end()`) keeps the connection open for the answer: it is closed at
+ * once when the Pod side closes, or after `lingerMs` (30 s by default) in which nothing came from
+ * the Pod side; each chunk from the Pod restarts that timer, and it does not run while the reader
+ * is behind (the WebSocket is paused then, so the silence is ours). A slow server still gets its
+ * whole answer to a half-closing client (`nc -N`, HTTP/1.0 scripts) through. An error the kubelet
+ * reports on the error channel (nothing listens on the port, the Pod is gone) destroys the stream
+ * with a `PortForwardError` naming the Pod and port.
+ *
+ * `dialPodPort` resolves once the WebSocket is open, which does not yet mean the kubelet reached
+ * the port: when nothing listens there, its error arrives milliseconds later. Callers learn that
+ * the port answered from its first byte (the TCP forwarder reports a connection only then).
  */
 import { Duplex, Writable } from 'node:stream';
 import { PortForward, type KubeConfig } from '@kubernetes/client-node';
 import { BoulderError, type ErrorCode } from '../../../apis/errors.ts';
 
-/** Default silence after a local FIN before the WebSocket is closed (see the module comment). */
-export const DEFAULT_LINGER_MS = 1_000;
+/**
+ * Default silence from the Pod side, after a local FIN, before the WebSocket is closed (see the
+ * module comment): long enough for a slow server's answer, short enough not to keep idle
+ * WebSockets open for long when the server waits for an EOF it cannot be sent.
+ */
+export const DEFAULT_LINGER_MS = 30_000;
 
 /** A port-forward that failed: the API server refused it, or the kubelet reported an error. */
 export class PortForwardError extends BoulderError {
@@ -57,13 +68,17 @@ export function portForwardFailure(err: unknown, target: string): PortForwardErr
 
 /** Options of `dialPodPort`. */
 export interface DialPodPortOptions {
-  /** Silence after a local FIN before closing (default `DEFAULT_LINGER_MS`). */
+  /** Silence from the Pod side after a local FIN before closing (default `DEFAULT_LINGER_MS`). */
   lingerMs?: number;
   /** Give up opening after this long (default 10 s). */
   timeoutMs?: number;
 }
 
-/** Opens a connection to `port` of `namespace/pod`; rejects with a `PortForwardError`. */
+/**
+ * Opens a connection to `port` of `namespace/pod`; rejects with a `PortForwardError`. It resolves
+ * when the WebSocket is open: a port nothing listens on shows as a `PortForwardError` on the stream
+ * shortly after (see the module comment).
+ */
 export async function dialPodPort(kubeConfig: KubeConfig, namespace: string, pod: string, port: number, options: DialPodPortOptions = {}): Promise<Duplex> {
   const target = `${namespace}/${pod}:${port}`;
   const stream = new PodPortStream(target, options.lingerMs ?? DEFAULT_LINGER_MS);
@@ -110,6 +125,8 @@ class PodPortStream extends Duplex {
   #errorText = '';
   #localEnded = false;
   #linger: NodeJS.Timeout | undefined;
+  /** The WebSocket is paused because the reader is behind: the linger does not run. */
+  #paused = false;
   /** Receives channel 0 from the library. */
   readonly output: Writable;
   /** Receives channel 1 (the kubelet's error text). */
@@ -122,7 +139,10 @@ class PodPortStream extends Duplex {
     this.#lingerMs = lingerMs;
     this.output = new Writable({
       write: (chunk: Buffer, _encoding, callback) => {
-        if (chunk.length > 0 && !this.push(chunk)) this.#ws?.pause?.();
+        if (chunk.length > 0 && !this.push(chunk)) {
+          this.#paused = true;
+          this.#ws?.pause?.();
+        }
         if (this.#localEnded) this.#armLinger();
         callback();
       },
@@ -148,6 +168,10 @@ class PodPortStream extends Duplex {
 
   override _read(): void {
     this.#ws?.resume?.();
+    if (this.#paused) {
+      this.#paused = false;
+      if (this.#localEnded) this.#armLinger();
+    }
   }
 
   override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (err?: Error | null) => void): void {
@@ -186,10 +210,13 @@ class PodPortStream extends Duplex {
     callback(err);
   }
 
-  /** (Re)starts the linger timer after a local FIN; when it fires the WebSocket is closed. */
+  /**
+   * (Re)starts the linger timer after a local FIN (stopped while the reader is behind); when it
+   * fires the WebSocket is closed.
+   */
   #armLinger(): void {
     clearTimeout(this.#linger);
-    this.#linger = setTimeout(() => this.#ws?.close(1000), this.#lingerMs);
+    this.#linger = this.#paused || this.destroyed ? undefined : setTimeout(() => this.#ws?.close(1000), this.#lingerMs);
   }
 }
 

@@ -16,6 +16,9 @@ none() { [ ! -e "$1" ] && [ ! -L "$1" ]; }
 xbit() { m=$(stat -c %a "$1") || return 1; case "$m" in *[1357]*) [ "$2" = 1 ];; *) [ "$2" = 0 ];; esac; }
 isfile() { [ -f "$1" ] && [ ! -L "$1" ] && [ "$(sha256sum "$1" | cut -c1-64)" = "$2" ] && xbit "$1" "$3"; }
 islink() { [ -L "$1" ] && [ "$(readlink "$1")" = "$2" ]; }
+# repl SRC DST: rename SRC over DST, replacing a symlink (even one to a directory) instead of moving
+# into what it points to; busybox's mv -T refuses a symlink to a directory, so that one is removed first.
+repl() { mv -fT "$1" "$2" 2>/dev/null || { [ -L "$2" ] && rm -f "$2" && mv -f "$1" "$2"; }; }
 isdir() { [ -d "$1" ] && [ ! -L "$1" ]; }
 pok() { [ -d "\${1%/*}" ]; }
 `;
@@ -225,7 +228,7 @@ export function applyScript(
         break;
       case 'symlink': {
         const tmp = `"$S/l${i}"`;
-        out.push(`if ! pok ${q}; then r ${i} changed 'parent missing'; elif ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ln -s ${shellQuote(op.target)} ${tmp} && mv -f ${tmp} ${q}; then r ${i} ok; else r ${i} failed 'symlink failed'; fi`);
+        out.push(`if ! pok ${q}; then r ${i} changed 'parent missing'; elif ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ln -s -- ${shellQuote(op.target)} ${tmp} && repl ${tmp} ${q}; then r ${i} ok; else r ${i} failed 'symlink failed'; fi`);
         break;
       }
       case 'write': {
@@ -248,7 +251,7 @@ export function applyScript(
           typeof op.source === 'object'
             ? `cp ${shellQuote(`./${op.source.copyFrom}`)} ${staged} 2>/dev/null && [ "$(sha256sum ${staged} | cut -c1-64)" = ${op.digest} ] && chmod ${op.executable ? 755 : 644} ${staged}`
             : `[ -f ${staged} ]`;
-        const place = op.expected === undefined ? `ln ${staged} ${q} 2>/dev/null` : `mv -f ${staged} ${q}`;
+        const place = op.expected === undefined ? `ln ${staged} ${q} 2>/dev/null` : `repl ${staged} ${q}`;
         out.push(
           `if ! pok ${q}; then r ${i} changed 'parent missing'; ` +
             `elif ! ${prepare}; then r ${i} source-changed 'content changed during transfer'; ` +
@@ -281,11 +284,17 @@ export function applyScript(
     touched.add(slash < 0 ? '.' : `./${op.path.slice(0, slash)}`);
   }
   const paths = [...touched].map((t) => shellQuote(t === '.' ? root : `${root}/${t.slice(2)}`));
-  lines.push(`T=$(printf '\\t')`);
+  lines.push(`T=$(printf '\\t')`, `printf '%s\\n' ${RESULTS_END}`);
   for (let k = 0; k < paths.length; k += STAT_CHUNK) lines.push(`stat -c "K$T%y|%z|%s$T%i$T%Y$T%n$T//" ${paths.slice(k, k + STAT_CHUNK).join(' ')} 2>/dev/null`);
   lines.push('true');
   return lines.join('\n');
 }
+
+/**
+ * The line between an apply script's results and its `K` records: results are read only before it,
+ * so a file name printed in a record can never pass for a result line.
+ */
+export const RESULTS_END = '__nexus_results_end__';
 
 /** One `K` record of an apply script's output: the state of a path after the batch. */
 export interface OwnStat {

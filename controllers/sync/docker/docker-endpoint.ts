@@ -33,7 +33,7 @@ import {
   isSyncTempName,
   SYNC_TEMP_PREFIX,
 } from '../endpoint.ts';
-import { applyScript, ownStats, stagingLayout, type OwnStat } from './apply-script.ts';
+import { applyScript, ownStats, RESULTS_END, stagingLayout, type OwnStat } from './apply-script.ts';
 import { fitsInline, inlineScript } from './inline-stage.ts';
 import { uploadStage } from './stage-upload.ts';
 import { scanContainer, type ScanState } from './scan.ts';
@@ -124,13 +124,20 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
         return ops.map(() => ({ status: 'changed', message: 'sync root missing' }));
       }
       let reply;
-      if (fitsInline(ops)) {
-        reply = await a.run(await inlineScript(staging, stage));
-      } else {
-        await uploadStage(staging, (archive) => transport.upload(root, archive));
-        reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
+      try {
+        if (fitsInline(ops)) {
+          reply = await a.run(await inlineScript(staging, stage));
+        } else {
+          await uploadStage(staging, (archive) => transport.upload(root, archive));
+          reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
+        }
+        if (reply.exitCode !== 0) throw new Error(`applying changes in ${transport.name} failed: ${reply.stderr}`);
+      } catch (err) {
+        // A failed upload or apply (a full disk, a lost exec) must not leave its stage behind: it is
+        // hidden from scans and would keep the space taken.
+        await a.run(`rm -rf ${shellQuote(stage)}`).catch(() => undefined);
+        throw err;
       }
-      if (reply.exitCode !== 0) throw new Error(`applying changes in ${transport.name} failed: ${reply.stderr}`);
       const output = reply.stdout.toString();
       const stats = ownStats(output);
       for (const [path, stat] of stats) if (path === root || path.startsWith(`${root}/`)) seen.set(path, stat.watchKey);
@@ -179,13 +186,21 @@ function seedPlaced(
   });
 }
 
-function parseResults(output: string, ops: readonly Operation[]): OperationResult[] {
+/**
+ * The results of an apply script: lines `<index>\t<status>[\t<message>]` before RESULTS_END (a
+ * script without the line reports nothing), the first line of each index wins.
+ */
+export function parseResults(output: string, ops: readonly Operation[]): OperationResult[] {
   const results: OperationResult[] = ops.map(() => ({ status: 'failed', message: 'no result from the container' }));
-  for (const row of output.split('\n')) {
+  const end = output.indexOf(`${RESULTS_END}\n`);
+  const seen = new Set<number>();
+  for (const row of (end < 0 ? '' : output.slice(0, end)).split('\n')) {
+    if (!/^\d+\t(ok|changed|source-changed|failed)(\t|$)/.test(row)) continue;
     const [index, status, ...rest] = row.split('\t');
     const i = Number(index);
     const op = ops[i];
-    if (op === undefined || status === undefined) continue;
+    if (op === undefined || status === undefined || seen.has(i)) continue;
+    seen.add(i);
     const message = rest.join('\t');
     if (status === 'ok') results[i] = { status: 'ok', ...entryAfter(op) };
     else if (status === 'changed' || status === 'source-changed' || status === 'failed') results[i] = { status, message };

@@ -45,14 +45,27 @@ export async function ensureSyncHelper(docker: Dockerode, options: SyncHelperOpt
   } catch (err) {
     if (!isNotFound(err)) throw err;
   }
-  const created = await docker.createContainer({
+  const created: Dockerode.Container = await docker.createContainer({
     name: options.name,
     Image: options.image,
-    Cmd: ['sh', '-c', IDLE],
+    // Whatever image it is (often the workspace's own): no ENTRYPOINT of the image runs, the agent
+    // runs as root (it places files for every user), and the image's own files at the mount point
+    // are never copied into an empty sync volume (they would look like files of the workspace).
+    Entrypoint: ['sh', '-c', IDLE],
+    Cmd: [],
+    User: '0',
     Labels: labels,
-    HostConfig: { Mounts: [{ Type: 'volume', Source: options.volume, Target: options.mountPath ?? '/workspace' }], Init: false },
+    HostConfig: {
+      Mounts: [{ Type: 'volume', Source: options.volume, Target: options.mountPath ?? '/workspace', VolumeOptions: { NoCopy: true, Labels: {}, DriverConfig: { Name: 'local', Options: {} } } }],
+      Init: false,
+    },
   });
   await created.start();
+  const info = await created.inspect();
+  if (!info.State.Running) {
+    await created.remove({ force: true }).catch(() => undefined);
+    throw new Error(`sync helper ${options.name} (image ${options.image}) exited at once (exit code ${info.State.ExitCode}): the image needs a POSIX sh`);
+  }
   return created.id;
 }
 

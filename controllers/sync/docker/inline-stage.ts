@@ -81,5 +81,8 @@ export async function inlineScript(stage: StageUpload, stagePath: string): Promi
   }
   // Staged with mode 0644 (0755 for executables) as from a tar header; the umask only applies
   // inside the subshell, not to the directories the apply script creates.
-  return [`mkdir -p ${[...dirs].map(shellQuote).join(' ')} || exit 3`, '(', 'umask 022', ...writes, ')', stage.script(mismatched)].join('\n');
+  // The stage itself without -p: a sync root that vanished must stay missing (the halt sees it).
+  const below = [...dirs].filter((d) => d !== stagePath);
+  const makeDirs = `{ [ -d ${shellQuote(stagePath)} ] || mkdir ${shellQuote(stagePath)}; }${below.length > 0 ? ` && mkdir -p ${below.map(shellQuote).join(' ')}` : ''} || exit 3`;
+  return [makeDirs, '(', 'umask 022', ...writes, ')', stage.script(mismatched)].join('\n');
 }

@@ -4,13 +4,14 @@
 // (one or two, every entry once, mismatches reported, failures not hanging).
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileContent, FileEntry, Operation, WriteOperation } from '../endpoint.ts';
-import { applyScript, ownStats, stagingLayout } from './apply-script.ts';
+import { applyScript, ownStats, RESULTS_END, stagingLayout } from './apply-script.ts';
+import { parseResults } from './docker-endpoint.ts';
 import { fitsInline, inlineScript, printfLiteral } from './inline-stage.ts';
 import { laneCount, uploadStage } from './stage-upload.ts';
 import { longFileHeader, padding, endOfArchive, readTar } from './tar.ts';
@@ -125,6 +126,36 @@ describe('apply script', () => {
     expect(a?.size).toBe(1);
     expect(a?.scanKey.endsWith(`/${now.ino}`)).toBe(true);
     expect(a?.mtimeSeconds).toBe(Math.floor(now.mtimeMs / 1000));
+  });
+});
+
+describe('apply script: odd targets', () => {
+  it('retargets a symlink to a directory (replacing the link, never writing into the directory) and takes a target starting with a dash', () => {
+    const root = tempDir();
+    const stage = join(root, '.boulder-sync-stage-t');
+    mkdirSync(stage);
+    mkdirSync(join(root, 'releases', 'v1'), { recursive: true });
+    mkdirSync(join(root, 'releases', 'v2'));
+    symlinkSync('releases/v1', join(root, 'current'));
+    writeFileSync(join(root, 'precious'), 'user data');
+    const ops: Operation[] = [
+      { op: 'symlink', path: 'current', target: 'releases/v2', expected: { kind: 'symlink', target: 'releases/v1' } },
+      { op: 'symlink', path: 'dash', target: '-f', expected: undefined },
+    ];
+    const out = execFileSync('sh', ['-c', applyScript(root, stage, ops, stagingLayout(ops))]).toString();
+    const results = out.split('\n').filter((l) => /^\d+\t/.test(l)).map((l) => l.split('\t').slice(0, 2));
+    expect(results).toEqual([['0', 'ok'], ['1', 'ok']]);
+    expect(readlinkSync(join(root, 'current'))).toBe('releases/v2');
+    expect(readdirSync(join(root, 'releases', 'v1'))).toEqual([]);
+    expect(readlinkSync(join(root, 'dash'))).toBe('-f');
+    expect(readFileSync(join(root, 'precious'), 'utf8')).toBe('user data');
+  });
+
+  it('reads results only before the K records: a file name cannot forge a result', () => {
+    const ops: Operation[] = [newFile('a.txt', 'A'), { op: 'mkdir', path: 'd\n0\tok' }];
+    const output = `0\tchanged\ttarget changed\n1\tok\n${RESULTS_END}\nK\tx|y|1\t2\t3\t/r/d\n0\tok\t//\n`;
+    expect(parseResults(output, ops).map((r) => r.status)).toEqual(['changed', 'ok']);
+    expect(parseResults('0\tok\n', ops).map((r) => r.status)).toEqual(['failed', 'failed']);
   });
 });
 

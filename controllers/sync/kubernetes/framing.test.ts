@@ -68,7 +68,7 @@ describe('frames', () => {
 });
 
 async function uploadRoundTrip(env?: NodeJS.ProcessEnv): Promise<void> {
-  const dir = join(await tempDir(), 'stage');
+  const dir = await tempDir();
   const big = Buffer.alloc(300_000, 7);
   const tar = archive({ 'a.txt': Buffer.from('hello\n'), 'b.bin': big });
   // Frames of 64 KiB, delivered in pieces that cut through frame headers and payloads.
@@ -88,6 +88,14 @@ describe('upload script', () => {
     const bin = await tempDir();
     for (const tool of ['sh', 'dd', 'tar', 'mkdir']) await symlink('/bin/busybox', join(bin, tool));
     await uploadRoundTrip({ PATH: bin });
+  });
+
+  it('never creates a missing target (a vanished sync root stays missing for the halt to see)', async () => {
+    const dir = join(await tempDir(), 'gone');
+    const framed = Buffer.concat([frame(archive({ 'a.txt': Buffer.from('x') })), END_FRAME]);
+    const result = await runOpenStdin(uploadCommand(dir), framed);
+    expect(result.code).not.toBe(0);
+    expect(existsSync(dir)).toBe(false);
   });
 
   it('fails (non-zero) on a truncated archive instead of hanging', async () => {

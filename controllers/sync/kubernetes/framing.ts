@@ -17,11 +17,12 @@ export const MAX_FRAME = 1 << 20;
 export const STOP_LINE = 'stop\n';
 
 /**
- * Extracts framed tar bytes from stdin into `$1` (created when missing); exits with tar's status.
+ * Extracts framed tar bytes from stdin into the existing directory `$1`; exits with tar's status.
  * Run as `sh -c UPLOAD_SCRIPT nexus-sync-upload <dir>`.
  */
 export const UPLOAD_SCRIPT = [
-  'mkdir -p "$1" || exit 1',
+  // Never created here: a sync root that vanished must stay missing (the root-deleted halt sees it).
+  '[ -d "$1" ] || exit 1',
   'while IFS= read -r n && [ "$n" != 0 ]; do',
   '  dd bs="$n" count=1 iflag=fullblock 2>/dev/null || exit 1',
   'done | tar -xf - -C "$1"',
