@@ -104,6 +104,13 @@ describe('resolveCliSettings: the store', () => {
     expect((await problems(resolveWith({ NEXUS_STORE: 'kubernetes' })))[0]).toMatch(/^~\/\.nexus\/config\.yaml:2:11: /);
   });
 
+  it('reads the user file for a `store:` key in block or flow style, not for a word like "restore"', async () => {
+    write(userFile, 'preferences:\n  editor: 3 # restore later\n');
+    expect((await resolveWith({})).store.kind).toBe('embedded');
+    write(userFile, '{store: kubernetes, backends: {kubernetes: {kubeconfig: /kc}}}\n');
+    expect((await resolveWith({})).store).toMatchObject({ kind: 'kubernetes', kubeconfig: '/kc' });
+  });
+
   it('does not read the user file when the flags or variables decide the store alone', async () => {
     write(userFile, 'store: [\n');
     expect((await resolveWith({}, { storeFlags: { store: 'embedded' } })).store.kind).toBe('embedded');

@@ -47,12 +47,15 @@ export interface CliSettings {
 }
 
 /**
- * Whether the text of a configuration file mentions `store` (a cheap read: a false positive only
- * costs parsing the file). An unreadable file counts, so that reading it reports why.
+ * Whether the text of a configuration file may set `store` — a `store:` key anywhere, in block or
+ * flow style (a cheap read: a false positive only costs parsing the file; a word such as "restore"
+ * in a comment is none). An unreadable file counts, so that reading it reports why.
  */
+const STORE_KEY = /(^|[\s{,"'])store["']?\s*:/m;
+
 function mentionsStore(path: string): boolean {
   try {
-    return readFileSync(path, 'utf8').includes('store');
+    return STORE_KEY.test(readFileSync(path, 'utf8'));
   } catch {
     return true;
   }
