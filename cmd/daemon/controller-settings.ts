@@ -43,7 +43,7 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
     };
   } catch (err) {
     const error = `the configuration does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
-    warn(`ignoring the configuration (port_range, backends): ${error.slice('the configuration '.length)}`);
+    warn(`ignoring the configuration (port_range, backends): it ${error.slice('the configuration '.length)}`);
     return { error };
   }
 }
