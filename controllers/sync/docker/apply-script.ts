@@ -142,6 +142,22 @@ export function stagingLayout(ops: readonly Operation[]): StagingLayout {
   return { staged, groupOf, blocks, blockOf };
 }
 
+/**
+ * The script creating every directory of a stage before its archives are extracted: the stage
+ * itself (plain `mkdir`, so a vanished sync root is never recreated), the block trees and the
+ * parents of staged files. Two archives extracted at once must not both create a directory: GNU
+ * tar then fails ("Unexpected inconsistency when making directory").
+ */
+export function stageDirsScript(stagePath: string, layout: StagingLayout): string {
+  const dirs = new Set<string>();
+  for (const block of layout.blocks) for (const dir of ['', ...block.subdirs]) dirs.add(`${block.stageDir}${dir === '' ? '' : `/${dir}`}`);
+  for (const staged of layout.staged.values()) {
+    for (let slash = staged.indexOf('/'); slash > 0; slash = staged.indexOf('/', slash + 1)) dirs.add(staged.slice(0, slash));
+  }
+  const below = [...dirs].map((d) => shellQuote(`${stagePath}/${d}`));
+  return `{ [ -d ${shellQuote(stagePath)} ] || mkdir ${shellQuote(stagePath)}; }${below.length > 0 ? ` && mkdir -p ${below.join(' ')}` : ''}`;
+}
+
 /** Paths per `stat` command of the closing records (bounds the argument list). */
 const STAT_CHUNK = 1000;
 

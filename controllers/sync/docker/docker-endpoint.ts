@@ -33,7 +33,7 @@ import {
   isSyncTempName,
   SYNC_TEMP_PREFIX,
 } from '../endpoint.ts';
-import { applyScript, ownStats, RESULTS_END, stagingLayout, type OwnStat } from './apply-script.ts';
+import { applyScript, ownStats, RESULTS_END, stageDirsScript, stagingLayout, type OwnStat } from './apply-script.ts';
 import { fitsInline, inlineScript } from './inline-stage.ts';
 import { uploadStage } from './stage-upload.ts';
 import { scanContainer, type ScanState } from './scan.ts';
@@ -128,6 +128,7 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
         if (fitsInline(ops)) {
           reply = await a.run(await inlineScript(staging, stage));
         } else {
+          await a.check(stageDirsScript(stage, layout));
           await uploadStage(staging, (archive) => transport.upload(root, archive));
           reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
         }

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FileContent, FileEntry, Operation, WriteOperation } from '../endpoint.ts';
-import { applyScript, ownStats, RESULTS_END, stagingLayout } from './apply-script.ts';
+import { applyScript, ownStats, RESULTS_END, stageDirsScript, stagingLayout } from './apply-script.ts';
 import { parseResults } from './docker-endpoint.ts';
 import { fitsInline, inlineScript, printfLiteral } from './inline-stage.ts';
 import { laneCount, uploadStage } from './stage-upload.ts';
@@ -126,6 +126,21 @@ describe('apply script', () => {
     expect(a?.size).toBe(1);
     expect(a?.scanKey.endsWith(`/${now.ino}`)).toBe(true);
     expect(a?.mtimeSeconds).toBe(Math.floor(now.mtimeMs / 1000));
+  });
+});
+
+describe('stageDirsScript', () => {
+  it('creates every directory of the stage before extraction, and never a vanished root', () => {
+    const root = tempDir();
+    const ops: Operation[] = [{ op: 'mkdir', path: 'n' }, newFile('n/a', 'A'), { op: 'mkdir', path: 'n/sub' }, newFile('d/x', 'X'), newFile('d/y', 'Y'), newFile('z', 'Z')];
+    const layout = stagingLayout(ops);
+    const stage = join(root, '.boulder-sync-stage-t');
+    execFileSync('sh', ['-c', stageDirsScript(stage, layout)]);
+    for (const staged of layout.staged.values()) expect(existsSync(join(stage, staged, '..'))).toBe(true);
+    for (const block of layout.blocks) for (const dir of block.subdirs) expect(existsSync(join(stage, block.stageDir, dir))).toBe(true);
+    const gone = join(root, 'gone');
+    expect(() => execFileSync('sh', ['-c', stageDirsScript(join(gone, '.boulder-sync-stage-t'), layout)], { stdio: 'ignore' })).toThrow();
+    expect(existsSync(gone)).toBe(false);
   });
 });
 
