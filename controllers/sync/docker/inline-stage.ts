@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Operation } from '../endpoint.ts';
+import { stageDirsScript } from './apply-script.ts';
 import { shellQuote } from './shell-agent.ts';
 import type { StageUpload } from './stage-upload.ts';
 
@@ -47,8 +48,6 @@ export function printfLiteral(bytes: Uint8Array): string {
 export async function inlineScript(stage: StageUpload, stagePath: string): Promise<string> {
   const iterator = stage.contents[Symbol.asyncIterator]();
   const mismatched = new Set<number>();
-  const dirs = new Set<string>([stagePath]);
-  for (const block of stage.layout.blocks) for (const dir of ['', ...block.subdirs]) dirs.add(`${stagePath}/${block.stageDir}${dir === '' ? '' : `/${dir}`}`);
   const writes: string[] = [];
   try {
     for (const [index, op] of stage.ops.entries()) {
@@ -69,10 +68,7 @@ export async function inlineScript(stage: StageUpload, stagePath: string): Promi
         mismatched.add(index);
         continue;
       }
-      const relative = stage.layout.staged.get(index) ?? `s${index}`;
-      const target = `${stagePath}/${relative}`;
-      const slash = relative.lastIndexOf('/');
-      if (slash > 0) dirs.add(`${stagePath}/${relative.slice(0, slash)}`);
+      const target = `${stagePath}/${stage.layout.staged.get(index) ?? `s${index}`}`;
       const q = shellQuote(target);
       writes.push(`if printf ${printfLiteral(bytes)} > ${q}; then ${op.executable ? `chmod 755 ${q} || rm -f ${q}` : ':'}; else rm -f ${q}; fi`);
     }
@@ -81,8 +77,5 @@ export async function inlineScript(stage: StageUpload, stagePath: string): Promi
   }
   // Staged with mode 0644 (0755 for executables) as from a tar header; the umask only applies
   // inside the subshell, not to the directories the apply script creates.
-  // The stage itself without -p: a sync root that vanished must stay missing (the halt sees it).
-  const below = [...dirs].filter((d) => d !== stagePath);
-  const makeDirs = `{ [ -d ${shellQuote(stagePath)} ] || mkdir ${shellQuote(stagePath)}; }${below.length > 0 ? ` && mkdir -p ${below.map(shellQuote).join(' ')}` : ''} || exit 3`;
-  return [makeDirs, '(', 'umask 022', ...writes, ')', stage.script(mismatched)].join('\n');
+  return [`${stageDirsScript(stagePath, stage.layout)} || exit 3`, '(', 'umask 022', ...writes, ')', stage.script(mismatched)].join('\n');
 }
