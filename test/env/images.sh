@@ -77,10 +77,14 @@ fi
 # the debian image; rebuilt when the Node version changes (the tag names the exact version).
 NODE_VERSION="$(node -p 'process.versions.node' 2>/dev/null || true)"
 case "$NODE_VERSION" in
-  24.*) ;;
-  *) echo "[images] node 24 is not first on PATH (found '${NODE_VERSION:-none}')" >&2; exit 1 ;;
+  24.*) NODE="boulder-test/node:$NODE_VERSION" ;;
+  *)
+    # Only the controller-image test needs it (.ci/run puts Node 24 first on PATH).
+    echo "[images] skipping boulder-test/node:24: node 24 is not first on PATH (found '${NODE_VERSION:-none}')" >&2
+    echo "[images] ready: $BUSYBOX $DEBIAN" >&2
+    exit 0
+    ;;
 esac
-NODE="boulder-test/node:$NODE_VERSION"
 if ! have_image "$NODE"; then
   npm_dir="$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")"
   [ -f "$npm_dir/package.json" ] || { echo "[images] cannot find npm's package directory (from $(command -v npm))" >&2; exit 1; }
