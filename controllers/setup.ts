@@ -23,6 +23,7 @@ import { createProviderRegistry, type ProviderRegistry } from './providers/regis
 import type { Provider } from './providers/types.ts';
 import { workspaceReconciler } from './workspace/reconcile.ts';
 import type { PortRange } from './portbinding/contracts.ts';
+import type { ExposurePolicy } from './portbinding/exposure.ts';
 import { PortForwarding, type UpstreamChange } from './portbinding/forwarding.ts';
 import { portBindingReconciler } from './portbinding/reconcile.ts';
 import { PortBindingWaker } from './portbinding/workspace-events.ts';
@@ -52,6 +53,8 @@ export interface ControllerSetupDeps {
   forwarding?: PortForwarding;
   /** The user's port_range: narrows where host ports are allocated. */
   portRange?: PortRange;
+  /** The node's permission to listen beyond loopback; default: every port listens on loopback. */
+  exposure?: ExposurePolicy;
   /** PortBinding resync period in ms; default 5 min. */
   portBindingResyncMs?: number;
   /** Delay before a PortBinding whose host port is held by someone else tries again; default 2 s. */
@@ -109,6 +112,7 @@ function registerPortBindings(manager: Manager, deps: ControllerSetupDeps, provi
       enqueue,
       ...(forwarding !== undefined ? { forwarding } : {}),
       ...(deps.portRange !== undefined ? { portRange: deps.portRange } : {}),
+      ...(deps.exposure !== undefined ? { exposure: deps.exposure } : {}),
       ...(deps.portConflictRetryMs !== undefined ? { conflictRetryMs: deps.portConflictRetryMs } : {}),
     }),
     resyncPeriodMs: deps.portBindingResyncMs ?? PORTBINDING_RESYNC_MS,

@@ -45,7 +45,7 @@ function property(schema: JsonSchema, ...names: string[]): JsonSchema {
 
 /**
  * The schema of the effective configuration (see EffectiveValues): the project file's keys, the
- * node's daemon, limits, multi_user, backends and store, port_range, the user's preferences and workspaces,
+ * node's daemon, limits, multi_user, network, backends and store, port_range, the user's preferences and workspaces,
  * and user_secrets. Secrets are a map (the list form is resolved while merging). Cached.
  */
 export function effectiveSchema(): JsonSchema {
@@ -68,6 +68,7 @@ export function effectiveSchema(): JsonSchema {
       daemon: property(node, 'daemon'),
       limits: property(node, 'limits'),
       multi_user: property(node, 'multi_user'),
+      network: property(node, 'network'),
       backends: property(node, 'backends'),
       store: property(node, 'store'),
       preferences,

@@ -10,10 +10,11 @@ import { effectiveIssues } from './schema-validate.ts';
 import { ENV_MAPPINGS, OTHER_KNOWN_VARIABLES, type ValueKind } from './env-mappings.ts';
 import type { ConfigLayer } from './types.ts';
 
-/** Keys only the node (limits, multi_user) or the user file (workspaces, user_secrets) may set. */
+/** Keys only the node (limits, multi_user, network) or the user file (workspaces, user_secrets) may set. */
 export const FILE_ONLY_KEYS: Record<string, string> = {
   limits: 'the node configuration',
   multi_user: 'the node configuration',
+  network: 'the node configuration',
   workspaces: 'the user configuration',
   user_secrets: 'the user configuration (secrets)',
 };

@@ -33,7 +33,7 @@ const same = (key: string): KeyMapping => ({ file: [key], effective: [key] });
 
 /** How the keys of each file map to effective keys. Keys not listed (user project_overrides) are not values. */
 export const FILE_KEY_MAPPINGS: Record<ConfigLevel, readonly KeyMapping[]> = {
-  node: [same('daemon'), same('limits'), same('backends'), same('store'), same('multi_user'), ...DEFAULTS_MAPPINGS],
+  node: [same('daemon'), same('limits'), same('backends'), same('store'), same('multi_user'), same('network'), ...DEFAULTS_MAPPINGS],
   user: [
     { file: ['preferences', 'default_backend'], effective: ['backend'] },
     { file: ['preferences', 'editor'], effective: ['preferences', 'editor'] },

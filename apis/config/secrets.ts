@@ -142,7 +142,9 @@ export async function renderWorkspaceSecrets(secrets: Readonly<Record<string, st
     } else {
       const value = await resolveSecretValue(name, source, options);
       const file = join(options.dir as string, name);
-      await writeFile(file, value.reveal(), { mode: 0o600 });
+      // A fresh file (never an older one with looser modes, nor a link), 0600 whatever the umask.
+      await rm(file, { force: true });
+      await writeFile(file, value.reveal(), { mode: 0o600, flag: 'wx' });
       await chmod(file, 0o600);
       refs.push({ name, fromFile: file });
     }

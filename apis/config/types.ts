@@ -11,6 +11,7 @@ import type {
   KubernetesBackendConfig,
   NodeDaemon,
   NodeMultiUser,
+  NodeNetwork,
   PortRange,
   ProjectBuild,
   ProjectHooks,
@@ -141,6 +142,8 @@ export interface EffectiveValues {
   daemon?: NodeDaemon;
   limits?: EffectiveLimits;
   multi_user?: NodeMultiUser;
+  /** Where ports may listen beyond loopback, unauthenticated (node only). */
+  network?: NodeNetwork;
   backends?: {
     docker?: DockerBackendConfig;
     kubernetes?: KubernetesBackendConfig;

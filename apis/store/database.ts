@@ -1,11 +1,12 @@
 /**
  * Opens the embedded store's SQLite file: WAL journal (readers never block the writer), a busy
  * timeout so concurrent processes queue instead of failing, and the schema, created or checked in
- * one IMMEDIATE transaction so that several processes may open a fresh file at once.
+ * one IMMEDIATE transaction so that several processes may open a fresh file at once. The directory
+ * is 0700 and the file, its -wal and -shm 0600, whatever the umask (see private-state.ts).
  */
-import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { ensurePrivateDir, ensurePrivateFile, restrictIfExists } from '../config/private-state.ts';
 import { BoulderError } from '../errors.ts';
 
 /** Version of the table layout below; bump it and add a migration when it changes. */
@@ -74,9 +75,18 @@ export function storeFailure(path: string, err: unknown): BoulderError {
   return new BoulderError(code, `embedded store ${path}: ${message}`, { cause: err });
 }
 
-/** Opens (creating when needed, with its parent directories) and prepares the store database. */
+/**
+ * Opens (creating when needed, with its parent directories) and prepares the store database: the
+ * directory 0700, the file created 0600 before SQLite opens it (SQLite gives -wal and -shm the
+ * database file's mode), and -wal/-shm left by an older boulder tightened to 0600.
+ */
 export function openStoreDatabase(path: string): DatabaseSync {
-  mkdirSync(dirname(path), { recursive: true });
+  try {
+    ensurePrivateDir(dirname(path));
+    ensurePrivateFile(path);
+  } catch (err) {
+    throw storeFailure(path, err);
+  }
   const db = new DatabaseSync(path);
   try {
     db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
@@ -85,6 +95,7 @@ export function openStoreDatabase(path: string): DatabaseSync {
       throw new BoulderError('Internal', `embedded store ${path}: could not switch to WAL journal mode`);
     }
     db.exec('PRAGMA synchronous = NORMAL');
+    for (const suffix of ['-wal', '-shm']) restrictIfExists(`${path}${suffix}`);
     retryWhileBusy(() => {
       db.exec('BEGIN IMMEDIATE');
       try {

@@ -5,8 +5,9 @@
  * the -wal file, which is written before the commit becomes visible to readers) means a woken
  * reader always finds the new rows.
  */
-import { utimesSync, writeFileSync } from 'node:fs';
+import { utimesSync } from 'node:fs';
 import { basename } from 'node:path';
+import { ensurePrivateFile } from '../config/private-state.ts';
 
 /** Path of the sentinel file for a database file. */
 export function writeSignalPath(databasePath: string): string {
@@ -18,9 +19,9 @@ export function writeSignalName(databasePath: string): string {
   return basename(writeSignalPath(databasePath));
 }
 
-/** Creates the sentinel when missing. */
+/** Creates the sentinel when missing (mode 0600, like every file of the state dir). */
 export function ensureWriteSignal(databasePath: string): void {
-  writeFileSync(writeSignalPath(databasePath), '', { flag: 'a' });
+  ensurePrivateFile(writeSignalPath(databasePath));
 }
 
 /** Touches the sentinel; best effort (a missing hint only delays watchers to their fallback poll). */
@@ -31,7 +32,7 @@ export function signalWrite(databasePath: string): void {
     utimesSync(path, now, now);
   } catch {
     try {
-      writeFileSync(path, '', { flag: 'a' });
+      ensurePrivateFile(path);
     } catch {
       // The directory may be gone (tests removing temp dirs); watchers still poll.
     }

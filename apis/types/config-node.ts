@@ -17,6 +17,7 @@ export interface NodeConfig {
   store?: StoreKind;
   multi_user?: NodeMultiUser;
   defaults?: ConfigDefaults;
+  network?: NodeNetwork;
 }
 /**
  * The controller manager (boulder daemon).
@@ -150,4 +151,15 @@ export interface PortRange {
    * Last port of the range (inclusive), at least start.
    */
   end: number;
+}
+/**
+ * What the daemon may expose beyond this machine. Only the node configuration can set it.
+ */
+export interface NodeNetwork {
+  /**
+   * Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.
+   *
+   * Items: An IPv4 address of this host, or 0.0.0.0 (every interface).
+   */
+  unauthenticated_bind_addresses?: string[];
 }

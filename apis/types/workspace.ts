@@ -193,7 +193,7 @@ export interface WorkspacePort {
    */
   protocol?: 'tcp' | 'udp';
   /**
-   * Who can reach the port: private (this machine only), org (your organisation, through the gateway) or public (anyone with the URL).
+   * Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.
    */
   visibility?: 'private' | 'public' | 'org';
 }

@@ -2,13 +2,13 @@
  * Starting the daemon in the background (what `boulder apply` does when none runs) and stopping it.
  */
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync } from 'node:fs';
+import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli-error.ts';
 import type { CliDeps } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { cliEntry } from '../package-root.ts';
-import { daemonPathsOf, type DaemonPaths } from './paths.ts';
+import { daemonPathsOf, prepareDaemonFiles, type DaemonPaths } from './paths.ts';
 import { daemonStatus, requestDaemon, type DaemonStatus } from './protocol.ts';
 
 /** How long a freshly spawned daemon gets to answer on its socket. */
@@ -52,7 +52,7 @@ export async function ensureDaemon(deps: DaemonDeps, env: NodeJS.ProcessEnv): Pr
     return { started: false, status: running };
   }
 
-  mkdirSync(paths.logDir, { recursive: true });
+  prepareDaemonFiles(paths);
   const log = openSync(paths.log, 'a');
   let exited: number | null | undefined;
   let childPid: number | undefined;

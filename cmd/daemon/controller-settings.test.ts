@@ -35,4 +35,25 @@ describe('configuredControllerSettings / providerCluster', () => {
   it('with a Kubernetes store, the store cluster of the flags, with ownerReferences', () => {
     expect(providerCluster({ storeKind: 'kubernetes' }, { kubeconfig: '/k', context: 'c' }, undefined)).toEqual({ kubeconfig: '/k', context: 'c', ownerReferences: true });
   });
+
+  it('takes network.unauthenticated_bind_addresses from the node file only, with where it was set', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'boulder-ctrl-settings-'));
+    const node = join(home, 'node.yaml');
+    writeFileSync(node, 'network:\n  unauthenticated_bind_addresses: [192.0.2.2, 0.0.0.0]\n');
+    const settings = await configuredControllerSettings({ cwd: home, env: { NEXUS_NODE_CONFIG: node, NEXUS_USER_CONFIG: '' } }, () => undefined);
+    expect(settings.exposure?.addresses).toEqual(['192.0.2.2', '0.0.0.0']);
+    expect(settings.exposure?.setBy).toMatch(/^node .*node\.yaml:2:35$/);
+    const none = await configuredControllerSettings({ cwd: home, env: { NEXUS_NODE_CONFIG: '', NEXUS_USER_CONFIG: '' } }, () => undefined);
+    expect(none.exposure).toBeUndefined();
+  });
+
+  it('the user file cannot allow an unauthenticated address (its schema has no network key)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'boulder-ctrl-settings-'));
+    const user = join(home, 'user.yaml');
+    writeFileSync(user, 'network:\n  unauthenticated_bind_addresses: [0.0.0.0]\n');
+    const warnings: string[] = [];
+    const settings = await configuredControllerSettings({ cwd: home, env: { NEXUS_NODE_CONFIG: '', NEXUS_USER_CONFIG: user } }, (m) => warnings.push(m));
+    expect(settings.exposure).toBeUndefined();
+    expect(warnings.join('\n')).toContain('network');
+  });
 });

@@ -2,15 +2,18 @@
  * What the node and user configuration (and NEXUS_* variables) tell the controllers of a daemon or
  * of `boulder reconcile`, without a project — they serve every workspace of the store:
  * - the host port range (`port_range`) PortBindings allocate from;
+ * - the addresses beyond loopback PortBindings may listen on, unauthenticated (the node file's
+ *   `network.unauthenticated_bind_addresses`; no other layer can set it);
  * - the cluster of `backend: kubernetes` workspaces (`backends.kubernetes`: kubeconfig, context,
  *   namespace), which the CLI's `exec` and `logs` reach the same way.
  * A configuration that does not load is reported and never stops the daemon: the port plan's ranges
- * apply, but no cluster is guessed — kubernetes workspaces then fail with the configuration's error
+ * apply, every port listens on loopback, and no cluster is guessed — kubernetes workspaces then fail with the configuration's error
  * rather than land in whatever cluster $KUBECONFIG's current context is.
  */
 import { stringOption } from '../args.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
 import type { PortRange } from '../../controllers/portbinding/contracts.ts';
+import type { ExposurePolicy } from '../../controllers/portbinding/exposure.ts';
 
 /** The cluster of `backend: kubernetes` workspaces; empty means $KUBECONFIG / ~/.kube/config. */
 export interface KubernetesBackendSettings {
@@ -24,6 +27,8 @@ export interface KubernetesBackendSettings {
 export interface ControllerSettings {
   /** The configured range, or undefined for the port plan's defaults. */
   portRange?: PortRange;
+  /** The node's unauthenticated bind addresses with where they were set; undefined: loopback only. */
+  exposure?: ExposurePolicy;
   /** The configured cluster; undefined when the configuration did not load (see `error`). */
   kubernetes?: KubernetesBackendSettings;
   /** Why the configuration did not load. */
@@ -33,12 +38,16 @@ export interface ControllerSettings {
 /** Reads the settings; `warn` hears why the configuration was ignored, when it does not load. */
 export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | 'env'>, warn: (message: string) => void): Promise<ControllerSettings> {
   try {
-    const { loadEffectiveConfig } = await import('../../apis/config/index.ts');
+    const [{ loadEffectiveConfig }, { describeOrigin }] = await Promise.all([import('../../apis/config/index.ts'), import('../../apis/config/origin.ts')]);
     const config = await loadEffectiveConfig({ cwd: deps.cwd, env: deps.env, repoRoot: false });
     const range = config.values.port_range as PortRange | undefined;
     const backends = config.values['backends'] as { kubernetes?: KubernetesBackendSettings } | undefined;
+    const addresses = config.entry('network.unauthenticated_bind_addresses');
+    const exposure: ExposurePolicy | undefined =
+      Array.isArray(addresses?.value) && addresses.value.length > 0 ? { addresses: addresses.value.map(String), setBy: describeOrigin(addresses.origin) } : undefined;
     return {
       ...(range === undefined ? {} : { portRange: { start: range.start, end: range.end } }),
+      ...(exposure === undefined ? {} : { exposure }),
       kubernetes: pickKubernetes(backends?.kubernetes),
     };
   } catch (err) {

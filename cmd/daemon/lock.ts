@@ -9,53 +9,64 @@
  * the same socket already serves `daemon status` / `daemon stop`, so one mechanism does all three.
  * Replacing a stale socket is guarded by an exclusively created file, so two daemons starting at
  * once cannot both take it over.
+ *
+ * The socket is created with a umask of 0177 and then chmod 0600, so it is never connectable by
+ * anyone but its owner (and root), whatever the caller's umask: that mode, with the 0700 state
+ * dir around it, is the control protocol's authentication (see protocol.ts).
  */
+import { chmodSync } from 'node:fs';
 import { open, rm, stat, unlink } from 'node:fs/promises';
 import { createServer, type Server, type Socket } from 'node:net';
+import { PRIVATE_FILE_MODE } from '../../apis/config/private-state.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli-error.ts';
 import { ExitCode } from '../exit-codes.ts';
 import type { DaemonPaths } from './paths.ts';
-import { isDaemonStatus, requestDaemon, type DaemonRequest } from './protocol.ts';
+import { boundServer, serveControl, type RequestHandler } from './control-server.ts';
+import { isDaemonStatus, requestDaemon } from './protocol.ts';
 
-/** Handles one control request; the value is sent back as one JSON line. */
-export type RequestHandler = (request: DaemonRequest) => unknown;
+export type { RequestHandler } from './control-server.ts';
 
 /** Longest unix socket path most systems accept (sun_path is 104 bytes on macOS, 108 on Linux). */
 const MAX_SOCKET_PATH = 103;
 /** A takeover guard older than this was left by a crashed process. */
 const STALE_TAKEOVER_MS = 5000;
 
-function serve(handler: RequestHandler): (socket: Socket) => void {
-  return (socket) => {
-    let buffer = '';
-    socket.setEncoding('utf8');
-    socket.on('error', () => socket.destroy());
-    socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      for (let newline = buffer.indexOf('\n'); newline >= 0; newline = buffer.indexOf('\n')) {
-        const line = buffer.slice(0, newline);
-        buffer = buffer.slice(newline + 1);
-        let response: unknown;
-        try {
-          response = handler(JSON.parse(line) as DaemonRequest);
-        } catch (err) {
-          response = { error: err instanceof Error ? err.message : String(err) };
-        }
-        socket.write(`${JSON.stringify(response)}\n`);
-      }
-    });
-  };
+/**
+ * Sets the process umask to `mask` while `bind` runs (the socket file is created synchronously
+ * inside `server.listen`), so the socket never exists with looser modes. Where the umask cannot be
+ * set (a worker thread), the chmod after listening still applies.
+ */
+function withUmask(mask: number, bind: () => void): void {
+  let previous: number | undefined;
+  try {
+    previous = process.umask(mask);
+  } catch {
+    previous = undefined;
+  }
+  try {
+    bind();
+  } finally {
+    if (previous !== undefined) process.umask(previous);
+  }
 }
 
 function listen(server: Server, path: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const onError = (err: Error): void => reject(err);
     server.once('error', onError);
-    server.listen(path, () => {
-      server.removeListener('error', onError);
-      resolve();
-    });
+    withUmask(0o177, () =>
+      server.listen(path, () => {
+        server.removeListener('error', onError);
+        try {
+          chmodSync(path, PRIVATE_FILE_MODE);
+          resolve();
+        } catch (err) {
+          server.close();
+          reject(err as Error);
+        }
+      }),
+    );
   });
 }
 
@@ -75,7 +86,7 @@ export function alreadyRunning(paths: Pick<DaemonPaths, 'stateDir' | 'socket'>, 
 async function replaceStaleSocket(paths: DaemonPaths): Promise<boolean> {
   let guard;
   try {
-    guard = await open(paths.takeover, 'wx');
+    guard = await open(paths.takeover, 'wx', PRIVATE_FILE_MODE);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     const info = await stat(paths.takeover).catch(() => undefined);
@@ -129,7 +140,8 @@ export async function acquireDaemonSocket(paths: DaemonPaths, handler: RequestHa
     throw new CliError(message, ExitCode.Unavailable);
   }
   for (let attempt = 0; attempt < 20; attempt++) {
-    const server = createServer(serve(handler));
+    const server = createServer({ allowHalfOpen: true }, serveControl(handler));
+    boundServer(server);
     try {
       await listen(server, paths.socket);
       return held(server);

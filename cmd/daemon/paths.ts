@@ -2,8 +2,10 @@
  * Files of the daemon: the control socket (which is also the lock; `<state dir>/daemon.sock` unless
  * the configuration's `daemon.socket` names another path), the pid file and the log in the state dir.
  */
-import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { DAEMON_SOCKET_FILE } from '../../apis/config/daemon-settings.ts';
+import { ensurePrivateDir, ensurePrivateFile, PRIVATE_DIR_MODE } from '../../apis/config/private-state.ts';
 import { describeOrigin } from '../../apis/config/origin.ts';
 import { stateFiles } from '../../apis/config/state-dir.ts';
 import type { CliDeps } from '../command.ts';
@@ -41,4 +43,17 @@ export function daemonPaths(stateDir: string, socket?: string, socketSetBy?: str
 export function daemonPathsOf(deps: Pick<CliDeps, 'stateDir' | 'daemon'>): DaemonPaths {
   const origin = deps.daemon?.origins.socket;
   return daemonPaths(deps.stateDir, deps.daemon?.socket, origin === undefined ? undefined : describeOrigin(origin));
+}
+
+/**
+ * Makes the daemon's directories and log before anything is written there: the state dir and its
+ * logs dir 0700 (tightened when looser), the log 0600. A socket configured outside the state dir
+ * gets its directory made 0700 when missing; an existing one is left as it is (it may be a shared
+ * directory such as /run), and the socket itself is 0600 (see lock.ts).
+ */
+export function prepareDaemonFiles(paths: DaemonPaths): void {
+  ensurePrivateDir(paths.stateDir);
+  ensurePrivateDir(paths.logDir);
+  ensurePrivateFile(paths.log);
+  mkdirSync(dirname(paths.socket), { recursive: true, mode: PRIVATE_DIR_MODE });
 }

@@ -1,11 +1,77 @@
 /**
  * The daemon's control protocol: line-delimited JSON over its unix socket. A client sends one
- * request line and reads one response line.
+ * request line (`{"op":"status"}` or `{"op":"stop"}`, nothing else) and reads one response line;
+ * it may send several requests on one connection, each answered in order.
+ *
+ * **Authentication is the file system.** The socket is mode 0600 inside the state dir (mode
+ * 0700), both set explicitly whatever the umask: only the daemon's own user (and root) can
+ * connect, so whoever connects may ask anything this protocol offers — including `stop`, which is
+ * no more than that user can do with a signal. Nothing a client sends says who it is, and nothing
+ * else listens. (Other users of a node, SDKs and editors will use the authenticated daemon API of
+ * DESIGN §9, never this socket.)
+ *
+ * **Bounds.** Requests are untrusted bytes all the same (the owner's own tools may be buggy or
+ * fed garbage): a request line longer than MAX_REQUEST_BYTES, or a connection that does not
+ * complete a request within REQUEST_TIMEOUT_MS of connecting or of its previous answer, gets an
+ * error reply and is closed; malformed JSON, invalid UTF-8, a value that is not a request object,
+ * unknown fields and unknown ops get an error reply (`{"error": "...", "code": "..."}`) and the
+ * connection stays usable. See control-server.ts.
  */
 import { createConnection } from 'node:net';
 
 /** Requests the daemon answers. */
 export type DaemonRequest = { op: 'status' } | { op: 'stop' };
+
+/** The ops of DaemonRequest. */
+export const DAEMON_OPS: readonly DaemonRequest['op'][] = ['status', 'stop'];
+
+/** Longest request line the daemon reads (bytes, without the newline). */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** How long a connection may take to complete a request, from connecting or from the previous answer. */
+export const REQUEST_TIMEOUT_MS = 5_000;
+
+/** Stable codes of the daemon's error replies. */
+export type DaemonErrorCode = 'RequestTooLarge' | 'InvalidUTF8' | 'InvalidJSON' | 'InvalidRequest' | 'UnknownOp' | 'RequestTimeout' | 'IncompleteRequest' | 'Internal';
+
+/** An error reply. */
+export interface DaemonErrorReply {
+  error: string;
+  code: DaemonErrorCode;
+}
+
+/** The result of reading one request line. */
+export type ParsedRequest = { ok: true; request: DaemonRequest } | { ok: false; reply: DaemonErrorReply };
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Reads one request line (its bytes, without the newline); never throws. */
+export function parseDaemonRequest(line: Uint8Array): ParsedRequest {
+  const fail = (code: DaemonErrorCode, error: string): ParsedRequest => ({ ok: false, reply: { error, code } });
+  if (line.length > MAX_REQUEST_BYTES) return fail('RequestTooLarge', `request line longer than ${MAX_REQUEST_BYTES} bytes`);
+  let text: string;
+  try {
+    text = utf8.decode(line);
+  } catch {
+    return fail('InvalidUTF8', 'request is not valid UTF-8');
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return fail('InvalidJSON', `request is not JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return fail('InvalidRequest', `request must be a JSON object like {"op":"status"}, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const fields = Object.keys(value);
+  const unknown = fields.filter((field) => field !== 'op');
+  if (unknown.length > 0) return fail('InvalidRequest', `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => JSON.stringify(f)).join(', ')} (a request has only "op")`);
+  const { op } = value as { op?: unknown };
+  if (typeof op !== 'string') return fail('InvalidRequest', `"op" must be a string (${DAEMON_OPS.join(' or ')})`);
+  if (!(DAEMON_OPS as readonly string[]).includes(op)) return fail('UnknownOp', `unknown op ${JSON.stringify(op.slice(0, 64))} (${DAEMON_OPS.join(' or ')})`);
+  return { ok: true, request: { op: op as DaemonRequest['op'] } };
+}
 
 /** Answer to `status`. */
 export interface DaemonStatus {

@@ -2,17 +2,18 @@
  * `boulder daemon` in the foreground: holds the daemon socket (the lock; `<state dir>/daemon.sock`
  * or the configured `daemon.socket`), runs the controller manager against the store, logs pino JSON
  * at the configured `daemon.log_level` to `<state dir>/logs/daemon.log`, answers status/stop
- * requests, and stops gracefully on SIGINT/SIGTERM or a stop request.
+ * requests, and stops gracefully on SIGINT/SIGTERM or a stop request. The state dir and logs dir
+ * are 0700, the log, pid file and socket 0600, whatever the umask (prepareDaemonFiles).
  */
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { DEFAULT_DAEMON_LOG_LEVEL, type DaemonSettings } from '../../apis/config/daemon-settings.ts';
 import { describeOrigin } from '../../apis/config/origin.ts';
+import { PRIVATE_FILE_MODE } from '../../apis/config/private-state.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
-import { daemonPathsOf } from './paths.ts';
+import { daemonPathsOf, prepareDaemonFiles } from './paths.ts';
 import type { DaemonRequest, DaemonStatus, DaemonStopAck } from './protocol.ts';
 
 /** Removes the pid file if it still names this process. */
@@ -36,8 +37,7 @@ export function settingsRecord(settings: DaemonSettings | undefined, socket: str
 /** Runs the daemon until it is asked to stop; resolves to the exit code. `values`: the command's flags. */
 export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promise<ExitCodeValue> {
   const paths = daemonPathsOf(deps);
-  await mkdir(paths.logDir, { recursive: true });
-  await mkdir(dirname(paths.socket), { recursive: true });
+  prepareDaemonFiles(paths);
   const startedAt = deps.clock.now().toISOString();
   const stop = new AbortController();
   const status: DaemonStatus = { pid: process.pid, startedAt, stateDir: deps.stateDir, version: packageVersion() };
@@ -64,14 +64,15 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   const logger = createLogger({ destination: paths.log, level: deps.daemon?.logLevel ?? DEFAULT_DAEMON_LOG_LEVEL, base: { role: 'daemon' } });
   logger.debug(settingsRecord(deps.daemon, paths.socket), 'daemon settings');
   try {
-    await writeFile(paths.pid, `${process.pid}\n`);
+    await writeFile(paths.pid, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
+    await chmod(paths.pid, PRIVATE_FILE_MODE);
     const client = await deps.openClient();
     try {
       const manager = new Manager({ client, clock: realClock, logger });
       const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
-      const { portRange, kubernetes } = await configuredControllerSettings(deps, (message) => logger.warn(message));
+      const { portRange, exposure, kubernetes } = await configuredControllerSettings(deps, (message) => logger.warn(message));
       const cluster = providerCluster(deps, values, kubernetes);
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}) });
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       await manager.start();
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);

@@ -10,11 +10,17 @@ describe('resolveBinding', () => {
   it('fills protocol, address and name from the defaults', () => {
     expect(resolveBinding(pb({ name: 'web' }))).toEqual({ namespace: 'default', workspace: 'ws', name: 'web', containerPort: 8080, protocol: 'tcp', hostIP: '127.0.0.1' });
   });
-  it('public and org ports listen on every interface unless hostIP is set', () => {
-    expect(resolveBinding(pb({ visibility: 'public' })).hostIP).toBe('0.0.0.0');
-    expect(resolveBinding(pb({ visibility: 'org' })).hostIP).toBe('0.0.0.0');
-    expect(resolveBinding(pb({ visibility: 'public', hostIP: '10.1.2.3' })).hostIP).toBe('10.1.2.3');
+  it('public and org ports listen on loopback unless the node allows an address beyond it', () => {
+    expect(resolveBinding(pb({ visibility: 'public' })).hostIP).toBe('127.0.0.1');
+    expect(resolveBinding(pb({ visibility: 'org' })).hostIP).toBe('127.0.0.1');
+    expect(resolveBinding(pb({ visibility: 'org', hostIP: '0.0.0.0' })).hostIP).toBe('127.0.0.1');
+    expect(resolveBinding(pb({ visibility: 'public', hostIP: '10.1.2.3' })).hostIP).toBe('127.0.0.1');
+    const policy = { addresses: ['0.0.0.0'] };
+    expect(resolveBinding(pb({ visibility: 'org' }), policy).hostIP).toBe('0.0.0.0');
+    expect(resolveBinding(pb({ visibility: 'public', hostIP: '10.1.2.3' }), policy).hostIP).toBe('10.1.2.3');
+    expect(resolveBinding(pb({ visibility: 'private' }), policy).hostIP).toBe('127.0.0.1');
     expect(hostIPFor(undefined)).toBe('127.0.0.1');
+    expect(hostIPFor('org')).toBeUndefined();
   });
   it('keeps the service and the fixed port', () => {
     expect(resolveBinding(pb({ service: 'db', containerPort: 5432, hostPort: 5432 }, 'team'))).toEqual({

@@ -7,11 +7,12 @@ import type { PortBinding, PortBindingSpec } from '../../apis/types/index.ts';
 import { portRole } from './allocator/port-roles.ts';
 import type { PortProtocol } from './contracts.ts';
 import { formatEndpoint } from './forward/endpoint.ts';
+import { decideExposure, LOOPBACK_HOST_IP, WILDCARD_HOST_IP, type ExposurePolicy } from './exposure.ts';
 
-/** Listen address of private ports: this machine only. */
-export const PRIVATE_HOST_IP = '127.0.0.1';
-/** Listen address of public and org ports: every interface. */
-export const PUBLIC_HOST_IP = '0.0.0.0';
+/** Listen address of private ports, and of every port the node does not allow beyond loopback. */
+export const PRIVATE_HOST_IP = LOOPBACK_HOST_IP;
+/** The wildcard address (every interface); a binding listens there only when the node allows it (exposure.ts). */
+export const PUBLIC_HOST_IP = WILDCARD_HOST_IP;
 
 /** The resolved spec of one binding. */
 export interface ResolvedBinding {
@@ -23,14 +24,18 @@ export interface ResolvedBinding {
   name: string;
   containerPort: number;
   protocol: PortProtocol;
+  /** The address the binding listens on: what the spec asks for when the node allows it, else loopback (see decideExposure). */
   hostIP: string;
   /** Fixed host port wanted by the spec. */
   fixedPort?: number;
 }
 
-/** The listen address a visibility implies: 127.0.0.1 for private, 0.0.0.0 for public and org. */
-export function hostIPFor(visibility: PortBindingSpec['visibility']): string {
-  return visibility === undefined || visibility === 'private' ? PRIVATE_HOST_IP : PUBLIC_HOST_IP;
+/**
+ * The `spec.hostIP` a visibility implies in a rendered binding: 127.0.0.1 for private; none for
+ * public and org, whose address the node's exposure policy decides (see decideExposure).
+ */
+export function hostIPFor(visibility: PortBindingSpec['visibility']): string | undefined {
+  return visibility === undefined || visibility === 'private' ? PRIVATE_HOST_IP : undefined;
 }
 
 /** The port name of a published service port: `<service>-<port>` (`-udp` appended for UDP). */
@@ -46,8 +51,11 @@ export function bindingPortName(spec: PortBindingSpec): string {
   return `port-${spec.containerPort}${protocol === 'udp' ? '-udp' : ''}`;
 }
 
-/** Resolves the defaults of a binding's spec. */
-export function resolveBinding(pb: PortBinding): ResolvedBinding {
+/**
+ * Resolves the defaults of a binding's spec; the listen address under the node's exposure
+ * `policy` (undefined: loopback only).
+ */
+export function resolveBinding(pb: PortBinding, policy?: ExposurePolicy): ResolvedBinding {
   const { spec } = pb;
   const resolved: ResolvedBinding = {
     namespace: pb.metadata.namespace ?? DEFAULT_NAMESPACE,
@@ -55,7 +63,7 @@ export function resolveBinding(pb: PortBinding): ResolvedBinding {
     name: bindingPortName(spec),
     containerPort: spec.containerPort,
     protocol: spec.protocol ?? 'tcp',
-    hostIP: spec.hostIP ?? hostIPFor(spec.visibility),
+    hostIP: decideExposure(spec, policy).address,
   };
   if (spec.service !== undefined) resolved.service = spec.service;
   if (spec.hostPort !== undefined) resolved.fixedPort = spec.hostPort;

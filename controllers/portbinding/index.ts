@@ -17,6 +17,17 @@ export {
   servicePortName,
   type ResolvedBinding,
 } from './binding.ts';
+export {
+  decideExposure,
+  EXPOSED,
+  EXPOSURE_SETTING,
+  exposureCondition,
+  isLoopbackAddress,
+  LOOPBACK_HOST_IP,
+  WILDCARD_HOST_IP,
+  type Exposure,
+  type ExposurePolicy,
+} from './exposure.ts';
 export { PortForwarding, type ForwardingHolder, type PortForwardingOptions, type UpstreamChange } from './forwarding.ts';
 export {
   claimFixedPort,

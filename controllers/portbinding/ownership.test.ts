@@ -72,8 +72,14 @@ describe('rivalBindings and claimFixedPort', () => {
   const self = bindings[0]!;
 
   it('finds the same fixed port, protocol and overlapping address in other workspaces of the repository', () => {
-    const rivals = rivalBindings({ binding: resolveBinding(self), uid: self.metadata.uid!, repository: '/repo', bindings, workspaces });
+    const exposure = { addresses: ['10.0.0.9'] };
+    const rivals = rivalBindings({ binding: resolveBinding(self, exposure), uid: self.metadata.uid!, repository: '/repo', bindings, workspaces, exposure });
     expect(rivals.map((r) => r.key)).toEqual(['default/b-web']);
+  });
+
+  it('a binding whose address the node does not allow listens on loopback, so it overlaps', () => {
+    const rivals = rivalBindings({ binding: resolveBinding(self), uid: self.metadata.uid!, repository: '/repo', bindings, workspaces });
+    expect(rivals.map((r) => r.key)).toEqual(['default/b-web', 'default/b-other-ip']);
   });
 
   it('the active workspace owns; the other stands by', () => {

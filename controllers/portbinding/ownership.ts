@@ -9,6 +9,7 @@ import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { isBeingDeleted } from '../runtime/finalizers.ts';
 import { resolveBinding, addressesOverlap, type ResolvedBinding } from './binding.ts';
+import type { ExposurePolicy } from './exposure.ts';
 
 /** A workspace competing for a fixed port. */
 export interface Contender {
@@ -88,6 +89,8 @@ export interface RivalInputs {
   repository: string;
   bindings: readonly PortBinding[];
   workspaces: readonly Workspace[];
+  /** The node's exposure policy, which decides the other bindings' addresses (default: loopback only). */
+  exposure?: ExposurePolicy;
 }
 
 /** A binding of another workspace of the same repository wanting the same fixed port. */
@@ -107,7 +110,7 @@ export function rivalBindings(inputs: RivalInputs): Rival[] {
   const rivals: Rival[] = [];
   for (const pb of inputs.bindings) {
     if (pb.metadata.uid === inputs.uid || isBeingDeleted(pb)) continue;
-    const other = resolveBinding(pb);
+    const other = resolveBinding(pb, inputs.exposure);
     if (other.fixedPort !== binding.fixedPort || other.protocol !== binding.protocol || !addressesOverlap(other.hostIP, binding.hostIP)) continue;
     if (other.namespace === binding.namespace && other.workspace === binding.workspace) continue;
     const ws = byKey.get(`${other.namespace}/${other.workspace}`);

@@ -23,6 +23,7 @@ import { readCurrentWorkspace } from '../worktree/current.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import { bindingUrl, resolveBinding, type ResolvedBinding } from './binding.ts';
+import { decideExposure, EXPOSED, type Exposure, type ExposurePolicy } from './exposure.ts';
 import type { ForwardSpec, PortHolder, PortProtocol, PortRange } from './contracts.ts';
 import { formatEndpoint, PortInUseError } from './forward/index.ts';
 import { KeyedLock } from './forward/keyed-lock.ts';
@@ -56,6 +57,11 @@ export interface PortBindingReconcilerDeps {
   readCurrent?: (repository: string) => Promise<string | undefined>;
   /** Host probe of the allocator (default: bind the port). */
   probe?: (hostIP: string, port: number, protocol: PortProtocol) => Promise<boolean>;
+  /**
+   * The node's permission to listen beyond loopback (`network.unauthenticated_bind_addresses`);
+   * undefined: every binding listens on loopback (see exposure.ts).
+   */
+  exposure?: ExposurePolicy;
 }
 
 /** Builds the PortBinding reconciler. */
@@ -85,6 +91,7 @@ export function portBindingReconciler(deps: PortBindingReconcilerDeps): Reconcil
 class BindingReconcile {
   #pb: PortBinding;
   readonly #binding: ResolvedBinding;
+  readonly #exposure: Exposure;
   readonly #uid: string;
   readonly #key: string;
   readonly #deps: PortBindingReconcilerDeps;
@@ -93,7 +100,8 @@ class BindingReconcile {
 
   constructor(pb: PortBinding, deps: PortBindingReconcilerDeps, allocations: KeyedLock, ctx: ReconcileContext) {
     this.#pb = pb;
-    this.#binding = resolveBinding(pb);
+    this.#binding = resolveBinding(pb, deps.exposure);
+    this.#exposure = decideExposure(pb.spec, deps.exposure);
     this.#uid = pb.metadata.uid ?? '';
     this.#key = objectKey(pb);
     this.#deps = deps;
@@ -103,6 +111,10 @@ class BindingReconcile {
 
   async converge(): Promise<ReconcileResult | undefined> {
     const binding = this.#binding;
+    const reported = this.#pb.status?.conditions?.find((c) => c.type === EXPOSED)?.reason === 'ExposureNotAllowed';
+    if (this.#exposure.kind === 'downgraded' && !reported) {
+      this.#ctx.log.warn({ wanted: this.#exposure.wanted }, `${this.#exposure.askedBy} asks to listen on ${this.#exposure.wanted}, which the node does not allow; listening on ${binding.hostIP}`);
+    }
     const ws = await getIfExists<Workspace>(this.#ctx.client, 'Workspace', binding.namespace, binding.workspace);
     const keptAllocation = allocationMatches(this.#pb.status?.allocation, binding) ? this.#pb.status?.allocation : undefined;
     if (ws === undefined || isBeingDeleted(ws)) {
@@ -251,7 +263,14 @@ class BindingReconcile {
     if (repository === undefined) return { kind: 'own', rivals: [] };
     const client = this.#ctx.client;
     const [bindings, workspaces] = await Promise.all([client.list<PortBinding>('PortBinding'), client.list<Workspace>('Workspace')]);
-    const rivals = rivalBindings({ binding: this.#binding, uid: this.#uid, repository, bindings: bindings.items, workspaces: workspaces.items });
+    const rivals = rivalBindings({
+      binding: this.#binding,
+      uid: this.#uid,
+      repository,
+      bindings: bindings.items,
+      workspaces: workspaces.items,
+      ...(this.#deps.exposure !== undefined ? { exposure: this.#deps.exposure } : {}),
+    });
     if (rivals.length === 0) return { kind: 'own', rivals: [] };
     const current = await this.#readCurrent(repository);
     return claimFixedPort(ws, fixedPort, rivals, current);
@@ -316,6 +335,7 @@ class BindingReconcile {
     const url = hostPort === undefined ? undefined : bindingUrl(this.#binding.name, this.#binding.protocol, this.#binding.hostIP, hostPort);
     const status = bindingStatus(this.#pb, {
       observation,
+      exposure: this.#exposure,
       now: this.#ctx.clock.now(),
       ...(allocation !== undefined ? { allocation } : {}),
       ...(hostPort !== undefined ? { hostPort } : {}),

@@ -63,4 +63,23 @@ describe('bindingStatus', () => {
     expect(failed.hostPort).toBeUndefined();
     expect(getCondition(failed.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'PortRangeExhausted', message: 'no free port' });
   });
+
+  it('exposure: the Exposed condition says where the binding listens, in every phase', () => {
+    const exposed = bindingStatus(pb(), {
+      observation: { kind: 'forwarding', endpoint: '0.0.0.0:32801', target: '172.18.0.3:80' },
+      exposure: { kind: 'exposed', address: '0.0.0.0', setBy: 'node /etc/nexus/config.yaml:2:3' },
+      hostPort: 32801,
+      now: T0,
+    });
+    expect(getCondition(exposed.conditions, 'Exposed')).toMatchObject({ status: 'True', reason: 'Unauthenticated', observedGeneration: 3 });
+    expect(getCondition(exposed.conditions, 'Exposed')?.message).toMatch(/^exposed unauthenticated on 0\.0\.0\.0:32801: /);
+    const waiting = bindingStatus(pb(), {
+      observation: { kind: 'waiting', reason: 'WorkspaceNotRunning', message: 'workspace w is not running' },
+      exposure: { kind: 'downgraded', address: '127.0.0.1', wanted: '0.0.0.0', askedBy: 'visibility org' },
+      hostPort: 32801,
+      now: T0,
+    });
+    expect(getCondition(waiting.conditions, 'Exposed')).toMatchObject({ status: 'False', reason: 'ExposureNotAllowed' });
+    expect(getCondition(bindingStatus(pb(), { observation: { kind: 'failed', reason: 'X', message: 'y' }, now: T0 }).conditions, 'Exposed')).toBeUndefined();
+  });
 });

@@ -1,12 +1,14 @@
 /**
  * PortBinding status as a pure function of the stored object, what this reconcile observed, and
- * the time: phase (Pending | Bound | Conflict | Standby), the conditions Bound, Conflict and
+ * the time: phase (Pending | Bound | Conflict | Standby), the conditions Bound, Conflict,
+ * Exposed (where it listens: loopback, or beyond it without authentication; see exposure.ts) and
  * Ready, the host port with its URL, the persisted allocation, the forwarding target and, while
  * in conflict, the port's holder.
  */
 import type { Condition } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, PortBindingStatus } from '../../apis/types/index.ts';
 import { READY, setCondition, type ConditionInput } from '../runtime/conditions.ts';
+import { exposureCondition, type Exposure } from './exposure.ts';
 
 /** Condition: the wanted host port forwards to the container port. */
 export const BOUND = 'Bound';
@@ -30,6 +32,8 @@ export type BindingObservation =
 /** Inputs of `bindingStatus` besides the object. */
 export interface BindingStatusInputs {
   observation: BindingObservation;
+  /** Where the binding listens and why (sets the Exposed condition when given). */
+  exposure?: Exposure;
   /** The persisted allocation (kept unless the binding's name, protocol or address changed). */
   allocation?: PortBindingAllocation;
   /** The host port the binding forwards (or will, once it can). */
@@ -48,6 +52,7 @@ export function bindingStatus(pb: PortBinding, inputs: BindingStatusInputs): Por
   let conditions: Condition[] = pb.status?.conditions ?? [];
   conditions = set(conditions, bound);
   conditions = set(conditions, conflict);
+  if (inputs.exposure !== undefined) conditions = set(conditions, exposureCondition(inputs.exposure, inputs.hostPort));
   conditions = set(conditions, ready);
 
   const status: PortBindingStatus = { phase: phaseOf(observation), conditions };

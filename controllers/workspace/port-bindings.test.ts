@@ -26,7 +26,7 @@ describe('desiredPortBindings', () => {
     const desired = desiredPortBindings(ws);
     expect(desired.map((pb) => [pb.metadata.name, pb.spec])).toEqual([
       ['app-web', { workspace: 'app', name: 'web', containerPort: 3000, protocol: 'tcp', visibility: 'private', hostIP: '127.0.0.1', hostPort: 3000 }],
-      ['app-admin', { workspace: 'app', name: 'admin', containerPort: 8081, protocol: 'tcp', visibility: 'public', hostIP: '0.0.0.0' }],
+      ['app-admin', { workspace: 'app', name: 'admin', containerPort: 8081, protocol: 'tcp', visibility: 'public' }],
       ['app-dns', { workspace: 'app', name: 'dns', containerPort: 53, protocol: 'udp', visibility: 'private', hostIP: '127.0.0.1' }],
       ['app-postgres-5432', { workspace: 'app', service: 'postgres', name: 'postgres-5432', containerPort: 5432, protocol: 'tcp', visibility: 'private', hostIP: '127.0.0.1' }],
       ['app-postgres-5433', { workspace: 'app', service: 'postgres', name: 'postgres-5433', containerPort: 5433, protocol: 'tcp', visibility: 'private', hostIP: '127.0.0.1', hostPort: 15433 }],

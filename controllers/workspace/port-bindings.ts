@@ -39,13 +39,14 @@ export function desiredPortBindings(ws: Workspace): PortBinding[] {
   const out: PortBinding[] = [];
   for (const [portName, port] of Object.entries(ws.spec.ports ?? {})) {
     const visibility = port.visibility ?? 'private';
+    const hostIP = hostIPFor(visibility);
     const spec: PortBindingSpec = {
       workspace: ws.metadata.name,
       name: portName,
       containerPort: port.containerPort,
       protocol: port.protocol ?? 'tcp',
       visibility,
-      hostIP: hostIPFor(visibility),
+      ...(hostIP !== undefined ? { hostIP } : {}),
     };
     if (port.hostPort !== undefined) spec.hostPort = port.hostPort;
     out.push(ownedBinding(ws, portName, spec));

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate22;
-const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who can reach the port: private (this machine only, the default), org (your organisation, through the gateway) or public (anyone with the URL).","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
+const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
 const func8 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
@@ -14,9 +14,10 @@ const pattern0 = new RegExp("^([0-9]+(\\.[0-9]+)?|[0-9]+m)$", "u");
 const pattern1 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "u");
 const pattern16 = new RegExp("^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$", "u");
 const pattern18 = new RegExp("^[^/]+$", "u");
+const pattern27 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
 const pattern2 = new RegExp("^(unix|tcp|ssh|npipe|http|https)://.+$", "u");
 const pattern22 = new RegExp("^https?://.+$", "u");
-const pattern38 = new RegExp("^[^\\s~^:?*\\[\\\\]+$", "u");
+const pattern39 = new RegExp("^[^\\s~^:?*\\[\\\\]+$", "u");
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2504,12 +2505,12 @@ vErrors.push(err183);
 errors++;
 }
 }
-if(data.backends !== undefined){
-let data76 = data.backends;
+if(data.network !== undefined){
+let data76 = data.network;
 if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
 for(const key28 in data76){
-if(!(((key28 === "docker") || (key28 === "kubernetes")) || (key28 === "sprite"))){
-const err184 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends,data:data76};
+if(!(key28 === "unauthenticated_bind_addresses")){
+const err184 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.network,data:data76};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2519,12 +2520,15 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data76.docker !== undefined){
-let data77 = data76.docker;
-if(data77 && typeof data77 == "object" && !Array.isArray(data77)){
-for(const key29 in data77){
-if(!(key29 === "host")){
-const err185 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.docker,data:data77};
+if(data76.unauthenticated_bind_addresses !== undefined){
+let data77 = data76.unauthenticated_bind_addresses;
+if(Array.isArray(data77)){
+const len5 = data77.length;
+for(let i5=0; i5<len5; i5++){
+let data78 = data77[i5];
+if(typeof data78 === "string"){
+if(!pattern27.test(data78)){
+const err185 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data78};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2534,11 +2538,8 @@ vErrors.push(err185);
 errors++;
 }
 }
-if(data77.host !== undefined){
-let data78 = data77.host;
-if(typeof data78 === "string"){
-if(!pattern2.test(data78)){
-const err186 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data78};
+else {
+const err186 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data78};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2548,8 +2549,18 @@ vErrors.push(err186);
 errors++;
 }
 }
-else {
-const err187 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.docker.properties.host.type,parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data78};
+let i6 = data77.length;
+let j0;
+if(i6 > 1){
+const indices0 = {};
+for(;i6--;){
+let item0 = data77[i6];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err187 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data77};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2557,11 +2568,14 @@ else {
 vErrors.push(err187);
 }
 errors++;
+break;
+}
+indices0[item0] = i6;
 }
 }
 }
 else {
-const err188 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.docker.type,parentSchema:schema39.properties.backends.properties.docker,data:data77};
+const err188 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data77};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2571,12 +2585,9 @@ vErrors.push(err188);
 errors++;
 }
 }
-if(data76.kubernetes !== undefined){
-let data79 = data76.kubernetes;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-for(const key30 in data79){
-if(!(((key30 === "kubeconfig") || (key30 === "context")) || (key30 === "namespace"))){
-const err189 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.kubernetes,data:data79};
+}
+else {
+const err189 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.network.type,parentSchema:schema39.properties.network,data:data76};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2586,11 +2597,12 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data79.kubeconfig !== undefined){
-let data80 = data79.kubeconfig;
-if(typeof data80 === "string"){
-if(func2(data80) < 1){
-const err190 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data80};
+if(data.backends !== undefined){
+let data79 = data.backends;
+if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
+for(const key29 in data79){
+if(!(((key29 === "docker") || (key29 === "kubernetes")) || (key29 === "sprite"))){
+const err190 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends,data:data79};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2600,8 +2612,12 @@ vErrors.push(err190);
 errors++;
 }
 }
-else {
-const err191 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data80};
+if(data79.docker !== undefined){
+let data80 = data79.docker;
+if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
+for(const key30 in data80){
+if(!(key30 === "host")){
+const err191 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.docker,data:data80};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2611,11 +2627,11 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data79.context !== undefined){
-let data81 = data79.context;
+if(data80.host !== undefined){
+let data81 = data80.host;
 if(typeof data81 === "string"){
-if(func2(data81) < 1){
-const err192 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data81};
+if(!pattern2.test(data81)){
+const err192 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data81};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2626,7 +2642,7 @@ errors++;
 }
 }
 else {
-const err193 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data81};
+const err193 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.docker.properties.host.type,parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data81};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2636,11 +2652,9 @@ vErrors.push(err193);
 errors++;
 }
 }
-if(data79.namespace !== undefined){
-let data82 = data79.namespace;
-if(typeof data82 === "string"){
-if(func2(data82) > 63){
-const err194 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data82};
+}
+else {
+const err194 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.docker.type,parentSchema:schema39.properties.backends.properties.docker,data:data80};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2649,8 +2663,13 @@ vErrors.push(err194);
 }
 errors++;
 }
-if(!pattern3.test(data82)){
-const err195 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data82};
+}
+if(data79.kubernetes !== undefined){
+let data82 = data79.kubernetes;
+if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
+for(const key31 in data82){
+if(!(((key31 === "kubeconfig") || (key31 === "context")) || (key31 === "namespace"))){
+const err195 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.kubernetes,data:data82};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2660,8 +2679,11 @@ vErrors.push(err195);
 errors++;
 }
 }
-else {
-const err196 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data82};
+if(data82.kubeconfig !== undefined){
+let data83 = data82.kubeconfig;
+if(typeof data83 === "string"){
+if(func2(data83) < 1){
+const err196 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data83};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2671,9 +2693,8 @@ vErrors.push(err196);
 errors++;
 }
 }
-}
 else {
-const err197 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.kubernetes.type,parentSchema:schema39.properties.backends.properties.kubernetes,data:data79};
+const err197 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data83};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2683,12 +2704,11 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data76.sprite !== undefined){
-let data83 = data76.sprite;
-if(data83 && typeof data83 == "object" && !Array.isArray(data83)){
-for(const key31 in data83){
-if(!(((key31 === "org") || (key31 === "token")) || (key31 === "api_url"))){
-const err198 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite,data:data83};
+if(data82.context !== undefined){
+let data84 = data82.context;
+if(typeof data84 === "string"){
+if(func2(data84) < 1){
+const err198 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data84};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2698,11 +2718,8 @@ vErrors.push(err198);
 errors++;
 }
 }
-if(data83.org !== undefined){
-let data84 = data83.org;
-if(typeof data84 === "string"){
-if(func2(data84) < 1){
-const err199 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data84};
+else {
+const err199 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data84};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2712,8 +2729,11 @@ vErrors.push(err199);
 errors++;
 }
 }
-else {
-const err200 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.org.type,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data84};
+if(data82.namespace !== undefined){
+let data85 = data82.namespace;
+if(typeof data85 === "string"){
+if(func2(data85) > 63){
+const err200 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data85};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2722,16 +2742,8 @@ vErrors.push(err200);
 }
 errors++;
 }
-}
-if(data83.token !== undefined){
-let data85 = data83.token;
-const _errs234 = errors;
-let valid48 = false;
-let passing5 = null;
-const _errs235 = errors;
-if(typeof data85 === "string"){
-if(!pattern16.test(data85)){
-const err201 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data85};
+if(!pattern3.test(data85)){
+const err201 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data85};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2742,7 +2754,7 @@ errors++;
 }
 }
 else {
-const err202 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data85};
+const err202 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data85};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2751,15 +2763,10 @@ vErrors.push(err202);
 }
 errors++;
 }
-var _valid5 = _errs235 === errors;
-if(_valid5){
-valid48 = true;
-passing5 = 0;
 }
-const _errs237 = errors;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.from === undefined){
-const err203 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+}
+else {
+const err203 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.kubernetes.type,parentSchema:schema39.properties.backends.properties.kubernetes,data:data82};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2768,8 +2775,13 @@ vErrors.push(err203);
 }
 errors++;
 }
-if(data85.name === undefined){
-const err204 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+}
+if(data79.sprite !== undefined){
+let data86 = data79.sprite;
+if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
+for(const key32 in data86){
+if(!(((key32 === "org") || (key32 === "token")) || (key32 === "api_url"))){
+const err204 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite,data:data86};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2778,9 +2790,12 @@ vErrors.push(err204);
 }
 errors++;
 }
-for(const key32 in data85){
-if(!((key32 === "from") || (key32 === "name"))){
-const err205 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+}
+if(data86.org !== undefined){
+let data87 = data86.org;
+if(typeof data87 === "string"){
+if(func2(data87) < 1){
+const err205 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data87};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2790,10 +2805,8 @@ vErrors.push(err205);
 errors++;
 }
 }
-if(data85.from !== undefined){
-let data86 = data85.from;
-if(typeof data86 !== "string"){
-const err206 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data86};
+else {
+const err206 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.org.type,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data87};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2802,8 +2815,16 @@ vErrors.push(err206);
 }
 errors++;
 }
-if("env" !== data86){
-const err207 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data86};
+}
+if(data86.token !== undefined){
+let data88 = data86.token;
+const _errs241 = errors;
+let valid52 = false;
+let passing5 = null;
+const _errs242 = errors;
+if(typeof data88 === "string"){
+if(!pattern16.test(data88)){
+const err207 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2813,11 +2834,8 @@ vErrors.push(err207);
 errors++;
 }
 }
-if(data85.name !== undefined){
-let data87 = data85.name;
-if(typeof data87 === "string"){
-if(!pattern8.test(data87)){
-const err208 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data87};
+else {
+const err208 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data88};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2826,9 +2844,15 @@ vErrors.push(err208);
 }
 errors++;
 }
+var _valid5 = _errs242 === errors;
+if(_valid5){
+valid52 = true;
+passing5 = 0;
 }
-else {
-const err209 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data87};
+const _errs244 = errors;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+if(data88.from === undefined){
+const err209 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2837,10 +2861,8 @@ vErrors.push(err209);
 }
 errors++;
 }
-}
-}
-else {
-const err210 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data85};
+if(data88.name === undefined){
+const err210 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2849,20 +2871,9 @@ vErrors.push(err210);
 }
 errors++;
 }
-var _valid5 = _errs237 === errors;
-if(_valid5 && valid48){
-valid48 = false;
-passing5 = [passing5, 1];
-}
-else {
-if(_valid5){
-valid48 = true;
-passing5 = 1;
-}
-const _errs244 = errors;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.from === undefined){
-const err211 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+for(const key33 in data88){
+if(!((key33 === "from") || (key33 === "name"))){
+const err211 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2871,8 +2882,11 @@ vErrors.push(err211);
 }
 errors++;
 }
-if(data85.path === undefined){
-const err212 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+}
+if(data88.from !== undefined){
+let data89 = data88.from;
+if(typeof data89 !== "string"){
+const err212 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data89};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2881,9 +2895,8 @@ vErrors.push(err212);
 }
 errors++;
 }
-for(const key33 in data85){
-if(!((key33 === "from") || (key33 === "path"))){
-const err213 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+if("env" !== data89){
+const err213 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data89};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2893,10 +2906,11 @@ vErrors.push(err213);
 errors++;
 }
 }
-if(data85.from !== undefined){
-let data88 = data85.from;
-if(typeof data88 !== "string"){
-const err214 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data88};
+if(data88.name !== undefined){
+let data90 = data88.name;
+if(typeof data90 === "string"){
+if(!pattern8.test(data90)){
+const err214 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data90};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2905,8 +2919,9 @@ vErrors.push(err214);
 }
 errors++;
 }
-if("file" !== data88){
-const err215 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data88};
+}
+else {
+const err215 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data90};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2916,11 +2931,9 @@ vErrors.push(err215);
 errors++;
 }
 }
-if(data85.path !== undefined){
-let data89 = data85.path;
-if(typeof data89 === "string"){
-if(func2(data89) < 1){
-const err216 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data89};
+}
+else {
+const err216 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2929,9 +2942,20 @@ vErrors.push(err216);
 }
 errors++;
 }
+var _valid5 = _errs244 === errors;
+if(_valid5 && valid52){
+valid52 = false;
+passing5 = [passing5, 1];
 }
 else {
-const err217 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data89};
+if(_valid5){
+valid52 = true;
+passing5 = 1;
+}
+const _errs251 = errors;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+if(data88.from === undefined){
+const err217 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2940,10 +2964,8 @@ vErrors.push(err217);
 }
 errors++;
 }
-}
-}
-else {
-const err218 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data85};
+if(data88.path === undefined){
+const err218 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2952,20 +2974,9 @@ vErrors.push(err218);
 }
 errors++;
 }
-var _valid5 = _errs244 === errors;
-if(_valid5 && valid48){
-valid48 = false;
-passing5 = [passing5, 2];
-}
-else {
-if(_valid5){
-valid48 = true;
-passing5 = 2;
-}
-const _errs251 = errors;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-if(data85.from === undefined){
-const err219 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+for(const key34 in data88){
+if(!((key34 === "from") || (key34 === "path"))){
+const err219 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2974,8 +2985,11 @@ vErrors.push(err219);
 }
 errors++;
 }
-if(data85.service === undefined){
-const err220 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+}
+if(data88.from !== undefined){
+let data91 = data88.from;
+if(typeof data91 !== "string"){
+const err220 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data91};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2984,8 +2998,8 @@ vErrors.push(err220);
 }
 errors++;
 }
-if(data85.account === undefined){
-const err221 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+if("file" !== data91){
+const err221 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data91};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -2994,9 +3008,12 @@ vErrors.push(err221);
 }
 errors++;
 }
-for(const key34 in data85){
-if(!(((key34 === "from") || (key34 === "service")) || (key34 === "account"))){
-const err222 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+}
+if(data88.path !== undefined){
+let data92 = data88.path;
+if(typeof data92 === "string"){
+if(func2(data92) < 1){
+const err222 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data92};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3006,10 +3023,8 @@ vErrors.push(err222);
 errors++;
 }
 }
-if(data85.from !== undefined){
-let data90 = data85.from;
-if(typeof data90 !== "string"){
-const err223 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data90};
+else {
+const err223 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data92};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3018,8 +3033,10 @@ vErrors.push(err223);
 }
 errors++;
 }
-if("keychain" !== data90){
-const err224 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data90};
+}
+}
+else {
+const err224 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3028,12 +3045,20 @@ vErrors.push(err224);
 }
 errors++;
 }
+var _valid5 = _errs251 === errors;
+if(_valid5 && valid52){
+valid52 = false;
+passing5 = [passing5, 2];
 }
-if(data85.service !== undefined){
-let data91 = data85.service;
-if(typeof data91 === "string"){
-if(func2(data91) < 1){
-const err225 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
+else {
+if(_valid5){
+valid52 = true;
+passing5 = 2;
+}
+const _errs258 = errors;
+if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
+if(data88.from === undefined){
+const err225 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3042,8 +3067,8 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(!pattern18.test(data91)){
-const err226 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
+if(data88.service === undefined){
+const err226 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3052,9 +3077,8 @@ vErrors.push(err226);
 }
 errors++;
 }
-}
-else {
-const err227 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data91};
+if(data88.account === undefined){
+const err227 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3063,12 +3087,9 @@ vErrors.push(err227);
 }
 errors++;
 }
-}
-if(data85.account !== undefined){
-let data92 = data85.account;
-if(typeof data92 === "string"){
-if(func2(data92) < 1){
-const err228 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data92};
+for(const key35 in data88){
+if(!(((key35 === "from") || (key35 === "service")) || (key35 === "account"))){
+const err228 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3078,8 +3099,10 @@ vErrors.push(err228);
 errors++;
 }
 }
-else {
-const err229 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data92};
+if(data88.from !== undefined){
+let data93 = data88.from;
+if(typeof data93 !== "string"){
+const err229 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data93};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3088,10 +3111,8 @@ vErrors.push(err229);
 }
 errors++;
 }
-}
-}
-else {
-const err230 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data85};
+if("keychain" !== data93){
+const err230 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data93};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3100,21 +3121,12 @@ vErrors.push(err230);
 }
 errors++;
 }
-var _valid5 = _errs251 === errors;
-if(_valid5 && valid48){
-valid48 = false;
-passing5 = [passing5, 3];
 }
-else {
-if(_valid5){
-valid48 = true;
-passing5 = 3;
-}
-}
-}
-}
-if(!valid48){
-const err231 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf,parentSchema:schema39.properties.backends.properties.sprite.properties.token,data:data85};
+if(data88.service !== undefined){
+let data94 = data88.service;
+if(typeof data94 === "string"){
+if(func2(data94) < 1){
+const err231 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data94};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3123,23 +3135,8 @@ vErrors.push(err231);
 }
 errors++;
 }
-else {
-errors = _errs234;
-if(vErrors !== null){
-if(_errs234){
-vErrors.length = _errs234;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data83.api_url !== undefined){
-let data93 = data83.api_url;
-if(typeof data93 === "string"){
-if(!pattern22.test(data93)){
-const err232 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data93};
+if(!pattern18.test(data94)){
+const err232 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data94};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3150,7 +3147,7 @@ errors++;
 }
 }
 else {
-const err233 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_url.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data93};
+const err233 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data94};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3160,9 +3157,11 @@ vErrors.push(err233);
 errors++;
 }
 }
-}
-else {
-const err234 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.type,parentSchema:schema39.properties.backends.properties.sprite,data:data83};
+if(data88.account !== undefined){
+let data95 = data88.account;
+if(typeof data95 === "string"){
+if(func2(data95) < 1){
+const err234 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data95};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3172,9 +3171,8 @@ vErrors.push(err234);
 errors++;
 }
 }
-}
 else {
-const err235 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.type,parentSchema:schema39.properties.backends,data:data76};
+const err235 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data95};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3184,10 +3182,9 @@ vErrors.push(err235);
 errors++;
 }
 }
-if(data.store !== undefined){
-let data94 = data.store;
-if(typeof data94 !== "string"){
-const err236 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.store.type,parentSchema:schema39.properties.store,data:data94};
+}
+else {
+const err236 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3196,8 +3193,21 @@ vErrors.push(err236);
 }
 errors++;
 }
-if(!((data94 === "embedded") || (data94 === "kubernetes"))){
-const err237 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema39.properties.store.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.store.enum,parentSchema:schema39.properties.store,data:data94};
+var _valid5 = _errs258 === errors;
+if(_valid5 && valid52){
+valid52 = false;
+passing5 = [passing5, 3];
+}
+else {
+if(_valid5){
+valid52 = true;
+passing5 = 3;
+}
+}
+}
+}
+if(!valid52){
+const err237 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf,parentSchema:schema39.properties.backends.properties.sprite.properties.token,data:data88};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3206,13 +3216,23 @@ vErrors.push(err237);
 }
 errors++;
 }
+else {
+errors = _errs241;
+if(vErrors !== null){
+if(_errs241){
+vErrors.length = _errs241;
 }
-if(data.preferences !== undefined){
-let data95 = data.preferences;
-if(data95 && typeof data95 == "object" && !Array.isArray(data95)){
-for(const key35 in data95){
-if(!((key35 === "editor") || (key35 === "output"))){
-const err238 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data95};
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data86.api_url !== undefined){
+let data96 = data86.api_url;
+if(typeof data96 === "string"){
+if(!pattern22.test(data96)){
+const err238 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data96};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3222,11 +3242,8 @@ vErrors.push(err238);
 errors++;
 }
 }
-if(data95.editor !== undefined){
-let data96 = data95.editor;
-if(typeof data96 === "string"){
-if(func2(data96) < 1){
-const err239 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.preferences.properties.editor,data:data96};
+else {
+const err239 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_url.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data96};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3236,8 +3253,9 @@ vErrors.push(err239);
 errors++;
 }
 }
+}
 else {
-const err240 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.editor.type,parentSchema:schema39.properties.preferences.properties.editor,data:data96};
+const err240 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.type,parentSchema:schema39.properties.backends.properties.sprite,data:data86};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3247,10 +3265,9 @@ vErrors.push(err240);
 errors++;
 }
 }
-if(data95.output !== undefined){
-let data97 = data95.output;
-if(typeof data97 !== "string"){
-const err241 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.output.type,parentSchema:schema39.properties.preferences.properties.output,data:data97};
+}
+else {
+const err241 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.type,parentSchema:schema39.properties.backends,data:data79};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3259,8 +3276,11 @@ vErrors.push(err241);
 }
 errors++;
 }
-if(!(((((data97 === "table") || (data97 === "wide")) || (data97 === "yaml")) || (data97 === "json")) || (data97 === "name"))){
-const err242 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.preferences.properties.output.enum,parentSchema:schema39.properties.preferences.properties.output,data:data97};
+}
+if(data.store !== undefined){
+let data97 = data.store;
+if(typeof data97 !== "string"){
+const err242 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.store.type,parentSchema:schema39.properties.store,data:data97};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3269,10 +3289,8 @@ vErrors.push(err242);
 }
 errors++;
 }
-}
-}
-else {
-const err243 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data95};
+if(!((data97 === "embedded") || (data97 === "kubernetes"))){
+const err243 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema39.properties.store.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.store.enum,parentSchema:schema39.properties.store,data:data97};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3282,14 +3300,12 @@ vErrors.push(err243);
 errors++;
 }
 }
-if(data.workspaces !== undefined){
-let data98 = data.workspaces;
+if(data.preferences !== undefined){
+let data98 = data.preferences;
 if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
 for(const key36 in data98){
-const _errs273 = errors;
-if(typeof key36 === "string"){
-if(func2(key36) > 63){
-const err244 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key36,propertyName:key36};
+if(!((key36 === "editor") || (key36 === "output"))){
+const err244 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data98};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3298,8 +3314,12 @@ vErrors.push(err244);
 }
 errors++;
 }
-if(!pattern3.test(key36)){
-const err245 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key36,propertyName:key36};
+}
+if(data98.editor !== undefined){
+let data99 = data98.editor;
+if(typeof data99 === "string"){
+if(func2(data99) < 1){
+const err245 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.preferences.properties.editor,data:data99};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3309,9 +3329,8 @@ vErrors.push(err245);
 errors++;
 }
 }
-var valid53 = _errs273 === errors;
-if(!valid53){
-const err246 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key36},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data98};
+else {
+const err246 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.editor.type,parentSchema:schema39.properties.preferences.properties.editor,data:data99};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3321,11 +3340,10 @@ vErrors.push(err246);
 errors++;
 }
 }
-for(const key37 in data98){
-let data99 = data98[key37];
-if(data99 && typeof data99 == "object" && !Array.isArray(data99)){
-if(data99.repository === undefined){
-const err247 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data99};
+if(data98.output !== undefined){
+let data100 = data98.output;
+if(typeof data100 !== "string"){
+const err247 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.output.type,parentSchema:schema39.properties.preferences.properties.output,data:data100};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3334,9 +3352,8 @@ vErrors.push(err247);
 }
 errors++;
 }
-for(const key38 in data99){
-if(!(((key38 === "repository") || (key38 === "backend")) || (key38 === "branch"))){
-const err248 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data99};
+if(!(((((data100 === "table") || (data100 === "wide")) || (data100 === "yaml")) || (data100 === "json")) || (data100 === "name"))){
+const err248 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.preferences.properties.output.enum,parentSchema:schema39.properties.preferences.properties.output,data:data100};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3346,11 +3363,9 @@ vErrors.push(err248);
 errors++;
 }
 }
-if(data99.repository !== undefined){
-let data100 = data99.repository;
-if(typeof data100 === "string"){
-if(func2(data100) < 1){
-const err249 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data100};
+}
+else {
+const err249 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data98};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3360,8 +3375,14 @@ vErrors.push(err249);
 errors++;
 }
 }
-else {
-const err250 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data100};
+if(data.workspaces !== undefined){
+let data101 = data.workspaces;
+if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
+for(const key37 in data101){
+const _errs280 = errors;
+if(typeof key37 === "string"){
+if(func2(key37) > 63){
+const err250 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key37,propertyName:key37};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3370,11 +3391,8 @@ vErrors.push(err250);
 }
 errors++;
 }
-}
-if(data99.backend !== undefined){
-let data101 = data99.backend;
-if(typeof data101 !== "string"){
-const err251 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data101};
+if(!pattern3.test(key37)){
+const err251 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key37,propertyName:key37};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3383,8 +3401,10 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(!((((data101 === "docker") || (data101 === "sprite")) || (data101 === "kubernetes")) || (data101 === "mock"))){
-const err252 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data101};
+}
+var valid57 = _errs280 === errors;
+if(!valid57){
+const err252 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key37},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data101};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3394,11 +3414,11 @@ vErrors.push(err252);
 errors++;
 }
 }
-if(data99.branch !== undefined){
-let data102 = data99.branch;
-if(typeof data102 === "string"){
-if(func2(data102) < 1){
-const err253 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data102};
+for(const key38 in data101){
+let data102 = data101[key38];
+if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
+if(data102.repository === undefined){
+const err253 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data102};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3407,8 +3427,9 @@ vErrors.push(err253);
 }
 errors++;
 }
-if(!pattern38.test(data102)){
-const err254 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data102};
+for(const key39 in data102){
+if(!(((key39 === "repository") || (key39 === "backend")) || (key39 === "branch"))){
+const err254 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data102};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3418,8 +3439,11 @@ vErrors.push(err254);
 errors++;
 }
 }
-else {
-const err255 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data102};
+if(data102.repository !== undefined){
+let data103 = data102.repository;
+if(typeof data103 === "string"){
+if(func2(data103) < 1){
+const err255 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data103};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3429,9 +3453,8 @@ vErrors.push(err255);
 errors++;
 }
 }
-}
 else {
-const err256 = {instancePath:instancePath+"/workspaces/" + key37.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data99};
+const err256 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data103};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3441,9 +3464,10 @@ vErrors.push(err256);
 errors++;
 }
 }
-}
-else {
-const err257 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data98};
+if(data102.backend !== undefined){
+let data104 = data102.backend;
+if(typeof data104 !== "string"){
+const err257 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data104};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3452,15 +3476,8 @@ vErrors.push(err257);
 }
 errors++;
 }
-}
-if(data.user_secrets !== undefined){
-let data103 = data.user_secrets;
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-for(const key39 in data103){
-const _errs286 = errors;
-if(typeof key39 === "string"){
-if(!pattern8.test(key39)){
-const err258 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key39,propertyName:key39};
+if(!((((data104 === "docker") || (data104 === "sprite")) || (data104 === "kubernetes")) || (data104 === "mock"))){
+const err258 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data104};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3470,9 +3487,11 @@ vErrors.push(err258);
 errors++;
 }
 }
-var valid56 = _errs286 === errors;
-if(!valid56){
-const err259 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key39},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data103};
+if(data102.branch !== undefined){
+let data105 = data102.branch;
+if(typeof data105 === "string"){
+if(func2(data105) < 1){
+const err259 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data105};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3481,16 +3500,8 @@ vErrors.push(err259);
 }
 errors++;
 }
-}
-for(const key40 in data103){
-let data104 = data103[key40];
-const _errs289 = errors;
-let valid58 = false;
-let passing6 = null;
-const _errs290 = errors;
-if(typeof data104 === "string"){
-if(!pattern16.test(data104)){
-const err260 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data104};
+if(!pattern39.test(data105)){
+const err260 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data105};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3501,7 +3512,7 @@ errors++;
 }
 }
 else {
-const err261 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data104};
+const err261 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data105};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3510,15 +3521,10 @@ vErrors.push(err261);
 }
 errors++;
 }
-var _valid6 = _errs290 === errors;
-if(_valid6){
-valid58 = true;
-passing6 = 0;
 }
-const _errs292 = errors;
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-if(data104.from === undefined){
-const err262 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
+}
+else {
+const err262 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data102};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3527,8 +3533,10 @@ vErrors.push(err262);
 }
 errors++;
 }
-if(data104.name === undefined){
-const err263 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
+}
+}
+else {
+const err263 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data101};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3537,9 +3545,15 @@ vErrors.push(err263);
 }
 errors++;
 }
-for(const key41 in data104){
-if(!((key41 === "from") || (key41 === "name"))){
-const err264 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
+}
+if(data.user_secrets !== undefined){
+let data106 = data.user_secrets;
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+for(const key40 in data106){
+const _errs293 = errors;
+if(typeof key40 === "string"){
+if(!pattern8.test(key40)){
+const err264 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key40,propertyName:key40};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3549,10 +3563,9 @@ vErrors.push(err264);
 errors++;
 }
 }
-if(data104.from !== undefined){
-let data105 = data104.from;
-if(typeof data105 !== "string"){
-const err265 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data105};
+var valid60 = _errs293 === errors;
+if(!valid60){
+const err265 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key40},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data106};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3561,8 +3574,16 @@ vErrors.push(err265);
 }
 errors++;
 }
-if("env" !== data105){
-const err266 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data105};
+}
+for(const key41 in data106){
+let data107 = data106[key41];
+const _errs296 = errors;
+let valid62 = false;
+let passing6 = null;
+const _errs297 = errors;
+if(typeof data107 === "string"){
+if(!pattern16.test(data107)){
+const err266 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data107};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3572,11 +3593,8 @@ vErrors.push(err266);
 errors++;
 }
 }
-if(data104.name !== undefined){
-let data106 = data104.name;
-if(typeof data106 === "string"){
-if(!pattern8.test(data106)){
-const err267 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data106};
+else {
+const err267 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data107};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3585,9 +3603,15 @@ vErrors.push(err267);
 }
 errors++;
 }
+var _valid6 = _errs297 === errors;
+if(_valid6){
+valid62 = true;
+passing6 = 0;
 }
-else {
-const err268 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data106};
+const _errs299 = errors;
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.from === undefined){
+const err268 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3596,10 +3620,8 @@ vErrors.push(err268);
 }
 errors++;
 }
-}
-}
-else {
-const err269 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data104};
+if(data107.name === undefined){
+const err269 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3608,20 +3630,9 @@ vErrors.push(err269);
 }
 errors++;
 }
-var _valid6 = _errs292 === errors;
-if(_valid6 && valid58){
-valid58 = false;
-passing6 = [passing6, 1];
-}
-else {
-if(_valid6){
-valid58 = true;
-passing6 = 1;
-}
-const _errs299 = errors;
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-if(data104.from === undefined){
-const err270 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
+for(const key42 in data107){
+if(!((key42 === "from") || (key42 === "name"))){
+const err270 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3630,8 +3641,11 @@ vErrors.push(err270);
 }
 errors++;
 }
-if(data104.path === undefined){
-const err271 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
+}
+if(data107.from !== undefined){
+let data108 = data107.from;
+if(typeof data108 !== "string"){
+const err271 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data108};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3640,9 +3654,8 @@ vErrors.push(err271);
 }
 errors++;
 }
-for(const key42 in data104){
-if(!((key42 === "from") || (key42 === "path"))){
-const err272 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
+if("env" !== data108){
+const err272 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data108};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3652,10 +3665,11 @@ vErrors.push(err272);
 errors++;
 }
 }
-if(data104.from !== undefined){
-let data107 = data104.from;
-if(typeof data107 !== "string"){
-const err273 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data107};
+if(data107.name !== undefined){
+let data109 = data107.name;
+if(typeof data109 === "string"){
+if(!pattern8.test(data109)){
+const err273 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data109};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3664,8 +3678,9 @@ vErrors.push(err273);
 }
 errors++;
 }
-if("file" !== data107){
-const err274 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data107};
+}
+else {
+const err274 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data109};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3675,11 +3690,9 @@ vErrors.push(err274);
 errors++;
 }
 }
-if(data104.path !== undefined){
-let data108 = data104.path;
-if(typeof data108 === "string"){
-if(func2(data108) < 1){
-const err275 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data108};
+}
+else {
+const err275 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3688,9 +3701,20 @@ vErrors.push(err275);
 }
 errors++;
 }
+var _valid6 = _errs299 === errors;
+if(_valid6 && valid62){
+valid62 = false;
+passing6 = [passing6, 1];
 }
 else {
-const err276 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data108};
+if(_valid6){
+valid62 = true;
+passing6 = 1;
+}
+const _errs306 = errors;
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.from === undefined){
+const err276 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3699,10 +3723,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-}
-}
-else {
-const err277 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data104};
+if(data107.path === undefined){
+const err277 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3711,20 +3733,9 @@ vErrors.push(err277);
 }
 errors++;
 }
-var _valid6 = _errs299 === errors;
-if(_valid6 && valid58){
-valid58 = false;
-passing6 = [passing6, 2];
-}
-else {
-if(_valid6){
-valid58 = true;
-passing6 = 2;
-}
-const _errs306 = errors;
-if(data104 && typeof data104 == "object" && !Array.isArray(data104)){
-if(data104.from === undefined){
-const err278 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
+for(const key43 in data107){
+if(!((key43 === "from") || (key43 === "path"))){
+const err278 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3733,8 +3744,11 @@ vErrors.push(err278);
 }
 errors++;
 }
-if(data104.service === undefined){
-const err279 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
+}
+if(data107.from !== undefined){
+let data110 = data107.from;
+if(typeof data110 !== "string"){
+const err279 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data110};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3743,8 +3757,8 @@ vErrors.push(err279);
 }
 errors++;
 }
-if(data104.account === undefined){
-const err280 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
+if("file" !== data110){
+const err280 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data110};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3753,9 +3767,12 @@ vErrors.push(err280);
 }
 errors++;
 }
-for(const key43 in data104){
-if(!(((key43 === "from") || (key43 === "service")) || (key43 === "account"))){
-const err281 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
+}
+if(data107.path !== undefined){
+let data111 = data107.path;
+if(typeof data111 === "string"){
+if(func2(data111) < 1){
+const err281 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data111};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3765,10 +3782,8 @@ vErrors.push(err281);
 errors++;
 }
 }
-if(data104.from !== undefined){
-let data109 = data104.from;
-if(typeof data109 !== "string"){
-const err282 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data109};
+else {
+const err282 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data111};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3777,8 +3792,10 @@ vErrors.push(err282);
 }
 errors++;
 }
-if("keychain" !== data109){
-const err283 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data109};
+}
+}
+else {
+const err283 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3787,12 +3804,20 @@ vErrors.push(err283);
 }
 errors++;
 }
+var _valid6 = _errs306 === errors;
+if(_valid6 && valid62){
+valid62 = false;
+passing6 = [passing6, 2];
 }
-if(data104.service !== undefined){
-let data110 = data104.service;
-if(typeof data110 === "string"){
-if(func2(data110) < 1){
-const err284 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data110};
+else {
+if(_valid6){
+valid62 = true;
+passing6 = 2;
+}
+const _errs313 = errors;
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.from === undefined){
+const err284 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3801,8 +3826,8 @@ vErrors.push(err284);
 }
 errors++;
 }
-if(!pattern18.test(data110)){
-const err285 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data110};
+if(data107.service === undefined){
+const err285 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3811,9 +3836,8 @@ vErrors.push(err285);
 }
 errors++;
 }
-}
-else {
-const err286 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data110};
+if(data107.account === undefined){
+const err286 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3822,12 +3846,9 @@ vErrors.push(err286);
 }
 errors++;
 }
-}
-if(data104.account !== undefined){
-let data111 = data104.account;
-if(typeof data111 === "string"){
-if(func2(data111) < 1){
-const err287 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data111};
+for(const key44 in data107){
+if(!(((key44 === "from") || (key44 === "service")) || (key44 === "account"))){
+const err287 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3837,8 +3858,10 @@ vErrors.push(err287);
 errors++;
 }
 }
-else {
-const err288 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data111};
+if(data107.from !== undefined){
+let data112 = data107.from;
+if(typeof data112 !== "string"){
+const err288 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data112};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3847,10 +3870,8 @@ vErrors.push(err288);
 }
 errors++;
 }
-}
-}
-else {
-const err289 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data104};
+if("keychain" !== data112){
+const err289 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data112};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3859,21 +3880,12 @@ vErrors.push(err289);
 }
 errors++;
 }
-var _valid6 = _errs306 === errors;
-if(_valid6 && valid58){
-valid58 = false;
-passing6 = [passing6, 3];
 }
-else {
-if(_valid6){
-valid58 = true;
-passing6 = 3;
-}
-}
-}
-}
-if(!valid58){
-const err290 = {instancePath:instancePath+"/user_secrets/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data104};
+if(data107.service !== undefined){
+let data113 = data107.service;
+if(typeof data113 === "string"){
+if(func2(data113) < 1){
+const err290 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data113};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3882,21 +3894,8 @@ vErrors.push(err290);
 }
 errors++;
 }
-else {
-errors = _errs289;
-if(vErrors !== null){
-if(_errs289){
-vErrors.length = _errs289;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err291 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data103};
+if(!pattern18.test(data113)){
+const err291 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data113};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3906,14 +3905,108 @@ vErrors.push(err291);
 errors++;
 }
 }
-}
 else {
-const err292 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+const err292 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data113};
 if(vErrors === null){
 vErrors = [err292];
 }
 else {
 vErrors.push(err292);
+}
+errors++;
+}
+}
+if(data107.account !== undefined){
+let data114 = data107.account;
+if(typeof data114 === "string"){
+if(func2(data114) < 1){
+const err293 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data114};
+if(vErrors === null){
+vErrors = [err293];
+}
+else {
+vErrors.push(err293);
+}
+errors++;
+}
+}
+else {
+const err294 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data114};
+if(vErrors === null){
+vErrors = [err294];
+}
+else {
+vErrors.push(err294);
+}
+errors++;
+}
+}
+}
+else {
+const err295 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
+if(vErrors === null){
+vErrors = [err295];
+}
+else {
+vErrors.push(err295);
+}
+errors++;
+}
+var _valid6 = _errs313 === errors;
+if(_valid6 && valid62){
+valid62 = false;
+passing6 = [passing6, 3];
+}
+else {
+if(_valid6){
+valid62 = true;
+passing6 = 3;
+}
+}
+}
+}
+if(!valid62){
+const err296 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data107};
+if(vErrors === null){
+vErrors = [err296];
+}
+else {
+vErrors.push(err296);
+}
+errors++;
+}
+else {
+errors = _errs296;
+if(vErrors !== null){
+if(_errs296){
+vErrors.length = _errs296;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err297 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data106};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+}
+}
+else {
+const err298 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
 }
 errors++;
 }

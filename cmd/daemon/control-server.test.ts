@@ -1,0 +1,91 @@
+/**
+ * The control server over a real unix socket, with short limits: framing, error replies, closing
+ * for cause, timeouts, half-closed clients and backpressure. The daemon-level cases (the real
+ * binary, default limits) are the hostile corpus's `socket` category.
+ */
+import { once } from 'node:events';
+import { mkdtempSync } from 'node:fs';
+import { createConnection, createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { serveControl } from './control-server.ts';
+
+let server: Server | undefined;
+afterEach(async () => {
+  if (server !== undefined) await new Promise<void>((resolve) => server!.close(() => resolve()));
+  server = undefined;
+});
+
+async function start(limits = { maxRequestBytes: 1024, requestTimeoutMs: 300 }): Promise<string> {
+  const path = join(mkdtempSync(join(tmpdir(), 'bctl-')), 's.sock');
+  server = createServer({ allowHalfOpen: true }, serveControl((request) => ({ answered: request.op }), limits));
+  server.listen(path);
+  await once(server, 'listening');
+  return path;
+}
+
+/** Sends `bytes` (optionally ending the write side), collects every reply line until the server closes. */
+function exchange(path: string, bytes: string | Buffer, options: { end?: boolean; timeoutMs?: number } = {}): Promise<{ lines: unknown[]; closed: boolean; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const socket = createConnection(path);
+    let text = '';
+    const finish = (closed: boolean): void => {
+      clearTimeout(timer);
+      socket.destroy();
+      resolve({ lines: text.split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as unknown), closed, ms: Date.now() - started });
+    };
+    const timer = setTimeout(() => finish(false), options.timeoutMs ?? 3000);
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk: string) => (text += chunk));
+    socket.on('close', () => finish(true));
+    socket.on('error', () => undefined);
+    socket.on('connect', () => (options.end ? socket.end(bytes) : socket.write(bytes)));
+  });
+}
+
+describe('control server', () => {
+  it('answers each pipelined request in order, errors included, on one connection', async () => {
+    const path = await start();
+    const { lines } = await exchange(path, '{"op":"status"}\nnot json\n[1]\n{"op":"x"}\n{"op":"stop","now":1}\n{"op":"stop"}\n', { end: true });
+    expect(lines).toEqual([
+      { answered: 'status' },
+      expect.objectContaining({ code: 'InvalidJSON' }),
+      expect.objectContaining({ code: 'InvalidRequest' }),
+      expect.objectContaining({ code: 'UnknownOp' }),
+      expect.objectContaining({ code: 'InvalidRequest' }),
+      { answered: 'stop' },
+    ]);
+  });
+
+  it('closes a connection whose line grows past the limit, with an error reply', async () => {
+    const path = await start();
+    const result = await exchange(path, 'x'.repeat(5000));
+    expect(result.lines).toEqual([expect.objectContaining({ code: 'RequestTooLarge' })]);
+    expect(result.closed).toBe(true);
+  });
+
+  it('closes an idle or slow connection after the request timeout, with an error reply', async () => {
+    const path = await start();
+    const idle = await exchange(path, '');
+    expect(idle).toMatchObject({ lines: [expect.objectContaining({ code: 'RequestTimeout' })], closed: true });
+    expect(idle.ms).toBeLessThan(2000);
+    const slow = await exchange(path, '{"op":');
+    expect(slow).toMatchObject({ lines: [expect.objectContaining({ code: 'RequestTimeout' })], closed: true });
+  });
+
+  it('answers a request cut short by the end of the connection as incomplete', async () => {
+    const path = await start();
+    expect(await exchange(path, '{"op":"status"}\n{"op":"sta', { end: true })).toMatchObject({
+      lines: [{ answered: 'status' }, expect.objectContaining({ code: 'IncompleteRequest' })],
+      closed: true,
+    });
+  });
+
+  it('answers 20 000 requests pipelined on one connection', async () => {
+    const path = await start({ maxRequestBytes: 1024, requestTimeoutMs: 5000 });
+    const { lines } = await exchange(path, '{"op":"status"}\n'.repeat(20_000), { end: true, timeoutMs: 10_000 });
+    expect(lines).toHaveLength(20_000);
+  });
+});
