@@ -99,5 +99,13 @@ describe('the owned SyncSession\'s pause belongs to the user', () => {
     await changeWorkspace((w) => ({ ...w, metadata: { ...w.metadata, labels: { ...w.metadata.labels, touched: '2' } } }));
     await reconcileOnce();
     expect((await session()).spec.paused).toBe(true);
+
+    // Resumed while the workspace is stopped: the user's pause is gone, and the command says the workspace still holds the sync.
+    await changeWorkspace((w) => ({ ...w, spec: { ...w.spec, state: 'Stopped' } }));
+    await reconcileOnce();
+    deps.err.text = '';
+    expect(await sync('resume', 'web')).toBe(0);
+    expect((await session()).spec.paused).toBe(false);
+    expect(deps.err.text).toBe('note: workspace web is Stopped: its sync stays held until it runs again\n');
   });
 });
