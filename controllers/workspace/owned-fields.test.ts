@@ -3,13 +3,16 @@ import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { ownedFieldsEqual, SYNC_SESSION_OWNED_SPEC, withOwnedFields } from './owned-fields.ts';
 import { desiredSyncSession } from './sync-session.ts';
+import { desiredPortBindings } from './port-bindings.ts';
+import { applyDefaults } from '../../apis/validation/defaults.ts';
 
 function workspace(spec: Partial<Workspace['spec']> = {}): Workspace {
   return { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'web', namespace: 'default', uid: 'u-1' }, spec: { backend: 'docker', image: 'busybox', sync: { mode: 'two-way-safe' }, ...spec } };
 }
 
 /** The owned session as stored after others touched it: the user paused it, labelled and annotated it, another owner referenced it. */
-function touched(want: SyncSession): SyncSession {
+function touched(desired: SyncSession): SyncSession {
+  const want = applyDefaults(desired); // as the store keeps it
   return {
     ...want,
     metadata: {
@@ -32,6 +35,18 @@ describe('field ownership of the owned SyncSession', () => {
     for (const state of ['Running', 'Stopped', 'Paused'] as const) expect(desiredSyncSession(workspace({ state }), '/wt').spec).not.toHaveProperty('paused');
   });
 
+  it('fields the store defaults (conflict: manual, paused: false; a binding\'s protocol, visibility) are not a difference', () => {
+    const want = desiredSyncSession(workspace(), '/wt');
+    expect(want.spec.conflict).toBeUndefined();
+    const stored = applyDefaults(want);
+    expect(stored.spec.conflict).toBe('manual');
+    expect(ownedFieldsEqual(stored, want)).toBe(true);
+    const binding = desiredPortBindings(workspace({ ports: { web: { containerPort: 3000 } } }))[0]!;
+    const { protocol: _p, visibility: _v, ...bare } = binding.spec;
+    const sparse = { ...binding, spec: bare };
+    expect(ownedFieldsEqual(applyDefaults(sparse), sparse)).toBe(true);
+  });
+
   it('what others set is equal as far as the owner is concerned: no update, pause and all kept', () => {
     const want = desiredSyncSession(workspace(), '/wt');
     expect(ownedFieldsEqual(touched(want), want)).toBe(true);
@@ -43,7 +58,8 @@ describe('field ownership of the owned SyncSession', () => {
     const want = desiredSyncSession(workspace({ sync: { mode: 'one-way-safe' } }), '/wt2');
     expect(ownedFieldsEqual(have, want)).toBe(false);
     const next = withOwnedFields(have, want);
-    expect(next.spec).toEqual({ workspace: 'web', alpha: '/wt2', beta: 'volume://nexus-sync-u-1/', mode: 'one-way-safe', paused: true, maxEntryCount: 1000 });
+    // conflict: the workspace sets none any more, so the store's default (manual) is what it owns.
+    expect(next.spec).toEqual({ workspace: 'web', alpha: '/wt2', beta: 'volume://nexus-sync-u-1/', mode: 'one-way-safe', conflict: 'manual', paused: true, maxEntryCount: 1000 });
     expect(next.metadata).toEqual(have.metadata);
     expect(next.status).toEqual(have.status);
     expect(ownedFieldsEqual(next, want)).toBe(true);

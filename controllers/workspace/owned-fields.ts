@@ -15,6 +15,7 @@
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { OwnerReference } from '../../apis/meta.ts';
+import { applyDefaults } from '../../apis/validation/defaults.ts';
 import type { PortBinding, PortBindingSpec } from '../../apis/types/index.ts';
 import type { SyncSession, SyncSessionSpec } from '../../apis/types/syncsession.ts';
 import { LABEL_WORKSPACE } from '../providers/types.ts';
@@ -47,10 +48,13 @@ function referenceTo(refs: readonly OwnerReference[] | undefined, uid: string | 
 }
 
 /**
- * True when every field the owner owns is, in `have` (as stored), what `want` (desired) says:
- * the owned spec fields, the owned labels and the owner's own reference. Pure.
+ * True when every field the owner owns is, in `have` (as stored), what `desired` says once the
+ * store's defaults are applied to it (an owned field the owner leaves unset, such as a session's
+ * `conflict`, is stored with its schema default and is no difference): the owned spec fields, the
+ * owned labels and the owner's own reference. Pure.
  */
-export function ownedFieldsEqual<T extends Owned>(have: T, want: T): boolean {
+export function ownedFieldsEqual<T extends Owned>(have: T, desired: T): boolean {
+  const want = applyDefaults(desired);
   const haveSpec = have.spec as unknown as Record<string, unknown>;
   const wantSpec = want.spec as unknown as Record<string, unknown>;
   if (!ownedSpecFields(want).every((f) => isDeepStrictEqual(plain(haveSpec[f]), plain(wantSpec[f])))) return false;
@@ -60,11 +64,12 @@ export function ownedFieldsEqual<T extends Owned>(have: T, want: T): boolean {
 }
 
 /**
- * `have` with the owned fields set to `want`'s (an owned spec field absent in `want` is removed)
- * and everything else as stored: other spec fields (e.g. `paused`), other labels, annotations,
- * finalizers, other owner references, status. Pure.
+ * `have` with the owned fields set to `desired`'s, defaults applied (an owned spec field absent
+ * there is removed), and everything else as stored: other spec fields (e.g. `paused`), other
+ * labels, annotations, finalizers, other owner references, status. Pure.
  */
-export function withOwnedFields<T extends Owned>(have: T, want: T): T {
+export function withOwnedFields<T extends Owned>(have: T, desired: T): T {
+  const want = applyDefaults(desired);
   const spec: Record<string, unknown> = { ...(have.spec as unknown as Record<string, unknown>) };
   const wantSpec = want.spec as unknown as Record<string, unknown>;
   for (const f of ownedSpecFields(want)) {
