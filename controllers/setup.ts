@@ -86,7 +86,15 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
   });
   const waker = registerPortBindings(manager, deps, providers);
   // Sync engines live in the daemon only (a one-shot reconcile leaves SyncSessions alone).
-  if (deps.signal !== undefined && !deps.signal.aborted) registerSyncSessions(manager, { stateDir: deps.stateDir, logger: deps.logger, signal: deps.signal, ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}) });
+  if (deps.signal !== undefined && !deps.signal.aborted) {
+    registerSyncSessions(manager, {
+      stateDir: deps.stateDir,
+      logger: deps.logger,
+      signal: deps.signal,
+      workspaces: { client: deps.client, clock: deps.clock },
+      ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
+    });
+  }
   if (deps.signal !== undefined) {
     for (const provider of providers.all()) pumpProviderEvents(provider, workspaces, waker, deps.logger, deps.signal);
   }

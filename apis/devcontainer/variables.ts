@@ -4,7 +4,7 @@
  * workspace folder maps; host-side values (localEnv, localWorkspaceFolder) cannot be written into a
  * committed configuration, except a whole value `${localEnv:NAME}`, which becomes a secret source.
  */
-import { WORKSPACE_DIR } from '../render/sync-session.ts';
+import { WORKSPACE_DIR } from '../render/workspace-folder.ts';
 
 const VARIABLE = /\$\{([^}]*)\}/g;
 

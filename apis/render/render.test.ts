@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { loadEffectiveConfig, type LoadConfigOptions } from '../config/load.ts';
 import { ValidationError } from '../errors.ts';
-import type { SyncSession, Workspace } from '../types/index.ts';
+import type { Workspace } from '../types/index.ts';
 import { admitObject } from '../validation/admit.ts';
 import { labelValue, renderResources, resolveRenderInputs, secretsDirOf } from './index.ts';
 
@@ -125,23 +125,12 @@ describe('renderResources', () => {
     expect(renderResources(config)[0]?.metadata.name).toBe('api');
   });
 
-  it('renders a SyncSession for a sync mode other than bind, which the store admits too', async () => {
+  it('renders no SyncSession for a sync mode other than bind: the Workspace owns <name>-sync', async () => {
     const config = await load('workspace: {image: busybox}\nsync: {mode: two-way-safe, exclude: [node_modules, .venv]}\n');
     const objects = renderResources(config, { namespace: 'team' });
-    expect(objects.map((o) => o.kind)).toEqual(['Workspace', 'SyncSession']);
-    const ss = objects[1] as SyncSession;
-    expect(ss).toEqual({
-      apiVersion: 'nexus.dev/v1alpha1',
-      kind: 'SyncSession',
-      metadata: {
-        name: 'my-app',
-        namespace: 'team',
-        labels: { 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/project': 'My-App', 'nexus.dev/workspace': 'my-app' },
-        annotations: { 'nexus.dev/rendered-from': '.nexus/config.yaml' },
-      },
-      spec: { workspace: 'my-app', alpha: join(repo, '.nexus', 'worktrees', 'my-app'), beta: '/workspace', mode: 'two-way-safe', exclude: ['node_modules', '.venv'] },
-    });
-    for (const obj of objects) expect(() => admitObject(obj)).not.toThrow();
+    expect(objects.map((o) => o.kind)).toEqual(['Workspace']);
+    expect((objects[0] as Workspace).spec.sync).toEqual({ mode: 'two-way-safe', exclude: ['node_modules', '.venv'] });
+    expect(() => admitObject(objects[0]!)).not.toThrow();
   });
 
   it('is deterministic: the same configuration renders the same YAML', async () => {

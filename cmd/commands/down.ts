@@ -1,7 +1,7 @@
 /**
  * `boulder down [NAME]`: deletes the workspace `boulder up` made for this repository (NAME defaults
  * to the configuration's workspace.name, i.e. the repository directory's name), like
- * `boulder workspace destroy`, deletes the SyncSession `up` rendered beside it, and removes the
+ * `boulder workspace destroy`, deletes a SyncSession an older `up` rendered beside it, and removes the
  * secret files `up` materialized for it.
  * The same command is `boulder workspace down`.
  */
@@ -30,7 +30,11 @@ export async function runDown(deps: CliDeps, input: CommandInput, usageName: str
   return code;
 }
 
-/** Deletes the SyncSession `boulder up` rendered beside the workspace (same name, labelled for it), if there is one. */
+/**
+ * Deletes the SyncSession an older `boulder up` rendered beside the workspace (same name, labelled
+ * for it), if there is one. `up` renders none any more (the Workspace owns `<name>-sync`, deleted
+ * with it), but such a leftover synced the worktree with a host path and must not outlive `down`.
+ */
 async function deleteRenderedSyncSession(deps: CliDeps, namespace: string, name: string): Promise<void> {
   const [{ isErrorCode }, { MANAGED_BY_LABEL, WORKSPACE_LABEL }] = await Promise.all([import('../../apis/errors.ts'), import('../../apis/render/labels.ts')]);
   const client = await deps.openClient();

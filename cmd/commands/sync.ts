@@ -2,7 +2,8 @@
  * `boulder sync status|conflicts|flush|pause|resume|reset NAME` and
  * `boulder sync resolve NAME PATH --keep host|container`: inspect and drive a SyncSession. NAME is
  * the SyncSession's name or its workspace's name (the owned session `<workspace>-sync`).
- * pause/resume set `spec.paused`; flush, reset and resolve are performed by the daemon that runs
+ * pause/resume set `spec.paused`, which is the user's alone (the owning Workspace never writes it;
+ * it holds the sync by itself while it is not Running, controllers/syncsession/workspace-hold.ts); flush, reset and resolve are performed by the daemon that runs
  * the engine: the command writes the request annotation (controllers/syncsession/requests.ts) and
  * waits for the `LastRequest` condition to answer it (`--timeout`, default 60 s).
  */
@@ -115,6 +116,12 @@ export async function runSync(deps: CliDeps, sub: SyncSubcommand, name: string, 
         const paused = sub === 'pause';
         if ((session.spec.paused === true) !== paused) await mutate(client, session, (s) => ({ ...s, spec: { ...s.spec, paused } }));
         deps.stdout.write(`syncsession/${session.metadata.name} ${paused ? 'paused' : 'resumed'}\n`);
+        if (!paused) {
+          // The user's pause is gone; the owning workspace may still hold the sync (not Running).
+          const { owningWorkspace, workspaceHold } = await import('../../controllers/syncsession/workspace-hold.ts');
+          const hold = workspaceHold(session, await owningWorkspace(client, session));
+          if (hold !== undefined) deps.stderr.write(`note: ${hold}: its sync stays held until it runs again\n`);
+        }
         return ExitCode.Ok;
       }
       case 'flush':

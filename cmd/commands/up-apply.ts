@@ -85,7 +85,6 @@ export async function applyRendered(deps: CliDeps, rendered: readonly KubeObject
       failed ??= await startDaemon(deps);
     }
     if (options.wait && failed === undefined) {
-      // Only the Workspace: a rendered SyncSession is converged by the sync controller, which reports on its own.
       const kind = kindByName('Workspace') as KindInfo;
       const targets = applied.filter((o) => o.kind === 'Workspace').map((o) => ({ kind, namespace: o.metadata.namespace ?? 'default', name: o.metadata.name }));
       const { waitWithProgress } = await import('../progress/wait.ts');

@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import type { Workspace } from '../../apis/types/index.ts';
+import type { SyncSession, Workspace } from '../../apis/types/index.ts';
 import { admitObject } from '../../apis/validation/admit.ts';
 import { parseCommandArgs } from '../args.ts';
 import type { Command } from '../command.ts';
@@ -14,6 +14,11 @@ import { loadCommand } from '../registry.ts';
 import { reportError } from '../report-error.ts';
 import { createTestDeps, type TestDeps } from '../test-support.ts';
 import { projectSchemaPath } from './init.ts';
+import { FakeClock } from '../../controllers/runtime/clock.ts';
+import { silentLogger } from '../../controllers/runtime/logger.ts';
+import { Manager } from '../../controllers/runtime/manager.ts';
+import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
+import { registerControllers } from '../../controllers/setup.ts';
 
 let deps: TestDeps;
 let root: string;
@@ -102,12 +107,31 @@ describe('boulder up', () => {
 
     reset();
     expect(await run('up', 'other', '--dry-run', '-o', 'json', '-n', 'team', '--set', 'sync.mode=two-way-safe')).toBe(0);
-    const list = JSON.parse(deps.out.text) as { kind: string; items: { kind: string; metadata: { name: string; namespace: string } }[] };
-    expect(list.kind).toBe('List');
-    expect(list.items.map((o) => [o.kind, o.metadata.name, o.metadata.namespace])).toEqual([
-      ['Workspace', 'other', 'team'],
-      ['SyncSession', 'other', 'team'],
-    ]);
+    // Only the Workspace, even with a sync mode: the Workspace owns its SyncSession (`other-sync`).
+    const one = JSON.parse(deps.out.text) as { kind: string; metadata: { name: string; namespace: string }; spec: Workspace['spec'] };
+    expect([one.kind, one.metadata.name, one.metadata.namespace]).toEqual(['Workspace', 'other', 'team']);
+    expect(one.spec.sync).toEqual({ mode: 'two-way-safe' });
+  });
+
+  it('with a sync mode creates exactly one SyncSession: <name>-sync, owned by the Workspace', async () => {
+    execFileSync('git', ['-C', repo, '-c', 'user.name=t', '-c', 'user.email=t@example.com', 'commit', '-q', '--allow-empty', '-m', 'init']);
+    write(join(repo, '.nexus', 'config.yaml'), 'workspace: {image: busybox}\nbackend: docker\nsync: {mode: two-way-safe}\n');
+    expect(await run('up', '--no-daemon')).toBe(0);
+    expect(deps.out.text).toBe('workspace.nexus.dev/shop-api created\n');
+    expect((await client.list('SyncSession')).items).toEqual([]);
+    // The Workspace controller creates the session it owns (the workspace then waits for its
+    // initial sync, which no daemon runs here). The mock provider stands in for Docker.
+    const docker = Object.defineProperty(new MockProvider(), 'backend', { value: 'docker' });
+    const manager = new Manager({ client, clock: new FakeClock(new Date()) });
+    registerControllers(manager, { client, clock: new FakeClock(new Date()), logger: silentLogger(), stateDir: deps.stateDir, providers: [docker] });
+    await manager.runUntilIdle({ timeoutMs: 60_000 });
+    const ws = await client.get<Workspace>('Workspace', 'default', 'shop-api');
+    const sessions = (await client.list<SyncSession>('SyncSession', { namespace: 'default' })).items;
+    expect(sessions.map((s) => s.metadata.name)).toEqual(['shop-api-sync']);
+    expect(sessions[0]?.metadata.ownerReferences).toEqual([expect.objectContaining({ kind: 'Workspace', uid: ws.metadata.uid, controller: true })]);
+    expect(sessions[0]?.spec).toMatchObject({ workspace: 'shop-api', alpha: join(repo, '.nexus', 'worktrees', 'shop-api'), mode: 'two-way-safe' });
+    expect(sessions[0]?.spec.beta).toMatch(/^volume:\/\//);
+    expect((await client.list('SyncSession', { namespace: 'default' })).items.filter((s) => (s.spec as SyncSession['spec']).beta === '/workspace')).toEqual([]);
   });
 
   it('reflects flags and NEXUS_* variables in what it renders', async () => {
@@ -217,10 +241,13 @@ describe('boulder workspace up|down', () => {
     expect(await run('ws', 'create', 'x', '--image', 'i', '--set', 'a=b')).toBe(2);
   });
 
-  it('down also deletes the SyncSession up rendered, not a hand-written one of the same name', async () => {
+  it('down also deletes a SyncSession an older up rendered, not a hand-written one of the same name', async () => {
     write(join(repo, '.nexus', 'config.yaml'), 'workspace: {image: busybox}\nbackend: mock\nsync: {mode: two-way-safe}\n');
     expect(await run('up', '--no-daemon')).toBe(0);
-    expect(deps.out.text).toBe('workspace.nexus.dev/shop-api created\nsyncsession.nexus.dev/shop-api created\n');
+    expect(deps.out.text).toBe('workspace.nexus.dev/shop-api created\n');
+    // What boulder up rendered before the Workspace owned its session alone.
+    const labels = { 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/workspace': 'shop-api' };
+    await client.create({ apiVersion: 'nexus.dev/v1alpha1', kind: 'SyncSession', metadata: { name: 'shop-api', namespace: 'default', labels }, spec: { alpha: '/a', beta: '/workspace' } });
     reset();
     expect(await run('down', '--no-daemon')).toBe(0);
     expect(deps.out.text).toBe('workspace.nexus.dev "shop-api" deleted\nsyncsession.nexus.dev "shop-api" deleted\n');

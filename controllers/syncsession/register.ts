@@ -9,6 +9,9 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { syncSessionReconciler } from './reconcile.ts';
 import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
+import { runWorkspaceHoldWatch } from './workspace-hold.ts';
+import type { ResourceClient } from '../../apis/client/types.ts';
+import type { Clock } from '../runtime/clock.ts';
 
 /** Image of sync helper containers when neither an explicit one nor a local workspace image is known. */
 export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
@@ -22,6 +25,11 @@ export interface RegisterSyncOptions {
   helperImage?: string;
   /** The cluster of `pod://` endpoints (Kubernetes workspaces); without it they fail to open. */
   kubernetes?: ClusterOptions;
+  /**
+   * The store and clock of a Workspace watch that wakes an owned session when its workspace starts
+   * or stops (workspace-hold.ts); without it such changes are seen on the next resync.
+   */
+  workspaces?: { client: ResourceClient; clock: Clock };
   /** Overrides for tests. */
   runner?: Partial<Pick<SyncRunnerDeps, 'statusIntervalMs' | 'timings'>>;
 }
@@ -44,5 +52,9 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
   });
   const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner), resyncPeriodMs: 60_000 });
   options.signal.addEventListener('abort', () => void runner.close(), { once: true });
+  if (options.workspaces !== undefined && !options.signal.aborted) {
+    const log = options.logger.child({ component: 'sync-workspace-hold' });
+    void runWorkspaceHoldWatch({ ...options.workspaces, log, signal: options.signal, enqueue });
+  }
   return runner;
 }

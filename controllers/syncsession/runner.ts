@@ -1,6 +1,6 @@
 /**
  * Runs one sync engine per SyncSession inside the daemon, keyed by uid: started (or restarted on
- * a spec change) by the reconcile, paused/resumed from `spec.paused`, stopped on deletion. Engine
+ * a spec change) by the reconcile, paused/resumed as it says (`spec.paused` or a workspace hold), stopped on deletion. Engine
  * cycles and errors update the session's facts and wake the reconcile (at most every
  * `statusIntervalMs`), which writes the status when it changed. The ancestor lives in
  * `<state dir>/sync/<uid>/ancestor.json`, so a restarted daemon resumes without re-sending files.
@@ -62,8 +62,8 @@ export class SyncSessionRunner {
     this.#deps = deps;
   }
 
-  /** Starts the session's engine unless it runs with the same spec; applies `spec.paused`. */
-  async ensure(session: SyncSession, hints: EndpointHints = {}): Promise<void> {
+  /** Starts the session's engine unless it runs with the same spec; pauses or resumes it (`paused`, default `spec.paused`). */
+  async ensure(session: SyncSession, hints: EndpointHints = {}, pausedWanted = session.spec.paused === true): Promise<void> {
     const uid = session.metadata.uid!;
     const key = specKey(session);
     let running = this.#running.get(uid);
@@ -71,10 +71,10 @@ export class SyncSessionRunner {
       await this.stop(uid, { cleanup: false });
       running = undefined;
     }
-    if (running === undefined) running = await this.#start(session, key, hints);
+    if (running === undefined) running = await this.#start(session, key, hints, pausedWanted);
     const paused = running.engine.status().paused;
-    if (session.spec.paused === true && !paused) await running.engine.pause();
-    else if (session.spec.paused !== true && paused) running.engine.resume();
+    if (pausedWanted && !paused) await running.engine.pause();
+    else if (!pausedWanted && paused) running.engine.resume();
   }
 
   /** The facts of a running session (undefined when it is not running). */
@@ -161,7 +161,7 @@ export class SyncSessionRunner {
     return running.engine;
   }
 
-  async #start(session: SyncSession, key: string, hints: EndpointHints): Promise<Running> {
+  async #start(session: SyncSession, key: string, hints: EndpointHints, paused: boolean): Promise<Running> {
     const uid = session.metadata.uid!;
     const storeKey = objectKey(session);
     const log = this.#deps.logger.child({ syncsession: storeKey });
@@ -183,7 +183,7 @@ export class SyncSessionRunner {
       ...(this.#deps.timings !== undefined ? { timings: this.#deps.timings } : {}),
       logger: log,
     });
-    if (spec.paused === true) await engine.pause();
+    if (paused) await engine.pause();
     const abort = new AbortController();
     const running: Running = { engine, abort, specKey: key, facts: { initialSyncDone: false }, watching: Promise.resolve(), lastNotify: 0, timer: undefined };
     const notify = (): void => this.#notify(running, storeKey);

@@ -23,6 +23,8 @@ export interface SessionFacts {
   lastError?: string;
   /** Outcome of the last request (flush, reset, resolve) handled by this daemon. */
   lastRequest?: SyncRequestOutcome;
+  /** Why the engine is paused (the user's spec.paused, or the owning workspace's hold), for the Ready message. */
+  pauseReason?: string;
 }
 
 /** The status for `facts`, keeping `previous` conditions' transition times. */
@@ -52,7 +54,7 @@ export function sessionStatus(previous: SyncSessionStatus | undefined, facts: Se
         : phase === 'Error'
           ? { status: 'False' as const, reason: 'SyncError', message: facts.lastError ?? 'error' }
           : phase === 'Paused'
-            ? { status: 'False' as const, reason: 'Paused', message: 'sync is paused' }
+            ? { status: 'False' as const, reason: 'Paused', message: facts.pauseReason ?? 'sync is paused' }
             : { status: 'False' as const, reason: 'Syncing', message: 'synchronizing' };
   conditions = setCondition(conditions, { type: READY, ...ready, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now);
   if (facts.lastRequest !== undefined) {

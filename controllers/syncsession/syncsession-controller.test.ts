@@ -1,14 +1,17 @@
 // The SyncSession controller with two real local directories, a real embedded store and the real
 // engine: status reaches Watching with InitialSyncComplete, files flow, spec.paused pauses,
-// deletion removes the persisted ancestor, and a restarted daemon resumes from its ancestor
-// without re-sending anything.
+// deletion removes the persisted ancestor, a restarted daemon resumes from its ancestor without
+// re-sending anything, and an owning Workspace that is not Running holds the session without
+// touching the user's spec.paused.
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../apis/meta.ts';
+import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
+import { updateWithRetry } from '../../cmd/workspace/update.ts';
 import { realClock } from '../runtime/clock.ts';
 import { getCondition } from '../runtime/conditions.ts';
 import { Manager } from '../runtime/manager.ts';
@@ -25,7 +28,13 @@ afterEach(async () => {
 async function startDaemon(store: TempStore, stateDir: string): Promise<{ stop: () => Promise<void> }> {
   const abort = new AbortController();
   const manager = new Manager({ client: store.client, clock: realClock, logger: captureLogs().logger, stopTimeoutMs: 5_000 });
-  const runner = registerSyncSessions(manager, { stateDir, logger: captureLogs().logger, signal: abort.signal, runner: { statusIntervalMs: 50 } });
+  const runner = registerSyncSessions(manager, {
+    stateDir,
+    logger: captureLogs().logger,
+    signal: abort.signal,
+    workspaces: { client: store.client, clock: realClock },
+    runner: { statusIntervalMs: 50 },
+  });
   await manager.start();
   let stopped = false;
   const stop = async (): Promise<void> => {
@@ -111,5 +120,57 @@ describe('SyncSession controller', () => {
     await waitFor(async () => (await get(store, 's2'))?.status?.filesSynced === 21, 10_000, 'status after restart');
     // Only the new file crossed: nothing unchanged was re-sent.
     expect((await get(store, 's2'))!.status!.bytesTransferred).toBe('changed while the daemon was down'.length);
+  });
+
+  it('an owning workspace that is not Running holds the session; the user\'s pause survives the workspace\'s changes', async () => {
+    const { store, alpha, beta, stateDir } = await setup();
+    await startDaemon(store, stateDir);
+    // The owner only exists in the store here (no Workspace controller runs): its spec.state is what counts.
+    const ws = await store.client.create<Workspace>({
+      apiVersion: API_VERSION,
+      kind: 'Workspace',
+      metadata: { name: 'web', namespace: 'default' },
+      spec: { backend: 'mock', image: 'busybox', sync: { mode: 'two-way-safe' } },
+    });
+    const owner = { apiVersion: API_VERSION, kind: 'Workspace', name: 'web', uid: ws.metadata.uid!, controller: true, blockOwnerDeletion: true };
+    await store.client.create<SyncSession>({ ...sessionObject('web-sync', alpha, beta), metadata: { name: 'web-sync', namespace: 'default', ownerReferences: [owner] }, spec: { workspace: 'web', alpha, beta } });
+    const phase = async (): Promise<string | undefined> => (await get(store, 'web-sync'))?.status?.phase;
+    const setState = (state: 'Running' | 'Stopped' | 'Paused') =>
+      updateWithRetry<Workspace>(store.client, { kind: 'Workspace', namespace: 'default', name: 'web' }, (w) => ({ ...w, spec: { ...w.spec, state } }));
+    const setPaused = (paused: boolean) =>
+      updateWithRetry<SyncSession>(store.client, { kind: 'SyncSession', namespace: 'default', name: 'web-sync' }, (s) => ({ ...s, spec: { ...s.spec, paused } }));
+    await waitFor(async () => (await phase()) === 'Watching', 10_000, 'Watching');
+
+    // The workspace stops: held (and says why), without writing spec.paused; it runs again: resumed.
+    await setState('Stopped');
+    await waitFor(async () => (await phase()) === 'Paused', 10_000, 'held while Stopped');
+    expect(getCondition((await get(store, 'web-sync'))?.status?.conditions, 'Ready')?.message).toBe('sync is held: workspace web is Stopped');
+    expect((await get(store, 'web-sync'))?.spec.paused ?? false).toBe(false);
+    await writeFile(join(alpha, 'while-stopped.txt'), 'later');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(existsSync(join(beta, 'while-stopped.txt'))).toBe(false);
+    await setState('Running');
+    await waitFor(() => existsSync(join(beta, 'while-stopped.txt')), 10_000, 'resumed with the workspace');
+    await waitFor(async () => (await phase()) === 'Watching', 10_000, 'Watching again');
+
+    // The user pauses: the workspace stopping and running again does not resume it.
+    await setPaused(true);
+    await waitFor(async () => (await phase()) === 'Paused', 10_000, 'paused by the user');
+    await setState('Stopped');
+    await setState('Running');
+    await writeFile(join(alpha, 'while-paused.txt'), 'later');
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(await phase()).toBe('Paused');
+    expect(getCondition((await get(store, 'web-sync'))?.status?.conditions, 'Ready')?.message).toMatch(/^sync is paused/);
+    expect(existsSync(join(beta, 'while-paused.txt'))).toBe(false);
+    // Resumed by the user while the workspace is stopped: still held until it runs.
+    await setState('Stopped');
+    await setPaused(false);
+    await waitFor(async () => getCondition((await get(store, 'web-sync'))?.status?.conditions, 'Ready')?.message === 'sync is held: workspace web is Stopped', 10_000, 'held');
+    expect(existsSync(join(beta, 'while-paused.txt'))).toBe(false);
+    await setState('Running');
+    await waitFor(() => existsSync(join(beta, 'while-paused.txt')), 10_000, 'resumed');
+    // Settled before the daemon stops (a cycle still writing its caches would race the temp dir's removal).
+    await waitFor(async () => (await phase()) === 'Watching' && (await get(store, 'web-sync'))?.status?.filesSynced === 2, 10_000, 'settled');
   });
 });

@@ -84,6 +84,40 @@ describe('ensurePortBindings (embedded store)', () => {
     expect(await getOrUndefined(store.client, 'PortBinding', 'app-web')).toBeDefined();
   });
 
+  it('writes only the fields it owns: a user\'s labels, annotations and other owner references survive its updates', async () => {
+    const ws = await stored();
+    await ensurePortBindings(store.client, ws);
+    const web = (await getOrUndefined<PortBinding>(store.client, 'PortBinding', 'app-web'))!;
+    const otherOwner = { apiVersion: 'example.com/v1', kind: 'Team', name: 'core', uid: 'uid-team' };
+    await store.client.update<PortBinding>({
+      ...web,
+      metadata: {
+        ...web.metadata,
+        labels: { ...web.metadata.labels, team: 'core', 'nexus.dev/workspace': 'tampered' },
+        annotations: { note: 'mine' },
+        ownerReferences: [otherOwner, ...web.metadata.ownerReferences!],
+      },
+    });
+    // The owner puts back its own label, and nothing else of the user's changes.
+    expect(await ensurePortBindings(store.client, ws)).toMatchObject({ updated: ['app-web'] });
+    const restored = (await getOrUndefined<PortBinding>(store.client, 'PortBinding', 'app-web'))!;
+    expect(restored.metadata.labels).toEqual({ 'nexus.dev/workspace': 'app', team: 'core' });
+    expect(restored.metadata.annotations).toEqual({ note: 'mine' });
+    expect(restored.metadata.ownerReferences).toEqual([otherOwner, web.metadata.ownerReferences![0]]);
+    // Converged: no further write, although the stored object is not the desired one as a whole.
+    expect(await ensurePortBindings(store.client, ws)).toMatchObject({ created: [], updated: [], deleted: [] });
+    // A spec change of the workspace: the owned spec follows; the user's metadata stays; a field the workspace dropped goes.
+    const pinned = await store.client.update<Workspace>({ ...ws, spec: { ...ws.spec, ports: { web: { containerPort: 3001, hostPort: 3001 }, api: { containerPort: 4000 } } } });
+    await ensurePortBindings(store.client, pinned);
+    const unpinned = await store.client.update<Workspace>({ ...pinned, spec: { ...pinned.spec, ports: { web: { containerPort: 3001 }, api: { containerPort: 4000 } } } });
+    expect(await ensurePortBindings(store.client, unpinned)).toMatchObject({ updated: ['app-web'] });
+    const after = (await getOrUndefined<PortBinding>(store.client, 'PortBinding', 'app-web'))!;
+    expect(after.spec).toEqual(desiredPortBindings(unpinned)[0]!.spec);
+    expect(after.spec.hostPort).toBeUndefined();
+    expect(after.metadata.annotations).toEqual({ note: 'mine' });
+    expect(after.metadata.ownerReferences).toEqual([otherOwner, web.metadata.ownerReferences![0]]);
+  });
+
   it('owned bindings go with the workspace (owner references)', async () => {
     const ws = await stored();
     await ensurePortBindings(store.client, ws);

@@ -2,12 +2,12 @@
  * The Workspace's owned PortBindings: one per `spec.ports` entry (`<workspace>-<port>`) and one
  * per published service port (`<workspace>-<service>-<port>`), each controlled by the workspace
  * (deleted with it) and labelled `nexus.dev/workspace`. `desiredPortBindings` is pure;
- * `ensurePortBindings` creates missing ones, updates changed ones (only the fields boulder owns:
- * spec, that label and the owner reference) and deletes owned ones no longer declared. Host
+ * `ensurePortBindings` creates missing ones, updates changed ones (only the fields the workspace
+ * owns, owned-fields.ts: its spec fields, that label and its owner reference; a user's labels,
+ * annotations and other references stay) and deletes owned ones no longer declared. Host
  * ports are not part of the container's configuration, so none of this recreates the container.
  */
 import { createHash } from 'node:crypto';
-import { isDeepStrictEqual } from 'node:util';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import { API_VERSION, DEFAULT_NAMESPACE, type OwnerReference } from '../../apis/meta.ts';
@@ -15,6 +15,7 @@ import type { PortBinding, PortBindingSpec, Workspace } from '../../apis/types/i
 import { hostIPFor, PRIVATE_HOST_IP, servicePortName } from '../portbinding/binding.ts';
 import { LABEL_WORKSPACE } from '../providers/types.ts';
 import type { Logger } from '../runtime/logger.ts';
+import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
 
 /** Longest object name (DNS-1123 label). */
 const MAX_NAME = 63;
@@ -117,8 +118,8 @@ export async function ensurePortBindings(client: ResourceClient, ws: Workspace, 
       else changes.skipped.push(name);
     } else if (!isOwnedBy(have, ws.metadata.uid)) {
       changes.skipped.push(name);
-    } else if (have.metadata.deletionTimestamp === undefined && !sameOwnedFields(have, want)) {
-      await client.update<PortBinding>({ ...have, metadata: { ...have.metadata, labels: { ...have.metadata.labels, ...want.metadata.labels }, ownerReferences: want.metadata.ownerReferences! }, spec: want.spec });
+    } else if (have.metadata.deletionTimestamp === undefined && !ownedFieldsEqual(have, want)) {
+      await client.update<PortBinding>(withOwnedFields(have, want));
       changes.updated.push(name);
     }
   }
@@ -148,13 +149,4 @@ async function createUnlessTaken(client: ResourceClient, pb: PortBinding): Promi
     if (isErrorCode(err, 'AlreadyExists')) return false;
     throw err;
   }
-}
-
-/** Spec, the workspace label and the controller reference as stored equal the desired ones. */
-function sameOwnedFields(have: PortBinding, want: PortBinding): boolean {
-  return (
-    isDeepStrictEqual(JSON.parse(JSON.stringify(have.spec)), JSON.parse(JSON.stringify(want.spec))) &&
-    have.metadata.labels?.[LABEL_WORKSPACE] === want.metadata.labels?.[LABEL_WORKSPACE] &&
-    isDeepStrictEqual(have.metadata.ownerReferences, want.metadata.ownerReferences)
-  );
 }

@@ -1,11 +1,12 @@
 /**
  * The SyncSession a file-synced Workspace owns (`<workspace>-sync`): alpha = the worktree, beta =
  * the workspace's sync volume (docker) or its workspace folder in the running Pod (kubernetes, a
- * `pod://` address the provider names), mode/exclude/conflict from `spec.sync`, paused while the
- * workspace is not Running (stopped or switched away). `desiredSyncSession` is pure; `ensureSyncSession`
- * creates or updates it and returns what is stored.
+ * `pod://` address the provider names), mode/exclude/conflict from `spec.sync`. `desiredSyncSession`
+ * is pure; `ensureSyncSession` creates it or updates only the fields the workspace owns
+ * (owned-fields.ts) and returns what is stored. It never writes `spec.paused` (the user's pause,
+ * set by `boulder sync pause`); while the workspace is not Running (stopped or switched away) the
+ * SyncSession controller holds the session itself, reading this workspace's spec.state.
  */
-import { isDeepStrictEqual } from 'node:util';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import { API_VERSION, DEFAULT_NAMESPACE } from '../../apis/meta.ts';
@@ -14,6 +15,7 @@ import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { LABEL_WORKSPACE } from '../providers/types.ts';
 import { isConditionTrue } from '../runtime/conditions.ts';
 import { syncVolumeName } from './desired.ts';
+import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
 import { isOwnedBy, portBindingName, workspaceOwnerReference } from './port-bindings.ts';
 
 /** Condition the SyncSession controller sets once both sides agreed (mirrors syncsession/status.ts). */
@@ -51,7 +53,6 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: s
       mode,
       ...(sync.exclude !== undefined ? { exclude: [...sync.exclude] } : {}),
       ...(sync.conflict !== undefined ? { conflict: sync.conflict } : {}),
-      paused: (ws.spec.state ?? 'Running') !== 'Running',
     },
   };
 }
@@ -68,10 +69,8 @@ export async function ensureSyncSession(client: ResourceClient, ws: Workspace, w
   }
   if (have === undefined) return client.create<SyncSession>(want);
   if (!isOwnedBy(have as never, ws.metadata.uid)) throw new Error(`syncsession ${name} exists and is not owned by workspace ${ws.metadata.name}`);
-  const stored = JSON.parse(JSON.stringify(have.spec)) as Record<string, unknown>;
-  const merged = { ...stored, ...JSON.parse(JSON.stringify(want.spec)) } as Record<string, unknown>;
-  if (isDeepStrictEqual(stored, merged)) return have;
-  return client.update<SyncSession>({ ...have, spec: { ...have.spec, ...want.spec } });
+  if (ownedFieldsEqual(have, want)) return have;
+  return client.update<SyncSession>(withOwnedFields(have, want));
 }
 
 /** True once the session reports its initial sync complete. */

@@ -100,14 +100,16 @@ describe('boulder init → up --dry-run → apply', () => {
 
   it('reflects flags and NEXUS_* variables, and names other workspaces by NAME', async () => {
     const repo = await newRepo('flags', { '.nexus/config.yaml': 'workspace: {image: busybox, idle_timeout: 1h}\nports: {web: {port: 3000}}\n' });
-    const r = await boulder(repo, ['up', 'feature-a', '--dry-run', '--backend', 'mock', '--set', 'ports.web.host_port=13000', '--port-range', '33000-33999'], {
+    const r = await boulder(repo, ['up', 'feature-a', '--dry-run', '--backend', 'mock', '--set', 'ports.web.host_port=13000', '--set', 'sync.mode=two-way-safe', '--port-range', '33000-33999'], {
       NEXUS_IDLE_TIMEOUT: '5h',
       NEXUS_IMAGE: 'alpine:3',
     });
     expect(r.code, r.stderr).toBe(0);
     const ws = parse(r.stdout) as { metadata: { name: string }; spec: Record<string, unknown> };
     expect(ws.metadata.name).toBe('feature-a');
-    expect(ws.spec).toMatchObject({ backend: 'mock', image: 'alpine:3', idleTimeout: '5h', ports: { web: { containerPort: 3000, hostPort: 13000 } } });
+    expect(ws.spec).toMatchObject({ backend: 'mock', image: 'alpine:3', idleTimeout: '5h', ports: { web: { containerPort: 3000, hostPort: 13000 } }, sync: { mode: 'two-way-safe' } });
+    // One document: a sync mode renders no SyncSession (the Workspace owns `feature-a-sync`).
+    expect(r.stdout).not.toContain('kind: SyncSession');
   });
 });
 
