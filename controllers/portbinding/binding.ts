@@ -7,6 +7,9 @@ import type { PortBinding, PortBindingSpec } from '../../apis/types/index.ts';
 import { portRole } from './allocator/port-roles.ts';
 import type { PortProtocol } from './contracts.ts';
 import { formatEndpoint } from './forward/endpoint.ts';
+import { servicePortName } from '../../apis/port-binding-names.ts';
+
+export { servicePortName };
 
 /** Listen address of private ports: this machine only. */
 export const PRIVATE_HOST_IP = '127.0.0.1';
@@ -31,11 +34,6 @@ export interface ResolvedBinding {
 /** The listen address a visibility implies: 127.0.0.1 for private, 0.0.0.0 for public and org. */
 export function hostIPFor(visibility: PortBindingSpec['visibility']): string {
   return visibility === undefined || visibility === 'private' ? PRIVATE_HOST_IP : PUBLIC_HOST_IP;
-}
-
-/** The port name of a published service port: `<service>-<port>` (`-udp` appended for UDP). */
-export function servicePortName(service: string, containerPort: number, protocol: PortProtocol = 'tcp'): string {
-  return `${service}-${containerPort}${protocol === 'udp' ? '-udp' : ''}`;
 }
 
 /** The port name of a spec: `spec.name`, else `<service>-<port>`, else `port-<containerPort>`. */
