@@ -2,6 +2,8 @@
  * Reading a devcontainer.json from disk and importing it (the I/O edge of this module).
  */
 import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { buildEscapeOnDisk } from '../validation/build-on-disk.ts';
 import { importDevcontainer } from './import.ts';
 import { parseJsonc } from './jsonc.ts';
 import type { DevcontainerImport } from './types.ts';
@@ -12,5 +14,20 @@ import type { DevcontainerImport } from './types.ts';
  */
 export async function readDevcontainer(file: string, repoRoot: string, shown: string = file): Promise<DevcontainerImport> {
   const text = await readFile(file, 'utf8');
-  return importDevcontainer(parseJsonc(text, shown), { file, repoRoot });
+  return withBuildContainedOnDisk(importDevcontainer(parseJsonc(text, shown), { file, repoRoot }), repoRoot);
+}
+
+/**
+ * The import checked paths lexically; a build whose context or Dockerfile is a symbolic link out of
+ * the repository (or its context) is dropped here like any other build outside it, with the reason.
+ */
+async function withBuildContainedOnDisk(imported: DevcontainerImport, repoRoot: string): Promise<DevcontainerImport> {
+  const build = imported.config.workspace?.build;
+  if (build === undefined) return imported;
+  const problem = await buildEscapeOnDisk(repoRoot, resolve(repoRoot, build.context ?? '.'), build.dockerfile ?? 'Dockerfile');
+  if (problem === undefined) return imported;
+  const { build: _dropped, ...workspace } = imported.config.workspace ?? {};
+  const { workspace: _workspace, ...rest } = imported.config;
+  const config: DevcontainerImport['config'] = Object.keys(workspace).length === 0 ? rest : { ...rest, workspace };
+  return { config, unmapped: [...imported.unmapped, { key: `build.${problem.field}`, reason: problem.message }] };
 }
