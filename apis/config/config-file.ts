@@ -4,8 +4,8 @@
  * value (`workspace:` followed only by comments) counts as not set. Reading a file loads only the
  * validator of its level (see config-validator.ts).
  */
-import { readFile } from 'node:fs/promises';
 import type { FieldIssue } from '../errors.ts';
+import { InputTooLargeError, readTextBounded } from '../validation/bounded-read.ts';
 import { formatFieldPath, isRecord } from '../validation/field-path.ts';
 import type { PathSegment } from '../validation/field-path.ts';
 import { parseManifestText, type SourcePosition } from '../validation/parse.ts';
@@ -70,10 +70,10 @@ function dropNulls(data: Record<string, unknown>): Record<string, unknown> {
 export async function readConfigFile(level: ConfigLevel, path: string, shown: string): Promise<ConfigFileResult> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextBounded(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(err);
+    const reason = err instanceof InputTooLargeError ? err.message : code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(err);
     return { file: undefined, issues: [{ path: '', message: `cannot read the ${level} configuration: ${reason}`, file: shown }] };
   }
   return parseConfigTextWith(await configValidator(level), text, level, path, shown);

@@ -1,7 +1,8 @@
 /**
  * Reading a devcontainer.json from disk and importing it (the I/O edge of this module).
  */
-import { readFile } from 'node:fs/promises';
+import { BoulderError } from '../errors.ts';
+import { InputTooLargeError, readTextBounded } from '../validation/bounded-read.ts';
 import { resolve } from 'node:path';
 import { buildEscapeOnDisk } from '../validation/build-on-disk.ts';
 import { importDevcontainer } from './import.ts';
@@ -13,7 +14,13 @@ import type { DevcontainerImport } from './types.ts';
  * `shown` names the file in errors. Throws a ValidationError (file:line:col) for invalid JSONC.
  */
 export async function readDevcontainer(file: string, repoRoot: string, shown: string = file): Promise<DevcontainerImport> {
-  const text = await readFile(file, 'utf8');
+  let text: string;
+  try {
+    text = await readTextBounded(file);
+  } catch (err) {
+    if (err instanceof InputTooLargeError) throw new BoulderError('BadRequest', `${shown}: ${err.message}`, { cause: err });
+    throw err;
+  }
   return withBuildContainedOnDisk(importDevcontainer(parseJsonc(text, shown), { file, repoRoot }), repoRoot);
 }
 

@@ -87,4 +87,12 @@ describe('parseManifestText', () => {
     const [doc] = parseManifestText('a: yes\nb: 2025-01-31T12:00:00Z\nc: 010\n', 'y.yaml');
     expect(doc?.object).toEqual({ a: 'yes', b: '2025-01-31T12:00:00Z', c: 10 });
   });
+
+  it('a document nested thousands of levels deep is an issue that says so, not a crash', () => {
+    const depth = 5000;
+    const [doc] = parseManifestText(`spec:\n  env: ${'['.repeat(depth)}${']'.repeat(depth)}\n`, 'deep.yaml');
+    expect(doc?.hasSyntaxError).toBe(true);
+    expect(doc?.issues.map((i) => i.message)).toEqual(['invalid YAML: the document is nested too deeply']);
+  });
 });
+

@@ -46,4 +46,19 @@ describe('Workspace checks beyond the schema', () => {
       'spec.services.db.ports[0]: derives the PortBinding name app-db-5432, as spec.ports.db-5432 does; rename one of them',
     ]);
   });
+
+  it('rejects a branch git would refuse and a base ref git would read as an option', () => {
+    const text = manifest(`  image: x
+  repository:
+    path: .
+    branch: ../../etc/x
+    baseRef: --upload-pack=touch /tmp/x
+`);
+    expect(problems(text)).toEqual([
+      'ws.yaml:9:13: spec.repository.branch: "../../etc/x" is not a valid git branch name (see git check-ref-format: no "..", no component starting with "." or "-", no trailing "/", "." or ".lock")',
+      'ws.yaml:10:14: spec.repository.baseRef: must not start with "-" (git would read it as an option)',
+    ]);
+    expect(problems(manifest('  image: x\n  repository:\n    path: .\n    branch: feature/a-b\n    baseRef: origin/main\n'))).toEqual([]);
+  });
 });
+

@@ -1,9 +1,11 @@
 /**
  * Checks of a Workspace that its JSON Schema cannot express, run after the schema passed: the
+ * repository's branch and base ref are names git accepts as such (not options, not `..`), the
  * build's paths stay inside the repository (context) and the context (Dockerfile), and no two port
  * declarations derive the same PortBinding name (the second would overwrite the first's binding on
  * every reconcile). Pure.
  */
+import { isValidBranchName, revisionProblem } from '../git-names.ts';
 import { derivedPortBindings, portBindingNameCollisions, type PortDeclarations } from '../port-binding-names.ts';
 import type { SchemaIssue } from './ajv-messages.ts';
 import { buildPathProblems } from './build-paths.ts';
@@ -16,7 +18,25 @@ export type DescribePosition = (path: readonly PathSegment[]) => string;
 export function workspaceIssues(obj: Record<string, unknown>, describePosition: DescribePosition = () => ''): SchemaIssue[] {
   const spec = obj['spec'];
   if (!isRecord(spec)) return [];
-  return [...buildIssues(spec), ...portNameIssues(obj as unknown as PortDeclarations, describePosition)];
+  return [...repositoryIssues(spec), ...buildIssues(spec), ...portNameIssues(obj as unknown as PortDeclarations, describePosition)];
+}
+
+/** A branch git would refuse (or read as a path out of refs/heads), a base ref git would read as an option. */
+function repositoryIssues(spec: Record<string, unknown>): SchemaIssue[] {
+  const repository = spec['repository'];
+  if (!isRecord(repository)) return [];
+  const issues: SchemaIssue[] = [];
+  const { branch, baseRef } = repository;
+  if (typeof branch === 'string' && !isValidBranchName(branch)) {
+    const path = ['spec', 'repository', 'branch'];
+    issues.push({ path, message: `${JSON.stringify(branch)} is not a valid git branch name (see git check-ref-format: no "..", no component starting with "." or "-", no trailing "/", "." or ".lock")`, anchor: path, onKey: false });
+  }
+  const problem = typeof baseRef === 'string' ? revisionProblem(baseRef) : undefined;
+  if (problem !== undefined) {
+    const path = ['spec', 'repository', 'baseRef'];
+    issues.push({ path, message: problem, anchor: path, onKey: false });
+  }
+  return issues;
 }
 
 function buildIssues(spec: Record<string, unknown>): SchemaIssue[] {
