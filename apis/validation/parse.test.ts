@@ -94,5 +94,19 @@ describe('parseManifestText', () => {
     expect(doc?.hasSyntaxError).toBe(true);
     expect(doc?.issues.map((i) => i.message)).toEqual(['invalid YAML: the document is nested too deeply']);
   });
+
+  it('a mapping used as a key becomes a string key the schema rejects, with no process warning on stderr', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const [doc] = parseManifestText('env:\n  ? {a: 1}\n  : x\n', 'keys.yaml');
+      expect(doc?.object).toEqual({ env: { '{ a: 1 }': 'x' } });
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
 });
 

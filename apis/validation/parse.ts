@@ -41,7 +41,7 @@ export interface ParsedDocument {
  */
 export function parseManifestText(text: string, file: string): ParsedDocument[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
   const position = (offset: number | undefined): SourcePosition | undefined => {
     if (offset === undefined) return undefined;
     const { line, col } = lineCounter.linePos(offset);

@@ -158,6 +158,7 @@ export function expectRefused(c: HostileCase, world: World, run: CaseRun): void 
   if (c.expect.code !== undefined) expect(`${result.stdout}\n${result.stderr}`, output).toContain(c.expect.code);
   if (result.code !== 0) expect(result.stderr, output).toMatch(/^error: /m);
   expect(result.stderr, `a stack trace was printed\n${output}`).not.toMatch(/^\s+at .+[:(]\d+:\d+\)?$|node:internal/m);
+  expect(result.stderr, `a process warning was printed\n${output}`).not.toMatch(/\(node:\d+\) \w*Warning/);
   expect(result.ms, output).toBeLessThan(10_000);
   expect(diffSnapshots(run.before, run.after), 'files changed in the world').toEqual([]);
   expect(storedObjectCount(world.stateDir), 'objects in the store').toBe(0);
