@@ -40,4 +40,11 @@ describe('readDevcontainer: build containment on disk', () => {
     expect(imported.config.workspace?.build).toBeUndefined();
     expect(imported.unmapped.map((u) => u.key)).toContain('build.dockerfile');
   });
+
+  it('a document that is not an object is an error naming the file, not a silent empty import', async () => {
+    const file = join(repo, '.devcontainer', 'devcontainer.json');
+    writeFileSync(file, '["image", "debian:12"]\n');
+    await expect(readDevcontainer(file, repo, '.devcontainer/devcontainer.json')).rejects.toThrow('.devcontainer/devcontainer.json: must be a JSON object of devcontainer properties, not a list');
+  });
 });
+

@@ -1,7 +1,7 @@
 /**
  * Reading a devcontainer.json from disk and importing it (the I/O edge of this module).
  */
-import { BoulderError } from '../errors.ts';
+import { BoulderError, ValidationError } from '../errors.ts';
 import { InputTooLargeError, readTextBounded } from '../validation/bounded-read.ts';
 import { resolve } from 'node:path';
 import { buildEscapeOnDisk } from '../validation/build-on-disk.ts';
@@ -11,7 +11,8 @@ import type { DevcontainerImport } from './types.ts';
 
 /**
  * Reads and imports the devcontainer.json at `file` (absolute) of the repository `repoRoot`;
- * `shown` names the file in errors. Throws a ValidationError (file:line:col) for invalid JSONC.
+ * `shown` names the file in errors. Throws a ValidationError (file:line:col) for invalid JSONC and
+ * for a document that is not an object, a BoulderError (BadRequest) for a file over the input bound.
  */
 export async function readDevcontainer(file: string, repoRoot: string, shown: string = file): Promise<DevcontainerImport> {
   let text: string;
@@ -21,7 +22,12 @@ export async function readDevcontainer(file: string, repoRoot: string, shown: st
     if (err instanceof InputTooLargeError) throw new BoulderError('BadRequest', `${shown}: ${err.message}`, { cause: err });
     throw err;
   }
-  return withBuildContainedOnDisk(importDevcontainer(parseJsonc(text, shown), { file, repoRoot }), repoRoot);
+  const document = parseJsonc(text, shown);
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    const what = Array.isArray(document) ? 'a list' : document === null ? 'null' : `a ${typeof document}`;
+    throw new ValidationError([{ file: shown, path: '', message: `must be a JSON object of devcontainer properties, not ${what}` }]);
+  }
+  return withBuildContainedOnDisk(importDevcontainer(document, { file, repoRoot }), repoRoot);
 }
 
 /**
