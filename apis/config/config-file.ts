@@ -47,6 +47,8 @@ export function parseConfigTextWith(validate: ConfigValidator, text: string, lev
   if (!isRecord(doc.object)) {
     return fail([{ path: '', message: `must be a mapping of settings, not ${Array.isArray(doc.object) ? 'a list' : `a ${typeof doc.object}`}`, file: shown, ...doc.locate([]) }]);
   }
+  const reserved = reservedKeyPath(doc.object);
+  if (reserved !== undefined) return fail([{ path: formatFieldPath(reserved), message: RESERVED_KEY_MESSAGE, file: shown, ...doc.locate(reserved, true) }]);
   const data = dropNulls(doc.object);
   const issuesInFile = schemaIssues(validate, data).map(
     (issue): FieldIssue => ({ path: formatFieldPath(issue.path), message: issue.message, file: shown, ...doc.locate(issue.anchor, issue.onKey) }),
@@ -54,6 +56,27 @@ export function parseConfigTextWith(validate: ConfigValidator, text: string, lev
   const issues = [...doc.issues.map(withoutIndex), ...issuesInFile].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (issues.length > 0) return fail(issues);
   return { file: { level, path, shown, data, locate: doc.locate }, issues: [] };
+}
+
+/** What a `__proto__` key is told: JavaScript objects cannot hold it as data, so it would be lost silently. */
+export const RESERVED_KEY_MESSAGE = '"__proto__" cannot be used as a key (it would be dropped while the configuration is merged)';
+
+/** The path of the first own `__proto__` key in `value`, or undefined. */
+export function reservedKeyPath(value: unknown, path: PathSegment[] = []): PathSegment[] | undefined {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = reservedKeyPath(item, [...path, i]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  if (Object.hasOwn(value, '__proto__')) return [...path, '__proto__'];
+  for (const [key, item] of Object.entries(value)) {
+    const found = reservedKeyPath(item, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** `data` without mapping entries whose value is empty (`key:` alone means not set, as in a starter file). */
