@@ -46,7 +46,9 @@ export async function readManifestSources(sources: readonly string[], options: S
   for (const source of sources) {
     if (source === '-') {
       if (stdinText === undefined) {
-        stdinText = await (options.stdin ?? readProcessStdin)();
+        stdinText = await (options.stdin ?? readProcessStdin)().catch((err: unknown) => {
+          throw err instanceof InputTooLargeError ? unreadable(STDIN_NAME, err) : err;
+        });
         out.push({ file: STDIN_NAME, text: stdinText });
       }
       continue;

@@ -156,7 +156,7 @@ export function expectRefused(c: HostileCase, world: World, run: CaseRun): void 
   const stream = c.spec['stream'] === 'stdout' ? result.stdout : result.stderr;
   if (c.expect.error !== undefined) expect(stream, output).toContain(c.expect.error);
   if (c.expect.code !== undefined) expect(`${result.stdout}\n${result.stderr}`, output).toContain(c.expect.code);
-  if (result.code !== 0) expect(result.stderr, output).toMatch(/^error: /m);
+  if (result.code !== 0) expect(result.stderr, output).toMatch(/^(error: |Error from server \(\w+\): )/m);
   expect(result.stderr, `a stack trace was printed\n${output}`).not.toMatch(/^\s+at .+[:(]\d+:\d+\)?$|node:internal/m);
   expect(result.stderr, `a process warning was printed\n${output}`).not.toMatch(/\(node:\d+\) \w*Warning/);
   expect(result.ms, output).toBeLessThan(10_000);
