@@ -1,8 +1,9 @@
 /**
- * Hostile-input runner of the `config` category. Runs `boulder up --no-daemon` (or the case's `args`) in the world's repository, whose project
- * configuration (`repo/.nexus/config.yaml`), user configuration (`home/.nexus/config.yaml`) and
- * node configuration (`node.yaml`) come from the case: refused with the expected message and exit
- * code, the world unchanged, no object stored.
+ * Hostile-input runner of the `config` category: runs `boulder up --no-daemon` (or the case's
+ * `args`) in the world's repository (see ../cli-world.ts), whose project configuration
+ * (`repo/.nexus/config.yaml`), user configuration (`home/.nexus/config.yaml`) and node
+ * configuration (`node.yaml`) come from the case. Refused with the expected message and exit code,
+ * the world unchanged, no object stored.
  */
 import type { HostileCase } from '../corpus.ts';
 import { expectRefused, makeWorld, runInWorld } from '../cli-world.ts';

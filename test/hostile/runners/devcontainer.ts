@@ -1,8 +1,8 @@
 /**
- * Hostile-input runner of the `devcontainer` category. Runs `boulder up --no-daemon` (or the case's `args`, e.g. `import devcontainer`) in the world's
- * repository, whose `.devcontainer/devcontainer.json` comes from the case: the hostile part is
- * refused (an error, or a `not mapped` reason) with the expected message and exit code, the world
- * unchanged, no object stored.
+ * Hostile-input runner of the `devcontainer` category: runs `boulder up --no-daemon` (or the case's
+ * `args`, e.g. `import devcontainer`) in the world's repository (see ../cli-world.ts), whose
+ * `.devcontainer/devcontainer.json` comes from the case. The hostile part is refused (an error, or
+ * a `not mapped` reason) with the expected message and exit code, the world unchanged, no object stored.
  */
 import type { HostileCase } from '../corpus.ts';
 import { expectRefused, makeWorld, runInWorld } from '../cli-world.ts';
