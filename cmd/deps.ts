@@ -5,7 +5,7 @@
  * Kubernetes cluster when `--kubeconfig` or `--context` is given or the configuration says
  * `store: kubernetes` (apis/config/store-settings.ts).
  */
-import { text } from 'node:stream/consumers';
+import { readStreamBounded } from '../apis/validation/bounded-read.ts';
 import type { KubernetesClientSpec } from '../apis/client/open.ts';
 import type { ResourceClient } from '../apis/client/types.ts';
 import { resolveCliSettings } from '../apis/config/cli-settings.ts';
@@ -73,7 +73,7 @@ export async function createProcessContext({ command, stateDirFlag, storeFlag, k
   const deps: CliDeps = {
     stdout: process.stdout,
     stderr: process.stderr,
-    stdin: () => text(process.stdin),
+    stdin: () => readStreamBounded(process.stdin),
     env,
     cwd,
     clock: { now: () => new Date() },

@@ -20,10 +20,23 @@ export function errorLines(err: unknown): string[] {
     return [`error: ${err.message}`, hint];
   }
   if (err instanceof BoulderError && serverStyleCodes.has(err.code)) {
-    return [`Error from server (${err.code}): ${err.message}`];
+    return [`Error from server (${err.code}): ${oneLine(err.message)}`];
   }
   const message = err instanceof Error ? err.message : String(err);
   return message.split('\n').map((line) => `error: ${line}`);
+}
+
+/** Longest server-style message printed whole. */
+const MAX_MESSAGE = 2000;
+
+/**
+ * A server-style message on one line: control characters (a line break in a name typed on the
+ * command line) shown escaped, so no input can forge a second line of output; cut past 2000 characters.
+ */
+function oneLine(message: string): string {
+  // eslint-disable-next-line no-control-regex
+  const escaped = message.replace(/[\x00-\x1f\x7f]/g, (c) => JSON.stringify(c).slice(1, -1));
+  return escaped.length <= MAX_MESSAGE ? escaped : `${escaped.slice(0, MAX_MESSAGE)}… (${escaped.length - MAX_MESSAGE} more characters)`;
 }
 
 /** The exit code for `err`. */

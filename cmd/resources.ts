@@ -3,7 +3,7 @@
  * written any way resolveKind accepts (ws, workspace, workspaces, workspaces.nexus.dev), and the
  * names objects are printed by (`workspace.nexus.dev/foo`, `workspaces.nexus.dev "foo"`).
  */
-import { NotFoundError } from '../apis/errors.ts';
+import { BoulderError, NotFoundError } from '../apis/errors.ts';
 import { KINDS, resolveKind, type KindInfo } from '../apis/kinds.ts';
 import { DEFAULT_NAMESPACE } from '../apis/meta.ts';
 import { CONTEXT_NAMESPACE, stringOption } from './args.ts';
@@ -14,6 +14,29 @@ import type { CommandInput } from './command.ts';
 export interface ResourceRef {
   kind: KindInfo;
   name: string;
+}
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** Longest argument echoed whole in a message. */
+const SHOWN_ARG_MAX = 80;
+
+/** An argument as messages show it: JSON-quoted (a line break shows as \n), long ones cut with their length. */
+export function shownArg(text: string): string {
+  if (text.length <= SHOWN_ARG_MAX) return JSON.stringify(text);
+  return `${JSON.stringify(text.slice(0, SHOWN_ARG_MAX)).slice(0, -1)}…" (${text.length} characters)`;
+}
+
+/**
+ * Returns `name` when it can name an object or a namespace (a DNS-1123 label, as every stored name
+ * is), else throws a BoulderError (BadRequest, exit 3): a name from the command line never reaches
+ * a store, a path or a message as `../x`, a line break or 100 000 characters.
+ */
+export function assertObjectName(name: string, what = 'name'): string {
+  if (name.length <= 63 && DNS_LABEL.test(name)) return name;
+  throw new BoulderError(
+    'BadRequest',
+    `${shownArg(name)} is not a valid ${what}: must be a DNS-1123 label (lowercase letters, digits and '-', starting and ending with a letter or digit, at most 63 characters)`,
+  );
 }
 
 /** Resolves a kind argument, failing with a usage error that lists the known kinds. */
@@ -39,12 +62,13 @@ export function parseResourceArgs(positionals: readonly string[], command: strin
       if (slash < 0) throw new UsageError(`there is no need to specify a resource type as a separate argument when passing arguments in resource/name form (got "${arg}")`, command);
       const name = arg.slice(slash + 1);
       if (name === '') throw new UsageError(`missing name in "${arg}"`, command);
-      return { kind: resolveKindArg(arg.slice(0, slash), command), name };
+      const kind = resolveKindArg(arg.slice(0, slash), command);
+      return { kind, name: assertObjectName(name, `${kind.singular} name`) };
     });
     return { kind: (refs[0] as ResourceRef).kind, refs };
   }
   const kind = resolveKindArg(first, command);
-  return { kind, refs: rest.map((name) => ({ kind, name })) };
+  return { kind, refs: rest.map((name) => ({ kind, name: assertObjectName(name, `${kind.singular} name`) })) };
 }
 
 /** `workspace.nexus.dev`: how kubectl names a kind in `-o name` and apply/delete results. */
@@ -64,10 +88,11 @@ export function notFoundError(kind: KindInfo, name: string, cause?: unknown): No
 
 /** The namespace flag's value, else the kubeconfig context's (Kubernetes store), else `default`. */
 export function namespaceOf(values: CommandInput['values']): string {
-  return stringOption(values, 'namespace') ?? stringOption(values, CONTEXT_NAMESPACE) ?? DEFAULT_NAMESPACE;
+  return defaultNamespaceOf(values) ?? DEFAULT_NAMESPACE;
 }
 
 /** The namespace objects without their own go to: `--namespace`, else the context's, else undefined. */
 export function defaultNamespaceOf(values: CommandInput['values']): string | undefined {
-  return stringOption(values, 'namespace') ?? stringOption(values, CONTEXT_NAMESPACE);
+  const namespace = stringOption(values, 'namespace') ?? stringOption(values, CONTEXT_NAMESPACE);
+  return namespace === undefined ? undefined : assertObjectName(namespace, 'namespace');
 }

@@ -4,8 +4,8 @@
  * value (`workspace:` followed only by comments) counts as not set. Reading a file loads only the
  * validator of its level (see config-validator.ts).
  */
-import { readFile } from 'node:fs/promises';
 import type { FieldIssue } from '../errors.ts';
+import { InputTooLargeError, readTextBounded } from '../validation/bounded-read.ts';
 import { formatFieldPath, isRecord } from '../validation/field-path.ts';
 import type { PathSegment } from '../validation/field-path.ts';
 import { parseManifestText, type SourcePosition } from '../validation/parse.ts';
@@ -47,6 +47,8 @@ export function parseConfigTextWith(validate: ConfigValidator, text: string, lev
   if (!isRecord(doc.object)) {
     return fail([{ path: '', message: `must be a mapping of settings, not ${Array.isArray(doc.object) ? 'a list' : `a ${typeof doc.object}`}`, file: shown, ...doc.locate([]) }]);
   }
+  const reserved = reservedKeyPath(doc.object);
+  if (reserved !== undefined) return fail([{ path: formatFieldPath(reserved), message: RESERVED_KEY_MESSAGE, file: shown, ...doc.locate(reserved, true) }]);
   const data = dropNulls(doc.object);
   const issuesInFile = schemaIssues(validate, data).map(
     (issue): FieldIssue => ({ path: formatFieldPath(issue.path), message: issue.message, file: shown, ...doc.locate(issue.anchor, issue.onKey) }),
@@ -54,6 +56,27 @@ export function parseConfigTextWith(validate: ConfigValidator, text: string, lev
   const issues = [...doc.issues.map(withoutIndex), ...issuesInFile].sort((a, b) => (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (issues.length > 0) return fail(issues);
   return { file: { level, path, shown, data, locate: doc.locate }, issues: [] };
+}
+
+/** What a `__proto__` key is told: JavaScript objects cannot hold it as data, so it would be lost silently. */
+export const RESERVED_KEY_MESSAGE = '"__proto__" cannot be used as a key (it would be dropped while the configuration is merged)';
+
+/** The path of the first own `__proto__` key in `value`, or undefined. */
+export function reservedKeyPath(value: unknown, path: PathSegment[] = []): PathSegment[] | undefined {
+  if (Array.isArray(value)) {
+    for (const [i, item] of value.entries()) {
+      const found = reservedKeyPath(item, [...path, i]);
+      if (found !== undefined) return found;
+    }
+    return undefined;
+  }
+  if (!isRecord(value)) return undefined;
+  if (Object.hasOwn(value, '__proto__')) return [...path, '__proto__'];
+  for (const [key, item] of Object.entries(value)) {
+    const found = reservedKeyPath(item, [...path, key]);
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** `data` without mapping entries whose value is empty (`key:` alone means not set, as in a starter file). */
@@ -70,10 +93,10 @@ function dropNulls(data: Record<string, unknown>): Record<string, unknown> {
 export async function readConfigFile(level: ConfigLevel, path: string, shown: string): Promise<ConfigFileResult> {
   let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    text = await readTextBounded(path);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    const reason = code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(err);
+    const reason = err instanceof InputTooLargeError ? err.message : code === 'ENOENT' ? 'no such file' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EISDIR' ? 'is a directory' : String(err);
     return { file: undefined, issues: [{ path: '', message: `cannot read the ${level} configuration: ${reason}`, file: shown }] };
   }
   return parseConfigTextWith(await configValidator(level), text, level, path, shown);

@@ -90,7 +90,8 @@ export function schemaAt(schema: JsonSchema, path: readonly PathSegment[]): Json
     if (Array.isArray(node.oneOf) && node.properties === undefined && node.additionalProperties === undefined) {
       node = (node.oneOf as JsonSchema[]).find((branch) => branch.type === 'object') ?? node;
     }
-    const named: JsonSchema | undefined = node.properties?.[String(segment)];
+    // Own properties only: a key such as `__proto__` or `constructor` must not find Object.prototype.
+    const named: JsonSchema | undefined = node.properties !== undefined && Object.hasOwn(node.properties, String(segment)) ? node.properties[String(segment)] : undefined;
     if (named !== undefined) node = named;
     else if (isPlainObject(node.additionalProperties)) node = node.additionalProperties;
     else return undefined;

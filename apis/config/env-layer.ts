@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import type { FieldIssue } from '../errors.ts';
+import { RESERVED_KEY_MESSAGE } from './config-file.ts';
 import { formatKey, parseKey } from './key-path.ts';
 import { parsePortRange } from './port-plan.ts';
 import { effectiveIssues } from './schema-validate.ts';
@@ -40,9 +41,15 @@ export function treeWith(key: string, value: unknown): Record<string, unknown> {
   const path = parseKey(key) ?? [key];
   const tree: Record<string, unknown> = {};
   let node = tree;
+  // defineProperty: a segment such as `__proto__` becomes an own (unknown, so rejected) key instead of a prototype.
+  const set = (target: Record<string, unknown>, segment: string, v: unknown): void => void Object.defineProperty(target, segment, { value: v, enumerable: true, writable: true, configurable: true });
   path.forEach((segment, i) => {
-    if (i === path.length - 1) node[segment] = value;
-    else node = (node[segment] = {}) as Record<string, unknown>;
+    if (i === path.length - 1) set(node, segment, value);
+    else {
+      const child: Record<string, unknown> = {};
+      set(node, segment, child);
+      node = child;
+    }
   });
   return tree;
 }
@@ -53,7 +60,8 @@ export function treeWith(key: string, value: unknown): Record<string, unknown> {
  */
 export function settingIssues(name: string, key: string, value: unknown): FieldIssue[] {
   const top = (parseKey(key) ?? [key])[0] ?? key;
-  const fileOnly = FILE_ONLY_KEYS[top];
+  if ((parseKey(key) ?? [key]).includes('__proto__')) return [{ path: name, message: RESERVED_KEY_MESSAGE }];
+  const fileOnly = Object.hasOwn(FILE_ONLY_KEYS, top) ? FILE_ONLY_KEYS[top] : undefined;
   if (fileOnly !== undefined) return [{ path: name, message: `${key} can only be set in ${fileOnly}` }];
   return effectiveIssues(treeWith(key, value)).map((issue) => ({
     path: name,

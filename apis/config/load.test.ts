@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
@@ -140,6 +140,20 @@ describe('layers', () => {
     await expect(resolveWorkspaceEnv(config)).rejects.toThrow('missing.env: env file cannot be read (ENOENT)');
     write(join(repo, 'missing.env'), 'C=late\n');
     expect(await resolveWorkspaceEnv(config)).toEqual({ A: 'file', B: 'config', C: 'late' });
+  });
+
+  it('refuses project env_files outside the repository (.., absolute, a link out) without reading them', async () => {
+    write(join(root, 'outside.env'), 'SECRET=from-outside\n');
+    symlinkSync(join(root, 'outside.env'), join(repo, 'link.env'));
+    write(join(repo, '.nexus', 'config.yaml'), `env_files: [../outside.env, ${join(root, 'outside.env')}, link.env]\n`);
+    const err = await resolveWorkspaceEnv(await load()).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ValidationError);
+    expect((err as ValidationError).issues.map(formatFieldIssue)).toEqual([
+      '.nexus/config.yaml:1:12: env_files: env_files[0] "../outside.env": must stay inside the repository (it leaves it through ".."); a project may only name env files of its repository',
+      `.nexus/config.yaml:1:12: env_files: env_files[1] "${join(root, 'outside.env')}": must be relative to the repository, not an absolute path; a project may only name env files of its repository`,
+      `.nexus/config.yaml:1:12: env_files: env_files[2] "link.env": resolves to ${join(root, 'outside.env')}, outside the repository (through a symbolic link); a project may only name env files of its repository`,
+    ]);
+    expect((err as Error).message).not.toContain('from-outside');
   });
 
   it('reports every problem of every file at once, and nothing else', async () => {

@@ -63,4 +63,18 @@ describe('checkEffectiveConfig', () => {
       'p.yaml:5:1: ports.web.host_port: host port 32768 is in the reserved range 32768-32799',
     ]);
   });
+
+  it('a build context or Dockerfile that leaves the repository, from any layer', () => {
+    expect(check(project({ workspace: { build: { context: '../..', dockerfile: '/etc/passwd' } } })).errors).toEqual([
+      'p.yaml:5:1: workspace.build.context: must stay inside the repository (it leaves it through "..")',
+      'p.yaml:5:1: workspace.build.dockerfile: must be relative to the build context, not an absolute path',
+    ]);
+    expect(check(at('flag', '--set', { workspace: { build: { context: '/' } } })).errors).toEqual(['--set: must be relative to the repository, not an absolute path']);
+  });
+
+  it('a port and a service port deriving one PortBinding name, naming both', () => {
+    const errors = check(project({ ports: { 'db-5432': { port: 8080 } }, services: { db: { image: 'postgres', ports: [{ port: 5432 }] } } })).errors;
+    expect(errors).toEqual(['p.yaml:5:1: services.db.ports: item 0 derives the PortBinding name workspace-db-5432, as ports.db-5432 (project p.yaml:5:1) does; rename one of them']);
+    expect(check(project({ ports: { 'db-5433': { port: 8080 } }, services: { db: { image: 'postgres', ports: [{ port: 5432 }] } } })).errors).toEqual([]);
+  });
 });

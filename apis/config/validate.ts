@@ -8,6 +8,8 @@ import { parseCpu, parseMemory } from '../resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../resources/classes.ts';
 import type { FieldIssue } from '../errors.ts';
 import { isRecord } from '../validation/field-path.ts';
+import { buildPathProblems } from '../validation/build-paths.ts';
+import { derivedPortBindings, portBindingNameCollisions } from '../port-binding-names.ts';
 import { parseConfigDuration } from './duration.ts';
 import type { EffectiveConfig } from './effective.ts';
 import { describeOrigin, issueAtOrigin } from './origin.ts';
@@ -121,6 +123,39 @@ function checkBackendSettings(config: EffectiveConfig, errors: FieldIssue[], war
   }
 }
 
+/** A build's context must stay in the repository and its Dockerfile in the context (every layer that sets one). */
+function checkBuildPaths(config: EffectiveConfig, errors: FieldIssue[]): void {
+  for (const field of ['context', 'dockerfile'] as const) {
+    for (const origin of allOrigins(config, `workspace.build.${field}`)) {
+      for (const problem of buildPathProblems({ [field]: origin.value })) errors.push(issueAtOrigin(origin, problem.message));
+    }
+  }
+}
+
+/** Two ports (or a port and a service port) that derive the same PortBinding name, placed at the second, naming the first. */
+function checkPortBindingNames(config: EffectiveConfig, errors: FieldIssue[]): void {
+  const { ports, services } = config.values;
+  const spec = {
+    ports: Object.fromEntries(Object.entries(ports ?? {}).map(([name, port]) => [name, { containerPort: Number(port.port) }])),
+    services: Object.fromEntries(
+      Object.entries(services ?? {}).map(([name, service]) => [name, { image: '', ports: (service.ports ?? []).map((p) => ({ containerPort: Number(p.port), protocol: p.protocol })) }]),
+    ),
+  };
+  const keyOf = (path: readonly (string | number)[]): string => (path[1] === 'ports' ? `ports.${path[2]}` : `services.${path[2]}.ports`);
+  const entryOf = (path: readonly (string | number)[]): EffectiveEntry | undefined => {
+    const key = keyOf(path);
+    return config.entries.find((e) => e.key === key || e.key.startsWith(`${key}.`));
+  };
+  for (const { name, first, second } of portBindingNameCollisions(derivedPortBindings({ metadata: { name: config.values.workspace?.name ?? 'workspace' }, spec }))) {
+    const at = entryOf(second.path);
+    const other = entryOf(first.path);
+    const otherWhere = other === undefined ? '' : ` (${describeOrigin(other.origin)})`;
+    const what = (path: readonly (string | number)[]): string => (path[1] === 'ports' ? `ports.${path[2]}` : `services.${path[2]}.ports[${path[4]}]`);
+    const message = `${second.from === 'service' ? `item ${second.path[4]}` : 'it'} derives the PortBinding name ${name}, as ${what(first.path)}${otherWhere} does; rename one of them`;
+    errors.push(at === undefined ? { path: keyOf(second.path), message } : issueAtOrigin(at.origin, message));
+  }
+}
+
 /** Every problem of the merged configuration that its schemas cannot catch. */
 export function checkEffectiveConfig(config: EffectiveConfig): CheckResult {
   const errors: FieldIssue[] = [];
@@ -131,5 +166,7 @@ export function checkEffectiveConfig(config: EffectiveConfig): CheckResult {
   checkComplete(config, errors);
   checkHostPorts(config, errors);
   checkBackendSettings(config, errors, warnings);
+  checkBuildPaths(config, errors);
+  checkPortBindingNames(config, errors);
   return { errors, warnings };
 }

@@ -1,16 +1,46 @@
 /**
  * Reading a devcontainer.json from disk and importing it (the I/O edge of this module).
  */
-import { readFile } from 'node:fs/promises';
+import { BoulderError, ValidationError } from '../errors.ts';
+import { InputTooLargeError, readTextBounded } from '../validation/bounded-read.ts';
+import { resolve } from 'node:path';
+import { buildEscapeOnDisk } from '../validation/build-on-disk.ts';
 import { importDevcontainer } from './import.ts';
 import { parseJsonc } from './jsonc.ts';
 import type { DevcontainerImport } from './types.ts';
 
 /**
  * Reads and imports the devcontainer.json at `file` (absolute) of the repository `repoRoot`;
- * `shown` names the file in errors. Throws a ValidationError (file:line:col) for invalid JSONC.
+ * `shown` names the file in errors. Throws a ValidationError (file:line:col) for invalid JSONC and
+ * for a document that is not an object, a BoulderError (BadRequest) for a file over the input bound.
  */
 export async function readDevcontainer(file: string, repoRoot: string, shown: string = file): Promise<DevcontainerImport> {
-  const text = await readFile(file, 'utf8');
-  return importDevcontainer(parseJsonc(text, shown), { file, repoRoot });
+  let text: string;
+  try {
+    text = await readTextBounded(file);
+  } catch (err) {
+    if (err instanceof InputTooLargeError) throw new BoulderError('BadRequest', `${shown}: ${err.message}`, { cause: err });
+    throw err;
+  }
+  const document = parseJsonc(text, shown);
+  if (document === null || typeof document !== 'object' || Array.isArray(document)) {
+    const what = Array.isArray(document) ? 'a list' : document === null ? 'null' : `a ${typeof document}`;
+    throw new ValidationError([{ file: shown, path: '', message: `must be a JSON object of devcontainer properties, not ${what}` }]);
+  }
+  return withBuildContainedOnDisk(importDevcontainer(document, { file, repoRoot }), repoRoot);
+}
+
+/**
+ * The import checked paths lexically; a build whose context or Dockerfile is a symbolic link out of
+ * the repository (or its context) is dropped here like any other build outside it, with the reason.
+ */
+async function withBuildContainedOnDisk(imported: DevcontainerImport, repoRoot: string): Promise<DevcontainerImport> {
+  const build = imported.config.workspace?.build;
+  if (build === undefined) return imported;
+  const problem = await buildEscapeOnDisk(repoRoot, resolve(repoRoot, build.context ?? '.'), build.dockerfile ?? 'Dockerfile');
+  if (problem === undefined) return imported;
+  const { build: _dropped, ...workspace } = imported.config.workspace ?? {};
+  const { workspace: _workspace, ...rest } = imported.config;
+  const config: DevcontainerImport['config'] = Object.keys(workspace).length === 0 ? rest : { ...rest, workspace };
+  return { config, unmapped: [...imported.unmapped, { key: `build.${problem.field}`, reason: problem.message }] };
 }

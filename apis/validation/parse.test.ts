@@ -87,4 +87,26 @@ describe('parseManifestText', () => {
     const [doc] = parseManifestText('a: yes\nb: 2025-01-31T12:00:00Z\nc: 010\n', 'y.yaml');
     expect(doc?.object).toEqual({ a: 'yes', b: '2025-01-31T12:00:00Z', c: 10 });
   });
+
+  it('a document nested thousands of levels deep is an issue that says so, not a crash', () => {
+    const depth = 5000;
+    const [doc] = parseManifestText(`spec:\n  env: ${'['.repeat(depth)}${']'.repeat(depth)}\n`, 'deep.yaml');
+    expect(doc?.hasSyntaxError).toBe(true);
+    expect(doc?.issues.map((i) => i.message)).toEqual(['invalid YAML: the document is nested too deeply']);
+  });
+
+  it('a mapping used as a key becomes a string key the schema rejects, with no process warning on stderr', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.message);
+    process.on('warning', onWarning);
+    try {
+      const [doc] = parseManifestText('env:\n  ? {a: 1}\n  : x\n', 'keys.yaml');
+      expect(doc?.object).toEqual({ env: { '{ a: 1 }': 'x' } });
+      await new Promise((resolve) => setImmediate(resolve)); // process warnings are emitted on the next tick
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).toEqual([]);
+  });
 });
+

@@ -41,7 +41,7 @@ export interface ParsedDocument {
  */
 export function parseManifestText(text: string, file: string): ParsedDocument[] {
   const lineCounter = new LineCounter();
-  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
+  const documents = parseAllDocuments(text, { lineCounter, uniqueKeys: false, prettyErrors: false, logLevel: 'error' });
   const position = (offset: number | undefined): SourcePosition | undefined => {
     if (offset === undefined) return undefined;
     const { line, col } = lineCounter.linePos(offset);
@@ -94,6 +94,8 @@ function toPlainObject(doc: Document): { value: unknown } | { error: string } {
 
 /** The yaml library's message without its trailing source excerpt, starting lower-case. */
 function describeYamlError(message: string): string {
+  // A document nested thousands of levels deep exhausts the parser's stack; say what it means.
+  if (/maximum call stack size exceeded/i.test(message)) return 'the document is nested too deeply';
   const firstLine = message.split('\n', 1)[0] ?? message;
   const bare = firstLine.replace(/ at line \d+, column \d+:?$/, '').trim();
   return bare.charAt(0).toLowerCase() + bare.slice(1);

@@ -2,9 +2,10 @@
  * Expands what a user passed to `-f` (files, directories, `-` for stdin) into the manifest texts to
  * parse, each named as the user would recognise it.
  */
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { readdir, stat } from 'node:fs/promises';
 import { resolve, sep } from 'node:path';
 import { BoulderError } from '../errors.ts';
+import { InputTooLargeError, readStreamBounded, readTextBounded } from './bounded-read.ts';
 
 /** How `-` reads standard input; the CLI passes its own, tests a fixed string. */
 export type StdinReader = () => Promise<string>;
@@ -45,7 +46,9 @@ export async function readManifestSources(sources: readonly string[], options: S
   for (const source of sources) {
     if (source === '-') {
       if (stdinText === undefined) {
-        stdinText = await (options.stdin ?? readProcessStdin)();
+        stdinText = await (options.stdin ?? readProcessStdin)().catch((err: unknown) => {
+          throw err instanceof InputTooLargeError ? unreadable(STDIN_NAME, err) : err;
+        });
         out.push({ file: STDIN_NAME, text: stdinText });
       }
       continue;
@@ -89,13 +92,14 @@ function joinShown(dir: string, name: string): string {
 
 async function readText(shown: string, absolute: string): Promise<string> {
   try {
-    return await readFile(absolute, 'utf8');
+    return await readTextBounded(absolute);
   } catch (err) {
     throw unreadable(shown, err);
   }
 }
 
 function unreadable(shown: string, err: unknown): BoulderError {
+  if (err instanceof InputTooLargeError) return new BoulderError('BadRequest', `${shown}: ${err.message}`, { cause: err });
   const code = (err as { code?: unknown }).code;
   const reason =
     code === 'ENOENT' || code === 'ENOTDIR'
@@ -109,7 +113,9 @@ function unreadable(shown: string, err: unknown): BoulderError {
 }
 
 async function readProcessStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer));
-  return Buffer.concat(chunks).toString('utf8');
+  try {
+    return await readStreamBounded(process.stdin);
+  } catch (err) {
+    throw unreadable(STDIN_NAME, err);
+  }
 }

@@ -11,6 +11,7 @@ import type { SchemaIssue } from './ajv-messages.ts';
 import { formatFieldPath, isRecord } from './field-path.ts';
 import type { PathSegment } from './field-path.ts';
 import type { ParsedDocument } from './parse.ts';
+import { workspaceIssues, type DescribePosition } from './workspace-checks.ts';
 
 /**
  * Every problem of `obj` as a boulder object, or none. With `doc` (the document `obj` was parsed
@@ -19,7 +20,7 @@ import type { ParsedDocument } from './parse.ts';
  * Objects as stored (with uid, resourceVersion, status…) are valid too.
  */
 export function validateObject(obj: unknown, doc?: ParsedDocument): FieldIssue[] {
-  const issues = schemaIssues(obj).map((issue) => placeIssue(issue, doc));
+  const issues = schemaIssues(obj, doc).map((issue) => placeIssue(issue, doc));
   return doc === undefined ? issues : sortByPosition(issues);
 }
 
@@ -32,7 +33,7 @@ export function validateDocument(doc: ParsedDocument): FieldIssue[] {
   return sortByPosition([...doc.issues, ...validateObject(doc.object, doc)]);
 }
 
-function schemaIssues(obj: unknown): SchemaIssue[] {
+function schemaIssues(obj: unknown, doc: ParsedDocument | undefined): SchemaIssue[] {
   if (!isRecord(obj)) {
     return [issueAt([], `must be an object with apiVersion, kind and metadata, not ${describeValue(obj)}`)];
   }
@@ -45,7 +46,7 @@ function schemaIssues(obj: unknown): SchemaIssue[] {
     return issues;
   }
   const validate = validatorForKind(kind.kind);
-  if (validate(obj)) return issues;
+  if (validate(obj)) return kind.kind === 'Workspace' ? [...issues, ...workspaceIssues(obj, positionIn(doc))] : issues;
   const fromSchema = translateAjvErrors(validate.errors ?? [], obj).filter((issue) => !isTypeMetaIssue(issue));
   return [...issues, ...fromSchema];
 }
@@ -72,6 +73,14 @@ function isTypeMetaIssue(issue: SchemaIssue): boolean {
 
 function issueAt(path: PathSegment[], message: string): SchemaIssue {
   return { path, message, anchor: path, onKey: false };
+}
+
+/** ` (file:line:col)` of a field of `doc`, for messages that name a second place; '' without a document. */
+function positionIn(doc: ParsedDocument | undefined): DescribePosition {
+  return (path) => {
+    const at = doc?.locate(path, true);
+    return doc === undefined || at === undefined ? '' : ` (${doc.file}:${at.line}:${at.column})`;
+  };
 }
 
 function placeIssue(issue: SchemaIssue, doc: ParsedDocument | undefined): FieldIssue {

@@ -73,6 +73,8 @@ async function loadFromDevcontainer(deps: CliDeps, input: CommandInput, repoRoot
   const unmapped = imported.unmapped.map((item) => item.key.replace(/[ .[].*$/, ''));
   const keys = [...new Set(unmapped)];
   deps.stderr.write(`using ${shown}${keys.length === 0 ? '' : ` (not mapped: ${keys.join(', ')}; boulder import devcontainer lists why)`}\n`);
+  // A build that was refused (outside the repository, a link out of it) says why right here: what follows is "no image".
+  for (const item of imported.unmapped.filter((u) => /^(build|dockerFile)\b/.test(u.key))) deps.stderr.write(`not mapped: ${item.key}: ${item.reason}\n`);
   const dir = await mkdtemp(join(tmpdir(), 'boulder-devcontainer-'));
   try {
     const projectFile = join(dir, 'config.yaml');

@@ -8,6 +8,9 @@ import { portRole } from './allocator/port-roles.ts';
 import type { PortProtocol } from './contracts.ts';
 import { formatEndpoint } from './forward/endpoint.ts';
 import { decideExposure, LOOPBACK_HOST_IP, WILDCARD_HOST_IP, type ExposurePolicy } from './exposure.ts';
+import { servicePortName } from '../../apis/port-binding-names.ts';
+
+export { servicePortName };
 
 /** Listen address of private ports, and of every port the node does not allow beyond loopback. */
 export const PRIVATE_HOST_IP = LOOPBACK_HOST_IP;
@@ -36,11 +39,6 @@ export interface ResolvedBinding {
  */
 export function hostIPFor(visibility: PortBindingSpec['visibility']): string | undefined {
   return visibility === undefined || visibility === 'private' ? PRIVATE_HOST_IP : undefined;
-}
-
-/** The port name of a published service port: `<service>-<port>` (`-udp` appended for UDP). */
-export function servicePortName(service: string, containerPort: number, protocol: PortProtocol = 'tcp'): string {
-  return `${service}-${containerPort}${protocol === 'udp' ? '-udp' : ''}`;
 }
 
 /** The port name of a spec: `spec.name`, else `<service>-<port>`, else `port-<containerPort>`. */

@@ -5,6 +5,7 @@
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceResources } from '../../apis/types/index.ts';
 import { TerminalError } from '../runtime/errors.ts';
+import { assertBuildPathsRelative } from './build-containment.ts';
 import { resolve } from 'node:path';
 import {
   runtimeLabels,
@@ -79,6 +80,7 @@ export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSourc
   if (build === undefined) throw new TerminalError('InvalidSpec', 'spec.image or spec.build is required');
   const root = inputs.worktree?.path ?? ws.spec.repository?.path;
   if (root === undefined) throw new TerminalError('InvalidSpec', 'spec.build needs spec.repository: the build context is resolved in its worktree');
+  assertBuildPathsRelative(build);
   return {
     kind: 'build',
     context: resolve(root, build.context ?? '.'),

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { getOrUndefined, openTempStore, type TempStore } from '../runtime/testing.ts';
+import { TerminalError } from '../runtime/errors.ts';
 import { desiredPortBindings, ensurePortBindings, portBindingName } from './port-bindings.ts';
 
 function workspace(spec: Partial<Workspace['spec']>, name = 'app'): Workspace {
@@ -141,5 +142,13 @@ describe('hostPortSummary', () => {
     );
     expect(hostPortSummary(desired, existing, 'u1')).toBe('web:32801,api:32802');
     expect(hostPortSummary(desired, existing, 'someone-else')).toBe('');
+  });
+});
+
+describe('desiredPortBindings guards against derived name collisions', () => {
+  it('throws a TerminalError naming both declarations (for objects that skipped validation)', () => {
+    const ws = workspace({ ports: { 'db-5432': { containerPort: 8080 } }, services: { db: { image: 'postgres', ports: [{ containerPort: 5432 }] } } });
+    expect(() => desiredPortBindings(ws)).toThrow(TerminalError);
+    expect(() => desiredPortBindings(ws)).toThrow('spec.services.db.ports[0] and spec.ports.db-5432 both derive the PortBinding name app-db-5432; rename one of them');
   });
 });

@@ -7,70 +7,72 @@
  * annotations and other references stay) and deletes owned ones no longer declared. Host
  * ports are not part of the container's configuration, so none of this recreates the container.
  */
-import { createHash } from 'node:crypto';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import { API_VERSION, DEFAULT_NAMESPACE, type OwnerReference } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingSpec, Workspace } from '../../apis/types/index.ts';
-import { hostIPFor, PRIVATE_HOST_IP, servicePortName } from '../portbinding/binding.ts';
+import { derivedPortBindings, portBindingName, portBindingNameCollisions, type DerivedPortBinding } from '../../apis/port-binding-names.ts';
+import { formatFieldPath } from '../../apis/validation/field-path.ts';
+import { hostIPFor, PRIVATE_HOST_IP } from '../portbinding/binding.ts';
+import { TerminalError } from '../runtime/errors.ts';
 import { LABEL_WORKSPACE } from '../providers/types.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
 
-/** Longest object name (DNS-1123 label). */
-const MAX_NAME = 63;
 /** Longest PortBinding spec.name the schema accepts. */
 const MAX_PORT_NAME = 63;
 
-/** `<workspace>-<suffix>`, cut and suffixed with a short hash when longer than 63 characters. */
-export function portBindingName(workspace: string, suffix: string): string {
-  const name = `${workspace}-${suffix}`;
-  if (name.length <= MAX_NAME) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
-  return `${name.slice(0, MAX_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}`;
-}
+export { portBindingName };
 
 /** The owner reference of a workspace's bindings. */
 export function workspaceOwnerReference(ws: Workspace): OwnerReference {
   return { apiVersion: API_VERSION, kind: 'Workspace', name: ws.metadata.name, uid: ws.metadata.uid ?? '', controller: true, blockOwnerDeletion: true };
 }
 
-/** The PortBindings `ws` should own, in declaration order (pure). */
+/**
+ * The PortBindings `ws` should own, in declaration order (pure). Two declarations that derive the
+ * same name (validation rejects them, but an object may reach the store by another path, e.g.
+ * kubectl on a cluster) are a TerminalError: one binding's spec would flip on every reconcile.
+ */
 export function desiredPortBindings(ws: Workspace): PortBinding[] {
-  const out: PortBinding[] = [];
-  for (const [portName, port] of Object.entries(ws.spec.ports ?? {})) {
-    const visibility = port.visibility ?? 'private';
+  const derived = derivedPortBindings(ws);
+  const [collision] = portBindingNameCollisions(derived);
+  if (collision !== undefined) {
+    throw new TerminalError(
+      'PortBindingNameCollision',
+      `${formatFieldPath(collision.second.path)} and ${formatFieldPath(collision.first.path)} both derive the PortBinding name ${collision.name}; rename one of them`,
+    );
+  }
+  return derived.map((d) => ownedBinding(ws, d.name, bindingSpec(ws, d)));
+}
+
+function bindingSpec(ws: Workspace, d: DerivedPortBinding): PortBindingSpec {
+  if (d.from === 'port') {
+    const visibility = d.port.visibility ?? 'private';
     const hostIP = hostIPFor(visibility);
     const spec: PortBindingSpec = {
       workspace: ws.metadata.name,
-      name: portName,
-      containerPort: port.containerPort,
-      protocol: port.protocol ?? 'tcp',
+      name: d.portName,
+      containerPort: d.port.containerPort,
+      protocol: d.port.protocol ?? 'tcp',
       visibility,
       ...(hostIP !== undefined ? { hostIP } : {}),
     };
-    if (port.hostPort !== undefined) spec.hostPort = port.hostPort;
-    out.push(ownedBinding(ws, portName, spec));
+    if (d.port.hostPort !== undefined) spec.hostPort = d.port.hostPort;
+    return spec;
   }
-  for (const [service, svc] of Object.entries(ws.spec.services ?? {})) {
-    for (const port of svc.ports ?? []) {
-      const protocol = port.protocol ?? 'tcp';
-      const portName = servicePortName(service, port.containerPort, protocol);
-      const spec: PortBindingSpec = { workspace: ws.metadata.name, service, containerPort: port.containerPort, protocol, visibility: 'private', hostIP: PRIVATE_HOST_IP };
-      if (portName.length <= MAX_PORT_NAME) spec.name = portName;
-      if (port.hostPort !== undefined) spec.hostPort = port.hostPort;
-      out.push(ownedBinding(ws, portName, spec));
-    }
-  }
-  return out;
+  const spec: PortBindingSpec = { workspace: ws.metadata.name, service: d.service, containerPort: d.port.containerPort, protocol: d.port.protocol ?? 'tcp', visibility: 'private', hostIP: PRIVATE_HOST_IP };
+  if (d.suffix.length <= MAX_PORT_NAME) spec.name = d.suffix;
+  if (d.port.hostPort !== undefined) spec.hostPort = d.port.hostPort;
+  return spec;
 }
 
-function ownedBinding(ws: Workspace, suffix: string, spec: PortBindingSpec): PortBinding {
+function ownedBinding(ws: Workspace, name: string, spec: PortBindingSpec): PortBinding {
   return {
     apiVersion: 'nexus.dev/v1alpha1',
     kind: 'PortBinding',
     metadata: {
-      name: portBindingName(ws.metadata.name, suffix),
+      name,
       namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE,
       labels: { [LABEL_WORKSPACE]: ws.metadata.name },
       ownerReferences: [workspaceOwnerReference(ws)],

@@ -25,7 +25,8 @@ import { FORCE_DELETE, SWITCH_REQUESTED_AT } from './annotations.ts';
 import { desiredRuntime, runtimeTarget, usesFileSync } from './desired.ts';
 import { runScript } from './lifecycle.ts';
 import { LiveStatus } from './live-status.ts';
-import { ensurePortBindings } from './port-bindings.ts';
+import { assertBuildContained } from './build-containment.ts';
+import { desiredPortBindings, ensurePortBindings } from './port-bindings.ts';
 import { resolveSecrets, type SecretSources } from './secrets.ts';
 import { ensureSyncSession, initialSyncComplete, usesPodSync } from './sync-session.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
@@ -65,9 +66,12 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   const provider = await live.step('ContainerReady', () => Promise.resolve(deps.providers.get(backendOf(ws))));
   const worktree = await live.step('WorktreeReady', () => ensureWorktreeStep(ws));
   const secretEnv = await live.step('ContainerReady', () => resolveSecrets(ws.spec.secrets, deps.secretSources));
-  const desired = await live.step('ContainerReady', () =>
-    Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv })),
-  );
+  const desired = await live.step('ContainerReady', () => {
+    desiredPortBindings(ws); // throws on two declarations deriving one PortBinding name
+    return Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv }));
+  });
+  const buildRoot = worktree?.path ?? ws.spec.repository?.path;
+  if (buildRoot !== undefined) await live.step('ContainerReady', () => assertBuildContained(desired.imageSource, buildRoot));
   const bindings = await ensurePortBindings(ctx.client, live.object, ctx.log);
   const before = await live.step('ContainerReady', () => provider.observe(desired.target));
   if (usesFileSync(ws)) {

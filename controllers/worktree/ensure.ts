@@ -10,6 +10,7 @@ import { GitCommandError, runGit } from './git.ts';
 import { runGitChecked, toWorktreeError } from './git-checked.ts';
 import { classifyGitFailure, summarizeGitMessage } from './git-messages.ts';
 import { inspectWorktreeDir, type FoundWorktree } from './inspect.ts';
+import { revisionProblem } from '../../apis/git-names.ts';
 import { assertValidNames, isValidBranchName, WORKTREES_DIR, worktreePath } from './names.ts';
 import { inspectRepository, repositoryCommonGitDir, type RepositoryInfo } from './repository.ts';
 import { withRepositoryLock } from './repository-lock.ts';
@@ -164,7 +165,7 @@ async function resolveCommit(repoTopLevel: string, rev: string): Promise<string 
  * shallow clone, BaseRefNotFound otherwise.
  */
 async function baseCommit(repo: RepositoryInfo, baseRef: string): Promise<string> {
-  const usable = baseRef !== '' && !baseRef.startsWith('-') && !/[\0\n]/.test(baseRef);
+  const usable = baseRef !== '' && revisionProblem(baseRef) === undefined;
   let sha = usable ? await resolveCommit(repo.topLevel, baseRef) : undefined;
   if (sha === undefined && usable && isValidBranchName(baseRef) && !baseRef.includes('@')) {
     sha = await resolveCommit(repo.topLevel, `refs/remotes/origin/${baseRef}`);

@@ -2,7 +2,10 @@
  * Where a workspace's worktree lives and which names are acceptable, as pure functions.
  */
 import { join, resolve } from 'node:path';
+import { isValidBranchName } from '../../apis/git-names.ts';
 import { WorktreeError } from './errors.ts';
+
+export { isValidBranchName };
 
 /** Directory (relative to the repository) holding boulder's state for that repository. */
 export const NEXUS_DIR = '.nexus';
@@ -27,20 +30,6 @@ export function defaultWorktreeBranch(name: string): string {
 /** True when `name` is usable as one path segment (and git worktree name). */
 export function isValidWorkspaceName(name: string): boolean {
   return WORKSPACE_NAME_PATTERN.test(name) && !name.includes('..') && !name.endsWith('.lock');
-}
-
-/**
- * True when `branch` is a valid git branch name (the rules of `git check-ref-format --branch`
- * for a plain name: no control characters, space, `~^:?*[\`, `..`, `@{`, `//`; no leading `-`,
- * `/` or `.` in any component; no trailing `/`, `.` or `.lock`; not `@`).
- */
-export function isValidBranchName(branch: string): boolean {
-  if (branch === '' || branch === '@' || branch.length > 255) return false;
-  // eslint-disable-next-line no-control-regex
-  if (/[\x00-\x20\x7f~^:?*[\\]/.test(branch)) return false;
-  if (branch.includes('..') || branch.includes('@{') || branch.includes('//')) return false;
-  if (branch.startsWith('-') || branch.startsWith('/') || branch.endsWith('/') || branch.endsWith('.')) return false;
-  return branch.split('/').every((part) => part !== '' && !part.startsWith('.') && !part.endsWith('.lock'));
 }
 
 /** Throws WorktreeError(InvalidName) unless the workspace name (and branch, when given) are usable. */

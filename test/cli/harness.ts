@@ -105,6 +105,8 @@ export function runBoulder(args: readonly string[], options: RunOptions = {}): P
       clearTimeout(timer);
       resolve({ code, stdout, stderr, ms: performance.now() - started });
     });
+    // A CLI that stops reading early (input over its size bound) closes the pipe: not the test's error.
+    child.stdin.on('error', () => {});
     child.stdin.end(options.stdin ?? '');
   });
 }

@@ -1,0 +1,30 @@
+/**
+ * The build's paths, checked in the Workspace reconcile: lexically with the spec (validation did
+ * that too, but an object may reach the store by another path), and again on disk right before the
+ * image is built, because the repository on disk can differ from what was validated (a symlinked
+ * context or Dockerfile pointing out of the repository). Both end in a terminal condition.
+ */
+import { buildPathProblems } from '../../apis/validation/build-paths.ts';
+import { buildEscapeOnDisk } from '../../apis/validation/build-on-disk.ts';
+import type { ImageSource } from '../providers/types.ts';
+import { TerminalError } from '../runtime/errors.ts';
+
+/** Condition reason of a build path that leaves the repository or its build context. */
+export const BUILD_PATH_ESCAPES = 'BuildPathOutsideRepository';
+
+/** The lexical check of a spec's build paths (pure): a TerminalError for the first problem. */
+export function assertBuildPathsRelative(build: { context?: string; dockerfile?: string }): void {
+  const [problem] = buildPathProblems(build);
+  if (problem !== undefined) throw new TerminalError(BUILD_PATH_ESCAPES, `spec.build.${problem.field}: ${problem.message}`);
+}
+
+/**
+ * Checks, with realpath, that a build's context is inside `root` (the worktree, or the repository)
+ * and its Dockerfile inside the context. Throws a TerminalError (reason BuildPathOutsideRepository)
+ * naming where the path leads. Does nothing for an image.
+ */
+export async function assertBuildContained(source: ImageSource, root: string): Promise<void> {
+  if (source.kind !== 'build') return;
+  const problem = await buildEscapeOnDisk(root, source.context, source.dockerfile);
+  if (problem !== undefined) throw new TerminalError(BUILD_PATH_ESCAPES, `spec.build.${problem.field}: ${problem.message}`);
+}
