@@ -93,6 +93,9 @@ export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<
       return ExitCode.Ok;
     }
     const { notReadyReason } = await import('../progress/lines.ts');
+    if (result?.outcome === 'failed') {
+      throw new CliError(`workspace "${request.name}" failed while switching to it: ${notReadyReason(result.object)}`, ExitCode.Error);
+    }
     if (result?.outcome === 'deleted' || result?.outcome === 'notFound') {
       throw new CliError(`workspace "${request.name}" was deleted while switching to it`, ExitCode.NotFound);
     }

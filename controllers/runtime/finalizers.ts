@@ -20,9 +20,9 @@
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
-import { DEFAULT_NAMESPACE, type KubeObject } from '../../apis/meta.ts';
+import { DEFAULT_NAMESPACE, type Condition, type KubeObject } from '../../apis/meta.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { TERMINATING } from '../../apis/terminal.ts';
+import { STALLED, TERMINATING } from '../../apis/terminal.ts';
 import { CleanupError, isTerminalError } from './errors.ts';
 import { writeStatusIfChanged } from './status-writer.ts';
 
@@ -79,14 +79,16 @@ export async function reconcileWithFinalizer<T extends KubeObject, R>(
 }
 
 /**
- * Sets `status.phase` to Terminating unless it already is; returns the stored object (`obj` when
- * it vanished meanwhile: cleanup still runs, it is idempotent).
+ * Sets `status.phase` to Terminating unless it already is, dropping a Stalled condition (it judged
+ * converging, not cleanup: a waiter on the deletion must not stop on it); returns the stored object
+ * (`obj` when it vanished meanwhile: cleanup still runs, it is idempotent).
  */
 export async function markTerminating<T extends KubeObject>(client: ResourceClient, obj: T): Promise<T> {
-  const status = (obj.status ?? {}) as { phase?: string };
+  const status = (obj.status ?? {}) as { phase?: string; conditions?: Condition[] };
   if (status.phase === TERMINATING) return obj;
+  const next = { ...status, phase: TERMINATING, ...(status.conditions ? { conditions: status.conditions.filter((c) => c.type !== STALLED) } : {}) };
   try {
-    return (await writeStatusIfChanged(client, obj, { ...status, phase: TERMINATING } as T['status'])).object;
+    return (await writeStatusIfChanged(client, obj, next as T['status'])).object;
   } catch (err) {
     if (isErrorCode(err, 'NotFound')) return obj;
     throw err;
