@@ -81,12 +81,13 @@ export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<
     const daemonFailed = await daemon;
     if (daemonFailed !== undefined) return daemonFailed;
 
-    const { followUntilReady } = await import('../progress/follow.ts');
+    const [{ followUntilReady }, { watchDaemon }] = await Promise.all([import('../progress/follow.ts'), import('../daemon/liveness.ts')]);
     const remaining = request.timeoutMs - (deps.clock.now().getTime() - started);
+    const daemonWatch = watchDaemon(deps);
     const [result] = await followUntilReady(client, [{ kind: workspaceKind(), namespace: request.namespace, name: request.name }], {
       timeoutMs: remaining,
       signal: deps.interruptSignal(),
-    });
+    }).finally(() => daemonWatch.stop());
     const elapsed = deps.clock.now().getTime() - started;
     if (result?.outcome === 'ready') {
       deps.stdout.write(`${switchedMessage(request.name, elapsed, pause)}\n`);

@@ -67,7 +67,7 @@ describe('cleanup refused by the Docker engine', () => {
     const uid = (JSON.parse((await boulder(['get', 'ws', NAME, '-n', NS, '-o', 'json'])).stdout) as { metadata: { uid: string } }).metadata.uid;
     const main = (await mainContainer(uid))!;
     expect((await dockerExec(main.Id, ['sh', '-c', 'echo held > /stuck'])).exitCode).toBe(0);
-    const upper = (await docker.getContainer(main.Id).inspect()).GraphDriver.Data?.['UpperDir'];
+    const upper = ((await docker.getContainer(main.Id).inspect()).GraphDriver.Data as Record<string, string> | null | undefined)?.['UpperDir'];
     expect(upper, 'overlay2 UpperDir of the main container').toBeDefined();
     stuckFile = join(upper as string, 'stuck');
     chattr('+i', stuckFile);
