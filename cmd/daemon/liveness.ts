@@ -15,7 +15,7 @@ export const DAEMON_CHECK_INTERVAL_MS = 2_000;
 
 /** The hint printed when no daemon runs: how to get the objects converged. */
 export function noDaemonHint(stateDir: string): string {
-  return `no boulder daemon is running for ${stateDir}, so nothing will act on this; start one with \`boulder daemon\` (or rerun without --no-daemon), or converge once with \`boulder reconcile --once\``;
+  return `no boulder daemon is running for ${stateDir}, so nothing will act on this; start one with \`boulder daemon\`, or converge once with \`boulder reconcile --once\``;
 }
 
 /** True when a daemon answers for the state dir of `deps` (always true with the Kubernetes store: not checked). */
