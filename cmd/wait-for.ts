@@ -1,12 +1,14 @@
 /**
  * Waiting for objects to reach a condition or disappear, driven by the store's watch (no polling):
- * list once, check, then follow changes from the list's resourceVersion until every object is done
- * or the deadline passes.
+ * list once, check, then follow changes from the list's resourceVersion until every object is done,
+ * reports a terminal failure for its current generation (it would never get there), or the
+ * deadline passes.
  */
 import type { ResourceClient } from '../apis/client/types.ts';
 import type { KindInfo } from '../apis/kinds.ts';
 import type { ConditionStatus, KubeObject } from '../apis/meta.ts';
-import { conditionOf } from './print/fields.ts';
+import { terminalFailureOf, TERMINATING, type ConditionFailure } from '../apis/terminal.ts';
+import { conditionOf, textAt } from './print/fields.ts';
 
 /** What to wait for. */
 export type WaitTarget = { for: 'condition'; condition: string; status: ConditionStatus } | { for: 'delete' };
@@ -17,8 +19,13 @@ export interface WaitResult {
   met: string[];
   /** Names still pending at the deadline (or interruption). */
   timedOut: string[];
-  /** Names that can never meet the target: not found (condition waits) or deleted while waiting. */
-  failed: { name: string; reason: string }[];
+  /**
+   * Names that can never meet the target: not found (condition waits), deleted while waiting, or
+   * reporting a terminal failure (`terminal`, with the condition's reason and message).
+   */
+  failed: { name: string; reason: string; terminal?: ConditionFailure }[];
+  /** The latest version seen of each object still there (what a timeout reports on). */
+  latest: Map<string, KubeObject>;
 }
 
 /**
@@ -45,11 +52,23 @@ export function parseWaitTarget(text: string): WaitTarget | undefined {
   return { for: 'condition', condition: match[1] as string, status };
 }
 
+/**
+ * The terminal failure that ends a wait on `obj` for `target`: Stalled=True for the current
+ * generation; for a deletion only once cleanup started (phase Terminating: the finalizer helper
+ * drops an earlier Stalled when it sets that phase, so what remains is about cleanup).
+ */
+export function terminalFailureFor(obj: KubeObject, target: WaitTarget): ConditionFailure | undefined {
+  if (target.for === 'delete' && textAt(obj, 'status.phase') !== TERMINATING) return undefined;
+  return terminalFailureOf(obj);
+}
+
 /** Options of waitForObjects. */
 export interface WaitOptions {
   timeoutMs: number;
   /** Ends the wait early (e.g. Ctrl-C); pending names count as timed out. */
   signal?: AbortSignal;
+  /** Called with every version seen of a pending object (e.g. to print why a deletion is stuck). */
+  onObject?: (obj: KubeObject) => void;
 }
 
 /** Waits until every named object of `kind` in `namespace` meets `target`, or the timeout. */
@@ -61,23 +80,29 @@ export async function waitForObjects(
   target: WaitTarget,
   opts: WaitOptions,
 ): Promise<WaitResult> {
-  const result: WaitResult = { met: [], timedOut: [], failed: [] };
+  const result: WaitResult = { met: [], timedOut: [], failed: [], latest: new Map() };
   const pending = new Set(names);
   const settle = (name: string, obj: KubeObject | undefined, deleted: boolean): void => {
     if (!pending.has(name)) return;
-    if (target.for === 'delete') {
-      if (obj === undefined || deleted) {
-        pending.delete(name);
-        result.met.push(name);
-      }
-      return;
+    if (obj !== undefined && !deleted) {
+      result.latest.set(name, obj);
+      opts.onObject?.(obj);
     }
     if (obj === undefined || deleted) {
       pending.delete(name);
-      result.failed.push({ name, reason: deleted ? 'was deleted' : 'not found' });
-    } else if (conditionMet(obj, target.condition, target.status)) {
+      if (target.for === 'delete') result.met.push(name);
+      else result.failed.push({ name, reason: deleted ? 'was deleted' : 'not found' });
+      return;
+    }
+    if (target.for === 'condition' && conditionMet(obj, target.condition, target.status)) {
       pending.delete(name);
       result.met.push(name);
+      return;
+    }
+    const terminal = terminalFailureFor(obj, target);
+    if (terminal !== undefined) {
+      pending.delete(name);
+      result.failed.push({ name, reason: `failed: ${terminal.reason}: ${terminal.message}`, terminal });
     }
   };
 

@@ -67,9 +67,9 @@ export interface PortBindingStatus {
    */
   observedGeneration?: number;
   /**
-   * Summary for humans and printer columns: Pending (not forwarding yet: no port, workspace missing or not running, or no daemon), Bound (hostPort forwards to the container port), Conflict (the host port is held by another process; see holder) or Standby (the fixed hostPort belongs to the repository's active workspace; this binding forwards its own allocated port).
+   * Summary for humans and printer columns: Pending (not forwarding yet: no port, workspace missing or not running, or no daemon), Bound (hostPort forwards to the container port), Conflict (the host port is held by another process; see holder) or Standby (the fixed hostPort belongs to the repository's active workspace; this binding forwards its own allocated port) or Terminating (deleted; the controller is cleaning up).
    */
-  phase?: 'Pending' | 'Bound' | 'Conflict' | 'Standby';
+  phase?: 'Pending' | 'Bound' | 'Conflict' | 'Standby' | 'Terminating';
   /**
    * Latest observations of the binding's state; Ready summarizes them.
    */

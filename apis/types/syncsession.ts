@@ -73,9 +73,9 @@ export interface SyncSessionStatus {
    */
   observedGeneration?: number;
   /**
-   * Summary for humans and printer columns: Watching (in sync, waiting for changes), Scanning, Paused, Halted (a safety check stopped propagation) or Error.
+   * Summary for humans and printer columns: Watching (in sync, waiting for changes), Scanning, Paused, Halted (a safety check stopped propagation), Error or Terminating (deleted; the controller is cleaning up).
    */
-  phase?: 'Watching' | 'Scanning' | 'Paused' | 'Halted' | 'Error';
+  phase?: 'Watching' | 'Scanning' | 'Paused' | 'Halted' | 'Error' | 'Terminating';
   /**
    * Latest observations of the session's state; Ready summarizes them.
    */

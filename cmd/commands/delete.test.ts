@@ -21,7 +21,7 @@ describe('delete --force', () => {
   it('marks workspaces with nexus.dev/force-delete before deleting them; other kinds are deleted as usual', async () => {
     await client.create<KubeObject>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'a', finalizers: ['nexus.dev/cleanup'] }, spec: { backend: 'mock', image: 'x' } });
     await client.create<KubeObject>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'PortBinding', metadata: { name: 'p' }, spec: { workspace: 'a', containerPort: 3000 } });
-    expect(await run('ws/a', 'pb/p', '--force')).toBe(0);
+    expect(await run('ws/a', 'pb/p', '--force', '--no-daemon')).toBe(0);
     expect(deps.out.text).toBe('workspace.nexus.dev "a" deleted\nportbinding.nexus.dev "p" deleted\n');
     const a = await client.get('Workspace', 'default', 'a');
     expect(a.metadata.annotations).toEqual({ 'nexus.dev/force-delete': 'true' });
@@ -30,7 +30,7 @@ describe('delete --force', () => {
 
   it('does not annotate without --force, and reports a missing workspace (exit 4)', async () => {
     await client.create<KubeObject>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'a', finalizers: ['nexus.dev/cleanup'] }, spec: { backend: 'mock', image: 'x' } });
-    expect(await run('ws', 'a')).toBe(0);
+    expect(await run('ws', 'a', '--no-daemon')).toBe(0);
     expect((await client.get('Workspace', 'default', 'a')).metadata.annotations).toBeUndefined();
     expect(await run('ws', 'missing', '--force')).toBe(4);
     expect(deps.err.text).toBe('Error from server (NotFound): workspaces.nexus.dev "missing" not found\n');

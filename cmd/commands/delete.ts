@@ -1,6 +1,7 @@
 /**
  * `boulder delete`: deletes objects named on the command line, selected by label, or listed in
- * manifests (`-f`); `--wait` blocks until they are gone (finalizers done).
+ * manifests (`-f`); starts the daemon when finalizers are pending and none runs (like apply);
+ * `--wait` blocks until they are gone (finalizers done), see cmd/deletion.ts.
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../apis/kinds.ts';
@@ -11,7 +12,7 @@ import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { defaultNamespaceOf, namespaceOf, notFoundError, parseResourceArgs, singularResource } from '../resources.ts';
 import { reportError } from '../report-error.ts';
-import { reportWait } from './wait.ts';
+import type { MarkedObject } from '../deletion.ts';
 
 /** Default `--timeout` of `delete --wait`. */
 export const DELETE_WAIT_TIMEOUT_MS = 60_000;
@@ -44,11 +45,14 @@ const command: Command = {
     'delete KIND/NAME...',
     'delete KIND -l SELECTOR | --all',
     'delete -f FILE|DIR|- [-R]',
+    '[--no-daemon]',
   ],
   description: [
     'Objects with finalizers are marked for deletion and disappear once their controller has',
-    'cleaned up (a daemon must run); --wait blocks until then. --force marks workspaces so that',
-    'their worktree is removed even when it has uncommitted changes (other kinds ignore it).',
+    'cleaned up: unless --no-daemon is given, a daemon is started in the background when none runs',
+    'for the state dir (as apply does). --wait blocks until then, printing cleanup failures as they',
+    'are reported. --force marks workspaces so that their worktree is removed even when it has',
+    'uncommitted changes (other kinds ignore it).',
   ].join('\n'),
   options: {
     filename: { type: 'string', short: 'f', multiple: true, valueName: 'FILE', description: 'Delete the objects of these manifests (file, directory, or -)' },
@@ -59,6 +63,7 @@ const command: Command = {
     timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 60s)' },
     'ignore-not-found': { type: 'boolean', description: 'Treat objects that do not exist as deleted' },
     force: { type: 'boolean', description: 'Workspaces: remove the worktree even when it has uncommitted changes' },
+    'no-daemon': { type: 'boolean', description: 'Do not start a background daemon to clean up' },
   },
   async run(deps, { values, positionals }) {
     const files = stringListOption(values, 'filename');
@@ -87,13 +92,13 @@ const command: Command = {
           if (targets.length === 0) deps.stderr.write(`No resources found in ${namespace} namespace.\n`);
         }
       }
-      const deleted: Target[] = [];
+      const deleted: MarkedObject[] = [];
       const markForceDelete = booleanOption(values, 'force') ? (await import('../workspace/force-delete.ts')).markForceDelete : undefined;
       for (const t of targets) {
         try {
           if (markForceDelete !== undefined && t.kind.kind === 'Workspace') await markForceDelete(client, t.namespace, t.name);
-          await client.delete(t.kind.kind, t.namespace, t.name);
-          deleted.push(t);
+          const remaining = await client.delete(t.kind.kind, t.namespace, t.name);
+          deleted.push({ ...t, ...(remaining !== undefined ? { remaining } : {}) });
           deps.stdout.write(`${singularResource(t.kind)} "${t.name}" deleted\n`);
         } catch (err) {
           if (isErrorCode(err, 'NotFound')) {
@@ -103,13 +108,10 @@ const command: Command = {
           }
         }
       }
-      if (booleanOption(values, 'wait') && deleted.length > 0) {
-        const { waitForObjects } = await import('../wait-for.ts');
-        const deadline = Date.now() + timeoutMs;
-        for (const t of deleted) {
-          const result = await waitForObjects(client, t.kind, t.namespace, [t.name], { for: 'delete' }, { timeoutMs: deadline - Date.now(), signal: deps.interruptSignal() });
-          failed ??= reportWait(deps, t.kind, result, 'delete', true);
-        }
+      if (deleted.length > 0) {
+        const { finishDeletion } = await import('../deletion.ts');
+        const options = { noDaemon: booleanOption(values, 'no-daemon'), wait: booleanOption(values, 'wait'), timeoutMs };
+        failed ??= await finishDeletion(deps, client, deleted, options);
       }
     } finally {
       await client.close();

@@ -81,18 +81,22 @@ export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<
     const daemonFailed = await daemon;
     if (daemonFailed !== undefined) return daemonFailed;
 
-    const { followUntilReady } = await import('../progress/follow.ts');
+    const [{ followUntilReady }, { watchDaemon }] = await Promise.all([import('../progress/follow.ts'), import('../daemon/liveness.ts')]);
     const remaining = request.timeoutMs - (deps.clock.now().getTime() - started);
+    const daemonWatch = watchDaemon(deps);
     const [result] = await followUntilReady(client, [{ kind: workspaceKind(), namespace: request.namespace, name: request.name }], {
       timeoutMs: remaining,
       signal: deps.interruptSignal(),
-    });
+    }).finally(() => daemonWatch.stop());
     const elapsed = deps.clock.now().getTime() - started;
     if (result?.outcome === 'ready') {
       deps.stdout.write(`${switchedMessage(request.name, elapsed, pause)}\n`);
       return ExitCode.Ok;
     }
     const { notReadyReason } = await import('../progress/lines.ts');
+    if (result?.outcome === 'failed') {
+      throw new CliError(`workspace "${request.name}" failed while switching to it: ${notReadyReason(result.object)}`, ExitCode.Error);
+    }
     if (result?.outcome === 'deleted' || result?.outcome === 'notFound') {
       throw new CliError(`workspace "${request.name}" was deleted while switching to it`, ExitCode.NotFound);
     }

@@ -79,18 +79,29 @@ async function mutate(client: ResourceClient, session: SyncSession, change: (s: 
 async function request(deps: CliDeps, client: ResourceClient, session: SyncSession, req: SyncRequest, timeoutMs: number, out: TextOut): Promise<ExitCodeValue> {
   await mutate(client, session, (s) => ({ ...s, metadata: { ...s.metadata, annotations: { ...s.metadata.annotations, [SYNC_REQUEST_ANNOTATION]: JSON.stringify(req) } } }));
   const deadline = deps.clock.now().getTime() + timeoutMs;
-  for (;;) {
-    const current = await client.get<SyncSession>('SyncSession', session.metadata.namespace ?? 'default', session.metadata.name);
-    const answer = current.status?.conditions?.find((c) => c.type === LAST_REQUEST_CONDITION);
-    if (answer?.message.startsWith(`${req.id}: `) === true) {
-      out.write(`syncsession/${session.metadata.name} ${req.op}: ${answer.message.slice(req.id.length + 2)}\n`);
-      return answer.status === 'True' ? ExitCode.Ok : ExitCode.Error;
+  const [{ watchDaemon }, { terminalFailureOf }] = await Promise.all([import('../daemon/liveness.ts'), import('../../apis/terminal.ts')]);
+  const daemon = watchDaemon(deps);
+  try {
+    for (;;) {
+      const current = await client.get<SyncSession>('SyncSession', session.metadata.namespace ?? 'default', session.metadata.name);
+      const answer = current.status?.conditions?.find((c) => c.type === LAST_REQUEST_CONDITION);
+      if (answer?.message.startsWith(`${req.id}: `) === true) {
+        out.write(`syncsession/${session.metadata.name} ${req.op}: ${answer.message.slice(req.id.length + 2)}\n`);
+        return answer.status === 'True' ? ExitCode.Ok : ExitCode.Error;
+      }
+      const terminal = terminalFailureOf(current);
+      if (terminal !== undefined) {
+        deps.stderr.write(`error: syncsession/${session.metadata.name} failed: ${terminal.reason}: ${terminal.message}\n`);
+        return ExitCode.Error;
+      }
+      if (deps.clock.now().getTime() > deadline) {
+        deps.stderr.write(`error: no answer to ${req.op} within ${Math.round(timeoutMs / 1000)} s: is the daemon running (boulder daemon status)?\n`);
+        return ExitCode.Timeout;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    if (deps.clock.now().getTime() > deadline) {
-      deps.stderr.write(`error: no answer to ${req.op} within ${Math.round(timeoutMs / 1000)} s: is the daemon running (boulder daemon status)?\n`);
-      return ExitCode.Timeout;
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
+  } finally {
+    await daemon.stop();
   }
 }
 

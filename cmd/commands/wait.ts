@@ -3,6 +3,7 @@
  * (`--for=delete`), following the store's watch; exits 6 on timeout.
  */
 import type { KindInfo } from '../../apis/kinds.ts';
+import { cleanupFailureOf } from '../../apis/terminal.ts';
 import { booleanOption, stringOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command } from '../command.ts';
@@ -17,16 +18,20 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 
 /**
  * Prints the outcome of one wait (`workspace.nexus.dev/foo condition met`, or one error line per
- * object that failed) and returns the exit code of the first failure, if any. `quiet` prints
- * failures only.
+ * object that failed: a terminal failure with its condition's reason and message, exit 1; a
+ * timeout with the cleanup failure that kept a deletion from finishing, if any) and returns the
+ * exit code of the first failure, if any. `quiet` prints failures only.
  */
 export function reportWait(deps: CliDeps, kind: KindInfo, result: WaitResult, forText: string, quiet = false): ExitCodeValue | undefined {
   let failed: ExitCodeValue | undefined;
   if (!quiet) {
     for (const name of result.met) deps.stdout.write(`${singularResource(kind)}/${name} ${forText === 'delete' ? 'deleted' : 'condition met'}\n`);
   }
-  for (const { name, reason } of result.failed) {
-    if (reason === 'not found') {
+  for (const { name, reason, terminal } of result.failed) {
+    if (terminal !== undefined) {
+      deps.stderr.write(`error: ${singularResource(kind)}/${name} failed: ${terminal.reason}: ${terminal.message}\n`);
+      failed ??= ExitCode.Error;
+    } else if (reason === 'not found') {
       failed ??= reportError(notFoundError(kind, name), deps.stderr);
     } else {
       deps.stderr.write(`error: ${pluralResource(kind)} "${name}" ${reason} while waiting for ${forText}\n`);
@@ -34,7 +39,9 @@ export function reportWait(deps: CliDeps, kind: KindInfo, result: WaitResult, fo
     }
   }
   for (const name of result.timedOut) {
-    deps.stderr.write(`error: timed out waiting for ${forText} on ${kind.plural}/${name}\n`);
+    const latest = result.latest.get(name);
+    const stuck = latest === undefined ? undefined : cleanupFailureOf(latest);
+    deps.stderr.write(`error: timed out waiting for ${forText} on ${kind.plural}/${name}${stuck === undefined ? '' : `: ${stuck.reason}: ${stuck.message}`}\n`);
     failed ??= ExitCode.Timeout;
   }
   return failed;
@@ -46,7 +53,9 @@ const command: Command = {
   usage: ['wait KIND NAME... --for=condition=Ready[=True|False] [--timeout 30s]', 'wait KIND/NAME... --for=delete [--timeout 30s]'],
   description: [
     'Follows changes through the store\'s watch. Exits 0 once every object meets the condition,',
-    '6 when the timeout passes first, 4 when an object to wait on does not exist.',
+    '6 when the timeout passes first, 4 when an object to wait on does not exist, 1 as soon as',
+    'an object reports a terminal failure (Stalled=True) for its current generation.',
+    'Warns when no daemon runs for the state dir (nothing would act on the objects).',
     'A condition counts only once observed for the object\'s current generation.',
   ].join('\n'),
   options: {
@@ -69,6 +78,8 @@ const command: Command = {
     for (const ref of refs) byKind.set(ref.kind, [...(byKind.get(ref.kind) ?? []), ref.name]);
 
     const client = await deps.openClient();
+    const { watchDaemon } = await import('../daemon/liveness.ts');
+    const daemon = watchDaemon(deps);
     let failed: ExitCodeValue | undefined;
     try {
       for (const [kind, names] of byKind) {
@@ -76,6 +87,7 @@ const command: Command = {
         failed ??= reportWait(deps, kind, result, forText);
       }
     } finally {
+      await daemon.stop();
       await client.close();
     }
     return failed ?? ExitCode.Ok;

@@ -33,13 +33,27 @@ describe('tableRows', () => {
 
   it('adds the wide columns and NAMESPACE first for all namespaces', () => {
     const { headers, rows } = tableRows('Workspace', [workspace('a')], { wide: true, withNamespace: true, nowMs: now });
-    expect(headers).toEqual(['NAMESPACE', 'NAME', 'PHASE', 'BACKEND', 'BRANCH', 'STATE', 'PORTS', 'READY', 'AGE', 'CONTAINER-PORTS', 'IMAGE']);
-    expect(rows[0]).toEqual(['default', 'a', '<none>', 'docker', '<none>', 'Running', '<none>', '<none>', '60m', 'web:3000,db:5433->5432/udp', 'node:24']);
+    expect(headers).toEqual(['NAMESPACE', 'NAME', 'PHASE', 'BACKEND', 'BRANCH', 'STATE', 'PORTS', 'READY', 'REASON', 'AGE', 'CONTAINER-PORTS', 'IMAGE']);
+    expect(rows[0]).toEqual(['default', 'a', '<none>', 'docker', '<none>', 'Running', '<none>', '<none>', '<none>', '60m', 'web:3000,db:5433->5432/udp', 'node:24']);
   });
 
   it('shows Terminating for an object being deleted before its controller sets a phase', () => {
     const { rows } = tableRows('Workspace', [workspace('a', { metadata: { name: 'a', deletionTimestamp: '2025-01-01T00:59:00Z' } })], { wide: false, withNamespace: false, nowMs: now });
     expect(rows[0]?.[1]).toBe('Terminating');
+  });
+
+  it('shows Terminating for any kind being deleted whatever its last phase, and the reason Ready is not True with -o wide', () => {
+    const pb: KubeObject = {
+      apiVersion: 'nexus.dev/v1alpha1',
+      kind: 'PortBinding',
+      metadata: { name: 'a-web', creationTimestamp: '2025-01-01T00:59:30Z', deletionTimestamp: '2025-01-01T00:59:50Z', finalizers: ['nexus.dev/cleanup'] },
+      spec: { workspace: 'a', containerPort: 3000 },
+      status: { phase: 'Bound', conditions: [{ type: 'Ready', status: 'False', reason: 'CleanupFailed', message: 'busy', lastTransitionTime: '2025-01-01T00:59:55Z' }] },
+    };
+    const { headers, rows } = tableRows('PortBinding', [pb], { wide: true, withNamespace: false, nowMs: now });
+    expect(rows[0]?.[headers.indexOf('PHASE')]).toBe('Terminating');
+    expect(rows[0]?.[headers.indexOf('READY')]).toBe('False');
+    expect(rows[0]?.[headers.indexOf('REASON')]).toBe('CleanupFailed');
   });
 
   it('prints PortBinding and SyncSession columns', () => {
@@ -61,7 +75,7 @@ describe('tableRows', () => {
       spec: { workspace: 'a', alpha: '/src', beta: '/workspace', mode: 'two-way-safe' },
     };
     expect(tableRows('SyncSession', [ss], { wide: true, withNamespace: false, nowMs: now }).rows[0]).toEqual([
-      'a-files', 'a', 'two-way-safe', '<none>', '<none>', '60m', '/src', '/workspace', '<none>',
+      'a-files', 'a', 'two-way-safe', '<none>', '<none>', '<none>', '60m', '/src', '/workspace', '<none>',
     ]);
   });
 });

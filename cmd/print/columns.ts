@@ -5,6 +5,7 @@
  */
 import type { KindName } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
+import { TERMINATING } from '../../apis/terminal.ts';
 import { printerColumnsForKind, type PrinterColumn } from '../../apis/schema/printer-columns.ts';
 import { ageOf } from './age.ts';
 import { conditionOf, fieldAt, textAt } from './fields.ts';
@@ -33,13 +34,24 @@ export function fromPrinterColumn(column: PrinterColumn): Column {
     return { header, wide, value: (o, now) => ageOf(jsonPathText(o, column.jsonPath), now) };
   }
   if (column.jsonPath === '.status.phase') {
-    // Like kubectl's pods: an object being deleted shows Terminating until its controller says more.
-    return { header, wide, value: (o) => jsonPathText(o, column.jsonPath) ?? (o.metadata.deletionTimestamp === undefined ? NONE : 'Terminating') };
+    // Like kubectl's pods: an object being deleted shows Terminating, also before its controller
+    // started the cleanup and wrote that phase itself (which is what kubectl's column shows).
+    return { header, wide, value: (o) => (o.metadata.deletionTimestamp !== undefined ? TERMINATING : (jsonPathText(o, column.jsonPath) ?? NONE)) };
   }
   return { header, wide, value: (o) => jsonPathText(o, column.jsonPath) ?? NONE };
 }
 
 const ready: Column = { header: 'READY', value: (o) => conditionOf(o, 'Ready')?.status ?? NONE };
+
+/** `-o wide`: why the object is not Ready (e.g. CleanupFailed while a deletion is stuck). */
+const reason: Column = {
+  header: 'REASON',
+  wide: true,
+  value: (o) => {
+    const condition = conditionOf(o, 'Ready');
+    return condition === undefined || condition.status === 'True' || condition.reason === '' ? NONE : condition.reason;
+  },
+};
 
 /** `web:3000,db:5433->5432/udp` from a Workspace's `spec.ports` map. */
 export function formatWorkspacePorts(ports: unknown): string {
@@ -77,7 +89,7 @@ const wideExtras: Record<KindName, Column[]> = {
 export function columnsForKind(kind: KindName): Column[] {
   const shared = printerColumnsForKind(kind).map(fromPrinterColumn);
   const ageIndex = shared.findIndex((c) => c.header === 'AGE');
-  const withReady = ageIndex < 0 ? [...shared, ready] : [...shared.slice(0, ageIndex), ready, ...shared.slice(ageIndex)];
+  const withReady = ageIndex < 0 ? [...shared, ready, reason] : [...shared.slice(0, ageIndex), ready, reason, ...shared.slice(ageIndex)];
   return [{ header: 'NAME', value: (o) => o.metadata.name }, ...withReady, ...wideExtras[kind]];
 }
 

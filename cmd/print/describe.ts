@@ -3,8 +3,9 @@
  * conditions table, owner and owned objects).
  */
 import type { KubeObject } from '../../apis/meta.ts';
+import { cleanupFailureOf, terminalFailureOf, TERMINATING } from '../../apis/terminal.ts';
 import { ageOf } from './age.ts';
-import { conditionsOf, textAt } from './fields.ts';
+import { conditionOf, conditionsOf, fieldAt, textAt } from './fields.ts';
 import { formatTable } from './table.ts';
 
 const LABEL_WIDTH = 20;
@@ -50,6 +51,28 @@ export function conditionsSection(obj: KubeObject, nowMs: number): string {
   return `Conditions:\n${indent(formatTable(['TYPE', 'STATUS', 'REASON', 'AGE', 'MESSAGE'], rows))}`;
 }
 
+/**
+ * The events section: what the controller reported happening to the object, newest last — drift
+ * repairs (`status.repairs`), a failing cleanup (Ready=False/CleanupFailed, its message rewritten
+ * on every retry with the next retry time; AGE is since the first failure) and a terminal failure
+ * (Stalled=True). boulder keeps no separate event log: these come from the status.
+ */
+export function eventsSection(obj: KubeObject, nowMs: number): string {
+  const events: { type: string; reason: string; at: string | undefined; message: string }[] = [];
+  const repairs = fieldAt(obj, 'status.repairs');
+  if (Array.isArray(repairs)) {
+    for (const r of repairs as { at?: string; what?: string }[]) events.push({ type: 'Normal', reason: 'Repaired', at: r.at, message: r.what ?? '' });
+  }
+  const cleanup = cleanupFailureOf(obj);
+  if (cleanup !== undefined) events.push({ type: 'Warning', reason: cleanup.reason, at: conditionOf(obj, 'Ready')?.lastTransitionTime, message: cleanup.message });
+  const terminal = terminalFailureOf(obj);
+  if (terminal !== undefined) events.push({ type: 'Warning', reason: terminal.reason, at: conditionOf(obj, 'Stalled')?.lastTransitionTime, message: `${terminal.message} (not retried until the spec changes)` });
+  if (events.length === 0) return field('Events', '<none>');
+  events.sort((a, b) => Date.parse(a.at ?? '') - Date.parse(b.at ?? ''));
+  const rows = events.map((e) => [e.type, e.reason, ageOf(e.at, nowMs), e.message]);
+  return `Events:\n${indent(formatTable(['TYPE', 'REASON', 'AGE', 'MESSAGE'], rows))}`;
+}
+
 /** The owned objects section. */
 export function ownedSection(owned: readonly KubeObject[], nowMs: number): string {
   if (owned.length === 0) return field('Owned Objects', '<none>');
@@ -74,9 +97,13 @@ export async function describeObject(obj: KubeObject, owned: readonly KubeObject
     field('Generation', m.generation === undefined ? '<none>' : String(m.generation)),
     timestampField('Created', m.creationTimestamp, nowMs),
   ];
-  if (m.deletionTimestamp !== undefined) parts.push(timestampField('Deleting Since', m.deletionTimestamp, nowMs));
+  if (m.deletionTimestamp !== undefined) {
+    parts.push(timestampField('Deleting Since', m.deletionTimestamp, nowMs));
+    const pending = m.finalizers ?? [];
+    parts.push(field('Phase', `${TERMINATING} (${pending.length === 0 ? 'no finalizer pending' : `waiting for finalizers: ${pending.join(', ')}`})`));
+  }
   parts.push(listField('Finalizers', m.finalizers), listField('Owners', owners));
   parts.push(await yamlSection('Spec', obj.spec), await yamlSection('Status', statusRest));
-  parts.push(conditionsSection(obj, nowMs), ownedSection(owned, nowMs));
+  parts.push(conditionsSection(obj, nowMs), eventsSection(obj, nowMs), ownedSection(owned, nowMs));
   return parts.join('');
 }

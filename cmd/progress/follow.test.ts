@@ -125,7 +125,8 @@ describe('waitWithProgress', () => {
       { timeoutMs: 100, view },
     );
     expect(code).toBe(4);
-    expect(deps.err.text.split('\n')).toEqual([
+    expect(deps.err.text).toMatch(/^warning: no boulder daemon is running for /m);
+    expect(deps.err.text.split('\n').filter((l) => !l.startsWith('warning: no boulder daemon'))).toEqual([
       'workspace/a: ContainerReady=False (ImagePullFailed)',
       'workspace/a: Ready=False (NotReady)',
       'workspace/a: not Ready after 0.0s: ContainerReady=False (ImagePullFailed)',
@@ -139,7 +140,8 @@ describe('waitWithProgress', () => {
   it('exits 6 on a timeout', async () => {
     await client.create(workspace('a'));
     expect(await waitWithProgress(deps, client, [{ kind: WS, namespace: 'default', name: 'a' }], { timeoutMs: 50 })).toBe(6);
-    expect(deps.err.text).toMatch(/^workspace\/a: not Ready after 0\.0s: no status reported yet .*\nerror: timed out waiting for condition=Ready on workspaces\/a\n$/);
+    const lines = deps.err.text.split('\n').filter((l) => !l.startsWith('warning: no boulder daemon'));
+    expect(lines.join('\n')).toMatch(/^workspace\/a: not Ready after 0\.0s: no status reported yet .*\nerror: timed out waiting for condition=Ready on workspaces\/a\n$/);
   });
 
   it('returns at once when there is nothing to wait for', async () => {
@@ -147,5 +149,41 @@ describe('waitWithProgress', () => {
     expect(await waitWithProgress(deps, client, [], { timeoutMs: 1 })).toBeUndefined();
     expect(none).toEqual([]);
     expect(deps.err.text).toBe('');
+  });
+});
+
+describe('waitWithProgress ends on a terminal failure of the current generation', () => {
+  let deps: TestDeps;
+  let client: ResourceClient;
+  beforeEach(async () => {
+    deps = await createTestDeps();
+    client = await deps.openClient();
+  });
+  afterEach(async () => {
+    await client.close();
+    await deps.cleanup();
+  });
+
+  it('fails at once (exit 1) with the reason and message, but waits past a Stalled of an older generation', async () => {
+    await client.create(workspace('a'));
+    const obj = await client.get('Workspace', 'default', 'a');
+    const failure = (observedGeneration: number): KubeObject['status'] => ({
+      conditions: ['Ready', 'Stalled'].map((type) => ({ type, status: type === 'Ready' ? 'False' : 'True', reason: 'NotAGitRepository', message: 'repository path /nope does not exist', observedGeneration, lastTransitionTime: T })),
+    });
+    await client.updateStatus({ ...obj, status: failure(obj.metadata.generation!) });
+    const view = new PlainProgressView(deps.stderr);
+    const started = Date.now();
+    expect(await waitWithProgress(deps, client, [{ kind: WS, namespace: 'default', name: 'a' }], { timeoutMs: 10_000, view })).toBe(1);
+    expect(Date.now() - started).toBeLessThan(2_000);
+    const lines = deps.err.text.split('\n').filter((l) => !l.startsWith('warning: no boulder daemon'));
+    expect(lines).toContain('workspace/a: Ready=False (NotAGitRepository): repository path /nope does not exist');
+    expect(lines.some((l) => /^workspace\/a: failed after [\d.]+s: NotAGitRepository: repository path \/nope does not exist$/.test(l))).toBe(true);
+    expect(lines).toContain('error: workspace.nexus.dev/a failed: NotAGitRepository: repository path /nope does not exist');
+
+    // A new generation: the old failure is stale, the wait runs to its timeout.
+    const edited = await client.update({ ...(await client.get('Workspace', 'default', 'a')), spec: { backend: 'mock', image: 'other' } });
+    expect(edited.metadata.generation).toBe(2);
+    const [stale] = await followUntilReady(client, [{ kind: WS, namespace: 'default', name: 'a' }], { timeoutMs: 300 });
+    expect(stale?.outcome).toBe('timedOut');
   });
 });

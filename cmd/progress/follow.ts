@@ -6,6 +6,7 @@
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { KindInfo } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
+import { terminalFailureOf } from '../../apis/terminal.ts';
 import { conditionMet } from '../wait-for.ts';
 import type { ObjectProgress } from './lines.ts';
 
@@ -31,13 +32,17 @@ export function progressLabel(target: FollowTarget): string {
   return `${target.kind.singular}/${ns}${target.name}`;
 }
 
-/** Applies one observation of an object to its progress entry. */
+/**
+ * Applies one observation of an object to its progress entry: Ready for its generation, gone, or
+ * failed (a terminal failure reported for the current generation: waiting longer cannot help).
+ */
 export function settle(progress: ObjectProgress, obj: KubeObject | undefined, deleted: boolean): void {
   if (progress.outcome !== 'waiting') return;
   if (obj !== undefined) progress.object = obj;
   if (deleted) progress.outcome = 'deleted';
   else if (obj === undefined) progress.outcome = 'notFound';
   else if (conditionMet(obj, 'Ready', 'True')) progress.outcome = 'ready';
+  else if (terminalFailureOf(obj) !== undefined) progress.outcome = 'failed';
 }
 
 interface Group {

@@ -4,6 +4,7 @@
  * a terminal, the redrawn block printed when it is, and the final line (Ready, or why not).
  */
 import type { Condition, ConditionStatus, KubeObject } from '../../apis/meta.ts';
+import { STALLED, terminalFailureOf } from '../../apis/terminal.ts';
 import { conditionsOf } from '../print/fields.ts';
 
 /** How a condition line is marked: met (✓), not yet known (…) or currently failing (✗). */
@@ -20,7 +21,7 @@ export interface ConditionLine {
 }
 
 /** Where the wait on one object stands. */
-export type Outcome = 'waiting' | 'ready' | 'notFound' | 'deleted' | 'timedOut';
+export type Outcome = 'waiting' | 'ready' | 'notFound' | 'deleted' | 'timedOut' | 'failed';
 
 /** One object being waited on. */
 export interface ObjectProgress {
@@ -35,6 +36,8 @@ export interface ObjectProgress {
 const READY = 'Ready';
 
 const SYMBOLS: Record<Mark, string> = { done: '✓', pending: '…', failed: '✗' };
+
+const OUTCOME_TEXT: Record<Exclude<Outcome, 'ready' | 'waiting'>, string> = { timedOut: 'timed out', notFound: 'not found', deleted: 'deleted', failed: 'failed' };
 
 /** True when `condition` describes an older spec than `obj`'s current generation. */
 function isStale(obj: KubeObject, condition: Condition): boolean {
@@ -51,9 +54,10 @@ function lineOf(obj: KubeObject, condition: Condition): ConditionLine {
 /**
  * The condition lines of an object: every condition type it reports, in its order, then Ready
  * (pending when not reported yet). Conditions observed for an older generation count as pending.
+ * Stalled is left out: it repeats Ready's failure, and the final line says the wait ended on it.
  */
 export function conditionLines(obj: KubeObject | undefined): ConditionLine[] {
-  const conditions = obj === undefined ? [] : conditionsOf(obj);
+  const conditions = obj === undefined ? [] : conditionsOf(obj).filter((c) => c.type !== STALLED);
   const lines = conditions.filter((c) => c.type !== READY).map((c) => lineOf(obj as KubeObject, c));
   const ready = conditions.find((c) => c.type === READY);
   lines.push(ready === undefined || obj === undefined ? { type: READY, mark: 'pending' } : lineOf(obj, ready));
@@ -111,6 +115,10 @@ export function finalLine(progress: ObjectProgress, elapsedMs: number): string {
       return `${progress.label}: not found`;
     case 'deleted':
       return `${progress.label}: deleted while waiting`;
+    case 'failed': {
+      const failure = progress.object === undefined ? undefined : terminalFailureOf(progress.object);
+      return `${progress.label}: failed after ${formatSeconds(elapsedMs)}: ${failure === undefined ? notReadyReason(progress.object) : `${failure.reason}: ${failure.message}`}`;
+    }
     default:
       return `${progress.label}: not Ready after ${formatSeconds(elapsedMs)}: ${notReadyReason(progress.object)}`;
   }
@@ -131,7 +139,7 @@ export function renderBlock(objects: readonly ObjectProgress[], width?: number):
   for (const progress of objects) {
     const lines = conditionLines(progress.object);
     const typeWidth = Math.max(...lines.map((l) => l.type.length));
-    const state = progress.outcome === 'ready' ? ' Ready' : progress.outcome === 'waiting' ? '' : ` ${progress.outcome === 'timedOut' ? 'timed out' : progress.outcome === 'notFound' ? 'not found' : 'deleted'}`;
+    const state = progress.outcome === 'ready' ? ' Ready' : progress.outcome === 'waiting' ? '' : ` ${OUTCOME_TEXT[progress.outcome]}`;
     out.push(fitWidth(`${progress.label}${state}`, width));
     for (const line of lines) {
       const detail = [line.reason, line.status === 'True' ? undefined : line.message].filter((p) => p !== undefined && p !== '').join(': ');

@@ -1,13 +1,15 @@
 /**
  * `--wait` with progress: follows objects until Ready while a progress view (live on a terminal,
- * plain lines otherwise) shows their conditions on stderr, then reports failures with the same
- * messages and exit codes as `boulder wait` (4 not found or deleted, 6 timeout).
+ * plain lines otherwise) shows their conditions on stderr and the daemon is checked (it alone makes
+ * them Ready), then reports failures with the same messages and exit codes as `boulder wait`
+ * (1 terminal failure, 4 not found or deleted, 6 timeout).
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { KindInfo } from '../../apis/kinds.ts';
 import type { CliDeps } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import { reportWait } from '../commands/wait.ts';
+import { terminalFailureOf } from '../../apis/terminal.ts';
 import type { WaitResult } from '../wait-for.ts';
 import { followUntilReady, type FollowTarget } from './follow.ts';
 import type { ObjectProgress } from './lines.ts';
@@ -17,12 +19,15 @@ import { createProgressView, type ProgressOut, type ProgressView } from './view.
 export function waitResultsByKind(targets: readonly FollowTarget[], results: readonly ObjectProgress[]): Map<KindInfo, WaitResult> {
   const byKind = new Map<KindInfo, WaitResult>();
   targets.forEach((target, i) => {
-    const result = byKind.get(target.kind) ?? { met: [], timedOut: [], failed: [] };
+    const result: WaitResult = byKind.get(target.kind) ?? { met: [], timedOut: [], failed: [], latest: new Map() };
     byKind.set(target.kind, result);
-    const outcome = (results[i] as ObjectProgress).outcome;
+    const { outcome, object } = results[i] as ObjectProgress;
+    if (object !== undefined) result.latest.set(target.name, object);
+    const terminal = outcome === 'failed' && object !== undefined ? terminalFailureOf(object) : undefined;
     if (outcome === 'ready') result.met.push(target.name);
     else if (outcome === 'notFound') result.failed.push({ name: target.name, reason: 'not found' });
     else if (outcome === 'deleted') result.failed.push({ name: target.name, reason: 'was deleted' });
+    else if (terminal !== undefined) result.failed.push({ name: target.name, reason: `failed: ${terminal.reason}: ${terminal.message}`, terminal });
     else result.timedOut.push(target.name);
   });
   return byKind;
@@ -45,11 +50,18 @@ export async function waitWithProgress(
   if (targets.length === 0) return undefined;
   const view = options.view ?? createProgressView(deps.stderr as ProgressOut);
   const started = deps.clock.now().getTime();
-  const results = await followUntilReady(client, targets, {
-    timeoutMs: options.timeoutMs,
-    signal: deps.interruptSignal(),
-    onChange: (objects) => view.update(objects),
-  });
+  const { watchDaemon } = await import('../daemon/liveness.ts');
+  const daemon = watchDaemon(deps);
+  let results: ObjectProgress[];
+  try {
+    results = await followUntilReady(client, targets, {
+      timeoutMs: options.timeoutMs,
+      signal: deps.interruptSignal(),
+      onChange: (objects) => view.update(objects),
+    });
+  } finally {
+    await daemon.stop();
+  }
   view.finish(results, deps.clock.now().getTime() - started);
   let failed: ExitCodeValue | undefined;
   for (const [kind, result] of waitResultsByKind(targets, results)) failed ??= reportWait(deps, kind, result, 'condition=Ready', true);

@@ -6,7 +6,9 @@
  * - returns nothing            → done; the backoff of the key is reset
  * - returns `{ requeueAfter }` → done; reconciled again after that many ms
  * - throws a `TerminalError`   → recorded (default: Ready=False condition); not retried
- * - throws anything else       → retried with per-key exponential backoff
+ * - throws anything else       → retried with per-key exponential backoff; a CleanupError (from
+ *                                 the finalizer helper) is also recorded as Ready=False/CleanupFailed
+ *                                 with the next retry time
  *
  * A reconcile that throws never stops its worker, and one key is never reconciled twice at once.
  */
@@ -15,7 +17,8 @@ import type { KindName } from '../../apis/kinds.ts';
 import { objectKey, parseObjectKey, type KubeObject } from '../../apis/meta.ts';
 import type { BackoffOptions } from './backoff.ts';
 import type { Clock } from './clock.ts';
-import { errorMessage, isTerminalError, type TerminalError } from './errors.ts';
+import { recordCleanupFailure } from './cleanup-condition.ts';
+import { errorMessage, isCleanupError, isTerminalError, type TerminalError } from './errors.ts';
 import {
   logReconcileOutcome,
   newReconcileId,
@@ -81,6 +84,14 @@ export interface ControllerOptions {
   onTerminalError?: TerminalErrorHandler;
 }
 
+const PENDING_WRITE = 'pending';
+
+/** What of an object a status write leaves unchanged (spec through generation, and metadata a user or owner edits). */
+function nonStatusFingerprint(obj: KubeObject): string {
+  const m = obj.metadata;
+  return JSON.stringify([m.uid, m.generation, m.deletionTimestamp, m.finalizers, m.labels, m.annotations, m.ownerReferences]);
+}
+
 /** Default number of workers per controller. */
 export const DEFAULT_CONCURRENCY = 2;
 /** Default resync period: 5 minutes. */
@@ -117,6 +128,11 @@ export class Controller {
   readonly #deps: ControllerDeps;
   readonly #triggers = new Map<string, ReconcileTrigger>();
   readonly #listeners = new Set<() => void>();
+  /**
+   * Keys whose CleanupFailed write is not to cut the scheduled backoff short: `pending` while the
+   * write runs, then the written object's non-status fingerprint, until the retry runs.
+   */
+  readonly #ownWrites = new Map<string, string>();
   #workers: Promise<void>[] = [];
   #stats: ControllerStats = { reconciles: 0, errors: 0 };
 
@@ -149,6 +165,7 @@ export class Controller {
   enqueueFor(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger): string | undefined {
     if (kind === this.kind) {
       const key = objectKey(obj);
+      if (this.#isOwnWrite(key, obj)) return undefined;
       this.enqueue(key, trigger);
       return key;
     }
@@ -156,6 +173,20 @@ export class Controller {
     const owner = controllerOwnerKey(obj, this.kind);
     if (owner !== undefined) this.enqueue(owner, trigger === 'initial' || trigger === 'watch' ? 'owned' : trigger);
     return owner;
+  }
+
+  /**
+   * True for an event that only echoes this controller's CleanupFailed write: the key's retry is
+   * scheduled already, and the event changed nothing but status (events may lag behind several
+   * writes, so it is compared by content, not resourceVersion). While the write runs, every event
+   * of the key is taken for it: the retry comes anyway.
+   */
+  #isOwnWrite(key: string, obj: KubeObject): boolean {
+    const written = this.#ownWrites.get(key);
+    if (written === undefined) return false;
+    if (written === PENDING_WRITE || written === nonStatusFingerprint(obj)) return true;
+    this.#ownWrites.delete(key);
+    return false;
   }
 
   /** Calls `listener` whenever a reconcile finished (for waiting on idleness). Returns an unsubscribe. */
@@ -202,6 +233,7 @@ export class Controller {
   }
 
   async #reconcileKey(key: string): Promise<void> {
+    this.#ownWrites.delete(key);
     const trigger = this.#takeTrigger(key);
     const request = parseObjectKey(key);
     const log = reconcileLogger(this.#deps.logger, { kind: this.kind, key, reconcileId: newReconcileId(), trigger });
@@ -224,6 +256,18 @@ export class Controller {
     } catch (err) {
       if (isTerminalError(err)) return this.#handleTerminal(key, err, request, ctx);
       const retryIn = this.queue.addRateLimited(key);
+      if (isCleanupError(err)) {
+        const plan = { attempt: this.queue.numRequeues(key), retryInMs: retryIn, now: ctx.clock.now() };
+        this.#ownWrites.set(key, PENDING_WRITE);
+        try {
+          const written = await recordCleanupFailure(ctx.client, this.kind, request, err, plan);
+          if (written !== undefined) this.#ownWrites.set(key, nonStatusFingerprint(written));
+          else this.#ownWrites.delete(key);
+        } catch (recordErr) {
+          this.#ownWrites.delete(key);
+          ctx.log.warn({ error: errorMessage(recordErr) }, 'recording the cleanup failure failed');
+        }
+      }
       return { outcome: 'error', requeueAfterMs: retryIn, error: errorMessage(err) };
     }
     this.queue.forget(key);

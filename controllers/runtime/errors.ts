@@ -33,3 +33,23 @@ export function errorMessage(err: unknown): string {
   if (err instanceof Error) return err.message;
   return String(err);
 }
+
+/**
+ * A cleanup step failed while the object is being deleted: the finalizer stays and the key is
+ * retried with backoff; the runtime records it as `Ready=False`, reason `CleanupFailed`, with the
+ * next retry time (cleanup-condition.ts). The message is the failing step's own (e.g. the engine's).
+ */
+export class CleanupError extends BoulderError {
+  /** Condition reason written for it. */
+  readonly reason = 'CleanupFailed';
+
+  constructor(cause: unknown) {
+    super('Unavailable', errorMessage(cause), { cause });
+    this.name = 'CleanupError';
+  }
+}
+
+/** True when `err` is a CleanupError. */
+export function isCleanupError(err: unknown): err is CleanupError {
+  return err instanceof CleanupError;
+}

@@ -1,7 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLEANUP_FINALIZER, type KubeObject } from '../../apis/meta.ts';
 import { addFinalizer, hasFinalizer, isBeingDeleted, reconcileWithFinalizer, removeFinalizer } from './finalizers.ts';
-import { getOrUndefined, openTempStore, workspaceObject, type TempStore } from './testing.ts';
+import { isCleanupError, isTerminalError, TerminalError } from './errors.ts';
+import { getOrUndefined, openTempStore, portBindingObject, workspaceObject, type TempStore } from './testing.ts';
 
 let store: TempStore;
 beforeEach(async () => {
@@ -133,5 +134,49 @@ describe('finalizer edits are conflict-safe', () => {
     await store.client.delete('Workspace', 'default', 'a');
     expect(await addFinalizer(store.client, obj, CLEANUP_FINALIZER)).toBeUndefined();
     expect(await removeFinalizer(store.client, { ...obj, metadata: { ...obj.metadata, finalizers: [CLEANUP_FINALIZER] } }, CLEANUP_FINALIZER)).toBeUndefined();
+  });
+});
+
+describe('reconcileWithFinalizer during deletion (issue 20)', () => {
+  const syncSession = (name: string): KubeObject => ({
+    apiVersion: 'nexus.dev/v1alpha1',
+    kind: 'SyncSession',
+    metadata: { name, namespace: 'default', finalizers: [CLEANUP_FINALIZER] },
+    spec: { alpha: '/tmp/a', beta: '/tmp/b' },
+  });
+
+  it.each([
+    ['Workspace', () => workspaceObject('w', { finalizers: [CLEANUP_FINALIZER] })],
+    ['PortBinding', () => ({ ...portBindingObject('p', 'w'), metadata: { ...portBindingObject('p', 'w').metadata, finalizers: [CLEANUP_FINALIZER] } })],
+    ['SyncSession', () => syncSession('s')],
+  ] as const)('%s: writes phase Terminating (dropping Stalled) before cleanup and turns its failure into a CleanupError, keeping the finalizer', async (kind, make) => {
+    const created = await store.client.create(make());
+    await store.client.updateStatus({ ...created, status: { conditions: [{ type: 'Stalled', status: 'True', reason: 'Old', message: 'old', lastTransitionTime: '2026-01-01T00:00:00Z' }] } });
+    const deleting = await store.client.delete(kind, 'default', created.metadata.name);
+    const seenPhase: unknown[] = [];
+    const err = await reconcileWithFinalizer(deleting, CLEANUP_FINALIZER, store.client, {
+      apply: () => Promise.resolve(undefined),
+      cleanup: (o) => {
+        seenPhase.push((o.status as { phase?: string } | undefined)?.phase);
+        return Promise.reject(new Error('device or resource busy'));
+      },
+    }).catch((e: unknown) => e);
+    expect(isCleanupError(err)).toBe(true);
+    expect((err as Error).message).toBe('device or resource busy');
+    expect(seenPhase).toEqual(['Terminating']);
+    const after = (await getOrUndefined(store.client, kind, created.metadata.name))!;
+    expect(after.status).toMatchObject({ phase: 'Terminating' });
+    expect((after.status as { conditions?: { type: string }[] }).conditions?.map((c) => c.type)).toEqual([]);
+    expect(after.metadata.finalizers).toEqual([CLEANUP_FINALIZER]);
+  });
+
+  it('leaves a TerminalError from cleanup terminal', async () => {
+    const created = await store.client.create(workspaceObject('t', { finalizers: [CLEANUP_FINALIZER] }));
+    const deleting = await store.client.delete('Workspace', 'default', created.metadata.name);
+    const err = await reconcileWithFinalizer(deleting, CLEANUP_FINALIZER, store.client, {
+      apply: () => Promise.resolve(undefined),
+      cleanup: () => Promise.reject(new TerminalError('BackendUnavailable', 'no docker here')),
+    }).catch((e: unknown) => e);
+    expect(isTerminalError(err)).toBe(true);
   });
 });

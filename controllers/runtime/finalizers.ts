@@ -6,17 +6,25 @@
  * |----------|---------------|-----------------------------------------------------------------|
  * | no       | no            | add the finalizer (update) and return; the update triggers the next pass |
  * | no       | yes           | `apply`                                                         |
- * | yes      | yes           | `cleanup`, then remove the finalizer (only when cleanup succeeded) |
+ * | yes      | yes           | phase Terminating, `cleanup`, then remove the finalizer (only when cleanup succeeded) |
  * | yes      | no            | nothing: the object is going away and is not ours to clean      |
  *
  * Caller's contract: `cleanup` is idempotent and safe when `apply` never ran (the object may be
  * deleted right after the finalizer was added, or apply may have failed half-way), so it must
  * observe what exists instead of assuming what apply created.
+ *
+ * While an object is being deleted, this helper owns its `status.phase` (`Terminating`, written
+ * before cleanup starts, so `get` on any kind and the CRDs' Phase printer column show it) and a
+ * failing cleanup surfaces as a CleanupError, which the controller records as Ready=False /
+ * CleanupFailed with the next retry time. A TerminalError from cleanup stays terminal.
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
-import { DEFAULT_NAMESPACE, type KubeObject } from '../../apis/meta.ts';
+import { DEFAULT_NAMESPACE, type Condition, type KubeObject } from '../../apis/meta.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
+import { STALLED, TERMINATING } from '../../apis/terminal.ts';
+import { CleanupError, isTerminalError } from './errors.ts';
+import { writeStatusIfChanged } from './status-writer.ts';
 
 /** How many times a finalizer edit is retried after a Conflict before giving up. */
 const MAX_CONFLICT_RETRIES = 10;
@@ -42,7 +50,8 @@ export interface FinalizerHandlers<T extends KubeObject, R> {
 /**
  * Runs the finalizer case that fits `obj` (see the module comment). Returns what `apply` or
  * `cleanup` returned, or undefined when the helper only edited the finalizer or had nothing to do.
- * When `cleanup` throws, the finalizer stays and the error propagates (the reconcile is retried).
+ * When `cleanup` throws, the finalizer stays and the error propagates as a CleanupError (the
+ * reconcile is retried), or as itself when it is a TerminalError.
  */
 export async function reconcileWithFinalizer<T extends KubeObject, R>(
   obj: T,
@@ -58,9 +67,32 @@ export async function reconcileWithFinalizer<T extends KubeObject, R>(
   }
   if (!deleting) return handlers.apply(obj);
   if (!has) return undefined;
-  const result = await handlers.cleanup(obj);
-  await removeFinalizer(client, obj, finalizer);
+  const marked = await markTerminating(client, obj);
+  let result: R;
+  try {
+    result = await handlers.cleanup(marked);
+  } catch (err) {
+    throw isTerminalError(err) ? err : new CleanupError(err);
+  }
+  await removeFinalizer(client, marked, finalizer);
   return result;
+}
+
+/**
+ * Sets `status.phase` to Terminating unless it already is, dropping a Stalled condition (it judged
+ * converging, not cleanup: a waiter on the deletion must not stop on it); returns the stored object
+ * (`obj` when it vanished meanwhile: cleanup still runs, it is idempotent).
+ */
+export async function markTerminating<T extends KubeObject>(client: ResourceClient, obj: T): Promise<T> {
+  const status = (obj.status ?? {}) as { phase?: string; conditions?: Condition[] };
+  if (status.phase === TERMINATING) return obj;
+  const next = { ...status, phase: TERMINATING, ...(status.conditions ? { conditions: status.conditions.filter((c) => c.type !== STALLED) } : {}) };
+  try {
+    return (await writeStatusIfChanged(client, obj, next as T['status'])).object;
+  } catch (err) {
+    if (isErrorCode(err, 'NotFound')) return obj;
+    throw err;
+  }
 }
 
 /**

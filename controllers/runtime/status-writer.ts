@@ -5,16 +5,20 @@
 import { isDeepStrictEqual } from 'node:util';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { KubeObject } from '../../apis/meta.ts';
+import { settleStalled } from './stalled.ts';
 
 /**
  * Writes `status` onto `obj` (optimistic concurrency on its resourceVersion) unless equal to the
  * stored one. Returns the stored object. A Conflict propagates: the reconcile is retried on fresh data.
+ * A `Stalled` condition carried over from the stored status is dropped once Ready no longer reports
+ * its failure (see stalled.ts).
  */
 export async function writeStatusIfChanged<T extends KubeObject>(
   client: ResourceClient,
   obj: T,
-  status: T['status'],
+  written: T['status'],
 ): Promise<{ object: T; outcome: 'unchanged' | 'updated' }> {
+  const status = settleStalled(written);
   if (isDeepStrictEqual(asStored(obj.status), asStored(status))) return { object: obj, outcome: 'unchanged' };
   const object = await client.updateStatus<T>({ ...obj, status });
   return { object, outcome: 'updated' };

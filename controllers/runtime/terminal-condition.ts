@@ -1,6 +1,7 @@
 /**
- * The default reaction to a TerminalError: record it on the object as `Ready=False` with the
- * error's reason and message, so users see it and nothing retries until the object changes.
+ * The default reaction to a TerminalError: record it on the object as `Ready=False` and
+ * `Stalled=True` with the error's reason and message, so users see it, a waiting client stops
+ * waiting (apis/terminal.ts), and nothing retries until the object changes.
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
@@ -8,6 +9,7 @@ import type { CommonStatus, KubeObject } from '../../apis/meta.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { conditionsEqual, READY, setCondition } from './conditions.ts';
 import type { TerminalError } from './errors.ts';
+import { STALLED } from '../../apis/terminal.ts';
 
 /** How many times the status write is retried after a Conflict. */
 const MAX_CONFLICT_RETRIES = 10;
@@ -15,7 +17,8 @@ const MAX_CONFLICT_RETRIES = 10;
 const MAX_MESSAGE_LENGTH = 32_768;
 
 /**
- * Sets `Ready=False` (reason and message from `error`, observedGeneration = metadata.generation)
+ * Sets `Ready=False` and `Stalled=True` (reason and message from `error`, observedGeneration =
+ * metadata.generation)
  * on the object through the status subresource, re-reading and retrying on Conflict. Does nothing
  * when the object is gone or already carries exactly that condition.
  */
@@ -35,17 +38,13 @@ export async function recordTerminalCondition(
       throw err;
     }
     const status: CommonStatus = obj.status ?? {};
-    const conditions = setCondition(
-      status.conditions,
-      {
-        type: READY,
-        status: 'False',
-        reason: error.reason,
-        message: error.message.slice(0, MAX_MESSAGE_LENGTH),
-        ...(obj.metadata.generation !== undefined ? { observedGeneration: obj.metadata.generation } : {}),
-      },
-      now(),
-    );
+    const failure = {
+      status: 'False' as const,
+      reason: error.reason,
+      message: error.message.slice(0, MAX_MESSAGE_LENGTH),
+      ...(obj.metadata.generation !== undefined ? { observedGeneration: obj.metadata.generation } : {}),
+    };
+    const conditions = setCondition(setCondition(status.conditions, { type: READY, ...failure }, now()), { type: STALLED, ...failure, status: 'True' }, now());
     if (conditionsEqual(status.conditions, conditions)) return;
     try {
       await client.updateStatus({ ...obj, status: { ...status, conditions } });

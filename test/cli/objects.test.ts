@@ -183,7 +183,11 @@ describe('wait', () => {
     await boulder('apply', '-f', fixture('workspace.yaml'), '--no-daemon');
     const r = await boulder('wait', 'ws', 'demo', '--for=condition=Ready', '--timeout=1s');
     expect(r.code).toBe(6);
-    expect(r.stderr).toBe('error: timed out waiting for condition=Ready on workspaces/demo\n');
+    // No daemon runs for this state dir (--no-daemon): the wait says so first.
+    expect(r.stderr).toBe(
+      `warning: no boulder daemon is running for ${stateDir}, so nothing will act on this; start one with \`boulder daemon\`, or converge once with \`boulder reconcile --once\`\n` +
+        'error: timed out waiting for condition=Ready on workspaces/demo\n',
+    );
     expect(r.ms).toBeGreaterThanOrEqual(1000);
   });
 

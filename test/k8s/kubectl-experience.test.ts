@@ -1,7 +1,8 @@
 /**
  * The kubectl experience of boulder's CRDs on the real test control plane: printer columns,
  * `kubectl explain` from the schema descriptions, schema rejection of invalid manifests with a
- * clear message, and `kubectl wait --for=condition=Ready` once the in-process controllers set it.
+ * clear message, `kubectl wait --for=condition=Ready` once the in-process controllers set it, and
+ * the Phase column saying Terminating while they clean up.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dropNamespace, freshNamespace, installCrds, kubectl, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
@@ -67,4 +68,26 @@ describe('kubectl and the Workspace CRD', () => {
     const row = await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'ready', '--no-headers']);
     expect(row).toMatch(/^ready\s+Running\s+mock\s+/);
   }, 90_000);
+
+  it('kubectl get shows Terminating while the controller cleans up, and a cleanup that cannot proceed as Stalled', async () => {
+    // A workspace whose status names a container of a backend these controllers lack: its cleanup
+    // fails terminally (BackendUnavailable), the same way in every controller process that sees it.
+    await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: workspace('held', '  backend: docker\n  image: debian\n') });
+    controllers ??= await startClusterControllers(cluster.kubeconfig);
+    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=condition=Ready=False', 'workspace/held', '--timeout=60s']);
+    await kubectlOk(cluster, ['-n', namespace, 'patch', 'workspace', 'held', '--subresource=status', '--type=merge', '-p', '{"status":{"containerId":"0123456789ab"}}']);
+    await kubectlOk(cluster, ['-n', namespace, 'delete', 'workspace', 'held', '--wait=false']);
+    // Terminating is written when cleanup starts (dropping the Stalled of the converge failure),
+    // so a Stalled seen after it is the cleanup's own.
+    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=jsonpath={.status.phase}=Terminating', 'workspace/held', '--timeout=60s']);
+    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=condition=Stalled', 'workspace/held', '--timeout=60s']);
+    const row = await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'held', '--no-headers']);
+    expect(row).toMatch(/^held\s+Terminating\s+docker\s+/);
+    const reason = await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'held', '-o', 'jsonpath={.status.conditions[?(@.type=="Stalled")].reason}']);
+    expect(reason).toBe('BackendUnavailable');
+
+    // Without the container in status there is nothing to remove: the deletion completes.
+    await kubectlOk(cluster, ['-n', namespace, 'patch', 'workspace', 'held', '--subresource=status', '--type=json', '-p', '[{"op":"remove","path":"/status/containerId"}]']);
+    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=delete', 'workspace/held', '--timeout=60s']);
+  }, 120_000);
 });

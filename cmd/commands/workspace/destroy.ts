@@ -12,6 +12,7 @@ import { durationFlag } from '../../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
+import type { MarkedObject } from '../../deletion.ts';
 import { DELETE_WAIT_TIMEOUT_MS } from '../delete.ts';
 
 const USAGE_NAME = 'workspace destroy';
@@ -38,27 +39,21 @@ export const destroyCommand: Command = {
     const client = await deps.openClient();
     let failed: ExitCodeValue | undefined;
     try {
-      const deleted: string[] = [];
-      let needsController = false;
+      const deleted: MarkedObject[] = [];
       for (const name of positionals) {
         try {
           if (force) await markForceDelete(client, namespace, name);
-          const last = await client.delete(kind.kind, namespace, name);
+          const remaining = await client.delete(kind.kind, namespace, name);
           deps.stdout.write(`${singularResource(kind)} "${name}" deleted\n`);
-          deleted.push(name);
-          if ((last.metadata.finalizers ?? []).length > 0) needsController = true;
+          deleted.push({ kind, namespace, name, ...(remaining !== undefined ? { remaining } : {}) });
         } catch (err) {
           failed ??= reportError(isErrorCode(err, 'NotFound') ? notFoundError(kind, name, err) : err, deps.stderr);
         }
       }
-      if (needsController && !booleanOption(values, 'no-daemon')) {
-        const { startDaemon } = await import('../apply.ts');
-        failed ??= await startDaemon(deps);
-      }
-      if (booleanOption(values, 'wait') && deleted.length > 0) {
-        const [{ waitForObjects }, { reportWait }] = await Promise.all([import('../../wait-for.ts'), import('../wait.ts')]);
-        const result = await waitForObjects(client, kind, namespace, deleted, { for: 'delete' }, { timeoutMs, signal: deps.interruptSignal() });
-        failed ??= reportWait(deps, kind, result, 'delete', true);
+      if (deleted.length > 0) {
+        const { finishDeletion } = await import('../../deletion.ts');
+        const options = { noDaemon: booleanOption(values, 'no-daemon'), wait: booleanOption(values, 'wait'), timeoutMs };
+        failed ??= await finishDeletion(deps, client, deleted, options);
       }
     } finally {
       await client.close();
