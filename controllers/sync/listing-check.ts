@@ -11,7 +11,7 @@ import { parentPath, type ScanResult } from './endpoint.ts';
 import { symlinkStaysInside } from './local/scanner.ts';
 
 /** Why a listing was refused: a path code of the validator, or a structural one. */
-export type ListingIssueCode = PathIssueCode | 'SymlinkTargetEscapes' | 'MissingParent';
+export type ListingIssueCode = PathIssueCode | 'SymlinkTargetEscapes' | 'MissingParent' | 'FileParent';
 
 /** The first unsafe thing found in a scan. */
 export interface ListingIssue {
@@ -43,7 +43,7 @@ export function checkListing(scan: ScanResult): ListingIssue | undefined {
     const kind = scan.entries.get(parent)?.kind;
     if (kind === 'directory') continue;
     if (kind === undefined) return { code: 'MissingParent', path, message: `${quotePath(path)}: listed without its parent directory ${quotePath(parent)}` };
-    return { code: 'SymlinkParent', path, message: `${quotePath(path)}: listed below ${quotePath(parent)}, which is a ${kind}, not a directory` };
+    return { code: kind === 'symlink' ? 'SymlinkParent' : 'FileParent', path, message: `${quotePath(path)}: listed below ${quotePath(parent)}, which is a ${kind}, not a directory` };
   }
   return undefined;
 }
