@@ -59,7 +59,6 @@ export interface PathIssue {
 }
 
 /** What a refused path has and a safe one never does: NUL/LF/CR, `//`, a leading or trailing `/`, a `.` or `..` component. */
-// eslint-disable-next-line no-control-regex
 const SUSPECT = /[\0\n\r]|\/\/|^\/|\/$|(?:^|\/)\.\.?(?:\/|$)/;
 
 /**
