@@ -20,6 +20,8 @@ describe('SyncSession pure parts', () => {
     expect(parseSyncRequest('{"id":"1","op":"flush"}')).toEqual({ id: '1', op: 'flush' });
     expect(parseSyncRequest('{"id":"1","op":"resolve","path":"a","keep":"host"}')?.keep).toBe('host');
     expect(parseSyncRequest('{"id":"1","op":"resolve","path":"a"}')).toBeUndefined();
+    expect(parseSyncRequest('{"id":"1","op":"resolve","path":"../a","keep":"host"}')).toBeUndefined();
+    expect(parseSyncRequest('{"id":"1","op":"resolve","path":"/etc/passwd","keep":"host"}')).toBeUndefined();
     expect(parseSyncRequest('{"id":"1","op":"rm"}')).toBeUndefined();
     expect(parseSyncRequest('not json')).toBeUndefined();
   });
