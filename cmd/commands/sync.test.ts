@@ -91,6 +91,7 @@ describe('boulder sync', () => {
 
   it('rejects a missing --keep and unknown subcommands; reports an unknown session', async () => {
     await expect(run('resolve', 'api', 'x')).rejects.toThrow(/--keep/);
+    await expect(run('resolve', 'api', '../x', '--keep', 'host')).rejects.toThrow(/PATH "\.\.\/x" must be relative to the sync root/);
     await expect(run('bogus', 'api')).rejects.toThrow(/subcommand/);
     await expect(run('status', 'missing')).rejects.toThrow(/not found/);
   });

@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode, NotFoundError } from '../../apis/errors.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
+import { checkRelativePath, quotePath } from '../../controllers/fs/relative-path.ts';
 import { LAST_REQUEST_CONDITION, SYNC_REQUEST_ANNOTATION, type SyncRequest } from '../../controllers/syncsession/requests.ts';
 import { stringOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
@@ -110,6 +111,8 @@ export async function runSync(deps: CliDeps, sub: SyncSubcommand, name: string, 
   const timeoutMs = durationFlag(extra.timeout, DEFAULT_TIMEOUT_MS, 'timeout', `sync ${sub}`);
   if (sub === 'resolve') {
     if (extra.path === undefined) throw new UsageError('name the conflicting PATH', 'sync resolve');
+    const unsafe = checkRelativePath(extra.path);
+    if (unsafe !== undefined) throw new UsageError(`PATH ${quotePath(extra.path)} must be relative to the sync root as listed by 'sync conflicts': ${unsafe.detail}`, 'sync resolve');
     if (extra.keep !== 'host' && extra.keep !== 'container') throw new UsageError('--keep host|container is required', 'sync resolve');
   }
   const client = await deps.openClient();

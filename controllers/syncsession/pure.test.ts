@@ -20,6 +20,8 @@ describe('SyncSession pure parts', () => {
     expect(parseSyncRequest('{"id":"1","op":"flush"}')).toEqual({ id: '1', op: 'flush' });
     expect(parseSyncRequest('{"id":"1","op":"resolve","path":"a","keep":"host"}')?.keep).toBe('host');
     expect(parseSyncRequest('{"id":"1","op":"resolve","path":"a"}')).toBeUndefined();
+    expect(parseSyncRequest('{"id":"1","op":"resolve","path":"../a","keep":"host"}')).toBeUndefined();
+    expect(parseSyncRequest('{"id":"1","op":"resolve","path":"/etc/passwd","keep":"host"}')).toBeUndefined();
     expect(parseSyncRequest('{"id":"1","op":"rm"}')).toBeUndefined();
     expect(parseSyncRequest('not json')).toBeUndefined();
   });
@@ -34,5 +36,8 @@ describe('SyncSession pure parts', () => {
     expect(ready.conditions?.find((c) => c.type === INITIAL_SYNC_COMPLETE)?.status).toBe('True');
     expect(ready.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'InSync' });
     expect(ready.bytesTransferred).toBe(10);
+    const unsafe = sessionStatus(undefined, { engine: engine({ halted: { reason: 'unsafe-path', message: 'beta reported "../x"', path: '../x', code: 'PathEscapes' } }), initialSyncDone: true }, 1, now);
+    expect(unsafe.phase).toBe('Halted');
+    expect(unsafe.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'UnsafePath', message: 'beta reported "../x"' });
   });
 });

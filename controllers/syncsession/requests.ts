@@ -4,6 +4,7 @@
  * `nexus.dev/sync-request` (JSON {id, op, path?, keep?}); the controller performs it once and
  * records the outcome in the `LastRequest` condition, whose message starts with the request id.
  */
+import { isSafeRelativePath } from '../fs/relative-path.ts';
 
 /** Annotation carrying the pending request. */
 export const SYNC_REQUEST_ANNOTATION = 'nexus.dev/sync-request';
@@ -29,13 +30,13 @@ export interface SyncRequestOutcome {
   message: string;
 }
 
-/** Parses the annotation value; undefined when absent or malformed. */
+/** Parses the annotation value; undefined when absent or malformed (a resolve path must be a safe relative path). */
 export function parseSyncRequest(value: string | undefined): SyncRequest | undefined {
   if (value === undefined || value === '') return undefined;
   try {
     const parsed = JSON.parse(value) as Partial<SyncRequest>;
     if (typeof parsed.id !== 'string' || !['flush', 'reset', 'resolve'].includes(parsed.op ?? '')) return undefined;
-    if (parsed.op === 'resolve' && (typeof parsed.path !== 'string' || (parsed.keep !== 'host' && parsed.keep !== 'container'))) return undefined;
+    if (parsed.op === 'resolve' && (typeof parsed.path !== 'string' || !isSafeRelativePath(parsed.path) || (parsed.keep !== 'host' && parsed.keep !== 'container'))) return undefined;
     return parsed as SyncRequest;
   } catch {
     return undefined;
