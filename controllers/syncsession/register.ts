@@ -9,6 +9,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { syncSessionReconciler } from './reconcile.ts';
 import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
+import type { TrustMode } from '../trust/policy.ts';
 
 /** Image of sync helper containers when neither an explicit one nor a local workspace image is known. */
 export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
@@ -22,6 +23,8 @@ export interface RegisterSyncOptions {
   helperImage?: string;
   /** The cluster of `pod://` endpoints (Kubernetes workspaces); without it they fail to open. */
   kubernetes?: ClusterOptions;
+  /** Whose identity the sessions may use (controllers/trust/policy.ts); default `local`. */
+  trust?: TrustMode;
   /** Overrides for tests. */
   runner?: Partial<Pick<SyncRunnerDeps, 'statusIntervalMs' | 'timings'>>;
 }
@@ -42,7 +45,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
     onChange: enqueue,
     ...options.runner,
   });
-  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner), resyncPeriodMs: 60_000 });
+  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner, options.trust ?? 'local'), resyncPeriodMs: 60_000 });
   options.signal.addEventListener('abort', () => void runner.close(), { once: true });
   return runner;
 }

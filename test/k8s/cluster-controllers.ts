@@ -12,6 +12,7 @@ import { Manager } from '../../controllers/runtime/manager.ts';
 import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
 import { registerControllers } from '../../controllers/setup.ts';
 import type { PortRange } from '../../controllers/portbinding/contracts.ts';
+import type { TrustMode } from '../../controllers/trust/policy.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,11 @@ export interface ClusterControllers {
 export interface ClusterControllerOptions {
   /** Default: a silent logger. */
   logger?: Logger;
+  /**
+   * Default `cluster`, as for every process whose store is a cluster; `local` only for a test that
+   * stands for the user's own daemon (embedded store) and keeps the cluster store for convenience.
+   */
+  trust?: TrustMode;
   /** Host ports PortBindings allocate from (default: the backend's range of the port plan). */
   portRange?: PortRange;
 }
@@ -44,6 +50,7 @@ export async function startClusterControllers(kubeconfig: string, options: Clust
     logger,
     stateDir,
     signal: abort.signal,
+    trust: options.trust ?? 'cluster',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig, ownerReferences: true },
     ...(options.portRange === undefined ? {} : { portRange: options.portRange }),
