@@ -33,6 +33,11 @@ export interface ClusterControllerOptions {
    * stands for the user's own daemon (embedded store) and keeps the cluster store for convenience.
    */
   trust?: TrustMode;
+  /**
+   * Reconcile only this namespace's objects (the test control plane is shared: a suite's
+   * controllers then leave other suites' namespaces alone). Default: every namespace.
+   */
+  namespace?: string;
   /** Host ports PortBindings allocate from (default: the backend's range of the port plan). */
   portRange?: PortRange;
 }
@@ -40,7 +45,8 @@ export interface ClusterControllerOptions {
 /** Starts the controllers on the cluster of `kubeconfig`. */
 export async function startClusterControllers(kubeconfig: string, options: ClusterControllerOptions = {}): Promise<ClusterControllers> {
   const logger = options.logger ?? silentLogger();
-  const client = await openClient({ type: 'kubernetes', kubeconfig });
+  const opened = await openClient({ type: 'kubernetes', kubeconfig });
+  const client = options.namespace === undefined ? opened : inNamespace(opened, options.namespace);
   const stateDir = await mkdtemp(join(tmpdir(), 'boulder-k8s-ctrl-'));
   const abort = new AbortController();
   const manager = new Manager({ client, clock: realClock, logger, stopTimeoutMs: 10_000 });
@@ -64,8 +70,23 @@ export async function startClusterControllers(kubeconfig: string, options: Clust
       (stopped ??= (async () => {
         abort.abort();
         await manager.stop();
-        await client.close();
+        await opened.close();
         await rm(stateDir, { recursive: true, force: true });
       })()),
+  };
+}
+
+/** `client` with every list and watch confined to `namespace`. */
+function inNamespace(client: ResourceClient, namespace: string): ResourceClient {
+  return {
+    get: (kind, ns, name) => client.get(kind, ns, name),
+    list: (kind, options) => client.list(kind, { ...options, namespace }),
+    watch: (kind, options) => client.watch(kind, { ...options, namespace }),
+    create: (obj) => client.create(obj),
+    update: (obj) => client.update(obj),
+    updateStatus: (obj) => client.updateStatus(obj),
+    apply: (obj, options) => client.apply(obj, options),
+    delete: (kind, ns, name, options) => client.delete(kind, ns, name, options),
+    close: () => client.close(),
   };
 }
