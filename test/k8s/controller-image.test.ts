@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, dropNamespace, freshNamespace, installCrds, kubectl, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
+import { REPO_ROOT, dropNamespace, eventually, freshNamespace, installCrds, kubectl, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
 
 const run = promisify(execFile);
 const IMAGE = 'boulder-test/controller:dev';
@@ -95,7 +95,10 @@ describe('the controller image', () => {
         'apiVersion: nexus.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: thief\nspec:\n  backend: kubernetes\n  image: busybox:1.37\n' +
         '  secrets:\n    - name: STOLEN\n      fromFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n',
     });
-    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=jsonpath={.status.conditions[?(@.type=="Ready")].reason}=SecretSourceNotAllowed', 'workspace/thief', '--timeout=30s']);
+    await eventually('workspace/thief refused', async () => {
+      const reason = await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'thief', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].reason}']);
+      return reason === 'SecretSourceNotAllowed' ? true : undefined;
+    });
     expect((await kubectl(cluster, ['-n', namespace, 'get', 'pod', 'nexus-thief'])).code).not.toBe(0);
     expect(await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'thief', '-o', 'json'])).not.toContain(readFileSync(join(tokenDir, 'token'), 'utf8'));
 
