@@ -77,7 +77,7 @@ describe('kubectl apply → Pod, Service, PVC → Ready → Stopped → delete',
     expect(owners).toBe(ws.metadata.uid);
   }, 90_000);
 
-  it('Stopped removes the Pod and keeps PVC, Service and Secret; Running brings the Pod back', async () => {
+  it('Stopped removes the Pod and keeps PVC and Service; Running brings the Pod back', async () => {
     await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: manifest('Stopped') });
     await eventually('pod removed', async () => ((await names('pods')).length === 0 ? true : undefined), 60_000);
     await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=jsonpath={.status.phase}=Stopped', 'workspace/web', '--timeout=60s']);
@@ -101,7 +101,7 @@ describe('kubectl apply → Pod, Service, PVC → Ready → Stopped → delete',
       },
       60_000,
     );
-    expect(await kubectlOk(cluster, ['-n', namespace, 'get', 'secret', 'e2e-token', '-o', 'name'])).toBe('secret/e2e-token');
+    expect((await kubectlOk(cluster, ['-n', namespace, 'get', 'secret', 'e2e-token', '-o', 'name'])).trim()).toBe('secret/e2e-token');
     const gone = await kubectl(cluster, ['-n', namespace, 'get', 'workspace', 'web']);
     expect(gone.stderr).toMatch(/NotFound/);
   }, 90_000);
