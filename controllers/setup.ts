@@ -7,6 +7,9 @@
  * the signal aborts) and the Workspace watch that wakes the PortBindings a workspace change
  * concerns. Without it (`reconcile --once`) ports are allocated but not forwarded. With a
  * `kubernetes` dep the Kubernetes provider (workspaces as Pods) joins the providers.
+ * `trust` (controllers/trust/policy.ts) says whose identity the objects may use: `cluster` for a
+ * store that is a cluster — then workspaces and sessions are admitted only within their namespace,
+ * and the Kubernetes provider never holds secret values.
  */
 import type { ResourceClient } from '../apis/client/types.ts';
 import { objectKey } from '../apis/meta.ts';
@@ -28,6 +31,7 @@ import { PortForwarding, type UpstreamChange } from './portbinding/forwarding.ts
 import { portBindingReconciler } from './portbinding/reconcile.ts';
 import { PortBindingWaker } from './portbinding/workspace-events.ts';
 import { registerSyncSessions } from './syncsession/register.ts';
+import type { TrustMode } from './trust/policy.ts';
 
 /** What the controllers run with. */
 export interface ControllerSetupDeps {
@@ -42,6 +46,11 @@ export interface ControllerSetupDeps {
    * use) to the providers above. Set `ownerReferences` only when the Workspaces live in that cluster.
    */
   kubernetes?: Pick<KubernetesProviderOptions, 'kubeconfig' | 'context' | 'namespace' | 'ownerReferences' | 'storageClassName' | 'kubeConfig'>;
+  /**
+   * Whose identity the objects may use: `local` (default: the embedded store, the user's own) or
+   * `cluster` (the store is a Kubernetes API: set it whenever it is; see controllers/trust/policy.ts).
+   */
+  trust?: TrustMode;
   /** When given, provider event streams run until it aborts (daemon mode). */
   signal?: AbortSignal;
   /** Workspace resync period in ms (drift check); default 30 s. */
@@ -75,12 +84,16 @@ export const DRIFT_RECHECK_MS = 250;
 
 /** Registers every controller on `manager`; returns the provider registry in use. */
 export function registerControllers(manager: Manager, deps: ControllerSetupDeps): ProviderRegistry {
+  const trust = deps.trust ?? 'local';
   const base = deps.providers ?? [createDockerProvider({ logger: deps.logger }), new MockProvider()];
-  const kubernetes = deps.kubernetes === undefined ? [] : [new LazyKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, logger: deps.logger })];
+  const kubernetes =
+    deps.kubernetes === undefined
+      ? []
+      : [new LazyKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, logger: deps.logger, ...(trust === 'cluster' ? { secretValues: false } : {}) })];
   const providers = createProviderRegistry([...base, ...kubernetes]);
   const workspaces = manager.add({
     kind: 'Workspace',
-    reconcile: workspaceReconciler({ providers }),
+    reconcile: workspaceReconciler({ providers, trust: { trust, ...(deps.kubernetes?.namespace !== undefined ? { podNamespace: deps.kubernetes.namespace } : {}) } }),
     owns: ['PortBinding', 'SyncSession'],
     resyncPeriodMs: deps.resyncPeriodMs ?? WORKSPACE_RESYNC_MS,
   });
@@ -91,6 +104,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
       stateDir: deps.stateDir,
       logger: deps.logger,
       signal: deps.signal,
+      trust,
       workspaces: { client: deps.client, clock: deps.clock },
       ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
     });

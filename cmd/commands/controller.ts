@@ -19,7 +19,10 @@ const command: Command = {
     'Reconciles the Workspaces and PortBindings stored in the cluster (the CRDs of manifests/crds/)',
     'and runs `backend: kubernetes` workspaces as Pods, with their Service, PersistentVolumeClaim and',
     'Secret owned by the Workspace. Workspaces of other backends (docker, sprite) report',
-    'BackendUnavailable: they need a boulder daemon on a machine that has the backend.',
+    'BackendNotAllowed: they run on the machine of a boulder daemon with the embedded store.',
+    'The controller never lends its own identity: secrets come only from secretRef (a Secret in',
+    "the workspace's namespace, referenced by the Pod), fromFile/fromEnv and repository paths are",
+    "refused, and a SyncSession may only reach Pods of its own namespace.",
     'Without --kubeconfig: $KUBECONFIG, ~/.kube/config, else the in-cluster service account.',
     'Stops gracefully on SIGINT/SIGTERM.',
   ].join('\n'),
@@ -54,6 +57,8 @@ const command: Command = {
         logger,
         stateDir: deps.stateDir,
         signal: stop,
+        // The Workspaces are the cluster's: whoever may create one is not this process's identity.
+        trust: 'cluster',
         providers: [new MockProvider()],
         kubernetes: {
           ownerReferences: targetNamespace === undefined,

@@ -34,11 +34,12 @@ const command: Command = {
     const running = await daemonStatus(daemonPathsOf(deps).socket, 500);
     if (running !== undefined) deps.stderr.write(`warning: a daemon (pid ${running.pid}) also reconciles ${deps.stateDir}\n`);
 
-    const [{ pino }, { Manager }, { realClock }, { registerControllers }] = await Promise.all([
+    const [{ pino }, { Manager }, { realClock }, { registerControllers }, { trustForStore }] = await Promise.all([
       import('pino'),
       import('../../controllers/runtime/manager.ts'),
       import('../../controllers/runtime/clock.ts'),
       import('../../controllers/setup.ts'),
+      import('../../controllers/trust/policy.ts'),
     ]);
     const tracker = new ReconcileTracker(booleanOption(values, 'verbose') ? (line) => deps.stderr.write(line) : undefined);
     const logger = pino({ level: 'info', base: { role: 'reconcile-once' }, timestamp: pino.stdTimeFunctions.isoTime }, tracker);
@@ -49,7 +50,7 @@ const command: Command = {
       const { configuredControllerSettings, providerCluster } = await import('../daemon/controller-settings.ts');
       const { portRange, exposure, kubernetes } = await configuredControllerSettings(deps, (message) => deps.stderr.write(`warning: ${message}\n`));
       const cluster = providerCluster(deps, values, kubernetes);
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, trust: trustForStore(deps.storeKind), ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       await manager.runUntilIdle({ timeoutMs });
     } finally {
       await client.close();

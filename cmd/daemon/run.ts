@@ -55,11 +55,12 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   interrupted.addEventListener('abort', onInterrupt, { once: true });
   if (interrupted.aborted) stop.abort('signal');
 
-  const [{ createLogger, closeLogger }, { Manager }, { realClock }, { registerControllers }] = await Promise.all([
+  const [{ createLogger, closeLogger }, { Manager }, { realClock }, { registerControllers }, { trustForStore }] = await Promise.all([
     import('../../controllers/runtime/logger.ts'),
     import('../../controllers/runtime/manager.ts'),
     import('../../controllers/runtime/clock.ts'),
     import('../../controllers/setup.ts'),
+    import('../../controllers/trust/policy.ts'),
   ]);
   const logger = createLogger({ destination: paths.log, level: deps.daemon?.logLevel ?? DEFAULT_DAEMON_LOG_LEVEL, base: { role: 'daemon' } });
   logger.debug(settingsRecord(deps.daemon, paths.socket), 'daemon settings');
@@ -72,7 +73,7 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
       const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
       const { portRange, exposure, kubernetes } = await configuredControllerSettings(deps, (message) => logger.warn(message));
       const cluster = providerCluster(deps, values, kubernetes);
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, trust: trustForStore(deps.storeKind), signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       await manager.start();
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);

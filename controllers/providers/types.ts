@@ -64,6 +64,11 @@ export interface DesiredRuntime {
   env: Record<string, string>;
   /** Resolved secret values injected as environment variables at create. Never logged or stored. */
   secretEnv: Record<string, string>;
+  /**
+   * Secrets injected by reference (kubernetes: `env[].valueFrom.secretKeyRef`, resolved by the
+   * kubelet in the Pod's namespace; boulder never reads them). Absent means none.
+   */
+  secretRefs?: SecretKeyRef[];
   state: RuntimeState;
   /** CPU limit in cores (e.g. 2, 0.5) and memory limit in bytes; undefined means unlimited. */
   cpus?: number;
@@ -74,6 +79,15 @@ export interface DesiredRuntime {
   mounts: Mount[];
   /** Working directory in the main container. */
   workdir: string;
+}
+
+/** An environment variable whose value is a key of a Secret in the runtime's own namespace. */
+export interface SecretKeyRef {
+  /** The environment variable. */
+  env: string;
+  /** Name of the Secret (in the Pod's namespace: there is no way to name another). */
+  secret: string;
+  key: string;
 }
 
 /** What a provider found for a workspace. */

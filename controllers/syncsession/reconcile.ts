@@ -2,10 +2,13 @@
  * The SyncSession reconcile: keeps the session's engine running in this daemon's runner with the
  * current spec, paused while `spec.paused` or the owning workspace holds it (workspace-hold.ts), and writes the status from the engine's state when it changed; on
  * deletion stops the engine and removes the helper container and the persisted ancestor.
+ * Under cluster trust a session whose endpoints leave its namespace (or reach this process's
+ * machine) is never opened: its engine is stopped, and the status says why (phase Error, Ready False
+ * with reason EndpointNotAllowed), without retries until the spec changes.
  */
 import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
 import { isErrorCode } from '../../apis/errors.ts';
-import type { SyncSession } from '../../apis/types/syncsession.ts';
+import type { SyncSession, SyncSessionStatus } from '../../apis/types/syncsession.ts';
 import type { Reconciler } from '../runtime/controller.ts';
 import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
@@ -13,11 +16,14 @@ import { sessionWorkspaceImages, workspaceImages } from './helper-image.ts';
 import type { SyncSessionRunner } from './runner.ts';
 import { sessionStatus } from './status.ts';
 import { LAST_REQUEST_CONDITION, parseSyncRequest, SYNC_REQUEST_ANNOTATION } from './requests.ts';
-import { getCondition } from '../runtime/conditions.ts';
+import { getCondition, READY, setCondition } from '../runtime/conditions.ts';
+import { isTerminalError } from '../runtime/errors.ts';
+import { admitSyncSession, type TrustMode } from '../trust/policy.ts';
+import type { Clock } from '../runtime/clock.ts';
 import { owningWorkspace, workspaceHold } from './workspace-hold.ts';
 
 /** The reconciler over `runner`. */
-export function syncSessionReconciler(runner: SyncSessionRunner): Reconciler {
+export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local'): Reconciler {
   return async (request, ctx) => {
     let session: SyncSession;
     try {
@@ -29,6 +35,15 @@ export function syncSessionReconciler(runner: SyncSessionRunner): Reconciler {
     const uid = session.metadata.uid!;
     await reconcileWithFinalizer(session, CLEANUP_FINALIZER, ctx.client, {
       apply: async (live) => {
+        try {
+          admitSyncSession(live, trust);
+        } catch (err) {
+          if (!isTerminalError(err)) throw err;
+          await runner.stop(uid, { cleanup: false });
+          await writeStatusIfChanged(ctx.client, live, refusedStatus(live, err.reason, err.message, ctx.clock));
+          ctx.log.warn({ reason: err.reason }, err.message);
+          return;
+        }
         // Paused by the user (spec.paused) or held by the owning workspace while it is not Running.
         const owner = await owningWorkspace(ctx.client, live);
         const hold = workspaceHold(live, owner);
@@ -44,7 +59,21 @@ export function syncSessionReconciler(runner: SyncSessionRunner): Reconciler {
         const pauseReason = live.spec.paused === true ? 'sync is paused (spec.paused; boulder sync resume resumes it)' : hold !== undefined ? `sync is held: ${hold}` : undefined;
         await writeStatusIfChanged(ctx.client, live, sessionStatus(live.status, { ...facts, ...(pauseReason !== undefined ? { pauseReason } : {}) }, live.metadata.generation, ctx.clock.now()));
       },
-      cleanup: (live) => runner.stop(uid, { cleanup: true, beta: live.spec.beta, removeVolume: live.spec.workspace !== undefined }),
+      // Under cluster trust no Docker helper or volume was ever made for the session, and its spec
+      // must not name one of this machine's volumes for removal.
+      cleanup: (live) =>
+        runner.stop(uid, trust === 'cluster' ? { cleanup: true } : { cleanup: true, beta: live.spec.beta, removeVolume: live.spec.workspace !== undefined }),
     });
   };
+}
+
+/** The status of a session that is not opened: phase Error, Ready False with the refusal. */
+function refusedStatus(session: SyncSession, reason: string, message: string, clock: Clock): SyncSessionStatus {
+  const generation = session.metadata.generation;
+  const conditions = setCondition(
+    session.status?.conditions,
+    { type: READY, status: 'False', reason, message, ...(generation !== undefined ? { observedGeneration: generation } : {}) },
+    clock.now(),
+  );
+  return { ...session.status, ...(generation !== undefined ? { observedGeneration: generation } : {}), phase: 'Error', conditions };
 }

@@ -12,6 +12,7 @@ import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
 import { runWorkspaceHoldWatch } from './workspace-hold.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Clock } from '../runtime/clock.ts';
+import type { TrustMode } from '../trust/policy.ts';
 
 /** Image of sync helper containers when neither an explicit one nor a local workspace image is known. */
 export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
@@ -30,6 +31,8 @@ export interface RegisterSyncOptions {
    * or stops (workspace-hold.ts); without it such changes are seen on the next resync.
    */
   workspaces?: { client: ResourceClient; clock: Clock };
+  /** Whose identity the sessions may use (controllers/trust/policy.ts); default `local`. */
+  trust?: TrustMode;
   /** Overrides for tests. */
   runner?: Partial<Pick<SyncRunnerDeps, 'statusIntervalMs' | 'timings'>>;
 }
@@ -50,7 +53,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
     onChange: enqueue,
     ...options.runner,
   });
-  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner), resyncPeriodMs: 60_000 });
+  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner, options.trust ?? 'local'), resyncPeriodMs: 60_000 });
   options.signal.addEventListener('abort', () => void runner.close(), { once: true });
   if (options.workspaces !== undefined && !options.signal.aborted) {
     const log = options.logger.child({ component: 'sync-workspace-hold' });

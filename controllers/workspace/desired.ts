@@ -17,6 +17,7 @@ import {
 } from '../providers/types.ts';
 import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
+import { secretRefsOf } from './secrets.ts';
 
 /** The runtime identity of a workspace object. */
 export function runtimeTarget(ws: Workspace): RuntimeTarget {
@@ -55,6 +56,7 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
     imageSource,
     env: { ...(spec.env ?? {}) },
     secretEnv: { ...inputs.secretEnv },
+    ...secretRefsField(ws),
     mounts: usesFileSync(ws) ? syncVolumeMounts(target.uid, workspaceFolder(ws)) : worktreeMounts(inputs.worktree, workspaceFolder(ws)),
     workdir: workspaceFolder(ws),
     state: spec.state ?? 'Running',
@@ -71,6 +73,13 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
       }),
     ),
   };
+}
+
+/** `secretRefs` for a kubernetes workspace with `secretRef` secrets (delivered by reference). */
+function secretRefsField(ws: Workspace): Pick<DesiredRuntime, 'secretRefs'> {
+  if (ws.spec.backend !== 'kubernetes') return {};
+  const refs = secretRefsOf(ws.spec.secrets);
+  return refs.length === 0 ? {} : { secretRefs: refs };
 }
 
 /** The image to run: `spec.image`, or a build of `spec.build` relative to the worktree (or repository). */

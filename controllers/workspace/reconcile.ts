@@ -1,12 +1,13 @@
 /**
  * The Workspace reconcile. Level-based: it re-reads the object and the backend and never asks what
  * event triggered it. Through the finalizer helper it either converges —
- *   provider → worktree → secrets → desired state → owned port bindings → sleep hook →
+ *   trust admission → provider → worktree → secrets → desired state → owned port bindings → sleep hook →
  *   ensure runtime → wake hook → lifecycle scripts → status
  * (file sync: a docker workspace's volume is filled before its container starts; a kubernetes
  * workspace's Pod must run before exec reaches it, so there it is ensure runtime → initial sync
  * into the Pod → wake hook → scripts → status/Ready)
- * — or cleans up on deletion (runtime, then the worktree unless it holds uncommitted work).
+ * — or cleans up on deletion (runtime, then the worktree unless it holds uncommitted work; never a
+ * worktree under cluster trust, where a repository path is not the writer's to name).
  * A failing step records its condition (and Ready=False) before the error propagates: transient
  * failures are retried with backoff, terminal ones wait for a spec change or the periodic resync.
  */
@@ -30,12 +31,15 @@ import { desiredPortBindings, ensurePortBindings } from './port-bindings.ts';
 import { resolveSecrets, type SecretSources } from './secrets.ts';
 import { ensureSyncSession, initialSyncComplete, usesPodSync } from './sync-session.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
+import { admitWorkspace, type WorkspaceTrustContext } from '../trust/policy.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
   providers: ProviderRegistry;
   /** Where secret values come from (default: this process's environment and files). */
   secretSources?: SecretSources;
+  /** Whose identity a workspace may use (default: local trust; see controllers/trust/policy.ts). */
+  trust?: WorkspaceTrustContext;
 }
 
 /** Builds the Workspace reconciler. */
@@ -63,9 +67,10 @@ async function getWorkspace(client: ResourceClient, namespace: string, name: str
 /** The converge steps, in order; see the module comment. */
 async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<ReconcileResult | void> {
   const live = new LiveStatus(ctx.client, ws, ctx.clock);
+  await live.step('ContainerReady', () => Promise.resolve(admitWorkspace(ws, deps.trust ?? { trust: 'local' })));
   const provider = await live.step('ContainerReady', () => Promise.resolve(deps.providers.get(backendOf(ws))));
   const worktree = await live.step('WorktreeReady', () => ensureWorktreeStep(ws));
-  const secretEnv = await live.step('ContainerReady', () => resolveSecrets(ws.spec.secrets, deps.secretSources));
+  const secretEnv = await live.step('ContainerReady', () => resolveSecrets(ws.spec.secrets, deps.secretSources, { secretRefsByReference: provider.backend === 'kubernetes' }));
   const desired = await live.step('ContainerReady', () => {
     desiredPortBindings(ws); // throws on two declarations deriving one PortBinding name
     return Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv }));
@@ -218,6 +223,10 @@ async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ct
   }
   const repo = ws.spec.repository;
   if (repo === undefined) return;
+  if (deps.trust?.trust === 'cluster') {
+    ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
+    return;
+  }
   const force = ws.metadata.annotations?.[FORCE_DELETE] === 'true' || repo.onDelete === 'Remove';
   const removal = await removeWorktree({
     repoPath: repo.path,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { resolveSecrets, type SecretSources } from './secrets.ts';
+import { resolveSecrets, secretRefsOf, type SecretSources } from './secrets.ts';
 
 const sources: SecretSources = {
   env: { API_TOKEN: 's3cr3t' },
@@ -26,5 +26,18 @@ describe('resolveSecrets', () => {
     [{ name: 'D' }, 'secret D: name exactly one of fromEnv, fromFile or secretRef'],
   ])('%j fails clearly without printing values', async (ref, message) => {
     await expect(resolveSecrets([ref], sources)).rejects.toThrow(message);
+  });
+});
+
+describe('secretRef by reference', () => {
+  const refs = [
+    { name: 'TOKEN', secretRef: { name: 'api', key: 'token' } },
+    { name: 'DB_PASSWORD', fromFile: '/run/db-pass' },
+  ];
+
+  it('is never read when the runtime resolves it (kubernetes): only the other sources are', async () => {
+    expect(await resolveSecrets(refs, sources, { secretRefsByReference: true })).toEqual({ DB_PASSWORD: 'hunter2' });
+    expect(secretRefsOf(refs)).toEqual([{ env: 'TOKEN', secret: 'api', key: 'token' }]);
+    expect(secretRefsOf(undefined)).toEqual([]);
   });
 });

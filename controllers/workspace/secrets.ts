@@ -2,10 +2,14 @@
  * Resolves `spec.secrets` references to values in the controller's process: `fromEnv` reads an
  * environment variable, `fromFile` a file (one trailing newline dropped). Values live only in
  * memory and in the container's environment; they are never written to status or logs.
- * `secretRef` (a Kubernetes Secret) is only available on the kubernetes backend.
+ * `secretRef` (a Kubernetes Secret) is only available on the kubernetes backend, and there it is
+ * never read here: the Pod references the Secret by name (`secretRefsOf`), so the kubelet resolves
+ * it in the Pod's own namespace and boulder needs no right to read Secrets.
+ * Which sources a workspace may use at all is decided before, by controllers/trust/policy.ts.
  */
 import { readFile } from 'node:fs/promises';
 import type { SecretReference } from '../../apis/types/index.ts';
+import type { SecretKeyRef } from '../providers/types.ts';
 import { TerminalError } from '../runtime/errors.ts';
 
 /** Where secrets are read from (injectable for tests). */
@@ -27,10 +31,19 @@ export const processSecretSources: SecretSources = {
 export async function resolveSecrets(
   refs: readonly SecretReference[] | undefined,
   sources: SecretSources = processSecretSources,
+  options: { secretRefsByReference?: boolean } = {},
 ): Promise<Record<string, string>> {
   const values: Record<string, string> = {};
-  for (const ref of refs ?? []) values[ref.name] = await resolveOne(ref, sources);
+  for (const ref of refs ?? []) {
+    if (ref.secretRef !== undefined && options.secretRefsByReference === true) continue;
+    values[ref.name] = await resolveOne(ref, sources);
+  }
   return values;
+}
+
+/** The `secretRef` entries of `refs` as references the runtime resolves itself (pure). */
+export function secretRefsOf(refs: readonly SecretReference[] | undefined): SecretKeyRef[] {
+  return (refs ?? []).flatMap((ref) => (ref.secretRef === undefined ? [] : [{ env: ref.name, secret: ref.secretRef.name, key: ref.secretRef.key }]));
 }
 
 async function resolveOne(ref: SecretReference, sources: SecretSources): Promise<string> {

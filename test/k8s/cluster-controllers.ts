@@ -12,6 +12,7 @@ import { Manager } from '../../controllers/runtime/manager.ts';
 import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
 import { registerControllers } from '../../controllers/setup.ts';
 import type { PortRange } from '../../controllers/portbinding/contracts.ts';
+import type { TrustMode } from '../../controllers/trust/policy.ts';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +28,16 @@ export interface ClusterControllers {
 export interface ClusterControllerOptions {
   /** Default: a silent logger. */
   logger?: Logger;
+  /**
+   * Default `cluster`, as for every process whose store is a cluster; `local` only for a test that
+   * stands for the user's own daemon (embedded store) and keeps the cluster store for convenience.
+   */
+  trust?: TrustMode;
+  /**
+   * Reconcile only this namespace's objects (the test control plane is shared: a suite's
+   * controllers then leave other suites' namespaces alone). Default: every namespace.
+   */
+  namespace?: string;
   /** Host ports PortBindings allocate from (default: the backend's range of the port plan). */
   portRange?: PortRange;
 }
@@ -34,7 +45,8 @@ export interface ClusterControllerOptions {
 /** Starts the controllers on the cluster of `kubeconfig`. */
 export async function startClusterControllers(kubeconfig: string, options: ClusterControllerOptions = {}): Promise<ClusterControllers> {
   const logger = options.logger ?? silentLogger();
-  const client = await openClient({ type: 'kubernetes', kubeconfig });
+  const opened = await openClient({ type: 'kubernetes', kubeconfig });
+  const client = options.namespace === undefined ? opened : inNamespace(opened, options.namespace);
   const stateDir = await mkdtemp(join(tmpdir(), 'boulder-k8s-ctrl-'));
   const abort = new AbortController();
   const manager = new Manager({ client, clock: realClock, logger, stopTimeoutMs: 10_000 });
@@ -44,6 +56,7 @@ export async function startClusterControllers(kubeconfig: string, options: Clust
     logger,
     stateDir,
     signal: abort.signal,
+    trust: options.trust ?? 'cluster',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig, ownerReferences: true },
     ...(options.portRange === undefined ? {} : { portRange: options.portRange }),
@@ -57,8 +70,23 @@ export async function startClusterControllers(kubeconfig: string, options: Clust
       (stopped ??= (async () => {
         abort.abort();
         await manager.stop();
-        await client.close();
+        await opened.close();
         await rm(stateDir, { recursive: true, force: true });
       })()),
+  };
+}
+
+/** `client` with every list and watch confined to `namespace`. */
+function inNamespace(client: ResourceClient, namespace: string): ResourceClient {
+  return {
+    get: (kind, ns, name) => client.get(kind, ns, name),
+    list: (kind, options) => client.list(kind, { ...options, namespace }),
+    watch: (kind, options) => client.watch(kind, { ...options, namespace }),
+    create: (obj) => client.create(obj),
+    update: (obj) => client.update(obj),
+    updateStatus: (obj) => client.updateStatus(obj),
+    apply: (obj, options) => client.apply(obj, options),
+    delete: (kind, ns, name, options) => client.delete(kind, ns, name, options),
+    close: () => client.close(),
   };
 }

@@ -4,7 +4,8 @@
  * in-cluster configuration (KUBERNETES_SERVICE_HOST/PORT and a mounted service-account token of the
  * `boulder` ServiceAccount, so its RBAC is what is exercised) and no kubeconfig. kwok cannot run
  * containers, so Docker plays the kubelet: the container joins the host network to reach the test
- * API server on 127.0.0.1. The base is boulder-test/node:24 (test/env/images.sh), since no
+ * API server on 127.0.0.1. A Workspace asking for the controller's own token (`fromFile`) is
+ * refused there (SecretSourceNotAllowed). The base is boulder-test/node:24 (test/env/images.sh), since no
  * registry serves node:24-slim here.
  */
 import { execFile } from 'node:child_process';
@@ -14,7 +15,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT, dropNamespace, freshNamespace, installCrds, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
+import { REPO_ROOT, dropNamespace, eventually, freshNamespace, installCrds, kubectl, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
 
 const run = promisify(execFile);
 const IMAGE = 'boulder-test/controller:dev';
@@ -87,6 +88,19 @@ describe('the controller image', () => {
     expect(await kubectlOk(cluster, ['-n', namespace, 'get', 'pod', 'nexus-from-image', '-o', 'jsonpath={.status.phase}'])).toBe('Running');
     // Nothing else reconciles Workspaces during this test (the k8s files run one at a time): the
     // image's controller, authenticated as the `boulder` ServiceAccount, did it.
+
+    // It lends no identity: its own service-account token as a fromFile secret is refused.
+    await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], {
+      input:
+        'apiVersion: nexus.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: thief\nspec:\n  backend: kubernetes\n  image: busybox:1.37\n' +
+        '  secrets:\n    - name: STOLEN\n      fromFile: /var/run/secrets/kubernetes.io/serviceaccount/token\n',
+    });
+    await eventually('workspace/thief refused', async () => {
+      const reason = await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'thief', '-o', 'jsonpath={.status.conditions[?(@.type=="Ready")].reason}']);
+      return reason === 'SecretSourceNotAllowed' ? true : undefined;
+    });
+    expect((await kubectl(cluster, ['-n', namespace, 'get', 'pod', 'nexus-thief'])).code).not.toBe(0);
+    expect(await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'thief', '-o', 'json'])).not.toContain(readFileSync(join(tokenDir, 'token'), 'utf8'));
 
     await docker(['stop', '-t', '20', container], 40_000);
     expect((await docker(['inspect', '-f', '{{.State.ExitCode}}', container])).trim()).toBe('0');

@@ -1,6 +1,7 @@
 /**
  * End to end on the real test control plane: `kubectl apply -f` a Workspace (backend kubernetes)
- * → the in-process controllers create Pod, Service, PVC and Secret → kwok reports the Pod Running
+ * → the in-process controllers create Pod, Service and PVC (the Pod references the namespace's own
+ * Secret through `secretRef`; boulder holds no secret value on a cluster) → kwok reports the Pod Running
  * → `kubectl wait --for=condition=Ready` → Stopped removes the Pod and keeps the PVC → Running
  * brings it back → `kubectl delete` → every object is gone (finalizer cleanup and GC).
  */
@@ -16,7 +17,7 @@ beforeAll(async () => {
   cluster = await startCluster();
   await installCrds(cluster);
   namespace = await freshNamespace(cluster, 'e2e');
-  process.env['E2E_TOKEN'] = 'e2e-secret-value';
+  await kubectlOk(cluster, ['-n', namespace, 'create', 'secret', 'generic', 'e2e-token', '--from-literal=token=e2e-secret-value']);
   controllers = await startClusterControllers(cluster.kubeconfig);
 }, 180_000);
 
@@ -37,7 +38,9 @@ spec:
     APP_ENV: e2e
   secrets:
     - name: TOKEN
-      fromEnv: E2E_TOKEN
+      secretRef:
+        name: e2e-token
+        key: token
   ports:
     http:
       containerPort: 8080
@@ -61,7 +64,9 @@ describe('kubectl apply → Pod, Service, PVC → Ready → Stopped → delete',
     expect(await names('pods')).toEqual(['nexus-web']);
     expect(await names('services')).toEqual(['nexus-web']);
     expect(await names('persistentvolumeclaims')).toEqual(['nexus-web-files']);
-    expect(await names('secrets')).toEqual(['nexus-web-secrets']);
+    expect(await names('secrets')).toEqual([]);
+    const env = await kubectlOk(cluster, ['-n', namespace, 'get', 'pod', 'nexus-web', '-o', 'jsonpath={.spec.containers[0].env[?(@.name=="TOKEN")].valueFrom.secretKeyRef}']);
+    expect(JSON.parse(env)).toEqual({ name: 'e2e-token', key: 'token' });
     const phase = await kubectlOk(cluster, ['-n', namespace, 'get', 'pod', 'nexus-web', '-o', 'jsonpath={.status.phase}']);
     expect(phase).toBe('Running');
     const ws = JSON.parse(await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'web', '-o', 'json'])) as { metadata: { uid: string; finalizers?: string[] }; status: Record<string, unknown> };
@@ -72,13 +77,12 @@ describe('kubectl apply → Pod, Service, PVC → Ready → Stopped → delete',
     expect(owners).toBe(ws.metadata.uid);
   }, 90_000);
 
-  it('Stopped removes the Pod and keeps PVC, Service and Secret; Running brings the Pod back', async () => {
+  it('Stopped removes the Pod and keeps PVC and Service; Running brings the Pod back', async () => {
     await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: manifest('Stopped') });
     await eventually('pod removed', async () => ((await names('pods')).length === 0 ? true : undefined), 60_000);
     await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=jsonpath={.status.phase}=Stopped', 'workspace/web', '--timeout=60s']);
     expect(await names('persistentvolumeclaims')).toEqual(['nexus-web-files']);
     expect(await names('services')).toEqual(['nexus-web']);
-    expect(await names('secrets')).toEqual(['nexus-web-secrets']);
 
     await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: manifest('Running') });
     await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=jsonpath={.status.phase}=Running', 'workspace/web', '--timeout=60s']);
@@ -86,7 +90,7 @@ describe('kubectl apply → Pod, Service, PVC → Ready → Stopped → delete',
     expect(await names('pods')).toEqual(['nexus-web']);
   }, 120_000);
 
-  it('kubectl delete removes the Workspace and its Pod, Service, PVC and Secret', async () => {
+  it('kubectl delete removes the Workspace and its Pod, Service and PVC (the user\'s Secret stays)', async () => {
     const deleted = await kubectl(cluster, ['-n', namespace, 'delete', 'workspace', 'web', '--timeout=60s']);
     expect(deleted.code).toBe(0);
     await eventually(
@@ -97,6 +101,7 @@ describe('kubectl apply → Pod, Service, PVC → Ready → Stopped → delete',
       },
       60_000,
     );
+    expect((await kubectlOk(cluster, ['-n', namespace, 'get', 'secret', 'e2e-token', '-o', 'name'])).trim()).toBe('secret/e2e-token');
     const gone = await kubectl(cluster, ['-n', namespace, 'get', 'workspace', 'web']);
     expect(gone.stderr).toMatch(/NotFound/);
   }, 90_000);

@@ -12,18 +12,21 @@ import { REPO_ROOT, kubectl, kubectlOk, startCluster, type ClusterEnv } from './
 
 /**
  * What the controller calls, by API group and resource: the Workspace/PortBinding/SyncSession
- * controllers (get/list/watch, create owned PortBindings, update/patch status, metadata and
- * finalizers, delete) and the Kubernetes provider (Pods, Services, PVCs, Secrets: read, watch,
- * create, replace, delete; pods/exec for lifecycle scripts and hooks), plus Events it records.
+ * controllers (get/list/watch; update for finalizers and status; create and update the PortBindings
+ * and SyncSessions a Workspace owns; delete a PortBinding whose port is gone; workspaces/finalizers
+ * for blockOwnerDeletion) and the Kubernetes provider (Pods: read, watch, create, delete; Services
+ * and PVCs: read, create, replace, delete; pods/exec for lifecycle scripts, hooks and Pod sync).
+ * No Secrets and no Events: on a cluster boulder holds no secret value (secretRef is a reference in
+ * the Pod) and records no events.
  */
 const USED: { group: string; resource: string; verbs: string[] }[] = [
-  ...['workspaces', 'portbindings', 'syncsessions'].flatMap((kind) =>
-    ['', '/status', '/finalizers'].map((sub) => ({ group: 'nexus.dev', resource: `${kind}${sub}`, verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] })),
-  ),
-  ...['pods', 'services', 'persistentvolumeclaims', 'secrets'].map((resource) => ({ group: '', resource, verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] })),
+  { group: 'nexus.dev', resource: 'workspaces', verbs: ['get', 'list', 'watch', 'update'] },
+  { group: 'nexus.dev', resource: 'portbindings', verbs: ['get', 'list', 'watch', 'create', 'update', 'delete'] },
+  { group: 'nexus.dev', resource: 'syncsessions', verbs: ['get', 'list', 'watch', 'create', 'update'] },
+  ...['workspaces/status', 'workspaces/finalizers', 'portbindings/status', 'syncsessions/status'].map((resource) => ({ group: 'nexus.dev', resource, verbs: ['update'] })),
+  { group: '', resource: 'pods', verbs: ['get', 'list', 'watch', 'create', 'delete'] },
+  ...['services', 'persistentvolumeclaims'].map((resource) => ({ group: '', resource, verbs: ['get', 'list', 'create', 'update', 'delete'] })),
   { group: '', resource: 'pods/exec', verbs: ['create', 'get'] },
-  { group: '', resource: 'events', verbs: ['create', 'patch'] },
-  { group: 'events.k8s.io', resource: 'events', verbs: ['create', 'patch'] },
 ];
 
 const SA = 'system:serviceaccount:boulder-system:boulder';
@@ -89,6 +92,14 @@ describe('manifests/', () => {
       for (const verb of verbs) expect(`${verb} ${resource}: ${await canI(verb, target, ['-A', ...subresource])}`).toBe(`${verb} ${resource}: yes`);
     }
     for (const [verb, resource, sub] of [
+      ['get', 'secrets'],
+      ['list', 'secrets'],
+      ['create', 'secrets'],
+      ['create', 'events'],
+      ['update', 'pods'],
+      ['patch', 'workspaces.nexus.dev'],
+      ['create', 'workspaces.nexus.dev'],
+      ['delete', 'workspaces.nexus.dev'],
       ['get', 'nodes'],
       ['get', 'configmaps'],
       ['create', 'deployments.apps'],

@@ -1,21 +1,33 @@
 /**
- * End to end, file sync into a Pod: a Workspace with backend kubernetes and sync mode two-way-safe
- * is applied to the test cluster with the controllers in-process → the Pod runs → the owned
- * SyncSession (beta `pod://<ns>/nexus-web/workspace/<workspaceFolder>`) copies the worktree into
- * the Pod's workspace folder through Pod exec (kwok runs it locally, so the folder is a host temp
- * directory) → Ready → an edit on either side propagates → delete removes Pod and session.
+ * End to end, file sync into a Pod: the user's own daemon — the embedded store, where the user's
+ * worktree is theirs to sync — runs a Workspace with backend kubernetes and sync mode two-way-safe
+ * in the test cluster (controllers in-process) → the Pod runs → the owned SyncSession (beta
+ * `pod://<ns>/nexus-web/workspace/<workspaceFolder>`) copies the worktree into the Pod's workspace
+ * folder through Pod exec (kwok runs it locally, so the folder is a host temp directory) → Ready →
+ * an edit on either side propagates → delete removes Pod and session. (With a cluster as the store
+ * a host repository is refused: test/k8s/cluster-trust.test.ts.)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startClusterControllers, type ClusterControllers } from './cluster-controllers.ts';
-import { dropNamespace, eventually, freshNamespace, installCrds, kubectl, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
+import { parse } from 'yaml';
+import type { Workspace } from '../../apis/types/index.ts';
+import type { SyncSession } from '../../apis/types/syncsession.ts';
+import { realClock } from '../../controllers/runtime/clock.ts';
+import { getCondition } from '../../controllers/runtime/conditions.ts';
+import { silentLogger } from '../../controllers/runtime/logger.ts';
+import { Manager } from '../../controllers/runtime/manager.ts';
+import { getOrUndefined, openTempStore, type TempStore } from '../../controllers/runtime/testing.ts';
+import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
+import { registerControllers } from '../../controllers/setup.ts';
+import { dropNamespace, eventually, freshNamespace, kubectl, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
 import { kwokExecManifest } from './pod-sync-support.ts';
 
 let cluster: ClusterEnv;
-let controllers: ClusterControllers | undefined;
+let store: TempStore;
+let controllers: { stop(): Promise<void> } | undefined;
 let namespace: string;
 let base: string;
 let repo: string;
@@ -23,7 +35,7 @@ let folder: string;
 
 beforeAll(async () => {
   cluster = await startCluster();
-  await installCrds(cluster);
+  store = await openTempStore();
   namespace = await freshNamespace(cluster, 'pod-sync-ws');
   base = await mkdtemp(join(tmpdir(), 'boulder-pod-sync-ws-'));
   repo = join(base, 'repo');
@@ -37,16 +49,47 @@ beforeAll(async () => {
   git('commit', '-qm', 'initial');
   // kwok runs the Pod's exec'd commands here, on this machine; the Pod's files are under `folder`.
   await kubectlOk(cluster, ['apply', '-f', '-'], { input: kwokExecManifest(namespace, 'nexus-web', '/') });
-  controllers = await startClusterControllers(cluster.kubeconfig);
+  controllers = await startOwnDaemon();
 }, 180_000);
+
+/** The user's daemon: embedded store, the cluster as where kubernetes workspaces run (no ownerReferences). */
+async function startOwnDaemon(): Promise<{ stop(): Promise<void> }> {
+  const abort = new AbortController();
+  const logger = silentLogger();
+  const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 10_000 });
+  registerControllers(manager, {
+    client: store.client,
+    clock: realClock,
+    logger,
+    stateDir: store.dir,
+    signal: abort.signal,
+    trust: 'local',
+    providers: [new MockProvider()],
+    kubernetes: { kubeconfig: cluster.kubeconfig, namespace, ownerReferences: false },
+  });
+  await manager.start();
+  return {
+    stop: async () => {
+      abort.abort();
+      await manager.stop();
+    },
+  };
+}
 
 afterAll(async () => {
   await controllers?.stop();
+  await store?.dispose();
   if (cluster !== undefined && namespace !== undefined) await dropNamespace(cluster, namespace);
   if (base !== undefined) await rm(base, { recursive: true, force: true });
 });
 
-const manifest = (): string => `
+const manifest = (): Workspace => {
+  const ws = parse(manifestText()) as Workspace;
+  ws.metadata.namespace = namespace;
+  return ws;
+};
+
+const manifestText = (): string => `
 apiVersion: nexus.dev/v1alpha1
 kind: Workspace
 metadata:
@@ -61,6 +104,10 @@ spec:
     mode: two-way-safe
 `;
 
+function getWorkspace(): Promise<Workspace | undefined> {
+  return getOrUndefined<Workspace>(store.client, 'Workspace', 'web', namespace);
+}
+
 async function fileText(path: string): Promise<string | undefined> {
   try {
     return await readFile(path, 'utf8');
@@ -72,8 +119,8 @@ async function fileText(path: string): Promise<string | undefined> {
 describe('Workspace backend kubernetes + two-way-safe sync into the Pod', () => {
   it('syncs the worktree into the Pod before Ready, both ways after, and cleans up on delete', async () => {
     const started = performance.now();
-    await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: manifest() });
-    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=condition=Ready', 'workspace/web', '--timeout=90s'], { timeoutMs: 100_000 });
+    await store.client.create(manifest());
+    await eventually('workspace web Ready', async () => (getCondition((await getWorkspace())?.status?.conditions, 'Ready')?.status === 'True' ? true : undefined), 90_000);
     const readyMs = Math.round(performance.now() - started);
 
     // Ready comes after the initial sync: the worktree's files are already in the Pod's folder.
@@ -81,15 +128,11 @@ describe('Workspace backend kubernetes + two-way-safe sync into the Pod', () => 
     expect(await fileText(join(folder, 'src', 'main.sh'))).toBe('echo hi\n');
     const mountPath = await kubectlOk(cluster, ['-n', namespace, 'get', 'pod', 'nexus-web', '-o', 'jsonpath={.spec.containers[0].volumeMounts[0].mountPath}']);
     expect(mountPath).toBe(folder);
-    const beta = await kubectlOk(cluster, ['-n', namespace, 'get', 'syncsession', 'web-sync', '-o', 'jsonpath={.spec.beta}']);
-    expect(beta).toBe(`pod://${namespace}/nexus-web/workspace${folder}`);
+    const session = (await getOrUndefined<SyncSession>(store.client, 'SyncSession', 'web-sync', namespace))!;
+    expect(session.spec.beta).toBe(`pod://${namespace}/nexus-web/workspace${folder}`);
     // Ordering: the session completed its initial sync no later than the workspace became Ready.
-    const condition = async (kind: string, name: string, type: string): Promise<{ status: string; lastTransitionTime: string }> => {
-      const out = await kubectlOk(cluster, ['-n', namespace, 'get', kind, name, '-o', `jsonpath={.status.conditions[?(@.type=="${type}")]}`]);
-      return JSON.parse(out) as { status: string; lastTransitionTime: string };
-    };
-    const synced = await condition('syncsession', 'web-sync', 'InitialSyncComplete');
-    const ready = await condition('workspace', 'web', 'Ready');
+    const synced = getCondition(session.status?.conditions, 'InitialSyncComplete')!;
+    const ready = getCondition((await getWorkspace())?.status?.conditions, 'Ready')!;
     expect(synced.status).toBe('True');
     expect(Date.parse(synced.lastTransitionTime)).toBeLessThanOrEqual(Date.parse(ready.lastTransitionTime));
 
@@ -104,11 +147,11 @@ describe('Workspace backend kubernetes + two-way-safe sync into the Pod', () => 
     const podToHostMs = Math.round(performance.now() - t2);
     console.log(`[pod-sync] apply → Ready ${readyMs} ms; host → pod ${hostToPodMs} ms; pod → host ${podToHostMs} ms`);
 
-    await kubectlOk(cluster, ['-n', namespace, 'delete', 'workspace', 'web', '--wait=true', '--timeout=60s'], { timeoutMs: 70_000 });
-    await eventually('pod and syncsession gone', async () => {
+    await store.client.delete('Workspace', namespace, 'web');
+    await eventually('workspace, pod and syncsession gone', async () => {
       const pod = await kubectl(cluster, ['-n', namespace, 'get', 'pod', 'nexus-web']);
-      const session = await kubectl(cluster, ['-n', namespace, 'get', 'syncsession', 'web-sync']);
-      return pod.code !== 0 && session.code !== 0 ? true : undefined;
+      const left = (await getWorkspace()) ?? (await getOrUndefined<SyncSession>(store.client, 'SyncSession', 'web-sync', namespace));
+      return pod.code !== 0 && left === undefined ? true : undefined;
     }, 60_000);
   }, 180_000);
 });

@@ -10,6 +10,7 @@
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../runtime/clock.ts';
 import { ProviderError } from '../errors.ts';
+import { TerminalError } from '../../runtime/errors.ts';
 import type { DesiredRuntime, EnsureResult, RuntimeState } from '../types.ts';
 import { isConflict, isNotFound, toProviderError } from './api-errors.ts';
 import {
@@ -33,6 +34,8 @@ export interface EnsureContext {
   manifest: ManifestOptions;
   /** How long a Running ensure waits for the Pod to become Ready before failing transiently. */
   readyTimeoutMs: number;
+  /** False: this provider holds no secret values and never reads or writes a Secret (see KubernetesProviderOptions). */
+  secretValues?: boolean;
   signal?: AbortSignal;
 }
 
@@ -42,9 +45,13 @@ const POLL_MS = 100;
 /** Converges the objects to `desired`; see the module comment. */
 export async function ensureObjects(ctx: EnsureContext, desired: DesiredRuntime): Promise<EnsureResult> {
   const pod = podManifest(desired, ctx.names, ctx.manifest); // validates the spec before any write
+  const secretValues = ctx.secretValues !== false;
+  if (!secretValues && Object.keys(desired.secretEnv).length > 0) {
+    throw new TerminalError('SecretSourceNotAllowed', 'this controller does not hold secret values: only secretRef secrets (a Secret in the workspace\'s namespace) are delivered');
+  }
   const changes: string[] = [];
-  const existing = await step('reading the workspace objects', () => readObjects(ctx.core, ctx.names.namespace, ctx.names));
-  await step('writing the secrets', () => ensureSecret(ctx, desired, existing, changes));
+  const existing = await step('reading the workspace objects', () => readObjects(ctx.core, ctx.names.namespace, ctx.names, secretValues));
+  if (secretValues) await step('writing the secrets', () => ensureSecret(ctx, desired, existing, changes));
   await step('creating the files volume claim', () => ensurePvc(ctx, desired, existing, changes));
   await step('writing the service', () => ensureService(ctx, desired, existing, changes));
   let created = false;

@@ -61,6 +61,13 @@ export interface KubernetesProviderOptions extends ClusterOptions {
   storageClassName?: string;
   /** Size of the files PVC; default 10Gi. */
   filesSize?: string;
+  /**
+   * False when this provider must never hold secret values (a controller serving a cluster's
+   * Workspaces: `fromFile`/`fromEnv` are refused there, `secretRef` is a reference in the Pod): it
+   * then never reads, writes or lists Secrets, so its role needs no right on them. Default true
+   * (the user's own daemon writes resolved values into the `nexus-<name>-secrets` Secret).
+   */
+  secretValues?: boolean;
   /** How long ensure waits for a Pod to become Ready before failing transiently; default 20 s. */
   readyTimeoutMs?: number;
   /**
@@ -109,7 +116,7 @@ export class KubernetesProvider implements Provider {
 
   async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
     const names = this.names(target);
-    const objects = await this.#call('reading the workspace objects', () => readObjects(this.#cluster.core, names.namespace, names));
+    const objects = await this.#call('reading the workspace objects', () => readObjects(this.#cluster.core, names.namespace, names, this.#options.secretValues !== false));
     return observedFrom(objects);
   }
 
@@ -122,6 +129,7 @@ export class KubernetesProvider implements Provider {
         names,
         manifest: this.#manifestOptions(desired.target, names),
         readyTimeoutMs: this.#options.readyTimeoutMs ?? DEFAULT_READY_TIMEOUT_MS,
+        ...(this.#options.secretValues === false ? { secretValues: false } : {}),
         ...(options.signal ? { signal: options.signal } : {}),
       },
       desired,
@@ -167,7 +175,7 @@ export class KubernetesProvider implements Provider {
       const [pods, services, secrets, pvcs] = await Promise.all([
         core.listNamespacedPod({ namespace, labelSelector }),
         core.listNamespacedService({ namespace, labelSelector }),
-        core.listNamespacedSecret({ namespace, labelSelector }),
+        this.#options.secretValues === false ? { items: [] } : core.listNamespacedSecret({ namespace, labelSelector }),
         core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector }),
       ]);
       const deletions = [

@@ -47,6 +47,23 @@ describe('manifests', () => {
     expect(podManifest(desired(), names).spec?.containers[0]?.envFrom).toBeUndefined();
   });
 
+  it('delivers secretRef secrets by reference (secretKeyRef, no Secret of boulder) and mounts no service-account token', () => {
+    const names = kubeNames(target);
+    const withRef = desired({ secretRefs: [{ env: 'TOKEN', secret: 'api-token', key: 'value' }] });
+    const pod = podManifest(withRef, names);
+    expect(pod.spec?.containers[0]?.env).toEqual([
+      { name: 'A', value: '1' },
+      { name: 'TOKEN', valueFrom: { secretKeyRef: { name: 'api-token', key: 'value' } } },
+    ]);
+    expect(pod.spec?.containers[0]?.envFrom).toBeUndefined();
+    expect(secretManifest(withRef, names)).toBeUndefined();
+    expect(pod.spec?.automountServiceAccountToken).toBe(false);
+    expect(podManifest(desired(), names).spec?.automountServiceAccountToken).toBe(false);
+    // A changed reference is a changed Pod.
+    const other = podManifest(desired({ secretRefs: [{ env: 'TOKEN', secret: 'api-token', key: 'other' }] }), names);
+    expect(other.metadata?.annotations?.[ANNOTATION_CONFIG_HASH]).not.toBe(pod.metadata?.annotations?.[ANNOTATION_CONFIG_HASH]);
+  });
+
   it('exposes main and service ports on one Service, and none without ports', () => {
     const names = kubeNames(target);
     const withPorts = desired({ containerPorts: [8080], services: [{ name: 'db', image: 'pg', env: {}, command: [], containerPorts: [5432, 8080], volumes: [] }] });

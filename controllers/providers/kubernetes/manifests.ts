@@ -1,10 +1,12 @@
 /**
  * The Kubernetes objects of a workspace as pure functions of its DesiredRuntime:
- * - a Pod `nexus-<name>`: the main container (image, env, secrets through `envFrom`, requests =
+ * - a Pod `nexus-<name>`: the main container (image, env, resolved secrets through `envFrom`,
+ *   `secretRef` secrets as `env[].valueFrom.secretKeyRef` naming the user's Secret, requests =
  *   limits from cpus/memoryBytes, a keep-alive command, the PVC at the workspace folder — the
  *   desired workdir, `spec.workspaceFolder`, default /workspace) and one sidecar per
  *   service container. Sidecars share the Pod's network, so the workspace reaches a service on
- *   `localhost:<port>` (not by the service's name, as on Docker);
+ *   `localhost:<port>` (not by the service's name, as on Docker). No service-account token is
+ *   mounted (`automountServiceAccountToken: false`): a workspace never acts with a cluster identity;
  * - a Secret `nexus-<name>-secrets` with the resolved secret values (never in status or labels);
  * - a Service `nexus-<name>` exposing every container port of the Pod;
  * - a PersistentVolumeClaim `nexus-<name>-files` for /workspace and services' named volumes.
@@ -120,7 +122,12 @@ export function podManifest(desired: DesiredRuntime, names: KubeNames, options: 
     image: desired.imageSource.ref,
     command: KEEP_ALIVE_COMMAND,
     workingDir: desired.workdir,
-    env: Object.entries(desired.env).map(([name, value]) => ({ name, value })),
+    env: [
+      ...Object.entries(desired.env).map(([name, value]) => ({ name, value })),
+      // By reference: the kubelet reads the Secret in the Pod's namespace (a secretKeyRef cannot
+      // name another), boulder never does. Listed after env, so a secret wins over a same-named variable.
+      ...(desired.secretRefs ?? []).map((ref) => ({ name: ref.env, valueFrom: { secretKeyRef: { name: ref.secret, key: ref.key } } })),
+    ],
     ...(Object.keys(desired.secretEnv).length > 0 ? { envFrom: [{ secretRef: { name: names.secret } }] } : {}),
     ports: desired.containerPorts.map((containerPort) => ({ containerPort, protocol: 'TCP' })),
     volumeMounts: [{ name: FILES_VOLUME, mountPath: desired.workdir === '' ? FILES_MOUNT : desired.workdir }],
@@ -195,6 +202,7 @@ export function podConfigHash(desired: DesiredRuntime, names: KubeNames): string
         image: desired.image,
         env: sorted(desired.env),
         secretEnv: sorted(desired.secretEnv),
+        ...(desired.secretRefs !== undefined ? { secretRefs: desired.secretRefs.map((r) => [r.env, r.secret, r.key]) } : {}),
         workdir: desired.workdir,
         cpus: desired.cpus ?? null,
         memoryBytes: desired.memoryBytes ?? null,

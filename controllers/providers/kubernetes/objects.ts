@@ -23,12 +23,15 @@ export async function orUndefined<T>(request: Promise<T>): Promise<T | undefined
   }
 }
 
-/** Reads the Pod, Service, Secret and PVC of a workspace by name, in parallel. */
-export async function readObjects(core: CoreV1Api, namespace: string, names: { pod: string; secret: string; pvc: string }): Promise<ObservedObjects> {
+/**
+ * Reads the Pod, Service, Secret and PVC of a workspace by name, in parallel; without `secrets`
+ * (a provider that never holds secret values) the Secret is not read at all.
+ */
+export async function readObjects(core: CoreV1Api, namespace: string, names: { pod: string; secret: string; pvc: string }, secrets = true): Promise<ObservedObjects> {
   const [pod, service, secret, pvc] = await Promise.all([
     orUndefined(core.readNamespacedPod({ namespace, name: names.pod })),
     orUndefined(core.readNamespacedService({ namespace, name: names.pod })),
-    orUndefined(core.readNamespacedSecret({ namespace, name: names.secret })),
+    secrets ? orUndefined(core.readNamespacedSecret({ namespace, name: names.secret })) : undefined,
     orUndefined(core.readNamespacedPersistentVolumeClaim({ namespace, name: names.pvc })),
   ]);
   return { ...(pod ? { pod } : {}), ...(service ? { service } : {}), ...(secret ? { secret } : {}), ...(pvc ? { pvc } : {}) };

@@ -1,0 +1,124 @@
+/**
+ * Whose identity the controllers may lend to an object's inputs (pure; no I/O).
+ *
+ * - `local`: the objects come from the embedded store in the user's own state dir (0700), so the
+ *   person who wrote them is the person running boulder. Their host files (`fromFile`, a repository
+ *   path, a local sync endpoint), environment (`fromEnv`), Docker engine and the cluster their
+ *   kubeconfig reaches are theirs to use — a daemon running a `backend: kubernetes` Pod with the
+ *   user's own files is the user acting, not boulder.
+ * - `cluster`: the objects come from a Kubernetes API (`boulder controller`, or any process whose
+ *   store is a cluster). Whoever may create a Workspace or SyncSession in some namespace wrote them,
+ *   and that is not the identity this process runs with (its service account, its files, its
+ *   environment, its Docker engine). So nothing here may read or write this process's machine on an
+ *   object's behalf, and everything an object reaches stays in the object's own namespace:
+ *   `secretRef` (a Secret of the workspace's namespace, referenced by the Pod, never read by boulder)
+ *   and `pod://<own namespace>/…` endpoints.
+ *
+ * A refusal is a TerminalError with a stable reason: a condition on the object, never a retry loop.
+ */
+import type { Workspace } from '../../apis/types/index.ts';
+import type { SyncSession } from '../../apis/types/syncsession.ts';
+import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
+import { TerminalError } from '../runtime/errors.ts';
+import { parseEndpointAddress } from '../syncsession/endpoints.ts';
+
+/** See the module comment. */
+export type TrustMode = 'local' | 'cluster';
+
+/** Reason of a `fromFile`/`fromEnv` secret (or an unusable `secretRef`) refused under cluster trust. */
+export const SECRET_SOURCE_NOT_ALLOWED = 'SecretSourceNotAllowed';
+/** Reason of a host path (repository, build context) refused under cluster trust. */
+export const HOST_PATH_NOT_ALLOWED = 'HostPathNotAllowed';
+/** Reason of a backend that would run on this process's machine, refused under cluster trust. */
+export const BACKEND_NOT_ALLOWED = 'BackendNotAllowed';
+/** Reason of a SyncSession endpoint outside the session's namespace or on this process's machine. */
+export const ENDPOINT_NOT_ALLOWED = 'EndpointNotAllowed';
+
+/** The trust of a process's controllers from where its objects are stored. */
+export function trustForStore(storeKind: 'embedded' | 'kubernetes' | undefined): TrustMode {
+  return storeKind === 'kubernetes' ? 'cluster' : 'local';
+}
+
+/** What the Workspace admission needs to know besides the object. */
+export interface WorkspaceTrustContext {
+  trust: TrustMode;
+  /**
+   * Namespace `backend: kubernetes` Pods are created in when it is not the workspace's own
+   * (`boulder controller --target-namespace`, `backends.kubernetes.namespace`).
+   */
+  podNamespace?: string;
+}
+
+/** Backends whose runtime lives in the cluster (or nowhere), never on this process's machine. */
+const CLUSTER_BACKENDS: ReadonlySet<string> = new Set(['kubernetes', 'mock']);
+
+/** Where the only secret source that is right on a cluster is explained, once. */
+const SECRET_REF_HINT = "on a cluster only secretRef works: a Secret in the workspace's own namespace, referenced by the Pod";
+
+/**
+ * Throws TerminalError when `ws` would make this process act with its own identity (see the module
+ * comment); does nothing under local trust.
+ */
+export function admitWorkspace(ws: Workspace, context: WorkspaceTrustContext): void {
+  if (context.trust === 'local') return;
+  const namespace = ws.metadata.namespace ?? DEFAULT_NAMESPACE;
+  const backend = ws.spec.backend ?? 'docker';
+  if (!CLUSTER_BACKENDS.has(backend)) {
+    throw new TerminalError(
+      BACKEND_NOT_ALLOWED,
+      `spec.backend: ${backend} workspaces are not run for a cluster's Workspaces: they would run on the machine of this controller, with its ${backend === 'docker' ? 'Docker engine and files' : 'credentials'}; use backend kubernetes, or the embedded store (boulder apply without --kubeconfig) on your own machine`,
+    );
+  }
+  (ws.spec.secrets ?? []).forEach((ref, i) => {
+    const field = `spec.secrets[${i}] (${ref.name})`;
+    if (ref.fromFile !== undefined) {
+      throw new TerminalError(SECRET_SOURCE_NOT_ALLOWED, `${field}: fromFile reads a file of the controller, not yours, and is refused for a cluster's Workspaces; ${SECRET_REF_HINT}`);
+    }
+    if (ref.fromEnv !== undefined) {
+      throw new TerminalError(SECRET_SOURCE_NOT_ALLOWED, `${field}: fromEnv reads the controller's environment, not yours, and is refused for a cluster's Workspaces; ${SECRET_REF_HINT}`);
+    }
+    if (ref.secretRef !== undefined && backend === 'kubernetes' && context.podNamespace !== undefined && context.podNamespace !== namespace) {
+      throw new TerminalError(
+        SECRET_SOURCE_NOT_ALLOWED,
+        `${field}: secretRef needs the Pod in the workspace's namespace ${namespace}, but this controller creates Pods in ${context.podNamespace} (--target-namespace), where the Secret would be another namespace's`,
+      );
+    }
+  });
+  if (ws.spec.repository !== undefined) {
+    throw new TerminalError(
+      HOST_PATH_NOT_ALLOWED,
+      `spec.repository: ${JSON.stringify(ws.spec.repository.path)} is a path on the controller's machine, not yours, and is refused for a cluster's Workspaces (no worktree is created or synced there); put the files in the image, or use the embedded store on your own machine`,
+    );
+  }
+}
+
+/**
+ * Throws TerminalError unless both endpoints of `session` stay inside its namespace under cluster
+ * trust: only `pod://<session namespace>/…`; a local path, `docker://` or `volume://` is this
+ * process's machine, and another namespace's Pod is someone else's.
+ */
+export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
+  if (trust === 'local') return;
+  const namespace = session.metadata.namespace ?? DEFAULT_NAMESPACE;
+  for (const side of ['alpha', 'beta'] as const) {
+    const address = session.spec[side];
+    let parsed: ReturnType<typeof parseEndpointAddress>;
+    try {
+      parsed = parseEndpointAddress(address);
+    } catch (err) {
+      throw new TerminalError(ENDPOINT_NOT_ALLOWED, `spec.${side}: ${(err as Error).message}`);
+    }
+    if (parsed.type === 'pod') {
+      if (parsed.namespace === namespace) continue;
+      throw new TerminalError(
+        ENDPOINT_NOT_ALLOWED,
+        `spec.${side}: ${JSON.stringify(address)} is a Pod in namespace ${parsed.namespace}; a SyncSession in ${namespace} may only reach Pods of its own namespace`,
+      );
+    }
+    const where = parsed.type === 'local' ? 'a path on the controller\'s machine' : `a ${parsed.type}:// endpoint on the controller's Docker engine`;
+    throw new TerminalError(
+      ENDPOINT_NOT_ALLOWED,
+      `spec.${side}: ${JSON.stringify(address)} is ${where}, refused for a cluster's SyncSessions; only pod://${namespace}/<pod>/<container>/<path> endpoints are allowed there`,
+    );
+  }
+}
