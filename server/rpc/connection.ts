@@ -124,6 +124,16 @@ export class Connection {
     return this.verified?.principal;
   }
 
+  /**
+   * Closes the connection when its token expired or was revoked since it authenticated — also
+   * when it only receives (a watch): the server calls this periodically.
+   */
+  recheckToken(): void {
+    if (this.verified === undefined || this.closedController.signal.aborted) return;
+    const invalid = this.checkStillValid(this.verified);
+    if (invalid !== undefined) this.refuse(invalid);
+  }
+
   /** Closes the connection (daemon stopping). */
   close(code: number = CLOSE_CODES.shuttingDown, reason = 'daemon stopping'): void {
     this.ws.close(code, reason);
