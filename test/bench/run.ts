@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
  */
+import { benchApi } from './api.ts';
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
 import { benchDockerWorkspace } from './docker-workspace.ts';
@@ -12,6 +13,7 @@ import { printTable, type BenchRow } from './stats.ts';
 import { benchSync } from './sync.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
+  api: benchApi,
   'control-plane': benchControlPlane,
   'daemon-idle': benchDaemonIdle,
   docker: benchDockerWorkspace,
