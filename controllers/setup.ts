@@ -6,7 +6,8 @@
  * event streams, which enqueue the affected workspace at once, the port forwarders (closed when
  * the signal aborts) and the Workspace watch that wakes the PortBindings a workspace change
  * concerns. Without it (`reconcile --once`) ports are allocated but not forwarded. With a
- * `kubernetes` dep the Kubernetes provider (workspaces as Pods) joins the providers.
+ * `kubernetes` dep the Kubernetes provider (workspaces as Pods) joins the providers; with a `sprite`
+ * dep the Sprite provider (workspaces as Sprites microVMs; controllers/providers/sprite).
  */
 import type { ResourceClient } from '../apis/client/types.ts';
 import { objectKey } from '../apis/meta.ts';
@@ -19,6 +20,7 @@ import { createDockerProvider } from './providers/docker/index.ts';
 import { LazyKubernetesProvider } from './providers/kubernetes/lazy.ts';
 import type { KubernetesProviderOptions } from './providers/kubernetes/kubernetes-provider.ts';
 import { MockProvider } from './providers/mock/mock-provider.ts';
+import { SpriteProvider, type SpriteProviderOptions } from './providers/sprite/sprite-provider.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { workspaceReconciler } from './workspace/reconcile.ts';
@@ -42,6 +44,8 @@ export interface ControllerSetupDeps {
    * use) to the providers above. Set `ownerReferences` only when the Workspaces live in that cluster.
    */
   kubernetes?: Pick<KubernetesProviderOptions, 'kubeconfig' | 'context' | 'namespace' | 'ownerReferences' | 'storageClassName' | 'kubeConfig'>;
+  /** The Sprites API for `backend: sprite` workspaces: adds the Sprite provider (and sprite:// sync endpoints). */
+  sprite?: SpriteProviderOptions;
   /** When given, provider event streams run until it aborts (daemon mode). */
   signal?: AbortSignal;
   /** Workspace resync period in ms (drift check); default 30 s. */
@@ -77,7 +81,8 @@ export const DRIFT_RECHECK_MS = 250;
 export function registerControllers(manager: Manager, deps: ControllerSetupDeps): ProviderRegistry {
   const base = deps.providers ?? [createDockerProvider({ logger: deps.logger }), new MockProvider()];
   const kubernetes = deps.kubernetes === undefined ? [] : [new LazyKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, logger: deps.logger })];
-  const providers = createProviderRegistry([...base, ...kubernetes]);
+  const sprite = deps.sprite === undefined ? undefined : new SpriteProvider(deps.sprite);
+  const providers = createProviderRegistry([...base, ...kubernetes, ...(sprite !== undefined ? [sprite] : [])]);
   const workspaces = manager.add({
     kind: 'Workspace',
     reconcile: workspaceReconciler({ providers }),
@@ -93,6 +98,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
       signal: deps.signal,
       workspaces: { client: deps.client, clock: deps.clock },
       ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
+      ...(sprite !== undefined ? { sprite: sprite.client } : {}),
     });
   }
   if (deps.signal !== undefined) {

@@ -325,6 +325,27 @@ export interface WorkspaceStatus {
    * Digest of the image the workspace container runs.
    */
   imageDigest?: string;
+  /**
+   * The Sprite of a sprite workspace, as last observed (never its token).
+   */
+  sprite?: {
+    /**
+     * Name of the Sprite.
+     */
+    name?: string;
+    /**
+     * Status the Sprites API reports: cold, warm or running.
+     */
+    status?: string;
+    /**
+     * Id of the last checkpoint boulder took (a pause, or boulder workspace checkpoint).
+     */
+    lastCheckpoint?: string;
+    /**
+     * The Sprite's public URL, when its url_settings.auth is public.
+     */
+    url?: string;
+  };
   timings?: WorkspaceTimings;
   /**
    * When activity was last seen in the workspace (RFC 3339); idleTimeout counts from here.

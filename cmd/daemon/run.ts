@@ -70,9 +70,9 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     try {
       const manager = new Manager({ client, clock: realClock, logger });
       const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
-      const { portRange, exposure, kubernetes } = await configuredControllerSettings(deps, (message) => logger.warn(message));
+      const { portRange, exposure, kubernetes, sprite } = await configuredControllerSettings(deps, (message) => logger.warn(message));
       const cluster = providerCluster(deps, values, kubernetes);
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       await manager.start();
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
