@@ -192,7 +192,7 @@ describe('sprite backend against the local Sprites API', () => {
     await fake.remove(name);
     const repaired = (await waitWorkspace(client, ns, 'drift', (w) => isReady(w) && w?.status?.containerId !== firstId, 'repaired', 20_000))!;
     expect(fake.sprite(name)?.id).toBe(repaired.status?.containerId);
-    expect(repaired.status?.repairs?.join('\n') ?? '').toMatch(/sprite|container/);
+    expect(JSON.stringify(repaired.status?.repairs ?? [])).toContain('container recreated');
     await client.delete('Workspace', ns, 'drift');
     await eventually(() => fake.sprite(name) === undefined, 'sprite deleted');
   });

@@ -129,8 +129,10 @@ export class SpriteClient {
   }
 
   /**
-   * Opens a WebSocket to `path`; resolves once it is open. A refused upgrade becomes the
-   * SpriteApiError of its HTTP status (a 429 is waited out like a REST call).
+   * Opens a WebSocket to `path`; resolves once it is open, **paused**: messages the server sent
+   * right after the upgrade (exec's session_info) wait until the caller attached its listeners and
+   * calls `resume()`. A refused upgrade becomes the SpriteApiError of its HTTP status (a 429 is
+   * waited out like a REST call).
    */
   async openSocket(path: string, query: RequestOptions['query'] = {}, signal?: AbortSignal): Promise<WebSocket> {
     const what = `WS ${path}`;
@@ -145,6 +147,7 @@ export class SpriteClient {
         signal?.addEventListener('abort', onAbort, { once: true });
         socket.once('open', () => {
           signal?.removeEventListener('abort', onAbort);
+          socket.pause();
           resolve(socket);
         });
         socket.once('unexpected-response', (_req, res) => {

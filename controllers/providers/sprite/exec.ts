@@ -124,6 +124,7 @@ export class SpriteExec {
       else this.#frame(bytes);
     });
     socket.on('close', () => void this.#lost());
+    socket.resume();
   }
 
   #frame(bytes: Buffer): void {

@@ -25,6 +25,8 @@ export async function dialSpritePort(client: SpriteClient, sprite: string, port:
     };
     const timer = setTimeout(() => fail('no answer to the proxy request'), HANDSHAKE_TIMEOUT_MS);
     socket.once('message', (data, isBinary) => {
+      // Hold what follows until the stream's listeners are attached (its read() resumes).
+      socket.pause();
       clearTimeout(timer);
       socket.removeAllListeners('close');
       if (isBinary) {
@@ -49,6 +51,7 @@ export async function dialSpritePort(client: SpriteClient, sprite: string, port:
       resolve();
     });
     socket.once('close', () => fail('the connection closed before the proxy answered'));
+    socket.resume();
     socket.send(JSON.stringify({ host: 'localhost', port }));
   });
   return socketStream(socket, early);
