@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../runtime/logger.ts';
 import { ProviderError } from './errors.ts';
+import type { SpriteProviderOptions } from './sprite/sprite-provider.ts';
 import type { Backend, Provider } from './types.ts';
 
 /** Options of `createProvider`. */
@@ -12,7 +13,7 @@ export interface CreateProviderOptions {
   /** The cluster of the kubernetes backend; default: KUBECONFIG, ~/.kube/config or in-cluster. */
   kubernetes?: { kubeconfig?: string; context?: string; namespace?: string };
   /** The Sprites API of the sprite backend (`backends.sprite`); without it the backend is unavailable. */
-  sprite?: import('./sprite/sprite-provider.ts').SpriteProviderOptions;
+  sprite?: SpriteProviderOptions;
 }
 
 /** The provider for `backend`; rejects with ProviderError (EngineUnavailable) for a backend this build lacks. */

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
-import { SpriteProvider } from '../../controllers/providers/sprite/sprite-provider.ts';
+import type { SpriteProvider } from '../../controllers/providers/sprite/sprite-provider.ts';
 import { startFakeSprites, type FakeSprites } from './fake/index.ts';
 import { conditionOf, eventually, isReady, spriteWorkspace, startSpriteControllers, waitWorkspace, type SpriteControllers } from './harness.ts';
 
