@@ -188,7 +188,9 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     const hasMore = names.length > max;
     const last = page[page.length - 1];
     sendJson(res, 200, {
-      sprites: page.map((n) => sprites.get(n)?.toJSON(orgId)),
+      // List entries: the full object plus the docs example's `org_slug` (its list items are trimmed to
+      // {name, org_slug, updated_at}; the shape of list entries is uncertain, so both are given).
+      sprites: page.map((n) => ({ ...sprites.get(n)?.toJSON(orgId), org_slug: org })),
       has_more: hasMore,
       next_continuation_token: hasMore && last ? Buffer.from(last).toString('base64url') : null,
     });

@@ -110,6 +110,7 @@ export class Sprite {
       await new Promise((r) => setTimeout(r, from === 'cold' ? this.timings.coldMs() : this.timings.warmMs()));
       if (this.deleted) return;
       if (from === 'warm') {
+        for (const s of this.sessions.values()) if (s.active) s.signal('SIGCONT');
         signalAll(await pidsOf(this.id), 'SIGCONT');
         this.wakes.warm += 1;
       } else {
@@ -130,7 +131,10 @@ export class Sprite {
     for (const p of [...this.proxies]) p.drop();
     for (const s of this.sessions.values()) s.dropClients();
     if (to === 'warm') {
-      if (this.status === 'running') signalAll(await pidsOf(this.id), 'SIGSTOP');
+      if (this.status === 'running') {
+        for (const s of this.sessions.values()) if (s.active) s.signal('SIGSTOP');
+        signalAll(await pidsOf(this.id), 'SIGSTOP');
+      }
       if (this.status !== 'cold') this.status = 'warm';
     } else {
       await this.endProcesses();
