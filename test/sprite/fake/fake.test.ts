@@ -68,6 +68,11 @@ describe('local Sprites API: REST', () => {
     expect(((await (await api(fake, 'GET', '/v1/sprites/labels')).json()) as { labels: string[] }).labels).toEqual(['nexus.dev/workspace=web', 'nexus.dev/state=Paused']);
     await api(fake, 'PUT', '/v1/sprites/labels', { labels: ['a=b'] });
     expect(fake.sprite('labels')?.labels).toEqual(['a=b']);
+    await api(fake, 'PUT', '/v1/sprites/labels', { labels: { 'nexus.dev/state': 'Stopped' } });
+    expect(((await (await api(fake, 'GET', '/v1/sprites/labels')).json()) as { labels: unknown }).labels).toEqual({ 'nexus.dev/state': 'Stopped' });
+    expect((await api(fake, 'PUT', '/v1/sprites/labels', { labels: [1, 2] })).status).toBe(400);
+    await api(fake, 'PUT', '/v1/sprites/labels', { clear_labels: true });
+    expect(fake.sprite('labels')?.labels).toEqual([]);
   });
 });
 

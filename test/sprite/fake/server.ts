@@ -30,6 +30,16 @@ interface Limits {
   maxCheckpoints: number;
 }
 
+/** Labels as sent (replacing the previous ones): a list of strings or a map of strings; 400 otherwise. */
+function parseLabels(v: unknown): string[] | Record<string, string> {
+  if (Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'string' && x.length <= 512)) return [...(v as string[])];
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const entries = Object.entries(v);
+    if (entries.length <= 64 && entries.every(([k, x]) => typeof x === 'string' && k.length <= 256 && x.length <= 512)) return Object.fromEntries(entries) as Record<string, string>;
+  }
+  throw new HttpError(400, 'labels must be a list of strings or a map of strings (at most 64)');
+}
+
 /** Start the server. */
 export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites> {
   const org = opts.org ?? 'fake-org';
@@ -213,7 +223,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     }
     const s = new Sprite(name, org, root, timings);
     if (auth === 'public') s.urlAuth = 'public';
-    if (Array.isArray(body.labels)) s.labels = body.labels.filter((l): l is string => typeof l === 'string').slice(0, 64);
+    if (body.labels !== undefined) s.labels = parseLabels(body.labels);
     sprites.set(name, s);
     await s.init();
     sendJson(res, 201, s.toJSON(orgId));
@@ -227,7 +237,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
       s.urlAuth = auth;
     }
     if (body.clear_labels === true) s.labels = [];
-    if (Array.isArray(body.labels)) s.labels = body.labels.filter((l): l is string => typeof l === 'string').slice(0, 64);
+    if (body.labels !== undefined && body.labels !== null) s.labels = parseLabels(body.labels);
     s.updatedAt = new Date().toISOString();
     sendJson(res, 200, s.toJSON(orgId));
   };
@@ -456,7 +466,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
         const host = typeof init.host === 'string' ? init.host : 'localhost';
         const target = `${host}:${String(port)}`;
         const fail = (error: string): void => {
-          ws.send(JSON.stringify({ status: 'error', error, target }));
+          ws.send(JSON.stringify({ status: 'error', error, message: error, target }));
           ws.close(1011, error.slice(0, 100));
         };
         if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return fail('invalid port');

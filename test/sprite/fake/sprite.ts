@@ -41,7 +41,8 @@ export class Sprite {
   lastActiveAt: string | null = null;
   status: SpriteStatus = 'cold';
   urlAuth: 'sprite' | 'public' = 'sprite';
-  labels: string[] = [];
+  /** Labels as the client sent them: a list of strings or a string map (the type is undocumented). */
+  labels: string[] | Record<string, string> = [];
   readonly checkpoints: CheckpointRecord[] = [];
   readonly sessions = new Map<number, Session>();
   readonly wakes = { warm: 0, cold: 0 };
@@ -201,7 +202,7 @@ export class Sprite {
       sessions: [...this.sessions.values()].map((s) => ({ id: s.id, command: s.command, active: s.active, tty: s.spec.tty })),
       checkpoints: this.checkpoints.map((c) => c.id),
       urlAuth: this.urlAuth,
-      labels: [...this.labels],
+      labels: Array.isArray(this.labels) ? [...this.labels] : Object.entries(this.labels).map(([k, v]) => `${k}=${v}`),
       wakes: { ...this.wakes },
     };
   }
