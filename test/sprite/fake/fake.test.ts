@@ -120,6 +120,19 @@ describe('local Sprites API: exec', () => {
     expect(exitCode(legacy.frames)).toBe(5);
   });
 
+  it('streams megabytes through stdin and stdout intact (flow control)', async () => {
+    await create('bulk');
+    const c = await openWs(fake, `/v1/sprites/bulk/exec${qs({ cmd: ['cat'], stdin: 'true' })}`);
+    const data = Buffer.alloc(3 * 1024 * 1024);
+    for (let i = 0; i < data.length; i++) data[i] = (i * 7 + (i >> 10)) & 255;
+    for (let off = 0; off < data.length; off += 64 * 1024) c.ws.send(Buffer.concat([Buffer.from([0]), data.subarray(off, off + 64 * 1024)]));
+    c.ws.send(Buffer.from([4]));
+    await c.until((f) => exitCode(f) !== undefined, 20_000);
+    const out = Buffer.concat(c.frames.flatMap((f) => ('binary' in f && f.binary[0] === 1 ? [f.binary.subarray(1)] : [])));
+    expect(out.length).toBe(data.length);
+    expect(out.equals(data)).toBe(true);
+  });
+
   it('ends a detached session after max_run_after_disconnect', async () => {
     await create('mrad');
     const c = await openWs(fake, `/v1/sprites/mrad/exec${qs({ cmd: ['sleep', '30'], max_run_after_disconnect: '200ms' })}`);

@@ -18,6 +18,7 @@ import { Session, parseDuration, type SessionSpec } from './session.ts';
 import { Sprite } from './sprite.ts';
 import type { FakeSprites, FakeSpritesOptions, RequestRecord } from './types.ts';
 
+const MAX_PROXIES_PER_SPRITE = 256;
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
@@ -442,6 +443,10 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
 
   /** The proxy: `{host, port}` in, `{status, target}` out, then a raw TCP relay. */
   const proxy = (sprite: Sprite, ws: WebSocket): void => {
+    if (sprite.proxies.size >= MAX_PROXIES_PER_SPRITE) {
+      ws.close(1013, 'too many proxy connections');
+      return;
+    }
     let sock: net.Socket | null = null;
     const relay = { drop: (): void => { ws.terminate(); sock?.destroy(); } };
     sprite.proxies.add(relay);
@@ -482,12 +487,27 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
           ws.send(JSON.stringify({ status: 'connected', target }));
           ws.on('message', (d: Buffer, bin: boolean) => {
             sprite.touch();
-            if (bin) sock?.write(d);
+            if (bin && sock && !sock.write(d)) {
+              ws.pause();
+              sock.once('drain', () => ws.resume());
+            }
           });
         });
         sock.on('data', (d) => {
           sprite.touch();
-          if (ws.readyState === ws.OPEN) ws.send(d);
+          if (ws.readyState !== ws.OPEN) return;
+          ws.send(d);
+          if (ws.bufferedAmount > 8 * 1024 * 1024 && sock && !sock.isPaused()) {
+            const s2 = sock;
+            s2.pause();
+            const wait = setInterval(() => {
+              if (ws.readyState !== ws.OPEN || ws.bufferedAmount < 4 * 1024 * 1024) {
+                clearInterval(wait);
+                s2.resume();
+              }
+            }, 20);
+            wait.unref();
+          }
         });
         sock.on('error', (err) => {
           if (ws.readyState === ws.OPEN && !connected) fail(`connection failed: ${err.message}`);
@@ -533,9 +553,16 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   });
   const { port } = server.address() as AddressInfo;
 
+  // If the test process exits without close(), its Sprites' processes must not outlive it.
+  const onProcessExit = (): void => {
+    for (const s of sprites.values()) s.killSync();
+  };
+  process.on('exit', onProcessExit);
+
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
+    process.off('exit', onProcessExit);
     if (idleTimer) clearInterval(idleTimer);
     for (const ws of wss.clients) ws.terminate();
     server.closeAllConnections();

@@ -180,6 +180,12 @@ export class Sprite {
     this.updatedAt = new Date().toISOString();
   }
 
+  /** Last resort when the test process exits without close(): SIGKILL everything, synchronously. */
+  killSync(): void {
+    for (const s of this.sessions.values()) s.kill();
+    signalAll(pidsOfSync(this.id), 'SIGKILL');
+  }
+
   /** Delete: end everything and remove its directory. */
   async destroy(): Promise<void> {
     this.deleted = true;
