@@ -13,15 +13,25 @@ def winsize(fd, cols, rows):
 def main():
     cols, rows, path = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
     argv = sys.argv[4:]
-    pid, master = pty.fork()
+    # Size the terminal before the fork, so a resize that arrives early is never overwritten.
+    master, slave = pty.openpty()
+    winsize(slave, cols, rows)
+    pid = os.fork()
     if pid == 0:
-        winsize(0, cols, rows)
+        os.close(master)
+        os.setsid()
+        fcntl.ioctl(slave, termios.TIOCSCTTY, 0)
+        for fd in (0, 1, 2):
+            os.dup2(slave, fd)
+        if slave > 2:
+            os.close(slave)
+        os.close(3)
         try:
             os.execvp(path, argv)
         except OSError as e:
             os.write(2, ('exec %s: %s\r\n' % (path, e.strerror)).encode())
             os._exit(127)
-    winsize(master, cols, rows)
+    os.close(slave)
     inputs = [0, master, 3]
     ctl = b''
     while True:

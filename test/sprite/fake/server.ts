@@ -18,6 +18,7 @@ import { Session, parseDuration, type SessionSpec } from './session.ts';
 import { Sprite } from './sprite.ts';
 import type { FakeSprites, FakeSpritesOptions, RequestRecord } from './types.ts';
 
+const MAX_PROXIES_PER_SPRITE = 256;
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
@@ -28,6 +29,16 @@ interface Limits {
   maxJsonBytes: number;
   scrollbackBytes: number;
   maxCheckpoints: number;
+}
+
+/** Labels as sent (replacing the previous ones): a list of strings or a map of strings; 400 otherwise. */
+function parseLabels(v: unknown): string[] | Record<string, string> {
+  if (Array.isArray(v) && v.length <= 64 && v.every((x) => typeof x === 'string' && x.length <= 512)) return [...(v as string[])];
+  if (typeof v === 'object' && v !== null && !Array.isArray(v)) {
+    const entries = Object.entries(v);
+    if (entries.length <= 64 && entries.every(([k, x]) => typeof x === 'string' && k.length <= 256 && x.length <= 512)) return Object.fromEntries(entries) as Record<string, string>;
+  }
+  throw new HttpError(400, 'labels must be a list of strings or a map of strings (at most 64)');
 }
 
 /** Start the server. */
@@ -188,7 +199,9 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     const hasMore = names.length > max;
     const last = page[page.length - 1];
     sendJson(res, 200, {
-      sprites: page.map((n) => sprites.get(n)?.toJSON(orgId)),
+      // List entries: the full object plus the docs example's `org_slug` (its list items are trimmed to
+      // {name, org_slug, updated_at}; the shape of list entries is uncertain, so both are given).
+      sprites: page.map((n) => ({ ...sprites.get(n)?.toJSON(orgId), org_slug: org })),
       has_more: hasMore,
       next_continuation_token: hasMore && last ? Buffer.from(last).toString('base64url') : null,
     });
@@ -211,7 +224,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     }
     const s = new Sprite(name, org, root, timings);
     if (auth === 'public') s.urlAuth = 'public';
-    if (Array.isArray(body.labels)) s.labels = body.labels.filter((l): l is string => typeof l === 'string').slice(0, 64);
+    if (body.labels !== undefined) s.labels = parseLabels(body.labels);
     sprites.set(name, s);
     await s.init();
     sendJson(res, 201, s.toJSON(orgId));
@@ -225,7 +238,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
       s.urlAuth = auth;
     }
     if (body.clear_labels === true) s.labels = [];
-    if (Array.isArray(body.labels)) s.labels = body.labels.filter((l): l is string => typeof l === 'string').slice(0, 64);
+    if (body.labels !== undefined && body.labels !== null) s.labels = parseLabels(body.labels);
     s.updatedAt = new Date().toISOString();
     sendJson(res, 200, s.toJSON(orgId));
   };
@@ -430,6 +443,10 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
 
   /** The proxy: `{host, port}` in, `{status, target}` out, then a raw TCP relay. */
   const proxy = (sprite: Sprite, ws: WebSocket): void => {
+    if (sprite.proxies.size >= MAX_PROXIES_PER_SPRITE) {
+      ws.close(1013, 'too many proxy connections');
+      return;
+    }
     let sock: net.Socket | null = null;
     const relay = { drop: (): void => { ws.terminate(); sock?.destroy(); } };
     sprite.proxies.add(relay);
@@ -454,7 +471,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
         const host = typeof init.host === 'string' ? init.host : 'localhost';
         const target = `${host}:${String(port)}`;
         const fail = (error: string): void => {
-          ws.send(JSON.stringify({ status: 'error', error, target }));
+          ws.send(JSON.stringify({ status: 'error', error, message: error, target }));
           ws.close(1011, error.slice(0, 100));
         };
         if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return fail('invalid port');
@@ -470,12 +487,27 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
           ws.send(JSON.stringify({ status: 'connected', target }));
           ws.on('message', (d: Buffer, bin: boolean) => {
             sprite.touch();
-            if (bin) sock?.write(d);
+            if (bin && sock && !sock.write(d)) {
+              ws.pause();
+              sock.once('drain', () => ws.resume());
+            }
           });
         });
         sock.on('data', (d) => {
           sprite.touch();
-          if (ws.readyState === ws.OPEN) ws.send(d);
+          if (ws.readyState !== ws.OPEN) return;
+          ws.send(d);
+          if (ws.bufferedAmount > 8 * 1024 * 1024 && sock && !sock.isPaused()) {
+            const s2 = sock;
+            s2.pause();
+            const wait = setInterval(() => {
+              if (ws.readyState !== ws.OPEN || ws.bufferedAmount < 4 * 1024 * 1024) {
+                clearInterval(wait);
+                s2.resume();
+              }
+            }, 20);
+            wait.unref();
+          }
         });
         sock.on('error', (err) => {
           if (ws.readyState === ws.OPEN && !connected) fail(`connection failed: ${err.message}`);
@@ -521,9 +553,16 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   });
   const { port } = server.address() as AddressInfo;
 
+  // If the test process exits without close(), its Sprites' processes must not outlive it.
+  const onProcessExit = (): void => {
+    for (const s of sprites.values()) s.killSync();
+  };
+  process.on('exit', onProcessExit);
+
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
+    process.off('exit', onProcessExit);
     if (idleTimer) clearInterval(idleTimer);
     for (const ws of wss.clients) ws.terminate();
     server.closeAllConnections();

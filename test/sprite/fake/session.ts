@@ -13,6 +13,8 @@ import type { WebSocket } from 'ws';
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
 const PYTHON = '/usr/bin/python3';
 
+const HIGH_WATER = 8 * 1024 * 1024;
+
 export const STREAM = { stdin: 0, stdout: 1, stderr: 2, exit: 3, stdinEOF: 4 } as const;
 
 /** How a session is started (already validated and translated by the route). */
@@ -65,6 +67,7 @@ export class Session {
   private scrollbackSize = 0;
   private detachTimer: NodeJS.Timeout | null = null;
   private bytesOut = 0;
+  private outputPaused = false;
   private cols: number;
   private rows: number;
 
@@ -244,12 +247,24 @@ export class Session {
     }
     if (!this.active) return;
     if (this.spec.tty) {
-      this.child.stdin?.write(data);
+      this.writeStdin(data);
       return;
     }
     if (data.length === 0) return;
-    if (data[0] === STREAM.stdin && this.spec.stdin) this.child.stdin?.write(data.subarray(1));
+    if (data[0] === STREAM.stdin && this.spec.stdin) this.writeStdin(data.subarray(1));
     else if (data[0] === STREAM.stdinEOF) this.child.stdin?.end();
+  }
+
+  /** Write to the process's stdin; a process that does not read pauses its clients (bounded memory). */
+  private writeStdin(data: Buffer): void {
+    const stdin = this.child.stdin;
+    if (!stdin || stdin.writableEnded || stdin.destroyed) return;
+    if (!stdin.write(data)) {
+      for (const ws of this.clients) ws.pause();
+      stdin.once('drain', () => {
+        for (const ws of this.clients) ws.resume();
+      });
+    }
   }
 
   private output(stream: number, data: Buffer): void {
@@ -258,6 +273,21 @@ export class Session {
     const frame = this.spec.tty ? data : Buffer.concat([Buffer.from([stream]), data]);
     this.remember(frame);
     for (const ws of this.clients) ws.send(frame);
+    // A client that does not keep up pauses the process's output (bounded memory).
+    if ([...this.clients].some((ws) => ws.bufferedAmount > HIGH_WATER) && !this.outputPaused) {
+      this.outputPaused = true;
+      this.child.stdout?.pause();
+      this.child.stderr?.pause();
+      const wait = setInterval(() => {
+        if ([...this.clients].every((ws) => ws.bufferedAmount <= HIGH_WATER / 2)) {
+          clearInterval(wait);
+          this.outputPaused = false;
+          this.child.stdout?.resume();
+          this.child.stderr?.resume();
+        }
+      }, 20);
+      wait.unref();
+    }
   }
 
   private remember(frame: Buffer): void {

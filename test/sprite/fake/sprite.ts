@@ -41,7 +41,8 @@ export class Sprite {
   lastActiveAt: string | null = null;
   status: SpriteStatus = 'cold';
   urlAuth: 'sprite' | 'public' = 'sprite';
-  labels: string[] = [];
+  /** Labels as the client sent them: a list of strings or a string map (the type is undocumented). */
+  labels: string[] | Record<string, string> = [];
   readonly checkpoints: CheckpointRecord[] = [];
   readonly sessions = new Map<number, Session>();
   readonly wakes = { warm: 0, cold: 0 };
@@ -110,6 +111,7 @@ export class Sprite {
       await new Promise((r) => setTimeout(r, from === 'cold' ? this.timings.coldMs() : this.timings.warmMs()));
       if (this.deleted) return;
       if (from === 'warm') {
+        for (const s of this.sessions.values()) if (s.active) s.signal('SIGCONT');
         signalAll(await pidsOf(this.id), 'SIGCONT');
         this.wakes.warm += 1;
       } else {
@@ -130,7 +132,10 @@ export class Sprite {
     for (const p of [...this.proxies]) p.drop();
     for (const s of this.sessions.values()) s.dropClients();
     if (to === 'warm') {
-      if (this.status === 'running') signalAll(await pidsOf(this.id), 'SIGSTOP');
+      if (this.status === 'running') {
+        for (const s of this.sessions.values()) if (s.active) s.signal('SIGSTOP');
+        signalAll(await pidsOf(this.id), 'SIGSTOP');
+      }
       if (this.status !== 'cold') this.status = 'warm';
     } else {
       await this.endProcesses();
@@ -175,6 +180,12 @@ export class Sprite {
     this.updatedAt = new Date().toISOString();
   }
 
+  /** Last resort when the test process exits without close(): SIGKILL everything, synchronously. */
+  killSync(): void {
+    for (const s of this.sessions.values()) s.kill();
+    signalAll(pidsOfSync(this.id), 'SIGKILL');
+  }
+
   /** Delete: end everything and remove its directory. */
   async destroy(): Promise<void> {
     this.deleted = true;
@@ -197,7 +208,7 @@ export class Sprite {
       sessions: [...this.sessions.values()].map((s) => ({ id: s.id, command: s.command, active: s.active, tty: s.spec.tty })),
       checkpoints: this.checkpoints.map((c) => c.id),
       urlAuth: this.urlAuth,
-      labels: [...this.labels],
+      labels: Array.isArray(this.labels) ? [...this.labels] : Object.entries(this.labels).map(([k, v]) => `${k}=${v}`),
       wakes: { ...this.wakes },
     };
   }

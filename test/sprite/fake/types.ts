@@ -116,6 +116,7 @@ export interface FakeSpriteInfo {
   /** Checkpoint ids, oldest first (not including the "Current" pseudo-entry). */
   checkpoints: string[];
   urlAuth: 'sprite' | 'public';
+  /** Labels as given; a map (`{k: v}`) is shown here as `k=v` strings (GET returns it as sent). */
   labels: string[];
   /** How many times it woke from warm / cold (sleep-wake assertions). */
   wakes: { warm: number; cold: number };
