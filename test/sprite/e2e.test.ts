@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
+import { updateSprite } from '../../controllers/providers/sprite/sprites-api.ts';
 import { startFakeSprites, type FakeSprites } from './fake/index.ts';
 import { conditionOf, eventually, getObject, isReady, patchSpec, spriteWorkspace, startSpriteControllers, waitBinding, waitWorkspace, type SpriteControllers } from './harness.ts';
 
@@ -93,6 +94,17 @@ describe('sprite backend against the local Sprites API', () => {
     // The workspace folder is the working directory, and the environment reaches the command.
     const pwd = await provider.exec(target(ws), ['sh', '-c', 'basename "$(pwd)"']);
     expect(pwd.stdout.trim()).toBe('workspace');
+    // A TTY: raw frames, the process sees a terminal.
+    let ttyOut = '';
+    const ttyStdout = new PassThrough().on('data', (c: Buffer) => (ttyOut += c.toString()));
+    const tty = await provider.exec(target(ws), ['sh', '-c', '[ -t 1 ] && echo on-a-tty; exit 2'], { tty: true, stdout: ttyStdout, stderr: new PassThrough() });
+    expect(tty.exitCode).toBe(2);
+    expect(ttyOut).toContain('on-a-tty');
+    // A public URL (url_settings.auth public, set outside boulder here) is reported in status.
+    await updateSprite(provider.client, name, { url_settings: { auth: 'public' } });
+    const withUrl = await waitWorkspace(client, ns, 'basic', (w) => w?.status?.sprite?.url !== undefined, 'public URL in status');
+    expect(withUrl?.status?.sprite?.url).toMatch(/^https?:\/\//);
+    expect(conditionOf(withUrl, 'ContainerReady')?.message).toContain('public URL');
 
     await client.delete('Workspace', ns, 'basic');
     await eventually(async () => (await getObject(client, 'Workspace', ns, 'basic')) === undefined, 'workspace gone');
