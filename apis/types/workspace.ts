@@ -63,7 +63,7 @@ export interface WorkspaceSpec {
   };
   sync?: WorkspaceSync;
   /**
-   * Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace. Honoured by the docker and kubernetes backends.
+   * Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace (on the sprite backend /home/sprite/workspace, which the Sprite user owns). Honoured by the docker, kubernetes and sprite backends.
    */
   workspaceFolder?: string;
   scripts?: WorkspaceScripts;
