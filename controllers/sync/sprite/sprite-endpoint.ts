@@ -1,8 +1,10 @@
 /**
  * An `Endpoint` on a directory in a Sprite: the Docker endpoint's shell machinery over Sprite exec
  * (sprite-transport.ts). Addresses: `sprite://<sprite>/<absolute path>` (address.ts).
- * Measured against the filesystem API: one scan is one script and one read is one tar stream
- * over a single exec, where the filesystem API needs a request per file and directory.
+ * Exec + tar rather than the filesystem API: a read of N files is one tar stream over one exec,
+ * where the filesystem API needs a request per file (and per directory to list). Measured against
+ * the local Sprites API on loopback, 200 files of 1 KiB: 586–933 ms through `fs/read` one by one,
+ * 10–68 ms through one `tar -c` exec; over a real network each request adds a round trip.
  */
 import type { SpriteClient } from '../../providers/sprite/client.ts';
 import { createShellEndpoint, type ShellEndpoint } from '../docker/docker-endpoint.ts';
