@@ -311,6 +311,38 @@ describe('local Sprites API: confinement and bounds', () => {
     expect(fs.existsSync('/etc/evil')).toBe(false);
   });
 
+  it('survives garbage on its sockets: bad frames, bad JSON, unknown routes, bad parameters', async () => {
+    await create('junk');
+    const c = await openWs(fake, `/v1/sprites/junk/exec${qs({ cmd: ['cat'], stdin: 'true' })}`);
+    c.ws.send('{not json');
+    c.ws.send(JSON.stringify({ type: 'resize', cols: 'x', rows: -1 }));
+    c.ws.send(JSON.stringify({ type: 'signal', signal: 'NOPE' }));
+    c.ws.send(Buffer.alloc(0));
+    c.ws.send(Buffer.from([9, 1, 2, 3]));
+    c.ws.send(Buffer.from([0, 104, 105]));
+    c.ws.send(Buffer.from([4]));
+    await c.until((f) => exitCode(f) !== undefined);
+    expect(streamText(c.frames, 1)).toBe('hi');
+    const p = await openWs(fake, '/v1/sprites/junk/proxy');
+    p.ws.send(Buffer.from('binary first'));
+    await p.until((f) => f.length > 0);
+    expect(p.frames[0]).toMatchObject({ text: { status: 'error' } });
+    for (const q of [{ cmd: ['true'], tty: 'maybe' }, { cmd: ['true'], cols: '0' }, { cmd: ['true'], env: ['NOEQUALS'] }, { cmd: ['true'], max_run_after_disconnect: '10 years' }]) {
+      await expect(openWs(fake, `/v1/sprites/junk/exec${qs(q)}`)).rejects.toMatchObject({ status: 400 });
+    }
+    await expect(openWs(fake, '/v1/sprites/junk/nope')).rejects.toMatchObject({ status: 404 });
+    await expect(openWs(fake, '/v1/sprites/junk/exec/999999999')).rejects.toMatchObject({ status: 404 });
+    expect((await api(fake, 'GET', '/v1/sprites/junk/fs/list')).status).toBe(400);
+    expect((await api(fake, 'GET', `/v1/sprites/junk/fs/read${qs({ path: 'a\0b' })}`)).status).toBe(400);
+    expect((await api(fake, 'POST', '/v1/sprites/junk/fs/chmod', { path: 'x', mode: 'rwx' })).status).toBe(400);
+    expect((await api(fake, 'GET', '/v2/whatever')).status).toBe(404);
+    expect((await api(fake, 'PATCH', '/v1/sprites')).status).toBe(405);
+    const two = await run(fake, 'junk', ['no-such-a']);
+    const three = await run(fake, 'junk', ['no-such-b']);
+    expect(two.session).not.toBe(three.session);
+    expect((await api(fake, 'GET', '/v1/sprites/junk')).status).toBe(200);
+  });
+
   it('refuses bodies over the limit with 413', async () => {
     const small = await startFakeSprites({ limits: { maxBodyBytes: 1024 } });
     try {
