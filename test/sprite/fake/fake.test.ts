@@ -133,6 +133,17 @@ describe('local Sprites API: exec', () => {
     expect(out.equals(data)).toBe(true);
   });
 
+  it('notifies port_opened / port_closed to the session that owns the listener', async () => {
+    await create('ports');
+    const port = await freePort();
+    const script = `node -e "$1" ${port} > log & P=$!; until grep -q listening log 2>/dev/null; do sleep 0.05; done; sleep 0.8; kill $P; wait $P; sleep 0.8`;
+    const c = await openWs(fake, `/v1/sprites/ports/exec${qs({ cmd: ['sh', '-c', script, 'sh', ECHO_SERVER] })}`);
+    await c.until((f) => exitCode(f) !== undefined, 15_000);
+    const notes = c.frames.flatMap((f) => ('text' in f && String(f.text.type).startsWith('port_') ? [f.text] : []));
+    expect(notes.map((n) => [n.type, n.port])).toEqual([['port_opened', port], ['port_closed', port]]);
+    expect(notes[0]).toMatchObject({ address: '127.0.0.1', pid: expect.any(Number) });
+  });
+
   it('ends a detached session after max_run_after_disconnect', async () => {
     await create('mrad');
     const c = await openWs(fake, `/v1/sprites/mrad/exec${qs({ cmd: ['sleep', '30'], max_run_after_disconnect: '200ms' })}`);
@@ -327,7 +338,8 @@ describe('local Sprites API: confinement and bounds', () => {
     p.ws.send(Buffer.from('binary first'));
     await p.until((f) => f.length > 0);
     expect(p.frames[0]).toMatchObject({ text: { status: 'error' } });
-    for (const q of [{ cmd: ['true'], tty: 'maybe' }, { cmd: ['true'], cols: '0' }, { cmd: ['true'], env: ['NOEQUALS'] }, { cmd: ['true'], max_run_after_disconnect: '10 years' }]) {
+    const bad: Record<string, string | string[]>[] = [{ cmd: ['true'], tty: 'maybe' }, { cmd: ['true'], cols: '0' }, { cmd: ['true'], env: ['NOEQUALS'] }, { cmd: ['true'], max_run_after_disconnect: '10 years' }];
+    for (const q of bad) {
       await expect(openWs(fake, `/v1/sprites/junk/exec${qs(q)}`)).rejects.toMatchObject({ status: 400 });
     }
     await expect(openWs(fake, '/v1/sprites/junk/nope')).rejects.toMatchObject({ status: 404 });

@@ -181,6 +181,12 @@ export class Session {
     ws.on('error', () => this.detach(ws));
   }
 
+  /** Send a JSON text message to every attached client (port notifications). */
+  notify(msg: Record<string, unknown>): void {
+    const text = JSON.stringify(msg);
+    for (const ws of this.clients) ws.send(text);
+  }
+
   /** Send a signal to the session's process group. */
   signal(sig: string): boolean {
     const name = (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`) as NodeJS.Signals;
