@@ -2,6 +2,7 @@
 // outlive a disconnect, sleep/wake with real processes, fault injection, confinement, bounds and a
 // clean shutdown. Fast (no Docker): real local processes and loopback sockets only.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSprites, type FakeSprites } from './index.ts';
@@ -136,8 +137,8 @@ describe('local Sprites API: exec', () => {
   it('notifies port_opened / port_closed to the session that owns the listener', async () => {
     await create('ports');
     const port = await freePort();
-    const script = `node -e "$1" ${port} > log & P=$!; until grep -q listening log 2>/dev/null; do sleep 0.05; done; sleep 0.8; kill $P; wait $P; sleep 0.8`;
-    const c = await openWs(fake, `/v1/sprites/ports/exec${qs({ cmd: ['sh', '-c', script, 'sh', ECHO_SERVER] })}`);
+    const script = `"$2" -e "$1" ${port} > log & P=$!; until grep -q listening log 2>/dev/null; do sleep 0.05; done; sleep 0.8; kill $P; wait $P; sleep 0.8`;
+    const c = await openWs(fake, `/v1/sprites/ports/exec${qs({ cmd: ['sh', '-c', script, 'sh', ECHO_SERVER, process.execPath] })}`);
     await c.until((f) => exitCode(f) !== undefined, 15_000);
     const notes = c.frames.flatMap((f) => ('text' in f && String(f.text.type).startsWith('port_') ? [f.text] : []));
     expect(notes.map((n) => [n.type, n.port])).toEqual([['port_opened', port], ['port_closed', port]]);
@@ -291,7 +292,7 @@ describe('local Sprites API: confinement and bounds', () => {
     await create('px-a');
     await create('px-b');
     const port = await freePort();
-    const server = await openWs(fake, `/v1/sprites/px-a/exec${qs({ cmd: ['node', '-e', ECHO_SERVER, String(port)] })}`);
+    const server = await openWs(fake, `/v1/sprites/px-a/exec${qs({ cmd: [process.execPath, '-e', ECHO_SERVER, String(port)] })}`);
     await server.until((f) => streamText(f, 1).includes('listening'));
     const other = await openWs(fake, '/v1/sprites/px-b/proxy');
     other.ws.send(JSON.stringify({ host: 'localhost', port }));
@@ -314,12 +315,18 @@ describe('local Sprites API: confinement and bounds', () => {
     const { dir, home } = fake.sprite('conf') ?? { dir: '', home: '' };
     expect((await api(fake, 'PUT', `/v1/sprites/conf/fs/write${qs({ path: '../../../../../top.txt', workingDir: '/home/sprite' })}`, 'x')).status).toBe(200);
     expect(fs.readFileSync(path.join(dir, 'top.txt'), 'utf8')).toBe('x');
-    fs.symlinkSync('/etc', path.join(home, 'etc-link'));
+    // A directory outside the Sprite (not /etc: a broken fake must not be able to harm the machine).
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-sprites-outside-'));
+    fs.writeFileSync(path.join(outside, 'hostname'), 'secret');
+    fs.symlinkSync(outside, path.join(home, 'etc-link'));
     const r = await api(fake, 'GET', `/v1/sprites/conf/fs/read${qs({ path: 'etc-link/hostname' })}`);
     expect(r.status).toBe(403);
     expect(await r.json()).toMatchObject({ code: 'EACCES' });
     expect((await api(fake, 'PUT', `/v1/sprites/conf/fs/write${qs({ path: 'etc-link/evil', mkdirParents: 'true' })}`, 'x')).status).toBe(403);
-    expect(fs.existsSync('/etc/evil')).toBe(false);
+    await expect(openWs(fake, `/v1/sprites/conf/exec${qs({ cmd: ['true'], dir: '/home/sprite/etc-link' })}`)).rejects.toMatchObject({ status: 400 });
+    expect((await api(fake, 'POST', '/v1/sprites/conf/fs/rename', { source: '/top.txt', dest: '/home/sprite/etc-link/x' })).status).toBe(403);
+    expect(fs.readdirSync(outside)).toEqual(['hostname']);
+    fs.rmSync(outside, { recursive: true, force: true });
   });
 
   it('survives garbage on its sockets: bad frames, bad JSON, unknown routes, bad parameters', async () => {
