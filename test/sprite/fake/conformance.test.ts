@@ -197,7 +197,7 @@ describe('documented shapes (fixtures) against the local Sprites API', () => {
     if (!ws) throw new Error('no websocket');
     // An echo server inside the Sprite (a real process of the Sprite) on a free port.
     const port = await freePort();
-    const server = await openWs(fake, `/v1/sprites/${NAME}/exec${qs({ cmd: ['node', '-e', ECHO_SERVER, String(port)] })}`);
+    const server = await openWs(fake, `/v1/sprites/${NAME}/exec${qs({ cmd: [process.execPath, '-e', ECHO_SERVER, String(port)] })}`);
     await server.until((fr) => streamText(fr, 1).includes('listening'));
     const c = await openWs(fake, subst(ws.path, { name: NAME }));
     c.ws.send(subst(JSON.stringify(ws.send[0]), {}).replace('"{port}"', String(port)));

@@ -2,6 +2,7 @@
 // outlive a disconnect, sleep/wake with real processes, fault injection, confinement, bounds and a
 // clean shutdown. Fast (no Docker): real local processes and loopback sockets only.
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSprites, type FakeSprites } from './index.ts';
@@ -131,6 +132,17 @@ describe('local Sprites API: exec', () => {
     const out = Buffer.concat(c.frames.flatMap((f) => ('binary' in f && f.binary[0] === 1 ? [f.binary.subarray(1)] : [])));
     expect(out.length).toBe(data.length);
     expect(out.equals(data)).toBe(true);
+  });
+
+  it('notifies port_opened / port_closed to the session that owns the listener', async () => {
+    await create('ports');
+    const port = await freePort();
+    const script = `"$2" -e "$1" ${port} > log & P=$!; until grep -q listening log 2>/dev/null; do sleep 0.05; done; sleep 0.8; kill $P; wait $P; sleep 0.8`;
+    const c = await openWs(fake, `/v1/sprites/ports/exec${qs({ cmd: ['sh', '-c', script, 'sh', ECHO_SERVER, process.execPath] })}`);
+    await c.until((f) => exitCode(f) !== undefined, 15_000);
+    const notes = c.frames.flatMap((f) => ('text' in f && String(f.text.type).startsWith('port_') ? [f.text] : []));
+    expect(notes.map((n) => [n.type, n.port])).toEqual([['port_opened', port], ['port_closed', port]]);
+    expect(notes[0]).toMatchObject({ address: '127.0.0.1', pid: expect.any(Number) });
   });
 
   it('ends a detached session after max_run_after_disconnect', async () => {
@@ -280,7 +292,7 @@ describe('local Sprites API: confinement and bounds', () => {
     await create('px-a');
     await create('px-b');
     const port = await freePort();
-    const server = await openWs(fake, `/v1/sprites/px-a/exec${qs({ cmd: ['node', '-e', ECHO_SERVER, String(port)] })}`);
+    const server = await openWs(fake, `/v1/sprites/px-a/exec${qs({ cmd: [process.execPath, '-e', ECHO_SERVER, String(port)] })}`);
     await server.until((f) => streamText(f, 1).includes('listening'));
     const other = await openWs(fake, '/v1/sprites/px-b/proxy');
     other.ws.send(JSON.stringify({ host: 'localhost', port }));
@@ -303,12 +315,51 @@ describe('local Sprites API: confinement and bounds', () => {
     const { dir, home } = fake.sprite('conf') ?? { dir: '', home: '' };
     expect((await api(fake, 'PUT', `/v1/sprites/conf/fs/write${qs({ path: '../../../../../top.txt', workingDir: '/home/sprite' })}`, 'x')).status).toBe(200);
     expect(fs.readFileSync(path.join(dir, 'top.txt'), 'utf8')).toBe('x');
-    fs.symlinkSync('/etc', path.join(home, 'etc-link'));
+    // A directory outside the Sprite (not /etc: a broken fake must not be able to harm the machine).
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), 'fake-sprites-outside-'));
+    fs.writeFileSync(path.join(outside, 'hostname'), 'secret');
+    fs.symlinkSync(outside, path.join(home, 'etc-link'));
     const r = await api(fake, 'GET', `/v1/sprites/conf/fs/read${qs({ path: 'etc-link/hostname' })}`);
     expect(r.status).toBe(403);
     expect(await r.json()).toMatchObject({ code: 'EACCES' });
     expect((await api(fake, 'PUT', `/v1/sprites/conf/fs/write${qs({ path: 'etc-link/evil', mkdirParents: 'true' })}`, 'x')).status).toBe(403);
-    expect(fs.existsSync('/etc/evil')).toBe(false);
+    await expect(openWs(fake, `/v1/sprites/conf/exec${qs({ cmd: ['true'], dir: '/home/sprite/etc-link' })}`)).rejects.toMatchObject({ status: 400 });
+    expect((await api(fake, 'POST', '/v1/sprites/conf/fs/rename', { source: '/top.txt', dest: '/home/sprite/etc-link/x' })).status).toBe(403);
+    expect(fs.readdirSync(outside)).toEqual(['hostname']);
+    fs.rmSync(outside, { recursive: true, force: true });
+  });
+
+  it('survives garbage on its sockets: bad frames, bad JSON, unknown routes, bad parameters', async () => {
+    await create('junk');
+    const c = await openWs(fake, `/v1/sprites/junk/exec${qs({ cmd: ['cat'], stdin: 'true' })}`);
+    c.ws.send('{not json');
+    c.ws.send(JSON.stringify({ type: 'resize', cols: 'x', rows: -1 }));
+    c.ws.send(JSON.stringify({ type: 'signal', signal: 'NOPE' }));
+    c.ws.send(Buffer.alloc(0));
+    c.ws.send(Buffer.from([9, 1, 2, 3]));
+    c.ws.send(Buffer.from([0, 104, 105]));
+    c.ws.send(Buffer.from([4]));
+    await c.until((f) => exitCode(f) !== undefined);
+    expect(streamText(c.frames, 1)).toBe('hi');
+    const p = await openWs(fake, '/v1/sprites/junk/proxy');
+    p.ws.send(Buffer.from('binary first'));
+    await p.until((f) => f.length > 0);
+    expect(p.frames[0]).toMatchObject({ text: { status: 'error' } });
+    const bad: Record<string, string | string[]>[] = [{ cmd: ['true'], tty: 'maybe' }, { cmd: ['true'], cols: '0' }, { cmd: ['true'], env: ['NOEQUALS'] }, { cmd: ['true'], max_run_after_disconnect: '10 years' }];
+    for (const q of bad) {
+      await expect(openWs(fake, `/v1/sprites/junk/exec${qs(q)}`)).rejects.toMatchObject({ status: 400 });
+    }
+    await expect(openWs(fake, '/v1/sprites/junk/nope')).rejects.toMatchObject({ status: 404 });
+    await expect(openWs(fake, '/v1/sprites/junk/exec/999999999')).rejects.toMatchObject({ status: 404 });
+    expect((await api(fake, 'GET', '/v1/sprites/junk/fs/list')).status).toBe(400);
+    expect((await api(fake, 'GET', `/v1/sprites/junk/fs/read${qs({ path: 'a\0b' })}`)).status).toBe(400);
+    expect((await api(fake, 'POST', '/v1/sprites/junk/fs/chmod', { path: 'x', mode: 'rwx' })).status).toBe(400);
+    expect((await api(fake, 'GET', '/v2/whatever')).status).toBe(404);
+    expect((await api(fake, 'PATCH', '/v1/sprites')).status).toBe(405);
+    const two = await run(fake, 'junk', ['no-such-a']);
+    const three = await run(fake, 'junk', ['no-such-b']);
+    expect(two.session).not.toBe(three.session);
+    expect((await api(fake, 'GET', '/v1/sprites/junk')).status).toBe(200);
   });
 
   it('refuses bodies over the limit with 413', async () => {

@@ -155,3 +155,18 @@ export async function portsOf(id: string): Promise<Map<number, { address: string
   }
   return result;
 }
+
+/** Whether `ancestor` is `pid` or one of its ancestors (walking /proc/<pid>/stat ppid, ≤ 64 steps). */
+export async function descendsFrom(pid: number, ancestor: number): Promise<boolean> {
+  let cur = pid;
+  for (let i = 0; i < 64 && cur > 1; i++) {
+    if (cur === ancestor) return true;
+    try {
+      const stat = await fs.readFile(`/proc/${cur}/stat`, 'utf8');
+      cur = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+    } catch {
+      return false;
+    }
+  }
+  return false;
+}

@@ -427,9 +427,13 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     return (ws) => {
       const session = new Session(spec);
       sprite.sessions.set(session.id, session);
-      session.onClients = () => sprite.touch();
+      session.onClients = () => {
+        sprite.touch();
+        sprite.updatePortWatch();
+      };
       session.onExit = () => {
         sprite.touch();
+        sprite.updatePortWatch();
         setTimeout(() => {
           if (sprite.sessions.get(session.id) === session && session.clientCount === 0) sprite.sessions.delete(session.id);
         }, 60_000).unref();

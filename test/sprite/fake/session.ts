@@ -14,6 +14,7 @@ const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-
 const PYTHON = '/usr/bin/python3';
 
 const HIGH_WATER = 8 * 1024 * 1024;
+let failedSpawns = 0;
 
 export const STREAM = { stdin: 0, stdout: 1, stderr: 2, exit: 3, stdinEOF: 4 } as const;
 
@@ -87,7 +88,9 @@ export class Session {
       stdio,
       argv0: spec.tty ? undefined : spec.argv[0],
     });
-    this.id = this.child.pid ?? -1;
+    // The id is the PID, as the service reports; a command that could not start gets a unique
+    // number above any PID (pid_max ≤ 2^22).
+    this.id = this.child.pid ?? 10_000_000 + ++failedSpawns;
     this.child.stdout?.on('data', (d: Buffer) => this.output(STREAM.stdout, d));
     this.child.stderr?.on('data', (d: Buffer) => this.output(STREAM.stderr, d));
     this.child.stdin?.on('error', () => undefined);
@@ -176,6 +179,12 @@ export class Session {
     ws.on('message', (data: Buffer, isBinary: boolean) => this.input(data, isBinary));
     ws.on('close', () => this.detach(ws));
     ws.on('error', () => this.detach(ws));
+  }
+
+  /** Send a JSON text message to every attached client (port notifications). */
+  notify(msg: Record<string, unknown>): void {
+    const text = JSON.stringify(msg);
+    for (const ws of this.clients) ws.send(text);
   }
 
   /** Send a signal to the session's process group. */

@@ -7,11 +7,14 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SPRITE_HOME, hostPath } from './paths.ts';
-import { killSprite, pidsOf, pidsOfSync, signalAll } from './procs.ts';
+import { descendsFrom, killSprite, pidsOf, pidsOfSync, portsOf, signalAll } from './procs.ts';
 import type { Session } from './session.ts';
 import type { FakeSpriteInfo, SpriteStatus } from './types.ts';
 
 const run = promisify(execFile);
+
+/** How often listeners are polled for port notifications while an exec client is attached. */
+const PORT_POLL_MS = 250;
 
 /** A checkpoint as listed by GET .../checkpoints. */
 export interface CheckpointRecord {
@@ -53,6 +56,9 @@ export class Sprite {
   lastActivity = Date.now();
   deleted = false;
   private nextCheckpoint = 1;
+  private portWatch: NodeJS.Timeout | null = null;
+  private knownPorts: Map<number, { address: string; pid: number }> | null = null;
+  private portScan = false;
   private waking: Promise<void> | null = null;
   private readonly timings: WakeTimings;
 
@@ -86,6 +92,48 @@ export class Sprite {
       last_started_at: this.lastStartedAt,
       last_active_at: this.lastActiveAt,
     };
+  }
+
+  /**
+   * Port notifications: while an exec client is attached, the Sprite's TCP listeners are polled
+   * (every `PORT_POLL_MS`) and `{type:"port_opened"|"port_closed", port, address, pid}` goes to the
+   * session whose process tree owns the listener (to every attached session if none does, e.g. a
+   * daemon that re-parented). Listeners open when the watch starts are the baseline.
+   */
+  updatePortWatch(): void {
+    const attached = [...this.sessions.values()].some((s) => s.active && s.clientCount > 0);
+    if (attached && !this.portWatch && !this.deleted) {
+      this.portWatch = setInterval(() => void this.scanPorts(), PORT_POLL_MS);
+      this.portWatch.unref();
+      void this.scanPorts();
+    } else if (!attached && this.portWatch) {
+      clearInterval(this.portWatch);
+      this.portWatch = null;
+      this.knownPorts = null;
+    }
+  }
+
+  private async scanPorts(): Promise<void> {
+    if (this.portScan || this.status !== 'running') return;
+    this.portScan = true;
+    try {
+      const now = await portsOf(this.id);
+      const before = this.knownPorts;
+      this.knownPorts = now;
+      if (!before) return;
+      for (const [port, l] of now) if (!before.has(port)) await this.notifyPort('port_opened', port, l);
+      for (const [port, l] of before) if (!now.has(port)) await this.notifyPort('port_closed', port, l);
+    } finally {
+      this.portScan = false;
+    }
+  }
+
+  private async notifyPort(type: string, port: number, l: { address: string; pid: number }): Promise<void> {
+    const msg = { type, port, address: l.address, pid: l.pid };
+    const attached = [...this.sessions.values()].filter((s) => s.active && s.clientCount > 0);
+    const owners: Session[] = [];
+    for (const s of attached) if (await descendsFrom(l.pid, s.id)) owners.push(s);
+    for (const s of owners.length > 0 ? owners : attached) s.notify(msg);
   }
 
   /** Mark activity (requests, exec I/O) for the idle timers. */
@@ -189,6 +237,7 @@ export class Sprite {
   /** Delete: end everything and remove its directory. */
   async destroy(): Promise<void> {
     this.deleted = true;
+    if (this.portWatch) clearInterval(this.portWatch);
     for (const p of [...this.proxies]) p.drop();
     for (const s of this.sessions.values()) s.dropClients();
     await this.endProcesses();
