@@ -100,6 +100,14 @@ describe('sprite backend against the local Sprites API', () => {
     const tty = await provider.exec(target(ws), ['sh', '-c', '[ -t 1 ] && echo on-a-tty; exit 2'], { tty: true, stdout: ttyStdout, stderr: new PassThrough() });
     expect(tty.exitCode).toBe(2);
     expect(ttyOut).toContain('on-a-tty');
+    // The TTY starts at the terminal's size and follows its resize events.
+    let sizes = '';
+    const screen = Object.assign(new PassThrough().on('data', (c: Buffer) => (sizes += c.toString())), { columns: 100, rows: 30 });
+    const sized = provider.exec(target(ws), ['sh', '-c', 'stty size; sleep 1; stty size'], { tty: true, stdout: screen, stderr: new PassThrough() });
+    await eventually(() => sizes.includes('30 100'), 'initial size');
+    Object.assign(screen, { columns: 120, rows: 40 }).emit('resize');
+    expect((await sized).exitCode).toBe(0);
+    expect(sizes).toContain('40 120');
     // A public URL (url_settings.auth public, set outside boulder here) is reported in status.
     await updateSprite(provider.client, name, { url_settings: { auth: 'public' } });
     const withUrl = await waitWorkspace(client, ns, 'basic', (w) => w?.status?.sprite?.url !== undefined, 'public URL in status');

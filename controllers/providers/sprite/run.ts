@@ -26,7 +26,12 @@ export function shellQuote(value: string): string {
 /** Runs `request` to its exit with `options`' streams (or collects output); `input` is fed as stdin when given. */
 export async function runInSprite(client: SpriteClient, sprite: string, request: ExecRequest, options: Pick<ExecOptions, 'stdin' | 'stdout' | 'stderr' | 'signal'> = {}, input?: Uint8Array): Promise<ExecResult> {
   const forwardStdin = options.stdin !== undefined || input !== undefined;
-  const exec = await SpriteExec.start(client, sprite, { ...request, stdin: forwardStdin }, options.signal);
+  const terminal = request.tty === true ? terminalOf(options.stdout) : undefined;
+  const size = terminal !== undefined ? { cols: terminal.columns, rows: terminal.rows } : {};
+  const exec = await SpriteExec.start(client, sprite, { ...size, ...request, stdin: forwardStdin }, options.signal);
+  // A TTY follows the size of the terminal it is shown on (the `resize` control message).
+  const resize = (): void => exec.resize(terminal!.columns, terminal!.rows);
+  terminal?.on('resize', resize);
   let stdout = '';
   let stderr = '';
   if (options.stdout !== undefined) exec.stdout.pipe(options.stdout, { end: false });
@@ -39,8 +44,19 @@ export async function runInSprite(client: SpriteClient, sprite: string, request:
   } else if (options.stdin !== undefined) {
     void pumpStdin(exec, options.stdin);
   }
-  const exitCode = await exec.exit;
-  return { exitCode, stdout, stderr };
+  try {
+    const exitCode = await exec.exit;
+    return { exitCode, stdout, stderr };
+  } finally {
+    terminal?.off('resize', resize);
+  }
+}
+
+/** The terminal `out` is, when it is one (a TTY stream with a size). */
+function terminalOf(out: NodeJS.WritableStream | undefined): (NodeJS.WritableStream & { columns: number; rows: number; on(e: 'resize', l: () => void): unknown; off(e: 'resize', l: () => void): unknown }) | undefined {
+  const terminal = out as (NodeJS.WritableStream & { columns?: number; rows?: number }) | undefined;
+  if (terminal?.columns === undefined || terminal.rows === undefined || typeof terminal.on !== 'function') return undefined;
+  return terminal as never;
 }
 
 async function pumpStdin(exec: SpriteExec, stdin: NodeJS.ReadableStream): Promise<void> {
