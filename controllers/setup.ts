@@ -82,7 +82,9 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
   const base = deps.providers ?? [createDockerProvider({ logger: deps.logger }), new MockProvider()];
   const kubernetes = deps.kubernetes === undefined ? [] : [new LazyKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, logger: deps.logger })];
   const sprite = deps.sprite === undefined ? undefined : new SpriteProvider(deps.sprite);
-  const providers = createProviderRegistry([...base, ...kubernetes, ...(sprite !== undefined ? [sprite] : [])]);
+  const providers = createProviderRegistry([...base, ...kubernetes, ...(sprite !== undefined ? [sprite] : [])], {
+    sprite: 'configure backends.sprite.token (e.g. env:SPRITES_TOKEN or keychain:sprites/me) and restart the daemon',
+  });
   const workspaces = manager.add({
     kind: 'Workspace',
     reconcile: workspaceReconciler({ providers }),

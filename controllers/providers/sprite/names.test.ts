@@ -47,3 +47,12 @@ describe('sprite:// addresses', () => {
     expect(() => parseSpriteAddress('sprite://s/a/../etc')).toThrow(/not a Sprite address/);
   });
 });
+
+describe('a registry without the sprite backend', () => {
+  it('says what to configure', async () => {
+    const { createProviderRegistry } = await import('../registry.ts');
+    const registry = createProviderRegistry([], { sprite: 'configure backends.sprite.token' });
+    expect(() => registry.get('sprite')).toThrow('backend "sprite" is not available in this boulder process (available: none): configure backends.sprite.token');
+    expect(() => registry.get('docker')).toThrow(/available: none\)$/);
+  });
+});
