@@ -199,6 +199,13 @@ describe('sprite backend against the local Sprites API', () => {
     const read = await provider.exec(target(ws), ['cat', 'kept.txt']);
     expect(read).toMatchObject({ exitCode: 0, stdout: 'kept\n' });
     expect(fake.sprite(name)!.wakes.cold).toBeGreaterThan(wakesBefore);
+    // A Running workspace's Sprite may sleep: boulder's reconciles (a resync every 2 s here) never wake it.
+    await fake.sleep(name, 'cold');
+    const wakesAsleep = fake.sprite(name)!.wakes.cold;
+    await new Promise((r) => setTimeout(r, 5_000));
+    expect(fake.sprite(name)!.status).toBe('cold');
+    expect(fake.sprite(name)!.wakes.cold).toBe(wakesAsleep);
+    expect(isReady(await getObject<Workspace>(client, 'Workspace', ns, 'nap'))).toBe(true);
     await client.delete('Workspace', ns, 'nap');
     await eventually(() => fake.sprite(name) === undefined, 'sprite deleted');
   });

@@ -91,7 +91,8 @@ export class SpriteProvider implements Provider {
     Object.assign(labels, spriteLabels(desired.target));
     const env = { ...desired.env, ...desired.secretEnv };
     const hash = setupHash(desired.target, env, desired.workdir);
-    if (labels[LABEL_SETUP] !== hash && desired.state !== 'Stopped') {
+    // Only a Running workspace is set up (an exec wakes the Sprite); a paused one is on resume.
+    if (labels[LABEL_SETUP] !== hash && desired.state === 'Running') {
       await this.#setup(name, env, desired.workdir);
       labels[LABEL_SETUP] = hash;
       labels[LABEL_WORKDIR] = desired.workdir;
@@ -99,7 +100,7 @@ export class SpriteProvider implements Provider {
     }
     const current = recordedState(labels);
     if (desired.state !== current) {
-      await this.#converge(name, labels, current, desired.state);
+      await this.#converge(name, labels, desired.state);
       changes.push(`sprite ${desired.state === 'Running' ? 'resumed' : desired.state.toLowerCase()}`);
     }
     if (labelList(labels).join(',') !== before) sprite = await updateSprite(this.client, name, { labels: labelList(labels) }, options.signal);
@@ -138,8 +139,8 @@ export class SpriteProvider implements Provider {
     }
   }
 
-  /** Moves the Sprite from `current` to `wanted`, recording it in `labels`. */
-  async #converge(name: string, labels: Record<string, string>, current: string, wanted: string): Promise<void> {
+  /** Moves the Sprite to `wanted`, recording it in `labels`. */
+  async #converge(name: string, labels: Record<string, string>, wanted: string): Promise<void> {
     if (wanted === 'Paused') {
       labels[LABEL_CHECKPOINT] = await createCheckpoint(this.client, name, 'boulder: paused');
       await this.#endSessions(name);
@@ -150,7 +151,6 @@ export class SpriteProvider implements Provider {
     } else {
       delete labels[LABEL_STATE];
     }
-    void current;
   }
 
   /** Ends every exec session, so nothing keeps the Sprite awake. */
@@ -212,7 +212,7 @@ export class SpriteProvider implements Provider {
     const labels = readLabels(sprite.labels);
     const current = recordedState(labels);
     if (current === wanted) return;
-    await this.#converge(name, labels, current, wanted);
+    await this.#converge(name, labels, wanted);
     await updateSprite(this.client, name, { labels: labelList(labels) });
   }
 
