@@ -206,6 +206,16 @@ describe('sprite backend against the local Sprites API', () => {
     expect(fake.sprite(name)!.status).toBe('cold');
     expect(fake.sprite(name)!.wakes.cold).toBe(wakesAsleep);
     expect(isReady(await getObject<Workspace>(client, 'Workspace', ns, 'nap'))).toBe(true);
+    // Stopped: sessions ended, recorded on the Sprite; the files stay.
+    const hanging = provider.exec(target(ws), ['sleep', '30']).catch((err: unknown) => err);
+    await eventually(() => fake.sprite(name)!.sessions.some((s) => s.active), 'a running session');
+    await patchSpec(client, ns, 'nap', (spec) => (spec.state = 'Stopped'));
+    await waitWorkspace(client, ns, 'nap', (w) => isReady(w) && w?.status?.phase === 'Stopped', 'Stopped');
+    expect(fake.sprite(name)!.sessions.filter((s) => s.active)).toEqual([]);
+    expect(fake.sprite(name)!.labels).toContain('nexus.dev/state=Stopped');
+    expect(await provider.endpoint(target(ws))).toBeUndefined();
+    const ended = (await hanging) as { exitCode?: number };
+    expect(ended.exitCode).not.toBe(0);
     await client.delete('Workspace', ns, 'nap');
     await eventually(() => fake.sprite(name) === undefined, 'sprite deleted');
   });
