@@ -177,7 +177,7 @@ describe('sprite backend against the local Sprites API', () => {
     expect(await fileText(join(worktree, 'from-host.txt'))).toBe('host edit\n');
   }, 90_000);
 
-  it('pause takes a checkpoint and lets the Sprite sleep; Running wakes it', async () => {
+  it('pause takes a checkpoint and lets the Sprite sleep; Running wakes it; reconciles never wake it; Stopped ends its sessions', async () => {
     const { client, provider } = controllers;
     await client.create(spriteWorkspace(ns, 'nap'));
     let ws = (await waitWorkspace(client, ns, 'nap', isReady, 'Ready'))!;

@@ -89,6 +89,19 @@ describe('injected faults of the Sprites API', () => {
     }
   });
 
+  it('a token source that does not resolve is a terminal SpriteNotConfigured condition', async () => {
+    const { spriteOptions } = await import('../../cmd/daemon/controller-settings.ts');
+    const options = spriteOptions({ token: 'env:BOULDER_TEST_NO_SUCH_TOKEN', api_url: fake.url }, {})!;
+    const other = await startSpriteControllers(options);
+    try {
+      await other.client.create(spriteWorkspace(ns, 'untokened'));
+      const ws = await waitWorkspace(other.client, ns, 'untokened', (w) => conditionOf(w, 'ContainerReady')?.reason === 'SpriteNotConfigured', 'SpriteNotConfigured');
+      expect(conditionOf(ws, 'ContainerReady')?.message).toContain('environment variable BOULDER_TEST_NO_SUCH_TOKEN is not set');
+    } finally {
+      await other.stop();
+    }
+  });
+
   it('re-attaches an exec whose WebSocket dropped mid-command, and waits for a slow wake from cold', async () => {
     const { client, provider } = controllers;
     await client.create(spriteWorkspace(ns, 'flaky'));

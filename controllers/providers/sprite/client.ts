@@ -213,7 +213,13 @@ export class SpriteClient {
   }
 
   async #token(): Promise<string> {
-    const token = await this.#options.token();
+    let token: string;
+    try {
+      token = await this.#options.token();
+    } catch (err) {
+      // The source names where the token should come from (a variable, a file, a keychain item), never its value.
+      throw new SpriteApiError('SpriteNotConfigured', `the sprite backend has no API token: ${err instanceof Error ? err.message : String(err)}`, { transient: false, cause: err });
+    }
     if (token === '') throw new SpriteApiError('SpriteNotConfigured', 'the sprite backend has an empty API token (backends.sprite.token)', { transient: false });
     return token;
   }
