@@ -6,7 +6,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeSprites, type FakeSprites } from './index.ts';
-import { ECHO_SERVER, api, exitCode, freePort, openWs, qs, run, streamText } from './test-client.ts';
+import { ECHO_SERVER, api, exitCode, freePort, openWs, qs, run, streamText, type Frame } from './test-client.ts';
 
 let fake: FakeSprites;
 
@@ -103,13 +103,15 @@ describe('local Sprites API: exec', () => {
 
   it('keeps a session running across a disconnect; attach replays its output and the exit code', async () => {
     await create('attach');
-    const script = 'echo one; sleep 0.4; echo two; exit 5';
+    // The script goes on only when the test has checked the session is still running (file `go`).
+    const script = 'echo one; until [ -e go ]; do sleep 0.05; done; echo two; exit 5';
     const c = await openWs(fake, `/v1/sprites/attach/exec${qs({ cmd: ['sh', '-c', script] })}`);
     await c.until((f) => streamText(f, 1).includes('one'));
     const id = (c.frames[0] as { text: { session_id: number } }).text.session_id;
     c.ws.terminate();
     const list = (await (await api(fake, 'GET', '/v1/sprites/attach/exec')).json()) as { sessions: { id: number; is_active: boolean }[] };
     expect(list.sessions.find((s) => s.id === id)?.is_active).toBe(true);
+    fs.writeFileSync(path.join(fake.sprite('attach')?.home ?? '', 'go'), '');
     const again = await openWs(fake, `/v1/sprites/attach/exec/${id}`);
     await again.until((f) => exitCode(f) !== undefined);
     expect(again.frames[0]).toMatchObject({ text: { type: 'session_info', session_id: id } });
@@ -134,11 +136,38 @@ describe('local Sprites API: exec', () => {
     expect(out.equals(data)).toBe(true);
   });
 
+  it('TTY sessions: kill reaches the command, a background job does not hold the session open', async () => {
+    await create('tty');
+    const c = await openWs(fake, `/v1/sprites/tty/exec${qs({ cmd: ['sleep', '30'], tty: 'true' })}`);
+    await c.until((f) => f.length > 0);
+    const id = (c.frames[0] as { text: { session_id: number } }).text.session_id;
+    expect((await api(fake, 'POST', `/v1/sprites/tty/exec/${id}/kill?signal=TERM`)).status).toBe(200);
+    await c.until((f) => f.some((x) => 'text' in x && x.text.type === 'exit'));
+    expect(c.frames.find((x) => 'text' in x && x.text.type === 'exit')).toMatchObject({ text: { exit_code: 143 } });
+    const t0 = Date.now();
+    const bg = await openWs(fake, `/v1/sprites/tty/exec${qs({ cmd: ['sh', '-c', 'sleep 30 & echo started'], tty: 'true' })}`);
+    await bg.until((f) => f.some((x) => 'text' in x && x.text.type === 'exit'), 10_000);
+    expect(bg.frames.find((x) => 'text' in x && x.text.type === 'exit')).toMatchObject({ text: { exit_code: 0 } });
+    expect(Date.now() - t0).toBeLessThan(10_000);
+    const sig = await openWs(fake, `/v1/sprites/tty/exec${qs({ cmd: ['sleep', '30'], tty: 'true' })}`);
+    await sig.until((f) => f.length > 0);
+    sig.ws.send(JSON.stringify({ type: 'signal', signal: 'INT' }));
+    await sig.until((f) => f.some((x) => 'text' in x && x.text.type === 'exit'));
+    expect(sig.frames.find((x) => 'text' in x && x.text.type === 'exit')).toMatchObject({ text: { exit_code: 130 } });
+  });
+
   it('notifies port_opened / port_closed to the session that owns the listener', async () => {
     await create('ports');
     const port = await freePort();
-    const script = `"$2" -e "$1" ${port} > log & P=$!; until grep -q listening log 2>/dev/null; do sleep 0.05; done; sleep 0.8; kill $P; wait $P; sleep 0.8`;
+    // The script waits for the test to have seen each notification (files the test creates).
+    const script = `"$2" -e "$1" ${port} & P=$!; until [ -e seen-open ]; do sleep 0.05; done; kill $P; wait $P; until [ -e seen-closed ]; do sleep 0.05; done`;
     const c = await openWs(fake, `/v1/sprites/ports/exec${qs({ cmd: ['sh', '-c', script, 'sh', ECHO_SERVER, process.execPath] })}`);
+    const home = fake.sprite('ports')?.home ?? '';
+    const note = (type: string) => (f: Frame[]): boolean => f.some((x) => 'text' in x && x.text.type === type && x.text.port === port);
+    await c.until(note('port_opened'), 15_000);
+    fs.writeFileSync(path.join(home, 'seen-open'), '');
+    await c.until(note('port_closed'), 15_000);
+    fs.writeFileSync(path.join(home, 'seen-closed'), '');
     await c.until((f) => exitCode(f) !== undefined, 15_000);
     const notes = c.frames.flatMap((f) => ('text' in f && String(f.text.type).startsWith('port_') ? [f.text] : []));
     expect(notes.map((n) => [n.type, n.port])).toEqual([['port_opened', port], ['port_closed', port]]);
@@ -167,13 +196,13 @@ describe('local Sprites API: lifecycle', () => {
     await fake.sleep('life', 'warm');
     expect(await c.closed).toBe(1006); // open connections drop on a pause
     expect(fake.sprite('life')?.status).toBe('warm');
-    expect(procState(pid)).toBe('T');
+    await eventually(() => procState(pid) === 'T');
     expect((await api(fake, 'GET', '/v1/sprites/life')).status).toBe(200);
     expect(fake.sprite('life')?.status).toBe('warm'); // a GET of the object does not wake it
     await api(fake, 'GET', '/v1/sprites/life/exec');
     expect(fake.sprite('life')?.status).toBe('running');
     expect(fake.sprite('life')?.wakes.warm).toBe(1);
-    expect(procState(pid)).not.toBe('T');
+    await eventually(() => procState(pid) !== 'T');
     await fake.sleep('life', 'cold');
     expect(fake.sprite('life')?.status).toBe('cold');
     expect(fake.sprite('life')?.pids).toEqual([]);
@@ -278,9 +307,9 @@ describe('local Sprites API: faults', () => {
       const t0 = Date.now();
       await run(fake, 'slow', ['true']);
       expect(Date.now() - t0).toBeGreaterThanOrEqual(290);
-      const t1 = Date.now();
+      const wakes = fake.sprite('slow')?.wakes.cold;
       await run(fake, 'slow', ['true']);
-      expect(Date.now() - t1).toBeLessThan(290); // running: no wake
+      expect(fake.sprite('slow')?.wakes.cold).toBe(wakes); // running: no second wake
     } finally {
       fake.faults.slowWake(null);
     }

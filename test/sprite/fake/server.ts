@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { adminRoute } from './admin.ts';
 import { Faults, type Fault } from './faults.ts';
 import { fsRoute } from './fs-routes.ts';
 import { HttpError, boolParam, intParam, ndjson, readJson, sendJson } from './http-util.ts';
@@ -46,6 +47,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   const org = opts.org ?? 'fake-org';
   const orgId = randomBytes(3).toString('hex');
   const token = opts.token ?? `${org}/${randomBytes(6).toString('hex')}/${randomBytes(16).toString('hex')}`;
+  const adminToken = `fake-admin-${randomBytes(16).toString('hex')}`;
   const ownRoot = opts.root === undefined;
   const root = opts.root ?? (await fs.mkdtemp(path.join(os.tmpdir(), 'fake-sprites-')));
   await fs.mkdir(root, { recursive: true });
@@ -112,6 +114,13 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     const method = req.method ?? 'GET';
     const { p, q, seg, name } = parse(req.url ?? '/');
     res.setHeader('sprite-version', version);
+    if (seg[0] === '__fake') {
+      if (req.headers.authorization !== `Bearer ${adminToken}`) return sendJson(res, 401, { error: 'unauthorized (admin token)' });
+      return adminRoute({ faults, fake: () => api }, method, seg, req, res).catch((err: unknown) => {
+        if (err instanceof HttpError) sendJson(res, err.status, err.body);
+        else sendJson(res, 500, { error: (err as Error).message });
+      });
+    }
     res.on('finish', () => record(method, p, res.statusCode, (res as { faultId?: string }).faultId));
     if (req.headers.authorization !== `Bearer ${token}`) {
       sendJson(res, 401, { error: 'unauthorized' });
@@ -553,7 +562,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   server.requestTimeout = 120_000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
+    server.listen(opts.port ?? 0, '127.0.0.1', resolve);
   });
   const { port } = server.address() as AddressInfo;
 
@@ -576,9 +585,10 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     if (ownRoot) await fs.rm(root, { recursive: true, force: true });
   };
 
-  return {
+  const api: FakeSprites = {
     url: `http://127.0.0.1:${port}`,
     token,
+    adminToken,
     org,
     faults,
     sprites: () => [...sprites.values()].map((s) => s.info()),
@@ -595,5 +605,6 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     requests: () => [...log],
     close,
   };
+  return api;
 }
 

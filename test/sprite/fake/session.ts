@@ -187,10 +187,35 @@ export class Session {
     for (const ws of this.clients) ws.send(text);
   }
 
-  /** Send a signal to the session's process group. */
+  /**
+   * Send a signal to the session's command: its process group, or with a TTY the terminal's
+   * foreground group (through the pty helper, whose command runs in a session of its own).
+   */
   signal(sig: string): boolean {
     const name = (sig.toUpperCase().startsWith('SIG') ? sig.toUpperCase() : `SIG${sig.toUpperCase()}`) as NodeJS.Signals;
     if (!(name in osConstants.signals)) return false;
+    if (this.spec.tty) {
+      const ctl = this.child.stdio[3] as NodeJS.WritableStream | null;
+      if (ctl && this.active) ctl.write(`signal ${name}\n`);
+      if (name === 'SIGSTOP' || name === 'SIGCONT') this.groupSignal(name);
+      return true;
+    }
+    return this.groupSignal(name);
+  }
+
+  /** Kill the command (and with a TTY the helper shortly after); used by kill timeouts and detach limits. */
+  kill(): void {
+    this.groupSignal('SIGCONT');
+    if (this.spec.tty) {
+      this.signal('SIGCONT');
+      this.signal('SIGKILL');
+      setTimeout(() => this.groupSignal('SIGKILL'), 100).unref();
+    } else {
+      this.groupSignal('SIGKILL');
+    }
+  }
+
+  private groupSignal(name: NodeJS.Signals): boolean {
     try {
       process.kill(-this.id, name);
     } catch {
@@ -201,12 +226,6 @@ export class Session {
       }
     }
     return true;
-  }
-
-  /** Kill the whole process group (used by delete, cold sleep, restore, close). */
-  kill(): void {
-    this.signal('SIGCONT');
-    this.signal('SIGKILL');
   }
 
   /** Drop every attached WebSocket without a close frame (sleep, injected faults). */
@@ -249,8 +268,7 @@ export class Session {
         this.rows = Math.max(1, Math.min(1000, Math.floor(msg.rows)));
         if (this.spec.tty) (this.child.stdio[3] as NodeJS.WritableStream | null)?.write(`resize ${this.cols} ${this.rows}\n`);
       } else if (msg.type === 'signal' && typeof msg.signal === 'string') {
-        if (this.spec.tty) (this.child.stdio[3] as NodeJS.WritableStream | null)?.write(`signal ${msg.signal.replace(/[^A-Za-z0-9]/g, '')}\n`);
-        else this.signal(msg.signal);
+        this.signal(msg.signal);
       }
       return;
     }

@@ -39,6 +39,8 @@ export interface FakeSpritesOptions {
     /** Checkpoints kept per Sprite (20). */
     maxCheckpoints?: number;
   };
+  /** TCP port on 127.0.0.1 (default 0: an ephemeral port). */
+  port?: number;
   /** Print every request to stderr (debugging). */
   log?: boolean;
 }
@@ -140,6 +142,11 @@ export interface FakeSprites {
   url: string;
   /** The token to send as `Authorization: Bearer <token>`. */
   token: string;
+  /**
+   * Token of the admin endpoints under `/__fake/` (the same controls over HTTP, for a fake run in
+   * another process — see admin.ts and main.ts). The API token is not accepted there.
+   */
+  adminToken: string;
   /** Organisation slug. */
   org: string;
   /** Fault injection. */
