@@ -189,8 +189,8 @@ describe('sprite backend against the local Sprites API', () => {
     expect(checkpoints.length).toBe(1);
     expect(ws.status?.sprite?.lastCheckpoint).toBe(checkpoints[0]);
     expect(conditionOf(ws, 'ContainerReady')?.message).toContain(`last checkpoint ${checkpoints[0]}`);
-    // Nothing of boulder's keeps it awake: the platform puts it to sleep.
-    expect(fake.sprite(name)!.sessions.filter((s) => s.active)).toEqual([]);
+    // Nothing of boulder's keeps it awake: the platform puts it to sleep (a killed session ends on its signal).
+    await eventually(() => fake.sprite(name)!.sessions.every((s) => !s.active), 'no active session after the pause', 5_000);
     await fake.sleep(name, 'cold');
     await waitWorkspace(client, ns, 'nap', (w) => w?.status?.sprite?.status === 'cold', 'cold in status');
     const wakesBefore = fake.sprite(name)!.wakes.cold;
@@ -211,7 +211,7 @@ describe('sprite backend against the local Sprites API', () => {
     await eventually(() => fake.sprite(name)!.sessions.some((s) => s.active), 'a running session');
     await patchSpec(client, ns, 'nap', (spec) => (spec.state = 'Stopped'));
     await waitWorkspace(client, ns, 'nap', (w) => isReady(w) && w?.status?.phase === 'Stopped', 'Stopped');
-    expect(fake.sprite(name)!.sessions.filter((s) => s.active)).toEqual([]);
+    await eventually(() => fake.sprite(name)!.sessions.every((s) => !s.active), 'no active session after the stop', 5_000);
     expect(fake.sprite(name)!.labels).toContain('nexus.dev/state=Stopped');
     expect(await provider.endpoint(target(ws))).toBeUndefined();
     const ended = (await hanging) as { exitCode?: number };
