@@ -6,7 +6,8 @@
  * event streams, which enqueue the affected workspace at once, the port forwarders (closed when
  * the signal aborts) and the Workspace watch that wakes the PortBindings a workspace change
  * concerns. Without it (`reconcile --once`) ports are allocated but not forwarded. With a
- * `kubernetes` dep the Kubernetes provider (workspaces as Pods) joins the providers.
+ * `kubernetes` dep the Kubernetes provider (workspaces as Pods) joins the providers; with a `sprite`
+ * dep the Sprite provider (workspaces as Sprites microVMs; controllers/providers/sprite).
  * `trust` (controllers/trust/policy.ts) says whose identity the objects may use: `cluster` for a
  * store that is a cluster — then workspaces and sessions are admitted only within their namespace,
  * and the Kubernetes provider never holds secret values.
@@ -22,6 +23,7 @@ import { createDockerProvider } from './providers/docker/index.ts';
 import { LazyKubernetesProvider } from './providers/kubernetes/lazy.ts';
 import type { KubernetesProviderOptions } from './providers/kubernetes/kubernetes-provider.ts';
 import { MockProvider } from './providers/mock/mock-provider.ts';
+import { SpriteProvider, type SpriteProviderOptions } from './providers/sprite/sprite-provider.ts';
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { workspaceReconciler } from './workspace/reconcile.ts';
@@ -51,6 +53,8 @@ export interface ControllerSetupDeps {
    * `cluster` (the store is a Kubernetes API: set it whenever it is; see controllers/trust/policy.ts).
    */
   trust?: TrustMode;
+  /** The Sprites API for `backend: sprite` workspaces: adds the Sprite provider (and sprite:// sync endpoints). */
+  sprite?: SpriteProviderOptions;
   /** When given, provider event streams run until it aborts (daemon mode). */
   signal?: AbortSignal;
   /** Workspace resync period in ms (drift check); default 30 s. */
@@ -90,7 +94,10 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     deps.kubernetes === undefined
       ? []
       : [new LazyKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, logger: deps.logger, ...(trust === 'cluster' ? { secretValues: false } : {}) })];
-  const providers = createProviderRegistry([...base, ...kubernetes]);
+  const sprite = deps.sprite === undefined ? undefined : new SpriteProvider(deps.sprite);
+  const providers = createProviderRegistry([...base, ...kubernetes, ...(sprite !== undefined ? [sprite] : [])], {
+    sprite: 'configure backends.sprite.token (e.g. env:SPRITES_TOKEN or keychain:sprites/me) and restart the daemon',
+  });
   const workspaces = manager.add({
     kind: 'Workspace',
     reconcile: workspaceReconciler({ providers, trust: { trust, ...(deps.kubernetes?.namespace !== undefined ? { podNamespace: deps.kubernetes.namespace } : {}) } }),
@@ -107,6 +114,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
       trust,
       workspaces: { client: deps.client, clock: deps.clock },
       ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
+      ...(sprite !== undefined ? { sprite: sprite.client } : {}),
     });
   }
   if (deps.signal !== undefined) {

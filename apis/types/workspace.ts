@@ -63,7 +63,7 @@ export interface WorkspaceSpec {
   };
   sync?: WorkspaceSync;
   /**
-   * Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace. Honoured by the docker and kubernetes backends.
+   * Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace (on the sprite backend /home/sprite/workspace, which the Sprite user owns). Honoured by the docker, kubernetes and sprite backends.
    */
   workspaceFolder?: string;
   scripts?: WorkspaceScripts;
@@ -325,6 +325,27 @@ export interface WorkspaceStatus {
    * Digest of the image the workspace container runs.
    */
   imageDigest?: string;
+  /**
+   * The Sprite of a sprite workspace, as last observed (never its token).
+   */
+  sprite?: {
+    /**
+     * Name of the Sprite.
+     */
+    name?: string;
+    /**
+     * Status the Sprites API reports: cold, warm or running.
+     */
+    status?: string;
+    /**
+     * Id of the last checkpoint boulder took (a pause, or boulder workspace checkpoint).
+     */
+    lastCheckpoint?: string;
+    /**
+     * The Sprite's public URL, when its url_settings.auth is public.
+     */
+    url?: string;
+  };
   timings?: WorkspaceTimings;
   /**
    * When activity was last seen in the workspace (RFC 3339); idleTimeout counts from here.

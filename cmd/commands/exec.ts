@@ -95,11 +95,11 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     const request = parseExecRequest(values, positionals);
-    const [{ openWorkspaceRuntime, cliCluster }, { writableOf }] = await Promise.all([import('../workspace/runtime.ts'), import('../workspace/streams.ts')]);
+    const [{ openWorkspaceRuntime, cliCluster, cliSprite }, { writableOf }] = await Promise.all([import('../workspace/runtime.ts'), import('../workspace/streams.ts')]);
     const client = await deps.openClient();
     let runtime;
     try {
-      runtime = await openWorkspaceRuntime(client, request.namespace, request.name, 'exec', cliCluster(deps, values));
+      runtime = await openWorkspaceRuntime(client, request.namespace, request.name, 'exec', cliCluster(deps, values), cliSprite(deps));
     } finally {
       await client.close();
     }

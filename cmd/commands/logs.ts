@@ -52,11 +52,11 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     const request = parseLogsRequest(values, positionals);
-    const [{ openWorkspaceRuntime, cliCluster }, { writableOf }] = await Promise.all([import('../workspace/runtime.ts'), import('../workspace/streams.ts')]);
+    const [{ openWorkspaceRuntime, cliCluster, cliSprite }, { writableOf }] = await Promise.all([import('../workspace/runtime.ts'), import('../workspace/streams.ts')]);
     const client = await deps.openClient();
     let runtime;
     try {
-      runtime = await openWorkspaceRuntime(client, request.namespace, request.name, 'logs', cliCluster(deps, values));
+      runtime = await openWorkspaceRuntime(client, request.namespace, request.name, 'logs', cliCluster(deps, values), cliSprite(deps));
     } finally {
       await client.close();
     }

@@ -48,9 +48,9 @@ const command: Command = {
     try {
       const manager = new Manager({ client, clock: realClock, logger });
       const { configuredControllerSettings, providerCluster } = await import('../daemon/controller-settings.ts');
-      const { portRange, exposure, kubernetes } = await configuredControllerSettings(deps, (message) => deps.stderr.write(`warning: ${message}\n`));
+      const { portRange, exposure, kubernetes, sprite } = await configuredControllerSettings(deps, (message) => deps.stderr.write(`warning: ${message}\n`));
       const cluster = providerCluster(deps, values, kubernetes);
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, trust: trustForStore(deps.storeKind), ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, trust: trustForStore(deps.storeKind), ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       await manager.runUntilIdle({ timeoutMs });
     } finally {
       await client.close();

@@ -7,6 +7,7 @@ import { GLOBAL_OPTIONS } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import type { Command, OptionSpec } from '../command.ts';
 import switchCommand from './switch.ts';
+import { CHECKPOINT_SUBCOMMANDS } from './workspace/checkpoint.ts';
 import { createCommand } from './workspace/create.ts';
 import { destroyCommand } from './workspace/destroy.ts';
 import { pauseCommand, startCommand, stopCommand } from './workspace/lifecycle.ts';
@@ -26,6 +27,7 @@ export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
   upSubcommand,
   downSubcommand,
   ...WORKSPACE_SYNC_SUBCOMMANDS,
+  ...CHECKPOINT_SUBCOMMANDS,
 ];
 
 /** Every flag of every subcommand (the first spec of a name wins; same-named flags have the same type). */
@@ -64,6 +66,8 @@ const command: Command = {
     '  boulder ws switch web',
     '  boulder ws destroy api --force',
     '  boulder ws up --wait        # this repository, from .nexus/config.yaml (boulder up)',
+    '  boulder ws checkpoint api --comment "deps installed"   # sprite workspaces',
+    '  boulder ws restore api v2 --yes',
   ].join('\n'),
   options: unionOptions(WORKSPACE_SUBCOMMANDS),
   async run(deps, { values, positionals }) {

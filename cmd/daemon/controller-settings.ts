@@ -5,7 +5,9 @@
  * - the addresses beyond loopback PortBindings may listen on, unauthenticated (the node file's
  *   `network.unauthenticated_bind_addresses`; no other layer can set it);
  * - the cluster of `backend: kubernetes` workspaces (`backends.kubernetes`: kubeconfig, context,
- *   namespace), which the CLI's `exec` and `logs` reach the same way.
+ *   namespace), which the CLI's `exec` and `logs` reach the same way;
+ * - the Sprites API of `backend: sprite` workspaces (`backends.sprite`: token source, api_url, org);
+ *   the token is resolved from its source (env:, file:, keychain:) at each request, never stored.
  * A configuration that does not load is reported and never stops the daemon: the port plan's ranges
  * apply, every port listens on loopback, and no cluster is guessed — kubernetes workspaces then fail with the configuration's error
  * rather than land in whatever cluster $KUBECONFIG's current context is.
@@ -15,6 +17,7 @@ import type { CliDeps, OptionValues } from '../command.ts';
 import type { PortRange } from '../../controllers/portbinding/contracts.ts';
 import type { ExposurePolicy } from '../../controllers/portbinding/exposure.ts';
 import type { DaemonApiConfig } from '../../server/transport/settings.ts';
+import type { SpriteProviderOptions } from '../../controllers/providers/sprite/sprite-provider.ts';
 
 /** The cluster of `backend: kubernetes` workspaces; empty means $KUBECONFIG / ~/.kube/config. */
 export interface KubernetesBackendSettings {
@@ -34,6 +37,8 @@ export interface ControllerSettings {
   kubernetes?: KubernetesBackendSettings;
   /** The node's `daemon.host`, `daemon.port`, `daemon.tls` (the API's TCP listener). */
   api?: DaemonApiConfig;
+  /** The Sprites API, when `backends.sprite.token` is configured. */
+  sprite?: SpriteProviderOptions;
   /** Why the configuration did not load. */
   error?: string;
 }
@@ -44,7 +49,8 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
     const [{ loadEffectiveConfig }, { describeOrigin }] = await Promise.all([import('../../apis/config/index.ts'), import('../../apis/config/origin.ts')]);
     const config = await loadEffectiveConfig({ cwd: deps.cwd, env: deps.env, repoRoot: false });
     const range = config.values.port_range as PortRange | undefined;
-    const backends = config.values['backends'] as { kubernetes?: KubernetesBackendSettings } | undefined;
+    const backends = config.values['backends'] as { kubernetes?: KubernetesBackendSettings; sprite?: SpriteBackendSettings } | undefined;
+    const sprite = spriteOptions(backends?.sprite, deps.env);
     const daemon = config.values['daemon'] as { host?: string; port?: number; tls?: { cert?: string; key?: string } } | undefined;
     const addresses = config.entry('network.unauthenticated_bind_addresses');
     const exposure: ExposurePolicy | undefined =
@@ -54,12 +60,34 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
       ...(exposure === undefined ? {} : { exposure }),
       kubernetes: pickKubernetes(backends?.kubernetes),
       ...(daemon?.port === undefined && daemon?.host === undefined && daemon?.tls === undefined ? {} : { api: { ...(daemon.host === undefined ? {} : { host: daemon.host }), ...(daemon.port === undefined ? {} : { port: daemon.port }), ...(daemon.tls === undefined ? {} : { tls: daemon.tls }) } }),
+      ...(sprite !== undefined ? { sprite } : {}),
     };
   } catch (err) {
     const error = `the configuration does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;
     warn(`ignoring the configuration (port_range, backends): it ${error.slice('the configuration '.length)}`);
     return { error };
   }
+}
+
+/** `backends.sprite` as the configuration holds it (the token is a source, never the value). */
+export interface SpriteBackendSettings {
+  token?: string;
+  api_url?: string;
+  org?: string;
+}
+
+/** The Sprite provider's options of `settings`; undefined without a token source. */
+export function spriteOptions(settings: SpriteBackendSettings | undefined, env: NodeJS.ProcessEnv): SpriteProviderOptions | undefined {
+  const source = settings?.token;
+  if (source === undefined) return undefined;
+  return {
+    ...(settings?.api_url !== undefined ? { apiUrl: settings.api_url } : {}),
+    ...(settings?.org !== undefined ? { org: settings.org } : {}),
+    token: async () => {
+      const { resolveSecretValue } = await import('../../apis/config/secrets.ts');
+      return (await resolveSecretValue('backends.sprite.token', source, { env })).reveal();
+    },
+  };
 }
 
 function pickKubernetes(settings: KubernetesBackendSettings | undefined): KubernetesBackendSettings {

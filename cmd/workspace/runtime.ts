@@ -11,6 +11,7 @@ import type { Backend, Provider, RuntimeTarget } from '../../controllers/provide
 import { CliError } from '../cli-error.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
 import type { KubernetesBackendSettings } from '../daemon/controller-settings.ts';
+import type { SpriteProviderOptions } from '../../controllers/providers/sprite/sprite-provider.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { notFoundError } from '../resources.ts';
 
@@ -51,6 +52,21 @@ export function cliCluster(deps: Pick<CliDeps, 'storeKind' | 'cwd' | 'env' | 'st
 }
 
 /**
+ * The Sprites API the CLI reaches `backend: sprite` workspaces through: the configured
+ * `backends.sprite` (a thunk: the configuration is read only for a sprite workspace).
+ */
+export function cliSprite(deps: Pick<CliDeps, 'cwd' | 'env'>): () => Promise<SpriteProviderOptions> {
+  return async () => {
+    const { configuredControllerSettings } = await import('../daemon/controller-settings.ts');
+    const settings = await configuredControllerSettings(deps, () => undefined);
+    if (settings.sprite === undefined) {
+      throw new CliError(`cannot reach sprite workspaces: ${settings.error ?? 'backends.sprite.token is not configured (e.g. env:SPRITES_TOKEN or keychain:sprites/me)'}`, ExitCode.Error);
+    }
+    return settings.sprite;
+  };
+}
+
+/**
  * Reads workspace `name` and opens its backend's provider; NotFound becomes kubectl's message
  * (exit 4). `cluster` names the cluster of a kubernetes workspace (default: $KUBECONFIG).
  */
@@ -60,6 +76,7 @@ export async function openWorkspaceRuntime(
   name: string,
   verb: string,
   cluster: () => Promise<KubernetesBackendSettings> = () => Promise.resolve({}),
+  sprite?: () => Promise<SpriteProviderOptions>,
 ): Promise<WorkspaceRuntime> {
   let workspace: Workspace;
   try {
@@ -74,6 +91,6 @@ export async function openWorkspaceRuntime(
     import('../../controllers/providers/factory.ts'),
     import('../../controllers/workspace/desired.ts'),
   ]);
-  const options = backend === 'kubernetes' ? { kubernetes: await cluster() } : {};
+  const options = backend === 'kubernetes' ? { kubernetes: await cluster() } : backend === 'sprite' && sprite !== undefined ? { sprite: await sprite() } : {};
   return { workspace, provider: await createProvider(backend, options), target: runtimeTarget(workspace) };
 }

@@ -4,6 +4,7 @@
  */
 import type { Logger } from '../runtime/logger.ts';
 import { ProviderError } from './errors.ts';
+import type { SpriteProviderOptions } from './sprite/sprite-provider.ts';
 import type { Backend, Provider } from './types.ts';
 
 /** Options of `createProvider`. */
@@ -11,6 +12,8 @@ export interface CreateProviderOptions {
   logger?: Logger;
   /** The cluster of the kubernetes backend; default: KUBECONFIG, ~/.kube/config or in-cluster. */
   kubernetes?: { kubeconfig?: string; context?: string; namespace?: string };
+  /** The Sprites API of the sprite backend (`backends.sprite`); without it the backend is unavailable. */
+  sprite?: SpriteProviderOptions;
 }
 
 /** The provider for `backend`; rejects with ProviderError (EngineUnavailable) for a backend this build lacks. */
@@ -27,6 +30,13 @@ export async function createProvider(backend: Backend, options: CreateProviderOp
     case 'kubernetes': {
       const { createKubernetesProvider } = await import('./kubernetes/index.ts');
       return createKubernetesProvider({ ...options.kubernetes, ...(options.logger !== undefined ? { logger: options.logger } : {}) });
+    }
+    case 'sprite': {
+      if (options.sprite === undefined) {
+        throw new ProviderError('EngineUnavailable', 'backend "sprite" is not configured: set backends.sprite.token (e.g. env:SPRITES_TOKEN or keychain:sprites/me)', { transient: false });
+      }
+      const { createSpriteProvider } = await import('./sprite/sprite-provider.ts');
+      return createSpriteProvider(options.sprite);
     }
     default:
       throw new ProviderError('EngineUnavailable', `backend "${backend}" is not available in this version of boulder`, { transient: false });

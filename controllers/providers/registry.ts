@@ -13,8 +13,11 @@ export interface ProviderRegistry {
   all(): Provider[];
 }
 
-/** A registry over the given providers (one per backend). */
-export function createProviderRegistry(providers: Provider[]): ProviderRegistry {
+/**
+ * A registry over the given providers (one per backend); `hints` adds what would make a missing
+ * backend available to its BackendUnavailable message (e.g. the configuration it needs).
+ */
+export function createProviderRegistry(providers: Provider[], hints: Partial<Record<Backend, string>> = {}): ProviderRegistry {
   const byBackend = new Map(providers.map((p) => [p.backend, p]));
   return {
     get(backend) {
@@ -23,7 +26,7 @@ export function createProviderRegistry(providers: Provider[]): ProviderRegistry 
         const available = [...byBackend.keys()].join(', ') || 'none';
         throw new TerminalError(
           'BackendUnavailable',
-          `backend "${backend}" is not available in this boulder process (available: ${available})`,
+          `backend "${backend}" is not available in this boulder process (available: ${available})${hints[backend] !== undefined ? `: ${hints[backend]}` : ''}`,
         );
       }
       return provider;

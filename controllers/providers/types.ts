@@ -99,6 +99,10 @@ export interface ObservedRuntime {
   imageDigest?: string;
   /** Services found, by name, with whether each runs. */
   services: Record<string, { running: boolean }>;
+  /** Backend facts for the ContainerReady message, e.g. `sprite status warm, last checkpoint v2`. */
+  detail?: string;
+  /** The Sprite of a sprite workspace (status.sprite). */
+  sprite?: { name: string; status: string; lastCheckpoint?: string; url?: string };
 }
 
 /** What `ensure` did. */

@@ -7,6 +7,8 @@
  * - `pod://<namespace>/<pod>/<container>/<absolute path>`: a directory in a container of a running
  *   Pod, reached by exec through the Kubernetes API server (needs `EndpointDeps.kubernetes`; the
  *   client library is loaded on first use);
+ * - `sprite://<sprite>/<absolute path>`: a directory in a Sprite, reached by exec through the
+ *   Sprites API (needs `EndpointDeps.sprite`, the API client);
  * - anything else: a local absolute path.
  */
 import type Dockerode from 'dockerode';
@@ -14,6 +16,8 @@ import { BoulderError } from '../../apis/errors.ts';
 import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
 import type { Endpoint } from '../sync/endpoint.ts';
 import { parsePodAddress, type PodPath } from '../sync/kubernetes/address.ts';
+import type { SpriteClient } from '../providers/sprite/client.ts';
+import { parseSpriteAddress, type SpritePath } from '../sync/sprite/address.ts';
 import { createDockerEndpoint } from '../sync/docker/docker-endpoint.ts';
 import { ensureSyncHelper, removeSyncHelper } from '../sync/docker/helper-container.ts';
 import { createLocalEndpoint } from '../sync/local/local-endpoint.ts';
@@ -32,12 +36,15 @@ export type EndpointAddress =
   | { type: 'local'; path: string }
   | { type: 'docker'; container: string; path: string }
   | { type: 'volume'; volume: string; path: string }
-  | ({ type: 'pod' } & PodPath);
+  | ({ type: 'pod' } & PodPath)
+  | ({ type: 'sprite' } & SpritePath);
 
 /** Parses an endpoint address (see the module comment). */
 export function parseEndpointAddress(address: string): EndpointAddress {
   const pod = parsePodAddress(address);
   if (pod !== undefined) return { type: 'pod', ...pod };
+  const sprite = parseSpriteAddress(address);
+  if (sprite !== undefined) return { type: 'sprite', ...sprite };
   const match = /^(docker|volume):\/\/([^/]+)(\/.*)?$/.exec(address);
   if (match === null) return { type: 'local', path: address };
   const rest = (match[3] ?? '/').replace(/\/+$/, '');
@@ -56,6 +63,8 @@ export interface EndpointDeps {
   labels: Record<string, string>;
   /** The cluster of `pod://` endpoints (kubeconfig/context or a loaded KubeConfig). */
   kubernetes?: ClusterOptions;
+  /** The Sprites API of `sprite://` endpoints. */
+  sprite?: SpriteClient;
 }
 
 /** What the session knows that helps open its endpoints. */
@@ -87,6 +96,11 @@ export async function openEndpoint(address: string, uid: string, deps: EndpointD
       ]);
       const { namespace, pod, container, path } = parsed;
       return createPodEndpoint({ kubeConfig: loadKubeConfig(deps.kubernetes), namespace, pod, container, path });
+    }
+    case 'sprite': {
+      if (deps.sprite === undefined) throw new BoulderError('BadRequest', `${address}: this controller has no Sprites API configured for sprite:// endpoints (backends.sprite)`);
+      const { createSpriteEndpoint } = await import('../sync/sprite/sprite-endpoint.ts');
+      return createSpriteEndpoint({ client: deps.sprite, sprite: parsed.sprite, path: parsed.path });
     }
   }
 }

@@ -4,6 +4,7 @@
  */
 import Dockerode from 'dockerode';
 import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
+import type { SpriteClient } from '../providers/sprite/client.ts';
 import type { Controller } from '../runtime/controller.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -26,6 +27,8 @@ export interface RegisterSyncOptions {
   helperImage?: string;
   /** The cluster of `pod://` endpoints (Kubernetes workspaces); without it they fail to open. */
   kubernetes?: ClusterOptions;
+  /** The Sprites API of `sprite://` endpoints (Sprite workspaces); without it they fail to open. */
+  sprite?: SpriteClient;
   /**
    * The store and clock of a Workspace watch that wakes an owned session when its workspace starts
    * or stops (workspace-hold.ts); without it such changes are seen on the next resync.
@@ -49,6 +52,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
       helperImageFixed: (options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE']) !== undefined,
       labels: { 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'sync-helper' },
       ...(options.kubernetes !== undefined ? { kubernetes: options.kubernetes } : {}),
+      ...(options.sprite !== undefined ? { sprite: options.sprite } : {}),
     },
     onChange: enqueue,
     ...options.runner,

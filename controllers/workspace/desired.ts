@@ -31,9 +31,18 @@ export function runtimeTarget(ws: Workspace): RuntimeTarget {
 /** Where the workspace's files live in its container unless `spec.workspaceFolder` says otherwise. */
 export const WORKSPACE_DIR = '/workspace';
 
-/** Where `ws`'s files live in its container (and its working directory): `spec.workspaceFolder` or /workspace. */
+/**
+ * Where a Sprite workspace's files live unless `spec.workspaceFolder` says otherwise: under the
+ * Sprite user's home, which that user can write without sudo (a Sprite has no image to prepare /workspace).
+ */
+export const SPRITE_WORKSPACE_DIR = '/home/sprite/workspace';
+
+/**
+ * Where `ws`'s files live in its container (and its working directory): `spec.workspaceFolder`,
+ * else /workspace (a Sprite: /home/sprite/workspace).
+ */
 export function workspaceFolder(ws: Workspace): string {
-  return ws.spec.workspaceFolder ?? WORKSPACE_DIR;
+  return ws.spec.workspaceFolder ?? (ws.spec.backend === 'sprite' ? SPRITE_WORKSPACE_DIR : WORKSPACE_DIR);
 }
 
 /** Inputs resolved by I/O steps before the desired state is computed. */

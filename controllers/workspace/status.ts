@@ -66,7 +66,7 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
     type: 'ContainerReady',
     status: 'True',
     reason: observed.state,
-    message: `container ${observed.id.slice(0, 12)} is ${observed.state.toLowerCase()}`,
+    message: `container ${observed.id.slice(0, 12)} is ${observed.state.toLowerCase()}${observed.detail !== undefined ? ` (${observed.detail})` : ''}`,
   });
   conditions = set(conditions, servicesCondition(observed.services, inputs.desiredState));
   conditions = set(conditions, hooksCondition(inputs.scripts, inputs.hooks, previous.conditions));
@@ -84,6 +84,7 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
   const repairs = appendRepairs(previous.repairs, inputs.repairs, inputs.now);
   if (repairs.length > 0) status.repairs = repairs;
   if (observed.imageDigest !== undefined) status.imageDigest = observed.imageDigest;
+  if (observed.sprite !== undefined) status.sprite = observed.sprite;
   if (inputs.worktree !== undefined) {
     status.worktreePath = inputs.worktree.path;
     status.branch = inputs.worktree.branch;

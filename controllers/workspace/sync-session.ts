@@ -24,10 +24,11 @@ const INITIAL_SYNC_COMPLETE = 'InitialSyncComplete';
 /**
  * True when a kubernetes workspace's files are synced into its Pod (a sync mode other than bind):
  * they live in the Pod's PVC at the workspace folder, and the owned session's beta is that folder.
+ * A sprite workspace's files are synced the same way into the Sprite (its disk persists).
  */
 export function usesPodSync(ws: Workspace): boolean {
   const mode = ws.spec.sync?.mode;
-  return mode !== undefined && mode !== 'bind' && ws.spec.backend === 'kubernetes';
+  return mode !== undefined && mode !== 'bind' && (ws.spec.backend === 'kubernetes' || ws.spec.backend === 'sprite');
 }
 
 /**
