@@ -74,7 +74,12 @@ export type HaltReason =
   /** One side's root is no longer a directory. */
   | 'root-type-changed'
   /** A side holds more entries than `limits.maxEntryCount`. */
-  | 'max-entry-count';
+  | 'max-entry-count'
+  /**
+   * A side reported a path that is not a safe relative path (`..`, absolute, NUL, newline, …), an
+   * entry below a symlink or a file, or a symlink leaving the root (see listing-check.ts).
+   */
+  | 'unsafe-path';
 
 /** A safety halt: nothing was propagated; `resume()` (after fixing the cause) or `reset()` clears it. */
 export interface Halt {
@@ -83,6 +88,9 @@ export interface Halt {
   message: string;
   /** The side the halt is about, when it is about one. */
   side?: SyncSide;
+  /** `unsafe-path`: the offending path as reported, and the validator's code (e.g. `PathEscapes`). */
+  path?: string;
+  code?: string;
 }
 
 /** A path that was not synchronised this cycle, and why. */

@@ -24,7 +24,9 @@ import type {
 } from './engine-api.ts';
 import { SyncPausedError } from './errors.ts';
 import { foldResults } from './fold.ts';
+import { checkRelativePath } from '../fs/relative-path.ts';
 import { createIgnoreMatcher } from './ignore.ts';
+import { checkListing } from './listing-check.ts';
 import { planSide, type SidePlan } from './plan.ts';
 import { reconcile, type ReconcileSide } from './reconcile.ts';
 import { indexSnapshot } from './tree.ts';
@@ -167,7 +169,9 @@ class Engine implements SyncEngine {
     let retryDelay = firstRetryMs;
     let retryAt: number | undefined;
     let lastFullAt = this.#now();
-    const onHint = (side: SyncSide, path: string | undefined): void => {
+    const onHint = (side: SyncSide, reported: string | undefined): void => {
+      // A hint is untrusted too: one that is not a safe relative path only asks for a full rescan.
+      const path = reported !== undefined && checkRelativePath(reported) === undefined ? reported : undefined;
       // Churn inside ignored trees (node_modules, .git) never triggers a cycle.
       if (path !== undefined && this.#ignore.ignores(path, false) && this.#ignore.ignores(path, true)) return;
       const set = dirty[side];
@@ -284,6 +288,9 @@ class Engine implements SyncEngine {
       const scanOf = (endpoint: Endpoint, subtrees: readonly string[] | undefined): Promise<ScanResult> =>
         endpoint.scan({ ignore: this.#ignore, ...(maxEntries === undefined ? {} : { maxEntries }), ...(subtrees === undefined ? {} : { subtrees }) });
       let [alphaScan, betaScan] = await Promise.all([scanOf(this.#alpha, scope?.alpha), scanOf(this.#beta, scope?.beta)]);
+      // Listings are untrusted input: checked before anything is reconciled, planned or applied.
+      const unsafe = this.#checkListings(alphaScan, betaScan);
+      if (unsafe !== undefined) return this.#enterHalt(unsafe, started, []);
       const problems: SyncProblem[] = [
         ...alphaScan.problems.map((p) => ({ ...p, side: 'alpha' as const })),
         ...betaScan.problems.map((p) => ({ ...p, side: 'beta' as const })),
@@ -396,6 +403,24 @@ class Engine implements SyncEngine {
         message: `${op.op}: ${result.message}`,
       });
     });
+  }
+
+  /** The `unsafe-path` halt for the first side whose listing fails `checkListing`. */
+  #checkListings(alpha: ScanResult, beta: ScanResult): Halt | undefined {
+    for (const [side, scan, endpoint] of [['alpha', alpha, this.#alpha], ['beta', beta, this.#beta]] as const) {
+      const issue = checkListing(scan);
+      if (issue === undefined) continue;
+      return {
+        reason: 'unsafe-path',
+        side,
+        path: issue.path,
+        code: issue.code,
+        message:
+          `${side} (${endpoint.name}) reported an unsafe path (${issue.code}) ${issue.message}; nothing was synchronised on either side. ` +
+          'Remove or rename that entry, then resume the session.',
+      };
+    }
+    return undefined;
   }
 
   /** Halts that depend on the scans alone (limits, root state). */

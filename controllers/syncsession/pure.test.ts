@@ -34,5 +34,8 @@ describe('SyncSession pure parts', () => {
     expect(ready.conditions?.find((c) => c.type === INITIAL_SYNC_COMPLETE)?.status).toBe('True');
     expect(ready.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'True', reason: 'InSync' });
     expect(ready.bytesTransferred).toBe(10);
+    const unsafe = sessionStatus(undefined, { engine: engine({ halted: { reason: 'unsafe-path', message: 'beta reported "../x"', path: '../x', code: 'PathEscapes' } }), initialSyncDone: true }, 1, now);
+    expect(unsafe.phase).toBe('Halted');
+    expect(unsafe.conditions?.find((c) => c.type === 'Ready')).toMatchObject({ status: 'False', reason: 'UnsafePath', message: 'beta reported "../x"' });
   });
 });

@@ -27,6 +27,11 @@ export interface SessionFacts {
   pauseReason?: string;
 }
 
+/** The Ready condition's reason for a halt: `UnsafePath` when a side reported an unsafe path, else `Halted`. */
+export function haltReason(halt: SyncEngineStatus['halted']): string {
+  return halt?.reason === 'unsafe-path' ? 'UnsafePath' : 'Halted';
+}
+
 /** The status for `facts`, keeping `previous` conditions' transition times. */
 export function sessionStatus(previous: SyncSessionStatus | undefined, facts: SessionFacts, generation: number | undefined, now: Date): SyncSessionStatus {
   const { engine } = facts;
@@ -50,7 +55,7 @@ export function sessionStatus(previous: SyncSessionStatus | undefined, facts: Se
     phase === 'Watching' && facts.initialSyncDone
       ? { status: 'True' as const, reason: 'InSync', message: engine.conflicts.length > 0 ? `${engine.conflicts.length} conflict(s) listed` : 'in sync' }
       : phase === 'Halted'
-        ? { status: 'False' as const, reason: 'Halted', message: engine.halted?.message ?? 'halted' }
+        ? { status: 'False' as const, reason: haltReason(engine.halted), message: engine.halted?.message ?? 'halted' }
         : phase === 'Error'
           ? { status: 'False' as const, reason: 'SyncError', message: facts.lastError ?? 'error' }
           : phase === 'Paused'

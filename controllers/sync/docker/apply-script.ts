@@ -5,7 +5,10 @@
  * root) that are verified against their digest, chmod-ed and then renamed into place (hard-linked
  * when nothing may exist at the target, so a file created meanwhile is never replaced; new files
  * of one directory are linked by one `ln` per 200 names instead of one process each, see
- * `stagingLayout`). The script prints one `index<TAB>status<TAB>message` line per operation.
+ * `stagingLayout`). No parent of a target is ever a symlink: every operation first checks each
+ * component of its parent chain with `[ -L ]` before `[ -d ]` (`pok`), so nothing is written,
+ * linked, moved, changed or removed through a link. The script prints one
+ * `index<TAB>status<TAB>message` line per operation.
  */
 import { isSameOrBelow, parentPath, type Entry, type Operation } from '../endpoint.ts';
 import { shellQuote } from './shell-agent.ts';
@@ -20,7 +23,9 @@ islink() { [ -L "$1" ] && [ "$(readlink "$1")" = "$2" ]; }
 # into what it points to; busybox's mv -T refuses a symlink to a directory, so that one is removed first.
 repl() { mv -fT "$1" "$2" 2>/dev/null || { [ -L "$2" ] && rm -f "$2" && mv -f "$1" "$2"; }; }
 isdir() { [ -d "$1" ] && [ ! -L "$1" ]; }
-pok() { [ -d "\${1%/*}" ]; }
+# pok ./a/b/name: every parent below the root (./a/b, ./a) is a real directory, checked with -L
+# first so that no link is ever followed (\`[ -d ]\` alone follows one); never a subshell or a cd.
+pok() { _pk="\${1%/*}"; while [ "$_pk" != . ]; do { [ ! -L "$_pk" ] && [ -d "$_pk" ]; } || return 1; _pk="\${_pk%/*}"; done; }
 `;
 
 /** The shell test for "`path` holds `expected`". */
@@ -169,14 +174,16 @@ function placeGroup(group: PlacementGroup, ops: readonly Operation[], mismatched
   const lines: string[] = [];
   const members = group.ops.filter((i) => !mismatched.has(i));
   const target = shellQuote(group.dir === '' ? './' : `./${group.dir}/`);
+  // The target directory and its parents must be real directories (`ln … dir/` would follow a link).
+  const dirOk = group.dir === '' ? 'true' : `pok ${shellQuote(`./${group.dir}/x`)}`;
   for (let k = 0; k < members.length; k += LINK_CHUNK) {
     const sources = members.slice(k, k + LINK_CHUNK).map((i) => `"$S"/${shellQuote(`${group.stageDir}/${basename((ops[i] as Operation).path)}`)}`);
-    lines.push(`ln ${sources.join(' ')} ${target} 2>/dev/null`);
+    lines.push(`${dirOk} && ln ${sources.join(' ')} ${target} 2>/dev/null`);
   }
   for (const i of members) {
     const q = shellQuote(`./${(ops[i] as Operation).path}`);
     const staged = `"$S"/${shellQuote(`${group.stageDir}/${basename((ops[i] as Operation).path)}`)}`;
-    lines.push(`if [ ${staged} -ef ${q} ]; then r ${i} ok; elif ! pok ${q}; then r ${i} changed 'parent missing'; else r ${i} changed 'could not place the file'; fi`);
+    lines.push(`if pok ${q} && [ ${staged} -ef ${q} ]; then r ${i} ok; elif ! pok ${q}; then r ${i} changed 'parent missing'; else r ${i} changed 'could not place the file'; fi`);
   }
   return lines;
 }
@@ -236,11 +243,11 @@ export function applyScript(
         break;
       case 'remove': {
         const act = op.expected.kind === 'directory' ? `rmdir ${q} 2>/dev/null` : `rm -f ${q}`;
-        out.push(`if ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ${act}; then r ${i} ok; else r ${i} failed 'could not remove (not empty?)'; fi`);
+        out.push(`if ! pok ${q}; then r ${i} changed 'parent missing or a symlink'; elif ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif ${act}; then r ${i} ok; else r ${i} failed 'could not remove (not empty?)'; fi`);
         break;
       }
       case 'chmod':
-        out.push(`if ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif chmod ${op.executable ? 755 : 644} ${q}; then r ${i} ok; else r ${i} failed chmod; fi`);
+        out.push(`if ! pok ${q}; then r ${i} changed 'parent missing or a symlink'; elif ! ${check(p, op.expected)}; then r ${i} changed 'target changed'; elif chmod ${op.executable ? 755 : 644} ${q}; then r ${i} ok; else r ${i} failed chmod; fi`);
         break;
       case 'symlink': {
         const tmp = `"$S/l${i}"`;

@@ -129,6 +129,52 @@ describe('apply script', () => {
   });
 });
 
+describe('apply script: parents are never followed', () => {
+  it('refuses every operation below a symlinked parent, anywhere in the chain, with sh and busybox sh', () => {
+    const shells: string[][] = [['sh']];
+    if (existsSync('/bin/busybox')) shells.push(['/bin/busybox', 'sh']);
+    for (const [shell = 'sh', ...args] of shells) {
+      const world = tempDir();
+      const root = join(world, 'root');
+      const outside = join(world, 'outside');
+      mkdirSync(join(root, 'real'), { recursive: true });
+      mkdirSync(outside);
+      writeFileSync(join(outside, 'precious.txt'), 'precious');
+      symlinkSync('../outside', join(root, 'link'));
+      symlinkSync('../../outside', join(root, 'real', 'inner'));
+      const precious: FileEntry = { kind: 'file', digest: sha('precious'), size: 8, executable: false };
+      const ops: Operation[] = [
+        newFile('link/new', 'N'),
+        { op: 'mkdir', path: 'link/dir' },
+        newFile('link/a', 'A'),
+        newFile('link/b', 'B'),
+        { op: 'symlink', path: 'link/l', target: 'x', expected: undefined },
+        { op: 'chmod', path: 'link/precious.txt', executable: true, expected: precious },
+        { ...newFile('link/precious.txt', 'over'), expected: precious },
+        { op: 'remove', path: 'real/inner/precious.txt', expected: precious },
+        { op: 'mkdir', path: 'real/inner/tree' },
+        newFile('real/inner/tree/f', 'F'),
+        newFile('real/inner/deep', 'D'),
+      ];
+      const layout = stagingLayout(ops);
+      const stage = join(root, '.boulder-sync-stage-t');
+      mkdirSync(stage);
+      for (const [i, staged] of layout.staged) {
+        mkdirSync(join(stage, staged, '..'), { recursive: true });
+        const op = ops[i] as WriteOperation;
+        writeFileSync(join(stage, staged), op.path.endsWith('precious.txt') ? 'over' : op.path.slice(-1).toUpperCase());
+      }
+      const before = readdirSync(outside);
+      const out = execFileSync(shell, [...args, '-c', applyScript(root, stage, ops, layout)]).toString();
+      const results = out.split(RESULTS_END)[0]!.split('\n').filter((l) => /^\d+\t/.test(l)).map((l) => l.split('\t').slice(0, 2));
+      expect(results, shell).toEqual(ops.map((_op, i) => [String(i), 'changed']));
+      expect(readdirSync(outside), shell).toEqual(before);
+      expect(readFileSync(join(outside, 'precious.txt'), 'utf8')).toBe('precious');
+      expect(statSync(join(outside, 'precious.txt')).mode & 0o111).toBe(0);
+    }
+  });
+});
+
 describe('stageDirsScript', () => {
   it('creates every directory of the stage before extraction, and never a vanished root', () => {
     const root = tempDir();

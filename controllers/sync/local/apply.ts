@@ -6,12 +6,16 @@
  *   when the target must not exist, so a file created meanwhile is never replaced);
  * - removals first rename the file aside, verify what was moved, and put it back if it is not the
  *   expected content;
- * - directories are removed only when empty.
+ * - directories are removed only when empty;
+ * - no parent of a target is ever a symlink: every component of the parent chain below the root
+ *   is checked with lstat (`controllers/fs/no-follow.ts`) before the first and right before the
+ *   last step of every operation, and a path that is not a safe relative path is refused outright.
  * Independent writes run concurrently; every other operation waits for them (a barrier).
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { Stats } from 'node:fs';
-import { chmod, link, lstat, mkdir, open, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { link, lstat, mkdir, open, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
 import {
   isSameOrBelow,
   SYNC_TEMP_PREFIX,
@@ -23,6 +27,8 @@ import {
   type SymlinkEntry,
   type WriteOperation,
 } from '../endpoint.ts';
+import { parentIssue } from '../../fs/no-follow.ts';
+import { checkRelativePath, quotePath } from '../../fs/relative-path.ts';
 import { RACY_WINDOW_MS, type DigestCache } from './digest-cache.ts';
 import { CHUNK_SIZE, hashFile, isExecutableMode, READ_FLAGS, sameFileState, withExecutable } from './hash.ts';
 import { createLimiter } from './limiter.ts';
@@ -38,6 +44,8 @@ const WRITE_CONCURRENCY = 8;
 
 /** What the applier needs from its endpoint. */
 export interface ApplyContext {
+  /** Absolute path of the root (parents below it are checked with lstat, never followed). */
+  root: string;
   absolute(path: string): string;
   cache: DigestCache;
   /** Called for every path the batch changed (so the next accelerated scan looks at it). */
@@ -51,6 +59,22 @@ type Verdict = { matches: true; stats: Stats | undefined } | { matches: false; m
 function tempNameBeside(absolute: string, suffix: string): string {
   const slash = absolute.lastIndexOf('/');
   return `${absolute.slice(0, slash + 1)}${SYNC_TEMP_PREFIX}${randomBytes(6).toString('hex')}.${suffix}`;
+}
+
+/** Refuses an operation when a parent of `path` is a symlink, not a directory, or missing (lstat). */
+function unsafeParent(ctx: ApplyContext, path: string): OperationResult | undefined {
+  const issue = parentIssue(ctx.root, path);
+  return issue === undefined ? undefined : { status: 'changed', message: issue.message };
+}
+
+/** Refuses an operation whose path (or copy source) is not a safe relative path. */
+function unsafePath(op: Operation): OperationResult | undefined {
+  const paths = op.op === 'write' && typeof op.source === 'object' ? [op.path, op.source.copyFrom] : [op.path];
+  for (const path of paths) {
+    const issue = checkRelativePath(path, { allowRoot: op.op === 'mkdir' && path === op.path });
+    if (issue !== undefined) return { status: 'failed', message: `refused unsafe path ${quotePath(path)}: ${issue.detail}` };
+  }
+  return undefined;
 }
 
 function errorCode(err: unknown): string | undefined {
@@ -80,9 +104,10 @@ export async function applyLocal(ctx: ApplyContext, ops: readonly Operation[], c
           if (next.done === true) throw new Error(`apply: no content supplied for ${op.path}`);
           item = next.value;
         }
-        if (underFailedDir(op.path)) {
+        const refused = unsafePath(op);
+        if (refused !== undefined || underFailedDir(op.path)) {
           if (item?.data) await drain(item.data);
-          results[i] = { status: 'changed', message: 'parent directory could not be created' };
+          results[i] = refused ?? { status: 'changed', message: 'parent directory could not be created' };
           continue;
         }
         const index = i;
@@ -98,6 +123,12 @@ export async function applyLocal(ctx: ApplyContext, ops: readonly Operation[], c
         continue;
       }
       await barrier();
+      const refused = unsafePath(op);
+      if (refused !== undefined) {
+        results[i] = refused;
+        if (op.op === 'mkdir') failedDirs.push(op.path);
+        continue;
+      }
       if (underFailedDir(op.path)) {
         results[i] = { status: 'changed', message: 'parent directory could not be created' };
         continue;
@@ -134,6 +165,8 @@ async function applyOne(ctx: ApplyContext, op: Exclude<Operation, WriteOperation
 
 async function makeDirectory(ctx: ApplyContext, path: string): Promise<OperationResult> {
   const absolute = ctx.absolute(path);
+  const refused = path === '' ? undefined : unsafeParent(ctx, path);
+  if (refused !== undefined) return refused;
   try {
     await mkdir(absolute, path === '' ? { recursive: true } : undefined);
   } catch (err) {
@@ -201,6 +234,11 @@ async function writeFile(
   let committed = false;
   try {
     if (data === null) return { status: 'source-changed', message: 'the source file could not be read' };
+    const refused = unsafeParent(ctx, op.path);
+    if (refused !== undefined) {
+      if (data !== undefined && !Array.isArray(data)) await drain(data);
+      return refused;
+    }
     try {
       handle = await open(temp, 'wx', op.expected === undefined ? withExecutable(DEFAULT_FILE_MODE, op.executable) : 0o600);
     } catch (err) {
@@ -212,6 +250,8 @@ async function writeFile(
     let source: AsyncIterable<Uint8Array> | Uint8Array[];
     if (data === undefined) {
       if (op.source === 'stream') return { status: 'failed', message: 'no content supplied' };
+      const sourceRefused = unsafeParent(ctx, op.source.copyFrom);
+      if (sourceRefused !== undefined) return { status: 'source-changed', message: `local copy source: ${sourceRefused.status === 'changed' ? sourceRefused.message : 'refused'}` };
       try {
         copySource = await open(ctx.absolute(op.source.copyFrom), READ_FLAGS);
       } catch {
@@ -236,6 +276,8 @@ async function writeFile(
       // link fails if anything appeared at the path meanwhile, so nothing is ever replaced.
       await handle.close();
       handle = undefined;
+      const late = unsafeParent(ctx, op.path);
+      if (late !== undefined) return late;
       if (!(await linkNoReplace(temp, absolute))) return { status: 'changed', message: 'something appeared at the path' };
     } else {
       const verdict = await verify(ctx, op.path, op.expected);
@@ -248,6 +290,8 @@ async function writeFile(
       if (verdict.stats !== undefined && !(await unchangedSince(absolute, verdict.stats))) {
         return { status: 'changed', message: 'the target changed while the new content was prepared' };
       }
+      const late = unsafeParent(ctx, op.path);
+      if (late !== undefined) return late;
       await rename(temp, absolute);
       ctx.cache.delete(op.path);
     }
@@ -296,6 +340,8 @@ async function unchangedSince(absolute: string, before: Stats): Promise<boolean>
 
 async function makeSymlink(ctx: ApplyContext, path: string, target: string, expected: FileEntry | SymlinkEntry | undefined): Promise<OperationResult> {
   const absolute = ctx.absolute(path);
+  const refused = unsafeParent(ctx, path);
+  if (refused !== undefined) return refused;
   if (expected === undefined) {
     try {
       await symlink(target, absolute);
@@ -311,6 +357,8 @@ async function makeSymlink(ctx: ApplyContext, path: string, target: string, expe
       await symlink(target, temp);
       const verdict = await verify(ctx, path, expected);
       if (!verdict.matches) return { status: 'changed', message: verdict.message };
+      const late = unsafeParent(ctx, path);
+      if (late !== undefined) return late;
       await rename(temp, absolute);
     } finally {
       await unlink(temp).catch(() => undefined);
@@ -322,19 +370,40 @@ async function makeSymlink(ctx: ApplyContext, path: string, target: string, expe
 }
 
 async function changeMode(ctx: ApplyContext, path: string, executable: boolean, expected: FileEntry): Promise<OperationResult> {
+  const refused = unsafeParent(ctx, path);
+  if (refused !== undefined) return refused;
   const verdict = await verify(ctx, path, expected);
   if (!verdict.matches) return { status: 'changed', message: verdict.message };
   const absolute = ctx.absolute(path);
-  await chmod(absolute, withExecutable((verdict.stats as Stats).mode, executable));
+  // Through a descriptor opened without following a link: chmod(2) would follow one put there meanwhile.
+  let handle: FileHandle;
+  try {
+    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  } catch (err) {
+    const code = errorCode(err);
+    if (code === 'ELOOP' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENXIO') return { status: 'changed', message: 'no longer a regular file' };
+    throw err;
+  }
+  try {
+    const now = await handle.stat();
+    if (!now.isFile() || now.ino !== (verdict.stats as Stats).ino) return { status: 'changed', message: 'no longer the same file' };
+    await handle.chmod(withExecutable((verdict.stats as Stats).mode, executable));
+  } finally {
+    await handle.close();
+  }
   ctx.touched(path);
   return { status: 'ok', entry: { kind: 'file', digest: expected.digest, size: expected.size, executable } };
 }
 
 async function removeEntry(ctx: ApplyContext, path: string, expected: Entry): Promise<OperationResult> {
   const absolute = ctx.absolute(path);
+  const refused = unsafeParent(ctx, path);
+  if (refused !== undefined) return refused;
   if (expected.kind === 'directory') {
     const verdict = await verify(ctx, path, expected);
     if (!verdict.matches) return { status: 'changed', message: verdict.message };
+    const late = unsafeParent(ctx, path);
+    if (late !== undefined) return late;
     try {
       await rmdir(absolute);
     } catch (err) {
@@ -351,6 +420,8 @@ async function removeEntry(ctx: ApplyContext, path: string, expected: Entry): Pr
   const first = await verify(ctx, path, expected);
   if (!first.matches) return { status: 'changed', message: first.message };
   const aside = tempNameBeside(absolute, 'del');
+  const late = unsafeParent(ctx, path);
+  if (late !== undefined) return late;
   try {
     await rename(absolute, aside);
   } catch (err) {

@@ -65,7 +65,7 @@ export function createLocalEndpoint(root: string, options: LocalEndpointOptions 
     root: absoluteRoot,
     scan,
     readFiles: (files) => readLocalFiles(absolute, files),
-    apply: (ops, contents) => applyLocal({ absolute, cache, touched: (path) => scanner.markDirty(path) }, ops, contents),
+    apply: (ops, contents) => applyLocal({ root: absoluteRoot, absolute, cache, touched: (path) => scanner.markDirty(path) }, ops, contents),
     watch(signal) {
       const controller = new AbortController();
       controllers.add(controller);

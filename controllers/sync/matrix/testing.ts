@@ -185,9 +185,10 @@ export function describeSyncMatrix(name: string, makeFixture: MakeMatrixFixture,
         expect(again.bytesTransferred).toBe(0);
       });
 
-      tagged('odd-names', 'spaces, unicode, leading dashes and newlines in names round-trip', async () => {
+      tagged('odd-names', 'spaces, unicode, tabs, leading dashes and quotes in names round-trip', async () => {
         const c = await setup();
-        const names = ['with space.txt', 'ünïcödé-ñ.txt', '-leading-dash', 'emoji-🎉.md', 'new\nline.txt', "quote'\"$x.txt"];
+        // Names with a newline are refused (unsafe-path halt, see 'unsafe-name').
+        const names = ['with space.txt', 'ünïcödé-ñ.txt', '-leading-dash', 'emoji-🎉.md', 'tab\tname.txt', "quote'\"$x.txt"];
         for (const n of names) await c.journal.write(from, `odd/${n}`, n);
         await settle(c);
         const t = await c.drivers[to].tree();
@@ -884,6 +885,30 @@ export function describeSyncMatrix(name: string, makeFixture: MakeMatrixFixture,
         expect(r.halted?.message).toMatch(/maxEntryCount/);
         expect((await c.drivers.beta.tree()).size).toBe(0);
       });
+
+      for (const side of ['alpha', 'beta'] as const) {
+        tagged('unsafe-name', `a name with a newline on ${side}: unsafe-path halt naming it (escaped), nothing written on either side`, async () => {
+          const other = side === 'alpha' ? 'beta' : 'alpha';
+          const c = await setup();
+          await c.journal.write(side, 'kept.txt', 'kept');
+          await settle(c);
+          const otherBefore = await c.drivers[other].tree();
+          await c.drivers[side].writeFile('odd/new\nline.txt', 'x');
+          await c.drivers[side].writeFile('fresh.txt', 'fresh');
+          const r = await c.engine.runCycle();
+          expect(r.halted).toMatchObject({ reason: 'unsafe-path', side, code: 'InvalidCharacter', path: 'odd/new\nline.txt' });
+          expect(r.halted?.message).toContain('"odd/new\\nline.txt"');
+          expect(r.halted?.message).not.toContain('\n');
+          expect(r.changesApplied).toBe(0);
+          expect(await c.drivers[other].tree()).toEqual(otherBefore);
+          c.engine.resume();
+          expect((await c.engine.runCycle()).halted?.reason).toBe('unsafe-path');
+          await c.drivers[side].remove('odd');
+          c.engine.resume();
+          await settle(c);
+          expect((await c.drivers[other].readFile('fresh.txt'))?.toString()).toBe('fresh');
+        });
+      }
 
       tagged('size-limit', 'files above maxStagingSize are reported and skipped, the rest syncs', async () => {
         const c = await setup({ limits: { maxStagingSize: 1000 } });
