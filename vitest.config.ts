@@ -22,8 +22,8 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**', 'test/k8s/**'],
+          include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'server/**/*.test.ts', 'sdk/typescript/**/*.test.ts', 'test/**/*.test.ts'],
+          exclude: ['node_modules/**', '**/node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**', 'test/k8s/**'],
           sequence: { groupOrder: 0 },
         },
       },
