@@ -425,14 +425,20 @@ export class TempFile {
   private done = false;
   private readonly hash = createHash('sha256');
 
-  constructor(
-    private readonly fd: number,
-    private readonly parentFd: number,
-    private readonly tempName: string,
-    private readonly name: string,
-    /** The target, relative to the root. */
-    readonly path: string,
-  ) {}
+  private readonly fd: number;
+  private readonly parentFd: number;
+  private readonly tempName: string;
+  private readonly name: string;
+  /** The target, relative to the root. */
+  readonly path: string;
+
+  constructor(fd: number, parentFd: number, tempName: string, name: string, path: string) {
+    this.fd = fd;
+    this.parentFd = parentFd;
+    this.tempName = tempName;
+    this.name = name;
+    this.path = path;
+  }
 
   /** Bytes written so far. */
   get size(): number {

@@ -1,0 +1,307 @@
+/**
+ * The file methods of the daemon API (`fs.*`): thin handlers over a workspace's SafeRoot. Content
+ * travels base64 in chunks of at most 1 MiB: a big read streams `fs.readChunk` notifications (each
+ * awaited: the socket's backpressure paces the disk), a big write is an upload session. Writes are
+ * atomic (temp file + rename) and take an optional `ifMatch` sha256 of the current content
+ * (compare-and-swap: PreconditionFailed when it differs).
+ */
+import { createHash } from 'node:crypto';
+import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
+import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
+import { fileRootOf } from './file-root.ts';
+import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo } from './safe-fs.ts';
+import { UploadRegistry, type Upload } from './uploads.ts';
+import { readWorkspace, withWorkspaceFiles, openWorkspaceFiles, type WorkspaceParams } from './workspace-files.ts';
+
+/** Deepest `fs.list` depth accepted. */
+export const MAX_LIST_DEPTH = 32;
+/** Most entries one `fs.list` returns (then `truncated`). */
+export const MAX_LIST_ENTRIES = 100_000;
+
+interface PathParams extends WorkspaceParams {
+  path: string;
+}
+
+interface ReadParams extends PathParams {
+  offset?: number;
+  length?: number;
+  /** Client-chosen id: when given, content arrives as `fs.readChunk` notifications carrying it. */
+  stream?: string;
+}
+
+interface WriteOptions {
+  /** sha256 (hex) the current content must have; `''`: the file must not exist. */
+  ifMatch?: string;
+  createParents?: boolean;
+}
+
+/** Serialises writes to one file of one root inside this daemon, so compare-and-swap holds between API clients. */
+const fileLocks = new Map<string, Promise<unknown>>();
+
+async function withFileLock<T>(key: string, act: () => Promise<T>): Promise<T> {
+  const previous = fileLocks.get(key) ?? Promise.resolve();
+  const run = previous.catch(() => undefined).then(act);
+  const tail = run.catch(() => undefined);
+  fileLocks.set(key, tail);
+  try {
+    return await run;
+  } finally {
+    if (fileLocks.get(key) === tail) fileLocks.delete(key);
+  }
+}
+
+/** Throws PreconditionFailed unless the current content of `path` matches `ifMatch`. */
+async function checkIfMatch(root: SafeRoot, path: string, ifMatch: string | undefined): Promise<void> {
+  if (ifMatch === undefined) return;
+  const current = await root.hashOf(path);
+  if ((current ?? '') !== ifMatch.toLowerCase()) {
+    throw new ApiError('PreconditionFailed', `${JSON.stringify(path)} ${current === undefined ? 'does not exist' : 'changed'}: its content does not match ifMatch`, { path, ...(current === undefined ? {} : { sha256: current }) });
+  }
+}
+
+function decode(data: string): Buffer {
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.length > CHUNK_BYTES) throw new ApiError('TooLarge', `a chunk holds at most ${CHUNK_BYTES} bytes (got ${bytes.length}); use fs.writeBegin/fs.writeChunk/fs.writeCommit`);
+  return bytes;
+}
+
+function nonNegative(value: number | undefined, name: string): number | undefined {
+  if (value !== undefined && (!Number.isSafeInteger(value) || value < 0)) throw new ApiError('InvalidParams', `${name} must be a whole number ≥ 0`);
+  return value;
+}
+
+/** `fs.read`: a byte range (default: the whole file), inline when it fits one chunk and no stream is asked for. */
+async function read(services: ApiServices, params: ReadParams, ctx: CallContext): Promise<unknown> {
+  const offset = nonNegative(params.offset, 'offset') ?? 0;
+  const wanted = nonNegative(params.length, 'length');
+  return withWorkspaceFiles(services.client, params, async (root) => {
+    const file = await root.openForRead(params.path);
+    try {
+      const length = Math.max(0, Math.min(wanted ?? Infinity, file.size - offset));
+      const whole = offset === 0 && length === file.size;
+      const hash = whole ? createHash('sha256') : undefined;
+      const base = { size: file.size, offset, length };
+      if (params.stream === undefined && length > CHUNK_BYTES) {
+        throw new ApiError('TooLarge', `${length} bytes do not fit one message (at most ${CHUNK_BYTES}): pass a stream id, or read a smaller range`);
+      }
+      if (length <= CHUNK_BYTES) {
+        const buffer = Buffer.allocUnsafe(length);
+        let got = 0;
+        while (got < length) {
+          const { bytesRead } = await file.handle.read(buffer, got, length - got, offset + got);
+          if (bytesRead === 0) break;
+          got += bytesRead;
+        }
+        const bytes = buffer.subarray(0, got);
+        hash?.update(bytes);
+        return { ...base, length: got, data: bytes.toString('base64'), ...(hash !== undefined && got === length ? { sha256: hash.digest('hex') } : {}) };
+      }
+      // Streamed: one chunk in memory at a time; each notification waits for room in the socket.
+      const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+      let sent = 0;
+      let chunks = 0;
+      while (sent < length) {
+        if (ctx.signal.aborted) throw new ApiError('Cancelled', 'the read was cancelled');
+        const { bytesRead } = await file.handle.read(buffer, 0, Math.min(CHUNK_BYTES, length - sent), offset + sent);
+        if (bytesRead === 0) break;
+        const bytes = buffer.subarray(0, bytesRead);
+        hash?.update(bytes);
+        await ctx.notify('fs.readChunk', { stream: params.stream, offset: offset + sent, data: bytes.toString('base64') });
+        sent += bytesRead;
+        chunks++;
+      }
+      return { ...base, length: sent, chunks, ...(hash !== undefined && sent === length ? { sha256: hash.digest('hex') } : {}) };
+    } finally {
+      await file.handle.close();
+    }
+  });
+}
+
+/** `fs.write`: replaces (or creates) a file with one chunk of content, atomically. */
+async function write(services: ApiServices, params: PathParams & WriteOptions & { data: string }): Promise<{ size: number; sha256: string }> {
+  const bytes = decode(params.data);
+  return withWorkspaceFiles(services.client, params, (root) =>
+    withFileLock(`${root.realRoot}\0${params.path}`, async () => {
+      await checkIfMatch(root, params.path, params.ifMatch);
+      const temp = root.createTemp(params.path, params.createParents === true);
+      try {
+        await temp.append(bytes);
+      } catch (err) {
+        temp.abort();
+        throw err;
+      }
+      return { size: bytes.length, sha256: temp.commit() };
+    }),
+  );
+}
+
+/** The file methods, with their upload sessions. */
+export const filesMethods: MethodModule = (services) => {
+  const uploads = new UploadRegistry();
+  const methods: MethodDefinition[] = [
+    {
+      name: 'fs.stat',
+      scope: 'fs:read',
+      workspaceParam: 'workspace',
+      handler: (params: PathParams & { hash?: boolean }) =>
+        withWorkspaceFiles(services.client, params, async (root): Promise<EntryInfo & { sha256?: string }> => {
+          const info: EntryInfo & { sha256?: string } = root.stat(params.path);
+          if (params.hash === true && info.type === 'file') {
+            const sha256 = await root.hashOf(params.path);
+            if (sha256 !== undefined) info.sha256 = sha256;
+          }
+          return info;
+        }),
+    },
+    {
+      name: 'fs.list',
+      scope: 'fs:read',
+      workspaceParam: 'workspace',
+      handler: (params: WorkspaceParams & { path?: string; depth?: number; limit?: number }) => {
+        const depth = Math.min(nonNegative(params.depth, 'depth') ?? 1, MAX_LIST_DEPTH);
+        const limit = Math.min(nonNegative(params.limit, 'limit') ?? 10_000, MAX_LIST_ENTRIES);
+        return withWorkspaceFiles(services.client, params, (root) => root.list(params.path ?? '', Math.max(depth, 1), limit));
+      },
+    },
+    { name: 'fs.read', scope: 'fs:read', workspaceParam: 'workspace', handler: (params: ReadParams, ctx) => read(services, params, ctx) },
+    { name: 'fs.write', scope: 'fs:write', workspaceParam: 'workspace', handler: (params: PathParams & WriteOptions & { data: string }) => write(services, params) },
+    {
+      name: 'fs.writeBegin',
+      scope: 'fs:write',
+      workspaceParam: 'workspace',
+      async handler(params: PathParams & WriteOptions, ctx) {
+        const root = await openWorkspaceFiles(services.client, params);
+        try {
+          await checkIfMatch(root, params.path, params.ifMatch);
+          const temp = root.createTemp(params.path, params.createParents === true);
+          return { upload: uploads.add(ctx.connection, root, temp, params.ifMatch).id, chunkBytes: CHUNK_BYTES };
+        } catch (err) {
+          root.close();
+          throw err;
+        }
+      },
+    },
+    {
+      name: 'fs.writeChunk',
+      scope: 'fs:write',
+      handler(params: { upload: string; offset?: number; data: string }, ctx) {
+        const upload = uploads.get(ctx.connection, params.upload);
+        return serially(upload, async () => {
+          if (params.offset !== undefined && params.offset !== upload.temp.size) {
+            throw new ApiError('Conflict', `chunk at offset ${params.offset}, but ${upload.temp.size} bytes are written: chunks go in order`);
+          }
+          await upload.temp.append(decode(params.data));
+          return { size: upload.temp.size };
+        });
+      },
+    },
+    {
+      name: 'fs.writeCommit',
+      scope: 'fs:write',
+      handler(params: { upload: string; sha256?: string }, ctx) {
+        const upload = uploads.get(ctx.connection, params.upload);
+        return serially(upload, () =>
+          withFileLock(`${upload.root.realRoot}\0${upload.temp.path}`, async () => {
+            try {
+              await checkIfMatch(upload.root, upload.temp.path, upload.ifMatch);
+              const size = upload.temp.size;
+              const sha256 = upload.temp.commit();
+              if (params.sha256 !== undefined && params.sha256.toLowerCase() !== sha256) {
+                // Committed already: report the mismatch; the content is what arrived.
+                throw new ApiError('Conflict', `the content written has sha256 ${sha256}, not ${params.sha256}`, { sha256 });
+              }
+              return { size, sha256 };
+            } finally {
+              uploads.finish(upload, true);
+            }
+          }),
+        );
+      },
+    },
+    {
+      name: 'fs.writeAbort',
+      scope: 'fs:write',
+      handler(params: { upload: string }, ctx) {
+        const upload = uploads.get(ctx.connection, params.upload);
+        return serially(upload, () => {
+          uploads.finish(upload, true);
+          return Promise.resolve({});
+        });
+      },
+    },
+    {
+      name: 'fs.mkdir',
+      scope: 'fs:write',
+      workspaceParam: 'workspace',
+      handler: (params: PathParams & { parents?: boolean }) => withWorkspaceFiles(services.client, params, (root) => (root.mkdir(params.path, params.parents === true), {})),
+    },
+    {
+      name: 'fs.remove',
+      scope: 'fs:write',
+      workspaceParam: 'workspace',
+      handler: (params: PathParams & { recursive?: boolean }) =>
+        withWorkspaceFiles(services.client, params, (root) => withFileLock(`${root.realRoot}\0${params.path}`, async () => (root.remove(params.path, params.recursive === true), {}))),
+    },
+    {
+      name: 'fs.rename',
+      scope: 'fs:write',
+      workspaceParam: 'workspace',
+      handler: (params: WorkspaceParams & { from: string; to: string; overwrite?: boolean }) =>
+        withWorkspaceFiles(services.client, params, (root) => withFileLock(`${root.realRoot}\0${params.to}`, async () => (root.rename(params.from, params.to, params.overwrite === true), {}))),
+    },
+    {
+      name: 'fs.watch',
+      scope: 'fs:read',
+      workspaceParam: 'workspace',
+      handler: (params: WorkspaceParams & { path?: string; stream: string }, ctx) => watchFiles(services, params, ctx),
+    },
+  ];
+  return methods;
+};
+
+/** Runs `act` after the upload's previous call (chunks of one upload never interleave). */
+function serially<T>(upload: Upload, act: () => Promise<T>): Promise<T> {
+  const run = upload.busy.catch(() => undefined).then(act);
+  upload.busy = run.catch(() => undefined);
+  return run;
+}
+
+/**
+ * `fs.watch`: `fs.event` notifications for changes at or below `path` until the call is cancelled
+ * (or the connection closes): first `{ kind: 'ready' }`, then `{ kind: 'change', path, type }`
+ * (type `removed` when the path is gone) or `{ kind: 'rescan' }` when changes were lost.
+ */
+async function watchFiles(services: ApiServices, params: WorkspaceParams & { path?: string; stream: string }, ctx: CallContext): Promise<{ events: number }> {
+  const prefix = params.path ?? '';
+  checkPath(prefix, true);
+  const workspace = await readWorkspace(services.client, params);
+  const fileRoot = fileRootOf(workspace);
+  if (fileRoot.kind === 'unavailable') throw new ApiError('Unavailable', fileRoot.reason);
+  const root = SafeRoot.open(fileRoot.path);
+  let events = 0;
+  let ready = false;
+  try {
+    // The watch follows the directory that was opened (not a path swapped later), and never enters links.
+    for await (const hint of watchLocalDirectory(root.realRoot, ctx.signal)) {
+      if (hint.path === undefined) {
+        await ctx.notify('fs.event', { stream: params.stream, kind: ready ? 'rescan' : 'ready' });
+        ready = true;
+        continue;
+      }
+      if (prefix !== '' && hint.path !== prefix && !hint.path.startsWith(`${prefix}/`)) continue;
+      let type: string;
+      try {
+        type = root.stat(hint.path).type;
+      } catch (err) {
+        if (!(err instanceof ApiError)) throw err;
+        // Gone, or below a link now: either way nothing the client can reach there.
+        type = 'removed';
+      }
+      events++;
+      await ctx.notify('fs.event', { stream: params.stream, kind: 'change', path: hint.path, type });
+    }
+  } finally {
+    root.close();
+  }
+  return { events };
+}
