@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
 import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
 import { fileRootOf } from './file-root.ts';
-import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo } from './safe-fs.ts';
+import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo, type OpenedFile } from './safe-fs.ts';
 import { UploadRegistry, type Upload } from './uploads.ts';
 import { readWorkspace, withWorkspaceFiles, openWorkspaceFiles, type WorkspaceParams } from './workspace-files.ts';
 
@@ -25,8 +25,6 @@ interface PathParams extends WorkspaceParams {
 interface ReadParams extends PathParams {
   offset?: number;
   length?: number;
-  /** Client-chosen id: when given, content arrives as `fs.readChunk` notifications carrying it. */
-  stream?: string;
 }
 
 interface WriteOptions {
@@ -70,51 +68,66 @@ function nonNegative(value: number | undefined, name: string): number | undefine
   return value;
 }
 
-/** `fs.read`: a byte range (default: the whole file), inline when it fits one chunk and no stream is asked for. */
+/**
+ * `fs.read`: a byte range (default: the whole file). A range that fits one chunk comes back inline
+ * (`data`); a larger one as a server stream (`stream` in the result): `fs.readChunk` notifications
+ * `{ stream, offset, data }`, the last with `last: true` and, for a whole file, its `sha256`; then
+ * `stream.end`. Only one chunk is in memory at a time, and each waits for room in the socket.
+ */
 async function read(services: ApiServices, params: ReadParams, ctx: CallContext): Promise<unknown> {
   const offset = nonNegative(params.offset, 'offset') ?? 0;
   const wanted = nonNegative(params.length, 'length');
-  return withWorkspaceFiles(services.client, params, async (root) => {
-    const file = await root.openForRead(params.path);
+  const root = await openWorkspaceFiles(services.client, params);
+  let file: OpenedFile;
+  try {
+    file = await root.openForRead(params.path);
+  } finally {
+    root.close();
+  }
+  const length = Math.max(0, Math.min(wanted ?? Infinity, file.size - offset));
+  const whole = offset === 0 && length === file.size;
+  const base = { size: file.size, offset, length };
+  if (length <= CHUNK_BYTES) {
     try {
-      const length = Math.max(0, Math.min(wanted ?? Infinity, file.size - offset));
-      const whole = offset === 0 && length === file.size;
+      const bytes = await readRange(file, offset, length);
+      return { ...base, length: bytes.length, data: bytes.toString('base64'), ...(whole && bytes.length === length ? { sha256: createHash('sha256').update(bytes).digest('hex') } : {}) };
+    } finally {
+      await file.handle.close();
+    }
+  }
+  const stream = ctx.connection.streams.open(async ({ id, signal }) => {
+    try {
       const hash = whole ? createHash('sha256') : undefined;
-      const base = { size: file.size, offset, length };
-      if (params.stream === undefined && length > CHUNK_BYTES) {
-        throw new ApiError('TooLarge', `${length} bytes do not fit one message (at most ${CHUNK_BYTES}): pass a stream id, or read a smaller range`);
-      }
-      if (length <= CHUNK_BYTES) {
-        const buffer = Buffer.allocUnsafe(length);
-        let got = 0;
-        while (got < length) {
-          const { bytesRead } = await file.handle.read(buffer, got, length - got, offset + got);
-          if (bytesRead === 0) break;
-          got += bytesRead;
-        }
-        const bytes = buffer.subarray(0, got);
-        hash?.update(bytes);
-        return { ...base, length: got, data: bytes.toString('base64'), ...(hash !== undefined && got === length ? { sha256: hash.digest('hex') } : {}) };
-      }
-      // Streamed: one chunk in memory at a time; each notification waits for room in the socket.
       const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
       let sent = 0;
-      let chunks = 0;
       while (sent < length) {
-        if (ctx.signal.aborted) throw new ApiError('Cancelled', 'the read was cancelled');
+        if (signal.aborted) throw new ApiError('Cancelled', 'the read was cancelled');
         const { bytesRead } = await file.handle.read(buffer, 0, Math.min(CHUNK_BYTES, length - sent), offset + sent);
         if (bytesRead === 0) break;
         const bytes = buffer.subarray(0, bytesRead);
         hash?.update(bytes);
-        await ctx.notify('fs.readChunk', { stream: params.stream, offset: offset + sent, data: bytes.toString('base64') });
+        const last = sent + bytesRead >= length;
+        await ctx.notify('fs.readChunk', { stream: id, offset: offset + sent, data: bytes.toString('base64'), ...(last ? { last: true, ...(hash !== undefined ? { sha256: hash.digest('hex') } : {}) } : {}) });
         sent += bytesRead;
-        chunks++;
       }
-      return { ...base, length: sent, chunks, ...(hash !== undefined && sent === length ? { sha256: hash.digest('hex') } : {}) };
+      if (sent < length) throw new ApiError('Conflict', `${JSON.stringify(params.path)} shrank while it was read (${sent} of ${length} bytes)`);
     } finally {
       await file.handle.close();
     }
   });
+  return { ...base, stream: stream.id, chunkBytes: CHUNK_BYTES };
+}
+
+/** Up to `length` bytes at `offset`. */
+async function readRange(file: OpenedFile, offset: number, length: number): Promise<Buffer> {
+  const buffer = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await file.handle.read(buffer, got, length - got, offset + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buffer.subarray(0, got);
 }
 
 /** `fs.write`: replaces (or creates) a file with one chunk of content, atomically. */
@@ -253,7 +266,7 @@ export const filesMethods: MethodModule = (services) => {
       name: 'fs.watch',
       scope: 'fs:read',
       workspaceParam: 'workspace',
-      handler: (params: WorkspaceParams & { path?: string; stream: string }, ctx) => watchFiles(services, params, ctx),
+      handler: (params: WorkspaceParams & { path?: string }, ctx) => watchFiles(services, params, ctx),
     },
   ];
   return methods;
@@ -267,41 +280,49 @@ function serially<T>(upload: Upload, act: () => Promise<T>): Promise<T> {
 }
 
 /**
- * `fs.watch`: `fs.event` notifications for changes at or below `path` until the call is cancelled
- * (or the connection closes): first `{ kind: 'ready' }`, then `{ kind: 'change', path, type }`
- * (type `removed` when the path is gone) or `{ kind: 'rescan' }` when changes were lost.
+ * `fs.watch`: a server stream of `fs.event` notifications for changes at or below `path`, until
+ * `streams.cancel` (or the connection closes): first `{ kind: 'ready' }`, then
+ * `{ kind: 'change', path, type }` (type `removed` when the path is gone, or no longer reachable
+ * without following a link) or `{ kind: 'rescan' }` when changes may have been lost.
  */
-async function watchFiles(services: ApiServices, params: WorkspaceParams & { path?: string; stream: string }, ctx: CallContext): Promise<{ events: number }> {
+async function watchFiles(services: ApiServices, params: WorkspaceParams & { path?: string }, ctx: CallContext): Promise<{ stream: string }> {
   const prefix = params.path ?? '';
   checkPath(prefix, true);
   const workspace = await readWorkspace(services.client, params);
   const fileRoot = fileRootOf(workspace);
   if (fileRoot.kind === 'unavailable') throw new ApiError('Unavailable', fileRoot.reason);
   const root = SafeRoot.open(fileRoot.path);
-  let events = 0;
-  let ready = false;
-  try {
-    // The watch follows the directory that was opened (not a path swapped later), and never enters links.
-    for await (const hint of watchLocalDirectory(root.realRoot, ctx.signal)) {
-      if (hint.path === undefined) {
-        await ctx.notify('fs.event', { stream: params.stream, kind: ready ? 'rescan' : 'ready' });
-        ready = true;
-        continue;
-      }
-      if (prefix !== '' && hint.path !== prefix && !hint.path.startsWith(`${prefix}/`)) continue;
-      let type: string;
-      try {
-        type = root.stat(hint.path).type;
-      } catch (err) {
-        if (!(err instanceof ApiError)) throw err;
-        // Gone, or below a link now: either way nothing the client can reach there.
-        type = 'removed';
-      }
-      events++;
-      await ctx.notify('fs.event', { stream: params.stream, kind: 'change', path: hint.path, type });
+  if (prefix !== '') {
+    try {
+      if (root.stat(prefix).type !== 'directory') throw new ApiError('InvalidParams', `${JSON.stringify(prefix)} is not a directory`);
+    } catch (err) {
+      root.close();
+      throw err;
     }
-  } finally {
-    root.close();
   }
-  return { events };
+  const stream = ctx.connection.streams.open(async ({ id, signal }) => {
+    let ready = false;
+    try {
+      // Node's recursive watch lists directories without following links.
+      for await (const hint of watchLocalDirectory(root.realRoot, signal)) {
+        if (hint.path === undefined) {
+          await ctx.notify('fs.event', { stream: id, kind: ready ? 'rescan' : 'ready' });
+          ready = true;
+          continue;
+        }
+        if (prefix !== '' && hint.path !== prefix && !hint.path.startsWith(`${prefix}/`)) continue;
+        let type: string;
+        try {
+          type = root.stat(hint.path).type;
+        } catch (err) {
+          if (!(err instanceof ApiError)) throw err;
+          type = 'removed';
+        }
+        await ctx.notify('fs.event', { stream: id, kind: 'change', path: hint.path, type });
+      }
+    } finally {
+      root.close();
+    }
+  });
+  return { stream: stream.id };
 }
