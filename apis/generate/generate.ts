@@ -1,5 +1,6 @@
 /**
- * Everything `npm run generate` produces, as a pure function from `schemas/` to file contents, and
+ * Everything `npm run generate` produces (including the daemon API's OpenRPC document and SDK types,
+ * see openrpc.ts), as a pure function from `schemas/` to file contents, and
  * the writer that puts it on disk.
  */
 import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -8,11 +9,13 @@ import { KINDS } from '../kinds.ts';
 import { loadSchemas } from '../schema/registry.ts';
 import { CONFIG_VALIDATORS_DIRECTORY, generateConfigValidators } from './config-validators.ts';
 import { crdFilePath, renderCrdYaml } from './crd.ts';
+import { SDK_GENERATED_DIRECTORY, generateApiFiles } from './openrpc.ts';
+import { packageRoot } from '../schema/package-root.ts';
 import { generateTypeIndex, generateTypeModule, typeModuleName } from './types.ts';
 import { VALIDATORS_DECLARATIONS_PATH, VALIDATORS_MODULE_PATH, generateValidatorsDeclarations, generateValidatorsModule } from './validators.ts';
 
 /** Directories whose contents are entirely generated (relative to the package root). */
-export const GENERATED_DIRECTORIES = [CONFIG_VALIDATORS_DIRECTORY, 'apis/types', 'apis/validation/generated', 'manifests/crds'] as const;
+export const GENERATED_DIRECTORIES = [CONFIG_VALIDATORS_DIRECTORY, 'apis/types', 'apis/validation/generated', 'manifests/crds', SDK_GENERATED_DIRECTORY] as const;
 
 /** Every generated file: relative path (with `/`) → content, sorted by path. */
 export async function generateAll(): Promise<Map<string, string>> {
@@ -26,6 +29,7 @@ export async function generateAll(): Promise<Map<string, string>> {
   files.set(VALIDATORS_MODULE_PATH, generateValidatorsModule(documents));
   files.set(VALIDATORS_DECLARATIONS_PATH, generateValidatorsDeclarations());
   for (const [path, content] of generateConfigValidators(documents)) files.set(path, content);
+  for (const [path, content] of await generateApiFiles(packageRoot())) files.set(path, content);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));
 }
 

@@ -35,6 +35,28 @@ export interface NodeDaemon {
    * Path of the daemon's unix socket. Default <state_dir>/daemon.sock.
    */
   socket?: string;
+  /**
+   * Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.
+   */
+  host?: string;
+  /**
+   * TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.
+   */
+  port?: number;
+  tls?: NodeDaemonTls;
+}
+/**
+ * TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.
+ */
+export interface NodeDaemonTls {
+  /**
+   * PEM certificate (chain) file.
+   */
+  cert: string;
+  /**
+   * PEM private key file.
+   */
+  key: string;
 }
 /**
  * Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.

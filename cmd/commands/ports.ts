@@ -103,8 +103,8 @@ export function formatPortsTable(entries: readonly PortEntry[], withNamespace: b
   return formatTable(headers, rows);
 }
 
-/** Reads the bindings of the request, in workspace declaration order. */
-async function readEntries(client: ResourceClient, request: PortsRequest): Promise<PortEntry[]> {
+/** Reads the bindings of the request, in workspace declaration order (also the API's `workspaces.ports`). */
+export async function readPortEntries(client: ResourceClient, request: PortsRequest): Promise<PortEntry[]> {
   const [{ bindingPortName }, { workspacePortNames }] = await Promise.all([
     import('../../controllers/portbinding/binding.ts'),
     import('../../controllers/portbinding/allocation.ts'),
@@ -148,7 +148,7 @@ const command: Command = {
     const client = await deps.openClient();
     let entries: PortEntry[];
     try {
-      entries = await readEntries(client, request);
+      entries = await readPortEntries(client, request);
     } finally {
       await client.close();
     }

@@ -5,10 +5,8 @@
  * the switch from it), `.nexus/current` is rewritten, and the command waits (through the store's
  * watch) until NAME is Ready for its new generation.
  */
-import { existsSync } from 'node:fs';
-import type { ResourceClient } from '../../apis/client/types.ts';
+import { isErrorCode } from '../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../apis/kinds.ts';
-import type { Workspace } from '../../apis/types/index.ts';
 import { booleanOption, stringOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import type { CliDeps, Command } from '../command.ts';
@@ -36,48 +34,22 @@ export function switchedMessage(name: string, elapsedMs: number, paused: readonl
 
 const workspaceKind = (): KindInfo => kindByName('Workspace') as KindInfo;
 
-/** Pauses the workspaces of the plan, then makes the target Running with the switch annotation. */
-async function writeSwitch(client: ResourceClient, target: Workspace, listed: readonly Workspace[], pause: readonly string[], requestedAt: string): Promise<void> {
-  const [{ updateWithRetry }, { withState }, { SWITCH_REQUESTED_AT }] = await Promise.all([
-    import('../workspace/update.ts'),
-    import('../workspace/state.ts'),
-    import('../../controllers/workspace/annotations.ts'),
-  ]);
-  const namespace = target.metadata.namespace ?? 'default';
-  for (const name of pause) {
-    const current = listed.find((ws) => ws.metadata.name === name);
-    await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, 'Paused'), current);
-  }
-  await updateWithRetry<Workspace>(
-    client,
-    { kind: 'Workspace', namespace, name: target.metadata.name },
-    (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT]: requestedAt }),
-    target,
-  );
-}
-
 /** Runs a switch; prints the result line and returns the exit code. */
 export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<ExitCodeValue> {
   const started = deps.clock.now().getTime();
-  const [{ planSwitch }, { readCurrentWorkspace, writeCurrentWorkspace }] = await Promise.all([
-    import('../workspace/plan-switch.ts'),
-    import('../../controllers/worktree/current.ts'),
-  ]);
+  const { prepareSwitch, writeSwitch } = await import('../workspace/operations.ts');
   const client = await deps.openClient();
   try {
-    const listed = (await client.list<Workspace>('Workspace', { namespace: request.namespace })).items;
-    const target = listed.find((ws) => ws.metadata.name === request.name);
-    if (target === undefined) throw notFoundError(workspaceKind(), request.name);
-    if (target.metadata.deletionTimestamp !== undefined) throw new CliError(`workspace "${request.name}" is being deleted; cannot switch to it`, ExitCode.Conflict);
-    const repository = target.spec.repository?.path;
-    const current = repository === undefined ? undefined : await readCurrentWorkspace(repository);
-    const { pause } = planSwitch(target, listed, current);
+    const prepared = await prepareSwitch(client, request.namespace, request.name).catch((err: unknown) => {
+      throw isErrorCode(err, 'NotFound') ? notFoundError(workspaceKind(), request.name) : err;
+    });
+    if (prepared.target.metadata.deletionTimestamp !== undefined) throw new CliError(`workspace "${request.name}" is being deleted; cannot switch to it`, ExitCode.Conflict);
+    const { pause } = prepared;
 
     const daemon = request.ensureDaemon ? import('./apply.ts').then(({ startDaemon }) => startDaemon(deps)) : Promise.resolve(undefined);
-    // The active-workspace record first: controllers that react to the workspace updates (fixed
-    // host ports) then already see the new owner. A missing repository path gets no .nexus/.
-    if (repository !== undefined && existsSync(repository)) await writeCurrentWorkspace(repository, request.name);
-    await writeSwitch(client, target, listed, pause, new Date(started).toISOString());
+    // The active-workspace record is written first (writeSwitch): controllers that react to the
+    // workspace updates (fixed host ports) then already see the new owner.
+    await writeSwitch(client, prepared, new Date(started).toISOString());
     const daemonFailed = await daemon;
     if (daemonFailed !== undefined) return daemonFailed;
 

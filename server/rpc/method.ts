@@ -34,6 +34,28 @@ export interface ConnectionContext {
   id: string;
   /** Aborted when the connection closes: release per-connection resources (exec sessions…) then. */
   closed: AbortSignal;
+  /** Server → client streams of this connection (watches, exec output…), see server/rpc/streams.ts. */
+  streams: StreamRegistry;
+}
+
+/** One open server → client stream: its id travels in every notification of the stream. */
+export interface OpenStream {
+  id: string;
+  /** Aborted by `streams.cancel`, by the connection closing, or by the daemon stopping. */
+  signal: AbortSignal;
+}
+
+/**
+ * The streams of one connection. `open` registers a stream, runs `run` in the background and
+ * returns at once (the method returns `{ stream: id }`); when `run` settles the client receives a
+ * `stream.end` notification `{ stream, error? }`.
+ */
+export interface StreamRegistry {
+  open(run: (stream: OpenStream) => Promise<void>): OpenStream;
+  /** Aborts a stream of this connection; false when there is no such stream. */
+  cancel(id: string): boolean;
+  /** Number of open streams. */
+  readonly size: number;
 }
 
 /** What the dispatcher gives one call. */
@@ -57,8 +79,11 @@ export interface CallContext {
 export interface MethodDefinition<P = unknown, R = unknown> {
   /** e.g. `fs.read`; must have an entry in `schemas/api/methods/*.json`. */
   name: string;
-  /** Checked before the handler runs (`admin` passes every check). */
-  scope: Scope;
+  /**
+   * Checked before the handler runs (`admin` passes every check); `'authenticated'`: any valid
+   * token (e.g. `streams.cancel` of the caller's own stream).
+   */
+  scope: Scope | 'authenticated';
   /** Name of the param that holds the workspace name (checked against principal.workspaces). */
   workspaceParam?: string;
   /** Namespace param (default 'namespace', default value 'default'). */

@@ -3,8 +3,8 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate22;
-const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
-const func8 = Object.prototype.hasOwnProperty;
+const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
+const func11 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern5 = new RegExp("^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$", "u");
@@ -24,7 +24,7 @@ let vErrors = null;
 let errors = 0;
 if(data && typeof data == "object" && !Array.isArray(data)){
 for(const key0 in data){
-if(!(func8.call(schema39.properties, key0))){
+if(!(func11.call(schema39.properties, key0))){
 const err0 = {instancePath,schemaPath:"#/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key0},message:"must NOT have additional properties",schema:false,parentSchema:schema39,data};
 if(vErrors === null){
 vErrors = [err0];
@@ -2153,7 +2153,7 @@ if(data.daemon !== undefined){
 let data64 = data.daemon;
 if(data64 && typeof data64 == "object" && !Array.isArray(data64)){
 for(const key25 in data64){
-if(!(((key25 === "state_dir") || (key25 === "log_level")) || (key25 === "socket"))){
+if(!((((((key25 === "state_dir") || (key25 === "log_level")) || (key25 === "socket")) || (key25 === "host")) || (key25 === "port")) || (key25 === "tls"))){
 const err158 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key25},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.daemon,data:data64};
 if(vErrors === null){
 vErrors = [err158];
@@ -2237,9 +2237,11 @@ vErrors.push(err164);
 errors++;
 }
 }
-}
-else {
-const err165 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.daemon.type,parentSchema:schema39.properties.daemon,data:data64};
+if(data64.host !== undefined){
+let data68 = data64.host;
+if(typeof data68 === "string"){
+if(func2(data68) < 1){
+const err165 = {instancePath:instancePath+"/daemon/host",schemaPath:"#/properties/daemon/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.daemon.properties.host,data:data68};
 if(vErrors === null){
 vErrors = [err165];
 }
@@ -2249,12 +2251,8 @@ vErrors.push(err165);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data68 = data.limits;
-if(data68 && typeof data68 == "object" && !Array.isArray(data68)){
-for(const key26 in data68){
-if(!((((key26 === "max_workspaces_per_user") || (key26 === "max_workspaces_total")) || (key26 === "max_cpu")) || (key26 === "max_memory"))){
-const err166 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.limits,data:data68};
+else {
+const err166 = {instancePath:instancePath+"/daemon/host",schemaPath:"#/properties/daemon/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.daemon.properties.host.type,parentSchema:schema39.properties.daemon.properties.host,data:data68};
 if(vErrors === null){
 vErrors = [err166];
 }
@@ -2264,10 +2262,10 @@ vErrors.push(err166);
 errors++;
 }
 }
-if(data68.max_workspaces_per_user !== undefined){
-let data69 = data68.max_workspaces_per_user;
+if(data64.port !== undefined){
+let data69 = data64.port;
 if(!(((typeof data69 == "number") && (!(data69 % 1) && !isNaN(data69))) && (isFinite(data69)))){
-const err167 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.limits.properties.max_workspaces_per_user.type,parentSchema:schema39.properties.limits.properties.max_workspaces_per_user,data:data69};
+const err167 = {instancePath:instancePath+"/daemon/port",schemaPath:"#/properties/daemon/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.daemon.properties.port.type,parentSchema:schema39.properties.daemon.properties.port,data:data69};
 if(vErrors === null){
 vErrors = [err167];
 }
@@ -2277,8 +2275,8 @@ vErrors.push(err167);
 errors++;
 }
 if((typeof data69 == "number") && (isFinite(data69))){
-if(data69 < 1 || isNaN(data69)){
-const err168 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.limits.properties.max_workspaces_per_user,data:data69};
+if(data69 > 65535 || isNaN(data69)){
+const err168 = {instancePath:instancePath+"/daemon/port",schemaPath:"#/properties/daemon/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema39.properties.daemon.properties.port,data:data69};
 if(vErrors === null){
 vErrors = [err168];
 }
@@ -2287,12 +2285,8 @@ vErrors.push(err168);
 }
 errors++;
 }
-}
-}
-if(data68.max_workspaces_total !== undefined){
-let data70 = data68.max_workspaces_total;
-if(!(((typeof data70 == "number") && (!(data70 % 1) && !isNaN(data70))) && (isFinite(data70)))){
-const err169 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.limits.properties.max_workspaces_total.type,parentSchema:schema39.properties.limits.properties.max_workspaces_total,data:data70};
+if(data69 < 1 || isNaN(data69)){
+const err169 = {instancePath:instancePath+"/daemon/port",schemaPath:"#/properties/daemon/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.daemon.properties.port,data:data69};
 if(vErrors === null){
 vErrors = [err169];
 }
@@ -2301,9 +2295,13 @@ vErrors.push(err169);
 }
 errors++;
 }
-if((typeof data70 == "number") && (isFinite(data70))){
-if(data70 < 1 || isNaN(data70)){
-const err170 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.limits.properties.max_workspaces_total,data:data70};
+}
+}
+if(data64.tls !== undefined){
+let data70 = data64.tls;
+if(data70 && typeof data70 == "object" && !Array.isArray(data70)){
+if(data70.cert === undefined){
+const err170 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema39.properties.daemon.properties.tls.required,parentSchema:schema39.properties.daemon.properties.tls,data:data70};
 if(vErrors === null){
 vErrors = [err170];
 }
@@ -2312,17 +2310,8 @@ vErrors.push(err170);
 }
 errors++;
 }
-}
-}
-if(data68.max_cpu !== undefined){
-let data71 = data68.max_cpu;
-const _errs197 = errors;
-let valid42 = false;
-let passing4 = null;
-const _errs198 = errors;
-if(typeof data71 === "string"){
-if(!pattern0.test(data71)){
-const err171 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[0],data:data71};
+if(data70.key === undefined){
+const err171 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema39.properties.daemon.properties.tls.required,parentSchema:schema39.properties.daemon.properties.tls,data:data70};
 if(vErrors === null){
 vErrors = [err171];
 }
@@ -2331,9 +2320,9 @@ vErrors.push(err171);
 }
 errors++;
 }
-}
-else {
-const err172 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.limits.properties.max_cpu.oneOf[0].type,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[0],data:data71};
+for(const key26 in data70){
+if(!((key26 === "cert") || (key26 === "key"))){
+const err172 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key26},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.daemon.properties.tls,data:data70};
 if(vErrors === null){
 vErrors = [err172];
 }
@@ -2342,15 +2331,12 @@ vErrors.push(err172);
 }
 errors++;
 }
-var _valid4 = _errs198 === errors;
-if(_valid4){
-valid42 = true;
-passing4 = 0;
 }
-const _errs200 = errors;
-if((typeof data71 == "number") && (isFinite(data71))){
-if(data71 <= 0 || isNaN(data71)){
-const err173 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[1],data:data71};
+if(data70.cert !== undefined){
+let data71 = data70.cert;
+if(typeof data71 === "string"){
+if(func2(data71) < 1){
+const err173 = {instancePath:instancePath+"/daemon/tls/cert",schemaPath:"#/properties/daemon/properties/tls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.daemon.properties.tls.properties.cert,data:data71};
 if(vErrors === null){
 vErrors = [err173];
 }
@@ -2361,7 +2347,7 @@ errors++;
 }
 }
 else {
-const err174 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema39.properties.limits.properties.max_cpu.oneOf[1].type,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[1],data:data71};
+const err174 = {instancePath:instancePath+"/daemon/tls/cert",schemaPath:"#/properties/daemon/properties/tls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.daemon.properties.tls.properties.cert.type,parentSchema:schema39.properties.daemon.properties.tls.properties.cert,data:data71};
 if(vErrors === null){
 vErrors = [err174];
 }
@@ -2370,19 +2356,12 @@ vErrors.push(err174);
 }
 errors++;
 }
-var _valid4 = _errs200 === errors;
-if(_valid4 && valid42){
-valid42 = false;
-passing4 = [passing4, 1];
 }
-else {
-if(_valid4){
-valid42 = true;
-passing4 = 1;
-}
-}
-if(!valid42){
-const err175 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.properties.limits.properties.max_cpu.oneOf,parentSchema:schema39.properties.limits.properties.max_cpu,data:data71};
+if(data70.key !== undefined){
+let data72 = data70.key;
+if(typeof data72 === "string"){
+if(func2(data72) < 1){
+const err175 = {instancePath:instancePath+"/daemon/tls/key",schemaPath:"#/properties/daemon/properties/tls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.daemon.properties.tls.properties.key,data:data72};
 if(vErrors === null){
 vErrors = [err175];
 }
@@ -2391,23 +2370,9 @@ vErrors.push(err175);
 }
 errors++;
 }
-else {
-errors = _errs197;
-if(vErrors !== null){
-if(_errs197){
-vErrors.length = _errs197;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data68.max_memory !== undefined){
-let data72 = data68.max_memory;
-if(typeof data72 === "string"){
-if(!pattern1.test(data72)){
-const err176 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema39.properties.limits.properties.max_memory,data:data72};
+const err176 = {instancePath:instancePath+"/daemon/tls/key",schemaPath:"#/properties/daemon/properties/tls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.daemon.properties.tls.properties.key.type,parentSchema:schema39.properties.daemon.properties.tls.properties.key,data:data72};
 if(vErrors === null){
 vErrors = [err176];
 }
@@ -2417,8 +2382,9 @@ vErrors.push(err176);
 errors++;
 }
 }
+}
 else {
-const err177 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.limits.properties.max_memory.type,parentSchema:schema39.properties.limits.properties.max_memory,data:data72};
+const err177 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.daemon.properties.tls.type,parentSchema:schema39.properties.daemon.properties.tls,data:data70};
 if(vErrors === null){
 vErrors = [err177];
 }
@@ -2430,7 +2396,7 @@ errors++;
 }
 }
 else {
-const err178 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.limits.type,parentSchema:schema39.properties.limits,data:data68};
+const err178 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.daemon.type,parentSchema:schema39.properties.daemon,data:data64};
 if(vErrors === null){
 vErrors = [err178];
 }
@@ -2440,12 +2406,12 @@ vErrors.push(err178);
 errors++;
 }
 }
-if(data.multi_user !== undefined){
-let data73 = data.multi_user;
+if(data.limits !== undefined){
+let data73 = data.limits;
 if(data73 && typeof data73 == "object" && !Array.isArray(data73)){
 for(const key27 in data73){
-if(!((key27 === "enabled") || (key27 === "state_dir"))){
-const err179 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.multi_user,data:data73};
+if(!((((key27 === "max_workspaces_per_user") || (key27 === "max_workspaces_total")) || (key27 === "max_cpu")) || (key27 === "max_memory"))){
+const err179 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key27},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.limits,data:data73};
 if(vErrors === null){
 vErrors = [err179];
 }
@@ -2455,10 +2421,10 @@ vErrors.push(err179);
 errors++;
 }
 }
-if(data73.enabled !== undefined){
-let data74 = data73.enabled;
-if(typeof data74 !== "boolean"){
-const err180 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.multi_user.properties.enabled.type,parentSchema:schema39.properties.multi_user.properties.enabled,data:data74};
+if(data73.max_workspaces_per_user !== undefined){
+let data74 = data73.max_workspaces_per_user;
+if(!(((typeof data74 == "number") && (!(data74 % 1) && !isNaN(data74))) && (isFinite(data74)))){
+const err180 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.limits.properties.max_workspaces_per_user.type,parentSchema:schema39.properties.limits.properties.max_workspaces_per_user,data:data74};
 if(vErrors === null){
 vErrors = [err180];
 }
@@ -2467,12 +2433,9 @@ vErrors.push(err180);
 }
 errors++;
 }
-}
-if(data73.state_dir !== undefined){
-let data75 = data73.state_dir;
-if(typeof data75 === "string"){
-if(func2(data75) < 1){
-const err181 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.multi_user.properties.state_dir,data:data75};
+if((typeof data74 == "number") && (isFinite(data74))){
+if(data74 < 1 || isNaN(data74)){
+const err181 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.limits.properties.max_workspaces_per_user,data:data74};
 if(vErrors === null){
 vErrors = [err181];
 }
@@ -2482,8 +2445,11 @@ vErrors.push(err181);
 errors++;
 }
 }
-else {
-const err182 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.multi_user.properties.state_dir.type,parentSchema:schema39.properties.multi_user.properties.state_dir,data:data75};
+}
+if(data73.max_workspaces_total !== undefined){
+let data75 = data73.max_workspaces_total;
+if(!(((typeof data75 == "number") && (!(data75 % 1) && !isNaN(data75))) && (isFinite(data75)))){
+const err182 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema39.properties.limits.properties.max_workspaces_total.type,parentSchema:schema39.properties.limits.properties.max_workspaces_total,data:data75};
 if(vErrors === null){
 vErrors = [err182];
 }
@@ -2492,10 +2458,9 @@ vErrors.push(err182);
 }
 errors++;
 }
-}
-}
-else {
-const err183 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.multi_user.type,parentSchema:schema39.properties.multi_user,data:data73};
+if((typeof data75 == "number") && (isFinite(data75))){
+if(data75 < 1 || isNaN(data75)){
+const err183 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema39.properties.limits.properties.max_workspaces_total,data:data75};
 if(vErrors === null){
 vErrors = [err183];
 }
@@ -2505,12 +2470,16 @@ vErrors.push(err183);
 errors++;
 }
 }
-if(data.network !== undefined){
-let data76 = data.network;
-if(data76 && typeof data76 == "object" && !Array.isArray(data76)){
-for(const key28 in data76){
-if(!(key28 === "unauthenticated_bind_addresses")){
-const err184 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.network,data:data76};
+}
+if(data73.max_cpu !== undefined){
+let data76 = data73.max_cpu;
+const _errs208 = errors;
+let valid43 = false;
+let passing4 = null;
+const _errs209 = errors;
+if(typeof data76 === "string"){
+if(!pattern0.test(data76)){
+const err184 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err184];
 }
@@ -2520,15 +2489,8 @@ vErrors.push(err184);
 errors++;
 }
 }
-if(data76.unauthenticated_bind_addresses !== undefined){
-let data77 = data76.unauthenticated_bind_addresses;
-if(Array.isArray(data77)){
-const len5 = data77.length;
-for(let i5=0; i5<len5; i5++){
-let data78 = data77[i5];
-if(typeof data78 === "string"){
-if(!pattern27.test(data78)){
-const err185 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data78};
+else {
+const err185 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.limits.properties.max_cpu.oneOf[0].type,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[0],data:data76};
 if(vErrors === null){
 vErrors = [err185];
 }
@@ -2537,9 +2499,15 @@ vErrors.push(err185);
 }
 errors++;
 }
+var _valid4 = _errs209 === errors;
+if(_valid4){
+valid43 = true;
+passing4 = 0;
 }
-else {
-const err186 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data78};
+const _errs211 = errors;
+if((typeof data76 == "number") && (isFinite(data76))){
+if(data76 <= 0 || isNaN(data76)){
+const err186 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[1],data:data76};
 if(vErrors === null){
 vErrors = [err186];
 }
@@ -2549,18 +2517,8 @@ vErrors.push(err186);
 errors++;
 }
 }
-let i6 = data77.length;
-let j0;
-if(i6 > 1){
-const indices0 = {};
-for(;i6--;){
-let item0 = data77[i6];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err187 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data77};
+else {
+const err187 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema39.properties.limits.properties.max_cpu.oneOf[1].type,parentSchema:schema39.properties.limits.properties.max_cpu.oneOf[1],data:data76};
 if(vErrors === null){
 vErrors = [err187];
 }
@@ -2568,14 +2526,20 @@ else {
 vErrors.push(err187);
 }
 errors++;
-break;
 }
-indices0[item0] = i6;
-}
-}
+var _valid4 = _errs211 === errors;
+if(_valid4 && valid43){
+valid43 = false;
+passing4 = [passing4, 1];
 }
 else {
-const err188 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data77};
+if(_valid4){
+valid43 = true;
+passing4 = 1;
+}
+}
+if(!valid43){
+const err188 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing4},message:"must match exactly one schema in oneOf",schema:schema39.properties.limits.properties.max_cpu.oneOf,parentSchema:schema39.properties.limits.properties.max_cpu,data:data76};
 if(vErrors === null){
 vErrors = [err188];
 }
@@ -2584,10 +2548,23 @@ vErrors.push(err188);
 }
 errors++;
 }
-}
+else {
+errors = _errs208;
+if(vErrors !== null){
+if(_errs208){
+vErrors.length = _errs208;
 }
 else {
-const err189 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.network.type,parentSchema:schema39.properties.network,data:data76};
+vErrors = null;
+}
+}
+}
+}
+if(data73.max_memory !== undefined){
+let data77 = data73.max_memory;
+if(typeof data77 === "string"){
+if(!pattern1.test(data77)){
+const err189 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema39.properties.limits.properties.max_memory,data:data77};
 if(vErrors === null){
 vErrors = [err189];
 }
@@ -2597,12 +2574,8 @@ vErrors.push(err189);
 errors++;
 }
 }
-if(data.backends !== undefined){
-let data79 = data.backends;
-if(data79 && typeof data79 == "object" && !Array.isArray(data79)){
-for(const key29 in data79){
-if(!(((key29 === "docker") || (key29 === "kubernetes")) || (key29 === "sprite"))){
-const err190 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends,data:data79};
+else {
+const err190 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.limits.properties.max_memory.type,parentSchema:schema39.properties.limits.properties.max_memory,data:data77};
 if(vErrors === null){
 vErrors = [err190];
 }
@@ -2612,12 +2585,9 @@ vErrors.push(err190);
 errors++;
 }
 }
-if(data79.docker !== undefined){
-let data80 = data79.docker;
-if(data80 && typeof data80 == "object" && !Array.isArray(data80)){
-for(const key30 in data80){
-if(!(key30 === "host")){
-const err191 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.docker,data:data80};
+}
+else {
+const err191 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.limits.type,parentSchema:schema39.properties.limits,data:data73};
 if(vErrors === null){
 vErrors = [err191];
 }
@@ -2627,11 +2597,12 @@ vErrors.push(err191);
 errors++;
 }
 }
-if(data80.host !== undefined){
-let data81 = data80.host;
-if(typeof data81 === "string"){
-if(!pattern2.test(data81)){
-const err192 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data81};
+if(data.multi_user !== undefined){
+let data78 = data.multi_user;
+if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
+for(const key28 in data78){
+if(!((key28 === "enabled") || (key28 === "state_dir"))){
+const err192 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.multi_user,data:data78};
 if(vErrors === null){
 vErrors = [err192];
 }
@@ -2641,8 +2612,10 @@ vErrors.push(err192);
 errors++;
 }
 }
-else {
-const err193 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.docker.properties.host.type,parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data81};
+if(data78.enabled !== undefined){
+let data79 = data78.enabled;
+if(typeof data79 !== "boolean"){
+const err193 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.multi_user.properties.enabled.type,parentSchema:schema39.properties.multi_user.properties.enabled,data:data79};
 if(vErrors === null){
 vErrors = [err193];
 }
@@ -2652,9 +2625,11 @@ vErrors.push(err193);
 errors++;
 }
 }
-}
-else {
-const err194 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.docker.type,parentSchema:schema39.properties.backends.properties.docker,data:data80};
+if(data78.state_dir !== undefined){
+let data80 = data78.state_dir;
+if(typeof data80 === "string"){
+if(func2(data80) < 1){
+const err194 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.multi_user.properties.state_dir,data:data80};
 if(vErrors === null){
 vErrors = [err194];
 }
@@ -2664,12 +2639,8 @@ vErrors.push(err194);
 errors++;
 }
 }
-if(data79.kubernetes !== undefined){
-let data82 = data79.kubernetes;
-if(data82 && typeof data82 == "object" && !Array.isArray(data82)){
-for(const key31 in data82){
-if(!(((key31 === "kubeconfig") || (key31 === "context")) || (key31 === "namespace"))){
-const err195 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.kubernetes,data:data82};
+else {
+const err195 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.multi_user.properties.state_dir.type,parentSchema:schema39.properties.multi_user.properties.state_dir,data:data80};
 if(vErrors === null){
 vErrors = [err195];
 }
@@ -2679,11 +2650,9 @@ vErrors.push(err195);
 errors++;
 }
 }
-if(data82.kubeconfig !== undefined){
-let data83 = data82.kubeconfig;
-if(typeof data83 === "string"){
-if(func2(data83) < 1){
-const err196 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data83};
+}
+else {
+const err196 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.multi_user.type,parentSchema:schema39.properties.multi_user,data:data78};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2693,8 +2662,12 @@ vErrors.push(err196);
 errors++;
 }
 }
-else {
-const err197 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data83};
+if(data.network !== undefined){
+let data81 = data.network;
+if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
+for(const key29 in data81){
+if(!(key29 === "unauthenticated_bind_addresses")){
+const err197 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.network,data:data81};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2704,11 +2677,15 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data82.context !== undefined){
-let data84 = data82.context;
-if(typeof data84 === "string"){
-if(func2(data84) < 1){
-const err198 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data84};
+if(data81.unauthenticated_bind_addresses !== undefined){
+let data82 = data81.unauthenticated_bind_addresses;
+if(Array.isArray(data82)){
+const len5 = data82.length;
+for(let i5=0; i5<len5; i5++){
+let data83 = data82[i5];
+if(typeof data83 === "string"){
+if(!pattern27.test(data83)){
+const err198 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data83};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2719,7 +2696,7 @@ errors++;
 }
 }
 else {
-const err199 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data84};
+const err199 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data83};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2729,11 +2706,18 @@ vErrors.push(err199);
 errors++;
 }
 }
-if(data82.namespace !== undefined){
-let data85 = data82.namespace;
-if(typeof data85 === "string"){
-if(func2(data85) > 63){
-const err200 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data85};
+let i6 = data82.length;
+let j0;
+if(i6 > 1){
+const indices0 = {};
+for(;i6--;){
+let item0 = data82[i6];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err200 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data82};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2741,9 +2725,14 @@ else {
 vErrors.push(err200);
 }
 errors++;
+break;
 }
-if(!pattern3.test(data85)){
-const err201 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data85};
+indices0[item0] = i6;
+}
+}
+}
+else {
+const err201 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data82};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2753,8 +2742,9 @@ vErrors.push(err201);
 errors++;
 }
 }
+}
 else {
-const err202 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data85};
+const err202 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.network.type,parentSchema:schema39.properties.network,data:data81};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2764,9 +2754,12 @@ vErrors.push(err202);
 errors++;
 }
 }
-}
-else {
-const err203 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.kubernetes.type,parentSchema:schema39.properties.backends.properties.kubernetes,data:data82};
+if(data.backends !== undefined){
+let data84 = data.backends;
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+for(const key30 in data84){
+if(!(((key30 === "docker") || (key30 === "kubernetes")) || (key30 === "sprite"))){
+const err203 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends,data:data84};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2776,12 +2769,12 @@ vErrors.push(err203);
 errors++;
 }
 }
-if(data79.sprite !== undefined){
-let data86 = data79.sprite;
-if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
-for(const key32 in data86){
-if(!(((key32 === "org") || (key32 === "token")) || (key32 === "api_url"))){
-const err204 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite,data:data86};
+if(data84.docker !== undefined){
+let data85 = data84.docker;
+if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
+for(const key31 in data85){
+if(!(key31 === "host")){
+const err204 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.docker,data:data85};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2791,11 +2784,11 @@ vErrors.push(err204);
 errors++;
 }
 }
-if(data86.org !== undefined){
-let data87 = data86.org;
-if(typeof data87 === "string"){
-if(func2(data87) < 1){
-const err205 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data87};
+if(data85.host !== undefined){
+let data86 = data85.host;
+if(typeof data86 === "string"){
+if(!pattern2.test(data86)){
+const err205 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data86};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2806,7 +2799,7 @@ errors++;
 }
 }
 else {
-const err206 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.org.type,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data87};
+const err206 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.docker.properties.host.type,parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data86};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2816,15 +2809,9 @@ vErrors.push(err206);
 errors++;
 }
 }
-if(data86.token !== undefined){
-let data88 = data86.token;
-const _errs241 = errors;
-let valid52 = false;
-let passing5 = null;
-const _errs242 = errors;
-if(typeof data88 === "string"){
-if(!pattern16.test(data88)){
-const err207 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data88};
+}
+else {
+const err207 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.docker.type,parentSchema:schema39.properties.backends.properties.docker,data:data85};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2834,8 +2821,12 @@ vErrors.push(err207);
 errors++;
 }
 }
-else {
-const err208 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data88};
+if(data84.kubernetes !== undefined){
+let data87 = data84.kubernetes;
+if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
+for(const key32 in data87){
+if(!(((key32 === "kubeconfig") || (key32 === "context")) || (key32 === "namespace"))){
+const err208 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.kubernetes,data:data87};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2844,15 +2835,12 @@ vErrors.push(err208);
 }
 errors++;
 }
-var _valid5 = _errs242 === errors;
-if(_valid5){
-valid52 = true;
-passing5 = 0;
 }
-const _errs244 = errors;
-if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
-if(data88.from === undefined){
-const err209 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
+if(data87.kubeconfig !== undefined){
+let data88 = data87.kubeconfig;
+if(typeof data88 === "string"){
+if(func2(data88) < 1){
+const err209 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data88};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2861,8 +2849,9 @@ vErrors.push(err209);
 }
 errors++;
 }
-if(data88.name === undefined){
-const err210 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
+}
+else {
+const err210 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data88};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2871,9 +2860,12 @@ vErrors.push(err210);
 }
 errors++;
 }
-for(const key33 in data88){
-if(!((key33 === "from") || (key33 === "name"))){
-const err211 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
+}
+if(data87.context !== undefined){
+let data89 = data87.context;
+if(typeof data89 === "string"){
+if(func2(data89) < 1){
+const err211 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data89};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2883,10 +2875,8 @@ vErrors.push(err211);
 errors++;
 }
 }
-if(data88.from !== undefined){
-let data89 = data88.from;
-if(typeof data89 !== "string"){
-const err212 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data89};
+else {
+const err212 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data89};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2895,8 +2885,12 @@ vErrors.push(err212);
 }
 errors++;
 }
-if("env" !== data89){
-const err213 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data89};
+}
+if(data87.namespace !== undefined){
+let data90 = data87.namespace;
+if(typeof data90 === "string"){
+if(func2(data90) > 63){
+const err213 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data90};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2905,12 +2899,8 @@ vErrors.push(err213);
 }
 errors++;
 }
-}
-if(data88.name !== undefined){
-let data90 = data88.name;
-if(typeof data90 === "string"){
-if(!pattern8.test(data90)){
-const err214 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data90};
+if(!pattern3.test(data90)){
+const err214 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data90};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2921,7 +2911,7 @@ errors++;
 }
 }
 else {
-const err215 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data90};
+const err215 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data90};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2933,7 +2923,7 @@ errors++;
 }
 }
 else {
-const err216 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data88};
+const err216 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.kubernetes.type,parentSchema:schema39.properties.backends.properties.kubernetes,data:data87};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2942,20 +2932,13 @@ vErrors.push(err216);
 }
 errors++;
 }
-var _valid5 = _errs244 === errors;
-if(_valid5 && valid52){
-valid52 = false;
-passing5 = [passing5, 1];
 }
-else {
-if(_valid5){
-valid52 = true;
-passing5 = 1;
-}
-const _errs251 = errors;
-if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
-if(data88.from === undefined){
-const err217 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
+if(data84.sprite !== undefined){
+let data91 = data84.sprite;
+if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
+for(const key33 in data91){
+if(!(((key33 === "org") || (key33 === "token")) || (key33 === "api_url"))){
+const err217 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite,data:data91};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2964,8 +2947,12 @@ vErrors.push(err217);
 }
 errors++;
 }
-if(data88.path === undefined){
-const err218 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
+}
+if(data91.org !== undefined){
+let data92 = data91.org;
+if(typeof data92 === "string"){
+if(func2(data92) < 1){
+const err218 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data92};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2974,9 +2961,9 @@ vErrors.push(err218);
 }
 errors++;
 }
-for(const key34 in data88){
-if(!((key34 === "from") || (key34 === "path"))){
-const err219 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
+}
+else {
+const err219 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.org.type,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data92};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2986,10 +2973,15 @@ vErrors.push(err219);
 errors++;
 }
 }
-if(data88.from !== undefined){
-let data91 = data88.from;
-if(typeof data91 !== "string"){
-const err220 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data91};
+if(data91.token !== undefined){
+let data93 = data91.token;
+const _errs252 = errors;
+let valid53 = false;
+let passing5 = null;
+const _errs253 = errors;
+if(typeof data93 === "string"){
+if(!pattern16.test(data93)){
+const err220 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data93};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2998,8 +2990,9 @@ vErrors.push(err220);
 }
 errors++;
 }
-if("file" !== data91){
-const err221 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data91};
+}
+else {
+const err221 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[0],data:data93};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3008,12 +3001,15 @@ vErrors.push(err221);
 }
 errors++;
 }
+var _valid5 = _errs253 === errors;
+if(_valid5){
+valid53 = true;
+passing5 = 0;
 }
-if(data88.path !== undefined){
-let data92 = data88.path;
-if(typeof data92 === "string"){
-if(func2(data92) < 1){
-const err222 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data92};
+const _errs255 = errors;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.from === undefined){
+const err222 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data93};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3022,9 +3018,8 @@ vErrors.push(err222);
 }
 errors++;
 }
-}
-else {
-const err223 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data92};
+if(data93.name === undefined){
+const err223 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data93};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3033,10 +3028,9 @@ vErrors.push(err223);
 }
 errors++;
 }
-}
-}
-else {
-const err224 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data88};
+for(const key34 in data93){
+if(!((key34 === "from") || (key34 === "name"))){
+const err224 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data93};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3045,20 +3039,11 @@ vErrors.push(err224);
 }
 errors++;
 }
-var _valid5 = _errs251 === errors;
-if(_valid5 && valid52){
-valid52 = false;
-passing5 = [passing5, 2];
 }
-else {
-if(_valid5){
-valid52 = true;
-passing5 = 2;
-}
-const _errs258 = errors;
-if(data88 && typeof data88 == "object" && !Array.isArray(data88)){
-if(data88.from === undefined){
-const err225 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
+if(data93.from !== undefined){
+let data94 = data93.from;
+if(typeof data94 !== "string"){
+const err225 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data94};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3067,8 +3052,8 @@ vErrors.push(err225);
 }
 errors++;
 }
-if(data88.service === undefined){
-const err226 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
+if("env" !== data94){
+const err226 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.from,data:data94};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3077,8 +3062,12 @@ vErrors.push(err226);
 }
 errors++;
 }
-if(data88.account === undefined){
-const err227 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
+}
+if(data93.name !== undefined){
+let data95 = data93.name;
+if(typeof data95 === "string"){
+if(!pattern8.test(data95)){
+const err227 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data95};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3087,9 +3076,9 @@ vErrors.push(err227);
 }
 errors++;
 }
-for(const key35 in data88){
-if(!(((key35 === "from") || (key35 === "service")) || (key35 === "account"))){
-const err228 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
+}
+else {
+const err228 = {instancePath:instancePath+"/backends/sprite/token/name",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].properties.name,data:data95};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3099,10 +3088,9 @@ vErrors.push(err228);
 errors++;
 }
 }
-if(data88.from !== undefined){
-let data93 = data88.from;
-if(typeof data93 !== "string"){
-const err229 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data93};
+}
+else {
+const err229 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[1],data:data93};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3111,8 +3099,20 @@ vErrors.push(err229);
 }
 errors++;
 }
-if("keychain" !== data93){
-const err230 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data93};
+var _valid5 = _errs255 === errors;
+if(_valid5 && valid53){
+valid53 = false;
+passing5 = [passing5, 1];
+}
+else {
+if(_valid5){
+valid53 = true;
+passing5 = 1;
+}
+const _errs262 = errors;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.from === undefined){
+const err230 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data93};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3121,12 +3121,8 @@ vErrors.push(err230);
 }
 errors++;
 }
-}
-if(data88.service !== undefined){
-let data94 = data88.service;
-if(typeof data94 === "string"){
-if(func2(data94) < 1){
-const err231 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data94};
+if(data93.path === undefined){
+const err231 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data93};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3135,8 +3131,9 @@ vErrors.push(err231);
 }
 errors++;
 }
-if(!pattern18.test(data94)){
-const err232 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data94};
+for(const key35 in data93){
+if(!((key35 === "from") || (key35 === "path"))){
+const err232 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data93};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3146,8 +3143,10 @@ vErrors.push(err232);
 errors++;
 }
 }
-else {
-const err233 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data94};
+if(data93.from !== undefined){
+let data96 = data93.from;
+if(typeof data96 !== "string"){
+const err233 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data96};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3156,12 +3155,8 @@ vErrors.push(err233);
 }
 errors++;
 }
-}
-if(data88.account !== undefined){
-let data95 = data88.account;
-if(typeof data95 === "string"){
-if(func2(data95) < 1){
-const err234 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data95};
+if("file" !== data96){
+const err234 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.from,data:data96};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3171,8 +3166,11 @@ vErrors.push(err234);
 errors++;
 }
 }
-else {
-const err235 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data95};
+if(data93.path !== undefined){
+let data97 = data93.path;
+if(typeof data97 === "string"){
+if(func2(data97) < 1){
+const err235 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data97};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3182,9 +3180,8 @@ vErrors.push(err235);
 errors++;
 }
 }
-}
 else {
-const err236 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data88};
+const err236 = {instancePath:instancePath+"/backends/sprite/token/path",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].properties.path,data:data97};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3193,21 +3190,10 @@ vErrors.push(err236);
 }
 errors++;
 }
-var _valid5 = _errs258 === errors;
-if(_valid5 && valid52){
-valid52 = false;
-passing5 = [passing5, 3];
+}
 }
 else {
-if(_valid5){
-valid52 = true;
-passing5 = 3;
-}
-}
-}
-}
-if(!valid52){
-const err237 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf,parentSchema:schema39.properties.backends.properties.sprite.properties.token,data:data88};
+const err237 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[2],data:data93};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3216,23 +3202,20 @@ vErrors.push(err237);
 }
 errors++;
 }
-else {
-errors = _errs241;
-if(vErrors !== null){
-if(_errs241){
-vErrors.length = _errs241;
+var _valid5 = _errs262 === errors;
+if(_valid5 && valid53){
+valid53 = false;
+passing5 = [passing5, 2];
 }
 else {
-vErrors = null;
+if(_valid5){
+valid53 = true;
+passing5 = 2;
 }
-}
-}
-}
-if(data86.api_url !== undefined){
-let data96 = data86.api_url;
-if(typeof data96 === "string"){
-if(!pattern22.test(data96)){
-const err238 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data96};
+const _errs269 = errors;
+if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
+if(data93.from === undefined){
+const err238 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data93};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3241,9 +3224,8 @@ vErrors.push(err238);
 }
 errors++;
 }
-}
-else {
-const err239 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_url.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data96};
+if(data93.service === undefined){
+const err239 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data93};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3252,10 +3234,8 @@ vErrors.push(err239);
 }
 errors++;
 }
-}
-}
-else {
-const err240 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.type,parentSchema:schema39.properties.backends.properties.sprite,data:data86};
+if(data93.account === undefined){
+const err240 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data93};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3264,10 +3244,9 @@ vErrors.push(err240);
 }
 errors++;
 }
-}
-}
-else {
-const err241 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.type,parentSchema:schema39.properties.backends,data:data79};
+for(const key36 in data93){
+if(!(((key36 === "from") || (key36 === "service")) || (key36 === "account"))){
+const err241 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data93};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3277,10 +3256,10 @@ vErrors.push(err241);
 errors++;
 }
 }
-if(data.store !== undefined){
-let data97 = data.store;
-if(typeof data97 !== "string"){
-const err242 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.store.type,parentSchema:schema39.properties.store,data:data97};
+if(data93.from !== undefined){
+let data98 = data93.from;
+if(typeof data98 !== "string"){
+const err242 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data98};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3289,8 +3268,8 @@ vErrors.push(err242);
 }
 errors++;
 }
-if(!((data97 === "embedded") || (data97 === "kubernetes"))){
-const err243 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema39.properties.store.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.store.enum,parentSchema:schema39.properties.store,data:data97};
+if("keychain" !== data98){
+const err243 = {instancePath:instancePath+"/backends/sprite/token/from",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.from,data:data98};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3300,12 +3279,11 @@ vErrors.push(err243);
 errors++;
 }
 }
-if(data.preferences !== undefined){
-let data98 = data.preferences;
-if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
-for(const key36 in data98){
-if(!((key36 === "editor") || (key36 === "output"))){
-const err244 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data98};
+if(data93.service !== undefined){
+let data99 = data93.service;
+if(typeof data99 === "string"){
+if(func2(data99) < 1){
+const err244 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data99};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3314,12 +3292,8 @@ vErrors.push(err244);
 }
 errors++;
 }
-}
-if(data98.editor !== undefined){
-let data99 = data98.editor;
-if(typeof data99 === "string"){
-if(func2(data99) < 1){
-const err245 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.preferences.properties.editor,data:data99};
+if(!pattern18.test(data99)){
+const err245 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data99};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3330,7 +3304,7 @@ errors++;
 }
 }
 else {
-const err246 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.editor.type,parentSchema:schema39.properties.preferences.properties.editor,data:data99};
+const err246 = {instancePath:instancePath+"/backends/sprite/token/service",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.service,data:data99};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3340,10 +3314,11 @@ vErrors.push(err246);
 errors++;
 }
 }
-if(data98.output !== undefined){
-let data100 = data98.output;
-if(typeof data100 !== "string"){
-const err247 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.output.type,parentSchema:schema39.properties.preferences.properties.output,data:data100};
+if(data93.account !== undefined){
+let data100 = data93.account;
+if(typeof data100 === "string"){
+if(func2(data100) < 1){
+const err247 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data100};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3352,8 +3327,9 @@ vErrors.push(err247);
 }
 errors++;
 }
-if(!(((((data100 === "table") || (data100 === "wide")) || (data100 === "yaml")) || (data100 === "json")) || (data100 === "name"))){
-const err248 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.preferences.properties.output.enum,parentSchema:schema39.properties.preferences.properties.output,data:data100};
+}
+else {
+const err248 = {instancePath:instancePath+"/backends/sprite/token/account",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account.type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].properties.account,data:data100};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3365,7 +3341,7 @@ errors++;
 }
 }
 else {
-const err249 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data98};
+const err249 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3].type,parentSchema:schema39.properties.backends.properties.sprite.properties.token.oneOf[3],data:data93};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3374,15 +3350,21 @@ vErrors.push(err249);
 }
 errors++;
 }
+var _valid5 = _errs269 === errors;
+if(_valid5 && valid53){
+valid53 = false;
+passing5 = [passing5, 3];
 }
-if(data.workspaces !== undefined){
-let data101 = data.workspaces;
-if(data101 && typeof data101 == "object" && !Array.isArray(data101)){
-for(const key37 in data101){
-const _errs280 = errors;
-if(typeof key37 === "string"){
-if(func2(key37) > 63){
-const err250 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key37,propertyName:key37};
+else {
+if(_valid5){
+valid53 = true;
+passing5 = 3;
+}
+}
+}
+}
+if(!valid53){
+const err250 = {instancePath:instancePath+"/backends/sprite/token",schemaPath:"#/properties/backends/properties/sprite/properties/token/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema39.properties.backends.properties.sprite.properties.token.oneOf,parentSchema:schema39.properties.backends.properties.sprite.properties.token,data:data93};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3391,8 +3373,23 @@ vErrors.push(err250);
 }
 errors++;
 }
-if(!pattern3.test(key37)){
-const err251 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key37,propertyName:key37};
+else {
+errors = _errs252;
+if(vErrors !== null){
+if(_errs252){
+vErrors.length = _errs252;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data91.api_url !== undefined){
+let data101 = data91.api_url;
+if(typeof data101 === "string"){
+if(!pattern22.test(data101)){
+const err251 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data101};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3402,9 +3399,8 @@ vErrors.push(err251);
 errors++;
 }
 }
-var valid57 = _errs280 === errors;
-if(!valid57){
-const err252 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key37},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data101};
+else {
+const err252 = {instancePath:instancePath+"/backends/sprite/api_url",schemaPath:"#/properties/backends/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_url.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_url,data:data101};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3414,11 +3410,9 @@ vErrors.push(err252);
 errors++;
 }
 }
-for(const key38 in data101){
-let data102 = data101[key38];
-if(data102 && typeof data102 == "object" && !Array.isArray(data102)){
-if(data102.repository === undefined){
-const err253 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data102};
+}
+else {
+const err253 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.type,parentSchema:schema39.properties.backends.properties.sprite,data:data91};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3427,9 +3421,10 @@ vErrors.push(err253);
 }
 errors++;
 }
-for(const key39 in data102){
-if(!(((key39 === "repository") || (key39 === "backend")) || (key39 === "branch"))){
-const err254 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data102};
+}
+}
+else {
+const err254 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.type,parentSchema:schema39.properties.backends,data:data84};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3439,11 +3434,10 @@ vErrors.push(err254);
 errors++;
 }
 }
-if(data102.repository !== undefined){
-let data103 = data102.repository;
-if(typeof data103 === "string"){
-if(func2(data103) < 1){
-const err255 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data103};
+if(data.store !== undefined){
+let data102 = data.store;
+if(typeof data102 !== "string"){
+const err255 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.store.type,parentSchema:schema39.properties.store,data:data102};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3452,9 +3446,8 @@ vErrors.push(err255);
 }
 errors++;
 }
-}
-else {
-const err256 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data103};
+if(!((data102 === "embedded") || (data102 === "kubernetes"))){
+const err256 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema39.properties.store.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.store.enum,parentSchema:schema39.properties.store,data:data102};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3464,10 +3457,12 @@ vErrors.push(err256);
 errors++;
 }
 }
-if(data102.backend !== undefined){
-let data104 = data102.backend;
-if(typeof data104 !== "string"){
-const err257 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data104};
+if(data.preferences !== undefined){
+let data103 = data.preferences;
+if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
+for(const key37 in data103){
+if(!((key37 === "editor") || (key37 === "output"))){
+const err257 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data103};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3476,8 +3471,12 @@ vErrors.push(err257);
 }
 errors++;
 }
-if(!((((data104 === "docker") || (data104 === "sprite")) || (data104 === "kubernetes")) || (data104 === "mock"))){
-const err258 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data104};
+}
+if(data103.editor !== undefined){
+let data104 = data103.editor;
+if(typeof data104 === "string"){
+if(func2(data104) < 1){
+const err258 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.preferences.properties.editor,data:data104};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3487,11 +3486,8 @@ vErrors.push(err258);
 errors++;
 }
 }
-if(data102.branch !== undefined){
-let data105 = data102.branch;
-if(typeof data105 === "string"){
-if(func2(data105) < 1){
-const err259 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data105};
+else {
+const err259 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.editor.type,parentSchema:schema39.properties.preferences.properties.editor,data:data104};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3500,8 +3496,11 @@ vErrors.push(err259);
 }
 errors++;
 }
-if(!pattern39.test(data105)){
-const err260 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data105};
+}
+if(data103.output !== undefined){
+let data105 = data103.output;
+if(typeof data105 !== "string"){
+const err260 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.output.type,parentSchema:schema39.properties.preferences.properties.output,data:data105};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3510,9 +3509,8 @@ vErrors.push(err260);
 }
 errors++;
 }
-}
-else {
-const err261 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data105};
+if(!(((((data105 === "table") || (data105 === "wide")) || (data105 === "yaml")) || (data105 === "json")) || (data105 === "name"))){
+const err261 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.preferences.properties.output.enum,parentSchema:schema39.properties.preferences.properties.output,data:data105};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3524,7 +3522,7 @@ errors++;
 }
 }
 else {
-const err262 = {instancePath:instancePath+"/workspaces/" + key38.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data102};
+const err262 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data103};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3534,9 +3532,14 @@ vErrors.push(err262);
 errors++;
 }
 }
-}
-else {
-const err263 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data101};
+if(data.workspaces !== undefined){
+let data106 = data.workspaces;
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+for(const key38 in data106){
+const _errs291 = errors;
+if(typeof key38 === "string"){
+if(func2(key38) > 63){
+const err263 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key38,propertyName:key38};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3545,15 +3548,8 @@ vErrors.push(err263);
 }
 errors++;
 }
-}
-if(data.user_secrets !== undefined){
-let data106 = data.user_secrets;
-if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
-for(const key40 in data106){
-const _errs293 = errors;
-if(typeof key40 === "string"){
-if(!pattern8.test(key40)){
-const err264 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key40,propertyName:key40};
+if(!pattern3.test(key38)){
+const err264 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key38,propertyName:key38};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3563,9 +3559,9 @@ vErrors.push(err264);
 errors++;
 }
 }
-var valid60 = _errs293 === errors;
-if(!valid60){
-const err265 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key40},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data106};
+var valid58 = _errs291 === errors;
+if(!valid58){
+const err265 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key38},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data106};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3575,15 +3571,11 @@ vErrors.push(err265);
 errors++;
 }
 }
-for(const key41 in data106){
-let data107 = data106[key41];
-const _errs296 = errors;
-let valid62 = false;
-let passing6 = null;
-const _errs297 = errors;
-if(typeof data107 === "string"){
-if(!pattern16.test(data107)){
-const err266 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data107};
+for(const key39 in data106){
+let data107 = data106[key39];
+if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
+if(data107.repository === undefined){
+const err266 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data107};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3592,9 +3584,9 @@ vErrors.push(err266);
 }
 errors++;
 }
-}
-else {
-const err267 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data107};
+for(const key40 in data107){
+if(!(((key40 === "repository") || (key40 === "backend")) || (key40 === "branch"))){
+const err267 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data107};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3603,15 +3595,12 @@ vErrors.push(err267);
 }
 errors++;
 }
-var _valid6 = _errs297 === errors;
-if(_valid6){
-valid62 = true;
-passing6 = 0;
 }
-const _errs299 = errors;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-if(data107.from === undefined){
-const err268 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
+if(data107.repository !== undefined){
+let data108 = data107.repository;
+if(typeof data108 === "string"){
+if(func2(data108) < 1){
+const err268 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data108};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3620,8 +3609,9 @@ vErrors.push(err268);
 }
 errors++;
 }
-if(data107.name === undefined){
-const err269 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
+}
+else {
+const err269 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data108};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3630,9 +3620,11 @@ vErrors.push(err269);
 }
 errors++;
 }
-for(const key42 in data107){
-if(!((key42 === "from") || (key42 === "name"))){
-const err270 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
+}
+if(data107.backend !== undefined){
+let data109 = data107.backend;
+if(typeof data109 !== "string"){
+const err270 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data109};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3641,11 +3633,8 @@ vErrors.push(err270);
 }
 errors++;
 }
-}
-if(data107.from !== undefined){
-let data108 = data107.from;
-if(typeof data108 !== "string"){
-const err271 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data108};
+if(!((((data109 === "docker") || (data109 === "sprite")) || (data109 === "kubernetes")) || (data109 === "mock"))){
+const err271 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data109};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3654,8 +3643,12 @@ vErrors.push(err271);
 }
 errors++;
 }
-if("env" !== data108){
-const err272 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data108};
+}
+if(data107.branch !== undefined){
+let data110 = data107.branch;
+if(typeof data110 === "string"){
+if(func2(data110) < 1){
+const err272 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data110};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3664,12 +3657,8 @@ vErrors.push(err272);
 }
 errors++;
 }
-}
-if(data107.name !== undefined){
-let data109 = data107.name;
-if(typeof data109 === "string"){
-if(!pattern8.test(data109)){
-const err273 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data109};
+if(!pattern39.test(data110)){
+const err273 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data110};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3680,7 +3669,7 @@ errors++;
 }
 }
 else {
-const err274 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data109};
+const err274 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data110};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3692,7 +3681,7 @@ errors++;
 }
 }
 else {
-const err275 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data107};
+const err275 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data107};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3701,20 +3690,10 @@ vErrors.push(err275);
 }
 errors++;
 }
-var _valid6 = _errs299 === errors;
-if(_valid6 && valid62){
-valid62 = false;
-passing6 = [passing6, 1];
+}
 }
 else {
-if(_valid6){
-valid62 = true;
-passing6 = 1;
-}
-const _errs306 = errors;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-if(data107.from === undefined){
-const err276 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
+const err276 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data106};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3723,8 +3702,15 @@ vErrors.push(err276);
 }
 errors++;
 }
-if(data107.path === undefined){
-const err277 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
+}
+if(data.user_secrets !== undefined){
+let data111 = data.user_secrets;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+for(const key41 in data111){
+const _errs304 = errors;
+if(typeof key41 === "string"){
+if(!pattern8.test(key41)){
+const err277 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key41,propertyName:key41};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3733,9 +3719,10 @@ vErrors.push(err277);
 }
 errors++;
 }
-for(const key43 in data107){
-if(!((key43 === "from") || (key43 === "path"))){
-const err278 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
+}
+var valid61 = _errs304 === errors;
+if(!valid61){
+const err278 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key41},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data111};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3745,10 +3732,15 @@ vErrors.push(err278);
 errors++;
 }
 }
-if(data107.from !== undefined){
-let data110 = data107.from;
-if(typeof data110 !== "string"){
-const err279 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data110};
+for(const key42 in data111){
+let data112 = data111[key42];
+const _errs307 = errors;
+let valid63 = false;
+let passing6 = null;
+const _errs308 = errors;
+if(typeof data112 === "string"){
+if(!pattern16.test(data112)){
+const err279 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data112};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3757,8 +3749,9 @@ vErrors.push(err279);
 }
 errors++;
 }
-if("file" !== data110){
-const err280 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data110};
+}
+else {
+const err280 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data112};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3767,12 +3760,15 @@ vErrors.push(err280);
 }
 errors++;
 }
+var _valid6 = _errs308 === errors;
+if(_valid6){
+valid63 = true;
+passing6 = 0;
 }
-if(data107.path !== undefined){
-let data111 = data107.path;
-if(typeof data111 === "string"){
-if(func2(data111) < 1){
-const err281 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data111};
+const _errs310 = errors;
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.from === undefined){
+const err281 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3781,9 +3777,8 @@ vErrors.push(err281);
 }
 errors++;
 }
-}
-else {
-const err282 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data111};
+if(data112.name === undefined){
+const err282 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3792,10 +3787,9 @@ vErrors.push(err282);
 }
 errors++;
 }
-}
-}
-else {
-const err283 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data107};
+for(const key43 in data112){
+if(!((key43 === "from") || (key43 === "name"))){
+const err283 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3804,20 +3798,11 @@ vErrors.push(err283);
 }
 errors++;
 }
-var _valid6 = _errs306 === errors;
-if(_valid6 && valid62){
-valid62 = false;
-passing6 = [passing6, 2];
 }
-else {
-if(_valid6){
-valid62 = true;
-passing6 = 2;
-}
-const _errs313 = errors;
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-if(data107.from === undefined){
-const err284 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
+if(data112.from !== undefined){
+let data113 = data112.from;
+if(typeof data113 !== "string"){
+const err284 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data113};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3826,8 +3811,8 @@ vErrors.push(err284);
 }
 errors++;
 }
-if(data107.service === undefined){
-const err285 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
+if("env" !== data113){
+const err285 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data113};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3836,8 +3821,12 @@ vErrors.push(err285);
 }
 errors++;
 }
-if(data107.account === undefined){
-const err286 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
+}
+if(data112.name !== undefined){
+let data114 = data112.name;
+if(typeof data114 === "string"){
+if(!pattern8.test(data114)){
+const err286 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data114};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3846,9 +3835,9 @@ vErrors.push(err286);
 }
 errors++;
 }
-for(const key44 in data107){
-if(!(((key44 === "from") || (key44 === "service")) || (key44 === "account"))){
-const err287 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
+}
+else {
+const err287 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data114};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3858,10 +3847,9 @@ vErrors.push(err287);
 errors++;
 }
 }
-if(data107.from !== undefined){
-let data112 = data107.from;
-if(typeof data112 !== "string"){
-const err288 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data112};
+}
+else {
+const err288 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3870,8 +3858,20 @@ vErrors.push(err288);
 }
 errors++;
 }
-if("keychain" !== data112){
-const err289 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data112};
+var _valid6 = _errs310 === errors;
+if(_valid6 && valid63){
+valid63 = false;
+passing6 = [passing6, 1];
+}
+else {
+if(_valid6){
+valid63 = true;
+passing6 = 1;
+}
+const _errs317 = errors;
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.from === undefined){
+const err289 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3880,12 +3880,8 @@ vErrors.push(err289);
 }
 errors++;
 }
-}
-if(data107.service !== undefined){
-let data113 = data107.service;
-if(typeof data113 === "string"){
-if(func2(data113) < 1){
-const err290 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data113};
+if(data112.path === undefined){
+const err290 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3894,8 +3890,9 @@ vErrors.push(err290);
 }
 errors++;
 }
-if(!pattern18.test(data113)){
-const err291 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data113};
+for(const key44 in data112){
+if(!((key44 === "from") || (key44 === "path"))){
+const err291 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3905,8 +3902,10 @@ vErrors.push(err291);
 errors++;
 }
 }
-else {
-const err292 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data113};
+if(data112.from !== undefined){
+let data115 = data112.from;
+if(typeof data115 !== "string"){
+const err292 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data115};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3915,12 +3914,8 @@ vErrors.push(err292);
 }
 errors++;
 }
-}
-if(data107.account !== undefined){
-let data114 = data107.account;
-if(typeof data114 === "string"){
-if(func2(data114) < 1){
-const err293 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data114};
+if("file" !== data115){
+const err293 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data115};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3930,8 +3925,11 @@ vErrors.push(err293);
 errors++;
 }
 }
-else {
-const err294 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data114};
+if(data112.path !== undefined){
+let data116 = data112.path;
+if(typeof data116 === "string"){
+if(func2(data116) < 1){
+const err294 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data116};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3941,9 +3939,8 @@ vErrors.push(err294);
 errors++;
 }
 }
-}
 else {
-const err295 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data107};
+const err295 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data116};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3952,21 +3949,10 @@ vErrors.push(err295);
 }
 errors++;
 }
-var _valid6 = _errs313 === errors;
-if(_valid6 && valid62){
-valid62 = false;
-passing6 = [passing6, 3];
+}
 }
 else {
-if(_valid6){
-valid62 = true;
-passing6 = 3;
-}
-}
-}
-}
-if(!valid62){
-const err296 = {instancePath:instancePath+"/user_secrets/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data107};
+const err296 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3975,11 +3961,182 @@ vErrors.push(err296);
 }
 errors++;
 }
+var _valid6 = _errs317 === errors;
+if(_valid6 && valid63){
+valid63 = false;
+passing6 = [passing6, 2];
+}
 else {
-errors = _errs296;
+if(_valid6){
+valid63 = true;
+passing6 = 2;
+}
+const _errs324 = errors;
+if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
+if(data112.from === undefined){
+const err297 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+if(vErrors === null){
+vErrors = [err297];
+}
+else {
+vErrors.push(err297);
+}
+errors++;
+}
+if(data112.service === undefined){
+const err298 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+if(vErrors === null){
+vErrors = [err298];
+}
+else {
+vErrors.push(err298);
+}
+errors++;
+}
+if(data112.account === undefined){
+const err299 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+if(vErrors === null){
+vErrors = [err299];
+}
+else {
+vErrors.push(err299);
+}
+errors++;
+}
+for(const key45 in data112){
+if(!(((key45 === "from") || (key45 === "service")) || (key45 === "account"))){
+const err300 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+if(vErrors === null){
+vErrors = [err300];
+}
+else {
+vErrors.push(err300);
+}
+errors++;
+}
+}
+if(data112.from !== undefined){
+let data117 = data112.from;
+if(typeof data117 !== "string"){
+const err301 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data117};
+if(vErrors === null){
+vErrors = [err301];
+}
+else {
+vErrors.push(err301);
+}
+errors++;
+}
+if("keychain" !== data117){
+const err302 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data117};
+if(vErrors === null){
+vErrors = [err302];
+}
+else {
+vErrors.push(err302);
+}
+errors++;
+}
+}
+if(data112.service !== undefined){
+let data118 = data112.service;
+if(typeof data118 === "string"){
+if(func2(data118) < 1){
+const err303 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data118};
+if(vErrors === null){
+vErrors = [err303];
+}
+else {
+vErrors.push(err303);
+}
+errors++;
+}
+if(!pattern18.test(data118)){
+const err304 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data118};
+if(vErrors === null){
+vErrors = [err304];
+}
+else {
+vErrors.push(err304);
+}
+errors++;
+}
+}
+else {
+const err305 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data118};
+if(vErrors === null){
+vErrors = [err305];
+}
+else {
+vErrors.push(err305);
+}
+errors++;
+}
+}
+if(data112.account !== undefined){
+let data119 = data112.account;
+if(typeof data119 === "string"){
+if(func2(data119) < 1){
+const err306 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data119};
+if(vErrors === null){
+vErrors = [err306];
+}
+else {
+vErrors.push(err306);
+}
+errors++;
+}
+}
+else {
+const err307 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data119};
+if(vErrors === null){
+vErrors = [err307];
+}
+else {
+vErrors.push(err307);
+}
+errors++;
+}
+}
+}
+else {
+const err308 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+if(vErrors === null){
+vErrors = [err308];
+}
+else {
+vErrors.push(err308);
+}
+errors++;
+}
+var _valid6 = _errs324 === errors;
+if(_valid6 && valid63){
+valid63 = false;
+passing6 = [passing6, 3];
+}
+else {
+if(_valid6){
+valid63 = true;
+passing6 = 3;
+}
+}
+}
+}
+if(!valid63){
+const err309 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data112};
+if(vErrors === null){
+vErrors = [err309];
+}
+else {
+vErrors.push(err309);
+}
+errors++;
+}
+else {
+errors = _errs307;
 if(vErrors !== null){
-if(_errs296){
-vErrors.length = _errs296;
+if(_errs307){
+vErrors.length = _errs307;
 }
 else {
 vErrors = null;
@@ -3989,24 +4146,24 @@ vErrors = null;
 }
 }
 else {
-const err297 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data106};
+const err310 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data111};
 if(vErrors === null){
-vErrors = [err297];
+vErrors = [err310];
 }
 else {
-vErrors.push(err297);
+vErrors.push(err310);
 }
 errors++;
 }
 }
 }
 else {
-const err298 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+const err311 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
 if(vErrors === null){
-vErrors = [err298];
+vErrors = [err311];
 }
 else {
-vErrors.push(err298);
+vErrors.push(err311);
 }
 errors++;
 }

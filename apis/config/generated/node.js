@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"store":{"$ref":"#/definitions/store","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"store":{"$ref":"#/definitions/store","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/duration","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]}}};
 const schema20 = {"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^([0-9]+(\\.[0-9]+)?|[0-9]+m)$", "u");
@@ -1116,7 +1116,7 @@ if(data.daemon !== undefined){
 let data0 = data.daemon;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key1 in data0){
-if(!(((key1 === "state_dir") || (key1 === "log_level")) || (key1 === "socket"))){
+if(!((((((key1 === "state_dir") || (key1 === "log_level")) || (key1 === "socket")) || (key1 === "host")) || (key1 === "port")) || (key1 === "tls"))){
 const err1 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.daemon,data:data0};
 if(vErrors === null){
 vErrors = [err1];
@@ -1200,9 +1200,11 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.daemon.type,parentSchema:schema11.properties.daemon,data:data0};
+if(data0.host !== undefined){
+let data4 = data0.host;
+if(typeof data4 === "string"){
+if(func2(data4) < 1){
+const err8 = {instancePath:instancePath+"/daemon/host",schemaPath:"#/properties/daemon/properties/host/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.daemon.properties.host,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
@@ -1212,12 +1214,8 @@ vErrors.push(err8);
 errors++;
 }
 }
-if(data.limits !== undefined){
-let data4 = data.limits;
-if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
-for(const key2 in data4){
-if(!((((key2 === "max_workspaces_per_user") || (key2 === "max_workspaces_total")) || (key2 === "max_cpu")) || (key2 === "max_memory"))){
-const err9 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.limits,data:data4};
+else {
+const err9 = {instancePath:instancePath+"/daemon/host",schemaPath:"#/properties/daemon/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.daemon.properties.host.type,parentSchema:schema11.properties.daemon.properties.host,data:data4};
 if(vErrors === null){
 vErrors = [err9];
 }
@@ -1227,10 +1225,10 @@ vErrors.push(err9);
 errors++;
 }
 }
-if(data4.max_workspaces_per_user !== undefined){
-let data5 = data4.max_workspaces_per_user;
+if(data0.port !== undefined){
+let data5 = data0.port;
 if(!(((typeof data5 == "number") && (!(data5 % 1) && !isNaN(data5))) && (isFinite(data5)))){
-const err10 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.limits.properties.max_workspaces_per_user.type,parentSchema:schema11.properties.limits.properties.max_workspaces_per_user,data:data5};
+const err10 = {instancePath:instancePath+"/daemon/port",schemaPath:"#/properties/daemon/properties/port/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.daemon.properties.port.type,parentSchema:schema11.properties.daemon.properties.port,data:data5};
 if(vErrors === null){
 vErrors = [err10];
 }
@@ -1240,8 +1238,8 @@ vErrors.push(err10);
 errors++;
 }
 if((typeof data5 == "number") && (isFinite(data5))){
-if(data5 < 1 || isNaN(data5)){
-const err11 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.limits.properties.max_workspaces_per_user,data:data5};
+if(data5 > 65535 || isNaN(data5)){
+const err11 = {instancePath:instancePath+"/daemon/port",schemaPath:"#/properties/daemon/properties/port/maximum",keyword:"maximum",params:{comparison: "<=", limit: 65535},message:"must be <= 65535",schema:65535,parentSchema:schema11.properties.daemon.properties.port,data:data5};
 if(vErrors === null){
 vErrors = [err11];
 }
@@ -1250,12 +1248,8 @@ vErrors.push(err11);
 }
 errors++;
 }
-}
-}
-if(data4.max_workspaces_total !== undefined){
-let data6 = data4.max_workspaces_total;
-if(!(((typeof data6 == "number") && (!(data6 % 1) && !isNaN(data6))) && (isFinite(data6)))){
-const err12 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.limits.properties.max_workspaces_total.type,parentSchema:schema11.properties.limits.properties.max_workspaces_total,data:data6};
+if(data5 < 1 || isNaN(data5)){
+const err12 = {instancePath:instancePath+"/daemon/port",schemaPath:"#/properties/daemon/properties/port/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.daemon.properties.port,data:data5};
 if(vErrors === null){
 vErrors = [err12];
 }
@@ -1264,9 +1258,13 @@ vErrors.push(err12);
 }
 errors++;
 }
-if((typeof data6 == "number") && (isFinite(data6))){
-if(data6 < 1 || isNaN(data6)){
-const err13 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.limits.properties.max_workspaces_total,data:data6};
+}
+}
+if(data0.tls !== undefined){
+let data6 = data0.tls;
+if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
+if(data6.cert === undefined){
+const err13 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/required",keyword:"required",params:{missingProperty: "cert"},message:"must have required property '"+"cert"+"'",schema:schema11.properties.daemon.properties.tls.required,parentSchema:schema11.properties.daemon.properties.tls,data:data6};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -1275,17 +1273,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-}
-if(data4.max_cpu !== undefined){
-let data7 = data4.max_cpu;
-const _errs19 = errors;
-let valid3 = false;
-let passing0 = null;
-const _errs20 = errors;
-if(typeof data7 === "string"){
-if(!pattern0.test(data7)){
-const err14 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[0],data:data7};
+if(data6.key === undefined){
+const err14 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/required",keyword:"required",params:{missingProperty: "key"},message:"must have required property '"+"key"+"'",schema:schema11.properties.daemon.properties.tls.required,parentSchema:schema11.properties.daemon.properties.tls,data:data6};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -1294,9 +1283,9 @@ vErrors.push(err14);
 }
 errors++;
 }
-}
-else {
-const err15 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.limits.properties.max_cpu.oneOf[0].type,parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[0],data:data7};
+for(const key2 in data6){
+if(!((key2 === "cert") || (key2 === "key"))){
+const err15 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.daemon.properties.tls,data:data6};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -1305,15 +1294,12 @@ vErrors.push(err15);
 }
 errors++;
 }
-var _valid0 = _errs20 === errors;
-if(_valid0){
-valid3 = true;
-passing0 = 0;
 }
-const _errs22 = errors;
-if((typeof data7 == "number") && (isFinite(data7))){
-if(data7 <= 0 || isNaN(data7)){
-const err16 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[1],data:data7};
+if(data6.cert !== undefined){
+let data7 = data6.cert;
+if(typeof data7 === "string"){
+if(func2(data7) < 1){
+const err16 = {instancePath:instancePath+"/daemon/tls/cert",schemaPath:"#/properties/daemon/properties/tls/properties/cert/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.daemon.properties.tls.properties.cert,data:data7};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -1324,7 +1310,7 @@ errors++;
 }
 }
 else {
-const err17 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.limits.properties.max_cpu.oneOf[1].type,parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[1],data:data7};
+const err17 = {instancePath:instancePath+"/daemon/tls/cert",schemaPath:"#/properties/daemon/properties/tls/properties/cert/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.daemon.properties.tls.properties.cert.type,parentSchema:schema11.properties.daemon.properties.tls.properties.cert,data:data7};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -1333,19 +1319,12 @@ vErrors.push(err17);
 }
 errors++;
 }
-var _valid0 = _errs22 === errors;
-if(_valid0 && valid3){
-valid3 = false;
-passing0 = [passing0, 1];
 }
-else {
-if(_valid0){
-valid3 = true;
-passing0 = 1;
-}
-}
-if(!valid3){
-const err18 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema11.properties.limits.properties.max_cpu.oneOf,parentSchema:schema11.properties.limits.properties.max_cpu,data:data7};
+if(data6.key !== undefined){
+let data8 = data6.key;
+if(typeof data8 === "string"){
+if(func2(data8) < 1){
+const err18 = {instancePath:instancePath+"/daemon/tls/key",schemaPath:"#/properties/daemon/properties/tls/properties/key/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.daemon.properties.tls.properties.key,data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -1354,23 +1333,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-else {
-errors = _errs19;
-if(vErrors !== null){
-if(_errs19){
-vErrors.length = _errs19;
 }
 else {
-vErrors = null;
-}
-}
-}
-}
-if(data4.max_memory !== undefined){
-let data8 = data4.max_memory;
-if(typeof data8 === "string"){
-if(!pattern1.test(data8)){
-const err19 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema11.properties.limits.properties.max_memory,data:data8};
+const err19 = {instancePath:instancePath+"/daemon/tls/key",schemaPath:"#/properties/daemon/properties/tls/properties/key/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.daemon.properties.tls.properties.key.type,parentSchema:schema11.properties.daemon.properties.tls.properties.key,data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -1380,8 +1345,9 @@ vErrors.push(err19);
 errors++;
 }
 }
+}
 else {
-const err20 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.limits.properties.max_memory.type,parentSchema:schema11.properties.limits.properties.max_memory,data:data8};
+const err20 = {instancePath:instancePath+"/daemon/tls",schemaPath:"#/properties/daemon/properties/tls/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.daemon.properties.tls.type,parentSchema:schema11.properties.daemon.properties.tls,data:data6};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -1393,7 +1359,7 @@ errors++;
 }
 }
 else {
-const err21 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.limits.type,parentSchema:schema11.properties.limits,data:data4};
+const err21 = {instancePath:instancePath+"/daemon",schemaPath:"#/properties/daemon/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.daemon.type,parentSchema:schema11.properties.daemon,data:data0};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -1403,16 +1369,12 @@ vErrors.push(err21);
 errors++;
 }
 }
-if(data.backends !== undefined){
-if(!(validate11(data.backends, {instancePath:instancePath+"/backends",parentData:data,parentDataProperty:"backends",rootData}))){
-vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
-errors = vErrors.length;
-}
-}
-if(data.store !== undefined){
-let data10 = data.store;
-if(typeof data10 !== "string"){
-const err22 = {instancePath:instancePath+"/store",schemaPath:"#/definitions/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data10};
+if(data.limits !== undefined){
+let data9 = data.limits;
+if(data9 && typeof data9 == "object" && !Array.isArray(data9)){
+for(const key3 in data9){
+if(!((((key3 === "max_workspaces_per_user") || (key3 === "max_workspaces_total")) || (key3 === "max_cpu")) || (key3 === "max_memory"))){
+const err22 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.limits,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -1421,8 +1383,11 @@ vErrors.push(err22);
 }
 errors++;
 }
-if(!((data10 === "embedded") || (data10 === "kubernetes"))){
-const err23 = {instancePath:instancePath+"/store",schemaPath:"#/definitions/store/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data10};
+}
+if(data9.max_workspaces_per_user !== undefined){
+let data10 = data9.max_workspaces_per_user;
+if(!(((typeof data10 == "number") && (!(data10 % 1) && !isNaN(data10))) && (isFinite(data10)))){
+const err23 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.limits.properties.max_workspaces_per_user.type,parentSchema:schema11.properties.limits.properties.max_workspaces_per_user,data:data10};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -1431,13 +1396,9 @@ vErrors.push(err23);
 }
 errors++;
 }
-}
-if(data.multi_user !== undefined){
-let data11 = data.multi_user;
-if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
-for(const key3 in data11){
-if(!((key3 === "enabled") || (key3 === "state_dir"))){
-const err24 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.multi_user,data:data11};
+if((typeof data10 == "number") && (isFinite(data10))){
+if(data10 < 1 || isNaN(data10)){
+const err24 = {instancePath:instancePath+"/limits/max_workspaces_per_user",schemaPath:"#/properties/limits/properties/max_workspaces_per_user/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.limits.properties.max_workspaces_per_user,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -1447,10 +1408,11 @@ vErrors.push(err24);
 errors++;
 }
 }
-if(data11.enabled !== undefined){
-let data12 = data11.enabled;
-if(typeof data12 !== "boolean"){
-const err25 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.multi_user.properties.enabled.type,parentSchema:schema11.properties.multi_user.properties.enabled,data:data12};
+}
+if(data9.max_workspaces_total !== undefined){
+let data11 = data9.max_workspaces_total;
+if(!(((typeof data11 == "number") && (!(data11 % 1) && !isNaN(data11))) && (isFinite(data11)))){
+const err25 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.limits.properties.max_workspaces_total.type,parentSchema:schema11.properties.limits.properties.max_workspaces_total,data:data11};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -1459,12 +1421,9 @@ vErrors.push(err25);
 }
 errors++;
 }
-}
-if(data11.state_dir !== undefined){
-let data13 = data11.state_dir;
-if(typeof data13 === "string"){
-if(func2(data13) < 1){
-const err26 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data13};
+if((typeof data11 == "number") && (isFinite(data11))){
+if(data11 < 1 || isNaN(data11)){
+const err26 = {instancePath:instancePath+"/limits/max_workspaces_total",schemaPath:"#/properties/limits/properties/max_workspaces_total/minimum",keyword:"minimum",params:{comparison: ">=", limit: 1},message:"must be >= 1",schema:1,parentSchema:schema11.properties.limits.properties.max_workspaces_total,data:data11};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -1474,8 +1433,16 @@ vErrors.push(err26);
 errors++;
 }
 }
-else {
-const err27 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.state_dir.type,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data13};
+}
+if(data9.max_cpu !== undefined){
+let data12 = data9.max_cpu;
+const _errs30 = errors;
+let valid4 = false;
+let passing0 = null;
+const _errs31 = errors;
+if(typeof data12 === "string"){
+if(!pattern0.test(data12)){
+const err27 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},message:"must match pattern \""+"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"+"\"",schema:"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$",parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -1485,9 +1452,8 @@ vErrors.push(err27);
 errors++;
 }
 }
-}
 else {
-const err28 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.multi_user.type,parentSchema:schema11.properties.multi_user,data:data11};
+const err28 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.limits.properties.max_cpu.oneOf[0].type,parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[0],data:data12};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -1496,19 +1462,15 @@ vErrors.push(err28);
 }
 errors++;
 }
+var _valid0 = _errs31 === errors;
+if(_valid0){
+valid4 = true;
+passing0 = 0;
 }
-if(data.defaults !== undefined){
-if(!(validate14(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
-vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
-errors = vErrors.length;
-}
-}
-if(data.network !== undefined){
-let data15 = data.network;
-if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
-for(const key4 in data15){
-if(!(key4 === "unauthenticated_bind_addresses")){
-const err29 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.network,data:data15};
+const _errs33 = errors;
+if((typeof data12 == "number") && (isFinite(data12))){
+if(data12 <= 0 || isNaN(data12)){
+const err29 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/exclusiveMinimum",keyword:"exclusiveMinimum",params:{comparison: ">", limit: 0},message:"must be > 0",schema:0,parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -1518,15 +1480,8 @@ vErrors.push(err29);
 errors++;
 }
 }
-if(data15.unauthenticated_bind_addresses !== undefined){
-let data16 = data15.unauthenticated_bind_addresses;
-if(Array.isArray(data16)){
-const len0 = data16.length;
-for(let i0=0; i0<len0; i0++){
-let data17 = data16[i0];
-if(typeof data17 === "string"){
-if(!pattern27.test(data17)){
-const err30 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data17};
+else {
+const err30 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf/1/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.limits.properties.max_cpu.oneOf[1].type,parentSchema:schema11.properties.limits.properties.max_cpu.oneOf[1],data:data12};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -1535,9 +1490,19 @@ vErrors.push(err30);
 }
 errors++;
 }
+var _valid0 = _errs33 === errors;
+if(_valid0 && valid4){
+valid4 = false;
+passing0 = [passing0, 1];
 }
 else {
-const err31 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data17};
+if(_valid0){
+valid4 = true;
+passing0 = 1;
+}
+}
+if(!valid4){
+const err31 = {instancePath:instancePath+"/limits/max_cpu",schemaPath:"#/properties/limits/properties/max_cpu/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema11.properties.limits.properties.max_cpu.oneOf,parentSchema:schema11.properties.limits.properties.max_cpu,data:data12};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -1546,19 +1511,23 @@ vErrors.push(err31);
 }
 errors++;
 }
+else {
+errors = _errs30;
+if(vErrors !== null){
+if(_errs30){
+vErrors.length = _errs30;
 }
-let i1 = data16.length;
-let j0;
-if(i1 > 1){
-const indices0 = {};
-for(;i1--;){
-let item0 = data16[i1];
-if(typeof item0 !== "string"){
-continue;
+else {
+vErrors = null;
 }
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err32 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data16};
+}
+}
+}
+if(data9.max_memory !== undefined){
+let data13 = data9.max_memory;
+if(typeof data13 === "string"){
+if(!pattern1.test(data13)){
+const err32 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/pattern",keyword:"pattern",params:{pattern: "^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},message:"must match pattern \""+"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"+"\"",schema:"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$",parentSchema:schema11.properties.limits.properties.max_memory,data:data13};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -1566,14 +1535,10 @@ else {
 vErrors.push(err32);
 }
 errors++;
-break;
-}
-indices0[item0] = i1;
-}
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data16};
+const err33 = {instancePath:instancePath+"/limits/max_memory",schemaPath:"#/properties/limits/properties/max_memory/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.limits.properties.max_memory.type,parentSchema:schema11.properties.limits.properties.max_memory,data:data13};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -1585,7 +1550,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.network.type,parentSchema:schema11.properties.network,data:data15};
+const err34 = {instancePath:instancePath+"/limits",schemaPath:"#/properties/limits/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.limits.type,parentSchema:schema11.properties.limits,data:data9};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -1595,14 +1560,206 @@ vErrors.push(err34);
 errors++;
 }
 }
+if(data.backends !== undefined){
+if(!(validate11(data.backends, {instancePath:instancePath+"/backends",parentData:data,parentDataProperty:"backends",rootData}))){
+vErrors = vErrors === null ? validate11.errors : vErrors.concat(validate11.errors);
+errors = vErrors.length;
 }
-else {
-const err35 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+}
+if(data.store !== undefined){
+let data15 = data.store;
+if(typeof data15 !== "string"){
+const err35 = {instancePath:instancePath+"/store",schemaPath:"#/definitions/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data15};
 if(vErrors === null){
 vErrors = [err35];
 }
 else {
 vErrors.push(err35);
+}
+errors++;
+}
+if(!((data15 === "embedded") || (data15 === "kubernetes"))){
+const err36 = {instancePath:instancePath+"/store",schemaPath:"#/definitions/store/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data15};
+if(vErrors === null){
+vErrors = [err36];
+}
+else {
+vErrors.push(err36);
+}
+errors++;
+}
+}
+if(data.multi_user !== undefined){
+let data16 = data.multi_user;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+for(const key4 in data16){
+if(!((key4 === "enabled") || (key4 === "state_dir"))){
+const err37 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.multi_user,data:data16};
+if(vErrors === null){
+vErrors = [err37];
+}
+else {
+vErrors.push(err37);
+}
+errors++;
+}
+}
+if(data16.enabled !== undefined){
+let data17 = data16.enabled;
+if(typeof data17 !== "boolean"){
+const err38 = {instancePath:instancePath+"/multi_user/enabled",schemaPath:"#/properties/multi_user/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema11.properties.multi_user.properties.enabled.type,parentSchema:schema11.properties.multi_user.properties.enabled,data:data17};
+if(vErrors === null){
+vErrors = [err38];
+}
+else {
+vErrors.push(err38);
+}
+errors++;
+}
+}
+if(data16.state_dir !== undefined){
+let data18 = data16.state_dir;
+if(typeof data18 === "string"){
+if(func2(data18) < 1){
+const err39 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data18};
+if(vErrors === null){
+vErrors = [err39];
+}
+else {
+vErrors.push(err39);
+}
+errors++;
+}
+}
+else {
+const err40 = {instancePath:instancePath+"/multi_user/state_dir",schemaPath:"#/properties/multi_user/properties/state_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.state_dir.type,parentSchema:schema11.properties.multi_user.properties.state_dir,data:data18};
+if(vErrors === null){
+vErrors = [err40];
+}
+else {
+vErrors.push(err40);
+}
+errors++;
+}
+}
+}
+else {
+const err41 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.multi_user.type,parentSchema:schema11.properties.multi_user,data:data16};
+if(vErrors === null){
+vErrors = [err41];
+}
+else {
+vErrors.push(err41);
+}
+errors++;
+}
+}
+if(data.defaults !== undefined){
+if(!(validate14(data.defaults, {instancePath:instancePath+"/defaults",parentData:data,parentDataProperty:"defaults",rootData}))){
+vErrors = vErrors === null ? validate14.errors : vErrors.concat(validate14.errors);
+errors = vErrors.length;
+}
+}
+if(data.network !== undefined){
+let data20 = data.network;
+if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
+for(const key5 in data20){
+if(!(key5 === "unauthenticated_bind_addresses")){
+const err42 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.network,data:data20};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data20.unauthenticated_bind_addresses !== undefined){
+let data21 = data20.unauthenticated_bind_addresses;
+if(Array.isArray(data21)){
+const len0 = data21.length;
+for(let i0=0; i0<len0; i0++){
+let data22 = data21[i0];
+if(typeof data22 === "string"){
+if(!pattern27.test(data22)){
+const err43 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data22};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data22};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+let i1 = data21.length;
+let j0;
+if(i1 > 1){
+const indices0 = {};
+for(;i1--;){
+let item0 = data21[i1];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err45 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data21};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+break;
+}
+indices0[item0] = i1;
+}
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data21};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+}
+else {
+const err47 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.network.type,parentSchema:schema11.properties.network,data:data20};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+}
+else {
+const err48 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
 }
 errors++;
 }

@@ -4,7 +4,6 @@
  * `--wait` wait until each workspace is Ready for its new generation, showing progress.
  */
 import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
-import type { Workspace } from '../../../apis/types/index.ts';
 import { isErrorCode } from '../../../apis/errors.ts';
 import { booleanOption, stringOption } from '../../args.ts';
 import { UsageError } from '../../cli-error.ts';
@@ -51,14 +50,14 @@ export function lifecycleCommand(state: WorkspaceState): Command {
       const timeoutMs = durationFlag(stringOption(values, 'timeout'), LIFECYCLE_WAIT_TIMEOUT_MS, 'timeout', usageName);
       const namespace = namespaceOf(values);
       const kind = kindByName('Workspace') as KindInfo;
-      const [{ updateWithRetry }, { withState }] = await Promise.all([import('../../workspace/update.ts'), import('../../workspace/state.ts')]);
+      const { setWorkspaceState } = await import('../../workspace/operations.ts');
       const client = await deps.openClient();
       let failed: ExitCodeValue | undefined;
       try {
         const done: string[] = [];
         for (const name of positionals) {
           try {
-            const { changed } = await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, state));
+            const { changed } = await setWorkspaceState(client, namespace, name, state);
             deps.stdout.write(`${lifecycleLine(kind, name, state, changed)}\n`);
             done.push(name);
           } catch (err) {

@@ -1,0 +1,65 @@
+/**
+ * Workspace lifecycle operations shared by the CLI (`workspace start|stop|pause`, `switch`) and the
+ * daemon API (`workspaces.*`): each is a conflict-retrying write of the Workspace through the
+ * ResourceClient; waiting for Ready is the caller's business.
+ */
+import { existsSync } from 'node:fs';
+import type { ResourceClient } from '../../apis/client/types.ts';
+import { NotFoundError } from '../../apis/errors.ts';
+import type { Workspace } from '../../apis/types/index.ts';
+import { SWITCH_REQUESTED_AT } from '../../controllers/workspace/annotations.ts';
+import { readCurrentWorkspace, writeCurrentWorkspace } from '../../controllers/worktree/current.ts';
+import { planSwitch } from './plan-switch.ts';
+import { withState, type WorkspaceState } from './state.ts';
+import { updateWithRetry, type UpdateOutcome } from './update.ts';
+
+/** Sets `spec.state` of one workspace (no write when it already is); NotFound propagates. */
+export async function setWorkspaceState(client: ResourceClient, namespace: string, name: string, state: WorkspaceState): Promise<UpdateOutcome<Workspace>> {
+  return updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, state));
+}
+
+/** What a switch will do, before it writes anything. */
+export interface PreparedSwitch {
+  target: Workspace;
+  /** Workspaces of the namespace as listed. */
+  listed: Workspace[];
+  /** Names of the workspaces the switch pauses. */
+  pause: string[];
+  /** The target's repository (where `.nexus/current` is written), if any. */
+  repository?: string;
+}
+
+/**
+ * Plans a switch to `name`: NotFoundError when there is no such workspace, an Error with code
+ * `Conflict` semantics (message) when it is being deleted. Writes nothing.
+ */
+export async function prepareSwitch(client: ResourceClient, namespace: string, name: string): Promise<PreparedSwitch> {
+  const listed = (await client.list<Workspace>('Workspace', { namespace })).items;
+  const target = listed.find((ws) => ws.metadata.name === name);
+  if (target === undefined) throw new NotFoundError(`workspaces.nexus.dev "${name}" not found`);
+  const repository = target.spec.repository?.path;
+  const current = repository === undefined ? undefined : await readCurrentWorkspace(repository);
+  const { pause } = planSwitch(target, listed, current);
+  return { target, listed, pause, ...(repository === undefined ? {} : { repository }) };
+}
+
+/**
+ * Performs a prepared switch: records the target in `<repository>/.nexus/current` (when the
+ * repository exists) first, so controllers reacting to the updates see the new owner, then pauses
+ * the planned workspaces and makes the target Running with the switch annotation.
+ */
+export async function writeSwitch(client: ResourceClient, prepared: PreparedSwitch, requestedAt: string): Promise<void> {
+  const { target, listed, pause, repository } = prepared;
+  if (repository !== undefined && existsSync(repository)) await writeCurrentWorkspace(repository, target.metadata.name);
+  const namespace = target.metadata.namespace ?? 'default';
+  for (const name of pause) {
+    const current = listed.find((ws) => ws.metadata.name === name);
+    await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, 'Paused'), current);
+  }
+  await updateWithRetry<Workspace>(
+    client,
+    { kind: 'Workspace', namespace, name: target.metadata.name },
+    (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT]: requestedAt }),
+    target,
+  );
+}
