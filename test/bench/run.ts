@@ -3,6 +3,7 @@
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
  * `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
  */
+import { benchApiFiles } from './api-files.ts';
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
 import { benchDockerWorkspace } from './docker-workspace.ts';
@@ -12,6 +13,7 @@ import { printTable, type BenchRow } from './stats.ts';
 import { benchSync } from './sync.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
+  api: benchApiFiles,
   'control-plane': benchControlPlane,
   'daemon-idle': benchDaemonIdle,
   docker: benchDockerWorkspace,
