@@ -28,6 +28,8 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['reconcile', () => import('./commands/reconcile.ts')],
   ['daemon', () => import('./commands/daemon.ts')],
   ['controller', () => import('./commands/controller.ts')],
+  ['token', () => import('./commands/token.ts')],
+  ['api', () => import('./commands/api.ts')],
   ['completion', () => import('./commands/completion.ts')],
   ['version', () => import('./commands/version.ts')],
 ]);

@@ -8,13 +8,24 @@ import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command } from '../command.ts';
 import { DAEMON_SOCKET_FILE } from '../../apis/config/daemon-settings.ts';
 import { daemonPathsOf } from '../daemon/paths.ts';
-import { daemonStatus } from '../daemon/protocol.ts';
+import { daemonStatus, type DaemonStatus } from '../daemon/protocol.ts';
 import { durationFlag } from '../duration.ts';
 import { DAEMON_NOT_RUNNING, ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { humanDuration } from '../print/age.ts';
 
 /** Default time `daemon stop` waits (the manager itself gives in-flight reconciles 30 s). */
 const STOP_TIMEOUT_MS = 40_000;
+
+/** The API's lines of `daemon status`: where it listens, connections, calls per method. */
+export function apiStatusLines(api: DaemonStatus['api']): string[] {
+  if (api === undefined) return [];
+  const methods = Object.entries(api.methods);
+  return [
+    `  api:        ${api.listening.join(', ')}`,
+    `  api conns:  ${api.connections} open, ${api.connectionsTotal} since start`,
+    ...(methods.length === 0 ? ['  api calls:  none'] : ['  api calls:', ...methods.map(([name, m]) => `    ${name.padEnd(22)} ${m.calls}${m.errors === 0 ? '' : ` (${m.errors} failed)`}`)]),
+  ];
+}
 
 /** `boulder daemon status`. */
 async function showStatus(deps: CliDeps, json: boolean): Promise<ExitCodeValue> {
@@ -39,6 +50,7 @@ async function showStatus(deps: CliDeps, json: boolean): Promise<ExitCodeValue> 
         socketLine,
         `  log:        ${paths.log}`,
         `  version:    v${status.version}`,
+        ...apiStatusLines(status.api),
         '',
       ].join('\n'),
     );

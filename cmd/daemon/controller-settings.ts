@@ -14,6 +14,7 @@ import { stringOption } from '../args.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
 import type { PortRange } from '../../controllers/portbinding/contracts.ts';
 import type { ExposurePolicy } from '../../controllers/portbinding/exposure.ts';
+import type { DaemonApiConfig } from '../../server/transport/settings.ts';
 
 /** The cluster of `backend: kubernetes` workspaces; empty means $KUBECONFIG / ~/.kube/config. */
 export interface KubernetesBackendSettings {
@@ -31,6 +32,8 @@ export interface ControllerSettings {
   exposure?: ExposurePolicy;
   /** The configured cluster; undefined when the configuration did not load (see `error`). */
   kubernetes?: KubernetesBackendSettings;
+  /** The node's `daemon.host`, `daemon.port`, `daemon.tls` (the API's TCP listener). */
+  api?: DaemonApiConfig;
   /** Why the configuration did not load. */
   error?: string;
 }
@@ -42,6 +45,7 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
     const config = await loadEffectiveConfig({ cwd: deps.cwd, env: deps.env, repoRoot: false });
     const range = config.values.port_range as PortRange | undefined;
     const backends = config.values['backends'] as { kubernetes?: KubernetesBackendSettings } | undefined;
+    const daemon = config.values['daemon'] as { host?: string; port?: number; tls?: { cert?: string; key?: string } } | undefined;
     const addresses = config.entry('network.unauthenticated_bind_addresses');
     const exposure: ExposurePolicy | undefined =
       Array.isArray(addresses?.value) && addresses.value.length > 0 ? { addresses: addresses.value.map(String), setBy: describeOrigin(addresses.origin) } : undefined;
@@ -49,6 +53,7 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
       ...(range === undefined ? {} : { portRange: { start: range.start, end: range.end } }),
       ...(exposure === undefined ? {} : { exposure }),
       kubernetes: pickKubernetes(backends?.kubernetes),
+      ...(daemon?.port === undefined && daemon?.host === undefined && daemon?.tls === undefined ? {} : { api: { ...(daemon.host === undefined ? {} : { host: daemon.host }), ...(daemon.port === undefined ? {} : { port: daemon.port }), ...(daemon.tls === undefined ? {} : { tls: daemon.tls }) } }),
     };
   } catch (err) {
     const error = `the configuration does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;

@@ -17,6 +17,7 @@
  * unknown fields and unknown ops get an error reply (`{"error": "...", "code": "..."}`) and the
  * connection stays usable. See control-server.ts.
  */
+import type { ApiStatsSnapshot } from '../../server/rpc/stats.ts';
 import { createConnection } from 'node:net';
 
 /** Requests the daemon answers. */
@@ -80,6 +81,8 @@ export interface DaemonStatus {
   startedAt: string;
   stateDir: string;
   version: string;
+  /** The daemon API's listeners, connections and calls per method (absent before it started). */
+  api?: ApiStatsSnapshot;
 }
 
 /** Answer to `stop`: the daemon acknowledges, then shuts down. */

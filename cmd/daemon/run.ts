@@ -3,7 +3,9 @@
  * or the configured `daemon.socket`), runs the controller manager against the store, logs pino JSON
  * at the configured `daemon.log_level` to `<state dir>/logs/daemon.log`, answers status/stop
  * requests, and stops gracefully on SIGINT/SIGTERM or a stop request. The state dir and logs dir
- * are 0700, the log, pid file and socket 0600, whatever the umask (prepareDaemonFiles).
+ * are 0700, the log, pid file and socket 0600, whatever the umask (prepareDaemonFiles). It also
+ * serves the daemon API (server/api.ts: WebSocket JSON-RPC on `<state dir>/api.sock` and, when the
+ * node configuration sets daemon.port, on TCP), started before the controllers and closed first.
  */
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { DEFAULT_DAEMON_LOG_LEVEL, type DaemonSettings } from '../../apis/config/daemon-settings.ts';
@@ -32,6 +34,23 @@ export function settingsRecord(settings: DaemonSettings | undefined, socket: str
     logLevelFrom: from(settings?.origins.logLevel),
     stateDirFrom: from(settings?.origins.stateDir),
   };
+}
+
+/**
+ * Transport limits of the API from BOULDER_API_* variables — for tests that need a small message
+ * limit or a short auth deadline without waiting for the defaults; undefined when none is set.
+ */
+function apiLimits(env: NodeJS.ProcessEnv): { maxPayload?: number; authDeadlineMs?: number; pingIntervalMs?: number; slowClientMs?: number } | undefined {
+  const limits: Record<string, number> = {};
+  const read = (variable: string, key: string): void => {
+    const value = Number(env[variable]);
+    if (env[variable] !== undefined && Number.isInteger(value) && value > 0) limits[key] = value;
+  };
+  read('BOULDER_API_MAX_PAYLOAD', 'maxPayload');
+  read('BOULDER_API_AUTH_DEADLINE_MS', 'authDeadlineMs');
+  read('BOULDER_API_PING_INTERVAL_MS', 'pingIntervalMs');
+  read('BOULDER_API_SLOW_CLIENT_MS', 'slowClientMs');
+  return Object.keys(limits).length === 0 ? undefined : limits;
 }
 
 /** Runs the daemon until it is asked to stop; resolves to the exit code. `values`: the command's flags. */
@@ -70,14 +89,27 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     try {
       const manager = new Manager({ client, clock: realClock, logger });
       const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
-      const { portRange, exposure, kubernetes } = await configuredControllerSettings(deps, (message) => logger.warn(message));
+      const { portRange, exposure, kubernetes, api: apiConfig } = await configuredControllerSettings(deps, (message) => logger.warn(message));
       const cluster = providerCluster(deps, values, kubernetes);
-      registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
-      await manager.start();
-      logger.info({ stateDir: deps.stateDir, socket: paths.socket, version: status.version }, 'daemon started');
+      // The API's listen settings first: a non-loopback address without TLS refuses to start.
+      const { apiListenSettings } = await import('../../server/transport/settings.ts');
+      const listen = apiListenSettings(deps.stateDir, apiConfig);
+      const providers = registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      const { startDaemonApi } = await import('../../server/api.ts');
+      const limits = apiLimits(deps.env);
+      const api = await startDaemonApi({ stateDir: deps.stateDir, client, providers, logger, listen, ...(limits === undefined ? {} : { limits }) });
+      Object.defineProperty(status, 'api', { enumerable: true, get: () => api.stats.snapshot() });
+      try {
+        await manager.start();
+      } catch (err) {
+        await api.server.close();
+        throw err;
+      }
+      logger.info({ stateDir: deps.stateDir, socket: paths.socket, api: api.server.addresses, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
       if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
       logger.info({ reason: String(stop.signal.reason) }, 'daemon stopping');
+      await api.server.close();
       await manager.stop();
     } finally {
       await client.close();

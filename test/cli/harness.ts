@@ -34,7 +34,7 @@ function newestSourceMtime(dir: string): number {
 function buildIsFresh(): boolean {
   if (!existsSync(BUILT_MAIN)) return false;
   const built = statSync(BUILT_MAIN).mtimeMs;
-  return ['apis', 'controllers', 'cmd'].every((dir) => newestSourceMtime(join(ROOT, dir)) <= built);
+  return ['apis', 'controllers', 'cmd', 'server'].every((dir) => newestSourceMtime(join(ROOT, dir)) <= built);
 }
 
 function compile(): Promise<void> {

@@ -1,0 +1,110 @@
+/**
+ * `boulder token create|list|revoke`: API tokens of the state dir's daemon. `create` signs a JWT with
+ * the state dir's key (server/auth/key-file.ts; made on first use, 0600) and prints it — once: only
+ * its record (id, name, scopes, workspaces, expiry; never the token) is kept, in
+ * `<state dir>/api-tokens.json`. `revoke ID` marks the record revoked: the daemon refuses the token
+ * from then on (it re-reads the records file), also after a restart.
+ */
+import { choiceOption, stringListOption, stringOption } from '../args.ts';
+import { CliError, UsageError } from '../cli-error.ts';
+import type { Command } from '../command.ts';
+import { durationFlag } from '../duration.ts';
+import { ExitCode } from '../exit-codes.ts';
+import { formatTable } from '../print/table.ts';
+import { SCOPES, type Scope } from '../../server/rpc/method.ts';
+
+/** Default `--ttl`. */
+export const DEFAULT_TOKEN_TTL_MS = 60 * 60 * 1000;
+/** Longest `--ttl`: a year (tokens are revocable, but a bound keeps forgotten ones from living forever). */
+export const MAX_TOKEN_TTL_MS = 366 * 24 * 60 * 60 * 1000;
+/** Scopes of a token created without `--scope`: read resources. */
+export const DEFAULT_SCOPES: Scope[] = ['resources:read'];
+
+const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+const WORKSPACE_PATTERN = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
+
+/** The status of a record at `now`. */
+function recordStatus(record: { expiresAt: string; revokedAt?: string }, now: Date): string {
+  if (record.revokedAt !== undefined) return 'Revoked';
+  return Date.parse(record.expiresAt) <= now.getTime() ? 'Expired' : 'Active';
+}
+
+const command: Command = {
+  name: 'token',
+  summary: 'Create, list and revoke tokens of the daemon API',
+  usage: [
+    'token create [--workspace NAME]... [--scope SCOPE]... [--ttl DURATION] [--name NAME]',
+    'token list [-o json]',
+    'token revoke ID',
+  ],
+  description: [
+    'A token is a JWT signed by the key in the state dir (Ed25519, api-key.jwk, 0600). It grants',
+    `operations (--scope: ${SCOPES.join(', ')}; default resources:read; admin grants all)`,
+    'on workspaces (--workspace, repeatable; default every workspace). create prints the token once;',
+    'only its record is kept (boulder token list). revoke ID refuses it from then on, across restarts.',
+    '',
+    'Examples:',
+    '  boulder token create --name agent-x --workspace api --scope fs:read --scope exec --ttl 8h',
+    '  boulder token list',
+    '  boulder token revoke 3f0c…',
+  ].join('\n'),
+  options: {
+    workspace: { type: 'string', multiple: true, valueName: 'NAME', description: 'create: a workspace the token covers (repeatable; default all)' },
+    scope: { type: 'string', multiple: true, valueName: 'SCOPE', description: 'create: an operation the token grants (repeatable)' },
+    ttl: { type: 'string', valueName: 'DURATION', description: 'create: lifetime (default 1h, at most 366d)' },
+    name: { type: 'string', valueName: 'NAME', description: 'create: a name shown in logs and token list' },
+    output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'list: output format (json)', choices: ['json'] },
+  },
+  async run(deps, { values, positionals }) {
+    const [sub, ...rest] = positionals;
+    const records = await import('../../server/auth/token-records.ts');
+    if (sub === 'create') {
+      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, 'token create');
+      const scopes = stringListOption(values, 'scope');
+      for (const scope of scopes) if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`unknown scope "${scope}" (use ${SCOPES.join(', ')})`, 'token create');
+      const workspaces = stringListOption(values, 'workspace');
+      for (const ws of workspaces) if (!WORKSPACE_PATTERN.test(ws)) throw new UsageError(`--workspace "${ws}" is not a workspace name`, 'token create');
+      const ttlMs = durationFlag(stringOption(values, 'ttl'), DEFAULT_TOKEN_TTL_MS, 'ttl', 'token create');
+      if (ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) throw new UsageError('--ttl must be more than 0 and at most 366d', 'token create');
+      const name = stringOption(values, 'name') ?? 'token';
+      if (!NAME_PATTERN.test(name)) throw new UsageError(`--name "${name}" must be 1-63 letters, digits, '.', '_' or '-'`, 'token create');
+      const [{ loadOrCreateKeys }, { mintToken }, { currentUser }] = await Promise.all([import('../../server/auth/key-file.ts'), import('../../server/auth/tokens.ts'), import('../../apis/config/limits.ts')]);
+      const keys = await loadOrCreateKeys(deps.stateDir);
+      const grant = { name, subject: currentUser(deps.env), scopes: scopes.length === 0 ? DEFAULT_SCOPES : ([...new Set(scopes)] as Scope[]), workspaces: workspaces.length === 0 ? ('*' as const) : [...new Set(workspaces)], ttlMs };
+      const { token, record } = await mintToken(keys, grant, deps.clock.now());
+      records.appendTokenRecord(deps.stateDir, record);
+      deps.stdout.write(`${token}\n`);
+      deps.stderr.write(`token ${record.id} (${name}) expires ${record.expiresAt}; scopes ${record.scopes.join(',')}; workspaces ${record.workspaces === '*' ? 'all' : record.workspaces.join(',')}\n`);
+      return ExitCode.Ok;
+    }
+    if (sub === 'list') {
+      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, 'token list');
+      const output = choiceOption(values, 'output', ['json'] as const, 'token');
+      const now = deps.clock.now();
+      const list = records.readTokenRecords(deps.stateDir);
+      if (output === 'json') {
+        deps.stdout.write(`${JSON.stringify(list.map((r) => ({ ...r, status: recordStatus(r, now) })), null, 2)}\n`);
+      } else if (list.length === 0) {
+        deps.stderr.write('No tokens issued.\n');
+      } else {
+        deps.stdout.write(
+          formatTable(
+            ['ID', 'NAME', 'SCOPES', 'WORKSPACES', 'EXPIRES', 'STATUS'],
+            list.map((r) => [r.id, r.name, r.scopes.join(','), r.workspaces === '*' ? '*' : r.workspaces.join(','), r.expiresAt, recordStatus(r, now)]),
+          ),
+        );
+      }
+      return ExitCode.Ok;
+    }
+    if (sub === 'revoke') {
+      if (rest.length !== 1) throw new UsageError('name one token id to revoke (boulder token list shows them)', 'token revoke');
+      const record = records.revokeTokenRecord(deps.stateDir, rest[0] as string, deps.clock.now());
+      if (record === undefined) throw new CliError(`no token with id "${rest[0]}" (boulder token list shows them)`, ExitCode.NotFound);
+      deps.stdout.write(`token ${record.id} (${record.name}) revoked\n`);
+      return ExitCode.Ok;
+    }
+    throw new UsageError(sub === undefined ? 'name a subcommand: create, list or revoke' : `unknown token subcommand "${sub}" (use create, list or revoke)`, 'token');
+  },
+};
+
+export default command;
