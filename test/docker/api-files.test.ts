@@ -204,14 +204,24 @@ describe('daemon API: workspace files', () => {
     const fs = full.workspace(BIND).fs;
     const controller = new AbortController();
     const seen: string[] = [];
+    const container = await containerOf(BIND);
+    let ready = false;
     const watching = (async () => {
       for await (const event of fs.watch('', { signal: controller.signal })) {
-        if (event.kind === 'ready') dockerExec(await containerOf(BIND), ['sh', '-c', 'echo x > /workspace/watched.txt']);
+        if (event.kind === 'ready') ready = true;
         if (event.kind === 'change') seen.push(event.path);
         if (seen.includes('watched.txt')) break;
       }
-    })();
-    await Promise.race([watching, sleep(15_000).then(() => controller.abort())]);
+    })().catch(() => undefined);
+    // Node's recursive watcher attaches to subdirectories asynchronously after "ready": write until seen.
+    const deadline = Date.now() + 15_000;
+    while (!seen.includes('watched.txt') && Date.now() < deadline) {
+      if (ready) dockerExec(container, ['sh', '-c', 'echo x >> /workspace/watched.txt']);
+      await sleep(300);
+    }
+    controller.abort();
+    await watching;
+    expect(ready).toBe(true);
     expect(seen).toContain('watched.txt');
   });
 
@@ -226,6 +236,7 @@ describe('daemon API: workspace files', () => {
     }
     const before = daemonRss();
     let peak = before;
+    let writePeak = before;
     const sampler = setInterval(() => (peak = Math.max(peak, daemonRss())), 20);
     try {
       async function* content(): AsyncIterable<Uint8Array> {
@@ -233,6 +244,7 @@ describe('daemon API: workspace files', () => {
       }
       const written = await fs.writeFile('big.bin', content());
       expect(written).toEqual({ size, sha256: expected.digest('hex') });
+      writePeak = peak;
       const actual = createHash('sha256');
       let bytes = 0;
       for await (const chunk of fs.readChunks('big.bin')) {
@@ -245,6 +257,7 @@ describe('daemon API: workspace files', () => {
       clearInterval(sampler);
     }
     const growth = peak - before;
+    process.stderr.write(`[api-files] write peak ${(writePeak / 2 ** 20).toFixed(1)} MB\n`);
     process.stderr.write(`[api-files] daemon RSS before ${(before / 2 ** 20).toFixed(1)} MB, peak ${(peak / 2 ** 20).toFixed(1)} MB, growth ${(growth / 2 ** 20).toFixed(1)} MB\n`);
     expect(growth).toBeLessThan(50 * 1024 * 1024);
     await fs.remove('big.bin');
@@ -292,10 +305,20 @@ describe('daemon API: exec and logs', () => {
     expect((await full.workspace(BIND).exec(['true'])).exitCode).toBe(0);
   });
 
-  test('stdin, TTY size, kill', async () => {
+  test('stdin, TTY size and resize, kill', async () => {
     const ws = full.workspace(BIND);
     expect((await ws.exec(['cat'], { stdin: 'piped input' })).stdout).toBe('piped input');
-    expect((await ws.exec(['stty', 'size'], { tty: true, columns: 123, rows: 45 })).stdout.trim()).toBe('45 123');
+    const terminal = await ws.startExec(['sh', '-c', 'read x; stty size; read y; stty size'], { tty: true, stdin: true, columns: 123, rows: 45 });
+    // A resize reaches the engine asynchronously (as with docker exec -it): give it a moment before the next command.
+    await sleep(700);
+    await terminal.write('\n');
+    await sleep(300);
+    await terminal.resize(100, 30);
+    await sleep(500);
+    await terminal.write('\n');
+    const sized = await terminal.done;
+    expect(sized.exitCode).toBe(0);
+    expect(sized.stdout).toMatch(/45 123[\s\S]*30 100/);
     const started = Date.now();
     const handle = await ws.startExec(['sleep', '30']);
     await sleep(300);

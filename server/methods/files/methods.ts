@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
 import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
 import { fileRootOf } from './file-root.ts';
+import { noteTransferred } from './transfer-memory.ts';
 import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo, type OpenedFile } from './safe-fs.ts';
 import { UploadRegistry, type Upload } from './uploads.ts';
 import { readWorkspace, withWorkspaceFiles, openWorkspaceFiles, type WorkspaceParams } from './workspace-files.ts';
@@ -109,6 +110,7 @@ async function read(services: ApiServices, params: ReadParams, ctx: CallContext)
         const last = sent + bytesRead >= length;
         await ctx.notify('fs.readChunk', { stream: id, offset: offset + sent, data: bytes.toString('base64'), ...(last ? { last: true, ...(hash !== undefined ? { sha256: hash.digest('hex') } : {}) } : {}) });
         sent += bytesRead;
+        noteTransferred(bytesRead);
       }
       if (sent < length) throw new ApiError('Conflict', `${JSON.stringify(params.path)} shrank while it was read (${sent} of ${length} bytes)`);
     } finally {
@@ -203,7 +205,13 @@ export const filesMethods: MethodModule = (services) => {
           if (params.offset !== undefined && params.offset !== upload.temp.size) {
             throw new ApiError('Conflict', `chunk at offset ${params.offset}, but ${upload.temp.size} bytes are written: chunks go in order`);
           }
-          await upload.temp.append(decode(params.data));
+          // Decoded into the upload's own buffer: no new 1 MiB Buffer per chunk for the GC to find.
+          const length = Buffer.byteLength(params.data, 'base64');
+          if (length > CHUNK_BYTES) throw new ApiError('TooLarge', `a chunk holds at most ${CHUNK_BYTES} bytes (got ${length})`);
+          upload.scratch ??= Buffer.allocUnsafe(CHUNK_BYTES);
+          const written = upload.scratch.write(params.data, 'base64');
+          await upload.temp.append(upload.scratch.subarray(0, written));
+          noteTransferred(written);
           return { size: upload.temp.size };
         });
       },

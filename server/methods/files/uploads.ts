@@ -23,6 +23,8 @@ export interface Upload {
   temp: TempFile;
   /** Expected sha256 of the target's current content at commit (compare-and-swap), when given. */
   ifMatch?: string;
+  /** Reused for each chunk's decoded bytes. */
+  scratch?: Buffer;
   /** Serialises the session's calls. */
   busy: Promise<unknown>;
   timer: NodeJS.Timeout;
