@@ -51,7 +51,7 @@ const command: Command = {
   options: {
     workspace: { type: 'string', multiple: true, valueName: 'NAME', description: 'create: a workspace the token covers (repeatable; default all)' },
     scope: { type: 'string', multiple: true, valueName: 'SCOPE', description: 'create: an operation the token grants (repeatable)' },
-    ttl: { type: 'string', valueName: 'DURATION', description: 'create: lifetime (default 1h, at most 366d)' },
+    ttl: { type: 'string', valueName: 'DURATION', description: 'create: lifetime (default 1h, at most 8784h)' },
     name: { type: 'string', valueName: 'NAME', description: 'create: a name shown in logs and token list' },
     output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'list: output format (json)', choices: ['json'] },
   },
@@ -65,7 +65,7 @@ const command: Command = {
       const workspaces = stringListOption(values, 'workspace');
       for (const ws of workspaces) if (!WORKSPACE_PATTERN.test(ws)) throw new UsageError(`--workspace "${ws}" is not a workspace name`, 'token create');
       const ttlMs = durationFlag(stringOption(values, 'ttl'), DEFAULT_TOKEN_TTL_MS, 'ttl', 'token create');
-      if (ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) throw new UsageError('--ttl must be more than 0 and at most 366d', 'token create');
+      if (ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) throw new UsageError('--ttl must be more than 0 and at most 8784h (366 days)', 'token create');
       const name = stringOption(values, 'name') ?? 'token';
       if (!NAME_PATTERN.test(name)) throw new UsageError(`--name "${name}" must be 1-63 letters, digits, '.', '_' or '-'`, 'token create');
       const [{ loadOrCreateKeys }, { mintToken }, { currentUser }] = await Promise.all([import('../../server/auth/key-file.ts'), import('../../server/auth/tokens.ts'), import('../../apis/config/limits.ts')]);

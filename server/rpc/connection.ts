@@ -99,11 +99,18 @@ export class Connection {
       closed,
       streams: createStreamRegistry(closed, (method, params) => this.notify(method, params), (err) => options.logger.warn({ conn: options.id, err: toApiError(err).message }, 'api stream failed')),
     };
-    ws.on('message', (data, isBinary) => this.onMessage(data as Buffer, isBinary));
+    ws.on('message', (data, isBinary) => {
+      try {
+        this.onMessage(data as Buffer, isBinary);
+      } catch (err) {
+        options.logger.error({ conn: options.id, err: err instanceof Error ? err.stack : String(err) }, 'api message handling failed');
+      }
+    });
     ws.on('close', () => this.dispose());
     ws.on('error', (err) => options.logger.info({ conn: options.id, err: err.message }, 'api connection error'));
     if (options.refusal !== undefined) {
-      this.refuse(options.refusal);
+      const refusal = options.refusal;
+      setImmediate(() => this.refuse(refusal));
     } else if (this.verified === undefined) {
       this.authTimer = setTimeout(() => this.refuse(new ApiError('Unauthenticated', `no token presented within ${options.authDeadlineMs} ms`, { reason: 'deadline' })), options.authDeadlineMs);
       this.authTimer.unref();

@@ -16,6 +16,8 @@ export interface ApiStatsSnapshot {
   methods: Record<string, MethodCalls>;
   /** Where the API listens (unix socket path, tcp/tls URL). */
   listening: string[];
+  /** The daemon process's active handles and requests (process.getActiveResourcesInfo): leaks show here. */
+  activeResources?: number;
 }
 
 /** Mutable counters kept by the server. */
@@ -43,6 +45,7 @@ export class ApiStats {
       connectionsTotal: this.connectionsTotal,
       methods: Object.fromEntries([...this.methods].sort(([a], [b]) => (a < b ? -1 : 1)).map(([k, v]) => [k, { ...v }])),
       listening: [...this.listening],
+      activeResources: process.getActiveResourcesInfo().length,
     };
   }
 }

@@ -5,7 +5,7 @@
  * (ApiListenError) rather than serve tokens in clear text to the network.
  */
 import { isIP } from 'node:net';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { BoulderError } from '../../apis/errors.ts';
 
 /** File name of the API's unix socket in the state dir. */
@@ -43,7 +43,7 @@ export interface DaemonApiConfig {
 }
 
 /** The listen settings of a state dir and the configuration; throws when TCP is asked beyond loopback without TLS. */
-export function apiListenSettings(stateDir: string, config: DaemonApiConfig | undefined, configDir = stateDir): ApiListenSettings {
+export function apiListenSettings(stateDir: string, config: DaemonApiConfig | undefined): ApiListenSettings {
   const socketPath = join(stateDir, API_SOCKET_FILE);
   if (config?.port === undefined) {
     if (config?.host !== undefined || config?.tls !== undefined) throw new BoulderError('Invalid', 'daemon.host and daemon.tls take effect only with daemon.port: set the port the API listens on');
@@ -60,6 +60,9 @@ export function apiListenSettings(stateDir: string, config: DaemonApiConfig | un
     );
   }
   const tcp: TcpListen = { host, port: config.port };
-  if (cert !== undefined && key !== undefined) tcp.tls = { cert: resolve(configDir, cert), key: resolve(configDir, key) };
+  if (cert !== undefined && key !== undefined) {
+    if (!isAbsolute(cert) || !isAbsolute(key)) throw new BoulderError('Invalid', 'daemon.tls.cert and daemon.tls.key must be absolute paths');
+    tcp.tls = { cert, key };
+  }
   return { socketPath, tcp };
 }

@@ -1,0 +1,8 @@
+/**
+ * The boulder daemon API SDK: `connect({ socket | url, token })`, then typed calls, watches as
+ * async iterators, and workspace handles.
+ */
+export { connect, Client, type ConnectOptions, type CallOptions, type ReconnectOptions, type WatchEvent, type WatchOptions, type StreamHandler, type ServerInfo } from './client.ts';
+export { ApiError, JSON_RPC_CODES, type ApiErrorCode } from './errors.ts';
+export { WorkspaceHandle } from './workspace.ts';
+export type * from './generated/api.ts';

@@ -1,0 +1,50 @@
+/**
+ * A handle on one workspace: `client.workspace('api')`. Lifecycle shortcuts live here; the files,
+ * exec and logs parts (`.fs`, `.exec()`, `.logs()`) are added by the api-files side in fs.ts,
+ * exec.ts and logs.ts — add them as members of this class (the hook), using `call`/`client`.
+ */
+import type { Client, CallOptions } from './client.ts';
+import type { KubeObject } from './generated/api.ts';
+
+/** One workspace of a connection. */
+export class WorkspaceHandle {
+  readonly client: Client;
+  readonly name: string;
+  readonly namespace: string;
+
+  constructor(client: Client, name: string, namespace: string) {
+    this.client = client;
+    this.name = name;
+    this.namespace = namespace;
+  }
+
+  /** The Workspace object. */
+  get(options: CallOptions = {}): Promise<KubeObject> {
+    return this.client.resources.get('Workspace', this.name, { namespace: this.namespace, ...options });
+  }
+
+  /** spec.state=Running. */
+  start(options: CallOptions = {}) {
+    return this.client.workspaces.start(this.name, { namespace: this.namespace, ...options });
+  }
+
+  /** spec.state=Stopped. */
+  stop(options: CallOptions = {}) {
+    return this.client.workspaces.stop(this.name, { namespace: this.namespace, ...options });
+  }
+
+  /** spec.state=Paused. */
+  pause(options: CallOptions = {}) {
+    return this.client.workspaces.pause(this.name, { namespace: this.namespace, ...options });
+  }
+
+  /** Host ports. */
+  ports(options: CallOptions = {}) {
+    return this.client.workspaces.ports(this.name, { namespace: this.namespace, ...options });
+  }
+
+  /** Calls a method with this workspace's name and namespace merged into the params (`name`/`workspace` as the method expects). */
+  call(method: string, params: Record<string, unknown>, options: CallOptions = {}): Promise<unknown> {
+    return this.client.callRaw(method, { namespace: this.namespace, ...params }, options);
+  }
+}
