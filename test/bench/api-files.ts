@@ -10,23 +10,17 @@ import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { loadOrCreateKeys } from '../../server/auth/key-file.ts';
-import { appendTokenRecord } from '../../server/auth/token-records.ts';
-import { mintToken } from '../../server/auth/tokens.ts';
-import { connectApi } from '../docker/api-client.ts';
+import { connect } from '../../sdk/typescript/src/index.ts';
 import { BENCH_IMAGE, createGitRepository, DockerBenchEnv, expectSuccess, runCommand, workspaceManifest, writeManifests } from './docker-bench-env.ts';
 import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
 const READS = 300;
 const EXECS = 20;
 
-/** A token for `workspace` (the `boulder token create` CLI when present, else minted from the key file as it does). */
+/** A token for `workspace` from the real `boulder token create`. */
 async function tokenFor(env: DockerBenchEnv, workspace: string): Promise<string> {
-  const r = await env.boulder('token', 'create', '--workspace', workspace, '--scope', 'fs:read', '--scope', 'exec', '--ttl', '1h', '--name', 'bench');
-  if (r.code === 0) return r.stdout.trim().split('\n').at(-1)!.trim();
-  const minted = await mintToken(await loadOrCreateKeys(env.stateDir), { name: 'bench', subject: 'bench', scopes: ['fs:read', 'exec'], workspaces: [workspace], ttlMs: 3_600_000 });
-  appendTokenRecord(env.stateDir, minted.record);
-  return minted.token;
+  const r = await env.boulderOk('token', 'create', '--workspace', workspace, '--scope', 'fs:read', '--scope', 'exec', '--ttl', '1h', '--name', 'bench');
+  return r.stdout.trim();
 }
 
 /** Runs the files and exec benchmarks and returns their rows. */
@@ -44,7 +38,7 @@ export async function benchApiFiles(): Promise<BenchRow[]> {
     writeFileSync(join(worktree, 'bench-4k.bin'), randomBytes(4096));
     const [container] = await env.docker.listContainers({ filters: { label: [`nexus.dev/workspace=${name}`, 'nexus.dev/role=workspace'] } });
     if (container === undefined) throw new Error('the bench workspace has no running container');
-    const client = await connectApi(join(env.stateDir, 'api.sock'), await tokenFor(env, name));
+    const client = await connect({ socket: join(env.stateDir, 'api.sock'), token: await tokenFor(env, name) });
     try {
       const ws = client.workspace(name);
       const sdk = await timeRuns(READS, async () => void (await ws.fs.readFile('bench-4k.bin')), 20);
@@ -61,7 +55,7 @@ export async function benchApiFiles(): Promise<BenchRow[]> {
       const ratio = median(apiExec) / median(dockerTrue);
       rows.push({ name: 'api: exec true (SDK)', value: median(apiExec), unit: 'ms', p99: quantile(apiExec, 0.99), floor: { name: 'docker exec true', value: median(dockerTrue) }, budget: { text: '≤ 1.1×', met: ratio <= 1.1 } });
     } finally {
-      await client.close();
+      client.close();
     }
   } catch (err) {
     rows.push({ name: 'api files/exec: FAILED', value: Number.NaN, unit: 'ms', note: (err as Error).message });

@@ -18,11 +18,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, processAlive, runBoulder, tempStateDir, type RunResult } from '../cli/harness.ts';
-import { loadOrCreateKeys } from '../../server/auth/key-file.ts';
-import { appendTokenRecord } from '../../server/auth/token-records.ts';
-import { mintToken } from '../../server/auth/tokens.ts';
-import type { Scope } from '../../server/rpc/method.ts';
-import { connectApi, type ApiTestClient } from './api-client.ts';
+import { connect, type Client } from '../../sdk/typescript/src/index.ts';
 
 const BUSYBOX = 'boulder-test/busybox:latest';
 const BIND = `afb${process.pid}`;
@@ -32,9 +28,9 @@ let stateDir: string;
 let world: string;
 let repo: string;
 let daemonPid: number | undefined;
-let full: ApiTestClient;
-let readOnly: ApiTestClient;
-const clients: ApiTestClient[] = [];
+let full: Client;
+let readOnly: Client;
+const clients: Client[] = [];
 const env = { BOULDER_SYNC_HELPER_IMAGE: BUSYBOX };
 const boulder = (args: string[]): Promise<RunResult> => runBoulder(['--state-dir', stateDir, ...args], { timeoutMs: 120_000, env });
 
@@ -95,16 +91,11 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   return 'ok';
 }
 
-/**
- * A token for this state dir: `boulder token create` when the CLI has it, else minted with the
- * state dir's key file exactly as that command does (server/auth).
- */
-async function token(workspaces: string[], scopes: Scope[], name: string): Promise<string> {
+/** A token from the real `boulder token create`. */
+async function token(workspaces: string[], scopes: string[], name: string): Promise<string> {
   const r = await boulder(['token', 'create', ...workspaces.flatMap((w) => ['--workspace', w]), ...scopes.flatMap((s) => ['--scope', s]), '--name', name, '--ttl', '1h']);
-  if (r.code === 0) return r.stdout.trim().split('\n').at(-1)!.trim();
-  const minted = await mintToken(await loadOrCreateKeys(stateDir), { name, subject: 'test', scopes, workspaces, ttlMs: 3_600_000 });
-  appendTokenRecord(stateDir, minted.record);
-  return minted.token;
+  if (r.code !== 0) throw new Error(`boulder token create failed: ${r.stderr}`);
+  return r.stdout.trim();
 }
 
 let setupError: Error | undefined;
@@ -127,8 +118,8 @@ async function setUp(): Promise<void> {
   const applied = await boulder(['apply', '-f', join(world, 'ws.yaml'), '--wait', '--timeout', '100s']);
   daemonPid = (JSON.parse((await boulder(['daemon', 'status', '-o', 'json'])).stdout) as { pid?: number }).pid;
   if (applied.code !== 0) throw new Error(`apply --wait failed (${applied.code}):\n${applied.stdout}${applied.stderr}`);
-  full = await connectApi(join(stateDir, 'api.sock'), await token([BIND, SYNCED], ['fs:read', 'fs:write', 'exec'], 'api-files-full'));
-  readOnly = await connectApi(join(stateDir, 'api.sock'), await token([BIND], ['fs:read'], 'api-files-ro'));
+  full = await connect({ socket: join(stateDir, 'api.sock'), token: await token([BIND, SYNCED], ['fs:read', 'fs:write', 'exec'], 'api-files-full') });
+  readOnly = await connect({ socket: join(stateDir, 'api.sock'), token: await token([BIND], ['fs:read'], 'api-files-ro') });
   clients.push(full, readOnly);
 }
 
@@ -147,7 +138,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  for (const client of clients) await client.close().catch(() => undefined);
+  for (const client of clients) client.close();
   if (stateDir !== undefined) {
     await boulder(['delete', 'ws', BIND, SYNCED, '--wait', '--timeout', '60s', '--ignore-not-found']);
     await runBoulder(['--state-dir', stateDir, 'daemon', 'stop', '--timeout', '20s']);

@@ -4,7 +4,7 @@
  * `startExec` gives a handle to write stdin, resize a TTY and kill.
  */
 import { followStream, type CallOptions } from './fs.ts';
-import { bytesOf, defaultStreamError, fromBase64, toBase64, type StreamCaller, type StreamErrorFactory } from './stream-caller.ts';
+import { bytesOf, fromBase64, toBase64, type StreamCaller } from './stream-caller.ts';
 
 /** Options of `exec` and `startExec`. */
 export interface ExecOptions extends CallOptions {
@@ -45,7 +45,7 @@ export interface ExecHandle {
 }
 
 /** Starts `command` in the workspace and returns its handle. */
-export async function startExec(caller: StreamCaller, target: { workspace: string; namespace?: string }, command: string[], options: ExecOptions = {}, streamError: StreamErrorFactory = defaultStreamError): Promise<ExecHandle> {
+export async function startExec(caller: StreamCaller, target: { workspace: string; namespace?: string }, command: string[], options: ExecOptions = {}): Promise<ExecHandle> {
   const params: Record<string, unknown> = { ...target, command };
   for (const key of ['tty', 'columns', 'rows', 'env', 'workdir', 'service'] as const) if (options[key] !== undefined) params[key] = options[key];
   if (options.stdin !== undefined) params.stdin = true;
@@ -53,7 +53,7 @@ export async function startExec(caller: StreamCaller, target: { workspace: strin
   const out: Uint8Array[] = [];
   const err: Uint8Array[] = [];
   const decoder = (parts: Uint8Array[]): string => new TextDecoder().decode(concat(parts));
-  const notifications = followStream(caller, stream, options.signal, streamError);
+  const notifications = followStream(caller, stream, options.signal);
   const done = (async (): Promise<ExecResult> => {
     let exitCode: number | undefined;
     for await (const note of notifications) {
@@ -90,8 +90,8 @@ export async function startExec(caller: StreamCaller, target: { workspace: strin
 }
 
 /** Runs `command` to its end; resolves with its exit code and (uncaptured) output. */
-export async function exec(caller: StreamCaller, target: { workspace: string; namespace?: string }, command: string[], options: ExecOptions = {}, streamError?: StreamErrorFactory): Promise<ExecResult> {
-  return (await startExec(caller, target, command, options, streamError)).done;
+export async function exec(caller: StreamCaller, target: { workspace: string; namespace?: string }, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+  return (await startExec(caller, target, command, options)).done;
 }
 
 function concat(parts: Uint8Array[]): Uint8Array {

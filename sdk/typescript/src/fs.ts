@@ -4,7 +4,7 @@
  * upload session), so neither side holds more than a chunk per call in flight. Every method takes
  * an AbortSignal.
  */
-import { bytesOf, defaultStreamError, fromBase64, NotificationQueue, toBase64, type StreamCaller, type StreamErrorFactory } from './stream-caller.ts';
+import { bytesOf, cancelled, fromBase64, NotificationQueue, streamEndError, toBase64, type StreamCaller } from './stream-caller.ts';
 
 /** Largest chunk one message carries (decoded bytes). */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -63,12 +63,10 @@ interface ReadResult {
 export class WorkspaceFs {
   private readonly caller: StreamCaller;
   private readonly target: { workspace: string; namespace?: string };
-  private readonly streamError: StreamErrorFactory;
 
-  constructor(caller: StreamCaller, workspace: string, namespace?: string, streamError: StreamErrorFactory = defaultStreamError) {
+  constructor(caller: StreamCaller, workspace: string, namespace?: string) {
     this.caller = caller;
     this.target = namespace === undefined ? { workspace } : { workspace, namespace };
-    this.streamError = streamError;
   }
 
   /** Describes `path` ('' : the workspace folder); `hash` adds a file's sha256. */
@@ -148,7 +146,7 @@ export class WorkspaceFs {
     let offset = 0;
     try {
       for await (const chunk of chunks) {
-        signal?.throwIfAborted();
+        if (signal?.aborted === true) throw cancelled('the upload');
         await this.caller.call('fs.writeChunk', { upload, offset, data: toBase64(chunk) }, { ...(signal !== undefined ? { signal } : {}) });
         offset += chunk.length;
       }
@@ -186,7 +184,7 @@ export class WorkspaceFs {
 
   /** The notifications of `stream` until its `stream.end` (throws its error); cancels it when left early. */
   private async *follow(stream: string, signal: AbortSignal | undefined): AsyncIterable<{ method: string; params: Record<string, unknown> }> {
-    yield* followStream(this.caller, stream, signal, this.streamError);
+    yield* followStream(this.caller, stream, signal);
   }
 }
 
@@ -194,24 +192,24 @@ export class WorkspaceFs {
  * The notifications of server stream `stream`, in order, until `stream.end` (whose error is
  * thrown); stopping early (break, or `signal`) cancels the stream on the server.
  */
-export async function* followStream(caller: StreamCaller, stream: string, signal: AbortSignal | undefined, streamError: StreamErrorFactory = defaultStreamError): AsyncIterable<{ method: string; params: Record<string, unknown> }> {
+export async function* followStream(caller: StreamCaller, stream: string, signal: AbortSignal | undefined): AsyncIterable<{ method: string; params: Record<string, unknown> }> {
   const queue = new NotificationQueue();
   const unsubscribe = caller.subscribe(stream, (note) => queue.push(note));
   const onAbort = (): void => queue.close();
   signal?.addEventListener('abort', onAbort, { once: true });
   let ended = false;
+  const aborted = (): boolean => signal?.aborted === true;
   try {
     for (;;) {
-      signal?.throwIfAborted();
+      if (aborted()) throw cancelled('the stream');
       const note = await queue.next();
       if (note === undefined) {
-        signal?.throwIfAborted();
+        if (aborted()) throw cancelled('the stream');
         return;
       }
       if (note.method === 'stream.end') {
         ended = true;
-        const error = note.params.error as { code: number; message: string; data?: unknown } | undefined;
-        if (error !== undefined) throw streamError(error);
+        if (note.params.error !== undefined) throw streamEndError(note.params.error);
         return;
       }
       yield note;

@@ -2,7 +2,10 @@
  * What the workspace file, exec and logs helpers need from the client core: calls (with an
  * AbortSignal) and the notifications of one server stream, in order. Streams carry an id the
  * call returned; `stream.end` closes one (with an error when it failed); `streams.cancel` stops one.
+ * `streamCallerOf(client)` is that seam over the SDK's Client.
  */
+import type { Client } from './client.ts';
+import { ApiError, fromJsonRpcError } from './errors.ts';
 
 /** A JSON-RPC notification of one server stream. */
 export interface StreamNotification {
@@ -81,8 +84,24 @@ export class NotificationQueue {
   }
 }
 
-/** The error a failed `stream.end` carries, as the SDK's error (set by the client core). */
-export type StreamErrorFactory = (error: { code: number; message: string; data?: unknown }) => Error;
+/** The calls and stream routing of `client`. */
+export function streamCallerOf(client: Client): StreamCaller {
+  return {
+    call: <R>(method: string, params: Record<string, unknown>, options: { signal?: AbortSignal } = {}) => client.callRaw(method, params, options) as Promise<R>,
+    subscribe: (stream, listener) =>
+      client.registerStream(stream, {
+        notification: (method, params) => listener({ method, params: params as StreamNotification['params'] }),
+        end: (error) => listener({ method: 'stream.end', params: error === undefined ? { stream } : { stream, error } }),
+      }),
+  };
+}
 
-/** Default: a plain Error with the server's code in `data`. */
-export const defaultStreamError: StreamErrorFactory = (error) => Object.assign(new Error(error.message), { rpcCode: error.code, data: error.data });
+/** The error a `stream.end` carries: the SDK's ApiError (already, or from its JSON-RPC form). */
+export function streamEndError(error: unknown): ApiError {
+  return error instanceof ApiError ? error : fromJsonRpcError(error as { code?: unknown; message?: unknown; data?: unknown });
+}
+
+/** The error of an aborted call or stream. */
+export function cancelled(what: string): ApiError {
+  return new ApiError('Cancelled', `${what} was cancelled`);
+}
