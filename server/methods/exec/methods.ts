@@ -57,12 +57,21 @@ async function start(services: ApiServices, params: StartParams, ctx: CallContex
   if (countOf(ctx.connection) >= MAX_EXECS_PER_CONNECTION) throw new ApiError('TooLarge', `at most ${MAX_EXECS_PER_CONNECTION} execs may run on one connection`);
   const runtime = await workspaceRuntime(services, params);
   const tty = params.tty === true;
-  // The stream runs from the next turn of the event loop: the session is registered before (and
-  // the client has the id in the result before any notification), so exec.write never misses it.
-  let session: ExecSession | undefined;
+  // The session exists before the stream runs (from the next turn of the event loop, after the
+  // client has the id in the result), so exec.write never misses it.
+  const ids = { stream: '' };
+  const stdout = notifyingOutput(ctx.notify, 'exec.output', () => ids.stream, 'stdout');
+  const stderr = notifyingOutput(ctx.notify, 'exec.output', () => ids.stream, 'stderr');
+  if (tty) stdout.resize(params.columns ?? 80, params.rows ?? 24);
+  const kill = new AbortController();
+  // A notification that cannot be sent (connection gone, client too slow) ends the exec.
+  const onOutputError = (err: Error): void => kill.abort(err);
+  stdout.on('error', onOutputError);
+  stderr.on('error', onOutputError);
+  const session: ExecSession = { stdout, stderr, kill };
+  if (params.stdin === true) session.stdin = new PassThrough({ highWaterMark: OUTPUT_CHUNK_BYTES });
   const stream = ctx.connection.streams.open(async ({ id, signal }) => {
     const key = `${ctx.connection.id}/${id}`;
-    const { stdout, stderr, kill } = session as ExecSession;
     const stop = AbortSignal.any([kill.signal, signal]);
     try {
       let exitCode: number | undefined;
@@ -72,7 +81,7 @@ async function start(services: ApiServices, params: StartParams, ctx: CallContex
           ...(params.env !== undefined ? { env: params.env } : {}),
           ...(params.workdir !== undefined ? { workdir: params.workdir } : {}),
           ...(params.service !== undefined ? { service: params.service } : {}),
-          ...(session?.stdin !== undefined ? { stdin: session.stdin } : {}),
+          ...(session.stdin !== undefined ? { stdin: session.stdin } : {}),
           stdout,
           stderr,
           signal: stop,
@@ -89,19 +98,10 @@ async function start(services: ApiServices, params: StartParams, ctx: CallContex
       await ctx.notify('exec.exit', exitCode === undefined ? { stream: id, cancelled: true } : { stream: id, exitCode });
     } finally {
       sessions.delete(key);
-      session?.stdin?.destroy();
+      session.stdin?.destroy();
     }
   });
-  const stdout = notifyingOutput(ctx.notify, 'exec.output', stream.id, 'stdout');
-  const stderr = notifyingOutput(ctx.notify, 'exec.output', stream.id, 'stderr');
-  if (tty) stdout.resize(params.columns ?? 80, params.rows ?? 24);
-  const kill = new AbortController();
-  // A notification that cannot be sent (connection gone, client too slow) ends the exec.
-  const onOutputError = (err: Error): void => kill.abort(err);
-  stdout.on('error', onOutputError);
-  stderr.on('error', onOutputError);
-  session = { stdout, stderr, kill };
-  if (params.stdin === true) session.stdin = new PassThrough({ highWaterMark: OUTPUT_CHUNK_BYTES });
+  ids.stream = stream.id;
   sessions.set(`${ctx.connection.id}/${stream.id}`, session);
   return { stream: stream.id };
 }

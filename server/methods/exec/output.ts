@@ -19,14 +19,15 @@ export interface NotifyingOutput extends Writable {
   resize(columns: number, rows: number): void;
 }
 
-/** The output stream `fd` (`stdout`, `stderr`) of `stream`, sent as `method` notifications through `notify`. */
-export function notifyingOutput(notify: CallContext['notify'], method: string, stream: string, fd: 'stdout' | 'stderr'): NotifyingOutput {
+/** The output stream `fd` (`stdout`, `stderr`) of `stream` (an id, or a function giving it once known), sent as `method` notifications through `notify`. */
+export function notifyingOutput(notify: CallContext['notify'], method: string, stream: string | (() => string), fd: 'stdout' | 'stderr'): NotifyingOutput {
+  const streamId = typeof stream === 'string' ? () => stream : stream;
   const out = new Writable({
     highWaterMark: 256 * 1024,
     write(chunk: Buffer, _encoding, callback) {
       void (async () => {
         for (let at = 0; at < chunk.length; at += OUTPUT_CHUNK_BYTES) {
-          await notify(method, { stream, fd, data: chunk.subarray(at, at + OUTPUT_CHUNK_BYTES).toString('base64') });
+          await notify(method, { stream: streamId(), fd, data: chunk.subarray(at, at + OUTPUT_CHUNK_BYTES).toString('base64') });
         }
       })().then(() => callback(), (err: Error) => callback(err));
     },
