@@ -81,7 +81,7 @@ async function read(services: ApiServices, params: ReadParams, ctx: CallContext)
   const root = await openWorkspaceFiles(services.client, params);
   let file: OpenedFile;
   try {
-    file = await root.openForRead(params.path);
+    file = root.openForRead(params.path);
   } finally {
     root.close();
   }
@@ -89,11 +89,19 @@ async function read(services: ApiServices, params: ReadParams, ctx: CallContext)
   const whole = offset === 0 && length === file.size;
   const base = { size: file.size, offset, length };
   if (length <= CHUNK_BYTES) {
+    // Small: read synchronously (a 4 KiB read costs microseconds; a thread-pool round trip more).
     try {
-      const bytes = await readRange(file, offset, length);
-      return { ...base, length: bytes.length, data: bytes.toString('base64'), ...(whole && bytes.length === length ? { sha256: createHash('sha256').update(bytes).digest('hex') } : {}) };
+      const buffer = Buffer.allocUnsafe(length);
+      let got = 0;
+      while (got < length) {
+        const bytesRead = file.readSync(buffer, got, length - got, offset + got);
+        if (bytesRead === 0) break;
+        got += bytesRead;
+      }
+      const bytes = buffer.subarray(0, got);
+      return { ...base, length: got, data: bytes.toString('base64'), ...(whole && got === length ? { sha256: createHash('sha256').update(bytes).digest('hex') } : {}) };
     } finally {
-      await file.handle.close();
+      file.close();
     }
   }
   const stream = ctx.connection.streams.open(async ({ id, signal }) => {
@@ -103,7 +111,7 @@ async function read(services: ApiServices, params: ReadParams, ctx: CallContext)
       let sent = 0;
       while (sent < length) {
         if (signal.aborted) throw new ApiError('Cancelled', 'the read was cancelled');
-        const { bytesRead } = await file.handle.read(buffer, 0, Math.min(CHUNK_BYTES, length - sent), offset + sent);
+        const bytesRead = await file.read(buffer, 0, Math.min(CHUNK_BYTES, length - sent), offset + sent);
         if (bytesRead === 0) break;
         const bytes = buffer.subarray(0, bytesRead);
         hash?.update(bytes);
@@ -114,22 +122,10 @@ async function read(services: ApiServices, params: ReadParams, ctx: CallContext)
       }
       if (sent < length) throw new ApiError('Conflict', `${JSON.stringify(params.path)} shrank while it was read (${sent} of ${length} bytes)`);
     } finally {
-      await file.handle.close();
+      file.close();
     }
   });
   return { ...base, stream: stream.id, chunkBytes: CHUNK_BYTES };
-}
-
-/** Up to `length` bytes at `offset`. */
-async function readRange(file: OpenedFile, offset: number, length: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await file.handle.read(buffer, got, length - got, offset + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return buffer.subarray(0, got);
 }
 
 /** `fs.write`: replaces (or creates) a file with one chunk of content, atomically. */

@@ -33,11 +33,13 @@ afterEach(() => {
 });
 
 async function readAll(path: string): Promise<string> {
-  const file = await safe.openForRead(path);
+  const file = safe.openForRead(path);
   try {
-    return (await file.handle.readFile()).toString('utf8');
+    const buffer = Buffer.alloc(file.size);
+    await file.read(buffer, 0, file.size, 0);
+    return buffer.toString('utf8');
   } finally {
-    await file.handle.close();
+    file.close();
   }
 }
 

@@ -10,8 +10,8 @@
  * are opened for content (never a FIFO, device or socket a workspace could plant). Linux only.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, readdirSync, readlinkSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, read, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { assertRelativePath, UnsafePathError, type PathIssueCode } from '../../../controllers/fs/relative-path.ts';
 import { SYNC_TEMP_PREFIX } from '../../../controllers/sync/endpoint.ts';
 import { ApiError } from '../../rpc/method.ts';
@@ -105,10 +105,33 @@ function typeOf(stats: Stats): EntryType {
   return 'other';
 }
 
-/** A file open for reading: its descriptor and size. Close it with `handle.close()`. */
-export interface OpenedFile {
-  handle: FileHandle;
-  size: number;
+/** A regular file open for reading (its own descriptor). Close it when done. */
+export class OpenedFile {
+  readonly fd: number;
+  readonly size: number;
+  private closed = false;
+
+  constructor(fd: number, size: number) {
+    this.fd = fd;
+    this.size = size;
+  }
+
+  /** Reads synchronously (for small reads: no thread-pool round trip); returns the bytes read. */
+  readSync(buffer: Buffer, offset: number, length: number, position: number): number {
+    return readSync(this.fd, buffer, offset, length, position);
+  }
+
+  /** Reads in the thread pool (for big files); resolves the bytes read. */
+  read(buffer: Buffer, offset: number, length: number, position: number): Promise<number> {
+    return new Promise((resolve, reject) => read(this.fd, buffer, offset, length, position, (err, bytesRead) => (err === null ? resolve(bytesRead) : reject(err))));
+  }
+
+  /** Closes the descriptor. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    closeSync(this.fd);
+  }
 }
 
 /**
@@ -294,7 +317,7 @@ export class SafeRoot {
    * Opens regular file `path` for reading. A final symlink is followed only when the file it
    * reaches is inside the root (checked on the open descriptor, so no race can redirect it).
    */
-  async openForRead(path: string): Promise<OpenedFile> {
+  openForRead(path: string): OpenedFile {
     const fd = this.withParent(path, (dirFd, name) => {
       let opened: number;
       try {
@@ -321,15 +344,14 @@ export class SafeRoot {
       closeSync(fd);
       throw new ApiError(stats.isDirectory() ? 'Conflict' : 'InvalidParams', `${JSON.stringify(path)} is ${stats.isDirectory() ? 'a directory' : 'not a regular file'}`, { path });
     }
-    const handle = await open(at(fd), O_RDONLY | O_NONBLOCK).finally(() => closeSync(fd));
-    return { handle, size: stats.size };
+    return new OpenedFile(fd, stats.size);
   }
 
   /** sha256 (hex) of regular file `path`, or undefined when there is none. */
   async hashOf(path: string): Promise<string | undefined> {
     let file: OpenedFile;
     try {
-      file = await this.openForRead(path);
+      file = this.openForRead(path);
     } catch (err) {
       if (err instanceof ApiError && err.code === 'NotFound') return undefined;
       throw err;
@@ -337,14 +359,15 @@ export class SafeRoot {
     try {
       const hash = createHash('sha256');
       const buffer = Buffer.allocUnsafe(Math.min(CHUNK_BYTES, Math.max(1, file.size)));
-      for (;;) {
-        const { bytesRead } = await file.handle.read(buffer, 0, buffer.length, null);
+      for (let position = 0; ; ) {
+        const bytesRead = file.size <= CHUNK_BYTES ? file.readSync(buffer, 0, buffer.length, position) : await file.read(buffer, 0, buffer.length, position);
         if (bytesRead === 0) break;
         hash.update(buffer.subarray(0, bytesRead));
+        position += bytesRead;
       }
       return hash.digest('hex');
     } finally {
-      await file.handle.close();
+      file.close();
     }
   }
 
