@@ -18,7 +18,7 @@ beforeAll(async () => {
 });
 
 describe('npm run generate', () => {
-  it('committed apis/types, apis/validation/generated, apis/config/generated and manifests/crds match a fresh run', () => {
+  it('committed apis/types, apis/validation/generated, apis/config/generated, manifests/crds, schemas/api/openrpc.json and the SDK types match a fresh run', () => {
     const stale = findStaleFiles(packageRoot(), files);
     expect(stale, `stale generated files: ${stale.join(', ')}; run npm run generate`).toEqual([]);
   });
@@ -47,8 +47,20 @@ describe('npm run generate', () => {
       'manifests/crds/portbindings.nexus.dev.yaml',
       'manifests/crds/syncsessions.nexus.dev.yaml',
       'manifests/crds/workspaces.nexus.dev.yaml',
+      'schemas/api/openrpc.json',
+      'sdk/typescript/src/generated/api.ts',
     ]);
-    for (const content of files.values()) expect(content.split('\n')[0]).toContain(GENERATED_NOTICE);
+    for (const [path, content] of files) expect(content.split('\n')[path.endsWith('.json') ? 1 : 0]).toContain(GENERATED_NOTICE);
+  });
+
+  it('assembles the OpenRPC document from schemas/api/methods and gives the SDK one typed entry per method', () => {
+    const doc = JSON.parse(files.get('schemas/api/openrpc.json') as string) as { methods: { name: string; 'x-scope': string }[] };
+    const names = doc.methods.map((m) => m.name);
+    expect(names).toEqual([...names].sort());
+    expect(names).toEqual(expect.arrayContaining(['auth', 'resources.get', 'resources.watch', 'workspaces.switch', 'workspaces.ports']));
+    const types = files.get('sdk/typescript/src/generated/api.ts') as string;
+    for (const name of names) expect(types).toContain(`'${name}': {`.replace(/^'(\w+)': /, '$1: '));
+    expect(types).toContain('export interface ResourcesListParams');
   });
 
   it('is deterministic', async () => {

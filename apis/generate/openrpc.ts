@@ -79,7 +79,7 @@ export async function generateSdkTypes(doc: OpenRpcDocument): Promise<string> {
 export async function generateApiFiles(root: string): Promise<Map<string, string>> {
   const doc = assembleOpenRpc(root);
   return new Map([
-    [OPENRPC_PATH, `${JSON.stringify(doc, null, 2)}\n`],
+    [OPENRPC_PATH, `${JSON.stringify({ 'x-generated': GENERATED_NOTICE, ...doc }, null, 2)}\n`],
     [SDK_TYPES_PATH, await generateSdkTypes(doc)],
   ]);
 }

@@ -160,6 +160,22 @@ describe('authorisation: scopes and workspaces', () => {
   });
 });
 
+describe('workspaces.switch', () => {
+  it('refuses (writing nothing) when the switch would pause a workspace the token does not cover; switches with one that covers both', async () => {
+    const client = await sdk(admin);
+    const repository = { path: join(daemon.stateDir, 'no-such-repo') };
+    for (const name of ['sw-a', 'sw-b']) await client.resources.apply({ ...workspace(name), spec: { backend: 'mock', image: 'busybox', repository, state: name === 'sw-a' ? 'Running' : 'Paused' } });
+    const onlyB = await sdk((await daemon.token('--scope', 'resources:write', '--scope', 'resources:read', '--workspace', 'sw-b')).token);
+    expect(await refusal(onlyB.workspaces.switch('sw-b'))).toMatchObject({ code: 'Forbidden', reason: 'workspace' });
+    expect(((await client.workspaces.get('sw-a')).spec as { state: string }).state).toBe('Running');
+    expect(((await client.workspaces.get('sw-b')).spec as { state: string }).state).toBe('Paused');
+    const both = await sdk((await daemon.token('--scope', 'resources:write', '--workspace', 'sw-a', '--workspace', 'sw-b')).token);
+    expect(await both.workspaces.switch('sw-b')).toEqual({ name: 'sw-b', paused: ['sw-a'] });
+    expect(((await client.workspaces.get('sw-a')).spec as { state: string }).state).toBe('Paused');
+    expect(((await client.workspaces.get('sw-b')).spec as { state: string }).state).toBe('Running');
+  });
+});
+
 describe('protocol', () => {
   it('a malformed frame gets ParseError, an invalid message InvalidRequest, and the connection keeps serving', async () => {
     const raw = await rawClient(daemon.socket, admin);

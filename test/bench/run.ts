@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
  */
+import { benchApi } from './api.ts';
 import { benchApiFiles } from './api-files.ts';
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
@@ -13,7 +14,8 @@ import { printTable, type BenchRow } from './stats.ts';
 import { benchSync } from './sync.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
-  api: benchApiFiles,
+  // The API's calls/s (api.ts) and its files and exec rows (api-files.ts).
+  api: async () => [...(await benchApi()), ...(await benchApiFiles())],
   'control-plane': benchControlPlane,
   'daemon-idle': benchDaemonIdle,
   docker: benchDockerWorkspace,

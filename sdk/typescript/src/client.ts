@@ -164,9 +164,12 @@ export class Client {
   async callRaw(method: string, params: unknown, options: CallOptions = {}): Promise<unknown> {
     const { signal } = options;
     if (signal?.aborted) throw new ApiError('Cancelled', 'the call was cancelled before it was sent');
-    if (this.reconnecting !== undefined && method !== 'server.info') await this.reconnecting;
+    // While disconnected, calls fail at once (Unavailable) rather than wait for a daemon that may
+    // not come back; the client reconnects in the background and watches resume by themselves.
     const socket = this.socket;
-    if (socket === undefined || socket.readyState !== 1) throw new ApiError('Unavailable', this.closedByUser ? 'the client is closed' : 'not connected to the daemon');
+    if (socket === undefined || socket.readyState !== 1) {
+      throw new ApiError('Unavailable', this.closedByUser ? 'the client is closed' : this.reconnecting !== undefined ? 'not connected to the daemon (reconnecting)' : 'not connected to the daemon');
+    }
     const id = this.nextId++;
     const frame = JSON.stringify({ jsonrpc: '2.0', id, method, params });
     const limit = this.info?.maxPayload;
