@@ -16,8 +16,8 @@ import { readWorkspace, withWorkspaceFiles, openWorkspaceFiles, type WorkspacePa
 
 /** Deepest `fs.list` depth accepted. */
 export const MAX_LIST_DEPTH = 32;
-/** Most entries one `fs.list` returns (then `truncated`). */
-export const MAX_LIST_ENTRIES = 100_000;
+/** Most entries one `fs.list` returns (then `truncated`): a listing stays a few MB, one message. */
+export const MAX_LIST_ENTRIES = 20_000;
 
 interface PathParams extends WorkspaceParams {
   path: string;
