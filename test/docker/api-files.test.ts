@@ -311,11 +311,14 @@ describe('daemon API: exec and logs', () => {
     expect(sized.exitCode).toBe(0);
     expect(sized.stdout).toMatch(/45 123[\s\S]*30 100/);
     const started = Date.now();
-    const handle = await ws.startExec(['sleep', '30']);
+    const handle = await ws.startExec(['sleep', '31']);
     await sleep(300);
     await handle.kill();
     expect((await handle.done).exitCode).toBeUndefined();
     expect(Date.now() - started).toBeLessThan(10_000);
+    // The process itself is gone from the container, not just detached from.
+    const container = await containerOf(BIND);
+    await eventually(() => !dockerExec(container, ['ps']).includes('sleep 31'), 5_000, 'the killed exec to end in the container');
   });
 
   test('logs of a service, as boulder logs prints them', async () => {

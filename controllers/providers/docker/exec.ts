@@ -3,12 +3,13 @@
  * demultiplexed into stdout and stderr; output goes to the given streams, or is collected into
  * strings when none are given. stdin, when given, is forwarded and closed at its end. The exit code
  * comes from the exec's inspect. A container that is not running answers exit code 126, like a
- * shell asked to run something it cannot.
+ * shell asked to run something it cannot. A cancelled exec's process is killed (exec-kill.ts).
  */
 import { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { ExecOptions, ExecResult } from '../types.ts';
 import { demuxer, passthrough } from './demux.ts';
+import { killExec } from './exec-kill.ts';
 import { isConflict, toProviderError } from './engine-errors.ts';
 
 /** Exit code reported when the command cannot run because the container is not running. */
@@ -52,6 +53,10 @@ export async function execInContainer(
   if (input !== undefined) input.pipe(stream as NodeJS.ReadWriteStream);
   try {
     await streamDone(stream, sink, options.signal);
+  } catch (err) {
+    // Cancelled: end the process too (detaching alone would leave it running in the container).
+    if (options.signal?.aborted === true) void killExec(docker, container.Id, exec);
+    throw err;
   } finally {
     stopResizing();
     if (input !== undefined) input.unpipe(stream as NodeJS.ReadWriteStream);

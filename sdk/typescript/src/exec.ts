@@ -38,7 +38,7 @@ export interface ExecHandle {
   write(data: string | Uint8Array): Promise<void>;
   closeStdin(): Promise<void>;
   resize(columns: number, rows: number): Promise<void>;
-  /** Stops streaming and detaches (see exec.kill in the API description). */
+  /** Cancels the command (the daemon's provider kills it; see exec.kill in the API description). */
   kill(): Promise<void>;
   /** Resolves when the command ended. */
   done: Promise<ExecResult>;

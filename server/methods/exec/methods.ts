@@ -5,8 +5,8 @@
  * the connection: a slow client pauses the command's output at the engine), then one `exec.exit`
  * `{ stream, exitCode }` (or `{ stream, cancelled: true }`), then `stream.end`. Data to the
  * command is more calls on the stream id: `exec.write`, `exec.closeStdin`, `exec.resize` (TTY),
- * `exec.kill` (stops streaming and detaches; Docker cannot signal an exec'd process, so one that
- * ignores its closed stdin/terminal may keep running in the container, as with `boulder exec`).
+ * `exec.kill` (cancels the provider's exec: the Docker provider then kills the process in the
+ * container, see controllers/providers/docker/exec-kill.ts; the stream ends with `cancelled`).
  */
 import { PassThrough } from 'node:stream';
 import { ApiError, type ApiServices, type CallContext, type ConnectionContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';

@@ -206,7 +206,7 @@ export interface ExecCloseStdinParams {
  */
 export interface ExecCloseStdinResult {}
 /**
- * Params of exec.kill: Stop a running exec's streams and detach from it; its exec.exit then says cancelled. (Docker cannot signal an exec'd process: one that ignores its closed stdin/terminal may keep running in the container.)
+ * Params of exec.kill: Cancel a running exec: the provider ends it (Docker: the process is killed in the container, on a local engine) and its exec.exit says cancelled.
  *
  * This interface was referenced by `ApiMethods`'s JSON-Schema
  * via the `definition` "ExecKillParams".
