@@ -4,9 +4,10 @@
  * was revoked — never the token itself. Revocation by id is a write of this file, so it survives
  * restarts; the daemon re-reads the file when its modification time changes (checked at most every
  * REVOCATION_CHECK_MS), so a revocation takes effect without a restart.
- * Writes replace the file atomically (temp file + rename).
+ * Writes replace the file atomically (temp file + rename) under a lock file, so two concurrent
+ * `token create` never lose a record (a lost record would be a token nobody can revoke by id).
  */
-import { closeSync, constants, fchmodSync, openSync, readFileSync, renameSync, statSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../../apis/config/private-state.ts';
 import type { Scope } from '../rpc/method.ts';
@@ -61,19 +62,48 @@ export function writeTokenRecords(stateDir: string, records: TokenRecord[]): voi
   renameSync(temp, path);
 }
 
+/** How long a writer waits for the lock before taking over a lock left by a crashed one. */
+const LOCK_STALE_MS = 5000;
+
+/** Runs `update` holding `<records>.lock` (O_EXCL; a lock older than LOCK_STALE_MS is taken over). */
+function withRecordsLock<T>(stateDir: string, update: () => T): T {
+  const lock = `${tokenRecordsPath(stateDir)}.lock`;
+  const started = Date.now();
+  for (;;) {
+    try {
+      closeSync(openSync(lock, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, PRIVATE_FILE_MODE));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (Date.now() - started > LOCK_STALE_MS) {
+        rmSync(lock, { force: true });
+        continue;
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 10);
+    }
+  }
+  try {
+    return update();
+  } finally {
+    rmSync(lock, { force: true });
+  }
+}
+
 /** Adds one record. */
 export function appendTokenRecord(stateDir: string, record: TokenRecord): void {
-  writeTokenRecords(stateDir, [...readTokenRecords(stateDir), record]);
+  withRecordsLock(stateDir, () => writeTokenRecords(stateDir, [...readTokenRecords(stateDir), record]));
 }
 
 /** Marks a token revoked; returns the record, or undefined when no token has that id. */
 export function revokeTokenRecord(stateDir: string, id: string, now: Date): TokenRecord | undefined {
-  const records = readTokenRecords(stateDir);
-  const record = records.find((r) => r.id === id);
-  if (record === undefined) return undefined;
-  record.revokedAt ??= now.toISOString();
-  writeTokenRecords(stateDir, records);
-  return record;
+  return withRecordsLock(stateDir, () => {
+    const records = readTokenRecords(stateDir);
+    const record = records.find((r) => r.id === id);
+    if (record === undefined) return undefined;
+    record.revokedAt ??= now.toISOString();
+    writeTokenRecords(stateDir, records);
+    return record;
+  });
 }
 
 /** The daemon's view of revocations: re-read when the file changes. */

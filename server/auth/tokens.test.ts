@@ -46,3 +46,16 @@ describe('tokens', () => {
     expect(new Set(codes).size).toBe(codes.length);
   });
 });
+
+describe('token records', () => {
+  it('concurrent writers (separate processes) lose no record', async () => {
+    const { execFile } = await import('node:child_process');
+    const records = mkdtempSync(join(tmpdir(), 'boulder-records-'));
+    const script = `import { appendTokenRecord } from ${JSON.stringify(new URL('./token-records.ts', import.meta.url).href)};
+for (let i = 0; i < 20; i++) appendTokenRecord(process.argv[1], { id: process.pid + '-' + i, name: 'n', subject: 's', scopes: [], workspaces: '*', issuedAt: '', expiresAt: '' });`;
+    await Promise.all(Array.from({ length: 4 }, () => new Promise((resolve, reject) => execFile(process.execPath, ['--input-type=module', '-e', script, records], (err) => (err ? reject(err) : resolve(undefined))))));
+    const { readTokenRecords } = await import('./token-records.ts');
+    expect(readTokenRecords(records)).toHaveLength(80);
+    rmSync(records, { recursive: true, force: true });
+  });
+});

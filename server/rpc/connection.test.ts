@@ -158,6 +158,23 @@ describe('Connection', () => {
     expect(socket.frames()).toEqual([{ jsonrpc: '2.0', id: 'x', error: { code: -32800, message: 'the call was cancelled', data: { code: 'Cancelled' } } }]);
   });
 
+  it('refuses a batch over MAX_BATCH and a stream beyond the per-connection limit', async () => {
+    const opener: MethodDefinition = {
+      name: 'test.open',
+      scope: 'resources:read',
+      handler: (_params, ctx) => Promise.resolve(ctx.connection.streams.open((stream) => new Promise((resolve) => stream.signal.addEventListener('abort', () => resolve())))).then((s) => s.id),
+    };
+    const { socket } = setup([opener]);
+    socket.emit('message', Buffer.from(JSON.stringify(Array.from({ length: 101 }, (_, i) => ({ jsonrpc: '2.0', id: i, method: 'test.open' })))), false);
+    await tick();
+    expect(socket.frames()).toEqual([expect.objectContaining({ id: null, error: expect.objectContaining({ code: -32600 }) })]);
+    for (let i = 0; i < 65; i++) socket.emit('message', Buffer.from(JSON.stringify({ jsonrpc: '2.0', id: i, method: 'test.open' })), false);
+    await tick(20);
+    const answers = socket.frames().slice(1);
+    expect(answers.filter((f) => 'result' in f)).toHaveLength(64);
+    expect(answers.filter((f) => 'error' in f)).toEqual([expect.objectContaining({ id: 64, error: expect.objectContaining({ data: { code: 'TooLarge', reason: 'streams' } }) })]);
+  });
+
   it('closing the connection aborts running calls', async () => {
     let aborted = false;
     const slow: MethodDefinition = {

@@ -20,6 +20,8 @@ import { createStreamRegistry } from './streams.ts';
 export const AUTH_METHOD = 'auth';
 /** The notification that cancels a call. */
 export const CANCEL_METHOD = '$/cancelRequest';
+/** Most messages in one batch. */
+export const MAX_BATCH = 100;
 
 /** WebSocket close codes the API uses (4000–4999 are the application's). */
 export const CLOSE_CODES = {
@@ -122,6 +124,16 @@ export class Connection {
     return this.verified?.principal;
   }
 
+  /**
+   * Closes the connection when its token expired or was revoked since it authenticated — also
+   * when it only receives (a watch): the server calls this periodically.
+   */
+  recheckToken(): void {
+    if (this.verified === undefined || this.closedController.signal.aborted) return;
+    const invalid = this.checkStillValid(this.verified);
+    if (invalid !== undefined) this.refuse(invalid);
+  }
+
   /** Closes the connection (daemon stopping). */
   close(code: number = CLOSE_CODES.shuttingDown, reason = 'daemon stopping'): void {
     this.ws.close(code, reason);
@@ -196,8 +208,8 @@ export class Connection {
       return;
     }
     if (Array.isArray(parsed)) {
-      if (parsed.length === 0) {
-        this.send({ jsonrpc: '2.0', id: null, error: toJsonRpcError(new ApiError('InvalidRequest', 'an empty batch')) });
+      if (parsed.length === 0 || parsed.length > MAX_BATCH) {
+        this.send({ jsonrpc: '2.0', id: null, error: toJsonRpcError(new ApiError('InvalidRequest', parsed.length === 0 ? 'an empty batch' : `a batch of ${parsed.length} messages; at most ${MAX_BATCH}`)) });
         return;
       }
       void Promise.all(parsed.map((m) => this.handle(m))).then((responses) => {

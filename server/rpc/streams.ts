@@ -3,11 +3,14 @@
  * file streams): ids are unique per connection, every stream is aborted when the connection closes,
  * and its end (normal or failed) is announced with a `stream.end` notification.
  */
-import type { OpenStream, StreamRegistry } from './method.ts';
+import { ApiError, type OpenStream, type StreamRegistry } from './method.ts';
 import { toJsonRpcError } from './errors.ts';
 
 /** Notification announcing the end of a stream. */
 export const STREAM_END = 'stream.end';
+
+/** Most streams one connection may hold open at once (each holds a store watch, a process…). */
+export const MAX_STREAMS_PER_CONNECTION = 64;
 
 /** Creates the registry of one connection; `notify` sends a notification on it. */
 export function createStreamRegistry(closed: AbortSignal, notify: (method: string, params: unknown) => Promise<void>, onError: (err: unknown) => void): StreamRegistry {
@@ -15,6 +18,7 @@ export function createStreamRegistry(closed: AbortSignal, notify: (method: strin
   let next = 0;
   return {
     open(run) {
+      if (open.size >= MAX_STREAMS_PER_CONNECTION) throw new ApiError('TooLarge', `this connection already has ${MAX_STREAMS_PER_CONNECTION} open streams: cancel one (streams.cancel) first`, { reason: 'streams' });
       const id = `s${++next}`;
       const controller = new AbortController();
       const signal = AbortSignal.any([controller.signal, closed]);

@@ -5,7 +5,8 @@
  * rest). A token in `Authorization: Bearer` on the upgrade authenticates the connection at once;
  * otherwise the first call must be `auth`. Messages above `maxPayload` close the connection with
  * 1009 (Message Too Big); every 30 s a ping is sent and a connection that did not answer the
- * previous one is terminated.
+ * previous one is terminated. Every second, connections whose token expired or was revoked are
+ * closed (4401), so a watch does not outlive its token.
  */
 import { readFileSync, rmSync } from 'node:fs';
 import { chmod } from 'node:fs/promises';
@@ -162,11 +163,17 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     }
   }, options.pingIntervalMs ?? 30_000);
   pinger.unref();
+  // Streams of a connection whose token expires or is revoked stop within a second.
+  const rechecker = setInterval(() => {
+    for (const connection of connections) connection.recheckToken();
+  }, 1000);
+  rechecker.unref();
 
   return {
     addresses,
     async close() {
       clearInterval(pinger);
+      clearInterval(rechecker);
       for (const connection of connections) connection.close();
       for (const ws of wss.clients) ws.terminate();
       await Promise.all(

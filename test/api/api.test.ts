@@ -118,10 +118,21 @@ describe('authentication refusals', () => {
     const { token, id } = await daemon.token('--scope', 'resources:read', '--name', 'to-revoke');
     const open = await sdk(token);
     await open.workspaces.list();
+    const watching = await sdk(token);
+    const watchEnded = (async () => {
+      for await (const _event of watching.watch('Workspace')) {
+        // only waiting for the end
+      }
+    })().then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     const revoked = await daemon.cli('token', 'revoke', id);
     expect(revoked).toMatchObject({ code: 0, stdout: `token ${id} (to-revoke) revoked\n` });
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await refusal(open.workspaces.list())).toMatchObject({ code: 'Unauthenticated', reason: 'revoked' });
+    // A connection that only receives (a watch) is closed within a second or so too.
+    expect(await watchEnded).toMatchObject({ code: 'Unauthenticated', reason: 'revoked' });
     expect(await refusal(sdk(token))).toMatchObject({ code: 'Unauthenticated', reason: 'revoked' });
     // The log names the token, never its text.
     const { readFile } = await import('node:fs/promises');

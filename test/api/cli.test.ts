@@ -116,7 +116,8 @@ describe('the TCP listener', () => {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
     const tlsPort = await freePort();
     const tlsFile = join(dir, 'tls.yaml');
-    writeFileSync(tlsFile, `daemon:\n  host: 0.0.0.0\n  port: ${tlsPort}\n  tls:\n    cert: ${join(dir, 'cert.pem')}\n    key: ${join(dir, 'key.pem')}\n`);
+    // Relative to the node file's directory, like every path in it.
+    writeFileSync(tlsFile, `daemon:\n  host: 0.0.0.0\n  port: ${tlsPort}\n  tls:\n    cert: cert.pem\n    key: key.pem\n`);
     const tls = await startApiDaemon({ env: { NEXUS_NODE_CONFIG: tlsFile } });
     cleanup.push(() => tls.dispose());
     const { token } = await tls.token('--scope', 'resources:read');

@@ -90,6 +90,8 @@ export class Client {
   private readonly reconnectHooks = new Set<(err?: ApiError) => void>();
   private nextId = 1;
   private refusal: ApiError | undefined;
+  /** Why the connection ended for good (a refused token…), reported by calls made afterwards. */
+  private finalError: ApiError | undefined;
   private closedByUser = false;
   private reconnecting: Promise<void> | undefined;
   private establishing = false;
@@ -168,7 +170,10 @@ export class Client {
     // not come back; the client reconnects in the background and watches resume by themselves.
     const socket = this.socket;
     if (socket === undefined || socket.readyState !== 1) {
-      throw new ApiError('Unavailable', this.closedByUser ? 'the client is closed' : this.reconnecting !== undefined ? 'not connected to the daemon (reconnecting)' : 'not connected to the daemon');
+      if (this.closedByUser) throw new ApiError('Unavailable', 'the client is closed');
+      if (this.reconnecting !== undefined) throw new ApiError('Unavailable', 'not connected to the daemon (reconnecting)');
+      // A closing socket (the close frame came, the close event not yet) reports the daemon's reason.
+      throw this.finalError ?? this.refusal ?? new ApiError('Unavailable', 'not connected to the daemon');
     }
     const id = this.nextId++;
     const frame = JSON.stringify({ jsonrpc: '2.0', id, method, params });
@@ -299,6 +304,7 @@ export class Client {
     if (this.establishing) return;
     const reconnect = this.options.reconnect ?? true;
     if (this.closedByUser || code === 4401 || reconnect === false) {
+      this.finalError = err;
       for (const stream of streams) stream.end(err);
       for (const hook of this.reconnectHooks) hook(err);
       return;
@@ -325,6 +331,7 @@ export class Client {
         if (lastError.code === 'Unauthenticated') break;
       }
     }
+    this.finalError = lastError;
     for (const hook of this.reconnectHooks) hook(lastError);
   }
 }
