@@ -6,9 +6,15 @@
 import type { MethodModule } from '../rpc/method.ts';
 import { resourceMethods } from './resources/index.ts';
 import { workspaceMethods } from './workspaces/index.ts';
+import { execMethods } from './exec/methods.ts';
+import { filesMethods } from './files/methods.ts';
+import { logsMethods } from './logs/methods.ts';
 
 /** Every method module the daemon serves, in registration order. */
 export const methodModules: MethodModule[] = [
   resourceMethods,
   workspaceMethods,
+  filesMethods,
+  execMethods,
+  logsMethods,
 ];

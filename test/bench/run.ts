@@ -4,6 +4,7 @@
  * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
  */
 import { benchApi } from './api.ts';
+import { benchApiFiles } from './api-files.ts';
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
 import { benchDockerWorkspace } from './docker-workspace.ts';
@@ -13,7 +14,8 @@ import { printTable, type BenchRow } from './stats.ts';
 import { benchSync } from './sync.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
-  api: benchApi,
+  // The API's calls/s (api.ts) and its files and exec rows (api-files.ts).
+  api: async () => [...(await benchApi()), ...(await benchApiFiles())],
   'control-plane': benchControlPlane,
   'daemon-idle': benchDaemonIdle,
   docker: benchDockerWorkspace,

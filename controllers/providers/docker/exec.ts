@@ -3,11 +3,13 @@
  * demultiplexed into stdout and stderr; output goes to the given streams, or is collected into
  * strings when none are given. stdin, when given, is forwarded and closed at its end. The exit code
  * comes from the exec's inspect. A container that is not running answers exit code 126, like a
- * shell asked to run something it cannot.
+ * shell asked to run something it cannot. A cancelled exec's process is killed (exec-kill.ts).
  */
 import { Writable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { ExecOptions, ExecResult } from '../types.ts';
+import { demuxer, passthrough } from './demux.ts';
+import { killExec } from './exec-kill.ts';
 import { isConflict, toProviderError } from './engine-errors.ts';
 
 /** Exit code reported when the command cannot run because the container is not running. */
@@ -44,13 +46,17 @@ export async function execInContainer(
   }
   const stdout = options.stdout ?? collector();
   const stderr = options.stderr ?? collector();
-  if (tty) stream.on('data', (chunk: Buffer) => stdout.write(chunk));
-  else docker.modem.demuxStream(stream, stdout, stderr);
+  // Piped with backpressure: a slow consumer (a daemon API client) pauses the exec's output.
+  const sink = stream.pipe(tty ? passthrough(stdout) : demuxer(stdout, stderr));
   const stopResizing = tty ? followTerminalSize(exec, options.stdout) : () => undefined;
   const input = options.stdin;
   if (input !== undefined) input.pipe(stream as NodeJS.ReadWriteStream);
   try {
-    await streamDone(stream, options.signal);
+    await streamDone(stream, sink, options.signal);
+  } catch (err) {
+    // Cancelled: end the process too (detaching alone would leave it running in the container).
+    if (options.signal?.aborted === true) void killExec(docker, container.Id, exec);
+    throw err;
   } finally {
     stopResizing();
     if (input !== undefined) input.unpipe(stream as NodeJS.ReadWriteStream);
@@ -66,8 +72,12 @@ function notRunning(message: string): ExecResult {
   return { exitCode: NOT_RUNNING_EXIT_CODE, stdout: '', stderr: `${message}\n` };
 }
 
-/** Resolves when the exec's output ends; rejects with the signal's reason when it aborts first. */
-function streamDone(stream: NodeJS.ReadableStream, signal: AbortSignal | undefined): Promise<void> {
+/**
+ * Resolves when the exec's output ends and `sink` has passed all of it on (the source may end
+ * while the sink still holds chunks its destinations were too slow for); rejects with the
+ * signal's reason when it aborts first.
+ */
+function streamDone(stream: NodeJS.ReadableStream, sink: Writable, signal: AbortSignal | undefined): Promise<void> {
   const destroy = (): void => (stream as NodeJS.ReadableStream & { destroy(): void }).destroy();
   return new Promise((resolve, reject) => {
     if (signal?.aborted) {
@@ -84,8 +94,11 @@ function streamDone(stream: NodeJS.ReadableStream, signal: AbortSignal | undefin
       signal?.removeEventListener('abort', onAbort);
       resolve();
     };
-    stream.once('end', finish);
-    stream.once('close', finish);
+    sink.once('finish', finish);
+    // Closed without an end (e.g. the engine dropped the connection): pass on what arrived, then finish.
+    stream.once('close', () => {
+      if (!sink.writableEnded) sink.end();
+    });
     stream.once('error', (err: Error) => {
       signal?.removeEventListener('abort', onAbort);
       reject(err);

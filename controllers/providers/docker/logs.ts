@@ -7,6 +7,7 @@ import { PassThrough } from 'node:stream';
 import type Dockerode from 'dockerode';
 import { NotFoundError } from '../../../apis/errors.ts';
 import type { LogsOptions, RuntimeTarget } from '../types.ts';
+import { demuxer } from './demux.ts';
 import { toProviderError } from './engine-errors.ts';
 
 /** Writes the logs of `container` to `options.stdout` / `options.stderr`. */
@@ -35,7 +36,8 @@ export async function containerLogs(
     if (options.signal?.aborted) return;
     throw toProviderError(docker, err, 'ContainerStartFailed', `reading the logs of ${what}`);
   }
-  docker.modem.demuxStream(source, options.stdout, options.stderr);
+  // Piped with backpressure: a slow consumer (a daemon API client) pauses the log stream.
+  const sink = source.pipe(demuxer(options.stdout, options.stderr));
   await new Promise<void>((resolve, reject) => {
     const done = (): void => {
       options.signal?.removeEventListener('abort', abort);
@@ -46,8 +48,10 @@ export async function containerLogs(
       done();
     };
     options.signal?.addEventListener('abort', abort, { once: true });
-    source.once('end', done);
-    source.once('close', done);
+    sink.once('finish', done);
+    source.once('close', () => {
+      if (!sink.writableEnded) sink.end();
+    });
     source.once('error', (err: Error) => (options.signal?.aborted === true ? done() : reject(err)));
   });
 }

@@ -4,7 +4,11 @@
  * exec.ts and logs.ts — add them as members of this class (the hook), using `call`/`client`.
  */
 import type { Client, CallOptions } from './client.ts';
+import { exec, startExec, type ExecHandle, type ExecOptions, type ExecResult } from './exec.ts';
+import { WorkspaceFs, type FsEvent } from './fs.ts';
 import type { KubeObject } from './generated/api.ts';
+import { logs, type LogChunk, type LogsOptions } from './logs.ts';
+import { streamCallerOf } from './stream-caller.ts';
 
 /** One workspace of a connection. */
 export class WorkspaceHandle {
@@ -41,6 +45,31 @@ export class WorkspaceHandle {
   /** Host ports. */
   ports(options: CallOptions = {}) {
     return this.client.workspaces.ports(this.name, { namespace: this.namespace, ...options });
+  }
+
+  /** The workspace's files: `fs.readFile('src/app.ts')`, `fs.writeFile(path, data, { ifMatch })`… */
+  get fs(): WorkspaceFs {
+    return new WorkspaceFs(streamCallerOf(this.client), this.name, this.namespace);
+  }
+
+  /** Changes below `path` of the workspace's files, as an async iterator (see `fs.watch`). */
+  watch(path = '', options: CallOptions = {}): AsyncIterable<FsEvent> {
+    return this.fs.watch(path, options);
+  }
+
+  /** Runs `command` in the workspace to its end: `exec(['npm', 'test'], { onStdout })`. */
+  exec(command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+    return exec(streamCallerOf(this.client), { workspace: this.name, namespace: this.namespace }, command, options);
+  }
+
+  /** Starts `command` and returns a handle (stdin, resize, kill, done). */
+  startExec(command: string[], options: ExecOptions = {}): Promise<ExecHandle> {
+    return startExec(streamCallerOf(this.client), { workspace: this.name, namespace: this.namespace }, command, options);
+  }
+
+  /** The container's output (or a service's), as `boulder logs`; `follow` keeps streaming. */
+  logs(options: LogsOptions = {}): AsyncIterable<LogChunk> {
+    return logs(streamCallerOf(this.client), { workspace: this.name, namespace: this.namespace }, options);
   }
 
   /** Calls a method with this workspace's name and namespace merged into the params (`name`/`workspace` as the method expects). */

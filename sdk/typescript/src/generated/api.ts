@@ -7,6 +7,21 @@
 export type Scope = 'resources:read' | 'resources:write' | 'fs:read' | 'fs:write' | 'exec' | 'ports' | 'admin';
 /**
  * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecStartResult".
+ */
+export type ExecStartResult = StreamRef;
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWatchResult".
+ */
+export type FsWatchResult = StreamRef;
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "LogsReadResult".
+ */
+export type LogsReadResult = StreamRef;
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
  * via the `definition` "KindName".
  */
 export type KindName = 'Workspace' | 'PortBinding' | 'SyncSession';
@@ -33,6 +48,78 @@ export interface ApiMethods {
   auth: {
     params: AuthParams;
     result: AuthResult;
+  };
+  'exec.closeStdin': {
+    params: ExecCloseStdinParams;
+    result: ExecCloseStdinResult;
+  };
+  'exec.kill': {
+    params: ExecKillParams;
+    result: ExecKillResult;
+  };
+  'exec.resize': {
+    params: ExecResizeParams;
+    result: ExecResizeResult;
+  };
+  'exec.start': {
+    params: ExecStartParams;
+    result: ExecStartResult;
+  };
+  'exec.write': {
+    params: ExecWriteParams;
+    result: ExecWriteResult;
+  };
+  'fs.list': {
+    params: FsListParams;
+    result: FsListResult;
+  };
+  'fs.mkdir': {
+    params: FsMkdirParams;
+    result: FsMkdirResult;
+  };
+  'fs.read': {
+    params: FsReadParams;
+    result: FsReadResult;
+  };
+  'fs.remove': {
+    params: FsRemoveParams;
+    result: FsRemoveResult;
+  };
+  'fs.rename': {
+    params: FsRenameParams;
+    result: FsRenameResult;
+  };
+  'fs.stat': {
+    params: FsStatParams;
+    result: FsStatResult;
+  };
+  'fs.watch': {
+    params: FsWatchParams;
+    result: FsWatchResult;
+  };
+  'fs.write': {
+    params: FsWriteParams;
+    result: FsWriteResult;
+  };
+  'fs.writeAbort': {
+    params: FsWriteAbortParams;
+    result: FsWriteAbortResult;
+  };
+  'fs.writeBegin': {
+    params: FsWriteBeginParams;
+    result: FsWriteBeginResult;
+  };
+  'fs.writeChunk': {
+    params: FsWriteChunkParams;
+    result: FsWriteChunkResult;
+  };
+  'fs.writeCommit': {
+    params: FsWriteCommitParams;
+    result: FsWriteCommitResult;
+  };
+  'logs.read': {
+    params: LogsReadParams;
+    result: LogsReadResult;
   };
   'resources.apply': {
     params: ResourcesApplyParams;
@@ -103,6 +190,368 @@ export interface AuthResult {
   scopes: Scope[];
   workspaces: '*' | string[];
   expiresAt: string;
+}
+/**
+ * Params of exec.closeStdin: Close a running exec's stdin (end of input).
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecCloseStdinParams".
+ */
+export interface ExecCloseStdinParams {
+  stream: string;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecCloseStdinResult".
+ */
+export interface ExecCloseStdinResult {}
+/**
+ * Params of exec.kill: Cancel a running exec: the provider ends it (Docker: the process is killed in the container, on a local engine) and its exec.exit says cancelled.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecKillParams".
+ */
+export interface ExecKillParams {
+  stream: string;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecKillResult".
+ */
+export interface ExecKillResult {}
+/**
+ * Params of exec.resize: Resize a running exec's terminal.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecResizeParams".
+ */
+export interface ExecResizeParams {
+  stream: string;
+  columns: number;
+  rows: number;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecResizeResult".
+ */
+export interface ExecResizeResult {}
+/**
+ * Params of exec.start: Run a command in the workspace's container (or a service) through its provider, as boulder exec does. Returns a stream id at once; output arrives as exec.output notifications { stream, fd: stdout|stderr, data }, then exec.exit { stream, exitCode } (or { stream, cancelled: true }), then stream.end.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecStartParams".
+ */
+export interface ExecStartParams {
+  workspace: string;
+  namespace?: string;
+  /**
+   * @minItems 1
+   * @maxItems 4096
+   */
+  command: [string, ...string[]];
+  tty?: boolean;
+  stdin?: boolean;
+  env?: {
+    [k: string]: string;
+  };
+  workdir?: string;
+  service?: string;
+  columns?: number;
+  rows?: number;
+}
+/**
+ * A server → client stream opened by the call; its notifications carry this id.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "StreamRef".
+ */
+export interface StreamRef {
+  stream: string;
+}
+/**
+ * Params of exec.write: Send bytes to a running exec's stdin (≤ 1 MiB); resolves when the command's side took them.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecWriteParams".
+ */
+export interface ExecWriteParams {
+  stream: string;
+  data: string;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "ExecWriteResult".
+ */
+export interface ExecWriteResult {}
+/**
+ * Params of fs.list: List a directory of a workspace's files, depth levels deep; symlinked directories are listed, never entered.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsListParams".
+ */
+export interface FsListParams {
+  workspace: string;
+  namespace?: string;
+  path?: string;
+  depth?: number;
+  limit?: number;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsListResult".
+ */
+export interface FsListResult {
+  entries: {
+    path: string;
+    type: 'file' | 'directory' | 'symlink' | 'other';
+    size: number;
+    /**
+     * Permission bits.
+     */
+    mode: number;
+    mtime: string;
+    /**
+     * A symlink's target, reported as data (never followed).
+     */
+    target?: string;
+    sha256?: string;
+  }[];
+  truncated: boolean;
+}
+/**
+ * Params of fs.mkdir: Make a directory (with parents: mkdir -p).
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsMkdirParams".
+ */
+export interface FsMkdirParams {
+  workspace: string;
+  namespace?: string;
+  path: string;
+  parents?: boolean;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsMkdirResult".
+ */
+export interface FsMkdirResult {}
+/**
+ * Params of fs.read: Read a regular file (or a byte range). At most 1 MiB comes back inline as data; more comes as a server stream of fs.readChunk notifications { stream, offset, data, last?, sha256? }, each sent when the connection has room.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsReadParams".
+ */
+export interface FsReadParams {
+  workspace: string;
+  namespace?: string;
+  path: string;
+  offset?: number;
+  length?: number;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsReadResult".
+ */
+export interface FsReadResult {
+  /**
+   * Size of the file.
+   */
+  size: number;
+  offset: number;
+  /**
+   * Bytes in this read.
+   */
+  length: number;
+  data?: string;
+  /**
+   * sha256 of the whole file's content (when the read covers it): pass it as ifMatch to write it back safely.
+   */
+  sha256?: string;
+  stream?: string;
+  chunkBytes?: number;
+}
+/**
+ * Params of fs.remove: Remove a file, a symlink (never its target) or a directory (recursive unless empty); a recursive removal never crosses a link.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsRemoveParams".
+ */
+export interface FsRemoveParams {
+  workspace: string;
+  namespace?: string;
+  path: string;
+  recursive?: boolean;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsRemoveResult".
+ */
+export interface FsRemoveResult {}
+/**
+ * Params of fs.rename: Rename (move) an entry within the workspace's files.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsRenameParams".
+ */
+export interface FsRenameParams {
+  workspace: string;
+  namespace?: string;
+  from: string;
+  to: string;
+  overwrite?: boolean;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsRenameResult".
+ */
+export interface FsRenameResult {}
+/**
+ * Params of fs.stat: Describe one entry of a workspace's files (a symlink is reported, not followed).
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsStatParams".
+ */
+export interface FsStatParams {
+  workspace: string;
+  namespace?: string;
+  path: string;
+  hash?: boolean;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsStatResult".
+ */
+export interface FsStatResult {
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'other';
+  size: number;
+  /**
+   * Permission bits.
+   */
+  mode: number;
+  mtime: string;
+  /**
+   * A symlink's target, reported as data (never followed).
+   */
+  target?: string;
+  sha256?: string;
+}
+/**
+ * Params of fs.watch: Watch a directory of the workspace's files: a server stream of fs.event notifications { stream, kind: ready|change|rescan, path?, type? } (type removed when the path is gone) until streams.cancel.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWatchParams".
+ */
+export interface FsWatchParams {
+  workspace: string;
+  namespace?: string;
+  path?: string;
+}
+/**
+ * Params of fs.write: Replace (or create) a file with up to 1 MiB of content, atomically (temp file + rename: readers see the old or the new content). With ifMatch, only when the current content has that sha256 ('' : only when the file does not exist).
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteParams".
+ */
+export interface FsWriteParams {
+  workspace: string;
+  namespace?: string;
+  path: string;
+  data: string;
+  ifMatch?: string;
+  createParents?: boolean;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteResult".
+ */
+export interface FsWriteResult {
+  size: number;
+  sha256: string;
+}
+/**
+ * Params of fs.writeAbort: Drop an upload and its temporary file.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteAbortParams".
+ */
+export interface FsWriteAbortParams {
+  upload: string;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteAbortResult".
+ */
+export interface FsWriteAbortResult {}
+/**
+ * Params of fs.writeBegin: Start a chunked upload of a file of any size: returns an upload id; send the content with fs.writeChunk (≤ 1 MiB each, in order) and finish with fs.writeCommit (atomic rename) or fs.writeAbort. The upload belongs to this connection and is dropped when it closes.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteBeginParams".
+ */
+export interface FsWriteBeginParams {
+  workspace: string;
+  namespace?: string;
+  path: string;
+  ifMatch?: string;
+  createParents?: boolean;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteBeginResult".
+ */
+export interface FsWriteBeginResult {
+  upload: string;
+  chunkBytes: number;
+}
+/**
+ * Params of fs.writeChunk: Append one chunk (≤ 1 MiB) to an upload.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteChunkParams".
+ */
+export interface FsWriteChunkParams {
+  upload: string;
+  data: string;
+  offset?: number;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteChunkResult".
+ */
+export interface FsWriteChunkResult {
+  size: number;
+}
+/**
+ * Params of fs.writeCommit: Finish an upload: check ifMatch again and rename the uploaded content over the file.
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteCommitParams".
+ */
+export interface FsWriteCommitParams {
+  upload: string;
+  sha256?: string;
+}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "FsWriteCommitResult".
+ */
+export interface FsWriteCommitResult {
+  size: number;
+  sha256: string;
+}
+/**
+ * Params of logs.read: The output of the workspace's container (or a service) through its provider, as boulder logs: a server stream of logs.output notifications { stream, fd, data }, then stream.end (with follow: when the container stops, or on streams.cancel).
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "LogsReadParams".
+ */
+export interface LogsReadParams {
+  workspace: string;
+  namespace?: string;
+  service?: string;
+  follow?: boolean;
+  tail?: number;
 }
 /**
  * Params of resources.apply: Creates or updates an object with the validation and defaulting of boulder apply; validation errors carry field paths in data.issues.
@@ -208,15 +657,6 @@ export interface ResourcesWatchParams {
   namespace?: string;
   labelSelector?: string;
   resourceVersion?: string;
-}
-/**
- * A server → client stream opened by the call; its notifications carry this id.
- *
- * This interface was referenced by `ApiMethods`'s JSON-Schema
- * via the `definition` "StreamRef".
- */
-export interface StreamRef {
-  stream: string;
 }
 /**
  * Params of server.info: What the daemon serves: its version, the methods and the message size limit.

@@ -1,0 +1,67 @@
+/**
+ * Daemon API benchmarks of the files and exec methods (part of `npm run bench -- api`): a real
+ * daemon with one bind-mounted Docker workspace, a client on the daemon's unix socket using the
+ * SDK's workspace helpers, and floors measured in the same run:
+ * - 4 KiB `readFile` round trip vs `docker exec CONTAINER cat FILE` and vs a direct `fs.readFile`
+ *   of the same file on the host (goal: p50 ≤ 1 ms);
+ * - exec of `true` through the API vs `docker exec CONTAINER true` (goal ≤ 1.1×).
+ */
+import { randomBytes } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { connect } from '../../sdk/typescript/src/index.ts';
+import { BENCH_IMAGE, createGitRepository, DockerBenchEnv, expectSuccess, runCommand, workspaceManifest, writeManifests } from './docker-bench-env.ts';
+import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
+
+const READS = 300;
+const EXECS = 20;
+
+/** A token for `workspace` from the real `boulder token create`. */
+async function tokenFor(env: DockerBenchEnv, workspace: string): Promise<string> {
+  const r = await env.boulderOk('token', 'create', '--workspace', workspace, '--scope', 'fs:read', '--scope', 'exec', '--ttl', '1h', '--name', 'bench');
+  return r.stdout.trim();
+}
+
+/** Runs the files and exec benchmarks and returns their rows. */
+export async function benchApiFiles(): Promise<BenchRow[]> {
+  expectSuccess(`docker image inspect ${BENCH_IMAGE} (run bash test/env/images.sh)`, await runCommand('docker', ['image', 'inspect', BENCH_IMAGE]));
+  const env = await DockerBenchEnv.open();
+  const rows: BenchRow[] = [];
+  try {
+    const name = env.name('files');
+    const repo = createGitRepository(join(env.root, 'repo'));
+    const manifest = workspaceManifest(name, { repository: repo }) as { spec: Record<string, unknown> };
+    manifest.spec['sync'] = { mode: 'bind' };
+    await env.boulderOk('apply', '-f', writeManifests(join(env.root, 'ws.yaml'), [manifest]), '--wait', '--timeout', '120s');
+    const worktree = join(repo, '.nexus', 'worktrees', name);
+    writeFileSync(join(worktree, 'bench-4k.bin'), randomBytes(4096));
+    const [container] = await env.docker.listContainers({ filters: { label: [`nexus.dev/workspace=${name}`, 'nexus.dev/role=workspace'] } });
+    if (container === undefined) throw new Error('the bench workspace has no running container');
+    const client = await connect({ socket: join(env.stateDir, 'api.sock'), token: await tokenFor(env, name) });
+    try {
+      const ws = client.workspace(name);
+      const sdk = await timeRuns(READS, async () => void (await ws.fs.readFile('bench-4k.bin')), 20);
+      const direct = await timeRuns(READS, async () => void (await readFile(join(worktree, 'bench-4k.bin'))), 20);
+      const dockerCat = await timeRuns(EXECS, async () => void expectSuccess('docker exec cat', await runCommand('docker', ['exec', container.Id, 'cat', '/workspace/bench-4k.bin'])));
+      const p50 = median(sdk);
+      rows.push({ name: 'api: readFile 4 KiB (SDK, unix socket)', value: p50, unit: 'ms', p99: quantile(sdk, 0.99), floor: { name: 'docker exec cat', value: median(dockerCat) }, budget: { text: 'p50 ≤ 1 ms', met: p50 <= 1 } });
+      rows.push({ name: 'api: readFile 4 KiB (SDK, unix socket)', value: p50, unit: 'ms', p99: quantile(sdk, 0.99), floor: { name: 'fs.readFile on the host', value: median(direct) } });
+      const apiExec = await timeRuns(EXECS, async () => {
+        const { exitCode } = await ws.exec(['true']);
+        if (exitCode !== 0) throw new Error(`exec true exited ${String(exitCode)}`);
+      });
+      const dockerTrue = await timeRuns(EXECS, async () => void expectSuccess('docker exec true', await runCommand('docker', ['exec', container.Id, 'true'])));
+      const ratio = median(apiExec) / median(dockerTrue);
+      rows.push({ name: 'api: exec true (SDK)', value: median(apiExec), unit: 'ms', p99: quantile(apiExec, 0.99), floor: { name: 'docker exec true', value: median(dockerTrue) }, budget: { text: '≤ 1.1×', met: ratio <= 1.1 } });
+    } finally {
+      client.close();
+    }
+  } catch (err) {
+    rows.push({ name: 'api files/exec: FAILED', value: Number.NaN, unit: 'ms', note: (err as Error).message });
+  } finally {
+    const left = await env.close();
+    if (left.boulder.length > 0) rows.push({ name: 'cleanup: objects boulder left behind', value: Number.NaN, unit: 'ms', note: left.boulder.join(', ') });
+  }
+  return rows;
+}
