@@ -12,7 +12,8 @@
  *   environment, its Docker engine). So nothing here may read or write this process's machine on an
  *   object's behalf, and everything an object reaches stays in the object's own namespace:
  *   `secretRef` (a Secret of the workspace's namespace, referenced by the Pod, never read by boulder)
- *   and `pod://<own namespace>/…` endpoints.
+ *   and `pod://` endpoints that are the Pod of the Workspace owning the session (admitSyncSession
+ *   here; the Pod itself is checked when opened, workspace-pod.ts).
  *
  * A refusal is a TerminalError with a stable reason: a condition on the object, never a retry loop.
  */
