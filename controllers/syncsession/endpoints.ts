@@ -73,6 +73,11 @@ export interface EndpointHints {
   workspaceImages?: readonly string[];
   /** Where a local endpoint persists its digest cache. */
   digestCachePath?: string;
+  /**
+   * Run before every exec into a `pod://` endpoint; throws to refuse it (cluster trust: the Pod
+   * must be the owning workspace's, trust/workspace-pod.ts).
+   */
+  podGuard?: (target: PodPath) => Promise<void>;
 }
 
 /** Opens the endpoint `address` for the session `uid` (creating its helper when needed). */
@@ -95,7 +100,8 @@ export async function openEndpoint(address: string, uid: string, deps: EndpointD
         import('../sync/kubernetes/pod-endpoint.ts'),
       ]);
       const { namespace, pod, container, path } = parsed;
-      return createPodEndpoint({ kubeConfig: loadKubeConfig(deps.kubernetes), namespace, pod, container, path });
+      const guard = hints.podGuard;
+      return createPodEndpoint({ kubeConfig: loadKubeConfig(deps.kubernetes), namespace, pod, container, path, ...(guard !== undefined ? { guard: () => guard(parsed) } : {}) });
     }
     case 'sprite': {
       if (deps.sprite === undefined) throw new BoulderError('BadRequest', `${address}: this controller has no Sprites API configured for sprite:// endpoints (backends.sprite)`);

@@ -3,8 +3,10 @@
  * current spec, paused while `spec.paused` or the owning workspace holds it (workspace-hold.ts), and writes the status from the engine's state when it changed; on
  * deletion stops the engine and removes the helper container and the persisted ancestor.
  * Under cluster trust a session whose endpoints leave its namespace (or reach this process's
- * machine) is never opened: its engine is stopped, and the status says why (phase Error, Ready False
- * with reason EndpointNotAllowed), without retries until the spec changes.
+ * machine), or reach any Pod but the one boulder made for the Workspace owning the session
+ * (trust/policy.ts, trust/workspace-pod.ts; checked again before every exec), is never opened: its
+ * engine is stopped, and the status says why (phase Error, Ready False with reason
+ * EndpointNotAllowed), without retries until the spec changes.
  */
 import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
 import { isErrorCode } from '../../apis/errors.ts';
@@ -21,9 +23,12 @@ import { isTerminalError } from '../runtime/errors.ts';
 import { admitSyncSession, type TrustMode } from '../trust/policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { owningWorkspace, workspaceHold } from './workspace-hold.ts';
+import { admitSessionPods, podGuard, type PodReader } from '../trust/workspace-pod.ts';
+import type { Workspace } from '../../apis/types/index.ts';
+import type { EndpointHints } from './endpoints.ts';
 
 /** The reconciler over `runner`. */
-export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local'): Reconciler {
+export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local', readPod?: PodReader): Reconciler {
   return async (request, ctx) => {
     let session: SyncSession;
     try {
@@ -35,8 +40,11 @@ export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMod
     const uid = session.metadata.uid!;
     await reconcileWithFinalizer(session, CLEANUP_FINALIZER, ctx.client, {
       apply: async (live) => {
+        let owner: Workspace | undefined;
         try {
           admitSyncSession(live, trust);
+          owner = await owningWorkspace(ctx.client, live);
+          if (trust === 'cluster') await admitSessionPods(live, owner, readPod);
         } catch (err) {
           if (!isTerminalError(err)) throw err;
           await runner.stop(uid, { cleanup: false });
@@ -45,11 +53,11 @@ export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMod
           return;
         }
         // Paused by the user (spec.paused) or held by the owning workspace while it is not Running.
-        const owner = await owningWorkspace(ctx.client, live);
         const hold = workspaceHold(live, owner);
         // The workspace's images only matter when the engine (and a helper) is started.
         const starting = runner.facts(uid) === undefined;
-        const hints = starting ? { workspaceImages: owner !== undefined ? workspaceImages(owner) : await sessionWorkspaceImages(ctx.client, live) } : {};
+        const hints: EndpointHints = starting ? { workspaceImages: owner !== undefined ? workspaceImages(owner) : await sessionWorkspaceImages(ctx.client, live) } : {};
+        if (starting && trust === 'cluster') hints.podGuard = podGuard(live, () => owningWorkspace(ctx.client, live), readPod);
         await runner.ensure(live, hints, live.spec.paused === true || hold !== undefined);
         const request = parseSyncRequest(live.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
         const handled = getCondition(live.status?.conditions, LAST_REQUEST_CONDITION)?.message.startsWith(`${request?.id}: `) === true;

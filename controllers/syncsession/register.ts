@@ -14,6 +14,7 @@ import { runWorkspaceHoldWatch } from './workspace-hold.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { TrustMode } from '../trust/policy.ts';
+import { clusterPodReader } from '../trust/workspace-pod.ts';
 
 /** Image of sync helper containers when neither an explicit one nor a local workspace image is known. */
 export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
@@ -57,7 +58,8 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
     onChange: enqueue,
     ...options.runner,
   });
-  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner, options.trust ?? 'local'), resyncPeriodMs: 60_000 });
+  const trust = options.trust ?? 'local';
+  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner, trust, trust === 'cluster' && options.kubernetes !== undefined ? clusterPodReader(options.kubernetes) : undefined), resyncPeriodMs: 60_000 });
   options.signal.addEventListener('abort', () => void runner.close(), { once: true });
   if (options.workspaces !== undefined && !options.signal.aborted) {
     const log = options.logger.child({ component: 'sync-workspace-hold' });

@@ -8,8 +8,9 @@ function workspace(spec: Partial<Workspace['spec']>, namespace = 'team-a'): Work
   return { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'web', namespace }, spec: { backend: 'kubernetes', image: 'busybox', ...spec } };
 }
 
-function session(alpha: string, beta: string, namespace = 'team-a'): SyncSession {
-  return { apiVersion: 'nexus.dev/v1alpha1', kind: 'SyncSession', metadata: { name: 's', namespace }, spec: { alpha, beta } } as SyncSession;
+function session(alpha: string, beta: string, namespace = 'team-a', owner?: string): SyncSession {
+  const ownerReferences = owner === undefined ? [] : [{ apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', name: owner, uid: `uid-${owner}`, controller: true }];
+  return { apiVersion: 'nexus.dev/v1alpha1', kind: 'SyncSession', metadata: { name: 's', namespace, ownerReferences }, spec: { alpha, beta } } as SyncSession;
 }
 
 /** The reason and message a refusal carries; undefined when admitted. */
@@ -78,8 +79,19 @@ describe('admitSyncSession', () => {
     expect(refused?.message).toContain(message);
   });
 
-  it('admits two Pods of its own namespace under cluster trust, and anything under local trust', () => {
-    expect(refusal(() => admitSyncSession(session('pod://team-a/a/c/x', 'pod://team-a/b/c/'), 'cluster'))).toBeUndefined();
+  it.each([
+    ['a Pod of its namespace without an owning Workspace', session('pod://team-a/postgres-0/postgres/var/lib/postgresql', 'pod://team-a/nexus-web/workspace/workspace/loot'), 'spec.alpha: pod team-a/postgres-0 refused: a cluster\'s SyncSession may only reach the Pod of the Workspace that owns it'],
+    ['another Pod of its namespace than its workspace\'s', session('pod://team-a/postgres-0/postgres/var/lib/postgresql', 'pod://team-a/nexus-web/workspace/workspace/loot', 'team-a', 'web'), 'spec.alpha: pod team-a/postgres-0 refused: it is not the Pod of workspace web (nexus-web)'],
+    ['another workspace\'s Pod', session('pod://team-a/nexus-web/workspace/workspace', 'pod://team-a/nexus-other/workspace/workspace', 'team-a', 'web'), 'spec.beta: pod team-a/nexus-other refused: it is not the Pod of workspace web (nexus-web)'],
+  ])('refuses %s under cluster trust', (_what, s, message) => {
+    const refused = refusal(() => admitSyncSession(s, 'cluster'));
+    expect(refused?.reason).toBe('EndpointNotAllowed');
+    expect(refused?.message).toContain(message);
+  });
+
+  it('admits its owning workspace\'s Pod under cluster trust (the Pod is checked when opened), and anything under local trust', () => {
+    expect(refusal(() => admitSyncSession(session('pod://team-a/nexus-web/workspace/x', 'pod://team-a/nexus-web/svc-db/data', 'team-a', 'web'), 'cluster'))).toBeUndefined();
     expect(refusal(() => admitSyncSession(session('/home/dev/w', 'pod://other/p/c/w'), 'local'))).toBeUndefined();
+    expect(refusal(() => admitSyncSession(session('pod://team-a/postgres-0/c/x', 'pod://team-a/b/c/'), 'local'))).toBeUndefined();
   });
 });

@@ -12,7 +12,8 @@
  *   environment, its Docker engine). So nothing here may read or write this process's machine on an
  *   object's behalf, and everything an object reaches stays in the object's own namespace:
  *   `secretRef` (a Secret of the workspace's namespace, referenced by the Pod, never read by boulder)
- *   and `pod://<own namespace>/…` endpoints.
+ *   and `pod://` endpoints that are the Pod of the Workspace owning the session (admitSyncSession
+ *   here; the Pod itself is checked when opened, workspace-pod.ts).
  *
  * A refusal is a TerminalError with a stable reason: a condition on the object, never a retry loop.
  */
@@ -21,6 +22,7 @@ import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { parseEndpointAddress } from '../syncsession/endpoints.ts';
+import { kubeNames } from '../providers/kubernetes/names.ts';
 
 /** See the module comment. */
 export type TrustMode = 'local' | 'cluster';
@@ -93,13 +95,21 @@ export function admitWorkspace(ws: Workspace, context: WorkspaceTrustContext): v
 }
 
 /**
- * Throws TerminalError unless both endpoints of `session` stay inside its namespace under cluster
- * trust: only `pod://<session namespace>/…`; a local path, `docker://` or `volume://` is this
- * process's machine, and another namespace's Pod is someone else's.
+ * Throws TerminalError unless `session` may be opened under cluster trust, as far as its spec and
+ * metadata tell (the Pods themselves are checked when the endpoints are opened: workspace-pod.ts):
+ * - both endpoints are `pod://<session namespace>/…` (a local path, `docker://` or `volume://` is
+ *   this process's machine, and another namespace's Pod is someone else's);
+ * - the session is controlled (ownerReference) by a Workspace W of its namespace, and both endpoints
+ *   name W's Pod (`nexus-<W>`). So a session only ever moves files inside one workspace's Pod:
+ *   never out of another Pod of the namespace (a database, the controller's own) and never from one
+ *   workspace into another's (two users of one namespace). The ownerReference is not a credential
+ *   (whoever creates the session writes it); it pins the session to W's uid, so it dies with W and
+ *   never reaches a later workspace of the same name.
  */
 export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
   if (trust === 'local') return;
   const namespace = session.metadata.namespace ?? DEFAULT_NAMESPACE;
+  const pods: { side: 'alpha' | 'beta'; pod: string }[] = [];
   for (const side of ['alpha', 'beta'] as const) {
     const address = session.spec[side];
     let parsed: ReturnType<typeof parseEndpointAddress>;
@@ -109,7 +119,10 @@ export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
       throw new TerminalError(ENDPOINT_NOT_ALLOWED, `spec.${side}: ${(err as Error).message}`);
     }
     if (parsed.type === 'pod') {
-      if (parsed.namespace === namespace) continue;
+      if (parsed.namespace === namespace) {
+        pods.push({ side, pod: parsed.pod });
+        continue;
+      }
       throw new TerminalError(
         ENDPOINT_NOT_ALLOWED,
         `spec.${side}: ${JSON.stringify(address)} is a Pod in namespace ${parsed.namespace}; a SyncSession in ${namespace} may only reach Pods of its own namespace`,
@@ -121,4 +134,31 @@ export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
       `spec.${side}: ${JSON.stringify(address)} is ${where}, refused for a cluster's SyncSessions; only pod://${namespace}/<pod>/<container>/<path> endpoints are allowed there`,
     );
   }
+  const owner = controllingWorkspace(session);
+  for (const { side, pod } of pods) {
+    if (owner === undefined) {
+      throw new TerminalError(
+        ENDPOINT_NOT_ALLOWED,
+        `spec.${side}: pod ${namespace}/${pod} refused: a cluster's SyncSession may only reach the Pod of the Workspace that owns it (metadata.ownerReferences: a controller reference to a Workspace of ${namespace}), and this session has none`,
+      );
+    }
+    const expected = workspacePodName(owner.name, namespace);
+    if (pod !== expected) {
+      throw new TerminalError(
+        ENDPOINT_NOT_ALLOWED,
+        `spec.${side}: pod ${namespace}/${pod} refused: it is not the Pod of workspace ${owner.name} (${expected}), which owns this session; a cluster's SyncSession may only reach its own workspace's Pod`,
+      );
+    }
+  }
+}
+
+/** The Workspace controlling `session` (its controller ownerReference), if any. */
+export function controllingWorkspace(session: SyncSession): { name: string; uid: string } | undefined {
+  const ref = (session.metadata.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Workspace' && r.apiVersion.startsWith('nexus.dev/'));
+  return ref === undefined ? undefined : { name: ref.name, uid: ref.uid };
+}
+
+/** Name of the Pod the Kubernetes provider creates for workspace `name` in its own namespace. */
+export function workspacePodName(name: string, namespace: string): string {
+  return kubeNames({ name, namespace, uid: '' }).pod;
 }

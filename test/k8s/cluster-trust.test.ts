@@ -13,16 +13,24 @@
  *   Secrets at all), and the Pod mounts no service-account token;
  * - a `secretRef` naming a Secret that exists only in another namespace does not leak it: the Pod can
  *   only name a Secret of its own namespace, and nothing in the workspace's namespace holds the value;
+ * - a SyncSession reaches only the Pod boulder made for the Workspace owning it: aimed at another
+ *   Pod of its namespace (a database), or at a foreign Pod relabelled and re-owned as a workspace's,
+ *   it is refused (EndpointNotAllowed) and no exec reaches the Pod (kwok runs execs in a directory
+ *   here, whose files stay as they were);
+ * - a Workspace whose Pod, Service or PVC name is held by a foreign object leaves it untouched and
+ *   reports ObjectNotOwned;
  * - `kubectl auth can-i --list` of the ServiceAccount equals test/k8s/fixtures/controller-can-i.txt.
  * kwok plays the kubelet: it does not run containers or resolve env, so the value the container sees
  * is asserted on the Pod spec only (an exec through kwok runs on this machine, not in the Pod).
  */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
 import { startClusterControllers, type ClusterControllers } from './cluster-controllers.ts';
+import { diffSnapshots, snapshotTree, type TreeSnapshot } from '../hostile/tree-snapshot.ts';
+import { kwokExecManifest, startExecPod } from './pod-sync-support.ts';
 import { REPO_ROOT, dropNamespace, eventually, freshNamespace, installCrds, kubectl, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
 
 const ALLOWLIST = join(REPO_ROOT, 'test', 'k8s', 'fixtures', 'controller-can-i.txt');
@@ -206,6 +214,121 @@ describe('cluster mode: the controller lends no identity', () => {
     if (process.env['BOULDER_UPDATE_ALLOWLIST'] === '1') writeFileSync(ALLOWLIST, normalized);
     expect(normalized).toBe(readFileSync(ALLOWLIST, 'utf8'));
   }, 30_000);
+});
+
+/** A SyncSession owned by Workspace `owner` (when given, with its uid), between `alpha` and `beta`. */
+async function applySession(name: string, alpha: string, beta: string, owner?: string): Promise<void> {
+  const uid = owner === undefined ? undefined : (await objectJson<{ metadata: { uid: string } }>('workspace', owner)).metadata.uid;
+  const ownerReferences = uid === undefined ? '' : `  ownerReferences:\n    - {apiVersion: nexus.dev/v1alpha1, kind: Workspace, name: ${owner}, uid: ${uid}, controller: true}\n`;
+  await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], {
+    input: `apiVersion: nexus.dev/v1alpha1\nkind: SyncSession\nmetadata:\n  name: ${name}\n${ownerReferences}spec:\n  alpha: ${JSON.stringify(alpha)}\n  beta: ${JSON.stringify(beta)}\n`,
+  });
+}
+
+describe('cluster mode: a SyncSession reaches only its own workspace\'s Pod', () => {
+  let victim: string;
+  let loot: string;
+  let before: TreeSnapshot;
+
+  beforeAll(async () => {
+    // The "database" Pod's files and the attacker's workspace folder: kwok runs an exec into either
+    // Pod here, in these directories, so a sync that ran would show in them.
+    victim = join(dir, 'victim');
+    loot = join(dir, 'loot');
+    mkdirSync(victim);
+    mkdirSync(loot);
+    writeFileSync(join(victim, 'password.txt'), 'db-password');
+    before = snapshotTree(victim);
+    await startExecPod(cluster, namespace, 'postgres-0', victim);
+    await kubectlOk(cluster, ['apply', '-f', '-'], { input: kwokExecManifest(namespace, 'nexus-attacker', loot) });
+    await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: workspace('attacker', '') });
+    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=condition=Ready', 'workspace/attacker', '--timeout=60s'], { timeoutMs: 70_000 });
+  }, 120_000);
+
+  /** The victim's files are as they were and nothing reached the attacker's folder. */
+  async function nothingCopied(): Promise<void> {
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(diffSnapshots(before, snapshotTree(victim))).toEqual([]);
+    expect(readdirSync(loot)).toEqual([]);
+  }
+
+  it.each([
+    ['owned by a Workspace, reaching another Pod of the namespace', 'steal', 'attacker', () => `spec.alpha: pod ${namespace}/postgres-0 refused: it is not the Pod of workspace attacker (nexus-attacker), which owns this session`],
+    ['owned by nothing, reaching another Pod of the namespace', 'steal-unowned', undefined, () => `spec.alpha: pod ${namespace}/postgres-0 refused: a cluster's SyncSession may only reach the Pod of the Workspace that owns it`],
+  ])('a SyncSession %s is refused (EndpointNotAllowed); the Pod\'s files are untouched', async (_what, name, owner, message) => {
+    await applySession(name, `pod://${namespace}/postgres-0/main${victim}`, `pod://${namespace}/nexus-attacker/workspace${loot}`, owner);
+    const { object, ready } = await readyWithReason<{ status?: { phase?: string } }>('syncsession', name, 'EndpointNotAllowed');
+    expect(object.status?.phase).toBe('Error');
+    expect(ready.message).toContain(message());
+    await nothingCopied();
+  }, 60_000);
+
+  it('a foreign Pod under a workspace Pod\'s name, relabelled and re-owned as the workspace\'s, is refused when the session opens', async () => {
+    // Workspace `ghost` never gets a Pod of its own (refused by the policy); a Pod of its Pod's name
+    // carries its labels, a controller ownerReference to it (as anyone who may patch a Pod can) and
+    // even its claim: only its immutable spec (not boulder's keep-alive) tells it apart.
+    await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: workspace('ghost', '  secrets:\n    - name: X\n      fromEnv: HOME\n') });
+    await readyWithReason('workspace', 'ghost', 'SecretSourceNotAllowed');
+    const uid = (await objectJson<{ metadata: { uid: string } }>('workspace', 'ghost')).metadata.uid;
+    const forged = `
+apiVersion: v1
+kind: Pod
+metadata:
+  name: nexus-ghost
+  namespace: ${namespace}
+  labels: {app.kubernetes.io/managed-by: boulder, nexus.dev/workspace: ghost, nexus.dev/namespace: ${namespace}, nexus.dev/uid: ${uid}, nexus.dev/role: workspace}
+  ownerReferences: [{apiVersion: nexus.dev/v1alpha1, kind: Workspace, name: ghost, uid: ${uid}, controller: true}]
+spec:
+  terminationGracePeriodSeconds: 0
+  automountServiceAccountToken: false
+  containers: [{name: workspace, image: postgres:16, volumeMounts: [{name: files, mountPath: /var/lib/postgresql}]}]
+  volumes: [{name: files, persistentVolumeClaim: {claimName: nexus-ghost-files}}]
+---
+apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: nexus-ghost-files, namespace: ${namespace}}
+spec:
+  accessModes: [ReadWriteOnce]
+  resources: {requests: {storage: 1Gi}}
+`;
+    await kubectlOk(cluster, ['apply', '-f', '-'], { input: `${kwokExecManifest(namespace, 'nexus-ghost', victim)}\n---\n${forged}` });
+    await kubectlOk(cluster, ['-n', namespace, 'wait', '--for=condition=Ready', 'pod/nexus-ghost', '--timeout=60s']);
+    await applySession('ghost-steal', `pod://${namespace}/nexus-ghost/workspace${victim}`, `pod://${namespace}/nexus-ghost/workspace${loot}`, 'ghost');
+    const { ready } = await readyWithReason('syncsession', 'ghost-steal', 'EndpointNotAllowed');
+    expect(ready.message).toBe(
+      `spec.alpha: pod ${namespace}/nexus-ghost refused: it is not a Pod boulder created for workspace ghost: its workspace container is not the one boulder creates (command differs)`,
+    );
+    await nothingCopied();
+  }, 90_000);
+});
+
+describe('cluster mode: a Workspace never takes over an object of its objects\' names', () => {
+  interface Meta {
+    metadata: { uid: string; resourceVersion: string; deletionTimestamp?: string; annotations?: Record<string, string> };
+  }
+
+  it.each([
+    ['pod', 'squat-pod', 'nexus-squat-pod', () => ({ input: `apiVersion: v1\nkind: Pod\nmetadata: {name: nexus-squat-pod, namespace: ${namespace}}\nspec:\n  terminationGracePeriodSeconds: 0\n  containers: [{name: main, image: busybox:1.37}]\n` }), ''],
+    ['service', 'squat-svc', 'nexus-squat-svc', () => ({ input: `apiVersion: v1\nkind: Service\nmetadata: {name: nexus-squat-svc, namespace: ${namespace}}\nspec:\n  ports: [{port: 5432}]\n` }), '  ports:\n    http:\n      containerPort: 8080\n'],
+    ['persistentvolumeclaim', 'squat-pvc', 'nexus-squat-pvc-files', () => ({ input: `apiVersion: v1\nkind: PersistentVolumeClaim\nmetadata: {name: nexus-squat-pvc-files, namespace: ${namespace}}\nspec:\n  accessModes: [ReadWriteOnce]\n  resources: {requests: {storage: 1Gi}}\n` }), ''],
+  ])('a foreign %s holding the name is left untouched and reported (ObjectNotOwned)', async (kind, ws, objectName, manifest, extra) => {
+    await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], manifest());
+    const before = await objectJson<Meta>(kind, objectName);
+    await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: workspace(ws, extra) });
+    const { ready } = await readyWithReason('workspace', ws, 'ObjectNotOwned');
+    expect(ready.status).toBe('False');
+    expect(ready.message).toBe(
+      `${kind}/${objectName} exists and is not owned by workspace ${ws}: it does not carry boulder's labels for workspace ${namespace}/${ws}; boulder leaves it untouched (remove or rename it, or rename the workspace)`,
+    );
+    await new Promise((r) => setTimeout(r, 1500));
+    const after = await objectJson<Meta>(kind, objectName);
+    expect(after.metadata.uid).toBe(before.metadata.uid);
+    expect(after.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
+    expect(after.metadata.deletionTimestamp).toBeUndefined();
+    // Nothing else of the workspace was made next to it either (the check precedes every write).
+    const made = await kubectlOk(cluster, ['-n', namespace, 'get', 'pods,services,persistentvolumeclaims', '-l', `nexus.dev/workspace=${ws}`, '-o', 'name']);
+    expect(made.trim()).toBe('');
+  }, 60_000);
 });
 
 /**

@@ -3,15 +3,18 @@
  * ports, the Secret only with secrets); the Pod exists only while the workspace is Running and is
  * recreated when its configuration hash annotation differs or it ended (Failed/Succeeded).
  * Stopped and Paused both remove the Pod and keep everything else (Kubernetes cannot freeze a Pod);
- * the PVC records which of the two it is in an annotation. A Running workspace's ensure waits a
+ * the PVC records which of the two it is in an annotation. Only objects carrying the workspace's
+ * identity are observed, changed or deleted (ownership.ts): a foreign object holding a name the
+ * workspace needs fails the ensure with `ObjectNotOwned` and is left untouched, one holding a name
+ * it does not need now is ignored. A Running workspace's ensure waits a
  * short while for the Pod to become Ready and otherwise fails transiently with the reason, so the
  * Workspace is Ready exactly when its Pod is.
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../runtime/clock.ts';
-import { ProviderError } from '../errors.ts';
-import { TerminalError } from '../../runtime/errors.ts';
-import type { DesiredRuntime, EnsureResult, RuntimeState } from '../types.ts';
+import { isProviderError, ProviderError } from '../errors.ts';
+import { isTerminalError, TerminalError } from '../../runtime/errors.ts';
+import type { DesiredRuntime, EnsureResult, RuntimeState, RuntimeTarget } from '../types.ts';
 import { isConflict, isNotFound, toProviderError } from './api-errors.ts';
 import {
   ANNOTATION_CONFIG_HASH,
@@ -25,6 +28,7 @@ import {
 import type { KubeNames } from './names.ts';
 import { deletePod, orUndefined, podNotReadyReason, podReady, readObjects, type ObservedObjects } from './objects.ts';
 import { observedFrom } from './observe.ts';
+import { notOwnedError, ownedBy } from './ownership.ts';
 
 /** What ensure works with. */
 export interface EnsureContext {
@@ -50,7 +54,13 @@ export async function ensureObjects(ctx: EnsureContext, desired: DesiredRuntime)
     throw new TerminalError('SecretSourceNotAllowed', 'this controller does not hold secret values: only secretRef secrets (a Secret in the workspace\'s namespace) are delivered');
   }
   const changes: string[] = [];
-  const existing = await step('reading the workspace objects', () => readObjects(ctx.core, ctx.names.namespace, ctx.names, secretValues));
+  const found = await step('reading the workspace objects', () => readObjects(ctx.core, ctx.names.namespace, ctx.names, secretValues));
+  const existing = ownObjects(found, desired, {
+    pod: desired.state === 'Running',
+    service: serviceManifest(desired, ctx.names, ctx.manifest) !== undefined,
+    secret: secretValues && Object.keys(desired.secretEnv).length > 0,
+    pvc: true,
+  });
   if (secretValues) await step('writing the secrets', () => ensureSecret(ctx, desired, existing, changes));
   await step('creating the files volume claim', () => ensurePvc(ctx, desired, existing, changes));
   await step('writing the service', () => ensureService(ctx, desired, existing, changes));
@@ -61,24 +71,43 @@ export async function ensureObjects(ctx: EnsureContext, desired: DesiredRuntime)
     created = result.created;
     current = await waitReady(ctx, result.pod);
   } else if (existing.pod !== undefined) {
-    await step('removing the pod', () => deletePod(ctx.core, ctx.names.namespace, ctx.names.pod));
+    await step('removing the pod', () => deletePod(ctx.core, ctx.names.namespace, ctx.names.pod, undefined, existing.pod?.metadata?.uid));
     await waitGone(ctx, ctx.names.pod);
     changes.push(`pod removed (${desired.state.toLowerCase()})`);
     current = undefined;
   }
-  const pvc = await step('recording the state', () => recordState(ctx, desired.state === 'Running' ? undefined : desired.state));
+  const pvc = await step('recording the state', () => recordState(ctx, desired.target, desired.state === 'Running' ? undefined : desired.state));
   const observed = observedFrom({ ...(current ? { pod: current } : {}), ...(pvc ? { pvc } : {}) }, desired.services.map((s) => s.name));
   if (observed === undefined) throw new ProviderError('ContainerCreateFailed', 'the workspace objects disappeared while being created', { transient: true });
   return { outcome: changes.length === 0 ? 'unchanged' : created && existing.pod === undefined ? 'created' : 'updated', changes, observed, containerCreated: created };
 }
 
-/** Runs one API step, turning its failure into a ProviderError naming the step. */
+/** Runs one API step, turning its failure into a ProviderError naming the step (an ownership refusal passes as is). */
 async function step<T>(doing: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {
+    if (isTerminalError(err) || isProviderError(err)) throw err;
     throw toProviderError(err, 'ContainerCreateFailed', doing);
   }
+}
+
+/** Kind names of the objects, as `kubectl` shows them. */
+const KINDS = { pod: 'pod', service: 'service', secret: 'secret', pvc: 'persistentvolumeclaim' } as const;
+
+/**
+ * The objects of `found` that carry the workspace's identity (ownership.ts); a foreign one is left
+ * out, and throws when the workspace `needs` its name now.
+ */
+function ownObjects(found: ObservedObjects, desired: DesiredRuntime, needs: Record<keyof ObservedObjects, boolean>): ObservedObjects {
+  const own: ObservedObjects = {};
+  for (const key of Object.keys(KINDS) as (keyof ObservedObjects)[]) {
+    const object = found[key];
+    if (object === undefined) continue;
+    if (ownedBy(object, desired.target)) Object.assign(own, { [key]: object });
+    else if (needs[key]) throw notOwnedError(KINDS[key], object, desired.target);
+  }
+  return own;
 }
 
 async function ensureSecret(ctx: EnsureContext, desired: DesiredRuntime, existing: ObservedObjects, changes: string[]): Promise<void> {
@@ -86,7 +115,7 @@ async function ensureSecret(ctx: EnsureContext, desired: DesiredRuntime, existin
   const wanted = secretManifest(desired, names, ctx.manifest);
   if (wanted === undefined) {
     if (existing.secret !== undefined) {
-      await orUndefined(core.deleteNamespacedSecret({ namespace: names.namespace, name: names.secret }));
+      await orUndefined(core.deleteNamespacedSecret({ namespace: names.namespace, name: names.secret, body: { preconditions: { uid: existing.secret.metadata?.uid } } }));
       changes.push('secret removed');
     }
     return;
@@ -127,7 +156,7 @@ async function ensureService(ctx: EnsureContext, desired: DesiredRuntime, existi
   const wanted = serviceManifest(desired, names, ctx.manifest);
   if (wanted === undefined) {
     if (existing.service !== undefined) {
-      await orUndefined(core.deleteNamespacedService({ namespace: names.namespace, name: names.pod }));
+      await orUndefined(core.deleteNamespacedService({ namespace: names.namespace, name: names.pod, body: { preconditions: { uid: existing.service.metadata?.uid } } }));
       changes.push('service removed');
     }
     return;
@@ -159,7 +188,7 @@ async function ensurePod(ctx: EnsureContext, wanted: V1Pod, existing: V1Pod | un
   if (existing !== undefined && existing.metadata?.deletionTimestamp === undefined) {
     const ended = existing.status?.phase === 'Failed' || existing.status?.phase === 'Succeeded';
     if (!ended && existing.metadata?.annotations?.[ANNOTATION_CONFIG_HASH] === hash) return { pod: existing, created: false };
-    await step('removing the outdated pod', () => deletePod(core, names.namespace, names.pod, 0));
+    await step('removing the outdated pod', () => deletePod(core, names.namespace, names.pod, 0, existing.metadata?.uid));
     changes.push(ended ? `container recreated (pod ${existing.status?.phase?.toLowerCase()})` : 'container recreated (configuration changed)');
   } else {
     changes.push(existing === undefined ? 'container created' : 'container recreated');
@@ -199,9 +228,10 @@ async function waitGone(ctx: EnsureContext, name: string): Promise<void> {
 }
 
 /** Records Stopped/Paused on the PVC (undefined: Running, removes the record); returns the PVC. */
-async function recordState(ctx: EnsureContext, state: RuntimeState | undefined) {
+async function recordState(ctx: EnsureContext, target: RuntimeTarget, state: RuntimeState | undefined) {
   const { core, names } = ctx;
   const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: names.namespace, name: names.pvc });
+  if (!ownedBy(pvc, target)) throw notOwnedError(KINDS.pvc, pvc, target);
   if (pvc.metadata?.annotations?.[ANNOTATION_STATE] === state) return pvc;
   const annotations = { ...pvc.metadata?.annotations };
   if (state === undefined) delete annotations[ANNOTATION_STATE];

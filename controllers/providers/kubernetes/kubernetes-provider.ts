@@ -46,6 +46,7 @@ import { MAIN_CONTAINER, workspaceOwnerReference, type ManifestOptions } from '.
 import { formatPodAddress } from '../../sync/kubernetes/address.ts';
 import { kubeNames, workspaceSelector, type KubeNames } from './names.ts';
 import { observedFrom } from './observe.ts';
+import { notOwnedError, ownedBy } from './ownership.ts';
 
 /** Options of `createKubernetesProvider`. */
 export interface KubernetesProviderOptions extends ClusterOptions {
@@ -117,7 +118,11 @@ export class KubernetesProvider implements Provider {
   async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
     const names = this.names(target);
     const objects = await this.#call('reading the workspace objects', () => readObjects(this.#cluster.core, names.namespace, names, this.#options.secretValues !== false));
-    return observedFrom(objects);
+    // A foreign object holding a name is not this workspace's (ownership.ts).
+    return observedFrom({
+      ...(ownedBy(objects.pod, target) ? { pod: objects.pod! } : {}),
+      ...(ownedBy(objects.pvc, target) ? { pvc: objects.pvc! } : {}),
+    });
   }
 
   ensure(desired: DesiredRuntime, options: EnsureOptions = {}): Promise<EnsureResult> {
@@ -161,12 +166,18 @@ export class KubernetesProvider implements Provider {
     await this.#removePod(target);
   }
 
+  /** Removes the workspace's own Pod; a foreign Pod of that name is left alone. */
   async #removePod(target: RuntimeTarget): Promise<void> {
     const names = this.names(target);
-    await this.#call('removing the pod', () => deletePod(this.#cluster.core, names.namespace, names.pod));
+    const pod = await this.#call('reading the pod', () => orUndefined(this.#cluster.core.readNamespacedPod({ namespace: names.namespace, name: names.pod })));
+    if (pod === undefined || !ownedBy(pod, target)) return;
+    await this.#call('removing the pod', () => deletePod(this.#cluster.core, names.namespace, names.pod, undefined, pod.metadata?.uid));
   }
 
-  /** Deletes every object labelled for the workspace (by label, so renamed or leftover objects go too). */
+  /**
+   * Deletes every object labelled for the workspace (by label, so renamed or leftover objects go
+   * too) that carries its identity (ownership.ts: its uid, no other controller).
+   */
   async delete(target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
     const { core } = this.#cluster;
     const namespace = this.names(target).namespace;
@@ -178,11 +189,12 @@ export class KubernetesProvider implements Provider {
         this.#options.secretValues === false ? { items: [] } : core.listNamespacedSecret({ namespace, labelSelector }),
         core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector }),
       ]);
+      const own = <T extends { metadata?: { name?: string } }>(items: T[]): T[] => items.filter((o) => ownedBy(o, target));
       const deletions = [
-        ...pods.items.map((o) => orUndefined(core.deleteNamespacedPod({ namespace, name: o.metadata!.name!, gracePeriodSeconds: 0 }))),
-        ...services.items.map((o) => orUndefined(core.deleteNamespacedService({ namespace, name: o.metadata!.name! }))),
-        ...secrets.items.map((o) => orUndefined(core.deleteNamespacedSecret({ namespace, name: o.metadata!.name! }))),
-        ...pvcs.items.filter((o) => o.metadata?.deletionTimestamp === undefined).map((o) => orUndefined(core.deleteNamespacedPersistentVolumeClaim({ namespace, name: o.metadata!.name! }))),
+        ...own(pods.items).map((o) => orUndefined(core.deleteNamespacedPod({ namespace, name: o.metadata!.name!, gracePeriodSeconds: 0 }))),
+        ...own(services.items).map((o) => orUndefined(core.deleteNamespacedService({ namespace, name: o.metadata!.name! }))),
+        ...own(secrets.items).map((o) => orUndefined(core.deleteNamespacedSecret({ namespace, name: o.metadata!.name! }))),
+        ...own(pvcs.items).filter((o) => o.metadata?.deletionTimestamp === undefined).map((o) => orUndefined(core.deleteNamespacedPersistentVolumeClaim({ namespace, name: o.metadata!.name! }))),
       ];
       await Promise.all(deletions);
       return deletions.length > 0 ? 'deleted' : 'unchanged';
@@ -212,7 +224,7 @@ export class KubernetesProvider implements Provider {
     const names = this.names(target);
     const pod = await this.#call('reading the pod', () => orUndefined(this.#cluster.core.readNamespacedPod({ namespace: names.namespace, name: names.pod })));
     const ip = pod?.status?.podIP;
-    if (!podReady(pod)) return undefined;
+    if (!podReady(pod) || !ownedBy(pod, target)) return undefined;
     if (this.podAccess === 'direct') return ip === undefined ? undefined : { host: ip };
     const { kubeConfig } = this.#cluster;
     const dial = (port: number): Promise<Duplex> => dialPodPort(kubeConfig, names.namespace, names.pod, port);
@@ -230,6 +242,7 @@ export class KubernetesProvider implements Provider {
     const names = this.names(target);
     const pod = await this.#call('reading the pod', () => orUndefined(this.#cluster.core.readNamespacedPod({ namespace: names.namespace, name: names.pod })));
     if (!podReady(pod)) throw new ProviderError('ContainerStartFailed', `workspace ${target.namespace}/${target.name} has no running pod`, { transient: true });
+    if (!ownedBy(pod, target)) throw notOwnedError('pod', pod!, target);
     return names;
   }
 

@@ -37,9 +37,19 @@ export async function readObjects(core: CoreV1Api, namespace: string, names: { p
   return { ...(pod ? { pod } : {}), ...(service ? { service } : {}), ...(secret ? { secret } : {}), ...(pvc ? { pvc } : {}) };
 }
 
-/** Deletes a Pod at once (grace 0: boulder owns it and the PVC keeps the files); false when absent. */
-export async function deletePod(core: CoreV1Api, namespace: string, name: string, gracePeriodSeconds?: number): Promise<boolean> {
-  const deleted = await orUndefined(core.deleteNamespacedPod({ namespace, name, ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}) }));
+/**
+ * Deletes a Pod (grace 0 at once: boulder owns it and the PVC keeps the files); false when absent.
+ * With `uid`, only that very Pod (a precondition: a Pod of the same name made since is left alone).
+ */
+export async function deletePod(core: CoreV1Api, namespace: string, name: string, gracePeriodSeconds?: number, uid?: string): Promise<boolean> {
+  const deleted = await orUndefined(
+    core.deleteNamespacedPod({
+      namespace,
+      name,
+      ...(gracePeriodSeconds !== undefined ? { gracePeriodSeconds } : {}),
+      ...(uid !== undefined ? { body: { preconditions: { uid } } } : {}),
+    }),
+  );
   return deleted !== undefined;
 }
 

@@ -15,10 +15,18 @@ export interface PodEndpointOptions extends PodPath {
   kubeConfig: KubeConfig;
   /** Poll interval of the fallback watcher (no inotifywait in the image), ms. Default 250. */
   pollIntervalMs?: number;
+  /** Run before every exec; throws to refuse it (see PodTarget.guard). */
+  guard?: () => Promise<void>;
 }
 
 /** Creates the endpoint (no request is made until the engine's first scan). */
 export function createPodEndpoint(options: PodEndpointOptions): ShellEndpoint {
-  const transport = podTransport({ kubeConfig: options.kubeConfig, namespace: options.namespace, pod: options.pod, container: options.container });
+  const transport = podTransport({
+    kubeConfig: options.kubeConfig,
+    namespace: options.namespace,
+    pod: options.pod,
+    container: options.container,
+    ...(options.guard !== undefined ? { guard: options.guard } : {}),
+  });
   return createShellEndpoint(transport, { root: options.path, ...(options.pollIntervalMs !== undefined ? { pollIntervalMs: options.pollIntervalMs } : {}) });
 }

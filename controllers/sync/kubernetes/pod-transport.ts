@@ -21,6 +21,8 @@ export interface PodTarget {
   namespace: string;
   pod: string;
   container: string;
+  /** Run before every exec; when it throws, no exec is made and the call rejects with its error. */
+  guard?: () => Promise<void>;
 }
 
 /** How long a stopped stream may take to exit before its connection is dropped. */
@@ -108,6 +110,7 @@ interface Socket {
 }
 
 async function openExec(target: PodTarget, name: string, argv: readonly string[]): Promise<OpenExec> {
+  await target.guard?.();
   const stdout = new PassThrough();
   const stderr = new PassThrough();
   const stdin = new PassThrough();
