@@ -7,7 +7,7 @@
  * stats it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { constants, createReadStream } from 'node:fs';
 import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import dockerignoreModule from '@balena/dockerignore';
@@ -111,7 +111,8 @@ async function fileDigest(file: string, cache: FileDigestCache): Promise<string>
 function sha256File(file: string): Promise<string> {
   return new Promise((resolve, reject) => {
     const hash = createHash('sha256');
-    createReadStream(file)
+    // A file swapped for a link since its lstat is not followed (ELOOP), nor a FIFO waited on.
+    createReadStream(file, { flags: constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK })
       .on('data', (chunk) => hash.update(chunk))
       .on('error', reject)
       .on('end', () => resolve(hash.digest('hex')));
