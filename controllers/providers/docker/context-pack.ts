@@ -24,11 +24,11 @@ const READ_FLAGS = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBL
  * where the context says, or a regular file became something else.
  */
 export function packBuildContext(context: string, files: string[]): Readable {
-  let stream: Readable | undefined;
+  // Called only from a file stream, after `stream` exists (tar-fs does every fs call asynchronously).
   const fail = (err: unknown): void => {
-    stream?.destroy(err instanceof Error ? err : new Error(String(err)));
+    stream.destroy(err instanceof Error ? err : new Error(String(err)));
   };
-  stream = pack(context, { entries: files, fs: confinedFs(context, fail) });
+  const stream = pack(context, { entries: files, fs: confinedFs(context, fail) });
   return stream;
 }
 
