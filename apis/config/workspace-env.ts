@@ -4,9 +4,10 @@
  *
  * env_files named by the project file (committed in the repository, so not trusted beyond it) must
  * be files of the repository: relative, without `..` leaving it, and not a symbolic link out of it
- * (checked with realpath, and again on the descriptor each is read from). Otherwise a repository could copy any file the user can read
- * (`/etc/…`, `~/.aws/credentials`) into its workspace's environment. The user's own layers
- * (user file, project_overrides, flags, variables) may name any file.
+ * (checked with realpath, and again on the descriptor each is read from). Otherwise a repository
+ * could copy any file the user can read (`/etc/…`, `~/.aws/credentials`) into its workspace's
+ * environment. The user's own layers (user file, project_overrides, flags, variables) may name any
+ * file.
  */
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
