@@ -6,6 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import type { FieldIssue } from '../errors.ts';
+import { OutsideRootError } from '../validation/opened-path.ts';
 
 /** The variables of a dotenv text and its problems (file:line:col). */
 export interface DotenvResult {
@@ -88,18 +89,26 @@ function readQuoted(lines: readonly string[], index: number, first: string, quot
 
 /**
  * Reads the env_files of a project (relative to `repoRoot`) in order and merges them, later files
- * winning; `shown` turns a path into how messages show it. A missing file is an issue naming it.
+ * winning; `shown` turns a path into how messages show it, `read` reads one (default: readFile; a
+ * project's files are read confined to the repository, see workspace-env.ts). A missing file is an
+ * issue naming it.
  */
-export async function loadEnvFiles(files: readonly string[], repoRoot: string, shown: (path: string) => string = (p) => p): Promise<DotenvResult> {
+export async function loadEnvFiles(
+  files: readonly string[],
+  repoRoot: string,
+  shown: (path: string) => string = (p) => p,
+  read: (path: string) => Promise<string> = (p) => readFile(p, 'utf8'),
+): Promise<DotenvResult> {
   const values: Record<string, string> = {};
   const issues: FieldIssue[] = [];
   for (const file of files) {
     const path = isAbsolute(file) ? file : resolve(repoRoot, file);
     let text: string;
     try {
-      text = await readFile(path, 'utf8');
+      text = await read(path);
     } catch (err) {
-      issues.push({ file: shown(path), path: '', message: `env file cannot be read (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})` });
+      const reason = err instanceof OutsideRootError ? err.message : ((err as NodeJS.ErrnoException).code ?? 'unreadable');
+      issues.push({ file: shown(path), path: '', message: `env file cannot be read (${reason})` });
       continue;
     }
     const parsed = parseDotenv(text, shown(path));

@@ -4,15 +4,17 @@
  *
  * env_files named by the project file (committed in the repository, so not trusted beyond it) must
  * be files of the repository: relative, without `..` leaving it, and not a symbolic link out of it
- * (checked with realpath). Otherwise a repository could copy any file the user can read
- * (`/etc/…`, `~/.aws/credentials`) into its workspace's environment. The user's own layers
- * (user file, project_overrides, flags, variables) may name any file.
+ * (checked with realpath, and again on the descriptor each is read from). Otherwise a repository
+ * could copy any file the user can read (`/etc/…`, `~/.aws/credentials`) into its workspace's
+ * environment. The user's own layers (user file, project_overrides, flags, variables) may name any
+ * file.
  */
 import { realpath } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { ValidationError, type FieldIssue } from '../errors.ts';
 import { isInside } from '../validation/build-on-disk.ts';
 import { relativePathProblem } from '../validation/build-paths.ts';
+import { readTextInside } from '../validation/opened-path.ts';
 import { loadEnvFiles } from './dotenv.ts';
 import type { EffectiveConfig } from './effective.ts';
 import { issueAtOrigin } from './origin.ts';
@@ -27,9 +29,21 @@ export async function resolveWorkspaceEnv(config: EffectiveConfig, cwd: string =
   const files = config.values.env_files ?? [];
   const escapes = await projectEnvFileEscapes(config, files);
   if (escapes.length > 0) throw new ValidationError(escapes);
-  const fromFiles = await loadEnvFiles(files, base);
+  const fromFiles = await loadEnvFiles(files, base, undefined, await projectEnvFileReader(config));
   if (fromFiles.issues.length > 0) throw new ValidationError(fromFiles.issues);
   return { ...fromFiles.values, ...config.values.env };
+}
+
+/**
+ * How env files are read: a project's are checked again on the descriptor they are read from (the
+ * realpath check above names the problem; between it and the read a directory may have become a
+ * link out), so what is read is inside the repository whatever happened meanwhile.
+ */
+async function projectEnvFileReader(config: EffectiveConfig): Promise<((path: string) => Promise<string>) | undefined> {
+  const repoRoot = config.context.repoRoot;
+  if (config.entry('env_files')?.origin.layer !== 'project' || repoRoot === undefined) return undefined;
+  const realRoot = await realpath(repoRoot).catch(() => repoRoot);
+  return (path) => readTextInside(path, realRoot);
 }
 
 /** The env_files of the project layer that are not files of the repository, as issues at the project file. */

@@ -40,8 +40,17 @@ export function watchDaemon(deps: Pick<CliDeps, 'stateDir' | 'daemon' | 'storeKi
   let alive: boolean | undefined;
   let stopped = false;
   let inFlight: Promise<void> = Promise.resolve();
+  let refused = false;
   const check = async (): Promise<void> => {
-    const now = await daemonAlive(deps);
+    let now: boolean;
+    try {
+      now = await daemonAlive(deps);
+    } catch (err) {
+      // An untrusted socket (socket-trust.ts) is said once, like a missing daemon.
+      if (!refused && !stopped) deps.stderr.write(`warning: ${(err as Error).message}\n`);
+      refused = true;
+      return;
+    }
     if (stopped || now === alive) return;
     if (!now) deps.stderr.write(`warning: ${noDaemonHint(deps.stateDir)}\n`);
     else if (alive === false) deps.stderr.write(`boulder daemon is running again for ${deps.stateDir}\n`);

@@ -24,6 +24,7 @@ import { ExitCode } from '../exit-codes.ts';
 import type { DaemonPaths } from './paths.ts';
 import { boundServer, serveControl, type RequestHandler } from './control-server.ts';
 import { isDaemonStatus, requestDaemon } from './protocol.ts';
+import { socketDirProblem, untrustedSocket } from './socket-trust.ts';
 
 export type { RequestHandler } from './control-server.ts';
 
@@ -129,7 +130,9 @@ function held(server: Server): DaemonSocket {
 
 /**
  * Listens on the daemon socket of `paths`, taking over a stale one. Fails with exit code 7 when
- * another daemon answers there (or holds the socket without answering).
+ * another daemon answers there (or holds the socket without answering), when the socket's
+ * directory is writable by other users without the sticky bit, or when another user holds the
+ * socket (socket-trust.ts).
  */
 export async function acquireDaemonSocket(paths: DaemonPaths, handler: RequestHandler): Promise<DaemonSocket> {
   if (Buffer.byteLength(paths.socket) > MAX_SOCKET_PATH) {
@@ -139,6 +142,8 @@ export async function acquireDaemonSocket(paths: DaemonPaths, handler: RequestHa
         : `daemon socket path too long (${paths.socket}); use a shorter daemon.socket (set by ${paths.socketSetBy})`;
     throw new CliError(message, ExitCode.Unavailable);
   }
+  const unsafeDir = await socketDirProblem(paths.socket);
+  if (unsafeDir !== undefined) throw untrustedSocket(paths.socket, unsafeDir, paths.socketSetBy);
   for (let attempt = 0; attempt < 20; attempt++) {
     const server = createServer({ allowHalfOpen: true }, serveControl(handler));
     boundServer(server);

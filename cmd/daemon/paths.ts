@@ -49,7 +49,8 @@ export function daemonPathsOf(deps: Pick<CliDeps, 'stateDir' | 'daemon'>): Daemo
  * Makes the daemon's directories and log before anything is written there: the state dir and its
  * logs dir 0700 (tightened when looser), the log 0600. A socket configured outside the state dir
  * gets its directory made 0700 when missing; an existing one is left as it is (it may be a shared
- * directory such as /run), and the socket itself is 0600 (see lock.ts).
+ * directory such as /run, which the daemon refuses unless only we, root or the sticky bit guard
+ * it: see socket-trust.ts), and the socket itself is 0600 (see lock.ts).
  */
 export function prepareDaemonFiles(paths: DaemonPaths): void {
   ensurePrivateDir(paths.stateDir);

@@ -19,6 +19,7 @@
  */
 import type { ApiStatsSnapshot } from '../../server/rpc/stats.ts';
 import { createConnection } from 'node:net';
+import { assertSocketTrusted } from './socket-trust.ts';
 
 /** Requests the daemon answers. */
 export type DaemonRequest = { op: 'status' } | { op: 'stop' };
@@ -99,8 +100,13 @@ export type DaemonReply =
   /** Something accepted the connection but did not answer in time. */
   | { state: 'unresponsive' };
 
-/** Sends one request to the daemon of `socketPath`. */
-export function requestDaemon(socketPath: string, request: DaemonRequest, timeoutMs = 2000): Promise<DaemonReply> {
+/**
+ * Sends one request to the daemon of `socketPath`. Rejects (a CliError naming the path and why)
+ * without connecting when the socket is not ours to trust (socket-trust.ts: another user's socket,
+ * or one in a directory others can write).
+ */
+export async function requestDaemon(socketPath: string, request: DaemonRequest, timeoutMs = 2000): Promise<DaemonReply> {
+  await assertSocketTrusted(socketPath);
   return new Promise((resolve) => {
     const socket = createConnection(socketPath);
     let buffer = '';

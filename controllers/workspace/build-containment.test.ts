@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -20,12 +20,14 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 const build = (context: string, dockerfile = 'Dockerfile') => ({ kind: 'build' as const, context, dockerfile, args: {} });
 
 describe('assertBuildContained (realpath at build time)', () => {
-  it('accepts a context and Dockerfile of the repository, also through links that stay inside', async () => {
+  it('accepts a context and Dockerfile of the repository, also through links that stay inside, and returns them resolved', async () => {
     symlinkSync('app', join(repo, 'linked'));
     symlinkSync('Dockerfile', join(repo, 'app', 'Dockerfile.link'));
-    await expect(assertBuildContained(build(join(repo, 'app')), repo)).resolves.toBeUndefined();
-    await expect(assertBuildContained(build(join(repo, 'linked'), 'Dockerfile.link'), repo)).resolves.toBeUndefined();
-    await expect(assertBuildContained({ kind: 'image', ref: 'x' }, repo)).resolves.toBeUndefined();
+    const realApp = join(realpathSync(repo), 'app');
+    await expect(assertBuildContained(build(join(repo, 'app')), repo)).resolves.toEqual(build(realApp));
+    // The build uses what the check resolved: the real context and the real Dockerfile in it.
+    await expect(assertBuildContained(build(join(repo, 'linked'), 'Dockerfile.link'), repo)).resolves.toEqual(build(realApp, 'Dockerfile'));
+    await expect(assertBuildContained({ kind: 'image', ref: 'x' }, repo)).resolves.toEqual({ kind: 'image', ref: 'x' });
   });
 
   it('refuses a context that is a link out of the repository', async () => {
@@ -46,7 +48,7 @@ describe('assertBuildContained (realpath at build time)', () => {
   it('refuses a link loop, and leaves a missing context to the build', async () => {
     symlinkSync('loop', join(repo, 'loop'));
     await expect(assertBuildContained(build(join(repo, 'loop')), repo)).rejects.toThrow(/too many levels of symbolic links/);
-    await expect(assertBuildContained(build(join(repo, 'missing')), repo)).resolves.toBeUndefined();
+    await expect(assertBuildContained(build(join(repo, 'missing')), repo)).resolves.toEqual(build(join(repo, 'missing')));
   });
 });
 

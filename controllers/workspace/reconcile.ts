@@ -71,12 +71,13 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   const provider = await live.step('ContainerReady', () => Promise.resolve(deps.providers.get(backendOf(ws))));
   const worktree = await live.step('WorktreeReady', () => ensureWorktreeStep(ws));
   const secretEnv = await live.step('ContainerReady', () => resolveSecrets(ws.spec.secrets, deps.secretSources, { secretRefsByReference: provider.backend === 'kubernetes' }));
-  const desired = await live.step('ContainerReady', () => {
+  const lexical = await live.step('ContainerReady', () => {
     desiredPortBindings(ws); // throws on two declarations deriving one PortBinding name
     return Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv }));
   });
+  // The build is made from the paths the containment check resolved, never the lexical ones again.
   const buildRoot = worktree?.path ?? ws.spec.repository?.path;
-  if (buildRoot !== undefined) await live.step('ContainerReady', () => assertBuildContained(desired.imageSource, buildRoot));
+  const desired = buildRoot === undefined ? lexical : { ...lexical, imageSource: await live.step('ContainerReady', () => assertBuildContained(lexical.imageSource, buildRoot)) };
   const bindings = await ensurePortBindings(ctx.client, live.object, ctx.log);
   const before = await live.step('ContainerReady', () => provider.observe(desired.target));
   if (usesFileSync(ws)) {

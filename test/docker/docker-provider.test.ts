@@ -5,7 +5,7 @@
  * and timings. The suite fails (never skips) when no engine answers. Every object carries this
  * run's marker label; the last check asserts none is left.
  */
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, realpath, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
@@ -14,6 +14,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../apis/errors.ts';
 import { ProviderError } from '../../controllers/providers/errors.ts';
 import { createDockerProvider } from '../../controllers/providers/docker/index.ts';
+import { ensureBuiltImage, resolveBuildTag } from '../../controllers/providers/docker/image-build.ts';
 import type { DesiredService, ProgressEvent, ProviderEvent, RuntimeTarget } from '../../controllers/providers/types.ts';
 import { startLocalRegistry } from './local-registry.ts';
 import {
@@ -369,6 +370,27 @@ describe('images', () => {
     expect((err as Error).message).toMatch(/returned a non-zero code: 3/);
     const missing: unknown = await provider.ensure(desiredFor(target, { imageSource: { kind: 'build', context, dockerfile: 'nope.Dockerfile', args: {} } })).catch((e: unknown) => e);
     expect(missing).toMatchObject({ reason: 'ImageBuildFailed', transient: false });
+  });
+
+  it('never sends a directory swapped for a link out of the context between the scan and the build (real engine)', async () => {
+    const target = workspace('swapbuild');
+    const context = await realpath(await tempDir());
+    const outside = await realpath(await tempDir());
+    await writeFile(path.join(outside, 'id_rsa'), 'PRIVATE-KEY-OUTSIDE\n');
+    await writeFile(path.join(context, 'Dockerfile'), 'FROM boulder-test/busybox:latest\nCOPY . /ctx/\n');
+    await mkdir(path.join(context, 'sub'));
+    await writeFile(path.join(context, 'sub', 'id_rsa'), 'harmless\n');
+    const source = { kind: 'build' as const, context, dockerfile: 'Dockerfile', args: {} };
+    const desired = desiredFor(target, { imageSource: source });
+    const resolved = await resolveBuildTag(desired, source);
+    // The workspace's container (bind mode) swaps sub/ for a link to ~/.ssh after the check and scan.
+    await rm(path.join(context, 'sub'), { recursive: true });
+    await symlink(outside, path.join(context, 'sub'));
+    const err: unknown = await ensureBuiltImage(docker, desired, source, resolved).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ProviderError);
+    expect(err).toMatchObject({ reason: 'ImageBuildFailed', transient: false });
+    expect((err as Error).message).toContain(`${path.join(context, 'sub')} of the build context now leads to ${outside}`);
+    await expect(docker.getImage(resolved.tag).inspect()).rejects.toMatchObject({ statusCode: 404 });
   });
 
   it('pulls a missing image with progress and reports its registry digest', async () => {

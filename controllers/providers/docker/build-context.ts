@@ -7,8 +7,8 @@
  * stats it.
  */
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
-import { lstat, readFile, readdir, readlink } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { lstat, open, readFile, readdir, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import dockerignoreModule from '@balena/dockerignore';
 import type { ImageSource } from '../types.ts';
@@ -108,14 +108,12 @@ async function fileDigest(file: string, cache: FileDigestCache): Promise<string>
   return digest;
 }
 
-function sha256File(file: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const hash = createHash('sha256');
-    createReadStream(file)
-      .on('data', (chunk) => hash.update(chunk))
-      .on('error', reject)
-      .on('end', () => resolve(hash.digest('hex')));
-  });
+/** A file swapped for a link since its lstat is not followed (ELOOP), nor a FIFO waited on. */
+async function sha256File(file: string): Promise<string> {
+  const handle = await open(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
+  const hash = createHash('sha256');
+  for await (const chunk of handle.createReadStream()) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 function toPosix(p: string): string {

@@ -5,10 +5,10 @@
  * fail the same way) carrying the builder's last error line.
  */
 import type Dockerode from 'dockerode';
-import { pack } from 'tar-fs';
 import { ProviderError } from '../errors.ts';
 import type { DesiredRuntime, ProgressEvent } from '../types.ts';
 import { BuildContextError, scanBuildContext, type BuildSource, type FileDigestCache } from './build-context.ts';
+import { packBuildContext } from './context-pack.ts';
 import { daemonMessage, isEngineUnreachable, toProviderError } from './engine-errors.ts';
 import { imageDigest, inspectLocalImage, type ResolvedImage } from './image-pull.ts';
 import { LABEL_BUILD_HASH, objectLabels } from './labels.ts';
@@ -46,6 +46,10 @@ export async function ensureBuiltImage(
     isEngineUnreachable(err)
       ? toProviderError(docker, err, 'ImageBuildFailed', `building ${resolved.tag}`)
       : new ProviderError('ImageBuildFailed', `building ${resolved.tag}: ${lastLine(daemonMessage(err))}`, { transient: false, cause: err });
+  const abort = new AbortController();
+  const forward = (): void => abort.abort(options.signal?.reason);
+  if (options.signal?.aborted === true) forward();
+  else options.signal?.addEventListener('abort', forward, { once: true });
   const buildOptions: Dockerode.ImageBuildOptions = {
     t: resolved.tag,
     dockerfile: source.dockerfile,
@@ -53,19 +57,30 @@ export async function ensureBuiltImage(
     labels: { ...objectLabels(desired.labels, 'build'), [LABEL_BUILD_HASH]: resolved.contentHash },
     rm: true,
     forcerm: true,
-    abortSignal: options.signal,
+    abortSignal: abort.signal,
   };
   if (source.target !== undefined) buildOptions.target = source.target;
+  // The context is packed from the resolved path the containment check returned, never following a
+  // link out of it; when packing fails (something was swapped meanwhile) the build is aborted and
+  // that failure is the one reported.
+  let packFailure: Error | undefined;
+  const context = packBuildContext(source.context, resolved.files).on('error', (err: Error) => {
+    packFailure = err;
+    abort.abort(err);
+  });
+  const failure = (err: unknown): ProviderError =>
+    packFailure === undefined ? fail(err) : new ProviderError('ImageBuildFailed', `building ${resolved.tag}: ${packFailure.message}`, { transient: false, cause: packFailure });
   let stream: NodeJS.ReadableStream;
   try {
-    stream = await docker.buildImage(pack(source.context, { entries: resolved.files }), buildOptions);
+    stream = await docker.buildImage(context, buildOptions);
   } catch (err) {
-    throw fail(err);
+    options.signal?.removeEventListener('abort', forward);
+    throw failure(err);
   }
   const messages = await new Promise<BuildMessage[]>((resolve, reject) => {
     docker.modem.followProgress(
       stream,
-      (err: Error | null, output: BuildMessage[]) => (err === null ? resolve(output) : reject(fail(err))),
+      (err: Error | null, output: BuildMessage[]) => (err === null && packFailure === undefined ? resolve(output) : reject(failure(err))),
       (event: BuildMessage) => {
         const line = (event.stream ?? event.status ?? '').trim();
         if (line === '') return;
@@ -77,7 +92,7 @@ export async function ensureBuiltImage(
         });
       },
     );
-  });
+  }).finally(() => options.signal?.removeEventListener('abort', forward));
   const failed = messages.find((m) => m.error !== undefined);
   if (failed !== undefined) {
     const message = lastLine(failed.errorDetail?.message ?? failed.error ?? 'build failed');
