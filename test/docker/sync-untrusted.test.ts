@@ -259,7 +259,14 @@ describe('sync: the container side is untrusted (real Docker engine)', () => {
     );
     const image = `boulder-test/hostile-find:${id}`;
     await base.commit({ repo: 'boulder-test/hostile-find', tag: id });
-    cleanups.push(() => docker.getImage(image).remove({ force: true }).then(() => undefined));
+    cleanups.push(async () => {
+      // Whatever still runs the image (a sync helper left by a failed run), with its volumes, then the image.
+      for (const info of await docker.listContainers({ all: true, filters: { ancestor: [image] } })) {
+        await docker.getContainer(info.Id).remove({ force: true });
+        for (const mount of info.Mounts) if (mount.Name !== undefined) await docker.getVolume(mount.Name).remove().catch(() => undefined);
+      }
+      await docker.getImage(image).remove({ force: true });
+    });
 
     delete process.env['BOULDER_SYNC_HELPER_IMAGE'];
     const h = await startControllers();
@@ -300,6 +307,9 @@ describe('sync: the container side is untrusted (real Docker engine)', () => {
     expect(existsSync(join(synced.spec.alpha, 'app/readme.txt'))).toBe(true);
     await h.client.delete('Workspace', ns, 'hostile');
     await eventually(async () => (await getWorkspace(h.client, ns, 'hostile')) === undefined, 60_000, 'workspace deleted');
+    // Its session goes with it, and the session's helper (running the hostile image) with the session.
+    await eventually(async () => (await h.client.list<SyncSession>('SyncSession', { namespace: ns })).items.length === 0, 30_000, 'session deleted');
+    await eventually(async () => (await docker.listContainers({ all: true, filters: { ancestor: [image] } })).length === 0, 30_000, 'helper removed');
   }, 150_000);
 
   it('a host directory replaced by a link to outside (before, or right before the apply) never carries a container change outside', async () => {
