@@ -5,9 +5,10 @@
  * the way the kernel does it on the side that will hold the link: `..` pops the physical position,
  * a listed symlink met on the way is a hop (its own target, resolved from its directory), and the
  * root may never be left, at any point. What cannot be decided from the listing is outside: an
- * absolute or empty target, a loop or more than `MAX_SYMLINK_HOPS` hops, and a `..` after a
- * component the listing does not hold as a directory (absent, ignored or a file: it may be a link
- * on the writing side, or become one). One function for every endpoint's listing (host scan,
+ * absolute or empty target, a `..` still to apply after a loop or more than `MAX_SYMLINK_HOPS`
+ * hops, and a `..` after a component the listing does not hold as a directory (absent, ignored or
+ * a file: it may be a link on the writing side, or become one). A loop with no `..` after it, like
+ * a dangling name, resolves to nothing on that side and stays a link. One function for every endpoint's listing (host scan,
  * container listing, the engine's check of any endpoint).
  */
 import type { Entry, ScanProblem, Snapshot } from './endpoint.ts';
@@ -51,7 +52,9 @@ export function symlinkEscape(lookup: ReadonlyMap<string, Entry>, path: string, 
     }
     const entry = lookup.get([...position, component].join('/'));
     if (entry?.kind === 'symlink') {
-      if (++hops > MAX_SYMLINK_HOPS) return 'too-many-hops';
+      // A loop (or an endless chain) resolves to nothing (ELOOP) without having left the root:
+      // harmless as a dangling link, unless a `..` is still to be applied to where it would lead.
+      if (++hops > MAX_SYMLINK_HOPS) return pending.includes('..') ? 'too-many-hops' : undefined;
       const escape = push(entry.target);
       if (escape !== undefined) return escape;
       continue;
@@ -83,7 +86,7 @@ export function describeEscape(escape: SymlinkEscape): string {
     case 'leaves-root':
       return 'leaves the root (resolved through the listed links)';
     case 'too-many-hops':
-      return `loops or takes more than ${MAX_SYMLINK_HOPS} link hops to resolve`;
+      return `loops or takes more than ${MAX_SYMLINK_HOPS} link hops to resolve, with a ".." still to apply`;
     case 'undecidable':
       return 'climbs (..) out of a component that is not a listed directory, so where it leads cannot be decided';
   }
