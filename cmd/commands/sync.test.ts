@@ -1,10 +1,11 @@
 // `boulder sync …` in-process against a real embedded store and a real SyncSession controller
 // (two local directories): conflicts listed, resolve/flush answered by the controller through the
 // request annotation, pause/resume through spec.paused, and the `workspace sync-*` spellings.
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../apis/meta.ts';
+import { terminalFailureOf } from '../../apis/terminal.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { realClock } from '../../controllers/runtime/clock.ts';
@@ -87,6 +88,29 @@ describe('boulder sync', () => {
     deps.out.text = '';
     expect(await runWs('sync-status', 'api')).toBe(0);
     expect(deps.out.text).toContain('conflicts: none');
+  });
+
+  it('a halted session is Stalled: flush ends at once with the halt; reset (what a halt is for) is not cut short by it and clears it', async () => {
+    for (const name of ['a.txt', 'b.txt', 'c.txt']) await writeFile(join(alpha, name), name);
+    await client.create<SyncSession>({ apiVersion: API_VERSION, kind: 'SyncSession', metadata: { name: 'api-sync', namespace: 'default' }, spec: { alpha, beta, maxEntryCount: 2 } });
+    await waitFor(async () => (await get()).status?.phase === 'Halted', 10_000, 'Halted');
+    const halted = await get();
+    expect(terminalFailureOf(halted)).toMatchObject({ reason: 'Halted', message: expect.stringContaining('maxEntryCount') });
+
+    deps.err.text = '';
+    deps.out.text = '';
+    const started = performance.now();
+    expect(await run('flush', 'api', '--timeout', '30s')).toBe(1);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    expect(deps.out.text).toContain('maxEntryCount');
+
+    await rm(join(alpha, 'c.txt'));
+    deps.err.text = '';
+    expect(await run('reset', 'api', '--timeout', '30s')).toBe(0);
+    expect(deps.err.text).not.toContain('error:');
+    await waitFor(async () => (await get()).status?.phase === 'Watching', 10_000, 'Watching after the reset');
+    expect(terminalFailureOf(await get())).toBeUndefined();
+    expect((await get()).status?.conditions?.some((c) => c.type === 'Stalled')).toBe(false);
   });
 
   it('rejects a missing --keep and unknown subcommands; reports an unknown session', async () => {

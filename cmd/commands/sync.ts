@@ -81,6 +81,8 @@ async function request(deps: CliDeps, client: ResourceClient, session: SyncSessi
   await mutate(client, session, (s) => ({ ...s, metadata: { ...s.metadata, annotations: { ...s.metadata.annotations, [SYNC_REQUEST_ANNOTATION]: JSON.stringify(req) } } }));
   const deadline = deps.clock.now().getTime() + timeoutMs;
   const [{ watchDaemon }, { terminalFailureOf }] = await Promise.all([import('../daemon/liveness.ts'), import('../../apis/terminal.ts')]);
+  // A halt already reported (Stalled) is what a reset or resolve is for: only a new failure ends the wait early.
+  const already = terminalFailureOf(session);
   const daemon = watchDaemon(deps);
   try {
     for (;;) {
@@ -91,7 +93,7 @@ async function request(deps: CliDeps, client: ResourceClient, session: SyncSessi
         return answer.status === 'True' ? ExitCode.Ok : ExitCode.Error;
       }
       const terminal = terminalFailureOf(current);
-      if (terminal !== undefined) {
+      if (terminal !== undefined && (terminal.reason !== already?.reason || terminal.message !== already.message)) {
         deps.stderr.write(`error: syncsession/${session.metadata.name} failed: ${terminal.reason}: ${terminal.message}\n`);
         return ExitCode.Error;
       }

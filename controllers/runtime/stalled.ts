@@ -1,13 +1,36 @@
 /**
- * The lifetime of the `Stalled` condition (see apis/terminal.ts). The terminal recorder sets it
- * beside `Ready=False`; every other status write goes through `settleStalled`, which keeps it only
+ * The lifetime of the `Stalled` condition (see apis/terminal.ts). `withStalled` sets it beside
+ * `Ready=False` — the terminal recorder for a TerminalError, a controller for a failure it reports
+ * itself in its status (a sync halt, a refused endpoint); every other status write goes through
+ * `settleStalled`, which keeps it only
  * while Ready still reports that same failure for the same generation. So it disappears with the
  * first success, a different failure (e.g. a transient one being retried) or a new generation, and
  * no controller needs to know about it.
  */
 import type { Condition } from '../../apis/meta.ts';
 import { STALLED } from '../../apis/terminal.ts';
-import { READY } from './conditions.ts';
+import { READY, setCondition } from './conditions.ts';
+
+/** A failure no retry fixes for the current generation: reason, message, the generation judged. */
+export interface StalledFailure {
+  reason: string;
+  message: string;
+  observedGeneration?: number;
+}
+
+/**
+ * `conditions` with Ready=False and Stalled=True for `failure` (transition times kept when
+ * unchanged). The one way to mark an object stalled; `settleStalled` drops the mark once Ready
+ * reports anything else.
+ */
+export function withStalled(conditions: Condition[] | undefined, failure: StalledFailure, now: Date): Condition[] {
+  const fields = {
+    reason: failure.reason,
+    message: failure.message,
+    ...(failure.observedGeneration !== undefined ? { observedGeneration: failure.observedGeneration } : {}),
+  };
+  return setCondition(setCondition(conditions, { type: READY, status: 'False', ...fields }, now), { type: STALLED, status: 'True', ...fields }, now);
+}
 
 /** True when Stalled `stalled` still describes what Ready `ready` reports. */
 function stillStalled(stalled: Condition, ready: Condition | undefined): boolean {

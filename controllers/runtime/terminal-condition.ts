@@ -7,9 +7,9 @@ import { isErrorCode } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
 import type { CommonStatus, KubeObject } from '../../apis/meta.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { conditionsEqual, READY, setCondition } from './conditions.ts';
+import { conditionsEqual } from './conditions.ts';
 import type { TerminalError } from './errors.ts';
-import { STALLED } from '../../apis/terminal.ts';
+import { withStalled } from './stalled.ts';
 
 /** How many times the status write is retried after a Conflict. */
 const MAX_CONFLICT_RETRIES = 10;
@@ -39,12 +39,11 @@ export async function recordTerminalCondition(
     }
     const status: CommonStatus = obj.status ?? {};
     const failure = {
-      status: 'False' as const,
       reason: error.reason,
       message: error.message.slice(0, MAX_MESSAGE_LENGTH),
       ...(obj.metadata.generation !== undefined ? { observedGeneration: obj.metadata.generation } : {}),
     };
-    const conditions = setCondition(setCondition(status.conditions, { type: READY, ...failure }, now()), { type: STALLED, ...failure, status: 'True' }, now());
+    const conditions = withStalled(status.conditions, failure, now());
     if (conditionsEqual(status.conditions, conditions)) return;
     try {
       await client.updateStatus({ ...obj, status: { ...status, conditions } });

@@ -4,11 +4,13 @@
  * scan — entries, problems, ignored paths — must pass the one path validator
  * (`controllers/fs/relative-path.ts`), every entry's parent must be a directory of the same
  * listing (never a symlink or a file: nothing is written "through" a link), and every symlink's
- * target must stay inside the root. The first violation halts the session (`unsafe-path`).
+ * target must stay inside the root, resolved through the listing's other links
+ * (`symlink-containment.ts`). The first violation halts the session (`unsafe-path`).
  */
 import { checkRelativePath, quotePath, type PathIssueCode } from '../fs/relative-path.ts';
 import { parentPath, type ScanResult } from './endpoint.ts';
 import { symlinkStaysInside } from './local/scanner.ts';
+import { describeEscape, symlinksLeavingRoot } from './symlink-containment.ts';
 
 /** Why a listing was refused: a path code of the validator, or a structural one. */
 export type ListingIssueCode = PathIssueCode | 'SymlinkTargetEscapes' | 'MissingParent' | 'FileParent';
@@ -44,6 +46,12 @@ export function checkListing(scan: ScanResult): ListingIssue | undefined {
     if (kind === 'directory') continue;
     if (kind === undefined) return { code: 'MissingParent', path, message: `${quotePath(path)}: listed without its parent directory ${quotePath(parent)}` };
     return { code: kind === 'symlink' ? 'SymlinkParent' : 'FileParent', path, message: `${quotePath(path)}: listed below ${quotePath(parent)}, which is a ${kind}, not a directory` };
+  }
+  // A target may leave the root through other links (`d/up -> ..`, `d/x -> up/..`): resolved against the whole listing.
+  for (const [path, escape] of symlinksLeavingRoot(scan.entries)) {
+    const entry = scan.entries.get(path);
+    const target = entry?.kind === 'symlink' ? entry.target : '';
+    return { code: 'SymlinkTargetEscapes', path, message: `${quotePath(path)}: symlink target ${quotePath(target)} ${describeEscape(escape)}` };
   }
   return undefined;
 }

@@ -5,7 +5,7 @@
  * Under cluster trust a session whose endpoints leave its namespace (or reach this process's
  * machine), or reach any Pod but the one boulder made for the Workspace owning the session
  * (trust/policy.ts, trust/workspace-pod.ts; checked again before every exec), is never opened: its
- * engine is stopped, and the status says why (phase Error, Ready False with reason
+ * engine is stopped, and the status says why (phase Error, Ready False and Stalled with reason
  * EndpointNotAllowed), without retries until the spec changes.
  */
 import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
@@ -17,8 +17,9 @@ import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import { sessionWorkspaceImages, workspaceImages } from './helper-image.ts';
 import type { SyncSessionRunner } from './runner.ts';
 import { sessionStatus } from './status.ts';
-import { LAST_REQUEST_CONDITION, parseSyncRequest, SYNC_REQUEST_ANNOTATION } from './requests.ts';
-import { getCondition, READY, setCondition } from '../runtime/conditions.ts';
+import { LAST_REQUEST_CONDITION, outcomeMessage, parseSyncRequest, SYNC_REQUEST_ANNOTATION } from './requests.ts';
+import { getCondition, setCondition } from '../runtime/conditions.ts';
+import { withStalled } from '../runtime/stalled.ts';
 import { isTerminalError } from '../runtime/errors.ts';
 import { admitSyncSession, type TrustMode } from '../trust/policy.ts';
 import type { Clock } from '../runtime/clock.ts';
@@ -75,13 +76,19 @@ export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMod
   };
 }
 
-/** The status of a session that is not opened: phase Error, Ready False with the refusal. */
+/**
+ * The status of a session that is not opened: phase Error, Ready False and Stalled with the
+ * refusal (until the spec changes); a pending request is answered with the refusal, since no
+ * engine will ever perform it.
+ */
 function refusedStatus(session: SyncSession, reason: string, message: string, clock: Clock): SyncSessionStatus {
   const generation = session.metadata.generation;
-  const conditions = setCondition(
-    session.status?.conditions,
-    { type: READY, status: 'False', reason, message, ...(generation !== undefined ? { observedGeneration: generation } : {}) },
-    clock.now(),
-  );
+  const now = clock.now();
+  let conditions = withStalled(session.status?.conditions, { reason, message, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now);
+  const request = parseSyncRequest(session.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
+  if (request !== undefined) {
+    const answer = outcomeMessage({ id: request.id, ok: false, message: `${reason}: ${message}` });
+    conditions = setCondition(conditions, { type: LAST_REQUEST_CONDITION, status: 'False', reason: 'Failed', message: answer }, now);
+  }
   return { ...session.status, ...(generation !== undefined ? { observedGeneration: generation } : {}), phase: 'Error', conditions };
 }

@@ -1,10 +1,11 @@
 /**
  * Pure mapping from a running engine's state to a SyncSession's status: phase, counters,
- * conflicts and the Ready / InitialSyncComplete conditions.
+ * conflicts and the Ready / InitialSyncComplete conditions (and Stalled while halted).
  */
 import type { SyncSessionStatus } from '../../apis/types/syncsession.ts';
 import type { SyncEngineStatus } from '../sync/engine-api.ts';
 import { READY, setCondition } from '../runtime/conditions.ts';
+import { withStalled } from '../runtime/stalled.ts';
 import { LAST_REQUEST_CONDITION, outcomeMessage, type SyncRequestOutcome } from './requests.ts';
 
 /** Condition set once the first full cycle completed without a halt (the workspace may start). */
@@ -61,7 +62,11 @@ export function sessionStatus(previous: SyncSessionStatus | undefined, facts: Se
           : phase === 'Paused'
             ? { status: 'False' as const, reason: 'Paused', message: facts.pauseReason ?? 'sync is paused' }
             : { status: 'False' as const, reason: 'Syncing', message: 'synchronizing' };
-  conditions = setCondition(conditions, { type: READY, ...ready, ...(generation !== undefined ? { observedGeneration: generation } : {}) }, now);
+  const observed = generation !== undefined ? { observedGeneration: generation } : {};
+  // A halt needs the user (a reset, a resolve, a fixed tree): Stalled, so every wait on the session
+  // (and the owning workspace's) ends at once; dropped by the first status that reports anything else.
+  conditions =
+    phase === 'Halted' ? withStalled(conditions, { reason: ready.reason, message: ready.message, ...observed }, now) : setCondition(conditions, { type: READY, ...ready, ...observed }, now);
   if (facts.lastRequest !== undefined) {
     const r = facts.lastRequest;
     conditions = setCondition(conditions, { type: LAST_REQUEST_CONDITION, status: r.ok ? 'True' : 'False', reason: r.ok ? 'Done' : 'Failed', message: outcomeMessage(r) }, now);

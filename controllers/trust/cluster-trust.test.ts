@@ -17,6 +17,8 @@ import { captureLogs, getOrUndefined, openTempStore, type TempStore } from '../r
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { registerControllers } from '../setup.ts';
 import { registerSyncSessions } from '../syncsession/register.ts';
+import { LAST_REQUEST_CONDITION, SYNC_REQUEST_ANNOTATION } from '../syncsession/requests.ts';
+import { terminalFailureOf } from '../../apis/terminal.ts';
 
 let store: TempStore;
 let world: string;
@@ -98,7 +100,33 @@ describe('cluster trust: SyncSessions', () => {
     const ready = getCondition(stored.status?.conditions, 'Ready');
     expect(ready).toMatchObject({ status: 'False', reason: 'EndpointNotAllowed' });
     expect(ready?.message).toContain(message);
+    // Terminal for this generation: every wait on the session ends at once with the refusal.
+    expect(terminalFailureOf(stored)).toEqual({ reason: 'EndpointNotAllowed', message: ready?.message });
     expect(await readdir(world)).toEqual(['private.txt']);
     expect(await readdir(store.dir)).not.toContain('sync');
+  });
+
+  it('a request (sync flush) to a refused session is answered with the refusal, never left pending', async () => {
+    const logs = captureLogs();
+    const clock = new FakeClock(new Date('2026-01-01T00:00:00Z'));
+    const abort = new AbortController();
+    const manager = new Manager({ client: store.client, clock, logger: logs.logger });
+    registerSyncSessions(manager, { stateDir: store.dir, logger: logs.logger, signal: abort.signal, trust: 'cluster' });
+    const session: SyncSession = {
+      apiVersion: 'nexus.dev/v1alpha1',
+      kind: 'SyncSession',
+      metadata: { name: 's', namespace: 'team-a', annotations: { [SYNC_REQUEST_ANNOTATION]: JSON.stringify({ id: 'r1', op: 'flush' }) } },
+      spec: { alpha: 'pod://team-a/nexus-web/workspace/w', beta: 'pod://kube-system/etcd/etcd/var/lib/etcd' },
+    };
+    await store.client.create(session);
+    try {
+      await manager.runUntilIdle({ timeoutMs: 30_000 });
+    } finally {
+      abort.abort();
+    }
+    const stored = (await getOrUndefined<SyncSession>(store.client, 'SyncSession', 's', 'team-a'))!;
+    const answer = getCondition(stored.status?.conditions, LAST_REQUEST_CONDITION);
+    expect(answer).toMatchObject({ status: 'False', reason: 'Failed' });
+    expect(answer?.message).toMatch(/^r1: EndpointNotAllowed: .*is a Pod in namespace kube-system/);
   });
 });

@@ -29,7 +29,9 @@ import { LiveStatus } from './live-status.ts';
 import { assertBuildContained } from './build-containment.ts';
 import { desiredPortBindings, ensurePortBindings } from './port-bindings.ts';
 import { resolveSecrets, type SecretSources } from './secrets.ts';
-import { ensureSyncSession, initialSyncComplete, usesPodSync } from './sync-session.ts';
+import { assertSyncNotStalled, ensureSyncSession, initialSyncComplete, usesPodSync } from './sync-session.ts';
+import { terminalFailureOf } from '../../apis/terminal.ts';
+import { READY, setCondition } from '../runtime/conditions.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 import { admitWorkspace, type WorkspaceTrustContext } from '../trust/policy.ts';
 
@@ -84,6 +86,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
     // Creation order: worktree → volume → initial sync complete → container starts.
     const session = await live.step('ContainerReady', () => syncSessionStep(ctx.client, live.object, worktree?.path));
     if (before === undefined && desired.state === 'Running' && !initialSyncComplete(session)) {
+      await waitForInitialSync(live, session, ctx.clock.now());
       ctx.log.info({ syncsession: session.metadata.name }, 'waiting for the initial file sync before starting the container');
       return { requeueAfter: SYNC_WAIT_MS };
     }
@@ -99,6 +102,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
     // Kubernetes order: the Pod runs (exec needs it) → initial sync into it → hooks, scripts, Ready.
     const session = await live.step('ContainerReady', () => podSyncSessionStep(ctx.client, live.object, worktree?.path, provider, desired));
     if (desired.state === 'Running' && !initialSyncComplete(session)) {
+      await waitForInitialSync(live, session, ctx.clock.now());
       ctx.log.info({ syncsession: session.metadata.name }, 'waiting for the initial file sync into the pod before scripts and Ready');
       return { requeueAfter: SYNC_WAIT_MS };
     }
@@ -128,6 +132,23 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
 
 /** How often a workspace waiting for its initial file sync looks again (session events also wake it). */
 export const SYNC_WAIT_MS = 500;
+
+/**
+ * Before waiting for the owned session's initial sync: a session that cannot complete it (halted,
+ * refused: Stalled) fails the workspace terminally with its reason and message (no requeue; the
+ * session's next status change wakes the workspace again). Once it can again, a failure reported
+ * earlier is replaced by the wait, so no Stalled mark outlives the halt.
+ */
+async function waitForInitialSync(live: LiveStatus, session: SyncSession, now: Date): Promise<void> {
+  await live.step('ContainerReady', () => Promise.resolve(assertSyncNotStalled(session)));
+  if (terminalFailureOf(live.object) === undefined) return;
+  const waiting = { status: 'False' as const, reason: 'WaitingForSync', message: `waiting for the initial file sync (syncsession/${session.metadata.name})` };
+  const generation = live.object.metadata.generation;
+  const observed = generation !== undefined ? { observedGeneration: generation } : {};
+  let conditions = setCondition(live.object.status?.conditions, { type: 'ContainerReady', ...waiting, ...observed }, now);
+  conditions = setCondition(conditions, { type: READY, ...waiting, ...observed }, now);
+  await live.write({ ...live.object.status, phase: 'Pending', conditions });
+}
 
 /** The owned SyncSession of a file-synced workspace (which needs a worktree to sync from). */
 async function syncSessionStep(client: ResourceClient, ws: Workspace, worktreePath: string | undefined): Promise<SyncSession> {

@@ -13,7 +13,9 @@ import { API_VERSION, DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { LABEL_WORKSPACE } from '../providers/types.ts';
+import { terminalFailureOf } from '../../apis/terminal.ts';
 import { isConditionTrue } from '../runtime/conditions.ts';
+import { TerminalError } from '../runtime/errors.ts';
 import { syncVolumeName } from './desired.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
 import { isOwnedBy, portBindingName, workspaceOwnerReference } from './port-bindings.ts';
@@ -77,4 +79,15 @@ export async function ensureSyncSession(client: ResourceClient, ws: Workspace, w
 /** True once the session reports its initial sync complete. */
 export function initialSyncComplete(session: SyncSession): boolean {
   return isConditionTrue(session.status?.conditions, INITIAL_SYNC_COMPLETE);
+}
+
+/**
+ * Throws the owned session's terminal failure for its current generation (a halt such as
+ * UnsafePath, a refused endpoint: `Stalled=True`) as the workspace's own TerminalError, same
+ * reason, so a workspace waiting for its initial sync reports it (Ready=False, Stalled) instead of
+ * waiting for a sync that cannot complete. Does nothing otherwise.
+ */
+export function assertSyncNotStalled(session: SyncSession): void {
+  const failure = terminalFailureOf(session);
+  if (failure !== undefined) throw new TerminalError(failure.reason, `file sync syncsession/${session.metadata.name} cannot complete: ${failure.message}`);
 }

@@ -1,7 +1,8 @@
 // One owner per object and per field, on the real Docker engine with the daemon's wiring
 // in-process and the real `boulder sync` commands: a file-synced Workspace has exactly one
 // SyncSession (`<name>-sync`, owned by it); `boulder sync pause` on it holds (phase Paused) across
-// Workspace reconciles forced by touching the Workspace and by a short resync period, until
+// Workspace reconciles forced by touching the Workspace, by a short resync period and by an owner
+// write of the session (spec.sync.exclude changed on the Workspace), until
 // `boulder sync resume`; the same file edited meanwhile in the host worktree and inside the
 // container is then a listed conflict with both versions kept, each on its side.
 import { readFile, writeFile } from 'node:fs/promises';
@@ -110,6 +111,25 @@ describe('pausing a workspace-owned sync session', () => {
       expect(await inContainer()).toBe('edited in the container\n');
     }
     expect((await getWorkspace(h.client, NS, name))?.status?.phase).toBe('Running');
+
+    // A field the owner does own changes (spec.sync.exclude): the Workspace really rewrites the
+    // session (new resourceVersion and generation, the engine restarted with the new rules), and the pause holds.
+    const beforeOwnerWrite = await session(name);
+    await updateWithRetry<Workspace>(h.client, { kind: 'Workspace', namespace: NS, name }, (w) => ({
+      ...w,
+      spec: { ...w.spec, sync: { ...w.spec.sync, mode: 'two-way-safe', exclude: ['*.log'] } },
+    }));
+    await eventually(async () => (await session(name)).spec.exclude?.includes('*.log') === true, 10_000, 'the owner wrote exclude into the session');
+    const rewritten = await session(name);
+    expect(rewritten.metadata.generation).toBeGreaterThan(beforeOwnerWrite.metadata.generation ?? 0);
+    expect(rewritten.spec.paused).toBe(true);
+    await eventually(async () => (await session(name)).status?.observedGeneration === rewritten.metadata.generation, 10_000, 'the session controller saw the new spec');
+    await new Promise((r) => setTimeout(r, 500));
+    const stillHeld = await session(name);
+    expect(stillHeld.spec.paused).toBe(true);
+    expect(stillHeld.status?.phase).toBe('Paused');
+    expect(await readFile(hostFile, 'utf8')).toBe('edited on the host\n');
+    expect(await inContainer()).toBe('edited in the container\n');
 
     // Resumed: the next cycle finds both edits, lists the conflict and keeps each version on its side.
     expect(await sync('resume', name)).toEqual({ code: ExitCode.Ok, out: `syncsession/${name}-sync resumed\n` });

@@ -3,18 +3,27 @@
 //   through them causes no file outside the worktree on the host; a link inside the tree arrives
 //   as a link;
 // - a container whose own `find` and `tar` report `..` and `../escape.txt` (a hostile image) halts the
-//   session with the UnsafePath reason, and nothing is written on the host;
+//   session with the UnsafePath reason, and nothing is written on the host; `apply --wait` of a
+//   file-synced workspace with such an image ends at once, non-zero, with that message;
+// - chained links made in the container (`d/up -> ../../../..`, `d/x -> up/../../..`) give the
+//   host no link resolving outside the worktree (realpath on the host);
 // - a host directory replaced by a link to outside (before, and in the race right before the
 //   apply) never carries a container-side change outside the worktree.
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { Writable } from 'node:stream';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../apis/meta.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
+import { parseCommandArgs } from '../../cmd/args.ts';
+import applyCommand from '../../cmd/commands/apply.ts';
+import { openStateDirClient } from '../../cmd/deps.ts';
+import { ExitCode } from '../../cmd/exit-codes.ts';
+import { createTestDeps } from '../../cmd/test-support.ts';
+import { FORCE_DELETE } from '../../controllers/workspace/annotations.ts';
 import { realClock } from '../../controllers/runtime/clock.ts';
 import { getCondition } from '../../controllers/runtime/conditions.ts';
 import { Manager } from '../../controllers/runtime/manager.ts';
@@ -30,6 +39,7 @@ import { registerSyncSessions } from '../../controllers/syncsession/register.ts'
 import { diffSnapshots, snapshotTree } from '../hostile/tree-snapshot.ts';
 import { CONTAINER_ROOT, startHelper, SYNC_TEST_LABELS } from './sync-support.ts';
 import { BUSYBOX, DEBIAN, docker, requireEngine } from './support.ts';
+import { eventually, getWorkspace, mainContainer, managedObjects, newRepo, removeObjects, removeRepos, runNamespace, startControllers } from './workspace-harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -106,6 +116,17 @@ async function startDaemon(): Promise<{ store: TempStore; logs: ReturnType<typeo
 
 function session(name: string, alpha: string, beta: string): SyncSession {
   return { apiVersion: API_VERSION, kind: 'SyncSession', metadata: { name, namespace: 'default' }, spec: { alpha, beta } };
+}
+
+/** Every symlink below `dir` (relative paths), found without following any link. */
+function linksBelow(dir: string, prefix = ''): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(join(dir, prefix), { withFileTypes: true })) {
+    const path = prefix === '' ? entry.name : `${prefix}/${entry.name}`;
+    if (entry.isSymbolicLink()) out.push(path);
+    else if (entry.isDirectory()) out.push(...linksBelow(dir, path));
+  }
+  return out;
 }
 
 /** Differences of the world outside the worktree (`root/…` entries are the sync's own business). */
@@ -195,6 +216,101 @@ describe('sync: the container side is untrusted (real Docker engine)', () => {
     expect(diffSnapshots(before, snapshotTree(world))).toEqual([]);
     expect(await sh(container, `ls -A ${CONTAINER_ROOT}`)).toBe('');
   });
+
+  it('chained links (d/up -> ../../../.., d/x -> up/../../..) made in the container never give the host a link resolving outside', async () => {
+    const { world, root, container } = await setupWorld();
+    const { store, logs } = await startDaemon();
+    await store.client.create(session('chained-links', root, `docker://${container}${CONTAINER_ROOT}`));
+    const get = (): Promise<SyncSession | undefined> => getOrUndefined<SyncSession>(store.client, 'SyncSession', 'chained-links');
+    await waitFor(async () => getCondition((await get())?.status?.conditions, 'InitialSyncComplete')?.status === 'True', 30_000, 'initial sync');
+    const before = snapshotTree(world);
+    // In the container: `up` resolves to the root (allowed), `x` three levels above it (`/` there).
+    await sh(container, `cd ${CONTAINER_ROOT} && mkdir -p a/b/c/d && ln -s ../../../.. a/b/c/d/up && ln -s up/../../.. a/b/c/d/x && ln -s up/a a/b/c/d/fine && echo after > after.txt`);
+    expect((await sh(container, `readlink -f ${CONTAINER_ROOT}/a/b/c/d/x`)).trim()).toBe('/');
+    await waitFor(() => existsSync(join(root, 'after.txt')) && existsSync(join(root, 'a/b/c/d/fine')), 30_000, 'the container changes on the host');
+    await new Promise((r) => setTimeout(r, 300));
+
+    // Every link on the host resolves inside the worktree (checked by the kernel: realpath).
+    const realRoot = realpathSync(root);
+    const links = linksBelow(root);
+    expect(links.sort()).toEqual(['a/b/c/d/fine', 'a/b/c/d/up']);
+    for (const link of links) expect(relative(realRoot, realpathSync(join(root, link)))).not.toMatch(/^\.\.(\/|$)/);
+    expect(() => lstatSync(join(root, 'a/b/c/d/x'))).toThrow(/ENOENT/);
+    const warned = logs.lines().filter((l) => String(l['msg']).startsWith('not synchronised') && l['reason'] === 'symlink-outside-root').map((l) => l['path']);
+    expect(warned).toContain('a/b/c/d/x');
+    expect(getCondition((await get())?.status?.conditions, 'Ready')?.status).toBe('True');
+    expect(outsideRoot(diffSnapshots(before, snapshotTree(world)))).toEqual([]);
+  });
+
+  it('apply --wait of a file-synced workspace whose image reports a hostile listing ends at once, non-zero, with the UnsafePath message', async () => {
+    const id = randomBytes(4).toString('hex');
+    // The workspace's own image (also its sync helper's): a `find` that adds ".." and "../escape.txt" to the listing.
+    const base = await docker.createContainer({ Image: DEBIAN, Cmd: ['sleep', 'infinity'], Labels: SYNC_TEST_LABELS, name: `nexus-sync-test-${id}` });
+    cleanups.push(() => base.remove({ force: true }));
+    await base.start();
+    await sh(
+      base.id,
+      [
+        `echo planted-by-the-image > /escape-${id}.txt`,
+        'mkdir -p /usr/local/bin',
+        `printf '%s\\n' '#!/bin/sh' '/usr/bin/find "$@"' 'if [ "$1" = . ]; then f=; n=0; for a in "$@"; do [ "$n" = 1 ] && f=$a; [ "$a" = -c ] && n=1 || n=0; done; stat -c "$f" ./.. ./../escape-${id}.txt; fi' > /usr/local/bin/find`,
+        'chmod 755 /usr/local/bin/find',
+      ].join(' && '),
+    );
+    const image = `boulder-test/hostile-find:${id}`;
+    await base.commit({ repo: 'boulder-test/hostile-find', tag: id });
+    cleanups.push(async () => {
+      // Whatever still runs the image (a sync helper left by a failed run), with its volumes, then the image.
+      for (const info of await docker.listContainers({ all: true, filters: { ancestor: [image] } })) {
+        await docker.getContainer(info.Id).remove({ force: true });
+        for (const mount of info.Mounts) if (mount.Name !== undefined) await docker.getVolume(mount.Name).remove().catch(() => undefined);
+      }
+      await docker.getImage(image).remove({ force: true });
+    });
+
+    delete process.env['BOULDER_SYNC_HELPER_IMAGE'];
+    const h = await startControllers();
+    cleanups.push(() => h.stop());
+    const ns = runNamespace('sync-untrusted');
+    cleanups.push(async () => removeObjects(await managedObjects(ns)));
+    const repo = newRepo({ 'app/readme.txt': 'hello\n' });
+    cleanups.push(async () => removeRepos());
+    const testDeps = await createTestDeps();
+    cleanups.push(() => testDeps.cleanup());
+    const deps = { ...testDeps, stateDir: h.stateDir, openClient: () => openStateDirClient(h.stateDir) };
+    const manifest = join(testDeps.stateDir, 'ws.yaml');
+    await writeFile(
+      manifest,
+      [
+        'apiVersion: nexus.dev/v1alpha1',
+        'kind: Workspace',
+        `metadata: {name: hostile, namespace: ${ns}, annotations: {"${FORCE_DELETE}": "true"}}`,
+        `spec: {backend: docker, image: "${image}", repository: {path: "${repo}"}, sync: {mode: two-way-safe}}`,
+        '',
+      ].join('\n'),
+    );
+
+    const started = performance.now();
+    const code = await applyCommand.run(deps, parseCommandArgs('apply', applyCommand.options, ['-f', manifest, '--wait', '--timeout', '120s', '--no-daemon']));
+    const elapsed = performance.now() - started;
+    console.info(`[sync-untrusted] apply --wait of a workspace with a hostile image ended (${code}) in ${Math.round(elapsed)} ms`);
+    expect(code).toBe(ExitCode.Error);
+    expect(elapsed).toBeLessThan(30_000);
+    expect(deps.err.text).toMatch(/failed: UnsafePath: file sync syncsession\/hostile-sync cannot complete: beta .* reported an unsafe path \(PathEscapes\) "\.\."/);
+    // The session halted; the workspace's own container never started; nothing escaped.
+    const ws = await getWorkspace(h.client, ns, 'hostile');
+    expect(getCondition(ws?.status?.conditions, 'Stalled')).toMatchObject({ status: 'True', reason: 'UnsafePath' });
+    expect(await mainContainer(ws!.metadata.uid!)).toBeUndefined();
+    const synced = await h.client.get<SyncSession>('SyncSession', ns, 'hostile-sync');
+    expect(synced.status?.phase).toBe('Halted');
+    expect(existsSync(join(synced.spec.alpha, '..', `escape-${id}.txt`))).toBe(false);
+    expect(existsSync(join(synced.spec.alpha, 'app/readme.txt'))).toBe(true);
+    await h.client.delete('Workspace', ns, 'hostile');
+    await eventually(async () => (await getWorkspace(h.client, ns, 'hostile')) === undefined, 60_000, 'workspace deleted');
+    // Its session goes with it, and the session's helper (running the hostile image) with the session.
+    await eventually(async () => (await h.client.list<SyncSession>('SyncSession', { namespace: ns })).items.length === 0, 30_000, 'session deleted');
+    await eventually(async () => (await docker.listContainers({ all: true, filters: { ancestor: [image] } })).length === 0, 30_000, 'helper removed');
+  }, 150_000);
 
   it('a host directory replaced by a link to outside (before, or right before the apply) never carries a container change outside', async () => {
     const { world, root, outside, container } = await setupWorld();

@@ -17,6 +17,7 @@ import {
   type Snapshot,
 } from '../endpoint.ts';
 import { shellQuote } from './shell-agent.ts';
+import { withoutEscapingLinks } from '../symlink-containment.ts';
 
 /** One `stat` line, parsed. */
 export interface StatLine {
@@ -255,7 +256,8 @@ export async function scanContainer(
     if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
   }
   state.previous = new Map(entries);
-  return { root: 'directory', entries, ignored, problems, limitExceeded: false };
+  // Links that leave the root through other links: decided again on every scan, against the whole tree.
+  return { root: 'directory', ...withoutEscapingLinks(entries, problems), ignored, limitExceeded: false };
 }
 
 /** True when `path` lies below an ancestor of a subtree that the listing no longer shows. */

@@ -1,6 +1,7 @@
 /**
  * Scans a local directory tree into a snapshot: directories, regular files with sha256 digests
- * (cached by stat key), and symlinks whose relative target stays inside the root. Ignored paths are
+ * (cached by stat key), and symlinks whose relative target stays inside the root (also through
+ * the tree's other links: `symlink-containment.ts`). Ignored paths are
  * pruned (not descended into, not hashed); symlinks leaving the root, special files, unreadable
  * paths and files written to during hashing are reported as problems. Supports accelerated
  * rescans of given subtrees on top of the previous result.
@@ -24,6 +25,7 @@ import {
 import type { DigestCache } from './digest-cache.ts';
 import { hashFile, hashFileSync, isExecutableMode, SYNC_HASH_LIMIT, type HashOutcome } from './hash.ts';
 import { createLimiter } from './limiter.ts';
+import { withoutEscapingLinks } from '../symlink-containment.ts';
 
 /** More dirty subtrees than this and a full scan is cheaper. */
 const MAX_SUBTREES = 256;
@@ -107,13 +109,9 @@ export class LocalScanner {
     if (!pass.exceeded && full) this.#cache.retain((path) => pass.state.entries.has(path));
     if (request.maxEntries !== undefined && pass.state.entries.size > request.maxEntries) pass.exceeded = true;
     this.#previous = pass.exceeded ? undefined : { state: pass.state, patterns };
-    return {
-      root: 'directory',
-      entries: pass.state.entries,
-      ignored: [...pass.state.ignored],
-      problems: [...pass.state.problems.values()],
-      limitExceeded: pass.exceeded,
-    };
+    // Links that leave the root through other links: decided again on every scan, against the whole tree.
+    const { entries, problems } = withoutEscapingLinks(pass.state.entries, [...pass.state.problems.values()]);
+    return { root: 'directory', entries, ignored: [...pass.state.ignored], problems, limitExceeded: pass.exceeded };
   }
 
   async #rootState(): Promise<ScanResult['root']> {
