@@ -253,6 +253,17 @@ describe('local Sprites API: lifecycle', () => {
     expect(fs.existsSync(path.join(home, 'new.txt'))).toBe(false);
     expect(fake.sprite('cp')?.pids).toEqual([]);
     expect((await api(fake, 'POST', '/v1/sprites/cp/checkpoints/v99/restore')).status).toBe(404);
+    // A checkpoint taken while a process churns files (creates and deletes them) still completes.
+    const churn = await openWs(fake, `/v1/sprites/cp/exec${qs({ cmd: ['sh', '-c', 'mkdir -p churn; while :; do for i in $(seq 1 300); do : > churn/f$i; done; rm -f churn/f*; done'] })}`);
+    await eventually(() => fs.existsSync(path.join(home, 'churn')));
+    for (let i = 0; i < 8; i++) {
+      const t = await (await api(fake, 'POST', '/v1/sprites/cp/checkpoint', {})).text();
+      expect(t).toContain('"complete"');
+    }
+    await churn.until((f) => f.length > 0);
+    const churnId = (churn.frames[0] as { text: { session_id: number } }).text.session_id;
+    expect((await api(fake, 'POST', `/v1/sprites/cp/exec/${churnId}/kill?signal=KILL`)).status).toBe(200);
+    await churn.until((f) => exitCode(f) !== undefined);
   });
 });
 
