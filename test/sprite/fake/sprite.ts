@@ -91,6 +91,7 @@ export class Sprite {
   async init(): Promise<void> {
     await fs.mkdir(hostPath(this.fsRoot, SPRITE_HOME), { recursive: true, mode: 0o755 });
     await fs.mkdir(hostPath(this.fsRoot, '/tmp'), { recursive: true, mode: 0o1777 });
+    await fs.chmod(hostPath(this.fsRoot, '/tmp'), 0o1777); // mkdir's mode is masked by the umask
     await fs.mkdir(path.join(this.dir, 'checkpoints'), { recursive: true });
   }
 
