@@ -395,6 +395,8 @@ describe('local Sprites API: confinement and bounds', () => {
     expect((await api(fake, 'GET', `/v1/sprites/junk/fs/read${qs({ path: 'a\0b' })}`)).status).toBe(400);
     expect((await api(fake, 'POST', '/v1/sprites/junk/fs/chmod', { path: 'x', mode: 'rwx' })).status).toBe(400);
     expect((await api(fake, 'GET', '/v2/whatever')).status).toBe(404);
+    expect((await api(fake, 'GET', '/v1/sprites/%E0%A4%A')).status).toBe(400);
+    await expect(openWs(fake, '/v1/sprites/%E0%A4%A/exec')).rejects.toMatchObject({ status: 404 });
     expect((await run(fake, 'junk', ['mkfifo', 'pipe'])).code).toBe(0);
     expect((await api(fake, 'GET', `/v1/sprites/junk/fs/read${qs({ path: 'pipe' })}`)).status).toBe(400);
     expect((await api(fake, 'PATCH', '/v1/sprites')).status).toBe(405);

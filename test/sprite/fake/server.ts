@@ -82,7 +82,12 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   /** Route a path: [spriteName, rest segments]. */
   const parse = (url: string): { p: string; q: URLSearchParams; seg: string[]; name?: string } => {
     const u = new URL(url, 'http://fake');
-    const seg = u.pathname.split('/').filter(Boolean).map((x) => decodeURIComponent(x));
+    let seg: string[];
+    try {
+      seg = u.pathname.split('/').filter(Boolean).map((x) => decodeURIComponent(x));
+    } catch {
+      seg = ['\0malformed'];
+    }
     const name = seg[0] === 'v1' && seg[1] === 'sprites' ? seg[2] : undefined;
     return { p: u.pathname, q: u.searchParams, seg, name };
   };
@@ -141,6 +146,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   };
 
   const route = async (method: string, seg: string[], q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (seg[0] === '\0malformed') throw new HttpError(400, 'malformed path encoding');
     if (seg[0] !== 'v1') throw new HttpError(404, 'not found');
     if (seg[1] === 'organization' && seg.length === 2 && method === 'GET') {
       let running = 0;
@@ -348,10 +354,13 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   }
 
   const server = http.createServer((req, res) => {
-    void handle(req, res);
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
+      else res.destroy();
+    });
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    void upgrade(req, socket, head);
+    upgrade(req, socket, head).catch(() => socket.destroy());
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 120_000;
