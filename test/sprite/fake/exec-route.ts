@@ -24,6 +24,7 @@ export async function prepareExec(sprite: Sprite, attachId: string | undefined, 
   }
   const active = [...sprite.sessions.values()].filter((s) => s.active).length;
   if (active >= limits.maxSessionsPerSprite) throw new HttpError(429, 'too many exec sessions', { limit: limits.maxSessionsPerSprite, retry_after_seconds: 1 });
+  for (const [k, v] of q) if (v.includes('\0') || k.includes('\0')) throw new HttpError(400, `NUL byte in parameter ${k.replace(/\0/g, '')}`);
   const cmd = q.getAll('cmd');
   const file = q.get('path') || cmd[0] || 'bash';
   const argv = cmd.length > 0 ? cmd : [file];

@@ -390,6 +390,8 @@ describe('local Sprites API: confinement and bounds', () => {
       await expect(openWs(fake, `/v1/sprites/junk/exec${qs(q)}`)).rejects.toMatchObject({ status: 400 });
     }
     await expect(openWs(fake, '/v1/sprites/junk/nope')).rejects.toMatchObject({ status: 404 });
+    await expect(openWs(fake, `/v1/sprites/junk/exec${qs({ cmd: ['a\0b'] })}`)).rejects.toMatchObject({ status: 400 });
+    await expect(openWs(fake, `/v1/sprites/junk/exec${qs({ cmd: ['true'], env: ['A=\0'] })}`)).rejects.toMatchObject({ status: 400 });
     await expect(openWs(fake, '/v1/sprites/junk/exec/999999999')).rejects.toMatchObject({ status: 404 });
     expect((await api(fake, 'GET', '/v1/sprites/junk/fs/list')).status).toBe(400);
     expect((await api(fake, 'GET', `/v1/sprites/junk/fs/read${qs({ path: 'a\0b' })}`)).status).toBe(400);

@@ -309,7 +309,11 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
         const drop = faults.take(['drop-websocket'], method, p, name);
         record(method, p, 101, drop?.id);
         if (drop) armDrop(ws, drop);
-        start(ws);
+        try {
+          start(ws);
+        } catch (err) {
+          ws.close(1011, `exec failed: ${(err as Error).message}`.slice(0, 120));
+        }
       });
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, (err as Error).message);
