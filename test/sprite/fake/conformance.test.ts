@@ -107,6 +107,10 @@ describe('documented shapes (fixtures) against the local Sprites API', () => {
     expect(((await res.json()) as { url_settings: unknown }).url_settings).toEqual({ auth: 'public' });
   });
 
+  it('organization', async () => {
+    await expectReply(load('organization'), await replay(load('organization')));
+  });
+
   it('error-not-found, error-rate-limited', async () => {
     await expectReply(load('error-not-found'), await replay(load('error-not-found')));
     fake.faults.rateLimit({ path: '/v1/sprites', method: 'POST', retryAfterSeconds: 2 });
@@ -147,6 +151,7 @@ describe('documented shapes (fixtures) against the local Sprites API', () => {
     await expectReply(load('checkpoints-list'), lres);
     expect(list[0]?.id).toBe('Current');
     expect(list.find((c) => c.id === id)?.comment).toBe('before upgrade');
+    await expectReply(load('checkpoint-get'), await replay(load('checkpoint-get'), { checkpoint: id ?? '' }));
     await expectReply(load('checkpoint-restore'), await replay(load('checkpoint-restore'), { checkpoint: id ?? '' }));
   });
 
@@ -210,6 +215,23 @@ describe('documented shapes (fixtures) against the local Sprites API', () => {
     server.ws.close();
   });
 
+  it('exec-port-notification (port_opened, port_closed)', async () => {
+    const ws = load('exec-port-notification').websocket;
+    if (!ws) throw new Error('no websocket');
+    const port = await freePort();
+    const script = `"$2" -e "$1" ${port} & P=$!; until [ -e seen-open ]; do sleep 0.05; done; kill $P; wait $P; until [ -e seen-closed ]; do sleep 0.05; done`;
+    const c = await openWs(fake, `/v1/sprites/${NAME}/exec${qs({ cmd: ['sh', '-c', script, 'sh', ECHO_SERVER, process.execPath] })}`);
+    const home = fake.sprite(NAME)?.home ?? '';
+    const find = (type: string) => (f: Frame[]) => f.find((x) => 'text' in x && x.text.type === type && x.text.port === port);
+    await c.until((f) => find('port_opened')(f) !== undefined, 15_000);
+    expectFrame(ws.receive[0] ?? {}, find('port_opened')(c.frames));
+    fs.writeFileSync(path.join(home, 'seen-open'), '');
+    await c.until((f) => find('port_closed')(f) !== undefined, 15_000);
+    expectFrame(ws.receive[1] ?? {}, find('port_closed')(c.frames));
+    fs.writeFileSync(path.join(home, 'seen-closed'), '');
+    await c.until((f) => exitCode(f) !== undefined);
+  });
+
   it('sprites-delete', async () => {
     const dir = fake.sprite(NAME)?.dir ?? '';
     expect(fs.existsSync(dir)).toBe(true);
@@ -224,5 +246,6 @@ const COVERED = [
   'fs-write', 'fs-read', 'fs-list', 'fs-error', 'fs-rename', 'fs-copy', 'fs-chmod', 'fs-delete',
   'checkpoint-create', 'checkpoints-list', 'checkpoint-restore',
   'exec-websocket', 'exec-websocket-tty', 'exec-sessions-list', 'exec-session-kill', 'proxy-websocket',
+  'organization', 'checkpoint-get', 'exec-port-notification',
 ];
 

@@ -253,6 +253,17 @@ describe('local Sprites API: lifecycle', () => {
     expect(fs.existsSync(path.join(home, 'new.txt'))).toBe(false);
     expect(fake.sprite('cp')?.pids).toEqual([]);
     expect((await api(fake, 'POST', '/v1/sprites/cp/checkpoints/v99/restore')).status).toBe(404);
+    // A checkpoint taken while a process churns files (creates and deletes them) still completes.
+    const churn = await openWs(fake, `/v1/sprites/cp/exec${qs({ cmd: ['sh', '-c', 'mkdir -p churn; while :; do for i in $(seq 1 300); do : > churn/f$i; done; rm -f churn/f*; done'] })}`);
+    await eventually(() => fs.existsSync(path.join(home, 'churn')));
+    for (let i = 0; i < 8; i++) {
+      const t = await (await api(fake, 'POST', '/v1/sprites/cp/checkpoint', {})).text();
+      expect(t).toContain('"complete"');
+    }
+    await churn.until((f) => f.length > 0);
+    const churnId = (churn.frames[0] as { text: { session_id: number } }).text.session_id;
+    expect((await api(fake, 'POST', `/v1/sprites/cp/exec/${churnId}/kill?signal=KILL`)).status).toBe(200);
+    await churn.until((f) => exitCode(f) !== undefined);
   });
 });
 
@@ -379,11 +390,17 @@ describe('local Sprites API: confinement and bounds', () => {
       await expect(openWs(fake, `/v1/sprites/junk/exec${qs(q)}`)).rejects.toMatchObject({ status: 400 });
     }
     await expect(openWs(fake, '/v1/sprites/junk/nope')).rejects.toMatchObject({ status: 404 });
+    await expect(openWs(fake, `/v1/sprites/junk/exec${qs({ cmd: ['a\0b'] })}`)).rejects.toMatchObject({ status: 400 });
+    await expect(openWs(fake, `/v1/sprites/junk/exec${qs({ cmd: ['true'], env: ['A=\0'] })}`)).rejects.toMatchObject({ status: 400 });
     await expect(openWs(fake, '/v1/sprites/junk/exec/999999999')).rejects.toMatchObject({ status: 404 });
     expect((await api(fake, 'GET', '/v1/sprites/junk/fs/list')).status).toBe(400);
     expect((await api(fake, 'GET', `/v1/sprites/junk/fs/read${qs({ path: 'a\0b' })}`)).status).toBe(400);
     expect((await api(fake, 'POST', '/v1/sprites/junk/fs/chmod', { path: 'x', mode: 'rwx' })).status).toBe(400);
     expect((await api(fake, 'GET', '/v2/whatever')).status).toBe(404);
+    expect((await api(fake, 'GET', '/v1/sprites/%E0%A4%A')).status).toBe(400);
+    await expect(openWs(fake, '/v1/sprites/%E0%A4%A/exec')).rejects.toMatchObject({ status: 404 });
+    expect((await run(fake, 'junk', ['mkfifo', 'pipe'])).code).toBe(0);
+    expect((await api(fake, 'GET', `/v1/sprites/junk/fs/read${qs({ path: 'pipe' })}`)).status).toBe(400);
     expect((await api(fake, 'PATCH', '/v1/sprites')).status).toBe(405);
     const two = await run(fake, 'junk', ['no-such-a']);
     const three = await run(fake, 'junk', ['no-such-b']);

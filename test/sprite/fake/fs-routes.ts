@@ -63,6 +63,8 @@ export async function fsRoute(sprite: Sprite, op: string, req: http.IncomingMess
       const { host, sprite: sp } = await confined(root, p, wd);
       const st = await fs.stat(host);
       if (st.isDirectory()) throw fsError(Object.assign(new Error('is a directory'), { code: 'EISDIR' }), sp);
+      // A FIFO or device would block the reply (or never end): only regular files are read.
+      if (!st.isFile()) throw new HttpError(400, `not a regular file: ${sp}`, { code: 'EINVAL', path: sp });
       const range = /^bytes=(\d*)-(\d*)$/.exec(String(req.headers.range ?? ''));
       let start = 0;
       let end = st.size - 1;

@@ -4,22 +4,20 @@ import { randomBytes } from 'node:crypto';
 import fs from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { adminRoute } from './admin.ts';
+import { prepareExec } from './exec-route.ts';
 import { Faults, type Fault } from './faults.ts';
 import { fsRoute } from './fs-routes.ts';
-import { HttpError, boolParam, intParam, ndjson, readJson, sendJson } from './http-util.ts';
-import { SPRITE_HOME, confined, hostPath, spritePath } from './paths.ts';
-import { MARKER, portsOf } from './procs.ts';
-import { Session, parseDuration, type SessionSpec } from './session.ts';
+import { HttpError, intParam, readJson, sendJson } from './http-util.ts';
+import { proxy } from './proxy-route.ts';
+import { createCheckpoint, killSession, listCheckpoints, restoreCheckpoint } from './session-routes.ts';
 import { Sprite } from './sprite.ts';
 import type { FakeSprites, FakeSpritesOptions, RequestRecord } from './types.ts';
 
-const MAX_PROXIES_PER_SPRITE = 256;
 const NAME_RE = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 404: 'Not Found', 429: 'Too Many Requests', 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable' };
 
@@ -84,7 +82,12 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   /** Route a path: [spriteName, rest segments]. */
   const parse = (url: string): { p: string; q: URLSearchParams; seg: string[]; name?: string } => {
     const u = new URL(url, 'http://fake');
-    const seg = u.pathname.split('/').filter(Boolean).map((x) => decodeURIComponent(x));
+    let seg: string[];
+    try {
+      seg = u.pathname.split('/').filter(Boolean).map((x) => decodeURIComponent(x));
+    } catch {
+      seg = ['\0malformed'];
+    }
     const name = seg[0] === 'v1' && seg[1] === 'sprites' ? seg[2] : undefined;
     return { p: u.pathname, q: u.searchParams, seg, name };
   };
@@ -143,6 +146,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   };
 
   const route = async (method: string, seg: string[], q: URLSearchParams, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
+    if (seg[0] === '\0malformed') throw new HttpError(400, 'malformed path encoding');
     if (seg[0] !== 'v1') throw new HttpError(404, 'not found');
     if (seg[1] === 'organization' && seg.length === 2 && method === 'GET') {
       let running = 0;
@@ -184,7 +188,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
         return sendJson(res, 200, { sessions: [...sprite.sessions.values()].map((s) => s.listEntry()) });
       }
       if (rest[0] === 'exec' && rest.length === 3 && rest[2] === 'kill' && method === 'POST') return killSession(sprite, rest[1] ?? '', q, res);
-      if (rest[0] === 'checkpoint' && rest.length === 1 && method === 'POST') return await createCheckpoint(sprite, req, res);
+      if (rest[0] === 'checkpoint' && rest.length === 1 && method === 'POST') return await createCheckpoint(sprite, req, res, limits);
       if (rest[0] === 'checkpoints' && method === 'GET' && rest.length === 1) return listCheckpoints(sprite, res);
       if (rest[0] === 'checkpoints' && method === 'GET' && rest.length === 2) {
         const c = sprite.checkpoints.find((x) => x.id === rest[1]);
@@ -257,53 +261,6 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     await s.destroy();
   };
 
-  const killSession = (s: Sprite, id: string, q: URLSearchParams, res: http.ServerResponse): void => {
-    const session = s.sessions.get(Number(id));
-    if (!session) throw new HttpError(404, `session not found: ${id}`);
-    if (!session.active) throw new HttpError(410, `session already exited: ${id}`);
-    const signal = q.get('signal') ?? 'TERM';
-    const timeout = parseDuration(q.get('timeout') ?? '0s');
-    if (timeout === undefined) throw new HttpError(400, 'invalid timeout');
-    if (!session.signal(signal)) throw new HttpError(400, `invalid signal: ${signal}`);
-    if (timeout > 0) setTimeout(() => session.active && session.kill(), timeout).unref();
-    sendJson(res, 200, { id: session.id, signal });
-  };
-
-  const createCheckpoint = async (s: Sprite, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
-    const body = await readJson(req, limits.maxJsonBytes);
-    const comment = typeof body.comment === 'string' ? body.comment.slice(0, 1024) : '';
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    ndjson(res, { type: 'info', data: 'Creating checkpoint...' });
-    try {
-      const c = await s.createCheckpoint(comment);
-      await s.pruneCheckpoints(limits.maxCheckpoints);
-      ndjson(res, { type: 'info', data: `  ID: ${c.id}` });
-      ndjson(res, { type: 'complete', data: `Checkpoint ${c.id} created` });
-    } catch (err) {
-      ndjson(res, { type: 'error', error: `checkpoint failed: ${(err as Error).message}` });
-    }
-    res.end();
-  };
-
-  const listCheckpoints = (s: Sprite, res: http.ServerResponse): void => {
-    const current = { id: 'Current', create_time: s.updatedAt, comment: '', is_auto: false };
-    sendJson(res, 200, [current, ...[...s.checkpoints].reverse()]);
-  };
-
-  const restoreCheckpoint = async (s: Sprite, id: string, res: http.ServerResponse): Promise<void> => {
-    if (!s.checkpoints.some((c) => c.id === id)) throw new HttpError(404, `checkpoint not found: ${id}`);
-    res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    ndjson(res, { type: 'info', data: `Restoring checkpoint ${id}...` });
-    try {
-      await s.restoreCheckpoint(id);
-      ndjson(res, { type: 'info', data: 'Environment restarted' });
-      ndjson(res, { type: 'complete', data: `Restored ${id}` });
-    } catch (err) {
-      ndjson(res, { type: 'error', error: `restore failed: ${(err as Error).message}` });
-    }
-    res.end();
-  };
-
   // ---- WebSocket ----
   const wss = new WebSocketServer({ noServer: true, maxPayload: 8 * 1024 * 1024 });
 
@@ -335,7 +292,7 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
       const rest = seg.slice(3);
       let start: (ws: WebSocket) => void;
       if (rest[0] === 'exec' && (rest.length === 1 || rest.length === 2)) {
-        start = await prepareExec(sprite, rest[1] ?? q.get('id') ?? undefined, q);
+        start = await prepareExec(sprite, rest[1] ?? q.get('id') ?? undefined, q, limits);
       } else if (rest[0] === 'proxy' && rest.length === 1) {
         start = (ws) => proxy(sprite, ws);
       } else {
@@ -352,7 +309,11 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
         const drop = faults.take(['drop-websocket'], method, p, name);
         record(method, p, 101, drop?.id);
         if (drop) armDrop(ws, drop);
-        start(ws);
+        try {
+          start(ws);
+        } catch (err) {
+          ws.close(1011, `exec failed: ${(err as Error).message}`.slice(0, 120));
+        }
       });
     } catch (err) {
       const e = err instanceof HttpError ? err : new HttpError(500, (err as Error).message);
@@ -377,162 +338,6 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
     ws.once('close', () => clearTimeout(t));
   };
 
-  /** Validate an exec request before the upgrade; the returned function runs once upgraded. */
-  const prepareExec = async (sprite: Sprite, attachId: string | undefined, q: URLSearchParams): Promise<(ws: WebSocket) => void> => {
-    if (attachId !== undefined) {
-      const session = sprite.sessions.get(Number(attachId));
-      if (!session) throw new HttpError(404, `session not found: ${attachId}`);
-      return (ws) => session.attach(ws, true);
-    }
-    const active = [...sprite.sessions.values()].filter((s) => s.active).length;
-    if (active >= limits.maxSessionsPerSprite) throw new HttpError(429, 'too many exec sessions', { limit: limits.maxSessionsPerSprite, retry_after_seconds: 1 });
-    const cmd = q.getAll('cmd');
-    const file = q.get('path') || cmd[0] || 'bash';
-    const argv = cmd.length > 0 ? cmd : [file];
-    const tty = boolParam(q, 'tty', false);
-    const stdin = boolParam(q, 'stdin', tty);
-    const cols = intParam(q, 'cols', 80, 1, 1000);
-    const rows = intParam(q, 'rows', 24, 1, 1000);
-    const mrad = q.get('max_run_after_disconnect');
-    const maxRun = mrad === null ? (tty ? 0 : 10_000) : parseDuration(mrad);
-    if (maxRun === undefined) throw new HttpError(400, `invalid max_run_after_disconnect: ${mrad}`);
-    const { host: cwd, sprite: workdir } = await confined(sprite.fsRoot, q.get('dir') || SPRITE_HOME).catch((err: Error) => {
-      throw new HttpError(400, err.message);
-    });
-    const st = await fs.stat(cwd).catch(() => null);
-    if (!st?.isDirectory()) throw new HttpError(400, `working directory does not exist: ${workdir}`);
-    const home = hostPath(sprite.fsRoot, SPRITE_HOME);
-    const envList = q.getAll('env');
-    let env: Record<string, string>;
-    if (envList.length > 0) {
-      env = {};
-      for (const kv of envList) {
-        const i = kv.indexOf('=');
-        if (i <= 0) throw new HttpError(400, `invalid env entry (want K=V): ${kv}`);
-        env[kv.slice(0, i)] = kv.slice(i + 1);
-      }
-    } else {
-      env = {
-        PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
-        HOME: home,
-        USER: 'sprite',
-        LOGNAME: 'sprite',
-        SHELL: '/bin/bash',
-        LANG: 'C.UTF-8',
-        TMPDIR: hostPath(sprite.fsRoot, '/tmp'),
-        SPRITE_NAME: sprite.name,
-      };
-      if (tty) env.TERM = 'xterm-256color';
-    }
-    env[MARKER] = sprite.id;
-    // An absolute executable that exists inside the Sprite (a script written there) runs from there;
-    // otherwise the machine's (system tools: bash, tar, node…).
-    let exe = file;
-    if (file.startsWith('/')) {
-      const inside = hostPath(sprite.fsRoot, spritePath(file));
-      if (await fs.stat(inside).then((x) => x.isFile(), () => false)) exe = inside;
-    }
-    const spec: SessionSpec = { file: exe, argv, cwd, workdir, env, tty, stdin, cols, rows, maxRunAfterDisconnectMs: maxRun, scrollbackBytes: limits.scrollbackBytes };
-    return (ws) => {
-      const session = new Session(spec);
-      sprite.sessions.set(session.id, session);
-      session.onClients = () => {
-        sprite.touch();
-        sprite.updatePortWatch();
-      };
-      session.onExit = () => {
-        sprite.touch();
-        sprite.updatePortWatch();
-        setTimeout(() => {
-          if (sprite.sessions.get(session.id) === session && session.clientCount === 0) sprite.sessions.delete(session.id);
-        }, 60_000).unref();
-        // Bound the exited sessions kept for late attaches.
-        const exited = [...sprite.sessions.values()].filter((s) => !s.active);
-        for (const old of exited.slice(0, Math.max(0, exited.length - limits.maxSessionsPerSprite))) sprite.sessions.delete(old.id);
-      };
-      session.attach(ws, false);
-    };
-  };
-
-  /** The proxy: `{host, port}` in, `{status, target}` out, then a raw TCP relay. */
-  const proxy = (sprite: Sprite, ws: WebSocket): void => {
-    if (sprite.proxies.size >= MAX_PROXIES_PER_SPRITE) {
-      ws.close(1013, 'too many proxy connections');
-      return;
-    }
-    let sock: net.Socket | null = null;
-    const relay = { drop: (): void => { ws.terminate(); sock?.destroy(); } };
-    sprite.proxies.add(relay);
-    const done = (): void => {
-      sprite.proxies.delete(relay);
-      sprite.touch();
-      sock?.destroy();
-    };
-    ws.on('close', done);
-    ws.on('error', done);
-    const timer = setTimeout(() => ws.close(1008, 'no proxy init message'), 10_000);
-    ws.once('message', (data: Buffer, isBinary: boolean) => {
-      void (async () => {
-        clearTimeout(timer);
-        let init: { host?: unknown; port?: unknown };
-        try {
-          init = isBinary ? {} : (JSON.parse(data.toString('utf8')) as typeof init);
-        } catch {
-          init = {};
-        }
-        const port = init.port;
-        const host = typeof init.host === 'string' ? init.host : 'localhost';
-        const target = `${host}:${String(port)}`;
-        const fail = (error: string): void => {
-          ws.send(JSON.stringify({ status: 'error', error, message: error, target }));
-          ws.close(1011, error.slice(0, 100));
-        };
-        if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) return fail('invalid port');
-        if (!['localhost', '127.0.0.1', '::1', '0.0.0.0'].includes(host)) return fail(`host not reachable from the local Sprites API (loopback only): ${host}`);
-        const listener = (await portsOf(sprite.id)).get(port);
-        if (!listener) return fail(`connection refused: nothing in the sprite listens on port ${port}`);
-        if (ws.readyState !== ws.OPEN) return;
-        const v6 = listener.address.includes(':') && listener.address !== '::';
-        let connected = false;
-        sock = net.connect({ host: v6 ? '::1' : '127.0.0.1', port });
-        sock.on('connect', () => {
-          connected = true;
-          ws.send(JSON.stringify({ status: 'connected', target }));
-          ws.on('message', (d: Buffer, bin: boolean) => {
-            sprite.touch();
-            if (bin && sock && !sock.write(d)) {
-              ws.pause();
-              sock.once('drain', () => ws.resume());
-            }
-          });
-        });
-        sock.on('data', (d) => {
-          sprite.touch();
-          if (ws.readyState !== ws.OPEN) return;
-          ws.send(d);
-          if (ws.bufferedAmount > 8 * 1024 * 1024 && sock && !sock.isPaused()) {
-            const s2 = sock;
-            s2.pause();
-            const wait = setInterval(() => {
-              if (ws.readyState !== ws.OPEN || ws.bufferedAmount < 4 * 1024 * 1024) {
-                clearInterval(wait);
-                s2.resume();
-              }
-            }, 20);
-            wait.unref();
-          }
-        });
-        sock.on('error', (err) => {
-          if (ws.readyState === ws.OPEN && !connected) fail(`connection failed: ${err.message}`);
-          else ws.terminate();
-        });
-        sock.on('close', () => {
-          if (ws.readyState === ws.OPEN) ws.close(1000);
-        });
-      })();
-    });
-  };
-
   // ---- idle timers ----
   let idleTimer: NodeJS.Timeout | null = null;
   const { toWarmMs, toColdMs } = opts.idle ?? {};
@@ -553,10 +358,13 @@ export async function startServer(opts: FakeSpritesOptions): Promise<FakeSprites
   }
 
   const server = http.createServer((req, res) => {
-    void handle(req, res);
+    handle(req, res).catch((err: unknown) => {
+      if (!res.headersSent) sendJson(res, 500, { error: (err as Error).message });
+      else res.destroy();
+    });
   });
   server.on('upgrade', (req: http.IncomingMessage, socket: Duplex, head: Buffer) => {
-    void upgrade(req, socket, head);
+    upgrade(req, socket, head).catch(() => socket.destroy());
   });
   server.headersTimeout = 10_000;
   server.requestTimeout = 120_000;

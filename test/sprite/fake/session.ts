@@ -5,13 +5,15 @@
 // frames carry `resize` / `signal` from the client and `session_info` from the server. A session
 // outlives its WebSocket (max_run_after_disconnect) and keeps bounded scrollback for the next attach.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WebSocket } from 'ws';
 
 const PTY_HELPER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'pty-helper.py');
-const PYTHON = '/usr/bin/python3';
+/** Python for the pty helper: the system one (fast start), else whatever `python3` PATH finds. */
+const PYTHON = existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
 
 const HIGH_WATER = 8 * 1024 * 1024;
 let failedSpawns = 0;

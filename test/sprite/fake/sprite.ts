@@ -13,6 +13,23 @@ import type { FakeSpriteInfo, SpriteStatus } from './types.ts';
 
 const run = promisify(execFile);
 
+/**
+ * Copy a tree (`cp -a`, reflinks where the filesystem has them). Files that vanish while the copy
+ * runs — a process of the Sprite deleting its temporary files — are not an error: like the
+ * service's copy-on-write checkpoint, the copy is of whatever exists; any other error is.
+ */
+export async function copyTree(src: string, dest: string): Promise<void> {
+  try {
+    await run('cp', ['-a', '--reflink=auto', '--no-dereference', src, dest], { maxBuffer: 1024 * 1024 });
+  } catch (err) {
+    const stderr = String((err as { stderr?: unknown }).stderr ?? '');
+    const lines = stderr.split('\n').filter(Boolean);
+    if (lines.length === 0 || !lines.every((l) => /No such file or directory/.test(l))) {
+      throw new Error(`copy failed: ${(lines.join("; ") || (err as Error).message).slice(0, 500)}`, { cause: err });
+    }
+  }
+}
+
 /** How often listeners are polled for port notifications while an exec client is attached. */
 const PORT_POLL_MS = 250;
 
@@ -74,6 +91,7 @@ export class Sprite {
   async init(): Promise<void> {
     await fs.mkdir(hostPath(this.fsRoot, SPRITE_HOME), { recursive: true, mode: 0o755 });
     await fs.mkdir(hostPath(this.fsRoot, '/tmp'), { recursive: true, mode: 0o1777 });
+    await fs.chmod(hostPath(this.fsRoot, '/tmp'), 0o1777); // mkdir's mode is masked by the umask
     await fs.mkdir(path.join(this.dir, 'checkpoints'), { recursive: true });
   }
 
@@ -202,7 +220,7 @@ export class Sprite {
   async createCheckpoint(comment: string): Promise<CheckpointRecord> {
     const id = `v${this.nextCheckpoint++}`;
     const dest = path.join(this.dir, 'checkpoints', id);
-    await run('cp', ['-a', '--reflink=auto', this.fsRoot, dest]);
+    await copyTree(this.fsRoot, dest);
     const rec: CheckpointRecord = { id, create_time: new Date().toISOString(), comment, is_auto: false };
     this.checkpoints.push(rec);
     return rec;
@@ -222,7 +240,7 @@ export class Sprite {
     this.sessions.clear();
     const src = path.join(this.dir, 'checkpoints', id);
     const staging = path.join(this.dir, `restore-${randomUUID()}`);
-    await run('cp', ['-a', '--reflink=auto', src, staging]);
+    await copyTree(src, staging);
     await fs.rm(this.fsRoot, { recursive: true, force: true });
     await fs.rename(staging, this.fsRoot);
     this.updatedAt = new Date().toISOString();
