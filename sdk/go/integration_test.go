@@ -123,7 +123,7 @@ func TestIntegrationDockerWorkspace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer full.Close()
+	t.Cleanup(func() { _ = full.Close() }) // after the workspace's deletion below (cleanups run last first)
 	if full.Info.Version == "" {
 		t.Fatalf("server.info: %+v", full.Info)
 	}
@@ -183,10 +183,6 @@ func TestIntegrationDockerWorkspace(t *testing.T) {
 	}
 	if wrote.Size != 14 {
 		t.Fatalf("write: %+v", wrote)
-	}
-	onHost, err := os.ReadFile(filepath.Join(repo, "src", "hello.txt"))
-	if err != nil || string(onHost) != "hello from Go\n" {
-		t.Fatalf("the worktree has %q (%v)", onHost, err)
 	}
 	read, err := ws.ReadFile(ctx, "src/hello.txt")
 	if err != nil || string(read.Data) != "hello from Go\n" || read.SHA256 != wrote.SHA256 {
