@@ -258,3 +258,89 @@ func (c *chunks) Write(p []byte) (int, error) {
 	c.writes++
 	return c.Buffer.Write(p)
 }
+
+// The lifecycle on the mock backend: watched through Running, Paused, Stopped and Running again,
+// switch and ports, then deletion (the watch sees DELETED).
+func TestIntegrationLifecycleMock(t *testing.T) {
+	d := startDaemon(t)
+	name := fmt.Sprintf("sdkgomock%d", os.Getpid())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := Connect(ctx, Options{Socket: filepath.Join(d.stateDir, "api.sock"), Token: d.token(t, "sdk-go-life", name, "resources:read", "resources:write", "ports")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if _, err := c.Apply(ctx, Object{"apiVersion": "nexus.dev/v1alpha1", "kind": "Workspace", "metadata": map[string]any{"name": name},
+		"spec": map[string]any{"backend": "mock", "image": "debian:bookworm", "ports": map[string]any{"web": map[string]any{"containerPort": 3000}}}}); err != nil {
+		t.Fatal(err)
+	}
+	events := make(chan WatchEvent, 100)
+	wctx, wcancel := context.WithCancel(ctx)
+	defer wcancel()
+	go func() {
+		for ev, err := range c.Watch(wctx, "Workspace", ListOptions{}) {
+			if err != nil {
+				close(events)
+				return
+			}
+			if Metadata(ev.Object)["name"] == name {
+				events <- ev
+			}
+		}
+	}()
+	until := func(phase string) {
+		t.Helper()
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					t.Fatalf("the watch ended before %s", phase)
+				}
+				status, _ := ev.Object["status"].(map[string]any)
+				if phase == "DELETED" && ev.Type == "DELETED" {
+					return
+				}
+				gen := Metadata(ev.Object)["generation"]
+				if status["phase"] == phase && fmt.Sprint(status["observedGeneration"]) == fmt.Sprint(gen) {
+					return
+				}
+			case <-ctx.Done():
+				t.Fatalf("no %s before the deadline", phase)
+			}
+		}
+	}
+	until("Running")
+	if r, err := c.PauseWorkspace(ctx, "", name); err != nil || r.State != "Paused" || !r.Changed {
+		t.Fatalf("pause: %+v %v", r, err)
+	}
+	until("Paused")
+	if r, err := c.StopWorkspace(ctx, "", name); err != nil || r.State != "Stopped" {
+		t.Fatalf("stop: %+v %v", r, err)
+	}
+	until("Stopped")
+	if r, err := c.StartWorkspace(ctx, "", name); err != nil || r.State != "Running" {
+		t.Fatalf("start: %+v %v", r, err)
+	}
+	until("Running")
+	if r, err := c.SwitchWorkspace(ctx, "", name); err != nil || r.Name != name {
+		t.Fatalf("switch: %+v %v", r, err)
+	}
+	if _, err := c.Ports(ctx, "", name); err != nil {
+		t.Fatalf("ports: %v", err)
+	}
+	list, err := c.List(ctx, "Workspace", ListOptions{})
+	if err != nil || len(list.Items) != 1 {
+		t.Fatalf("list: %+v %v", list, err)
+	}
+	if err := c.Delete(ctx, "Workspace", "", name); err != nil {
+		t.Fatal(err)
+	}
+	until("DELETED")
+	if _, err := c.Get(ctx, "Workspace", "", name); CodeOf(err) != CodeNotFound {
+		t.Fatalf("get after delete: %v", err)
+	}
+	if _, err := c.StopWorkspace(ctx, "", name+"-other"); CodeOf(err) != CodeForbidden {
+		t.Fatalf("stop of a workspace the token does not cover: %v", err)
+	}
+}

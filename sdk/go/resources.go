@@ -81,6 +81,8 @@ type LifecycleResult struct {
 	Name    string `json:"name"`
 	State   string `json:"state,omitempty"`
 	Changed bool   `json:"changed"`
+	// Paused lists the workspaces a switch paused.
+	Paused []string `json:"paused,omitempty"`
 }
 
 func (c *Client) lifecycle(ctx context.Context, method, namespace, name string) (*LifecycleResult, error) {

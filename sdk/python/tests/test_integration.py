@@ -172,3 +172,44 @@ async def test_docker_workspace_through_the_sdk(daemon: Daemon, repo: Path, work
     with pytest.raises(ApiError) as caught:
         await connect(socket=daemon.socket, token="eyJhbGciOiJFZERTQSJ9.e30.AAAA")
     assert caught.value.code == "Unauthenticated"
+
+
+async def test_lifecycle_on_the_mock_backend(daemon: Daemon) -> None:
+    """Watched through Running, Paused, Stopped and Running again; switch, ports, list; deletion
+    (the watch sees DELETED); a workspace the token does not cover is Forbidden."""
+    name = f"sdkpymock{os.getpid()}"
+    async with await connect(socket=daemon.socket, token=daemon.token("sdk-py-life", name, "resources:read", "resources:write", "ports")) as client:
+        await client.apply({"apiVersion": "nexus.dev/v1alpha1", "kind": "Workspace", "metadata": {"name": name}, "spec": {"backend": "mock", "image": "debian:bookworm", "ports": {"web": {"containerPort": 3000}}}})
+        events = client.watch("Workspace")
+
+        async def until(phase: str) -> None:
+            async for event in events:
+                obj = event.object
+                if obj["metadata"]["name"] != name:
+                    continue
+                if phase == "DELETED" and event.type == "DELETED":
+                    return
+                status = obj.get("status") or {}
+                if status.get("phase") == phase and status.get("observedGeneration") == obj["metadata"].get("generation"):
+                    return
+            raise AssertionError(f"the watch ended before {phase}")
+
+        await asyncio.wait_for(until("Running"), 60)
+        assert (await client.pause(name))["state"] == "Paused"
+        await asyncio.wait_for(until("Paused"), 60)
+        assert (await client.stop(name))["state"] == "Stopped"
+        await asyncio.wait_for(until("Stopped"), 60)
+        assert (await client.start(name))["state"] == "Running"
+        await asyncio.wait_for(until("Running"), 60)
+        assert (await client.switch(name))["name"] == name
+        assert isinstance(await client.ports(name), list)
+        assert len((await client.list("Workspace"))["items"]) == 1
+        await client.delete("Workspace", name)
+        await asyncio.wait_for(until("DELETED"), 60)
+        with pytest.raises(ApiError) as caught:
+            await client.get("Workspace", name)
+        assert caught.value.code == "NotFound"
+        with pytest.raises(ApiError) as caught:
+            await client.stop(name + "-other")
+        assert caught.value.code == "Forbidden"
+        await events.aclose()

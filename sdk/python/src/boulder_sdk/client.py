@@ -42,6 +42,8 @@ class LifecycleResult(TypedDict, total=False):
     name: str
     state: str
     changed: bool
+    #: the workspaces a switch paused
+    paused: list[str]
 
 
 class FileEntry(TypedDict, total=False):
@@ -122,8 +124,12 @@ class _Stream:
         finally:
             self.client._streams.pop(self.id, None)
             if not self.ended and self.client._close_error is None:
+                # Shielded, so leaving the loop by cancellation still tells the daemon; the
+                # callback retrieves the outcome when nobody awaits it any more.
+                task = asyncio.ensure_future(self.client.call("streams.cancel", {"stream": self.id}))
+                task.add_done_callback(lambda t: None if t.cancelled() else t.exception())
                 try:
-                    await asyncio.shield(self.client.call("streams.cancel", {"stream": self.id}))
+                    await asyncio.shield(task)
                 except (ApiError, asyncio.CancelledError):
                     pass
 
