@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import base64
-from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any, Literal, TypedDict
 
@@ -107,7 +108,7 @@ class _Stream:
         self.queue: asyncio.Queue[Any] = asyncio.Queue()
         self.ended = False
 
-    async def __aiter__(self) -> AsyncIterator[dict[str, Any]]:
+    async def __aiter__(self) -> AsyncGenerator[dict[str, Any], None]:
         try:
             while True:
                 item = await self.queue.get()
@@ -318,7 +319,7 @@ class Client:
         result = await self.call("workspaces.ports", _opt({"name": name}, namespace=namespace))
         return list(result.get("ports", []))
 
-    async def watch(self, kind: Kind, *, namespace: str | None = None, label_selector: str | None = None, resource_version: str | None = None) -> AsyncIterator[WatchEvent]:
+    async def watch(self, kind: Kind, *, namespace: str | None = None, label_selector: str | None = None, resource_version: str | None = None) -> AsyncGenerator[WatchEvent, None]:
         """resources.watch as an async iterator (``async for ev in client.watch('Workspace')``);
         leaving the loop cancels the watch; a Gone version restarts it from scratch (ADDED events)."""
         version = resource_version
@@ -326,14 +327,15 @@ class Client:
             params = _opt({"kind": kind}, namespace=namespace, labelSelector=label_selector, resourceVersion=version)
             opened = await self.call("resources.watch", params)
             try:
-                async for note in self._open_stream(opened["stream"]):
-                    if note["method"] != "resources.event":
-                        continue
-                    p = note["params"]
-                    rv = p.get("object", {}).get("metadata", {}).get("resourceVersion")
-                    if isinstance(rv, str):
-                        version = rv
-                    yield WatchEvent(type=p["type"], object=p["object"])
+                async with aclosing(self._open_stream(opened["stream"]).__aiter__()) as notes:
+                    async for note in notes:
+                        if note["method"] != "resources.event":
+                            continue
+                        p = note["params"]
+                        rv = p.get("object", {}).get("metadata", {}).get("resourceVersion")
+                        if isinstance(rv, str):
+                            version = rv
+                        yield WatchEvent(type=p["type"], object=p["object"])
                 return
             except ApiError as err:
                 if err.code != "Gone":
@@ -377,9 +379,10 @@ class Workspace:
         if head.get("stream") is None:
             yield base64.b64decode(head.get("data", "")), head.get("sha256"), head["size"]
             return
-        async for note in self.client._open_stream(head["stream"]):
-            if note["method"] == "fs.readChunk":
-                yield base64.b64decode(note["params"]["data"]), note["params"].get("sha256"), head["size"]
+        async with aclosing(self.client._open_stream(head["stream"]).__aiter__()) as notes:
+            async for note in notes:
+                if note["method"] == "fs.readChunk":
+                    yield base64.b64decode(note["params"]["data"]), note["params"].get("sha256"), head["size"]
 
     async def read(self, path: str) -> FileContent:
         """A whole file (of any size: big ones arrive in chunks) with its size and sha256."""
@@ -430,7 +433,7 @@ class Workspace:
         params = self._target(command=command, env=env, workdir=workdir, service=service, tty=tty, stdin=True if stdin is not None else None)
         started = await self.client.call("exec.start", params)
         stream = started["stream"]
-        notifications = self.client._open_stream(stream)
+        notifications = aclosing(self.client._open_stream(stream).__aiter__())
         feeder = None
         if stdin is not None:
             data = stdin.encode() if isinstance(stdin, str) else stdin
@@ -445,16 +448,17 @@ class Workspace:
         err: list[bytes] = []
         exit_code: int | None = None
         try:
-            async for note in notifications:
-                p = note["params"]
-                if note["method"] == "exec.output":
-                    chunk = base64.b64decode(p["data"])
-                    if p.get("fd") == "stderr":
-                        (on_stderr or err.append)(chunk)
-                    else:
-                        (on_stdout or out.append)(chunk)
-                elif note["method"] == "exec.exit":
-                    exit_code = p.get("exitCode")
+            async with notifications as notes:
+                async for note in notes:
+                    p = note["params"]
+                    if note["method"] == "exec.output":
+                        chunk = base64.b64decode(p["data"])
+                        if p.get("fd") == "stderr":
+                            (on_stderr or err.append)(chunk)
+                        else:
+                            (on_stdout or out.append)(chunk)
+                    elif note["method"] == "exec.exit":
+                        exit_code = p.get("exitCode")
         finally:
             if feeder is not None and not feeder.done():
                 feeder.cancel()
