@@ -64,13 +64,19 @@ const command: Command = {
     const endpoint = url === undefined ? { socket: join(deps.stateDir, 'api.sock') } : { url };
     const client = await connectWithin(() => connect({ ...endpoint, token }), API_WAIT_MS);
     const namespace = defaultNamespaceOf(values) ?? 'default';
+    // stdout carries only MCP messages: anything the rendering code prints goes to stderr.
+    const quiet = { ...deps, stdout: deps.stderr };
     const server = createBoulderMcpServer(
       {
         client,
         namespace,
         async render(name) {
           const { renderUp } = await import('./up.ts');
-          return (await renderUp(deps, { values: {}, positionals: [] }, name, namespace)).objects as KubeObject[];
+          const { source, workspaceName, objects } = await renderUp(quiet, { values: {}, positionals: [] }, name, namespace);
+          // Secrets are materialized into the state dir by `boulder up` only, as the user, never over the API.
+          const secrets = Object.keys(source.config.values.secrets ?? {});
+          if (secrets.length > 0) throw new Error(`the configuration declares secrets (${secrets.join(', ')}); run boulder up ${workspaceName} in a terminal to create this workspace`);
+          return objects as KubeObject[];
         },
       },
       packageVersion(),
