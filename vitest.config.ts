@@ -25,7 +25,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'unit',
-          include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'server/**/*.test.ts', 'sdk/typescript/**/*.test.ts', 'test/**/*.test.ts'],
+          include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'server/**/*.test.ts', 'sdk/typescript/**/*.test.ts', 'integrations/**/*.test.ts', 'test/**/*.test.ts'],
           exclude: ['node_modules/**', '**/node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**', 'test/k8s/**', 'test/sprite/*.test.ts', 'test/sprite/live/**'],
           sequence: { groupOrder: 0 },
         },

@@ -29,6 +29,26 @@ export async function renderedYaml(objects: readonly KubeObject[], renderedFrom:
   return dryRunHeader(renderedFrom) + documents.join('---\n');
 }
 
+/**
+ * The resources `boulder up [NAME]` applies for the repository of `deps.cwd` (secrets as
+ * references; `up` materializes them when it applies). Shared with `boulder mcp`'s create_workspace.
+ */
+export async function renderUp(deps: CliDeps, input: CommandInput, name: string | undefined, namespace: string | undefined) {
+  const [{ loadUpSource }, render] = await Promise.all([import('./up-source.ts'), import('../../apis/render/index.ts')]);
+  const source = await loadUpSource(deps, input, { ...(name === undefined ? {} : { name }), devcontainer: true });
+  const workspaceName = render.renderedName(source.config, name === undefined ? {} : { name });
+  const inputs = await render.resolveRenderInputs(source.config, { mode: 'reference', env: deps.env, cwd: deps.cwd });
+  const objects = render.renderResources(source.config, {
+    name: workspaceName,
+    env: inputs.env,
+    secrets: inputs.secrets,
+    renderedFrom: source.renderedFrom,
+    ...(source.branch === undefined ? {} : { branch: source.branch }),
+    ...(namespace === undefined ? {} : { namespace }),
+  });
+  return { render, source, workspaceName, inputs, objects };
+}
+
 /** Runs `up` (shared by `boulder up` and `boulder workspace up`); `usageName` names it in usage errors. */
 export async function runUp(deps: CliDeps, input: CommandInput, usageName: string): Promise<ExitCodeValue> {
   const { values, positionals } = input;
@@ -39,20 +59,8 @@ export async function runUp(deps: CliDeps, input: CommandInput, usageName: strin
   const timeoutMs = durationFlag(stringOption(values, 'timeout'), LIFECYCLE_WAIT_TIMEOUT_MS, 'timeout', usageName);
   if (dryRun && booleanOption(values, 'wait')) throw new UsageError('--wait cannot be combined with --dry-run', usageName);
   const name = positionals[0];
-
-  const [{ loadUpSource }, render] = await Promise.all([import('./up-source.ts'), import('../../apis/render/index.ts')]);
-  const source = await loadUpSource(deps, input, { ...(name === undefined ? {} : { name }), devcontainer: true });
   const namespace = defaultNamespaceOf(values);
-  const workspaceName = render.renderedName(source.config, name === undefined ? {} : { name });
-  const inputs = await render.resolveRenderInputs(source.config, { mode: 'reference', env: deps.env, cwd: deps.cwd });
-  const objects = render.renderResources(source.config, {
-    name: workspaceName,
-    env: inputs.env,
-    secrets: inputs.secrets,
-    renderedFrom: source.renderedFrom,
-    ...(source.branch === undefined ? {} : { branch: source.branch }),
-    ...(dryRun && namespace === undefined ? {} : { namespace: namespace ?? 'default' }),
-  });
+  const { render, source, workspaceName, inputs, objects } = await renderUp(deps, input, name, dryRun && namespace === undefined ? undefined : (namespace ?? 'default'));
 
   if (dryRun) {
     for (const warning of inputs.warnings) deps.stderr.write(`warning: ${warning}\n`);
