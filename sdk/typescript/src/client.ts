@@ -139,11 +139,17 @@ export class Client {
     this.refusal = undefined;
     this.establishing = true;
     try {
-      const socket = await openSocket(this.endpoint, await this.token());
-      this.socket = socket;
-      socket.onmessage = (event) => this.onMessage(event.data);
-      socket.onclose = (event) => this.onClose(socket, event.code, event.reason);
-      socket.onerror = () => undefined;
+      let opened: SocketLike | undefined;
+      await openSocket(this.endpoint, await this.token(), {
+        onopen: (socket) => {
+          opened = socket;
+          this.socket = socket;
+        },
+        onmessage: (event) => this.onMessage(event.data),
+        onclose: (event) => {
+          if (opened !== undefined) this.onClose(opened, event.code, event.reason);
+        },
+      });
       // The upgrade carried the token; a refused one is answered with an error and close 4401,
       // which rejects this first call.
       this.info = await this.call('server.info', {});

@@ -21,8 +21,22 @@ export interface SocketLike {
 /** Where to connect. */
 export type Endpoint = { socket: string } | { url: string };
 
+/**
+ * What the caller does with the socket's events. They are attached before the socket opens: the
+ * daemon may answer the upgrade and send its first frames (a refusal and close 4401) in one TCP
+ * chunk, which `ws` delivers synchronously right after `open`, before an awaiting caller resumes.
+ */
+export interface SocketHandlers {
+  /** Called with the socket as it opens, before any of its messages. */
+  onopen(socket: SocketLike): void;
+  /** Every message, including those in the chunk that completed the upgrade. */
+  onmessage(event: { data: unknown }): void;
+  /** The close of an opened socket (a socket that never opened rejects openSocket instead). */
+  onclose(event: { code: number; reason: string }): void;
+}
+
 /** Opens a socket to `endpoint` presenting `token` on the upgrade; resolves once open. */
-export async function openSocket(endpoint: Endpoint, token: string): Promise<SocketLike> {
+export async function openSocket(endpoint: Endpoint, token: string, handlers: SocketHandlers): Promise<SocketLike> {
   const headers = { authorization: `Bearer ${token}` };
   let socket: SocketLike;
   if ('socket' in endpoint) {
@@ -37,8 +51,14 @@ export async function openSocket(endpoint: Endpoint, token: string): Promise<Soc
     const Builtin = globalThis.WebSocket as unknown as new (url: string, init: unknown) => SocketLike;
     socket = new Builtin(endpoint.url, { headers });
   }
+  socket.onmessage = (event) => handlers.onmessage(event);
   await new Promise<void>((resolve, reject) => {
-    socket.onopen = () => resolve();
+    socket.onopen = () => {
+      socket.onclose = (event) => handlers.onclose(event);
+      socket.onerror = () => undefined;
+      handlers.onopen(socket);
+      resolve();
+    };
     socket.onerror = (event) => reject(new Error(`cannot connect to the boulder daemon API at ${'socket' in endpoint ? endpoint.socket : endpoint.url}: ${String((event as { message?: unknown }).message ?? (event as { error?: { message?: unknown } }).error?.message ?? 'connection failed')}`));
     socket.onclose = (event) => reject(new Error(`the boulder daemon API closed the connection (${event.code} ${event.reason})`));
   });
