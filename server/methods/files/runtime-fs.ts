@@ -299,7 +299,6 @@ export class RuntimeUpload {
   private readonly input: PassThrough;
   private readonly done: Promise<void>;
 
-  // eslint-disable-next-line max-params -- one upload's parts, built in one place (RuntimeFiles.begin)
   constructor(files: RuntimeFiles, path: string, parent: string, name: string, temp: string, input: PassThrough, done: Promise<void>) {
     this.files = files;
     this.path = path;
