@@ -18,14 +18,16 @@ let dir: string;
 let folder: string;
 let files: RuntimeFiles;
 
-/** A provider whose exec runs locally (what `docker exec` would do in a container). */
+/** A provider whose exec runs locally (what `docker exec` or kwok's Pod exec would do in a container). */
 function localProvider(): Provider {
   return {
     exec(_target: unknown, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
       return new Promise((resolve, reject) => {
         const child = spawn(command[0] as string, command.slice(1), { cwd: options.workdir, stdio: ['pipe', 'pipe', 'pipe'] });
-        if (options.stdin !== undefined) options.stdin.pipe(child.stdin);
+        // Like kwok's Pod exec, the end of stdin never reaches the process: the framing ends an upload.
+        if (options.stdin !== undefined) options.stdin.pipe(child.stdin, { end: false });
         else child.stdin.end();
+        child.stdin.on('error', () => undefined);
         child.stdout.pipe(options.stdout as NodeJS.WritableStream);
         child.stderr.pipe(options.stderr as NodeJS.WritableStream, { end: false });
         options.signal?.addEventListener('abort', () => child.kill());

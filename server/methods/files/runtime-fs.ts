@@ -3,13 +3,15 @@
  * operation is one `Provider.exec` of the script in `runtime-script.ts`, in the workspace folder.
  * Paths are validated here before they leave the daemon; what comes back is bounded (`MAX_*`) and
  * parsed strictly. Content moves through the exec's stdin and stdout with backpressure: a read
- * streams into the caller's sink chunk by chunk, an upload feeds a temp file beside the target
- * that a second exec verifies (sha256 of what was sent) and renames over it.
+ * streams into the caller's sink chunk by chunk, an upload feeds a temp file beside the target (in
+ * length-prefixed frames, as the Pod sync uploads) that a second exec verifies (sha256 of what was
+ * sent) and renames over it.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import type { Provider, RuntimeTarget } from '../../../controllers/providers/types.ts';
 import { SYNC_TEMP_PREFIX } from '../../../controllers/sync/endpoint.ts';
+import { END_FRAME, frame } from '../../../controllers/sync/kubernetes/framing.ts';
 import { ApiError } from '../../rpc/method.ts';
 import { CHUNK_BYTES, checkPath, type EntryInfo } from './safe-fs.ts';
 import { EXIT, parseHashLine, parseList, parseReadHeader, parseStat, RUNTIME_FS_SCRIPT, splitPath, UntrustedOutputError } from './runtime-script.ts';
@@ -321,15 +323,22 @@ export class RuntimeUpload {
       throw new ApiError('Unavailable', "the workspace's runtime stopped taking the upload");
     });
     failed.catch(() => undefined);
-    const copy = Buffer.from(data);
-    await Promise.race([
-      new Promise<void>((resolve, reject) => {
-        this.input.write(copy, (err) => (err === null || err === undefined ? resolve() : reject(err)));
-      }),
-      failed,
-    ]);
-    this.hash.update(copy);
-    this.bytes += copy.length;
+    if (data.length === 0) return;
+    const framed = frame(data);
+    await Promise.race([this.send(framed), failed]);
+    this.hash.update(data);
+    this.bytes += data.length;
+  }
+
+  private send(bytes: Buffer): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.input.write(bytes, (err) => (err === null || err === undefined ? resolve() : reject(err)));
+    });
+  }
+
+  /** Ends the content: the end frame (a Pod exec's stdin may never end), then the end of input. */
+  private endInput(): void {
+    this.input.end(END_FRAME);
   }
 
   /** Ends the content, verifies it arrived whole, checks `ifMatch` and renames it over the target. Returns its sha256. */
@@ -337,7 +346,7 @@ export class RuntimeUpload {
     if (this.finished) throw new ApiError('Conflict', 'the upload is already finished');
     this.finished = true;
     const digest = this.hash.digest('hex');
-    this.input.end();
+    this.endInput();
     try {
       await this.done;
       await this.files.finishUpload(this.path, this.parent, this.name, this.temp, digest, ifMatch);
@@ -352,7 +361,7 @@ export class RuntimeUpload {
   async abort(): Promise<void> {
     if (this.finished) return;
     this.finished = true;
-    this.input.end();
+    this.endInput();
     await this.done.catch(() => undefined);
     await this.files.dropTemp(this.parent, this.temp);
   }

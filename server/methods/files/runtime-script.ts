@@ -3,7 +3,7 @@
  * its Pod, Sprite or container): one POSIX `sh` script, run through the provider's `exec` (the
  * same one `boulder exec` uses) with the workspace folder as working directory, and the pure
  * parsers of what it prints. Needs `sh`, `stat -c`, `find`, `head`, `tail`, `readlink`,
- * `sha256sum`, `mv`, `rm` (busybox or coreutils).
+ * `sha256sum`, `dd`, `mv`, `rm` (busybox or coreutils).
  *
  * Trust: the runtime is untrusted. Every path is validated on the daemon side
  * (`controllers/fs/relative-path.ts`) and passed as argv (never spliced into the script). The
@@ -44,7 +44,9 @@ export const EXIT = {
  * - `list PARENT NAME DEPTH LIMIT` → `<mode hex> <size> <mtime s> ./<path>\n`… (names holding a
  *   newline are skipped), then `--links--\n` and `./<path>\n<target>\n` pairs;
  * - `read PARENT NAME OFFSET LENGTH` → `OK <size>\n` then the bytes;
- * - `put PARENT NAME TEMP CREATE` ← stdin: writes TEMP beside NAME;
+ * - `put PARENT NAME TEMP CREATE` ← stdin: writes TEMP beside NAME from length-prefixed frames
+ *   (`<n>\n` + n bytes, `0\n` ends: the Pod sync's framing, controllers/sync/kubernetes/framing.ts,
+ *   since a Pod exec's stdin may never end);
  * - `commit PARENT NAME TEMP SHA IFMATCH`: TEMP must hash to SHA; IFMATCH `*` (none), `` (NAME
  *   must not exist) or a sha256 of NAME's content (else `H <current>\n` and exit 16); then
  *   `mv TEMP NAME` (atomic), keeping NAME's mode;
@@ -122,7 +124,10 @@ put)
   [ -L "./$2" ] && exit 11
   [ -d "./$2" ] && exit 14
   (set -C; : > "./$3") 2>/dev/null || exit 12
-  cat >> "./$3" || { rm -f -- "./$3"; exit 17; }
+  while IFS= read -r k && [ "$k" != 0 ]; do
+    case $k in ''|*[!0-9]*) exit 17;; esac
+    dd bs="$k" count=1 iflag=fullblock 2>/dev/null || exit 17
+  done >> "./$3" || { rm -f -- "./$3"; exit 17; }
   ;;
 commit)
   walk "$1" 0
