@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecOptions, ExecResult, Provider } from '../../../controllers/providers/types.ts';
 import { ApiError } from '../../rpc/method.ts';
 import { RuntimeFiles } from './runtime-fs.ts';
-import { parseList, parseReadHeader, parseStat, UntrustedOutputError } from './runtime-script.ts';
+import { parseList, parseReadHeader, parseStat, parseStatus, UntrustedOutputError } from './runtime-script.ts';
 
 let dir: string;
 let folder: string;
@@ -174,5 +174,9 @@ describe('parsers of the runtime output (untrusted)', () => {
     expect(() => parseReadHeader(Buffer.alloc(100, 0x41))).toThrow(UntrustedOutputError);
     expect(() => parseReadHeader(Buffer.from('OK -1\n'))).toThrow(UntrustedOutputError);
     expect(parseReadHeader(Buffer.from('OK 12\nabc'))).toEqual({ size: 12, headerBytes: 6 });
+    // The status is the last line of stderr only: one printed earlier (by a hostile file name, say) is not it.
+    expect(parseStatus('oops\nnexus-fs-rc 11\n')).toEqual({ code: 11, message: 'oops' });
+    expect(parseStatus('nexus-fs-rc 0\nmore\n')).toBeUndefined();
+    expect(parseStatus('')).toBeUndefined();
   });
 });

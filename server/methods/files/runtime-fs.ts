@@ -14,14 +14,35 @@ import { SYNC_TEMP_PREFIX } from '../../../controllers/sync/endpoint.ts';
 import { END_FRAME, frame } from '../../../controllers/sync/kubernetes/framing.ts';
 import { ApiError } from '../../rpc/method.ts';
 import { CHUNK_BYTES, checkPath, type EntryInfo } from './safe-fs.ts';
-import { EXIT, parseHashLine, parseList, parseReadHeader, parseStat, RUNTIME_FS_SCRIPT, splitPath, UntrustedOutputError } from './runtime-script.ts';
+import { EXIT, parseHashLine, parseStatus, parseList, parseReadHeader, parseStat, RUNTIME_FS_SCRIPT, splitPath, UntrustedOutputError } from './runtime-script.ts';
 
 /** Most stdout bytes kept from a non-content op (a stat or a failed commit's hash line). */
 export const MAX_SMALL_OUTPUT = 64 * 1024;
 /** Most stdout bytes kept from a listing (MAX_LIST_ENTRIES lines of long paths). */
 export const MAX_LIST_OUTPUT = 32 * 1024 * 1024;
-/** Most stderr bytes kept (for messages). */
+/** Most stderr bytes kept (its tail: the status line and a message). */
 const MAX_STDERR = 2048;
+
+/** A sink keeping the last `limit` bytes. */
+class TailSink extends Writable {
+  private kept = Buffer.alloc(0);
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    super();
+    this.limit = limit;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error | null) => void): void {
+    const joined = Buffer.concat([this.kept, chunk]);
+    this.kept = Buffer.from(joined.subarray(Math.max(0, joined.length - this.limit)));
+    callback();
+  }
+
+  text(): string {
+    return this.kept.toString('utf8');
+  }
+}
 
 /** A sink keeping at most `limit` bytes; `overflow` tells whether more arrived. */
 class BoundedSink extends Writable {
@@ -104,7 +125,7 @@ export class RuntimeFiles {
 
   /** Runs the script's `op`; returns its exit code (after mapping "not running"). */
   private async run(args: string[], options: { stdout: Writable; stdin?: Readable; signal?: AbortSignal }): Promise<{ exitCode: number; stderr: string }> {
-    const stderr = new BoundedSink(MAX_STDERR);
+    const stderr = new TailSink(MAX_STDERR);
     let result;
     try {
       result = await this.provider.exec(this.target, ['sh', '-c', RUNTIME_FS_SCRIPT, 'nexus-fs', ...args], {
@@ -119,8 +140,10 @@ export class RuntimeFiles {
       if (err instanceof ApiError) throw err;
       throw new ApiError('Unavailable', `the workspace's runtime did not run the file operation: ${(err as Error).message}`);
     }
+    const status = parseStatus(stderr.text());
+    if (status !== undefined) return { exitCode: status.code, stderr: clean(status.message) };
     if (result.exitCode === 126 || result.exitCode === 127) throw new ApiError('Unavailable', `the workspace's runtime cannot run the file operation (is it running?)${stderr.text() === '' ? '' : `: ${clean(stderr.text())}`}`);
-    return { exitCode: result.exitCode, stderr: clean(stderr.text()) };
+    throw new ApiError('Unavailable', `the file operation did not finish in the workspace's runtime (exit ${result.exitCode})${stderr.text() === '' ? '' : `: ${clean(stderr.text())}`}`);
   }
 
   /** Runs an op whose stdout is small; throws the mapped error unless it exits 0. */

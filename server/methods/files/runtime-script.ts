@@ -52,6 +52,8 @@ export const EXIT = {
  *   `mv TEMP NAME` (atomic), keeping NAME's mode;
  * - `abort PARENT TEMP`, `mkdir PARENT NAME PARENTS`, `remove PARENT NAME RECURSIVE`,
  *   `rename FROMPARENT FROMNAME TOPARENT TONAME OVERWRITE`.
+ * The op's status is reported in-band, as the last line of stderr (`nexus-fs-rc <code>`): not
+ * every kubelet reports a command's exit code (kwok's turns any failure into an internal error).
  * (Written with `@{` for the shell's `${`, which a template literal would take.)
  */
 export const RUNTIME_FS_SCRIPT = String.raw`
@@ -78,6 +80,7 @@ walk() {
   inside
 }
 sha() { sha256sum < "$1" | { read -r h _ && printf '%s' "$h"; }; }
+main() {
 op=$1; shift
 case $op in
 stat)
@@ -174,7 +177,20 @@ rename)
   ;;
 *) exit 2;;
 esac
+}
+(main "$@"); rc=$?
+printf '\nnexus-fs-rc %s\n' "$rc" >&2
 `.replaceAll('@{', '$' + '{');
+
+/**
+ * The status the script reported at the end of `stderr` and what it wrote before it (for
+ * messages); undefined when the script did not finish (never ran, or was cut off).
+ */
+export function parseStatus(stderr: string): { code: number; message: string } | undefined {
+  const match = /(?:^|\n)nexus-fs-rc (\d{1,3})\n$/.exec(stderr);
+  if (match === null) return undefined;
+  return { code: Number(match[1]), message: stderr.slice(0, match.index) };
+}
 
 /** Splits a validated relative path into its parent ('' for the folder) and last component. */
 export function splitPath(path: string): { parent: string; name: string } {
