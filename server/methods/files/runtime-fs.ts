@@ -193,7 +193,9 @@ export class RuntimeFiles {
     let head: Buffer = Buffer.alloc(0);
     let size: number | undefined;
     let sent = 0;
-    let pending = Buffer.alloc(0);
+    // Bytes waiting for a whole chunk, as received (joined once per chunk, not per piece).
+    let parts: Buffer[] = [];
+    let partBytes = 0;
     let failure: unknown;
     const stop = new AbortController();
     const onAbort = (): void => stop.abort();
@@ -214,14 +216,20 @@ export class RuntimeFiles {
             size = header.size;
             bytes = head.subarray(header.headerBytes);
           }
-          bytes = bytes.subarray(0, Math.max(0, length - sent - pending.length));
-          pending = pending.length === 0 ? Buffer.from(bytes) : Buffer.concat([pending, bytes]);
-          while (pending.length >= CHUNK_BYTES) {
-            const piece = pending.subarray(0, CHUNK_BYTES);
-            pending = pending.subarray(CHUNK_BYTES);
+          bytes = bytes.subarray(0, Math.max(0, length - sent - partBytes));
+          if (bytes.length === 0) return;
+          parts.push(Buffer.from(bytes));
+          partBytes += bytes.length;
+          if (partBytes < CHUNK_BYTES) return;
+          let joined = Buffer.concat(parts);
+          while (joined.length >= CHUNK_BYTES) {
+            const piece = joined.subarray(0, CHUNK_BYTES);
+            joined = joined.subarray(CHUNK_BYTES);
             sent += piece.length;
             await sink(piece);
           }
+          parts = joined.length === 0 ? [] : [joined];
+          partBytes = joined.length;
         })().then(
           () => callback(),
           (err: unknown) => {
@@ -245,9 +253,9 @@ export class RuntimeFiles {
     if (failure !== undefined) throw failure instanceof UntrustedOutputError ? new ApiError('Unavailable', `the workspace's runtime: ${failure.message}`) : failure;
     if (outcome.exitCode !== 0) throw pathError(outcome.exitCode, path, outcome.stderr, 'read');
     if (size === undefined) throw new ApiError('Unavailable', "the workspace's runtime answered read without its header");
-    if (pending.length > 0) {
-      sent += pending.length;
-      await sink(pending);
+    if (partBytes > 0) {
+      sent += partBytes;
+      await sink(Buffer.concat(parts));
     }
     return { size, sent };
   }
