@@ -5,7 +5,7 @@
  * workspace; clients connected with the TypeScript SDK. Proves: write → `docker exec cat` sees it;
  * container write → readFile sees it; stat, list, mkdir, rename, remove, compare-and-swap; a
  * container symlink `evil -> /` (and one to a file outside the folder) refused for read and write;
- * a 10 MB file round trip in chunks. Fails, never skips.
+ * a polling watch that sees a container write; a 10 MB file round trip in chunks. Fails, never skips.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -143,6 +143,30 @@ describe('daemon API: files of a workspace without a worktree (inside its Docker
     expect(dockerExec(container, ['cat', '/secret'])).toBe('secret\n');
     expect(dockerExec(container, ['sh', '-c', 'test -e /tmp/planted && echo yes || echo no'])).toBe('no\n');
     expect((await fs.stat('evil')).type).toBe('symlink');
+  });
+
+  test('watch (polling inside the container) reports a change made in the container', async () => {
+    const fs = client.workspace(NAME).fs;
+    const container = await containerOf(NAME);
+    const controller = new AbortController();
+    const seen: string[] = [];
+    let ready = false;
+    const watching = (async () => {
+      for await (const event of fs.watch('', { signal: controller.signal })) {
+        if (event.kind === 'ready') {
+          ready = true;
+          dockerExec(container, ['sh', '-c', 'echo x > /workspace/watched.txt']);
+        }
+        if (event.kind === 'change') seen.push(event.path);
+        if (seen.includes('watched.txt')) break;
+      }
+    })().catch(() => undefined);
+    const deadline = Date.now() + 15_000;
+    while (!seen.includes('watched.txt') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    controller.abort();
+    await watching;
+    expect(ready).toBe(true);
+    expect(seen).toContain('watched.txt');
   });
 
   test('a 10 MB file round trip in chunks', async () => {

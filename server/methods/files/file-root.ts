@@ -5,8 +5,8 @@
  * (the sync picks up what the API writes), whatever the backend. A workspace without a worktree
  * (no `spec.repository`) keeps its files only inside its runtime — a Pod, a Sprite or a Docker
  * container — in its workspace folder (`spec.workspaceFolder`, default /workspace): those are
- * reached through the provider's exec (`runtime-fs.ts`, `runtime-script.ts`), except `fs.watch`,
- * which is served for host roots only.
+ * reached through the provider's exec (`runtime-fs.ts`, `runtime-script.ts`); `fs.watch` polls
+ * there (a listing every 2 s) since no change notification crosses the exec.
  */
 import { isAbsolute } from 'node:path';
 import type { Workspace } from '../../../apis/types/index.ts';

@@ -5,7 +5,7 @@
  * atomic (temp file + rename) and take an optional `ifMatch` sha256 of the current content
  * (compare-and-swap: PreconditionFailed when it differs). A workspace without a worktree is served
  * inside its runtime through the provider's exec (`runtime-fs.ts`): the same methods and answers,
- * except `fs.watch` (host roots only).
+ * except that `fs.watch` polls there (a listing every 2 s) instead of following change notifications.
  */
 import { createHash } from 'node:crypto';
 import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
@@ -13,7 +13,7 @@ import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
 import { fileRootOf } from './file-root.ts';
 import { noteTransferred } from './transfer-memory.ts';
 import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo, type OpenedFile, type TempFile } from './safe-fs.ts';
-import type { RuntimeFiles, RuntimeUpload } from './runtime-fs.ts';
+import { pollRuntimeFiles, type RuntimeFiles, type RuntimeUpload } from './runtime-fs.ts';
 import { UploadRegistry, type Upload } from './uploads.ts';
 import { readWorkspace, withWorkspaceFiles, openWorkspaceFiles, type WorkspaceParams } from './workspace-files.ts';
 
@@ -393,13 +393,28 @@ function serially<T>(upload: Upload, act: () => Promise<T>): Promise<T> {
  * `{ kind: 'change', path, type }` (type `removed` when the path is gone, or no longer reachable
  * without following a link) or `{ kind: 'rescan' }` when changes may have been lost.
  */
+/** `fs.watch` of a workspace whose files live in its runtime: a polling watch (`pollRuntimeFiles`). */
+async function watchRuntimeFiles(services: ApiServices, params: WorkspaceParams, prefix: string, ctx: CallContext): Promise<{ stream: string }> {
+  const opened = await openWorkspaceFiles(services, params);
+  if (opened.kind !== 'runtime') {
+    opened.root.close();
+    throw new ApiError('Unavailable', 'the workspace changed while the watch started; try again');
+  }
+  const { files } = opened;
+  if (prefix !== '' && (await files.stat(prefix)).type !== 'directory') throw new ApiError('InvalidParams', `${JSON.stringify(prefix)} is not a directory`);
+  const stream = ctx.connection.streams.open(({ id, signal }) =>
+    pollRuntimeFiles(files, prefix, { depth: MAX_LIST_DEPTH, entries: MAX_LIST_ENTRIES }, (event) => ctx.notify('fs.event', { stream: id, ...event }), signal),
+  );
+  return { stream: stream.id };
+}
+
 async function watchFiles(services: ApiServices, params: WorkspaceParams & { path?: string }, ctx: CallContext): Promise<{ stream: string }> {
   const prefix = params.path ?? '';
   checkPath(prefix, true);
   const workspace = await readWorkspace(services.client, params);
   const fileRoot = fileRootOf(workspace);
   if (fileRoot.kind === 'unavailable') throw new ApiError('Unavailable', fileRoot.reason);
-  if (fileRoot.kind === 'runtime') throw new ApiError('Unavailable', `fs.watch serves workspaces whose files are on the host (a worktree); workspace ${workspace.metadata.name} keeps its files only inside its runtime: poll fs.stat/fs.list instead`);
+  if (fileRoot.kind === 'runtime') return watchRuntimeFiles(services, params, prefix, ctx);
   const root = SafeRoot.open(fileRoot.path);
   if (prefix !== '') {
     try {

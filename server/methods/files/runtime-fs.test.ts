@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ExecOptions, ExecResult, Provider } from '../../../controllers/providers/types.ts';
 import { ApiError } from '../../rpc/method.ts';
-import { RuntimeFiles } from './runtime-fs.ts';
+import { pollRuntimeFiles, RuntimeFiles, type PollEvent } from './runtime-fs.ts';
 import { parseList, parseReadHeader, parseStat, parseStatus, UntrustedOutputError } from './runtime-script.ts';
 
 let dir: string;
@@ -156,6 +156,28 @@ describe('RuntimeFiles (script run by a real sh)', () => {
     await files.remove('a', true);
     expect(existsSync(join(folder, 'a'))).toBe(false);
     expect(await codeOf(files.remove('a', true))).toBe('NotFound');
+  });
+});
+
+describe('the polling watch', () => {
+  it('reports ready, then additions, changes and removals below the prefix', async () => {
+    const events: PollEvent[] = [];
+    const stop = new AbortController();
+    const polling = pollRuntimeFiles(files, 'src', { depth: 4, entries: 100 }, (e) => (events.push(e), Promise.resolve()), stop.signal, 50);
+    const until = async (check: () => boolean): Promise<void> => {
+      for (let i = 0; i < 200 && !check(); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(check()).toBe(true);
+    };
+    await until(() => events.some((e) => e.kind === 'ready'));
+    writeFileSync(join(folder, 'src', 'added.txt'), 'x');
+    await until(() => events.some((e) => e.kind === 'change' && e.path === 'src/added.txt' && e.type === 'file'));
+    writeFileSync(join(folder, 'src', 'app.ts'), 'longer content');
+    await until(() => events.some((e) => e.kind === 'change' && e.path === 'src/app.ts'));
+    rmSync(join(folder, 'src', 'added.txt'));
+    await until(() => events.some((e) => e.kind === 'change' && e.path === 'src/added.txt' && e.type === 'removed'));
+    stop.abort();
+    await polling;
+    expect(events.filter((e) => e.kind === 'change' && !e.path.startsWith('src/'))).toEqual([]);
   });
 });
 

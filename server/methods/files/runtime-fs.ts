@@ -398,6 +398,58 @@ export class RuntimeUpload {
   }
 }
 
+/** Interval of the polling watch of a runtime's files. */
+export const WATCH_POLL_MS = 2_000;
+
+/** One event of the polling watch (as `fs.event` sends it). */
+export type PollEvent = { kind: 'ready' } | { kind: 'rescan' } | { kind: 'change'; path: string; type: string };
+
+function fingerprint(entry: EntryInfo): string {
+  return `${entry.type}\0${entry.size}\0${entry.mtime}\0${entry.mode}\0${entry.target ?? ''}`;
+}
+
+/**
+ * The polling watch of directory `prefix` inside the runtime (no change notification reaches the
+ * daemon from there): a listing (MAX depth and entries as `fs.list`) every `intervalMs`, compared
+ * with the previous one. `ready` after the first; then a `change` per entry added, changed
+ * (type, size, mtime, mode or link target) or `removed`; `rescan` when a listing was truncated
+ * (changes beyond it are not seen). Ends when `signal` aborts. Modification times have the
+ * runtime's `stat` resolution (seconds): a rewrite of equal size within one second can be missed.
+ */
+export async function pollRuntimeFiles(
+  files: RuntimeFiles,
+  prefix: string,
+  limits: { depth: number; entries: number },
+  emit: (event: PollEvent) => Promise<void>,
+  signal: AbortSignal,
+  intervalMs = WATCH_POLL_MS,
+): Promise<void> {
+  let previous: Map<string, string> | undefined;
+  while (!signal.aborted) {
+    const listing = await files.list(prefix, limits.depth, limits.entries);
+    const current = new Map(listing.entries.map((e) => [e.path, fingerprint(e)]));
+    if (previous === undefined) {
+      await emit({ kind: 'ready' });
+    } else {
+      for (const entry of listing.entries) {
+        if (previous.get(entry.path) !== current.get(entry.path)) await emit({ kind: 'change', path: entry.path, type: entry.type });
+      }
+      for (const path of previous.keys()) if (!current.has(path) && !listing.truncated) await emit({ kind: 'change', path, type: 'removed' });
+      if (listing.truncated) await emit({ kind: 'rescan' });
+    }
+    previous = current;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, intervalMs);
+      function done(): void {
+        clearTimeout(timer);
+        signal.removeEventListener('abort', done);
+        resolve();
+      }
+      signal.addEventListener('abort', done, { once: true });
+    });
+  }
+}
+
 function parse<T>(act: () => T): T {
   try {
     return act();
