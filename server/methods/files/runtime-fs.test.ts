@@ -181,6 +181,38 @@ describe('the polling watch', () => {
   });
 });
 
+/** A runtime that ignores the script and answers `stdout` (then a status line claiming success). */
+function lyingProvider(stdout: (op: string) => Buffer): Provider {
+  return {
+    exec(_target: unknown, command: string[], options: ExecOptions = {}): Promise<ExecResult> {
+      const op = command[4] as string;
+      const out = options.stdout as NodeJS.WritableStream;
+      const data = stdout(op);
+      for (let at = 0; at < data.length; at += 65536) out.write(data.subarray(at, at + 65536));
+      out.end();
+      (options.stderr as NodeJS.WritableStream).end('nexus-fs-rc 0\n');
+      return new Promise((resolve) => setImmediate(() => resolve({ exitCode: 0, stdout: '', stderr: '' })));
+    },
+  } as unknown as Provider;
+}
+
+describe('a lying runtime', () => {
+  const target = { namespace: 'default', name: 'w', uid: 'u' };
+
+  it('an oversized stat answer is TooLarge; garbage is Unavailable; a read never passes on more than asked', async () => {
+    const huge = new RuntimeFiles(lyingProvider(() => Buffer.alloc(8 * 1024 * 1024, 0x41)), target, '/workspace');
+    expect(await codeOf(huge.stat('x'))).toBe('TooLarge');
+    expect(await codeOf(huge.list('', 1, 10))).toBe('Unavailable');
+    expect(await codeOf(huge.read('x', 0, 10, () => Promise.resolve()))).toBe('Unavailable');
+    const flood = new RuntimeFiles(lyingProvider(() => Buffer.concat([Buffer.from('OK 4\n'), Buffer.alloc(5 * 1024 * 1024, 0x42)])), target, '/workspace');
+    let got = 0;
+    const { sent } = await flood.read('x', 0, 4, (b) => ((got += b.length), Promise.resolve()));
+    expect([sent, got]).toEqual([4, 4]);
+    const escaping = new RuntimeFiles(lyingProvider(() => Buffer.from('81a4 1 0 ./../../etc/shadow\n41ed 0 0 ./ok\n--links--\n')), target, '/workspace');
+    expect((await escaping.list('', 4, 10)).entries.map((e) => e.path)).toEqual(['ok']);
+  });
+});
+
 describe('parsers of the runtime output (untrusted)', () => {
   it('refuses what does not parse, and bounds what does', () => {
     expect(() => parseStat('x', 'garbage')).toThrow(UntrustedOutputError);
