@@ -3,14 +3,17 @@
  * travels base64 in chunks of at most 1 MiB: a big read streams `fs.readChunk` notifications (each
  * awaited: the socket's backpressure paces the disk), a big write is an upload session. Writes are
  * atomic (temp file + rename) and take an optional `ifMatch` sha256 of the current content
- * (compare-and-swap: PreconditionFailed when it differs).
+ * (compare-and-swap: PreconditionFailed when it differs). A workspace without a worktree is served
+ * inside its runtime through the provider's exec (`runtime-fs.ts`): the same methods and answers,
+ * except that `fs.watch` polls there (a listing every 2 s) instead of following change notifications.
  */
 import { createHash } from 'node:crypto';
 import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
 import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
 import { fileRootOf } from './file-root.ts';
 import { noteTransferred } from './transfer-memory.ts';
-import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo, type OpenedFile } from './safe-fs.ts';
+import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo, type OpenedFile, type TempFile } from './safe-fs.ts';
+import { pollRuntimeFiles, type RuntimeFiles, type RuntimeUpload } from './runtime-fs.ts';
 import { UploadRegistry, type Upload } from './uploads.ts';
 import { readWorkspace, withWorkspaceFiles, openWorkspaceFiles, type WorkspaceParams } from './workspace-files.ts';
 
@@ -78,7 +81,9 @@ function nonNegative(value: number | undefined, name: string): number | undefine
 async function read(services: ApiServices, params: ReadParams, ctx: CallContext): Promise<unknown> {
   const offset = nonNegative(params.offset, 'offset') ?? 0;
   const wanted = nonNegative(params.length, 'length');
-  const root = await openWorkspaceFiles(services.client, params);
+  const opened = await openWorkspaceFiles(services, params);
+  if (opened.kind === 'runtime') return readInRuntime(opened.files, params.path, offset, wanted, ctx);
+  const root = opened.root;
   let file: OpenedFile;
   try {
     file = root.openForRead(params.path);
@@ -128,10 +133,52 @@ async function read(services: ApiServices, params: ReadParams, ctx: CallContext)
   return { ...base, stream: stream.id, chunkBytes: CHUNK_BYTES };
 }
 
+/**
+ * `fs.read` of a file inside the runtime: one exec reads the first chunk (and learns the size);
+ * when more is wanted, a stream sends that chunk and a second exec streams the rest, each chunk
+ * awaiting room in the socket (the exec's pipe pauses meanwhile).
+ */
+async function readInRuntime(files: RuntimeFiles, path: string, offset: number, wanted: number | undefined, ctx: CallContext): Promise<unknown> {
+  let first = Buffer.alloc(0);
+  const firstLength = Math.min(wanted ?? Infinity, CHUNK_BYTES);
+  const { size } = await files.read(path, offset, firstLength, (bytes) => {
+    first = Buffer.concat([first, bytes]);
+    return Promise.resolve();
+  });
+  const length = Math.max(0, Math.min(wanted ?? Infinity, size - offset));
+  const whole = offset === 0 && length === size;
+  const base = { size, offset, length };
+  if (length <= CHUNK_BYTES) {
+    const bytes = first.subarray(0, length);
+    return { ...base, length: bytes.length, data: bytes.toString('base64'), ...(whole && bytes.length === length ? { sha256: createHash('sha256').update(bytes).digest('hex') } : {}) };
+  }
+  const stream = ctx.connection.streams.open(async ({ id, signal }) => {
+    const hash = whole ? createHash('sha256') : undefined;
+    let sent = 0;
+    const send = async (bytes: Buffer): Promise<void> => {
+      if (signal.aborted) throw new ApiError('Cancelled', 'the read was cancelled');
+      const piece = bytes.subarray(0, length - sent);
+      if (piece.length === 0) return;
+      hash?.update(piece);
+      const last = sent + piece.length >= length;
+      await ctx.notify('fs.readChunk', { stream: id, offset: offset + sent, data: piece.toString('base64'), ...(last ? { last: true, ...(hash !== undefined ? { sha256: hash.digest('hex') } : {}) } : {}) });
+      sent += piece.length;
+      noteTransferred(piece.length);
+    };
+    await send(first);
+    if (first.length === firstLength && sent < length) await files.read(path, offset + sent, length - sent, send, signal);
+    if (sent < length) throw new ApiError('Conflict', `${JSON.stringify(path)} shrank while it was read (${sent} of ${length} bytes)`);
+  });
+  return { ...base, stream: stream.id, chunkBytes: CHUNK_BYTES };
+}
+
 /** `fs.write`: replaces (or creates) a file with one chunk of content, atomically. */
 async function write(services: ApiServices, params: PathParams & WriteOptions & { data: string }): Promise<{ size: number; sha256: string }> {
   const bytes = decode(params.data);
-  return withWorkspaceFiles(services.client, params, (root) =>
+  return withWorkspaceFiles(
+    services,
+    params,
+    (root) =>
     withFileLock(`${root.realRoot}\0${params.path}`, async () => {
       await checkIfMatch(root, params.path, params.ifMatch);
       const temp = root.createTemp(params.path, params.createParents === true);
@@ -143,6 +190,17 @@ async function write(services: ApiServices, params: PathParams & WriteOptions & 
       }
       return { size: bytes.length, sha256: temp.commit() };
     }),
+    (files) =>
+      withFileLock(`${files.lockKey}\0${params.path}`, async () => {
+        const upload = files.begin(params.path, params.createParents === true);
+        try {
+          await upload.append(bytes);
+        } catch (err) {
+          await upload.abort();
+          throw err;
+        }
+        return { size: bytes.length, sha256: await upload.commit(params.ifMatch) };
+      }),
   );
 }
 
@@ -155,14 +213,19 @@ export const filesMethods: MethodModule = (services) => {
       scope: 'fs:read',
       workspaceParam: 'workspace',
       handler: (params: PathParams & { hash?: boolean }) =>
-        withWorkspaceFiles(services.client, params, async (root): Promise<EntryInfo & { sha256?: string }> => {
-          const info: EntryInfo & { sha256?: string } = root.stat(params.path);
-          if (params.hash === true && info.type === 'file') {
-            const sha256 = await root.hashOf(params.path);
-            if (sha256 !== undefined) info.sha256 = sha256;
-          }
-          return info;
-        }),
+        withWorkspaceFiles(
+          services,
+          params,
+          async (root): Promise<EntryInfo & { sha256?: string }> => {
+            const info: EntryInfo & { sha256?: string } = root.stat(params.path);
+            if (params.hash === true && info.type === 'file') {
+              const sha256 = await root.hashOf(params.path);
+              if (sha256 !== undefined) info.sha256 = sha256;
+            }
+            return info;
+          },
+          (files) => files.stat(params.path, params.hash === true),
+        ),
     },
     {
       name: 'fs.list',
@@ -171,7 +234,12 @@ export const filesMethods: MethodModule = (services) => {
       handler: (params: WorkspaceParams & { path?: string; depth?: number; limit?: number }) => {
         const depth = Math.min(nonNegative(params.depth, 'depth') ?? 1, MAX_LIST_DEPTH);
         const limit = Math.min(nonNegative(params.limit, 'limit') ?? 10_000, MAX_LIST_ENTRIES);
-        return withWorkspaceFiles(services.client, params, (root) => root.list(params.path ?? '', Math.max(depth, 1), limit));
+        return withWorkspaceFiles(
+          services,
+          params,
+          (root) => root.list(params.path ?? '', Math.max(depth, 1), limit),
+          (files) => files.list(params.path ?? '', Math.max(depth, 1), limit),
+        );
       },
     },
     { name: 'fs.read', scope: 'fs:read', workspaceParam: 'workspace', handler: (params: ReadParams, ctx) => read(services, params, ctx) },
@@ -181,11 +249,26 @@ export const filesMethods: MethodModule = (services) => {
       scope: 'fs:write',
       workspaceParam: 'workspace',
       async handler(params: PathParams & WriteOptions, ctx) {
-        const root = await openWorkspaceFiles(services.client, params);
+        const opened = await openWorkspaceFiles(services, params);
+        if (opened.kind === 'runtime') {
+          const { files } = opened;
+          const current = params.ifMatch === undefined ? undefined : await files.hashOf(params.path);
+          if (params.ifMatch !== undefined && (current ?? '') !== params.ifMatch.toLowerCase()) {
+            throw new ApiError('PreconditionFailed', `${JSON.stringify(params.path)} ${current === undefined ? 'does not exist' : 'changed'}: its content does not match ifMatch`, { path: params.path, ...(current === undefined ? {} : { sha256: current }) });
+          }
+          const temp = files.begin(params.path, params.createParents === true);
+          try {
+            return { upload: uploads.add(ctx.connection, undefined, temp, params.ifMatch, files.lockKey).id, chunkBytes: CHUNK_BYTES };
+          } catch (err) {
+            await temp.abort();
+            throw err;
+          }
+        }
+        const root = opened.root;
         try {
           await checkIfMatch(root, params.path, params.ifMatch);
           const temp = root.createTemp(params.path, params.createParents === true);
-          return { upload: uploads.add(ctx.connection, root, temp, params.ifMatch).id, chunkBytes: CHUNK_BYTES };
+          return { upload: uploads.add(ctx.connection, root, temp, params.ifMatch, root.realRoot).id, chunkBytes: CHUNK_BYTES };
         } catch (err) {
           root.close();
           throw err;
@@ -218,11 +301,16 @@ export const filesMethods: MethodModule = (services) => {
       handler(params: { upload: string; sha256?: string }, ctx) {
         const upload = uploads.get(ctx.connection, params.upload);
         return serially(upload, () =>
-          withFileLock(`${upload.root.realRoot}\0${upload.temp.path}`, async () => {
+          withFileLock(`${upload.lockKey}\0${upload.temp.path}`, async () => {
             try {
-              await checkIfMatch(upload.root, upload.temp.path, upload.ifMatch);
               const size = upload.temp.size;
-              const sha256 = upload.temp.commit();
+              let sha256: string;
+              if (upload.root === undefined) {
+                sha256 = await (upload.temp as RuntimeUpload).commit(upload.ifMatch);
+              } else {
+                await checkIfMatch(upload.root, upload.temp.path, upload.ifMatch);
+                sha256 = (upload.temp as TempFile).commit();
+              }
               if (params.sha256 !== undefined && params.sha256.toLowerCase() !== sha256) {
                 // Committed already: report the mismatch; the content is what arrived.
                 throw new ApiError('Conflict', `the content written has sha256 ${sha256}, not ${params.sha256}`, { sha256 });
@@ -250,21 +338,37 @@ export const filesMethods: MethodModule = (services) => {
       name: 'fs.mkdir',
       scope: 'fs:write',
       workspaceParam: 'workspace',
-      handler: (params: PathParams & { parents?: boolean }) => withWorkspaceFiles(services.client, params, (root) => (root.mkdir(params.path, params.parents === true), {})),
+      handler: (params: PathParams & { parents?: boolean }) =>
+        withWorkspaceFiles(
+          services,
+          params,
+          (root) => (root.mkdir(params.path, params.parents === true), {}),
+          async (files) => (await files.mkdir(params.path, params.parents === true), {}),
+        ),
     },
     {
       name: 'fs.remove',
       scope: 'fs:write',
       workspaceParam: 'workspace',
       handler: (params: PathParams & { recursive?: boolean }) =>
-        withWorkspaceFiles(services.client, params, (root) => withFileLock(`${root.realRoot}\0${params.path}`, async () => (root.remove(params.path, params.recursive === true), {}))),
+        withWorkspaceFiles(
+          services,
+          params,
+          (root) => withFileLock(`${root.realRoot}\0${params.path}`, async () => (root.remove(params.path, params.recursive === true), {})),
+          (files) => withFileLock(`${files.lockKey}\0${params.path}`, async () => (await files.remove(params.path, params.recursive === true), {})),
+        ),
     },
     {
       name: 'fs.rename',
       scope: 'fs:write',
       workspaceParam: 'workspace',
       handler: (params: WorkspaceParams & { from: string; to: string; overwrite?: boolean }) =>
-        withWorkspaceFiles(services.client, params, (root) => withFileLock(`${root.realRoot}\0${params.to}`, async () => (root.rename(params.from, params.to, params.overwrite === true), {}))),
+        withWorkspaceFiles(
+          services,
+          params,
+          (root) => withFileLock(`${root.realRoot}\0${params.to}`, async () => (root.rename(params.from, params.to, params.overwrite === true), {})),
+          (files) => withFileLock(`${files.lockKey}\0${params.to}`, async () => (await files.rename(params.from, params.to, params.overwrite === true), {})),
+        ),
     },
     {
       name: 'fs.watch',
@@ -289,12 +393,28 @@ function serially<T>(upload: Upload, act: () => Promise<T>): Promise<T> {
  * `{ kind: 'change', path, type }` (type `removed` when the path is gone, or no longer reachable
  * without following a link) or `{ kind: 'rescan' }` when changes may have been lost.
  */
+/** `fs.watch` of a workspace whose files live in its runtime: a polling watch (`pollRuntimeFiles`). */
+async function watchRuntimeFiles(services: ApiServices, params: WorkspaceParams, prefix: string, ctx: CallContext): Promise<{ stream: string }> {
+  const opened = await openWorkspaceFiles(services, params);
+  if (opened.kind !== 'runtime') {
+    opened.root.close();
+    throw new ApiError('Unavailable', 'the workspace changed while the watch started; try again');
+  }
+  const { files } = opened;
+  if (prefix !== '' && (await files.stat(prefix)).type !== 'directory') throw new ApiError('InvalidParams', `${JSON.stringify(prefix)} is not a directory`);
+  const stream = ctx.connection.streams.open(({ id, signal }) =>
+    pollRuntimeFiles(files, prefix, { depth: MAX_LIST_DEPTH, entries: MAX_LIST_ENTRIES }, (event) => ctx.notify('fs.event', { stream: id, ...event }), signal),
+  );
+  return { stream: stream.id };
+}
+
 async function watchFiles(services: ApiServices, params: WorkspaceParams & { path?: string }, ctx: CallContext): Promise<{ stream: string }> {
   const prefix = params.path ?? '';
   checkPath(prefix, true);
   const workspace = await readWorkspace(services.client, params);
   const fileRoot = fileRootOf(workspace);
   if (fileRoot.kind === 'unavailable') throw new ApiError('Unavailable', fileRoot.reason);
+  if (fileRoot.kind === 'runtime') return watchRuntimeFiles(services, params, prefix, ctx);
   const root = SafeRoot.open(fileRoot.path);
   if (prefix !== '') {
     try {

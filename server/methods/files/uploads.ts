@@ -3,10 +3,12 @@
  * temp file beside the target, appended chunk by chunk (each ≤ 1 MiB, so the daemon never holds a
  * whole file), renamed over the target at commit. A session belongs to one connection: it is
  * dropped (temp file removed) when that connection closes, on `fs.writeAbort`, or after
- * `IDLE_MS` without a chunk.
+ * `IDLE_MS` without a chunk. For a workspace whose files live in its runtime, the temp file is
+ * fed through an exec instead (`RuntimeUpload`; no host root).
  */
 import { randomBytes } from 'node:crypto';
 import { ApiError, type ConnectionContext } from '../../rpc/method.ts';
+import type { RuntimeUpload } from './runtime-fs.ts';
 import type { SafeRoot, TempFile } from './safe-fs.ts';
 
 /** An upload is dropped after this long without a call. */
@@ -19,8 +21,11 @@ export const MAX_UPLOADS_PER_CONNECTION = 16;
 export interface Upload {
   id: string;
   connection: string;
-  root: SafeRoot;
-  temp: TempFile;
+  /** The host root (undefined for an upload into a runtime). */
+  root: SafeRoot | undefined;
+  temp: TempFile | RuntimeUpload;
+  /** Names the file root for daemon-side locks. */
+  lockKey: string;
   /** Expected sha256 of the target's current content at commit (compare-and-swap), when given. */
   ifMatch?: string;
   /** Reused for each chunk's decoded bytes. */
@@ -36,10 +41,10 @@ export class UploadRegistry {
   private readonly watched = new Set<string>();
 
   /** Registers an upload of `connection` (its temp file already created). */
-  add(connection: ConnectionContext, root: SafeRoot, temp: TempFile, ifMatch: string | undefined): Upload {
+  add(connection: ConnectionContext, root: SafeRoot | undefined, temp: TempFile | RuntimeUpload, ifMatch: string | undefined, lockKey: string): Upload {
     if (this.countOf(connection.id) >= MAX_UPLOADS_PER_CONNECTION) throw new ApiError('TooLarge', `at most ${MAX_UPLOADS_PER_CONNECTION} uploads may be open on one connection`);
     const id = `u-${randomBytes(9).toString('base64url')}`;
-    const upload: Upload = { id, connection: connection.id, root, temp, busy: Promise.resolve(), timer: this.idleTimer(`${connection.id}/${id}`) };
+    const upload: Upload = { id, connection: connection.id, root, temp, lockKey, busy: Promise.resolve(), timer: this.idleTimer(`${connection.id}/${id}`) };
     if (ifMatch !== undefined) upload.ifMatch = ifMatch;
     this.uploads.set(`${connection.id}/${id}`, upload);
     if (!this.watched.has(connection.id)) {
@@ -64,9 +69,9 @@ export class UploadRegistry {
     if (!this.uploads.delete(`${upload.connection}/${upload.id}`)) return;
     clearTimeout(upload.timer);
     try {
-      if (abort) upload.temp.abort();
+      if (abort) void Promise.resolve(upload.temp.abort()).catch(() => undefined);
     } finally {
-      upload.root.close();
+      upload.root?.close();
     }
   }
 

@@ -1,12 +1,16 @@
 /**
  * Opening a workspace's files for one call: read the Workspace through the ResourceClient (the
- * same store the controllers use), find its file root (`file-root.ts`) and open it as a SafeRoot.
+ * same store the controllers use), find its file root (`file-root.ts`) and open it as a SafeRoot
+ * (host) or a RuntimeFiles (inside the runtime, through its backend's provider).
  */
 import type { ResourceClient } from '../../../apis/client/types.ts';
 import { isErrorCode } from '../../../apis/errors.ts';
 import type { Workspace } from '../../../apis/types/index.ts';
-import { ApiError } from '../../rpc/method.ts';
+import { TerminalError } from '../../../controllers/runtime/errors.ts';
+import { runtimeTarget } from '../../../controllers/workspace/desired.ts';
+import { ApiError, type ApiServices } from '../../rpc/method.ts';
 import { fileRootOf } from './file-root.ts';
+import { RuntimeFiles } from './runtime-fs.ts';
 import { SafeRoot } from './safe-fs.ts';
 
 /** The params every file method names its workspace with. */
@@ -26,19 +30,38 @@ export async function readWorkspace(client: ResourceClient, params: WorkspacePar
   }
 }
 
-/** Opens the file root of the workspace named by `params` (close it after the call). */
-export async function openWorkspaceFiles(client: ResourceClient, params: WorkspaceParams): Promise<SafeRoot> {
-  const root = fileRootOf(await readWorkspace(client, params));
+/** A workspace's files for one call: on the host (close the root after the call) or inside its runtime. */
+export type WorkspaceFiles = { kind: 'host'; root: SafeRoot } | { kind: 'runtime'; files: RuntimeFiles };
+
+/** Opens the file root of the workspace named by `params` (close a host root after the call). */
+export async function openWorkspaceFiles(services: Pick<ApiServices, 'client' | 'providers'>, params: WorkspaceParams): Promise<WorkspaceFiles> {
+  const workspace = await readWorkspace(services.client, params);
+  const root = fileRootOf(workspace);
   if (root.kind === 'unavailable') throw new ApiError('Unavailable', root.reason);
-  return SafeRoot.open(root.path);
+  if (root.kind === 'host') return { kind: 'host', root: SafeRoot.open(root.path) };
+  let provider;
+  try {
+    // The schema's default backend is docker.
+    provider = services.providers.get(workspace.spec.backend ?? 'docker');
+  } catch (err) {
+    if (err instanceof TerminalError) throw new ApiError('Unavailable', `workspace ${workspace.metadata.name} has no worktree and its runtime is not reachable: ${err.message}`);
+    throw err;
+  }
+  return { kind: 'runtime', files: new RuntimeFiles(provider, runtimeTarget(workspace), root.folder) };
 }
 
-/** Runs `act` on the workspace's opened root and closes it afterwards. */
-export async function withWorkspaceFiles<T>(client: ResourceClient, params: WorkspaceParams, act: (root: SafeRoot) => Promise<T> | T): Promise<T> {
-  const root = await openWorkspaceFiles(client, params);
+/** Runs `host` on the workspace's opened host root (closed afterwards), or `runtime` on its runtime files. */
+export async function withWorkspaceFiles<T>(
+  services: Pick<ApiServices, 'client' | 'providers'>,
+  params: WorkspaceParams,
+  host: (root: SafeRoot) => Promise<T> | T,
+  runtime: (files: RuntimeFiles) => Promise<T>,
+): Promise<T> {
+  const opened = await openWorkspaceFiles(services, params);
+  if (opened.kind === 'runtime') return runtime(opened.files);
   try {
-    return await act(root);
+    return await host(opened.root);
   } finally {
-    root.close();
+    opened.root.close();
   }
 }
