@@ -119,6 +119,11 @@ export class ActivityTracker {
     return this.#entries.get(key)?.latest;
   }
 
+  /** Sets the probe (see ActivityTrackerOptions.probe), e.g. once the port forwarders exist. */
+  setProbe(probe: (key: string) => string | undefined): void {
+    this.#options.probe = probe;
+  }
+
   /** What is going on in `key` right now without events (e.g. an open connection), if anything. */
   probe(key: string): string | undefined {
     return this.#options.probe?.(key);
