@@ -129,6 +129,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
       signal: deps.signal,
       trust,
       workspaces: { client: deps.client, clock: deps.clock },
+      onActivity: (key, what) => activity.record(key, what),
       ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
       ...(sprite !== undefined ? { sprite: sprite.client } : {}),
     });
