@@ -251,6 +251,7 @@ function driftRepairs(ws: Workspace, result: EnsureResult): string[] {
 
 /** Removes the runtime, then the worktree; idempotent and safe when convergence never ran. */
 async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<void> {
+  deps.activity?.forget(keyOf(ws));
   const provider = providerForCleanup(ws, deps);
   if (provider === undefined) {
     ctx.log.info(`cleanup of workspace/${ws.metadata.name}: its backend never ran it, nothing to remove`);
