@@ -14,8 +14,8 @@ const input = { principal, signal: new AbortController().signal, notify: () => P
 
 function dispatcher(activity: ActivityTracker, handled: string[]): Dispatcher {
   const methods: MethodDefinition[] = [
-    { name: 'fs.read', scope: 'fs:read', workspaceParam: 'workspace', handler: () => (handled.push('fs.read'), 'data') },
-    { name: 'workspaces.ports', scope: 'ports', workspaceParam: 'name', handler: () => (handled.push('workspaces.ports'), []) },
+    { name: 'fs.read', scope: 'fs:read', workspaceParam: 'workspace', handler: () => (handled.push('fs.read'), Promise.resolve('data')) },
+    { name: 'workspaces.ports', scope: 'ports', workspaceParam: 'name', handler: () => (handled.push('workspaces.ports'), Promise.resolve([])) },
   ];
   const validators = new Map(methods.map((m) => [m.name, Object.assign(() => true, { errors: null }) as never]));
   const services = { logger: pino({ level: 'silent' }), activity } as unknown as ApiServices;
