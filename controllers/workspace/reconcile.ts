@@ -115,6 +115,8 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   if (before !== undefined && before.state !== 'Running' && result.observed.state === 'Running' && ws.spec.hooks?.onWake !== undefined) {
     hooks.push({ hook: 'onWake', run: await runScript(provider, desired.target, ws.spec.hooks.onWake, ctx.signal, desired.workdir) });
   }
+  // Held connections and calls go on as soon as the workspace runs again (status follows).
+  if (idle.transition === 'wake' && result.observed.state === 'Running') deps.activity?.settled(keyOf(ws), false);
   const scripts = await runLifecycleScripts(ws, provider, desired, result.observed, ctx);
   const repairs = driftRepairs(ws, result);
   for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
