@@ -33,4 +33,17 @@ describe('ActivityTracker', () => {
     tracker.settled('ns/a', true);
     expect(await tracker.wake('ns/a', 'exec')).toBe(false);
   });
+
+  it('activity while the controller was putting the workspace to sleep asks for a wake at once', () => {
+    let now = new Date('2026-01-01T00:00:00Z');
+    const enqueued: string[] = [];
+    const tracker = new ActivityTracker({ enqueue: (k) => enqueued.push(k), now: () => now });
+    tracker.settled('ns/a', false);
+    const decidedAt = now;
+    now = new Date(now.getTime() + 100);
+    tracker.record('ns/a', 'connection on port web'); // during onSleep: not idle yet, coalesced
+    expect(enqueued).toEqual([]);
+    tracker.settled('ns/a', true, decidedAt);
+    expect(enqueued).toEqual(['ns/a']);
+  });
 });

@@ -136,12 +136,19 @@ export class ActivityTracker {
 
   /**
    * Called by the controller after each reconcile of `key`: whether it is now paused for idleness,
-   * and that its status holds the activity seen so far. Leaving idleness releases held wakes.
+   * and that its status holds the activity seen so far. Leaving idleness releases held wakes;
+   * activity newer than `decidedAt` (when it decided to sleep) asks for a wake at once.
    */
-  settled(key: string, idle: boolean): void {
+  settled(key: string, idle: boolean, decidedAt?: Date): void {
     const entry = this.#entry(key);
     entry.flushedAt = this.#now().getTime();
     entry.idle = idle;
+    // Activity that came while the controller was putting it to sleep wakes it again at once.
+    if (idle && decidedAt !== undefined && entry.latest !== undefined && entry.latest.at.getTime() > decidedAt.getTime()) {
+      if (entry.timer !== undefined) clearTimeout(entry.timer);
+      entry.timer = undefined;
+      this.#enqueue?.(key);
+    }
     if (!idle) {
       const wakers = entry.wakers.splice(0);
       for (const w of wakers) w();

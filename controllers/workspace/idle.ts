@@ -65,6 +65,8 @@ export interface IdleDecision {
   activity?: Activity;
   /** Look again after this long (the idle deadline). */
   requeueAfter?: number;
+  /** When a `sleep` was decided (activity after it wakes the workspace again). */
+  decidedAt?: Date;
 }
 
 /** Inputs of `decideIdle` besides the workspace. */

@@ -139,7 +139,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
     }),
   );
   if (idle.transition !== undefined) ctx.log.info({ idle: idle.transition, activity: idle.activity?.what }, `workspace/${ws.metadata.name}: ${idle.transition === 'sleep' ? 'idle, paused' : 'woken'}`);
-  deps.activity?.settled(keyOf(ws), idle.idle);
+  deps.activity?.settled(keyOf(ws), idle.idle, idle.decidedAt);
   return idle.requeueAfter !== undefined ? { requeueAfter: idle.requeueAfter } : undefined;
 }
 
@@ -151,8 +151,9 @@ function keyOf(ws: Workspace): string {
 function idleStep(ws: Workspace, before: ObservedRuntime | undefined, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): IdleDecision {
   const key = keyOf(ws);
   const timeoutMs = idleTimeoutMs(ws, deps.defaultIdleTimeout);
+  const now = ctx.clock.now();
   const decision = decideIdle(ws, {
-    now: ctx.clock.now(),
+    now,
     timeoutMs,
     activity: latestActivity([...recordedActivity(ws), deps.activity?.latest(key)]),
     probe: () => deps.activity?.probe(key),
@@ -161,7 +162,7 @@ function idleStep(ws: Workspace, before: ObservedRuntime | undefined, deps: Work
   if (decision.transition === 'sleep' && before?.state !== 'Running') {
     return { idle: false, ...(decision.activity ? { activity: decision.activity } : {}), ...(timeoutMs !== undefined ? { requeueAfter: timeoutMs } : {}) };
   }
-  return decision;
+  return decision.transition === 'sleep' ? { ...decision, decidedAt: now } : decision;
 }
 
 /** How often a workspace waiting for its initial file sync looks again (session events also wake it). */
