@@ -142,6 +142,22 @@ describe('idle policy', () => {
     expect(provider.execLog.map((e) => e.command.at(-1))).toEqual(['echo sleep', 'echo wake']);
   });
 
+  it('a switch to an idle workspace wakes it and reports both the switch and the wake in status.timings', async () => {
+    await store.client.create(workspace('w', { idleTimeout: '5m', hooks: { onWake: 'echo wake' } }));
+    await reconcileOnce();
+    await clock.advance(6 * MIN);
+    await reconcileOnce();
+    expect(await state('w')).toBe('Paused');
+    await clock.advance(MIN);
+    const requested = clock.now().toISOString();
+    await annotate('w', { [SWITCH_REQUESTED_AT]: requested });
+    await reconcileOnce();
+    const ws = await get('w');
+    expect(await state('w')).toBe('Running');
+    expect(getCondition(ws.status?.conditions, 'Idle')).toMatchObject({ status: 'False', reason: 'Woken', message: expect.stringContaining('woken by switch') });
+    expect(ws.status?.timings).toMatchObject({ lastSwitchAt: requested, lastSwitchMs: expect.any(Number), lastWakeMs: expect.any(Number) });
+  });
+
   it('a workspace the user paused (spec.state: Paused) is never woken by activity', async () => {
     await store.client.create(workspace('w', { idleTimeout: '5m', state: 'Paused' }));
     await reconcileOnce();
