@@ -27,6 +27,8 @@ import { SpriteProvider, type SpriteProviderOptions } from './providers/sprite/s
 import { createProviderRegistry, type ProviderRegistry } from './providers/registry.ts';
 import type { Provider } from './providers/types.ts';
 import { workspaceReconciler } from './workspace/reconcile.ts';
+import { ActivityTracker } from './workspace/activity.ts';
+import type { ForwardSpec } from './portbinding/contracts.ts';
 import type { PortRange } from './portbinding/contracts.ts';
 import type { ExposurePolicy } from './portbinding/exposure.ts';
 import { PortForwarding, type UpstreamChange } from './portbinding/forwarding.ts';
@@ -72,6 +74,13 @@ export interface ControllerSetupDeps {
   portBindingResyncMs?: number;
   /** Delay before a PortBinding whose host port is held by someone else tries again; default 2 s. */
   portConflictRetryMs?: number;
+  /**
+   * The daemon's activity record (idle timeout, wake on demand); default: a new one. The API server
+   * records exec sessions and API calls in it.
+   */
+  activity?: ActivityTracker;
+  /** `workspace.idle_timeout` of the layered configuration, for workspaces whose spec sets none. */
+  defaultIdleTimeout?: string;
 }
 
 /** Default Workspace resync period: the background drift check. */
@@ -98,13 +107,20 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
   const providers = createProviderRegistry([...base, ...kubernetes, ...(sprite !== undefined ? [sprite] : [])], {
     sprite: 'configure backends.sprite.token (e.g. env:SPRITES_TOKEN or keychain:sprites/me) and restart the daemon',
   });
+  const activity = deps.activity ?? new ActivityTracker({ now: () => deps.clock.now() });
   const workspaces = manager.add({
     kind: 'Workspace',
-    reconcile: workspaceReconciler({ providers, trust: { trust, ...(deps.kubernetes?.namespace !== undefined ? { podNamespace: deps.kubernetes.namespace } : {}) } }),
+    reconcile: workspaceReconciler({
+      providers,
+      trust: { trust, ...(deps.kubernetes?.namespace !== undefined ? { podNamespace: deps.kubernetes.namespace } : {}) },
+      activity,
+      ...(deps.defaultIdleTimeout !== undefined ? { defaultIdleTimeout: deps.defaultIdleTimeout } : {}),
+    }),
     owns: ['PortBinding', 'SyncSession'],
     resyncPeriodMs: deps.resyncPeriodMs ?? WORKSPACE_RESYNC_MS,
   });
-  const waker = registerPortBindings(manager, deps, providers);
+  activity.connect((key) => workspaces.enqueue(key, 'watch'));
+  const waker = registerPortBindings(manager, deps, providers, activity);
   // Sync engines live in the daemon only (a one-shot reconcile leaves SyncSessions alone).
   if (deps.signal !== undefined && !deps.signal.aborted) {
     registerSyncSessions(manager, {
@@ -113,6 +129,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
       signal: deps.signal,
       trust,
       workspaces: { client: deps.client, clock: deps.clock },
+      onActivity: (key, what) => activity.record(key, what),
       ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
       ...(sprite !== undefined ? { sprite: sprite.client } : {}),
     });
@@ -127,11 +144,12 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
  * The PortBinding controller, its forwarders and (daemon mode) the Workspace watch that wakes it;
  * returns the waker in daemon mode.
  */
-function registerPortBindings(manager: Manager, deps: ControllerSetupDeps, providers: ProviderRegistry): PortBindingWaker | undefined {
+function registerPortBindings(manager: Manager, deps: ControllerSetupDeps, providers: ProviderRegistry, activity: ActivityTracker): PortBindingWaker | undefined {
   const { signal } = deps;
   // The reconciler enqueues through the controller that runs it (bindings handing a fixed port over).
   const enqueue = (key: string): void => controller.enqueue(key, 'watch');
-  const forwarding = deps.forwarding ?? (signal === undefined ? undefined : new PortForwarding({ onUpstreamChange: upstreamReporter(deps.logger, enqueue) }));
+  const forwarding = deps.forwarding ?? (signal === undefined ? undefined : new PortForwarding({ onUpstreamChange: upstreamReporter(deps.logger, enqueue), pool: { beforeConnect: wakeOnConnect(activity) } }));
+  if (forwarding !== undefined) activity.setProbe((key) => (forwarding.hasOpenConnection(key) ? 'open connection on a forwarded port' : undefined));
   if (deps.forwarding === undefined && forwarding !== undefined && signal !== undefined) {
     signal.addEventListener('abort', () => void forwarding.close(), { once: true });
   }
@@ -188,4 +206,20 @@ function pumpProviderEvents(provider: Provider, workspaces: Controller, waker: P
   pump().catch((err: unknown) => {
     if (!signal.aborted) log.error({ err: errorMessage(err) }, 'provider event stream ended');
   });
+}
+
+/**
+ * A connection through a forwarded port is activity of its workspace; on an idle one it is held
+ * until the workspace is resumed (and onWake ran), then forwarded.
+ */
+function wakeOnConnect(activity: ActivityTracker): (spec: ForwardSpec) => Promise<unknown> | undefined {
+  return (spec) => {
+    if (spec.workspace === undefined) return undefined;
+    const what = `connection on port ${spec.name ?? spec.hostPort}`;
+    if (!activity.isIdle(spec.workspace)) {
+      activity.record(spec.workspace, what);
+      return undefined;
+    }
+    return activity.wake(spec.workspace, what);
+  };
 }

@@ -4,6 +4,7 @@
  * listeners. `boulder daemon` starts it after its controllers (cmd/daemon/run.ts) and closes it first
  * on the way down.
  */
+import type { ActivityTracker } from '../controllers/workspace/activity.ts';
 import type { Logger } from 'pino';
 import type { ResourceClient } from '../apis/client/types.ts';
 import type { ProviderRegistry } from '../controllers/providers/registry.ts';
@@ -25,6 +26,8 @@ export interface DaemonApiOptions {
   providers: ProviderRegistry;
   logger: Logger;
   listen: ApiListenSettings;
+  /** The daemon's activity record (idle timeout, wake on demand). */
+  activity?: ActivityTracker;
   /** Transport limits (tests lower them). */
   limits?: Pick<ApiServerOptions, 'maxPayload' | 'maxBufferedBytes' | 'slowClientMs' | 'authDeadlineMs' | 'pingIntervalMs'>;
 }
@@ -38,7 +41,7 @@ export interface DaemonApi {
 /** Starts the API. */
 export async function startDaemonApi(options: DaemonApiOptions): Promise<DaemonApi> {
   const logger = options.logger.child({ component: 'api' });
-  const services: ApiServices = { client: options.client, providers: options.providers, stateDir: options.stateDir, logger };
+  const services: ApiServices = { client: options.client, providers: options.providers, stateDir: options.stateDir, logger, ...(options.activity !== undefined ? { activity: options.activity } : {}) };
   const stats = new ApiStats();
   const maxPayload = options.limits?.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   let names: string[] = [];

@@ -59,9 +59,14 @@ describe('checkEffectiveConfig', () => {
 
   it('rejects a zero idle timeout and a host port in the reserved range', () => {
     expect(check(at('env', 'NEXUS_IDLE_TIMEOUT', { workspace: { idle_timeout: '0s' } }), project({ ports: { web: { port: 80, host_port: 32768 } } })).errors).toEqual([
-      'NEXUS_IDLE_TIMEOUT: 0s must be longer than zero; leave idle_timeout unset to never pause',
+      'NEXUS_IDLE_TIMEOUT: 0s must be longer than zero; write 0 or never to turn idle pausing off',
       'p.yaml:5:1: ports.web.host_port: host port 32768 is in the reserved range 32768-32799',
     ]);
+  });
+
+  it.each(['0', 'never'])('accepts idle_timeout %s (idle pausing off) from any layer', (off) => {
+    expect(check(at('env', 'NEXUS_IDLE_TIMEOUT', { workspace: { idle_timeout: off } })).errors).toEqual([]);
+    expect(check(project({ workspace: { idle_timeout: off } })).errors).toEqual([]);
   });
 
   it('a build context or Dockerfile that leaves the repository, from any layer', () => {

@@ -37,7 +37,7 @@ function checkPortRanges(config: EffectiveConfig, errors: FieldIssue[]): void {
 
 function checkDurations(config: EffectiveConfig, errors: FieldIssue[]): void {
   for (const origin of allOrigins(config, 'workspace.idle_timeout')) {
-    if (parseConfigDuration(String(origin.value)) === 0) errors.push(issueAtOrigin(origin, `${String(origin.value)} must be longer than zero; leave idle_timeout unset to never pause`));
+    if (parseConfigDuration(String(origin.value)) === 0) errors.push(issueAtOrigin(origin, `${String(origin.value)} must be longer than zero; write 0 or never to turn idle pausing off`));
   }
 }
 

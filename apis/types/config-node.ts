@@ -152,7 +152,7 @@ export interface ConfigDefaults {
    */
   backend?: 'docker' | 'sprite' | 'kubernetes' | 'mock';
   /**
-   * Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m (effective key workspace.idle_timeout).
+   * Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off (effective key workspace.idle_timeout).
    */
   idle_timeout?: string;
   /**

@@ -71,7 +71,7 @@ export interface ProjectWorkspace {
    */
   state?: 'Running' | 'Stopped' | 'Paused';
   /**
-   * Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m. Never when unset.
+   * Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off. Never when unset.
    */
   idle_timeout?: string;
 }

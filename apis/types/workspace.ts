@@ -73,7 +73,7 @@ export interface WorkspaceSpec {
    */
   state?: 'Running' | 'Stopped' | 'Paused';
   /**
-   * Pause the workspace after this long without activity, as a duration like 30m, 1h or 2h30m. Never when unset.
+   * Pause the workspace after this long without activity, as a duration like 30m, 1h or 2h30m; 0 or never turns it off. Unset: the layered configuration (workspace.idle_timeout) decides, and never when that is unset too.
    */
   idleTimeout?: string;
 }
@@ -352,6 +352,10 @@ export interface WorkspaceStatus {
    */
   lastActiveAt?: string;
   /**
+   * What the activity at lastActiveAt was (exec, connection on port NAME, file sync, api, switch, start).
+   */
+  lastActivity?: string;
+  /**
    * Recent drift repairs made by the controller, newest last.
    */
   repairs?: WorkspaceRepair[];
@@ -381,6 +385,10 @@ export interface WorkspaceTimings {
    * The switch request (annotation nexus.dev/switch-requested-at) that lastSwitchMs measured.
    */
   lastSwitchAt?: string;
+  /**
+   * How long the latest wake from an idle pause took (resume and onWake hook).
+   */
+  lastWakeMs?: number;
 }
 /**
  * One drift repair.

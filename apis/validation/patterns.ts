@@ -23,6 +23,8 @@ const BRANCH = '^[^\\s~^:?*\\[\\\\]+$';
 const CPU = '^([0-9]+(\\.[0-9]+)?|[0-9]+m)$';
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
 const DURATION = '^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$';
+/** spec.idleTimeout: a duration, or `0` / `never` (off). */
+const IDLE_TIMEOUT = '^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$';
 const VOLUME = '^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$';
 const CAMEL_CASE = '^[A-Z][A-Za-z0-9]*$';
 const SECRET_KEY = '^[-._a-zA-Z0-9]+$';
@@ -61,6 +63,7 @@ const rules = new Map<string, PatternRule>([
   [CPU, { noun: 'CPU quantity', rule: () => 'a number of cores (e.g. 2 or 0.5) or of millicores (e.g. 500m)' }],
   [QUANTITY, { noun: 'quantity', rule: () => 'a number with an optional unit, e.g. 512Mi, 4Gi or 20G' }],
   [DURATION, { noun: 'duration', rule: () => 'hours, minutes and seconds such as 45s, 30m, 1h or 2h30m' }],
+  [IDLE_TIMEOUT, { noun: 'duration', rule: () => 'hours, minutes and seconds such as 45s, 30m, 1h or 2h30m' }],
   [VOLUME, { noun: 'volume', rule: () => 'of the form name:/absolute/path' }],
   [CAMEL_CASE, { noun: 'reason', rule: () => 'CamelCase, e.g. ContainerStarted' }],
   [SECRET_KEY, { noun: 'key', rule: () => "letters, digits, '-', '_' and '.'" }],

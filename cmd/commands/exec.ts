@@ -100,6 +100,8 @@ const command: Command = {
     let runtime;
     try {
       runtime = await openWorkspaceRuntime(client, request.namespace, request.name, 'exec', cliCluster(deps, values), cliSprite(deps));
+      // An exec is activity; on a workspace paused for idleness it waits for the daemon to wake it.
+      await (await import('../workspace/wake.ts')).noteActivity(client, runtime.workspace, 'exec');
     } finally {
       await client.close();
     }

@@ -57,6 +57,7 @@ const command: Command = {
     let runtime;
     try {
       runtime = await openWorkspaceRuntime(client, request.namespace, request.name, 'logs', cliCluster(deps, values), cliSprite(deps));
+      if (request.follow) await (await import('../workspace/wake.ts')).noteActivity(client, runtime.workspace, 'logs -f');
     } finally {
       await client.close();
     }

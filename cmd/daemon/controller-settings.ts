@@ -39,6 +39,8 @@ export interface ControllerSettings {
   api?: DaemonApiConfig;
   /** The Sprites API, when `backends.sprite.token` is configured. */
   sprite?: SpriteProviderOptions;
+  /** `workspace.idle_timeout` (node and user files, NEXUS_IDLE_TIMEOUT): for workspaces whose spec sets none. */
+  idleTimeout?: string;
   /** Why the configuration did not load. */
   error?: string;
 }
@@ -49,6 +51,7 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
     const [{ loadEffectiveConfig }, { describeOrigin }] = await Promise.all([import('../../apis/config/index.ts'), import('../../apis/config/origin.ts')]);
     const config = await loadEffectiveConfig({ cwd: deps.cwd, env: deps.env, repoRoot: false });
     const range = config.values.port_range as PortRange | undefined;
+    const idleTimeout = (config.values['workspace'] as { idle_timeout?: unknown } | undefined)?.idle_timeout;
     const backends = config.values['backends'] as { kubernetes?: KubernetesBackendSettings; sprite?: SpriteBackendSettings } | undefined;
     const sprite = spriteOptions(backends?.sprite, deps.env);
     const daemon = config.values['daemon'] as { host?: string; port?: number; tls?: { cert?: string; key?: string } } | undefined;
@@ -61,6 +64,7 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
       kubernetes: pickKubernetes(backends?.kubernetes),
       ...(daemon?.port === undefined && daemon?.host === undefined && daemon?.tls === undefined ? {} : { api: { ...(daemon.host === undefined ? {} : { host: daemon.host }), ...(daemon.port === undefined ? {} : { port: daemon.port }), ...(daemon.tls === undefined ? {} : { tls: daemon.tls }) } }),
       ...(sprite !== undefined ? { sprite } : {}),
+      ...(typeof idleTimeout === 'string' ? { idleTimeout } : {}),
     };
   } catch (err) {
     const error = `the configuration does not load: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`;

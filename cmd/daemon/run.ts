@@ -90,15 +90,17 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     try {
       const manager = new Manager({ client, clock: realClock, logger });
       const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
-      const { portRange, exposure, kubernetes, sprite, api: apiConfig } = await configuredControllerSettings(deps, (message) => logger.warn(message));
+      const { portRange, exposure, kubernetes, sprite, api: apiConfig, idleTimeout } = await configuredControllerSettings(deps, (message) => logger.warn(message));
       const cluster = providerCluster(deps, values, kubernetes);
       // The API's listen settings first: a non-loopback address without TLS refuses to start.
       const { apiListenSettings } = await import('../../server/transport/settings.ts');
       const listen = apiListenSettings(deps.stateDir, apiConfig);
-      const providers = registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, trust: trustForStore(deps.storeKind), signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      const { ActivityTracker } = await import('../../controllers/workspace/activity.ts');
+      const activity = new ActivityTracker();
+      const providers = registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, activity, ...(idleTimeout !== undefined ? { defaultIdleTimeout: idleTimeout } : {}), trust: trustForStore(deps.storeKind), signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       const { startDaemonApi } = await import('../../server/api.ts');
       const limits = apiLimits(deps.env);
-      const api = await startDaemonApi({ stateDir: deps.stateDir, client, providers, logger, listen, ...(limits === undefined ? {} : { limits }) });
+      const api = await startDaemonApi({ stateDir: deps.stateDir, client, providers, logger, listen, activity, ...(limits === undefined ? {} : { limits }) });
       Object.defineProperty(status, 'api', { enumerable: true, get: () => api.stats.snapshot() });
       try {
         await manager.start();

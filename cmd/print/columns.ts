@@ -36,7 +36,13 @@ export function fromPrinterColumn(column: PrinterColumn): Column {
   if (column.jsonPath === '.status.phase') {
     // Like kubectl's pods: an object being deleted shows Terminating, also before its controller
     // started the cleanup and wrote that phase itself (which is what kubectl's column shows).
-    return { header, wide, value: (o) => (o.metadata.deletionTimestamp !== undefined ? TERMINATING : (jsonPathText(o, column.jsonPath) ?? NONE)) };
+    // A workspace the controller paused for idleness is still declared Running: `Running (idle)`.
+    return {
+      header,
+      wide,
+      value: (o) =>
+        o.metadata.deletionTimestamp !== undefined ? TERMINATING : conditionOf(o, 'Idle')?.status === 'True' ? 'Running (idle)' : (jsonPathText(o, column.jsonPath) ?? NONE),
+    };
   }
   return { header, wide, value: (o) => jsonPathText(o, column.jsonPath) ?? NONE };
 }

@@ -76,6 +76,10 @@ export interface ForwardSpec {
   hostIP: string;
   hostPort: number;
   target: ForwardTarget;
+  /** `namespace/name` of the workspace it reaches (activity and wake on connect); not part of the listener's identity. */
+  workspace?: string;
+  /** The binding's name, for activity records (`connection on port NAME`). */
+  name?: string;
 }
 
 /** A process holding a port, when it can be found (Linux /proc). */

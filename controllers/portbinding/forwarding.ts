@@ -54,6 +54,11 @@ export class PortForwarding {
     this.#onUpstreamChange = options.onUpstreamChange;
   }
 
+  /** Whether a forwarder to workspace `key` (`namespace/name`) has an open connection now. */
+  hasOpenConnection(workspace: string): boolean {
+    return this.#pool.hasOpenConnection(workspace);
+  }
+
   /** Why the last connection of forwarder `id` failed to reach its target; undefined when it did not. */
   upstreamFailure(id: string): string | undefined {
     return this.#failures.get(id);

@@ -170,7 +170,7 @@ class BindingReconcile {
       ...(endpoint.dial !== undefined ? { dial: endpoint.dial } : {}),
       ...(endpoint.instance !== undefined ? { instance: endpoint.instance } : {}),
     };
-    const spec: ForwardSpec = { id: this.#uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target };
+    const spec: ForwardSpec = { id: this.#uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target, workspace: `${binding.namespace}/${binding.workspace}`, name: this.#pb.metadata.name };
     try {
       const outcome = await this.#ensureForwarder(forwarding, spec, claim);
       if (outcome !== 'unchanged') this.#ctx.log.info({ outcome, hostPort, target: formatEndpoint(target.host, target.port) }, `forwarder ${outcome}`);

@@ -37,6 +37,8 @@ export interface RegisterSyncOptions {
   workspaces?: { client: ResourceClient; clock: Clock };
   /** Whose identity the sessions may use (controllers/trust/policy.ts); default `local`. */
   trust?: TrustMode;
+  /** Told when a session's cycle carried file changes (activity of its workspace). */
+  onActivity?: (workspace: string, what: string) => void;
   /** Overrides for tests. */
   runner?: Partial<Pick<SyncRunnerDeps, 'statusIntervalMs' | 'timings'>>;
 }
@@ -56,6 +58,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
       ...(options.sprite !== undefined ? { sprite: options.sprite } : {}),
     },
     onChange: enqueue,
+    ...(options.onActivity !== undefined ? { onActivity: options.onActivity } : {}),
     ...options.runner,
   });
   const trust = options.trust ?? 'local';

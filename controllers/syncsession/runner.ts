@@ -26,6 +26,8 @@ export interface SyncRunnerDeps {
   logger: Logger;
   /** Wakes the reconcile of the session with this store key. */
   onChange: (key: string) => void;
+  /** Told when a cycle carried file changes for a session of workspace `namespace/name` (its activity). */
+  onActivity?: (workspace: string, what: string) => void;
   /** Minimum interval between two wake-ups for status. Default 500 ms. */
   statusIntervalMs?: number;
   /** Engine timings (tests shorten them). */
@@ -192,6 +194,7 @@ export class SyncSessionRunner {
         if (result.halted === undefined) running.facts.initialSyncDone = true;
         running.facts.lastSyncAt = new Date();
         if (result.changesApplied > 0) running.facts.lastSyncLatencyMs = result.durationMs;
+        if (result.changesApplied > 0 && spec.workspace !== undefined) this.#deps.onActivity?.(`${session.metadata.namespace ?? 'default'}/${spec.workspace}`, 'file sync');
         delete running.facts.lastError;
         notify();
       },

@@ -34,6 +34,8 @@ import { terminalFailureOf } from '../../apis/terminal.ts';
 import { READY, setCondition } from '../runtime/conditions.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 import { admitWorkspace, type WorkspaceTrustContext } from '../trust/policy.ts';
+import type { ActivityTracker } from './activity.ts';
+import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
@@ -42,6 +44,10 @@ export interface WorkspaceReconcilerDeps {
   secretSources?: SecretSources;
   /** Whose identity a workspace may use (default: local trust; see controllers/trust/policy.ts). */
   trust?: WorkspaceTrustContext;
+  /** The daemon's record of activity (exec, forwarded connections, sync, API calls); see activity.ts. */
+  activity?: ActivityTracker;
+  /** `workspace.idle_timeout` of the layered configuration, for workspaces whose spec sets none. */
+  defaultIdleTimeout?: string;
 }
 
 /** Builds the Workspace reconciler. */
@@ -79,9 +85,12 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   });
   // The build is made from the paths the containment check resolved, never the lexical ones again.
   const buildRoot = worktree?.path ?? ws.spec.repository?.path;
-  const desired = buildRoot === undefined ? lexical : { ...lexical, imageSource: await live.step('ContainerReady', () => assertBuildContained(lexical.imageSource, buildRoot)) };
+  const declared = buildRoot === undefined ? lexical : { ...lexical, imageSource: await live.step('ContainerReady', () => assertBuildContained(lexical.imageSource, buildRoot)) };
   const bindings = await ensurePortBindings(ctx.client, live.object, ctx.log);
-  const before = await live.step('ContainerReady', () => provider.observe(desired.target));
+  const before = await live.step('ContainerReady', () => provider.observe(declared.target));
+  // The idle policy: a declared-Running workspace the controller holds paused (status, never spec).
+  const idle = idleStep(ws, before, deps, ctx);
+  const desired: DesiredRuntime = idle.idle ? { ...declared, state: 'Paused' } : declared;
   if (usesFileSync(ws)) {
     // Creation order: worktree → volume → initial sync complete → container starts.
     const session = await live.step('ContainerReady', () => syncSessionStep(ctx.client, live.object, worktree?.path));
@@ -110,10 +119,13 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   if (before !== undefined && before.state !== 'Running' && result.observed.state === 'Running' && ws.spec.hooks?.onWake !== undefined) {
     hooks.push({ hook: 'onWake', run: await runScript(provider, desired.target, ws.spec.hooks.onWake, ctx.signal, desired.workdir) });
   }
+  // Held connections and calls go on as soon as the workspace runs again (status follows).
+  if (idle.transition === 'wake' && result.observed.state === 'Running') deps.activity?.settled(keyOf(ws), false);
   const scripts = await runLifecycleScripts(ws, provider, desired, result.observed, ctx);
   const repairs = driftRepairs(ws, result);
   for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
   const switchRequestedAt = ws.metadata.annotations?.[SWITCH_REQUESTED_AT];
+  const wakeMs = idle.transition === 'wake' ? ctx.clock.now().getTime() - started : undefined;
   await live.write(
     workspaceStatus(live.object, {
       result,
@@ -122,12 +134,39 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
       ...(worktree ? { worktree } : {}),
       ...(scripts ? { scripts } : {}),
       hooks,
-      repairs,
+      repairs: idle.transition !== undefined ? [] : repairs,
       ensureMs,
+      idle,
+      ...(wakeMs !== undefined ? { wakeMs } : {}),
       portsSummary: bindings.summary,
       ...(switchRequestedAt !== undefined ? { switchRequestedAt } : {}),
     }),
   );
+  if (idle.transition !== undefined) ctx.log.info({ idle: idle.transition, activity: idle.activity?.what }, `workspace/${ws.metadata.name}: ${idle.transition === 'sleep' ? 'idle, paused' : 'woken'}`);
+  deps.activity?.settled(keyOf(ws), idle.idle, idle.decidedAt);
+  return idle.requeueAfter !== undefined ? { requeueAfter: idle.requeueAfter } : undefined;
+}
+
+function keyOf(ws: Workspace): string {
+  return `${ws.metadata.namespace ?? 'default'}/${ws.metadata.name}`;
+}
+
+/** Decides the idle policy (idle.ts) from everything known about the workspace's activity. */
+function idleStep(ws: Workspace, before: ObservedRuntime | undefined, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): IdleDecision {
+  const key = keyOf(ws);
+  const timeoutMs = idleTimeoutMs(ws, deps.defaultIdleTimeout);
+  const now = ctx.clock.now();
+  const decision = decideIdle(ws, {
+    now,
+    timeoutMs,
+    activity: latestActivity([...recordedActivity(ws), deps.activity?.latest(key)]),
+    probe: () => deps.activity?.probe(key),
+  });
+  // Only a running workspace falls asleep (one still being created, or stopped by hand, is not idle).
+  if (decision.transition === 'sleep' && before?.state !== 'Running') {
+    return { idle: false, ...(decision.activity ? { activity: decision.activity } : {}), ...(timeoutMs !== undefined ? { requeueAfter: timeoutMs } : {}) };
+  }
+  return decision.transition === 'sleep' ? { ...decision, decidedAt: now } : decision;
 }
 
 /** How often a workspace waiting for its initial file sync looks again (session events also wake it). */
@@ -236,6 +275,7 @@ function driftRepairs(ws: Workspace, result: EnsureResult): string[] {
 
 /** Removes the runtime, then the worktree; idempotent and safe when convergence never ran. */
 async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<void> {
+  deps.activity?.forget(keyOf(ws));
   const provider = providerForCleanup(ws, deps);
   if (provider === undefined) {
     ctx.log.info(`cleanup of workspace/${ws.metadata.name}: its backend never ran it, nothing to remove`);

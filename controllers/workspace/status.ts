@@ -8,6 +8,7 @@ import type { Workspace, WorkspaceRepair, WorkspaceScriptsStatus, WorkspaceStatu
 import { READY, setCondition, summarizeReady, type ConditionInput } from '../runtime/conditions.ts';
 import type { EnsureResult, RuntimeState } from '../providers/types.ts';
 import { describeFailure, type ScriptRun } from './lifecycle.ts';
+import type { IdleDecision } from './idle.ts';
 
 /** How many repairs `status.repairs` keeps (newest last). */
 export const MAX_REPAIRS = 10;
@@ -43,6 +44,10 @@ export interface StatusInputs {
   ensureMs: number;
   /** Value of the switch-requested-at annotation, if any. */
   switchRequestedAt?: string;
+  /** The idle policy's decision (condition Idle, latest activity). */
+  idle?: IdleDecision;
+  /** Milliseconds a wake from an idle pause took (resume and onWake). */
+  wakeMs?: number;
   /** `name:hostPort` pairs of the workspace's bindings (status.ports); empty when none has a port yet. */
   portsSummary?: string;
 }
@@ -70,6 +75,7 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
   });
   conditions = set(conditions, servicesCondition(observed.services, inputs.desiredState));
   conditions = set(conditions, hooksCondition(inputs.scripts, inputs.hooks, previous.conditions));
+  if (inputs.idle?.condition !== undefined) conditions = set(conditions, inputs.idle.condition);
   conditions = setCondition(conditions, summarizeReady(conditions, readinessConditions(ws), generation !== undefined ? { observedGeneration: generation } : {}), inputs.now);
 
   const status: WorkspaceStatus = {
@@ -95,6 +101,12 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
   else delete status.scripts;
   if (observed.state === 'Running' && (previous.phase !== 'Running' || previous.lastActiveAt === undefined)) {
     status.lastActiveAt = inputs.now.toISOString();
+    status.lastActivity = previous.phase !== 'Running' && inputs.idle?.transition === 'wake' ? (inputs.idle.activity?.what ?? 'start') : 'start';
+  }
+  const activity = inputs.idle?.activity;
+  if (activity !== undefined && (status.lastActiveAt === undefined || activity.at.getTime() > Date.parse(status.lastActiveAt))) {
+    status.lastActiveAt = activity.at.toISOString();
+    status.lastActivity = activity.what;
   }
   return status;
 }
@@ -152,6 +164,7 @@ function timings(previous: WorkspaceStatus, inputs: StatusInputs, conditions: Co
       result.lastSwitchAt = inputs.switchRequestedAt;
     }
   }
+  if (inputs.wakeMs !== undefined) result.lastWakeMs = inputs.wakeMs;
   return Object.keys(result).length === 0 ? undefined : result;
 }
 

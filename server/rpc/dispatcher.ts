@@ -75,6 +75,11 @@ export class Dispatcher {
         if (typeof value === 'string') {
           workspace = value;
           requireWorkspace(input.principal, value);
+          // exec, logs and file calls act on the workspace: activity, and a wake when it is idle.
+          const namespace = (args as Record<string, unknown>).namespace;
+          if (definition.workspaceParam === 'workspace' && this.services.activity !== undefined) {
+            await this.services.activity.wake(`${typeof namespace === 'string' ? namespace : 'default'}/${value}`, `api ${method}`);
+          }
         }
       }
       const result = await definition.handler(args, { ...input, log, services: this.services });

@@ -5,6 +5,7 @@
  * token, then runs `handler`. Handlers throw ApiError (or a BoulderError from the ResourceClient,
  * which the dispatcher maps) and never see the token itself.
  */
+import type { ActivityTracker } from '../../controllers/workspace/activity.ts';
 import type { Logger } from 'pino';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ProviderRegistry } from '../../controllers/providers/registry.ts';
@@ -131,4 +132,9 @@ export interface ApiServices {
   stateDir: string;
   /** The daemon's root logger. */
   logger: Logger;
+  /**
+   * The daemon's activity record: exec, logs and file calls on a workspace are its activity, and
+   * wait for a workspace paused for idleness to wake (controllers/workspace/activity.ts).
+   */
+  activity?: ActivityTracker;
 }

@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s` or `npm run bench -- sync`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync` or `npm run bench -- idle`.
  */
 import { benchApi } from './api.ts';
 import { benchApiFiles } from './api-files.ts';
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
 import { benchDockerWorkspace } from './docker-workspace.ts';
+import { benchIdle } from './idle.ts';
 import { benchK8s } from './k8s.ts';
 import { benchPorts } from './ports.ts';
 import { printTable, type BenchRow } from './stats.ts';
@@ -19,6 +20,8 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   'control-plane': benchControlPlane,
   'daemon-idle': benchDaemonIdle,
   docker: benchDockerWorkspace,
+  // Wake on connect vs docker unpause + direct request; daemon CPU with 50 idle-tracked workspaces.
+  idle: benchIdle,
   ports: benchPorts,
   k8s: benchK8s,
   sync: benchSync,

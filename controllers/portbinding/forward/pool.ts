@@ -22,6 +22,8 @@ export interface ForwarderPoolOptions {
   udpIdleTimeoutMs?: number;
   /** TCP: told, per forwarder id, whether each connection reached its target. */
   onUpstream?: (id: string, event: UpstreamEvent) => void;
+  /** TCP: runs before each connection's upstream opens (see TcpForwarderOptions.beforeConnect). */
+  beforeConnect?: (spec: ForwardSpec) => Promise<unknown> | undefined;
 }
 
 interface Entry {
@@ -53,7 +55,10 @@ export class ForwarderPool {
         return 'started';
       }
       const change = forwardSpecChange(current.spec, spec);
-      if (change === 'unchanged') return 'unchanged';
+      if (change === 'unchanged') {
+        current.spec = copySpec(spec); // the workspace and name it reports may have been added
+        return 'unchanged';
+      }
       if (change === 'retarget') {
         current.forwarder.retarget({ ...spec.target });
         current.spec = copySpec(spec);
@@ -82,6 +87,14 @@ export class ForwarderPool {
     return [...this.#entries.values()].map((e) => copySpec(e.spec));
   }
 
+  /** Whether a forwarder to workspace `key` has an open connection now. */
+  hasOpenConnection(workspace: string): boolean {
+    for (const entry of this.#entries.values()) {
+      if (entry.spec.workspace === workspace && entry.forwarder.stats().activeConnections > 0) return true;
+    }
+    return false;
+  }
+
   /** Counters of the forwarder `id`, or undefined when none runs. */
   stats(id: string): ForwarderStats | undefined {
     return this.#entries.get(id)?.forwarder.stats();
@@ -95,7 +108,11 @@ export class ForwarderPool {
   #start(spec: ForwardSpec): Promise<Forwarder> {
     const copy = copySpec(spec);
     return spec.protocol === 'tcp'
-      ? startTcpForwarder(copy, { connectTimeoutMs: this.#options.connectTimeoutMs, onUpstream: (event) => this.#options.onUpstream?.(spec.id, event) })
+      ? startTcpForwarder(copy, {
+          connectTimeoutMs: this.#options.connectTimeoutMs,
+          onUpstream: (event) => this.#options.onUpstream?.(spec.id, event),
+          ...(this.#options.beforeConnect !== undefined ? { beforeConnect: () => this.#options.beforeConnect?.(this.#entries.get(spec.id)?.spec ?? copy) } : {}),
+        })
       : startUdpRelay(copy, { idleTimeoutMs: this.#options.udpIdleTimeoutMs });
   }
 }

@@ -29,6 +29,12 @@ export interface TcpForwarderOptions {
    * per connection (see the module comment for when), and a `failed` when it fails, before or after.
    */
   onUpstream?: (event: UpstreamEvent) => void;
+  /**
+   * Runs for each new connection before its upstream opens, the client held (paused) meanwhile:
+   * records activity and wakes an idle workspace, so the client sees one slow connect, never a
+   * refusal. A rejection is ignored (the connection proceeds).
+   */
+  beforeConnect?: () => Promise<unknown> | undefined;
 }
 
 interface Relay {
@@ -56,6 +62,23 @@ export async function startTcpForwarder(spec: ForwardSpec, options: TcpForwarder
       totals.failed += 1;
       report({ kind: 'failed', error });
     };
+    const held = options.beforeConnect?.();
+    if (held !== undefined) {
+      const connectTo = target;
+      void held.catch(() => undefined).then(() => {
+        if (client.destroyed) {
+          relays.delete(relay);
+          totals.fromClients += client.bytesRead;
+          return;
+        }
+        relayTo(relay, connectTo, connectTimeoutMs, onFailure, () => report({ kind: 'connected' }), () => {
+          relays.delete(relay);
+          totals.fromClients += client.bytesRead;
+          totals.fromTarget += relay.fromTarget;
+        });
+      });
+      return;
+    }
     relayTo(relay, target, connectTimeoutMs, onFailure, () => report({ kind: 'connected' }), () => {
       relays.delete(relay);
       totals.fromClients += client.bytesRead;
