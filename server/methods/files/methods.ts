@@ -6,7 +6,8 @@
  * (compare-and-swap: PreconditionFailed when it differs).
  */
 import { createHash } from 'node:crypto';
-import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
+import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule, type Principal } from '../../rpc/method.ts';
+import { actorOf, readForTrace, recorderFor, tracedContent, type TraceActor } from '../../trace/recorder.ts';
 import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
 import { fileRootOf } from './file-root.ts';
 import { noteTransferred } from './transfer-memory.ts';
@@ -128,9 +129,13 @@ async function read(services: ApiServices, params: ReadParams, ctx: CallContext)
   return { ...base, stream: stream.id, chunkBytes: CHUNK_BYTES };
 }
 
-/** `fs.write`: replaces (or creates) a file with one chunk of content, atomically. */
-async function write(services: ApiServices, params: PathParams & WriteOptions & { data: string }): Promise<{ size: number; sha256: string }> {
+/**
+ * `fs.write`: replaces (or creates) a file with one chunk of content, atomically. With a token
+ * that carries a contributor, the lines it changed are recorded as an Agent Trace record.
+ */
+async function write(services: ApiServices, params: PathParams & WriteOptions & { data: string }, principal: Principal): Promise<{ size: number; sha256: string }> {
   const bytes = decode(params.data);
+  const actor = actorOf(principal, params);
   return withWorkspaceFiles(services.client, params, (root) =>
     withFileLock(`${root.realRoot}\0${params.path}`, async () => {
       await checkIfMatch(root, params.path, params.ifMatch);
@@ -141,10 +146,16 @@ async function write(services: ApiServices, params: PathParams & WriteOptions & 
         temp.abort();
         throw err;
       }
-      return { size: bytes.length, sha256: temp.commit() };
+      const before = actor === undefined ? undefined : readForTrace(root, params.path);
+      const sha256 = temp.commit();
+      if (actor !== undefined) recorderFor(services).write(root, actor, params.path, tracedContent(before), tracedContent(bytes));
+      return { size: bytes.length, sha256 };
     }),
   );
 }
+
+/** The Agent Trace actor of an upload begun with a contributor token. */
+const traceActors = new WeakMap<Upload, TraceActor>();
 
 /** The file methods, with their upload sessions. */
 export const filesMethods: MethodModule = (services) => {
@@ -175,7 +186,7 @@ export const filesMethods: MethodModule = (services) => {
       },
     },
     { name: 'fs.read', scope: 'fs:read', workspaceParam: 'workspace', handler: (params: ReadParams, ctx) => read(services, params, ctx) },
-    { name: 'fs.write', scope: 'fs:write', workspaceParam: 'workspace', handler: (params: PathParams & WriteOptions & { data: string }) => write(services, params) },
+    { name: 'fs.write', scope: 'fs:write', workspaceParam: 'workspace', handler: (params: PathParams & WriteOptions & { data: string }, ctx) => write(services, params, ctx.principal) },
     {
       name: 'fs.writeBegin',
       scope: 'fs:write',
@@ -185,7 +196,10 @@ export const filesMethods: MethodModule = (services) => {
         try {
           await checkIfMatch(root, params.path, params.ifMatch);
           const temp = root.createTemp(params.path, params.createParents === true);
-          return { upload: uploads.add(ctx.connection, root, temp, params.ifMatch).id, chunkBytes: CHUNK_BYTES };
+          const upload = uploads.add(ctx.connection, root, temp, params.ifMatch);
+          const actor = actorOf(ctx.principal, params);
+          if (actor !== undefined) traceActors.set(upload, actor);
+          return { upload: upload.id, chunkBytes: CHUNK_BYTES };
         } catch (err) {
           root.close();
           throw err;
@@ -222,7 +236,10 @@ export const filesMethods: MethodModule = (services) => {
             try {
               await checkIfMatch(upload.root, upload.temp.path, upload.ifMatch);
               const size = upload.temp.size;
+              const actor = traceActors.get(upload);
+              const before = actor === undefined ? undefined : readForTrace(upload.root, upload.temp.path);
               const sha256 = upload.temp.commit();
+              if (actor !== undefined) recorderFor(services).write(upload.root, actor, upload.temp.path, tracedContent(before), tracedContent(readForTrace(upload.root, upload.temp.path)));
               if (params.sha256 !== undefined && params.sha256.toLowerCase() !== sha256) {
                 // Committed already: report the mismatch; the content is what arrived.
                 throw new ApiError('Conflict', `the content written has sha256 ${sha256}, not ${params.sha256}`, { sha256 });
@@ -256,15 +273,29 @@ export const filesMethods: MethodModule = (services) => {
       name: 'fs.remove',
       scope: 'fs:write',
       workspaceParam: 'workspace',
-      handler: (params: PathParams & { recursive?: boolean }) =>
-        withWorkspaceFiles(services.client, params, (root) => withFileLock(`${root.realRoot}\0${params.path}`, async () => (root.remove(params.path, params.recursive === true), {}))),
+      handler: (params: PathParams & { recursive?: boolean }, ctx) =>
+        withWorkspaceFiles(services.client, params, (root) =>
+          withFileLock(`${root.realRoot}\0${params.path}`, async () => {
+            root.remove(params.path, params.recursive === true);
+            const actor = actorOf(ctx.principal, params);
+            if (actor !== undefined) recorderFor(services).remove(root, actor, params.path);
+            return {};
+          }),
+        ),
     },
     {
       name: 'fs.rename',
       scope: 'fs:write',
       workspaceParam: 'workspace',
-      handler: (params: WorkspaceParams & { from: string; to: string; overwrite?: boolean }) =>
-        withWorkspaceFiles(services.client, params, (root) => withFileLock(`${root.realRoot}\0${params.to}`, async () => (root.rename(params.from, params.to, params.overwrite === true), {}))),
+      handler: (params: WorkspaceParams & { from: string; to: string; overwrite?: boolean }, ctx) =>
+        withWorkspaceFiles(services.client, params, (root) =>
+          withFileLock(`${root.realRoot}\0${params.to}`, async () => {
+            root.rename(params.from, params.to, params.overwrite === true);
+            const actor = actorOf(ctx.principal, params);
+            if (actor !== undefined) recorderFor(services).rename(root, actor, params.from, params.to);
+            return {};
+          }),
+        ),
     },
     {
       name: 'fs.watch',
