@@ -30,6 +30,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['controller', () => import('./commands/controller.ts')],
   ['token', () => import('./commands/token.ts')],
   ['api', () => import('./commands/api.ts')],
+  ['trace', () => import('./commands/trace.ts')],
   ['completion', () => import('./commands/completion.ts')],
   ['version', () => import('./commands/version.ts')],
 ]);

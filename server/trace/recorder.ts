@@ -60,16 +60,17 @@ export function readForTrace(root: SafeRoot, path: string): Buffer | undefined {
   }
 }
 
-let boulderVersion: string | undefined;
-function version(): string {
-  if (boulderVersion === undefined) {
+let packageVersion: string | undefined;
+/** boulder's package version (the record's tool when the token names none). */
+export function boulderVersion(): string {
+  if (packageVersion === undefined) {
     try {
-      boulderVersion = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
+      packageVersion = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
     } catch {
-      boulderVersion = '0.0.0';
+      packageVersion = '0.0.0';
     }
   }
-  return boulderVersion;
+  return packageVersion;
 }
 
 /** Who did it, for one record. */
@@ -134,7 +135,7 @@ export class TraceRecorder {
       meta.token = actor.tokenId;
       meta.workspace = actor.workspace;
       const revision = worktreeHead(root.realRoot);
-      const record = buildRecord({ contributor: actor.contributor, path, ranges, meta, boulderVersion: version(), ...(revision !== undefined ? { revision } : {}) });
+      const record = buildRecord({ contributor: actor.contributor, path, ranges, meta, boulderVersion: boulderVersion(), ...(revision !== undefined ? { revision } : {}) });
       const invalid = recordValidator()(record);
       if (invalid.length > 0) throw new Error(`the record does not validate against the Agent Trace schema: ${invalid.join('; ')}`);
       const created = root.appendText(TRACES_FILE, `${JSON.stringify(record)}\n`);
