@@ -31,6 +31,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['token', () => import('./commands/token.ts')],
   ['api', () => import('./commands/api.ts')],
   ['trace', () => import('./commands/trace.ts')],
+  ['telemetry', () => import('./commands/telemetry.ts')],
   ['completion', () => import('./commands/completion.ts')],
   ['version', () => import('./commands/version.ts')],
 ]);
