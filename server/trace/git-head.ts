@@ -5,7 +5,7 @@
  * 40- or 64-hex id is returned; anything else (unborn branch, odd content) is undefined. Reads
  * only: nothing found through `.git` is ever written.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 
 const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
@@ -29,10 +29,35 @@ function gitDirOf(worktree: string): string | undefined {
   return isAbsolute(target) ? target : resolve(worktree, target);
 }
 
-/** HEAD's commit id of the worktree at `worktree`, or undefined. */
+/** Last answer per worktree, reused while HEAD, the ref file and packed-refs keep their change times. */
+const cache = new Map<string, { stamp: string; files: string[]; value: string | undefined }>();
+
+function stampOf(files: readonly string[]): string {
+  return files.map((f) => {
+    try {
+      const s = statSync(f, { bigint: true });
+      return `${s.ino}:${s.ctimeNs}:${s.size}`;
+    } catch {
+      return '-';
+    }
+  }).join('|');
+}
+
+/** HEAD's commit id of the worktree at `worktree`, or undefined (cached while its files are unchanged). */
 export function worktreeHead(worktree: string): string | undefined {
+  const cached = cache.get(worktree);
+  if (cached !== undefined && stampOf(cached.files) === cached.stamp) return cached.value;
+  const files: string[] = [join(worktree, '.git')];
+  const value = readHead(worktree, files);
+  if (cache.size > 1000) cache.clear();
+  cache.set(worktree, { stamp: stampOf(files), files, value });
+  return value;
+}
+
+function readHead(worktree: string, files: string[]): string | undefined {
   const gitDir = gitDirOf(worktree);
   if (gitDir === undefined) return undefined;
+  files.push(join(gitDir, 'HEAD'));
   const head = readText(join(gitDir, 'HEAD'))?.trim();
   if (head === undefined) return undefined;
   if (COMMIT_ID.test(head)) return head;
@@ -40,6 +65,7 @@ export function worktreeHead(worktree: string): string | undefined {
   if (ref === undefined || ref.split('/').includes('..')) return undefined;
   const common = readText(join(gitDir, 'commondir'))?.trim();
   const commonDir = common === undefined ? gitDir : resolve(gitDir, common);
+  files.push(join(gitDir, ref), join(commonDir, ref), join(commonDir, 'packed-refs'));
   for (const dir of [gitDir, commonDir]) {
     const id = readText(join(dir, ref))?.trim();
     if (id !== undefined && COMMIT_ID.test(id)) return id;

@@ -1,9 +1,10 @@
 /**
  * The daemon's Agent Trace recorder: after a file operation or a command through the API, by a
  * token that carries a contributor claim, it appends one record to `.agent-trace/traces.jsonl`
- * at the worktree root (the layout of the spec's reference implementation). Recording is
- * synchronous and small (one diff of the file's lines, one append) and never fails the operation
- * it records: an error is logged and counted (`failures`). The directory gets its own
+ * at the worktree root (the layout of the spec's reference implementation). Only the content
+ * before the write is read on the call's path; the diff, validation and append run right after the
+ * reply (setImmediate, in call order), and never fail the operation they record: an error is
+ * logged and counted (`failures`). The directory gets its own
  * `.gitignore` (`*`) when boulder creates it, so `git add -A` leaves the traces out unless the
  * project commits its own `.agent-trace/.gitignore` (boulder never replaces an existing one);
  * sync ignores `.agent-trace` by default (controllers/sync/ignore.ts).
@@ -12,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { packageRoot } from '../../apis/schema/package-root.ts';
-import type { SafeRoot } from '../methods/files/safe-fs.ts';
+import { SafeRoot } from '../methods/files/safe-fs.ts';
 import { diffLines, splitLines, type Hunk } from './line-diff.ts';
 import { buildRecord, contentHash, rangesOf, recordValidator, SHELL_HISTORY_PATH, type BoulderTraceMetadata, type TokenContributor, type TraceRange } from './record.ts';
 import { worktreeHead } from './git-head.ts';
@@ -84,10 +85,15 @@ export interface TraceActor {
 export class TraceRecorder {
   recorded = 0;
   failures = 0;
+  /** Records scheduled and not yet written (deferred mode). */
+  pending = 0;
   private readonly log: Logger | undefined;
+  private readonly deferred: boolean;
 
-  constructor(log?: Logger) {
+  /** `deferred`: diff and append after the call returns (setImmediate, in order) instead of before. */
+  constructor(log?: Logger, options: { deferred?: boolean } = {}) {
     this.log = log;
+    this.deferred = options.deferred === true;
   }
 
   /** Records a write of `path` from `before` to `after`. */
@@ -129,6 +135,33 @@ export class TraceRecorder {
   }
 
   private guard(root: SafeRoot, path: string, describe: () => { path: string; ranges: TraceRange[]; meta: BoulderTraceMetadata }, actor: TraceActor): void {
+    if (!this.deferred) return this.append(root, path, describe, actor);
+    // Off the call's path: after the reply, in order, on the worktree opened again by its real path.
+    const realRoot = root.realRoot;
+    this.pending++;
+    setImmediate(() => {
+      this.pending--;
+      let reopened: SafeRoot;
+      try {
+        reopened = SafeRoot.open(realRoot);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      try {
+        this.append(reopened, path, describe, actor);
+      } finally {
+        reopened.close();
+      }
+    });
+  }
+
+  private fail(err: unknown): void {
+    this.failures++;
+    this.log?.warn({ err: err instanceof Error ? err.message : String(err), failures: this.failures }, 'agent trace: a record could not be written (the operation itself succeeded)');
+  }
+
+  private append(root: SafeRoot, path: string, describe: () => { path: string; ranges: TraceRange[]; meta: BoulderTraceMetadata }, actor: TraceActor): void {
     try {
       if (path === TRACE_DIR || path.startsWith(`${TRACE_DIR}/`)) return;
       const { ranges, meta } = describe();
@@ -142,8 +175,7 @@ export class TraceRecorder {
       if (created) ensureGitignore(root);
       this.recorded++;
     } catch (err) {
-      this.failures++;
-      this.log?.warn({ err: err instanceof Error ? err.message : String(err), failures: this.failures }, 'agent trace: a record could not be written (the operation itself succeeded)');
+      this.fail(err);
     }
   }
 }
@@ -163,7 +195,7 @@ const recorders = new WeakMap<object, TraceRecorder>();
 export function recorderFor(services: { logger: Logger }): TraceRecorder {
   let recorder = recorders.get(services);
   if (recorder === undefined) {
-    recorder = new TraceRecorder(services.logger);
+    recorder = new TraceRecorder(services.logger, { deferred: true });
     recorders.set(services, recorder);
   }
   return recorder;
