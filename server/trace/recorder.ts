@@ -100,7 +100,7 @@ export class TraceRecorder {
   write(root: SafeRoot, actor: TraceActor, path: string, before: TracedContent, after: TracedContent): void {
     this.guard(root, path, () => {
       let ranges: TraceRange[];
-      let hunks: Hunk[] = [];
+      let hunks: Hunk[];
       const meta: BoulderTraceMetadata = { operation: 'write' };
       if (after.kind === 'text' && before.kind !== 'opaque') {
         hunks = diffLines(before.kind === 'text' ? before.lines : [], after.lines);
