@@ -28,10 +28,12 @@ export const MAX_DIFF_BYTES = 4 * 1024 * 1024;
 /** Content of a file as the recorder sees it: text lines, or not diffable. */
 export type TracedContent = { kind: 'text'; lines: string[] } | { kind: 'opaque'; lines: number } | { kind: 'absent' };
 
-/** Turns bytes into TracedContent (binary: contains NUL, or too large). */
-export function tracedContent(bytes: Buffer | undefined): TracedContent {
+/** Turns bytes into TracedContent (binary: contains NUL; 'large': over MAX_DIFF_BYTES, lines not counted). */
+export function tracedContent(bytes: Buffer | 'large' | undefined): TracedContent {
   if (bytes === undefined) return { kind: 'absent' };
-  if (bytes.length > MAX_DIFF_BYTES || bytes.includes(0)) {
+  if (bytes === 'large') return { kind: 'opaque', lines: 0 };
+  if (bytes.length > MAX_DIFF_BYTES) return tracedContent('large');
+  if (bytes.includes(0)) {
     let lines = 0;
     for (const b of bytes) if (b === 10) lines++;
     return { kind: 'opaque', lines: Math.max(lines, bytes.length > 0 ? 1 : 0) };
@@ -39,12 +41,12 @@ export function tracedContent(bytes: Buffer | undefined): TracedContent {
   return { kind: 'text', lines: splitLines(bytes.toString('utf8')) };
 }
 
-/** Reads `path` of `root` for the recorder (undefined when it is not a readable regular file). */
-export function readForTrace(root: SafeRoot, path: string): Buffer | undefined {
+/** Reads `path` of `root` for the recorder (undefined when it is not a readable regular file; 'large' past MAX_DIFF_BYTES, unread). */
+export function readForTrace(root: SafeRoot, path: string): Buffer | 'large' | undefined {
   try {
     const file = root.openForRead(path);
     try {
-      if (file.size > MAX_DIFF_BYTES) return Buffer.alloc(MAX_DIFF_BYTES + 1);
+      if (file.size > MAX_DIFF_BYTES) return 'large';
       const buffer = Buffer.allocUnsafe(file.size);
       let got = 0;
       while (got < file.size) {
