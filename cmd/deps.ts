@@ -20,7 +20,7 @@ import type { CliOverrides } from './main.ts';
  * Commands that never use the state dir (nor the daemon): they do not pay for reading the node and
  * user files to find it (`config` reads them itself, every key of them).
  */
-export const STATE_DIR_FREE_COMMANDS: ReadonlySet<string> = new Set(['api', 'completion', 'config', 'explain', 'import', 'init', 'version']);
+export const STATE_DIR_FREE_COMMANDS: ReadonlySet<string> = new Set(['api', 'completion', 'config', 'explain', 'import', 'init', 'trace', 'version']);
 
 /**
  * Commands that choose their store themselves, so the configuration's `store` (and NEXUS_STORE)

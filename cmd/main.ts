@@ -18,6 +18,8 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
   }
   const stderr = overrides.stderr ?? process.stderr;
   const env = overrides.env ?? process.env;
+  const started = performance.now();
+  let friction: { command: string; stateDir: string; cwd: string } | undefined;
   const [{ splitCommand, parseCommandArgs, stringOption, CONTEXT_NAMESPACE }, registry, { reportError }, { renderCommandHelp, renderMainHelp }] =
     await Promise.all([import('./args.ts'), import('./registry.ts'), import('./report-error.ts'), import('./help.ts')]);
   try {
@@ -70,8 +72,36 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
       // a default, not an explicit -n: a manifest's own namespace still wins (see CONTEXT_NAMESPACE).
       if (input.values['namespace'] === undefined) input.values[CONTEXT_NAMESPACE] = await kubeContextNamespace(kubernetes);
     }
-    return await command.run(deps, input);
+    friction = { command: command.name, stateDir: deps.stateDir, cwd: deps.cwd };
+    const code = await command.run(deps, input);
+    await recordFriction(friction, env, started, code, undefined);
+    return code;
   } catch (err) {
-    return reportError(err, stderr, env);
+    const code = reportError(err, stderr, env);
+    if (friction !== undefined) await recordFriction(friction, env, started, code, err);
+    return code;
+  }
+}
+
+/** Appends the command's friction event when telemetry is on (cmd/telemetry/events.ts); never throws. */
+async function recordFriction(friction: { command: string; stateDir: string; cwd: string }, env: NodeJS.ProcessEnv, started: number, exitCode: number, err: unknown): Promise<void> {
+  if (friction.command === 'telemetry') return;
+  try {
+    const [{ telemetrySettings, appendEvent }, { homeOfEnv }] = await Promise.all([import('./telemetry/events.ts'), import('../apis/config/daemon-config.ts')]);
+    const settings = await telemetrySettings(env, friction.cwd, homeOfEnv(env));
+    if (!settings.enabled) return;
+    const code = (err as { code?: unknown } | undefined)?.code;
+    const errorCode = typeof code === 'string' ? code : err instanceof Error ? err.name : undefined;
+    appendEvent(friction.stateDir, {
+      kind: 'command',
+      command: friction.command,
+      duration_ms: performance.now() - started,
+      exit_code: exitCode,
+      ...(errorCode !== undefined ? { error_code: errorCode } : {}),
+      boulder_version: packageVersion(),
+      shared: settings.share,
+    });
+  } catch {
+    // Friction data is best effort.
   }
 }

@@ -31,6 +31,8 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['token', () => import('./commands/token.ts')],
   ['api', () => import('./commands/api.ts')],
   ['mcp', () => import('./commands/mcp.ts')],
+  ['trace', () => import('./commands/trace.ts')],
+  ['telemetry', () => import('./commands/telemetry.ts')],
   ['completion', () => import('./commands/completion.ts')],
   ['version', () => import('./commands/version.ts')],
 ]);

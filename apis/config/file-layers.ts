@@ -38,6 +38,7 @@ export const FILE_KEY_MAPPINGS: Record<ConfigLevel, readonly KeyMapping[]> = {
     { file: ['preferences', 'default_backend'], effective: ['backend'] },
     { file: ['preferences', 'editor'], effective: ['preferences', 'editor'] },
     { file: ['preferences', 'output'], effective: ['preferences', 'output'] },
+    { file: ['preferences', 'telemetry'], effective: ['preferences', 'telemetry'] },
     ...DEFAULTS_MAPPINGS,
     same('backends'),
     same('store'),

@@ -151,7 +151,7 @@ export interface EffectiveValues {
   };
   /** Where the CLI keeps Workspace objects (unset: embedded); see store-settings.ts. */
   store?: StoreKind;
-  preferences?: { editor?: string; output?: 'table' | 'wide' | 'yaml' | 'json' | 'name' };
+  preferences?: { editor?: string; output?: 'table' | 'wide' | 'yaml' | 'json' | 'name'; telemetry?: { enabled?: boolean; share_friction_data?: boolean } };
   /** The user's configured workspaces; repository paths are absolute. */
   workspaces?: Record<string, { repository: string; backend?: BackendName; branch?: string }>;
   /** Secret sources defined in the user's file, available to projects by name. */

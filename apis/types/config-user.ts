@@ -68,6 +68,20 @@ export interface UserPreferences {
    * Default output format of listing commands: table, wide, yaml, json or name.
    */
   output?: 'table' | 'wide' | 'yaml' | 'json' | 'name';
+  telemetry?: UserTelemetry;
+}
+/**
+ * Friction collection, local first: with enabled, boulder appends one event per command and per reconcile failure (command, duration, exit code, error code, backend; never arguments, paths, names, environment or secrets) to <state dir>/telemetry/events.jsonl. DO_NOT_TRACK=1 or NEXUS_TELEMETRY=0 always turns it off. Nothing is sent anywhere except by boulder telemetry export --to URL.
+ */
+export interface UserTelemetry {
+  /**
+   * Record friction events locally (default false).
+   */
+  enabled?: boolean;
+  /**
+   * Mark recorded events as shareable: boulder telemetry export then includes them (default false). Sends nothing by itself.
+   */
+  share_friction_data?: boolean;
 }
 /**
  * One configured workspace.

@@ -7,11 +7,12 @@
  */
 import { choiceOption, stringListOption, stringOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import type { Command, CommandInput } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { formatTable } from '../print/table.ts';
 import { SCOPES, type Scope } from '../../server/rpc/method.ts';
+import { CONTRIBUTOR_TYPES, type TokenContributor } from '../../server/trace/record.ts';
 
 /** Default `--ttl`. */
 export const DEFAULT_TOKEN_TTL_MS = 60 * 60 * 1000;
@@ -29,11 +30,39 @@ function recordStatus(record: { expiresAt: string; revokedAt?: string }, now: Da
   return Date.parse(record.expiresAt) <= now.getTime() ? 'Expired' : 'Active';
 }
 
+const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
+const TOOL_PATTERN = /^([A-Za-z0-9][A-Za-z0-9._@-]{0,99})\/([A-Za-z0-9][A-Za-z0-9.+_-]{0,63})$/;
+
+/** The Agent Trace contributor of `token create` flags (undefined without --contributor). */
+function contributorFlags(values: CommandInput['values']): TokenContributor | undefined {
+  const type = stringOption(values, 'contributor');
+  const modelId = stringOption(values, 'model-id');
+  const url = stringOption(values, 'conversation-url');
+  const tool = stringOption(values, 'tool');
+  if (type === undefined) {
+    if (modelId !== undefined || url !== undefined || tool !== undefined) throw new UsageError('--model-id, --conversation-url and --tool need --contributor', 'token create');
+    return undefined;
+  }
+  if (!(CONTRIBUTOR_TYPES as readonly string[]).includes(type)) throw new UsageError(`--contributor must be ${CONTRIBUTOR_TYPES.join(', ')}`, 'token create');
+  if (modelId !== undefined && (modelId.length > 250 || !MODEL_ID_PATTERN.test(modelId))) throw new UsageError(`--model-id "${modelId}" is not provider/model (models.dev), at most 250 characters`, 'token create');
+  if (url !== undefined && !/^[a-z][a-z0-9+.-]*:/i.test(url)) throw new UsageError('--conversation-url must be an absolute URL', 'token create');
+  if (url !== undefined && !URL.canParse(url)) throw new UsageError('--conversation-url is not a valid URL', 'token create');
+  const toolMatch = tool === undefined ? undefined : TOOL_PATTERN.exec(tool);
+  if (tool !== undefined && (toolMatch === null || toolMatch === undefined)) throw new UsageError(`--tool "${tool}" must be NAME/VERSION`, 'token create');
+  return {
+    type: type as TokenContributor['type'],
+    ...(modelId !== undefined ? { modelId } : {}),
+    ...(url !== undefined ? { conversationUrl: url } : {}),
+    ...(toolMatch ? { tool: { name: toolMatch[1] as string, version: toolMatch[2] as string } } : {}),
+  };
+}
+
 const command: Command = {
   name: 'token',
   summary: 'Create, list and revoke tokens of the daemon API',
   usage: [
     'token create [--workspace NAME]... [--scope SCOPE]... [--ttl DURATION] [--name NAME]',
+    '             [--contributor ai|human|mixed [--model-id PROVIDER/MODEL] [--conversation-url URL] [--tool NAME/VERSION]]',
     'token list [-o json]',
     'token revoke ID',
   ],
@@ -42,6 +71,8 @@ const command: Command = {
     `operations (--scope: ${SCOPES.join(', ')}; default resources:read; admin grants all)`,
     'on workspaces (--workspace, repeatable; default every workspace). create prints the token once;',
     'only its record is kept (boulder token list). revoke ID refuses it from then on, across restarts.',
+    'With --contributor, every fs.write, fs.rename, fs.remove and exec.start made with the token is',
+    'recorded as an Agent Trace record in .agent-trace/traces.jsonl of the worktree (boulder trace).',
     '',
     'Examples:',
     '  boulder token create --name agent-x --workspace api --scope fs:read --scope exec --ttl 8h',
@@ -53,6 +84,10 @@ const command: Command = {
     scope: { type: 'string', multiple: true, valueName: 'SCOPE', description: 'create: an operation the token grants (repeatable)' },
     ttl: { type: 'string', valueName: 'DURATION', description: 'create: lifetime (default 1h, at most 8784h)' },
     name: { type: 'string', valueName: 'NAME', description: 'create: a name shown in logs and token list' },
+    contributor: { type: 'string', valueName: 'TYPE', description: 'create: Agent Trace contributor of the writes made with the token (ai, human, mixed)', choices: ['ai', 'human', 'mixed'] },
+    'model-id': { type: 'string', valueName: 'PROVIDER/MODEL', description: 'create: model id (models.dev convention) for --contributor' },
+    'conversation-url': { type: 'string', valueName: 'URL', description: 'create: URL of the conversation, for --contributor' },
+    tool: { type: 'string', valueName: 'NAME/VERSION', description: 'create: the tool writing with the token, for --contributor' },
     output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'list: output format (json)', choices: ['json'] },
   },
   async run(deps, { values, positionals }) {
@@ -70,11 +105,12 @@ const command: Command = {
       if (!NAME_PATTERN.test(name)) throw new UsageError(`--name "${name}" must be 1-63 letters, digits, '.', '_' or '-'`, 'token create');
       const [{ loadOrCreateKeys }, { mintToken }, { currentUser }] = await Promise.all([import('../../server/auth/key-file.ts'), import('../../server/auth/tokens.ts'), import('../../apis/config/limits.ts')]);
       const keys = await loadOrCreateKeys(deps.stateDir);
-      const grant = { name, subject: currentUser(deps.env), scopes: scopes.length === 0 ? DEFAULT_SCOPES : ([...new Set(scopes)] as Scope[]), workspaces: workspaces.length === 0 ? ('*' as const) : [...new Set(workspaces)], ttlMs };
+      const contributor = contributorFlags(values);
+      const grant = { name, subject: currentUser(deps.env), scopes: scopes.length === 0 ? DEFAULT_SCOPES : ([...new Set(scopes)] as Scope[]), workspaces: workspaces.length === 0 ? ('*' as const) : [...new Set(workspaces)], ttlMs, ...(contributor !== undefined ? { contributor } : {}) };
       const { token, record } = await mintToken(keys, grant, deps.clock.now());
       records.appendTokenRecord(deps.stateDir, record);
       deps.stdout.write(`${token}\n`);
-      deps.stderr.write(`token ${record.id} (${name}) expires ${record.expiresAt}; scopes ${record.scopes.join(',')}; workspaces ${record.workspaces === '*' ? 'all' : record.workspaces.join(',')}\n`);
+      deps.stderr.write(`token ${record.id} (${name}) expires ${record.expiresAt}; scopes ${record.scopes.join(',')}; workspaces ${record.workspaces === '*' ? 'all' : record.workspaces.join(',')}${contributor !== undefined ? `; contributor ${contributor.type}` : ''}\n`);
       return ExitCode.Ok;
     }
     if (sub === 'list') {

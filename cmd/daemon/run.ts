@@ -88,7 +88,8 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     await chmod(paths.pid, PRIVATE_FILE_MODE);
     const client = await deps.openClient();
     try {
-      const manager = new Manager({ client, clock: realClock, logger });
+      const onReconcileFailure = await frictionListener(deps.stateDir, deps.env);
+      const manager = new Manager({ client, clock: realClock, logger, ...(onReconcileFailure !== undefined ? { onReconcileFailure } : {}) });
       const { configuredControllerSettings, providerCluster } = await import('./controller-settings.ts');
       const { portRange, exposure, kubernetes, sprite, api: apiConfig, idleTimeout } = await configuredControllerSettings(deps, (message) => logger.warn(message));
       const cluster = providerCluster(deps, values, kubernetes);
@@ -129,4 +130,13 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     await removeOwnPidFile(paths.pid);
     await socket.close();
   }
+}
+
+/** The daemon's reconcile-failure listener when friction collection is on (cmd/telemetry/events.ts). */
+async function frictionListener(stateDir: string, env: NodeJS.ProcessEnv): Promise<((failure: { kind: string; outcome: string; reason?: string; durationMs: number }) => void) | undefined> {
+  const [{ telemetrySettings, appendEvent }, { homeOfEnv }, { packageVersion }] = await Promise.all([import('../telemetry/events.ts'), import('../../apis/config/daemon-config.ts'), import('../package-root.ts')]);
+  const settings = await telemetrySettings(env, process.cwd(), homeOfEnv(env));
+  if (!settings.enabled) return undefined;
+  return (failure) =>
+    appendEvent(stateDir, { kind: 'reconcile_failure', command: failure.kind, duration_ms: failure.durationMs, error_code: failure.reason ?? (failure.outcome === 'error' ? 'Transient' : 'Terminal'), boulder_version: packageVersion(), shared: settings.share });
 }

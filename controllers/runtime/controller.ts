@@ -104,7 +104,21 @@ export interface ControllerDeps {
   logger: Logger;
   /** Aborted when in-flight reconciles must hurry (shutdown deadline passed). */
   signal: AbortSignal;
+  /** Told about every failed reconcile; must not throw. */
+  onReconcileFailure?: ReconcileFailureListener;
 }
+
+/** A failed reconcile, as told to `onReconcileFailure`: the kind and outcome only (no key, no message). */
+export interface ReconcileFailure {
+  kind: KindName;
+  outcome: 'error' | 'terminal';
+  /** The condition reason of a terminal failure. */
+  reason?: string;
+  durationMs: number;
+}
+
+/** Listener of failed reconciles. */
+export type ReconcileFailureListener = (failure: ReconcileFailure) => void;
 
 /** Counters of one controller. */
 export interface ControllerStats {
@@ -241,8 +255,16 @@ export class Controller {
     const started = performance.now();
     const summary = await this.#runReconcile(key, request, ctx);
     this.#stats.reconciles += 1;
-    if (summary.outcome === 'error' || summary.outcome === 'terminal') this.#stats.errors += 1;
-    logReconcileOutcome(log, { ...summary, durationMs: Math.round(performance.now() - started) });
+    const durationMs = Math.round(performance.now() - started);
+    if (summary.outcome === 'error' || summary.outcome === 'terminal') {
+      this.#stats.errors += 1;
+      try {
+        this.#deps.onReconcileFailure?.({ kind: this.kind, outcome: summary.outcome, ...(summary.reason !== undefined ? { reason: summary.reason } : {}), durationMs });
+      } catch {
+        // A listener never fails a reconcile.
+      }
+    }
+    logReconcileOutcome(log, { ...summary, durationMs });
   }
 
   async #runReconcile(

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CLEANUP_FINALIZER, type KubeObject } from '../../apis/meta.ts';
-import { FakeClock } from './clock.ts';
+import { FakeClock, realClock } from './clock.ts';
 import type { Reconciler } from './controller.ts';
 import { reconcileWithFinalizer } from './finalizers.ts';
 import { Manager } from './manager.ts';
@@ -361,5 +361,35 @@ describe('Manager.runUntilIdle', () => {
     await manager.runUntilIdle({ timeoutMs: 1000 });
     await expect(manager.start()).rejects.toThrow(/twice/);
     expect(() => manager.add({ kind: 'Workspace', reconcile: () => Promise.resolve() })).toThrow(/before/);
+  });
+});
+
+describe('Manager onReconcileFailure (friction events)', () => {
+  it('is told the kind and outcome of each failed reconcile, never the key or message; a throwing listener fails nothing', async () => {
+    await store.client.create(workspaceObject('secret-name'));
+    const failures: unknown[] = [];
+    let calls = 0;
+    const manager = new Manager({
+      client: store.client,
+      clock: realClock,
+      onReconcileFailure: (f) => {
+        failures.push(f);
+        throw new Error('listener broke');
+      },
+    });
+    managers.push(manager);
+    manager.add({
+      kind: 'Workspace',
+      backoff: { baseMs: 1, capMs: 1, random: () => 0.5 },
+      reconcile: () => {
+        calls += 1;
+        return calls === 1 ? Promise.reject(new Error('secret message /a/path')) : Promise.resolve();
+      },
+    });
+    await manager.runUntilIdle({ timeoutMs: 10_000 });
+    expect(calls).toBe(2);
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toEqual({ kind: 'Workspace', outcome: 'error', durationMs: expect.any(Number) });
+    expect(JSON.stringify(failures)).not.toContain('secret');
   });
 });

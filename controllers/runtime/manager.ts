@@ -12,7 +12,7 @@ import type { KindName } from '../../apis/kinds.ts';
 import { objectKey, type KubeObject } from '../../apis/meta.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { realClock, type Clock } from './clock.ts';
-import { Controller, type ControllerOptions, type ControllerStats } from './controller.ts';
+import { Controller, type ControllerOptions, type ControllerStats, type ReconcileFailureListener } from './controller.ts';
 import { errorMessage } from './errors.ts';
 import { runInformer, type InformerSource } from './informer.ts';
 import { silentLogger, type Logger, type ReconcileTrigger } from './logger.ts';
@@ -28,6 +28,8 @@ export interface ManagerOptions {
   stopTimeoutMs?: number;
   /** Delay before relisting a kind whose watch failed (default: 200 ms doubling to 30 s). */
   watchBackoff?: BackoffOptions;
+  /** Told about every failed reconcile (friction collection, cmd/telemetry); must not throw. */
+  onReconcileFailure?: ReconcileFailureListener;
 }
 
 /** Options of `runUntilIdle`. */
@@ -49,6 +51,7 @@ export class Manager {
   readonly #client: ResourceClient;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  readonly #onFailure: ReconcileFailureListener | undefined;
   readonly #log: Logger;
   readonly #stopTimeoutMs: number;
   readonly #watchBackoff: BackoffOptions | undefined;
@@ -67,6 +70,7 @@ export class Manager {
     this.#client = options.client;
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? silentLogger();
+    this.#onFailure = options.onReconcileFailure;
     this.#log = this.#logger.child({ component: 'manager' });
     this.#stopTimeoutMs = options.stopTimeoutMs ?? DEFAULT_STOP_TIMEOUT_MS;
     this.#watchBackoff = options.watchBackoff;
@@ -80,6 +84,7 @@ export class Manager {
       clock: this.#clock,
       logger: this.#logger,
       signal: this.#hurry.signal,
+      ...(this.#onFailure !== undefined ? { onReconcileFailure: this.#onFailure } : {}),
     });
     this.#controllers.push(controller);
     return controller;

@@ -11,11 +11,12 @@ import type { IgnoreMatcher } from './endpoint.ts';
 
 /**
  * Ignored by default: version-control metadata (`.git` is a directory in a clone and a file in a
- * worktree) and editor temporary files (Vim swap files and its `4913` probe, Emacs lock and backup
+ * worktree), the daemon's Agent Trace records (`.agent-trace`, server/trace) and editor temporary files (Vim swap files and its `4913` probe, Emacs lock and backup
  * files, JetBrains safe-write files, macOS Finder metadata).
  */
 export const DEFAULT_IGNORES: readonly string[] = [
   '.git',
+  '.agent-trace',
   '*.swp',
   '*.swo',
   '.*.sw[a-px]',

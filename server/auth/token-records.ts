@@ -11,6 +11,7 @@ import { closeSync, constants, fchmodSync, openSync, readFileSync, renameSync, r
 import { join } from 'node:path';
 import { PRIVATE_FILE_MODE } from '../../apis/config/private-state.ts';
 import type { Scope } from '../rpc/method.ts';
+import type { TokenContributor } from '../trace/record.ts';
 
 /** File name of the token records in the state dir. */
 export const TOKEN_RECORDS_FILE = 'api-tokens.json';
@@ -28,6 +29,8 @@ export interface TokenRecord {
   issuedAt: string;
   expiresAt: string;
   revokedAt?: string;
+  /** Agent Trace attribution claim of the token, when it has one. */
+  contributor?: TokenContributor;
 }
 
 /** Path of the records file of a state dir. */

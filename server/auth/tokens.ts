@@ -1,6 +1,7 @@
 /**
  * API tokens: JWTs signed with the state dir's Ed25519 key (key-file.ts). Claims: `sub` (who),
- * `aud` (TOKEN_AUDIENCE), `iat`, `exp`, `jti` (the token id), `name`, `scopes`, `workspaces`.
+ * `aud` (TOKEN_AUDIENCE), `iat`, `exp`, `jti` (the token id), `name`, `scopes`, `workspaces`, and
+ * optionally `contributor` (Agent Trace attribution: type, modelId, conversationUrl, tool).
  * verifyToken turns a presented token into a Principal or an ApiError('Unauthenticated') whose
  * `data.reason` says why (malformed, bad signature, expired, wrong audience, revoked) — the token
  * itself never appears in an error or a log line.
@@ -10,6 +11,7 @@ import { SignJWT, errors as joseErrors, jwtVerify } from 'jose';
 import { ApiError, SCOPES, type Principal, type Scope } from '../rpc/method.ts';
 import { TOKEN_ALGORITHM, type TokenKeys } from './key-file.ts';
 import type { RevocationList, TokenRecord } from './token-records.ts';
+import { CONTRIBUTOR_TYPES, type TokenContributor } from '../trace/record.ts';
 
 /** `aud` of every token this daemon accepts. */
 export const TOKEN_AUDIENCE = 'boulder-daemon-api';
@@ -26,6 +28,8 @@ export interface TokenGrant {
   workspaces: '*' | string[];
   /** Lifetime in ms. */
   ttlMs: number;
+  /** Who writes with this token, for Agent Trace records (server/trace). */
+  contributor?: TokenContributor;
 }
 
 /** A minted token and its record (for the records file). */
@@ -39,7 +43,7 @@ export async function mintToken(keys: TokenKeys, grant: TokenGrant, now: Date = 
   const id = randomUUID();
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + Math.max(1, Math.ceil(grant.ttlMs / 1000));
-  const token = await new SignJWT({ name: grant.name, scopes: grant.scopes, workspaces: grant.workspaces })
+  const token = await new SignJWT({ name: grant.name, scopes: grant.scopes, workspaces: grant.workspaces, ...(grant.contributor !== undefined ? { contributor: grant.contributor } : {}) })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.keyId, typ: 'JWT' })
     .setSubject(grant.subject)
     .setAudience(TOKEN_AUDIENCE)
@@ -56,6 +60,7 @@ export async function mintToken(keys: TokenKeys, grant: TokenGrant, now: Date = 
     workspaces: grant.workspaces,
     issuedAt: new Date(iat * 1000).toISOString(),
     expiresAt: new Date(exp * 1000).toISOString(),
+    ...(grant.contributor !== undefined ? { contributor: grant.contributor } : {}),
   };
   return { token, record };
 }
@@ -70,6 +75,28 @@ function isScopeList(value: unknown): value is Scope[] {
 
 function isWorkspaces(value: unknown): value is '*' | string[] {
   return value === '*' || (Array.isArray(value) && value.every((w) => typeof w === 'string'));
+}
+
+/** The `contributor` claim when it is well-formed (undefined when absent; null when malformed). */
+export function contributorOf(value: unknown): TokenContributor | undefined | null {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return null;
+  const { type, modelId, conversationUrl, tool } = value as Record<string, unknown>;
+  if (!(CONTRIBUTOR_TYPES as readonly unknown[]).includes(type)) return null;
+  if (modelId !== undefined && (typeof modelId !== 'string' || modelId.length > 250)) return null;
+  if (conversationUrl !== undefined && (typeof conversationUrl !== 'string' || !URL.canParse(conversationUrl))) return null;
+  let toolClaim: { name: string; version: string } | undefined;
+  if (tool !== undefined) {
+    const t = tool as Record<string, unknown> | null;
+    if (typeof t !== 'object' || t === null || typeof t['name'] !== 'string' || typeof t['version'] !== 'string') return null;
+    toolClaim = { name: t['name'], version: t['version'] };
+  }
+  return {
+    type: type as TokenContributor['type'],
+    ...(typeof modelId === 'string' ? { modelId } : {}),
+    ...(typeof conversationUrl === 'string' ? { conversationUrl } : {}),
+    ...(toolClaim !== undefined ? { tool: toolClaim } : {}),
+  };
 }
 
 /** A verified token's principal and expiry. */
@@ -97,12 +124,14 @@ export async function verifyToken(token: unknown, keys: TokenKeys, revocations: 
     throw refuse('malformed', 'the token is malformed');
   }
   const { jti, sub, exp, name, scopes, workspaces } = payload as Record<string, unknown>;
+  const contributor = contributorOf((payload as Record<string, unknown>)['contributor']);
+  if (contributor === null) throw refuse('claims', 'the token\'s contributor claim is not acceptable');
   if (typeof jti !== 'string' || typeof sub !== 'string' || typeof exp !== 'number' || !isScopeList(scopes) || !isWorkspaces(workspaces)) {
     throw refuse('claims', 'the token lacks valid scopes or workspaces claims');
   }
   if (revocations.isRevoked(jti)) throw refuse('revoked', `token ${jti} has been revoked`);
   return {
-    principal: { tokenId: jti, subject: sub, name: typeof name === 'string' ? name : jti, scopes, workspaces },
+    principal: { tokenId: jti, subject: sub, name: typeof name === 'string' ? name : jti, scopes, workspaces, ...(contributor !== undefined ? { contributor } : {}) },
     expiresAt: exp * 1000,
   };
 }

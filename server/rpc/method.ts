@@ -9,6 +9,7 @@ import type { ActivityTracker } from '../../controllers/workspace/activity.ts';
 import type { Logger } from 'pino';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ProviderRegistry } from '../../controllers/providers/registry.ts';
+import type { TokenContributor } from '../trace/record.ts';
 
 /** Operations a token may be granted. */
 export type Scope = 'resources:read' | 'resources:write' | 'fs:read' | 'fs:write' | 'exec' | 'ports' | 'admin';
@@ -27,6 +28,8 @@ export interface Principal {
   scopes: Scope[];
   /** Workspaces the token may touch: `'*'` for all, else names (in any namespace). */
   workspaces: '*' | string[];
+  /** Agent Trace attribution of the token (`token create --contributor`); none: no records. */
+  contributor?: TokenContributor;
 }
 
 /** The connection a call arrived on; lives longer than one call (streams, sessions). */

@@ -4,7 +4,9 @@
  * SDK's workspace helpers, and floors measured in the same run:
  * - 4 KiB `readFile` round trip vs `docker exec CONTAINER cat FILE` and vs a direct `fs.readFile`
  *   of the same file on the host (goal: p50 ≤ 1 ms);
- * - exec of `true` through the API vs `docker exec CONTAINER true` (goal ≤ 1.1×).
+ * - exec of `true` through the API vs `docker exec CONTAINER true` (goal ≤ 1.1×);
+ * - fs.write of a 200-line file with one line changed per write, by a token with `--contributor ai`
+ *   (an Agent Trace record per write: line diff + append) vs a token without (goal ≤ 1.2×).
  */
 import { randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
@@ -16,10 +18,11 @@ import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
 const READS = 300;
 const EXECS = 20;
+const WRITES = 300;
 
 /** A token for `workspace` from the real `boulder token create`. */
-async function tokenFor(env: DockerBenchEnv, workspace: string): Promise<string> {
-  const r = await env.boulderOk('token', 'create', '--workspace', workspace, '--scope', 'fs:read', '--scope', 'exec', '--ttl', '1h', '--name', 'bench');
+async function tokenFor(env: DockerBenchEnv, workspace: string, extra: string[] = []): Promise<string> {
+  const r = await env.boulderOk('token', 'create', '--workspace', workspace, '--scope', 'fs:read', '--scope', 'exec', '--ttl', '1h', '--name', 'bench', ...extra);
   return r.stdout.trim();
 }
 
@@ -53,6 +56,34 @@ export async function benchApiFiles(): Promise<BenchRow[]> {
       });
       const dockerTrue = await timeRuns(EXECS, async () => void expectSuccess('docker exec true', await runCommand('docker', ['exec', container.Id, 'true'])));
       const ratio = median(apiExec) / median(dockerTrue);
+      const plain = await connect({ socket: join(env.stateDir, 'api.sock'), token: await tokenFor(env, name, ['--scope', 'fs:write']) });
+      const traced = await connect({ socket: join(env.stateDir, 'api.sock'), token: await tokenFor(env, name, ['--scope', 'fs:write', '--contributor', 'ai', '--model-id', 'anthropic/claude-opus-4-5']) });
+      try {
+        const base = Array.from({ length: 200 }, (_, i) => `const line${i} = ${i}; // some code on this line`);
+        const writer = (client: typeof plain, file: string): (() => Promise<void>) => {
+          let n = 0;
+          return async () => {
+            const lines = [...base];
+            n++;
+            lines[n % base.length] = `const changed${n} = ${n};`;
+            await client.workspace(name).fs.writeFile(file, `${lines.join('\n')}\n`);
+          };
+        };
+        // Alternating single writes, so drift (other load on the machine) hits both alike.
+        const withoutTrace: number[] = [];
+        const withTrace: number[] = [];
+        const writePlain = writer(plain, 'bench-plain.ts');
+        const writeTraced = writer(traced, 'bench-traced.ts');
+        for (let i = 0; i < WRITES; i++) {
+          withoutTrace.push(...(await timeRuns(1, writePlain, i === 0 ? 10 : 0)));
+          withTrace.push(...(await timeRuns(1, writeTraced, i === 0 ? 10 : 0)));
+        }
+        const traceRatio = median(withTrace) / median(withoutTrace);
+        rows.push({ name: 'api: fs.write 200 lines, Agent Trace record (SDK)', value: median(withTrace), unit: 'ms', p99: quantile(withTrace, 0.99), floor: { name: 'fs.write without tracing', value: median(withoutTrace) }, budget: { text: '≤ 1.2×', met: traceRatio <= 1.2 } });
+      } finally {
+        plain.close();
+        traced.close();
+      }
       rows.push({ name: 'api: exec true (SDK)', value: median(apiExec), unit: 'ms', p99: quantile(apiExec, 0.99), floor: { name: 'docker exec true', value: median(dockerTrue) }, budget: { text: '≤ 1.1×', met: ratio <= 1.1 } });
     } finally {
       client.close();

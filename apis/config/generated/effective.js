@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate22;
-const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
+const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]},"telemetry":{"title":"UserTelemetry","description":"Friction collection, local first: with enabled, boulder appends one event per command and per reconcile failure (command, duration, exit code, error code, backend; never arguments, paths, names, environment or secrets) to <state dir>/telemetry/events.jsonl. DO_NOT_TRACK=1 or NEXUS_TELEMETRY=0 always turns it off. Nothing is sent anywhere except by boulder telemetry export --to URL.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Record friction events locally (default false).","type":"boolean","default":false},"share_friction_data":{"description":"Mark recorded events as shareable: boulder telemetry export then includes them (default false). Sends nothing by itself.","type":"boolean","default":false}}}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
 const func11 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
@@ -3461,7 +3461,7 @@ if(data.preferences !== undefined){
 let data103 = data.preferences;
 if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
 for(const key37 in data103){
-if(!((key37 === "editor") || (key37 === "output"))){
+if(!(((key37 === "editor") || (key37 === "output")) || (key37 === "telemetry"))){
 const err257 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data103};
 if(vErrors === null){
 vErrors = [err257];
@@ -3520,9 +3520,12 @@ vErrors.push(err261);
 errors++;
 }
 }
-}
-else {
-const err262 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data103};
+if(data103.telemetry !== undefined){
+let data106 = data103.telemetry;
+if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
+for(const key38 in data106){
+if(!((key38 === "enabled") || (key38 === "share_friction_data"))){
+const err262 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences.properties.telemetry,data:data106};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3532,14 +3535,10 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data.workspaces !== undefined){
-let data106 = data.workspaces;
-if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
-for(const key38 in data106){
-const _errs291 = errors;
-if(typeof key38 === "string"){
-if(func2(key38) > 63){
-const err263 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key38,propertyName:key38};
+if(data106.enabled !== undefined){
+let data107 = data106.enabled;
+if(typeof data107 !== "boolean"){
+const err263 = {instancePath:instancePath+"/preferences/telemetry/enabled",schemaPath:"#/properties/preferences/properties/telemetry/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.preferences.properties.telemetry.properties.enabled.type,parentSchema:schema39.properties.preferences.properties.telemetry.properties.enabled,data:data107};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3548,8 +3547,11 @@ vErrors.push(err263);
 }
 errors++;
 }
-if(!pattern3.test(key38)){
-const err264 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key38,propertyName:key38};
+}
+if(data106.share_friction_data !== undefined){
+let data108 = data106.share_friction_data;
+if(typeof data108 !== "boolean"){
+const err264 = {instancePath:instancePath+"/preferences/telemetry/share_friction_data",schemaPath:"#/properties/preferences/properties/telemetry/properties/share_friction_data/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.preferences.properties.telemetry.properties.share_friction_data.type,parentSchema:schema39.properties.preferences.properties.telemetry.properties.share_friction_data,data:data108};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3559,9 +3561,9 @@ vErrors.push(err264);
 errors++;
 }
 }
-var valid58 = _errs291 === errors;
-if(!valid58){
-const err265 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key38},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data106};
+}
+else {
+const err265 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.properties.telemetry.type,parentSchema:schema39.properties.preferences.properties.telemetry,data:data106};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3571,11 +3573,9 @@ vErrors.push(err265);
 errors++;
 }
 }
-for(const key39 in data106){
-let data107 = data106[key39];
-if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
-if(data107.repository === undefined){
-const err266 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data107};
+}
+else {
+const err266 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data103};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3584,9 +3584,15 @@ vErrors.push(err266);
 }
 errors++;
 }
-for(const key40 in data107){
-if(!(((key40 === "repository") || (key40 === "backend")) || (key40 === "branch"))){
-const err267 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key40},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data107};
+}
+if(data.workspaces !== undefined){
+let data109 = data.workspaces;
+if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
+for(const key39 in data109){
+const _errs298 = errors;
+if(typeof key39 === "string"){
+if(func2(key39) > 63){
+const err267 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key39,propertyName:key39};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3595,12 +3601,8 @@ vErrors.push(err267);
 }
 errors++;
 }
-}
-if(data107.repository !== undefined){
-let data108 = data107.repository;
-if(typeof data108 === "string"){
-if(func2(data108) < 1){
-const err268 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data108};
+if(!pattern3.test(key39)){
+const err268 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key39,propertyName:key39};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3610,8 +3612,9 @@ vErrors.push(err268);
 errors++;
 }
 }
-else {
-const err269 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data108};
+var valid59 = _errs298 === errors;
+if(!valid59){
+const err269 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key39},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data109};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3621,10 +3624,11 @@ vErrors.push(err269);
 errors++;
 }
 }
-if(data107.backend !== undefined){
-let data109 = data107.backend;
-if(typeof data109 !== "string"){
-const err270 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data109};
+for(const key40 in data109){
+let data110 = data109[key40];
+if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
+if(data110.repository === undefined){
+const err270 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data110};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3633,8 +3637,9 @@ vErrors.push(err270);
 }
 errors++;
 }
-if(!((((data109 === "docker") || (data109 === "sprite")) || (data109 === "kubernetes")) || (data109 === "mock"))){
-const err271 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data109};
+for(const key41 in data110){
+if(!(((key41 === "repository") || (key41 === "backend")) || (key41 === "branch"))){
+const err271 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data110};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3644,11 +3649,11 @@ vErrors.push(err271);
 errors++;
 }
 }
-if(data107.branch !== undefined){
-let data110 = data107.branch;
-if(typeof data110 === "string"){
-if(func2(data110) < 1){
-const err272 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data110};
+if(data110.repository !== undefined){
+let data111 = data110.repository;
+if(typeof data111 === "string"){
+if(func2(data111) < 1){
+const err272 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data111};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3657,8 +3662,9 @@ vErrors.push(err272);
 }
 errors++;
 }
-if(!pattern39.test(data110)){
-const err273 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data110};
+}
+else {
+const err273 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data111};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3668,8 +3674,10 @@ vErrors.push(err273);
 errors++;
 }
 }
-else {
-const err274 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data110};
+if(data110.backend !== undefined){
+let data112 = data110.backend;
+if(typeof data112 !== "string"){
+const err274 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data112};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3678,10 +3686,8 @@ vErrors.push(err274);
 }
 errors++;
 }
-}
-}
-else {
-const err275 = {instancePath:instancePath+"/workspaces/" + key39.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data107};
+if(!((((data112 === "docker") || (data112 === "sprite")) || (data112 === "kubernetes")) || (data112 === "mock"))){
+const err275 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data112};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3691,9 +3697,11 @@ vErrors.push(err275);
 errors++;
 }
 }
-}
-else {
-const err276 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data106};
+if(data110.branch !== undefined){
+let data113 = data110.branch;
+if(typeof data113 === "string"){
+if(func2(data113) < 1){
+const err276 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data113};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3702,15 +3710,8 @@ vErrors.push(err276);
 }
 errors++;
 }
-}
-if(data.user_secrets !== undefined){
-let data111 = data.user_secrets;
-if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
-for(const key41 in data111){
-const _errs304 = errors;
-if(typeof key41 === "string"){
-if(!pattern8.test(key41)){
-const err277 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key41,propertyName:key41};
+if(!pattern39.test(data113)){
+const err277 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data113};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3720,9 +3721,8 @@ vErrors.push(err277);
 errors++;
 }
 }
-var valid61 = _errs304 === errors;
-if(!valid61){
-const err278 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key41},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data111};
+else {
+const err278 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data113};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3732,15 +3732,9 @@ vErrors.push(err278);
 errors++;
 }
 }
-for(const key42 in data111){
-let data112 = data111[key42];
-const _errs307 = errors;
-let valid63 = false;
-let passing6 = null;
-const _errs308 = errors;
-if(typeof data112 === "string"){
-if(!pattern16.test(data112)){
-const err279 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data112};
+}
+else {
+const err279 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data110};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3750,8 +3744,9 @@ vErrors.push(err279);
 errors++;
 }
 }
+}
 else {
-const err280 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data112};
+const err280 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data109};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3760,15 +3755,15 @@ vErrors.push(err280);
 }
 errors++;
 }
-var _valid6 = _errs308 === errors;
-if(_valid6){
-valid63 = true;
-passing6 = 0;
 }
-const _errs310 = errors;
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-if(data112.from === undefined){
-const err281 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
+if(data.user_secrets !== undefined){
+let data114 = data.user_secrets;
+if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
+for(const key42 in data114){
+const _errs311 = errors;
+if(typeof key42 === "string"){
+if(!pattern8.test(key42)){
+const err281 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key42,propertyName:key42};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3777,8 +3772,10 @@ vErrors.push(err281);
 }
 errors++;
 }
-if(data112.name === undefined){
-const err282 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
+}
+var valid62 = _errs311 === errors;
+if(!valid62){
+const err282 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key42},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data114};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3787,9 +3784,16 @@ vErrors.push(err282);
 }
 errors++;
 }
-for(const key43 in data112){
-if(!((key43 === "from") || (key43 === "name"))){
-const err283 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key43},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
+}
+for(const key43 in data114){
+let data115 = data114[key43];
+const _errs314 = errors;
+let valid64 = false;
+let passing6 = null;
+const _errs315 = errors;
+if(typeof data115 === "string"){
+if(!pattern16.test(data115)){
+const err283 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data115};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3799,10 +3803,8 @@ vErrors.push(err283);
 errors++;
 }
 }
-if(data112.from !== undefined){
-let data113 = data112.from;
-if(typeof data113 !== "string"){
-const err284 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data113};
+else {
+const err284 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data115};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3811,8 +3813,15 @@ vErrors.push(err284);
 }
 errors++;
 }
-if("env" !== data113){
-const err285 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data113};
+var _valid6 = _errs315 === errors;
+if(_valid6){
+valid64 = true;
+passing6 = 0;
+}
+const _errs317 = errors;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.from === undefined){
+const err285 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3821,12 +3830,8 @@ vErrors.push(err285);
 }
 errors++;
 }
-}
-if(data112.name !== undefined){
-let data114 = data112.name;
-if(typeof data114 === "string"){
-if(!pattern8.test(data114)){
-const err286 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data114};
+if(data115.name === undefined){
+const err286 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3835,9 +3840,9 @@ vErrors.push(err286);
 }
 errors++;
 }
-}
-else {
-const err287 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data114};
+for(const key44 in data115){
+if(!((key44 === "from") || (key44 === "name"))){
+const err287 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3847,9 +3852,10 @@ vErrors.push(err287);
 errors++;
 }
 }
-}
-else {
-const err288 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data112};
+if(data115.from !== undefined){
+let data116 = data115.from;
+if(typeof data116 !== "string"){
+const err288 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data116};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3858,20 +3864,8 @@ vErrors.push(err288);
 }
 errors++;
 }
-var _valid6 = _errs310 === errors;
-if(_valid6 && valid63){
-valid63 = false;
-passing6 = [passing6, 1];
-}
-else {
-if(_valid6){
-valid63 = true;
-passing6 = 1;
-}
-const _errs317 = errors;
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-if(data112.from === undefined){
-const err289 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
+if("env" !== data116){
+const err289 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data116};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3880,8 +3874,12 @@ vErrors.push(err289);
 }
 errors++;
 }
-if(data112.path === undefined){
-const err290 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
+}
+if(data115.name !== undefined){
+let data117 = data115.name;
+if(typeof data117 === "string"){
+if(!pattern8.test(data117)){
+const err290 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data117};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3890,9 +3888,9 @@ vErrors.push(err290);
 }
 errors++;
 }
-for(const key44 in data112){
-if(!((key44 === "from") || (key44 === "path"))){
-const err291 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
+}
+else {
+const err291 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data117};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3902,10 +3900,9 @@ vErrors.push(err291);
 errors++;
 }
 }
-if(data112.from !== undefined){
-let data115 = data112.from;
-if(typeof data115 !== "string"){
-const err292 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data115};
+}
+else {
+const err292 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3914,8 +3911,20 @@ vErrors.push(err292);
 }
 errors++;
 }
-if("file" !== data115){
-const err293 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data115};
+var _valid6 = _errs317 === errors;
+if(_valid6 && valid64){
+valid64 = false;
+passing6 = [passing6, 1];
+}
+else {
+if(_valid6){
+valid64 = true;
+passing6 = 1;
+}
+const _errs324 = errors;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.from === undefined){
+const err293 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3924,12 +3933,8 @@ vErrors.push(err293);
 }
 errors++;
 }
-}
-if(data112.path !== undefined){
-let data116 = data112.path;
-if(typeof data116 === "string"){
-if(func2(data116) < 1){
-const err294 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data116};
+if(data115.path === undefined){
+const err294 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3938,9 +3943,9 @@ vErrors.push(err294);
 }
 errors++;
 }
-}
-else {
-const err295 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data116};
+for(const key45 in data115){
+if(!((key45 === "from") || (key45 === "path"))){
+const err295 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3950,9 +3955,10 @@ vErrors.push(err295);
 errors++;
 }
 }
-}
-else {
-const err296 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data112};
+if(data115.from !== undefined){
+let data118 = data115.from;
+if(typeof data118 !== "string"){
+const err296 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data118};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3961,20 +3967,8 @@ vErrors.push(err296);
 }
 errors++;
 }
-var _valid6 = _errs317 === errors;
-if(_valid6 && valid63){
-valid63 = false;
-passing6 = [passing6, 2];
-}
-else {
-if(_valid6){
-valid63 = true;
-passing6 = 2;
-}
-const _errs324 = errors;
-if(data112 && typeof data112 == "object" && !Array.isArray(data112)){
-if(data112.from === undefined){
-const err297 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+if("file" !== data118){
+const err297 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data118};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3983,8 +3977,12 @@ vErrors.push(err297);
 }
 errors++;
 }
-if(data112.service === undefined){
-const err298 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+}
+if(data115.path !== undefined){
+let data119 = data115.path;
+if(typeof data119 === "string"){
+if(func2(data119) < 1){
+const err298 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data119};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3993,8 +3991,9 @@ vErrors.push(err298);
 }
 errors++;
 }
-if(data112.account === undefined){
-const err299 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+}
+else {
+const err299 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data119};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -4003,9 +4002,10 @@ vErrors.push(err299);
 }
 errors++;
 }
-for(const key45 in data112){
-if(!(((key45 === "from") || (key45 === "service")) || (key45 === "account"))){
-const err300 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+}
+}
+else {
+const err300 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -4014,11 +4014,20 @@ vErrors.push(err300);
 }
 errors++;
 }
+var _valid6 = _errs324 === errors;
+if(_valid6 && valid64){
+valid64 = false;
+passing6 = [passing6, 2];
 }
-if(data112.from !== undefined){
-let data117 = data112.from;
-if(typeof data117 !== "string"){
-const err301 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data117};
+else {
+if(_valid6){
+valid64 = true;
+passing6 = 2;
+}
+const _errs331 = errors;
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.from === undefined){
+const err301 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -4027,8 +4036,8 @@ vErrors.push(err301);
 }
 errors++;
 }
-if("keychain" !== data117){
-const err302 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data117};
+if(data115.service === undefined){
+const err302 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -4037,12 +4046,8 @@ vErrors.push(err302);
 }
 errors++;
 }
-}
-if(data112.service !== undefined){
-let data118 = data112.service;
-if(typeof data118 === "string"){
-if(func2(data118) < 1){
-const err303 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data118};
+if(data115.account === undefined){
+const err303 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4051,8 +4056,9 @@ vErrors.push(err303);
 }
 errors++;
 }
-if(!pattern18.test(data118)){
-const err304 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data118};
+for(const key46 in data115){
+if(!(((key46 === "from") || (key46 === "service")) || (key46 === "account"))){
+const err304 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -4062,8 +4068,10 @@ vErrors.push(err304);
 errors++;
 }
 }
-else {
-const err305 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data118};
+if(data115.from !== undefined){
+let data120 = data115.from;
+if(typeof data120 !== "string"){
+const err305 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data120};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4072,12 +4080,8 @@ vErrors.push(err305);
 }
 errors++;
 }
-}
-if(data112.account !== undefined){
-let data119 = data112.account;
-if(typeof data119 === "string"){
-if(func2(data119) < 1){
-const err306 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data119};
+if("keychain" !== data120){
+const err306 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data120};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4087,8 +4091,11 @@ vErrors.push(err306);
 errors++;
 }
 }
-else {
-const err307 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data119};
+if(data115.service !== undefined){
+let data121 = data115.service;
+if(typeof data121 === "string"){
+if(func2(data121) < 1){
+const err307 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data121};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4097,10 +4104,8 @@ vErrors.push(err307);
 }
 errors++;
 }
-}
-}
-else {
-const err308 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data112};
+if(!pattern18.test(data121)){
+const err308 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data121};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4109,21 +4114,9 @@ vErrors.push(err308);
 }
 errors++;
 }
-var _valid6 = _errs324 === errors;
-if(_valid6 && valid63){
-valid63 = false;
-passing6 = [passing6, 3];
 }
 else {
-if(_valid6){
-valid63 = true;
-passing6 = 3;
-}
-}
-}
-}
-if(!valid63){
-const err309 = {instancePath:instancePath+"/user_secrets/" + key42.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data112};
+const err309 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data121};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4132,21 +4125,12 @@ vErrors.push(err309);
 }
 errors++;
 }
-else {
-errors = _errs307;
-if(vErrors !== null){
-if(_errs307){
-vErrors.length = _errs307;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err310 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data111};
+if(data115.account !== undefined){
+let data122 = data115.account;
+if(typeof data122 === "string"){
+if(func2(data122) < 1){
+const err310 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data122};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4156,14 +4140,83 @@ vErrors.push(err310);
 errors++;
 }
 }
-}
 else {
-const err311 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+const err311 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data122};
 if(vErrors === null){
 vErrors = [err311];
 }
 else {
 vErrors.push(err311);
+}
+errors++;
+}
+}
+}
+else {
+const err312 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
+if(vErrors === null){
+vErrors = [err312];
+}
+else {
+vErrors.push(err312);
+}
+errors++;
+}
+var _valid6 = _errs331 === errors;
+if(_valid6 && valid64){
+valid64 = false;
+passing6 = [passing6, 3];
+}
+else {
+if(_valid6){
+valid64 = true;
+passing6 = 3;
+}
+}
+}
+}
+if(!valid64){
+const err313 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data115};
+if(vErrors === null){
+vErrors = [err313];
+}
+else {
+vErrors.push(err313);
+}
+errors++;
+}
+else {
+errors = _errs314;
+if(vErrors !== null){
+if(_errs314){
+vErrors.length = _errs314;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err314 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data114};
+if(vErrors === null){
+vErrors = [err314];
+}
+else {
+vErrors.push(err314);
+}
+errors++;
+}
+}
+}
+else {
+const err315 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err315];
+}
+else {
+vErrors.push(err315);
 }
 errors++;
 }

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate16;
-const schema26 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-user.schema.json","title":"UserConfig","description":"User configuration of boulder, ~/.nexus/config.yaml (NEXUS_USER_CONFIG names another file): personal preferences and defaults, backend settings, the user's workspaces, where secrets come from, per-project overrides and sync settings. Overrides the node configuration; the project configuration, flags and NEXUS_* variables override it.","type":"object","additionalProperties":false,"properties":{"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"default_backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one (the same as defaults.backend; set only one of them)."},"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]}}},"defaults":{"$ref":"config-node.schema.json#/definitions/defaults","description":"Personal defaults of every workspace; they override the node's defaults."},"backends":{"$ref":"config-node.schema.json#/definitions/backends","description":"Personal backend settings; they override the node's key by key."},"store":{"$ref":"config-node.schema.json#/definitions/store","description":"Store your boulder CLI keeps Workspace objects in: embedded (the state dir; the default) or kubernetes, e.g. the team cluster of backends.kubernetes.kubeconfig. Overrides the node's store."},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend of this workspace, overriding the defaults."},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"secrets":{"description":"Where the user's secrets come from, keyed by secret name (the environment variable a workspace gets it as). A project that lists a secret by name gets it from here. Only sources are written here, never values.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the secret's value comes from."}},"project_overrides":{"description":"Personal settings of particular projects, keyed by repository path (~/code/api), glob (~/code/*, ~/work/**) or, without a slash, repository directory name or glob (api, *-service). Each matching entry applies between the user's defaults and the project's own configuration, in the order written.","type":"object","additionalProperties":{"$ref":"config-project.schema.json","description":"Project configuration applied to the matching repositories, below the project's own file."}},"sync":{"$ref":"config-project.schema.json#/definitions/sync","description":"Personal file sync defaults (mode, exclude, conflict); the project's sync overrides them."}}};
+const schema26 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-user.schema.json","title":"UserConfig","description":"User configuration of boulder, ~/.nexus/config.yaml (NEXUS_USER_CONFIG names another file): personal preferences and defaults, backend settings, the user's workspaces, where secrets come from, per-project overrides and sync settings. Overrides the node configuration; the project configuration, flags and NEXUS_* variables override it.","type":"object","additionalProperties":false,"properties":{"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"default_backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one (the same as defaults.backend; set only one of them)."},"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]},"telemetry":{"title":"UserTelemetry","description":"Friction collection, local first: with enabled, boulder appends one event per command and per reconcile failure (command, duration, exit code, error code, backend; never arguments, paths, names, environment or secrets) to <state dir>/telemetry/events.jsonl. DO_NOT_TRACK=1 or NEXUS_TELEMETRY=0 always turns it off. Nothing is sent anywhere except by boulder telemetry export --to URL.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Record friction events locally (default false).","type":"boolean","default":false},"share_friction_data":{"description":"Mark recorded events as shareable: boulder telemetry export then includes them (default false). Sends nothing by itself.","type":"boolean","default":false}}}}},"defaults":{"$ref":"config-node.schema.json#/definitions/defaults","description":"Personal defaults of every workspace; they override the node's defaults."},"backends":{"$ref":"config-node.schema.json#/definitions/backends","description":"Personal backend settings; they override the node's key by key."},"store":{"$ref":"config-node.schema.json#/definitions/store","description":"Store your boulder CLI keeps Workspace objects in: embedded (the state dir; the default) or kubernetes, e.g. the team cluster of backends.kubernetes.kubeconfig. Overrides the node's store."},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend of this workspace, overriding the defaults."},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"secrets":{"description":"Where the user's secrets come from, keyed by secret name (the environment variable a workspace gets it as). A project that lists a secret by name gets it from here. Only sources are written here, never values.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the secret's value comes from."}},"project_overrides":{"description":"Personal settings of particular projects, keyed by repository path (~/code/api), glob (~/code/*, ~/work/**) or, without a slash, repository directory name or glob (api, *-service). Each matching entry applies between the user's defaults and the project's own configuration, in the order written.","type":"object","additionalProperties":{"$ref":"config-project.schema.json","description":"Project configuration applied to the matching repositories, below the project's own file."}},"sync":{"$ref":"config-project.schema.json#/definitions/sync","description":"Personal file sync defaults (mode, exclude, conflict); the project's sync overrides them."}}};
 const schema15 = {"description":"A workspace backend: docker (local engine or DOCKER_HOST), sprite (Sprites microVM), kubernetes (a Pod) or mock (in-memory, tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]};
 const schema20 = {"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]};
 const schema17 = {"title":"SecretSource","description":"Where a secret's value comes from: \"env:NAME\" (an environment variable of the boulder process), \"file:/path\" (a file; relative paths are relative to the configuration file's directory, ~/ is the home directory) or \"keychain:service/account\" (the platform keychain through secret-tool on Linux or security on macOS); or the same as an object with from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]};
@@ -3230,7 +3230,7 @@ if(data.preferences !== undefined){
 let data0 = data.preferences;
 if(data0 && typeof data0 == "object" && !Array.isArray(data0)){
 for(const key1 in data0){
-if(!(((key1 === "default_backend") || (key1 === "editor")) || (key1 === "output"))){
+if(!((((key1 === "default_backend") || (key1 === "editor")) || (key1 === "output")) || (key1 === "telemetry"))){
 const err1 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key1},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.preferences,data:data0};
 if(vErrors === null){
 vErrors = [err1];
@@ -3312,14 +3312,67 @@ vErrors.push(err7);
 errors++;
 }
 }
-}
-else {
-const err8 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.preferences.type,parentSchema:schema26.properties.preferences,data:data0};
+if(data0.telemetry !== undefined){
+let data4 = data0.telemetry;
+if(data4 && typeof data4 == "object" && !Array.isArray(data4)){
+for(const key2 in data4){
+if(!((key2 === "enabled") || (key2 === "share_friction_data"))){
+const err8 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key2},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.preferences.properties.telemetry,data:data4};
 if(vErrors === null){
 vErrors = [err8];
 }
 else {
 vErrors.push(err8);
+}
+errors++;
+}
+}
+if(data4.enabled !== undefined){
+let data5 = data4.enabled;
+if(typeof data5 !== "boolean"){
+const err9 = {instancePath:instancePath+"/preferences/telemetry/enabled",schemaPath:"#/properties/preferences/properties/telemetry/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema26.properties.preferences.properties.telemetry.properties.enabled.type,parentSchema:schema26.properties.preferences.properties.telemetry.properties.enabled,data:data5};
+if(vErrors === null){
+vErrors = [err9];
+}
+else {
+vErrors.push(err9);
+}
+errors++;
+}
+}
+if(data4.share_friction_data !== undefined){
+let data6 = data4.share_friction_data;
+if(typeof data6 !== "boolean"){
+const err10 = {instancePath:instancePath+"/preferences/telemetry/share_friction_data",schemaPath:"#/properties/preferences/properties/telemetry/properties/share_friction_data/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema26.properties.preferences.properties.telemetry.properties.share_friction_data.type,parentSchema:schema26.properties.preferences.properties.telemetry.properties.share_friction_data,data:data6};
+if(vErrors === null){
+vErrors = [err10];
+}
+else {
+vErrors.push(err10);
+}
+errors++;
+}
+}
+}
+else {
+const err11 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.preferences.properties.telemetry.type,parentSchema:schema26.properties.preferences.properties.telemetry,data:data4};
+if(vErrors === null){
+vErrors = [err11];
+}
+else {
+vErrors.push(err11);
+}
+errors++;
+}
+}
+}
+else {
+const err12 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.preferences.type,parentSchema:schema26.properties.preferences,data:data0};
+if(vErrors === null){
+vErrors = [err12];
+}
+else {
+vErrors.push(err12);
 }
 errors++;
 }
@@ -3337,58 +3390,9 @@ errors = vErrors.length;
 }
 }
 if(data.store !== undefined){
-let data6 = data.store;
-if(typeof data6 !== "string"){
-const err9 = {instancePath:instancePath+"/store",schemaPath:"config-node.schema.json#/definitions/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data6};
-if(vErrors === null){
-vErrors = [err9];
-}
-else {
-vErrors.push(err9);
-}
-errors++;
-}
-if(!((data6 === "embedded") || (data6 === "kubernetes"))){
-const err10 = {instancePath:instancePath+"/store",schemaPath:"config-node.schema.json#/definitions/store/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data6};
-if(vErrors === null){
-vErrors = [err10];
-}
-else {
-vErrors.push(err10);
-}
-errors++;
-}
-}
-if(data.workspaces !== undefined){
-let data7 = data.workspaces;
-if(data7 && typeof data7 == "object" && !Array.isArray(data7)){
-for(const key2 in data7){
-const _errs19 = errors;
-if(typeof key2 === "string"){
-if(func2(key2) > 63){
-const err11 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema26.properties.workspaces.propertyNames,data:key2,propertyName:key2};
-if(vErrors === null){
-vErrors = [err11];
-}
-else {
-vErrors.push(err11);
-}
-errors++;
-}
-if(!pattern3.test(key2)){
-const err12 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema26.properties.workspaces.propertyNames,data:key2,propertyName:key2};
-if(vErrors === null){
-vErrors = [err12];
-}
-else {
-vErrors.push(err12);
-}
-errors++;
-}
-}
-var valid4 = _errs19 === errors;
-if(!valid4){
-const err13 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key2},message:"property name must be valid",schema:schema26.properties.workspaces.propertyNames,parentSchema:schema26.properties.workspaces,data:data7};
+let data9 = data.store;
+if(typeof data9 !== "string"){
+const err13 = {instancePath:instancePath+"/store",schemaPath:"config-node.schema.json#/definitions/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema20.type,parentSchema:schema20,data:data9};
 if(vErrors === null){
 vErrors = [err13];
 }
@@ -3397,12 +3401,8 @@ vErrors.push(err13);
 }
 errors++;
 }
-}
-for(const key3 in data7){
-let data8 = data7[key3];
-if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
-if(data8.repository === undefined){
-const err14 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema26.properties.workspaces.additionalProperties.required,parentSchema:schema26.properties.workspaces.additionalProperties,data:data8};
+if(!((data9 === "embedded") || (data9 === "kubernetes"))){
+const err14 = {instancePath:instancePath+"/store",schemaPath:"config-node.schema.json#/definitions/store/enum",keyword:"enum",params:{allowedValues: schema20.enum},message:"must be equal to one of the allowed values",schema:schema20.enum,parentSchema:schema20,data:data9};
 if(vErrors === null){
 vErrors = [err14];
 }
@@ -3411,9 +3411,15 @@ vErrors.push(err14);
 }
 errors++;
 }
-for(const key4 in data8){
-if(!(((key4 === "repository") || (key4 === "backend")) || (key4 === "branch"))){
-const err15 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.workspaces.additionalProperties,data:data8};
+}
+if(data.workspaces !== undefined){
+let data10 = data.workspaces;
+if(data10 && typeof data10 == "object" && !Array.isArray(data10)){
+for(const key3 in data10){
+const _errs26 = errors;
+if(typeof key3 === "string"){
+if(func2(key3) > 63){
+const err15 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema26.properties.workspaces.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err15];
 }
@@ -3422,12 +3428,8 @@ vErrors.push(err15);
 }
 errors++;
 }
-}
-if(data8.repository !== undefined){
-let data9 = data8.repository;
-if(typeof data9 === "string"){
-if(func2(data9) < 1){
-const err16 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.workspaces.additionalProperties.properties.repository,data:data9};
+if(!pattern3.test(key3)){
+const err16 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema26.properties.workspaces.propertyNames,data:key3,propertyName:key3};
 if(vErrors === null){
 vErrors = [err16];
 }
@@ -3437,8 +3439,9 @@ vErrors.push(err16);
 errors++;
 }
 }
-else {
-const err17 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema26.properties.workspaces.additionalProperties.properties.repository,data:data9};
+var valid5 = _errs26 === errors;
+if(!valid5){
+const err17 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key3},message:"property name must be valid",schema:schema26.properties.workspaces.propertyNames,parentSchema:schema26.properties.workspaces,data:data10};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -3448,10 +3451,11 @@ vErrors.push(err17);
 errors++;
 }
 }
-if(data8.backend !== undefined){
-let data10 = data8.backend;
-if(typeof data10 !== "string"){
-const err18 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data:data10};
+for(const key4 in data10){
+let data11 = data10[key4];
+if(data11 && typeof data11 == "object" && !Array.isArray(data11)){
+if(data11.repository === undefined){
+const err18 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema26.properties.workspaces.additionalProperties.required,parentSchema:schema26.properties.workspaces.additionalProperties,data:data11};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -3460,8 +3464,9 @@ vErrors.push(err18);
 }
 errors++;
 }
-if(!((((data10 === "docker") || (data10 === "sprite")) || (data10 === "kubernetes")) || (data10 === "mock"))){
-const err19 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/enum",keyword:"enum",params:{allowedValues: schema15.enum},message:"must be equal to one of the allowed values",schema:schema15.enum,parentSchema:schema15,data:data10};
+for(const key5 in data11){
+if(!(((key5 === "repository") || (key5 === "backend")) || (key5 === "branch"))){
+const err19 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema26.properties.workspaces.additionalProperties,data:data11};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -3471,11 +3476,11 @@ vErrors.push(err19);
 errors++;
 }
 }
-if(data8.branch !== undefined){
-let data11 = data8.branch;
-if(typeof data11 === "string"){
-if(func2(data11) < 1){
-const err20 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data11};
+if(data11.repository !== undefined){
+let data12 = data11.repository;
+if(typeof data12 === "string"){
+if(func2(data12) < 1){
+const err20 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.workspaces.additionalProperties.properties.repository,data:data12};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -3484,8 +3489,9 @@ vErrors.push(err20);
 }
 errors++;
 }
-if(!pattern39.test(data11)){
-const err21 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data11};
+}
+else {
+const err21 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema26.properties.workspaces.additionalProperties.properties.repository,data:data12};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -3495,8 +3501,10 @@ vErrors.push(err21);
 errors++;
 }
 }
-else {
-const err22 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data11};
+if(data11.backend !== undefined){
+let data13 = data11.backend;
+if(typeof data13 !== "string"){
+const err22 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema15.type,parentSchema:schema15,data:data13};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -3505,10 +3513,8 @@ vErrors.push(err22);
 }
 errors++;
 }
-}
-}
-else {
-const err23 = {instancePath:instancePath+"/workspaces/" + key3.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.workspaces.additionalProperties.type,parentSchema:schema26.properties.workspaces.additionalProperties,data:data8};
+if(!((((data13 === "docker") || (data13 === "sprite")) || (data13 === "kubernetes")) || (data13 === "mock"))){
+const err23 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"config-project.schema.json#/definitions/backend/enum",keyword:"enum",params:{allowedValues: schema15.enum},message:"must be equal to one of the allowed values",schema:schema15.enum,parentSchema:schema15,data:data13};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -3518,9 +3524,11 @@ vErrors.push(err23);
 errors++;
 }
 }
-}
-else {
-const err24 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.workspaces.type,parentSchema:schema26.properties.workspaces,data:data7};
+if(data11.branch !== undefined){
+let data14 = data11.branch;
+if(typeof data14 === "string"){
+if(func2(data14) < 1){
+const err24 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data14};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -3529,15 +3537,8 @@ vErrors.push(err24);
 }
 errors++;
 }
-}
-if(data.secrets !== undefined){
-let data12 = data.secrets;
-if(data12 && typeof data12 == "object" && !Array.isArray(data12)){
-for(const key5 in data12){
-const _errs33 = errors;
-if(typeof key5 === "string"){
-if(!pattern8.test(key5)){
-const err25 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema26.properties.secrets.propertyNames,data:key5,propertyName:key5};
+if(!pattern39.test(data14)){
+const err25 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data14};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -3547,9 +3548,8 @@ vErrors.push(err25);
 errors++;
 }
 }
-var valid8 = _errs33 === errors;
-if(!valid8){
-const err26 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key5},message:"property name must be valid",schema:schema26.properties.secrets.propertyNames,parentSchema:schema26.properties.secrets,data:data12};
+else {
+const err26 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema26.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data14};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -3559,15 +3559,9 @@ vErrors.push(err26);
 errors++;
 }
 }
-for(const key6 in data12){
-let data13 = data12[key6];
-const _errs37 = errors;
-let valid11 = false;
-let passing0 = null;
-const _errs38 = errors;
-if(typeof data13 === "string"){
-if(!pattern16.test(data13)){
-const err27 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data13};
+}
+else {
+const err27 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.workspaces.additionalProperties.type,parentSchema:schema26.properties.workspaces.additionalProperties,data:data11};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -3577,8 +3571,9 @@ vErrors.push(err27);
 errors++;
 }
 }
+}
 else {
-const err28 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data13};
+const err28 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.workspaces.type,parentSchema:schema26.properties.workspaces,data:data10};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -3587,15 +3582,15 @@ vErrors.push(err28);
 }
 errors++;
 }
-var _valid0 = _errs38 === errors;
-if(_valid0){
-valid11 = true;
-passing0 = 0;
 }
+if(data.secrets !== undefined){
+let data15 = data.secrets;
+if(data15 && typeof data15 == "object" && !Array.isArray(data15)){
+for(const key6 in data15){
 const _errs40 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.from === undefined){
-const err29 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data13};
+if(typeof key6 === "string"){
+if(!pattern8.test(key6)){
+const err29 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema26.properties.secrets.propertyNames,data:key6,propertyName:key6};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -3604,8 +3599,10 @@ vErrors.push(err29);
 }
 errors++;
 }
-if(data13.name === undefined){
-const err30 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data13};
+}
+var valid9 = _errs40 === errors;
+if(!valid9){
+const err30 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key6},message:"property name must be valid",schema:schema26.properties.secrets.propertyNames,parentSchema:schema26.properties.secrets,data:data15};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -3614,9 +3611,16 @@ vErrors.push(err30);
 }
 errors++;
 }
-for(const key7 in data13){
-if(!((key7 === "from") || (key7 === "name"))){
-const err31 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key7},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data13};
+}
+for(const key7 in data15){
+let data16 = data15[key7];
+const _errs44 = errors;
+let valid12 = false;
+let passing0 = null;
+const _errs45 = errors;
+if(typeof data16 === "string"){
+if(!pattern16.test(data16)){
+const err31 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -3626,10 +3630,8 @@ vErrors.push(err31);
 errors++;
 }
 }
-if(data13.from !== undefined){
-let data14 = data13.from;
-if(typeof data14 !== "string"){
-const err32 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data14};
+else {
+const err32 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data16};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -3638,8 +3640,15 @@ vErrors.push(err32);
 }
 errors++;
 }
-if("env" !== data14){
-const err33 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data14};
+var _valid0 = _errs45 === errors;
+if(_valid0){
+valid12 = true;
+passing0 = 0;
+}
+const _errs47 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.from === undefined){
+const err33 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -3648,12 +3657,8 @@ vErrors.push(err33);
 }
 errors++;
 }
-}
-if(data13.name !== undefined){
-let data15 = data13.name;
-if(typeof data15 === "string"){
-if(!pattern8.test(data15)){
-const err34 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data15};
+if(data16.name === undefined){
+const err34 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -3662,9 +3667,9 @@ vErrors.push(err34);
 }
 errors++;
 }
-}
-else {
-const err35 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data15};
+for(const key8 in data16){
+if(!((key8 === "from") || (key8 === "name"))){
+const err35 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -3674,9 +3679,10 @@ vErrors.push(err35);
 errors++;
 }
 }
-}
-else {
-const err36 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data13};
+if(data16.from !== undefined){
+let data17 = data16.from;
+if(typeof data17 !== "string"){
+const err36 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data17};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -3685,20 +3691,8 @@ vErrors.push(err36);
 }
 errors++;
 }
-var _valid0 = _errs40 === errors;
-if(_valid0 && valid11){
-valid11 = false;
-passing0 = [passing0, 1];
-}
-else {
-if(_valid0){
-valid11 = true;
-passing0 = 1;
-}
-const _errs47 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.from === undefined){
-const err37 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data13};
+if("env" !== data17){
+const err37 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data17};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -3707,8 +3701,12 @@ vErrors.push(err37);
 }
 errors++;
 }
-if(data13.path === undefined){
-const err38 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data13};
+}
+if(data16.name !== undefined){
+let data18 = data16.name;
+if(typeof data18 === "string"){
+if(!pattern8.test(data18)){
+const err38 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data18};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -3717,9 +3715,9 @@ vErrors.push(err38);
 }
 errors++;
 }
-for(const key8 in data13){
-if(!((key8 === "from") || (key8 === "path"))){
-const err39 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key8},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data13};
+}
+else {
+const err39 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data18};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -3729,10 +3727,9 @@ vErrors.push(err39);
 errors++;
 }
 }
-if(data13.from !== undefined){
-let data16 = data13.from;
-if(typeof data16 !== "string"){
-const err40 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data16};
+}
+else {
+const err40 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data16};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -3741,8 +3738,20 @@ vErrors.push(err40);
 }
 errors++;
 }
-if("file" !== data16){
-const err41 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data16};
+var _valid0 = _errs47 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 1];
+}
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 1;
+}
+const _errs54 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.from === undefined){
+const err41 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data16};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -3751,12 +3760,8 @@ vErrors.push(err41);
 }
 errors++;
 }
-}
-if(data13.path !== undefined){
-let data17 = data13.path;
-if(typeof data17 === "string"){
-if(func2(data17) < 1){
-const err42 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data17};
+if(data16.path === undefined){
+const err42 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data16};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -3765,9 +3770,9 @@ vErrors.push(err42);
 }
 errors++;
 }
-}
-else {
-const err43 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data17};
+for(const key9 in data16){
+if(!((key9 === "from") || (key9 === "path"))){
+const err43 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data16};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -3777,9 +3782,10 @@ vErrors.push(err43);
 errors++;
 }
 }
-}
-else {
-const err44 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data13};
+if(data16.from !== undefined){
+let data19 = data16.from;
+if(typeof data19 !== "string"){
+const err44 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data19};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -3788,20 +3794,8 @@ vErrors.push(err44);
 }
 errors++;
 }
-var _valid0 = _errs47 === errors;
-if(_valid0 && valid11){
-valid11 = false;
-passing0 = [passing0, 2];
-}
-else {
-if(_valid0){
-valid11 = true;
-passing0 = 2;
-}
-const _errs54 = errors;
-if(data13 && typeof data13 == "object" && !Array.isArray(data13)){
-if(data13.from === undefined){
-const err45 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data13};
+if("file" !== data19){
+const err45 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data19};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -3810,8 +3804,12 @@ vErrors.push(err45);
 }
 errors++;
 }
-if(data13.service === undefined){
-const err46 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data13};
+}
+if(data16.path !== undefined){
+let data20 = data16.path;
+if(typeof data20 === "string"){
+if(func2(data20) < 1){
+const err46 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data20};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -3820,8 +3818,9 @@ vErrors.push(err46);
 }
 errors++;
 }
-if(data13.account === undefined){
-const err47 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data13};
+}
+else {
+const err47 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data20};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -3830,9 +3829,10 @@ vErrors.push(err47);
 }
 errors++;
 }
-for(const key9 in data13){
-if(!(((key9 === "from") || (key9 === "service")) || (key9 === "account"))){
-const err48 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key9},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data13};
+}
+}
+else {
+const err48 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data16};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -3841,11 +3841,20 @@ vErrors.push(err48);
 }
 errors++;
 }
+var _valid0 = _errs54 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 2];
 }
-if(data13.from !== undefined){
-let data18 = data13.from;
-if(typeof data18 !== "string"){
-const err49 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data18};
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 2;
+}
+const _errs61 = errors;
+if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
+if(data16.from === undefined){
+const err49 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data16};
 if(vErrors === null){
 vErrors = [err49];
 }
@@ -3854,8 +3863,8 @@ vErrors.push(err49);
 }
 errors++;
 }
-if("keychain" !== data18){
-const err50 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data18};
+if(data16.service === undefined){
+const err50 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data16};
 if(vErrors === null){
 vErrors = [err50];
 }
@@ -3864,12 +3873,8 @@ vErrors.push(err50);
 }
 errors++;
 }
-}
-if(data13.service !== undefined){
-let data19 = data13.service;
-if(typeof data19 === "string"){
-if(func2(data19) < 1){
-const err51 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data19};
+if(data16.account === undefined){
+const err51 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data16};
 if(vErrors === null){
 vErrors = [err51];
 }
@@ -3878,8 +3883,9 @@ vErrors.push(err51);
 }
 errors++;
 }
-if(!pattern18.test(data19)){
-const err52 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data19};
+for(const key10 in data16){
+if(!(((key10 === "from") || (key10 === "service")) || (key10 === "account"))){
+const err52 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key10},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data16};
 if(vErrors === null){
 vErrors = [err52];
 }
@@ -3889,8 +3895,10 @@ vErrors.push(err52);
 errors++;
 }
 }
-else {
-const err53 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data19};
+if(data16.from !== undefined){
+let data21 = data16.from;
+if(typeof data21 !== "string"){
+const err53 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data21};
 if(vErrors === null){
 vErrors = [err53];
 }
@@ -3899,12 +3907,8 @@ vErrors.push(err53);
 }
 errors++;
 }
-}
-if(data13.account !== undefined){
-let data20 = data13.account;
-if(typeof data20 === "string"){
-if(func2(data20) < 1){
-const err54 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data20};
+if("keychain" !== data21){
+const err54 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data21};
 if(vErrors === null){
 vErrors = [err54];
 }
@@ -3914,8 +3918,11 @@ vErrors.push(err54);
 errors++;
 }
 }
-else {
-const err55 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data20};
+if(data16.service !== undefined){
+let data22 = data16.service;
+if(typeof data22 === "string"){
+if(func2(data22) < 1){
+const err55 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data22};
 if(vErrors === null){
 vErrors = [err55];
 }
@@ -3924,10 +3931,8 @@ vErrors.push(err55);
 }
 errors++;
 }
-}
-}
-else {
-const err56 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data13};
+if(!pattern18.test(data22)){
+const err56 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data22};
 if(vErrors === null){
 vErrors = [err56];
 }
@@ -3936,21 +3941,9 @@ vErrors.push(err56);
 }
 errors++;
 }
-var _valid0 = _errs54 === errors;
-if(_valid0 && valid11){
-valid11 = false;
-passing0 = [passing0, 3];
 }
 else {
-if(_valid0){
-valid11 = true;
-passing0 = 3;
-}
-}
-}
-}
-if(!valid11){
-const err57 = {instancePath:instancePath+"/secrets/" + key6.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data13};
+const err57 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data22};
 if(vErrors === null){
 vErrors = [err57];
 }
@@ -3959,21 +3952,12 @@ vErrors.push(err57);
 }
 errors++;
 }
-else {
-errors = _errs37;
-if(vErrors !== null){
-if(_errs37){
-vErrors.length = _errs37;
 }
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err58 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.secrets.type,parentSchema:schema26.properties.secrets,data:data12};
+if(data16.account !== undefined){
+let data23 = data16.account;
+if(typeof data23 === "string"){
+if(func2(data23) < 1){
+const err58 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data23};
 if(vErrors === null){
 vErrors = [err58];
 }
@@ -3983,18 +3967,8 @@ vErrors.push(err58);
 errors++;
 }
 }
-if(data.project_overrides !== undefined){
-let data21 = data.project_overrides;
-if(data21 && typeof data21 == "object" && !Array.isArray(data21)){
-for(const key10 in data21){
-if(!(validate12(data21[key10], {instancePath:instancePath+"/project_overrides/" + key10.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data21,parentDataProperty:key10,rootData}))){
-vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
-errors = vErrors.length;
-}
-}
-}
 else {
-const err59 = {instancePath:instancePath+"/project_overrides",schemaPath:"#/properties/project_overrides/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.project_overrides.type,parentSchema:schema26.properties.project_overrides,data:data21};
+const err59 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data23};
 if(vErrors === null){
 vErrors = [err59];
 }
@@ -4004,12 +3978,9 @@ vErrors.push(err59);
 errors++;
 }
 }
-if(data.sync !== undefined){
-let data23 = data.sync;
-if(data23 && typeof data23 == "object" && !Array.isArray(data23)){
-for(const key11 in data23){
-if(!(((key11 === "mode") || (key11 === "exclude")) || (key11 === "conflict"))){
-const err60 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key11},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data:data23};
+}
+else {
+const err60 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data16};
 if(vErrors === null){
 vErrors = [err60];
 }
@@ -4018,11 +3989,21 @@ vErrors.push(err60);
 }
 errors++;
 }
+var _valid0 = _errs61 === errors;
+if(_valid0 && valid12){
+valid12 = false;
+passing0 = [passing0, 3];
 }
-if(data23.mode !== undefined){
-let data24 = data23.mode;
-if(typeof data24 !== "string"){
-const err61 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.mode.type,parentSchema:schema18.properties.mode,data:data24};
+else {
+if(_valid0){
+valid12 = true;
+passing0 = 3;
+}
+}
+}
+}
+if(!valid12){
+const err61 = {instancePath:instancePath+"/secrets/" + key7.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data16};
 if(vErrors === null){
 vErrors = [err61];
 }
@@ -4031,8 +4012,21 @@ vErrors.push(err61);
 }
 errors++;
 }
-if(!(((((data24 === "bind") || (data24 === "two-way-safe")) || (data24 === "two-way-resolved")) || (data24 === "one-way-safe")) || (data24 === "one-way-replica"))){
-const err62 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/enum",keyword:"enum",params:{allowedValues: schema18.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.mode.enum,parentSchema:schema18.properties.mode,data:data24};
+else {
+errors = _errs44;
+if(vErrors !== null){
+if(_errs44){
+vErrors.length = _errs44;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err62 = {instancePath:instancePath+"/secrets",schemaPath:"#/properties/secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.secrets.type,parentSchema:schema26.properties.secrets,data:data15};
 if(vErrors === null){
 vErrors = [err62];
 }
@@ -4042,15 +4036,18 @@ vErrors.push(err62);
 errors++;
 }
 }
-if(data23.exclude !== undefined){
-let data25 = data23.exclude;
-if(Array.isArray(data25)){
-const len0 = data25.length;
-for(let i0=0; i0<len0; i0++){
-let data26 = data25[i0];
-if(typeof data26 === "string"){
-if(func2(data26) < 1){
-const err63 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18.properties.exclude.items,data:data26};
+if(data.project_overrides !== undefined){
+let data24 = data.project_overrides;
+if(data24 && typeof data24 == "object" && !Array.isArray(data24)){
+for(const key11 in data24){
+if(!(validate12(data24[key11], {instancePath:instancePath+"/project_overrides/" + key11.replace(/~/g, "~0").replace(/\//g, "~1"),parentData:data24,parentDataProperty:key11,rootData}))){
+vErrors = vErrors === null ? validate12.errors : vErrors.concat(validate12.errors);
+errors = vErrors.length;
+}
+}
+}
+else {
+const err63 = {instancePath:instancePath+"/project_overrides",schemaPath:"#/properties/project_overrides/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.properties.project_overrides.type,parentSchema:schema26.properties.project_overrides,data:data24};
 if(vErrors === null){
 vErrors = [err63];
 }
@@ -4060,8 +4057,12 @@ vErrors.push(err63);
 errors++;
 }
 }
-else {
-const err64 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.exclude.items.type,parentSchema:schema18.properties.exclude.items,data:data26};
+if(data.sync !== undefined){
+let data26 = data.sync;
+if(data26 && typeof data26 == "object" && !Array.isArray(data26)){
+for(const key12 in data26){
+if(!(((key12 === "mode") || (key12 === "exclude")) || (key12 === "conflict"))){
+const err64 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key12},message:"must NOT have additional properties",schema:false,parentSchema:schema18,data:data26};
 if(vErrors === null){
 vErrors = [err64];
 }
@@ -4071,9 +4072,10 @@ vErrors.push(err64);
 errors++;
 }
 }
-}
-else {
-const err65 = {instancePath:instancePath+"/sync/exclude",schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.exclude.type,parentSchema:schema18.properties.exclude,data:data25};
+if(data26.mode !== undefined){
+let data27 = data26.mode;
+if(typeof data27 !== "string"){
+const err65 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.mode.type,parentSchema:schema18.properties.mode,data:data27};
 if(vErrors === null){
 vErrors = [err65];
 }
@@ -4082,11 +4084,8 @@ vErrors.push(err65);
 }
 errors++;
 }
-}
-if(data23.conflict !== undefined){
-let data27 = data23.conflict;
-if(typeof data27 !== "string"){
-const err66 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.conflict.type,parentSchema:schema18.properties.conflict,data:data27};
+if(!(((((data27 === "bind") || (data27 === "two-way-safe")) || (data27 === "two-way-resolved")) || (data27 === "one-way-safe")) || (data27 === "one-way-replica"))){
+const err66 = {instancePath:instancePath+"/sync/mode",schemaPath:"config-project.schema.json#/definitions/sync/properties/mode/enum",keyword:"enum",params:{allowedValues: schema18.properties.mode.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.mode.enum,parentSchema:schema18.properties.mode,data:data27};
 if(vErrors === null){
 vErrors = [err66];
 }
@@ -4095,8 +4094,16 @@ vErrors.push(err66);
 }
 errors++;
 }
-if(!(((data27 === "host-wins") || (data27 === "container-wins")) || (data27 === "manual"))){
-const err67 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/enum",keyword:"enum",params:{allowedValues: schema18.properties.conflict.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.conflict.enum,parentSchema:schema18.properties.conflict,data:data27};
+}
+if(data26.exclude !== undefined){
+let data28 = data26.exclude;
+if(Array.isArray(data28)){
+const len0 = data28.length;
+for(let i0=0; i0<len0; i0++){
+let data29 = data28[i0];
+if(typeof data29 === "string"){
+if(func2(data29) < 1){
+const err67 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema18.properties.exclude.items,data:data29};
 if(vErrors === null){
 vErrors = [err67];
 }
@@ -4106,9 +4113,8 @@ vErrors.push(err67);
 errors++;
 }
 }
-}
 else {
-const err68 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data:data23};
+const err68 = {instancePath:instancePath+"/sync/exclude/" + i0,schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.exclude.items.type,parentSchema:schema18.properties.exclude.items,data:data29};
 if(vErrors === null){
 vErrors = [err68];
 }
@@ -4120,12 +4126,59 @@ errors++;
 }
 }
 else {
-const err69 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+const err69 = {instancePath:instancePath+"/sync/exclude",schemaPath:"config-project.schema.json#/definitions/sync/properties/exclude/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema18.properties.exclude.type,parentSchema:schema18.properties.exclude,data:data28};
 if(vErrors === null){
 vErrors = [err69];
 }
 else {
 vErrors.push(err69);
+}
+errors++;
+}
+}
+if(data26.conflict !== undefined){
+let data30 = data26.conflict;
+if(typeof data30 !== "string"){
+const err70 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema18.properties.conflict.type,parentSchema:schema18.properties.conflict,data:data30};
+if(vErrors === null){
+vErrors = [err70];
+}
+else {
+vErrors.push(err70);
+}
+errors++;
+}
+if(!(((data30 === "host-wins") || (data30 === "container-wins")) || (data30 === "manual"))){
+const err71 = {instancePath:instancePath+"/sync/conflict",schemaPath:"config-project.schema.json#/definitions/sync/properties/conflict/enum",keyword:"enum",params:{allowedValues: schema18.properties.conflict.enum},message:"must be equal to one of the allowed values",schema:schema18.properties.conflict.enum,parentSchema:schema18.properties.conflict,data:data30};
+if(vErrors === null){
+vErrors = [err71];
+}
+else {
+vErrors.push(err71);
+}
+errors++;
+}
+}
+}
+else {
+const err72 = {instancePath:instancePath+"/sync",schemaPath:"config-project.schema.json#/definitions/sync/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema18.type,parentSchema:schema18,data:data26};
+if(vErrors === null){
+vErrors = [err72];
+}
+else {
+vErrors.push(err72);
+}
+errors++;
+}
+}
+}
+else {
+const err73 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema26.type,parentSchema:schema26,data};
+if(vErrors === null){
+vErrors = [err73];
+}
+else {
+vErrors.push(err73);
 }
 errors++;
 }

@@ -13,6 +13,10 @@ import { ApiError, type ApiServices, type CallContext, type ConnectionContext, t
 import type { WorkspaceParams } from '../files/workspace-files.ts';
 import { flushed, notifyingOutput, OUTPUT_CHUNK_BYTES, type NotifyingOutput } from './output.ts';
 import { workspaceRuntime } from './runtime.ts';
+import type { Workspace } from '../../../apis/types/index.ts';
+import { fileRootOf } from '../files/file-root.ts';
+import { SafeRoot } from '../files/safe-fs.ts';
+import { actorOf, recorderFor } from '../../trace/recorder.ts';
 
 /** At most this many execs run at once on one connection. */
 export const MAX_EXECS_PER_CONNECTION = 64;
@@ -56,6 +60,7 @@ async function start(services: ApiServices, params: StartParams, ctx: CallContex
   if (params.command.length === 0) throw new ApiError('InvalidParams', 'command must name a program');
   if (countOf(ctx.connection) >= MAX_EXECS_PER_CONNECTION) throw new ApiError('TooLarge', `at most ${MAX_EXECS_PER_CONNECTION} execs may run on one connection`);
   const runtime = await workspaceRuntime(services, params);
+  recordCommand(services, params, ctx, runtime.workspace);
   const tty = params.tty === true;
   // The session exists before the stream runs (from the next turn of the event loop, after the
   // client has the id in the result), so exec.write never misses it.
@@ -104,6 +109,26 @@ async function start(services: ApiServices, params: StartParams, ctx: CallContex
   ids.stream = stream.id;
   sessions.set(`${ctx.connection.id}/${stream.id}`, session);
   return { stream: stream.id };
+}
+
+/** Records the command as an Agent Trace record when the token carries a contributor (never fails the exec). */
+function recordCommand(services: ApiServices, params: StartParams, ctx: CallContext, workspace: Workspace): void {
+  const actor = actorOf(ctx.principal, params);
+  if (actor === undefined) return;
+  const fileRoot = fileRootOf(workspace);
+  if (fileRoot.kind !== 'host') return;
+  let root: SafeRoot;
+  try {
+    root = SafeRoot.open(fileRoot.path);
+  } catch (err) {
+    ctx.log.warn({ err: err instanceof Error ? err.message : String(err) }, 'agent trace: the worktree could not be opened to record a command');
+    return;
+  }
+  try {
+    recorderFor(services).exec(root, actor, params.command);
+  } finally {
+    root.close();
+  }
 }
 
 /** The exec methods. */

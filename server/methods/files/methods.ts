@@ -8,7 +8,8 @@
  * except that `fs.watch` polls there (a listing every 2 s) instead of following change notifications.
  */
 import { createHash } from 'node:crypto';
-import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
+import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule, type Principal } from '../../rpc/method.ts';
+import { actorOf, readForTrace, recorderFor, tracedContent, type TraceActor } from '../../trace/recorder.ts';
 import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
 import { fileRootOf } from './file-root.ts';
 import { noteTransferred } from './transfer-memory.ts';
@@ -172,9 +173,14 @@ async function readInRuntime(files: RuntimeFiles, path: string, offset: number, 
   return { ...base, stream: stream.id, chunkBytes: CHUNK_BYTES };
 }
 
-/** `fs.write`: replaces (or creates) a file with one chunk of content, atomically. */
-async function write(services: ApiServices, params: PathParams & WriteOptions & { data: string }): Promise<{ size: number; sha256: string }> {
+/**
+ * `fs.write`: replaces (or creates) a file with one chunk of content, atomically. With a token
+ * that carries a contributor, the lines it changed in a worktree are recorded as an Agent Trace
+ * record.
+ */
+async function write(services: ApiServices, params: PathParams & WriteOptions & { data: string }, principal: Principal): Promise<{ size: number; sha256: string }> {
   const bytes = decode(params.data);
+  const actor = actorOf(principal, params);
   return withWorkspaceFiles(
     services,
     params,
@@ -188,7 +194,10 @@ async function write(services: ApiServices, params: PathParams & WriteOptions & 
         temp.abort();
         throw err;
       }
-      return { size: bytes.length, sha256: temp.commit() };
+      const before = actor === undefined ? undefined : readForTrace(root, params.path);
+      const sha256 = temp.commit();
+      if (actor !== undefined) recorderFor(services).write(root, actor, params.path, tracedContent(before), tracedContent(bytes));
+      return { size: bytes.length, sha256 };
     }),
     (files) =>
       withFileLock(`${files.lockKey}\0${params.path}`, async () => {
@@ -203,6 +212,9 @@ async function write(services: ApiServices, params: PathParams & WriteOptions & 
       }),
   );
 }
+
+/** The Agent Trace actor of an upload begun with a contributor token. */
+const traceActors = new WeakMap<Upload, TraceActor>();
 
 /** The file methods, with their upload sessions. */
 export const filesMethods: MethodModule = (services) => {
@@ -243,7 +255,7 @@ export const filesMethods: MethodModule = (services) => {
       },
     },
     { name: 'fs.read', scope: 'fs:read', workspaceParam: 'workspace', handler: (params: ReadParams, ctx) => read(services, params, ctx) },
-    { name: 'fs.write', scope: 'fs:write', workspaceParam: 'workspace', handler: (params: PathParams & WriteOptions & { data: string }) => write(services, params) },
+    { name: 'fs.write', scope: 'fs:write', workspaceParam: 'workspace', handler: (params: PathParams & WriteOptions & { data: string }, ctx) => write(services, params, ctx.principal) },
     {
       name: 'fs.writeBegin',
       scope: 'fs:write',
@@ -268,7 +280,10 @@ export const filesMethods: MethodModule = (services) => {
         try {
           await checkIfMatch(root, params.path, params.ifMatch);
           const temp = root.createTemp(params.path, params.createParents === true);
-          return { upload: uploads.add(ctx.connection, root, temp, params.ifMatch, root.realRoot).id, chunkBytes: CHUNK_BYTES };
+          const upload = uploads.add(ctx.connection, root, temp, params.ifMatch, root.realRoot);
+          const actor = actorOf(ctx.principal, params);
+          if (actor !== undefined) traceActors.set(upload, actor);
+          return { upload: upload.id, chunkBytes: CHUNK_BYTES };
         } catch (err) {
           root.close();
           throw err;
@@ -309,7 +324,10 @@ export const filesMethods: MethodModule = (services) => {
                 sha256 = await (upload.temp as RuntimeUpload).commit(upload.ifMatch);
               } else {
                 await checkIfMatch(upload.root, upload.temp.path, upload.ifMatch);
+                const actor = traceActors.get(upload);
+                const before = actor === undefined ? undefined : readForTrace(upload.root, upload.temp.path);
                 sha256 = (upload.temp as TempFile).commit();
+                if (actor !== undefined) recorderFor(services).write(upload.root, actor, upload.temp.path, tracedContent(before), tracedContent(readForTrace(upload.root, upload.temp.path)));
               }
               if (params.sha256 !== undefined && params.sha256.toLowerCase() !== sha256) {
                 // Committed already: report the mismatch; the content is what arrived.
@@ -350,11 +368,17 @@ export const filesMethods: MethodModule = (services) => {
       name: 'fs.remove',
       scope: 'fs:write',
       workspaceParam: 'workspace',
-      handler: (params: PathParams & { recursive?: boolean }) =>
+      handler: (params: PathParams & { recursive?: boolean }, ctx) =>
         withWorkspaceFiles(
           services,
           params,
-          (root) => withFileLock(`${root.realRoot}\0${params.path}`, async () => (root.remove(params.path, params.recursive === true), {})),
+          (root) =>
+            withFileLock(`${root.realRoot}\0${params.path}`, async () => {
+              root.remove(params.path, params.recursive === true);
+              const actor = actorOf(ctx.principal, params);
+              if (actor !== undefined) recorderFor(services).remove(root, actor, params.path);
+              return {};
+            }),
           (files) => withFileLock(`${files.lockKey}\0${params.path}`, async () => (await files.remove(params.path, params.recursive === true), {})),
         ),
     },
@@ -362,11 +386,17 @@ export const filesMethods: MethodModule = (services) => {
       name: 'fs.rename',
       scope: 'fs:write',
       workspaceParam: 'workspace',
-      handler: (params: WorkspaceParams & { from: string; to: string; overwrite?: boolean }) =>
+      handler: (params: WorkspaceParams & { from: string; to: string; overwrite?: boolean }, ctx) =>
         withWorkspaceFiles(
           services,
           params,
-          (root) => withFileLock(`${root.realRoot}\0${params.to}`, async () => (root.rename(params.from, params.to, params.overwrite === true), {})),
+          (root) =>
+            withFileLock(`${root.realRoot}\0${params.to}`, async () => {
+              root.rename(params.from, params.to, params.overwrite === true);
+              const actor = actorOf(ctx.principal, params);
+              if (actor !== undefined) recorderFor(services).rename(root, actor, params.from, params.to);
+              return {};
+            }),
           (files) => withFileLock(`${files.lockKey}\0${params.to}`, async () => (await files.rename(params.from, params.to, params.overwrite === true), {})),
         ),
     },

@@ -10,13 +10,13 @@
  * are opened for content (never a FIFO, device or socket a workspace could plant). Linux only.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, read, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, unlinkSync, type Stats } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, mkdirSync, openSync, read, readdirSync, readlinkSync, readSync, renameSync, rmdirSync, unlinkSync, writeSync, type Stats } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { assertRelativePath, UnsafePathError, type PathIssueCode } from '../../../controllers/fs/relative-path.ts';
 import { SYNC_TEMP_PREFIX } from '../../../controllers/sync/endpoint.ts';
 import { ApiError } from '../../rpc/method.ts';
 
-const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK } = constants;
+const { O_RDONLY, O_WRONLY, O_CREAT, O_EXCL, O_DIRECTORY, O_NOFOLLOW, O_NONBLOCK, O_APPEND } = constants;
 
 /** Largest piece of content moved in one message (decoded bytes). */
 export const CHUNK_BYTES = 1024 * 1024;
@@ -423,6 +423,29 @@ export class SafeRoot {
         throw apiErrorOfErrno(err, path);
       }
     });
+  }
+
+  /**
+   * Appends `text` to the regular file `path` (made, with its parents, when missing; `mode` for a
+   * new file). Refuses a symlink at any step, like every other write. Returns true when the file
+   * was created by this call.
+   */
+  appendText(path: string, text: string, mode = 0o644): boolean {
+    return this.withParent(
+      path,
+      (dirFd, name) => {
+        const existed = safeLstat(at(dirFd, name)) !== undefined;
+        const fd = openSync(at(dirFd, name), O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_NONBLOCK, mode);
+        try {
+          if (!fstatSync(fd).isFile()) throw new ApiError('Conflict', `${JSON.stringify(path)} is not a regular file`, { path });
+          writeSync(fd, text);
+        } finally {
+          closeSync(fd);
+        }
+        return !existed;
+      },
+      { create: true },
+    );
   }
 
   /** Renames `from` to `to` (both below the root); an existing `to` is replaced only with `overwrite`. */
