@@ -105,7 +105,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
       : [new LazyKubernetesProvider({ ...deps.kubernetes, clock: deps.clock, logger: deps.logger, ...(trust === 'cluster' ? { secretValues: false } : {}) })];
   const sprite = deps.sprite === undefined ? undefined : new SpriteProvider(deps.sprite);
   const providers = createProviderRegistry([...base, ...kubernetes, ...(sprite !== undefined ? [sprite] : [])], {
-    sprite: 'configure backends.sprite.token (e.g. env:SPRITES_TOKEN or keychain:sprites/me) and restart the daemon',
+    sprite: 'configure backends.sprite.api_key (e.g. env:SPRITES_TOKEN or keychain:sprites/me) and restart the daemon',
   });
   const activity = deps.activity ?? new ActivityTracker({ now: () => deps.clock.now() });
   const workspaces = manager.add({

@@ -23,7 +23,7 @@ describe('NEXUS_* variables', () => {
     ['NEXUS_KUBE_CONTEXT', 'kind', 'backends.kubernetes.context', 'kind'],
     ['NEXUS_KUBE_NAMESPACE', 'ws', 'backends.kubernetes.namespace', 'ws'],
     ['NEXUS_SPRITE_ORG', 'acme', 'backends.sprite.org', 'acme'],
-    ['NEXUS_SPRITE_TOKEN', 'tok-123', 'backends.sprite.token', 'env:NEXUS_SPRITE_TOKEN'],
+    ['NEXUS_SPRITE_TOKEN', 'tok-123', 'backends.sprite.api_key', 'env:NEXUS_SPRITE_TOKEN'],
     ['NEXUS_EDITOR', 'vim', 'preferences.editor', 'vim'],
     ['NEXUS_OUTPUT', 'wide', 'preferences.output', 'wide'],
   ])('%s=%s sets %s', (variable, text, key, value) => {

@@ -35,7 +35,7 @@ export const ENV_MAPPINGS: readonly EnvMapping[] = [
   { variable: 'NEXUS_KUBE_CONTEXT', key: 'backends.kubernetes.context', kind: 'text', example: 'kind-dev' },
   { variable: 'NEXUS_KUBE_NAMESPACE', key: 'backends.kubernetes.namespace', kind: 'text', example: 'workspaces' },
   { variable: 'NEXUS_SPRITE_ORG', key: 'backends.sprite.org', kind: 'text', example: 'acme' },
-  { variable: 'NEXUS_SPRITE_TOKEN', key: 'backends.sprite.token', kind: 'self-secret', example: '(the token; the configuration records env:NEXUS_SPRITE_TOKEN)' },
+  { variable: 'NEXUS_SPRITE_TOKEN', key: 'backends.sprite.api_key', kind: 'self-secret', example: '(the token; the configuration records env:NEXUS_SPRITE_TOKEN)' },
   { variable: 'NEXUS_EDITOR', key: 'preferences.editor', kind: 'text', example: 'code' },
   { variable: 'NEXUS_OUTPUT', key: 'preferences.output', kind: 'text', example: 'wide' },
 ];

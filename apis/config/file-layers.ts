@@ -101,7 +101,7 @@ export function normalizeEffectiveValues(values: Record<string, unknown>, baseDi
   }
   mapValues(values.user_secrets, (source) => normalizeSecretSource(source, baseDir, home));
   const sprite = valueAt(values, ['backends', 'sprite']);
-  if (isRecord(sprite) && sprite.token !== undefined) sprite.token = normalizeSecretSource(sprite.token, baseDir, home);
+  if (isRecord(sprite) && sprite.api_key !== undefined) sprite.api_key = normalizeSecretSource(sprite.api_key, baseDir, home);
   if (isRecord(values.workspaces)) {
     for (const workspace of Object.values(values.workspaces)) if (isRecord(workspace)) workspace.repository = absolute(workspace.repository);
   }

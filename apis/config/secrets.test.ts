@@ -105,13 +105,13 @@ describe('secretWarnings', () => {
       source: '.nexus/config.yaml',
       values: {
         secrets: { SET: 'env:SET', UNSET: 'env:UNSET', GONE: 'file:/nonexistent/gone', KC: 'keychain:github.com/me', KC2: 'keychain:x/y' },
-        backends: { sprite: { token: 'env:SPRITE' } },
+        backends: { sprite: { api_key: 'env:SPRITE' } },
       },
       locate: () => ({ source: '.nexus/config.yaml', line: 4, column: 3 }),
     };
     const warnings = await secretWarnings(mergeLayers([layer]), { env: { SET: '1', PATH: path }, platform: 'linux' });
     expect(warnings.map((w) => `${w.path}: ${w.message}`)).toEqual([
-      'backends.sprite.token: secret backends.sprite.token does not resolve: environment variable SPRITE is not set',
+      'backends.sprite.api_key: secret backends.sprite.api_key does not resolve: environment variable SPRITE is not set',
       'secrets.GONE: secret GONE does not resolve: file /nonexistent/gone cannot be read (ENOENT)',
       'secrets.UNSET: secret UNSET does not resolve: environment variable UNSET is not set',
     ]);

@@ -83,10 +83,10 @@ export async function unresolvableReason(source: string, options: SecretResolveO
 export async function secretWarnings(config: EffectiveConfig, options: SecretResolveOptions = {}): Promise<FieldIssue[]> {
   const warnings: FieldIssue[] = [];
   for (const entry of config.entries) {
-    const isSecret = (entry.path[0] === 'secrets' && entry.path.length === 2) || entry.key === 'backends.sprite.token';
+    const isSecret = (entry.path[0] === 'secrets' && entry.path.length === 2) || entry.key === 'backends.sprite.api_key';
     if (!isSecret || typeof entry.value !== 'string') continue;
     const reason = await unresolvableReason(entry.value, options);
-    const name = entry.path[0] === 'secrets' ? (entry.path[1] ?? '') : 'backends.sprite.token';
+    const name = entry.path[0] === 'secrets' ? (entry.path[1] ?? '') : 'backends.sprite.api_key';
     if (reason !== undefined) warnings.push(issueAtOrigin(entry.origin, `secret ${name} does not resolve: ${reason}`));
   }
   return warnings;

@@ -147,7 +147,7 @@ export interface EffectiveValues {
   backends?: {
     docker?: DockerBackendConfig;
     kubernetes?: KubernetesBackendConfig;
-    sprite?: { org?: string; token?: string; api_url?: string };
+    sprite?: { org?: string; api_key?: string; api_endpoint?: string };
   };
   /** Where the CLI keeps Workspace objects (unset: embedded); see store-settings.ts. */
   store?: StoreKind;

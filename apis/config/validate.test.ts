@@ -48,10 +48,10 @@ describe('checkEffectiveConfig', () => {
   });
 
   it.each([
-    ['bind on sprite', { backend: 'sprite', sync: { mode: 'bind' }, backends: { sprite: { token: 'env:T' } } }, ['p.yaml:5:1: sync.mode: bind mounts the worktree and needs the docker backend, but backend is sprite (project p.yaml:5:1); use two-way-safe or another sync mode'], []],
+    ['bind on sprite', { backend: 'sprite', sync: { mode: 'bind' }, backends: { sprite: { api_key: 'env:T' } } }, ['p.yaml:5:1: sync.mode: bind mounts the worktree and needs the docker backend, but backend is sprite (project p.yaml:5:1); use two-way-safe or another sync mode'], []],
     ['bind on kubernetes', { backend: 'kubernetes', sync: { mode: 'bind' } }, ['p.yaml:5:1: sync.mode: bind mounts the worktree and needs the docker backend, but backend is kubernetes (project p.yaml:5:1); use two-way-safe or another sync mode'], []],
-    ['two-way-safe on sprite', { backend: 'sprite', sync: { mode: 'two-way-safe' }, backends: { sprite: { token: 'env:T' } } }, [], []],
-    ['sprite without a token', { backend: 'sprite' }, [], ['p.yaml:5:1: backend: backend sprite needs an API token; set backends.sprite.token (e.g. keychain:sprites/me) or NEXUS_SPRITE_TOKEN']],
+    ['two-way-safe on sprite', { backend: 'sprite', sync: { mode: 'two-way-safe' }, backends: { sprite: { api_key: 'env:T' } } }, [], []],
+    ['sprite without a token', { backend: 'sprite' }, [], ['p.yaml:5:1: backend: backend sprite needs an API token; set backends.sprite.api_key (e.g. keychain:sprites/me) or NEXUS_SPRITE_TOKEN']],
     ['bind on a remote docker engine', { backends: { docker: { host: 'ssh://me@box' } } }, [], ['p.yaml:5:1: backends.docker.host: the docker engine ssh://me@box is remote, where a bind mount of a local worktree does not work; set sync.mode to two-way-safe']],
     ['sync on a remote docker engine', { backends: { docker: { host: 'tcp://box:2375' } }, sync: { mode: 'one-way-safe' } }, [], []],
     ['a local docker socket', { backends: { docker: { host: 'unix:///var/run/docker.sock' } } }, [], []],

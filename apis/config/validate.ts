@@ -114,11 +114,11 @@ function checkBackendSettings(config: EffectiveConfig, errors: FieldIssue[], war
       issueAtOrigin(mode?.origin ?? host.origin, `the docker engine ${String(host.value)} is remote, where a bind mount of a local worktree does not work; set sync.mode to two-way-safe`),
     );
   }
-  if (backend === 'sprite' && config.entry('backends.sprite.token') === undefined) {
+  if (backend === 'sprite' && config.entry('backends.sprite.api_key') === undefined) {
     warnings.push(
       backendEntry === undefined
-        ? { path: 'backends.sprite.token', message: 'backend sprite needs an API token; set backends.sprite.token (e.g. keychain:sprites/me) or NEXUS_SPRITE_TOKEN' }
-        : issueAtOrigin(backendEntry.origin, 'backend sprite needs an API token; set backends.sprite.token (e.g. keychain:sprites/me) or NEXUS_SPRITE_TOKEN'),
+        ? { path: 'backends.sprite.api_key', message: 'backend sprite needs an API token; set backends.sprite.api_key (e.g. keychain:sprites/me) or NEXUS_SPRITE_TOKEN' }
+        : issueAtOrigin(backendEntry.origin, 'backend sprite needs an API token; set backends.sprite.api_key (e.g. keychain:sprites/me) or NEXUS_SPRITE_TOKEN'),
     );
   }
 }

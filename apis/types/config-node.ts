@@ -124,11 +124,11 @@ export interface SpriteBackendConfig {
   /**
    * Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.
    */
-  token?: SecretSource;
+  api_key?: SecretSource;
   /**
    * Base URL of the Sprites API. Default https://api.sprites.dev.
    */
-  api_url?: string;
+  api_endpoint?: string;
 }
 /**
  * Multi-user mode: one daemon and store shared by every user of the node.

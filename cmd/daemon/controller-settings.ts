@@ -6,7 +6,7 @@
  *   `network.unauthenticated_bind_addresses`; no other layer can set it);
  * - the cluster of `backend: kubernetes` workspaces (`backends.kubernetes`: kubeconfig, context,
  *   namespace), which the CLI's `exec` and `logs` reach the same way;
- * - the Sprites API of `backend: sprite` workspaces (`backends.sprite`: token source, api_url, org);
+ * - the Sprites API of `backend: sprite` workspaces (`backends.sprite`: token source, api_endpoint, org);
  *   the token is resolved from its source (env:, file:, keychain:) at each request, never stored.
  * A configuration that does not load is reported and never stops the daemon: the port plan's ranges
  * apply, every port listens on loopback, and no cluster is guessed — kubernetes workspaces then fail with the configuration's error
@@ -37,7 +37,7 @@ export interface ControllerSettings {
   kubernetes?: KubernetesBackendSettings;
   /** The node's `daemon.host`, `daemon.port`, `daemon.tls` (the API's TCP listener). */
   api?: DaemonApiConfig;
-  /** The Sprites API, when `backends.sprite.token` is configured. */
+  /** The Sprites API, when `backends.sprite.api_key` is configured. */
   sprite?: SpriteProviderOptions;
   /** `workspace.idle_timeout` (node and user files, NEXUS_IDLE_TIMEOUT): for workspaces whose spec sets none. */
   idleTimeout?: string;
@@ -75,21 +75,21 @@ export async function configuredControllerSettings(deps: Pick<CliDeps, 'cwd' | '
 
 /** `backends.sprite` as the configuration holds it (the token is a source, never the value). */
 export interface SpriteBackendSettings {
-  token?: string;
-  api_url?: string;
+  api_key?: string;
+  api_endpoint?: string;
   org?: string;
 }
 
 /** The Sprite provider's options of `settings`; undefined without a token source. */
 export function spriteOptions(settings: SpriteBackendSettings | undefined, env: NodeJS.ProcessEnv): SpriteProviderOptions | undefined {
-  const source = settings?.token;
+  const source = settings?.api_key;
   if (source === undefined) return undefined;
   return {
-    ...(settings?.api_url !== undefined ? { apiUrl: settings.api_url } : {}),
+    ...(settings?.api_endpoint !== undefined ? { apiUrl: settings.api_endpoint } : {}),
     ...(settings?.org !== undefined ? { org: settings.org } : {}),
     token: async () => {
       const { resolveSecretValue } = await import('../../apis/config/secrets.ts');
-      return (await resolveSecretValue('backends.sprite.token', source, { env })).reveal();
+      return (await resolveSecretValue('backends.sprite.api_key', source, { env })).reveal();
     },
   };
 }

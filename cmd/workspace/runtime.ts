@@ -60,7 +60,7 @@ export function cliSprite(deps: Pick<CliDeps, 'cwd' | 'env'>): () => Promise<Spr
     const { configuredControllerSettings } = await import('../daemon/controller-settings.ts');
     const settings = await configuredControllerSettings(deps, () => undefined);
     if (settings.sprite === undefined) {
-      throw new CliError(`cannot reach sprite workspaces: ${settings.error ?? 'backends.sprite.token is not configured (e.g. env:SPRITES_TOKEN or keychain:sprites/me)'}`, ExitCode.Error);
+      throw new CliError(`cannot reach sprite workspaces: ${settings.error ?? 'backends.sprite.api_key is not configured (e.g. env:SPRITES_TOKEN or keychain:sprites/me)'}`, ExitCode.Error);
     }
     return settings.sprite;
   };

@@ -33,7 +33,7 @@ export async function createProvider(backend: Backend, options: CreateProviderOp
     }
     case 'sprite': {
       if (options.sprite === undefined) {
-        throw new ProviderError('EngineUnavailable', 'backend "sprite" is not configured: set backends.sprite.token (e.g. env:SPRITES_TOKEN or keychain:sprites/me)', { transient: false });
+        throw new ProviderError('EngineUnavailable', 'backend "sprite" is not configured: set backends.sprite.api_key (e.g. env:SPRITES_TOKEN or keychain:sprites/me)', { transient: false });
       }
       const { createSpriteProvider } = await import('./sprite/sprite-provider.ts');
       return createSpriteProvider(options.sprite);

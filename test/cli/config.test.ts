@@ -114,13 +114,13 @@ describe('boulder config view', () => {
       boulder(['config', 'view', '--show-origin'], env),
       boulder(['config', 'view', '-o', 'json', '--show-origin'], env),
       boulder(['config', 'explain', 'secrets'], env),
-      boulder(['config', 'explain', 'backends.sprite.token', '-o', 'json'], env),
+      boulder(['config', 'explain', 'backends.sprite.api_key', '-o', 'json'], env),
     ]);
     for (const r of outputs) {
       expect(r.code).toBe(0);
       expect(r.stdout + r.stderr).not.toMatch(/s3cr3t/);
     }
-    expect(outputs[0]?.stdout).toContain('token: env:NEXUS_SPRITE_TOKEN # env NEXUS_SPRITE_TOKEN');
+    expect(outputs[0]?.stdout).toContain('api_key: env:NEXUS_SPRITE_TOKEN # env NEXUS_SPRITE_TOKEN');
   });
 
   it('warns about an unknown NEXUS_* variable and a secret that does not resolve, and still succeeds', async () => {

@@ -1,7 +1,7 @@
 /**
  * `boulder workspace checkpoint | checkpoints | restore` on a sprite workspace, run in-process
  * against the local Sprites API, with the API reached through the user configuration
- * (`backends.sprite.token: env:…`, `api_url`) as the CLI reads it: a checkpoint is listed and
+ * (`backends.sprite.api_key: env:…`, `api_endpoint`) as the CLI reads it: a checkpoint is listed and
  * recorded in status; restore asks for confirmation (a "no" changes nothing) and, confirmed, brings
  * the files back; the token never reaches the output.
  */
@@ -25,7 +25,7 @@ beforeAll(async () => {
   fake = await startFakeSprites();
   controllers = await startSpriteControllers({ apiUrl: fake.url, token: () => Promise.resolve(fake.token) });
   home = await mkdtemp(join(tmpdir(), 'boulder-sprite-cli-'));
-  await writeFile(join(home, 'config.yaml'), `backends:\n  sprite:\n    token: env:TEST_SPRITES_TOKEN\n    api_url: ${fake.url}\n`);
+  await writeFile(join(home, 'config.yaml'), `backends:\n  sprite:\n    api_key: env:TEST_SPRITES_TOKEN\n    api_endpoint: ${fake.url}\n`);
 }, 60_000);
 
 afterAll(async () => {

@@ -91,7 +91,7 @@ describe('injected faults of the Sprites API', () => {
 
   it('a token source that does not resolve is a terminal SpriteNotConfigured condition', async () => {
     const { spriteOptions } = await import('../../cmd/daemon/controller-settings.ts');
-    const options = spriteOptions({ token: 'env:BOULDER_TEST_NO_SUCH_TOKEN', api_url: fake.url }, {})!;
+    const options = spriteOptions({ api_key: 'env:BOULDER_TEST_NO_SUCH_TOKEN', api_endpoint: fake.url }, {})!;
     const other = await startSpriteControllers(options);
     try {
       await other.client.create(spriteWorkspace(ns, 'untokened'));

@@ -3,13 +3,13 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"store":{"$ref":"#/definitions/store","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/idleTimeout","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"store":{"$ref":"#/definitions/store","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/idleTimeout","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]}}};
 const schema20 = {"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^([0-9]+(\\.[0-9]+)?|[0-9]+m)$", "u");
 const pattern1 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "u");
 const pattern27 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
-const schema12 = {"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}};
+const schema12 = {"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}};
 const schema17 = {"title":"SecretSource","description":"Where a secret's value comes from: \"env:NAME\" (an environment variable of the boulder process), \"file:/path\" (a file; relative paths are relative to the configuration file's directory, ~/ is the home directory) or \"keychain:service/account\" (the platform keychain through secret-tool on Linux or security on macOS); or the same as an object with from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]};
 const pattern2 = new RegExp("^(unix|tcp|ssh|npipe|http|https)://.+$", "u");
 const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
@@ -202,7 +202,7 @@ if(data.sprite !== undefined){
 let data6 = data.sprite;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key3 in data6){
-if(!(((key3 === "org") || (key3 === "token")) || (key3 === "api_url"))){
+if(!(((key3 === "org") || (key3 === "api_key")) || (key3 === "api_endpoint"))){
 const err14 = {instancePath:instancePath+"/sprite",schemaPath:"#/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema12.properties.sprite,data:data6};
 if(vErrors === null){
 vErrors = [err14];
@@ -238,15 +238,15 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data6.token !== undefined){
-let data8 = data6.token;
+if(data6.api_key !== undefined){
+let data8 = data6.api_key;
 const _errs23 = errors;
 let valid5 = false;
 let passing0 = null;
 const _errs24 = errors;
 if(typeof data8 === "string"){
 if(!pattern16.test(data8)){
-const err17 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data8};
+const err17 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -257,7 +257,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data8};
+const err18 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -274,7 +274,7 @@ passing0 = 0;
 const _errs26 = errors;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.from === undefined){
-const err19 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
+const err19 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -284,7 +284,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data8.name === undefined){
-const err20 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
+const err20 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -295,7 +295,7 @@ errors++;
 }
 for(const key4 in data8){
 if(!((key4 === "from") || (key4 === "name"))){
-const err21 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data8};
+const err21 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -308,7 +308,7 @@ errors++;
 if(data8.from !== undefined){
 let data9 = data8.from;
 if(typeof data9 !== "string"){
-const err22 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data9};
+const err22 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -318,7 +318,7 @@ vErrors.push(err22);
 errors++;
 }
 if("env" !== data9){
-const err23 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data9};
+const err23 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -332,7 +332,7 @@ if(data8.name !== undefined){
 let data10 = data8.name;
 if(typeof data10 === "string"){
 if(!pattern8.test(data10)){
-const err24 = {instancePath:instancePath+"/sprite/token/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data10};
+const err24 = {instancePath:instancePath+"/sprite/api_key/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -343,7 +343,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/sprite/token/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data10};
+const err25 = {instancePath:instancePath+"/sprite/api_key/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -355,7 +355,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data8};
+const err26 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -377,7 +377,7 @@ passing0 = 1;
 const _errs33 = errors;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.from === undefined){
-const err27 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
+const err27 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -387,7 +387,7 @@ vErrors.push(err27);
 errors++;
 }
 if(data8.path === undefined){
-const err28 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
+const err28 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -398,7 +398,7 @@ errors++;
 }
 for(const key5 in data8){
 if(!((key5 === "from") || (key5 === "path"))){
-const err29 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data8};
+const err29 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -411,7 +411,7 @@ errors++;
 if(data8.from !== undefined){
 let data11 = data8.from;
 if(typeof data11 !== "string"){
-const err30 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data11};
+const err30 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -421,7 +421,7 @@ vErrors.push(err30);
 errors++;
 }
 if("file" !== data11){
-const err31 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data11};
+const err31 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -435,7 +435,7 @@ if(data8.path !== undefined){
 let data12 = data8.path;
 if(typeof data12 === "string"){
 if(func2(data12) < 1){
-const err32 = {instancePath:instancePath+"/sprite/token/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data12};
+const err32 = {instancePath:instancePath+"/sprite/api_key/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -446,7 +446,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/sprite/token/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data12};
+const err33 = {instancePath:instancePath+"/sprite/api_key/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -458,7 +458,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data8};
+const err34 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -480,7 +480,7 @@ passing0 = 2;
 const _errs40 = errors;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.from === undefined){
-const err35 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
+const err35 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -490,7 +490,7 @@ vErrors.push(err35);
 errors++;
 }
 if(data8.service === undefined){
-const err36 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
+const err36 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -500,7 +500,7 @@ vErrors.push(err36);
 errors++;
 }
 if(data8.account === undefined){
-const err37 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
+const err37 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -511,7 +511,7 @@ errors++;
 }
 for(const key6 in data8){
 if(!(((key6 === "from") || (key6 === "service")) || (key6 === "account"))){
-const err38 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data8};
+const err38 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -524,7 +524,7 @@ errors++;
 if(data8.from !== undefined){
 let data13 = data8.from;
 if(typeof data13 !== "string"){
-const err39 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data13};
+const err39 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -534,7 +534,7 @@ vErrors.push(err39);
 errors++;
 }
 if("keychain" !== data13){
-const err40 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data13};
+const err40 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data13};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -548,7 +548,7 @@ if(data8.service !== undefined){
 let data14 = data8.service;
 if(typeof data14 === "string"){
 if(func2(data14) < 1){
-const err41 = {instancePath:instancePath+"/sprite/token/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data14};
+const err41 = {instancePath:instancePath+"/sprite/api_key/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data14};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -558,7 +558,7 @@ vErrors.push(err41);
 errors++;
 }
 if(!pattern18.test(data14)){
-const err42 = {instancePath:instancePath+"/sprite/token/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data14};
+const err42 = {instancePath:instancePath+"/sprite/api_key/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -569,7 +569,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/sprite/token/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data14};
+const err43 = {instancePath:instancePath+"/sprite/api_key/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data14};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -583,7 +583,7 @@ if(data8.account !== undefined){
 let data15 = data8.account;
 if(typeof data15 === "string"){
 if(func2(data15) < 1){
-const err44 = {instancePath:instancePath+"/sprite/token/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data15};
+const err44 = {instancePath:instancePath+"/sprite/api_key/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -594,7 +594,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/sprite/token/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data15};
+const err45 = {instancePath:instancePath+"/sprite/api_key/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data15};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -606,7 +606,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data8};
+const err46 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -629,7 +629,7 @@ passing0 = 3;
 }
 }
 if(!valid5){
-const err47 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data8};
+const err47 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data8};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -650,11 +650,11 @@ vErrors = null;
 }
 }
 }
-if(data6.api_url !== undefined){
-let data16 = data6.api_url;
+if(data6.api_endpoint !== undefined){
+let data16 = data6.api_endpoint;
 if(typeof data16 === "string"){
 if(!pattern22.test(data16)){
-const err48 = {instancePath:instancePath+"/sprite/api_url",schemaPath:"#/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema12.properties.sprite.properties.api_url,data:data16};
+const err48 = {instancePath:instancePath+"/sprite/api_endpoint",schemaPath:"#/properties/sprite/properties/api_endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema12.properties.sprite.properties.api_endpoint,data:data16};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -665,7 +665,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/sprite/api_url",schemaPath:"#/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.sprite.properties.api_url.type,parentSchema:schema12.properties.sprite.properties.api_url,data:data16};
+const err49 = {instancePath:instancePath+"/sprite/api_endpoint",schemaPath:"#/properties/sprite/properties/api_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.sprite.properties.api_endpoint.type,parentSchema:schema12.properties.sprite.properties.api_endpoint,data:data16};
 if(vErrors === null){
 vErrors = [err49];
 }

@@ -402,7 +402,7 @@ validate17.errors = vErrors;
 return errors === 0;
 }
 
-const schema12 = {"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"token":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_url":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}};
+const schema12 = {"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}};
 const pattern2 = new RegExp("^(unix|tcp|ssh|npipe|http|https)://.+$", "u");
 const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
 const pattern16 = new RegExp("^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$", "u");
@@ -594,7 +594,7 @@ if(data.sprite !== undefined){
 let data6 = data.sprite;
 if(data6 && typeof data6 == "object" && !Array.isArray(data6)){
 for(const key3 in data6){
-if(!(((key3 === "org") || (key3 === "token")) || (key3 === "api_url"))){
+if(!(((key3 === "org") || (key3 === "api_key")) || (key3 === "api_endpoint"))){
 const err14 = {instancePath:instancePath+"/sprite",schemaPath:"#/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key3},message:"must NOT have additional properties",schema:false,parentSchema:schema12.properties.sprite,data:data6};
 if(vErrors === null){
 vErrors = [err14];
@@ -630,15 +630,15 @@ vErrors.push(err16);
 errors++;
 }
 }
-if(data6.token !== undefined){
-let data8 = data6.token;
+if(data6.api_key !== undefined){
+let data8 = data6.api_key;
 const _errs23 = errors;
 let valid5 = false;
 let passing0 = null;
 const _errs24 = errors;
 if(typeof data8 === "string"){
 if(!pattern16.test(data8)){
-const err17 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data8};
+const err17 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema17.oneOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err17];
 }
@@ -649,7 +649,7 @@ errors++;
 }
 }
 else {
-const err18 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data8};
+const err18 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[0].type,parentSchema:schema17.oneOf[0],data:data8};
 if(vErrors === null){
 vErrors = [err18];
 }
@@ -666,7 +666,7 @@ passing0 = 0;
 const _errs26 = errors;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.from === undefined){
-const err19 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
+const err19 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err19];
 }
@@ -676,7 +676,7 @@ vErrors.push(err19);
 errors++;
 }
 if(data8.name === undefined){
-const err20 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
+const err20 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema17.oneOf[1].required,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err20];
 }
@@ -687,7 +687,7 @@ errors++;
 }
 for(const key4 in data8){
 if(!((key4 === "from") || (key4 === "name"))){
-const err21 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data8};
+const err21 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err21];
 }
@@ -700,7 +700,7 @@ errors++;
 if(data8.from !== undefined){
 let data9 = data8.from;
 if(typeof data9 !== "string"){
-const err22 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data9};
+const err22 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.from.type,parentSchema:schema17.oneOf[1].properties.from,data:data9};
 if(vErrors === null){
 vErrors = [err22];
 }
@@ -710,7 +710,7 @@ vErrors.push(err22);
 errors++;
 }
 if("env" !== data9){
-const err23 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data9};
+const err23 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema17.oneOf[1].properties.from,data:data9};
 if(vErrors === null){
 vErrors = [err23];
 }
@@ -724,7 +724,7 @@ if(data8.name !== undefined){
 let data10 = data8.name;
 if(typeof data10 === "string"){
 if(!pattern8.test(data10)){
-const err24 = {instancePath:instancePath+"/sprite/token/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data10};
+const err24 = {instancePath:instancePath+"/sprite/api_key/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema17.oneOf[1].properties.name,data:data10};
 if(vErrors === null){
 vErrors = [err24];
 }
@@ -735,7 +735,7 @@ errors++;
 }
 }
 else {
-const err25 = {instancePath:instancePath+"/sprite/token/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data10};
+const err25 = {instancePath:instancePath+"/sprite/api_key/name",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[1].properties.name.type,parentSchema:schema17.oneOf[1].properties.name,data:data10};
 if(vErrors === null){
 vErrors = [err25];
 }
@@ -747,7 +747,7 @@ errors++;
 }
 }
 else {
-const err26 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data8};
+const err26 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[1].type,parentSchema:schema17.oneOf[1],data:data8};
 if(vErrors === null){
 vErrors = [err26];
 }
@@ -769,7 +769,7 @@ passing0 = 1;
 const _errs33 = errors;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.from === undefined){
-const err27 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
+const err27 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err27];
 }
@@ -779,7 +779,7 @@ vErrors.push(err27);
 errors++;
 }
 if(data8.path === undefined){
-const err28 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
+const err28 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema17.oneOf[2].required,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err28];
 }
@@ -790,7 +790,7 @@ errors++;
 }
 for(const key5 in data8){
 if(!((key5 === "from") || (key5 === "path"))){
-const err29 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data8};
+const err29 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err29];
 }
@@ -803,7 +803,7 @@ errors++;
 if(data8.from !== undefined){
 let data11 = data8.from;
 if(typeof data11 !== "string"){
-const err30 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data11};
+const err30 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.from.type,parentSchema:schema17.oneOf[2].properties.from,data:data11};
 if(vErrors === null){
 vErrors = [err30];
 }
@@ -813,7 +813,7 @@ vErrors.push(err30);
 errors++;
 }
 if("file" !== data11){
-const err31 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data11};
+const err31 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema17.oneOf[2].properties.from,data:data11};
 if(vErrors === null){
 vErrors = [err31];
 }
@@ -827,7 +827,7 @@ if(data8.path !== undefined){
 let data12 = data8.path;
 if(typeof data12 === "string"){
 if(func2(data12) < 1){
-const err32 = {instancePath:instancePath+"/sprite/token/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data12};
+const err32 = {instancePath:instancePath+"/sprite/api_key/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[2].properties.path,data:data12};
 if(vErrors === null){
 vErrors = [err32];
 }
@@ -838,7 +838,7 @@ errors++;
 }
 }
 else {
-const err33 = {instancePath:instancePath+"/sprite/token/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data12};
+const err33 = {instancePath:instancePath+"/sprite/api_key/path",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[2].properties.path.type,parentSchema:schema17.oneOf[2].properties.path,data:data12};
 if(vErrors === null){
 vErrors = [err33];
 }
@@ -850,7 +850,7 @@ errors++;
 }
 }
 else {
-const err34 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data8};
+const err34 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[2].type,parentSchema:schema17.oneOf[2],data:data8};
 if(vErrors === null){
 vErrors = [err34];
 }
@@ -872,7 +872,7 @@ passing0 = 2;
 const _errs40 = errors;
 if(data8 && typeof data8 == "object" && !Array.isArray(data8)){
 if(data8.from === undefined){
-const err35 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
+const err35 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err35];
 }
@@ -882,7 +882,7 @@ vErrors.push(err35);
 errors++;
 }
 if(data8.service === undefined){
-const err36 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
+const err36 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err36];
 }
@@ -892,7 +892,7 @@ vErrors.push(err36);
 errors++;
 }
 if(data8.account === undefined){
-const err37 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
+const err37 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema17.oneOf[3].required,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err37];
 }
@@ -903,7 +903,7 @@ errors++;
 }
 for(const key6 in data8){
 if(!(((key6 === "from") || (key6 === "service")) || (key6 === "account"))){
-const err38 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data8};
+const err38 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err38];
 }
@@ -916,7 +916,7 @@ errors++;
 if(data8.from !== undefined){
 let data13 = data8.from;
 if(typeof data13 !== "string"){
-const err39 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data13};
+const err39 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.from.type,parentSchema:schema17.oneOf[3].properties.from,data:data13};
 if(vErrors === null){
 vErrors = [err39];
 }
@@ -926,7 +926,7 @@ vErrors.push(err39);
 errors++;
 }
 if("keychain" !== data13){
-const err40 = {instancePath:instancePath+"/sprite/token/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data13};
+const err40 = {instancePath:instancePath+"/sprite/api_key/from",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema17.oneOf[3].properties.from,data:data13};
 if(vErrors === null){
 vErrors = [err40];
 }
@@ -940,7 +940,7 @@ if(data8.service !== undefined){
 let data14 = data8.service;
 if(typeof data14 === "string"){
 if(func2(data14) < 1){
-const err41 = {instancePath:instancePath+"/sprite/token/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data14};
+const err41 = {instancePath:instancePath+"/sprite/api_key/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.service,data:data14};
 if(vErrors === null){
 vErrors = [err41];
 }
@@ -950,7 +950,7 @@ vErrors.push(err41);
 errors++;
 }
 if(!pattern18.test(data14)){
-const err42 = {instancePath:instancePath+"/sprite/token/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data14};
+const err42 = {instancePath:instancePath+"/sprite/api_key/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema17.oneOf[3].properties.service,data:data14};
 if(vErrors === null){
 vErrors = [err42];
 }
@@ -961,7 +961,7 @@ errors++;
 }
 }
 else {
-const err43 = {instancePath:instancePath+"/sprite/token/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data14};
+const err43 = {instancePath:instancePath+"/sprite/api_key/service",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.service.type,parentSchema:schema17.oneOf[3].properties.service,data:data14};
 if(vErrors === null){
 vErrors = [err43];
 }
@@ -975,7 +975,7 @@ if(data8.account !== undefined){
 let data15 = data8.account;
 if(typeof data15 === "string"){
 if(func2(data15) < 1){
-const err44 = {instancePath:instancePath+"/sprite/token/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data15};
+const err44 = {instancePath:instancePath+"/sprite/api_key/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema17.oneOf[3].properties.account,data:data15};
 if(vErrors === null){
 vErrors = [err44];
 }
@@ -986,7 +986,7 @@ errors++;
 }
 }
 else {
-const err45 = {instancePath:instancePath+"/sprite/token/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data15};
+const err45 = {instancePath:instancePath+"/sprite/api_key/account",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema17.oneOf[3].properties.account.type,parentSchema:schema17.oneOf[3].properties.account,data:data15};
 if(vErrors === null){
 vErrors = [err45];
 }
@@ -998,7 +998,7 @@ errors++;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data8};
+const err46 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema17.oneOf[3].type,parentSchema:schema17.oneOf[3],data:data8};
 if(vErrors === null){
 vErrors = [err46];
 }
@@ -1021,7 +1021,7 @@ passing0 = 3;
 }
 }
 if(!valid5){
-const err47 = {instancePath:instancePath+"/sprite/token",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data8};
+const err47 = {instancePath:instancePath+"/sprite/api_key",schemaPath:"config-project.schema.json#/definitions/secret_source/oneOf",keyword:"oneOf",params:{passingSchemas: passing0},message:"must match exactly one schema in oneOf",schema:schema17.oneOf,parentSchema:schema17,data:data8};
 if(vErrors === null){
 vErrors = [err47];
 }
@@ -1042,11 +1042,11 @@ vErrors = null;
 }
 }
 }
-if(data6.api_url !== undefined){
-let data16 = data6.api_url;
+if(data6.api_endpoint !== undefined){
+let data16 = data6.api_endpoint;
 if(typeof data16 === "string"){
 if(!pattern22.test(data16)){
-const err48 = {instancePath:instancePath+"/sprite/api_url",schemaPath:"#/properties/sprite/properties/api_url/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema12.properties.sprite.properties.api_url,data:data16};
+const err48 = {instancePath:instancePath+"/sprite/api_endpoint",schemaPath:"#/properties/sprite/properties/api_endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema12.properties.sprite.properties.api_endpoint,data:data16};
 if(vErrors === null){
 vErrors = [err48];
 }
@@ -1057,7 +1057,7 @@ errors++;
 }
 }
 else {
-const err49 = {instancePath:instancePath+"/sprite/api_url",schemaPath:"#/properties/sprite/properties/api_url/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.sprite.properties.api_url.type,parentSchema:schema12.properties.sprite.properties.api_url,data:data16};
+const err49 = {instancePath:instancePath+"/sprite/api_endpoint",schemaPath:"#/properties/sprite/properties/api_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema12.properties.sprite.properties.api_endpoint.type,parentSchema:schema12.properties.sprite.properties.api_endpoint,data:data16};
 if(vErrors === null){
 vErrors = [err49];
 }

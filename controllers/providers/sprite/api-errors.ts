@@ -105,7 +105,7 @@ export function errorFromResponse(what: string, status: number, body: string, re
     const suffix = wait === undefined ? '' : ` (retry after ${Math.ceil(wait / 1000)}s)`;
     return new SpriteApiError('SpriteRateLimited', `${detail}${suffix}`, { transient: true, status, ...(wait !== undefined ? { retryAfterMs: wait } : {}) });
   }
-  if (status === 401 || status === 403) return new SpriteApiError('SpriteUnauthorized', `${detail} (check backends.sprite.token)`, { transient: false, status });
+  if (status === 401 || status === 403) return new SpriteApiError('SpriteUnauthorized', `${detail} (check backends.sprite.api_key)`, { transient: false, status });
   if (status === 404) return new SpriteApiError('SpriteNotFound', detail, { transient: false, status });
   if (status >= 500) return new SpriteApiError('SpriteApiUnavailable', detail, { transient: true, status });
   return new SpriteApiError('SpriteRequestRejected', detail, { transient: false, status });

@@ -220,7 +220,7 @@ export class SpriteClient {
       // The source names where the token should come from (a variable, a file, a keychain item), never its value.
       throw new SpriteApiError('SpriteNotConfigured', `the sprite backend has no API token: ${err instanceof Error ? err.message : String(err)}`, { transient: false, cause: err });
     }
-    if (token === '') throw new SpriteApiError('SpriteNotConfigured', 'the sprite backend has an empty API token (backends.sprite.token)', { transient: false });
+    if (token === '') throw new SpriteApiError('SpriteNotConfigured', 'the sprite backend has an empty API token (backends.sprite.api_key)', { transient: false });
     return token;
   }
 }

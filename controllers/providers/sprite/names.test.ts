@@ -51,8 +51,8 @@ describe('sprite:// addresses', () => {
 describe('a registry without the sprite backend', () => {
   it('says what to configure', async () => {
     const { createProviderRegistry } = await import('../registry.ts');
-    const registry = createProviderRegistry([], { sprite: 'configure backends.sprite.token' });
-    expect(() => registry.get('sprite')).toThrow('backend "sprite" is not available in this boulder process (available: none): configure backends.sprite.token');
+    const registry = createProviderRegistry([], { sprite: 'configure backends.sprite.api_key' });
+    expect(() => registry.get('sprite')).toThrow('backend "sprite" is not available in this boulder process (available: none): configure backends.sprite.api_key');
     expect(() => registry.get('docker')).toThrow(/available: none\)$/);
   });
 });
