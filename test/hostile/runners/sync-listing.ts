@@ -25,7 +25,7 @@ import { createMemoryAncestorStore } from '../../../controllers/sync/ancestor-st
 import type { Endpoint, ScanProblem } from '../../../controllers/sync/endpoint.ts';
 import { createSyncEngine } from '../../../controllers/sync/engine.ts';
 import { createLocalEndpoint } from '../../../controllers/sync/local/local-endpoint.ts';
-import { createScriptedEndpoint, type ScriptedEntry } from '../../../controllers/sync/matrix/scripted-endpoint.ts';
+import { createScriptedEndpoint, type ScriptedEntry } from '../../sync/scripted-endpoint.ts';
 import type { HostileCase } from '../corpus.ts';
 import { diffSnapshots, snapshotTree } from '../tree-snapshot.ts';
 
