@@ -46,6 +46,9 @@ export interface CliDeps {
   interruptSignal(): AbortSignal;
 }
 
+/** Overrides of the process-backed dependencies (tests): `runCli(argv, overrides)`. */
+export type CliOverrides = Partial<Omit<CliDeps, 'stateDir' | 'daemon'>>;
+
 /** One option of a command: a node:util parseArgs option plus help text. */
 export interface OptionSpec {
   type: 'string' | 'boolean';

@@ -13,8 +13,7 @@ import { homeOfEnv } from '../apis/config/daemon-config.ts';
 import { daemonSettingsWithoutFiles, defaultStateDir } from '../apis/config/daemon-settings.ts';
 import { storeFromFlags, type StoreFlags, type StoreSettings } from '../apis/config/store-settings.ts';
 import { UsageError } from './cli-error.ts';
-import type { CliDeps } from './command.ts';
-import type { CliOverrides } from './main.ts';
+import type { CliDeps, CliOverrides } from './command.ts';
 
 /**
  * Commands that never use the state dir (nor the daemon): they do not pay for reading the node and

@@ -4,10 +4,7 @@
  * `boulder --version` starts about as fast as Node itself.
  */
 import { packageVersion } from './package-root.ts';
-import type { CliDeps } from './command.ts';
-
-/** Overrides of the process-backed dependencies (tests). */
-export type CliOverrides = Partial<Omit<CliDeps, 'stateDir' | 'daemon'>>;
+import type { CliOverrides } from './command.ts';
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */
 export async function runCli(argv: readonly string[], overrides: CliOverrides = {}): Promise<number> {

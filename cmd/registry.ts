@@ -33,7 +33,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['mcp', () => import('./commands/mcp.ts')],
   ['trace', () => import('./commands/trace.ts')],
   ['telemetry', () => import('./commands/telemetry.ts')],
-  ['completion', () => import('./commands/completion.ts')],
+  ['completion', async () => ({ default: (await import('./commands/completion.ts')).completionCommand(loadAllCommands) })],
   ['version', () => import('./commands/version.ts')],
 ]);
 

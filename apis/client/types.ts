@@ -1,7 +1,7 @@
 /**
  * The ResourceClient contract: how controllers and the CLI read and write boulder objects,
  * independent of where they live (embedded SQLite store or a Kubernetes API server).
- * Both implementations must pass the shared conformance suite in `apis/client/conformance.ts`.
+ * Both implementations must pass the shared conformance suite in `test/store/conformance.ts`.
  */
 import type { KindName } from '../kinds.ts';
 import type { KubeObject } from '../meta.ts';

@@ -5,7 +5,6 @@
  * variable or flag that sets them.
  */
 import { NotFoundError } from '../errors.ts';
-import type { EffectiveConfig } from './effective.ts';
 import { effectiveSchema, schemaAt, schemaKeys } from './effective-schema.ts';
 import { ENV_MAPPINGS } from './env-mappings.ts';
 import { FILE_KEY_MAPPINGS } from './file-layers.ts';
@@ -13,6 +12,11 @@ import { CONFIG_FLAG_MAPPINGS } from './flag-mappings.ts';
 import { formatKey, isPathPrefix, parseKey } from './key-path.ts';
 import { describeOrigin } from './origin.ts';
 import type { EffectiveEntry, ValueOrigin } from './types.ts';
+
+/** What explaining needs of an EffectiveConfig (effective.ts, which calls in here): its entries. */
+export interface ExplainableConfig {
+  readonly entries: readonly EffectiveEntry[];
+}
 
 /** The answer of explain. */
 export interface Explanation {
@@ -37,7 +41,7 @@ function fileAliases(): Map<string, string[]> {
 }
 
 /** Resolves what the user typed to an effective key path; throws NotFound with suggestions. */
-export function resolveKey(config: EffectiveConfig, text: string): string[] {
+export function resolveKey(config: ExplainableConfig, text: string): string[] {
   const bySetting = ENV_MAPPINGS.find((m) => m.variable === text) ?? CONFIG_FLAG_MAPPINGS.find((m) => `--${m.option}` === text);
   if (bySetting !== undefined) return parseKey(bySetting.key) ?? [];
   const path = parseKey(text);
@@ -65,7 +69,7 @@ export function resolveKey(config: EffectiveConfig, text: string): string[] {
 }
 
 /** Explains `text` (see the module comment for the spellings accepted). */
-export function explainKey(config: EffectiveConfig, text: string): Explanation {
+export function explainKey(config: ExplainableConfig, text: string): Explanation {
   const path = resolveKey(config, text);
   const key = formatKey(path);
   const description = schemaAt(effectiveSchema(), path)?.description;

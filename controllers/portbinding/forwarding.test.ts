@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { probeFree } from './allocator/probe.ts';
 import type { ForwardSpec } from './contracts.ts';
 import { PortInUseError } from './forward/errors.ts';
-import { exchange, freePort, startEchoServer, type TestServer } from './forward/testing.ts';
+import { exchange, freePort, startEchoServer, type TestServer } from '../../test/ports/servers.ts';
 import { PortForwarding } from './forwarding.ts';
 
 const closers: (() => Promise<void>)[] = [];

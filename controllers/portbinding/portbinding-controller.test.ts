@@ -21,7 +21,7 @@ import { initRepo, makeTempDir, removeTempDirs } from '../worktree/test-repos.ts
 import { PORT_PLAN, type PortRange } from './contracts.ts';
 import { probeFree } from './allocator/probe.ts';
 import { createSocket } from 'node:dgram';
-import { exchange, freePort, startEchoServer, startUdpEcho } from './forward/testing.ts';
+import { exchange, freePort, startEchoServer, startUdpEcho } from '../../test/ports/servers.ts';
 import { PortForwarding } from './forwarding.ts';
 
 let store: TempStore;

@@ -17,7 +17,7 @@ import { MockProvider } from '../providers/mock/mock-provider.ts';
 import type { EndpointOptions, RuntimeEndpoint, RuntimeTarget } from '../providers/types.ts';
 import { registerControllers } from '../setup.ts';
 import { probeFree } from './allocator/probe.ts';
-import { exchange, freePort, startEchoServer } from './forward/testing.ts';
+import { exchange, freePort, startEchoServer } from '../../test/ports/servers.ts';
 
 /** A mock whose endpoint is a dialer to 127.0.0.1 (counting the dials), shown as `pod/<name>`. */
 class DialingMock extends MockProvider {

@@ -2,15 +2,16 @@
  * The public face of the sync engine: options, results, conflicts and the ancestor store contract.
  * The engine (host = alpha, workspace = beta) runs cycles of scan → reconcile against the persisted
  * ancestor → apply checked operations on both endpoints → fold what was actually applied back into
- * the ancestor. See controllers/sync/README.md for the semantics.
+ * the ancestor. See controllers/sync/README.md for the semantics. Create an engine with
+ * `createSyncEngine` from engine.ts.
  */
 import type { Logger } from '../runtime/logger.ts';
 import type { Clock } from '../runtime/clock.ts';
 import type { Endpoint, ReadonlySnapshot, ScanProblem } from './endpoint.ts';
 
-export { createSyncEngine } from './engine.ts';
-export { createFileAncestorStore } from './ancestor-store.ts';
-export { SyncPausedError } from './errors.ts';
+// Types only: the engine (engine.ts), the file ancestor store (ancestor-store.ts) and
+// SyncPausedError (errors.ts) import these types, so this module must not re-export them back
+// (that made a six-file import circle).
 
 /**
  * How changes flow:

@@ -7,7 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { isErrorCode } from '../../apis/errors.ts';
 import { createMemoryAncestorStore } from './ancestor-store.ts';
 import type { Endpoint } from './endpoint.ts';
-import { createSyncEngine, type CycleResult, type SyncEngine, type SyncEngineOptions } from './engine-api.ts';
+import type { CycleResult, SyncEngine, SyncEngineOptions } from './engine-api.ts';
+import { createSyncEngine } from './engine.ts';
 import { createLocalEndpoint } from './local/local-endpoint.ts';
 
 let base: string;

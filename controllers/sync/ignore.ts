@@ -149,21 +149,42 @@ function segmentToRegexSource(segment: string): string {
       out += '[^/]';
     } else if (c === '[') {
       const close = findClassEnd(segment, i);
-      if (close < 0) {
-        out += '\\[';
-        continue;
-      }
+      // As git's wildmatch: a bracket that is never closed makes the whole pattern match nothing.
+      if (close < 0) return NEVER;
       let inner = segment.slice(i + 1, close);
       let negated = false;
       if (inner.startsWith('!') || inner.startsWith('^')) {
         negated = true;
         inner = inner.slice(1);
       }
-      const escaped = inner.replace(/\\(.)/g, '$1').replace(/[\\\]^[]/g, (ch) => `\\${ch}`);
-      out += negated ? `[^/${escaped}]` : `[${escaped}]`;
+      const body = classBody(inner.replace(/\\(.)/g, '$1'));
+      out += negated ? `[^/${body}]` : `[${body}]`;
       i = close;
     } else {
       out += escapeRegexChar(c);
+    }
+  }
+  return out;
+}
+
+/** A regular expression body that matches nothing. */
+const NEVER = '(?!)';
+
+/**
+ * The regex body of a bracket expression's (unescaped) members: characters and `a-z` ranges; a
+ * reversed range (`z-a`) matches only its first character, as in git (never an invalid regex).
+ */
+function classBody(members: string): string {
+  const escape = (ch: string): string => (/[\\\]^[-]/.test(ch) ? `\\${ch}` : ch);
+  let out = '';
+  for (let k = 0; k < members.length; k++) {
+    const first = members[k] as string;
+    const last = members[k + 2];
+    if (members[k + 1] === '-' && last !== undefined) {
+      out += first <= last ? `${escape(first)}-${escape(last)}` : escape(first);
+      k += 2;
+    } else {
+      out += escape(first);
     }
   }
   return out;

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createMemoryAncestorStore } from './ancestor-store.ts';
-import { createSyncEngine, type SyncEngine } from './engine-api.ts';
+import type { SyncEngine } from './engine-api.ts';
+import { createSyncEngine } from './engine.ts';
 import { createLocalEndpoint } from './local/local-endpoint.ts';
 
 const run = promisify(execFile);

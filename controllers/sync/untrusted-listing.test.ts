@@ -9,9 +9,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { diffSnapshots, snapshotTree } from '../../test/hostile/tree-snapshot.ts';
 import { createMemoryAncestorStore } from './ancestor-store.ts';
 import type { Endpoint, FileContent, Operation } from './endpoint.ts';
-import { createSyncEngine } from './engine-api.ts';
+import { createSyncEngine } from './engine.ts';
 import { createLocalEndpoint } from './local/local-endpoint.ts';
-import { createScriptedEndpoint } from './matrix/scripted-endpoint.ts';
+import { createScriptedEndpoint } from '../../test/sync/scripted-endpoint.ts';
 
 let world: string;
 const root = (): string => join(world, 'root');

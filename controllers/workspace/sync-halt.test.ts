@@ -20,9 +20,9 @@ import { silentLogger } from '../runtime/logger.ts';
 import { Manager } from '../runtime/manager.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import { createMemoryAncestorStore } from '../sync/ancestor-store.ts';
-import { createSyncEngine } from '../sync/engine-api.ts';
+import { createSyncEngine } from '../sync/engine.ts';
 import { createLocalEndpoint } from '../sync/local/local-endpoint.ts';
-import { createScriptedEndpoint } from '../sync/matrix/scripted-endpoint.ts';
+import { createScriptedEndpoint } from '../../test/sync/scripted-endpoint.ts';
 import { sessionStatus } from '../syncsession/status.ts';
 import { registerControllers } from '../setup.ts';
 

@@ -20,7 +20,7 @@ import { promisify } from 'node:util';
 import { REPO_ROOT, freshNamespace, installCrds, kubectlOk, startCluster, type ClusterEnv } from '../k8s/cluster-env.ts';
 import { startClusterControllers } from '../k8s/cluster-controllers.ts';
 import { applyKwokPortForward, echoClient, getBinding, startForwardingControllers } from '../k8s/port-forward-env.ts';
-import { startEchoServer } from '../../controllers/portbinding/forward/testing.ts';
+import { startEchoServer } from '../ports/servers.ts';
 import { eventually } from '../k8s/cluster-env.ts';
 import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 

@@ -16,10 +16,10 @@ import { PortRangeExhaustedError } from '../../controllers/portbinding/allocator
 import { portTakenCheck } from '../../controllers/portbinding/allocator/host-check.ts';
 import { SIMULATED_PORTS, allocateWorkspaces, simulatedWorkspace } from '../../controllers/portbinding/allocator/testing.ts';
 import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
-import { measureDownload, measurePingLatency } from '../../controllers/portbinding/forward/testing.ts';
+import { measureDownload, measurePingLatency } from '../ports/servers.ts';
 import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
-const FORWARD_HELPER = join(import.meta.dirname, '..', '..', 'controllers', 'portbinding', 'forward', 'testing.ts');
+const FORWARD_HELPER = join(import.meta.dirname, '..', 'ports', 'servers.ts');
 const DOWNLOAD_BYTES = 100 * 1024 * 1024;
 const DOWNLOAD_RUNS = 5;
 const PING_SAMPLES = 1000;

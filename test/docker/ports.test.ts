@@ -15,7 +15,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { probeFree } from '../../controllers/portbinding/allocator/probe.ts';
 import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
-import { exchange, freePort } from '../../controllers/portbinding/forward/testing.ts';
+import { exchange, freePort } from '../ports/servers.ts';
 import { PortForwarding } from '../../controllers/portbinding/forwarding.ts';
 import { realClock } from '../../controllers/runtime/clock.ts';
 import { getCondition } from '../../controllers/runtime/conditions.ts';

@@ -4,7 +4,7 @@
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncEngine } from '../../controllers/sync/engine.ts';
 import { ensureSyncHelper } from '../../controllers/sync/docker/helper-container.ts';
-import { listLocalTree, makeTempAncestorStore, sha256, syncUntilQuiet, type MatrixFixture } from '../../controllers/sync/matrix/test-support.ts';
+import { listLocalTree, makeTempAncestorStore, sha256, syncUntilQuiet, type MatrixFixture } from '../sync/matrix-support.ts';
 import { CONTAINER_ROOT, makeDockerFixture, SYNC_TEST_LABELS } from './sync-support.ts';
 import { BUSYBOX, docker, requireEngine } from './support.ts';
 

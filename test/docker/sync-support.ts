@@ -14,7 +14,7 @@ import { ensureSyncHelper, removeSyncHelper } from '../../controllers/sync/docke
 import { detailScript, parseDetails } from '../../controllers/sync/docker/scan.ts';
 import { ShellAgent, shellQuote } from '../../controllers/sync/docker/shell-agent.ts';
 import { endOfArchive, fileHeader, padding } from '../../controllers/sync/docker/tar.ts';
-import { createLocalSideDriver, type MatrixFixture, type SideDriver, type TreeListing } from '../../controllers/sync/matrix/test-support.ts';
+import { createLocalSideDriver, type MatrixFixture, type SideDriver, type TreeListing } from '../sync/matrix-support.ts';
 import { BUSYBOX, docker, RUN_ID, RUN_LABEL } from './support.ts';
 
 /** Root of the synced directory inside the helper. */

@@ -32,9 +32,9 @@ import { createMemoryAncestorStore } from '../../controllers/sync/ancestor-store
 import { createDockerEndpoint } from '../../controllers/sync/docker/docker-endpoint.ts';
 import { removeSyncHelper } from '../../controllers/sync/docker/helper-container.ts';
 import type { Endpoint } from '../../controllers/sync/endpoint.ts';
-import { createSyncEngine } from '../../controllers/sync/engine-api.ts';
+import { createSyncEngine } from '../../controllers/sync/engine.ts';
 import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
-import { syncUntilQuiet } from '../../controllers/sync/matrix/test-support.ts';
+import { syncUntilQuiet } from '../sync/matrix-support.ts';
 import { registerSyncSessions } from '../../controllers/syncsession/register.ts';
 import { diffSnapshots, snapshotTree } from '../hostile/tree-snapshot.ts';
 import { CONTAINER_ROOT, startHelper, SYNC_TEST_LABELS } from './sync-support.ts';

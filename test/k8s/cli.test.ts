@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, ROOT, runBoulder } from '../cli/harness.ts';
-import { removeWrittenKubeconfigs, writeKubeconfig } from '../../apis/client/kubernetes/test-kubeconfig.ts';
+import { removeWrittenKubeconfigs, writeKubeconfig } from '../support/kubeconfig.ts';
 import { k8sEnv, kubectlStdout, useNamespaces } from './harness.ts';
 
 const EXAMPLE = join(ROOT, 'manifests', 'examples', 'mock-workspace.yaml');

@@ -4,8 +4,8 @@
  * ConformanceHarness of the Kubernetes ResourceClient.
  */
 import { afterAll, beforeAll, inject } from 'vitest';
-import type { ConformanceHarness } from '../../apis/client/conformance.ts';
-import { purgeNamespaces } from '../../apis/client/conformance.ts';
+import type { ConformanceHarness } from '../store/conformance.ts';
+import { purgeNamespaces } from '../store/conformance.ts';
 import type { KubernetesResourceClient } from '../../apis/client/kubernetes/kubernetes-client.ts';
 import type { KubernetesClientSpec } from '../../apis/client/open.ts';
 import {

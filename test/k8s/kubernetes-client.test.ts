@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse, stringify } from 'yaml';
-import { eventually, expectCode, WatchRecorder, workspace } from '../../apis/client/conformance/harness.ts';
+import { eventually, expectCode, WatchRecorder, workspace } from '../store/conformance/harness.ts';
 import { openKubernetesClient, type KubernetesResourceClient } from '../../apis/client/kubernetes/kubernetes-client.ts';
 import { openClient } from '../../apis/client/open.ts';
 import { ValidationError } from '../../apis/errors.ts';

@@ -5,7 +5,7 @@
 // Every case runs (≈ 45 s here); only the burst (1 000 files) and the large file (8 MB) are smaller.
 import { afterAll, beforeAll } from 'vitest';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { describeSyncMatrix } from '../../controllers/sync/matrix/testing.ts';
+import { describeSyncMatrix } from '../sync/matrix.ts';
 import { dropNamespace, freshNamespace, startCluster, type ClusterEnv } from './cluster-env.ts';
 import { makePodFixture, startExecPod, testKubeConfig } from './pod-sync-support.ts';
 

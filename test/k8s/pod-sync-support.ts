@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
 import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
 import { createPodEndpoint } from '../../controllers/sync/kubernetes/pod-endpoint.ts';
-import { createLocalSideDriver, type MakeMatrixFixture } from '../../controllers/sync/matrix/test-support.ts';
+import { createLocalSideDriver, type MakeMatrixFixture } from '../sync/matrix-support.ts';
 import { kubectlOk, type ClusterEnv } from './cluster-env.ts';
 
 /** The kwok Exec object that runs exec'd commands of Pod `name` locally in `workDir`. */

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
-import { describeResourceClientConformance, purgeNamespaces } from '../../apis/client/conformance.ts';
+import { describeResourceClientConformance, purgeNamespaces } from './conformance.ts';
 import { embeddedClientSpec } from '../../apis/client/open.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../apis/store/embedded-store.ts';
 

@@ -7,7 +7,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runWorker, workerScript } from '../../apis/client/conformance/workers.ts';
+import { runWorker, workerScript } from './conformance/workers.ts';
 import { embeddedClientSpec, openClient, type ClientSpec } from '../../apis/client/open.ts';
 import { API_VERSION } from '../../apis/meta.ts';
 import { LATENCY_SENT_AT, LATENCY_WARMUP } from './workers/latency-annotations.ts';

@@ -1,9 +1,9 @@
 import { createServer } from 'node:net';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectCode } from '../conformance/harness.ts';
+import { expectCode } from '../../../test/store/conformance/harness.ts';
 import { openKubernetesClient } from './kubernetes-client.ts';
 import { openKubeConnection } from './kube-connection.ts';
-import { removeWrittenKubeconfigs, writeKubeconfig } from './test-kubeconfig.ts';
+import { removeWrittenKubeconfigs, writeKubeconfig } from '../../../test/support/kubeconfig.ts';
 
 async function closedPort(): Promise<number> {
   const server = createServer();

@@ -6,10 +6,10 @@
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { expectCode } from '../conformance/harness.ts';
+import { expectCode } from '../../../test/store/conformance/harness.ts';
 import type { WatchEvent } from '../types.ts';
 import { openKubernetesClient, type KubernetesResourceClient } from './kubernetes-client.ts';
-import { removeWrittenKubeconfigs, writeKubeconfig } from './test-kubeconfig.ts';
+import { removeWrittenKubeconfigs, writeKubeconfig } from '../../../test/support/kubeconfig.ts';
 
 type Handler = (req: IncomingMessage, res: ServerResponse, url: URL) => void;
 

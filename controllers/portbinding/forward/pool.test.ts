@@ -4,7 +4,7 @@ import { probeFree } from '../allocator/probe.ts';
 import type { ForwardSpec } from '../contracts.ts';
 import { PortInUseError } from './errors.ts';
 import { ForwarderPool } from './pool.ts';
-import { exchange, freePort, startEchoServer, startSourceServer, type TestServer } from './testing.ts';
+import { exchange, freePort, startEchoServer, startSourceServer, type TestServer } from '../../../test/ports/servers.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -12,7 +12,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { ForwardTarget } from '../contracts.ts';
 import type { Forwarder, UpstreamEvent } from './forwarder.ts';
 import { startTcpForwarder } from './tcp-forwarder.ts';
-import { exchange, freePort, startEchoServer } from './testing.ts';
+import { exchange, freePort, startEchoServer } from '../../../test/ports/servers.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

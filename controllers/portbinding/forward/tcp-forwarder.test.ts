@@ -8,7 +8,7 @@ import type { ForwardSpec } from '../contracts.ts';
 import { PortInUseError } from './errors.ts';
 import type { Forwarder } from './forwarder.ts';
 import { startTcpForwarder } from './tcp-forwarder.ts';
-import { exchange, freePort, startEchoServer, startSourceServer, type TestServer } from './testing.ts';
+import { exchange, freePort, startEchoServer, startSourceServer, type TestServer } from '../../../test/ports/servers.ts';
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {

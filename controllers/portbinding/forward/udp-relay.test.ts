@@ -4,7 +4,7 @@ import { probeFree } from '../allocator/probe.ts';
 import type { ForwardSpec } from '../contracts.ts';
 import { PortInUseError } from './errors.ts';
 import type { Forwarder } from './forwarder.ts';
-import { freePort, startUdpEcho, type TestServer } from './testing.ts';
+import { freePort, startUdpEcho, type TestServer } from '../../../test/ports/servers.ts';
 import { startUdpRelay } from './udp-relay.ts';
 
 const closers: (() => Promise<void>)[] = [];

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ForwardSpec } from '../contracts.ts';
-import { exchange, freePort, startEchoServer, type TestServer } from './testing.ts';
+import { exchange, freePort, startEchoServer, type TestServer } from '../../../test/ports/servers.ts';
 import type { Forwarder } from './forwarder.ts';
 import { startTcpForwarder } from './tcp-forwarder.ts';
 import { ForwarderPool } from './pool.ts';

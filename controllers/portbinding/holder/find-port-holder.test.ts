@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort } from '../forward/testing.ts';
+import { freePort } from '../../../test/ports/servers.ts';
 import { findPortHolder } from './find-port-holder.ts';
 
 const children: ChildProcess[] = [];

@@ -7,7 +7,10 @@
 import { ApiError, fromJsonRpcError } from './errors.ts';
 import type { ApiMethods, KubeObject, ServerInfoResult } from './generated/api.ts';
 import { openSocket, type Endpoint, type SocketLike } from './socket.ts';
+import type { CallOptions, StreamHandler } from './call-types.ts';
 import { WorkspaceHandle } from './workspace.ts';
+
+export type { CallOptions, StreamHandler } from './call-types.ts';
 
 /** How to reconnect after the connection drops (not after close(), nor after an auth refusal). */
 export interface ReconnectOptions {
@@ -31,12 +34,6 @@ export interface ConnectOptions {
   reconnect?: boolean | ReconnectOptions;
 }
 
-/** Options of every call. */
-export interface CallOptions {
-  /** Cancels the call: the promise rejects with ApiError('Cancelled') and the daemon is told. */
-  signal?: AbortSignal;
-}
-
 /** One change a watch reports. */
 export interface WatchEvent<T extends KubeObject = KubeObject> {
   type: 'ADDED' | 'MODIFIED' | 'DELETED';
@@ -51,14 +48,6 @@ export interface WatchOptions {
   resourceVersion?: string;
   /** Ends the iteration. */
   signal?: AbortSignal;
-}
-
-/** What a stream's owner hears (see registerStream). */
-export interface StreamHandler {
-  /** A notification of the stream (its params carry `stream`). */
-  notification(method: string, params: Record<string, unknown>): void;
-  /** The stream ended; `error` when it failed. */
-  end(error?: ApiError): void;
 }
 
 interface Pending {
@@ -159,7 +148,7 @@ export class Client {
   }
 
   /** A handle on one workspace (api-files adds `fs`, `exec`, `logs` to it). */
-  workspace(name: string, options: { namespace?: string } = {}): WorkspaceHandle {
+  workspace(name: string, options: { namespace?: string } = {}): WorkspaceHandle<Client> {
     return new WorkspaceHandle(this, name, options.namespace ?? 'default');
   }
 

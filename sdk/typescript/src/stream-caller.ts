@@ -4,7 +4,7 @@
  * call returned; `stream.end` closes one (with an error when it failed); `streams.cancel` stops one.
  * `streamCallerOf(client)` is that seam over the SDK's Client.
  */
-import type { Client } from './client.ts';
+import type { CallOptions, StreamHandler } from './call-types.ts';
 import { ApiError, fromJsonRpcError } from './errors.ts';
 
 /** A JSON-RPC notification of one server stream. */
@@ -84,8 +84,14 @@ export class NotificationQueue {
   }
 }
 
+/** What `streamCallerOf` needs of the SDK's Client (client.ts). */
+export interface StreamClient {
+  callRaw(method: string, params: unknown, options?: CallOptions): Promise<unknown>;
+  registerStream(id: string, handler: StreamHandler): () => void;
+}
+
 /** The calls and stream routing of `client`. */
-export function streamCallerOf(client: Client): StreamCaller {
+export function streamCallerOf(client: StreamClient): StreamCaller {
   return {
     call: <R>(method: string, params: Record<string, unknown>, options: { signal?: AbortSignal } = {}) => client.callRaw(method, params, options) as Promise<R>,
     subscribe: (stream, listener) =>

@@ -3,20 +3,36 @@
  * exec and logs parts (`.fs`, `.exec()`, `.logs()`) are added by the api-files side in fs.ts,
  * exec.ts and logs.ts — add them as members of this class (the hook), using `call`/`client`.
  */
-import type { Client, CallOptions } from './client.ts';
+import type { CallOptions } from './call-types.ts';
 import { exec, startExec, type ExecHandle, type ExecOptions, type ExecResult } from './exec.ts';
 import { WorkspaceFs, type FsEvent } from './fs.ts';
-import type { KubeObject } from './generated/api.ts';
+import type { ApiMethods, KubeObject } from './generated/api.ts';
 import { logs, type LogChunk, type LogsOptions } from './logs.ts';
-import { streamCallerOf } from './stream-caller.ts';
+import { streamCallerOf, type StreamClient } from './stream-caller.ts';
+
+type Scoped = { namespace?: string } & CallOptions;
+
+/**
+ * What a handle needs of the SDK's Client (client.ts, which creates handles: `client.workspace()`
+ * gives a `WorkspaceHandle<Client>`); declared here so this module does not import the client back.
+ */
+export interface WorkspaceClient extends StreamClient {
+  readonly resources: { get(kind: 'Workspace', name: string, options?: Scoped): Promise<KubeObject> };
+  readonly workspaces: {
+    start(name: string, options?: Scoped): Promise<ApiMethods['workspaces.start']['result']>;
+    stop(name: string, options?: Scoped): Promise<ApiMethods['workspaces.stop']['result']>;
+    pause(name: string, options?: Scoped): Promise<ApiMethods['workspaces.pause']['result']>;
+    ports(name: string, options?: Scoped): Promise<ApiMethods['workspaces.ports']['result']['ports']>;
+  };
+}
 
 /** One workspace of a connection. */
-export class WorkspaceHandle {
-  readonly client: Client;
+export class WorkspaceHandle<C extends WorkspaceClient = WorkspaceClient> {
+  readonly client: C;
   readonly name: string;
   readonly namespace: string;
 
-  constructor(client: Client, name: string, namespace: string) {
+  constructor(client: C, name: string, namespace: string) {
     this.client = client;
     this.name = name;
     this.namespace = namespace;

@@ -23,9 +23,9 @@ import { dirname, join } from 'node:path';
 import { expect } from 'vitest';
 import { createMemoryAncestorStore } from '../../../controllers/sync/ancestor-store.ts';
 import type { Endpoint, ScanProblem } from '../../../controllers/sync/endpoint.ts';
-import { createSyncEngine } from '../../../controllers/sync/engine-api.ts';
+import { createSyncEngine } from '../../../controllers/sync/engine.ts';
 import { createLocalEndpoint } from '../../../controllers/sync/local/local-endpoint.ts';
-import { createScriptedEndpoint, type ScriptedEntry } from '../../../controllers/sync/matrix/scripted-endpoint.ts';
+import { createScriptedEndpoint, type ScriptedEntry } from '../../sync/scripted-endpoint.ts';
 import type { HostileCase } from '../corpus.ts';
 import { diffSnapshots, snapshotTree } from '../tree-snapshot.ts';
 

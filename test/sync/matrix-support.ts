@@ -8,12 +8,12 @@ import { createHash } from 'node:crypto';
 import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { createFileAncestorStore } from '../ancestor-store.ts';
-import type { AncestorStore, Conflict, CycleResult, SyncEngine, SyncSide } from '../engine-api.ts';
-import type { Endpoint, IgnoreMatcher } from '../endpoint.ts';
-import { isSameOrBelow, isSyncTempName } from '../endpoint.ts';
-import { createIgnoreMatcher } from '../ignore.ts';
-import { createLocalEndpoint } from '../local/local-endpoint.ts';
+import { createFileAncestorStore } from '../../controllers/sync/ancestor-store.ts';
+import type { AncestorStore, Conflict, CycleResult, SyncEngine, SyncSide } from '../../controllers/sync/engine-api.ts';
+import type { Endpoint, IgnoreMatcher } from '../../controllers/sync/endpoint.ts';
+import { isSameOrBelow, isSyncTempName } from '../../controllers/sync/endpoint.ts';
+import { createIgnoreMatcher } from '../../controllers/sync/ignore.ts';
+import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
 
 /** One node of a tree listing. */
 export type ListedEntry =

@@ -3,7 +3,7 @@
  * finalizers, ignored status, and dry runs that write nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER } from '../../meta.ts';
+import { CLEANUP_FINALIZER } from '../../../apis/meta.ts';
 import { expectAbsent, imageOf, workspace, type SuiteContext } from './harness.ts';
 
 /** Registers the apply tests. */

@@ -5,7 +5,7 @@
  * batch the engine asks it to apply (a safe engine never asks anything of either side).
  */
 import { createHash } from 'node:crypto';
-import type { Endpoint, Entry, FileContent, Operation, OperationResult, ScanProblem, ScanResult, Snapshot } from '../endpoint.ts';
+import type { Endpoint, Entry, FileContent, Operation, OperationResult, ScanProblem, ScanResult, Snapshot } from '../../controllers/sync/endpoint.ts';
 
 /** One entry of a scripted listing. */
 export interface ScriptedEntry {

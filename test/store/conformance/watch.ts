@@ -3,8 +3,8 @@
  * ADDED list, label and namespace filters, Gone for expired history, and clean endings.
  */
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../meta.ts';
-import type { WatchEvent } from '../types.ts';
+import type { KubeObject } from '../../../apis/meta.ts';
+import type { WatchEvent } from '../../../apis/client/types.ts';
 import { expectCode, sleep, WatchRecorder, workspace, type SuiteContext } from './harness.ts';
 
 function relabel(obj: KubeObject, labels: Record<string, string>): KubeObject {

@@ -3,7 +3,7 @@
  * Assertions about dependents poll, because garbage collection is asynchronous on Kubernetes.
  */
 import { describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER } from '../../meta.ts';
+import { CLEANUP_FINALIZER } from '../../../apis/meta.ts';
 import { eventually, expectAbsent, expectCode, ownerRef, portBinding, workspace, type SuiteContext } from './harness.ts';
 
 const OTHER_FINALIZER = 'example.com/other';

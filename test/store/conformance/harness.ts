@@ -4,11 +4,11 @@
  * and a watch recorder. Nothing here knows which backend is under test.
  */
 import { expect } from 'vitest';
-import { BoulderError, type ErrorCode } from '../../errors.ts';
-import type { KindName } from '../../kinds.ts';
-import { API_VERSION, type KubeObject, type OwnerReference } from '../../meta.ts';
-import type { ClientSpec } from '../open.ts';
-import type { ResourceClient, WatchEvent, WatchOptions } from '../types.ts';
+import { BoulderError, type ErrorCode } from '../../../apis/errors.ts';
+import type { KindName } from '../../../apis/kinds.ts';
+import { API_VERSION, type KubeObject, type OwnerReference } from '../../../apis/meta.ts';
+import type { ClientSpec } from '../../../apis/client/open.ts';
+import type { ResourceClient, WatchEvent, WatchOptions } from '../../../apis/client/types.ts';
 
 /** Everything the suite needs from a backend. */
 export interface ConformanceHarness {

@@ -2,9 +2,9 @@
  * Empties namespaces through the ResourceClient alone (finalizers removed, objects deleted), so a
  * harness can implement `reset()` the same way on any backend.
  */
-import { isErrorCode } from '../../errors.ts';
-import { KINDS, type KindName } from '../../kinds.ts';
-import type { ResourceClient } from '../types.ts';
+import { isErrorCode } from '../../../apis/errors.ts';
+import { KINDS, type KindName } from '../../../apis/kinds.ts';
+import type { ResourceClient } from '../../../apis/client/types.ts';
 import { eventually } from './harness.ts';
 
 async function clearFinalizers(client: ResourceClient, kind: KindName, namespace: string, name: string): Promise<void> {

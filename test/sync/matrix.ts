@@ -8,11 +8,11 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import { isErrorCode } from '../../../apis/errors.ts';
-import { createSyncEngine } from '../engine.ts';
-import type { ConflictStrategy, SyncEngine, SyncEngineOptions, SyncMode, SyncSide } from '../engine-api.ts';
-import type { Endpoint, FileContent } from '../endpoint.ts';
-import { createIgnoreMatcher } from '../ignore.ts';
+import { isErrorCode } from '../../apis/errors.ts';
+import { createSyncEngine } from '../../controllers/sync/engine.ts';
+import type { ConflictStrategy, SyncEngine, SyncEngineOptions, SyncMode, SyncSide } from '../../controllers/sync/engine-api.ts';
+import type { Endpoint, FileContent } from '../../controllers/sync/endpoint.ts';
+import { createIgnoreMatcher } from '../../controllers/sync/ignore.ts';
 import {
   assertNoDataLoss,
   diffTrees,
@@ -27,7 +27,7 @@ import {
   type QuietResult,
   type SideDriver,
   type TreeListing,
-} from './test-support.ts';
+} from './matrix-support.ts';
 
 const run = promisify(execFile);
 

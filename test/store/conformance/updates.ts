@@ -3,7 +3,7 @@
  * subresource is separate in both directions, and stale resourceVersions fail with Conflict.
  */
 import { describe, expect, it } from 'vitest';
-import type { KubeObject } from '../../meta.ts';
+import type { KubeObject } from '../../../apis/meta.ts';
 import { expectCode, imageOf, workspace, type SuiteContext } from './harness.ts';
 
 function withImage(obj: KubeObject, image: string): KubeObject {

@@ -17,7 +17,7 @@ import { describeSelectors } from './conformance/selectors.ts';
 import { describeUpdates } from './conformance/updates.ts';
 import { describeValidation } from './conformance/validation.ts';
 import { describeWatch } from './conformance/watch.ts';
-import type { ResourceClient } from './types.ts';
+import type { ResourceClient } from '../../apis/client/types.ts';
 
 export type { ConformanceHarness } from './conformance/harness.ts';
 export { purgeNamespaces } from './conformance/purge.ts';

@@ -2,14 +2,14 @@
  * Test and benchmark helpers for the forwarders (not part of the build): real servers on
  * loopback (TCP echo, TCP byte source, UDP echo), a free-port finder and a client that reads a
  * whole connection. Run as a script it becomes a separate process for the benchmarks:
- * `node testing.ts target [HOST]` prints `{"echo":P,"source":Q}` and serves until stdin closes;
- * `node testing.ts forwarder HOST:PORT…` forwards free loopback ports to each target, prints
+ * `node servers.ts target [HOST]` prints `{"echo":P,"source":Q}` and serves until stdin closes;
+ * `node servers.ts forwarder HOST:PORT…` forwards free loopback ports to each target, prints
  * `{"ports":[…]}` and serves until stdin closes.
  */
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
-import type { PortProtocol } from '../contracts.ts';
-import { ForwarderPool } from './pool.ts';
+import type { PortProtocol } from '../../controllers/portbinding/contracts.ts';
+import { ForwarderPool } from '../../controllers/portbinding/forward/pool.ts';
 
 /** A running test server. */
 export interface TestServer {
@@ -192,7 +192,7 @@ if (import.meta.main) {
     process.stdout.write(`${JSON.stringify({ ports })}\n`);
     await serveUntilStdinCloses(() => pool.closeAll());
   } else {
-    process.stderr.write('usage: node testing.ts target [HOST] | forwarder HOST:PORT…\n');
+    process.stderr.write('usage: node servers.ts target [HOST] | forwarder HOST:PORT…\n');
     process.exitCode = 2;
   }
 }

@@ -13,7 +13,7 @@ export interface WorkerResult {
 
 /** Path of a worker script under test/store/workers/. */
 export function workerScript(name: string): string {
-  return fileURLToPath(new URL(`../../../test/store/workers/${name}`, import.meta.url));
+  return fileURLToPath(new URL(`../workers/${name}`, import.meta.url));
 }
 
 /** Runs `node <script> <json>`; resolves with its output, rejects when it exits non-zero. */

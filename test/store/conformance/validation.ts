@@ -3,8 +3,8 @@
  * written, on create, update and apply alike.
  */
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../errors.ts';
-import type { KubeObject } from '../../meta.ts';
+import { ValidationError } from '../../../apis/errors.ts';
+import type { KubeObject } from '../../../apis/meta.ts';
 import { expectAbsent, expectCode, names, workspace, type SuiteContext } from './harness.ts';
 
 function withBackend(obj: KubeObject, backend: string): KubeObject {

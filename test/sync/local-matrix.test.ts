@@ -1,5 +1,5 @@
 // The sync matrix against two local directories (real files in temp dirs).
-import { describeSyncMatrix } from './testing.ts';
-import { makeLocalFixture } from './test-support.ts';
+import { describeSyncMatrix } from './matrix.ts';
+import { makeLocalFixture } from './matrix-support.ts';
 
 describeSyncMatrix('sync matrix: local directory ⇄ local directory', makeLocalFixture);
