@@ -58,7 +58,6 @@ async function startDaemon(exposure?: ExposurePolicy): Promise<void> {
     logger,
     stateDir: store.dir,
     providers: [new MockProvider()],
-    signal: abort.signal,
     forwarding,
     ...(exposure !== undefined ? { exposure } : {}),
   });

@@ -67,6 +67,7 @@ export class Manager {
   readonly #watchBackoff: BackoffOptions | undefined;
   readonly #controllers: Controller[] = [];
   readonly #runnables: { name: string; run: Runnable }[] = [];
+  readonly #stopHooks: (() => Promise<void>)[] = [];
   readonly #cache = new ObjectCache();
   /** Stops informers (watch) and resync timers. */
   readonly #intake = new AbortController();
@@ -107,6 +108,15 @@ export class Manager {
   addRunnable(name: string, run: Runnable): void {
     if (this.#state !== 'new') throw new Error('Manager.addRunnable: runnables must be added before the manager runs');
     this.#runnables.push({ name, run });
+  }
+
+  /**
+   * Calls `hook` once when the manager stops, in either mode, after in-flight reconciles finished
+   * (or the stop deadline passed): for what reconciles leave running (sync engines). A hook that
+   * throws is logged.
+   */
+  onStop(hook: () => Promise<void>): void {
+    this.#stopHooks.push(hook);
   }
 
   /**
@@ -365,6 +375,9 @@ export class Manager {
       const still = this.#controllers.reduce((n, c) => n + c.queue.processing(), 0);
       this.#log.warn({ inFlight: still, stopTimeoutMs: this.#stopTimeoutMs }, 'shutdown deadline passed; aborting in-flight reconciles');
       this.#hurry.abort(new BoulderError('Timeout', 'controller manager is shutting down'));
+    }
+    for (const hook of this.#stopHooks) {
+      await hook().catch((err: unknown) => this.#log.error({ error: errorMessage(err) }, 'stop hook failed'));
     }
     this.#state = 'stopped';
     this.#log.info({ graceful: finished }, 'manager stopped');

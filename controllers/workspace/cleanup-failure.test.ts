@@ -40,7 +40,7 @@ beforeEach(async () => {
   abort = new AbortController();
   const logs = captureLogs();
   manager = new Manager({ client: store.client, clock: realClock, logger: logs.logger });
-  registerControllers(manager, { client: store.client, clock: realClock, logger: logs.logger, stateDir: store.dir, providers: [provider], signal: abort.signal, resyncPeriodMs: 0 });
+  registerControllers(manager, { client: store.client, clock: realClock, logger: logs.logger, stateDir: store.dir, providers: [provider], resyncPeriodMs: 0 });
   await manager.start();
 });
 afterEach(async () => {

@@ -162,7 +162,6 @@ describe('Workspace controller (embedded store, mock provider)', () => {
       logger: logs.logger,
       stateDir: store.dir,
       providers: [provider],
-      signal: abort.signal,
       resyncPeriodMs: 0,
     });
     running.push({ manager, abort });

@@ -57,7 +57,7 @@ async function startDaemon(): Promise<Daemon> {
   const forwarding = new PortForwarding();
   const { logger } = captureLogs();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 10_000 });
-  registerControllers(manager, { client: store.client, clock: realClock, logger, stateDir: store.dir, signal: abort.signal, forwarding, portConflictRetryMs: 200 });
+  registerControllers(manager, { client: store.client, clock: realClock, logger, stateDir: store.dir, forwarding, portConflictRetryMs: 200 });
   await manager.start();
   return {
     forwarding,

@@ -88,7 +88,6 @@ export async function startControllers(options: StartControllersOptions = {}): P
       clock: realClock,
       logger: logs.logger,
       stateDir: store.dir,
-      signal: abort.signal,
       ...(options.resyncPeriodMs !== undefined ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
     }),
   );

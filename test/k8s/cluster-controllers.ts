@@ -55,7 +55,6 @@ export async function startClusterControllers(kubeconfig: string, options: Clust
     clock: realClock,
     logger,
     stateDir,
-    signal: abort.signal,
     trust: options.trust ?? 'cluster',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig, ownerReferences: true },

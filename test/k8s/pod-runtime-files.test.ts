@@ -53,7 +53,6 @@ beforeAll(async () => {
     clock: realClock,
     logger,
     stateDir: store.dir,
-    signal: abort.signal,
     trust: 'local',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig: cluster.kubeconfig, namespace, ownerReferences: false },

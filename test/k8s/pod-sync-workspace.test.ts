@@ -62,7 +62,6 @@ async function startOwnDaemon(): Promise<{ stop(): Promise<void> }> {
     clock: realClock,
     logger,
     stateDir: store.dir,
-    signal: abort.signal,
     trust: 'local',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig: cluster.kubeconfig, namespace, ownerReferences: false },

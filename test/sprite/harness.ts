@@ -37,7 +37,6 @@ export async function startSpriteControllers(api: SpriteProviderOptions, options
     clock: realClock,
     logger: logs.logger,
     stateDir: store.dir,
-    signal: abort.signal,
     providers: [],
     sprite: api,
     resyncPeriodMs: options.resyncPeriodMs ?? 2_000,
