@@ -48,7 +48,6 @@ async function greeter(text: string): Promise<number> {
 }
 
 async function startDaemon(exposure?: ExposurePolicy): Promise<void> {
-  const abort = new AbortController();
   const forwarding = new PortForwarding();
   const { logger } = captureLogs();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 5_000 });
@@ -63,7 +62,6 @@ async function startDaemon(exposure?: ExposurePolicy): Promise<void> {
   });
   await manager.start();
   cleanups.push(async () => {
-    abort.abort();
     await manager.stop();
     await forwarding.close();
   });

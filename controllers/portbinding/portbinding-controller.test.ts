@@ -47,7 +47,6 @@ interface Daemon {
 
 /** The daemon's wiring in-process: a started manager with forwarders, stopped after the test. */
 async function startDaemon(options: { portRange?: PortRange } = {}): Promise<Daemon> {
-  const abort = new AbortController();
   const forwarding = new PortForwarding();
   const { logger } = captureLogs();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 5_000 });
@@ -65,7 +64,6 @@ async function startDaemon(options: { portRange?: PortRange } = {}): Promise<Dae
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      abort.abort();
       await manager.stop();
       await forwarding.close();
     })());

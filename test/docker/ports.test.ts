@@ -53,7 +53,6 @@ interface Daemon {
 
 /** The daemon's wiring in-process on the shared store: Docker provider, events, forwarders. */
 async function startDaemon(): Promise<Daemon> {
-  const abort = new AbortController();
   const forwarding = new PortForwarding();
   const { logger } = captureLogs();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 10_000 });
@@ -62,7 +61,6 @@ async function startDaemon(): Promise<Daemon> {
   return {
     forwarding,
     async stop() {
-      abort.abort();
       await manager.stop();
       await forwarding.close();
     },
@@ -309,8 +307,8 @@ describe('a fixed port shared by the workspaces of one repository', () => {
     await waitBinding('pt-feat-b-web', inPhase('Bound', fixed));
     expect(await eventuallyGet(fixed, 'hello-from-pt-feat-b')).toBe('hello-from-pt-feat-b');
     timings['switchToTrafficOnFixedPort'] = Date.now() - started;
-    // `boulder switch` records the active workspace after updating the workspaces; the daemon
-    // watches .nexus/current, so the message settles on the recorded one.
+    // `boulder switch` records the active workspace on the Workspace (no controller reads
+    // .nexus/current): the message names the recorded one.
     const activeMessage = `port ${fixed} belongs to the active workspace pt-feat-b (boulder switch pt-feat-a to take it)`;
     const aStandby = await waitBinding('pt-feat-a-web', (pb) => inPhase('Standby')(pb) && getCondition(pb?.status?.conditions, 'Bound')?.message === activeMessage, 5_000);
     expect(aStandby.status!.hostPort).not.toBe(fixed);
