@@ -8,6 +8,8 @@
  * restart keeps every port. Every object lives in a namespace of this run; afterAll asserts that
  * nothing is left on the engine, no forwarder listens and no worktree remains.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -312,6 +314,11 @@ describe('a fixed port shared by the workspaces of one repository', () => {
     const activeMessage = `port ${fixed} belongs to the active workspace pt-feat-b (boulder switch pt-feat-a to take it)`;
     const aStandby = await waitBinding('pt-feat-a-web', (pb) => inPhase('Standby')(pb) && getCondition(pb?.status?.conditions, 'Bound')?.message === activeMessage, 5_000);
     expect(aStandby.status!.hostPort).not.toBe(fixed);
+    // .nexus/current is the CLI's convenience copy, read by no controller: rewriting it moves nothing.
+    writeFileSync(join(repo, '.nexus', 'current'), 'pt-feat-a\n');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await httpGet(fixed)).toBe('hello-from-pt-feat-b');
+    expect((await binding('pt-feat-a-web'))!.status!.phase).toBe('Standby');
 
     const ports = await boulder('ports', 'pt-feat-b', '-o', 'env');
     expect(ports).toMatchObject({ code: 0, stdout: `WEB_PORT=${fixed}\n` });
