@@ -19,7 +19,7 @@ import { Controller, type ControllerOptions, type ControllerStats, type Reconcil
 import { errorMessage } from './errors.ts';
 import { runInformer, type InformerSource } from './informer.ts';
 import { silentLogger, type Logger, type ReconcileTrigger } from './logger.ts';
-import { ObjectCache, type CachedObjects } from './watches.ts';
+import { ObjectCache } from './watches.ts';
 
 /** What a manager runs on. */
 export interface ManagerOptions {
@@ -125,11 +125,6 @@ export class Manager {
    */
   mode(): 'new' | 'started' | 'once' {
     return this.#mode;
-  }
-
-  /** What the informers (or one-shot lists) saw last, per kind. */
-  cache(): CachedObjects {
-    return this.#cache;
   }
 
   /**
@@ -268,7 +263,7 @@ export class Manager {
 
   /** The controllers of this mode: in `once` mode all but the `longRunningOnly` ones. */
   #activeControllers(): Controller[] {
-    return this.#controllers.filter((c) => !(this.#state === 'once' && c.longRunningOnly));
+    return this.#controllers.filter((c) => !(this.#mode === 'once' && c.longRunningOnly));
   }
 
   /** True when no key waits or runs and no retry falls due before `deadline`. */
