@@ -194,11 +194,6 @@ export class Controller {
     this.queue.add(key);
   }
 
-  /** True when events of `kind` concern this controller (its own kind, owned or watched). */
-  concerns(kind: KindName): boolean {
-    return kind === this.kind || this.owns.includes(kind) || this.watches.some((w) => w.kind === kind);
-  }
-
   /**
    * Enqueues whatever `obj` (of kind `kind`) concerns: its own key for the controller's kind, its
    * controlling owner's key for an owned kind. Returns the key enqueued, if any.
