@@ -292,6 +292,10 @@ describe('PortBinding controller (embedded store, mock provider, real forwarders
     expect(getCondition(nowStandby.status!.conditions, 'Bound')?.message).toBe(`port ${fixed} belongs to the active workspace feature-b (boulder switch feature-a to take it)`);
     expect(await read(fixed)).toBe('from-b');
     expect(await read(nowStandby.status!.hostPort!)).toBe('from-a');
+    // The Workspace controller's reconciles since left the record alone (it writes no annotation).
+    const recorded = (await getOrUndefined<Workspace>(store.client, 'Workspace', 'feature-b'))!;
+    expect(recorded.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBeDefined();
+    expect(recorded.status?.conditions?.length).toBeGreaterThan(0);
 
     // Switching back: feature-b returns to the port it was allocated before, never a new one.
     await new Promise((resolve) => setTimeout(resolve, 2));
