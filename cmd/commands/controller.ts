@@ -56,7 +56,6 @@ const command: Command = {
         clock: realClock,
         logger,
         stateDir: deps.stateDir,
-        signal: stop,
         // The Workspaces are the cluster's: whoever may create one is not this process's identity.
         trust: 'cluster',
         providers: [new MockProvider()],

@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { ACTIVE_WORKSPACE_SINCE, activeWorkspace } from '../../apis/active-workspace.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import { parseCommandArgs } from '../args.ts';
@@ -78,6 +79,30 @@ describe('switch', () => {
     expect(await state('old')).toBe('Paused');
   });
 
+  it('records the active workspace on the Workspace, where a re-apply keeps it', async () => {
+    await create('a', { repository: { path: repo } });
+    await create('b', { repository: { path: repo } });
+    void fakeController(client, controller.signal);
+    expect(await run('b')).toBe(0);
+    const listed = async (): Promise<Workspace[]> => (await client.list<Workspace>('Workspace')).items;
+    expect(activeWorkspace(await listed())).toEqual({ namespace: 'default', name: 'b' });
+    const b = await client.get<Workspace>('Workspace', 'default', 'b');
+    expect(b.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBe(b.metadata.annotations?.['nexus.dev/switch-requested-at']);
+    // `boulder apply`/`up` of the same manifest (without the annotation) keeps the record.
+    await client.apply<Workspace>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'b', annotations: { note: 'x' } }, spec: { backend: 'mock', image: 'x', repository: { path: repo }, state: 'Running' } });
+    expect(activeWorkspace(await listed())).toEqual({ namespace: 'default', name: 'b' });
+    expect(await run('a')).toBe(0);
+    expect(activeWorkspace(await listed())).toEqual({ namespace: 'default', name: 'a' });
+  });
+
+  it('records the active workspace in the store even when the repository is not on this machine', async () => {
+    await rm(repo, { recursive: true });
+    await create('a', { repository: { path: repo } });
+    void fakeController(client, controller.signal);
+    expect(await run('a')).toBe(0);
+    expect(activeWorkspace((await client.list<Workspace>('Workspace')).items)).toEqual({ namespace: 'default', name: 'a' });
+  });
+
   it('only makes a workspace without repository Running', async () => {
     await create('solo', { state: 'Paused' });
     await create('other');
@@ -85,6 +110,8 @@ describe('switch', () => {
     expect(await run('solo')).toBe(0);
     expect(deps.out.text).toMatch(/^switched to solo in \d+ ms\n$/);
     expect(await state('other')).toBe('Running');
+    // No repository, no active workspace of one.
+    expect((await client.get<Workspace>('Workspace', 'default', 'solo')).metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBeUndefined();
   });
 
   it('does not create .nexus in a repository path that does not exist', async () => {

@@ -1,9 +1,11 @@
 /**
- * `boulder switch NAME`: makes NAME the active workspace of its repository. The previously active
- * one (`.nexus/current`) and every other workspace of the repository declared Running are paused,
- * NAME is set Running with the `nexus.dev/switch-requested-at` annotation (the controller measures
- * the switch from it), `.nexus/current` is rewritten, and the command waits (through the store's
- * watch) until NAME is Ready for its new generation.
+ * `boulder switch NAME`: makes NAME the active workspace of its repository. NAME is first recorded
+ * as active on the Workspace (the `nexus.dev/active-workspace-since` annotation, which the
+ * controllers read: apis/active-workspace.ts) and in `.nexus/current` (a copy for scripts), then
+ * the previously active one and every other workspace of the repository declared Running are
+ * paused, NAME is set Running with the `nexus.dev/switch-requested-at` annotation (the controller
+ * measures the switch from it), and the command waits (through the store's watch) until NAME is
+ * Ready for its new generation.
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../apis/kinds.ts';
@@ -102,9 +104,10 @@ const command: Command = {
   summary: 'Make a workspace the active one of its repository, pausing the previous one',
   usage: ['switch NAME [--timeout DURATION] [--no-daemon]'],
   description: [
-    'Pauses the workspace recorded in <repository>/.nexus/current and every other workspace of the',
-    'same repository declared Running, sets NAME Running, records it in .nexus/current, and waits',
-    'until it is Ready. A workspace without spec.repository is only made Running.',
+    'Records NAME as the active workspace of its repository (on the Workspace, where fixed host',
+    'ports follow it, and in <repository>/.nexus/current), pauses the previously active workspace',
+    'and every other workspace of the same repository declared Running, sets NAME Running, and',
+    'waits until it is Ready. A workspace without spec.repository is only made Running.',
     'Prints: switched to NAME in N ms (paused: A, B). Exits 6 when the timeout passes first.',
     '',
     'Examples:',

@@ -98,7 +98,7 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
       const listen = apiListenSettings(deps.stateDir, apiConfig);
       const { ActivityTracker } = await import('../../controllers/workspace/activity.ts');
       const activity = new ActivityTracker();
-      const providers = registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, activity, ...(idleTimeout !== undefined ? { defaultIdleTimeout: idleTimeout } : {}), trust: trustForStore(deps.storeKind), signal: stop.signal, ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      const providers = registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, activity, ...(idleTimeout !== undefined ? { defaultIdleTimeout: idleTimeout } : {}), trust: trustForStore(deps.storeKind), ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       const { startDaemonApi } = await import('../../server/api.ts');
       const limits = apiLimits(deps.env);
       const api = await startDaemonApi({ stateDir: deps.stateDir, client, providers, logger, listen, activity, ...(limits === undefined ? {} : { limits }) });

@@ -5,6 +5,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ResourceClient } from '../../apis/client/types.ts';
+import { ACTIVE_WORKSPACE_SINCE } from '../../apis/active-workspace.ts';
 import { NotFoundError } from '../../apis/errors.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import { SWITCH_REQUESTED_AT } from '../../controllers/workspace/annotations.ts';
@@ -44,22 +45,24 @@ export async function prepareSwitch(client: ResourceClient, namespace: string, n
 }
 
 /**
- * Performs a prepared switch: records the target in `<repository>/.nexus/current` (when the
- * repository exists) first, so controllers reacting to the updates see the new owner, then pauses
+ * Performs a prepared switch: records the target as its repository's active workspace first — on
+ * the Workspace (the ACTIVE_WORKSPACE_SINCE annotation, which the controllers read: fixed host
+ * ports follow it) and, as a convenience for scripts, in `<repository>/.nexus/current` when the
+ * repository exists here — so controllers reacting to the updates see the new owner; then pauses
  * the planned workspaces and makes the target Running with the switch annotation.
  */
 export async function writeSwitch(client: ResourceClient, prepared: PreparedSwitch, requestedAt: string): Promise<void> {
   const { target, listed, pause, repository } = prepared;
-  if (repository !== undefined && existsSync(repository)) await writeCurrentWorkspace(repository, target.metadata.name);
   const namespace = target.metadata.namespace ?? 'default';
+  const address = { kind: 'Workspace' as const, namespace, name: target.metadata.name };
+  let stored = target;
+  if (repository !== undefined) {
+    stored = (await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, undefined, { [ACTIVE_WORKSPACE_SINCE]: requestedAt }), target)).object;
+    if (existsSync(repository)) await writeCurrentWorkspace(repository, target.metadata.name);
+  }
   for (const name of pause) {
     const current = listed.find((ws) => ws.metadata.name === name);
     await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, 'Paused'), current);
   }
-  await updateWithRetry<Workspace>(
-    client,
-    { kind: 'Workspace', namespace, name: target.metadata.name },
-    (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT]: requestedAt }),
-    target,
-  );
+  await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT]: requestedAt }), stored);
 }

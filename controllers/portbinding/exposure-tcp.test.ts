@@ -48,7 +48,6 @@ async function greeter(text: string): Promise<number> {
 }
 
 async function startDaemon(exposure?: ExposurePolicy): Promise<void> {
-  const abort = new AbortController();
   const forwarding = new PortForwarding();
   const { logger } = captureLogs();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 5_000 });
@@ -58,13 +57,11 @@ async function startDaemon(exposure?: ExposurePolicy): Promise<void> {
     logger,
     stateDir: store.dir,
     providers: [new MockProvider()],
-    signal: abort.signal,
     forwarding,
     ...(exposure !== undefined ? { exposure } : {}),
   });
   await manager.start();
   cleanups.push(async () => {
-    abort.abort();
     await manager.stop();
     await forwarding.close();
   });

@@ -44,4 +44,4 @@ export {
 } from './ownership.ts';
 export { CONFLICT_RETRY_MS, portBindingReconciler, WAIT_RETRY_MS, type PortBindingReconcilerDeps } from './reconcile.ts';
 export { BOUND, bindingStatus, CONFLICT, type BindingObservation, type BindingStatusInputs } from './status.ts';
-export { bindingsToWake, PortBindingWaker, type WorkspaceEventOptions } from './workspace-events.ts';
+export { bindingsForWorkspace } from './workspace-events.ts';

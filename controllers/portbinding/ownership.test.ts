@@ -47,6 +47,12 @@ describe('fixedPortOwner', () => {
     expect(fixedPortOwner(both, 'a', 'two').namespace).toBe('two');
     expect(fixedPortOwner(both, 'a', 'one').namespace).toBe('one');
   });
+  it('the recorded workspace (namespace and name) wins whichever namespace decides', () => {
+    const both = [c('a', '1', 'Running', 'one'), c('a', '2', 'Running', 'two')];
+    expect(fixedPortOwner(both, { namespace: 'one', name: 'a' }, 'two')).toEqual({ namespace: 'one', name: 'a', basis: 'active' });
+    expect(fixedPortOwner(both, { namespace: 'one', name: 'a' }, 'one')).toEqual({ namespace: 'one', name: 'a', basis: 'active' });
+    expect(fixedPortOwner(both, { namespace: 'three', name: 'a' }, 'one').basis).toBe('oldestRunning');
+  });
   it('needs a contender', () => expect(() => fixedPortOwner([], undefined, 'default')).toThrow(RangeError));
 });
 

@@ -1,10 +1,11 @@
 /**
  * Who gets a fixed host port that several workspaces of one repository want (pure): the
- * repository's active workspace (`<repo>/.nexus/current`, written by `boulder switch`); when none
- * is recorded (or it does not want the port), the oldest workspace declared Running; else the
- * oldest one. The others stand by on their own allocated ports.
+ * repository's active workspace (recorded on the Workspaces by `boulder switch`:
+ * apis/active-workspace.ts); when none is recorded (or it does not want the port), the oldest
+ * workspace declared Running; else the oldest one. The others stand by on their own allocated ports.
  */
 import { resolve } from 'node:path';
+import type { ActiveWorkspace } from '../../apis/active-workspace.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { isBeingDeleted } from '../runtime/finalizers.ts';
@@ -37,10 +38,16 @@ export interface FixedPortOwner {
 export type FixedPortClaim = { kind: 'own'; rivals: Rival[] } | { kind: 'standby'; owner: FixedPortOwner; fixedPort: number };
 
 /**
+ * The repository's recorded active workspace: the exact workspace, or a name (any namespace; a
+ * contender of the deciding binding's namespace wins a tie).
+ */
+export type CurrentWorkspace = ActiveWorkspace | string | undefined;
+
+/**
  * Decides a fixed port between `self` and the workspaces of `rivals` (pure). `current` is the
  * repository's recorded active workspace.
  */
-export function claimFixedPort(self: Workspace, fixedPort: number, rivals: readonly Rival[], current: string | undefined): FixedPortClaim {
+export function claimFixedPort(self: Workspace, fixedPort: number, rivals: readonly Rival[], current: CurrentWorkspace): FixedPortClaim {
   if (rivals.length === 0) return { kind: 'own', rivals: [] };
   const contenders = new Map<string, Contender>();
   for (const ws of [self, ...rivals.map((r) => r.workspace)]) {
@@ -55,11 +62,12 @@ export function claimFixedPort(self: Workspace, fixedPort: number, rivals: reado
 
 /**
  * The owner among `contenders` (at least one). `current` is the repository's recorded active
- * workspace name; a contender of `preferNamespace` wins a tie between namespaces.
+ * workspace; given by name only, a contender of `preferNamespace` wins a tie between namespaces.
  */
-export function fixedPortOwner(contenders: readonly Contender[], current: string | undefined, preferNamespace: string): FixedPortOwner {
+export function fixedPortOwner(contenders: readonly Contender[], current: CurrentWorkspace, preferNamespace: string): FixedPortOwner {
   const byAge = [...contenders].sort(compareAge);
-  const active = byAge.filter((c) => c.name === current).sort((a, b) => Number(b.namespace === preferNamespace) - Number(a.namespace === preferNamespace))[0];
+  const isCurrent = (c: Contender): boolean => (typeof current === 'string' || current === undefined ? c.name === current : c.name === current.name && c.namespace === current.namespace);
+  const active = byAge.filter(isCurrent).sort((a, b) => Number(b.namespace === preferNamespace) - Number(a.namespace === preferNamespace))[0];
   if (active !== undefined) return { namespace: active.namespace, name: active.name, basis: 'active' };
   const running = byAge.find((c) => c.state === 'Running');
   if (running !== undefined) return { namespace: running.namespace, name: running.name, basis: 'oldestRunning' };

@@ -16,6 +16,7 @@ import { Manager } from '../runtime/manager.ts';
 import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } from '../runtime/testing.ts';
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { registerControllers } from '../setup.ts';
+import { ACTIVE_WORKSPACE_SINCE } from '../../apis/active-workspace.ts';
 import { writeCurrentWorkspace } from '../worktree/current.ts';
 import { initRepo, makeTempDir, removeTempDirs } from '../worktree/test-repos.ts';
 import { PORT_PLAN, type PortRange } from './contracts.ts';
@@ -46,7 +47,6 @@ interface Daemon {
 
 /** The daemon's wiring in-process: a started manager with forwarders, stopped after the test. */
 async function startDaemon(options: { portRange?: PortRange } = {}): Promise<Daemon> {
-  const abort = new AbortController();
   const forwarding = new PortForwarding();
   const { logger } = captureLogs();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 5_000 });
@@ -56,7 +56,6 @@ async function startDaemon(options: { portRange?: PortRange } = {}): Promise<Dae
     logger,
     stateDir: store.dir,
     providers: [provider],
-    signal: abort.signal,
     forwarding,
     portConflictRetryMs: 100,
     ...(options.portRange !== undefined ? { portRange: options.portRange } : {}),
@@ -65,7 +64,6 @@ async function startDaemon(options: { portRange?: PortRange } = {}): Promise<Dae
   let stopped: Promise<void> | undefined;
   const stop = (): Promise<void> =>
     (stopped ??= (async () => {
-      abort.abort();
       await manager.stop();
       await forwarding.close();
     })());
@@ -257,9 +255,15 @@ describe('PortBinding controller (embedded store, mock provider, real forwarders
     const serverB = await greeter('from-b');
     const fixed = await freePort();
     const spec = (server: number): Partial<Workspace['spec']> => ({ repository: { path: repo }, ports: { web: { containerPort: server, hostPort: fixed } } });
-    await writeCurrentWorkspace(repo, 'feature-a');
+    // What `boulder switch` records: the active workspace, on the Workspace itself.
+    const activate = async (name: string): Promise<void> => {
+      const ws = (await getOrUndefined<Workspace>(store.client, 'Workspace', name))!;
+      const at = new Date().toISOString();
+      await store.client.update<Workspace>({ ...ws, metadata: { ...ws.metadata, annotations: { ...ws.metadata.annotations, [ACTIVE_WORKSPACE_SINCE]: at, 'nexus.dev/switch-requested-at': at } } });
+    };
     await store.client.create(workspace('feature-a', spec(serverA)));
     await store.client.create(workspace('feature-b', spec(serverB)));
+    await activate('feature-a');
     await startDaemon();
 
     const owner = (await waitBinding('feature-a-web', phase('Bound')))!;
@@ -274,19 +278,28 @@ describe('PortBinding controller (embedded store, mock provider, real forwarders
     expect(await read(fixed)).toBe('from-a');
     expect(await read(ownPort)).toBe('from-b');
 
-    // What `boulder switch feature-b` does: record it as current and touch the workspace.
+    // .nexus/current is the CLI's convenience copy: no controller reads it, so it moves nothing.
     await writeCurrentWorkspace(repo, 'feature-b');
-    const b = (await getOrUndefined<Workspace>(store.client, 'Workspace', 'feature-b'))!;
-    await store.client.update<Workspace>({ ...b, metadata: { ...b.metadata, annotations: { 'nexus.dev/switch-requested-at': new Date().toISOString() } } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await binding('feature-a-web'))!.status!.hostPort).toBe(fixed);
+    expect(await read(fixed)).toBe('from-a');
+
+    // What `boulder switch feature-b` records on the store moves the port.
+    await new Promise((resolve) => setTimeout(resolve, 2)); // a later switch time than feature-a's
+    await activate('feature-b');
     await waitBinding('feature-b-web', (pb) => phase('Bound')(pb) && pb?.status?.hostPort === fixed);
     const nowStandby = (await waitBinding('feature-a-web', phase('Standby')))!;
     expect(getCondition(nowStandby.status!.conditions, 'Bound')?.message).toBe(`port ${fixed} belongs to the active workspace feature-b (boulder switch feature-a to take it)`);
     expect(await read(fixed)).toBe('from-b');
     expect(await read(nowStandby.status!.hostPort!)).toBe('from-a');
+    // The Workspace controller's reconciles since left the record alone (it writes no annotation).
+    const recorded = (await getOrUndefined<Workspace>(store.client, 'Workspace', 'feature-b'))!;
+    expect(recorded.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBeDefined();
+    expect(recorded.status?.conditions?.length).toBeGreaterThan(0);
 
-    // Switching back, through .nexus/current alone (the daemon watches it): feature-b returns to
-    // the port it was allocated before, never a new one.
-    await writeCurrentWorkspace(repo, 'feature-a');
+    // Switching back: feature-b returns to the port it was allocated before, never a new one.
+    await new Promise((resolve) => setTimeout(resolve, 2));
+    await activate('feature-a');
     await waitBinding('feature-b-web', (pb) => phase('Standby')(pb) && pb?.status?.hostPort === ownPort);
     await waitBinding('feature-a-web', (pb) => phase('Bound')(pb) && pb?.status?.hostPort === fixed);
     expect(await read(fixed)).toBe('from-a');

@@ -64,13 +64,11 @@ describe('PortBinding controller with a dialled endpoint', () => {
     const start = await freePort();
     const ws = { apiVersion: API_VERSION, kind: 'Workspace', metadata: { name: 'kube' }, spec: { backend: 'mock', image: 'busybox', ports: { web: { containerPort: echo.port }, dns: { containerPort: udpPort, protocol: 'udp' } } } } as Workspace;
     await store.client.create(ws);
-    const abort = new AbortController();
     const { logger } = captureLogs();
     const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 5_000 });
-    registerControllers(manager, { client: store.client, clock: realClock, logger, stateDir: store.dir, providers: [provider], signal: abort.signal, portRange: { start: Math.min(start, 65_000), end: Math.min(start, 65_000) + 50 } });
+    registerControllers(manager, { client: store.client, clock: realClock, logger, stateDir: store.dir, providers: [provider], portRange: { start: Math.min(start, 65_000), end: Math.min(start, 65_000) + 50 } });
     await manager.start();
     cleanups.push(async () => {
-      abort.abort();
       await manager.stop();
     });
 

@@ -8,6 +8,7 @@
  * changed behind the user's back. Without a forwarder pool (`boulder reconcile --once`) ports are
  * allocated and reported, and forwarding waits for the daemon.
  */
+import { activeWorkspace } from '../../apis/active-workspace.ts';
 import { BoulderError, isErrorCode } from '../../apis/errors.ts';
 import { CLEANUP_FINALIZER, objectKey } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, Workspace } from '../../apis/types/index.ts';
@@ -19,7 +20,6 @@ import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Backend, Provider, RuntimeEndpoint } from '../providers/types.ts';
 import { runtimeTarget } from '../workspace/desired.ts';
-import { readCurrentWorkspace } from '../worktree/current.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import { bindingUrl, resolveBinding, type ResolvedBinding } from './binding.ts';
@@ -53,8 +53,6 @@ export interface PortBindingReconcilerDeps {
   waitRetryMs?: number;
   /** Finds the process holding a port (default: `findPortHolder`, Linux /proc). */
   findHolder?: (port: number, protocol: PortProtocol) => Promise<PortHolder | undefined>;
-  /** Reads a repository's active workspace (default: `<repo>/.nexus/current`). */
-  readCurrent?: (repository: string) => Promise<string | undefined>;
   /** Host probe of the allocator (default: bind the port). */
   probe?: (hostIP: string, port: number, protocol: PortProtocol) => Promise<boolean>;
   /**
@@ -272,17 +270,9 @@ class BindingReconcile {
       ...(this.#deps.exposure !== undefined ? { exposure: this.#deps.exposure } : {}),
     });
     if (rivals.length === 0) return { kind: 'own', rivals: [] };
-    const current = await this.#readCurrent(repository);
+    // The repository's active workspace as recorded on its Workspaces (apis/active-workspace.ts).
+    const current = activeWorkspace(workspaces.items.filter((other) => repositoryOf(other) === repository));
     return claimFixedPort(ws, fixedPort, rivals, current);
-  }
-
-  async #readCurrent(repository: string): Promise<string | undefined> {
-    try {
-      return await (this.#deps.readCurrent ?? readCurrentWorkspace)(repository);
-    } catch (err) {
-      this.#ctx.log.warn({ repository, error: err instanceof Error ? err.message : String(err) }, 'cannot read the active workspace');
-      return undefined;
-    }
   }
 
   /**

@@ -29,6 +29,7 @@ import {
 } from './logger.ts';
 import { controllerOwnerKey } from './owners.ts';
 import { recordTerminalCondition } from './terminal-condition.ts';
+import { mapEvent, type CachedObjects, type Watch } from './watches.ts';
 import { WorkQueue } from './workqueue.ts';
 
 /** Which object to reconcile. */
@@ -70,6 +71,13 @@ export interface ControllerOptions {
   reconcile: Reconciler;
   /** Kinds whose events enqueue their controlling owner of `kind` (same namespace). */
   owns?: KindName[];
+  /** Other kinds whose events enqueue what their `map` says (`watches(kind, mapFn)`, watches.ts). */
+  watches?: Watch[];
+  /**
+   * Reconciled only by a started manager (`Manager.start`, the daemon), never by `runUntilIdle`:
+   * for a kind whose reconciles start work that outlives them (sync engines). Default false.
+   */
+  longRunningOnly?: boolean;
   /** Workers reconciling different keys in parallel. Default 2. */
   concurrency?: number;
   /** Every this many ms, every object of the kind is enqueued (drift check). Default 5 min; 0 disables. */
@@ -134,6 +142,10 @@ export class Controller {
   readonly kind: KindName;
   /** Kinds whose events are mapped to their controlling owner of `kind`. */
   readonly owns: readonly KindName[];
+  /** Other kinds whose events are mapped to keys of `kind` by their watch's `map`. */
+  readonly watches: readonly Watch[];
+  /** Reconciled only by a started manager (see ControllerOptions.longRunningOnly). */
+  readonly longRunningOnly: boolean;
   /** The controller's work queue of `namespace/name` keys. */
   readonly queue: WorkQueue;
   /** Resync period in ms (0: none). */
@@ -141,6 +153,8 @@ export class Controller {
   readonly #options: ControllerOptions;
   readonly #deps: ControllerDeps;
   readonly #triggers = new Map<string, ReconcileTrigger>();
+  /** Why each queued key was enqueued first since its last reconcile (logged as `cause`). */
+  readonly #causes = new Map<string, string>();
   readonly #listeners = new Set<() => void>();
   /**
    * Keys whose CleanupFailed write is not to cut the scheduled backoff short: `pending` while the
@@ -156,6 +170,8 @@ export class Controller {
     this.#deps = deps;
     this.kind = options.kind;
     this.owns = options.owns ?? [];
+    this.watches = options.watches ?? [];
+    this.longRunningOnly = options.longRunningOnly ?? false;
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
     this.queue = new WorkQueue({ clock: deps.clock, ...(options.backoff ? { backoff: options.backoff } : {}) });
   }
@@ -165,10 +181,16 @@ export class Controller {
     return { ...this.#stats };
   }
 
-  /** Queues `key` (`namespace/name`), remembering why for the reconcile's log line. */
-  enqueue(key: string, trigger: ReconcileTrigger): void {
+  /**
+   * Queues `key` (`namespace/name`), remembering why for the reconcile's log line: the trigger and,
+   * when given, the cause (e.g. `watched Workspace default/a: fixed port 3000 of its repository`).
+   */
+  enqueue(key: string, trigger: ReconcileTrigger, cause?: string): void {
     if (this.queue.isShuttingDown()) return;
-    if (!this.#triggers.has(key)) this.#triggers.set(key, trigger);
+    if (!this.#triggers.has(key)) {
+      this.#triggers.set(key, trigger);
+      if (cause !== undefined) this.#causes.set(key, cause);
+    }
     this.queue.add(key);
   }
 
@@ -176,17 +198,35 @@ export class Controller {
    * Enqueues whatever `obj` (of kind `kind`) concerns: its own key for the controller's kind, its
    * controlling owner's key for an owned kind. Returns the key enqueued, if any.
    */
-  enqueueFor(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger): string | undefined {
+  enqueueFor(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger, cause?: string): string | undefined {
     if (kind === this.kind) {
       const key = objectKey(obj);
       if (this.#isOwnWrite(key, obj)) return undefined;
-      this.enqueue(key, trigger);
+      this.enqueue(key, trigger, cause);
       return key;
     }
     if (!this.owns.includes(kind)) return undefined;
     const owner = controllerOwnerKey(obj, this.kind);
-    if (owner !== undefined) this.enqueue(owner, trigger === 'initial' || trigger === 'watch' ? 'owned' : trigger);
+    if (owner !== undefined) this.enqueue(owner, trigger === 'initial' || trigger === 'watch' ? 'owned' : trigger, cause ?? `owned ${kind} ${objectKey(obj)}`);
     return owner;
+  }
+
+  /**
+   * Enqueues the keys the watches of `kind` map `obj` to (reading `cache`), each with its cause:
+   * `watched Workspace default/a: <the map's reason>`. Returns the keys enqueued.
+   */
+  enqueueWatched(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger, cache: CachedObjects, cause?: string): string[] {
+    const keys: string[] = [];
+    const onError = (err: unknown): void => this.#deps.logger.error({ kind: this.kind, watched: kind, error: errorMessage(err) }, 'watch map failed');
+    for (const watch of this.watches) {
+      if (watch.kind !== kind) continue;
+      for (const request of mapEvent(watch, obj, cache, onError)) {
+        const why = `watched ${kind} ${objectKey(obj)}${cause !== undefined ? ` (${cause})` : ''}: ${request.reason ?? 'changed'}`;
+        this.enqueue(request.key, trigger, why);
+        keys.push(request.key);
+      }
+    }
+    return keys;
   }
 
   /**
@@ -249,8 +289,10 @@ export class Controller {
   async #reconcileKey(key: string): Promise<void> {
     this.#ownWrites.delete(key);
     const trigger = this.#takeTrigger(key);
+    const cause = this.#causes.get(key);
+    this.#causes.delete(key);
     const request = parseObjectKey(key);
-    const log = reconcileLogger(this.#deps.logger, { kind: this.kind, key, reconcileId: newReconcileId(), trigger });
+    const log = reconcileLogger(this.#deps.logger, { kind: this.kind, key, reconcileId: newReconcileId(), trigger, ...(cause !== undefined ? { cause } : {}) });
     const ctx: ReconcileContext = { client: this.#deps.client, clock: this.#deps.clock, log, signal: this.#deps.signal };
     const started = performance.now();
     const summary = await this.#runReconcile(key, request, ctx);

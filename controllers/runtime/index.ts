@@ -57,10 +57,12 @@ export {
   DEFAULT_STOP_TIMEOUT_MS,
   Manager,
   type ManagerOptions,
+  type Runnable,
   type RunUntilIdleOptions,
   type RunUntilIdleResult,
 } from './manager.ts';
 export { controllerOwnerKey } from './owners.ts';
 export { stopOnSignals, type SignalStop, type StopOnSignalsOptions } from './signals.ts';
 export { recordTerminalCondition } from './terminal-condition.ts';
+export { ObjectCache, watches, type CachedObjects, type MappedRequest, type Watch, type WatchMapFn } from './watches.ts';
 export { WorkQueue, type DelayedItem, type WorkQueueOptions } from './workqueue.ts';

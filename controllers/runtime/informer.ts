@@ -23,8 +23,11 @@ export interface InformerOptions {
   log: Logger;
   /** Stops the informer: the watch ends and `runInformer` resolves. */
   signal: AbortSignal;
-  /** Receives every object listed or watched (for DELETED events and vanished objects: the last state). */
-  onObject: (obj: KubeObject, source: InformerSource) => void;
+  /**
+   * Receives every object listed or watched (for DELETED events and vanished objects: the last
+   * state, with `deleted` true).
+   */
+  onObject: (obj: KubeObject, source: InformerSource, deleted: boolean) => void;
   /** Called once, after the first list attempt (successful or not). */
   onFirstList?: (error?: unknown) => void;
   /** Delay before relisting after a failure (default: 200 ms doubling to 30 s, ±20 % jitter). */
@@ -53,12 +56,12 @@ export async function runInformer(options: InformerOptions): Promise<void> {
         const key = objectKey(obj);
         seen.add(key);
         known.set(key, obj);
-        onObject(obj, source);
+        onObject(obj, source, false);
       }
       for (const [key, obj] of known) {
         if (seen.has(key)) continue;
         known.delete(key);
-        onObject(obj, source);
+        onObject(obj, source, true);
       }
       firstList = false;
       reportFirstList();
@@ -67,7 +70,7 @@ export async function runInformer(options: InformerOptions): Promise<void> {
         if (event.type === 'DELETED') known.delete(key);
         else known.set(key, event.object);
         backoff.forget(kind);
-        onObject(event.object, 'watch');
+        onObject(event.object, 'watch', event.type === 'DELETED');
       }
       if (signal.aborted) break;
       log.info({ kind }, 'watch ended; relisting');

@@ -72,11 +72,13 @@ export interface ReconcileLogFields {
   key: string;
   reconcileId: string;
   trigger: ReconcileTrigger;
+  /** Why the key was enqueued, when the enqueue said (a watched or owned object's event, a hint). */
+  cause?: string;
 }
 
 /** The child logger of one reconcile. */
 export function reconcileLogger(root: Logger, fields: ReconcileLogFields): Logger {
-  return root.child({ kind: fields.kind, key: fields.key, reconcileId: fields.reconcileId, trigger: fields.trigger });
+  return root.child({ kind: fields.kind, key: fields.key, reconcileId: fields.reconcileId, trigger: fields.trigger, ...(fields.cause !== undefined ? { cause: fields.cause } : {}) });
 }
 
 let reconcileCounter = 0;

@@ -1,21 +1,25 @@
 /**
  * The controller manager: runs every registered controller against one ResourceClient. In the
  * long-lived mode (`start`/`stop`, used by `boulder daemon`) it keeps one informer (list+watch)
- * per kind, feeds events to the controllers (own kind → the object's key, owned kind → the
- * controlling owner's key), resyncs periodically and shuts down gracefully. In the one-shot mode
- * (`runUntilIdle`, used by `boulder reconcile --once`) it lists instead of watching and returns
- * once nothing is left to do.
+ * per kind, shared by every controller that reconciles, owns or watches the kind, and a cache of
+ * what they saw; it feeds events to the controllers (own kind → the object's key, owned kind → the
+ * controlling owner's key, watched kind → what the watch maps it to: watches.ts), runs the
+ * registered runnables (work that lives as long as the manager: event streams, forwarders),
+ * resyncs periodically and shuts down gracefully. In the one-shot mode (`runUntilIdle`, used by
+ * `boulder reconcile --once`) it lists instead of watching, runs no runnables and no
+ * `longRunningOnly` controller, and returns once nothing is left to do.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { BoulderError } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
-import { objectKey, type KubeObject } from '../../apis/meta.ts';
+import { objectKey, parseObjectKey, type KubeObject } from '../../apis/meta.ts';
 import type { BackoffOptions } from './backoff.ts';
 import { realClock, type Clock } from './clock.ts';
 import { Controller, type ControllerOptions, type ControllerStats, type ReconcileFailureListener } from './controller.ts';
 import { errorMessage } from './errors.ts';
 import { runInformer, type InformerSource } from './informer.ts';
 import { silentLogger, type Logger, type ReconcileTrigger } from './logger.ts';
+import { ObjectCache } from './watches.ts';
 
 /** What a manager runs on. */
 export interface ManagerOptions {
@@ -41,6 +45,12 @@ export interface RunUntilIdleOptions {
 /** What `runUntilIdle` did: reconciles finished and how many of them threw. */
 export type RunUntilIdleResult = ControllerStats;
 
+/**
+ * Work that runs as long as a started manager (controller-runtime's Runnable): started by `start`
+ * (never by `runUntilIdle`), told to end when `signal` aborts (at `stop`), awaited by `stop`.
+ */
+export type Runnable = (signal: AbortSignal) => Promise<void>;
+
 /** Default `stopTimeoutMs`. */
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 
@@ -56,6 +66,9 @@ export class Manager {
   readonly #stopTimeoutMs: number;
   readonly #watchBackoff: BackoffOptions | undefined;
   readonly #controllers: Controller[] = [];
+  readonly #runnables: { name: string; run: Runnable }[] = [];
+  readonly #stopHooks: (() => Promise<void>)[] = [];
+  readonly #cache = new ObjectCache();
   /** Stops informers (watch) and resync timers. */
   readonly #intake = new AbortController();
   /** Aborts in-flight reconciles when shutdown gives up waiting for them. */
@@ -63,6 +76,7 @@ export class Manager {
   #informers: Promise<void>[] = [];
   #resyncCancels: (() => void)[] = [];
   #state: ManagerState = 'new';
+  #mode: 'new' | 'started' | 'once' = 'new';
   #stopping: Promise<void> | undefined;
 
   /** Creates a manager with no controllers. */
@@ -88,6 +102,40 @@ export class Manager {
     });
     this.#controllers.push(controller);
     return controller;
+  }
+
+  /** Registers work that runs while the manager is started (see `Runnable`); before `start`. */
+  addRunnable(name: string, run: Runnable): void {
+    if (this.#state !== 'new') throw new Error('Manager.addRunnable: runnables must be added before the manager runs');
+    this.#runnables.push({ name, run });
+  }
+
+  /**
+   * Calls `hook` once when the manager stops, in either mode, after in-flight reconciles finished
+   * (or the stop deadline passed): for what reconciles leave running (sync engines). A hook that
+   * throws is logged.
+   */
+  onStop(hook: () => Promise<void>): void {
+    this.#stopHooks.push(hook);
+  }
+
+  /**
+   * How the manager runs: `started` from `start` on (also while and after it stops: the daemon),
+   * `once` from `runUntilIdle` on, `new` before either.
+   */
+  mode(): 'new' | 'started' | 'once' {
+    return this.#mode;
+  }
+
+  /**
+   * Tells the controllers that the object `key` of `kind` changed outside the store (a provider's
+   * drift hint): dispatched like a watch event of its cached state (or of just its name when not
+   * cached), with `cause` for the log.
+   */
+  hint(kind: KindName, key: string, cause: string): void {
+    if (this.#intake.signal.aborted) return;
+    const obj = this.#cache.get(kind, key) ?? ({ apiVersion: '', kind, metadata: parseObjectKey(key) } as KubeObject);
+    this.#dispatch(kind, obj, 'watch', cause);
   }
 
   /** The registered controllers. */
@@ -124,12 +172,16 @@ export class Manager {
           clock: this.#clock,
           log: this.#log,
           signal: this.#intake.signal,
-          onObject: (obj, source) => this.#dispatch(kind, obj, triggerOf(source)),
+          onObject: (obj, source, deleted) => {
+            this.#cache.observe(kind, obj, deleted);
+            this.#dispatch(kind, obj, triggerOf(source));
+          },
           onFirstList: () => reported(),
           ...(this.#watchBackoff ? { backoff: this.#watchBackoff } : {}),
         }),
       );
     }
+    for (const { name, run } of this.#runnables) this.#informers.push(this.#runRunnable(name, run));
     for (const c of this.#controllers) this.#scheduleResync(c);
     // Like controller-runtime's cache sync: workers start once every kind was listed, so an owner
     // whose own and owned objects are all queued at startup reconciles once, not once per kind.
@@ -180,7 +232,7 @@ export class Manager {
     unsubscribe.push(() => this.#intake.signal.removeEventListener('abort', onStop));
     const seen = new Map<KindName, Map<string, KubeObject>>();
     try {
-      for (const c of this.#controllers) c.startWorkers();
+      for (const c of this.#activeControllers()) c.startWorkers();
       let first = true;
       for (;;) {
         const changed = await this.#listPass(seen, first ? 'initial' : 'resync');
@@ -209,16 +261,24 @@ export class Manager {
     }
   }
 
+  /** The controllers of this mode: in `once` mode all but the `longRunningOnly` ones. */
+  #activeControllers(): Controller[] {
+    return this.#controllers.filter((c) => !(this.#mode === 'once' && c.longRunningOnly));
+  }
+
   /** True when no key waits or runs and no retry falls due before `deadline`. */
   #settled(deadline: number): boolean {
-    return this.#controllers.every(
+    return this.#activeControllers().every(
       (c) => c.queue.isIdle() && !c.queue.pendingDelayed().some((d) => d.rateLimited && d.dueAt <= deadline),
     );
   }
 
-  /** Lists every watched kind and dispatches objects new or changed since `seen`, and vanished ones. */
+  /**
+   * Lists every watched kind (into the cache) and then dispatches objects new or changed since
+   * `seen`, and vanished ones.
+   */
   async #listPass(seen: Map<KindName, Map<string, KubeObject>>, trigger: ReconcileTrigger): Promise<boolean> {
-    let changed = false;
+    const events: { kind: KindName; obj: KubeObject }[] = [];
     for (const kind of this.#watchedKinds()) {
       const before = seen.get(kind) ?? new Map<string, KubeObject>();
       const now = new Map<string, KubeObject>();
@@ -226,23 +286,25 @@ export class Manager {
       for (const obj of list.items) {
         const key = objectKey(obj);
         now.set(key, obj);
+        this.#cache.observe(kind, obj, false);
         if (before.get(key)?.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
-        changed = true;
-        this.#dispatch(kind, obj, trigger);
+        events.push({ kind, obj });
       }
       for (const [key, obj] of before) {
         if (now.has(key)) continue;
-        changed = true;
-        this.#dispatch(kind, obj, trigger);
+        this.#cache.observe(kind, obj, true);
+        events.push({ kind, obj });
       }
       seen.set(kind, now);
     }
-    return changed;
+    for (const { kind, obj } of events) this.#dispatch(kind, obj, trigger);
+    return events.length > 0;
   }
 
   #enter(state: 'running' | 'once'): void {
     if (this.#state !== 'new') throw new Error(`Manager: cannot ${state === 'running' ? 'start' : 'runUntilIdle'} twice`);
     this.#state = state;
+    this.#mode = state === 'running' ? 'started' : 'once';
   }
 
   #watchedKinds(): KindName[] {
@@ -250,12 +312,25 @@ export class Manager {
     for (const c of this.#controllers) {
       kinds.add(c.kind);
       for (const owned of c.owns) kinds.add(owned);
+      for (const watch of c.watches) kinds.add(watch.kind);
     }
     return [...kinds];
   }
 
-  #dispatch(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger): void {
-    for (const c of this.#controllers) c.enqueueFor(kind, obj, trigger);
+  #dispatch(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger, cause?: string): void {
+    for (const c of this.#activeControllers()) {
+      c.enqueueFor(kind, obj, trigger, cause);
+      c.enqueueWatched(kind, obj, trigger, this.#cache, cause);
+    }
+  }
+
+  /** Runs a runnable until the intake signal aborts; a failure is logged, never thrown. */
+  async #runRunnable(name: string, run: Runnable): Promise<void> {
+    try {
+      await run(this.#intake.signal);
+    } catch (err) {
+      if (!this.#intake.signal.aborted) this.#log.error({ runnable: name, error: errorMessage(err) }, 'runnable failed');
+    }
   }
 
   #scheduleResync(controller: Controller): void {
@@ -295,6 +370,9 @@ export class Manager {
       const still = this.#controllers.reduce((n, c) => n + c.queue.processing(), 0);
       this.#log.warn({ inFlight: still, stopTimeoutMs: this.#stopTimeoutMs }, 'shutdown deadline passed; aborting in-flight reconciles');
       this.#hurry.abort(new BoulderError('Timeout', 'controller manager is shutting down'));
+    }
+    for (const hook of this.#stopHooks) {
+      await hook().catch((err: unknown) => this.#log.error({ error: errorMessage(err) }, 'stop hook failed'));
     }
     this.#state = 'stopped';
     this.#log.info({ graceful: finished }, 'manager stopped');

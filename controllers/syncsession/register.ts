@@ -1,6 +1,9 @@
 /**
- * Registers the SyncSession controller on a manager (daemon mode only: the engines live in the
- * daemon process) and stops every engine when `signal` aborts.
+ * Registers the SyncSession controller on a manager, with its declared watch of Workspaces (a
+ * workspace's state holds its session: workspace-hold.ts). The engines live in the process that
+ * runs the manager: they are stopped when the manager stops (`onStop`) or when the caller's
+ * `signal` aborts. The daemon registers it `longRunningOnly`: a one-shot reconcile leaves
+ * SyncSessions alone.
  */
 import Dockerode from 'dockerode';
 import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
@@ -10,9 +13,7 @@ import type { Logger } from '../runtime/logger.ts';
 import type { Manager } from '../runtime/manager.ts';
 import { syncSessionReconciler } from './reconcile.ts';
 import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
-import { runWorkspaceHoldWatch } from './workspace-hold.ts';
-import type { ResourceClient } from '../../apis/client/types.ts';
-import type { Clock } from '../runtime/clock.ts';
+import { workspaceHoldWatch } from './workspace-hold.ts';
 import type { TrustMode } from '../trust/policy.ts';
 import { clusterPodReader } from '../trust/workspace-pod.ts';
 
@@ -23,18 +24,16 @@ export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
 export interface RegisterSyncOptions {
   stateDir: string;
   logger: Logger;
-  signal: AbortSignal;
+  /** Also stops every engine when it aborts (for a caller that runs the manager with runUntilIdle). */
+  signal?: AbortSignal;
+  /** Reconciled only by a started manager (ControllerOptions.longRunningOnly); default false. */
+  longRunningOnly?: boolean;
   docker?: Dockerode;
   helperImage?: string;
   /** The cluster of `pod://` endpoints (Kubernetes workspaces); without it they fail to open. */
   kubernetes?: ClusterOptions;
   /** The Sprites API of `sprite://` endpoints (Sprite workspaces); without it they fail to open. */
   sprite?: SpriteClient;
-  /**
-   * The store and clock of a Workspace watch that wakes an owned session when its workspace starts
-   * or stops (workspace-hold.ts); without it such changes are seen on the next resync.
-   */
-  workspaces?: { client: ResourceClient; clock: Clock };
   /** Whose identity the sessions may use (controllers/trust/policy.ts); default `local`. */
   trust?: TrustMode;
   /** Told when a session's cycle carried file changes (activity of its workspace). */
@@ -45,7 +44,7 @@ export interface RegisterSyncOptions {
 
 /** Adds the controller; returns the runner (for flush/resolve requests over the daemon socket). */
 export function registerSyncSessions(manager: Manager, options: RegisterSyncOptions): SyncSessionRunner {
-  const enqueue = (key: string): void => controller.enqueue(key, 'watch');
+  const enqueue = (key: string): void => controller.enqueue(key, 'watch', 'its sync engine reported a change');
   const runner = new SyncSessionRunner({
     stateDir: options.stateDir,
     logger: options.logger.child({ component: 'sync' }),
@@ -62,11 +61,14 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
     ...options.runner,
   });
   const trust = options.trust ?? 'local';
-  const controller: Controller = manager.add({ kind: 'SyncSession', reconcile: syncSessionReconciler(runner, trust, trust === 'cluster' && options.kubernetes !== undefined ? clusterPodReader(options.kubernetes) : undefined), resyncPeriodMs: 60_000 });
-  options.signal.addEventListener('abort', () => void runner.close(), { once: true });
-  if (options.workspaces !== undefined && !options.signal.aborted) {
-    const log = options.logger.child({ component: 'sync-workspace-hold' });
-    void runWorkspaceHoldWatch({ ...options.workspaces, log, signal: options.signal, enqueue });
-  }
+  const controller: Controller = manager.add({
+    kind: 'SyncSession',
+    reconcile: syncSessionReconciler(runner, trust, trust === 'cluster' && options.kubernetes !== undefined ? clusterPodReader(options.kubernetes) : undefined),
+    watches: [workspaceHoldWatch()],
+    longRunningOnly: options.longRunningOnly ?? false,
+    resyncPeriodMs: 60_000,
+  });
+  options.signal?.addEventListener('abort', () => void runner.close(), { once: true });
+  manager.onStop(() => runner.close());
   return runner;
 }

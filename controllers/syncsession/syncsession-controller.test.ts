@@ -32,7 +32,6 @@ async function startDaemon(store: TempStore, stateDir: string): Promise<{ stop: 
     stateDir,
     logger: captureLogs().logger,
     signal: abort.signal,
-    workspaces: { client: store.client, clock: realClock },
     runner: { statusIntervalMs: 50 },
   });
   await manager.start();

@@ -3,17 +3,16 @@
  * paused by a switch). The session's engine is paused when `spec.paused` (the user's intent, set by
  * `boulder sync pause`) or this hold says so; neither overwrites the other: the Workspace
  * controller never writes `spec.paused` (workspace/owned-fields.ts), and the hold is read here
- * from the owning Workspace's spec.state, never copied into the session. A Workspace watch
- * (`runWorkspaceHoldWatch`) wakes the owned session when that state changes.
+ * from the owning Workspace's spec.state, never copied into the session. The SyncSession
+ * controller's declared watch of Workspaces (`workspaceHoldWatch`) wakes the owned session when
+ * that state changes.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import { DEFAULT_NAMESPACE, objectKey } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
-import type { Clock } from '../runtime/clock.ts';
-import { runInformer } from '../runtime/informer.ts';
-import type { Logger } from '../runtime/logger.ts';
+import { watches, type Watch } from '../runtime/watches.ts';
 import { portBindingName } from '../workspace/port-bindings.ts';
 
 /** The uid of the Workspace that controls `session` (its controller owner reference), if any. */
@@ -50,34 +49,20 @@ export function ownedSessionKey(ws: Workspace): string {
   return `${ws.metadata.namespace ?? DEFAULT_NAMESPACE}/${portBindingName(ws.metadata.name, 'sync')}`;
 }
 
-/** What `runWorkspaceHoldWatch` needs. */
-export interface WorkspaceHoldWatchOptions {
-  client: ResourceClient;
-  clock: Clock;
-  log: Logger;
-  signal: AbortSignal;
-  /** Enqueues a SyncSession key. */
-  enqueue: (key: string) => void;
-}
-
-/** Watches Workspaces until the signal aborts, waking a workspace's owned session whenever its spec.state changes. */
-export function runWorkspaceHoldWatch(options: WorkspaceHoldWatchOptions): Promise<void> {
+/**
+ * The SyncSession controller's watch of Workspaces: a file-synced workspace whose spec.state
+ * changed (or that is being deleted) enqueues the session it owns. Remembers each workspace's
+ * last state, so the frequent status writes of a workspace wake nothing.
+ */
+export function workspaceHoldWatch(): Watch {
   const states = new Map<string, string>();
-  return runInformer({
-    client: options.client,
-    kind: 'Workspace',
-    clock: options.clock,
-    log: options.log,
-    signal: options.signal,
-    onObject: (obj) => {
-      const ws = obj as Workspace;
-      const mode = ws.spec.sync?.mode;
-      if (mode === undefined || mode === 'bind') return;
-      const key = objectKey(ws);
-      const state = ws.metadata.deletionTimestamp === undefined ? (ws.spec.state ?? 'Running') : 'Deleting';
-      if (states.get(key) === state) return;
-      states.set(key, state);
-      options.enqueue(ownedSessionKey(ws));
-    },
+  return watches<Workspace>('Workspace', (ws) => {
+    const mode = ws.spec?.sync?.mode;
+    if (mode === undefined || mode === 'bind') return [];
+    const key = objectKey(ws);
+    const state = ws.metadata.deletionTimestamp === undefined ? (ws.spec.state ?? 'Running') : 'Deleting';
+    if (states.get(key) === state) return [];
+    states.set(key, state);
+    return [{ key: ownedSessionKey(ws), reason: `its workspace is ${state}` }];
   });
 }

@@ -31,20 +31,17 @@ class StuckProvider extends MockProvider {
 
 let store: TempStore;
 let provider: StuckProvider;
-let abort: AbortController;
 let manager: Manager;
 
 beforeEach(async () => {
   store = await openTempStore();
   provider = new StuckProvider();
-  abort = new AbortController();
   const logs = captureLogs();
   manager = new Manager({ client: store.client, clock: realClock, logger: logs.logger });
-  registerControllers(manager, { client: store.client, clock: realClock, logger: logs.logger, stateDir: store.dir, providers: [provider], signal: abort.signal, resyncPeriodMs: 0 });
+  registerControllers(manager, { client: store.client, clock: realClock, logger: logs.logger, stateDir: store.dir, providers: [provider], resyncPeriodMs: 0 });
   await manager.start();
 });
 afterEach(async () => {
-  abort.abort();
   await manager.stop();
   await store.dispose();
 });

@@ -13,14 +13,13 @@ const START = new Date('2026-01-01T00:00:00Z');
 
 let store: TempStore;
 let provider: MockProvider;
-let running: { manager: Manager; abort: AbortController }[] = [];
+let running: { manager: Manager }[] = [];
 
 beforeEach(async () => {
   store = await openTempStore();
   provider = new MockProvider();
 });
 afterEach(async () => {
-  for (const r of running) r.abort.abort();
   await Promise.all(running.map((r) => r.manager.stop()));
   running = [];
   await store.dispose();
@@ -153,7 +152,6 @@ describe('Workspace controller (embedded store, mock provider)', () => {
   });
 
   it('in daemon mode, a provider drift event brings the workspace back without waiting for resync', async () => {
-    const abort = new AbortController();
     const logs = captureLogs();
     const manager = new Manager({ client: store.client, clock: realClock, logger: logs.logger });
     registerControllers(manager, {
@@ -162,10 +160,9 @@ describe('Workspace controller (embedded store, mock provider)', () => {
       logger: logs.logger,
       stateDir: store.dir,
       providers: [provider],
-      signal: abort.signal,
       resyncPeriodMs: 0,
     });
-    running.push({ manager, abort });
+    running.push({ manager });
     await manager.start();
     await store.client.create(workspace('theta'));
     await waitFor(async () => getCondition((await get('theta'))?.status?.conditions, 'Ready')?.status === 'True', 5_000, 'Ready');

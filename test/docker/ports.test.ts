@@ -8,6 +8,8 @@
  * restart keeps every port. Every object lives in a namespace of this run; afterAll asserts that
  * nothing is left on the engine, no forwarder listens and no worktree remains.
  */
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
@@ -53,16 +55,14 @@ interface Daemon {
 
 /** The daemon's wiring in-process on the shared store: Docker provider, events, forwarders. */
 async function startDaemon(): Promise<Daemon> {
-  const abort = new AbortController();
   const forwarding = new PortForwarding();
   const { logger } = captureLogs();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 10_000 });
-  registerControllers(manager, { client: store.client, clock: realClock, logger, stateDir: store.dir, signal: abort.signal, forwarding, portConflictRetryMs: 200 });
+  registerControllers(manager, { client: store.client, clock: realClock, logger, stateDir: store.dir, forwarding, portConflictRetryMs: 200 });
   await manager.start();
   return {
     forwarding,
     async stop() {
-      abort.abort();
       await manager.stop();
       await forwarding.close();
     },
@@ -309,11 +309,16 @@ describe('a fixed port shared by the workspaces of one repository', () => {
     await waitBinding('pt-feat-b-web', inPhase('Bound', fixed));
     expect(await eventuallyGet(fixed, 'hello-from-pt-feat-b')).toBe('hello-from-pt-feat-b');
     timings['switchToTrafficOnFixedPort'] = Date.now() - started;
-    // `boulder switch` records the active workspace after updating the workspaces; the daemon
-    // watches .nexus/current, so the message settles on the recorded one.
+    // `boulder switch` records the active workspace on the Workspace (no controller reads
+    // .nexus/current): the message names the recorded one.
     const activeMessage = `port ${fixed} belongs to the active workspace pt-feat-b (boulder switch pt-feat-a to take it)`;
     const aStandby = await waitBinding('pt-feat-a-web', (pb) => inPhase('Standby')(pb) && getCondition(pb?.status?.conditions, 'Bound')?.message === activeMessage, 5_000);
     expect(aStandby.status!.hostPort).not.toBe(fixed);
+    // .nexus/current is the CLI's convenience copy, read by no controller: rewriting it moves nothing.
+    writeFileSync(join(repo, '.nexus', 'current'), 'pt-feat-a\n');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(await httpGet(fixed)).toBe('hello-from-pt-feat-b');
+    expect((await binding('pt-feat-a-web'))!.status!.phase).toBe('Standby');
 
     const ports = await boulder('ports', 'pt-feat-b', '-o', 'env');
     expect(ports).toMatchObject({ code: 0, stdout: `WEB_PORT=${fixed}\n` });

@@ -1,7 +1,7 @@
 /**
  * Harness of the Workspace controller integration tests on the real Docker engine: the daemon's
  * wiring in-process (an embedded store in a temp state dir, a Manager on the real clock,
- * `registerControllers` with a shutdown signal so Docker events are pumped), Workspace objects in
+ * `registerControllers` on a started manager, so Docker events are pumped), Workspace objects in
  * a namespace unique to this vitest run and file, real git repositories, and look-ups on the
  * engine by the `nexus.dev/uid` label.
  *
@@ -80,7 +80,6 @@ export interface StartControllersOptions {
 export async function startControllers(options: StartControllersOptions = {}): Promise<ControllerHarness> {
   const store: TempStore = await openTempStore();
   const logs = captureLogs();
-  const abort = new AbortController();
   const manager = new Manager({ client: store.client, clock: realClock, logger: logs.logger, stopTimeoutMs: 10_000 });
   const providers = withDockerHost(options.dockerHost, () =>
     registerControllers(manager, {
@@ -88,7 +87,6 @@ export async function startControllers(options: StartControllersOptions = {}): P
       clock: realClock,
       logger: logs.logger,
       stateDir: store.dir,
-      signal: abort.signal,
       ...(options.resyncPeriodMs !== undefined ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
     }),
   );
@@ -102,7 +100,6 @@ export async function startControllers(options: StartControllersOptions = {}): P
     logLines: logs.lines,
     stop: () =>
       (stopped ??= (async () => {
-        abort.abort();
         await manager.stop();
         await store.dispose();
       })()),

@@ -48,14 +48,12 @@ export async function startClusterControllers(kubeconfig: string, options: Clust
   const opened = await openClient({ type: 'kubernetes', kubeconfig });
   const client = options.namespace === undefined ? opened : inNamespace(opened, options.namespace);
   const stateDir = await mkdtemp(join(tmpdir(), 'boulder-k8s-ctrl-'));
-  const abort = new AbortController();
   const manager = new Manager({ client, clock: realClock, logger, stopTimeoutMs: 10_000 });
   registerControllers(manager, {
     client,
     clock: realClock,
     logger,
     stateDir,
-    signal: abort.signal,
     trust: options.trust ?? 'cluster',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig, ownerReferences: true },
@@ -68,7 +66,6 @@ export async function startClusterControllers(kubeconfig: string, options: Clust
     manager,
     stop: () =>
       (stopped ??= (async () => {
-        abort.abort();
         await manager.stop();
         await opened.close();
         await rm(stateDir, { recursive: true, force: true });

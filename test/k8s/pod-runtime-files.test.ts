@@ -45,7 +45,6 @@ beforeAll(async () => {
   await mkdir(join(base, 'outside'));
   await writeFile(join(base, 'outside', 'secret'), 'secret\n');
   await kubectlOk(cluster, ['apply', '-f', '-'], { input: kwokExecManifest(namespace, 'nexus-files', '/') });
-  const abort = new AbortController();
   const logger = silentLogger();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 10_000 });
   providers = registerControllers(manager, {
@@ -53,7 +52,6 @@ beforeAll(async () => {
     clock: realClock,
     logger,
     stateDir: store.dir,
-    signal: abort.signal,
     trust: 'local',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig: cluster.kubeconfig, namespace, ownerReferences: false },
@@ -61,7 +59,6 @@ beforeAll(async () => {
   await manager.start();
   controllers = {
     stop: async () => {
-      abort.abort();
       await manager.stop();
     },
   };

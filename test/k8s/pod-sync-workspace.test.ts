@@ -54,7 +54,6 @@ beforeAll(async () => {
 
 /** The user's daemon: embedded store, the cluster as where kubernetes workspaces run (no ownerReferences). */
 async function startOwnDaemon(): Promise<{ stop(): Promise<void> }> {
-  const abort = new AbortController();
   const logger = silentLogger();
   const manager = new Manager({ client: store.client, clock: realClock, logger, stopTimeoutMs: 10_000 });
   registerControllers(manager, {
@@ -62,7 +61,6 @@ async function startOwnDaemon(): Promise<{ stop(): Promise<void> }> {
     clock: realClock,
     logger,
     stateDir: store.dir,
-    signal: abort.signal,
     trust: 'local',
     providers: [new MockProvider()],
     kubernetes: { kubeconfig: cluster.kubeconfig, namespace, ownerReferences: false },
@@ -70,7 +68,6 @@ async function startOwnDaemon(): Promise<{ stop(): Promise<void> }> {
   await manager.start();
   return {
     stop: async () => {
-      abort.abort();
       await manager.stop();
     },
   };

@@ -1,6 +1,6 @@
 /**
  * Harness of the Sprite end-to-end suite: the daemon's wiring in-process (an embedded store in a
- * temp dir, a Manager on the real clock, `registerControllers` with a shutdown signal, so
+ * temp dir, a Manager on the real clock, `registerControllers` on a started manager, so
  * PortBindings forward and SyncSessions run) with the Sprite provider pointed at a Sprites API —
  * the local implementation of the documented API (test/sprite/fake) or, for the live check, the
  * real service (SPRITES_TOKEN).
@@ -30,14 +30,12 @@ export interface SpriteControllers {
 export async function startSpriteControllers(api: SpriteProviderOptions, options: { resyncPeriodMs?: number } = {}): Promise<SpriteControllers> {
   const store = await openTempStore();
   const logs = captureLogs();
-  const abort = new AbortController();
   const manager = new Manager({ client: store.client, clock: realClock, logger: logs.logger, stopTimeoutMs: 10_000 });
   const providers = registerControllers(manager, {
     client: store.client,
     clock: realClock,
     logger: logs.logger,
     stateDir: store.dir,
-    signal: abort.signal,
     providers: [],
     sprite: api,
     resyncPeriodMs: options.resyncPeriodMs ?? 2_000,
@@ -52,7 +50,6 @@ export async function startSpriteControllers(api: SpriteProviderOptions, options
     logLines: logs.lines,
     stop: () =>
       (stopped ??= (async () => {
-        abort.abort();
         await manager.stop();
         await store.dispose();
       })()),

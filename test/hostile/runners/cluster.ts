@@ -30,7 +30,6 @@ const WORLD_SECRET = 'controller-own-credential';
 export async function run(c: HostileCase): Promise<void> {
   const world = await mkdtemp(join(tmpdir(), 'boulder-hostile-cluster-'));
   const store = await openTempStore();
-  const abort = new AbortController();
   try {
     await writeFile(join(world, 'token'), WORLD_SECRET);
     const object = parse((await readFile(join(c.dir, 'object.yaml'), 'utf8')).replaceAll('${WORLD}', world)) as KubeObject<unknown, CommonStatus>;
@@ -49,7 +48,7 @@ export async function run(c: HostileCase): Promise<void> {
       stateDir: store.dir,
       providers: [provider],
       trust: 'cluster',
-      signal: abort.signal,
+      oneShotSyncSessions: true,
       ...(podNamespace !== undefined ? { kubernetes: { namespace: podNamespace, kubeconfig: join(world, 'no-kubeconfig') } } : {}),
     });
     await manager.runUntilIdle({ timeoutMs: 30_000 });
@@ -71,7 +70,6 @@ export async function run(c: HostileCase): Promise<void> {
     expect(JSON.stringify(stored)).not.toContain(WORLD_SECRET);
     expect(diffSnapshots(before, snapshotTree(world))).toEqual([]);
   } finally {
-    abort.abort();
     await store.dispose();
     await rm(world, { recursive: true, force: true });
   }
