@@ -77,41 +77,41 @@ export interface ContainerWatchOptions {
   seen: Map<string, string>;
 }
 
-/** Hints from inside the container; restarts the watcher (after a full-rescan hint) when it ends. */
+/**
+ * Hints from inside the container until the watcher ends (the exec failed or ended, the container
+ * went away) or `signal` aborts. The engine restarts an ended stream after a full-rescan hint, and
+ * the endpoint then decides again where to watch from (host or container).
+ */
 export async function* watchInContainer(options: ContainerWatchOptions, signal: AbortSignal): AsyncGenerator<ChangeHint> {
   const { transport, root, scratch, pollMs, pollMaxMs, seen } = options;
-  while (!signal.aborted) {
-    let shell: ShellProcess | undefined;
-    const stop = (): void => stopWatcher(shell);
-    signal.addEventListener('abort', stop, { once: true });
-    try {
-      shell = await transport.shell(['sh', '-c', WATCH_SCRIPT, WATCH_PROCESS_NAME, root, scratch, String(Math.round(pollMs)), String(Math.round(Math.max(pollMs, pollMaxMs)))]);
-      if (signal.aborted) stop();
-      const out = shell.stdout;
-      // The stream ends when the process does (some transports only report it through onEnd).
-      shell.onEnd(() => setImmediate(() => out.destroy()));
-      let rest = '';
-      for await (const chunk of out as AsyncIterable<Buffer>) {
-        rest += chunk.toString();
-        const records = rest.split('\t//\n');
-        rest = records.pop() ?? '';
-        for (const record of records) {
-          const hint = parseRecord(root, record, seen);
-          if (hint !== undefined) yield hint;
-        }
+  if (signal.aborted) return;
+  let shell: ShellProcess | undefined;
+  const stop = (): void => stopWatcher(shell);
+  signal.addEventListener('abort', stop, { once: true });
+  try {
+    shell = await transport.shell(['sh', '-c', WATCH_SCRIPT, WATCH_PROCESS_NAME, root, scratch, String(Math.round(pollMs)), String(Math.round(Math.max(pollMs, pollMaxMs)))]);
+    if (signal.aborted) stop();
+    const out = shell.stdout;
+    // The stream ends when the process does (some transports only report it through onEnd).
+    shell.onEnd(() => setImmediate(() => out.destroy()));
+    let rest = '';
+    for await (const chunk of out as AsyncIterable<Buffer>) {
+      rest += chunk.toString();
+      const records = rest.split('\t//\n');
+      rest = records.pop() ?? '';
+      for (const record of records) {
+        const hint = parseRecord(root, record, seen);
+        if (hint !== undefined) yield hint;
       }
-    } catch {
-      // The exec failed, ended or the container went away: fall through to a full-rescan hint.
-    } finally {
-      signal.removeEventListener('abort', stop);
-      stop();
-      // The input of an exec is not always delivered (seen on Docker 20.10 about once in 30
-      // stops): whatever of this watcher still runs is ended by its command line.
-      void reap(transport, scratch).catch(() => undefined);
     }
-    if (signal.aborted) return;
-    yield {};
-    await new Promise((resolve) => setTimeout(resolve, 1000));
+  } catch {
+    // The exec failed, ended or the container went away: the engine rescans and restarts.
+  } finally {
+    signal.removeEventListener('abort', stop);
+    stop();
+    // The input of an exec is not always delivered (seen on Docker 20.10 about once in 30
+    // stops): whatever of this watcher still runs is ended by its command line.
+    void reap(transport, scratch).catch(() => undefined);
   }
 }
 
