@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync` or `npm run bench -- idle`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container` or `npm run bench -- idle`.
  */
 import { benchApi } from './api.ts';
 import { benchApiFiles } from './api-files.ts';
@@ -13,6 +13,7 @@ import { benchK8s } from './k8s.ts';
 import { benchPorts } from './ports.ts';
 import { printTable, type BenchRow } from './stats.ts';
 import { benchSync } from './sync.ts';
+import { benchSyncContainer } from './sync-container.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   // The API's calls/s (api.ts) and its files and exec rows (api-files.ts).
@@ -25,6 +26,8 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   ports: benchPorts,
   k8s: benchK8s,
   sync: benchSync,
+  // Container → host edit latency and idle container CPU of a 20k-file tree per watch mode (issue 19).
+  'sync-container': benchSyncContainer,
 };
 
 const wanted = process.argv.slice(2);

@@ -7,8 +7,10 @@
  *   batch, two extracted concurrently for large batches; a batch of a few KB is written by the
  *   script itself, `inline-stage.ts`), followed by the checked apply script (`apply-script.ts`,
  *   which links new files into place by directory);
- * - change hints come from a second long exec: `inotifywait -mr` when the image has it, else a
- *   `find -newer <stamp>` poll loop (default every 250 ms).
+ * - change hints: from the host's inotify when the root is a local volume or bind mount of a local
+ *   engine (`host-watch.ts`), else from a second long exec (`container-watch.ts`): `inotifywait -mr`
+ *   when the image has it, else an adaptive `find -newer <stamp>` poll (250 ms after a change,
+ *   backing off to 8 s while idle). The watcher ends with the session and with the daemon.
  * What the image needs: a POSIX `sh`, `find`, `stat -c`, `sha256sum`, `tar`, `readlink`, `cut`,
  * `ln`, `mv`, `sleep` with fractions (busybox has all of them; `inotifywait` is optional).
  * When the container restarts or is re-created the agent is started again on the next call; a
@@ -17,6 +19,7 @@
  * runs the same endpoint over any other one (a Kubernetes Pod: ../kubernetes/pod-endpoint.ts).
  */
 import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { ExecTransport } from '../transport.ts';
 import { dockerTransport } from './docker-transport.ts';
@@ -30,7 +33,6 @@ import {
   type OperationResult,
   type ScanRequest,
   type ScanResult,
-  isSyncTempName,
   SYNC_TEMP_PREFIX,
 } from '../endpoint.ts';
 import { applyScript, ownStats, RESULTS_END, stageDirsScript, stagingLayout, type OwnStat } from './apply-script.ts';
@@ -39,6 +41,8 @@ import { uploadStage } from './stage-upload.ts';
 import { scanContainer, type ScanState } from './scan.ts';
 import { ShellAgent, shellQuote } from './shell-agent.ts';
 import { readTar } from './tar.ts';
+import { reap, watchInContainer, type ContainerWatchOptions } from './container-watch.ts';
+import { resolveHostRoot, watchFromHost } from './host-watch.ts';
 
 /** Options of `createDockerEndpoint`. */
 export interface DockerEndpointOptions {
@@ -49,6 +53,10 @@ export interface DockerEndpointOptions {
   root: string;
   /** Poll interval of the fallback watcher (no inotifywait), ms. Default 250. */
   pollIntervalMs?: number;
+  /** Slowest poll interval of the fallback watcher while idle, ms. Default 8000. */
+  pollMaxIntervalMs?: number;
+  /** Watch a local volume's / bind mount's directory from the host when possible. Default true. */
+  hostWatch?: boolean;
 }
 
 /** A Docker endpoint. */
@@ -61,7 +69,9 @@ const READ_BATCH = 200;
 
 /** Creates an endpoint on `root` inside `container` (see the module comment). */
 export function createDockerEndpoint(options: DockerEndpointOptions): DockerEndpoint {
-  return createShellEndpoint(dockerTransport(options.docker, options.container), options);
+  const { docker, container, root } = options;
+  const hostRoot = options.hostWatch === false ? undefined : (run: (script: string) => Promise<string>) => resolveHostRoot(docker, container, root, run);
+  return createShellEndpoint(dockerTransport(docker, container), { ...options, ...(hostRoot !== undefined ? { hostRoot } : {}) });
 }
 
 /** Options of `createShellEndpoint`. */
@@ -70,6 +80,14 @@ export interface ShellEndpointOptions {
   root: string;
   /** Poll interval of the fallback watcher (no inotifywait), ms. Default 250. */
   pollIntervalMs?: number;
+  /** Slowest poll interval of the fallback watcher while idle, ms. Default 8000. */
+  pollMaxIntervalMs?: number;
+  /**
+   * The host directory that is the root, if the host can watch it (resolved when a watch starts;
+   * `run` runs a script through the agent); undefined or a rejected/undefined answer: watch in
+   * the container.
+   */
+  hostRoot?: (run: (script: string) => Promise<string>) => Promise<string | undefined>;
 }
 
 /** An endpoint driven by a shell over an `ExecTransport` (what `createShellEndpoint` returns). */
@@ -81,6 +99,9 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
   const scratch = `/tmp/${SYNC_TEMP_PREFIX}agent-${randomBytes(4).toString('hex')}`;
   const state: ScanState = { digests: new Map(), previous: undefined, dirty: new Set() };
   const watchers = new Set<AbortController>();
+  // Host-side watches, stopped when the container process changes (its mounts may have too).
+  const hostWatches = new Set<AbortController>();
+  let agentStarts = 0;
   // Poll-watcher stat keys by absolute path; apply seeds the keys its own changes produced.
   const seen = new Map<string, string>();
   let agent: ShellAgent | undefined;
@@ -91,6 +112,7 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
     if (starting === undefined) {
       // A new agent means a new container process: forget the accelerated-scan basis.
       state.previous = undefined;
+      if (agentStarts++ > 0) for (const h of hostWatches) h.abort();
       starting = ShellAgent.startOn(transport, scratch).finally(() => (starting = undefined));
     }
     agent = await starting;
@@ -106,7 +128,7 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
     name: `${transport.name}:${root}`,
     root,
     scan: (request: ScanRequest): Promise<ScanResult> => scanContainer(root, request, state, run),
-    readFiles: (files) => readContainerFiles(transport, root, files),
+    readFiles: (files) => readContainerFiles(transport, root, files, getAgent),
     async apply(ops, contents) {
       const a = await getAgent();
       for (const op of ops) state.dirty.add(op.path);
@@ -149,16 +171,19 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
     watch: (signal) => {
       const controller = new AbortController();
       watchers.add(controller);
-      return watchContainer(transport, root, scratch, options.pollIntervalMs ?? 250, seen, AbortSignal.any([signal, controller.signal]), () =>
-        watchers.delete(controller),
-      );
+      const stop = AbortSignal.any([signal, controller.signal]);
+      const inContainer = { transport, root, scratch: `${scratch}-watch`, pollMs: options.pollIntervalMs ?? 250, pollMaxMs: options.pollMaxIntervalMs ?? 8000, seen };
+      return watchEndpoint(inContainer, stop, options.hostRoot && (() => options.hostRoot!(run)), hostWatches, () => watchers.delete(controller));
     },
-    close() {
+    async close() {
       for (const w of watchers) w.abort();
       watchers.clear();
+      const started = agent !== undefined || starting !== undefined || agentStarts > 0;
       agent?.close();
       agent = undefined;
-      return Promise.resolve();
+      // Nothing this endpoint started may outlive it, even where the end of an exec's input was
+      // not delivered: its agent and watchers are ended by their command lines.
+      if (started) await reap(transport, scratch).catch(() => undefined);
     },
   };
 }
@@ -224,97 +249,84 @@ function entryAfter(op: Operation): { entry?: Entry } {
   }
 }
 
-/** Streams the requested files out of the container with `tar -c`, in batches. */
-async function* readContainerFiles(transport: ExecTransport, root: string, files: readonly FileRequest[]): AsyncGenerator<FileContent> {
+/** A read batch at most this large (by scanned sizes) goes through the agent, not a new exec. */
+const SMALL_READ_BYTES = 256 * 1024;
+/** … and at most this many files. */
+const SMALL_READ_FILES = 64;
+
+/**
+ * Streams the requested files out of the container with `tar -c`, in batches. A small batch (a
+ * few files of a few KB: an edit) runs `tar -c` through the shell agent instead of a new exec —
+ * a new exec costs 30–50 ms, the agent ~1 ms — its output capped at the expected size plus the
+ * tar overhead (a file that grew since the scan is cut short, so the batch is refused as
+ * `source-changed` by the writer's digest check and retried).
+ */
+async function* readContainerFiles(
+  transport: ExecTransport,
+  root: string,
+  files: readonly FileRequest[],
+  agent?: () => Promise<ShellAgent>,
+): AsyncGenerator<FileContent> {
+  const total = files.reduce((n, f) => n + f.expected.size, 0);
+  if (agent !== undefined && files.length > 0 && files.length <= SMALL_READ_FILES && total <= SMALL_READ_BYTES) {
+    const cap = total + 1024 * (files.length * 2 + 4);
+    const paths = files.map((f) => shellQuote(`./${f.path}`)).join(' ');
+    const reply = await (await agent()).run(`cd ${shellQuote(root)} || exit 3\ntar -cf - --no-recursion ${paths} 2>/dev/null | head -c ${cap}\ntrue`);
+    if (reply.exitCode === 0) {
+      yield* matchTar(files, readTar(Readable.from([reply.stdout])));
+      return;
+    }
+  }
   for (let start = 0; start < files.length; start += READ_BATCH) {
     const batch = files.slice(start, start + READ_BATCH);
     const out = await transport.stream(['tar', '-C', root, '-cf', '-', '--no-recursion', ...batch.map((f) => `./${f.path}`)]);
-    const entries = readTar(out as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    let pending = await entries.next();
-    for (const file of batch) {
-      if (pending.done !== true && pending.value.name === file.path) {
-        const entry = pending.value;
-        if (entry.type === '0') yield { path: file.path, expected: file.expected, data: entry.data };
-        else yield { path: file.path, expected: file.expected, data: null };
-        pending = await entries.next();
-      } else {
-        yield { path: file.path, expected: file.expected, data: null };
-      }
-    }
+    yield* matchTar(batch, readTar(out as AsyncIterable<Buffer>));
     out.destroy();
   }
 }
 
-/**
- * The watcher: inotifywait when present; else a poll that lists what changed since one second
- * before the previous round (find -newer has 1 s resolution) with nanosecond stat keys, so the
- * host can drop repeats. Records end with TAB // NEWLINE.
- */
-const WATCH_SCRIPT = `
-R="$1"; S="$2"; P="$3"
-if command -v inotifywait >/dev/null 2>&1; then
-  exec inotifywait -mrq -e modify,attrib,close_write,move,create,delete --format "$(printf '%%w%%f\\t//')" "$R"
-fi
-mkdir -p "$S"
-touch -d "@$(( $(date +%s) - 1 ))" "$S/stamp"
-while :; do
-  sleep "$P"
-  touch -d "@$(( $(date +%s) - 1 ))" "$S/stamp.new"
-  if [ -d "$R" ]; then find "$R" -newer "$S/stamp" -exec stat -c "%y|%z|%s$(printf '\\t')%n$(printf '\\t')//" {} + 2>/dev/null; else printf '%s\\t//\\n' "$R"; fi
-  mv -f "$S/stamp.new" "$S/stamp"
-done
-`;
+/** Pairs the requested files with the tar's entries, in order (a missing or non-file entry: null). */
+async function* matchTar(batch: readonly FileRequest[], tar: AsyncIterable<{ name: string; type: string; data: FileContent['data'] }>): AsyncGenerator<FileContent> {
+  const entries = tar[Symbol.asyncIterator]();
+  let pending = await entries.next();
+  for (const file of batch) {
+    if (pending.done !== true && pending.value.name === file.path) {
+      const entry = pending.value;
+      if (entry.type === '0') yield { path: file.path, expected: file.expected, data: entry.data };
+      else yield { path: file.path, expected: file.expected, data: null };
+      pending = await entries.next();
+    } else {
+      yield { path: file.path, expected: file.expected, data: null };
+    }
+  }
+}
 
-/** Hints from inside the container; restarts the watcher (after a full-rescan hint) when it ends. */
-async function* watchContainer(
-  transport: ExecTransport,
-  root: string,
-  scratch: string,
-  pollMs: number,
-  seen: Map<string, string>,
+/**
+ * One watch: from the host when `hostRoot` resolves to a directory (until the container process
+ * changes: the stream then ends and the engine starts a new watch, resolved again), else inside the
+ * container.
+ */
+async function* watchEndpoint(
+  inContainer: ContainerWatchOptions,
   signal: AbortSignal,
+  hostRoot: (() => Promise<string | undefined>) | undefined,
+  hostWatches: Set<AbortController>,
   done: () => void,
 ): AsyncGenerator<ChangeHint> {
   try {
-    while (!signal.aborted) {
-      try {
-        const out = await transport.stream(['sh', '-c', WATCH_SCRIPT, 'nexus-sync-watch', root, `${scratch}-watch`, String(pollMs / 1000)], signal);
-        let rest = '';
-        for await (const chunk of out as AsyncIterable<Buffer>) {
-          rest += chunk.toString();
-          const records = rest.split('\t//\n');
-          rest = records.pop() ?? '';
-          for (const record of records) {
-            const tab = record.indexOf('\t');
-            const key = tab < 0 ? undefined : record.slice(0, tab);
-            const path = tab < 0 ? record : record.slice(tab + 1);
-            if (key !== undefined) {
-              if (seen.get(path) === key) continue;
-              if (seen.size > 20_000) seen.clear();
-              seen.set(path, key);
-            }
-            const hint = toHint(root, path);
-            if (hint !== undefined) yield hint;
-          }
-        }
-      } catch {
-        // The exec failed or the container went away: fall through to a full-rescan hint.
-      }
-      if (signal.aborted) return;
-      yield {};
-      await new Promise((resolve) => setTimeout(resolve, 1000));
+    const host = hostRoot === undefined ? undefined : await hostRoot().catch(() => undefined);
+    if (host === undefined) {
+      yield* watchInContainer(inContainer, signal);
+      return;
+    }
+    const restart = new AbortController();
+    hostWatches.add(restart);
+    try {
+      yield* watchFromHost(host, AbortSignal.any([signal, restart.signal]));
+    } finally {
+      hostWatches.delete(restart);
     }
   } finally {
     done();
   }
-}
-
-function toHint(root: string, line: string): ChangeHint | undefined {
-  if (line === '') return undefined;
-  const trimmed = line.replace(/\/$/, '');
-  if (trimmed === root) return { path: '' };
-  if (!trimmed.startsWith(`${root}/`)) return undefined;
-  const path = trimmed.slice(root.length + 1);
-  if (path.split('/').some((s) => s.startsWith(SYNC_TEMP_PREFIX)) || isSyncTempName(path)) return undefined;
-  return { path };
 }
