@@ -16,7 +16,7 @@ import { API_VERSION } from '../../apis/meta.ts';
 import { createMemoryAncestorStore } from '../../controllers/sync/ancestor-store.ts';
 import { createDockerEndpoint } from '../../controllers/sync/docker/docker-endpoint.ts';
 import { removeSyncHelper } from '../../controllers/sync/docker/helper-container.ts';
-import { createSyncEngine } from '../../controllers/sync/engine-api.ts';
+import { createSyncEngine } from '../../controllers/sync/engine.ts';
 import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
 import { ensureBuilt, processAlive, runBoulder, tempStateDir, type RunResult } from '../cli/harness.ts';
 import { startHelper, SYNC_TEST_LABELS } from './sync-support.ts';
