@@ -22,7 +22,7 @@ export { SecretValue, REDACTED } from './secret-value.ts';
 export { readKeychainSecret, keychainTool } from './keychain.ts';
 export { parseDotenv, loadEnvFiles } from './dotenv.ts';
 export { resolveWorkspaceEnv } from './workspace-env.ts';
-export { checkWorkspaceLimits, enforceNodeLimits, loadNodeLimits, stampOwner, currentUser, OWNER_ANNOTATION, LimitExceededError } from './limits.ts';
+export { checkWorkspaceLimits, enforceNodeLimits, loadNodeLimits, stampOwner, currentUser, LimitExceededError } from './limits.ts';
 export { resolveDaemonSettings, daemonEnv, homeOfEnv, type ResolveDaemonOptions } from './daemon-config.ts';
 export {
   daemonSettingsOf,

@@ -13,6 +13,7 @@
  * the daemon's log) says it was not honoured, so nothing is silent.
  */
 import type { PortBindingSpec } from '../../apis/types/index.ts';
+import { EXPOSED } from '../../apis/names/index.ts';
 
 /** Listen address of every binding the node does not allow to be exposed. */
 export const LOOPBACK_HOST_IP = '127.0.0.1';
@@ -22,8 +23,6 @@ export const WILDCARD_HOST_IP = '0.0.0.0';
 /** The node configuration key that allows listening beyond loopback. */
 export const EXPOSURE_SETTING = 'network.unauthenticated_bind_addresses';
 
-/** Condition type reporting where a binding listens and whether that is beyond this machine. */
-export const EXPOSED = 'Exposed';
 
 /** The node's permission to listen beyond loopback, from `network.unauthenticated_bind_addresses`. */
 export interface ExposurePolicy {

@@ -10,7 +10,7 @@
  */
 import { activeWorkspace } from '../../apis/active-workspace.ts';
 import { BoulderError, isErrorCode } from '../../apis/errors.ts';
-import { CLEANUP_FINALIZER, objectKey } from '../../apis/meta.ts';
+import { objectKey } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, Workspace } from '../../apis/types/index.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
@@ -23,7 +23,7 @@ import { runtimeTarget } from '../workspace/desired.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import { bindingUrl, resolveBinding, type ResolvedBinding } from './binding.ts';
-import { decideExposure, EXPOSED, type Exposure, type ExposurePolicy } from './exposure.ts';
+import { decideExposure, type Exposure, type ExposurePolicy } from './exposure.ts';
 import type { ForwardSpec, PortHolder, PortProtocol, PortRange } from './contracts.ts';
 import { formatEndpoint, PortInUseError } from './forward/index.ts';
 import { KeyedLock } from './forward/keyed-lock.ts';
@@ -31,6 +31,7 @@ import type { PortForwarding } from './forwarding.ts';
 import { findPortHolder } from './holder/index.ts';
 import { claimFixedPort, repositoryOf, rivalBindings, standbyMessage, type FixedPortClaim } from './ownership.ts';
 import { bindingStatus, type BindingObservation } from './status.ts';
+import { CLEANUP_FINALIZER, EXPOSED } from '../../apis/names/index.ts';
 
 /** Default delay before retrying a port held by someone else. */
 export const CONFLICT_RETRY_MS = 2_000;

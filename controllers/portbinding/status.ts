@@ -7,13 +7,10 @@
  */
 import type { Condition } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, PortBindingStatus } from '../../apis/types/index.ts';
-import { READY, setCondition, type ConditionInput } from '../runtime/conditions.ts';
+import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
 import { exposureCondition, type Exposure } from './exposure.ts';
+import { BOUND, CONFLICT, READY } from '../../apis/names/index.ts';
 
-/** Condition: the wanted host port forwards to the container port. */
-export const BOUND = 'Bound';
-/** Condition: the host port is held by someone else. */
-export const CONFLICT = 'Conflict';
 
 /** What one reconcile found. */
 export type BindingObservation =

@@ -3,9 +3,7 @@
  * `lastTransitionTime` moves only when the status flips, and `Ready` summarizes the others.
  */
 import type { Condition, ConditionStatus } from '../../apis/meta.ts';
-
-/** The summary condition every kind carries. */
-export const READY = 'Ready';
+import { READY } from '../../apis/names/index.ts';
 
 /** What a controller reports for one condition; the time is filled in by `setCondition`. */
 export interface ConditionInput {
@@ -120,5 +118,5 @@ export function summarizeReady(
     return { type: READY, status: 'Unknown', reason, message, ...generation };
   }
   const message = types.length === 0 ? 'ready' : `${types.join(', ')} ${types.length === 1 ? 'is' : 'are'} True`;
-  return { type: READY, status: 'True', reason: 'Ready', message, ...generation };
+  return { type: READY, status: 'True', reason: READY, message, ...generation };
 }

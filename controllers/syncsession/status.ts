@@ -4,12 +4,10 @@
  */
 import type { SyncSessionStatus } from '../../apis/types/syncsession.ts';
 import type { SyncEngineStatus } from '../sync/engine-api.ts';
-import { READY, setCondition } from '../runtime/conditions.ts';
+import { setCondition } from '../runtime/conditions.ts';
 import { withStalled } from '../runtime/stalled.ts';
-import { LAST_REQUEST_CONDITION, outcomeMessage, type SyncRequestOutcome } from './requests.ts';
-
-/** Condition set once the first full cycle completed without a halt (the workspace may start). */
-export const INITIAL_SYNC_COMPLETE = 'InitialSyncComplete';
+import { outcomeMessage, type SyncRequestOutcome } from './requests.ts';
+import { INITIAL_SYNC_COMPLETE, LAST_REQUEST, READY } from '../../apis/names/index.ts';
 
 /** What the runner knows about a session besides the engine's own status. */
 export interface SessionFacts {
@@ -69,7 +67,7 @@ export function sessionStatus(previous: SyncSessionStatus | undefined, facts: Se
     phase === 'Halted' ? withStalled(conditions, { reason: ready.reason, message: ready.message, ...observed }, now) : setCondition(conditions, { type: READY, ...ready, ...observed }, now);
   if (facts.lastRequest !== undefined) {
     const r = facts.lastRequest;
-    conditions = setCondition(conditions, { type: LAST_REQUEST_CONDITION, status: r.ok ? 'True' : 'False', reason: r.ok ? 'Done' : 'Failed', message: outcomeMessage(r) }, now);
+    conditions = setCondition(conditions, { type: LAST_REQUEST, status: r.ok ? 'True' : 'False', reason: r.ok ? 'Done' : 'Failed', message: outcomeMessage(r) }, now);
   }
   const result = engine.lastResult;
   return {

@@ -19,7 +19,7 @@
  */
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
-import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
+import { DEFAULT_NAMESPACE, GROUP } from '../../apis/meta.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { parseEndpointAddress } from '../syncsession/endpoints.ts';
 import { kubeNames } from '../providers/kubernetes/names.ts';
@@ -154,7 +154,7 @@ export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
 
 /** The Workspace controlling `session` (its controller ownerReference), if any. */
 export function controllingWorkspace(session: SyncSession): { name: string; uid: string } | undefined {
-  const ref = (session.metadata.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Workspace' && r.apiVersion.startsWith('nexus.dev/'));
+  const ref = (session.metadata.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Workspace' && r.apiVersion.startsWith(`${GROUP}/`));
   return ref === undefined ? undefined : { name: ref.name, uid: ref.uid };
 }
 

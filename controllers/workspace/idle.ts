@@ -10,10 +10,7 @@ import type { Workspace } from '../../apis/types/index.ts';
 import { parseConfigDuration } from '../../apis/config/duration.ts';
 import type { ConditionInput } from '../runtime/conditions.ts';
 import type { Activity } from './activity.ts';
-import { ACTIVE_AT, SWITCH_REQUESTED_AT } from './annotations.ts';
-
-/** The condition type recording an idle pause. */
-export const IDLE = 'Idle';
+import { ACTIVE_AT_ANNOTATION, IDLE, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
 
 /** The idle timeout of `ws` in ms, or undefined when it never goes idle (`0`, `never`, or unset everywhere). */
 export function idleTimeoutMs(ws: Workspace, defaultTimeout?: string): number | undefined {
@@ -37,12 +34,12 @@ export function recordedActivity(ws: Workspace): Activity[] {
     if (Number.isFinite(at.getTime())) found.push({ at, what });
   };
   push(ws.status?.lastActiveAt, ws.status?.lastActivity ?? 'start');
-  const active = ws.metadata.annotations?.[ACTIVE_AT];
+  const active = ws.metadata.annotations?.[ACTIVE_AT_ANNOTATION];
   if (active !== undefined) {
     const space = active.indexOf(' ');
     push(space < 0 ? active : active.slice(0, space), space < 0 ? 'cli' : active.slice(space + 1));
   }
-  push(ws.metadata.annotations?.[SWITCH_REQUESTED_AT], 'switch');
+  push(ws.metadata.annotations?.[SWITCH_REQUESTED_AT_ANNOTATION], 'switch');
   return found;
 }
 

@@ -5,12 +5,13 @@
  */
 import type { Condition } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceStatus } from '../../apis/types/index.ts';
-import { READY, setCondition } from '../runtime/conditions.ts';
+import { setCondition } from '../runtime/conditions.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { errorMessage, isTerminalError, TerminalError } from '../runtime/errors.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ProgressEvent } from '../providers/types.ts';
+import { CONTAINER_READY, READY } from '../../apis/names/index.ts';
 
 /** Minimum time between two progress writes. */
 export const PROGRESS_INTERVAL_MS = 500;
@@ -77,7 +78,7 @@ export class LiveStatus {
       ...this.#object.status,
       phase: 'Creating',
       conditions: this.#set(this.#object.status?.conditions, {
-        type: 'ContainerReady',
+        type: CONTAINER_READY,
         status: 'Unknown',
         reason: event.step === 'pull' ? 'PullingImage' : 'BuildingImage',
         message: `${event.message}${percent}`,

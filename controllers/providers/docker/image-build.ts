@@ -11,8 +11,9 @@ import { BuildContextError, scanBuildContext, type BuildSource, type FileDigestC
 import { packBuildContext } from './context-pack.ts';
 import { daemonMessage, isEngineUnreachable, toProviderError } from './engine-errors.ts';
 import { imageDigest, inspectLocalImage, type ResolvedImage } from './image-pull.ts';
-import { LABEL_BUILD_HASH, objectLabels } from './labels.ts';
+import { objectLabels } from './labels.ts';
 import { buildTag } from './names.ts';
+import { BUILD_HASH_LABEL } from '../../../apis/names/index.ts';
 
 /** The tag a build source resolves to now (scans and hashes the context). */
 export async function resolveBuildTag(desired: DesiredRuntime, source: BuildSource, cache?: FileDigestCache): Promise<{ tag: string; files: string[]; contentHash: string }> {
@@ -54,7 +55,7 @@ export async function ensureBuiltImage(
     t: resolved.tag,
     dockerfile: source.dockerfile,
     buildargs: source.args,
-    labels: { ...objectLabels(desired.labels, 'build'), [LABEL_BUILD_HASH]: resolved.contentHash },
+    labels: { ...objectLabels(desired.labels, 'build'), [BUILD_HASH_LABEL]: resolved.contentHash },
     rm: true,
     forcerm: true,
     abortSignal: abort.signal,

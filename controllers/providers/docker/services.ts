@@ -12,10 +12,10 @@ import { parseServiceVolume, serviceContainerSpec } from './container-spec.ts';
 import { createContainer, removeContainer } from './containers.ts';
 import type { ContainerOutcome, EnsureContext } from './ensure-context.ts';
 import { ensurePulledImage } from './image-pull.ts';
-import { LABEL_CONFIG_HASH } from './labels.ts';
 import { serviceContainerName } from './names.ts';
 import { networkAttachment, reattach, type WorkspaceNetwork } from './network.ts';
 import { allSettled } from './settle.ts';
+import { CONFIG_HASH_KEY } from '../../../apis/names/index.ts';
 
 /** Keeps, (re)creates or reattaches one service container. */
 export async function ensureServiceContainer(
@@ -27,7 +27,7 @@ export async function ensureServiceContainer(
 ): Promise<ContainerOutcome> {
   const what = `service ${service.name}`;
   const hash = serviceConfigHash(desired, service);
-  if (existing !== undefined && existing.Labels[LABEL_CONFIG_HASH] === hash) {
+  if (existing !== undefined && existing.Labels[CONFIG_HASH_KEY] === hash) {
     if (networkAttachment(existing, network) === 'attached') return { id: existing.Id, dockerState: existing.State, changes: [] };
     await reattach(ctx.docker, desired.target, existing, network, [service.name]);
     return { id: existing.Id, dockerState: existing.State, changes: [`${what} reconnected to network`] };

@@ -7,19 +7,20 @@ import type Dockerode from 'dockerode';
 import type { RuntimeState, RuntimeTarget } from '../types.ts';
 import { removeContainer } from './containers.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
-import { LABEL_ROLE, LABEL_SERVICE, uidFilter } from './labels.ts';
+import { uidFilter } from './labels.ts';
 import { convergeLifecycle } from './lifecycle.ts';
 import { removeNetwork } from './network.ts';
 import { listWorkspaceContainers } from './snapshot.ts';
 import { allSettled } from './settle.ts';
+import { ROLE_LABEL, SERVICE_LABEL } from '../../../apis/names/index.ts';
 
 /** Moves every container of the workspace (main and services) to `state`. */
 export async function setWorkspaceState(docker: Dockerode, target: RuntimeTarget, state: RuntimeState): Promise<string[]> {
   const containers = await listWorkspaceContainers(docker, target);
   const changes = await allSettled(
     containers.map((c) => {
-      const isService = c.Labels[LABEL_ROLE] === 'service';
-      const what = isService ? `service ${c.Labels[LABEL_SERVICE] ?? c.Id.slice(0, 12)}` : 'container';
+      const isService = c.Labels[ROLE_LABEL] === 'service';
+      const what = isService ? `service ${c.Labels[SERVICE_LABEL] ?? c.Id.slice(0, 12)}` : 'container';
       return convergeLifecycle(docker, c.Id, c.State, state, what, isService ? 'ServiceFailed' : 'ContainerStartFailed');
     }),
   );

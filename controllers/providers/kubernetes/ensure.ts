@@ -16,19 +16,12 @@ import { isProviderError, ProviderError } from '../errors.ts';
 import { isTerminalError, TerminalError } from '../../runtime/errors.ts';
 import type { DesiredRuntime, EnsureResult, RuntimeState, RuntimeTarget } from '../types.ts';
 import { isConflict, isNotFound, toProviderError } from './api-errors.ts';
-import {
-  ANNOTATION_CONFIG_HASH,
-  ANNOTATION_STATE,
-  podManifest,
-  pvcManifest,
-  secretManifest,
-  serviceManifest,
-  type ManifestOptions,
-} from './manifests.ts';
+import { podManifest, pvcManifest, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
 import type { KubeNames } from './names.ts';
 import { deletePod, orUndefined, podNotReadyReason, podReady, readObjects, type ObservedObjects } from './objects.ts';
 import { observedFrom } from './observe.ts';
 import { notOwnedError, ownedBy } from './ownership.ts';
+import { CONFIG_HASH_KEY, STATE_KEY } from '../../../apis/names/index.ts';
 
 /** What ensure works with. */
 export interface EnsureContext {
@@ -184,10 +177,10 @@ async function ensureService(ctx: EnsureContext, desired: DesiredRuntime, existi
 /** Creates the Pod, or recreates it when its hash differs or it ended. */
 async function ensurePod(ctx: EnsureContext, wanted: V1Pod, existing: V1Pod | undefined, changes: string[]): Promise<{ pod: V1Pod; created: boolean }> {
   const { core, names } = ctx;
-  const hash = wanted.metadata?.annotations?.[ANNOTATION_CONFIG_HASH];
+  const hash = wanted.metadata?.annotations?.[CONFIG_HASH_KEY];
   if (existing !== undefined && existing.metadata?.deletionTimestamp === undefined) {
     const ended = existing.status?.phase === 'Failed' || existing.status?.phase === 'Succeeded';
-    if (!ended && existing.metadata?.annotations?.[ANNOTATION_CONFIG_HASH] === hash) return { pod: existing, created: false };
+    if (!ended && existing.metadata?.annotations?.[CONFIG_HASH_KEY] === hash) return { pod: existing, created: false };
     await step('removing the outdated pod', () => deletePod(core, names.namespace, names.pod, 0, existing.metadata?.uid));
     changes.push(ended ? `container recreated (pod ${existing.status?.phase?.toLowerCase()})` : 'container recreated (configuration changed)');
   } else {
@@ -232,10 +225,10 @@ async function recordState(ctx: EnsureContext, target: RuntimeTarget, state: Run
   const { core, names } = ctx;
   const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: names.namespace, name: names.pvc });
   if (!ownedBy(pvc, target)) throw notOwnedError(KINDS.pvc, pvc, target);
-  if (pvc.metadata?.annotations?.[ANNOTATION_STATE] === state) return pvc;
+  if (pvc.metadata?.annotations?.[STATE_KEY] === state) return pvc;
   const annotations = { ...pvc.metadata?.annotations };
-  if (state === undefined) delete annotations[ANNOTATION_STATE];
-  else annotations[ANNOTATION_STATE] = state;
+  if (state === undefined) delete annotations[STATE_KEY];
+  else annotations[STATE_KEY] = state;
   try {
     return await core.replaceNamespacedPersistentVolumeClaim({ namespace: names.namespace, name: names.pvc, body: { ...pvc, metadata: { ...pvc.metadata, annotations } } });
   } catch (err) {
