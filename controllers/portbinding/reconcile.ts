@@ -32,6 +32,7 @@ import { findPortHolder } from './holder/index.ts';
 import { claimFixedPort, repositoryOf, rivalBindings, standbyMessage, type FixedPortClaim } from './ownership.ts';
 import { bindingStatus, type BindingObservation } from './status.ts';
 import { CLEANUP_FINALIZER, EXPOSED } from '../../apis/names/index.ts';
+import { backendOf } from '../../apis/defaulted.ts';
 
 /** Default delay before retrying a port held by someone else. */
 export const CONFLICT_RETRY_MS = 2_000;
@@ -343,10 +344,6 @@ export function udpUnsupportedMessage(backend: Backend, containerPort: number): 
   const channel = kubernetes ? "the Kubernetes API server's port-forward, which carries TCP only" : 'a channel that carries TCP only';
   const instead = kubernetes ? 'use protocol tcp, or expose the port with a Service of type NodePort or LoadBalancer' : 'use protocol tcp';
   return `UDP port ${containerPort} cannot be forwarded: this ${backend} workspace is reached through ${channel} (${instead})`;
-}
-
-function backendOf(ws: Workspace): Backend {
-  return ws.spec.backend ?? 'docker';
 }
 
 async function getIfExists<T extends PortBinding | Workspace>(client: ResourceClient, kind: 'PortBinding' | 'Workspace', namespace: string, name: string): Promise<T | undefined> {

@@ -23,6 +23,7 @@ import { DEFAULT_NAMESPACE, GROUP } from '../../apis/meta.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { parseEndpointAddress } from '../syncsession/endpoints.ts';
 import { kubeNames } from '../providers/kubernetes/names.ts';
+import { backendOf } from '../../apis/defaulted.ts';
 
 /** See the module comment. */
 export type TrustMode = 'local' | 'cluster';
@@ -64,7 +65,7 @@ const SECRET_REF_HINT = "on a cluster only secretRef works: a Secret in the work
 export function admitWorkspace(ws: Workspace, context: WorkspaceTrustContext): void {
   if (context.trust === 'local') return;
   const namespace = ws.metadata.namespace ?? DEFAULT_NAMESPACE;
-  const backend = ws.spec.backend ?? 'docker';
+  const backend = backendOf(ws);
   if (!CLUSTER_BACKENDS.has(backend)) {
     throw new TerminalError(
       BACKEND_NOT_ALLOWED,

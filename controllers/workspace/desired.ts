@@ -18,6 +18,7 @@ import {
 import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 import { secretRefsOf } from './secrets.ts';
+import { backendOf, desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The runtime identity of a workspace object. */
 export function runtimeTarget(ws: Workspace): RuntimeTarget {
@@ -68,7 +69,7 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
     ...secretRefsField(ws),
     mounts: usesFileSync(ws) ? syncVolumeMounts(target.uid, workspaceFolder(ws)) : worktreeMounts(inputs.worktree, workspaceFolder(ws)),
     workdir: workspaceFolder(ws),
-    state: spec.state ?? 'Running',
+    state: desiredStateOf(ws),
     ...resourceLimits(spec.resources),
     containerPorts: Object.values(spec.ports ?? {}).map((p) => p.containerPort),
     services: Object.entries(spec.services ?? {}).map(
@@ -131,7 +132,7 @@ export function worktreeMounts(worktree: ResolvedInputs['worktree'], folder = WO
  */
 export function usesFileSync(ws: Workspace): boolean {
   const mode = ws.spec.sync?.mode;
-  return mode !== undefined && mode !== 'bind' && (ws.spec.backend ?? 'docker') === 'docker';
+  return mode !== undefined && mode !== 'bind' && backendOf(ws) === 'docker';
 }
 
 /** Name of the volume holding a file-synced workspace's files. */

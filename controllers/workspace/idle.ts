@@ -11,6 +11,7 @@ import { parseConfigDuration } from '../../apis/config/duration.ts';
 import type { ConditionInput } from '../runtime/conditions.ts';
 import type { Activity } from './activity.ts';
 import { ACTIVE_AT_ANNOTATION, IDLE, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
+import { desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The idle timeout of `ws` in ms, or undefined when it never goes idle (`0`, `never`, or unset everywhere). */
 export function idleTimeoutMs(ws: Workspace, defaultTimeout?: string): number | undefined {
@@ -81,7 +82,7 @@ export interface IdleInputs {
 export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
   const previous = ws.status?.conditions?.find((c) => c.type === IDLE);
   const wasIdle = previous?.status === 'True';
-  const declared = ws.spec.state ?? 'Running';
+  const declared = desiredStateOf(ws);
   const { now, timeoutMs } = inputs;
   const activity = inputs.activity;
   if (declared !== 'Running') {

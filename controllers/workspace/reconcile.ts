@@ -19,7 +19,7 @@ import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { isTerminalError, TerminalError } from '../runtime/errors.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import type { Backend, DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
+import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { ensureWorktree, removeWorktree } from '../worktree/index.ts';
 import { desiredRuntime, runtimeTarget, usesFileSync } from './desired.ts';
 import { runScript } from './lifecycle.ts';
@@ -35,6 +35,7 @@ import { admitWorkspace, type WorkspaceTrustContext } from '../trust/policy.ts';
 import type { ActivityTracker } from './activity.ts';
 import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
 import { CLEANUP_FINALIZER, CONTAINER_READY, FORCE_DELETE_ANNOTATION, READY, SWITCH_REQUESTED_AT_ANNOTATION, WORKTREE_READY } from '../../apis/names/index.ts';
+import { backendOf } from '../../apis/defaulted.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
@@ -313,8 +314,4 @@ function providerForCleanup(ws: Workspace, deps: WorkspaceReconcilerDeps): Provi
     if (isTerminalError(err) && ws.status?.containerId === undefined) return undefined;
     throw err;
   }
-}
-
-function backendOf(ws: Workspace): Backend {
-  return ws.spec.backend ?? 'docker';
 }
