@@ -10,7 +10,7 @@ import type { FieldIssue } from '../errors.ts';
 import { isRecord } from '../validation/field-path.ts';
 import { buildPathProblems } from '../validation/build-paths.ts';
 import { derivedPortBindings, portBindingNameCollisions } from '../port-binding-names.ts';
-import { parseConfigDuration } from './duration.ts';
+import { parseConfigDuration } from '../duration.ts';
 import type { EffectiveConfig } from './effective.ts';
 import { describeOrigin, issueAtOrigin } from './origin.ts';
 import { RESERVED_PORTS, formatPortRange, portRangeProblems, type PortSpan } from './port-plan.ts';

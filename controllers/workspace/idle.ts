@@ -7,7 +7,7 @@
  * recorded in status.
  */
 import type { Workspace } from '../../apis/types/index.ts';
-import { parseConfigDuration } from '../../apis/config/duration.ts';
+import { parseConfigDuration } from '../../apis/duration.ts';
 import type { ConditionInput } from '../runtime/conditions.ts';
 import type { Activity } from './activity.ts';
 import { ACTIVE_AT_ANNOTATION, IDLE, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
