@@ -11,10 +11,8 @@
  * - `status.phase: Terminating`: written by the finalizer helper when cleanup starts.
  */
 import type { Condition, KubeObject } from './meta.ts';
-import { READY, STALLED } from './names/index.ts';
+import { CLEANUP_FAILED, READY, STALLED } from './names/index.ts';
 
-/** Ready's reason while a cleanup step fails and is retried. */
-export const CLEANUP_FAILED = 'CleanupFailed';
 /** Phase of every kind while its deletion is being processed. */
 export const TERMINATING = 'Terminating';
 

@@ -26,7 +26,7 @@ import { owningWorkspace, workspaceHold } from './workspace-hold.ts';
 import { admitSessionPods, podGuard, type PodReader } from '../trust/workspace-pod.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { EndpointHints } from './endpoints.ts';
-import { CLEANUP_FINALIZER, LAST_REQUEST, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
+import { CLEANUP_FINALIZER, LAST_REQUEST, REQUEST_FAILED, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
 
 /** The reconciler over `runner`. */
 export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local', readPod?: PodReader): Reconciler {
@@ -88,7 +88,7 @@ function refusedStatus(session: SyncSession, reason: string, message: string, cl
   const request = parseSyncRequest(session.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
   if (request !== undefined) {
     const answer = outcomeMessage({ id: request.id, ok: false, message: `${reason}: ${message}` });
-    conditions = setCondition(conditions, { type: LAST_REQUEST, status: 'False', reason: 'Failed', message: answer }, now);
+    conditions = setCondition(conditions, { type: LAST_REQUEST, status: 'False', reason: REQUEST_FAILED, message: answer }, now);
   }
   return { ...session.status, ...(generation !== undefined ? { observedGeneration: generation } : {}), phase: 'Error', conditions };
 }

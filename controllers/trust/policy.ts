@@ -24,18 +24,10 @@ import { TerminalError } from '../runtime/errors.ts';
 import { parseEndpointAddress } from '../syncsession/endpoints.ts';
 import { kubeNames } from '../providers/kubernetes/names.ts';
 import { backendOf } from '../../apis/defaulted.ts';
+import { BACKEND_NOT_ALLOWED, ENDPOINT_NOT_ALLOWED, HOST_PATH_NOT_ALLOWED, SECRET_SOURCE_NOT_ALLOWED } from '../../apis/names/index.ts';
 
 /** See the module comment. */
 export type TrustMode = 'local' | 'cluster';
-
-/** Reason of a `fromFile`/`fromEnv` secret (or an unusable `secretRef`) refused under cluster trust. */
-export const SECRET_SOURCE_NOT_ALLOWED = 'SecretSourceNotAllowed';
-/** Reason of a host path (repository, build context) refused under cluster trust. */
-export const HOST_PATH_NOT_ALLOWED = 'HostPathNotAllowed';
-/** Reason of a backend that would run on this process's machine, refused under cluster trust. */
-export const BACKEND_NOT_ALLOWED = 'BackendNotAllowed';
-/** Reason of a SyncSession endpoint outside the session's namespace or on this process's machine. */
-export const ENDPOINT_NOT_ALLOWED = 'EndpointNotAllowed';
 
 /** The trust of a process's controllers from where its objects are stored. */
 export function trustForStore(storeKind: 'embedded' | 'kubernetes' | undefined): TrustMode {

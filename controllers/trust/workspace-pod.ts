@@ -26,8 +26,8 @@ import { KEEP_ALIVE_COMMAND, MAIN_CONTAINER } from '../providers/kubernetes/mani
 import { kubeNames } from '../providers/kubernetes/names.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { parsePodAddress, type PodPath } from '../sync/kubernetes/address.ts';
-import { controllingWorkspace, ENDPOINT_NOT_ALLOWED } from './policy.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, ROLE_LABEL, UID_LABEL, WORKSPACE_LABEL } from '../../apis/names/index.ts';
+import { controllingWorkspace } from './policy.ts';
+import { ENDPOINT_NOT_ALLOWED, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, ROLE_LABEL, UID_LABEL, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** Reads a Pod; undefined when it does not exist. */
 export type PodReader = (namespace: string, name: string) => Promise<V1Pod | undefined>;

@@ -19,6 +19,7 @@ import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 import { secretRefsOf } from './secrets.ts';
 import { backendOf, desiredStateOf } from '../../apis/defaulted.ts';
+import { INVALID_SPEC } from '../../apis/names/index.ts';
 
 /** The runtime identity of a workspace object. */
 export function runtimeTarget(ws: Workspace): RuntimeTarget {
@@ -96,9 +97,9 @@ function secretRefsField(ws: Workspace): Pick<DesiredRuntime, 'secretRefs'> {
 export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSource {
   const { image, build } = ws.spec;
   if (image !== undefined && image !== '') return { kind: 'image', ref: image };
-  if (build === undefined) throw new TerminalError('InvalidSpec', 'spec.image or spec.build is required');
+  if (build === undefined) throw new TerminalError(INVALID_SPEC, 'spec.image or spec.build is required');
   const root = inputs.worktree?.path ?? ws.spec.repository?.path;
-  if (root === undefined) throw new TerminalError('InvalidSpec', 'spec.build needs spec.repository: the build context is resolved in its worktree');
+  if (root === undefined) throw new TerminalError(INVALID_SPEC, 'spec.build needs spec.repository: the build context is resolved in its worktree');
   assertBuildPathsRelative(build);
   return {
     kind: 'build',
@@ -155,12 +156,12 @@ export function resourceLimits(resources: WorkspaceResources | undefined): { cpu
   const limits: { cpus?: number; memoryBytes?: number } = {};
   if (cpuText !== undefined) {
     const cpus = parseCpu(cpuText);
-    if (cpus === undefined) throw new TerminalError('InvalidSpec', `spec.resources.cpu: "${cpuText}" is not a CPU quantity (e.g. 2, 0.5, 500m)`);
+    if (cpus === undefined) throw new TerminalError(INVALID_SPEC, `spec.resources.cpu: "${cpuText}" is not a CPU quantity (e.g. 2, 0.5, 500m)`);
     limits.cpus = cpus;
   }
   if (memoryText !== undefined) {
     const memoryBytes = parseMemory(memoryText);
-    if (memoryBytes === undefined) throw new TerminalError('InvalidSpec', `spec.resources.memory: "${memoryText}" is not a memory quantity (e.g. 512Mi, 4Gi)`);
+    if (memoryBytes === undefined) throw new TerminalError(INVALID_SPEC, `spec.resources.memory: "${memoryText}" is not a memory quantity (e.g. 512Mi, 4Gi)`);
     limits.memoryBytes = memoryBytes;
   }
   return limits;

@@ -10,7 +10,7 @@ import type { Workspace } from '../../apis/types/index.ts';
 import { parseConfigDuration } from '../../apis/duration.ts';
 import type { ConditionInput } from '../runtime/conditions.ts';
 import type { Activity } from './activity.ts';
-import { ACTIVE_AT_ANNOTATION, IDLE, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
+import { ACTIVE_AT_ANNOTATION, IDLE, IDLE_TIMEOUT, IDLE_TIMEOUT_OFF, SWITCH_REQUESTED_AT_ANNOTATION, WOKEN } from '../../apis/names/index.ts';
 import { desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The idle timeout of `ws` in ms, or undefined when it never goes idle (`0`, `never`, or unset everywhere). */
@@ -93,7 +93,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
     return {
       idle: false,
       ...(wasIdle ? { transition: 'wake' as const } : {}),
-      ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: 'IdleTimeoutOff', message: 'no idle timeout' } } : {}),
+      ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: IDLE_TIMEOUT_OFF, message: 'no idle timeout' } } : {}),
       ...(activity ? { activity } : {}),
     };
   }
@@ -103,7 +103,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
       return {
         idle: false,
         transition: 'wake',
-        condition: { type: IDLE, status: 'False', reason: 'Woken', message: `woken by ${activity.what} at ${activity.at.toISOString()}` },
+        condition: { type: IDLE, status: 'False', reason: WOKEN, message: `woken by ${activity.what} at ${activity.at.toISOString()}` },
         activity,
         requeueAfter: timeoutMs,
       };
@@ -114,7 +114,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
   const deadline = last.at.getTime() + timeoutMs;
   const notIdle = (a: Activity, wait: number): IdleDecision => ({
     idle: false,
-    ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: previous.reason === 'IdleTimeout' ? 'Woken' : previous.reason, message: previous.message } } : {}),
+    ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: previous.reason === IDLE_TIMEOUT ? WOKEN : previous.reason, message: previous.message } } : {}),
     activity: a,
     requeueAfter: Math.max(1, wait),
   });
@@ -124,7 +124,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
   return {
     idle: true,
     transition: 'sleep',
-    condition: { type: IDLE, status: 'True', reason: 'IdleTimeout', message: `no activity for ${Math.round((now.getTime() - last.at.getTime()) / 1000)}s (idle timeout ${Math.round(timeoutMs / 1000)}s) since ${last.what} at ${last.at.toISOString()}; paused` },
+    condition: { type: IDLE, status: 'True', reason: IDLE_TIMEOUT, message: `no activity for ${Math.round((now.getTime() - last.at.getTime()) / 1000)}s (idle timeout ${Math.round(timeoutMs / 1000)}s) since ${last.what} at ${last.at.toISOString()}; paused` },
     activity: last,
   };
 }

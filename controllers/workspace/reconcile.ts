@@ -34,7 +34,7 @@ import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 import { admitWorkspace, type WorkspaceTrustContext } from '../trust/policy.ts';
 import type { ActivityTracker } from './activity.ts';
 import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
-import { CLEANUP_FINALIZER, CONTAINER_READY, FORCE_DELETE_ANNOTATION, READY, SWITCH_REQUESTED_AT_ANNOTATION, WORKTREE_READY } from '../../apis/names/index.ts';
+import { CLEANUP_FINALIZER, CONTAINER_READY, FORCE_DELETE_ANNOTATION, INVALID_SPEC, READY, SWITCH_REQUESTED_AT_ANNOTATION, WAITING_FOR_SYNC, WORKTREE_READY } from '../../apis/names/index.ts';
 import { backendOf } from '../../apis/defaulted.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
@@ -181,7 +181,7 @@ export const SYNC_WAIT_MS = 500;
 async function waitForInitialSync(live: LiveStatus, session: SyncSession, now: Date): Promise<void> {
   await live.step(CONTAINER_READY, () => Promise.resolve(assertSyncNotStalled(session)));
   if (terminalFailureOf(live.object) === undefined) return;
-  const waiting = { status: 'False' as const, reason: 'WaitingForSync', message: `waiting for the initial file sync (syncsession/${session.metadata.name})` };
+  const waiting = { status: 'False' as const, reason: WAITING_FOR_SYNC, message: `waiting for the initial file sync (syncsession/${session.metadata.name})` };
   const generation = live.object.metadata.generation;
   const observed = generation !== undefined ? { observedGeneration: generation } : {};
   let conditions = setCondition(live.object.status?.conditions, { type: CONTAINER_READY, ...waiting, ...observed }, now);
@@ -191,7 +191,7 @@ async function waitForInitialSync(live: LiveStatus, session: SyncSession, now: D
 
 /** The owned SyncSession of a file-synced workspace (which needs a worktree to sync from). */
 async function syncSessionStep(client: ResourceClient, ws: Workspace, worktreePath: string | undefined): Promise<SyncSession> {
-  if (worktreePath === undefined) throw new TerminalError('InvalidSpec', 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
+  if (worktreePath === undefined) throw new TerminalError(INVALID_SPEC, 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
   return ensureSyncSession(client, ws, worktreePath);
 }
 
@@ -203,8 +203,8 @@ async function podSyncSessionStep(
   provider: Provider,
   desired: DesiredRuntime,
 ): Promise<SyncSession> {
-  if (provider.syncAddress === undefined) throw new TerminalError('InvalidSpec', `spec.sync.mode: the ${provider.backend} backend cannot sync files`);
-  if (worktreePath === undefined) throw new TerminalError('InvalidSpec', 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
+  if (provider.syncAddress === undefined) throw new TerminalError(INVALID_SPEC, `spec.sync.mode: the ${provider.backend} backend cannot sync files`);
+  if (worktreePath === undefined) throw new TerminalError(INVALID_SPEC, 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
   return ensureSyncSession(client, ws, worktreePath, provider.syncAddress(desired.target, desired.workdir));
 }
 

@@ -9,7 +9,7 @@ import { setCondition, summarizeReady, type ConditionInput } from '../runtime/co
 import type { EnsureResult, RuntimeState } from '../providers/types.ts';
 import { describeFailure, type ScriptRun } from './lifecycle.ts';
 import type { IdleDecision } from './idle.ts';
-import { CONTAINER_READY, HOOKS_SUCCEEDED, READY, SERVICES_READY, WORKTREE_READY } from '../../apis/names/index.ts';
+import { CONTAINER_READY, HOOKS_SUCCEEDED, READY, SERVICES_NOT_RUNNING, SERVICES_READY, SERVICES_RUNNING, SUBMODULES_NOT_INITIALIZED, SUCCEEDED, WORKTREE_READY } from '../../apis/names/index.ts';
 
 /** How many repairs `status.repairs` keeps (newest last). */
 export const MAX_REPAIRS = 10;
@@ -115,7 +115,7 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
 function worktreeCondition(worktree: WorktreeFacts): Omit<ConditionInput, 'observedGeneration'> {
   const where = `worktree ${worktree.path} on ${worktree.branch} at ${worktree.head.slice(0, 7)}`;
   if (worktree.submodulesNotInitialized !== undefined) {
-    return { type: WORKTREE_READY, status: 'True', reason: 'SubmodulesNotInitialized', message: `${where}; submodules not initialised: ${worktree.submodulesNotInitialized}` };
+    return { type: WORKTREE_READY, status: 'True', reason: SUBMODULES_NOT_INITIALIZED, message: `${where}; submodules not initialised: ${worktree.submodulesNotInitialized}` };
   }
   return { type: WORKTREE_READY, status: 'True', reason: WORKTREE_READY, message: where };
 }
@@ -126,8 +126,8 @@ function servicesCondition(services: Record<string, { running: boolean }>, desir
     return { type: SERVICES_READY, status: 'True', reason: `Services${desired}`, message: `${names.length} service(s) ${desired.toLowerCase()}` };
   }
   const notRunning = names.filter((n) => !services[n]!.running);
-  if (notRunning.length > 0) return { type: SERVICES_READY, status: 'False', reason: 'ServicesNotRunning', message: `not running: ${notRunning.join(', ')}` };
-  return { type: SERVICES_READY, status: 'True', reason: 'ServicesRunning', message: `${names.length} service(s) running` };
+  if (notRunning.length > 0) return { type: SERVICES_READY, status: 'False', reason: SERVICES_NOT_RUNNING, message: `not running: ${notRunning.join(', ')}` };
+  return { type: SERVICES_READY, status: 'True', reason: SERVICES_RUNNING, message: `${names.length} service(s) running` };
 }
 
 function hooksCondition(
@@ -150,7 +150,7 @@ function hooksCondition(
     return { type: HOOKS_SUCCEEDED, status: 'False', reason: earlierHookFailure.reason, message: earlierHookFailure.message };
   }
   const ran = [...(scripts?.preStart ? ['preStart'] : []), ...(scripts?.postStart ? ['postStart'] : [])];
-  return { type: HOOKS_SUCCEEDED, status: 'True', reason: 'Succeeded', message: ran.length === 0 ? 'no lifecycle script or hook failed' : `${ran.join(', ')} succeeded` };
+  return { type: HOOKS_SUCCEEDED, status: 'True', reason: SUCCEEDED, message: ran.length === 0 ? 'no lifecycle script or hook failed' : `${ran.join(', ')} succeeded` };
 }
 
 function timings(previous: WorkspaceStatus, inputs: StatusInputs, conditions: Condition[]): WorkspaceStatus['timings'] {

@@ -3,9 +3,9 @@
  * label, annotation, finalizer or condition type cannot be written as a literal again.
  * - Any literal holding `nexus.dev/` (a key in boulder's prefix, or the API version) is a finding:
  *   such a key belongs in apis/names/metadata.ts, and the API version is `API_VERSION`.
- * - Any literal equal to another metadata key (`app.kubernetes.io/managed-by`, …) or to a condition
- *   type distinctive enough not to be an ordinary word of the code (`WorktreeReady`, not `Ready`,
- *   which is also a phase and a reason) is a finding.
+ * - Any literal equal to another metadata key (`app.kubernetes.io/managed-by`, …), or to a condition
+ *   type or reason distinctive enough not to be an ordinary word of the code (`WorktreeReady`,
+ *   `PortInUse`; not `Ready` or `Paused`, which are also phases and states) is a finding.
  * Comments are not code: only string and template literals (each template piece) count.
  */
 import { readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import ts from 'typescript';
 import * as conditions from '../../apis/names/conditions.ts';
 import * as metadata from '../../apis/names/metadata.ts';
+import * as reasons from '../../apis/names/reasons.ts';
 import { listSourceFiles } from './import-graph.ts';
 
 /** Folders of production code that must use the constants. */
@@ -23,8 +24,8 @@ const EXEMPT = [/^apis\/names\//, /^apis\/types\//, /\/generated\//];
 /** Test code kept beside production code (excluded from the build by name, see tsconfig.build.json). */
 const TEST_CODE = [/\.test\.ts$/, /\/testing\.ts$/, /\/test-repos\.ts$/, /\/test-support\.ts$/];
 
-/** Condition types that are ordinary words elsewhere too (phases, reasons, error codes). */
-const COMMON_WORDS = new Set(['Ready', 'Idle', 'Bound', 'Conflict']);
+/** Condition types and reasons that are ordinary words elsewhere too (phases, states, error codes). */
+const COMMON_WORDS = new Set(['Ready', 'Idle', 'Bound', 'Conflict', 'Paused', 'Done', 'Failed', 'Succeeded', 'Standby', 'Unsupported', 'Syncing', 'Synced', 'Loopback', 'Unauthenticated']);
 
 /** One literal spelling a well-known name. */
 export interface NameLiteral {
@@ -41,7 +42,7 @@ export function spellsWellKnownName(text: string): boolean {
 }
 
 const metadataKeys = new Set<string>(Object.values(metadata).filter((v) => v.includes('/')));
-const conditionTypes = new Set<string>(Object.values(conditions).filter((v) => !COMMON_WORDS.has(v)));
+const conditionTypes = new Set<string>([...Object.values(conditions), ...Object.values(reasons)].filter((v) => !COMMON_WORDS.has(v)));
 
 /** The literals of one source text that spell a well-known name. */
 export function nameLiterals(file: string, text: string): NameLiteral[] {

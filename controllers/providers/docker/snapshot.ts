@@ -8,7 +8,7 @@ import type { ObservedRuntime, RuntimeState, RuntimeTarget } from '../types.ts';
 import { uidFilter } from './labels.ts';
 import { toProviderError } from './engine-errors.ts';
 import { allSettled } from './settle.ts';
-import { IMAGE_DIGEST_LABEL, ROLE_LABEL, SERVICE_LABEL } from '../../../apis/names/index.ts';
+import { ENGINE_UNAVAILABLE, IMAGE_DIGEST_LABEL, ROLE_LABEL, SERVICE_LABEL } from '../../../apis/names/index.ts';
 
 /** A workspace's Docker objects as listed. */
 export interface WorkspaceSnapshot {
@@ -34,7 +34,7 @@ export async function snapshotWorkspace(docker: Dockerode, target: RuntimeTarget
       docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
     ]);
   } catch (err) {
-    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+    throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
   return classify(containers, networks);
 }
@@ -44,7 +44,7 @@ export async function listWorkspaceContainers(docker: Dockerode, target: Runtime
   try {
     return await docker.listContainers({ all: true, filters: uidFilter(target) });
   } catch (err) {
-    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+    throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
 }
 
@@ -94,7 +94,7 @@ export async function findContainer(docker: Dockerode, target: RuntimeTarget, se
   try {
     found = await docker.listContainers({ all: true, filters: { label } });
   } catch (err) {
-    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+    throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
   return found.sort((a, b) => b.Created - a.Created)[0];
 }

@@ -13,7 +13,7 @@ import { ensureBuiltImage, resolveBuildTag } from './image-build.ts';
 import { ensurePulledImage, type ResolvedImage } from './image-pull.ts';
 import { containerName, hostName } from './names.ts';
 import { networkAttachment, reattach, type WorkspaceNetwork } from './network.ts';
-import { CONFIG_HASH_KEY, IMAGE_DIGEST_LABEL } from '../../../apis/names/index.ts';
+import { CONFIG_HASH_KEY, CONTAINER_CREATE_FAILED, IMAGE_DIGEST_LABEL } from '../../../apis/names/index.ts';
 
 /** The image reference the main container should run, and how to make it present. */
 export interface ImagePlan {
@@ -67,7 +67,7 @@ export async function ensureWorkspaceContainer(
   const resolved = await image.materialize();
   const changes: string[] = [];
   if (resolved.fetched) changes.push(desired.imageSource.kind === 'build' ? `image ${resolved.ref} built` : `image ${resolved.ref} pulled`);
-  if (existing !== undefined) await removeContainer(ctx.docker, existing.Id, 'ContainerCreateFailed');
+  if (existing !== undefined) await removeContainer(ctx.docker, existing.Id, CONTAINER_CREATE_FAILED);
   const spec = workspaceContainerSpec(desired, {
     name: containerName(desired.target),
     networkName: network.name,
@@ -75,7 +75,7 @@ export async function ensureWorkspaceContainer(
     imageDigest: resolved.digest,
     configHash: hash,
   });
-  const created = await createContainer(ctx.docker, spec, containerName(desired.target, { unique: true }), 'ContainerCreateFailed');
+  const created = await createContainer(ctx.docker, spec, containerName(desired.target, { unique: true }), CONTAINER_CREATE_FAILED);
   changes.push(existing === undefined ? 'container created' : 'container recreated (config changed)');
   return { id: created.id, dockerState: 'created', changes, created: true, imageDigest: resolved.digest };
 }

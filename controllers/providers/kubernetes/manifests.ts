@@ -17,7 +17,7 @@ import type { V1Container, V1OwnerReference, V1PersistentVolumeClaim, V1Pod, V1S
 import { TerminalError } from '../../runtime/errors.ts';
 import type { DesiredRuntime, DesiredService, RuntimeTarget } from '../types.ts';
 import type { KubeNames } from './names.ts';
-import { CONFIG_HASH_KEY, ROLE_LABEL } from '../../../apis/names/index.ts';
+import { CONFIG_HASH_KEY, INVALID_SPEC, ROLE_LABEL } from '../../../apis/names/index.ts';
 import { API_VERSION } from '../../../apis/meta.ts';
 
 /** Name of the main container in the Pod. */
@@ -111,7 +111,7 @@ export function serviceManifest(desired: DesiredRuntime, names: KubeNames, optio
 /** The workspace Pod, with its configuration hash annotation. */
 export function podManifest(desired: DesiredRuntime, names: KubeNames, options: ManifestOptions = {}): V1Pod {
   if (desired.imageSource.kind === 'build') {
-    throw new TerminalError('InvalidSpec', 'spec.build is not supported by the kubernetes backend: build and push the image, then name it in spec.image');
+    throw new TerminalError(INVALID_SPEC, 'spec.build is not supported by the kubernetes backend: build and push the image, then name it in spec.image');
   }
   const main: V1Container = {
     name: MAIN_CONTAINER,
@@ -164,7 +164,7 @@ export function serviceVolumeMount(service: string, spec: string): V1VolumeMount
   const source = colon < 0 ? '' : spec.slice(0, colon);
   const target = colon < 0 ? spec : spec.slice(colon + 1).split(':')[0]!;
   if (source === '' || source.startsWith('/') || source.startsWith('.') || !target.startsWith('/')) {
-    throw new TerminalError('InvalidSpec', `service ${service}: volume "${spec}" is not supported by the kubernetes backend (only named volumes "name:/path")`);
+    throw new TerminalError(INVALID_SPEC, `service ${service}: volume "${spec}" is not supported by the kubernetes backend (only named volumes "name:/path")`);
   }
   return { name: FILES_VOLUME, mountPath: target, subPath: `.services/${service}/${source}` };
 }

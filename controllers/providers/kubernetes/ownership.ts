@@ -14,10 +14,7 @@ import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { TerminalError } from '../../runtime/errors.ts';
 import { ProviderError } from '../errors.ts';
 import type { RuntimeTarget } from '../types.ts';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, UID_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
-
-/** Reason of the condition when a workspace's object name is held by a foreign object. */
-export const OBJECT_NOT_OWNED = 'ObjectNotOwned';
+import { CONTAINER_CREATE_FAILED, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, OBJECT_NOT_OWNED, UID_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
 /** Anything with Kubernetes object metadata. */
 export interface WithMetadata {
@@ -51,7 +48,7 @@ export function notOwnedError(kind: string, object: WithMetadata, target: Runtim
   const name = object.metadata?.name ?? '?';
   const why = notOwnedReason(object, target) ?? 'unknown owner';
   if (object.metadata?.deletionTimestamp !== undefined) {
-    return new ProviderError('ContainerCreateFailed', `${kind}/${name} of another owner is being deleted (${why}); waiting for its name`, { transient: true });
+    return new ProviderError(CONTAINER_CREATE_FAILED, `${kind}/${name} of another owner is being deleted (${why}); waiting for its name`, { transient: true });
   }
   return new TerminalError(
     OBJECT_NOT_OWNED,

@@ -30,7 +30,7 @@ import { dialSpritePort } from './proxy.ts';
 import { ENV_FILE, runInSprite, shellQuote, withWorkspaceEnv } from './run.ts';
 import { createCheckpoint, createSprite, deleteSprite, getSprite, killSession, listCheckpoints, listSessions, restoreCheckpoint, updateSprite, type Checkpoint, type Sprite } from './sprites-api.ts';
 import { formatSpriteAddress } from '../../sync/sprite/address.ts';
-import { CHECKPOINT_LABEL, SETUP_LABEL, STATE_KEY, WORKDIR_LABEL } from '../../../apis/names/index.ts';
+import { CHECKPOINT_LABEL, INVALID_SPEC, SETUP_LABEL, STATE_KEY, WORKDIR_LABEL } from '../../../apis/names/index.ts';
 
 /** Options of the Sprite provider. */
 export interface SpriteProviderOptions extends SpriteClientOptions {
@@ -151,7 +151,7 @@ export class SpriteProvider implements Provider {
   async #ensureServices(name: string, services: DesiredService[], changes: string[]): Promise<Record<string, { running: boolean }>> {
     if (services.length === 0) return {};
     for (const s of services) {
-      if (s.command.length === 0) throw new TerminalError('InvalidSpec', `spec.services.${s.name}: a service of a sprite workspace is a process and needs a command (its image is not used)`);
+      if (s.command.length === 0) throw new TerminalError(INVALID_SPEC, `spec.services.${s.name}: a service of a sprite workspace is a process and needs a command (its image is not used)`);
     }
     const sessions = await listSessions(this.client, name);
     const running = (svc: string): boolean => sessions.some((s) => s.is_active !== false && (s.command ?? '').includes(`${SERVICE_MARK}${svc} `));
@@ -212,7 +212,7 @@ export class SpriteProvider implements Provider {
     const name = spriteName(target);
     const sprite = await this.#existing(target);
     if (options.service !== undefined) {
-      throw new TerminalError('InvalidSpec', `exec in service ${options.service}: services of a sprite workspace are processes inside the sprite itself; exec without --service`);
+      throw new TerminalError(INVALID_SPEC, `exec in service ${options.service}: services of a sprite workspace are processes inside the sprite itself; exec without --service`);
     }
     const dir = options.workdir ?? readLabels(sprite.labels)[WORKDIR_LABEL];
     return runInSprite(
@@ -227,7 +227,7 @@ export class SpriteProvider implements Provider {
     const name = spriteName(target);
     await this.#existing(target);
     if (options.service === undefined) {
-      throw new TerminalError('InvalidSpec', 'a sprite has no main process log: name a service (its output is kept in the sprite), or use exec');
+      throw new TerminalError(INVALID_SPEC, 'a sprite has no main process log: name a service (its output is kept in the sprite), or use exec');
     }
     const args = [options.follow === true ? '-F' : '', options.tail !== undefined ? `-n ${options.tail}` : '-n +1'].filter((a) => a !== '').join(' ');
     await runInSprite(this.client, name, { argv: ['sh', '-c', `exec tail ${args} "$HOME/.nexus/logs/$1.log"`, 'nexus-logs', options.service] }, {
