@@ -20,6 +20,7 @@ import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf } from '../resources.ts';
 import { LAST_REQUEST, READY, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
+import { defaulted } from '../../apis/defaulted.ts';
 
 /** Subcommands of `boulder sync`. */
 export const SYNC_SUBCOMMANDS = ['status', 'conflicts', 'flush', 'pause', 'resume', 'reset', 'resolve'] as const;
@@ -48,7 +49,7 @@ export function statusLines(s: SyncSession): string[] {
     `syncsession/${s.metadata.name}  ${st.phase ?? 'Pending'}${s.spec.paused === true ? ' (paused)' : ''}`,
     `  alpha: ${s.spec.alpha}`,
     `  beta:  ${s.spec.beta}`,
-    `  mode:  ${s.spec.mode ?? 'two-way-safe'}, conflicts: ${s.spec.conflict ?? 'manual'}`,
+    `  mode:  ${defaulted(s).spec.mode}, conflicts: ${defaulted(s).spec.conflict}`,
     `  files: ${st.filesSynced ?? 0}/${st.filesTotal ?? 0} in sync, ${st.bytesTransferred ?? 0} bytes transferred, ${st.errorCount ?? 0} error(s)`,
   ];
   if (st.lastSyncAt !== undefined) lines.push(`  last sync: ${st.lastSyncAt}${st.lastSyncLatencyMs !== undefined ? ` (${st.lastSyncLatencyMs} ms)` : ''}`);
