@@ -4,7 +4,7 @@
  * error instead of exhausting memory. The bound is checked while reading, so files whose size the
  * file system does not report (devices, pipes) are bounded too.
  */
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 
 /** The largest input file boulder reads: 4 MiB (a Kubernetes object is at most about 1.5 MiB). */
@@ -31,20 +31,25 @@ export function formatBytes(bytes: number): string {
 export async function readTextBounded(path: string, limit = MAX_INPUT_BYTES): Promise<string> {
   const handle = await open(path, 'r');
   try {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, limit + 1 - total));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
-      if (bytesRead === 0) break;
-      chunks.push(buffer.subarray(0, bytesRead));
-      total += bytesRead;
-      if (total > limit) throw new InputTooLargeError(limit);
-    }
-    return Buffer.concat(chunks).toString('utf8');
+    return await readHandleBounded(handle, limit);
   } finally {
     await handle.close();
   }
+}
+
+/** Reads an open file from its current position to the end as UTF-8, or throws InputTooLargeError past `limit` bytes. */
+export async function readHandleBounded(handle: FileHandle, limit = MAX_INPUT_BYTES): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for (;;) {
+    const buffer = Buffer.allocUnsafe(Math.min(1024 * 1024, limit + 1 - total));
+    const { bytesRead } = await handle.read(buffer, 0, buffer.length, null);
+    if (bytesRead === 0) break;
+    chunks.push(buffer.subarray(0, bytesRead));
+    total += bytesRead;
+    if (total > limit) throw new InputTooLargeError(limit);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Reads a stream to its end as UTF-8, or throws InputTooLargeError past `limit` bytes. */

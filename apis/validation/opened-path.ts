@@ -9,6 +9,7 @@
  */
 import { constants } from 'node:fs';
 import { open, readlink, realpath } from 'node:fs/promises';
+import { readHandleBounded } from './bounded-read.ts';
 import { isInside } from './build-on-disk.ts';
 
 const PROC_FD = '/proc/self/fd';
@@ -46,15 +47,15 @@ export function entryOfDescriptor(dirFd: number, name: string): string {
  * Reads the regular file `path` as UTF-8 after checking, on the opened descriptor, that it is inside
  * `realRoot` (an absolute path without symbolic links). Links on the way are allowed as long as
  * the file they lead to is inside. Throws OutsideRootError when it is not (nothing of it is read),
- * the open's error (ENOENT, …) otherwise.
+ * the open's error (ENOENT, …) otherwise; with `limit`, InputTooLargeError past that many bytes.
  */
-export async function readTextInside(path: string, realRoot: string): Promise<string> {
+export async function readTextInside(path: string, realRoot: string, limit?: number): Promise<string> {
   const handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK);
   try {
     const real = (await pathOfDescriptor(handle.fd)) ?? (await realpath(path));
     if (!isInside(realRoot, real)) throw new OutsideRootError(`${path} resolves to ${real}, outside ${realRoot}; it was not read`);
     if (!(await handle.stat()).isFile()) throw new OutsideRootError(`${path} is not a regular file; it was not read`);
-    return await handle.readFile('utf8');
+    return limit === undefined ? await handle.readFile('utf8') : await readHandleBounded(handle, limit);
   } finally {
     await handle.close();
   }

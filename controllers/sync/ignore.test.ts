@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compileIgnorePattern, createIgnoreMatcher, DEFAULT_IGNORES } from './ignore.ts';
+import { createIgnoreMatcher, DEFAULT_IGNORES } from './ignore.ts';
 
 const file = false;
 const dir = true;
@@ -30,6 +30,25 @@ describe('createIgnoreMatcher defaults', () => {
     expect(bare.ignores('.git', dir)).toBe(false);
     expect(bare.patterns).toEqual([]);
     expect(m.patterns).toEqual(DEFAULT_IGNORES);
+  });
+
+  it('keeps every .git excluded even when a user pattern negates it, in any letter case', () => {
+    const negating = createIgnoreMatcher(['!.git', '!.git/**', '!**/.git/']);
+    for (const path of ['.git', '.git/hooks/pre-commit', 'sub/.git', 'sub/.GIT/config', '.Git']) {
+      expect(negating.ignores(path, file), path).toBe(true);
+      expect(negating.ignores(path, dir), path).toBe(true);
+    }
+    expect(negating.ignores('x.git', file)).toBe(false);
+    expect(negating.ignores('.gitx/a', file)).toBe(false);
+  });
+
+  it('gives the same verdicts after its cache starts over', () => {
+    const m2 = createIgnoreMatcher(['*.log', '!keep.log', 'out/']);
+    for (let i = 0; i < 210_000; i++) m2.ignores(`d${i % 1000}/f${i}.txt`, false);
+    expect(m2.ignores('a/b.log', file)).toBe(true);
+    expect(m2.ignores('a/keep.log', file)).toBe(false);
+    expect(m2.ignores('x/out', dir)).toBe(true);
+    expect(m2.ignores('x/out', file)).toBe(false);
   });
 
   it('never ignores the root', () => {
@@ -101,8 +120,9 @@ describe('gitignore syntax', () => {
   });
 
   it('handles comments, blank lines, escapes and trailing spaces', () => {
-    expect(compileIgnorePattern('# comment')).toBeUndefined();
-    expect(compileIgnorePattern('   ')).toBeUndefined();
+    const blank = createIgnoreMatcher(['# comment', '   ', ''], { defaults: false });
+    expect(blank.ignores('# comment', file)).toBe(false);
+    expect(blank.ignores('   ', file)).toBe(false);
     const m = createIgnoreMatcher(['\\#notes', '\\!bang', 'trail   ', 'sp\\ ', 'a.b', '(x)+'], { defaults: false });
     expect(m.ignores('#notes', file)).toBe(true);
     expect(m.ignores('!bang', file)).toBe(true);

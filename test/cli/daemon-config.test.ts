@@ -135,7 +135,7 @@ describe('daemon.socket and daemon.log_level', () => {
     const text = await readFile(join(stateDir, 'logs', 'daemon.log'), 'utf8').catch(() => '');
     const levels = text.split('\n').filter((l) => l.startsWith('{')).map((l) => (JSON.parse(l) as { level: number }).level);
     expect(levels.every((level) => level >= 40)).toBe(true);
-  });
+  }, 60_000);
 
   it('refuses to use a shared socket held by the daemon of another state dir', async () => {
     const stateDir = join(root, 'x', 'state');

@@ -78,8 +78,12 @@ describe('injected faults of the Sprites API', () => {
       await other.client.create(spriteWorkspace(ns, 'denied'));
       const ws = await waitWorkspace(other.client, ns, 'denied', (w) => conditionOf(w, 'ContainerReady')?.reason === 'SpriteUnauthorized', 'SpriteUnauthorized');
       expect(conditionOf(ws, 'ContainerReady')?.message).toMatch(/401/);
+      // Events queued before the condition was written (its owned objects appearing) may still
+      // reconcile once; after that, nothing retries: in the next 2 s at most the periodic resync
+      // (2 s in this harness) looks once.
+      await new Promise((r) => setTimeout(r, 1_000));
       const since = Date.now();
-      await new Promise((r) => setTimeout(r, 1_500));
+      await new Promise((r) => setTimeout(r, 2_000));
       expect(requestsTo('/v1/sprites/nexus-denied-', since).length).toBeLessThanOrEqual(1);
       const everything = JSON.stringify(ws) + JSON.stringify(other.logLines());
       expect(everything).not.toContain('not-the-secret');
