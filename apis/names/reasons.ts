@@ -72,6 +72,33 @@ export const IDLE_TIMEOUT_OFF = 'IdleTimeoutOff';
 /** Idle=False: woken by activity after an idle pause. */
 export const WOKEN = 'Woken';
 
+// ── Worktree (WorktreeReady, and a kept worktree on deletion; controllers/worktree) ──────────────
+
+/** The repository path does not exist, is not a git repository, or is not its top level. */
+export const NOT_A_GIT_REPOSITORY = 'NotAGitRepository';
+/** The base ref is missing and the repository is a shallow clone (likely the cause). */
+export const SHALLOW_CLONE = 'ShallowClone';
+/** The base ref resolves to no commit. */
+export const BASE_REF_NOT_FOUND = 'BaseRefNotFound';
+/** The branch is checked out in another worktree or in the main checkout. */
+export const BRANCH_CHECKED_OUT_ELSEWHERE = 'BranchCheckedOutElsewhere';
+/** The worktree path exists but is not this repository's worktree on the expected branch. */
+export const WORKTREE_PATH_CONFLICT = 'WorktreePathConflict';
+/** The workspace name or branch name cannot be used as a path segment / git branch. */
+export const INVALID_NAME = 'InvalidName';
+/** A git lock file (`index.lock`, a ref lock) is held by another process; retry later. */
+export const GIT_LOCKED = 'GitLocked';
+/** git failed for a reason not recognized above. */
+export const GIT_FAILED = 'GitFailed';
+/** A worktree kept on deletion: it has uncommitted changes. */
+export const UNCOMMITTED_CHANGES = 'UncommittedChanges';
+/** A worktree kept on deletion: its detached HEAD is in no branch or tag. */
+export const UNREFERENCED_COMMITS = 'UnreferencedCommits';
+/** A worktree kept on deletion: git has it locked (`git worktree lock`). */
+export const WORKTREE_LOCKED = 'Locked';
+/** A worktree kept on deletion: the path is not the workspace's own worktree. */
+export const NOT_OUR_WORKTREE = 'NotOurWorktree';
+
 // ── PortBinding ────────────────────────────────────────────────────────────────────────────────
 
 /** Bound: the host port forwards to the container port. */
