@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Workspace } from './types/index.ts';
-import { ACTIVE_WORKSPACE_SINCE, activeSince, activeWorkspace } from './active-workspace.ts';
+import { activeSince, activeWorkspace } from './active-workspace.ts';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION } from './names/index.ts';
 
 function ws(name: string, since?: string, extra: { namespace?: string; deleting?: boolean } = {}): Workspace {
   return {
@@ -9,7 +10,7 @@ function ws(name: string, since?: string, extra: { namespace?: string; deleting?
     metadata: {
       name,
       namespace: extra.namespace ?? 'default',
-      ...(since !== undefined ? { annotations: { [ACTIVE_WORKSPACE_SINCE]: since } } : {}),
+      ...(since !== undefined ? { annotations: { [ACTIVE_WORKSPACE_SINCE_ANNOTATION]: since } } : {}),
       ...(extra.deleting === true ? { deletionTimestamp: '2026-01-01T00:00:00Z' } : {}),
     },
     spec: {},

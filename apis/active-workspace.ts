@@ -9,9 +9,7 @@
  */
 import { DEFAULT_NAMESPACE } from './meta.ts';
 import type { Workspace } from './types/index.ts';
-
-/** ISO-8601 time at which `boulder switch` made this workspace the active one of its repository. */
-export const ACTIVE_WORKSPACE_SINCE = 'nexus.dev/active-workspace-since';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION } from './names/index.ts';
 
 /** The workspace recorded as active: its namespace and name. */
 export interface ActiveWorkspace {
@@ -21,7 +19,7 @@ export interface ActiveWorkspace {
 
 /** Milliseconds since the epoch of `ws`'s active-workspace record; undefined when it has none (or not a time). */
 export function activeSince(ws: Workspace): number | undefined {
-  const value = ws.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE];
+  const value = ws.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE_ANNOTATION];
   if (value === undefined) return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;

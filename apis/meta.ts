@@ -12,8 +12,6 @@ export const VERSION = 'v1alpha1';
 export const API_VERSION = `${GROUP}/${VERSION}`;
 /** Namespace used when none is given. */
 export const DEFAULT_NAMESPACE = 'default';
-/** Finalizer boulder's controllers put on the objects whose cleanup they own. */
-export const CLEANUP_FINALIZER = 'nexus.dev/cleanup';
 
 /** Object metadata, owner references and conditions: generated from schemas/ (the source of truth). */
 export type { ObjectMeta, OwnerReference } from './types/objectmeta.ts';

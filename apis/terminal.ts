@@ -11,11 +11,8 @@
  * - `status.phase: Terminating`: written by the finalizer helper when cleanup starts.
  */
 import type { Condition, KubeObject } from './meta.ts';
+import { CLEANUP_FAILED, READY, STALLED } from './names/index.ts';
 
-/** Condition type marking a failure that needs a spec (or world) change. */
-export const STALLED = 'Stalled';
-/** Ready's reason while a cleanup step fails and is retried. */
-export const CLEANUP_FAILED = 'CleanupFailed';
 /** Phase of every kind while its deletion is being processed. */
 export const TERMINATING = 'Terminating';
 
@@ -49,7 +46,7 @@ export function terminalFailureOf(obj: KubeObject): ConditionFailure | undefined
 
 /** The failing cleanup the object reports (`Ready=False`, reason CleanupFailed), or undefined. */
 export function cleanupFailureOf(obj: KubeObject): ConditionFailure | undefined {
-  const ready = conditionsOf(obj).find((c) => c.type === 'Ready');
+  const ready = conditionsOf(obj).find((c) => c.type === READY);
   if (ready === undefined || ready.status !== 'False' || ready.reason !== CLEANUP_FAILED) return undefined;
   return { reason: ready.reason, message: ready.message };
 }

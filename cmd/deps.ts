@@ -112,8 +112,8 @@ export async function openStateDirClient(stateDir: string): Promise<ResourceClie
 
 /** The namespace of the kubeconfig context a Kubernetes store uses (`default` when the context names none). */
 export async function kubeContextNamespace(spec: KubernetesClientSpec): Promise<string> {
-  const { loadKubeConfig } = await import('../apis/client/kubernetes/kube-connection.ts');
-  const kc = await loadKubeConfig(spec);
+  const { loadKubeConfig } = await import('../apis/client/kubernetes/kubeconfig.ts');
+  const kc = loadKubeConfig(spec);
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './cli-error.ts';
-import { durationFlag, parseDuration } from './duration.ts';
+import { parseDuration } from '../apis/duration.ts';
+import { durationFlag } from './duration.ts';
 
 describe('parseDuration', () => {
   it.each([

@@ -14,7 +14,7 @@ export { ENV_MAPPINGS, envMappingHelp, type EnvMapping } from './env-mappings.ts
 export { fileLayer, projectOverrideLayers, overrideMatches, FILE_KEY_MAPPINGS } from './file-layers.ts';
 export { parseConfigText, readConfigFile, type ConfigFile } from './read-file.ts';
 export { checkEffectiveConfig } from './validate.ts';
-export { parseConfigDuration, formatConfigDuration, DURATION_PATTERN } from './duration.ts';
+export { parseConfigDuration, formatConfigDuration, DURATION_PATTERN } from '../duration.ts';
 export { parsePortRange, formatPortRange, portRangeProblems, ALLOWED_PORTS, RESERVED_PORTS, DEFAULT_PORT_RANGES, PORTS_PER_WORKSPACE, type PortSpan } from './port-plan.ts';
 export { parseSecretSource, formatSecretSource, type ParsedSecretSource } from './secret-source.ts';
 export { resolveSecretValue, renderWorkspaceSecrets, secretWarnings, type RenderSecretsOptions, type RenderedSecrets, type SecretRenderMode } from './secrets.ts';
@@ -22,7 +22,7 @@ export { SecretValue, REDACTED } from './secret-value.ts';
 export { readKeychainSecret, keychainTool } from './keychain.ts';
 export { parseDotenv, loadEnvFiles } from './dotenv.ts';
 export { resolveWorkspaceEnv } from './workspace-env.ts';
-export { checkWorkspaceLimits, enforceNodeLimits, loadNodeLimits, stampOwner, currentUser, OWNER_ANNOTATION, LimitExceededError } from './limits.ts';
+export { checkWorkspaceLimits, enforceNodeLimits, loadNodeLimits, stampOwner, currentUser, LimitExceededError } from './limits.ts';
 export { resolveDaemonSettings, daemonEnv, homeOfEnv, type ResolveDaemonOptions } from './daemon-config.ts';
 export {
   daemonSettingsOf,

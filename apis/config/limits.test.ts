@@ -6,7 +6,8 @@ import { embeddedClientSpec, openClient } from '../client/open.ts';
 import type { ResourceClient } from '../client/types.ts';
 import { ValidationError } from '../errors.ts';
 import type { KubeObject } from '../meta.ts';
-import { LimitExceededError, OWNER_ANNOTATION, checkWorkspaceLimits, enforceNodeLimits, loadNodeLimits, stampOwner } from './limits.ts';
+import { LimitExceededError, checkWorkspaceLimits, enforceNodeLimits, loadNodeLimits, stampOwner } from './limits.ts';
+import { OWNER_ANNOTATION } from '../names/index.ts';
 
 const ws = (name: string, owner?: string, namespace = 'default'): KubeObject => ({
   apiVersion: 'nexus.dev/v1alpha1',

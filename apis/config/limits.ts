@@ -9,9 +9,7 @@ import { BoulderError, ValidationError } from '../errors.ts';
 import { DEFAULT_NAMESPACE, type KubeObject } from '../meta.ts';
 import { displayPath, locateNodeConfig } from './paths.ts';
 import type { EffectiveLimits } from './types.ts';
-
-/** Annotation naming the user who created a Workspace; per-user limits count by it. */
-export const OWNER_ANNOTATION = 'nexus.dev/owner';
+import { OWNER_ANNOTATION } from '../names/index.ts';
 
 /** A new workspace would exceed a node limit (code Invalid: the CLI exits 3, nothing is written). */
 export class LimitExceededError extends BoulderError {

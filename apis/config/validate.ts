@@ -10,11 +10,12 @@ import type { FieldIssue } from '../errors.ts';
 import { isRecord } from '../validation/field-path.ts';
 import { buildPathProblems } from '../validation/build-paths.ts';
 import { derivedPortBindings, portBindingNameCollisions } from '../port-binding-names.ts';
-import { parseConfigDuration } from './duration.ts';
+import { parseConfigDuration } from '../duration.ts';
 import type { EffectiveConfig } from './effective.ts';
 import { describeOrigin, issueAtOrigin } from './origin.ts';
 import { RESERVED_PORTS, formatPortRange, portRangeProblems, type PortSpan } from './port-plan.ts';
 import type { EffectiveEntry, ValueOrigin } from './types.ts';
+import { defaultBackend } from '../defaulted.ts';
 
 /** Errors (the configuration cannot be used) and warnings (it can, but something looks wrong). */
 export interface CheckResult {
@@ -100,7 +101,7 @@ function checkHostPorts(config: EffectiveConfig, errors: FieldIssue[]): void {
 }
 
 function checkBackendSettings(config: EffectiveConfig, errors: FieldIssue[], warnings: FieldIssue[]): void {
-  const backend = config.values.backend ?? 'docker';
+  const backend = config.values.backend ?? defaultBackend();
   const backendEntry = config.entry('backend');
   const byWhom = backendEntry === undefined ? 'the default' : describeOrigin(backendEntry.origin);
   const mode = config.entry('sync.mode');

@@ -8,6 +8,7 @@ import { printerColumnsForKind } from '../schema/printer-columns.ts';
 import { resolvedKindSchema } from '../schema/registry.ts';
 import { GENERATED_NOTICE } from './banner.ts';
 import { toCrdSchema } from './crd-schema.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PART_OF_LABEL, PART_OF_VALUE } from '../names/index.ts';
 
 /** Category every boulder kind belongs to: `kubectl get nexus` lists them all. */
 export const CRD_CATEGORY = 'nexus';
@@ -19,7 +20,7 @@ export function buildCrd(kind: KindInfo): Record<string, unknown> {
     kind: 'CustomResourceDefinition',
     metadata: {
       name: `${kind.plural}.${kind.group}`,
-      labels: { 'app.kubernetes.io/managed-by': 'boulder', 'app.kubernetes.io/part-of': 'nexus' },
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PART_OF_LABEL]: PART_OF_VALUE },
     },
     spec: {
       group: kind.group,

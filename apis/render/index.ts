@@ -11,7 +11,7 @@ import { renderWorkspace, type RenderOptions } from './workspace.ts';
 export { renderWorkspace, renderedName, PROJECT_CONFIG_SOURCE, type RenderOptions } from './workspace.ts';
 export { worktreePathOf, WORKSPACE_DIR } from './workspace-folder.ts';
 export { resolveRenderInputs, secretsDirOf, type RenderInputOptions, type RenderInputs } from './inputs.ts';
-export { MANAGED_BY_LABEL, PROJECT_LABEL, WORKSPACE_LABEL, RENDERED_FROM_ANNOTATION, labelValue, projectLabel } from './labels.ts';
+export { labelValue, projectLabel } from './labels.ts';
 
 /**
  * The objects of `config`: the Workspace alone (see the module comment). Pure: the same

@@ -4,15 +4,6 @@
  */
 import { basename } from 'node:path';
 
-/** Label naming the tool that manages the object. */
-export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
-/** Label naming the project (repository directory) an object was rendered for. */
-export const PROJECT_LABEL = 'nexus.dev/project';
-/** Label naming the Workspace an object belongs to (the Workspace controller sets it on what it owns). */
-export const WORKSPACE_LABEL = 'nexus.dev/workspace';
-/** Annotation naming the configuration file (relative to the repository) an object was rendered from. */
-export const RENDERED_FROM_ANNOTATION = 'nexus.dev/rendered-from';
-
 /**
  * A label value made from free text: letters, digits, `-`, `_` and `.`, starting and ending with a
  * letter or digit, at most 63 characters (`My App!` → `My-App`); `project` when nothing is left.

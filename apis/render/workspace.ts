@@ -8,7 +8,8 @@ import { API_VERSION } from '../meta.ts';
 import type { EffectiveConfig } from '../config/effective.ts';
 import type { EffectivePort, EffectiveService, EffectiveValues } from '../config/types.ts';
 import type { SecretReference, Workspace, WorkspacePort, WorkspaceService, WorkspaceSpec } from '../types/index.ts';
-import { MANAGED_BY_LABEL, PROJECT_LABEL, RENDERED_FROM_ANNOTATION, projectLabel } from './labels.ts';
+import { projectLabel } from './labels.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, PROJECT_LABEL, RENDERED_FROM_ANNOTATION } from '../names/index.ts';
 
 /** The project configuration file, relative to the repository root: the default `nexus.dev/rendered-from`. */
 export const PROJECT_CONFIG_SOURCE = '.nexus/config.yaml';
@@ -118,7 +119,7 @@ export function renderWorkspace(config: EffectiveConfig, options: RenderOptions 
     metadata: {
       name,
       ...(options.namespace === undefined ? {} : { namespace: options.namespace }),
-      labels: { [MANAGED_BY_LABEL]: 'boulder', [PROJECT_LABEL]: projectLabel(repoRoot) },
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [PROJECT_LABEL]: projectLabel(repoRoot) },
       annotations: { [RENDERED_FROM_ANNOTATION]: options.renderedFrom ?? PROJECT_CONFIG_SOURCE },
     },
     spec,

@@ -6,8 +6,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { eventually, expectCode, ownerRef, portBinding, WatchRecorder, workspace } from '../../test/store/conformance/harness.ts';
 import { runWorker, workerScript } from '../../test/store/conformance/workers.ts';
 import { ValidationError } from '../errors.ts';
-import { CLEANUP_FINALIZER, type KubeObject } from '../meta.ts';
+import type { KubeObject } from '../meta.ts';
 import { openEmbeddedStore, type AdmitFunction, type EmbeddedStore } from './embedded-store.ts';
+import { CLEANUP_FINALIZER } from '../names/index.ts';
 
 let dir: string;
 let path: string;

@@ -2,6 +2,7 @@
  * User-facing explanations of the regular expressions boulder's schemas use, so that a failed
  * `pattern` reads `"Foo_1" is not a valid name: must be a DNS-1123 label (…)` instead of a regex.
  */
+import { DURATION_PATTERN } from '../duration.ts';
 
 /** How to describe values that must match one pattern. */
 interface PatternRule {
@@ -22,9 +23,9 @@ const ENV_NAME = '^[A-Za-z_][A-Za-z0-9_]*$';
 const BRANCH = '^[^\\s~^:?*\\[\\\\]+$';
 const CPU = '^([0-9]+(\\.[0-9]+)?|[0-9]+m)$';
 const QUANTITY = '^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$';
-const DURATION = '^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s)$';
+const DURATION = DURATION_PATTERN;
 /** spec.idleTimeout: a duration, or `0` / `never` (off). */
-const IDLE_TIMEOUT = '^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$';
+const IDLE_TIMEOUT = DURATION_PATTERN.replace(/\)\$$/, '|0|never)$');
 const VOLUME = '^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$';
 const CAMEL_CASE = '^[A-Z][A-Za-z0-9]*$';
 const SECRET_KEY = '^[-._a-zA-Z0-9]+$';

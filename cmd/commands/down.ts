@@ -12,6 +12,7 @@ import type { CliDeps, Command, CommandInput } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import { CONFIG_LAYER_OPTIONS } from './config-load.ts';
 import { destroyCommand } from './workspace/destroy.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** Runs `down` (shared by `boulder down` and `boulder workspace down`). */
 export async function runDown(deps: CliDeps, input: CommandInput, usageName: string): Promise<ExitCodeValue> {
@@ -36,12 +37,12 @@ export async function runDown(deps: CliDeps, input: CommandInput, usageName: str
  * with it), but such a leftover synced the worktree with a host path and must not outlive `down`.
  */
 async function deleteRenderedSyncSession(deps: CliDeps, namespace: string, name: string): Promise<void> {
-  const [{ isErrorCode }, { MANAGED_BY_LABEL, WORKSPACE_LABEL }] = await Promise.all([import('../../apis/errors.ts'), import('../../apis/render/labels.ts')]);
+  const { isErrorCode } = await import('../../apis/errors.ts');
   const client = await deps.openClient();
   try {
     const session = await client.get('SyncSession', namespace, name);
     const labels = session.metadata.labels ?? {};
-    if (labels[MANAGED_BY_LABEL] !== 'boulder' || labels[WORKSPACE_LABEL] !== name) return;
+    if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[WORKSPACE_LABEL] !== name) return;
     await client.delete('SyncSession', namespace, name);
     deps.stdout.write(`syncsession.nexus.dev "${name}" deleted\n`);
   } catch (err) {

@@ -6,6 +6,7 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import type { KindInfo } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
+import { WORKSPACE_LABEL } from '../../apis/names/index.ts';
 import { booleanOption, choiceOption, stringOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command } from '../command.ts';
@@ -150,7 +151,7 @@ const command: Command = {
     'Examples:',
     '  boulder get ws',
     '  boulder get workspace my-feature -o yaml',
-    '  boulder get pb -l nexus.dev/workspace=my-feature -A',
+    `  boulder get pb -l ${WORKSPACE_LABEL}=my-feature -A`,
     '  boulder get ws -w',
   ].join('\n'),
   options: {

@@ -14,6 +14,7 @@ import { NONE } from '../print/columns.ts';
 import { toJson } from '../print/objects.ts';
 import { formatTable } from '../print/table.ts';
 import { namespaceOf, notFoundError } from '../resources.ts';
+import { defaulted } from '../../apis/defaulted.ts';
 
 const OUTPUTS = ['json', 'env'] as const;
 
@@ -61,7 +62,7 @@ export function portEntry(pb: PortBinding, portName: string): PortEntry {
     namespace: pb.metadata.namespace ?? DEFAULT_NAMESPACE,
     workspace: pb.spec.workspace,
     name: portName,
-    protocol: pb.spec.protocol ?? 'tcp',
+    protocol: defaulted(pb).spec.protocol,
     containerPort: pb.spec.containerPort,
     phase: pb.status?.phase ?? 'Pending',
     binding: pb.metadata.name,

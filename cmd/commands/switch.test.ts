@@ -1,13 +1,14 @@
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ACTIVE_WORKSPACE_SINCE, activeWorkspace } from '../../apis/active-workspace.ts';
+import { activeWorkspace } from '../../apis/active-workspace.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { conditionMet } from '../wait-for.ts';
 import { createTestDeps, type TestDeps } from '../test-support.ts';
 import switchCommand, { switchedMessage } from './switch.ts';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION } from '../../apis/names/index.ts';
 
 /** Stands in for the controller: marks every workspace Ready for its current generation. */
 async function fakeController(client: ResourceClient, signal: AbortSignal): Promise<void> {
@@ -87,7 +88,7 @@ describe('switch', () => {
     const listed = async (): Promise<Workspace[]> => (await client.list<Workspace>('Workspace')).items;
     expect(activeWorkspace(await listed())).toEqual({ namespace: 'default', name: 'b' });
     const b = await client.get<Workspace>('Workspace', 'default', 'b');
-    expect(b.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBe(b.metadata.annotations?.['nexus.dev/switch-requested-at']);
+    expect(b.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE_ANNOTATION]).toBe(b.metadata.annotations?.['nexus.dev/switch-requested-at']);
     // `boulder apply`/`up` of the same manifest (without the annotation) keeps the record.
     await client.apply<Workspace>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'b', annotations: { note: 'x' } }, spec: { backend: 'mock', image: 'x', repository: { path: repo }, state: 'Running' } });
     expect(activeWorkspace(await listed())).toEqual({ namespace: 'default', name: 'b' });
@@ -111,7 +112,7 @@ describe('switch', () => {
     expect(deps.out.text).toMatch(/^switched to solo in \d+ ms\n$/);
     expect(await state('other')).toBe('Running');
     // No repository, no active workspace of one.
-    expect((await client.get<Workspace>('Workspace', 'default', 'solo')).metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBeUndefined();
+    expect((await client.get<Workspace>('Workspace', 'default', 'solo')).metadata.annotations?.[ACTIVE_WORKSPACE_SINCE_ANNOTATION]).toBeUndefined();
   });
 
   it('does not create .nexus in a repository path that does not exist', async () => {

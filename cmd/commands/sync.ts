@@ -12,13 +12,15 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode, NotFoundError } from '../../apis/errors.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { checkRelativePath, quotePath } from '../../controllers/fs/relative-path.ts';
-import { LAST_REQUEST_CONDITION, SYNC_REQUEST_ANNOTATION, type SyncRequest } from '../../controllers/syncsession/requests.ts';
+import type { SyncRequest } from '../../controllers/syncsession/requests.ts';
 import { stringOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import type { CliDeps, Command, TextOut } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf } from '../resources.ts';
+import { LAST_REQUEST, READY, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
+import { defaulted } from '../../apis/defaulted.ts';
 
 /** Subcommands of `boulder sync`. */
 export const SYNC_SUBCOMMANDS = ['status', 'conflicts', 'flush', 'pause', 'resume', 'reset', 'resolve'] as const;
@@ -47,11 +49,11 @@ export function statusLines(s: SyncSession): string[] {
     `syncsession/${s.metadata.name}  ${st.phase ?? 'Pending'}${s.spec.paused === true ? ' (paused)' : ''}`,
     `  alpha: ${s.spec.alpha}`,
     `  beta:  ${s.spec.beta}`,
-    `  mode:  ${s.spec.mode ?? 'two-way-safe'}, conflicts: ${s.spec.conflict ?? 'manual'}`,
+    `  mode:  ${defaulted(s).spec.mode}, conflicts: ${defaulted(s).spec.conflict}`,
     `  files: ${st.filesSynced ?? 0}/${st.filesTotal ?? 0} in sync, ${st.bytesTransferred ?? 0} bytes transferred, ${st.errorCount ?? 0} error(s)`,
   ];
   if (st.lastSyncAt !== undefined) lines.push(`  last sync: ${st.lastSyncAt}${st.lastSyncLatencyMs !== undefined ? ` (${st.lastSyncLatencyMs} ms)` : ''}`);
-  for (const c of st.conditions ?? []) if (c.status !== 'True' || c.type === 'Ready') lines.push(`  ${c.type}=${c.status} ${c.reason}: ${c.message}`);
+  for (const c of st.conditions ?? []) if (c.status !== 'True' || c.type === READY) lines.push(`  ${c.type}=${c.status} ${c.reason}: ${c.message}`);
   lines.push(...conflictLines(s));
   return lines;
 }
@@ -87,7 +89,7 @@ async function request(deps: CliDeps, client: ResourceClient, session: SyncSessi
   try {
     for (;;) {
       const current = await client.get<SyncSession>('SyncSession', session.metadata.namespace ?? 'default', session.metadata.name);
-      const answer = current.status?.conditions?.find((c) => c.type === LAST_REQUEST_CONDITION);
+      const answer = current.status?.conditions?.find((c) => c.type === LAST_REQUEST);
       if (answer?.message.startsWith(`${req.id}: `) === true) {
         out.write(`syncsession/${session.metadata.name} ${req.op}: ${answer.message.slice(req.id.length + 2)}\n`);
         return answer.status === 'True' ? ExitCode.Ok : ExitCode.Error;

@@ -6,6 +6,7 @@
 import type { KindName } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
 import { TERMINATING } from '../../apis/terminal.ts';
+import { IDLE, READY } from '../../apis/names/index.ts';
 import { printerColumnsForKind, type PrinterColumn } from '../../apis/schema/printer-columns.ts';
 import { ageOf } from './age.ts';
 import { conditionOf, fieldAt, textAt } from './fields.ts';
@@ -41,20 +42,20 @@ export function fromPrinterColumn(column: PrinterColumn): Column {
       header,
       wide,
       value: (o) =>
-        o.metadata.deletionTimestamp !== undefined ? TERMINATING : conditionOf(o, 'Idle')?.status === 'True' ? 'Running (idle)' : (jsonPathText(o, column.jsonPath) ?? NONE),
+        o.metadata.deletionTimestamp !== undefined ? TERMINATING : conditionOf(o, IDLE)?.status === 'True' ? 'Running (idle)' : (jsonPathText(o, column.jsonPath) ?? NONE),
     };
   }
   return { header, wide, value: (o) => jsonPathText(o, column.jsonPath) ?? NONE };
 }
 
-const ready: Column = { header: 'READY', value: (o) => conditionOf(o, 'Ready')?.status ?? NONE };
+const ready: Column = { header: 'READY', value: (o) => conditionOf(o, READY)?.status ?? NONE };
 
 /** `-o wide`: why the object is not Ready (e.g. CleanupFailed while a deletion is stuck). */
 const reason: Column = {
   header: 'REASON',
   wide: true,
   value: (o) => {
-    const condition = conditionOf(o, 'Ready');
+    const condition = conditionOf(o, READY);
     return condition === undefined || condition.status === 'True' || condition.reason === '' ? NONE : condition.reason;
   },
 };

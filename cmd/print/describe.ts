@@ -7,6 +7,7 @@ import { cleanupFailureOf, terminalFailureOf, TERMINATING } from '../../apis/ter
 import { ageOf } from './age.ts';
 import { conditionOf, conditionsOf, fieldAt, textAt } from './fields.ts';
 import { formatTable } from './table.ts';
+import { READY, STALLED } from '../../apis/names/index.ts';
 
 const LABEL_WIDTH = 20;
 
@@ -64,9 +65,9 @@ export function eventsSection(obj: KubeObject, nowMs: number): string {
     for (const r of repairs as { at?: string; what?: string }[]) events.push({ type: 'Normal', reason: 'Repaired', at: r.at, message: r.what ?? '' });
   }
   const cleanup = cleanupFailureOf(obj);
-  if (cleanup !== undefined) events.push({ type: 'Warning', reason: cleanup.reason, at: conditionOf(obj, 'Ready')?.lastTransitionTime, message: cleanup.message });
+  if (cleanup !== undefined) events.push({ type: 'Warning', reason: cleanup.reason, at: conditionOf(obj, READY)?.lastTransitionTime, message: cleanup.message });
   const terminal = terminalFailureOf(obj);
-  if (terminal !== undefined) events.push({ type: 'Warning', reason: terminal.reason, at: conditionOf(obj, 'Stalled')?.lastTransitionTime, message: `${terminal.message} (not retried until the spec changes)` });
+  if (terminal !== undefined) events.push({ type: 'Warning', reason: terminal.reason, at: conditionOf(obj, STALLED)?.lastTransitionTime, message: `${terminal.message} (not retried until the spec changes)` });
   if (events.length === 0) return field('Events', '<none>');
   events.sort((a, b) => Date.parse(a.at ?? '') - Date.parse(b.at ?? ''));
   const rows = events.map((e) => [e.type, e.reason, ageOf(e.at, nowMs), e.message]);

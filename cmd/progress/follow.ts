@@ -9,6 +9,7 @@ import type { KubeObject } from '../../apis/meta.ts';
 import { terminalFailureOf } from '../../apis/terminal.ts';
 import { conditionMet } from '../wait-for.ts';
 import type { ObjectProgress } from './lines.ts';
+import { READY } from '../../apis/names/index.ts';
 
 /** One object to follow. */
 export interface FollowTarget {
@@ -41,7 +42,7 @@ export function settle(progress: ObjectProgress, obj: KubeObject | undefined, de
   if (obj !== undefined) progress.object = obj;
   if (deleted) progress.outcome = 'deleted';
   else if (obj === undefined) progress.outcome = 'notFound';
-  else if (conditionMet(obj, 'Ready', 'True')) progress.outcome = 'ready';
+  else if (conditionMet(obj, READY, 'True')) progress.outcome = 'ready';
   else if (terminalFailureOf(obj) !== undefined) progress.outcome = 'failed';
 }
 

@@ -4,8 +4,9 @@
  * a terminal, the redrawn block printed when it is, and the final line (Ready, or why not).
  */
 import type { Condition, ConditionStatus, KubeObject } from '../../apis/meta.ts';
-import { STALLED, terminalFailureOf } from '../../apis/terminal.ts';
+import { terminalFailureOf } from '../../apis/terminal.ts';
 import { conditionsOf } from '../print/fields.ts';
+import { READY, STALLED } from '../../apis/names/index.ts';
 
 /** How a condition line is marked: met (✓), not yet known (…) or currently failing (✗). */
 export type Mark = 'done' | 'pending' | 'failed';
@@ -32,8 +33,6 @@ export interface ObjectProgress {
   outcome: Outcome;
 }
 
-/** The summary condition, always shown last. */
-const READY = 'Ready';
 
 const SYMBOLS: Record<Mark, string> = { done: '✓', pending: '…', failed: '✗' };
 

@@ -4,11 +4,11 @@
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Workspace } from '../../apis/types/index.ts';
-import { FORCE_DELETE } from '../../controllers/workspace/annotations.ts';
 import { withState } from './state.ts';
 import { updateWithRetry } from './update.ts';
+import { FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 
 /** Sets `nexus.dev/force-delete: "true"` on a Workspace (retrying on Conflict); NotFound propagates. */
 export async function markForceDelete(client: ResourceClient, namespace: string, name: string): Promise<void> {
-  await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, undefined, { [FORCE_DELETE]: 'true' }));
+  await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, undefined, { [FORCE_DELETE_ANNOTATION]: 'true' }));
 }

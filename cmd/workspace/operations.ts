@@ -5,14 +5,13 @@
  */
 import { existsSync } from 'node:fs';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { ACTIVE_WORKSPACE_SINCE } from '../../apis/active-workspace.ts';
 import { NotFoundError } from '../../apis/errors.ts';
 import type { Workspace } from '../../apis/types/index.ts';
-import { SWITCH_REQUESTED_AT } from '../../controllers/workspace/annotations.ts';
 import { readCurrentWorkspace, writeCurrentWorkspace } from '../../controllers/worktree/current.ts';
 import { planSwitch } from './plan-switch.ts';
 import { withState, type WorkspaceState } from './state.ts';
 import { updateWithRetry, type UpdateOutcome } from './update.ts';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
 
 /** Sets `spec.state` of one workspace (no write when it already is); NotFound propagates. */
 export async function setWorkspaceState(client: ResourceClient, namespace: string, name: string, state: WorkspaceState): Promise<UpdateOutcome<Workspace>> {
@@ -46,7 +45,7 @@ export async function prepareSwitch(client: ResourceClient, namespace: string, n
 
 /**
  * Performs a prepared switch: records the target as its repository's active workspace first — on
- * the Workspace (the ACTIVE_WORKSPACE_SINCE annotation, which the controllers read: fixed host
+ * the Workspace (the ACTIVE_WORKSPACE_SINCE_ANNOTATION annotation, which the controllers read: fixed host
  * ports follow it) and, as a convenience for scripts, in `<repository>/.nexus/current` when the
  * repository exists here — so controllers reacting to the updates see the new owner; then pauses
  * the planned workspaces and makes the target Running with the switch annotation.
@@ -57,12 +56,12 @@ export async function writeSwitch(client: ResourceClient, prepared: PreparedSwit
   const address = { kind: 'Workspace' as const, namespace, name: target.metadata.name };
   let stored = target;
   if (repository !== undefined) {
-    stored = (await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, undefined, { [ACTIVE_WORKSPACE_SINCE]: requestedAt }), target)).object;
+    stored = (await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, undefined, { [ACTIVE_WORKSPACE_SINCE_ANNOTATION]: requestedAt }), target)).object;
     if (existsSync(repository)) await writeCurrentWorkspace(repository, target.metadata.name);
   }
   for (const name of pause) {
     const current = listed.find((ws) => ws.metadata.name === name);
     await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, 'Paused'), current);
   }
-  await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT]: requestedAt }), stored);
+  await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT_ANNOTATION]: requestedAt }), stored);
 }

@@ -5,7 +5,7 @@
  */
 import { resolve } from 'node:path';
 import type { Workspace } from '../../apis/types/index.ts';
-import { declaredState } from './state.ts';
+import { desiredStateOf } from '../../apis/defaulted.ts';
 
 /** What a switch changes besides making the target Running. */
 export interface SwitchPlan {
@@ -33,7 +33,7 @@ export function planSwitch(target: Workspace, workspaces: readonly Workspace[], 
   const pause = workspaces
     .filter((ws) => ws.metadata.name !== target.metadata.name && ws.metadata.deletionTimestamp === undefined)
     .filter((ws) => ws.metadata.name === current || repositoryKey(ws) === repository)
-    .filter((ws) => declaredState(ws) === 'Running')
+    .filter((ws) => desiredStateOf(ws) === 'Running')
     .map((ws) => ws.metadata.name);
   return { pause };
 }

@@ -14,17 +14,13 @@ import type { KubernetesBackendSettings } from '../daemon/controller-settings.ts
 import type { SpriteProviderOptions } from '../../controllers/providers/sprite/sprite-provider.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { notFoundError } from '../resources.ts';
+import { backendOf } from '../../apis/defaulted.ts';
 
 /** A workspace's provider and runtime identity. */
 export interface WorkspaceRuntime {
   workspace: Workspace;
   provider: Provider;
   target: RuntimeTarget;
-}
-
-/** The backend a workspace runs on (the schema's default is docker). */
-export function backendOf(ws: Workspace): Backend {
-  return ws.spec.backend ?? 'docker';
 }
 
 /** Fails unless the CLI process can reach `backend`'s workspaces for `verb` (exec, logs). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
-import { declaredState, withState } from './state.ts';
+import { withState } from './state.ts';
 
 const base: Workspace = { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'a', annotations: { keep: 'me' } }, spec: { image: 'x', state: 'Running' } };
 
@@ -17,10 +17,5 @@ describe('withState', () => {
     expect(base.spec.state).toBe('Running');
     expect(base.metadata.annotations).toEqual({ keep: 'me' });
     expect(withState(base, undefined, { x: 'y' })?.spec).toBe(base.spec);
-  });
-
-  it('declaredState defaults to Running', () => {
-    expect(declaredState({ ...base, spec: { image: 'x' } })).toBe('Running');
-    expect(declaredState({ ...base, spec: { image: 'x', state: 'Stopped' } })).toBe('Stopped');
   });
 });

@@ -10,11 +10,6 @@ export const WORKSPACE_STATES = ['Running', 'Stopped', 'Paused'] as const;
 /** One of WORKSPACE_STATES. */
 export type WorkspaceState = (typeof WORKSPACE_STATES)[number];
 
-/** The state a workspace is declared to be in (the schema's default is Running). */
-export function declaredState(ws: Workspace): WorkspaceState {
-  return ws.spec.state ?? 'Running';
-}
-
 /**
  * `ws` with `spec.state` = `state` and `annotations` merged in; undefined when it already has
  * exactly those (so no write is needed).

@@ -8,10 +8,10 @@
 import { isErrorCode } from '../../apis/errors.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Workspace } from '../../apis/types/index.ts';
-import { ACTIVE_AT } from '../../controllers/workspace/annotations.ts';
 import { formatActiveAt } from '../../controllers/workspace/idle.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode } from '../exit-codes.ts';
+import { ACTIVE_AT_ANNOTATION, IDLE } from '../../apis/names/index.ts';
 
 /** Annotations are written at most this often per workspace (one store write, not one per command). */
 export const ACTIVE_AT_COALESCE_MS = 10_000;
@@ -19,7 +19,7 @@ export const ACTIVE_AT_COALESCE_MS = 10_000;
 /** How long the CLI waits for an idle workspace to wake. */
 export const WAKE_WAIT_MS = 60_000;
 
-const isIdle = (ws: Workspace): boolean => ws.status?.conditions?.some((c) => c.type === 'Idle' && c.status === 'True') === true;
+const isIdle = (ws: Workspace): boolean => ws.status?.conditions?.some((c) => c.type === IDLE && c.status === 'True') === true;
 
 /** Records `what` as activity of `ws` and waits for it to wake when it is paused for idleness. */
 export async function noteActivity(client: ResourceClient, ws: Workspace, what: string, waitMs = WAKE_WAIT_MS): Promise<void> {
@@ -29,7 +29,7 @@ export async function noteActivity(client: ResourceClient, ws: Workspace, what: 
   let current = ws;
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.update<Workspace>({ ...current, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [ACTIVE_AT]: formatActiveAt(new Date(), what) } } });
+      await client.update<Workspace>({ ...current, metadata: { ...current.metadata, annotations: { ...current.metadata.annotations, [ACTIVE_AT_ANNOTATION]: formatActiveAt(new Date(), what) } } });
       break;
     } catch (err) {
       if (!isErrorCode(err, 'Conflict') || attempt >= 5) throw err;

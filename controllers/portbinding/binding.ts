@@ -9,6 +9,7 @@ import type { PortProtocol } from './contracts.ts';
 import { formatEndpoint } from './forward/endpoint.ts';
 import { decideExposure, LOOPBACK_HOST_IP, WILDCARD_HOST_IP, type ExposurePolicy } from './exposure.ts';
 import { servicePortName } from '../../apis/port-binding-names.ts';
+import { defaulted } from '../../apis/defaulted.ts';
 
 export { servicePortName };
 
@@ -54,13 +55,13 @@ export function bindingPortName(spec: PortBindingSpec): string {
  * `policy` (undefined: loopback only).
  */
 export function resolveBinding(pb: PortBinding, policy?: ExposurePolicy): ResolvedBinding {
-  const { spec } = pb;
+  const { spec } = defaulted(pb);
   const resolved: ResolvedBinding = {
     namespace: pb.metadata.namespace ?? DEFAULT_NAMESPACE,
     workspace: spec.workspace,
     name: bindingPortName(spec),
     containerPort: spec.containerPort,
-    protocol: spec.protocol ?? 'tcp',
+    protocol: spec.protocol,
     hostIP: decideExposure(spec, policy).address,
   };
   if (spec.service !== undefined) resolved.service = spec.service;

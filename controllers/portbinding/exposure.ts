@@ -13,6 +13,7 @@
  * the daemon's log) says it was not honoured, so nothing is silent.
  */
 import type { PortBindingSpec } from '../../apis/types/index.ts';
+import { EXPOSED, EXPOSURE_NOT_ALLOWED, LOOPBACK, UNAUTHENTICATED } from '../../apis/names/index.ts';
 
 /** Listen address of every binding the node does not allow to be exposed. */
 export const LOOPBACK_HOST_IP = '127.0.0.1';
@@ -22,8 +23,6 @@ export const WILDCARD_HOST_IP = '0.0.0.0';
 /** The node configuration key that allows listening beyond loopback. */
 export const EXPOSURE_SETTING = 'network.unauthenticated_bind_addresses';
 
-/** Condition type reporting where a binding listens and whether that is beyond this machine. */
-export const EXPOSED = 'Exposed';
 
 /** The node's permission to listen beyond loopback, from `network.unauthenticated_bind_addresses`. */
 export interface ExposurePolicy {
@@ -75,13 +74,13 @@ export function exposureCondition(exposure: Exposure, hostPort: number | undefin
   const at = (address: string): string => (hostPort === undefined ? address : `${address}:${hostPort}`);
   switch (exposure.kind) {
     case 'loopback':
-      return { type: EXPOSED, status: 'False', reason: 'Loopback', message: `listening on ${at(exposure.address)} only: reachable from this machine` };
+      return { type: EXPOSED, status: 'False', reason: LOOPBACK, message: `listening on ${at(exposure.address)} only: reachable from this machine` };
     case 'exposed': {
       const allowedBy = `allowed by ${EXPOSURE_SETTING}${exposure.setBy === undefined ? '' : ` (${exposure.setBy})`}`;
       return {
         type: EXPOSED,
         status: 'True',
-        reason: 'Unauthenticated',
+        reason: UNAUTHENTICATED,
         message: `exposed unauthenticated on ${at(exposure.address)}: anyone who can reach this address can connect, without authentication or TLS (${allowedBy})`,
       };
     }
@@ -89,7 +88,7 @@ export function exposureCondition(exposure: Exposure, hostPort: number | undefin
       return {
         type: EXPOSED,
         status: 'False',
-        reason: 'ExposureNotAllowed',
+        reason: EXPOSURE_NOT_ALLOWED,
         message:
           `${exposure.askedBy} asks to listen on ${exposure.wanted}, which the node does not allow: listening on ${at(exposure.address)} only. ` +
           `boulder has no authenticating gateway; to expose ports without authentication an administrator lists the address in the node configuration's ${EXPOSURE_SETTING}`,

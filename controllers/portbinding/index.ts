@@ -17,17 +17,7 @@ export {
   servicePortName,
   type ResolvedBinding,
 } from './binding.ts';
-export {
-  decideExposure,
-  EXPOSED,
-  EXPOSURE_SETTING,
-  exposureCondition,
-  isLoopbackAddress,
-  LOOPBACK_HOST_IP,
-  WILDCARD_HOST_IP,
-  type Exposure,
-  type ExposurePolicy,
-} from './exposure.ts';
+export { decideExposure, EXPOSURE_SETTING, exposureCondition, isLoopbackAddress, LOOPBACK_HOST_IP, WILDCARD_HOST_IP, type Exposure, type ExposurePolicy } from './exposure.ts';
 export { PortForwarding, type ForwardingHolder, type PortForwardingOptions, type UpstreamChange } from './forwarding.ts';
 export {
   claimFixedPort,
@@ -43,5 +33,5 @@ export {
   type Rival,
 } from './ownership.ts';
 export { CONFLICT_RETRY_MS, portBindingReconciler, WAIT_RETRY_MS, type PortBindingReconcilerDeps } from './reconcile.ts';
-export { BOUND, bindingStatus, CONFLICT, type BindingObservation, type BindingStatusInputs } from './status.ts';
+export { bindingStatus, type BindingObservation, type BindingStatusInputs } from './status.ts';
 export { bindingsForWorkspace } from './workspace-events.ts';

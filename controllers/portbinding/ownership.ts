@@ -11,6 +11,7 @@ import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { isBeingDeleted } from '../runtime/finalizers.ts';
 import { resolveBinding, addressesOverlap, type ResolvedBinding } from './binding.ts';
 import type { ExposurePolicy } from './exposure.ts';
+import { desiredStateOf } from '../../apis/defaulted.ts';
 
 /** A workspace competing for a fixed port. */
 export interface Contender {
@@ -130,7 +131,7 @@ export function rivalBindings(inputs: RivalInputs): Rival[] {
 
 /** A workspace as a contender. */
 export function contenderOf(ws: Workspace): Contender {
-  const contender: Contender = { namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE, name: ws.metadata.name, state: ws.spec.state ?? 'Running' };
+  const contender: Contender = { namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE, name: ws.metadata.name, state: desiredStateOf(ws) };
   if (ws.metadata.creationTimestamp !== undefined) contender.creationTimestamp = ws.metadata.creationTimestamp;
   return contender;
 }

@@ -8,7 +8,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { API_VERSION, CLEANUP_FINALIZER } from '../../apis/meta.ts';
+import { API_VERSION } from '../../apis/meta.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { realClock } from '../runtime/clock.ts';
 import { getCondition } from '../runtime/conditions.ts';
@@ -16,7 +16,6 @@ import { Manager } from '../runtime/manager.ts';
 import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } from '../runtime/testing.ts';
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { registerControllers } from '../setup.ts';
-import { ACTIVE_WORKSPACE_SINCE } from '../../apis/active-workspace.ts';
 import { writeCurrentWorkspace } from '../worktree/current.ts';
 import { initRepo, makeTempDir, removeTempDirs } from '../worktree/test-repos.ts';
 import { PORT_PLAN, type PortRange } from './contracts.ts';
@@ -24,6 +23,7 @@ import { probeFree } from './allocator/probe.ts';
 import { createSocket } from 'node:dgram';
 import { exchange, freePort, startEchoServer, startUdpEcho } from '../../test/ports/servers.ts';
 import { PortForwarding } from './forwarding.ts';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION, CLEANUP_FINALIZER } from '../../apis/names/index.ts';
 
 let store: TempStore;
 let provider: MockProvider;
@@ -259,7 +259,7 @@ describe('PortBinding controller (embedded store, mock provider, real forwarders
     const activate = async (name: string): Promise<void> => {
       const ws = (await getOrUndefined<Workspace>(store.client, 'Workspace', name))!;
       const at = new Date().toISOString();
-      await store.client.update<Workspace>({ ...ws, metadata: { ...ws.metadata, annotations: { ...ws.metadata.annotations, [ACTIVE_WORKSPACE_SINCE]: at, 'nexus.dev/switch-requested-at': at } } });
+      await store.client.update<Workspace>({ ...ws, metadata: { ...ws.metadata, annotations: { ...ws.metadata.annotations, [ACTIVE_WORKSPACE_SINCE_ANNOTATION]: at, 'nexus.dev/switch-requested-at': at } } });
     };
     await store.client.create(workspace('feature-a', spec(serverA)));
     await store.client.create(workspace('feature-b', spec(serverB)));
@@ -294,7 +294,7 @@ describe('PortBinding controller (embedded store, mock provider, real forwarders
     expect(await read(nowStandby.status!.hostPort!)).toBe('from-a');
     // The Workspace controller's reconciles since left the record alone (it writes no annotation).
     const recorded = (await getOrUndefined<Workspace>(store.client, 'Workspace', 'feature-b'))!;
-    expect(recorded.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBeDefined();
+    expect(recorded.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE_ANNOTATION]).toBeDefined();
     expect(recorded.status?.conditions?.length).toBeGreaterThan(0);
 
     // Switching back: feature-b returns to the port it was allocated before, never a new one.

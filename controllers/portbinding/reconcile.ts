@@ -10,7 +10,7 @@
  */
 import { activeWorkspace } from '../../apis/active-workspace.ts';
 import { BoulderError, isErrorCode } from '../../apis/errors.ts';
-import { CLEANUP_FINALIZER, objectKey } from '../../apis/meta.ts';
+import { objectKey } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, Workspace } from '../../apis/types/index.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
@@ -23,7 +23,7 @@ import { runtimeTarget } from '../workspace/desired.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import { bindingUrl, resolveBinding, type ResolvedBinding } from './binding.ts';
-import { decideExposure, EXPOSED, type Exposure, type ExposurePolicy } from './exposure.ts';
+import { decideExposure, type Exposure, type ExposurePolicy } from './exposure.ts';
 import type { ForwardSpec, PortHolder, PortProtocol, PortRange } from './contracts.ts';
 import { formatEndpoint, PortInUseError } from './forward/index.ts';
 import { KeyedLock } from './forward/keyed-lock.ts';
@@ -31,6 +31,8 @@ import type { PortForwarding } from './forwarding.ts';
 import { findPortHolder } from './holder/index.ts';
 import { claimFixedPort, repositoryOf, rivalBindings, standbyMessage, type FixedPortClaim } from './ownership.ts';
 import { bindingStatus, type BindingObservation } from './status.ts';
+import { CLEANUP_FINALIZER, DAEMON_NOT_RUNNING, EXPOSED, EXPOSURE_NOT_ALLOWED, LISTEN_FAILED, PORT_RANGE_EXHAUSTED, UNSUPPORTED } from '../../apis/names/index.ts';
+import { backendOf } from '../../apis/defaulted.ts';
 
 /** Default delay before retrying a port held by someone else. */
 export const CONFLICT_RETRY_MS = 2_000;
@@ -109,7 +111,7 @@ class BindingReconcile {
 
   async converge(): Promise<ReconcileResult | undefined> {
     const binding = this.#binding;
-    const reported = this.#pb.status?.conditions?.find((c) => c.type === EXPOSED)?.reason === 'ExposureNotAllowed';
+    const reported = this.#pb.status?.conditions?.find((c) => c.type === EXPOSED)?.reason === EXPOSURE_NOT_ALLOWED;
     if (this.#exposure.kind === 'downgraded' && !reported) {
       this.#ctx.log.warn({ wanted: this.#exposure.wanted }, `${this.#exposure.askedBy} asks to listen on ${this.#exposure.wanted}, which the node does not allow; listening on ${binding.hostIP}`);
     }
@@ -148,7 +150,7 @@ class BindingReconcile {
     await this.#stopForwarder();
     const message = udpUnsupportedMessage(backendOf(ws), this.#binding.containerPort);
     this.#ctx.log.warn({ hostPort }, message);
-    await this.#write({ kind: 'failed', reason: 'Unsupported', message }, allocation, hostPort);
+    await this.#write({ kind: 'failed', reason: UNSUPPORTED, message }, allocation, hostPort);
     return undefined;
   }
 
@@ -181,9 +183,9 @@ class BindingReconcile {
       }
       if (forwarding.closed) return undefined; // the daemon is stopping: nothing to report
       if (err instanceof BoulderError) {
-        await this.#write({ kind: 'failed', reason: 'ListenFailed', message: err.message }, allocation, hostPort);
+        await this.#write({ kind: 'failed', reason: LISTEN_FAILED, message: err.message }, allocation, hostPort);
         // Not permitted (a port below 1024 without the privilege) stays so until the spec changes.
-        if (isErrorCode(err, 'Forbidden')) throw new TerminalError('ListenFailed', err.message, { cause: err });
+        if (isErrorCode(err, 'Forbidden')) throw new TerminalError(LISTEN_FAILED, err.message, { cause: err });
       }
       throw err;
     }
@@ -239,7 +241,7 @@ class BindingReconcile {
     const daemonReported = (status?.phase === 'Bound' || status?.phase === 'Standby') && status.hostPort === hostPort && status.observedGeneration === this.#pb.metadata.generation;
     if (daemonReported) return undefined;
     const where = formatEndpoint(this.#binding.hostIP, hostPort);
-    await this.#write({ kind: 'waiting', reason: 'DaemonNotRunning', message: `host port ${where} is allocated; forwarding needs the daemon (boulder daemon)` }, allocation, hostPort);
+    await this.#write({ kind: 'waiting', reason: DAEMON_NOT_RUNNING, message: `host port ${where} is allocated; forwarding needs the daemon (boulder daemon)` }, allocation, hostPort);
     return undefined;
   }
 
@@ -296,8 +298,8 @@ class BindingReconcile {
         });
       } catch (err) {
         if (!(err instanceof PortRangeExhaustedError)) throw err;
-        await this.#write({ kind: 'failed', reason: 'PortRangeExhausted', message: err.message }, undefined, this.#binding.fixedPort);
-        throw new TerminalError('PortRangeExhausted', err.message, { cause: err });
+        await this.#write({ kind: 'failed', reason: PORT_RANGE_EXHAUSTED, message: err.message }, undefined, this.#binding.fixedPort);
+        throw new TerminalError(PORT_RANGE_EXHAUSTED, err.message, { cause: err });
       }
       const allocation = allocationRecord(this.#binding, hostPort);
       const { object } = await writeStatusIfChanged(this.#ctx.client, this.#pb, { ...this.#pb.status, allocation });
@@ -342,10 +344,6 @@ export function udpUnsupportedMessage(backend: Backend, containerPort: number): 
   const channel = kubernetes ? "the Kubernetes API server's port-forward, which carries TCP only" : 'a channel that carries TCP only';
   const instead = kubernetes ? 'use protocol tcp, or expose the port with a Service of type NodePort or LoadBalancer' : 'use protocol tcp';
   return `UDP port ${containerPort} cannot be forwarded: this ${backend} workspace is reached through ${channel} (${instead})`;
-}
-
-function backendOf(ws: Workspace): Backend {
-  return ws.spec.backend ?? 'docker';
 }
 
 async function getIfExists<T extends PortBinding | Workspace>(client: ResourceClient, kind: 'PortBinding' | 'Workspace', namespace: string, name: string): Promise<T | undefined> {

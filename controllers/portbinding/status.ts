@@ -7,13 +7,10 @@
  */
 import type { Condition } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, PortBindingStatus } from '../../apis/types/index.ts';
-import { READY, setCondition, type ConditionInput } from '../runtime/conditions.ts';
+import { setCondition, type ConditionInput } from '../runtime/conditions.ts';
 import { exposureCondition, type Exposure } from './exposure.ts';
+import { BOUND, CONFLICT, FORWARDING, NOT_LISTENING, NO_CONFLICT, PORT_IN_USE, READY, STANDBY, TARGET_UNREACHABLE } from '../../apis/names/index.ts';
 
-/** Condition: the wanted host port forwards to the container port. */
-export const BOUND = 'Bound';
-/** Condition: the host port is held by someone else. */
-export const CONFLICT = 'Conflict';
 
 /** What one reconcile found. */
 export type BindingObservation =
@@ -77,32 +74,32 @@ function conditionsOf(observation: BindingObservation, url: string | undefined):
   switch (observation.kind) {
     case 'forwarding': {
       const forwarding = `${observation.endpoint} → ${observation.target}`;
-      const noConflict: Input = { type: CONFLICT, status: 'False', reason: 'NoConflict', message: `listening on ${observation.endpoint}` };
+      const noConflict: Input = { type: CONFLICT, status: 'False', reason: NO_CONFLICT, message: `listening on ${observation.endpoint}` };
       if (observation.standby !== undefined) {
         return [
-          { type: BOUND, status: 'False', reason: 'Standby', message: observation.standby },
+          { type: BOUND, status: 'False', reason: STANDBY, message: observation.standby },
           noConflict,
-          { type: READY, status: 'True', reason: 'Standby', message: `${observation.standby}; reachable at ${url ?? observation.endpoint} (${forwarding})` },
+          { type: READY, status: 'True', reason: STANDBY, message: `${observation.standby}; reachable at ${url ?? observation.endpoint} (${forwarding})` },
         ];
       }
       // The listener is up either way; a target that failed the last connection is named (the next one retries).
       const bound: Input =
         observation.upstreamFailure === undefined
-          ? { type: BOUND, status: 'True', reason: 'Forwarding', message: forwarding }
-          : { type: BOUND, status: 'True', reason: 'TargetUnreachable', message: `${forwarding}; the last connection failed: ${observation.upstreamFailure}` };
-      return [bound, noConflict, { type: READY, status: 'True', reason: 'Bound', message: `reachable at ${url ?? observation.endpoint}` }];
+          ? { type: BOUND, status: 'True', reason: FORWARDING, message: forwarding }
+          : { type: BOUND, status: 'True', reason: TARGET_UNREACHABLE, message: `${forwarding}; the last connection failed: ${observation.upstreamFailure}` };
+      return [bound, noConflict, { type: READY, status: 'True', reason: BOUND, message: `reachable at ${url ?? observation.endpoint}` }];
     }
     case 'conflict':
       return [
-        { type: BOUND, status: 'False', reason: 'PortInUse', message: observation.message },
-        { type: CONFLICT, status: 'True', reason: 'PortInUse', message: observation.message },
-        { type: READY, status: 'False', reason: 'PortInUse', message: observation.message },
+        { type: BOUND, status: 'False', reason: PORT_IN_USE, message: observation.message },
+        { type: CONFLICT, status: 'True', reason: PORT_IN_USE, message: observation.message },
+        { type: READY, status: 'False', reason: PORT_IN_USE, message: observation.message },
       ];
     case 'waiting':
     case 'failed':
       return [
         { type: BOUND, status: 'False', reason: observation.reason, message: observation.message },
-        { type: CONFLICT, status: 'Unknown', reason: 'NotListening', message: `not listening: ${observation.message}` },
+        { type: CONFLICT, status: 'Unknown', reason: NOT_LISTENING, message: `not listening: ${observation.message}` },
         { type: READY, status: 'False', reason: observation.reason, message: observation.message },
       ];
   }

@@ -5,16 +5,25 @@
  * backoff while the condition tells the user why; the others become terminal conditions.
  */
 import { BoulderError } from '../../apis/errors.ts';
+import type {
+  CONTAINER_CREATE_FAILED,
+  CONTAINER_START_FAILED,
+  ENGINE_UNAVAILABLE,
+  IMAGE_BUILD_FAILED,
+  IMAGE_PULL_FAILED,
+  NETWORK_FAILED,
+  SERVICE_FAILED,
+} from '../../apis/names/index.ts';
 
 /** Stable reasons a provider reports. */
 export type ProviderFailureReason =
-  | 'EngineUnavailable'
-  | 'ImagePullFailed'
-  | 'ImageBuildFailed'
-  | 'ContainerCreateFailed'
-  | 'ContainerStartFailed'
-  | 'NetworkFailed'
-  | 'ServiceFailed';
+  | typeof ENGINE_UNAVAILABLE
+  | typeof IMAGE_PULL_FAILED
+  | typeof IMAGE_BUILD_FAILED
+  | typeof CONTAINER_CREATE_FAILED
+  | typeof CONTAINER_START_FAILED
+  | typeof NETWORK_FAILED
+  | typeof SERVICE_FAILED;
 
 /** A failure of the runtime backend, with the condition it maps to. */
 export class ProviderError extends BoulderError {

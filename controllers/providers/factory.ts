@@ -6,6 +6,7 @@ import type { Logger } from '../runtime/logger.ts';
 import { ProviderError } from './errors.ts';
 import type { SpriteProviderOptions } from './sprite/sprite-provider.ts';
 import type { Backend, Provider } from './types.ts';
+import { ENGINE_UNAVAILABLE } from '../../apis/names/index.ts';
 
 /** Options of `createProvider`. */
 export interface CreateProviderOptions {
@@ -33,12 +34,12 @@ export async function createProvider(backend: Backend, options: CreateProviderOp
     }
     case 'sprite': {
       if (options.sprite === undefined) {
-        throw new ProviderError('EngineUnavailable', 'backend "sprite" is not configured: set backends.sprite.api_key (e.g. env:SPRITES_TOKEN or keychain:sprites/me)', { transient: false });
+        throw new ProviderError(ENGINE_UNAVAILABLE, 'backend "sprite" is not configured: set backends.sprite.api_key (e.g. env:SPRITES_TOKEN or keychain:sprites/me)', { transient: false });
       }
       const { createSpriteProvider } = await import('./sprite/sprite-provider.ts');
       return createSpriteProvider(options.sprite);
     }
     default:
-      throw new ProviderError('EngineUnavailable', `backend "${backend}" is not available in this version of boulder`, { transient: false });
+      throw new ProviderError(ENGINE_UNAVAILABLE, `backend "${backend}" is not available in this version of boulder`, { transient: false });
   }
 }

@@ -6,6 +6,7 @@
  * and is found by label or deterministic name, never only by an id kept in status.
  */
 import type { Duplex } from 'node:stream';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, UID_LABEL, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** Backends a Workspace can name in `spec.backend`. */
 export type Backend = 'docker' | 'sprite' | 'kubernetes' | 'mock';
@@ -244,21 +245,12 @@ export interface Provider {
   syncAddress?(target: RuntimeTarget, path: string): string;
 }
 
-/** Label keys every external object carries. */
-export const LABEL_WORKSPACE = 'nexus.dev/workspace';
-/** Label with the owning Workspace's uid. */
-export const LABEL_UID = 'nexus.dev/uid';
-/** Label with the owning Workspace's namespace. */
-export const LABEL_NAMESPACE = 'nexus.dev/namespace';
-/** Standard managed-by label. */
-export const LABEL_MANAGED_BY = 'app.kubernetes.io/managed-by';
-
 /** The labels of every external object of a workspace. */
 export function runtimeLabels(target: RuntimeTarget): Record<string, string> {
   return {
-    [LABEL_WORKSPACE]: target.name,
-    [LABEL_NAMESPACE]: target.namespace,
-    [LABEL_UID]: target.uid,
-    [LABEL_MANAGED_BY]: 'boulder',
+    [WORKSPACE_LABEL]: target.name,
+    [NAMESPACE_LABEL]: target.namespace,
+    [UID_LABEL]: target.uid,
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
   };
 }

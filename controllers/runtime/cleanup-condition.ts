@@ -6,11 +6,11 @@
 import { isErrorCode } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
 import type { CommonStatus, KubeObject } from '../../apis/meta.ts';
-import { CLEANUP_FAILED } from '../../apis/terminal.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { setCondition, READY } from './conditions.ts';
+import { setCondition } from './conditions.ts';
 import type { CleanupError } from './errors.ts';
 import { writeStatusIfChanged } from './status-writer.ts';
+import { CLEANUP_FAILED, READY } from '../../apis/names/index.ts';
 
 /** Longest condition message the schema accepts (with room for the retry note). */
 const MAX_MESSAGE_LENGTH = 32_000;

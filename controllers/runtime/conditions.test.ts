@@ -1,15 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Condition } from '../../apis/meta.ts';
-import {
-  conditionsEqual,
-  getCondition,
-  isConditionTrue,
-  READY,
-  setCondition,
-  summarizeReady,
-  toConditionReason,
-  type ConditionInput,
-} from './conditions.ts';
+import { conditionsEqual, getCondition, isConditionTrue, setCondition, summarizeReady, toConditionReason, type ConditionInput } from './conditions.ts';
+import { READY } from '../../apis/names/index.ts';
 
 const T0 = new Date('2025-01-01T00:00:00Z');
 const T1 = new Date('2025-01-01T00:01:00Z');

@@ -3,9 +3,7 @@
  * `lastTransitionTime` moves only when the status flips, and `Ready` summarizes the others.
  */
 import type { Condition, ConditionStatus } from '../../apis/meta.ts';
-
-/** The summary condition every kind carries. */
-export const READY = 'Ready';
+import { READY, RECONCILE_FAILED } from '../../apis/names/index.ts';
 
 /** What a controller reports for one condition; the time is filled in by `setCondition`. */
 export interface ConditionInput {
@@ -61,7 +59,7 @@ export const CONDITION_REASON_PATTERN = /^[A-Z][A-Za-z0-9]*$/;
  * Turns `text` into a valid CamelCase reason: `invalid-image` → `InvalidImage`,
  * `port conflict` → `PortConflict`; `fallback` when nothing usable is left.
  */
-export function toConditionReason(text: string, fallback = 'ReconcileFailed'): string {
+export function toConditionReason(text: string, fallback = RECONCILE_FAILED): string {
   const joined = text
     .split(/[^A-Za-z0-9]+/)
     .filter((part) => part !== '')
@@ -120,5 +118,5 @@ export function summarizeReady(
     return { type: READY, status: 'Unknown', reason, message, ...generation };
   }
   const message = types.length === 0 ? 'ready' : `${types.join(', ')} ${types.length === 1 ? 'is' : 'are'} True`;
-  return { type: READY, status: 'True', reason: 'Ready', message, ...generation };
+  return { type: READY, status: 'True', reason: READY, message, ...generation };
 }

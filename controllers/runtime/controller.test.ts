@@ -1,10 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommonStatus, KubeObject } from '../../apis/meta.ts';
 import { FakeClock } from './clock.ts';
-import { getCondition, READY } from './conditions.ts';
+import { getCondition } from './conditions.ts';
 import { Controller, type ControllerOptions, type Reconciler } from './controller.ts';
 import { TerminalError } from './errors.ts';
 import { captureLogs, openTempStore, workspaceObject, type TempStore } from './testing.ts';
+import { READY } from '../../apis/names/index.ts';
 
 const START = new Date('2025-01-01T00:00:00Z');
 

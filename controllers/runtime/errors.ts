@@ -5,6 +5,7 @@
  * `{ requeueAfter: ms }` from the reconciler instead.
  */
 import { BoulderError } from '../../apis/errors.ts';
+import { CLEANUP_FAILED } from '../../apis/names/index.ts';
 import { toConditionReason } from './conditions.ts';
 
 /** A failure no retry can fix (e.g. an invalid spec); becomes a condition, never a hot loop. */
@@ -41,7 +42,7 @@ export function errorMessage(err: unknown): string {
  */
 export class CleanupError extends BoulderError {
   /** Condition reason written for it. */
-  readonly reason = 'CleanupFailed';
+  readonly reason = CLEANUP_FAILED;
 
   constructor(cause: unknown) {
     super('Unavailable', errorMessage(cause), { cause });

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER, type KubeObject } from '../../apis/meta.ts';
+import type { KubeObject } from '../../apis/meta.ts';
 import { addFinalizer, hasFinalizer, isBeingDeleted, reconcileWithFinalizer, removeFinalizer } from './finalizers.ts';
 import { isCleanupError, isTerminalError, TerminalError } from './errors.ts';
 import { getOrUndefined, openTempStore, portBindingObject, workspaceObject, type TempStore } from './testing.ts';
+import { CLEANUP_FINALIZER } from '../../apis/names/index.ts';
 
 let store: TempStore;
 beforeEach(async () => {

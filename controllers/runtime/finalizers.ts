@@ -22,9 +22,10 @@ import { isErrorCode } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
 import { DEFAULT_NAMESPACE, type Condition, type KubeObject } from '../../apis/meta.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { STALLED, TERMINATING } from '../../apis/terminal.ts';
+import { TERMINATING } from '../../apis/terminal.ts';
 import { CleanupError, isTerminalError } from './errors.ts';
 import { writeStatusIfChanged } from './status-writer.ts';
+import { STALLED } from '../../apis/names/index.ts';
 
 /** How many times a finalizer edit is retried after a Conflict before giving up. */
 const MAX_CONFLICT_RETRIES = 10;

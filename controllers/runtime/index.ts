@@ -5,18 +5,7 @@
  */
 export { backoffDelay, createItemBackoff, DEFAULT_BACKOFF, type BackoffOptions, type ItemBackoff } from './backoff.ts';
 export { FakeClock, realClock, settle, type Clock } from './clock.ts';
-export {
-  CONDITION_REASON_PATTERN,
-  conditionsEqual,
-  getCondition,
-  isConditionTrue,
-  READY,
-  setCondition,
-  summarizeReady,
-  toConditionReason,
-  type ConditionInput,
-  type SummarizeOptions,
-} from './conditions.ts';
+export { CONDITION_REASON_PATTERN, conditionsEqual, getCondition, isConditionTrue, setCondition, summarizeReady, toConditionReason, type ConditionInput, type SummarizeOptions } from './conditions.ts';
 export {
   Controller,
   DEFAULT_CONCURRENCY,

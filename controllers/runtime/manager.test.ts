@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER, type KubeObject } from '../../apis/meta.ts';
+import type { KubeObject } from '../../apis/meta.ts';
 import { FakeClock, realClock } from './clock.ts';
 import type { Reconciler } from './controller.ts';
 import { reconcileWithFinalizer } from './finalizers.ts';
@@ -13,6 +13,7 @@ import {
   workspaceObject,
   type TempStore,
 } from './testing.ts';
+import { CLEANUP_FINALIZER } from '../../apis/names/index.ts';
 
 const START = new Date('2025-01-01T00:00:00Z');
 

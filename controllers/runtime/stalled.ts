@@ -8,8 +8,8 @@
  * no controller needs to know about it.
  */
 import type { Condition } from '../../apis/meta.ts';
-import { STALLED } from '../../apis/terminal.ts';
-import { READY, setCondition } from './conditions.ts';
+import { setCondition } from './conditions.ts';
+import { READY, STALLED } from '../../apis/names/index.ts';
 
 /** A failure no retry fixes for the current generation: reason, message, the generation judged. */
 export interface StalledFailure {

@@ -3,10 +3,11 @@ import { describe, expect, it } from 'vitest';
 import type { SyncEngineStatus } from '../sync/engine-api.ts';
 import { parseEndpointAddress } from './endpoints.ts';
 import { parseSyncRequest } from './requests.ts';
-import { INITIAL_SYNC_COMPLETE, sessionStatus } from './status.ts';
+import { sessionStatus } from './status.ts';
 import { settleStalled } from '../runtime/stalled.ts';
 import { terminalFailureOf } from '../../apis/terminal.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
+import { INITIAL_SYNC_COMPLETE } from '../../apis/names/index.ts';
 
 const engine = (over: Partial<SyncEngineStatus> = {}): SyncEngineStatus => ({ activity: 'idle', paused: false, conflicts: [], bytesTransferred: 10, errorCount: 0, ...over });
 const now = new Date('2026-01-01T00:00:00Z');

@@ -8,7 +8,6 @@
  * engine is stopped, and the status says why (phase Error, Ready False and Stalled with reason
  * EndpointNotAllowed), without retries until the spec changes.
  */
-import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import type { SyncSession, SyncSessionStatus } from '../../apis/types/syncsession.ts';
 import type { Reconciler } from '../runtime/controller.ts';
@@ -17,7 +16,7 @@ import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import { sessionWorkspaceImages, workspaceImages } from './helper-image.ts';
 import type { SyncSessionRunner } from './runner.ts';
 import { sessionStatus } from './status.ts';
-import { LAST_REQUEST_CONDITION, outcomeMessage, parseSyncRequest, SYNC_REQUEST_ANNOTATION } from './requests.ts';
+import { outcomeMessage, parseSyncRequest } from './requests.ts';
 import { getCondition, setCondition } from '../runtime/conditions.ts';
 import { withStalled } from '../runtime/stalled.ts';
 import { isTerminalError } from '../runtime/errors.ts';
@@ -27,6 +26,7 @@ import { owningWorkspace, workspaceHold } from './workspace-hold.ts';
 import { admitSessionPods, podGuard, type PodReader } from '../trust/workspace-pod.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { EndpointHints } from './endpoints.ts';
+import { CLEANUP_FINALIZER, LAST_REQUEST, REQUEST_FAILED, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
 
 /** The reconciler over `runner`. */
 export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local', readPod?: PodReader): Reconciler {
@@ -61,7 +61,7 @@ export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMod
         if (starting && trust === 'cluster') hints.podGuard = podGuard(live, () => owningWorkspace(ctx.client, live), readPod);
         await runner.ensure(live, hints, live.spec.paused === true || hold !== undefined);
         const request = parseSyncRequest(live.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
-        const handled = getCondition(live.status?.conditions, LAST_REQUEST_CONDITION)?.message.startsWith(`${request?.id}: `) === true;
+        const handled = getCondition(live.status?.conditions, LAST_REQUEST)?.message.startsWith(`${request?.id}: `) === true;
         if (request !== undefined && !handled) await runner.handle(uid, request);
         const facts = runner.facts(uid);
         if (facts === undefined) return;
@@ -88,7 +88,7 @@ function refusedStatus(session: SyncSession, reason: string, message: string, cl
   const request = parseSyncRequest(session.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
   if (request !== undefined) {
     const answer = outcomeMessage({ id: request.id, ok: false, message: `${reason}: ${message}` });
-    conditions = setCondition(conditions, { type: LAST_REQUEST_CONDITION, status: 'False', reason: 'Failed', message: answer }, now);
+    conditions = setCondition(conditions, { type: LAST_REQUEST, status: 'False', reason: REQUEST_FAILED, message: answer }, now);
   }
   return { ...session.status, ...(generation !== undefined ? { observedGeneration: generation } : {}), phase: 'Error', conditions };
 }

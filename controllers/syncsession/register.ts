@@ -16,6 +16,7 @@ import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
 import { workspaceHoldWatch } from './workspace-hold.ts';
 import type { TrustMode } from '../trust/policy.ts';
 import { clusterPodReader } from '../trust/workspace-pod.ts';
+import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../apis/names/index.ts';
 
 /** Image of sync helper containers when neither an explicit one nor a local workspace image is known. */
 export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
@@ -52,7 +53,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
       docker: options.docker ?? new Dockerode(),
       helperImage: options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE'] ?? DEFAULT_SYNC_HELPER_IMAGE,
       helperImageFixed: (options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE']) !== undefined,
-      labels: { 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'sync-helper' },
+      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [COMPONENT_LABEL]: 'sync-helper' },
       ...(options.kubernetes !== undefined ? { kubernetes: options.kubernetes } : {}),
       ...(options.sprite !== undefined ? { sprite: options.sprite } : {}),
     },

@@ -6,12 +6,6 @@
  */
 import { isSafeRelativePath } from '../fs/relative-path.ts';
 
-/** Annotation carrying the pending request. */
-export const SYNC_REQUEST_ANNOTATION = 'nexus.dev/sync-request';
-
-/** Condition recording the outcome of the last request. */
-export const LAST_REQUEST_CONDITION = 'LastRequest';
-
 /** A request to the engine. */
 export interface SyncRequest {
   /** Unique per request (the CLI uses a random id). */

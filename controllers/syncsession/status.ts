@@ -4,12 +4,10 @@
  */
 import type { SyncSessionStatus } from '../../apis/types/syncsession.ts';
 import type { SyncEngineStatus } from '../sync/engine-api.ts';
-import { READY, setCondition } from '../runtime/conditions.ts';
+import { setCondition } from '../runtime/conditions.ts';
 import { withStalled } from '../runtime/stalled.ts';
-import { LAST_REQUEST_CONDITION, outcomeMessage, type SyncRequestOutcome } from './requests.ts';
-
-/** Condition set once the first full cycle completed without a halt (the workspace may start). */
-export const INITIAL_SYNC_COMPLETE = 'InitialSyncComplete';
+import { outcomeMessage, type SyncRequestOutcome } from './requests.ts';
+import { INITIAL_SYNC_COMPLETE, IN_SYNC, LAST_REQUEST, PAUSED, READY, REQUEST_DONE, REQUEST_FAILED, SYNCED, SYNCING, SYNC_ERROR } from '../../apis/names/index.ts';
 
 /** What the runner knows about a session besides the engine's own status. */
 export interface SessionFacts {
@@ -48,20 +46,20 @@ export function sessionStatus(previous: SyncSessionStatus | undefined, facts: Se
   let conditions = setCondition(
     previous?.conditions,
     facts.initialSyncDone
-      ? { type: INITIAL_SYNC_COMPLETE, status: 'True', reason: 'Synced', message: 'both sides agreed at least once' }
-      : { type: INITIAL_SYNC_COMPLETE, status: 'False', reason: 'Syncing', message: 'the initial sync has not completed yet' },
+      ? { type: INITIAL_SYNC_COMPLETE, status: 'True', reason: SYNCED, message: 'both sides agreed at least once' }
+      : { type: INITIAL_SYNC_COMPLETE, status: 'False', reason: SYNCING, message: 'the initial sync has not completed yet' },
     now,
   );
   const ready =
     phase === 'Watching' && facts.initialSyncDone
-      ? { status: 'True' as const, reason: 'InSync', message: engine.conflicts.length > 0 ? `${engine.conflicts.length} conflict(s) listed` : 'in sync' }
+      ? { status: 'True' as const, reason: IN_SYNC, message: engine.conflicts.length > 0 ? `${engine.conflicts.length} conflict(s) listed` : 'in sync' }
       : phase === 'Halted'
         ? { status: 'False' as const, reason: haltReason(engine.halted), message: engine.halted?.message ?? 'halted' }
         : phase === 'Error'
-          ? { status: 'False' as const, reason: 'SyncError', message: facts.lastError ?? 'error' }
+          ? { status: 'False' as const, reason: SYNC_ERROR, message: facts.lastError ?? 'error' }
           : phase === 'Paused'
-            ? { status: 'False' as const, reason: 'Paused', message: facts.pauseReason ?? 'sync is paused' }
-            : { status: 'False' as const, reason: 'Syncing', message: 'synchronizing' };
+            ? { status: 'False' as const, reason: PAUSED, message: facts.pauseReason ?? 'sync is paused' }
+            : { status: 'False' as const, reason: SYNCING, message: 'synchronizing' };
   const observed = generation !== undefined ? { observedGeneration: generation } : {};
   // A halt needs the user (a reset, a resolve, a fixed tree): Stalled, so every wait on the session
   // (and the owning workspace's) ends at once; dropped by the first status that reports anything else.
@@ -69,7 +67,7 @@ export function sessionStatus(previous: SyncSessionStatus | undefined, facts: Se
     phase === 'Halted' ? withStalled(conditions, { reason: ready.reason, message: ready.message, ...observed }, now) : setCondition(conditions, { type: READY, ...ready, ...observed }, now);
   if (facts.lastRequest !== undefined) {
     const r = facts.lastRequest;
-    conditions = setCondition(conditions, { type: LAST_REQUEST_CONDITION, status: r.ok ? 'True' : 'False', reason: r.ok ? 'Done' : 'Failed', message: outcomeMessage(r) }, now);
+    conditions = setCondition(conditions, { type: LAST_REQUEST, status: r.ok ? 'True' : 'False', reason: r.ok ? REQUEST_DONE : REQUEST_FAILED, message: outcomeMessage(r) }, now);
   }
   const result = engine.lastResult;
   return {

@@ -18,7 +18,7 @@ import { Manager } from '../runtime/manager.ts';
 import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } from '../runtime/testing.ts';
 import { registerSyncSessions } from './register.ts';
 import { sessionStateDir } from './runner.ts';
-import { INITIAL_SYNC_COMPLETE } from './status.ts';
+import { INITIAL_SYNC_COMPLETE } from '../../apis/names/index.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {

@@ -14,6 +14,7 @@ import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { watches, type Watch } from '../runtime/watches.ts';
 import { portBindingName } from '../workspace/port-bindings.ts';
+import { desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The uid of the Workspace that controls `session` (its controller owner reference), if any. */
 export function controllingWorkspaceUid(session: SyncSession): string | undefined {
@@ -26,7 +27,7 @@ export function controllingWorkspaceUid(session: SyncSession): string | undefine
  */
 export function workspaceHold(session: SyncSession, owner: Workspace | undefined): string | undefined {
   if (owner === undefined || owner.metadata.uid === undefined || owner.metadata.uid !== controllingWorkspaceUid(session)) return undefined;
-  const state = owner.spec.state ?? 'Running';
+  const state = desiredStateOf(owner);
   return state === 'Running' ? undefined : `workspace ${owner.metadata.name} is ${state}`;
 }
 
@@ -60,7 +61,7 @@ export function workspaceHoldWatch(): Watch {
     const mode = ws.spec?.sync?.mode;
     if (mode === undefined || mode === 'bind') return [];
     const key = objectKey(ws);
-    const state = ws.metadata.deletionTimestamp === undefined ? (ws.spec.state ?? 'Running') : 'Deleting';
+    const state = ws.metadata.deletionTimestamp === undefined ? desiredStateOf(ws) : 'Deleting';
     if (states.get(key) === state) return [];
     states.set(key, state);
     return [{ key: ownedSessionKey(ws), reason: `its workspace is ${state}` }];

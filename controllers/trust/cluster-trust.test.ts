@@ -17,8 +17,8 @@ import { captureLogs, getOrUndefined, openTempStore, type TempStore } from '../r
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { registerControllers } from '../setup.ts';
 import { registerSyncSessions } from '../syncsession/register.ts';
-import { LAST_REQUEST_CONDITION, SYNC_REQUEST_ANNOTATION } from '../syncsession/requests.ts';
 import { terminalFailureOf } from '../../apis/terminal.ts';
+import { LAST_REQUEST, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
 
 let store: TempStore;
 let world: string;
@@ -125,7 +125,7 @@ describe('cluster trust: SyncSessions', () => {
       abort.abort();
     }
     const stored = (await getOrUndefined<SyncSession>(store.client, 'SyncSession', 's', 'team-a'))!;
-    const answer = getCondition(stored.status?.conditions, LAST_REQUEST_CONDITION);
+    const answer = getCondition(stored.status?.conditions, LAST_REQUEST);
     expect(answer).toMatchObject({ status: 'False', reason: 'Failed' });
     expect(answer?.message).toMatch(/^r1: EndpointNotAllowed: .*is a Pod in namespace kube-system/);
   });

@@ -19,22 +19,15 @@
  */
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
-import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
+import { DEFAULT_NAMESPACE, GROUP } from '../../apis/meta.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { parseEndpointAddress } from '../syncsession/endpoints.ts';
 import { kubeNames } from '../providers/kubernetes/names.ts';
+import { backendOf } from '../../apis/defaulted.ts';
+import { BACKEND_NOT_ALLOWED, ENDPOINT_NOT_ALLOWED, HOST_PATH_NOT_ALLOWED, SECRET_SOURCE_NOT_ALLOWED } from '../../apis/names/index.ts';
 
 /** See the module comment. */
 export type TrustMode = 'local' | 'cluster';
-
-/** Reason of a `fromFile`/`fromEnv` secret (or an unusable `secretRef`) refused under cluster trust. */
-export const SECRET_SOURCE_NOT_ALLOWED = 'SecretSourceNotAllowed';
-/** Reason of a host path (repository, build context) refused under cluster trust. */
-export const HOST_PATH_NOT_ALLOWED = 'HostPathNotAllowed';
-/** Reason of a backend that would run on this process's machine, refused under cluster trust. */
-export const BACKEND_NOT_ALLOWED = 'BackendNotAllowed';
-/** Reason of a SyncSession endpoint outside the session's namespace or on this process's machine. */
-export const ENDPOINT_NOT_ALLOWED = 'EndpointNotAllowed';
 
 /** The trust of a process's controllers from where its objects are stored. */
 export function trustForStore(storeKind: 'embedded' | 'kubernetes' | undefined): TrustMode {
@@ -64,7 +57,7 @@ const SECRET_REF_HINT = "on a cluster only secretRef works: a Secret in the work
 export function admitWorkspace(ws: Workspace, context: WorkspaceTrustContext): void {
   if (context.trust === 'local') return;
   const namespace = ws.metadata.namespace ?? DEFAULT_NAMESPACE;
-  const backend = ws.spec.backend ?? 'docker';
+  const backend = backendOf(ws);
   if (!CLUSTER_BACKENDS.has(backend)) {
     throw new TerminalError(
       BACKEND_NOT_ALLOWED,
@@ -154,7 +147,7 @@ export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
 
 /** The Workspace controlling `session` (its controller ownerReference), if any. */
 export function controllingWorkspace(session: SyncSession): { name: string; uid: string } | undefined {
-  const ref = (session.metadata.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Workspace' && r.apiVersion.startsWith('nexus.dev/'));
+  const ref = (session.metadata.ownerReferences ?? []).find((r) => r.controller === true && r.kind === 'Workspace' && r.apiVersion.startsWith(`${GROUP}/`));
   return ref === undefined ? undefined : { name: ref.name, uid: ref.uid };
 }
 

@@ -18,16 +18,16 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { BoulderError } from '../../apis/errors.ts';
-import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
+import { DEFAULT_NAMESPACE, GROUP } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
-import { KEEP_ALIVE_COMMAND, LABEL_ROLE, MAIN_CONTAINER } from '../providers/kubernetes/manifests.ts';
+import { KEEP_ALIVE_COMMAND, MAIN_CONTAINER } from '../providers/kubernetes/manifests.ts';
 import { kubeNames } from '../providers/kubernetes/names.ts';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_UID, LABEL_WORKSPACE } from '../providers/types.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { parsePodAddress, type PodPath } from '../sync/kubernetes/address.ts';
-import { controllingWorkspace, ENDPOINT_NOT_ALLOWED } from './policy.ts';
+import { controllingWorkspace } from './policy.ts';
+import { ENDPOINT_NOT_ALLOWED, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, ROLE_LABEL, UID_LABEL, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** Reads a Pod; undefined when it does not exist. */
 export type PodReader = (namespace: string, name: string) => Promise<V1Pod | undefined>;
@@ -42,16 +42,16 @@ export function workspacePodRefusal(pod: V1Pod, ws: Workspace, container: string
   const names = kubeNames({ name: ws.metadata.name, namespace, uid });
   const labels = pod.metadata?.labels ?? {};
   const wanted: Record<string, string> = {
-    [LABEL_MANAGED_BY]: 'boulder',
-    [LABEL_WORKSPACE]: ws.metadata.name,
-    [LABEL_NAMESPACE]: namespace,
-    [LABEL_UID]: uid,
-    [LABEL_ROLE]: 'workspace',
+    [MANAGED_BY_LABEL]: MANAGED_BY_VALUE,
+    [WORKSPACE_LABEL]: ws.metadata.name,
+    [NAMESPACE_LABEL]: namespace,
+    [UID_LABEL]: uid,
+    [ROLE_LABEL]: 'workspace',
   };
   const wrong = Object.keys(wanted).filter((key) => labels[key] !== wanted[key]);
   if (wrong.length > 0) return `it does not carry workspace ${ws.metadata.name}'s labels (${wrong.map((k) => `${k}=${wanted[k]}`).join(', ')})`;
   const owner = (pod.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
-  if (owner === undefined || owner.kind !== 'Workspace' || !owner.apiVersion.startsWith('nexus.dev/') || owner.uid !== uid) {
+  if (owner === undefined || owner.kind !== 'Workspace' || !owner.apiVersion.startsWith(`${GROUP}/`) || owner.uid !== uid) {
     return `it is not controlled by workspace ${ws.metadata.name} (uid ${uid})${owner !== undefined ? `: its controller is ${owner.kind} ${owner.name}` : ''}`;
   }
   const volumes = pod.spec?.volumes ?? [];

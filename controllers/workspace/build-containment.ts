@@ -8,14 +8,12 @@ import { buildPathProblems } from '../../apis/validation/build-paths.ts';
 import { resolveBuildOnDisk } from '../../apis/validation/build-on-disk.ts';
 import type { ImageSource } from '../providers/types.ts';
 import { TerminalError } from '../runtime/errors.ts';
-
-/** Condition reason of a build path that leaves the repository or its build context. */
-export const BUILD_PATH_ESCAPES = 'BuildPathOutsideRepository';
+import { BUILD_PATH_OUTSIDE_REPOSITORY } from '../../apis/names/index.ts';
 
 /** The lexical check of a spec's build paths (pure): a TerminalError for the first problem. */
 export function assertBuildPathsRelative(build: { context?: string; dockerfile?: string }): void {
   const [problem] = buildPathProblems(build);
-  if (problem !== undefined) throw new TerminalError(BUILD_PATH_ESCAPES, `spec.build.${problem.field}: ${problem.message}`);
+  if (problem !== undefined) throw new TerminalError(BUILD_PATH_OUTSIDE_REPOSITORY, `spec.build.${problem.field}: ${problem.message}`);
 }
 
 /**
@@ -30,6 +28,6 @@ export function assertBuildPathsRelative(build: { context?: string; dockerfile?:
 export async function assertBuildContained(source: ImageSource, root: string): Promise<ImageSource> {
   if (source.kind !== 'build') return source;
   const { problem, resolved } = await resolveBuildOnDisk(root, source.context, source.dockerfile);
-  if (problem !== undefined) throw new TerminalError(BUILD_PATH_ESCAPES, `spec.build.${problem.field}: ${problem.message}`);
+  if (problem !== undefined) throw new TerminalError(BUILD_PATH_OUTSIDE_REPOSITORY, `spec.build.${problem.field}: ${problem.message}`);
   return resolved === undefined ? source : { ...source, ...resolved };
 }

@@ -5,8 +5,7 @@
  * keeps the finalizer, and finishes the deletion once the obstacle is gone.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
-import { CLEANUP_FAILED, STALLED, TERMINATING } from '../../apis/terminal.ts';
+import { TERMINATING } from '../../apis/terminal.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import { realClock } from '../runtime/clock.ts';
 import { getCondition } from '../runtime/conditions.ts';
@@ -15,6 +14,7 @@ import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } f
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import type { RuntimeTarget } from '../providers/types.ts';
 import { registerControllers } from '../setup.ts';
+import { CLEANUP_FAILED, CLEANUP_FINALIZER, STALLED } from '../../apis/names/index.ts';
 
 /** The mock provider, with a removal that fails while `obstacle` is set (like a busy overlay mount). */
 class StuckProvider extends MockProvider {

@@ -18,6 +18,8 @@ import {
 import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 import { secretRefsOf } from './secrets.ts';
+import { backendOf, desiredStateOf } from '../../apis/defaulted.ts';
+import { INVALID_SPEC } from '../../apis/names/index.ts';
 
 /** The runtime identity of a workspace object. */
 export function runtimeTarget(ws: Workspace): RuntimeTarget {
@@ -68,7 +70,7 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
     ...secretRefsField(ws),
     mounts: usesFileSync(ws) ? syncVolumeMounts(target.uid, workspaceFolder(ws)) : worktreeMounts(inputs.worktree, workspaceFolder(ws)),
     workdir: workspaceFolder(ws),
-    state: spec.state ?? 'Running',
+    state: desiredStateOf(ws),
     ...resourceLimits(spec.resources),
     containerPorts: Object.values(spec.ports ?? {}).map((p) => p.containerPort),
     services: Object.entries(spec.services ?? {}).map(
@@ -95,9 +97,9 @@ function secretRefsField(ws: Workspace): Pick<DesiredRuntime, 'secretRefs'> {
 export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSource {
   const { image, build } = ws.spec;
   if (image !== undefined && image !== '') return { kind: 'image', ref: image };
-  if (build === undefined) throw new TerminalError('InvalidSpec', 'spec.image or spec.build is required');
+  if (build === undefined) throw new TerminalError(INVALID_SPEC, 'spec.image or spec.build is required');
   const root = inputs.worktree?.path ?? ws.spec.repository?.path;
-  if (root === undefined) throw new TerminalError('InvalidSpec', 'spec.build needs spec.repository: the build context is resolved in its worktree');
+  if (root === undefined) throw new TerminalError(INVALID_SPEC, 'spec.build needs spec.repository: the build context is resolved in its worktree');
   assertBuildPathsRelative(build);
   return {
     kind: 'build',
@@ -131,7 +133,7 @@ export function worktreeMounts(worktree: ResolvedInputs['worktree'], folder = WO
  */
 export function usesFileSync(ws: Workspace): boolean {
   const mode = ws.spec.sync?.mode;
-  return mode !== undefined && mode !== 'bind' && (ws.spec.backend ?? 'docker') === 'docker';
+  return mode !== undefined && mode !== 'bind' && backendOf(ws) === 'docker';
 }
 
 /** Name of the volume holding a file-synced workspace's files. */
@@ -154,12 +156,12 @@ export function resourceLimits(resources: WorkspaceResources | undefined): { cpu
   const limits: { cpus?: number; memoryBytes?: number } = {};
   if (cpuText !== undefined) {
     const cpus = parseCpu(cpuText);
-    if (cpus === undefined) throw new TerminalError('InvalidSpec', `spec.resources.cpu: "${cpuText}" is not a CPU quantity (e.g. 2, 0.5, 500m)`);
+    if (cpus === undefined) throw new TerminalError(INVALID_SPEC, `spec.resources.cpu: "${cpuText}" is not a CPU quantity (e.g. 2, 0.5, 500m)`);
     limits.cpus = cpus;
   }
   if (memoryText !== undefined) {
     const memoryBytes = parseMemory(memoryText);
-    if (memoryBytes === undefined) throw new TerminalError('InvalidSpec', `spec.resources.memory: "${memoryText}" is not a memory quantity (e.g. 512Mi, 4Gi)`);
+    if (memoryBytes === undefined) throw new TerminalError(INVALID_SPEC, `spec.resources.memory: "${memoryText}" is not a memory quantity (e.g. 512Mi, 4Gi)`);
     limits.memoryBytes = memoryBytes;
   }
   return limits;

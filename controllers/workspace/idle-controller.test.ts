@@ -7,9 +7,9 @@ import { captureLogs, getOrUndefined, openTempStore, type TempStore } from '../r
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { createProviderRegistry } from '../providers/registry.ts';
 import { ActivityTracker } from './activity.ts';
-import { ACTIVE_AT, SWITCH_REQUESTED_AT } from './annotations.ts';
 import { formatActiveAt } from './idle.ts';
 import { workspaceReconciler, type WorkspaceReconcilerDeps } from './reconcile.ts';
+import { ACTIVE_AT_ANNOTATION, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
 
 const START = new Date('2026-03-01T10:00:00Z');
 const MIN = 60_000;
@@ -97,8 +97,8 @@ describe('idle policy', () => {
   });
 
   it.each([
-    ['the CLI (boulder exec, logs -f)', (at: Date) => ({ [ACTIVE_AT]: formatActiveAt(at, 'exec') }), 'exec'],
-    ['a switch', (at: Date) => ({ [SWITCH_REQUESTED_AT]: at.toISOString() }), 'switch'],
+    ['the CLI (boulder exec, logs -f)', (at: Date) => ({ [ACTIVE_AT_ANNOTATION]: formatActiveAt(at, 'exec') }), 'exec'],
+    ['a switch', (at: Date) => ({ [SWITCH_REQUESTED_AT_ANNOTATION]: at.toISOString() }), 'switch'],
   ])('activity from %s (an annotation) resets the timer', async (_label, annotations, what) => {
     await store.client.create(workspace('w', { idleTimeout: '5m' }));
     await reconcileOnce();
@@ -150,7 +150,7 @@ describe('idle policy', () => {
     expect(await state('w')).toBe('Paused');
     await clock.advance(MIN);
     const requested = clock.now().toISOString();
-    await annotate('w', { [SWITCH_REQUESTED_AT]: requested });
+    await annotate('w', { [SWITCH_REQUESTED_AT_ANNOTATION]: requested });
     await reconcileOnce();
     const ws = await get('w');
     expect(await state('w')).toBe('Running');
@@ -164,7 +164,7 @@ describe('idle policy', () => {
     expect(await state('w')).toBe('Paused');
     tracker.record('default/w', 'exec');
     expect(await tracker.wake('default/w', 'connection on port web')).toBe(false);
-    await annotate('w', { [ACTIVE_AT]: formatActiveAt(clock.now(), 'exec') });
+    await annotate('w', { [ACTIVE_AT_ANNOTATION]: formatActiveAt(clock.now(), 'exec') });
     await reconcileOnce();
     expect(await state('w')).toBe('Paused');
     expect((await idle('w'))?.status).not.toBe('True');

@@ -7,13 +7,11 @@
  * recorded in status.
  */
 import type { Workspace } from '../../apis/types/index.ts';
-import { parseConfigDuration } from '../../apis/config/duration.ts';
+import { parseConfigDuration } from '../../apis/duration.ts';
 import type { ConditionInput } from '../runtime/conditions.ts';
 import type { Activity } from './activity.ts';
-import { ACTIVE_AT, SWITCH_REQUESTED_AT } from './annotations.ts';
-
-/** The condition type recording an idle pause. */
-export const IDLE = 'Idle';
+import { ACTIVE_AT_ANNOTATION, IDLE, IDLE_TIMEOUT, IDLE_TIMEOUT_OFF, SWITCH_REQUESTED_AT_ANNOTATION, WOKEN } from '../../apis/names/index.ts';
+import { desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The idle timeout of `ws` in ms, or undefined when it never goes idle (`0`, `never`, or unset everywhere). */
 export function idleTimeoutMs(ws: Workspace, defaultTimeout?: string): number | undefined {
@@ -37,12 +35,12 @@ export function recordedActivity(ws: Workspace): Activity[] {
     if (Number.isFinite(at.getTime())) found.push({ at, what });
   };
   push(ws.status?.lastActiveAt, ws.status?.lastActivity ?? 'start');
-  const active = ws.metadata.annotations?.[ACTIVE_AT];
+  const active = ws.metadata.annotations?.[ACTIVE_AT_ANNOTATION];
   if (active !== undefined) {
     const space = active.indexOf(' ');
     push(space < 0 ? active : active.slice(0, space), space < 0 ? 'cli' : active.slice(space + 1));
   }
-  push(ws.metadata.annotations?.[SWITCH_REQUESTED_AT], 'switch');
+  push(ws.metadata.annotations?.[SWITCH_REQUESTED_AT_ANNOTATION], 'switch');
   return found;
 }
 
@@ -84,7 +82,7 @@ export interface IdleInputs {
 export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
   const previous = ws.status?.conditions?.find((c) => c.type === IDLE);
   const wasIdle = previous?.status === 'True';
-  const declared = ws.spec.state ?? 'Running';
+  const declared = desiredStateOf(ws);
   const { now, timeoutMs } = inputs;
   const activity = inputs.activity;
   if (declared !== 'Running') {
@@ -95,7 +93,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
     return {
       idle: false,
       ...(wasIdle ? { transition: 'wake' as const } : {}),
-      ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: 'IdleTimeoutOff', message: 'no idle timeout' } } : {}),
+      ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: IDLE_TIMEOUT_OFF, message: 'no idle timeout' } } : {}),
       ...(activity ? { activity } : {}),
     };
   }
@@ -105,7 +103,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
       return {
         idle: false,
         transition: 'wake',
-        condition: { type: IDLE, status: 'False', reason: 'Woken', message: `woken by ${activity.what} at ${activity.at.toISOString()}` },
+        condition: { type: IDLE, status: 'False', reason: WOKEN, message: `woken by ${activity.what} at ${activity.at.toISOString()}` },
         activity,
         requeueAfter: timeoutMs,
       };
@@ -116,7 +114,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
   const deadline = last.at.getTime() + timeoutMs;
   const notIdle = (a: Activity, wait: number): IdleDecision => ({
     idle: false,
-    ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: previous.reason === 'IdleTimeout' ? 'Woken' : previous.reason, message: previous.message } } : {}),
+    ...(previous !== undefined ? { condition: { type: IDLE, status: 'False', reason: previous.reason === IDLE_TIMEOUT ? WOKEN : previous.reason, message: previous.message } } : {}),
     activity: a,
     requeueAfter: Math.max(1, wait),
   });
@@ -126,7 +124,7 @@ export function decideIdle(ws: Workspace, inputs: IdleInputs): IdleDecision {
   return {
     idle: true,
     transition: 'sleep',
-    condition: { type: IDLE, status: 'True', reason: 'IdleTimeout', message: `no activity for ${Math.round((now.getTime() - last.at.getTime()) / 1000)}s (idle timeout ${Math.round(timeoutMs / 1000)}s) since ${last.what} at ${last.at.toISOString()}; paused` },
+    condition: { type: IDLE, status: 'True', reason: IDLE_TIMEOUT, message: `no activity for ${Math.round((now.getTime() - last.at.getTime()) / 1000)}s (idle timeout ${Math.round(timeoutMs / 1000)}s) since ${last.what} at ${last.at.toISOString()}; paused` },
     activity: last,
   };
 }

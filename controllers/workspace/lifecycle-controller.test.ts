@@ -9,8 +9,8 @@ import { captureLogs, getOrUndefined, openTempStore, type TempStore } from '../r
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { createProviderRegistry } from '../providers/registry.ts';
 import { git, initRepo, makeTempDir, removeTempDirs } from '../worktree/test-repos.ts';
-import { FORCE_DELETE, SWITCH_REQUESTED_AT } from './annotations.ts';
 import { workspaceReconciler } from './reconcile.ts';
+import { FORCE_DELETE_ANNOTATION, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
 
 const START = new Date('2026-03-01T10:00:00Z');
 
@@ -77,7 +77,7 @@ describe('worktree step', () => {
   it('keeps a worktree with uncommitted work, logging why, unless forced', async () => {
     const repo = initRepo(makeTempDir());
     await store.client.create(workspace('dirty', { repository: { path: repo } }));
-    await store.client.create(workspace('forced', { repository: { path: repo } }, { [FORCE_DELETE]: 'true' }));
+    await store.client.create(workspace('forced', { repository: { path: repo } }, { [FORCE_DELETE_ANNOTATION]: 'true' }));
     await reconcileOnce();
     writeFileSync(join(repo, '.nexus/worktrees/dirty/notes.txt'), 'unsaved work');
     writeFileSync(join(repo, '.nexus/worktrees/forced/notes.txt'), 'scratch');
@@ -179,7 +179,7 @@ describe('secrets', () => {
 describe('switch timing', () => {
   it('records lastSwitchMs once per switch request', async () => {
     const requestedAt = new Date(START.getTime() - 42).toISOString();
-    await store.client.create(workspace('sw', {}, { [SWITCH_REQUESTED_AT]: requestedAt }));
+    await store.client.create(workspace('sw', {}, { [SWITCH_REQUESTED_AT_ANNOTATION]: requestedAt }));
     await reconcileOnce();
     const ws = (await get('sw'))!;
     expect(ws.status?.timings).toMatchObject({ lastSwitchMs: 42, lastSwitchAt: requestedAt });

@@ -5,12 +5,13 @@
  */
 import type { Condition } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceStatus } from '../../apis/types/index.ts';
-import { READY, setCondition } from '../runtime/conditions.ts';
+import { setCondition } from '../runtime/conditions.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { errorMessage, isTerminalError, TerminalError } from '../runtime/errors.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ProgressEvent } from '../providers/types.ts';
+import { BUILDING_IMAGE, CONTAINER_READY, PULLING_IMAGE, READY, RECONCILE_ERROR } from '../../apis/names/index.ts';
 
 /** Minimum time between two progress writes. */
 export const PROGRESS_INTERVAL_MS = 500;
@@ -29,7 +30,7 @@ export function stepFailure(err: unknown): StepFailure {
   if (err instanceof Error && typeof candidate.reason === 'string' && /^[A-Z][A-Za-z0-9]*$/.test(candidate.reason)) {
     return { reason: candidate.reason, message: err.message, terminal: isTerminalError(err) || candidate.transient === false };
   }
-  return { reason: 'ReconcileError', message: errorMessage(err), terminal: false };
+  return { reason: RECONCILE_ERROR, message: errorMessage(err), terminal: false };
 }
 
 /** See the module comment. */
@@ -77,9 +78,9 @@ export class LiveStatus {
       ...this.#object.status,
       phase: 'Creating',
       conditions: this.#set(this.#object.status?.conditions, {
-        type: 'ContainerReady',
+        type: CONTAINER_READY,
         status: 'Unknown',
-        reason: event.step === 'pull' ? 'PullingImage' : 'BuildingImage',
+        reason: event.step === 'pull' ? PULLING_IMAGE : BUILDING_IMAGE,
         message: `${event.message}${percent}`,
       }),
     };

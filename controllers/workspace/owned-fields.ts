@@ -18,7 +18,7 @@ import type { OwnerReference } from '../../apis/meta.ts';
 import { applyDefaults } from '../../apis/validation/defaults.ts';
 import type { PortBinding, PortBindingSpec } from '../../apis/types/index.ts';
 import type { SyncSession, SyncSessionSpec } from '../../apis/types/syncsession.ts';
-import { LABEL_WORKSPACE } from '../providers/types.ts';
+import { WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** The SyncSession spec fields the owning Workspace writes (not `paused`: see the module comment). */
 export const SYNC_SESSION_OWNED_SPEC = ['workspace', 'alpha', 'beta', 'mode', 'exclude', 'conflict'] as const satisfies readonly (keyof SyncSessionSpec)[];
@@ -27,7 +27,7 @@ export const SYNC_SESSION_OWNED_SPEC = ['workspace', 'alpha', 'beta', 'mode', 'e
 export const PORT_BINDING_OWNED_SPEC = ['workspace', 'name', 'service', 'containerPort', 'hostPort', 'protocol', 'visibility', 'hostIP'] as const satisfies readonly (keyof PortBindingSpec)[];
 
 /** The labels the owning Workspace writes on what it owns. */
-export const OWNED_LABELS: readonly string[] = [LABEL_WORKSPACE];
+export const OWNED_LABELS: readonly string[] = [WORKSPACE_LABEL];
 
 /** An object a Workspace owns. */
 type Owned = PortBinding | SyncSession;

@@ -15,9 +15,9 @@ import { derivedPortBindings, portBindingName, portBindingNameCollisions, type D
 import { formatFieldPath } from '../../apis/validation/field-path.ts';
 import { hostIPFor, PRIVATE_HOST_IP } from '../portbinding/binding.ts';
 import { TerminalError } from '../runtime/errors.ts';
-import { LABEL_WORKSPACE } from '../providers/types.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
+import { WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** Longest PortBinding spec.name the schema accepts. */
 const MAX_PORT_NAME = 63;
@@ -69,12 +69,12 @@ function bindingSpec(ws: Workspace, d: DerivedPortBinding): PortBindingSpec {
 
 function ownedBinding(ws: Workspace, name: string, spec: PortBindingSpec): PortBinding {
   return {
-    apiVersion: 'nexus.dev/v1alpha1',
+    apiVersion: API_VERSION,
     kind: 'PortBinding',
     metadata: {
       name,
       namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE,
-      labels: { [LABEL_WORKSPACE]: ws.metadata.name },
+      labels: { [WORKSPACE_LABEL]: ws.metadata.name },
       ownerReferences: [workspaceOwnerReference(ws)],
     },
     spec,

@@ -12,7 +12,6 @@
  * failures are retried with backoff, terminal ones wait for a spec change or the periodic resync.
  */
 import { isErrorCode } from '../../apis/errors.ts';
-import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
@@ -20,9 +19,8 @@ import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { isTerminalError, TerminalError } from '../runtime/errors.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
-import type { Backend, DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
+import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { ensureWorktree, removeWorktree } from '../worktree/index.ts';
-import { FORCE_DELETE, SWITCH_REQUESTED_AT } from './annotations.ts';
 import { desiredRuntime, runtimeTarget, usesFileSync } from './desired.ts';
 import { runScript } from './lifecycle.ts';
 import { LiveStatus } from './live-status.ts';
@@ -31,11 +29,13 @@ import { desiredPortBindings, ensurePortBindings } from './port-bindings.ts';
 import { resolveSecrets, type SecretSources } from './secrets.ts';
 import { assertSyncNotStalled, ensureSyncSession, initialSyncComplete, usesPodSync } from './sync-session.ts';
 import { terminalFailureOf } from '../../apis/terminal.ts';
-import { READY, setCondition } from '../runtime/conditions.ts';
+import { setCondition } from '../runtime/conditions.ts';
 import { workspaceStatus, type HookRun, type WorktreeFacts } from './status.ts';
 import { admitWorkspace, type WorkspaceTrustContext } from '../trust/policy.ts';
 import type { ActivityTracker } from './activity.ts';
 import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
+import { CLEANUP_FINALIZER, CONTAINER_READY, FORCE_DELETE_ANNOTATION, INVALID_SPEC, READY, SWITCH_REQUESTED_AT_ANNOTATION, WAITING_FOR_SYNC, WORKTREE_READY } from '../../apis/names/index.ts';
+import { backendOf } from '../../apis/defaulted.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
@@ -75,25 +75,25 @@ async function getWorkspace(client: ResourceClient, namespace: string, name: str
 /** The converge steps, in order; see the module comment. */
 async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<ReconcileResult | void> {
   const live = new LiveStatus(ctx.client, ws, ctx.clock);
-  await live.step('ContainerReady', () => Promise.resolve(admitWorkspace(ws, deps.trust ?? { trust: 'local' })));
-  const provider = await live.step('ContainerReady', () => Promise.resolve(deps.providers.get(backendOf(ws))));
-  const worktree = await live.step('WorktreeReady', () => ensureWorktreeStep(ws));
-  const secretEnv = await live.step('ContainerReady', () => resolveSecrets(ws.spec.secrets, deps.secretSources, { secretRefsByReference: provider.backend === 'kubernetes' }));
-  const lexical = await live.step('ContainerReady', () => {
+  await live.step(CONTAINER_READY, () => Promise.resolve(admitWorkspace(ws, deps.trust ?? { trust: 'local' })));
+  const provider = await live.step(CONTAINER_READY, () => Promise.resolve(deps.providers.get(backendOf(ws))));
+  const worktree = await live.step(WORKTREE_READY, () => ensureWorktreeStep(ws));
+  const secretEnv = await live.step(CONTAINER_READY, () => resolveSecrets(ws.spec.secrets, deps.secretSources, { secretRefsByReference: provider.backend === 'kubernetes' }));
+  const lexical = await live.step(CONTAINER_READY, () => {
     desiredPortBindings(ws); // throws on two declarations deriving one PortBinding name
     return Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv }));
   });
   // The build is made from the paths the containment check resolved, never the lexical ones again.
   const buildRoot = worktree?.path ?? ws.spec.repository?.path;
-  const declared = buildRoot === undefined ? lexical : { ...lexical, imageSource: await live.step('ContainerReady', () => assertBuildContained(lexical.imageSource, buildRoot)) };
+  const declared = buildRoot === undefined ? lexical : { ...lexical, imageSource: await live.step(CONTAINER_READY, () => assertBuildContained(lexical.imageSource, buildRoot)) };
   const bindings = await ensurePortBindings(ctx.client, live.object, ctx.log);
-  const before = await live.step('ContainerReady', () => provider.observe(declared.target));
+  const before = await live.step(CONTAINER_READY, () => provider.observe(declared.target));
   // The idle policy: a declared-Running workspace the controller holds paused (status, never spec).
   const idle = idleStep(ws, before, deps, ctx);
   const desired: DesiredRuntime = idle.idle ? { ...declared, state: 'Paused' } : declared;
   if (usesFileSync(ws)) {
     // Creation order: worktree → volume → initial sync complete → container starts.
-    const session = await live.step('ContainerReady', () => syncSessionStep(ctx.client, live.object, worktree?.path));
+    const session = await live.step(CONTAINER_READY, () => syncSessionStep(ctx.client, live.object, worktree?.path));
     if (before === undefined && desired.state === 'Running' && !initialSyncComplete(session)) {
       await waitForInitialSync(live, session, ctx.clock.now());
       ctx.log.info({ syncsession: session.metadata.name }, 'waiting for the initial file sync before starting the container');
@@ -105,11 +105,11 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
     hooks.push({ hook: 'onSleep', run: await runScript(provider, desired.target, ws.spec.hooks.onSleep, ctx.signal, desired.workdir) });
   }
   const started = ctx.clock.now().getTime();
-  const result = await live.step('ContainerReady', () => ensureRuntime(provider, desired, live));
+  const result = await live.step(CONTAINER_READY, () => ensureRuntime(provider, desired, live));
   const ensureMs = ctx.clock.now().getTime() - started;
   if (usesPodSync(ws)) {
     // Kubernetes order: the Pod runs (exec needs it) → initial sync into it → hooks, scripts, Ready.
-    const session = await live.step('ContainerReady', () => podSyncSessionStep(ctx.client, live.object, worktree?.path, provider, desired));
+    const session = await live.step(CONTAINER_READY, () => podSyncSessionStep(ctx.client, live.object, worktree?.path, provider, desired));
     if (desired.state === 'Running' && !initialSyncComplete(session)) {
       await waitForInitialSync(live, session, ctx.clock.now());
       ctx.log.info({ syncsession: session.metadata.name }, 'waiting for the initial file sync into the pod before scripts and Ready');
@@ -124,7 +124,7 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   const scripts = await runLifecycleScripts(ws, provider, desired, result.observed, ctx);
   const repairs = driftRepairs(ws, result);
   for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
-  const switchRequestedAt = ws.metadata.annotations?.[SWITCH_REQUESTED_AT];
+  const switchRequestedAt = ws.metadata.annotations?.[SWITCH_REQUESTED_AT_ANNOTATION];
   const wakeMs = idle.transition === 'wake' ? ctx.clock.now().getTime() - started : undefined;
   await live.write(
     workspaceStatus(live.object, {
@@ -179,19 +179,19 @@ export const SYNC_WAIT_MS = 500;
  * earlier is replaced by the wait, so no Stalled mark outlives the halt.
  */
 async function waitForInitialSync(live: LiveStatus, session: SyncSession, now: Date): Promise<void> {
-  await live.step('ContainerReady', () => Promise.resolve(assertSyncNotStalled(session)));
+  await live.step(CONTAINER_READY, () => Promise.resolve(assertSyncNotStalled(session)));
   if (terminalFailureOf(live.object) === undefined) return;
-  const waiting = { status: 'False' as const, reason: 'WaitingForSync', message: `waiting for the initial file sync (syncsession/${session.metadata.name})` };
+  const waiting = { status: 'False' as const, reason: WAITING_FOR_SYNC, message: `waiting for the initial file sync (syncsession/${session.metadata.name})` };
   const generation = live.object.metadata.generation;
   const observed = generation !== undefined ? { observedGeneration: generation } : {};
-  let conditions = setCondition(live.object.status?.conditions, { type: 'ContainerReady', ...waiting, ...observed }, now);
+  let conditions = setCondition(live.object.status?.conditions, { type: CONTAINER_READY, ...waiting, ...observed }, now);
   conditions = setCondition(conditions, { type: READY, ...waiting, ...observed }, now);
   await live.write({ ...live.object.status, phase: 'Pending', conditions });
 }
 
 /** The owned SyncSession of a file-synced workspace (which needs a worktree to sync from). */
 async function syncSessionStep(client: ResourceClient, ws: Workspace, worktreePath: string | undefined): Promise<SyncSession> {
-  if (worktreePath === undefined) throw new TerminalError('InvalidSpec', 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
+  if (worktreePath === undefined) throw new TerminalError(INVALID_SPEC, 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
   return ensureSyncSession(client, ws, worktreePath);
 }
 
@@ -203,8 +203,8 @@ async function podSyncSessionStep(
   provider: Provider,
   desired: DesiredRuntime,
 ): Promise<SyncSession> {
-  if (provider.syncAddress === undefined) throw new TerminalError('InvalidSpec', `spec.sync.mode: the ${provider.backend} backend cannot sync files`);
-  if (worktreePath === undefined) throw new TerminalError('InvalidSpec', 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
+  if (provider.syncAddress === undefined) throw new TerminalError(INVALID_SPEC, `spec.sync.mode: the ${provider.backend} backend cannot sync files`);
+  if (worktreePath === undefined) throw new TerminalError(INVALID_SPEC, 'spec.sync.mode other than bind needs spec.repository: the worktree is what is synchronized');
   return ensureSyncSession(client, ws, worktreePath, provider.syncAddress(desired.target, desired.workdir));
 }
 
@@ -289,7 +289,7 @@ async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ct
     ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
     return;
   }
-  const force = ws.metadata.annotations?.[FORCE_DELETE] === 'true' || repo.onDelete === 'Remove';
+  const force = ws.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true' || repo.onDelete === 'Remove';
   const removal = await removeWorktree({
     repoPath: repo.path,
     name: ws.metadata.name,
@@ -314,8 +314,4 @@ function providerForCleanup(ws: Workspace, deps: WorkspaceReconcilerDeps): Provi
     if (isTerminalError(err) && ws.status?.containerId === undefined) return undefined;
     throw err;
   }
-}
-
-function backendOf(ws: Workspace): Backend {
-  return ws.spec.backend ?? 'docker';
 }

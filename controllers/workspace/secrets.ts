@@ -11,6 +11,7 @@ import { readFile } from 'node:fs/promises';
 import type { SecretReference } from '../../apis/types/index.ts';
 import type { SecretKeyRef } from '../providers/types.ts';
 import { TerminalError } from '../runtime/errors.ts';
+import { INVALID_SPEC, SECRET_NOT_FOUND } from '../../apis/names/index.ts';
 
 /** Where secrets are read from (injectable for tests). */
 export interface SecretSources {
@@ -50,7 +51,7 @@ async function resolveOne(ref: SecretReference, sources: SecretSources): Promise
   if (ref.fromEnv !== undefined) {
     const value = sources.env[ref.fromEnv];
     if (value === undefined) {
-      throw new TerminalError('SecretNotFound', `secret ${ref.name}: environment variable ${ref.fromEnv} is not set in the boulder daemon's environment`);
+      throw new TerminalError(SECRET_NOT_FOUND, `secret ${ref.name}: environment variable ${ref.fromEnv} is not set in the boulder daemon's environment`);
     }
     return value;
   }
@@ -59,11 +60,11 @@ async function resolveOne(ref: SecretReference, sources: SecretSources): Promise
       return (await sources.readFile(ref.fromFile)).replace(/\r?\n$/, '');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      throw new TerminalError('SecretNotFound', `secret ${ref.name}: cannot read ${ref.fromFile} (${code})`);
+      throw new TerminalError(SECRET_NOT_FOUND, `secret ${ref.name}: cannot read ${ref.fromFile} (${code})`);
     }
   }
   if (ref.secretRef !== undefined) {
-    throw new TerminalError('SecretNotFound', `secret ${ref.name}: secretRef needs the kubernetes backend`);
+    throw new TerminalError(SECRET_NOT_FOUND, `secret ${ref.name}: secretRef needs the kubernetes backend`);
   }
-  throw new TerminalError('InvalidSpec', `secret ${ref.name}: name exactly one of fromEnv, fromFile or secretRef`);
+  throw new TerminalError(INVALID_SPEC, `secret ${ref.name}: name exactly one of fromEnv, fromFile or secretRef`);
 }

@@ -5,10 +5,11 @@
  */
 import type { Condition } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceRepair, WorkspaceScriptsStatus, WorkspaceStatus } from '../../apis/types/index.ts';
-import { READY, setCondition, summarizeReady, type ConditionInput } from '../runtime/conditions.ts';
+import { setCondition, summarizeReady, type ConditionInput } from '../runtime/conditions.ts';
 import type { EnsureResult, RuntimeState } from '../providers/types.ts';
 import { describeFailure, type ScriptRun } from './lifecycle.ts';
 import type { IdleDecision } from './idle.ts';
+import { CONTAINER_READY, HOOKS_SUCCEEDED, READY, SERVICES_NOT_RUNNING, SERVICES_READY, SERVICES_RUNNING, SUBMODULES_NOT_INITIALIZED, SUCCEEDED, WORKTREE_READY } from '../../apis/names/index.ts';
 
 /** How many repairs `status.repairs` keeps (newest last). */
 export const MAX_REPAIRS = 10;
@@ -54,7 +55,7 @@ export interface StatusInputs {
 
 /** The condition types whose conjunction is Ready, for this workspace. */
 export function readinessConditions(ws: Workspace): string[] {
-  return [...(ws.spec.repository !== undefined ? ['WorktreeReady'] : []), 'ContainerReady', 'ServicesReady', 'HooksSucceeded'];
+  return [...(ws.spec.repository !== undefined ? [WORKTREE_READY] : []), CONTAINER_READY, SERVICES_READY, HOOKS_SUCCEEDED];
 }
 
 /** Computes the new status of a converged workspace. */
@@ -68,7 +69,7 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
   let conditions: Condition[] = previous.conditions ?? [];
   if (inputs.worktree !== undefined) conditions = set(conditions, worktreeCondition(inputs.worktree));
   conditions = set(conditions, {
-    type: 'ContainerReady',
+    type: CONTAINER_READY,
     status: 'True',
     reason: observed.state,
     message: `container ${observed.id.slice(0, 12)} is ${observed.state.toLowerCase()}${observed.detail !== undefined ? ` (${observed.detail})` : ''}`,
@@ -114,19 +115,19 @@ export function workspaceStatus(ws: Workspace, inputs: StatusInputs): WorkspaceS
 function worktreeCondition(worktree: WorktreeFacts): Omit<ConditionInput, 'observedGeneration'> {
   const where = `worktree ${worktree.path} on ${worktree.branch} at ${worktree.head.slice(0, 7)}`;
   if (worktree.submodulesNotInitialized !== undefined) {
-    return { type: 'WorktreeReady', status: 'True', reason: 'SubmodulesNotInitialized', message: `${where}; submodules not initialised: ${worktree.submodulesNotInitialized}` };
+    return { type: WORKTREE_READY, status: 'True', reason: SUBMODULES_NOT_INITIALIZED, message: `${where}; submodules not initialised: ${worktree.submodulesNotInitialized}` };
   }
-  return { type: 'WorktreeReady', status: 'True', reason: 'WorktreeReady', message: where };
+  return { type: WORKTREE_READY, status: 'True', reason: WORKTREE_READY, message: where };
 }
 
 function servicesCondition(services: Record<string, { running: boolean }>, desired: RuntimeState): Omit<ConditionInput, 'observedGeneration'> {
   const names = Object.keys(services);
   if (desired !== 'Running') {
-    return { type: 'ServicesReady', status: 'True', reason: `Services${desired}`, message: `${names.length} service(s) ${desired.toLowerCase()}` };
+    return { type: SERVICES_READY, status: 'True', reason: `Services${desired}`, message: `${names.length} service(s) ${desired.toLowerCase()}` };
   }
   const notRunning = names.filter((n) => !services[n]!.running);
-  if (notRunning.length > 0) return { type: 'ServicesReady', status: 'False', reason: 'ServicesNotRunning', message: `not running: ${notRunning.join(', ')}` };
-  return { type: 'ServicesReady', status: 'True', reason: 'ServicesRunning', message: `${names.length} service(s) running` };
+  if (notRunning.length > 0) return { type: SERVICES_READY, status: 'False', reason: SERVICES_NOT_RUNNING, message: `not running: ${notRunning.join(', ')}` };
+  return { type: SERVICES_READY, status: 'True', reason: SERVICES_RUNNING, message: `${names.length} service(s) running` };
 }
 
 function hooksCondition(
@@ -137,19 +138,19 @@ function hooksCondition(
   for (const name of ['preStart', 'postStart'] as const) {
     const run = scripts?.[name];
     if (run !== undefined && run.exitCode !== 0) {
-      return { type: 'HooksSucceeded', status: 'False', reason: `${capitalize(name)}Failed`, message: describeFailure(name, { exitCode: run.exitCode, output: run.output ?? '' }) };
+      return { type: HOOKS_SUCCEEDED, status: 'False', reason: `${capitalize(name)}Failed`, message: describeFailure(name, { exitCode: run.exitCode, output: run.output ?? '' }) };
     }
   }
   const failedHook = hooks.find((h) => h.run.exitCode !== 0);
   if (failedHook !== undefined) {
-    return { type: 'HooksSucceeded', status: 'False', reason: `${capitalize(failedHook.hook)}Failed`, message: describeFailure(failedHook.hook, failedHook.run) };
+    return { type: HOOKS_SUCCEEDED, status: 'False', reason: `${capitalize(failedHook.hook)}Failed`, message: describeFailure(failedHook.hook, failedHook.run) };
   }
-  const earlierHookFailure = previous?.find((c) => c.type === 'HooksSucceeded' && c.status === 'False' && /^On(Wake|Sleep)Failed$/.test(c.reason));
+  const earlierHookFailure = previous?.find((c) => c.type === HOOKS_SUCCEEDED && c.status === 'False' && /^On(Wake|Sleep)Failed$/.test(c.reason));
   if (hooks.length === 0 && earlierHookFailure !== undefined) {
-    return { type: 'HooksSucceeded', status: 'False', reason: earlierHookFailure.reason, message: earlierHookFailure.message };
+    return { type: HOOKS_SUCCEEDED, status: 'False', reason: earlierHookFailure.reason, message: earlierHookFailure.message };
   }
   const ran = [...(scripts?.preStart ? ['preStart'] : []), ...(scripts?.postStart ? ['postStart'] : [])];
-  return { type: 'HooksSucceeded', status: 'True', reason: 'Succeeded', message: ran.length === 0 ? 'no lifecycle script or hook failed' : `${ran.join(', ')} succeeded` };
+  return { type: HOOKS_SUCCEEDED, status: 'True', reason: SUCCEEDED, message: ran.length === 0 ? 'no lifecycle script or hook failed' : `${ran.join(', ')} succeeded` };
 }
 
 function timings(previous: WorkspaceStatus, inputs: StatusInputs, conditions: Condition[]): WorkspaceStatus['timings'] {

@@ -12,16 +12,13 @@ import { isErrorCode } from '../../apis/errors.ts';
 import { API_VERSION, DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
-import { LABEL_WORKSPACE } from '../providers/types.ts';
 import { terminalFailureOf } from '../../apis/terminal.ts';
 import { isConditionTrue } from '../runtime/conditions.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { syncVolumeName } from './desired.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
 import { isOwnedBy, portBindingName, workspaceOwnerReference } from './port-bindings.ts';
-
-/** Condition the SyncSession controller sets once both sides agreed (mirrors syncsession/status.ts). */
-const INITIAL_SYNC_COMPLETE = 'InitialSyncComplete';
+import { INITIAL_SYNC_COMPLETE, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /**
  * True when a kubernetes workspace's files are synced into its Pod (a sync mode other than bind):
@@ -46,7 +43,7 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: s
     metadata: {
       name: portBindingName(ws.metadata.name, 'sync'),
       namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE,
-      labels: { [LABEL_WORKSPACE]: ws.metadata.name },
+      labels: { [WORKSPACE_LABEL]: ws.metadata.name },
       ownerReferences: [workspaceOwnerReference(ws)],
     },
     spec: {

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import { FakeClock, realClock, type Clock } from '../runtime/clock.ts';
 import { getCondition } from '../runtime/conditions.ts';
@@ -8,6 +7,7 @@ import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } f
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { registerControllers } from '../setup.ts';
 import { runtimeTarget } from './desired.ts';
+import { CLEANUP_FINALIZER } from '../../apis/names/index.ts';
 
 const START = new Date('2026-01-01T00:00:00Z');
 

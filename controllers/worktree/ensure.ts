@@ -16,6 +16,7 @@ import { inspectRepository, repositoryCommonGitDir, type RepositoryInfo } from '
 import { withRepositoryLock } from './repository-lock.ts';
 import { ensureSubmodules, type SubmoduleState } from './submodules.ts';
 import { parseWorktreeList, type ListedWorktree } from './worktree-list.ts';
+import { BASE_REF_NOT_FOUND, BRANCH_CHECKED_OUT_ELSEWHERE, GIT_FAILED, NOT_A_GIT_REPOSITORY, SHALLOW_CLONE, WORKTREE_PATH_CONFLICT } from '../../apis/names/index.ts';
 
 /** What the Workspace controller asks for. */
 export interface EnsureWorktreeInput {
@@ -90,7 +91,7 @@ async function createWorktree(path: string, input: EnsureWorktreeInput): Promise
   const created = await inspectWorktreeDir(path);
   if (created.kind !== 'worktree') {
     const what = created.kind === 'foreign' ? created.problem : 'is missing';
-    throw new WorktreeError('GitFailed', `git worktree add reported success but ${path} ${what}`);
+    throw new WorktreeError(GIT_FAILED, `git worktree add reported success but ${path} ${what}`);
   }
   return finish(path, input, created, true);
 }
@@ -173,13 +174,13 @@ async function baseCommit(repo: RepositoryInfo, baseRef: string): Promise<string
   if (sha !== undefined) return sha;
   if (repo.shallow) {
     throw new WorktreeError(
-      'ShallowClone',
+      SHALLOW_CLONE,
       `base ref ${JSON.stringify(baseRef)} is not in ${repo.topLevel}, a shallow clone (it holds only part of the ` +
         `history and branches); run "git -C ${repo.topLevel} fetch --unshallow" (or fetch that ref) and retry`,
     );
   }
   throw new WorktreeError(
-    'BaseRefNotFound',
+    BASE_REF_NOT_FOUND,
     `base ref ${JSON.stringify(baseRef)} names no commit in ${repo.topLevel}; use an existing branch, tag or commit`,
   );
 }
@@ -189,12 +190,12 @@ function worktreeAddFailure(err: GitCommandError, path: string, branch: string):
   const classified = classifyGitFailure(err.stderr);
   const detail = summarizeGitMessage(err.stderr);
   switch (classified.reason) {
-    case 'BranchCheckedOutElsewhere':
+    case BRANCH_CHECKED_OUT_ELSEWHERE:
       return checkedOutElsewhere(branch, classified.checkedOutAt ?? 'another worktree', err);
-    case 'WorktreePathConflict':
+    case WORKTREE_PATH_CONFLICT:
       return pathConflict(path, `cannot be used (git: ${detail})`, err);
-    case 'NotAGitRepository':
-      return new WorktreeError('NotAGitRepository', `git worktree add ${path} failed: ${detail}`, { cause: err });
+    case NOT_A_GIT_REPOSITORY:
+      return new WorktreeError(NOT_A_GIT_REPOSITORY, `git worktree add ${path} failed: ${detail}`, { cause: err });
     default:
       return toWorktreeError(err, `git worktree add ${path}`);
   }
@@ -203,7 +204,7 @@ function worktreeAddFailure(err: GitCommandError, path: string, branch: string):
 /** BranchCheckedOutElsewhere naming the other checkout. */
 function checkedOutElsewhere(branch: string, where: string, cause?: unknown): WorktreeError {
   return new WorktreeError(
-    'BranchCheckedOutElsewhere',
+    BRANCH_CHECKED_OUT_ELSEWHERE,
     `branch ${branch} is already checked out at ${where}; a branch can be checked out in one place only: ` +
       'switch that checkout to another branch, or give the workspace another branch',
     { cause },
@@ -212,6 +213,6 @@ function checkedOutElsewhere(branch: string, where: string, cause?: unknown): Wo
 
 /** WorktreePathConflict for `path`. */
 function pathConflict(path: string, problem: string, cause?: unknown): WorktreeError {
-  return new WorktreeError('WorktreePathConflict', `worktree path ${path} ${problem}`, { cause });
+  return new WorktreeError(WORKTREE_PATH_CONFLICT, `worktree path ${path} ${problem}`, { cause });
 }
 

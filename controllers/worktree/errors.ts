@@ -5,28 +5,30 @@
  * are retried with backoff; the others need the user to act.
  */
 import { BoulderError } from '../../apis/errors.ts';
+import {
+  GIT_FAILED,
+  GIT_LOCKED,
+  type BASE_REF_NOT_FOUND,
+  type BRANCH_CHECKED_OUT_ELSEWHERE,
+  type INVALID_NAME,
+  type NOT_A_GIT_REPOSITORY,
+  type SHALLOW_CLONE,
+  type WORKTREE_PATH_CONFLICT,
+} from '../../apis/names/index.ts';
 
 /** Stable reasons a worktree operation fails with. */
 export type WorktreeFailureReason =
-  /** The repository path does not exist, is not a git repository, or is not its top level. */
-  | 'NotAGitRepository'
-  /** The base ref is missing and the repository is a shallow clone (likely the cause). */
-  | 'ShallowClone'
-  /** The base ref resolves to no commit. */
-  | 'BaseRefNotFound'
-  /** The branch is checked out in another worktree or in the main checkout. */
-  | 'BranchCheckedOutElsewhere'
-  /** The worktree path exists but is not this repository's worktree on the expected branch. */
-  | 'WorktreePathConflict'
-  /** The workspace name or branch name cannot be used as a path segment / git branch. */
-  | 'InvalidName'
-  /** A git lock file (`index.lock`, a ref lock) is held by another process; retry later. */
-  | 'GitLocked'
-  /** git failed for a reason not recognized above. */
-  | 'GitFailed';
+  | typeof NOT_A_GIT_REPOSITORY
+  | typeof SHALLOW_CLONE
+  | typeof BASE_REF_NOT_FOUND
+  | typeof BRANCH_CHECKED_OUT_ELSEWHERE
+  | typeof WORKTREE_PATH_CONFLICT
+  | typeof INVALID_NAME
+  | typeof GIT_LOCKED
+  | typeof GIT_FAILED;
 
 /** Reasons that retrying can fix. */
-const TRANSIENT_REASONS: ReadonlySet<WorktreeFailureReason> = new Set(['GitLocked', 'GitFailed']);
+const TRANSIENT_REASONS: ReadonlySet<WorktreeFailureReason> = new Set([GIT_LOCKED, GIT_FAILED]);
 
 /** A worktree operation failed; `reason` names why, `message` tells the user what to do. */
 export class WorktreeError extends BoulderError {

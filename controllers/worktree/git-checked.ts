@@ -5,6 +5,7 @@
 import { WorktreeError } from './errors.ts';
 import { GitCommandError, runGit, type GitResult } from './git.ts';
 import { classifyGitFailure, summarizeGitMessage } from './git-messages.ts';
+import { GIT_FAILED, GIT_LOCKED } from '../../apis/names/index.ts';
 
 /** Runs `git <args>` in `cwd`; `okExitCodes` are answers, not failures. */
 export async function runGitChecked(cwd: string, args: readonly string[], okExitCodes?: readonly number[]): Promise<GitResult> {
@@ -19,8 +20,8 @@ export async function runGitChecked(cwd: string, args: readonly string[], okExit
 /** GitLocked for lock contention, else GitFailed, with `what` and git's message on one line. */
 export function toWorktreeError(err: GitCommandError, what: string): WorktreeError {
   const detail = summarizeGitMessage(err.stderr);
-  if (classifyGitFailure(err.stderr).reason === 'GitLocked') {
-    return new WorktreeError('GitLocked', `git is busy in this repository (${detail}); retrying`, { cause: err });
+  if (classifyGitFailure(err.stderr).reason === GIT_LOCKED) {
+    return new WorktreeError(GIT_LOCKED, `git is busy in this repository (${detail}); retrying`, { cause: err });
   }
-  return new WorktreeError('GitFailed', `${what} failed: ${detail}`, { cause: err });
+  return new WorktreeError(GIT_FAILED, `${what} failed: ${detail}`, { cause: err });
 }

@@ -3,6 +3,7 @@
  * summary fit for a condition message.
  */
 import type { WorktreeFailureReason } from './errors.ts';
+import { BRANCH_CHECKED_OUT_ELSEWHERE, GIT_FAILED, GIT_LOCKED, NOT_A_GIT_REPOSITORY, WORKTREE_PATH_CONFLICT } from '../../apis/names/index.ts';
 
 /** Longest one-line summary returned by `summarizeGitMessage`. */
 const MAX_SUMMARY_LENGTH = 400;
@@ -19,14 +20,14 @@ export interface ClassifiedGitFailure {
  * and "not a git repository"; anything else is GitFailed.
  */
 export function classifyGitFailure(stderr: string): ClassifiedGitFailure {
-  if (/Unable to create '[^']*\.lock': File exists/i.test(stderr)) return { reason: 'GitLocked' };
+  if (/Unable to create '[^']*\.lock': File exists/i.test(stderr)) return { reason: GIT_LOCKED };
   const checkedOut = /is already (?:checked out|used by worktree) at '([^']+)'/.exec(stderr);
-  if (checkedOut !== null) return { reason: 'BranchCheckedOutElsewhere', checkedOutAt: checkedOut[1] };
+  if (checkedOut !== null) return { reason: BRANCH_CHECKED_OUT_ELSEWHERE, checkedOutAt: checkedOut[1] };
   if (/already exists|missing but (?:already registered|locked) worktree/.test(stderr)) {
-    return { reason: 'WorktreePathConflict' };
+    return { reason: WORKTREE_PATH_CONFLICT };
   }
-  if (/not a git repository/i.test(stderr)) return { reason: 'NotAGitRepository' };
-  return { reason: 'GitFailed' };
+  if (/not a git repository/i.test(stderr)) return { reason: NOT_A_GIT_REPOSITORY };
+  return { reason: GIT_FAILED };
 }
 
 /**

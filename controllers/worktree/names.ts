@@ -4,6 +4,7 @@
 import { join, resolve } from 'node:path';
 import { isValidBranchName } from '../../apis/git-names.ts';
 import { WorktreeError } from './errors.ts';
+import { INVALID_NAME } from '../../apis/names/index.ts';
 
 export { isValidBranchName };
 
@@ -36,11 +37,11 @@ export function isValidWorkspaceName(name: string): boolean {
 export function assertValidNames(name: string, branch?: string): void {
   if (!isValidWorkspaceName(name)) {
     throw new WorktreeError(
-      'InvalidName',
+      INVALID_NAME,
       `workspace name ${JSON.stringify(name)} cannot name a worktree directory: use letters, digits, '.', '_' and '-'`,
     );
   }
   if (branch !== undefined && !isValidBranchName(branch)) {
-    throw new WorktreeError('InvalidName', `${JSON.stringify(branch)} is not a valid git branch name`);
+    throw new WorktreeError(INVALID_NAME, `${JSON.stringify(branch)} is not a valid git branch name`);
   }
 }

@@ -12,6 +12,7 @@ import { repositoryCommonGitDir } from './repository.ts';
 import { withRepositoryLock } from './repository-lock.ts';
 import { parseStatusPorcelainZ } from './status-porcelain.ts';
 import { parseWorktreeList } from './worktree-list.ts';
+import { NOT_OUR_WORKTREE, UNCOMMITTED_CHANGES, UNREFERENCED_COMMITS, WORKTREE_LOCKED } from '../../apis/names/index.ts';
 
 /** How many changed paths a kept message lists. */
 const LISTED_CHANGES = 5;
@@ -31,7 +32,7 @@ export interface RemoveWorktreeInput {
  * HEAD whose commits no ref contains; a `git worktree lock`; or the path is not this repository's
  * worktree (so it is not ours to delete; `force` does not change that).
  */
-export type KeptReason = 'UncommittedChanges' | 'UnreferencedCommits' | 'Locked' | 'NotOurWorktree';
+export type KeptReason = typeof UNCOMMITTED_CHANGES | typeof UNREFERENCED_COMMITS | typeof WORKTREE_LOCKED | typeof NOT_OUR_WORKTREE;
 
 /** The outcome: removed, or kept with a reason and a message for the user. */
 export interface RemoveWorktreeResult {
@@ -54,10 +55,10 @@ export async function removeWorktree(input: RemoveWorktreeInput): Promise<Remove
     await pruneStaleRegistration(input.repoPath, input.name);
     return { removed: false };
   }
-  if (state.kind === 'foreign') return keep('NotOurWorktree', `${path} ${state.problem}; it is left in place`);
+  if (state.kind === 'foreign') return keep(NOT_OUR_WORKTREE, `${path} ${state.problem}; it is left in place`);
   const repoCommonGitDir = await repositoryCommonGitDir(input.repoPath);
   if (state.commonGitDir !== repoCommonGitDir) {
-    return keep('NotOurWorktree', `${path} is a worktree of another repository (${state.commonGitDir}); it is left in place`);
+    return keep(NOT_OUR_WORKTREE, `${path} is a worktree of another repository (${state.commonGitDir}); it is left in place`);
   }
   if (!input.force) {
     const kept = await reasonToKeep(path, input.branch, state);
@@ -74,7 +75,7 @@ async function removeRegisteredWorktree(repo: string, path: string, force: boole
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;
     if (/locked working tree/.test(err.stderr)) {
-      return keep('Locked', `${path} is locked ("git worktree unlock ${path}" releases it); it is kept`);
+      return keep(WORKTREE_LOCKED, `${path} is locked ("git worktree unlock ${path}" releases it); it is kept`);
     }
     throw toWorktreeError(err, `git worktree remove ${path}`);
   }
@@ -90,7 +91,7 @@ async function reasonToKeep(path: string, branch: string, found: FoundWorktree):
     const listed = changes.slice(0, LISTED_CHANGES).map((change) => change.path);
     const more = changes.length > LISTED_CHANGES ? `, and ${changes.length - LISTED_CHANGES} more` : '';
     return {
-      reason: 'UncommittedChanges',
+      reason: UNCOMMITTED_CHANGES,
       message:
         `worktree ${path} has uncommitted changes (${listed.join(', ')}${more}); it is kept: commit or stash them ` +
         `(branch ${branch} is kept either way), or remove with force to discard them`,
@@ -100,7 +101,7 @@ async function reasonToKeep(path: string, branch: string, found: FoundWorktree):
     const contained = await runGitChecked(path, ['for-each-ref', '--count=1', '--format=%(refname)', '--contains', found.head]);
     if (contained.stdout.trim() === '') {
       return {
-        reason: 'UnreferencedCommits',
+        reason: UNREFERENCED_COMMITS,
         message:
           `worktree ${path} has a detached HEAD (${found.head.slice(0, 12)}) that no branch or tag contains; it is kept: ` +
           `create a branch there ("git -C ${path} switch -c NAME"), or remove with force to drop those commits`,

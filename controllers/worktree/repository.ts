@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { WorktreeError } from './errors.ts';
 import { GitCommandError, runGit } from './git.ts';
 import { summarizeGitMessage } from './git-messages.ts';
+import { NOT_A_GIT_REPOSITORY } from '../../apis/names/index.ts';
 
 /** The repository a worktree is made from. */
 export interface RepositoryInfo {
@@ -32,11 +33,11 @@ export async function inspectRepository(repoPath: string): Promise<RepositoryInf
   const absolute = resolve(repoPath);
   try {
     if (!(await stat(absolute)).isDirectory()) {
-      throw new WorktreeError('NotAGitRepository', `repository path ${absolute} is not a directory`);
+      throw new WorktreeError(NOT_A_GIT_REPOSITORY, `repository path ${absolute} is not a directory`);
     }
   } catch (err) {
     if (err instanceof WorktreeError) throw err;
-    throw new WorktreeError('NotAGitRepository', `repository path ${absolute} does not exist`, { cause: err });
+    throw new WorktreeError(NOT_A_GIT_REPOSITORY, `repository path ${absolute} does not exist`, { cause: err });
   }
   let stdout: string;
   try {
@@ -44,7 +45,7 @@ export async function inspectRepository(repoPath: string): Promise<RepositoryInf
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;
     throw new WorktreeError(
-      'NotAGitRepository',
+      NOT_A_GIT_REPOSITORY,
       `${absolute} is not a git repository with a working tree (git: ${summarizeGitMessage(err.stderr)}); ` +
         'point repository.path at a clone, or run "git init" there',
       { cause: err },
@@ -54,7 +55,7 @@ export async function inspectRepository(repoPath: string): Promise<RepositoryInf
   const realRepo = await realpath(absolute);
   if (topLevel !== realRepo) {
     throw new WorktreeError(
-      'NotAGitRepository',
+      NOT_A_GIT_REPOSITORY,
       `${absolute} is inside the git repository ${topLevel} but is not its top level; use ${topLevel} as the repository path`,
     );
   }

@@ -4,6 +4,7 @@
  */
 import type { KubeObject } from '../../apis/meta.ts';
 import { ApiError, type Principal, type Scope } from '../rpc/method.ts';
+import { WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** True when the principal holds `scope` (or `admin`). */
 export function hasScope(principal: Principal, scope: Scope): boolean {
@@ -33,7 +34,7 @@ export function workspaceOfObject(obj: KubeObject): string | undefined {
   if (obj.kind === 'Workspace') return obj.metadata?.name;
   const spec = (obj as { spec?: { workspace?: unknown } }).spec;
   if (typeof spec?.workspace === 'string') return spec.workspace;
-  return obj.metadata?.labels?.['nexus.dev/workspace'];
+  return obj.metadata?.labels?.[WORKSPACE_LABEL];
 }
 
 /** True when the principal may see `obj`: all with `'*'`, else objects of its workspaces only. */

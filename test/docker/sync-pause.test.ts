@@ -16,7 +16,6 @@ import { openStateDirClient } from '../../cmd/deps.ts';
 import { ExitCode } from '../../cmd/exit-codes.ts';
 import { createTestDeps, type TestDeps } from '../../cmd/test-support.ts';
 import { updateWithRetry } from '../../cmd/workspace/update.ts';
-import { FORCE_DELETE } from '../../controllers/workspace/annotations.ts';
 import {
   BUSYBOX,
   dockerExec,
@@ -32,6 +31,7 @@ import {
   workspaceManifest,
   type ControllerHarness,
 } from './workspace-harness.ts';
+import { FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 
 const NS = runNamespace('sync-pause');
 let h: ControllerHarness;
@@ -74,7 +74,7 @@ describe('pausing a workspace-owned sync session', () => {
     const repo = newRepo({ 'app/notes.txt': 'base\n' });
     const name = 'paused';
     const created = await h.client.create<Workspace>(
-      workspaceManifest(NS, name, { image: BUSYBOX, repository: { path: repo }, sync: { mode: 'two-way-safe' } }, { [FORCE_DELETE]: 'true' }),
+      workspaceManifest(NS, name, { image: BUSYBOX, repository: { path: repo }, sync: { mode: 'two-way-safe' } }, { [FORCE_DELETE_ANNOTATION]: 'true' }),
     );
     await waitReady(h.client, NS, name, 60_000);
 

@@ -23,7 +23,6 @@ import applyCommand from '../../cmd/commands/apply.ts';
 import { openStateDirClient } from '../../cmd/deps.ts';
 import { ExitCode } from '../../cmd/exit-codes.ts';
 import { createTestDeps } from '../../cmd/test-support.ts';
-import { FORCE_DELETE } from '../../controllers/workspace/annotations.ts';
 import { realClock } from '../../controllers/runtime/clock.ts';
 import { getCondition } from '../../controllers/runtime/conditions.ts';
 import { Manager } from '../../controllers/runtime/manager.ts';
@@ -40,6 +39,7 @@ import { diffSnapshots, snapshotTree } from '../hostile/tree-snapshot.ts';
 import { CONTAINER_ROOT, startHelper, SYNC_TEST_LABELS } from './sync-support.ts';
 import { BUSYBOX, DEBIAN, docker, requireEngine } from './support.ts';
 import { eventually, getWorkspace, mainContainer, managedObjects, newRepo, removeObjects, removeRepos, runNamespace, startControllers } from './workspace-harness.ts';
+import { FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -284,7 +284,7 @@ describe('sync: the container side is untrusted (real Docker engine)', () => {
       [
         'apiVersion: nexus.dev/v1alpha1',
         'kind: Workspace',
-        `metadata: {name: hostile, namespace: ${ns}, annotations: {"${FORCE_DELETE}": "true"}}`,
+        `metadata: {name: hostile, namespace: ${ns}, annotations: {"${FORCE_DELETE_ANNOTATION}": "true"}}`,
         `spec: {backend: docker, image: "${image}", repository: {path: "${repo}"}, sync: {mode: two-way-safe}}`,
         '',
       ].join('\n'),

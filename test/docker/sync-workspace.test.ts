@@ -10,7 +10,6 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import type { Workspace } from '../../apis/types/index.ts';
-import { FORCE_DELETE } from '../../controllers/workspace/annotations.ts';
 import { syncVolumeName } from '../../controllers/workspace/desired.ts';
 import {
   BUSYBOX,
@@ -28,6 +27,7 @@ import {
   workspaceManifest,
   type ControllerHarness,
 } from './workspace-harness.ts';
+import { FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 
 const NS = runNamespace('sync');
 let h: ControllerHarness;
@@ -56,7 +56,7 @@ describe('file-synced workspace', () => {
     const repo = newRepo({ 'app/main.txt': 'tracked\n' });
     const name = 'synced';
     const created = await h.client.create<Workspace>(
-      workspaceManifest(NS, name, { image: BUSYBOX, repository: { path: repo }, sync: { mode: 'two-way-safe' } }, { [FORCE_DELETE]: 'true' }),
+      workspaceManifest(NS, name, { image: BUSYBOX, repository: { path: repo }, sync: { mode: 'two-way-safe' } }, { [FORCE_DELETE_ANNOTATION]: 'true' }),
     );
     const ws = await waitReady(h.client, NS, name, 60_000);
     const worktree = (await session(name))!.spec.alpha;

@@ -15,8 +15,6 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
-import { CLEANUP_FINALIZER } from '../../apis/meta.ts';
-import { FORCE_DELETE } from '../../controllers/workspace/annotations.ts';
 import { git } from '../../controllers/worktree/test-repos.ts';
 import { ensureBuilt, runBoulder } from '../cli/harness.ts';
 import { rawEngineRequest } from './support.ts';
@@ -48,6 +46,7 @@ import {
   worktreeDirs,
   type ControllerHarness,
 } from './workspace-harness.ts';
+import { CLEANUP_FINALIZER, FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 
 const NS = runNamespace('ctl');
 let h: ControllerHarness;
@@ -416,7 +415,7 @@ describe('deletion', () => {
     expect(String(keptLine?.['msg'])).toContain('work-in-progress.txt');
 
     // Same name again: the kept worktree is reused, then deleted with force-delete.
-    const forced = await apply(workspaceManifest(NS, kept, { image: BUSYBOX, repository: { path: repo } }, { [FORCE_DELETE]: 'true' }));
+    const forced = await apply(workspaceManifest(NS, kept, { image: BUSYBOX, repository: { path: repo } }, { [FORCE_DELETE_ANNOTATION]: 'true' }));
     const again = await waitReady(h.client, NS, kept);
     expect(again.status?.worktreePath).toBe(worktree);
     expect(await readFile(path.join(worktree, 'work-in-progress.txt'), 'utf8')).toBe('not committed\n');

@@ -25,9 +25,9 @@ import { Manager } from '../../controllers/runtime/manager.ts';
 import { captureLogs, openTempStore, type TempStore } from '../../controllers/runtime/testing.ts';
 import { registerControllers } from '../../controllers/setup.ts';
 import type { ProviderRegistry } from '../../controllers/providers/registry.ts';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_UID } from '../../controllers/providers/types.ts';
 import { git, initRepo } from '../../controllers/worktree/test-repos.ts';
 import { BUSYBOX, docker } from './support.ts';
+import { MANAGED_BY_LABEL, NAMESPACE_LABEL, UID_LABEL } from '../../apis/names/index.ts';
 
 export { BUSYBOX, DEBIAN, docker, requireEngine } from './support.ts';
 
@@ -191,24 +191,24 @@ export async function eventually(check: () => boolean | Promise<boolean>, timeou
 
 /** Containers (main and services) carrying a workspace uid, as listed. */
 export async function containersOf(uid: string): Promise<Dockerode.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`${LABEL_UID}=${uid}`] } });
+  return docker.listContainers({ all: true, filters: { label: [`${UID_LABEL}=${uid}`] } });
 }
 
 /** The inspected main container of a workspace uid, or undefined. */
 export async function mainContainer(uid: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
-  const [found] = await docker.listContainers({ all: true, filters: { label: [`${LABEL_UID}=${uid}`, 'nexus.dev/role=workspace'] } });
+  const [found] = await docker.listContainers({ all: true, filters: { label: [`${UID_LABEL}=${uid}`, 'nexus.dev/role=workspace'] } });
   return found === undefined ? undefined : docker.getContainer(found.Id).inspect();
 }
 
 /** The inspected service container of a workspace uid, or undefined. */
 export async function serviceContainer(uid: string, service: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
-  const [found] = await docker.listContainers({ all: true, filters: { label: [`${LABEL_UID}=${uid}`, `nexus.dev/service=${service}`] } });
+  const [found] = await docker.listContainers({ all: true, filters: { label: [`${UID_LABEL}=${uid}`, `nexus.dev/service=${service}`] } });
   return found === undefined ? undefined : docker.getContainer(found.Id).inspect();
 }
 
 /** Names of the containers, networks and volumes carrying a workspace uid. */
 export async function objectsOfUid(uid: string): Promise<{ containers: string[]; networks: string[]; volumes: string[] }> {
-  const filters = { label: [`${LABEL_UID}=${uid}`] };
+  const filters = { label: [`${UID_LABEL}=${uid}`] };
   const [containers, networks, volumes] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
@@ -231,7 +231,7 @@ export interface ManagedObject {
 
 /** Every boulder-managed container, network, volume and image whose namespace starts with `prefix`. */
 export async function managedObjects(prefix: string): Promise<ManagedObject[]> {
-  const filters = { label: [`${LABEL_MANAGED_BY}=boulder`] };
+  const filters = { label: [`${MANAGED_BY_LABEL}=boulder`] };
   const [containers, networks, volumes, images] = await Promise.all([
     docker.listContainers({ all: true, filters }),
     docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
@@ -243,7 +243,7 @@ export async function managedObjects(prefix: string): Promise<ManagedObject[]> {
     ...networks.map((n) => ({ type: 'network' as const, id: n.Id, name: n.Name, labels: n.Labels ?? {} })),
     ...(volumes.Volumes ?? []).map((v) => ({ type: 'volume' as const, id: v.Name, name: v.Name, labels: v.Labels ?? {} })),
     ...images.map((i) => ({ type: 'image' as const, id: i.Id, name: i.RepoTags?.[0] ?? i.Id, labels: i.Labels ?? {} })),
-  ].map(({ labels, ...rest }) => ({ ...rest, namespace: labels[LABEL_NAMESPACE] ?? '' }));
+  ].map(({ labels, ...rest }) => ({ ...rest, namespace: labels[NAMESPACE_LABEL] ?? '' }));
   return found.filter((o) => o.namespace.startsWith(prefix));
 }
 

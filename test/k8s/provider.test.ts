@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import type { Workspace } from '../../apis/types/index.ts';
 import { desiredRuntime } from '../../controllers/workspace/desired.ts';
-import { createKubernetesProvider, kubeNames, ANNOTATION_CONFIG_HASH, type KubernetesProvider } from '../../controllers/providers/kubernetes/index.ts';
+import { createKubernetesProvider, kubeNames, type KubernetesProvider } from '../../controllers/providers/kubernetes/index.ts';
 import type { ProviderEvent, RuntimeTarget } from '../../controllers/providers/types.ts';
 import { dropNamespace, eventually, freshNamespace, installCrds, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
+import { CONFIG_HASH_KEY } from '../../apis/names/index.ts';
 
 let cluster: ClusterEnv;
 let namespace: string;
@@ -110,7 +111,7 @@ describe('KubernetesProvider', () => {
     expect(changed.changes).toEqual(['secret updated', 'container recreated (configuration changed)']);
     expect(changed.observed.id).not.toBe(first.observed.id);
     const pod = await core.readNamespacedPod({ namespace, name: kubeNames(target).pod });
-    expect(pod.metadata?.annotations?.[ANNOTATION_CONFIG_HASH]).toMatch(/^[0-9a-f]{64}$/);
+    expect(pod.metadata?.annotations?.[CONFIG_HASH_KEY]).toMatch(/^[0-9a-f]{64}$/);
     const secret = await core.readNamespacedSecret({ namespace, name: kubeNames(target).secret });
     expect(Buffer.from(secret.data!['TOKEN']!, 'base64').toString()).toBe('two');
   });

@@ -15,12 +15,12 @@ import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACTIVE_WORKSPACE_SINCE } from '../../apis/active-workspace.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { getCondition } from '../../controllers/runtime/conditions.ts';
 import { ensureBuilt, runBoulder } from '../cli/harness.ts';
 import { startClusterControllers, type ClusterControllers } from './cluster-controllers.ts';
 import { dropNamespace, eventually, freshNamespace, installCrds, kubectlOk, startCluster, type ClusterEnv } from './cluster-env.ts';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION } from '../../apis/names/index.ts';
 
 let cluster: ClusterEnv;
 let namespace: string;
@@ -140,7 +140,7 @@ describe('boulder switch on a cluster store', () => {
     expect(toB.stdout).toMatch(/^switched to feat-b in \d+ ms \(paused: feat-a\)\n$/);
     expect(toB.code).toBe(0);
     // The record is on the Workspace in the cluster, as kubectl sees it.
-    const annotation = ACTIVE_WORKSPACE_SINCE.replaceAll('.', '\\.').replace('/', '\\/');
+    const annotation = ACTIVE_WORKSPACE_SINCE_ANNOTATION.replaceAll('.', '\\.').replace('/', '\\/');
     expect(await kubectlOk(cluster, ['-n', namespace, 'get', 'workspace', 'feat-b', '-o', `jsonpath={.metadata.annotations.${annotation}}`])).toMatch(/^\d{4}-\d\d-\d\dT/);
 
     await waitBinding('feat-b-web', 'Bound', fixed);
@@ -160,7 +160,7 @@ describe('boulder switch on a cluster store', () => {
     // A re-apply of the manifest (kubectl, server-side merge) keeps the record: the port stays.
     await kubectlOk(cluster, ['-n', namespace, 'apply', '-f', '-'], { input: manifest('feat-b', fromB, fixed) });
     const reapplied = await controllers!.client.get<Workspace>('Workspace', namespace, 'feat-b');
-    expect(reapplied.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE]).toBeDefined();
+    expect(reapplied.metadata.annotations?.[ACTIVE_WORKSPACE_SINCE_ANNOTATION]).toBeDefined();
 
     const toA = await boulder('switch', 'feat-a', '--no-daemon', '--timeout', '60s');
     expect(toA.code).toBe(0);

@@ -5,21 +5,16 @@
  * (the library's fetch path would open a new TLS connection per request). JSON in, JSON out;
  * watches are read as a stream of lines.
  */
-import { existsSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import { resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfigOptions } from './kubeconfig.ts';
 import { BoulderError } from '../../errors.ts';
 import { DEFAULT_NAMESPACE } from '../../meta.ts';
 import { errorFromResponse, type RequestContext } from './status-errors.ts';
 
-/** Which kubeconfig and context to use. */
-export interface KubeConnectionOptions {
-  /** Path of the kubeconfig file; default: $KUBECONFIG, else ~/.kube/config, else in-cluster. */
-  kubeconfig?: string;
-  /** Context to use instead of the kubeconfig's current-context. */
-  context?: string;
+/** Which kubeconfig and context to use (loaded by kubeconfig.ts), and the request timeout. */
+export interface KubeConnectionOptions extends Omit<KubeConfigOptions, 'kubeConfig'> {
   /** Timeout of ordinary (non-watch) requests, ms (default 60 s). */
   requestTimeoutMs?: number;
 }
@@ -52,38 +47,10 @@ export interface KubeLineStream {
 const USER_AGENT = 'boulder';
 const RETRYABLE_SOCKET_ERRORS = new Set(['ECONNRESET', 'EPIPE']);
 
-/** Loads a kubeconfig (lazily importing the client library) and selects the context. */
-export async function loadKubeConfig(options: KubeConnectionOptions): Promise<KubeConfig> {
-  const { KubeConfig } = await import('@kubernetes/client-node');
-  const kc = new KubeConfig();
-  try {
-    if (options.kubeconfig !== undefined && options.kubeconfig !== '') {
-      const path = resolve(options.kubeconfig);
-      if (!existsSync(path)) throw new BoulderError('BadRequest', `kubeconfig ${path} does not exist`);
-      kc.loadFromFile(path);
-    } else {
-      kc.loadFromDefault();
-    }
-  } catch (err) {
-    if (err instanceof BoulderError) throw err;
-    throw new BoulderError('BadRequest', `cannot load the kubeconfig: ${(err as Error).message}`, { cause: err });
-  }
-  if (options.context !== undefined && options.context !== '') {
-    if (kc.getContextObject(options.context) === null) {
-      const known = kc.getContexts().map((c) => c.name);
-      throw new BoulderError('BadRequest', `context "${options.context}" does not exist in the kubeconfig (known: ${known.join(', ') || 'none'})`);
-    }
-    kc.setCurrentContext(options.context);
-  }
-  if (kc.getCurrentCluster() === null) {
-    throw new BoulderError('BadRequest', `the kubeconfig's context "${kc.getCurrentContext()}" names no cluster`);
-  }
-  return kc;
-}
-
 /** Opens a connection (no request is made yet). */
 export async function openKubeConnection(options: KubeConnectionOptions = {}): Promise<KubeConnection> {
-  const kc = await loadKubeConfig(options);
+  const { loadKubeConfig } = await import('./kubeconfig.ts');
+  const kc = loadKubeConfig(options);
   return new KubeConnection(kc, options.requestTimeoutMs ?? 60_000);
 }
 

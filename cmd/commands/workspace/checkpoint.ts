@@ -8,6 +8,7 @@
  *   reads the answer from stdin; anything but `y`/`yes` changes nothing (exit 1).
  * Other backends have no checkpoints and say so.
  */
+import { GROUP } from '../../../apis/meta.ts';
 import { booleanOption, stringOption } from '../../args.ts';
 import { CliError, UsageError } from '../../cli-error.ts';
 import type { CliDeps, Command, CommandInput } from '../../command.ts';
@@ -86,7 +87,7 @@ export const restoreCommand: Command = {
       }
     }
     await provider.restore(target, id, progress(deps));
-    deps.stdout.write(`workspace.nexus.dev/${name} restored to ${id}\n`);
+    deps.stdout.write(`workspace.${GROUP}/${name} restored to ${id}\n`);
     return ExitCode.Ok;
   },
 };

@@ -5,12 +5,10 @@
  */
 import { DEFAULT_NAMESPACE, API_VERSION, type KubeObject } from '../../../apis/meta.ts';
 import type { EffectiveValues } from '../../../apis/config/types.ts';
+import { CONFIGURED_REPOSITORY_ANNOTATION } from '../../../apis/names/index.ts';
 
 /** Phase shown for a configured workspace that has no object yet. */
 export const NOT_CREATED = 'NotCreated';
-
-/** Annotation of a placeholder naming the repository of the configured workspace. */
-export const CONFIGURED_REPOSITORY = 'nexus.dev/configured-repository';
 
 /** True for a placeholder made by notCreatedPlaceholders. */
 export function isPlaceholder(obj: KubeObject): boolean {
@@ -33,7 +31,7 @@ export function notCreatedPlaceholders(
     .map(([name, ws]) => ({
       apiVersion: API_VERSION,
       kind: 'Workspace',
-      metadata: { name, namespace: DEFAULT_NAMESPACE, annotations: { [CONFIGURED_REPOSITORY]: ws.repository } },
+      metadata: { name, namespace: DEFAULT_NAMESPACE, annotations: { [CONFIGURED_REPOSITORY_ANNOTATION]: ws.repository } },
       spec: { backend: ws.backend ?? defaultBackend, repository: { path: ws.repository } },
       status: { phase: NOT_CREATED, branch: ws.branch ?? `nexus/${name}` },
     }));

@@ -18,6 +18,7 @@ import { namespaceOf, notFoundError } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
 import { homeOf } from '../config-load.ts';
 import { isPlaceholder, notCreatedPlaceholders } from './configured.ts';
+import { defaultBackend } from '../../../apis/defaulted.ts';
 
 const OUTPUTS = ['wide', 'yaml', 'json', 'name'] as const;
 
@@ -27,15 +28,15 @@ const OUTPUTS = ['wide', 'yaml', 'json', 'name'] as const;
  */
 async function configuredWorkspaces(deps: CliDeps): Promise<{ workspaces: EffectiveValues['workspaces']; backend: string }> {
   const { locateUserConfig } = await import('../../../apis/config/paths.ts');
-  if (locateUserConfig(deps.env, deps.cwd, homeOf(deps)) === undefined) return { workspaces: undefined, backend: 'docker' };
+  if (locateUserConfig(deps.env, deps.cwd, homeOf(deps)) === undefined) return { workspaces: undefined, backend: defaultBackend() };
   try {
     const { loadEffectiveConfig } = await import('../../../apis/config/load.ts');
     const config = await loadEffectiveConfig({ cwd: deps.cwd, home: homeOf(deps), env: deps.env, repoRoot: false });
-    return { workspaces: config.values.workspaces, backend: config.values.backend ?? 'docker' };
+    return { workspaces: config.values.workspaces, backend: config.values.backend ?? defaultBackend() };
   } catch (err) {
     const first = err instanceof ValidationError && err.issues[0] !== undefined ? formatFieldIssue(err.issues[0]) : (err as Error).message;
     deps.stderr.write(`warning: configured workspaces are not listed: ${first}\n`);
-    return { workspaces: undefined, backend: 'docker' };
+    return { workspaces: undefined, backend: defaultBackend() };
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { runtimeLabels, type DesiredRuntime, type DesiredService } from '../types.ts';
 import { KEEP_ALIVE_COMMAND, parseServiceVolume, serviceContainerSpec, workspaceContainerSpec } from './container-spec.ts';
-import { LABEL_CONFIG_HASH, LABEL_IMAGE_DIGEST, LABEL_ROLE, LABEL_SERVICE } from './labels.ts';
+import { CONFIG_HASH_KEY, IMAGE_DIGEST_LABEL, ROLE_LABEL, SERVICE_LABEL } from '../../../apis/names/index.ts';
 
 const target = { namespace: 'default', name: 'api', uid: '3f2a9c1e-0000-0000-0000-000000000000' };
 const desired: DesiredRuntime = {
@@ -52,7 +52,7 @@ describe('workspaceContainerSpec', () => {
   });
 
   it('labels with the workspace labels, role, hash and digest, and never a secret', () => {
-    expect(spec.Labels).toEqual({ ...desired.labels, [LABEL_ROLE]: 'workspace', [LABEL_CONFIG_HASH]: 'h', [LABEL_IMAGE_DIGEST]: 'sha256:d' });
+    expect(spec.Labels).toEqual({ ...desired.labels, [ROLE_LABEL]: 'workspace', [CONFIG_HASH_KEY]: 'h', [IMAGE_DIGEST_LABEL]: 'sha256:d' });
     expect(JSON.stringify(spec.Labels)).not.toContain('s3cret');
   });
 
@@ -75,7 +75,7 @@ describe('serviceContainerSpec', () => {
       Hostname: 'db',
       ExposedPorts: { '5432/tcp': {} },
       NetworkingConfig: { EndpointsConfig: { net: { Aliases: ['db'] } } },
-      Labels: { ...desired.labels, [LABEL_ROLE]: 'service', [LABEL_SERVICE]: 'db', [LABEL_CONFIG_HASH]: 'sh' },
+      Labels: { ...desired.labels, [ROLE_LABEL]: 'service', [SERVICE_LABEL]: 'db', [CONFIG_HASH_KEY]: 'sh' },
     });
     expect(spec.Entrypoint).toBeUndefined();
   });
@@ -83,7 +83,7 @@ describe('serviceContainerSpec', () => {
   it('mounts named volumes as workspace-scoped labelled volumes and host paths as binds', () => {
     const [named, bind] = spec.HostConfig?.Mounts ?? [];
     expect(named).toMatchObject({ Type: 'volume', Source: 'nexus-3f2a9c1e-pgdata', Target: '/var/lib/postgresql/data', ReadOnly: false });
-    expect(named?.VolumeOptions?.Labels).toMatchObject({ ...desired.labels, [LABEL_ROLE]: 'volume', [LABEL_SERVICE]: 'db' });
+    expect(named?.VolumeOptions?.Labels).toMatchObject({ ...desired.labels, [ROLE_LABEL]: 'volume', [SERVICE_LABEL]: 'db' });
     expect(bind).toEqual({ Type: 'bind', Source: '/host/init', Target: '/init', ReadOnly: true });
   });
 

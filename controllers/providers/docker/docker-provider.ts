@@ -30,6 +30,7 @@ import { execInContainer } from './exec.ts';
 import { containerLogs } from './logs.ts';
 import { findContainer, observedFromSnapshot, snapshotWorkspace } from './snapshot.ts';
 import { deleteWorkspace, setWorkspaceState } from './state-ops.ts';
+import { ENGINE_UNAVAILABLE } from '../../../apis/names/index.ts';
 
 /** Options of `createDockerProvider`. */
 export interface DockerProviderOptions {
@@ -66,7 +67,7 @@ export class DockerProvider implements Provider {
     try {
       await this.docker.ping();
     } catch (err) {
-      throw toProviderError(this.docker, err, 'EngineUnavailable', `pinging the Docker engine at ${this.engine}`);
+      throw toProviderError(this.docker, err, ENGINE_UNAVAILABLE, `pinging the Docker engine at ${this.engine}`);
     }
   }
 

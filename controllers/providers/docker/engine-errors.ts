@@ -5,6 +5,7 @@
  */
 import type Dockerode from 'dockerode';
 import { ProviderError, type ProviderFailureReason } from '../errors.ts';
+import { ENGINE_UNAVAILABLE } from '../../../apis/names/index.ts';
 
 /** Socket-level error codes meaning "no engine answers there". */
 const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOENT', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENOTFOUND', 'EACCES']);
@@ -76,7 +77,7 @@ export function toProviderError(docker: Dockerode, err: unknown, reason: Provide
   if (err instanceof ProviderError) return err;
   if (isEngineUnreachable(err)) {
     const msg = (err as Error).message;
-    return new ProviderError('EngineUnavailable', `cannot reach the Docker engine at ${describeEngine(docker)}: ${msg}`, {
+    return new ProviderError(ENGINE_UNAVAILABLE, `cannot reach the Docker engine at ${describeEngine(docker)}: ${msg}`, {
       transient: true,
       cause: err,
     });

@@ -15,6 +15,7 @@ import { ensureServiceContainer, removeUndeclaredServices } from './services.ts'
 import { snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
 import { ensureWorkspaceContainer, needsNewContainer, planImage } from './workspace-container.ts';
 import { allSettled } from './settle.ts';
+import { CONTAINER_CREATE_FAILED, SERVICE_FAILED } from '../../../apis/names/index.ts';
 
 /** Converges one workspace's Docker objects to `desired`. */
 export async function ensureWorkspace(
@@ -37,7 +38,7 @@ export async function ensureWorkspace(
     ...desired.services.map((s) => ensureServiceContainer(ctx, desired, s, snapshot.services.get(s.name), network)),
   ]);
   const lifecycle = await allSettled([
-    ...desired.services.map((s, i) => convergeLifecycle(ctx.docker, services[i]!.id, services[i]!.dockerState, desired.state, `service ${s.name}`, 'ServiceFailed')),
+    ...desired.services.map((s, i) => convergeLifecycle(ctx.docker, services[i]!.id, services[i]!.dockerState, desired.state, `service ${s.name}`, SERVICE_FAILED)),
     convergeLifecycle(ctx.docker, main.id, main.dockerState, desired.state, 'container'),
   ]);
   const changes = [...networkStep.changes, ...cleanup, ...main.changes, ...services.flatMap((s) => s.changes), ...lifecycle.flat()];
@@ -68,7 +69,7 @@ async function ensureNetwork(
 async function removeStrays(ctx: EnsureContext, desired: DesiredRuntime, snapshot: WorkspaceSnapshot): Promise<string[]> {
   const [undeclared] = await allSettled([
     removeUndeclaredServices(ctx, desired, snapshot.services),
-    ...snapshot.strayContainers.map((c) => removeContainer(ctx.docker, c.Id, 'ContainerCreateFailed')),
+    ...snapshot.strayContainers.map((c) => removeContainer(ctx.docker, c.Id, CONTAINER_CREATE_FAILED)),
   ]);
   // Best effort: a duplicate network something still uses is left for a later ensure.
   const removedNetworks = await allSettled(

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_WORKSPACE } from '../types.ts';
 import { NetworkDirectory, toProviderEvent } from './events.ts';
+import { MANAGED_BY_LABEL, NAMESPACE_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
-const labels = { [LABEL_MANAGED_BY]: 'boulder', [LABEL_NAMESPACE]: 'team', [LABEL_WORKSPACE]: 'api' };
+const labels = { [MANAGED_BY_LABEL]: 'boulder', [NAMESPACE_LABEL]: 'team', [WORKSPACE_LABEL]: 'api' };
 
 describe('toProviderEvent', () => {
   const networks = new NetworkDirectory();

@@ -11,8 +11,9 @@ import type { Readable } from 'node:stream';
 import type Dockerode from 'dockerode';
 import type { Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_WORKSPACE, type ProviderEvent } from '../types.ts';
-import { MANAGED_BY_VALUE, MANAGED_FILTER } from './labels.ts';
+import type { ProviderEvent } from '../types.ts';
+import { MANAGED_FILTER } from './labels.ts';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
 /** Container actions that may mean drift. */
 export const CONTAINER_ACTIONS = ['die', 'stop', 'kill', 'pause', 'destroy', 'oom'] as const;
@@ -28,8 +29,8 @@ export class NetworkDirectory {
 
   /** Records the workspace of a labelled network (ignores unlabelled ones). */
   remember(network: { Id: string; Labels?: Record<string, string> | null }): void {
-    const namespace = network.Labels?.[LABEL_NAMESPACE];
-    const name = network.Labels?.[LABEL_WORKSPACE];
+    const namespace = network.Labels?.[NAMESPACE_LABEL];
+    const name = network.Labels?.[WORKSPACE_LABEL];
     if (namespace !== undefined && name !== undefined) this.set(network.Id, { namespace, name });
   }
 
@@ -63,9 +64,9 @@ export function toProviderEvent(event: DockerEvent, networks: Pick<NetworkDirect
   const attributes = event.Actor?.Attributes ?? {};
   const action = event.Action ?? '';
   if (event.Type === 'container' && (CONTAINER_ACTIONS as readonly string[]).includes(action)) {
-    if (attributes[LABEL_MANAGED_BY] !== MANAGED_BY_VALUE) return undefined;
-    const namespace = attributes[LABEL_NAMESPACE];
-    const name = attributes[LABEL_WORKSPACE];
+    if (attributes[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
+    const namespace = attributes[NAMESPACE_LABEL];
+    const name = attributes[WORKSPACE_LABEL];
     if (namespace === undefined || name === undefined) return undefined;
     return { namespace, name, reason: `container ${action}` };
   }
@@ -143,8 +144,8 @@ async function reconnectHints(docker: Dockerode): Promise<ProviderEvent[]> {
   const containers = await docker.listContainers({ all: true, filters: { label: [MANAGED_FILTER] } });
   const seen = new Map<string, ProviderEvent>();
   for (const c of containers) {
-    const namespace = c.Labels[LABEL_NAMESPACE];
-    const name = c.Labels[LABEL_WORKSPACE];
+    const namespace = c.Labels[NAMESPACE_LABEL];
+    const name = c.Labels[WORKSPACE_LABEL];
     if (namespace !== undefined && name !== undefined) seen.set(`${namespace}/${name}`, { namespace, name, reason: 'engine reconnected' });
   }
   return [...seen.values()];

@@ -11,6 +11,7 @@ import type { ExecOptions, ExecResult } from '../types.ts';
 import { demuxer, passthrough } from './demux.ts';
 import { killExec } from './exec-kill.ts';
 import { isConflict, toProviderError } from './engine-errors.ts';
+import { CONTAINER_START_FAILED } from '../../../apis/names/index.ts';
 
 /** Exit code reported when the command cannot run because the container is not running. */
 export const NOT_RUNNING_EXIT_CODE = 126;
@@ -42,7 +43,7 @@ export async function execInContainer(
     stream = (await exec.start({ hijack: withStdin, stdin: withStdin, Detach: false, Tty: tty })) as NodeJS.ReadableStream;
   } catch (err) {
     if (isConflict(err)) return notRunning(`workspace is not running: ${(err as Error).message}`);
-    throw toProviderError(docker, err, 'ContainerStartFailed', `running ${command[0] ?? 'a command'}`);
+    throw toProviderError(docker, err, CONTAINER_START_FAILED, `running ${command[0] ?? 'a command'}`);
   }
   const stdout = options.stdout ?? collector();
   const stderr = options.stderr ?? collector();
@@ -113,7 +114,7 @@ async function exitCodeOf(docker: Dockerode, exec: Dockerode.Exec): Promise<numb
     try {
       info = await exec.inspect();
     } catch (err) {
-      throw toProviderError(docker, err, 'ContainerStartFailed', 'inspecting an exec');
+      throw toProviderError(docker, err, CONTAINER_START_FAILED, 'inspecting an exec');
     }
     if (!info.Running || attempt >= 200) return info.ExitCode ?? -1;
     await new Promise((resolve) => setTimeout(resolve, 10));

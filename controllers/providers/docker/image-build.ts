@@ -11,8 +11,9 @@ import { BuildContextError, scanBuildContext, type BuildSource, type FileDigestC
 import { packBuildContext } from './context-pack.ts';
 import { daemonMessage, isEngineUnreachable, toProviderError } from './engine-errors.ts';
 import { imageDigest, inspectLocalImage, type ResolvedImage } from './image-pull.ts';
-import { LABEL_BUILD_HASH, objectLabels } from './labels.ts';
+import { objectLabels } from './labels.ts';
 import { buildTag } from './names.ts';
+import { BUILD_HASH_LABEL, IMAGE_BUILD_FAILED } from '../../../apis/names/index.ts';
 
 /** The tag a build source resolves to now (scans and hashes the context). */
 export async function resolveBuildTag(desired: DesiredRuntime, source: BuildSource, cache?: FileDigestCache): Promise<{ tag: string; files: string[]; contentHash: string }> {
@@ -20,7 +21,7 @@ export async function resolveBuildTag(desired: DesiredRuntime, source: BuildSour
     const scanned = await scanBuildContext(source, cache);
     return { tag: buildTag(desired.target, scanned.contentHash), ...scanned };
   } catch (err) {
-    if (err instanceof BuildContextError) throw new ProviderError('ImageBuildFailed', err.message, { transient: false, cause: err });
+    if (err instanceof BuildContextError) throw new ProviderError(IMAGE_BUILD_FAILED, err.message, { transient: false, cause: err });
     throw err;
   }
 }
@@ -44,8 +45,8 @@ export async function ensureBuiltImage(
   if (existing !== undefined) return { ref: resolved.tag, digest: imageDigest(existing), fetched: false };
   const fail = (err: unknown): ProviderError =>
     isEngineUnreachable(err)
-      ? toProviderError(docker, err, 'ImageBuildFailed', `building ${resolved.tag}`)
-      : new ProviderError('ImageBuildFailed', `building ${resolved.tag}: ${lastLine(daemonMessage(err))}`, { transient: false, cause: err });
+      ? toProviderError(docker, err, IMAGE_BUILD_FAILED, `building ${resolved.tag}`)
+      : new ProviderError(IMAGE_BUILD_FAILED, `building ${resolved.tag}: ${lastLine(daemonMessage(err))}`, { transient: false, cause: err });
   const abort = new AbortController();
   const forward = (): void => abort.abort(options.signal?.reason);
   if (options.signal?.aborted === true) forward();
@@ -54,7 +55,7 @@ export async function ensureBuiltImage(
     t: resolved.tag,
     dockerfile: source.dockerfile,
     buildargs: source.args,
-    labels: { ...objectLabels(desired.labels, 'build'), [LABEL_BUILD_HASH]: resolved.contentHash },
+    labels: { ...objectLabels(desired.labels, 'build'), [BUILD_HASH_LABEL]: resolved.contentHash },
     rm: true,
     forcerm: true,
     abortSignal: abort.signal,
@@ -69,7 +70,7 @@ export async function ensureBuiltImage(
     abort.abort(err);
   });
   const failure = (err: unknown): ProviderError =>
-    packFailure === undefined ? fail(err) : new ProviderError('ImageBuildFailed', `building ${resolved.tag}: ${packFailure.message}`, { transient: false, cause: packFailure });
+    packFailure === undefined ? fail(err) : new ProviderError(IMAGE_BUILD_FAILED, `building ${resolved.tag}: ${packFailure.message}`, { transient: false, cause: packFailure });
   let stream: NodeJS.ReadableStream;
   try {
     stream = await docker.buildImage(context, buildOptions);
@@ -96,11 +97,11 @@ export async function ensureBuiltImage(
   const failed = messages.find((m) => m.error !== undefined);
   if (failed !== undefined) {
     const message = lastLine(failed.errorDetail?.message ?? failed.error ?? 'build failed');
-    throw new ProviderError('ImageBuildFailed', `building ${resolved.tag}: ${message}`, { transient: false });
+    throw new ProviderError(IMAGE_BUILD_FAILED, `building ${resolved.tag}: ${message}`, { transient: false });
   }
   const built = await inspectLocalImage(docker, resolved.tag);
   if (built === undefined) {
-    throw new ProviderError('ImageBuildFailed', `building ${resolved.tag}: the build finished but the image is not present`, { transient: false });
+    throw new ProviderError(IMAGE_BUILD_FAILED, `building ${resolved.tag}: the build finished but the image is not present`, { transient: false });
   }
   return { ref: resolved.tag, digest: imageDigest(built), fetched: true };
 }

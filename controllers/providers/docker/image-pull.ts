@@ -8,6 +8,7 @@ import type Dockerode from 'dockerode';
 import { ProviderError } from '../errors.ts';
 import type { ProgressEvent } from '../types.ts';
 import { daemonMessage, isEngineUnreachable, isNotFound, toProviderError } from './engine-errors.ts';
+import { IMAGE_PULL_FAILED } from '../../../apis/names/index.ts';
 
 /** A local image ready to create containers from. */
 export interface ResolvedImage {
@@ -29,7 +30,7 @@ export async function inspectLocalImage(docker: Dockerode, ref: string): Promise
     return await docker.getImage(ref).inspect();
   } catch (err) {
     if (isNotFound(err)) return undefined;
-    throw toProviderError(docker, err, 'ImagePullFailed', `inspecting image ${ref}`);
+    throw toProviderError(docker, err, IMAGE_PULL_FAILED, `inspecting image ${ref}`);
   }
 }
 
@@ -44,7 +45,7 @@ export async function ensurePulledImage(
   await pull(docker, ref, options);
   const pulled = await inspectLocalImage(docker, ref);
   if (pulled === undefined) {
-    throw new ProviderError('ImagePullFailed', `pulling ${ref}: the pull finished but the image is not present`, { transient: true });
+    throw new ProviderError(IMAGE_PULL_FAILED, `pulling ${ref}: the pull finished but the image is not present`, { transient: true });
   }
   return { ref, digest: imageDigest(pulled), fetched: true };
 }
@@ -64,8 +65,8 @@ async function pull(
 ): Promise<void> {
   const fail = (err: unknown): ProviderError =>
     isEngineUnreachable(err)
-      ? toProviderError(docker, err, 'ImagePullFailed', `pulling ${ref}`)
-      : new ProviderError('ImagePullFailed', `pulling ${ref}: ${daemonMessage(err)}`, { transient: true, cause: err });
+      ? toProviderError(docker, err, IMAGE_PULL_FAILED, `pulling ${ref}`)
+      : new ProviderError(IMAGE_PULL_FAILED, `pulling ${ref}: ${daemonMessage(err)}`, { transient: true, cause: err });
   let stream: NodeJS.ReadableStream;
   try {
     stream = (await docker.pull(ref, { abortSignal: options.signal })) as NodeJS.ReadableStream;
@@ -90,6 +91,6 @@ async function pull(
   });
   const failed = messages.find((m) => m.error !== undefined);
   if (failed !== undefined) {
-    throw new ProviderError('ImagePullFailed', `pulling ${ref}: ${(failed.errorDetail?.message ?? failed.error ?? '').trim()}`, { transient: true });
+    throw new ProviderError(IMAGE_PULL_FAILED, `pulling ${ref}: ${(failed.errorDetail?.message ?? failed.error ?? '').trim()}`, { transient: true });
   }
 }

@@ -4,4 +4,4 @@
  */
 export { createDockerProvider, DockerProvider, type DockerProviderOptions } from './docker-provider.ts';
 export { buildTag, containerName, dockerNames, networkName, serviceContainerName, uid8, volumeName } from './names.ts';
-export { LABEL_BUILD_HASH, LABEL_CONFIG_HASH, LABEL_IMAGE_DIGEST, LABEL_ROLE, LABEL_SERVICE, MANAGED_FILTER } from './labels.ts';
+export { MANAGED_FILTER } from './labels.ts';

@@ -10,6 +10,7 @@ import type { RuntimeState } from '../types.ts';
 import { STOP_TIMEOUT_SECONDS } from './container-spec.ts';
 import { isConflict, isNotModified, toProviderError } from './engine-errors.ts';
 import { runtimeState } from './snapshot.ts';
+import { CONTAINER_START_FAILED } from '../../../apis/names/index.ts';
 
 /** The steps taking a container from `current` (a Docker state) to `desired` (pure). */
 export function lifecycleSteps(current: string, desired: RuntimeState): ('start' | 'unpause' | 'pause' | 'stop')[] {
@@ -30,7 +31,7 @@ export async function convergeLifecycle(
   currentDockerState: string,
   desired: RuntimeState,
   what: string,
-  reason: ProviderFailureReason = 'ContainerStartFailed',
+  reason: ProviderFailureReason = CONTAINER_START_FAILED,
 ): Promise<string[]> {
   const container = docker.getContainer(containerId);
   const changes: string[] = [];

@@ -9,6 +9,7 @@ import { NotFoundError } from '../../../apis/errors.ts';
 import type { LogsOptions, RuntimeTarget } from '../types.ts';
 import { demuxer } from './demux.ts';
 import { toProviderError } from './engine-errors.ts';
+import { CONTAINER_START_FAILED } from '../../../apis/names/index.ts';
 
 /** Writes the logs of `container` to `options.stdout` / `options.stderr`. */
 export async function containerLogs(
@@ -34,7 +35,7 @@ export async function containerLogs(
     }
   } catch (err) {
     if (options.signal?.aborted) return;
-    throw toProviderError(docker, err, 'ContainerStartFailed', `reading the logs of ${what}`);
+    throw toProviderError(docker, err, CONTAINER_START_FAILED, `reading the logs of ${what}`);
   }
   // Piped with backpressure: a slow consumer (a daemon API client) pauses the log stream.
   const sink = source.pipe(demuxer(options.stdout, options.stderr));

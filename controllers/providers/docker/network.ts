@@ -9,6 +9,7 @@ import type { DesiredRuntime, RuntimeTarget } from '../types.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
 import { objectLabels } from './labels.ts';
 import { networkName } from './names.ts';
+import { NETWORK_FAILED } from '../../../apis/names/index.ts';
 
 /** The network a workspace's containers use. */
 export interface WorkspaceNetwork {
@@ -26,7 +27,7 @@ export async function createNetwork(docker: Dockerode, desired: DesiredRuntime):
       return { id: created.id, name };
     } catch (err) {
       if (!unique && isConflict(err)) continue;
-      throw toProviderError(docker, err, 'NetworkFailed', `creating network ${name}`);
+      throw toProviderError(docker, err, NETWORK_FAILED, `creating network ${name}`);
     }
   }
   throw new Error('unreachable');
@@ -38,7 +39,7 @@ export async function removeNetwork(docker: Dockerode, id: string): Promise<void
     await docker.getNetwork(id).remove();
   } catch (err) {
     if (isNotFound(err)) return;
-    throw toProviderError(docker, err, 'NetworkFailed', `removing network ${id}`);
+    throw toProviderError(docker, err, NETWORK_FAILED, `removing network ${id}`);
   }
 }
 
@@ -75,6 +76,6 @@ export async function reattach(
   try {
     await docker.getNetwork(network.id).connect({ Container: container.Id, EndpointConfig: { Aliases: aliases } });
   } catch (err) {
-    throw toProviderError(docker, err, 'NetworkFailed', `connecting ${container.Names[0] ?? container.Id} to network ${network.name}`);
+    throw toProviderError(docker, err, NETWORK_FAILED, `connecting ${container.Names[0] ?? container.Id} to network ${network.name}`);
   }
 }

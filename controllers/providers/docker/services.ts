@@ -12,10 +12,10 @@ import { parseServiceVolume, serviceContainerSpec } from './container-spec.ts';
 import { createContainer, removeContainer } from './containers.ts';
 import type { ContainerOutcome, EnsureContext } from './ensure-context.ts';
 import { ensurePulledImage } from './image-pull.ts';
-import { LABEL_CONFIG_HASH } from './labels.ts';
 import { serviceContainerName } from './names.ts';
 import { networkAttachment, reattach, type WorkspaceNetwork } from './network.ts';
 import { allSettled } from './settle.ts';
+import { CONFIG_HASH_KEY, SERVICE_FAILED } from '../../../apis/names/index.ts';
 
 /** Keeps, (re)creates or reattaches one service container. */
 export async function ensureServiceContainer(
@@ -27,7 +27,7 @@ export async function ensureServiceContainer(
 ): Promise<ContainerOutcome> {
   const what = `service ${service.name}`;
   const hash = serviceConfigHash(desired, service);
-  if (existing !== undefined && existing.Labels[LABEL_CONFIG_HASH] === hash) {
+  if (existing !== undefined && existing.Labels[CONFIG_HASH_KEY] === hash) {
     if (networkAttachment(existing, network) === 'attached') return { id: existing.Id, dockerState: existing.State, changes: [] };
     await reattach(ctx.docker, desired.target, existing, network, [service.name]);
     return { id: existing.Id, dockerState: existing.State, changes: [`${what} reconnected to network`] };
@@ -35,14 +35,14 @@ export async function ensureServiceContainer(
   validateVolumes(service);
   const image = await ensurePulledImage(ctx.docker, service.image, { onProgress: ctx.onProgress, signal: ctx.signal });
   const changes = image.fetched ? [`image ${service.image} pulled`] : [];
-  if (existing !== undefined) await removeContainer(ctx.docker, existing.Id, 'ServiceFailed');
+  if (existing !== undefined) await removeContainer(ctx.docker, existing.Id, SERVICE_FAILED);
   const spec = serviceContainerSpec(desired, service, {
     name: serviceContainerName(desired.target, service.name),
     networkName: network.name,
     configHash: hash,
     imageDigest: image.digest,
   });
-  const created = await createContainer(ctx.docker, spec, serviceContainerName(desired.target, service.name, { unique: true }), 'ServiceFailed');
+  const created = await createContainer(ctx.docker, spec, serviceContainerName(desired.target, service.name, { unique: true }), SERVICE_FAILED);
   changes.push(existing === undefined ? `${what} created` : `${what} recreated (config changed)`);
   return { id: created.id, dockerState: 'created', changes };
 }
@@ -55,7 +55,7 @@ export async function removeUndeclaredServices(
 ): Promise<string[]> {
   const declared = new Set(desired.services.map((s) => s.name));
   const undeclared = [...existing].filter(([name]) => !declared.has(name));
-  await allSettled(undeclared.map(([, c]) => removeContainer(ctx.docker, c.Id, 'ServiceFailed')));
+  await allSettled(undeclared.map(([, c]) => removeContainer(ctx.docker, c.Id, SERVICE_FAILED)));
   return undeclared.map(([name]) => `service ${name} removed`);
 }
 
@@ -64,7 +64,7 @@ function validateVolumes(service: DesiredService): void {
     try {
       parseServiceVolume(spec);
     } catch (err) {
-      throw new ProviderError('ServiceFailed', `service ${service.name}: ${(err as Error).message}`, { transient: false, cause: err });
+      throw new ProviderError(SERVICE_FAILED, `service ${service.name}: ${(err as Error).message}`, { transient: false, cause: err });
     }
   }
 }

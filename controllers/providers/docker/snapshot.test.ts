@@ -1,8 +1,8 @@
 import type Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { LABEL_IMAGE_DIGEST, LABEL_ROLE, LABEL_SERVICE } from './labels.ts';
 import { lifecycleSteps } from './lifecycle.ts';
 import { classify, observedFromSnapshot, runtimeState } from './snapshot.ts';
+import { IMAGE_DIGEST_LABEL, ROLE_LABEL, SERVICE_LABEL } from '../../../apis/names/index.ts';
 
 function container(id: string, created: number, labels: Record<string, string>, state = 'running'): Dockerode.ContainerInfo {
   return { Id: id, Created: created, Labels: labels, State: state, Image: 'img:1', Names: [`/${id}`] } as unknown as Dockerode.ContainerInfo;
@@ -10,9 +10,9 @@ function container(id: string, created: number, labels: Record<string, string>, 
 
 describe('classify', () => {
   it('picks the newest main container and one container per service; the rest are strays', () => {
-    const old = container('old', 1, { [LABEL_ROLE]: 'workspace' });
-    const main = container('main', 2, { [LABEL_ROLE]: 'workspace', [LABEL_IMAGE_DIGEST]: 'sha256:x' });
-    const db = container('db', 1, { [LABEL_ROLE]: 'service', [LABEL_SERVICE]: 'db' }, 'exited');
+    const old = container('old', 1, { [ROLE_LABEL]: 'workspace' });
+    const main = container('main', 2, { [ROLE_LABEL]: 'workspace', [IMAGE_DIGEST_LABEL]: 'sha256:x' });
+    const db = container('db', 1, { [ROLE_LABEL]: 'service', [SERVICE_LABEL]: 'db' }, 'exited');
     const netA = { Id: 'a', Name: 'n', Created: '2024-01-01T00:00:00Z' } as Dockerode.NetworkInspectInfo;
     const netB = { Id: 'b', Name: 'n', Created: '2024-01-02T00:00:00Z' } as Dockerode.NetworkInspectInfo;
     const snapshot = classify([old, db, main], [netB, netA]);

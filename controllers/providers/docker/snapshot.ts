@@ -5,9 +5,10 @@
  */
 import type Dockerode from 'dockerode';
 import type { ObservedRuntime, RuntimeState, RuntimeTarget } from '../types.ts';
-import { LABEL_IMAGE_DIGEST, LABEL_ROLE, LABEL_SERVICE, uidFilter } from './labels.ts';
+import { uidFilter } from './labels.ts';
 import { toProviderError } from './engine-errors.ts';
 import { allSettled } from './settle.ts';
+import { ENGINE_UNAVAILABLE, IMAGE_DIGEST_LABEL, ROLE_LABEL, SERVICE_LABEL } from '../../../apis/names/index.ts';
 
 /** A workspace's Docker objects as listed. */
 export interface WorkspaceSnapshot {
@@ -33,7 +34,7 @@ export async function snapshotWorkspace(docker: Dockerode, target: RuntimeTarget
       docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
     ]);
   } catch (err) {
-    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+    throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
   return classify(containers, networks);
 }
@@ -43,7 +44,7 @@ export async function listWorkspaceContainers(docker: Dockerode, target: Runtime
   try {
     return await docker.listContainers({ all: true, filters: uidFilter(target) });
   } catch (err) {
-    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+    throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
 }
 
@@ -52,8 +53,8 @@ export function classify(containers: Dockerode.ContainerInfo[], networks: Docker
   const snapshot: WorkspaceSnapshot = { services: new Map(), strayContainers: [], strayNetworks: [] };
   const newestFirst = [...containers].sort((a, b) => b.Created - a.Created);
   for (const c of newestFirst) {
-    const role = c.Labels[LABEL_ROLE];
-    const service = c.Labels[LABEL_SERVICE];
+    const role = c.Labels[ROLE_LABEL];
+    const service = c.Labels[SERVICE_LABEL];
     if (role === 'workspace' && snapshot.main === undefined) snapshot.main = c;
     else if (role === 'service' && service !== undefined && !snapshot.services.has(service)) snapshot.services.set(service, c);
     else snapshot.strayContainers.push(c);
@@ -81,19 +82,19 @@ export function observedFromSnapshot(snapshot: Pick<WorkspaceSnapshot, 'main' | 
     image: main.Image,
     services: Object.fromEntries([...snapshot.services].map(([name, c]) => [name, { running: c.State === 'running' }])),
   };
-  const digest = main.Labels[LABEL_IMAGE_DIGEST];
+  const digest = main.Labels[IMAGE_DIGEST_LABEL];
   if (digest !== undefined) observed.imageDigest = digest;
   return observed;
 }
 
 /** The main container (no `service`) or a service container of a workspace, found by label. */
 export async function findContainer(docker: Dockerode, target: RuntimeTarget, service?: string): Promise<Dockerode.ContainerInfo | undefined> {
-  const label = [...uidFilter(target).label, service === undefined ? `${LABEL_ROLE}=workspace` : `${LABEL_SERVICE}=${service}`];
+  const label = [...uidFilter(target).label, service === undefined ? `${ROLE_LABEL}=workspace` : `${SERVICE_LABEL}=${service}`];
   let found: Dockerode.ContainerInfo[];
   try {
     found = await docker.listContainers({ all: true, filters: { label } });
   } catch (err) {
-    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+    throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
   return found.sort((a, b) => b.Created - a.Created)[0];
 }

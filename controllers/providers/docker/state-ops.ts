@@ -7,20 +7,21 @@ import type Dockerode from 'dockerode';
 import type { RuntimeState, RuntimeTarget } from '../types.ts';
 import { removeContainer } from './containers.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
-import { LABEL_ROLE, LABEL_SERVICE, uidFilter } from './labels.ts';
+import { uidFilter } from './labels.ts';
 import { convergeLifecycle } from './lifecycle.ts';
 import { removeNetwork } from './network.ts';
 import { listWorkspaceContainers } from './snapshot.ts';
 import { allSettled } from './settle.ts';
+import { CONTAINER_CREATE_FAILED, CONTAINER_START_FAILED, ENGINE_UNAVAILABLE, IMAGE_BUILD_FAILED, ROLE_LABEL, SERVICE_FAILED, SERVICE_LABEL } from '../../../apis/names/index.ts';
 
 /** Moves every container of the workspace (main and services) to `state`. */
 export async function setWorkspaceState(docker: Dockerode, target: RuntimeTarget, state: RuntimeState): Promise<string[]> {
   const containers = await listWorkspaceContainers(docker, target);
   const changes = await allSettled(
     containers.map((c) => {
-      const isService = c.Labels[LABEL_ROLE] === 'service';
-      const what = isService ? `service ${c.Labels[LABEL_SERVICE] ?? c.Id.slice(0, 12)}` : 'container';
-      return convergeLifecycle(docker, c.Id, c.State, state, what, isService ? 'ServiceFailed' : 'ContainerStartFailed');
+      const isService = c.Labels[ROLE_LABEL] === 'service';
+      const what = isService ? `service ${c.Labels[SERVICE_LABEL] ?? c.Id.slice(0, 12)}` : 'container';
+      return convergeLifecycle(docker, c.Id, c.State, state, what, isService ? SERVICE_FAILED : CONTAINER_START_FAILED);
     }),
   );
   return changes.flat();
@@ -30,7 +31,7 @@ export async function setWorkspaceState(docker: Dockerode, target: RuntimeTarget
 export async function deleteWorkspace(docker: Dockerode, target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
   const filters = uidFilter(target);
   const containers = await listWorkspaceContainers(docker, target);
-  await allSettled(containers.map((c) => removeContainer(docker, c.Id, 'ContainerCreateFailed')));
+  await allSettled(containers.map((c) => removeContainer(docker, c.Id, CONTAINER_CREATE_FAILED)));
   let networks: Dockerode.NetworkInspectInfo[];
   let volumes: Dockerode.VolumeInspectInfo[];
   let images: Dockerode.ImageInfo[];
@@ -42,7 +43,7 @@ export async function deleteWorkspace(docker: Dockerode, target: RuntimeTarget):
     ]);
     [networks, volumes, images] = [n, v.Volumes ?? [], i];
   } catch (err) {
-    throw toProviderError(docker, err, 'EngineUnavailable', 'listing the workspace objects');
+    throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
   await allSettled([
     ...networks.map((n) => removeNetwork(docker, n.Id)),
@@ -58,7 +59,7 @@ async function removeVolume(docker: Dockerode, name: string): Promise<void> {
     await docker.getVolume(name).remove();
   } catch (err) {
     if (isNotFound(err)) return;
-    throw toProviderError(docker, err, 'ServiceFailed', `removing volume ${name}`);
+    throw toProviderError(docker, err, SERVICE_FAILED, `removing volume ${name}`);
   }
 }
 
@@ -68,6 +69,6 @@ async function removeImage(docker: Dockerode, id: string): Promise<void> {
   } catch (err) {
     // Several tags of one image are removed concurrently: the image may vanish under a later call.
     if (isNotFound(err) || isConflict(err) || /unrecognized image ID/i.test(String((err as Error).message))) return;
-    throw toProviderError(docker, err, 'ImageBuildFailed', `removing built image ${id}`);
+    throw toProviderError(docker, err, IMAGE_BUILD_FAILED, `removing built image ${id}`);
   }
 }

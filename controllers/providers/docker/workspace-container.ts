@@ -11,9 +11,9 @@ import { createContainer, removeContainer } from './containers.ts';
 import type { ContainerOutcome, EnsureContext } from './ensure-context.ts';
 import { ensureBuiltImage, resolveBuildTag } from './image-build.ts';
 import { ensurePulledImage, type ResolvedImage } from './image-pull.ts';
-import { LABEL_CONFIG_HASH, LABEL_IMAGE_DIGEST } from './labels.ts';
 import { containerName, hostName } from './names.ts';
 import { networkAttachment, reattach, type WorkspaceNetwork } from './network.ts';
+import { CONFIG_HASH_KEY, CONTAINER_CREATE_FAILED, IMAGE_DIGEST_LABEL } from '../../../apis/names/index.ts';
 
 /** The image reference the main container should run, and how to make it present. */
 export interface ImagePlan {
@@ -35,7 +35,7 @@ export async function planImage(ctx: EnsureContext, desired: DesiredRuntime): Pr
 
 /** True when the existing main container (if any) does not match `desired` and must be (re)created. */
 export function needsNewContainer(desired: DesiredRuntime, image: ImagePlan, existing: Dockerode.ContainerInfo | undefined): boolean {
-  return existing?.Labels[LABEL_CONFIG_HASH] !== workspaceConfigHash(desired, image.ref);
+  return existing?.Labels[CONFIG_HASH_KEY] !== workspaceConfigHash(desired, image.ref);
 }
 
 function once<T>(fn: () => Promise<T>): () => Promise<T> {
@@ -59,7 +59,7 @@ export async function ensureWorkspaceContainer(
 ): Promise<WorkspaceContainerOutcome> {
   const hash = workspaceConfigHash(desired, image.ref);
   if (existing !== undefined && !needsNewContainer(desired, image, existing)) {
-    const kept = { id: existing.Id, dockerState: existing.State, created: false, imageDigest: existing.Labels[LABEL_IMAGE_DIGEST] };
+    const kept = { id: existing.Id, dockerState: existing.State, created: false, imageDigest: existing.Labels[IMAGE_DIGEST_LABEL] };
     if (networkAttachment(existing, network) === 'attached') return { ...kept, changes: [] };
     await reattach(ctx.docker, desired.target, existing, network, [hostName(desired.target)]);
     return { ...kept, changes: ['container reconnected to network'] };
@@ -67,7 +67,7 @@ export async function ensureWorkspaceContainer(
   const resolved = await image.materialize();
   const changes: string[] = [];
   if (resolved.fetched) changes.push(desired.imageSource.kind === 'build' ? `image ${resolved.ref} built` : `image ${resolved.ref} pulled`);
-  if (existing !== undefined) await removeContainer(ctx.docker, existing.Id, 'ContainerCreateFailed');
+  if (existing !== undefined) await removeContainer(ctx.docker, existing.Id, CONTAINER_CREATE_FAILED);
   const spec = workspaceContainerSpec(desired, {
     name: containerName(desired.target),
     networkName: network.name,
@@ -75,7 +75,7 @@ export async function ensureWorkspaceContainer(
     imageDigest: resolved.digest,
     configHash: hash,
   });
-  const created = await createContainer(ctx.docker, spec, containerName(desired.target, { unique: true }), 'ContainerCreateFailed');
+  const created = await createContainer(ctx.docker, spec, containerName(desired.target, { unique: true }), CONTAINER_CREATE_FAILED);
   changes.push(existing === undefined ? 'container created' : 'container recreated (config changed)');
   return { id: created.id, dockerState: 'created', changes, created: true, imageDigest: resolved.digest };
 }

@@ -5,6 +5,7 @@
 import { ApiException } from '@kubernetes/client-node';
 import { errorMessage } from '../../runtime/errors.ts';
 import { ProviderError, type ProviderFailureReason } from '../errors.ts';
+import { ENGINE_UNAVAILABLE } from '../../../apis/names/index.ts';
 
 /** The HTTP status of an API answer; undefined for transport failures. */
 export function apiStatus(err: unknown): number | undefined {
@@ -52,5 +53,5 @@ export function toProviderError(err: unknown, reason: ProviderFailureReason, doi
   const status = apiStatus(err);
   const transient = status === undefined || status === 409 || status === 429 || status >= 500;
   const why = status === undefined ? `the Kubernetes API is unreachable: ${apiMessage(err)}` : apiMessage(err);
-  return new ProviderError(status === undefined ? 'EngineUnavailable' : reason, `${doing}: ${why}`, { transient, cause: err });
+  return new ProviderError(status === undefined ? ENGINE_UNAVAILABLE : reason, `${doing}: ${why}`, { transient, cause: err });
 }

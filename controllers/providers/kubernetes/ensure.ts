@@ -16,19 +16,12 @@ import { isProviderError, ProviderError } from '../errors.ts';
 import { isTerminalError, TerminalError } from '../../runtime/errors.ts';
 import type { DesiredRuntime, EnsureResult, RuntimeState, RuntimeTarget } from '../types.ts';
 import { isConflict, isNotFound, toProviderError } from './api-errors.ts';
-import {
-  ANNOTATION_CONFIG_HASH,
-  ANNOTATION_STATE,
-  podManifest,
-  pvcManifest,
-  secretManifest,
-  serviceManifest,
-  type ManifestOptions,
-} from './manifests.ts';
+import { podManifest, pvcManifest, secretManifest, serviceManifest, type ManifestOptions } from './manifests.ts';
 import type { KubeNames } from './names.ts';
 import { deletePod, orUndefined, podNotReadyReason, podReady, readObjects, type ObservedObjects } from './objects.ts';
 import { observedFrom } from './observe.ts';
 import { notOwnedError, ownedBy } from './ownership.ts';
+import { CONFIG_HASH_KEY, CONTAINER_CREATE_FAILED, CONTAINER_START_FAILED, SECRET_SOURCE_NOT_ALLOWED, STATE_KEY } from '../../../apis/names/index.ts';
 
 /** What ensure works with. */
 export interface EnsureContext {
@@ -51,7 +44,7 @@ export async function ensureObjects(ctx: EnsureContext, desired: DesiredRuntime)
   const pod = podManifest(desired, ctx.names, ctx.manifest); // validates the spec before any write
   const secretValues = ctx.secretValues !== false;
   if (!secretValues && Object.keys(desired.secretEnv).length > 0) {
-    throw new TerminalError('SecretSourceNotAllowed', 'this controller does not hold secret values: only secretRef secrets (a Secret in the workspace\'s namespace) are delivered');
+    throw new TerminalError(SECRET_SOURCE_NOT_ALLOWED, 'this controller does not hold secret values: only secretRef secrets (a Secret in the workspace\'s namespace) are delivered');
   }
   const changes: string[] = [];
   const found = await step('reading the workspace objects', () => readObjects(ctx.core, ctx.names.namespace, ctx.names, secretValues));
@@ -78,7 +71,7 @@ export async function ensureObjects(ctx: EnsureContext, desired: DesiredRuntime)
   }
   const pvc = await step('recording the state', () => recordState(ctx, desired.target, desired.state === 'Running' ? undefined : desired.state));
   const observed = observedFrom({ ...(current ? { pod: current } : {}), ...(pvc ? { pvc } : {}) }, desired.services.map((s) => s.name));
-  if (observed === undefined) throw new ProviderError('ContainerCreateFailed', 'the workspace objects disappeared while being created', { transient: true });
+  if (observed === undefined) throw new ProviderError(CONTAINER_CREATE_FAILED, 'the workspace objects disappeared while being created', { transient: true });
   return { outcome: changes.length === 0 ? 'unchanged' : created && existing.pod === undefined ? 'created' : 'updated', changes, observed, containerCreated: created };
 }
 
@@ -88,7 +81,7 @@ async function step<T>(doing: string, run: () => Promise<T>): Promise<T> {
     return await run();
   } catch (err) {
     if (isTerminalError(err) || isProviderError(err)) throw err;
-    throw toProviderError(err, 'ContainerCreateFailed', doing);
+    throw toProviderError(err, CONTAINER_CREATE_FAILED, doing);
   }
 }
 
@@ -184,10 +177,10 @@ async function ensureService(ctx: EnsureContext, desired: DesiredRuntime, existi
 /** Creates the Pod, or recreates it when its hash differs or it ended. */
 async function ensurePod(ctx: EnsureContext, wanted: V1Pod, existing: V1Pod | undefined, changes: string[]): Promise<{ pod: V1Pod; created: boolean }> {
   const { core, names } = ctx;
-  const hash = wanted.metadata?.annotations?.[ANNOTATION_CONFIG_HASH];
+  const hash = wanted.metadata?.annotations?.[CONFIG_HASH_KEY];
   if (existing !== undefined && existing.metadata?.deletionTimestamp === undefined) {
     const ended = existing.status?.phase === 'Failed' || existing.status?.phase === 'Succeeded';
-    if (!ended && existing.metadata?.annotations?.[ANNOTATION_CONFIG_HASH] === hash) return { pod: existing, created: false };
+    if (!ended && existing.metadata?.annotations?.[CONFIG_HASH_KEY] === hash) return { pod: existing, created: false };
     await step('removing the outdated pod', () => deletePod(core, names.namespace, names.pod, 0, existing.metadata?.uid));
     changes.push(ended ? `container recreated (pod ${existing.status?.phase?.toLowerCase()})` : 'container recreated (configuration changed)');
   } else {
@@ -204,11 +197,11 @@ async function waitReady(ctx: EnsureContext, pod: V1Pod): Promise<V1Pod> {
   let current = pod;
   while (!podReady(current)) {
     if (ctx.clock.now().getTime() >= deadline) {
-      throw new ProviderError('ContainerStartFailed', `pod ${ctx.names.namespace}/${ctx.names.pod} is not ready: ${podNotReadyReason(current)}`, { transient: true });
+      throw new ProviderError(CONTAINER_START_FAILED, `pod ${ctx.names.namespace}/${ctx.names.pod} is not ready: ${podNotReadyReason(current)}`, { transient: true });
     }
     await ctx.clock.sleep(POLL_MS, ctx.signal);
     const read = await step('reading the pod', () => orUndefined(ctx.core.readNamespacedPod({ namespace: ctx.names.namespace, name: ctx.names.pod })));
-    if (read === undefined) throw new ProviderError('ContainerStartFailed', `pod ${ctx.names.namespace}/${ctx.names.pod} disappeared while starting`, { transient: true });
+    if (read === undefined) throw new ProviderError(CONTAINER_START_FAILED, `pod ${ctx.names.namespace}/${ctx.names.pod} disappeared while starting`, { transient: true });
     current = read;
   }
   return current;
@@ -221,7 +214,7 @@ async function waitGone(ctx: EnsureContext, name: string): Promise<void> {
     const pod = await step('reading the pod', () => orUndefined(ctx.core.readNamespacedPod({ namespace: ctx.names.namespace, name })));
     if (pod === undefined) return;
     if (ctx.clock.now().getTime() >= deadline) {
-      throw new ProviderError('ContainerStartFailed', `pod ${ctx.names.namespace}/${name} is still terminating`, { transient: true });
+      throw new ProviderError(CONTAINER_START_FAILED, `pod ${ctx.names.namespace}/${name} is still terminating`, { transient: true });
     }
     await ctx.clock.sleep(POLL_MS, ctx.signal);
   }
@@ -232,10 +225,10 @@ async function recordState(ctx: EnsureContext, target: RuntimeTarget, state: Run
   const { core, names } = ctx;
   const pvc = await core.readNamespacedPersistentVolumeClaim({ namespace: names.namespace, name: names.pvc });
   if (!ownedBy(pvc, target)) throw notOwnedError(KINDS.pvc, pvc, target);
-  if (pvc.metadata?.annotations?.[ANNOTATION_STATE] === state) return pvc;
+  if (pvc.metadata?.annotations?.[STATE_KEY] === state) return pvc;
   const annotations = { ...pvc.metadata?.annotations };
-  if (state === undefined) delete annotations[ANNOTATION_STATE];
-  else annotations[ANNOTATION_STATE] = state;
+  if (state === undefined) delete annotations[STATE_KEY];
+  else annotations[STATE_KEY] = state;
   try {
     return await core.replaceNamespacedPersistentVolumeClaim({ namespace: names.namespace, name: names.pvc, body: { ...pvc, metadata: { ...pvc.metadata, annotations } } });
   } catch (err) {

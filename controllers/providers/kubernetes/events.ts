@@ -8,8 +8,9 @@ import { Watch, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Clock } from '../../runtime/clock.ts';
 import { errorMessage } from '../../runtime/errors.ts';
 import type { Logger } from '../../runtime/logger.ts';
-import { LABEL_NAMESPACE, LABEL_WORKSPACE, type ProviderEvent } from '../types.ts';
+import type { ProviderEvent } from '../types.ts';
 import { MANAGED_SELECTOR } from './names.ts';
+import { NAMESPACE_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
 /** What the event stream needs. */
 export interface PodEventsContext {
@@ -25,8 +26,8 @@ export interface PodEventsContext {
 /** The hint a Pod watch event gives; undefined for Pods without workspace labels. */
 export function podEventHint(type: string, pod: V1Pod): ProviderEvent | undefined {
   const labels = pod.metadata?.labels ?? {};
-  const name = labels[LABEL_WORKSPACE];
-  const namespace = labels[LABEL_NAMESPACE];
+  const name = labels[WORKSPACE_LABEL];
+  const namespace = labels[NAMESPACE_LABEL];
   if (name === undefined || namespace === undefined) return undefined;
   return { namespace, name, reason: `pod ${type.toLowerCase()} ${pod.status?.phase ?? ''}`.trim() };
 }

@@ -10,6 +10,7 @@ import { ProviderError } from '../errors.ts';
 import type { ExecOptions, ExecResult, LogsOptions } from '../types.ts';
 import { apiMessage } from './api-errors.ts';
 import { MAIN_CONTAINER } from './manifests.ts';
+import { ENGINE_UNAVAILABLE } from '../../../apis/names/index.ts';
 
 /** The container a call addresses: the main one or a service sidecar. */
 export function containerOf(service: string | undefined): string {
@@ -38,7 +39,7 @@ export async function execInPod(kubeConfig: KubeConfig, namespace: string, pod: 
   const container = containerOf(options.service);
   return new Promise<ExecResult>((resolve, reject) => {
     const fail = (cause: unknown): void =>
-      reject(new ProviderError('EngineUnavailable', `exec in pod ${namespace}/${pod} (container ${container}) failed: ${apiMessage(cause)} — exec needs a kubelet on the Pod's node`, { transient: true, cause }));
+      reject(new ProviderError(ENGINE_UNAVAILABLE, `exec in pod ${namespace}/${pod} (container ${container}) failed: ${apiMessage(cause)} — exec needs a kubelet on the Pod's node`, { transient: true, cause }));
     new Exec(kubeConfig)
       .exec(namespace, pod, container, argv, out as Writable, err as Writable, (options.stdin as NodeJS.ReadableStream & PassThrough | undefined) ?? null, options.tty === true, (status) => {
         const exitCode = exitCodeOf(status);
@@ -89,7 +90,7 @@ export async function podLogs(kubeConfig: KubeConfig, namespace: string, pod: st
     });
   } catch (cause) {
     relay.destroy();
-    throw new ProviderError('EngineUnavailable', `logs of pod ${namespace}/${pod} (container ${container}) failed: ${apiMessage(cause)} — logs need a kubelet on the Pod's node`, { transient: true, cause });
+    throw new ProviderError(ENGINE_UNAVAILABLE, `logs of pod ${namespace}/${pod} (container ${container}) failed: ${apiMessage(cause)} — logs need a kubelet on the Pod's node`, { transient: true, cause });
   }
   const onAbort = (): void => {
     request.abort();

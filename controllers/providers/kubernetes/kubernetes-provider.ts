@@ -47,6 +47,7 @@ import { formatPodAddress } from '../../sync/kubernetes/address.ts';
 import { kubeNames, workspaceSelector, type KubeNames } from './names.ts';
 import { observedFrom } from './observe.ts';
 import { notOwnedError, ownedBy } from './ownership.ts';
+import { CONTAINER_CREATE_FAILED, CONTAINER_START_FAILED } from '../../../apis/names/index.ts';
 
 /** Options of `createKubernetesProvider`. */
 export interface KubernetesProviderOptions extends ClusterOptions {
@@ -159,7 +160,7 @@ export class KubernetesProvider implements Provider {
   async resume(target: RuntimeTarget): Promise<void> {
     const observed = await this.observe(target);
     if (observed?.state === 'Running') return;
-    throw new ProviderError('ContainerStartFailed', `workspace ${target.namespace}/${target.name} has no running pod: resume it by reconciling (ensure) with state Running`, { transient: true });
+    throw new ProviderError(CONTAINER_START_FAILED, `workspace ${target.namespace}/${target.name} has no running pod: resume it by reconciling (ensure) with state Running`, { transient: true });
   }
 
   async stop(target: RuntimeTarget): Promise<void> {
@@ -241,7 +242,7 @@ export class KubernetesProvider implements Provider {
   async #runningPod(target: RuntimeTarget): Promise<KubeNames> {
     const names = this.names(target);
     const pod = await this.#call('reading the pod', () => orUndefined(this.#cluster.core.readNamespacedPod({ namespace: names.namespace, name: names.pod })));
-    if (!podReady(pod)) throw new ProviderError('ContainerStartFailed', `workspace ${target.namespace}/${target.name} has no running pod`, { transient: true });
+    if (!podReady(pod)) throw new ProviderError(CONTAINER_START_FAILED, `workspace ${target.namespace}/${target.name} has no running pod`, { transient: true });
     if (!ownedBy(pod, target)) throw notOwnedError('pod', pod!, target);
     return names;
   }
@@ -250,7 +251,7 @@ export class KubernetesProvider implements Provider {
     try {
       return await run();
     } catch (err) {
-      throw toProviderError(err, 'ContainerCreateFailed', doing);
+      throw toProviderError(err, CONTAINER_CREATE_FAILED, doing);
     }
   }
 }

@@ -3,9 +3,10 @@ import type { DesiredRuntime } from '../types.ts';
 import { runtimeLabels } from '../types.ts';
 import { exitCodeOf } from './exec-logs.ts';
 import { podEventHint } from './events.ts';
-import { ANNOTATION_CONFIG_HASH, ANNOTATION_STATE, memoryQuantity, podManifest, secretManifest, serviceManifest, serviceVolumeMount } from './manifests.ts';
+import { memoryQuantity, podManifest, secretManifest, serviceManifest, serviceVolumeMount } from './manifests.ts';
 import { kubeNames, shorten } from './names.ts';
 import { observedFrom } from './observe.ts';
+import { CONFIG_HASH_KEY, STATE_KEY } from '../../../apis/names/index.ts';
 
 const target = { namespace: 'team', name: 'web', uid: 'u-1' };
 function desired(overrides: Partial<DesiredRuntime> = {}): DesiredRuntime {
@@ -40,7 +41,7 @@ describe('manifests', () => {
     const names = kubeNames(target);
     const a = podManifest(desired({ secretEnv: { T: 'secret-1' } }), names);
     const b = podManifest(desired({ secretEnv: { T: 'secret-2' } }), names);
-    expect(a.metadata?.annotations?.[ANNOTATION_CONFIG_HASH]).not.toBe(b.metadata?.annotations?.[ANNOTATION_CONFIG_HASH]);
+    expect(a.metadata?.annotations?.[CONFIG_HASH_KEY]).not.toBe(b.metadata?.annotations?.[CONFIG_HASH_KEY]);
     expect(JSON.stringify(a)).not.toContain('secret-1');
     expect(secretManifest(desired({ secretEnv: { T: 'secret-1' } }), names)?.stringData).toEqual({ T: 'secret-1' });
     expect(secretManifest(desired(), names)).toBeUndefined();
@@ -61,7 +62,7 @@ describe('manifests', () => {
     expect(podManifest(desired(), names).spec?.automountServiceAccountToken).toBe(false);
     // A changed reference is a changed Pod.
     const other = podManifest(desired({ secretRefs: [{ env: 'TOKEN', secret: 'api-token', key: 'other' }] }), names);
-    expect(other.metadata?.annotations?.[ANNOTATION_CONFIG_HASH]).not.toBe(pod.metadata?.annotations?.[ANNOTATION_CONFIG_HASH]);
+    expect(other.metadata?.annotations?.[CONFIG_HASH_KEY]).not.toBe(pod.metadata?.annotations?.[CONFIG_HASH_KEY]);
   });
 
   it('exposes main and service ports on one Service, and none without ports', () => {
@@ -86,7 +87,7 @@ describe('observedFrom', () => {
   it('is Running with a ready Pod, Stopped or Paused (as recorded on the PVC) without one, undefined with nothing', () => {
     expect(observedFrom({ pod: readyPod })).toMatchObject({ id: 'pod-1', state: 'Running', image: 'busybox' });
     expect(observedFrom({ pvc: { metadata: { uid: 'pvc-1' } } })).toMatchObject({ id: 'pvc-1', state: 'Stopped' });
-    expect(observedFrom({ pvc: { metadata: { uid: 'pvc-1', annotations: { [ANNOTATION_STATE]: 'Paused' } } } })?.state).toBe('Paused');
+    expect(observedFrom({ pvc: { metadata: { uid: 'pvc-1', annotations: { [STATE_KEY]: 'Paused' } } } })?.state).toBe('Paused');
     expect(observedFrom({})).toBeUndefined();
   });
 });

@@ -17,13 +17,9 @@ import type { V1Container, V1OwnerReference, V1PersistentVolumeClaim, V1Pod, V1S
 import { TerminalError } from '../../runtime/errors.ts';
 import type { DesiredRuntime, DesiredService, RuntimeTarget } from '../types.ts';
 import type { KubeNames } from './names.ts';
+import { CONFIG_HASH_KEY, INVALID_SPEC, ROLE_LABEL } from '../../../apis/names/index.ts';
+import { API_VERSION } from '../../../apis/meta.ts';
 
-/** Annotation holding the Pod's configuration hash. */
-export const ANNOTATION_CONFIG_HASH = 'nexus.dev/config-hash';
-/** Annotation on the PVC recording the state a stopped workspace is in (`Stopped` or `Paused`). */
-export const ANNOTATION_STATE = 'nexus.dev/state';
-/** Label naming the role of an object: `workspace`, `secrets`, `files`. */
-export const LABEL_ROLE = 'nexus.dev/role';
 /** Name of the main container in the Pod. */
 export const MAIN_CONTAINER = 'workspace';
 /** Name of the Pod volume backed by the PVC. */
@@ -57,7 +53,7 @@ export interface ManifestOptions {
 
 /** The owner reference of a Workspace (controller, so `kubectl get` shows who owns an object). */
 export function workspaceOwnerReference(target: RuntimeTarget): V1OwnerReference {
-  return { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', name: target.name, uid: target.uid, controller: true, blockOwnerDeletion: true };
+  return { apiVersion: API_VERSION, kind: 'Workspace', name: target.name, uid: target.uid, controller: true, blockOwnerDeletion: true };
 }
 
 /** Common metadata of every object. */
@@ -65,7 +61,7 @@ function meta(name: string, names: KubeNames, desired: DesiredRuntime, role: str
   return {
     name,
     namespace: names.namespace,
-    labels: { ...desired.labels, [LABEL_ROLE]: role },
+    labels: { ...desired.labels, [ROLE_LABEL]: role },
     ...(options.owner !== undefined ? { ownerReferences: [options.owner] } : {}),
   };
 }
@@ -106,7 +102,7 @@ export function serviceManifest(desired: DesiredRuntime, names: KubeNames, optio
     metadata: meta(names.pod, names, desired, 'workspace', options),
     spec: {
       type: 'ClusterIP',
-      selector: { ...desired.labels, [LABEL_ROLE]: 'workspace' },
+      selector: { ...desired.labels, [ROLE_LABEL]: 'workspace' },
       ports: ports.map((port) => ({ name: `p${port}`, port, targetPort: port, protocol: 'TCP' })),
     },
   };
@@ -115,7 +111,7 @@ export function serviceManifest(desired: DesiredRuntime, names: KubeNames, optio
 /** The workspace Pod, with its configuration hash annotation. */
 export function podManifest(desired: DesiredRuntime, names: KubeNames, options: ManifestOptions = {}): V1Pod {
   if (desired.imageSource.kind === 'build') {
-    throw new TerminalError('InvalidSpec', 'spec.build is not supported by the kubernetes backend: build and push the image, then name it in spec.image');
+    throw new TerminalError(INVALID_SPEC, 'spec.build is not supported by the kubernetes backend: build and push the image, then name it in spec.image');
   }
   const main: V1Container = {
     name: MAIN_CONTAINER,
@@ -146,7 +142,7 @@ export function podManifest(desired: DesiredRuntime, names: KubeNames, options: 
       enableServiceLinks: false,
     },
   };
-  pod.metadata!.annotations = { [ANNOTATION_CONFIG_HASH]: podConfigHash(desired, names) };
+  pod.metadata!.annotations = { [CONFIG_HASH_KEY]: podConfigHash(desired, names) };
   return pod;
 }
 
@@ -168,7 +164,7 @@ export function serviceVolumeMount(service: string, spec: string): V1VolumeMount
   const source = colon < 0 ? '' : spec.slice(0, colon);
   const target = colon < 0 ? spec : spec.slice(colon + 1).split(':')[0]!;
   if (source === '' || source.startsWith('/') || source.startsWith('.') || !target.startsWith('/')) {
-    throw new TerminalError('InvalidSpec', `service ${service}: volume "${spec}" is not supported by the kubernetes backend (only named volumes "name:/path")`);
+    throw new TerminalError(INVALID_SPEC, `service ${service}: volume "${spec}" is not supported by the kubernetes backend (only named volumes "name:/path")`);
   }
   return { name: FILES_VOLUME, mountPath: target, subPath: `.services/${service}/${source}` };
 }

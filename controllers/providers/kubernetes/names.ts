@@ -4,7 +4,8 @@
  * provider finds them again by name or by label and never by an id kept in status.
  */
 import { createHash } from 'node:crypto';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_WORKSPACE, type RuntimeTarget } from '../types.ts';
+import type { RuntimeTarget } from '../types.ts';
+import { MANAGED_BY_LABEL, NAMESPACE_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
 /** Longest DNS-1035 label (Service names). */
 const MAX_NAME = 63;
@@ -42,8 +43,8 @@ export function shorten(name: string, max: number): string {
 
 /** Label selector of every object of one workspace. */
 export function workspaceSelector(target: RuntimeTarget): string {
-  return `${LABEL_MANAGED_BY}=boulder,${LABEL_WORKSPACE}=${target.name},${LABEL_NAMESPACE}=${target.namespace}`;
+  return `${MANAGED_BY_LABEL}=boulder,${WORKSPACE_LABEL}=${target.name},${NAMESPACE_LABEL}=${target.namespace}`;
 }
 
 /** Label selector of every object boulder manages. */
-export const MANAGED_SELECTOR = `${LABEL_MANAGED_BY}=boulder,${LABEL_WORKSPACE}`;
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=boulder,${WORKSPACE_LABEL}`;

@@ -4,14 +4,15 @@
  * Paused when the PVC records that. Nothing at all → undefined.
  */
 import type { ObservedRuntime } from '../types.ts';
-import { ANNOTATION_STATE, MAIN_CONTAINER } from './manifests.ts';
+import { MAIN_CONTAINER } from './manifests.ts';
 import { podReady, type ObservedObjects } from './objects.ts';
+import { STATE_KEY } from '../../../apis/names/index.ts';
 
 /** The observed runtime of the objects found; `services` are the names of the desired services. */
 export function observedFrom(objects: Pick<ObservedObjects, 'pod' | 'pvc'>, services?: string[]): ObservedRuntime | undefined {
   const { pod, pvc } = objects;
   if (pod === undefined && pvc === undefined) return undefined;
-  const recorded = pvc?.metadata?.annotations?.[ANNOTATION_STATE];
+  const recorded = pvc?.metadata?.annotations?.[STATE_KEY];
   const state = podReady(pod) ? 'Running' : recorded === 'Paused' ? 'Paused' : 'Stopped';
   const main = pod?.spec?.containers.find((c) => c.name === MAIN_CONTAINER);
   const statuses = pod?.status?.containerStatuses ?? [];

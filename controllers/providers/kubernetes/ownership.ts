@@ -13,10 +13,8 @@
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import { TerminalError } from '../../runtime/errors.ts';
 import { ProviderError } from '../errors.ts';
-import { LABEL_MANAGED_BY, LABEL_NAMESPACE, LABEL_UID, LABEL_WORKSPACE, type RuntimeTarget } from '../types.ts';
-
-/** Reason of the condition when a workspace's object name is held by a foreign object. */
-export const OBJECT_NOT_OWNED = 'ObjectNotOwned';
+import type { RuntimeTarget } from '../types.ts';
+import { CONTAINER_CREATE_FAILED, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, OBJECT_NOT_OWNED, UID_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
 /** Anything with Kubernetes object metadata. */
 export interface WithMetadata {
@@ -26,10 +24,10 @@ export interface WithMetadata {
 /** Why `object` is not `target`'s (see the module comment), or undefined when it is. */
 export function notOwnedReason(object: WithMetadata, target: RuntimeTarget): string | undefined {
   const labels = object.metadata?.labels ?? {};
-  if (labels[LABEL_MANAGED_BY] !== 'boulder' || labels[LABEL_WORKSPACE] !== target.name || labels[LABEL_NAMESPACE] !== target.namespace) {
+  if (labels[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE || labels[WORKSPACE_LABEL] !== target.name || labels[NAMESPACE_LABEL] !== target.namespace) {
     return `it does not carry boulder's labels for workspace ${target.namespace}/${target.name}`;
   }
-  if (labels[LABEL_UID] !== target.uid) return `it belongs to another workspace of that name (${LABEL_UID}=${labels[LABEL_UID] ?? '<none>'}, this one is ${target.uid})`;
+  if (labels[UID_LABEL] !== target.uid) return `it belongs to another workspace of that name (${UID_LABEL}=${labels[UID_LABEL] ?? '<none>'}, this one is ${target.uid})`;
   const controller = (object.metadata?.ownerReferences ?? []).find((r) => r.controller === true);
   if (controller !== undefined && !(controller.kind === 'Workspace' && controller.uid === target.uid)) {
     return `it is controlled by ${controller.kind} ${controller.name} (uid ${controller.uid})`;
@@ -50,7 +48,7 @@ export function notOwnedError(kind: string, object: WithMetadata, target: Runtim
   const name = object.metadata?.name ?? '?';
   const why = notOwnedReason(object, target) ?? 'unknown owner';
   if (object.metadata?.deletionTimestamp !== undefined) {
-    return new ProviderError('ContainerCreateFailed', `${kind}/${name} of another owner is being deleted (${why}); waiting for its name`, { transient: true });
+    return new ProviderError(CONTAINER_CREATE_FAILED, `${kind}/${name} of another owner is being deleted (${why}); waiting for its name`, { transient: true });
   }
   return new TerminalError(
     OBJECT_NOT_OWNED,

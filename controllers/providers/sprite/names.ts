@@ -9,18 +9,10 @@
 import { createHash } from 'node:crypto';
 import { shorten } from '../kubernetes/names.ts';
 import { runtimeLabels, type RuntimeState, type RuntimeTarget } from '../types.ts';
+import { STATE_KEY } from '../../../apis/names/index.ts';
 
 /** Longest Sprite name boulder uses (a DNS label: the name is part of the Sprite's URL host). */
 const MAX_NAME = 63;
-
-/** Label: the lifecycle state boulder put the Sprite in (absent: Running). */
-export const LABEL_STATE = 'nexus.dev/state';
-/** Label: the checkpoint taken when boulder paused the Sprite, or the last one boulder took. */
-export const LABEL_CHECKPOINT = 'nexus.dev/checkpoint';
-/** Label: hash of the environment and workspace folder written into the Sprite. */
-export const LABEL_SETUP = 'nexus.dev/setup';
-/** Label: the workspace folder (exec's default working directory). */
-export const LABEL_WORKDIR = 'nexus.dev/workdir';
 
 /** The Sprite name of `target`. */
 export function spriteName(target: RuntimeTarget): string {
@@ -59,7 +51,7 @@ export function spriteLabels(target: RuntimeTarget): Record<string, string> {
 
 /** The lifecycle state recorded on a Sprite (Running when boulder recorded none). */
 export function recordedState(labels: Record<string, string>): RuntimeState {
-  const state = labels[LABEL_STATE];
+  const state = labels[STATE_KEY];
   return state === 'Paused' || state === 'Stopped' ? state : 'Running';
 }
 

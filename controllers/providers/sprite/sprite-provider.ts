@@ -21,28 +21,16 @@
  * - Files: `syncAddress` is `sprite://<sprite>/<path>`, synced by exec (controllers/sync/sprite).
  */
 import { TerminalError } from '../../runtime/errors.ts';
-import type {
-  DesiredRuntime,
-  DesiredService,
-  EndpointOptions,
-  EnsureOptions,
-  EnsureResult,
-  ExecOptions,
-  ExecResult,
-  LogsOptions,
-  ObservedRuntime,
-  Provider,
-  RuntimeEndpoint,
-  RuntimeTarget,
-} from '../types.ts';
+import type { DesiredRuntime, DesiredService, EndpointOptions, EnsureOptions, EnsureResult, ExecOptions, ExecResult, LogsOptions, ObservedRuntime, Provider, RuntimeEndpoint, RuntimeTarget } from '../types.ts';
 import { SpriteApiError } from './api-errors.ts';
 import { SpriteClient, type SpriteClientOptions } from './client.ts';
 import { SpriteExec } from './exec.ts';
-import { labelList, LABEL_CHECKPOINT, LABEL_SETUP, LABEL_STATE, LABEL_WORKDIR, readLabels, recordedState, setupHash, spriteLabels, spriteName } from './names.ts';
+import { labelList, readLabels, recordedState, setupHash, spriteLabels, spriteName } from './names.ts';
 import { dialSpritePort } from './proxy.ts';
 import { ENV_FILE, runInSprite, shellQuote, withWorkspaceEnv } from './run.ts';
 import { createCheckpoint, createSprite, deleteSprite, getSprite, killSession, listCheckpoints, listSessions, restoreCheckpoint, updateSprite, type Checkpoint, type Sprite } from './sprites-api.ts';
 import { formatSpriteAddress } from '../../sync/sprite/address.ts';
+import { CHECKPOINT_LABEL, INVALID_SPEC, SETUP_LABEL, STATE_KEY, WORKDIR_LABEL } from '../../../apis/names/index.ts';
 
 /** Options of the Sprite provider. */
 export interface SpriteProviderOptions extends SpriteClientOptions {
@@ -92,10 +80,10 @@ export class SpriteProvider implements Provider {
     const env = { ...desired.env, ...desired.secretEnv };
     const hash = setupHash(desired.target, env, desired.workdir);
     // Only a Running workspace is set up (an exec wakes the Sprite); a paused one is on resume.
-    if (labels[LABEL_SETUP] !== hash && desired.state === 'Running') {
+    if (labels[SETUP_LABEL] !== hash && desired.state === 'Running') {
       await this.#setup(name, env, desired.workdir);
-      labels[LABEL_SETUP] = hash;
-      labels[LABEL_WORKDIR] = desired.workdir;
+      labels[SETUP_LABEL] = hash;
+      labels[WORKDIR_LABEL] = desired.workdir;
       if (!created) changes.push('environment updated');
     }
     const current = recordedState(labels);
@@ -142,14 +130,14 @@ export class SpriteProvider implements Provider {
   /** Moves the Sprite to `wanted`, recording it in `labels`. */
   async #converge(name: string, labels: Record<string, string>, wanted: string): Promise<void> {
     if (wanted === 'Paused') {
-      labels[LABEL_CHECKPOINT] = await createCheckpoint(this.client, name, 'boulder: paused');
+      labels[CHECKPOINT_LABEL] = await createCheckpoint(this.client, name, 'boulder: paused');
       await this.#endSessions(name);
-      labels[LABEL_STATE] = 'Paused';
+      labels[STATE_KEY] = 'Paused';
     } else if (wanted === 'Stopped') {
       await this.#endSessions(name);
-      labels[LABEL_STATE] = 'Stopped';
+      labels[STATE_KEY] = 'Stopped';
     } else {
-      delete labels[LABEL_STATE];
+      delete labels[STATE_KEY];
     }
   }
 
@@ -163,7 +151,7 @@ export class SpriteProvider implements Provider {
   async #ensureServices(name: string, services: DesiredService[], changes: string[]): Promise<Record<string, { running: boolean }>> {
     if (services.length === 0) return {};
     for (const s of services) {
-      if (s.command.length === 0) throw new TerminalError('InvalidSpec', `spec.services.${s.name}: a service of a sprite workspace is a process and needs a command (its image is not used)`);
+      if (s.command.length === 0) throw new TerminalError(INVALID_SPEC, `spec.services.${s.name}: a service of a sprite workspace is a process and needs a command (its image is not used)`);
     }
     const sessions = await listSessions(this.client, name);
     const running = (svc: string): boolean => sessions.some((s) => s.is_active !== false && (s.command ?? '').includes(`${SERVICE_MARK}${svc} `));
@@ -224,9 +212,9 @@ export class SpriteProvider implements Provider {
     const name = spriteName(target);
     const sprite = await this.#existing(target);
     if (options.service !== undefined) {
-      throw new TerminalError('InvalidSpec', `exec in service ${options.service}: services of a sprite workspace are processes inside the sprite itself; exec without --service`);
+      throw new TerminalError(INVALID_SPEC, `exec in service ${options.service}: services of a sprite workspace are processes inside the sprite itself; exec without --service`);
     }
-    const dir = options.workdir ?? readLabels(sprite.labels)[LABEL_WORKDIR];
+    const dir = options.workdir ?? readLabels(sprite.labels)[WORKDIR_LABEL];
     return runInSprite(
       this.client,
       name,
@@ -239,7 +227,7 @@ export class SpriteProvider implements Provider {
     const name = spriteName(target);
     await this.#existing(target);
     if (options.service === undefined) {
-      throw new TerminalError('InvalidSpec', 'a sprite has no main process log: name a service (its output is kept in the sprite), or use exec');
+      throw new TerminalError(INVALID_SPEC, 'a sprite has no main process log: name a service (its output is kept in the sprite), or use exec');
     }
     const args = [options.follow === true ? '-F' : '', options.tail !== undefined ? `-n ${options.tail}` : '-n +1'].filter((a) => a !== '').join(' ');
     await runInSprite(this.client, name, { argv: ['sh', '-c', `exec tail ${args} "$HOME/.nexus/logs/$1.log"`, 'nexus-logs', options.service] }, {
@@ -264,7 +252,7 @@ export class SpriteProvider implements Provider {
     const sprite = await this.#existing(target);
     const id = await createCheckpoint(this.client, name, comment, onProgress);
     const labels = readLabels(sprite.labels);
-    labels[LABEL_CHECKPOINT] = id;
+    labels[CHECKPOINT_LABEL] = id;
     await updateSprite(this.client, name, { labels: labelList(labels) });
     return id;
   }
@@ -294,7 +282,7 @@ export class SpriteProvider implements Provider {
 function observed(sprite: Sprite, services: Record<string, { running: boolean }>): ObservedRuntime {
   const labels = readLabels(sprite.labels);
   const facts = [`sprite status ${sprite.status}`];
-  if (labels[LABEL_CHECKPOINT] !== undefined) facts.push(`last checkpoint ${labels[LABEL_CHECKPOINT]}`);
+  if (labels[CHECKPOINT_LABEL] !== undefined) facts.push(`last checkpoint ${labels[CHECKPOINT_LABEL]}`);
   if (sprite.url_settings?.auth === 'public' && sprite.url !== undefined) facts.push(`public URL ${sprite.url}`);
   return {
     id: sprite.id,
@@ -305,7 +293,7 @@ function observed(sprite: Sprite, services: Record<string, { running: boolean }>
     sprite: {
       name: sprite.name,
       status: String(sprite.status),
-      ...(labels[LABEL_CHECKPOINT] !== undefined ? { lastCheckpoint: labels[LABEL_CHECKPOINT] } : {}),
+      ...(labels[CHECKPOINT_LABEL] !== undefined ? { lastCheckpoint: labels[CHECKPOINT_LABEL] } : {}),
       ...(sprite.url_settings?.auth === 'public' && sprite.url !== undefined ? { url: sprite.url } : {}),
     },
   };

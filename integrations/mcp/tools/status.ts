@@ -7,9 +7,9 @@ import { z } from 'zod';
 import type { McpContext } from '../context.ts';
 import { guarded, ok } from '../result.ts';
 import { workspaceName } from './workspaces.ts';
+import { WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
 /** Label every object a workspace owns carries (apis/render/labels.ts WORKSPACE_LABEL). */
-const WORKSPACE_LABEL = 'nexus.dev/workspace';
 
 /** The sync sessions of a workspace with their phase, conditions and conflicts. */
 export async function syncStatus(ctx: McpContext, workspace: string): Promise<unknown[]> {

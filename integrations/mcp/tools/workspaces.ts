@@ -7,6 +7,7 @@ import { z } from 'zod';
 import type { KubeObject } from '../../../sdk/typescript/src/index.ts';
 import type { McpContext } from '../context.ts';
 import { guarded, ok } from '../result.ts';
+import { READY } from '../../../apis/names/index.ts';
 
 /** A workspace name argument (DNS-1123 label). */
 export const workspaceName = z
@@ -18,7 +19,7 @@ export const workspaceName = z
 export function summarize(ws: KubeObject): Record<string, unknown> {
   const spec = (ws.spec ?? {}) as Record<string, unknown>;
   const status = (ws.status ?? {}) as { phase?: string; conditions?: { type: string; status: string; reason?: string }[] };
-  const ready = status.conditions?.find((c) => c.type === 'Ready');
+  const ready = status.conditions?.find((c) => c.type === READY);
   return {
     name: ws.metadata.name,
     state: spec.state ?? 'Running',

@@ -9,6 +9,7 @@ import { TerminalError } from '../../../controllers/runtime/errors.ts';
 import { runtimeTarget } from '../../../controllers/workspace/desired.ts';
 import { ApiError, type ApiServices } from '../../rpc/method.ts';
 import { readWorkspace, type WorkspaceParams } from '../files/workspace-files.ts';
+import { backendOf } from '../../../apis/defaulted.ts';
 
 /** What an exec or logs call runs against. */
 export interface ApiWorkspaceRuntime {
@@ -23,7 +24,7 @@ export async function workspaceRuntime(services: ApiServices, params: WorkspaceP
   let provider: Provider;
   try {
     // The schema's default backend is docker.
-    provider = services.providers.get(workspace.spec.backend ?? 'docker');
+    provider = services.providers.get(backendOf(workspace));
   } catch (err) {
     if (err instanceof TerminalError) throw new ApiError('Unavailable', err.message);
     throw err;

@@ -12,6 +12,7 @@ import { ApiError, type ApiServices } from '../../rpc/method.ts';
 import { fileRootOf } from './file-root.ts';
 import { RuntimeFiles } from './runtime-fs.ts';
 import { SafeRoot } from './safe-fs.ts';
+import { backendOf } from '../../../apis/defaulted.ts';
 
 /** The params every file method names its workspace with. */
 export interface WorkspaceParams {
@@ -42,7 +43,7 @@ export async function openWorkspaceFiles(services: Pick<ApiServices, 'client' | 
   let provider;
   try {
     // The schema's default backend is docker.
-    provider = services.providers.get(workspace.spec.backend ?? 'docker');
+    provider = services.providers.get(backendOf(workspace));
   } catch (err) {
     if (err instanceof TerminalError) throw new ApiError('Unavailable', `workspace ${workspace.metadata.name} has no worktree and its runtime is not reachable: ${err.message}`);
     throw err;

@@ -3,8 +3,8 @@
  * finalizers, ignored status, and dry runs that write nothing.
  */
 import { describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER } from '../../../apis/meta.ts';
 import { expectAbsent, imageOf, workspace, type SuiteContext } from './harness.ts';
+import { CLEANUP_FINALIZER } from '../../../apis/names/index.ts';
 
 /** Registers the apply tests. */
 export function describeApply(ctx: SuiteContext): void {

@@ -3,8 +3,8 @@
  * Assertions about dependents poll, because garbage collection is asynchronous on Kubernetes.
  */
 import { describe, expect, it } from 'vitest';
-import { CLEANUP_FINALIZER } from '../../../apis/meta.ts';
 import { eventually, expectAbsent, expectCode, ownerRef, portBinding, workspace, type SuiteContext } from './harness.ts';
+import { CLEANUP_FINALIZER } from '../../../apis/names/index.ts';
 
 const OTHER_FINALIZER = 'example.com/other';
 

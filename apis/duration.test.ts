@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatConfigDuration, parseConfigDuration } from './duration.ts';
+import { formatConfigDuration, parseConfigDuration, parseDuration } from './duration.ts';
 
 describe('parseConfigDuration', () => {
   it.each([
@@ -25,5 +25,18 @@ describe('formatConfigDuration', () => {
 
   it('round-trips through the parser', () => {
     for (const text of ['30m', '1h', '2h30m', '5h59m59s']) expect(formatConfigDuration(parseConfigDuration(text)!)).toBe(text);
+  });
+});
+
+describe('one grammar', () => {
+  it('a configuration duration means the same on the command line', () => {
+    for (const text of ['45s', '30m', '1h', '2h30m', '1h0m5s', '90m', '0s']) expect(parseDuration(text)).toBe(parseConfigDuration(text));
+  });
+
+  it('the command-line forms beyond it are not configuration durations', () => {
+    for (const text of ['500ms', '1.5s', '10', '30s1h', '1m1m']) {
+      expect(parseDuration(text)).toBeDefined();
+      expect(parseConfigDuration(text)).toBeUndefined();
+    }
   });
 });
