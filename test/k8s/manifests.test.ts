@@ -38,11 +38,10 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (cluster === undefined) return;
-  // Everything but the CRDs, which other suites share.
-  for (const file of ['deploy/deployment.yaml', 'rbac/cluster-role-binding.yaml', 'rbac/cluster-role.yaml', 'rbac/service-account.yaml']) {
-    await kubectl(cluster, ['delete', '--ignore-not-found', '--wait=false', '-f', join(REPO_ROOT, 'manifests', file)]);
-  }
-  await kubectl(cluster, ['delete', 'namespace', 'boulder-system', '--wait=false', '--ignore-not-found']);
+  // Only the Deployment: the CRDs, the boulder-system namespace, the ServiceAccount and its
+  // ClusterRole are shared with suites running at the same time (controller-image.test.ts applies
+  // the same files and mints the ServiceAccount's token), and apply is idempotent.
+  await kubectl(cluster, ['delete', '--ignore-not-found', '--wait=false', '-f', join(REPO_ROOT, 'manifests', 'deploy/deployment.yaml')]);
 });
 
 function rulesOf(file: string): { group: string; resource: string; verbs: string[] }[] {
