@@ -40,6 +40,7 @@ export class LiveStatus {
   readonly #clock: Clock;
   #lastProgressAt = Number.NEGATIVE_INFINITY;
   #writing: Promise<void> = Promise.resolve();
+  #serial: Promise<void> = Promise.resolve();
 
   constructor(client: ResourceClient, ws: Workspace, clock: Clock) {
     this.#client = client;
@@ -87,11 +88,18 @@ export class LiveStatus {
     this.#writing = this.#writing.then(() => this.write(status).catch(() => undefined));
   }
 
-  /** Writes `status` when it differs from the stored one and keeps the stored object. */
-  async write(status: WorkspaceStatus): Promise<void> {
-    await this.#settle();
-    const { object } = await writeStatusIfChanged(this.#client, this.#object, status);
-    this.#object = object;
+  /**
+   * Writes `status` when it differs from the stored one and keeps the stored object. Writes are
+   * serialized (steps of one reconcile may fail concurrently), each on the latest stored object.
+   */
+  write(status: WorkspaceStatus): Promise<void> {
+    const next = this.#serial.then(async () => {
+      await this.#settle();
+      const { object } = await writeStatusIfChanged(this.#client, this.#object, status);
+      this.#object = object;
+    });
+    this.#serial = next.catch(() => undefined);
+    return next;
   }
 
   async #settle(): Promise<void> {
