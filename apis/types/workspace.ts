@@ -395,6 +395,9 @@ export interface WorkspaceTimings {
  * Per-phase durations (ms) of the latest reconcile that changed the runtime, e.g. worktree, portBindings, observe, ensure, ensure.snapshot, ensure.network, ensure.create, ensure.start, hooks, scripts; the status write itself is in the debug log.
  */
 export interface WorkspacePhaseTimings {
+  /**
+   * Wall time of the phase in milliseconds.
+   */
   [k: string]: number;
 }
 /**
