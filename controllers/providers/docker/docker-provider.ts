@@ -28,7 +28,8 @@ import { ensureWorkspace } from './ensure.ts';
 import { dockerEvents, NetworkDirectory } from './events.ts';
 import { execInContainer } from './exec.ts';
 import { containerLogs } from './logs.ts';
-import { findContainer, observedFromSnapshot, snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
+import { findContainer, observedFromSnapshot, type WorkspaceSnapshot } from './snapshot.ts';
+import { SnapshotBatcher } from './snapshot-batch.ts';
 import { deleteWorkspace, setWorkspaceState } from './state-ops.ts';
 import { ENGINE_UNAVAILABLE } from '../../../apis/names/index.ts';
 
@@ -52,11 +53,14 @@ export class DockerProvider implements Provider {
   readonly #networks = new NetworkDirectory();
   /** The latest `observe` snapshot per target, taken by the next `ensure` with `afterObserve` (once). */
   readonly #observed = new Map<string, { snapshot: WorkspaceSnapshot; at: number }>();
+  /** Concurrent snapshots of many workspaces share list calls (snapshot-batch.ts). */
+  readonly #snapshots: SnapshotBatcher;
 
   constructor(options: DockerProviderOptions = {}) {
     this.docker = options.docker ?? new Dockerode();
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? silentLogger();
+    this.#snapshots = new SnapshotBatcher(this.docker);
   }
 
   /** Where the engine is, e.g. `unix:///var/run/docker.sock`. */
@@ -74,7 +78,7 @@ export class DockerProvider implements Provider {
   }
 
   async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
-    const snapshot = await snapshotWorkspace(this.docker, target);
+    const snapshot = await this.#snapshots.snapshot(target);
     this.#observed.set(targetKey(target), { snapshot, at: performance.now() });
     return observedFromSnapshot(snapshot);
   }
@@ -89,7 +93,7 @@ export class DockerProvider implements Provider {
     const stashed = this.#observed.get(key);
     this.#observed.delete(key);
     const known = options?.afterObserve === true && stashed !== undefined && performance.now() - stashed.at <= OBSERVE_REUSE_MS ? stashed.snapshot : undefined;
-    return ensureWorkspace(context, desired, options, known);
+    return ensureWorkspace(context, desired, options, known ?? this.#snapshots.snapshot(desired.target));
   }
 
   async pause(target: RuntimeTarget): Promise<void> {

@@ -5,7 +5,7 @@
  *   3. keep / (re)create / reattach the main and service containers, in parallel;
  *   4. bring every container to the desired lifecycle state, in parallel.
  * When nothing changed this costs two list calls (step 1) and nothing else; none when the caller
- * hands in the snapshot its `observe` just took (`snapshot`). Each step's wall time is returned in
+ * hands in the snapshot its `observe` just took (`known`; or a batched listing: snapshot-batch.ts). Each step's wall time is returned in
  * `phases` (status.timings.phases: ensure.snapshot, ensure.network, ensure.create, ensure.start).
  */
 import type { DesiredRuntime, EnsureOptions, EnsureResult, ObservedRuntime } from '../types.ts';
@@ -24,7 +24,7 @@ export async function ensureWorkspace(
   base: Omit<EnsureContext, 'onProgress' | 'signal'>,
   desired: DesiredRuntime,
   options: EnsureOptions = {},
-  known?: WorkspaceSnapshot,
+  known?: WorkspaceSnapshot | Promise<WorkspaceSnapshot>,
 ): Promise<EnsureResult> {
   const ctx: EnsureContext = { ...base, onProgress: options.onProgress, signal: options.signal };
   const phases: Record<string, number> = {};
