@@ -389,6 +389,16 @@ export interface WorkspaceTimings {
    * How long the latest wake from an idle pause took (resume and onWake hook).
    */
   lastWakeMs?: number;
+  phases?: WorkspacePhaseTimings;
+}
+/**
+ * Per-phase durations (ms) of the latest reconcile that changed the runtime, e.g. worktree, portBindings, observe, ensure, ensure.snapshot, ensure.network, ensure.create, ensure.start, hooks, scripts; the status write itself is in the debug log.
+ */
+export interface WorkspacePhaseTimings {
+  /**
+   * Wall time of the phase in milliseconds.
+   */
+  [k: string]: number;
 }
 /**
  * One drift repair.

@@ -1,10 +1,10 @@
 /**
  * `boulder switch NAME`: makes NAME the active workspace of its repository. NAME is first recorded
  * as active on the Workspace (the `nexus.dev/active-workspace-since` annotation, which the
- * controllers read: apis/active-workspace.ts) and in `.nexus/current` (a copy for scripts), then
- * the previously active one and every other workspace of the repository declared Running are
- * paused, NAME is set Running with the `nexus.dev/switch-requested-at` annotation (the controller
- * measures the switch from it), and the command waits (through the store's watch) until NAME is
+ * controllers read: apis/active-workspace.ts) and set Running with the `nexus.dev/switch-requested-at`
+ * annotation (the controller measures the switch from it) in one write, then the previously active
+ * one and every other workspace of the repository declared Running are paused in parallel (and
+ * `.nexus/current`, a copy for scripts, written), and the command waits (through the store's watch) until NAME is
  * Ready for its new generation.
  */
 import { isErrorCode } from '../../apis/errors.ts';

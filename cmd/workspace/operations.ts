@@ -44,24 +44,25 @@ export async function prepareSwitch(client: ResourceClient, namespace: string, n
 }
 
 /**
- * Performs a prepared switch: records the target as its repository's active workspace first — on
- * the Workspace (the ACTIVE_WORKSPACE_SINCE_ANNOTATION annotation, which the controllers read: fixed host
- * ports follow it) and, as a convenience for scripts, in `<repository>/.nexus/current` when the
- * repository exists here — so controllers reacting to the updates see the new owner; then pauses
- * the planned workspaces and makes the target Running with the switch annotation.
+ * Performs a prepared switch. First, in one write, the target is recorded as its repository's
+ * active workspace (the ACTIVE_WORKSPACE_SINCE_ANNOTATION annotation, which the controllers read: fixed host
+ * ports follow it) and made Running with the switch annotation, so controllers reacting to the
+ * later updates already see the new owner; then, in parallel, the planned workspaces are paused
+ * and, as a convenience for scripts, `<repository>/.nexus/current` is written when the repository
+ * exists here.
  */
 export async function writeSwitch(client: ResourceClient, prepared: PreparedSwitch, requestedAt: string): Promise<void> {
   const { target, listed, pause, repository } = prepared;
   const namespace = target.metadata.namespace ?? 'default';
   const address = { kind: 'Workspace' as const, namespace, name: target.metadata.name };
-  let stored = target;
-  if (repository !== undefined) {
-    stored = (await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, undefined, { [ACTIVE_WORKSPACE_SINCE_ANNOTATION]: requestedAt }), target)).object;
-    if (existsSync(repository)) await writeCurrentWorkspace(repository, target.metadata.name);
-  }
-  for (const name of pause) {
-    const current = listed.find((ws) => ws.metadata.name === name);
-    await updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, 'Paused'), current);
-  }
-  await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, 'Running', { [SWITCH_REQUESTED_AT_ANNOTATION]: requestedAt }), stored);
+  // One write makes the target active and Running: its unpause and the move of its fixed host
+  // ports start at once, overlapping the pauses (which only free what it takes over).
+  const active: Record<string, string> = repository !== undefined ? { [ACTIVE_WORKSPACE_SINCE_ANNOTATION]: requestedAt } : {};
+  await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, 'Running', { ...active, [SWITCH_REQUESTED_AT_ANNOTATION]: requestedAt }), target);
+  const current = repository !== undefined && existsSync(repository) ? writeCurrentWorkspace(repository, target.metadata.name) : undefined;
+  // The others are paused in parallel: each is its own object, its own reconcile.
+  await Promise.all([
+    current,
+    ...pause.map((name) => updateWithRetry<Workspace>(client, { kind: 'Workspace', namespace, name }, (ws) => withState(ws, 'Paused'), listed.find((ws) => ws.metadata.name === name))),
+  ]);
 }

@@ -117,6 +117,8 @@ export interface EnsureResult {
   observed: ObservedRuntime;
   /** True when the main container was created by this call (lifecycle scripts run once per creation). */
   containerCreated?: boolean;
+  /** Wall time (ms) of the provider's own steps, e.g. snapshot, network, create, start (status.timings.phases). */
+  phases?: Record<string, number>;
 }
 
 /** Progress of a long step (image pull or build), for status and the CLI. */
@@ -132,6 +134,11 @@ export interface ProgressEvent {
 export interface EnsureOptions {
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
+  /**
+   * The caller's `observe` of this target just ran (same reconcile): a provider may start from
+   * what that call listed instead of listing again (one engine round trip less per converge).
+   */
+  afterObserve?: boolean;
 }
 
 /** Options of `exec`. */

@@ -39,7 +39,8 @@ export class LiveStatus {
   readonly #client: ResourceClient;
   readonly #clock: Clock;
   #lastProgressAt = Number.NEGATIVE_INFINITY;
-  #writing: Promise<void> = Promise.resolve();
+  /** The latest queued write; writes (progress, failures, the final one) run one after another. */
+  #serial: Promise<void> = Promise.resolve();
 
   constructor(client: ResourceClient, ws: Workspace, clock: Clock) {
     this.#client = client;
@@ -61,8 +62,7 @@ export class LiveStatus {
       return await run();
     } catch (err) {
       const failure = stepFailure(err);
-      await this.#settle();
-      await this.write(this.#withFailure(conditionType, failure));
+      await this.write(() => this.#withFailure(conditionType, failure));
       if (failure.terminal && !isTerminalError(err)) throw new TerminalError(failure.reason, failure.message, { cause: err });
       throw err;
     }
@@ -84,20 +84,22 @@ export class LiveStatus {
         message: `${event.message}${percent}`,
       }),
     };
-    this.#writing = this.#writing.then(() => this.write(status).catch(() => undefined));
+    this.write(status).catch(() => undefined);
   }
 
-  /** Writes `status` when it differs from the stored one and keeps the stored object. */
-  async write(status: WorkspaceStatus): Promise<void> {
-    await this.#settle();
-    const { object } = await writeStatusIfChanged(this.#client, this.#object, status);
-    this.#object = object;
-  }
-
-  async #settle(): Promise<void> {
-    const pending = this.#writing;
-    this.#writing = Promise.resolve();
-    await pending;
+  /**
+   * Writes `status` (or what `status()` computes from the latest stored object, once earlier writes
+   * landed) when it differs from the stored one and keeps the stored object. Writes are serialized
+   * — pending progress first; steps of one reconcile may fail concurrently — each on the latest
+   * stored object.
+   */
+  write(status: WorkspaceStatus | (() => WorkspaceStatus)): Promise<void> {
+    const next = this.#serial.then(async () => {
+      const { object } = await writeStatusIfChanged(this.#client, this.#object, typeof status === 'function' ? status() : status);
+      this.#object = object;
+    });
+    this.#serial = next.catch(() => undefined);
+    return next;
   }
 
   #withFailure(conditionType: string, failure: StepFailure): WorkspaceStatus {

@@ -8,6 +8,10 @@
  * into the Pod → wake hook → scripts → status/Ready)
  * — or cleans up on deletion (runtime, then the worktree unless it holds uncommitted work; never a
  * worktree under cluster trust, where a repository path is not the writer's to name).
+ * Independent reads run concurrently: the worktree, the secrets and the provider's observation of
+ * the runtime (which the provider's ensure then starts from instead of listing again). Each phase's
+ * wall time is recorded (phase-timer.ts) in status.timings.phases when the runtime changed, and
+ * in the debug log with the status write's own time.
  * A failing step records its condition (and Ready=False) before the error propagates: transient
  * failures are retried with backoff, terminal ones wait for a spec change or the periodic resync.
  */
@@ -22,6 +26,7 @@ import type { ProviderRegistry } from '../providers/registry.ts';
 import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { ensureWorktree, removeWorktree } from '../worktree/index.ts';
 import { desiredRuntime, runtimeTarget, usesFileSync } from './desired.ts';
+import { PhaseTimer } from './phase-timer.ts';
 import { runScript } from './lifecycle.ts';
 import { LiveStatus } from './live-status.ts';
 import { assertBuildContained } from './build-containment.ts';
@@ -77,8 +82,13 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   const live = new LiveStatus(ctx.client, ws, ctx.clock);
   await live.step(CONTAINER_READY, () => Promise.resolve(admitWorkspace(ws, deps.trust ?? { trust: 'local' })));
   const provider = await live.step(CONTAINER_READY, () => Promise.resolve(deps.providers.get(backendOf(ws))));
-  const worktree = await live.step(WORKTREE_READY, () => ensureWorktreeStep(ws));
-  const secretEnv = await live.step(CONTAINER_READY, () => resolveSecrets(ws.spec.secrets, deps.secretSources, { secretRefsByReference: provider.backend === 'kubernetes' }));
+  const phases = new PhaseTimer();
+  // Independent reads, concurrently; a failure is reported in this order (worktree first).
+  const [worktree, secretEnv, before] = await inOrder([
+    phases.time('worktree', () => live.step(WORKTREE_READY, () => ensureWorktreeStep(ws))),
+    phases.time('secrets', () => live.step(CONTAINER_READY, () => resolveSecrets(ws.spec.secrets, deps.secretSources, { secretRefsByReference: provider.backend === 'kubernetes' }))),
+    phases.time('observe', () => live.step(CONTAINER_READY, () => provider.observe(runtimeTarget(ws)))),
+  ] as const);
   const lexical = await live.step(CONTAINER_READY, () => {
     desiredPortBindings(ws); // throws on two declarations deriving one PortBinding name
     return Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv }));
@@ -86,14 +96,13 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   // The build is made from the paths the containment check resolved, never the lexical ones again.
   const buildRoot = worktree?.path ?? ws.spec.repository?.path;
   const declared = buildRoot === undefined ? lexical : { ...lexical, imageSource: await live.step(CONTAINER_READY, () => assertBuildContained(lexical.imageSource, buildRoot)) };
-  const bindings = await ensurePortBindings(ctx.client, live.object, ctx.log);
-  const before = await live.step(CONTAINER_READY, () => provider.observe(declared.target));
+  const bindings = await phases.time('portBindings', () => ensurePortBindings(ctx.client, live.object, ctx.log));
   // The idle policy: a declared-Running workspace the controller holds paused (status, never spec).
   const idle = idleStep(ws, before, deps, ctx);
   const desired: DesiredRuntime = idle.idle ? { ...declared, state: 'Paused' } : declared;
   if (usesFileSync(ws)) {
     // Creation order: worktree → volume → initial sync complete → container starts.
-    const session = await live.step(CONTAINER_READY, () => syncSessionStep(ctx.client, live.object, worktree?.path));
+    const session = await phases.time('syncSession', () => live.step(CONTAINER_READY, () => syncSessionStep(ctx.client, live.object, worktree?.path)));
     if (before === undefined && desired.state === 'Running' && !initialSyncComplete(session)) {
       await waitForInitialSync(live, session, ctx.clock.now());
       ctx.log.info({ syncsession: session.metadata.name }, 'waiting for the initial file sync before starting the container');
@@ -101,12 +110,14 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
     }
   }
   const hooks: HookRun[] = [];
-  if (before?.state === 'Running' && desired.state !== 'Running' && ws.spec.hooks?.onSleep !== undefined) {
-    hooks.push({ hook: 'onSleep', run: await runScript(provider, desired.target, ws.spec.hooks.onSleep, ctx.signal, desired.workdir) });
+  const onSleep = ws.spec.hooks?.onSleep;
+  if (before?.state === 'Running' && desired.state !== 'Running' && onSleep !== undefined) {
+    hooks.push({ hook: 'onSleep', run: await phases.time('hooks', () => runScript(provider, desired.target, onSleep, ctx.signal, desired.workdir)) });
   }
   const started = ctx.clock.now().getTime();
-  const result = await live.step(CONTAINER_READY, () => ensureRuntime(provider, desired, live));
+  const result = await phases.time('ensure', () => live.step(CONTAINER_READY, () => ensureRuntime(provider, desired, live)));
   const ensureMs = ctx.clock.now().getTime() - started;
+  phases.recordAll('ensure', result.phases);
   if (usesPodSync(ws)) {
     // Kubernetes order: the Pod runs (exec needs it) → initial sync into it → hooks, scripts, Ready.
     const session = await live.step(CONTAINER_READY, () => podSyncSessionStep(ctx.client, live.object, worktree?.path, provider, desired));
@@ -116,16 +127,19 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
       return { requeueAfter: SYNC_WAIT_MS };
     }
   }
-  if (before !== undefined && before.state !== 'Running' && result.observed.state === 'Running' && ws.spec.hooks?.onWake !== undefined) {
-    hooks.push({ hook: 'onWake', run: await runScript(provider, desired.target, ws.spec.hooks.onWake, ctx.signal, desired.workdir) });
+  const onWake = ws.spec.hooks?.onWake;
+  if (before !== undefined && before.state !== 'Running' && result.observed.state === 'Running' && onWake !== undefined) {
+    hooks.push({ hook: 'onWake', run: await phases.time('hooks', () => runScript(provider, desired.target, onWake, ctx.signal, desired.workdir)) });
   }
   // Held connections and calls go on as soon as the workspace runs again (status follows).
   if (idle.transition === 'wake' && result.observed.state === 'Running') deps.activity?.settled(keyOf(ws), false);
-  const scripts = await runLifecycleScripts(ws, provider, desired, result.observed, ctx);
+  const scripts = await phases.time('scripts', () => runLifecycleScripts(ws, provider, desired, result.observed, ctx));
   const repairs = driftRepairs(ws, result);
   for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
   const switchRequestedAt = ws.metadata.annotations?.[SWITCH_REQUESTED_AT_ANNOTATION];
   const wakeMs = idle.transition === 'wake' ? ctx.clock.now().getTime() - started : undefined;
+  const runtimeChanged = result.outcome !== 'unchanged' || hooks.length > 0;
+  const writeStarted = performance.now();
   await live.write(
     workspaceStatus(live.object, {
       result,
@@ -140,11 +154,24 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
       ...(wakeMs !== undefined ? { wakeMs } : {}),
       portsSummary: bindings.summary,
       ...(switchRequestedAt !== undefined ? { switchRequestedAt } : {}),
+      // Only a converge that changed something replaces the recorded phases (a no-op resync writes nothing).
+      ...(runtimeChanged ? { phases: phases.snapshot() } : {}),
     }),
   );
+  if (runtimeChanged) ctx.log.debug({ phases: { ...phases.snapshot(), statusWrite: Math.round((performance.now() - writeStarted) * 10) / 10 }, outcome: result.outcome }, `workspace/${ws.metadata.name}: converge phases (ms)`);
   if (idle.transition !== undefined) ctx.log.info({ idle: idle.transition, activity: idle.activity?.what }, `workspace/${ws.metadata.name}: ${idle.transition === 'sleep' ? 'idle, paused' : 'woken'}`);
   deps.activity?.settled(keyOf(ws), idle.idle, idle.decidedAt);
   return idle.requeueAfter !== undefined ? { requeueAfter: idle.requeueAfter } : undefined;
+}
+
+/**
+ * Awaits every promise (so no step is still writing status when the reconcile goes on or fails)
+ * and returns their values, or throws the first failure in the given order.
+ */
+async function inOrder<T extends readonly unknown[]>(steps: { [K in keyof T]: Promise<T[K]> }): Promise<T> {
+  const settled = await Promise.allSettled(steps);
+  for (const outcome of settled) if (outcome.status === 'rejected') throw outcome.reason;
+  return settled.map((outcome) => (outcome as PromiseFulfilledResult<unknown>).value) as unknown as T;
 }
 
 function keyOf(ws: Workspace): string {
@@ -227,6 +254,8 @@ async function ensureWorktreeStep(ws: Workspace): Promise<(WorktreeFacts & { com
 function ensureRuntime(provider: Provider, desired: DesiredRuntime, live: LiveStatus): Promise<EnsureResult> {
   return provider.ensure(desired, {
     onProgress: (event) => live.progress(event),
+    // This reconcile's observe ran just before: the provider may start from what it listed.
+    afterObserve: true,
   });
 }
 

@@ -18,6 +18,14 @@ import { workspaceReconciler } from './reconcile.ts';
 /** Default Workspace resync period: the background drift check. */
 export const WORKSPACE_RESYNC_MS = 30_000;
 
+/**
+ * Workspace reconciles run in parallel. Sized for the engine, not for this process: a reconcile
+ * spends its time waiting on the engine (create, start) and git, which take many requests at once
+ * (20 concurrent create+start finish in about the time of 2–3 sequential ones), while the
+ * controller's own CPU per reconcile is a few ms.
+ */
+export const WORKSPACE_CONCURRENCY = 10;
+
 /** Delay of the second look after a provider drift hint. */
 export const DRIFT_RECHECK_MS = 250;
 
@@ -44,6 +52,7 @@ export function registerWorkspaces(manager: Manager, deps: WorkspaceRegisterDeps
       ...(deps.defaultIdleTimeout !== undefined ? { defaultIdleTimeout: deps.defaultIdleTimeout } : {}),
     }),
     owns: ['PortBinding', 'SyncSession'],
+    concurrency: WORKSPACE_CONCURRENCY,
     resyncPeriodMs: deps.resyncMs ?? WORKSPACE_RESYNC_MS,
   });
   deps.activity.connect((key) => workspaces.enqueue(key, 'watch', 'activity'));

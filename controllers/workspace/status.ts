@@ -43,6 +43,8 @@ export interface StatusInputs {
   repairs: string[];
   /** Milliseconds the ensure took, recorded as the create time when it created the container. */
   ensureMs: number;
+  /** Per-phase wall times of this reconcile (status.timings.phases), when it changed the runtime. */
+  phases?: Record<string, number>;
   /** Value of the switch-requested-at annotation, if any. */
   switchRequestedAt?: string;
   /** The idle policy's decision (condition Idle, latest activity). */
@@ -166,6 +168,7 @@ function timings(previous: WorkspaceStatus, inputs: StatusInputs, conditions: Co
     }
   }
   if (inputs.wakeMs !== undefined) result.lastWakeMs = inputs.wakeMs;
+  if (inputs.phases !== undefined) result.phases = inputs.phases;
   return Object.keys(result).length === 0 ? undefined : result;
 }
 

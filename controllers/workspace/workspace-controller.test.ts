@@ -63,6 +63,8 @@ describe('Workspace controller (embedded store, mock provider)', () => {
     expect(getCondition(ws.status?.conditions, 'Ready')).toMatchObject({ status: 'True', reason: 'Ready' });
     expect(getCondition(ws.status?.conditions, 'ServicesReady')).toMatchObject({ status: 'True' });
     expect(ws.status?.timings?.createMs).toBeGreaterThanOrEqual(0);
+    // The per-phase profile of the converge that created it (issue 19).
+    expect(Object.keys(ws.status?.timings?.phases ?? {})).toEqual(expect.arrayContaining(['worktree', 'secrets', 'observe', 'portBindings', 'ensure', 'scripts']));
     expect((await provider.observe(runtimeTarget(ws)))?.services).toEqual({ db: { running: true } });
   });
 

@@ -7,6 +7,7 @@
 import { join } from 'node:path';
 import { DevcontainerFloor, dockerRunFloorName, dockerRunOnce } from './docker-floors.ts';
 import { createGitRepository, workspaceManifest, writeManifests, type DockerBenchEnv } from './docker-bench-env.ts';
+import { phaseRows, phasesOf, type PhaseSample } from './phases.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
 
 /** Runs of each measurement (after one unmeasured warm-up). */
@@ -22,18 +23,21 @@ interface ApplySamples {
   wall: number[];
   createMs: number[];
   deleteMs: number[];
+  phases: PhaseSample[];
 }
 
 /** Applies a new workspace, waits for Ready, reads its `status.timings.createMs`, deletes it. */
 async function applyOnce(env: DockerBenchEnv, name: string, repository: string | undefined, into: ApplySamples | undefined): Promise<void> {
   const file = writeManifests(join(env.root, `${name}.yaml`), [workspaceManifest(name, { repository })]);
   const applied = await env.boulderOk('apply', '-f', file, '--wait', '--timeout', '60s');
-  const ws = JSON.parse((await env.boulderOk('get', 'ws', name, '-o', 'json')).stdout) as { status?: { timings?: { createMs?: number } } };
+  const ws = JSON.parse((await env.boulderOk('get', 'ws', name, '-o', 'json')).stdout) as { status?: { timings?: { createMs?: number; phases?: PhaseSample } } };
   const deleted = await env.boulderOk('delete', 'ws', name, '--wait', '--timeout', '60s');
   if (into === undefined) return;
   into.wall.push(applied.ms);
   if (ws.status?.timings?.createMs !== undefined) into.createMs.push(ws.status.timings.createMs);
   into.deleteMs.push(deleted.ms);
+  const phases = phasesOf(ws);
+  if (phases !== undefined) into.phases.push(phases);
 }
 
 function note(s: ApplySamples): string {
@@ -69,8 +73,8 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
   }
   const dockerRun: number[] = [];
   const devcontainerUp: number[] = [];
-  const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [] };
-  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [] };
+  const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [] };
+  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [] };
   try {
     await dockerRunOnce(env);
     await applyOnce(env, env.name('warm'), undefined, undefined);
@@ -95,5 +99,6 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
   }
   rows.push(...variantRows('image present, no repository', plain, dockerRunFloor, devcontainerMedian));
   rows.push(...variantRows('image present, with worktree', worktree, dockerRunFloor, devcontainerMedian));
+  rows.push(...phaseRows('apply → Ready, with worktree', worktree.phases));
   return rows;
 }

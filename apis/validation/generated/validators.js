@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const Workspace = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/workspace.schema.json","title":"Workspace","description":"A developer workspace: a git worktree on its own branch, a container (or Pod, or Sprite microVM) holding the worktree's files, its service containers, deterministic host ports and file sync, kept converged by the workspace controller.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Versioned schema of this representation of the object. Always nexus.dev/v1alpha1.","type":"string","const":"nexus.dev/v1alpha1"},"kind":{"description":"Kind of the object. Always Workspace.","type":"string","const":"Workspace"},"metadata":{"description":"Standard object metadata: name, namespace, labels, annotations and the fields the store maintains.","$ref":"objectmeta.schema.json"},"spec":{"title":"WorkspaceSpec","description":"Desired state of the workspace.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"repository":{"title":"WorkspaceRepository","description":"The git repository the workspace's worktree is created from.","type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"description":"Path on the host of the git repository. The worktree is created next to it, on its own branch.","type":"string","minLength":1},"branch":{"description":"Branch checked out in the worktree; created from baseRef when it does not exist. Defaults to nexus/<metadata.name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"},"baseRef":{"description":"Commit, branch or tag the branch is created from when it does not exist yet.","type":"string","minLength":1,"default":"HEAD"},"onDelete":{"description":"What happens to the worktree when the workspace is deleted. KeepIfDirty removes it unless it has uncommitted changes (then it is kept and the reason is logged); Remove removes it even then. The branch is always kept, so committed work is never lost.","type":"string","enum":["KeepIfDirty","Remove"],"default":"KeepIfDirty"}}},"backend":{"description":"Where the workspace runs: docker (local engine or DOCKER_HOST), sprite (Sprites microVM), kubernetes (a Pod) or mock (in-memory, tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"],"default":"docker"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"WorkspaceBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the worktree root.","type":"string","minLength":1,"default":"."},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context.","type":"string","minLength":1,"default":"Dockerfile"},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"resources":{"title":"WorkspaceResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit as a Kubernetes quantity: cores (\"2\", \"0.5\") or millicores (\"500m\").","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"env":{"description":"Environment variables set in the workspace container (name to value). Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"secrets":{"description":"Secrets injected as environment variables. Only references are stored; values are read when the container starts and are never stored or printed. Each entry names exactly one of fromEnv, fromFile or secretRef.","type":"array","items":{"title":"SecretReference","description":"One secret injected as an environment variable, by reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the environment variable the secret is injected as.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromEnv":{"description":"Read the value from this environment variable of the boulder process on the host.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromFile":{"description":"Read the value from this file on the host.","type":"string","minLength":1},"secretRef":{"title":"SecretKeyReference","description":"Read the value from a key of a Kubernetes Secret in the workspace's namespace.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Name of the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"key":{"description":"Key within the Secret's data.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}}},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Each becomes a PortBinding owned by the workspace; host ports are allocated deterministically unless hostPort is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspacePort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the process listens on inside the container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically from the workspace and port names.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"],"default":"private"}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspaceService","description":"One service container.","type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Container image of the service, e.g. postgres:17.","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"sync":{"title":"WorkspaceSync","description":"How the worktree's files reach the workspace: a bind mount, or file sync through a SyncSession owned by the workspace.","type":"object","additionalProperties":false,"default":{},"properties":{"mode":{"description":"bind mounts the worktree (local docker only); the other modes create a SyncSession with that sync mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"],"default":"bind"},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"],"default":"manual"}}},"workspaceFolder":{"description":"Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace (on the sprite backend /home/sprite/workspace, which the Sprite user owns). Honoured by the docker, kubernetes and sprite backends.","type":"string","minLength":2,"maxLength":1024,"pattern":"^(/[^/]*[^/.][^/]*)+$"},"scripts":{"title":"WorkspaceScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"preStart":{"description":"Shell script run once after the container is created, before postStart (e.g. install dependencies).","type":"string"},"postStart":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"WorkspaceHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"onWake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"onSleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"state":{"description":"Lifecycle the workspace should be in: Running, Stopped (container stopped, files kept) or Paused (processes frozen, resumes fast).","type":"string","enum":["Running","Stopped","Paused"],"default":"Running"},"idleTimeout":{"description":"Pause the workspace after this long without activity, as a duration like 30m, 1h or 2h30m; 0 or never turns it off. Unset: the layered configuration (workspace.idle_timeout) decides, and never when that is unset too.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$"}}},"status":{"title":"WorkspaceStatus","description":"Observed state of the workspace, written by the workspace controller.","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"description":"metadata.generation of the spec this status reflects.","type":"integer","minimum":0},"phase":{"description":"Summary of the workspace's lifecycle for humans and printer columns: Pending, Creating, Running, Stopped, Paused, Failed or Terminating.","type":"string","enum":["Pending","Creating","Running","Stopped","Paused","Failed","Terminating"]},"conditions":{"description":"Latest observations of the workspace's state; Ready summarizes them.","type":"array","items":{"$ref":"condition.schema.json"}},"containerId":{"description":"ID of the workspace container (or Pod UID, or Sprite ID) on the backend.","type":"string"},"worktreePath":{"description":"Host path of the workspace's git worktree.","type":"string"},"branch":{"description":"Branch checked out in the worktree.","type":"string"},"imageDigest":{"description":"Digest of the image the workspace container runs.","type":"string"},"sprite":{"description":"The Sprite of a sprite workspace, as last observed (never its token).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Name of the Sprite.","type":"string"},"status":{"description":"Status the Sprites API reports: cold, warm or running.","type":"string"},"lastCheckpoint":{"description":"Id of the last checkpoint boulder took (a pause, or boulder workspace checkpoint).","type":"string"},"url":{"description":"The Sprite's public URL, when its url_settings.auth is public.","type":"string"}}},"timings":{"title":"WorkspaceTimings","description":"Durations of the latest lifecycle operations, in milliseconds.","type":"object","additionalProperties":false,"properties":{"createMs":{"description":"How long creating the workspace took, from first reconcile to Ready.","type":"number","minimum":0},"lastStartMs":{"description":"How long the latest start (or resume) took.","type":"number","minimum":0},"lastSwitchMs":{"description":"How long the latest switch to this workspace took.","type":"number","minimum":0},"lastSwitchAt":{"description":"The switch request (annotation nexus.dev/switch-requested-at) that lastSwitchMs measured.","type":"string"},"lastWakeMs":{"description":"How long the latest wake from an idle pause took (resume and onWake hook).","type":"number","minimum":0}}},"lastActiveAt":{"description":"When activity was last seen in the workspace (RFC 3339); idleTimeout counts from here.","type":"string","format":"date-time"},"lastActivity":{"description":"What the activity at lastActiveAt was (exec, connection on port NAME, file sync, api, switch, start).","type":"string"},"repairs":{"description":"Recent drift repairs made by the controller, newest last.","type":"array","items":{"title":"WorkspaceRepair","description":"One drift repair.","type":"object","additionalProperties":false,"required":["at","what"],"properties":{"at":{"description":"When the repair was made (RFC 3339).","type":"string","format":"date-time"},"what":{"description":"What was found and repaired, e.g. container removed outside boulder; re-created.","type":"string"}}}},"scripts":{"title":"WorkspaceScriptsStatus","description":"Lifecycle scripts (spec.scripts) run for the current container: they run once per container creation.","type":"object","additionalProperties":false,"required":["containerId"],"properties":{"containerId":{"description":"Container the scripts ran in; a new container runs them again.","type":"string"},"preStart":{"description":"Outcome of the preStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}},"postStart":{"description":"Outcome of the postStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}}}},"ports":{"description":"Host ports of the workspace's PortBindings as name:hostPort pairs, e.g. web:32801,api:32802 (shown by kubectl get and boulder get -o wide).","type":"string"}}}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/workspace.schema.json","title":"Workspace","description":"A developer workspace: a git worktree on its own branch, a container (or Pod, or Sprite microVM) holding the worktree's files, its service containers, deterministic host ports and file sync, kept converged by the workspace controller.","type":"object","additionalProperties":false,"required":["apiVersion","kind","metadata","spec"],"properties":{"apiVersion":{"description":"Versioned schema of this representation of the object. Always nexus.dev/v1alpha1.","type":"string","const":"nexus.dev/v1alpha1"},"kind":{"description":"Kind of the object. Always Workspace.","type":"string","const":"Workspace"},"metadata":{"description":"Standard object metadata: name, namespace, labels, annotations and the fields the store maintains.","$ref":"objectmeta.schema.json"},"spec":{"title":"WorkspaceSpec","description":"Desired state of the workspace.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"repository":{"title":"WorkspaceRepository","description":"The git repository the workspace's worktree is created from.","type":"object","additionalProperties":false,"required":["path"],"properties":{"path":{"description":"Path on the host of the git repository. The worktree is created next to it, on its own branch.","type":"string","minLength":1},"branch":{"description":"Branch checked out in the worktree; created from baseRef when it does not exist. Defaults to nexus/<metadata.name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"},"baseRef":{"description":"Commit, branch or tag the branch is created from when it does not exist yet.","type":"string","minLength":1,"default":"HEAD"},"onDelete":{"description":"What happens to the worktree when the workspace is deleted. KeepIfDirty removes it unless it has uncommitted changes (then it is kept and the reason is logged); Remove removes it even then. The branch is always kept, so committed work is never lost.","type":"string","enum":["KeepIfDirty","Remove"],"default":"KeepIfDirty"}}},"backend":{"description":"Where the workspace runs: docker (local engine or DOCKER_HOST), sprite (Sprites microVM), kubernetes (a Pod) or mock (in-memory, tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"],"default":"docker"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"WorkspaceBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the worktree root.","type":"string","minLength":1,"default":"."},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context.","type":"string","minLength":1,"default":"Dockerfile"},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"resources":{"title":"WorkspaceResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit as a Kubernetes quantity: cores (\"2\", \"0.5\") or millicores (\"500m\").","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"env":{"description":"Environment variables set in the workspace container (name to value). Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"secrets":{"description":"Secrets injected as environment variables. Only references are stored; values are read when the container starts and are never stored or printed. Each entry names exactly one of fromEnv, fromFile or secretRef.","type":"array","items":{"title":"SecretReference","description":"One secret injected as an environment variable, by reference.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the environment variable the secret is injected as.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromEnv":{"description":"Read the value from this environment variable of the boulder process on the host.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"fromFile":{"description":"Read the value from this file on the host.","type":"string","minLength":1},"secretRef":{"title":"SecretKeyReference","description":"Read the value from a key of a Kubernetes Secret in the workspace's namespace.","type":"object","additionalProperties":false,"required":["name","key"],"properties":{"name":{"description":"Name of the Secret.","type":"string","minLength":1,"maxLength":253,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$"},"key":{"description":"Key within the Secret's data.","type":"string","minLength":1,"maxLength":253,"pattern":"^[-._a-zA-Z0-9]+$"}}}}}},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Each becomes a PortBinding owned by the workspace; host ports are allocated deterministically unless hostPort is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspacePort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the process listens on inside the container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically from the workspace and port names.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"],"default":"private"}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"WorkspaceService","description":"One service container.","type":"object","additionalProperties":false,"required":["image"],"properties":{"image":{"description":"Container image of the service, e.g. postgres:17.","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","type":"string"}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["containerPort"],"properties":{"containerPort":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"hostPort":{"description":"Host port to bind. When unset, a free port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp or udp.","type":"string","enum":["tcp","udp"],"default":"tcp"}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"sync":{"title":"WorkspaceSync","description":"How the worktree's files reach the workspace: a bind mount, or file sync through a SyncSession owned by the workspace.","type":"object","additionalProperties":false,"default":{},"properties":{"mode":{"description":"bind mounts the worktree (local docker only); the other modes create a SyncSession with that sync mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"],"default":"bind"},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"],"default":"manual"}}},"workspaceFolder":{"description":"Absolute path where the workspace's files (the worktree, or the synced copy of it) are inside the workspace container, and its working directory. Defaults to /workspace (on the sprite backend /home/sprite/workspace, which the Sprite user owns). Honoured by the docker, kubernetes and sprite backends.","type":"string","minLength":2,"maxLength":1024,"pattern":"^(/[^/]*[^/.][^/]*)+$"},"scripts":{"title":"WorkspaceScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"preStart":{"description":"Shell script run once after the container is created, before postStart (e.g. install dependencies).","type":"string"},"postStart":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"WorkspaceHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"onWake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"onSleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"state":{"description":"Lifecycle the workspace should be in: Running, Stopped (container stopped, files kept) or Paused (processes frozen, resumes fast).","type":"string","enum":["Running","Stopped","Paused"],"default":"Running"},"idleTimeout":{"description":"Pause the workspace after this long without activity, as a duration like 30m, 1h or 2h30m; 0 or never turns it off. Unset: the layered configuration (workspace.idle_timeout) decides, and never when that is unset too.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$"}}},"status":{"title":"WorkspaceStatus","description":"Observed state of the workspace, written by the workspace controller.","type":"object","additionalProperties":false,"properties":{"observedGeneration":{"description":"metadata.generation of the spec this status reflects.","type":"integer","minimum":0},"phase":{"description":"Summary of the workspace's lifecycle for humans and printer columns: Pending, Creating, Running, Stopped, Paused, Failed or Terminating.","type":"string","enum":["Pending","Creating","Running","Stopped","Paused","Failed","Terminating"]},"conditions":{"description":"Latest observations of the workspace's state; Ready summarizes them.","type":"array","items":{"$ref":"condition.schema.json"}},"containerId":{"description":"ID of the workspace container (or Pod UID, or Sprite ID) on the backend.","type":"string"},"worktreePath":{"description":"Host path of the workspace's git worktree.","type":"string"},"branch":{"description":"Branch checked out in the worktree.","type":"string"},"imageDigest":{"description":"Digest of the image the workspace container runs.","type":"string"},"sprite":{"description":"The Sprite of a sprite workspace, as last observed (never its token).","type":"object","additionalProperties":false,"properties":{"name":{"description":"Name of the Sprite.","type":"string"},"status":{"description":"Status the Sprites API reports: cold, warm or running.","type":"string"},"lastCheckpoint":{"description":"Id of the last checkpoint boulder took (a pause, or boulder workspace checkpoint).","type":"string"},"url":{"description":"The Sprite's public URL, when its url_settings.auth is public.","type":"string"}}},"timings":{"title":"WorkspaceTimings","description":"Durations of the latest lifecycle operations, in milliseconds.","type":"object","additionalProperties":false,"properties":{"createMs":{"description":"How long creating the workspace took, from first reconcile to Ready.","type":"number","minimum":0},"lastStartMs":{"description":"How long the latest start (or resume) took.","type":"number","minimum":0},"lastSwitchMs":{"description":"How long the latest switch to this workspace took.","type":"number","minimum":0},"lastSwitchAt":{"description":"The switch request (annotation nexus.dev/switch-requested-at) that lastSwitchMs measured.","type":"string"},"lastWakeMs":{"description":"How long the latest wake from an idle pause took (resume and onWake hook).","type":"number","minimum":0},"phases":{"title":"WorkspacePhaseTimings","description":"Per-phase durations (ms) of the latest reconcile that changed the runtime, e.g. worktree, portBindings, observe, ensure, ensure.snapshot, ensure.network, ensure.create, ensure.start, hooks, scripts; the status write itself is in the debug log.","type":"object","additionalProperties":{"description":"Wall time of the phase in milliseconds.","type":"number","minimum":0}}}},"lastActiveAt":{"description":"When activity was last seen in the workspace (RFC 3339); idleTimeout counts from here.","type":"string","format":"date-time"},"lastActivity":{"description":"What the activity at lastActiveAt was (exec, connection on port NAME, file sync, api, switch, start).","type":"string"},"repairs":{"description":"Recent drift repairs made by the controller, newest last.","type":"array","items":{"title":"WorkspaceRepair","description":"One drift repair.","type":"object","additionalProperties":false,"required":["at","what"],"properties":{"at":{"description":"When the repair was made (RFC 3339).","type":"string","format":"date-time"},"what":{"description":"What was found and repaired, e.g. container removed outside boulder; re-created.","type":"string"}}}},"scripts":{"title":"WorkspaceScriptsStatus","description":"Lifecycle scripts (spec.scripts) run for the current container: they run once per container creation.","type":"object","additionalProperties":false,"required":["containerId"],"properties":{"containerId":{"description":"Container the scripts ran in; a new container runs them again.","type":"string"},"preStart":{"description":"Outcome of the preStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}},"postStart":{"description":"Outcome of the postStart script's run.","type":"object","additionalProperties":false,"required":["exitCode"],"properties":{"exitCode":{"description":"Exit status of the script.","type":"integer"},"output":{"description":"Last lines of the script's combined output.","type":"string"}}}}},"ports":{"description":"Host ports of the workspace's PortBindings as name:hostPort pairs, e.g. web:32801,api:32802 (shown by kubectl get and boulder get -o wide).","type":"string"}}}}};
 const schema12 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/objectmeta.schema.json","title":"ObjectMeta","description":"Standard object metadata with Kubernetes semantics. Users set name, namespace, labels and annotations; the store sets the rest.","type":"object","additionalProperties":false,"required":["name"],"properties":{"name":{"description":"Name of the object, unique per kind within its namespace. A DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63 characters.","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"namespace":{"description":"Namespace of the object (a DNS-1123 label). Defaults to \"default\".","type":"string","minLength":1,"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"uid":{"description":"Unique identifier of this incarnation of the object, set by the store on create and never changed. Read-only.","type":"string"},"resourceVersion":{"description":"Opaque version of the object, changed by the store on every write. Sent back on update for optimistic concurrency. Read-only.","type":"string"},"generation":{"description":"Sequence number of the desired state, incremented by the store when spec changes. Read-only.","type":"integer","minimum":0},"creationTimestamp":{"description":"When the object was created (RFC 3339). Read-only.","type":"string","format":"date-time"},"deletionTimestamp":{"description":"When deletion was requested (RFC 3339). The object goes away once its finalizers are empty. Read-only.","type":"string","format":"date-time"},"labels":{"description":"Key/value pairs used to select objects (boulder get -l). Keys are optionally prefixed qualified names (prefix/name); values are at most 63 characters.","type":"object","propertyNames":{"maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"additionalProperties":{"description":"Label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit.","type":"string","maxLength":63,"pattern":"^([A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?)?$"}},"annotations":{"description":"Non-identifying key/value metadata for tools and people. Keys follow the label key rules; values are free-form strings.","type":"object","propertyNames":{"maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"},"additionalProperties":{"description":"Annotation value (any string).","type":"string"}},"finalizers":{"description":"Names of the cleanups that must finish before the object is removed, e.g. nexus.dev/cleanup.","type":"array","items":{"description":"A finalizer name: a qualified name, optionally prefixed (prefix/name).","type":"string","maxLength":317,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$"}},"ownerReferences":{"description":"Objects this one depends on (same namespace). When every owner is deleted, this object is deleted too.","type":"array","items":{"title":"OwnerReference","description":"A reference to an owning object in the same namespace.","type":"object","additionalProperties":false,"required":["apiVersion","kind","name","uid"],"properties":{"apiVersion":{"description":"API version of the owner, e.g. nexus.dev/v1alpha1.","type":"string","minLength":1},"kind":{"description":"Kind of the owner, e.g. Workspace.","type":"string","minLength":1},"name":{"description":"Name of the owner.","type":"string","minLength":1},"uid":{"description":"UID of the owner; a re-created owner with the same name does not own this object.","type":"string","minLength":1},"controller":{"description":"True when the owner is the managing controller of this object (at most one owner).","type":"boolean"},"blockOwnerDeletion":{"description":"True when the owner's foreground deletion waits for this object to be deleted.","type":"boolean"}}}}}};
 const schema13 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/condition.schema.json","title":"Condition","description":"One observation of an aspect of the object's state, keyed by type. Ready is the summary condition on every kind.","type":"object","additionalProperties":false,"required":["type","status","reason","message","lastTransitionTime"],"properties":{"type":{"description":"Type of the condition in CamelCase, e.g. Ready, Synced, Bound. Unique within the list.","type":"string","maxLength":316,"pattern":"^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$"},"status":{"description":"Whether the condition holds: True, False or Unknown.","type":"string","enum":["True","False","Unknown"]},"reason":{"description":"Machine-readable CamelCase reason for the last transition, e.g. ContainerStarted.","type":"string","minLength":1,"maxLength":1024,"pattern":"^[A-Z][A-Za-z0-9]*$"},"message":{"description":"Human-readable details about the last transition. May be empty.","type":"string","maxLength":32768},"observedGeneration":{"description":"metadata.generation the condition was computed from; older than the current generation means stale.","type":"integer","minimum":0},"lastTransitionTime":{"description":"When status last changed (RFC 3339). Does not move when only reason or message change.","type":"string","format":"date-time"}}};
 const func2 = Object.prototype.hasOwnProperty;
@@ -2965,7 +2965,7 @@ if(data87.timings !== undefined){
 let data107 = data87.timings;
 if(data107 && typeof data107 == "object" && !Array.isArray(data107)){
 for(const key31 in data107){
-if(!(((((key31 === "createMs") || (key31 === "lastStartMs")) || (key31 === "lastSwitchMs")) || (key31 === "lastSwitchAt")) || (key31 === "lastWakeMs"))){
+if(!((((((key31 === "createMs") || (key31 === "lastStartMs")) || (key31 === "lastSwitchMs")) || (key31 === "lastSwitchAt")) || (key31 === "lastWakeMs")) || (key31 === "phases"))){
 const err237 = {instancePath:instancePath+"/status/timings",schemaPath:"#/properties/status/properties/timings/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.timings,data:data107};
 if(vErrors === null){
 vErrors = [err237];
@@ -3089,9 +3089,14 @@ vErrors.push(err246);
 errors++;
 }
 }
-}
-else {
-const err247 = {instancePath:instancePath+"/status/timings",schemaPath:"#/properties/status/properties/timings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.timings.type,parentSchema:schema11.properties.status.properties.timings,data:data107};
+if(data107.phases !== undefined){
+let data113 = data107.phases;
+if(data113 && typeof data113 == "object" && !Array.isArray(data113)){
+for(const key32 in data113){
+let data114 = data113[key32];
+if((typeof data114 == "number") && (isFinite(data114))){
+if(data114 < 0 || isNaN(data114)){
+const err247 = {instancePath:instancePath+"/status/timings/phases/" + key32.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/timings/properties/phases/additionalProperties/minimum",keyword:"minimum",params:{comparison: ">=", limit: 0},message:"must be >= 0",schema:0,parentSchema:schema11.properties.status.properties.timings.properties.phases.additionalProperties,data:data114};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3101,11 +3106,8 @@ vErrors.push(err247);
 errors++;
 }
 }
-if(data87.lastActiveAt !== undefined){
-let data113 = data87.lastActiveAt;
-if(typeof data113 === "string"){
-if(!(formats0.validate(data113))){
-const err248 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.lastActiveAt,data:data113};
+else {
+const err248 = {instancePath:instancePath+"/status/timings/phases/" + key32.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/status/properties/timings/properties/phases/additionalProperties/type",keyword:"type",params:{type: "number"},message:"must be number",schema:schema11.properties.status.properties.timings.properties.phases.additionalProperties.type,parentSchema:schema11.properties.status.properties.timings.properties.phases.additionalProperties,data:data114};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3115,8 +3117,9 @@ vErrors.push(err248);
 errors++;
 }
 }
+}
 else {
-const err249 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.lastActiveAt.type,parentSchema:schema11.properties.status.properties.lastActiveAt,data:data113};
+const err249 = {instancePath:instancePath+"/status/timings/phases",schemaPath:"#/properties/status/properties/timings/properties/phases/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.timings.properties.phases.type,parentSchema:schema11.properties.status.properties.timings.properties.phases,data:data113};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3126,10 +3129,9 @@ vErrors.push(err249);
 errors++;
 }
 }
-if(data87.lastActivity !== undefined){
-let data114 = data87.lastActivity;
-if(typeof data114 !== "string"){
-const err250 = {instancePath:instancePath+"/status/lastActivity",schemaPath:"#/properties/status/properties/lastActivity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.lastActivity.type,parentSchema:schema11.properties.status.properties.lastActivity,data:data114};
+}
+else {
+const err250 = {instancePath:instancePath+"/status/timings",schemaPath:"#/properties/status/properties/timings/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.timings.type,parentSchema:schema11.properties.status.properties.timings,data:data107};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3139,15 +3141,11 @@ vErrors.push(err250);
 errors++;
 }
 }
-if(data87.repairs !== undefined){
-let data115 = data87.repairs;
-if(Array.isArray(data115)){
-const len8 = data115.length;
-for(let i8=0; i8<len8; i8++){
-let data116 = data115[i8];
-if(data116 && typeof data116 == "object" && !Array.isArray(data116)){
-if(data116.at === undefined){
-const err251 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data116};
+if(data87.lastActiveAt !== undefined){
+let data115 = data87.lastActiveAt;
+if(typeof data115 === "string"){
+if(!(formats0.validate(data115))){
+const err251 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.lastActiveAt,data:data115};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3156,8 +3154,9 @@ vErrors.push(err251);
 }
 errors++;
 }
-if(data116.what === undefined){
-const err252 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data116};
+}
+else {
+const err252 = {instancePath:instancePath+"/status/lastActiveAt",schemaPath:"#/properties/status/properties/lastActiveAt/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.lastActiveAt.type,parentSchema:schema11.properties.status.properties.lastActiveAt,data:data115};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3166,9 +3165,11 @@ vErrors.push(err252);
 }
 errors++;
 }
-for(const key32 in data116){
-if(!((key32 === "at") || (key32 === "what"))){
-const err253 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.repairs.items,data:data116};
+}
+if(data87.lastActivity !== undefined){
+let data116 = data87.lastActivity;
+if(typeof data116 !== "string"){
+const err253 = {instancePath:instancePath+"/status/lastActivity",schemaPath:"#/properties/status/properties/lastActivity/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.lastActivity.type,parentSchema:schema11.properties.status.properties.lastActivity,data:data116};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3178,11 +3179,15 @@ vErrors.push(err253);
 errors++;
 }
 }
-if(data116.at !== undefined){
-let data117 = data116.at;
-if(typeof data117 === "string"){
-if(!(formats0.validate(data117))){
-const err254 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data117};
+if(data87.repairs !== undefined){
+let data117 = data87.repairs;
+if(Array.isArray(data117)){
+const len8 = data117.length;
+for(let i8=0; i8<len8; i8++){
+let data118 = data117[i8];
+if(data118 && typeof data118 == "object" && !Array.isArray(data118)){
+if(data118.at === undefined){
+const err254 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "at"},message:"must have required property '"+"at"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data118};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3191,9 +3196,8 @@ vErrors.push(err254);
 }
 errors++;
 }
-}
-else {
-const err255 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.at.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data117};
+if(data118.what === undefined){
+const err255 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/required",keyword:"required",params:{missingProperty: "what"},message:"must have required property '"+"what"+"'",schema:schema11.properties.status.properties.repairs.items.required,parentSchema:schema11.properties.status.properties.repairs.items,data:data118};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3202,11 +3206,9 @@ vErrors.push(err255);
 }
 errors++;
 }
-}
-if(data116.what !== undefined){
-let data118 = data116.what;
-if(typeof data118 !== "string"){
-const err256 = {instancePath:instancePath+"/status/repairs/" + i8+"/what",schemaPath:"#/properties/status/properties/repairs/items/properties/what/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.what.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.what,data:data118};
+for(const key33 in data118){
+if(!((key33 === "at") || (key33 === "what"))){
+const err256 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.repairs.items,data:data118};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3216,9 +3218,11 @@ vErrors.push(err256);
 errors++;
 }
 }
-}
-else {
-const err257 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.repairs.items.type,parentSchema:schema11.properties.status.properties.repairs.items,data:data116};
+if(data118.at !== undefined){
+let data119 = data118.at;
+if(typeof data119 === "string"){
+if(!(formats0.validate(data119))){
+const err257 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/format",keyword:"format",params:{format: "date-time"},message:"must match format \""+"date-time"+"\"",schema:"date-time",parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data119};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3228,9 +3232,8 @@ vErrors.push(err257);
 errors++;
 }
 }
-}
 else {
-const err258 = {instancePath:instancePath+"/status/repairs",schemaPath:"#/properties/status/properties/repairs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.repairs.type,parentSchema:schema11.properties.status.properties.repairs,data:data115};
+const err258 = {instancePath:instancePath+"/status/repairs/" + i8+"/at",schemaPath:"#/properties/status/properties/repairs/items/properties/at/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.at.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.at,data:data119};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3240,11 +3243,10 @@ vErrors.push(err258);
 errors++;
 }
 }
-if(data87.scripts !== undefined){
-let data119 = data87.scripts;
-if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
-if(data119.containerId === undefined){
-const err259 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/required",keyword:"required",params:{missingProperty: "containerId"},message:"must have required property '"+"containerId"+"'",schema:schema11.properties.status.properties.scripts.required,parentSchema:schema11.properties.status.properties.scripts,data:data119};
+if(data118.what !== undefined){
+let data120 = data118.what;
+if(typeof data120 !== "string"){
+const err259 = {instancePath:instancePath+"/status/repairs/" + i8+"/what",schemaPath:"#/properties/status/properties/repairs/items/properties/what/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.repairs.items.properties.what.type,parentSchema:schema11.properties.status.properties.repairs.items.properties.what,data:data120};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3253,9 +3255,10 @@ vErrors.push(err259);
 }
 errors++;
 }
-for(const key33 in data119){
-if(!(((key33 === "containerId") || (key33 === "preStart")) || (key33 === "postStart"))){
-const err260 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts,data:data119};
+}
+}
+else {
+const err260 = {instancePath:instancePath+"/status/repairs/" + i8,schemaPath:"#/properties/status/properties/repairs/items/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.repairs.items.type,parentSchema:schema11.properties.status.properties.repairs.items,data:data118};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3265,10 +3268,9 @@ vErrors.push(err260);
 errors++;
 }
 }
-if(data119.containerId !== undefined){
-let data120 = data119.containerId;
-if(typeof data120 !== "string"){
-const err261 = {instancePath:instancePath+"/status/scripts/containerId",schemaPath:"#/properties/status/properties/scripts/properties/containerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.containerId.type,parentSchema:schema11.properties.status.properties.scripts.properties.containerId,data:data120};
+}
+else {
+const err261 = {instancePath:instancePath+"/status/repairs",schemaPath:"#/properties/status/properties/repairs/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.status.properties.repairs.type,parentSchema:schema11.properties.status.properties.repairs,data:data117};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3278,11 +3280,11 @@ vErrors.push(err261);
 errors++;
 }
 }
-if(data119.preStart !== undefined){
-let data121 = data119.preStart;
+if(data87.scripts !== undefined){
+let data121 = data87.scripts;
 if(data121 && typeof data121 == "object" && !Array.isArray(data121)){
-if(data121.exitCode === undefined){
-const err262 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.preStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data121};
+if(data121.containerId === undefined){
+const err262 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/required",keyword:"required",params:{missingProperty: "containerId"},message:"must have required property '"+"containerId"+"'",schema:schema11.properties.status.properties.scripts.required,parentSchema:schema11.properties.status.properties.scripts,data:data121};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3292,8 +3294,8 @@ vErrors.push(err262);
 errors++;
 }
 for(const key34 in data121){
-if(!((key34 === "exitCode") || (key34 === "output"))){
-const err263 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data121};
+if(!(((key34 === "containerId") || (key34 === "preStart")) || (key34 === "postStart"))){
+const err263 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts,data:data121};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3303,10 +3305,10 @@ vErrors.push(err263);
 errors++;
 }
 }
-if(data121.exitCode !== undefined){
-let data122 = data121.exitCode;
-if(!(((typeof data122 == "number") && (!(data122 % 1) && !isNaN(data122))) && (isFinite(data122)))){
-const err264 = {instancePath:instancePath+"/status/scripts/preStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode,data:data122};
+if(data121.containerId !== undefined){
+let data122 = data121.containerId;
+if(typeof data122 !== "string"){
+const err264 = {instancePath:instancePath+"/status/scripts/containerId",schemaPath:"#/properties/status/properties/scripts/properties/containerId/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.containerId.type,parentSchema:schema11.properties.status.properties.scripts.properties.containerId,data:data122};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3316,10 +3318,11 @@ vErrors.push(err264);
 errors++;
 }
 }
-if(data121.output !== undefined){
-let data123 = data121.output;
-if(typeof data123 !== "string"){
-const err265 = {instancePath:instancePath+"/status/scripts/preStart/output",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.output,data:data123};
+if(data121.preStart !== undefined){
+let data123 = data121.preStart;
+if(data123 && typeof data123 == "object" && !Array.isArray(data123)){
+if(data123.exitCode === undefined){
+const err265 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.preStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data123};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3328,10 +3331,9 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-}
-else {
-const err266 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.preStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data121};
+for(const key35 in data123){
+if(!((key35 === "exitCode") || (key35 === "output"))){
+const err266 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data123};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3341,11 +3343,10 @@ vErrors.push(err266);
 errors++;
 }
 }
-if(data119.postStart !== undefined){
-let data124 = data119.postStart;
-if(data124 && typeof data124 == "object" && !Array.isArray(data124)){
-if(data124.exitCode === undefined){
-const err267 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.postStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data124};
+if(data123.exitCode !== undefined){
+let data124 = data123.exitCode;
+if(!(((typeof data124 == "number") && (!(data124 % 1) && !isNaN(data124))) && (isFinite(data124)))){
+const err267 = {instancePath:instancePath+"/status/scripts/preStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.exitCode,data:data124};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3354,9 +3355,11 @@ vErrors.push(err267);
 }
 errors++;
 }
-for(const key35 in data124){
-if(!((key35 === "exitCode") || (key35 === "output"))){
-const err268 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data124};
+}
+if(data123.output !== undefined){
+let data125 = data123.output;
+if(typeof data125 !== "string"){
+const err268 = {instancePath:instancePath+"/status/scripts/preStart/output",schemaPath:"#/properties/status/properties/scripts/properties/preStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.preStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart.properties.output,data:data125};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3366,10 +3369,9 @@ vErrors.push(err268);
 errors++;
 }
 }
-if(data124.exitCode !== undefined){
-let data125 = data124.exitCode;
-if(!(((typeof data125 == "number") && (!(data125 % 1) && !isNaN(data125))) && (isFinite(data125)))){
-const err269 = {instancePath:instancePath+"/status/scripts/postStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode,data:data125};
+}
+else {
+const err269 = {instancePath:instancePath+"/status/scripts/preStart",schemaPath:"#/properties/status/properties/scripts/properties/preStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.preStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.preStart,data:data123};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3379,10 +3381,11 @@ vErrors.push(err269);
 errors++;
 }
 }
-if(data124.output !== undefined){
-let data126 = data124.output;
-if(typeof data126 !== "string"){
-const err270 = {instancePath:instancePath+"/status/scripts/postStart/output",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.output,data:data126};
+if(data121.postStart !== undefined){
+let data126 = data121.postStart;
+if(data126 && typeof data126 == "object" && !Array.isArray(data126)){
+if(data126.exitCode === undefined){
+const err270 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/required",keyword:"required",params:{missingProperty: "exitCode"},message:"must have required property '"+"exitCode"+"'",schema:schema11.properties.status.properties.scripts.properties.postStart.required,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data126};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3391,10 +3394,9 @@ vErrors.push(err270);
 }
 errors++;
 }
-}
-}
-else {
-const err271 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.postStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data124};
+for(const key36 in data126){
+if(!((key36 === "exitCode") || (key36 === "output"))){
+const err271 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data126};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3404,9 +3406,10 @@ vErrors.push(err271);
 errors++;
 }
 }
-}
-else {
-const err272 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.type,parentSchema:schema11.properties.status.properties.scripts,data:data119};
+if(data126.exitCode !== undefined){
+let data127 = data126.exitCode;
+if(!(((typeof data127 == "number") && (!(data127 % 1) && !isNaN(data127))) && (isFinite(data127)))){
+const err272 = {instancePath:instancePath+"/status/scripts/postStart/exitCode",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/exitCode/type",keyword:"type",params:{type: "integer"},message:"must be integer",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.exitCode,data:data127};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3416,10 +3419,10 @@ vErrors.push(err272);
 errors++;
 }
 }
-if(data87.ports !== undefined){
-let data127 = data87.ports;
-if(typeof data127 !== "string"){
-const err273 = {instancePath:instancePath+"/status/ports",schemaPath:"#/properties/status/properties/ports/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.ports.type,parentSchema:schema11.properties.status.properties.ports,data:data127};
+if(data126.output !== undefined){
+let data128 = data126.output;
+if(typeof data128 !== "string"){
+const err273 = {instancePath:instancePath+"/status/scripts/postStart/output",schemaPath:"#/properties/status/properties/scripts/properties/postStart/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.scripts.properties.postStart.properties.output.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart.properties.output,data:data128};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3431,7 +3434,7 @@ errors++;
 }
 }
 else {
-const err274 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data87};
+const err274 = {instancePath:instancePath+"/status/scripts/postStart",schemaPath:"#/properties/status/properties/scripts/properties/postStart/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.properties.postStart.type,parentSchema:schema11.properties.status.properties.scripts.properties.postStart,data:data126};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3443,12 +3446,49 @@ errors++;
 }
 }
 else {
-const err275 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err275 = {instancePath:instancePath+"/status/scripts",schemaPath:"#/properties/status/properties/scripts/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.properties.scripts.type,parentSchema:schema11.properties.status.properties.scripts,data:data121};
 if(vErrors === null){
 vErrors = [err275];
 }
 else {
 vErrors.push(err275);
+}
+errors++;
+}
+}
+if(data87.ports !== undefined){
+let data129 = data87.ports;
+if(typeof data129 !== "string"){
+const err276 = {instancePath:instancePath+"/status/ports",schemaPath:"#/properties/status/properties/ports/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.status.properties.ports.type,parentSchema:schema11.properties.status.properties.ports,data:data129};
+if(vErrors === null){
+vErrors = [err276];
+}
+else {
+vErrors.push(err276);
+}
+errors++;
+}
+}
+}
+else {
+const err277 = {instancePath:instancePath+"/status",schemaPath:"#/properties/status/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.status.type,parentSchema:schema11.properties.status,data:data87};
+if(vErrors === null){
+vErrors = [err277];
+}
+else {
+vErrors.push(err277);
+}
+errors++;
+}
+}
+}
+else {
+const err278 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+if(vErrors === null){
+vErrors = [err278];
+}
+else {
+vErrors.push(err278);
 }
 errors++;
 }

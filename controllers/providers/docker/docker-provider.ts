@@ -28,7 +28,8 @@ import { ensureWorkspace } from './ensure.ts';
 import { dockerEvents, NetworkDirectory } from './events.ts';
 import { execInContainer } from './exec.ts';
 import { containerLogs } from './logs.ts';
-import { findContainer, observedFromSnapshot, snapshotWorkspace } from './snapshot.ts';
+import { findContainer, observedFromSnapshot, type WorkspaceSnapshot } from './snapshot.ts';
+import { SnapshotBatcher } from './snapshot-batch.ts';
 import { deleteWorkspace, setWorkspaceState } from './state-ops.ts';
 import { ENGINE_UNAVAILABLE } from '../../../apis/names/index.ts';
 
@@ -50,11 +51,16 @@ export class DockerProvider implements Provider {
   readonly #logger: Logger;
   readonly #digestCache: FileDigestCache = new Map();
   readonly #networks = new NetworkDirectory();
+  /** The latest `observe` snapshot per target, taken by the next `ensure` with `afterObserve` (once). */
+  readonly #observed = new Map<string, { snapshot: WorkspaceSnapshot; at: number }>();
+  /** Concurrent snapshots of many workspaces share list calls (snapshot-batch.ts). */
+  readonly #snapshots: SnapshotBatcher;
 
   constructor(options: DockerProviderOptions = {}) {
     this.docker = options.docker ?? new Dockerode();
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? silentLogger();
+    this.#snapshots = new SnapshotBatcher(this.docker);
   }
 
   /** Where the engine is, e.g. `unix:///var/run/docker.sock`. */
@@ -72,7 +78,9 @@ export class DockerProvider implements Provider {
   }
 
   async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
-    return observedFromSnapshot(await snapshotWorkspace(this.docker, target));
+    const snapshot = await this.#snapshots.snapshot(target);
+    this.#observed.set(targetKey(target), { snapshot, at: performance.now() });
+    return observedFromSnapshot(snapshot);
   }
 
   ensure(desired: DesiredRuntime, options?: EnsureOptions): Promise<EnsureResult> {
@@ -81,7 +89,11 @@ export class DockerProvider implements Provider {
       digestCache: this.#digestCache,
       onNetwork: (id: string, target: RuntimeTarget) => this.#networks.set(id, target),
     };
-    return ensureWorkspace(context, desired, options);
+    const key = targetKey(desired.target);
+    const stashed = this.#observed.get(key);
+    this.#observed.delete(key);
+    const known = options?.afterObserve === true && stashed !== undefined && performance.now() - stashed.at <= OBSERVE_REUSE_MS ? stashed.snapshot : undefined;
+    return ensureWorkspace(context, desired, options, known ?? this.#snapshots.snapshot(desired.target));
   }
 
   async pause(target: RuntimeTarget): Promise<void> {
@@ -115,6 +127,13 @@ export class DockerProvider implements Provider {
   events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
     return dockerEvents({ docker: this.docker, networks: this.#networks, clock: this.#clock, logger: this.#logger }, signal);
   }
+}
+
+/** How old an `observe` snapshot `ensure` still starts from (the same reconcile's; older ones are listed again). */
+const OBSERVE_REUSE_MS = 2_000;
+
+function targetKey(target: RuntimeTarget): string {
+  return `${target.namespace}/${target.name}/${target.uid}`;
 }
 
 /** A Docker provider on the default engine (DOCKER_HOST when set) or the given client. */

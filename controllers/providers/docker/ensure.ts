@@ -4,7 +4,9 @@
  *   2. remove strays and undeclared services; ensure the network while the image is made present;
  *   3. keep / (re)create / reattach the main and service containers, in parallel;
  *   4. bring every container to the desired lifecycle state, in parallel.
- * When nothing changed this costs two list calls (step 1) and nothing else.
+ * When nothing changed this costs two list calls (step 1) and nothing else; none when the caller
+ * hands in the snapshot its `observe` just took (`known`; or a batched listing: snapshot-batch.ts). Each step's wall time is returned in
+ * `phases` (status.timings.phases: ensure.snapshot, ensure.network, ensure.create, ensure.start).
  */
 import type { DesiredRuntime, EnsureOptions, EnsureResult, ObservedRuntime } from '../types.ts';
 import { removeContainer } from './containers.ts';
@@ -22,9 +24,18 @@ export async function ensureWorkspace(
   base: Omit<EnsureContext, 'onProgress' | 'signal'>,
   desired: DesiredRuntime,
   options: EnsureOptions = {},
+  known?: WorkspaceSnapshot | Promise<WorkspaceSnapshot>,
 ): Promise<EnsureResult> {
   const ctx: EnsureContext = { ...base, onProgress: options.onProgress, signal: options.signal };
-  const [snapshot, image] = await allSettled([snapshotWorkspace(ctx.docker, desired.target), planImage(ctx, desired)]);
+  const phases: Record<string, number> = {};
+  let mark = performance.now();
+  const lap = (name: string): void => {
+    const now = performance.now();
+    phases[name] = now - mark;
+    mark = now;
+  };
+  const [snapshot, image] = await allSettled([known ?? snapshotWorkspace(ctx.docker, desired.target), planImage(ctx, desired)]);
+  lap('snapshot');
   const mainNeedsImage = needsNewContainer(desired, image, snapshot.main);
   const [cleanup, networkStep] = await allSettled([
     removeStrays(ctx, desired, snapshot),
@@ -33,14 +44,17 @@ export async function ensureWorkspace(
   ]);
   const network = networkStep.network;
   ctx.onNetwork?.(network.id, desired.target);
+  lap('network');
   const [main, ...services] = await allSettled([
     ensureWorkspaceContainer(ctx, desired, image, snapshot.main, network),
     ...desired.services.map((s) => ensureServiceContainer(ctx, desired, s, snapshot.services.get(s.name), network)),
   ]);
+  lap('create');
   const lifecycle = await allSettled([
     ...desired.services.map((s, i) => convergeLifecycle(ctx.docker, services[i]!.id, services[i]!.dockerState, desired.state, `service ${s.name}`, SERVICE_FAILED)),
     convergeLifecycle(ctx.docker, main.id, main.dockerState, desired.state, 'container'),
   ]);
+  lap('start');
   const changes = [...networkStep.changes, ...cleanup, ...main.changes, ...services.flatMap((s) => s.changes), ...lifecycle.flat()];
   const observed: ObservedRuntime = {
     id: main.id,
@@ -50,7 +64,7 @@ export async function ensureWorkspace(
   };
   if (main.imageDigest !== undefined) observed.imageDigest = main.imageDigest;
   const outcome = snapshot.main === undefined ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
-  return { outcome, changes, observed, containerCreated: main.created };
+  return { outcome, changes, observed, containerCreated: main.created, phases };
 }
 
 /** Creates the network when none carries the workspace's label. */

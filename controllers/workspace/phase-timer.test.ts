@@ -1,0 +1,21 @@
+import { describe, expect, it } from 'vitest';
+import { PhaseTimer } from './phase-timer.ts';
+
+describe('PhaseTimer', () => {
+  it('times steps (also failing ones), adds repeated phases and prefixes a provider\'s own', async () => {
+    let now = 0;
+    const timer = new PhaseTimer(() => now);
+    await timer.time('worktree', () => {
+      now += 12.34;
+      return Promise.resolve();
+    });
+    await expect(timer.time('ensure', () => {
+      now += 5;
+      return Promise.reject(new Error('boom'));
+    })).rejects.toThrow('boom');
+    timer.record('hooks', 1);
+    timer.record('hooks', 2);
+    timer.recordAll('ensure', { create: 3.05, start: 1 });
+    expect(timer.snapshot()).toEqual({ worktree: 12.3, ensure: 5, hooks: 3, 'ensure.create': 3.1, 'ensure.start': 1 });
+  });
+});

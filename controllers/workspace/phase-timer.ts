@@ -1,0 +1,40 @@
+/**
+ * Per-phase wall times of one Workspace reconcile (issue 19: the profile of the apply path), for
+ * `status.timings.phases` and the reconcile's debug log line. Phases that run concurrently are
+ * each timed on their own, so their sum may exceed the reconcile's wall time.
+ */
+
+/** Collects named durations in milliseconds. */
+export class PhaseTimer {
+  readonly #phases: Record<string, number> = {};
+  readonly #now: () => number;
+
+  constructor(now: () => number = () => performance.now()) {
+    this.#now = now;
+  }
+
+  /** Runs `step` and records its duration under `name` (also when it throws). */
+  async time<T>(name: string, step: () => Promise<T>): Promise<T> {
+    const started = this.#now();
+    try {
+      return await step();
+    } finally {
+      this.record(name, this.#now() - started);
+    }
+  }
+
+  /** Records `ms` under `name` (added to an earlier record of the same name). */
+  record(name: string, ms: number): void {
+    this.#phases[name] = (this.#phases[name] ?? 0) + Math.max(0, ms);
+  }
+
+  /** Records each of `phases` under `prefix.name`. */
+  recordAll(prefix: string, phases: Readonly<Record<string, number>> | undefined): void {
+    for (const [name, ms] of Object.entries(phases ?? {})) this.record(`${prefix}.${name}`, ms);
+  }
+
+  /** The durations so far, rounded to 0.1 ms. */
+  snapshot(): Record<string, number> {
+    return Object.fromEntries(Object.entries(this.#phases).map(([name, ms]) => [name, Math.round(ms * 10) / 10]));
+  }
+}
