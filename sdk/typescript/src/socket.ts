@@ -24,7 +24,7 @@ export type Endpoint = { socket: string } | { url: string };
 /**
  * What the caller does with the socket's events. They are attached before the socket opens: the
  * daemon may answer the upgrade and send its first frames (a refusal and close 4401) in one TCP
- * chunk, which `ws` delivers synchronously right after `open`, before an awaiting caller resumes.
+ * chunk, which `ws` delivers on the next tick after `open`, before an awaiting caller resumes.
  */
 export interface SocketHandlers {
   /** Called with the socket as it opens, before any of its messages. */
