@@ -61,11 +61,20 @@ export class LiveStatus {
     try {
       return await run();
     } catch (err) {
-      const failure = stepFailure(err);
-      await this.write(() => this.#withFailure(conditionType, failure));
-      if (failure.terminal && !isTerminalError(err)) throw new TerminalError(failure.reason, failure.message, { cause: err });
-      throw err;
+      throw await this.recordFailure(conditionType, err);
     }
+  }
+
+  /**
+   * Records a step's failure `err` as `conditionType`=False and Ready=False with its reason;
+   * returns what to throw: `err`, or a TerminalError when retrying cannot help (the step runner's
+   * `recordFailure`, controllers/runtime/steps.ts).
+   */
+  async recordFailure(conditionType: string, err: unknown): Promise<unknown> {
+    const failure = stepFailure(err);
+    await this.write(() => this.#withFailure(conditionType, failure));
+    if (failure.terminal && !isTerminalError(err)) return new TerminalError(failure.reason, failure.message, { cause: err });
+    return err;
   }
 
   /** Reports image pull/build progress as ContainerReady=Unknown, at most every PROGRESS_INTERVAL_MS. */

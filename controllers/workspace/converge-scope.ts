@@ -1,0 +1,86 @@
+/**
+ * What one converge of a Workspace works on: its dependencies and context, the live status, the
+ * phase timer and what each step found for the steps after it (converge.ts, sync-steps.ts).
+ */
+import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
+import type { ReconcileContext } from '../runtime/controller.ts';
+import type { ProviderRegistry } from '../providers/registry.ts';
+import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
+import type { WorkspaceTrustContext } from '../trust/policy.ts';
+import type { ActivityTracker } from './activity.ts';
+import type { IdleDecision } from './idle.ts';
+import type { LiveStatus } from './live-status.ts';
+import type { PhaseTimer } from './phase-timer.ts';
+import type { PortBindingChanges } from './port-bindings.ts';
+import type { SecretSources } from './secrets.ts';
+import type { HookRun, WorktreeFacts } from './status.ts';
+
+/** What the Workspace reconciler needs besides the reconcile context. */
+export interface WorkspaceReconcilerDeps {
+  providers: ProviderRegistry;
+  /** Where secret values come from (default: this process's environment and files). */
+  secretSources?: SecretSources;
+  /** Whose identity a workspace may use (default: local trust; see controllers/trust/policy.ts). */
+  trust?: WorkspaceTrustContext;
+  /** The daemon's record of activity (exec, forwarded connections, sync, API calls); see activity.ts. */
+  activity?: ActivityTracker;
+  /** `workspace.idle_timeout` of the layered configuration, for workspaces whose spec sets none. */
+  defaultIdleTimeout?: string;
+}
+
+/** The provider's ensure, as the ensure step saw it. */
+export interface EnsureOutcome {
+  result: EnsureResult;
+  /** Clock time (ms) when the ensure started. */
+  startedAt: number;
+  /** How long it took (ms, on the reconcile's clock). */
+  ms: number;
+}
+
+/** One converge of a Workspace; fields below `phases` are filled in by the steps named beside them. */
+export interface ConvergeScope {
+  /** The workspace as read at the start (`live.object` is the latest stored one). */
+  readonly ws: Workspace;
+  readonly deps: WorkspaceReconcilerDeps;
+  readonly ctx: ReconcileContext;
+  readonly live: LiveStatus;
+  readonly phases: PhaseTimer;
+  /** `provider`. */
+  provider?: Provider;
+  /** `worktree`: undefined without spec.repository. */
+  worktree?: WorktreeFacts & { commonGitDir: string };
+  /** `secrets`. */
+  secretEnv?: Record<string, string>;
+  /** `observe`: the runtime before this converge (undefined: none yet). */
+  before?: ObservedRuntime;
+  /** `desired`, then `buildContainment` (the build from the paths it resolved). */
+  declared?: DesiredRuntime;
+  /** `portBindings`. */
+  bindings?: PortBindingChanges;
+  /** `idle`: the idle policy's decision. */
+  idle?: IdleDecision;
+  /** `idle`: `declared`, held Paused while idle. */
+  desired?: DesiredRuntime;
+  /** `onSleep`, `onWake`. */
+  readonly hooks: HookRun[];
+  /** `ensure`. */
+  ensured?: EnsureOutcome;
+  /** `scripts`: undefined when the spec has none. */
+  scripts?: WorkspaceScriptsStatus;
+}
+
+/** A new scope for converging `ws`. */
+export function convergeScope(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext, live: LiveStatus, phases: PhaseTimer): ConvergeScope {
+  return { ws, deps, ctx, live, phases, hooks: [] };
+}
+
+/** `value`, which step `step` set; throws when that step has not run (a step list out of order). */
+export function found<T>(value: T | undefined, step: string): T {
+  if (value === undefined) throw new Error(`workspace converge: step ${step} has not run yet`);
+  return value;
+}
+
+/** The store key of a workspace (`namespace/name`), as the activity record knows it. */
+export function workspaceKey(ws: Workspace): string {
+  return `${ws.metadata.namespace ?? 'default'}/${ws.metadata.name}`;
+}
