@@ -1,7 +1,9 @@
 /**
- * The SyncSession reconcile: keeps the session's engine running in this daemon's runner with the
- * current spec, paused while `spec.paused` or the owning workspace holds it (workspace-hold.ts), and writes the status from the engine's state when it changed; on
- * deletion stops the engine and removes the helper container and the persisted ancestor.
+ * The SyncSession reconcile, as named steps (controllers/runtime/steps.ts): `admit` the session's
+ * endpoints, keep its `engine` running in this daemon's runner with the current spec (paused
+ * while `spec.paused` or the owning workspace holds it, workspace-hold.ts), perform a pending
+ * `request`, and write the `status` from the engine's state when it changed; on deletion stop the
+ * engine and remove the helper container and the persisted ancestor.
  * Under cluster trust a session whose endpoints leave its namespace (or reach this process's
  * machine), or reach any Pod but the one boulder made for the Workspace owning the session
  * (trust/policy.ts, trust/workspace-pod.ts; checked again before every exec), is never opened: its
@@ -10,7 +12,8 @@
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import type { SyncSession, SyncSessionStatus } from '../../apis/types/syncsession.ts';
-import type { Reconciler } from '../runtime/controller.ts';
+import type { ReconcileContext, Reconciler } from '../runtime/controller.ts';
+import { finish, runSteps, type StepEntry } from '../runtime/steps.ts';
 import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import { sessionWorkspaceImages, workspaceImages } from './helper-image.ts';
@@ -41,32 +44,7 @@ export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMod
     const uid = session.metadata.uid!;
     await reconcileWithFinalizer(session, CLEANUP_FINALIZER, ctx.client, {
       apply: async (live) => {
-        let owner: Workspace | undefined;
-        try {
-          admitSyncSession(live, trust);
-          owner = await owningWorkspace(ctx.client, live);
-          if (trust === 'cluster') await admitSessionPods(live, owner, readPod);
-        } catch (err) {
-          if (!isTerminalError(err)) throw err;
-          await runner.stop(uid, { cleanup: false });
-          await writeStatusIfChanged(ctx.client, live, refusedStatus(live, err.reason, err.message, ctx.clock));
-          ctx.log.warn({ reason: err.reason }, err.message);
-          return;
-        }
-        // Paused by the user (spec.paused) or held by the owning workspace while it is not Running.
-        const hold = workspaceHold(live, owner);
-        // The workspace's images only matter when the engine (and a helper) is started.
-        const starting = runner.facts(uid) === undefined;
-        const hints: EndpointHints = starting ? { workspaceImages: owner !== undefined ? workspaceImages(owner) : await sessionWorkspaceImages(ctx.client, live) } : {};
-        if (starting && trust === 'cluster') hints.podGuard = podGuard(live, () => owningWorkspace(ctx.client, live), readPod);
-        await runner.ensure(live, hints, live.spec.paused === true || hold !== undefined);
-        const request = parseSyncRequest(live.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
-        const handled = getCondition(live.status?.conditions, LAST_REQUEST)?.message.startsWith(`${request?.id}: `) === true;
-        if (request !== undefined && !handled) await runner.handle(uid, request);
-        const facts = runner.facts(uid);
-        if (facts === undefined) return;
-        const pauseReason = live.spec.paused === true ? 'sync is paused (spec.paused; boulder sync resume resumes it)' : hold !== undefined ? `sync is held: ${hold}` : undefined;
-        await writeStatusIfChanged(ctx.client, live, sessionStatus(live.status, { ...facts, ...(pauseReason !== undefined ? { pauseReason } : {}) }, live.metadata.generation, ctx.clock.now()));
+        await runSteps(sessionSteps, { session: live, uid, runner, trust, ...(readPod !== undefined ? { readPod } : {}), ctx });
       },
       // Under cluster trust no Docker helper or volume was ever made for the session, and its spec
       // must not name one of this machine's volumes for removal.
@@ -74,6 +52,80 @@ export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMod
         runner.stop(uid, trust === 'cluster' ? { cleanup: true } : { cleanup: true, beta: live.spec.beta, removeVolume: live.spec.workspace !== undefined }),
     });
   };
+}
+
+/** One reconcile of a live SyncSession; `owner` and `hold` are filled in by the steps named beside them. */
+interface SessionScope {
+  readonly session: SyncSession;
+  readonly uid: string;
+  readonly runner: SyncSessionRunner;
+  readonly trust: TrustMode;
+  readonly readPod?: PodReader;
+  readonly ctx: ReconcileContext;
+  /** `admit`: the Workspace owning the session, if any. */
+  owner?: Workspace;
+  /** `engine`: why the owning workspace holds the session (undefined: it does not). */
+  hold?: string;
+}
+
+/** The SyncSession converge: admit → engine → request → status (see the module comment). */
+const sessionSteps: StepEntry<SessionScope>[] = [
+  {
+    name: 'admit',
+    // Reports a refusal itself (Ready False and Stalled, the engine stopped) and ends the reconcile.
+    run: async (scope) => {
+      const { session, trust, ctx } = scope;
+      try {
+        admitSyncSession(session, trust);
+        scope.owner = await owningWorkspace(ctx.client, session);
+        if (trust === 'cluster') await admitSessionPods(session, scope.owner, scope.readPod);
+      } catch (err) {
+        if (!isTerminalError(err)) throw err;
+        await scope.runner.stop(scope.uid, { cleanup: false });
+        await writeStatusIfChanged(ctx.client, session, refusedStatus(session, err.reason, err.message, ctx.clock));
+        ctx.log.warn({ reason: err.reason }, err.message);
+        return finish();
+      }
+      return undefined;
+    },
+  },
+  {
+    name: 'engine',
+    // Paused by the user (spec.paused) or held by the owning workspace while it is not Running.
+    run: async (scope) => {
+      const { session, runner, owner } = scope;
+      const hold = workspaceHold(session, owner);
+      if (hold !== undefined) scope.hold = hold;
+      await runner.ensure(session, await engineHints(scope), session.spec.paused === true || hold !== undefined);
+    },
+  },
+  {
+    name: 'request',
+    // The CLI's pending request (flush, reset, resolve), performed once.
+    run: async ({ session, runner, uid }) => {
+      const request = parseSyncRequest(session.metadata.annotations?.[SYNC_REQUEST_ANNOTATION]);
+      const handled = getCondition(session.status?.conditions, LAST_REQUEST)?.message.startsWith(`${request?.id}: `) === true;
+      if (request !== undefined && !handled) await runner.handle(uid, request);
+    },
+  },
+  {
+    name: 'status',
+    // The engine's state as the session's status, written when it changed.
+    run: async ({ session, runner, uid, hold, ctx }) => {
+      const facts = runner.facts(uid);
+      if (facts === undefined) return;
+      const pauseReason = session.spec.paused === true ? 'sync is paused (spec.paused; boulder sync resume resumes it)' : hold !== undefined ? `sync is held: ${hold}` : undefined;
+      await writeStatusIfChanged(ctx.client, session, sessionStatus(session.status, { ...facts, ...(pauseReason !== undefined ? { pauseReason } : {}) }, session.metadata.generation, ctx.clock.now()));
+    },
+  },
+];
+
+/** What opening the endpoints needs; only when the engine (and a helper) is started. */
+async function engineHints({ session, runner, uid, owner, trust, readPod, ctx }: SessionScope): Promise<EndpointHints> {
+  if (runner.facts(uid) !== undefined) return {};
+  const hints: EndpointHints = { workspaceImages: owner !== undefined ? workspaceImages(owner) : await sessionWorkspaceImages(ctx.client, session) };
+  if (trust === 'cluster') hints.podGuard = podGuard(session, () => owningWorkspace(ctx.client, session), readPod);
+  return hints;
 }
 
 /**
