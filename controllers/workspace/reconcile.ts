@@ -15,7 +15,7 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { isTerminalError } from '../runtime/errors.ts';
-import { runSteps } from '../runtime/steps.ts';
+import { runSteps, type Step } from '../runtime/steps.ts';
 import type { Provider } from '../providers/types.ts';
 import { removeWorktree } from '../worktree/index.ts';
 import { convergeSteps } from './converge.ts';
@@ -60,35 +60,57 @@ async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, c
   });
 }
 
-/** Removes the runtime, then the worktree; idempotent and safe when convergence never ran. */
+/** One cleanup of a deleted Workspace. */
+interface CleanupScope {
+  readonly ws: Workspace;
+  readonly deps: WorkspaceReconcilerDeps;
+  readonly ctx: ReconcileContext;
+}
+
+/** Removes the runtime, then the worktree (steps); idempotent and safe when convergence never ran. */
 async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<void> {
-  deps.activity?.forget(workspaceKey(ws));
-  const provider = providerForCleanup(ws, deps);
-  if (provider === undefined) {
-    ctx.log.info(`cleanup of workspace/${ws.metadata.name}: its backend never ran it, nothing to remove`);
-  } else {
+  await runSteps(cleanupSteps(ws), { ws, deps, ctx });
+}
+
+/** The cleanup steps: the runtime, then the worktree when the workspace has a repository. */
+function cleanupSteps(ws: Workspace): Step<CleanupScope>[] {
+  return [removeRuntimeStep, ...(ws.spec.repository !== undefined ? [removeWorktreeStep] : [])];
+}
+
+/** Forgets the workspace's activity and removes its runtime (containers, Pod, Sprite, …). */
+const removeRuntimeStep: Step<CleanupScope> = {
+  name: 'removeRuntime',
+  run: async ({ ws, deps, ctx }) => {
+    deps.activity?.forget(workspaceKey(ws));
+    const provider = providerForCleanup(ws, deps);
+    if (provider === undefined) {
+      ctx.log.info(`cleanup of workspace/${ws.metadata.name}: its backend never ran it, nothing to remove`);
+      return;
+    }
     const outcome = await provider.delete(runtimeTarget(ws));
     ctx.log.info({ outcome }, `cleanup of workspace/${ws.metadata.name}: runtime ${outcome}`);
-  }
-  const repo = ws.spec.repository;
-  if (repo === undefined) return;
-  if (deps.trust?.trust === 'cluster') {
-    ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
-    return;
-  }
-  const force = ws.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true' || repo.onDelete === 'Remove';
-  const removal = await removeWorktree({
-    repoPath: repo.path,
-    name: ws.metadata.name,
-    branch: repo.branch ?? `nexus/${ws.metadata.name}`,
-    force,
-  });
-  if (removal.kept !== undefined) {
-    ctx.log.warn({ reason: removal.kept.reason }, `kept the worktree of workspace/${ws.metadata.name}: ${removal.kept.message}`);
-  } else {
-    ctx.log.info({ removed: removal.removed }, `cleanup of workspace/${ws.metadata.name}: worktree ${removal.removed ? 'removed' : 'absent'}`);
-  }
-}
+  },
+};
+
+/** Removes the worktree unless it holds uncommitted work (or the workspace is forced); never under cluster trust. */
+const removeWorktreeStep: Step<CleanupScope> = {
+  name: 'removeWorktree',
+  run: async ({ ws, deps, ctx }) => {
+    const repo = ws.spec.repository;
+    if (repo === undefined) return;
+    if (deps.trust?.trust === 'cluster') {
+      ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
+      return;
+    }
+    const force = ws.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true' || repo.onDelete === 'Remove';
+    const removal = await removeWorktree({ repoPath: repo.path, name: ws.metadata.name, branch: repo.branch ?? `nexus/${ws.metadata.name}`, force });
+    if (removal.kept !== undefined) {
+      ctx.log.warn({ reason: removal.kept.reason }, `kept the worktree of workspace/${ws.metadata.name}: ${removal.kept.message}`);
+    } else {
+      ctx.log.info({ removed: removal.removed }, `cleanup of workspace/${ws.metadata.name}: worktree ${removal.removed ? 'removed' : 'absent'}`);
+    }
+  },
+};
 
 /**
  * The provider that must clean `ws` up, or undefined when its backend is unavailable here and no
