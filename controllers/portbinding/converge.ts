@@ -16,7 +16,7 @@ import { backendOf } from '../../apis/defaulted.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { isBeingDeleted } from '../runtime/finalizers.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
-import { finish, type Step, type StepEntry, type StepOutcome } from '../runtime/steps.ts';
+import { finish, found, type Step, type StepEntry, type StepOutcome } from '../runtime/steps.ts';
 import type { Backend } from '../providers/types.ts';
 import { runtimeTarget } from '../workspace/desired.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
@@ -26,7 +26,7 @@ import { formatEndpoint, PortInUseError } from './forward/index.ts';
 import type { PortForwarding } from './forwarding.ts';
 import { findPortHolder } from './holder/index.ts';
 import { claimFixedPort, repositoryOf, rivalBindings, standbyMessage, type FixedPortClaim } from './ownership.ts';
-import { CONFLICT_RETRY_MS, found, getIfExists, knownHostPort, stopForwarder, WAIT_RETRY_MS, writeObservation, type BindingScope } from './scope.ts';
+import { CONFLICT_RETRY_MS, getIfExists, knownHostPort, stopForwarder, WAIT_RETRY_MS, writeObservation, type BindingScope } from './scope.ts';
 
 /** The steps converging the binding of `scope`, in order (see the module comment). */
 export function bindingSteps(scope: BindingScope): StepEntry<BindingScope>[] {

@@ -95,12 +95,6 @@ export function bindingScope(pb: PortBinding, deps: PortBindingReconcilerDeps, a
   };
 }
 
-/** `value`, which step `step` set; throws when that step has not run (a step list out of order). */
-export function found<T>(value: T | undefined, step: string): T {
-  if (value === undefined) throw new Error(`portbinding converge: step ${step} has not run yet`);
-  return value;
-}
-
 /** Writes the status for `observation` (when it changed) and keeps the stored binding. */
 export async function writeObservation(scope: BindingScope, observation: BindingObservation, allocation: PortBindingAllocation | undefined, hostPort: number | undefined): Promise<void> {
   const { binding } = scope;

@@ -1,6 +1,7 @@
 /**
  * The controller runtime: manager, controllers and work queue, the clock they run on, backoff,
- * reconcile outcomes (TerminalError, requeueAfter), condition and finalizer helpers, and logging.
+ * reconcile outcomes (TerminalError, requeueAfter), reconciles as named steps, condition and
+ * finalizer helpers, and logging.
  * Test helpers live in `./testing.ts` and are not re-exported here.
  */
 export { backoffDelay, createItemBackoff, DEFAULT_BACKOFF, type BackoffOptions, type ItemBackoff } from './backoff.ts';
@@ -52,6 +53,7 @@ export {
 } from './manager.ts';
 export { controllerOwnerKey } from './owners.ts';
 export { stopOnSignals, type SignalStop, type StopOnSignalsOptions } from './signals.ts';
+export { concurrently, finish, found, runSteps, stepNames, type ConcurrentSteps, type Finish, type Step, type StepEntry, type StepListOptions, type StepOutcome, type StepTimer } from './steps.ts';
 export { recordTerminalCondition } from './terminal-condition.ts';
 export { ObjectCache, watches, type CachedObjects, type MappedRequest, type Watch, type WatchMapFn } from './watches.ts';
 export { WorkQueue, type DelayedItem, type WorkQueueOptions } from './workqueue.ts';

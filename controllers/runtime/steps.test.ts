@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
 import { TerminalError } from './errors.ts';
-import { concurrently, finish, runSteps, stepNames, type Step, type StepTimer } from './steps.ts';
+import { concurrently, finish, found, runSteps, stepNames, type Step, type StepTimer } from './steps.ts';
 
 /** What the test steps share: a log of what happened, in order. */
 interface Scope {
@@ -223,5 +223,13 @@ describe('stepNames', () => {
     const b = step('b', async () => undefined);
     const c = step('c', async () => undefined);
     expect(stepNames([a, concurrently(b, c), a])).toEqual(['a', 'b', 'c', 'a']);
+  });
+});
+
+describe('found', () => {
+  it("returns what an earlier step set, and names the step that has not run instead of failing later on undefined", () => {
+    expect(found('x', 'read')).toBe('x');
+    expect(found(0, 'read')).toBe(0);
+    expect(() => found(undefined, 'observe')).toThrow('step observe has not run yet');
   });
 });

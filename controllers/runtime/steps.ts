@@ -95,6 +95,15 @@ export async function runSteps<S>(entries: readonly StepEntry<S>[], scope: S, op
   return undefined;
 }
 
+/**
+ * `value`, which the step named `step` fills into the scope; throws when it is undefined (that step
+ * has not run: a list out of order). For values a step always sets; optional findings stay optional.
+ */
+export function found<T>(value: T | undefined, step: string): T {
+  if (value === undefined) throw new Error(`step ${step} has not run yet`);
+  return value;
+}
+
 /** The names of a list's steps in order (a group's in its order), e.g. for tests and logs. */
 export function stepNames<S>(entries: readonly StepEntry<S>[]): string[] {
   return entries.flatMap((entry) => ('concurrently' in entry ? entry.concurrently.map((step) => step.name) : [entry.name]));

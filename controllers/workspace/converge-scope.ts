@@ -74,12 +74,6 @@ export function convergeScope(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx:
   return { ws, deps, ctx, live, phases, hooks: [] };
 }
 
-/** `value`, which step `step` set; throws when that step has not run (a step list out of order). */
-export function found<T>(value: T | undefined, step: string): T {
-  if (value === undefined) throw new Error(`workspace converge: step ${step} has not run yet`);
-  return value;
-}
-
 /** The store key of a workspace (`namespace/name`), as the activity record knows it. */
 export function workspaceKey(ws: Workspace): string {
   return `${ws.metadata.namespace ?? 'default'}/${ws.metadata.name}`;

@@ -13,12 +13,12 @@
 import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
 import { CONTAINER_READY, SWITCH_REQUESTED_AT_ANNOTATION, WORKTREE_READY } from '../../apis/names/index.ts';
 import { backendOf } from '../../apis/defaulted.ts';
-import { concurrently, finish, type Step, type StepEntry } from '../runtime/steps.ts';
+import { concurrently, finish, found, type Step, type StepEntry } from '../runtime/steps.ts';
 import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { admitWorkspace } from '../trust/policy.ts';
 import { ensureWorktree } from '../worktree/index.ts';
 import { assertBuildContained } from './build-containment.ts';
-import { found, workspaceKey, type ConvergeScope } from './converge-scope.ts';
+import { workspaceKey, type ConvergeScope } from './converge-scope.ts';
 import { desiredRuntime, runtimeTarget, usesFileSync } from './desired.ts';
 import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
 import { runScript } from './lifecycle.ts';

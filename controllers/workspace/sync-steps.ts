@@ -15,9 +15,9 @@ import { terminalFailureOf } from '../../apis/terminal.ts';
 import { CONTAINER_READY, INVALID_SPEC, READY, WAITING_FOR_SYNC } from '../../apis/names/index.ts';
 import { setCondition } from '../runtime/conditions.ts';
 import { TerminalError } from '../runtime/errors.ts';
-import { finish, type Step, type StepOutcome } from '../runtime/steps.ts';
+import { finish, found, type Step, type StepOutcome } from '../runtime/steps.ts';
 import type { DesiredRuntime, Provider } from '../providers/types.ts';
-import { found, type ConvergeScope } from './converge-scope.ts';
+import type { ConvergeScope } from './converge-scope.ts';
 import type { LiveStatus } from './live-status.ts';
 import { assertSyncNotStalled, ensureSyncSession, initialSyncComplete } from './sync-session.ts';
 
