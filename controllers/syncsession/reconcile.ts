@@ -31,8 +31,18 @@ import type { Workspace } from '../../apis/types/index.ts';
 import type { EndpointHints } from './endpoints.ts';
 import { CLEANUP_FINALIZER, LAST_REQUEST, REQUEST_FAILED, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
 
-/** The reconciler over `runner`. */
-export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local', readPod?: PodReader): Reconciler {
+/** What the SyncSession reconciler needs besides the reconcile context. */
+export interface SyncSessionReconcilerDeps {
+  /** The engines of this process. */
+  runner: SyncSessionRunner;
+  /** Whose identity the sessions may use (controllers/trust/policy.ts); default `local`. */
+  trust?: TrustMode;
+  /** Reads the Pods a session's endpoints name (cluster trust). */
+  readPod?: PodReader;
+}
+
+/** Builds the SyncSession reconciler. */
+export function syncSessionReconciler({ runner, trust = 'local', readPod }: SyncSessionReconcilerDeps): Reconciler {
   return async (request, ctx) => {
     let session: SyncSession;
     try {

@@ -64,7 +64,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
   const trust = options.trust ?? 'local';
   const controller: Controller = manager.add({
     kind: 'SyncSession',
-    reconcile: syncSessionReconciler(runner, trust, trust === 'cluster' && options.kubernetes !== undefined ? clusterPodReader(options.kubernetes) : undefined),
+    reconcile: syncSessionReconciler({ runner, trust, ...(trust === 'cluster' && options.kubernetes !== undefined ? { readPod: clusterPodReader(options.kubernetes) } : {}) }),
     watches: [workspaceHoldWatch()],
     longRunningOnly: options.longRunningOnly ?? false,
     resyncPeriodMs: 60_000,
