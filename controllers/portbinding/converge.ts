@@ -153,7 +153,8 @@ const forwardStep: Step<BindingScope> = {
   name: 'forward',
   run: async (scope) => {
     const { binding, allocation } = scope;
-    const forwarding = found(scope.deps.forwarding, 'daemon');
+    const forwarding = scope.deps.forwarding;
+    if (forwarding === undefined) throw new Error('the forward step runs only with the daemon\'s forwarders');
     const endpoint = found(scope.endpoint, 'endpoint');
     const hostPort = found(scope.hostPort, 'allocate');
     const target = {

@@ -75,8 +75,6 @@ export interface BindingScope {
   hostPort?: number;
   /** `allocate`: why a fixed port stands by (another workspace of the repository is active). */
   standby?: string;
-  /** `daemon`: the forwarders. */
-  forwarding?: PortForwarding;
   /** `endpoint`: where the workspace (or its service) answers. */
   endpoint?: RuntimeEndpoint;
 }
