@@ -31,7 +31,7 @@ import { runScript } from './lifecycle.ts';
 import { LiveStatus } from './live-status.ts';
 import { assertBuildContained } from './build-containment.ts';
 import { desiredPortBindings, ensurePortBindings } from './port-bindings.ts';
-import { resolveSecrets, type SecretSources } from './secrets.ts';
+import { ownerSecretSources, resolveSecrets, type SecretSources } from './secrets.ts';
 import { assertSyncNotStalled, ensureSyncSession, initialSyncComplete, usesPodSync } from './sync-session.ts';
 import { terminalFailureOf } from '../../apis/terminal.ts';
 import { setCondition } from '../runtime/conditions.ts';
@@ -41,6 +41,7 @@ import type { ActivityTracker } from './activity.ts';
 import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
 import { CLEANUP_FINALIZER, CONTAINER_READY, FORCE_DELETE_ANNOTATION, INVALID_SPEC, READY, SWITCH_REQUESTED_AT_ANNOTATION, WAITING_FOR_SYNC, WORKTREE_READY } from '../../apis/names/index.ts';
 import { backendOf } from '../../apis/defaulted.ts';
+import { resolveOwner, workspaceOwner, type MultiUserOptions, type UnixOwner } from '../multi-user/index.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
@@ -53,6 +54,8 @@ export interface WorkspaceReconcilerDeps {
   activity?: ActivityTracker;
   /** `workspace.idle_timeout` of the layered configuration, for workspaces whose spec sets none. */
   defaultIdleTimeout?: string;
+  /** Multi-user node: effects run with the rights of the owner of the workspace's namespace. */
+  multiUser?: MultiUserOptions;
 }
 
 /** Builds the Workspace reconciler. */
@@ -81,17 +84,18 @@ async function getWorkspace(client: ResourceClient, namespace: string, name: str
 async function convergeWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<ReconcileResult | void> {
   const live = new LiveStatus(ctx.client, ws, ctx.clock);
   await live.step(CONTAINER_READY, () => Promise.resolve(admitWorkspace(ws, deps.trust ?? { trust: 'local' })));
+  const owner = await live.step(CONTAINER_READY, () => workspaceOwner(ws, deps.multiUser));
   const provider = await live.step(CONTAINER_READY, () => Promise.resolve(deps.providers.get(backendOf(ws))));
   const phases = new PhaseTimer();
   // Independent reads, concurrently; a failure is reported in this order (worktree first).
   const [worktree, secretEnv, before] = await inOrder([
-    phases.time('worktree', () => live.step(WORKTREE_READY, () => ensureWorktreeStep(ws))),
-    phases.time('secrets', () => live.step(CONTAINER_READY, () => resolveSecrets(ws.spec.secrets, deps.secretSources, { secretRefsByReference: provider.backend === 'kubernetes' }))),
+    phases.time('worktree', () => live.step(WORKTREE_READY, () => ensureWorktreeStep(ws, owner))),
+    phases.time('secrets', () => live.step(CONTAINER_READY, () => resolveSecrets(ws.spec.secrets, ownerSecretSources(owner, deps.secretSources), { secretRefsByReference: provider.backend === 'kubernetes' }))),
     phases.time('observe', () => live.step(CONTAINER_READY, () => provider.observe(runtimeTarget(ws)))),
   ] as const);
   const lexical = await live.step(CONTAINER_READY, () => {
     desiredPortBindings(ws); // throws on two declarations deriving one PortBinding name
-    return Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv }));
+    return Promise.resolve(desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv, ...(owner ? { runAs: owner } : {}) }));
   });
   // The build is made from the paths the containment check resolved, never the lexical ones again.
   const buildRoot = worktree?.path ?? ws.spec.repository?.path;
@@ -235,8 +239,8 @@ async function podSyncSessionStep(
   return ensureSyncSession(client, ws, worktreePath, provider.syncAddress(desired.target, desired.workdir));
 }
 
-/** Creates or confirms the worktree when the workspace has a repository. */
-async function ensureWorktreeStep(ws: Workspace): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
+/** Creates or confirms the worktree when the workspace has a repository (as `owner` on a multi-user node). */
+async function ensureWorktreeStep(ws: Workspace, owner: UnixOwner | undefined): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
   const repo = ws.spec.repository;
   if (repo === undefined) return undefined;
   const info = await ensureWorktree({
@@ -244,6 +248,7 @@ async function ensureWorktreeStep(ws: Workspace): Promise<(WorktreeFacts & { com
     name: ws.metadata.name,
     branch: repo.branch ?? `nexus/${ws.metadata.name}`,
     baseRef: repo.baseRef ?? 'HEAD',
+    ...(owner ? { runAs: owner } : {}),
   });
   const facts: WorktreeFacts & { commonGitDir: string } = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir };
   if (typeof info.submodules === 'object') facts.submodulesNotInitialized = info.submodules.notInitialized;
@@ -318,8 +323,11 @@ async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ct
     ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
     return;
   }
+  const owner = await cleanupOwner(ws, deps, ctx);
+  if (owner === null) return;
   const force = ws.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true' || repo.onDelete === 'Remove';
   const removal = await removeWorktree({
+    ...(owner !== undefined ? { runAs: owner } : {}),
     repoPath: repo.path,
     name: ws.metadata.name,
     branch: repo.branch ?? `nexus/${ws.metadata.name}`,
@@ -329,6 +337,20 @@ async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ct
     ctx.log.warn({ reason: removal.kept.reason }, `kept the worktree of workspace/${ws.metadata.name}: ${removal.kept.message}`);
   } else {
     ctx.log.info({ removed: removal.removed }, `cleanup of workspace/${ws.metadata.name}: worktree ${removal.removed ? 'removed' : 'absent'}`);
+  }
+}
+
+/**
+ * Whose rights the worktree is removed with: the owner on a multi-user node (undefined otherwise);
+ * null when that owner is gone, so the worktree is left (never removed with the daemon's rights).
+ */
+async function cleanupOwner(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<UnixOwner | undefined | null> {
+  try {
+    return await resolveOwner(ws.metadata.namespace, deps.multiUser);
+  } catch (err) {
+    if (!isTerminalError(err)) throw err;
+    ctx.log.warn(`cleanup of workspace/${ws.metadata.name}: worktree left in place: ${err.message}`);
+    return null;
   }
 }
 
