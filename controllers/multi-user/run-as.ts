@@ -72,6 +72,8 @@ export function runAs(owner: UnixOwner, file: string, args: readonly string[], o
         resolve({ stdout, stderr: error !== null && exitCode === undefined ? `${stderr}${error.message}` : stderr, exitCode });
       },
     );
+    // A program that exits without reading its input (cat of a file) closes the pipe: not an error.
+    child.stdin?.on('error', () => undefined);
     child.stdin?.end(options.input ?? '');
   });
 }

@@ -155,6 +155,16 @@ function runAsUser(desired: DesiredRuntime): string {
   return `${desired.runAs?.uid ?? ''}:${desired.runAs?.gid ?? ''}`;
 }
 
+/** ObservedRuntime.detail (the ContainerReady message) of a container run as `user` with `uidGid` (`uid:gid`). */
+export function runAsDetail(user: string | undefined, uidGid: string): string {
+  return `runs as ${user ?? 'its owner'} (uid:gid ${uidGid})`;
+}
+
+/** The detail of the main container `desired` creates: who it runs as on a multi-user node; else undefined. */
+export function desiredRunAsDetail(desired: DesiredRuntime): string | undefined {
+  return desired.runAs === undefined ? undefined : runAsDetail(desired.runAs.user, runAsUser(desired));
+}
+
 /** `KEY=value` lines sorted by key. */
 function envList(env: Record<string, string>): string[] {
   return Object.keys(env)
