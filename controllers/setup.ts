@@ -114,6 +114,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     activity,
     ...(deps.forwarding !== undefined ? { forwarding: deps.forwarding } : {}),
     ...(deps.portRange !== undefined ? { portRange: deps.portRange } : {}),
+    ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
     ...(deps.exposure !== undefined ? { exposure: deps.exposure } : {}),
     ...(deps.portBindingResyncMs !== undefined ? { resyncMs: deps.portBindingResyncMs } : {}),
     ...(deps.portConflictRetryMs !== undefined ? { conflictRetryMs: deps.portConflictRetryMs } : {}),

@@ -10,7 +10,9 @@
  */
 import { activeWorkspace } from '../../apis/active-workspace.ts';
 import { BoulderError, isErrorCode } from '../../apis/errors.ts';
-import { objectKey } from '../../apis/meta.ts';
+import { DEFAULT_NAMESPACE, objectKey } from '../../apis/meta.ts';
+import { userOfNamespace } from '../../apis/multi-user/identity.ts';
+import type { MultiUserOptions } from '../multi-user/owner.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, Workspace } from '../../apis/types/index.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
@@ -31,6 +33,7 @@ import type { PortForwarding } from './forwarding.ts';
 import { findPortHolder } from './holder/index.ts';
 import { claimFixedPort, repositoryOf, rivalBindings, standbyMessage, type FixedPortClaim } from './ownership.ts';
 import { bindingStatus, type BindingObservation } from './status.ts';
+import { heldByAnotherUser, userPortBlock } from './user-ports.ts';
 import { CLEANUP_FINALIZER, DAEMON_NOT_RUNNING, EXPOSED, EXPOSURE_NOT_ALLOWED, LISTEN_FAILED, PORT_RANGE_EXHAUSTED, UNSUPPORTED } from '../../apis/names/index.ts';
 import { backendOf } from '../../apis/defaulted.ts';
 
@@ -62,6 +65,11 @@ export interface PortBindingReconcilerDeps {
    * undefined: every binding listens on loopback (see exposure.ts).
    */
   exposure?: ExposurePolicy;
+  /**
+   * Multi-user node: each user allocates from their own block, another user's port is a Conflict
+   * (never taken over), and fixed-port rivals are the user's own workspaces only (user-ports.ts).
+   */
+  multiUser?: MultiUserOptions;
 }
 
 /** Builds the PortBinding reconciler. */
@@ -125,6 +133,8 @@ class BindingReconcile {
     }
     const provider = await this.#provider(ws, keptAllocation);
     const claim = await this.#claim(ws);
+    const otherUsers = await this.#fixedPortOfAnotherUser(claim, keptAllocation);
+    if (otherUsers !== undefined) return otherUsers;
     let allocation = keptAllocation;
     if (allocation === undefined && (binding.fixedPort === undefined || claim?.kind === 'standby')) allocation = await this.#allocate(ws);
     const hostPort = binding.fixedPort !== undefined && claim?.kind === 'own' ? binding.fixedPort : allocation!.hostPort;
@@ -226,6 +236,10 @@ class BindingReconcile {
     const binding = this.#binding;
     const where = formatEndpoint(binding.hostIP, hostPort);
     const own = forwarding.holderOf(binding.hostIP, hostPort, binding.protocol, this.#uid);
+    if (own !== undefined && this.#deps.multiUser !== undefined && !own.key.startsWith(`${binding.namespace}/`)) {
+      // Another user's binding: users do not see each other's objects.
+      return { message: `${where} is held by another user's workspace on this node` };
+    }
     if (own !== undefined) {
       return { message: `${where} is held by portbinding ${own.key}, forwarded by this daemon (pid ${process.pid})`, holder: { pid: process.pid, command: 'boulder' } };
     }
@@ -263,17 +277,19 @@ class BindingReconcile {
     if (repository === undefined) return { kind: 'own', rivals: [] };
     const client = this.#ctx.client;
     const [bindings, workspaces] = await Promise.all([client.list<PortBinding>('PortBinding'), client.list<Workspace>('Workspace')]);
+    // On a multi-user node a user's fixed port is contended by their own workspaces only.
+    const contenders = this.#deps.multiUser === undefined ? workspaces.items : workspaces.items.filter((other) => (other.metadata.namespace ?? DEFAULT_NAMESPACE) === this.#binding.namespace);
     const rivals = rivalBindings({
       binding: this.#binding,
       uid: this.#uid,
       repository,
       bindings: bindings.items,
-      workspaces: workspaces.items,
+      workspaces: contenders,
       ...(this.#deps.exposure !== undefined ? { exposure: this.#deps.exposure } : {}),
     });
     if (rivals.length === 0) return { kind: 'own', rivals: [] };
     // The repository's active workspace as recorded on its Workspaces (apis/active-workspace.ts).
-    const current = activeWorkspace(workspaces.items.filter((other) => repositoryOf(other) === repository));
+    const current = activeWorkspace(contenders.filter((other) => repositoryOf(other) === repository));
     return claimFixedPort(ws, fixedPort, rivals, current);
   }
 
@@ -286,7 +302,7 @@ class BindingReconcile {
       const bindings = (await this.#ctx.client.list<PortBinding>('PortBinding')).items;
       let hostPort: number;
       try {
-        const range = this.#deps.portRange ?? backendPortRange(backendOf(ws));
+        const range = this.#allocationRange(ws);
         hostPort = await allocateHostPort({
           binding: this.#binding,
           uid: this.#uid,
@@ -307,6 +323,36 @@ class BindingReconcile {
       this.#ctx.log.info({ hostPort }, `allocated host port ${hostPort} for ${this.#binding.namespace}/${this.#binding.workspace} ${this.#binding.name}`);
       return allocation;
     });
+  }
+
+  /** The range the binding allocates in: the user's port_range or the backend's, narrowed to the owner's block on a multi-user node. */
+  #allocationRange(ws: Workspace): PortRange {
+    const range = this.#deps.portRange ?? backendPortRange(backendOf(ws));
+    const user = userOfNamespace(this.#binding.namespace);
+    return this.#deps.multiUser === undefined || user === undefined ? range : userPortBlock(user, range);
+  }
+
+  /**
+   * Multi-user node: when the fixed port this binding would use is held by another user's binding
+   * (user-ports.ts), records a Conflict that does not say whose, and retries later; else undefined.
+   */
+  async #fixedPortOfAnotherUser(claim: FixedPortClaim | undefined, allocation: PortBindingAllocation | undefined): Promise<ReconcileResult | undefined> {
+    const port = this.#binding.fixedPort;
+    if (this.#deps.multiUser === undefined || port === undefined || claim?.kind !== 'own') return undefined;
+    const bindings = (await this.#ctx.client.list<PortBinding>('PortBinding')).items;
+    const status = this.#pb.status;
+    const asker = {
+      uid: this.#uid,
+      namespace: this.#binding.namespace,
+      protocol: this.#binding.protocol,
+      holdsIt: status?.phase === 'Bound' && status.hostPort === port,
+      ...(this.#pb.metadata.creationTimestamp !== undefined ? { creationTimestamp: this.#pb.metadata.creationTimestamp } : {}),
+    };
+    if (!heldByAnotherUser(bindings, asker, port)) return undefined;
+    await this.#stopForwarder();
+    const message = `${formatEndpoint(this.#binding.hostIP, port)} is held by another user's workspace on this node; choose another hostPort (or none: an allocated port is always free)`;
+    await this.#write({ kind: 'conflict', message }, allocation, port);
+    return { requeueAfter: this.#deps.conflictRetryMs ?? CONFLICT_RETRY_MS };
   }
 
   async #stopForwarder(): Promise<void> {

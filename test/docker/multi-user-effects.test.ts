@@ -9,6 +9,9 @@
  * - a secret's fromFile is read as the owner (another user's file or a root-only file is
  *   refused), fromEnv (the daemon's environment) is refused;
  * - Docker networks and volumes carry the user (labels, names);
+ * - host ports: each user allocates from their own block; another user's fixed or allocated port is
+ *   a Conflict that does not say whose, and a switch of one user's workspaces never takes it
+ *   (real TCP traffic through the daemon's forwarders shows who answers);
  * - a namespace that is no user's, or a user not provisioned on the node, is refused.
  */
 import { execFileSync } from 'node:child_process';
@@ -17,7 +20,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { userNamespace } from '../../apis/multi-user/identity.ts';
-import { FORCE_DELETE_ANNOTATION, USER_LABEL } from '../../apis/names/index.ts';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION, FORCE_DELETE_ANNOTATION, USER_LABEL } from '../../apis/names/index.ts';
+import type { PortBinding } from '../../apis/types/index.ts';
+import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
+import { userPortBlock } from '../../controllers/portbinding/user-ports.ts';
+import { getCondition } from '../../controllers/runtime/conditions.ts';
+import { freePort } from '../ports/servers.ts';
+import http from 'node:http';
 import { ensureUser, type TestUser } from '../support/unix-users.ts';
 import {
   BUSYBOX,
@@ -113,7 +122,7 @@ afterAll(async () => {
   await removeObjects(await managedObjects('user-btx-'));
   rmSync(usersDir, { recursive: true, force: true });
   for (const user of [alice, bob]) {
-    if (user !== undefined) for (const repo of ['repo', 'other']) rmSync(join(user.home, repo), { recursive: true, force: true });
+    if (user !== undefined) for (const entry of ['repo', 'other', 'site', 'token.txt']) rmSync(join(user.home, entry), { recursive: true, force: true });
   }
 }, 120_000);
 
@@ -238,5 +247,88 @@ describe('multi-user node: effects run with the owner\'s rights', () => {
     expect(conditionOf(ws, 'Ready')?.message).toContain(`user ${carol.name} is not provisioned on this node`);
     expect(await mainContainer(ws!.metadata.uid!)).toBeUndefined();
     expect(await getWorkspace(h.client, ns, 'app')).toBeDefined();
+  });
+});
+
+/** Starts busybox httpd on :8080 in the workspace container, answering `hello-from-<uid>`. */
+const SERVE = 'mkdir -p /tmp/www && echo "hello-from-$(id -u)" > /tmp/www/index.html && httpd -p 8080 -h /tmp/www';
+
+function httpGet(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: '127.0.0.1', port, path: '/', timeout: 2_000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+  });
+}
+
+async function waitBinding(ns: string, name: string, predicate: (pb: PortBinding | undefined) => boolean, what: string, timeoutMs = 30_000): Promise<PortBinding> {
+  const deadline = Date.now() + timeoutMs;
+  let last: PortBinding | undefined;
+  for (;;) {
+    last = await h.client.get<PortBinding>('PortBinding', ns, name).catch(() => undefined);
+    if (predicate(last)) return last!;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} on portbinding ${ns}/${name}; last status: ${JSON.stringify(last?.status)}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const bound = (port?: number) => (pb: PortBinding | undefined): boolean => pb?.status?.phase === 'Bound' && (port === undefined || pb.status.hostPort === port);
+
+describe('multi-user node: host ports', () => {
+  it('each user allocates from their own block; another user\'s fixed or allocated port is a Conflict, never taken over by a switch', async () => {
+    const aliceNs = userNamespace(alice.name);
+    const bobNs = userNamespace(bob.name);
+    const repo = userRepo(alice, 'site');
+    const fixed = await freePort();
+    await createFresh(workspaceManifest(aliceNs, 'site', { image: BUSYBOX, repository: { path: repo }, ports: { web: { containerPort: 8080, hostPort: fixed } }, scripts: { postStart: SERVE } }));
+    await createFresh(workspaceManifest(aliceNs, 'alloc', { image: BUSYBOX, ports: { web: { containerPort: 8080 } }, scripts: { postStart: SERVE } }));
+    await createFresh(workspaceManifest(bobNs, 'alloc', { image: BUSYBOX, ports: { web: { containerPort: 8080 } }, scripts: { postStart: SERVE } }));
+    await waitBinding(aliceNs, 'site-web', bound(fixed), 'Bound on the fixed port', 90_000);
+    const aliceAlloc = (await waitBinding(aliceNs, 'alloc-web', bound(), 'Bound', 90_000)).status!.hostPort!;
+    const bobAlloc = (await waitBinding(bobNs, 'alloc-web', bound(), 'Bound', 90_000)).status!.hostPort!;
+
+    // Allocated ports come from each user's block of the Docker range.
+    for (const [user, port] of [[alice.name, aliceAlloc], [bob.name, bobAlloc]] as const) {
+      const block = userPortBlock(user, PORT_PLAN.docker);
+      expect(port).toBeGreaterThanOrEqual(block.start);
+      expect(port).toBeLessThanOrEqual(block.end);
+    }
+    expect(await httpGet(fixed)).toBe(`hello-from-${alice.uid}`);
+    expect(await httpGet(aliceAlloc)).toBe(`hello-from-${alice.uid}`);
+    expect(await httpGet(bobAlloc)).toBe(`hello-from-${bob.uid}`);
+
+    // bob asks for alice's fixed port and her allocated port: Conflicts that do not say whose.
+    await createFresh(workspaceManifest(bobNs, 'grab', { image: BUSYBOX, ports: { fixed: { containerPort: 8080, hostPort: fixed }, alloc: { containerPort: 8080, hostPort: aliceAlloc } }, scripts: { postStart: SERVE } }));
+    for (const name of ['grab-fixed', 'grab-alloc']) {
+      const pb = await waitBinding(bobNs, name, (b) => b?.status?.phase === 'Conflict', 'Conflict', 60_000);
+      const message = getCondition(pb.status!.conditions, 'Bound')?.message ?? getCondition(pb.status!.conditions, 'Ready')?.message ?? '';
+      expect(message).toContain("another user's workspace");
+      expect(JSON.stringify(pb.status)).not.toContain(alice.name);
+    }
+
+    // bob "switches" to a workspace of alice's repository (his own worktree there fails) with a
+    // standalone binding wanting her fixed port: alice's binding keeps it.
+    await createFresh({
+      ...workspaceManifest(bobNs, 'site', { image: BUSYBOX, repository: { path: repo }, ports: { web: { containerPort: 8080, hostPort: fixed } } }),
+      metadata: { namespace: bobNs, name: 'site', annotations: { [ACTIVE_WORKSPACE_SINCE_ANNOTATION]: new Date().toISOString() } },
+    });
+    await h.client.delete('PortBinding', bobNs, 'site-take').catch(() => undefined);
+    await h.client.create<PortBinding>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'PortBinding', metadata: { namespace: bobNs, name: 'site-take' }, spec: { workspace: 'site', containerPort: 8080, hostPort: fixed } });
+    // Wake alice's binding so it decides its fixed port again, now that bob's rival exists.
+    const aliceBinding = await h.client.get<PortBinding>('PortBinding', aliceNs, 'site-web');
+    await h.client.update({ ...aliceBinding, metadata: { ...aliceBinding.metadata, labels: { ...aliceBinding.metadata.labels, poke: '1' } } });
+    await waitBinding(bobNs, 'site-take', (b) => b?.status?.phase === 'Conflict', 'Conflict', 30_000);
+    await new Promise((r) => setTimeout(r, 1_500));
+    const kept = await h.client.get<PortBinding>('PortBinding', aliceNs, 'site-web');
+    expect(kept.status?.phase).toBe('Bound');
+    expect(kept.status?.hostPort).toBe(fixed);
+    expect(await httpGet(fixed)).toBe(`hello-from-${alice.uid}`);
+    expect(await httpGet(aliceAlloc)).toBe(`hello-from-${alice.uid}`);
+    await h.client.delete('PortBinding', bobNs, 'site-take');
   });
 });
