@@ -126,6 +126,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     trust,
     longRunningOnly: deps.oneShotSyncSessions !== true,
     onActivity: (key, what) => activity.record(key, what),
+    ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
     ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
     ...(sprite !== undefined ? { sprite: sprite.client } : {}),
   });

@@ -19,17 +19,27 @@ import { sessionStatus } from './status.ts';
 import { outcomeMessage, parseSyncRequest } from './requests.ts';
 import { getCondition, setCondition } from '../runtime/conditions.ts';
 import { withStalled } from '../runtime/stalled.ts';
-import { isTerminalError } from '../runtime/errors.ts';
+import { isTerminalError, TerminalError } from '../runtime/errors.ts';
 import { admitSyncSession, type TrustMode } from '../trust/policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { owningWorkspace, workspaceHold } from './workspace-hold.ts';
 import { admitSessionPods, podGuard, type PodReader } from '../trust/workspace-pod.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { EndpointHints } from './endpoints.ts';
-import { CLEANUP_FINALIZER, LAST_REQUEST, REQUEST_FAILED, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
+import { CLEANUP_FINALIZER, ENDPOINT_NOT_ALLOWED, LAST_REQUEST, REQUEST_FAILED, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
+import type { MultiUserOptions } from '../multi-user/owner.ts';
+
+/**
+ * Multi-user node: the sync engine reads and writes files with the daemon's rights, not the
+ * session owner's, so no session is run there (controllers/multi-user/admission.ts refuses
+ * file-synced workspaces for the same reason).
+ */
+function refuseOnMultiUserNode(): never {
+  throw new TerminalError(ENDPOINT_NOT_ALLOWED, "file sync is not available on a multi-user node: it would read and write files with the daemon's rights, not yours; use a bind-mounted workspace (spec.sync.mode: bind)");
+}
 
 /** The reconciler over `runner`. */
-export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local', readPod?: PodReader): Reconciler {
+export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMode = 'local', readPod?: PodReader, multiUser?: MultiUserOptions): Reconciler {
   return async (request, ctx) => {
     let session: SyncSession;
     try {
@@ -44,6 +54,7 @@ export function syncSessionReconciler(runner: SyncSessionRunner, trust: TrustMod
         let owner: Workspace | undefined;
         try {
           admitSyncSession(live, trust);
+          if (multiUser !== undefined) refuseOnMultiUserNode();
           owner = await owningWorkspace(ctx.client, live);
           if (trust === 'cluster') await admitSessionPods(live, owner, readPod);
         } catch (err) {

@@ -12,16 +12,18 @@
  * - host ports: each user allocates from their own block; another user's fixed or allocated port is
  *   a Conflict that does not say whose, and a switch of one user's workspaces never takes it
  *   (real TCP traffic through the daemon's forwarders shows who answers);
- * - a namespace that is no user's, or a user not provisioned on the node, is refused.
+ * - a namespace that is no user's, or a user not provisioned on the node, is refused;
+ * - file sync (its engine runs with the daemon's rights) is refused.
  */
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { userNamespace } from '../../apis/multi-user/identity.ts';
 import { ACTIVE_WORKSPACE_SINCE_ANNOTATION, FORCE_DELETE_ANNOTATION, USER_LABEL } from '../../apis/names/index.ts';
 import type { PortBinding } from '../../apis/types/index.ts';
+import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
 import { userPortBlock } from '../../controllers/portbinding/user-ports.ts';
 import { getCondition } from '../../controllers/runtime/conditions.ts';
@@ -247,6 +249,32 @@ describe('multi-user node: effects run with the owner\'s rights', () => {
     expect(conditionOf(ws, 'Ready')?.message).toContain(`user ${carol.name} is not provisioned on this node`);
     expect(await mainContainer(ws!.metadata.uid!)).toBeUndefined();
     expect(await getWorkspace(h.client, ns, 'app')).toBeDefined();
+  });
+
+  it('file sync (which would run with the daemon\'s rights) is refused: a SyncSession reading /etc and a file-synced workspace', async () => {
+    const ns = userNamespace(alice.name);
+    const target = mkdtempSync(join(tmpdir(), 'boulder-mu-sync-'));
+    try {
+      await h.client.delete('SyncSession', ns, 'steal-etc').catch(() => undefined);
+      await h.client.create({ apiVersion: 'nexus.dev/v1alpha1', kind: 'SyncSession', metadata: { namespace: ns, name: 'steal-etc' }, spec: { alpha: '/etc', beta: target } });
+      const deadline = Date.now() + 30_000;
+      let session: SyncSession | undefined;
+      while (Date.now() < deadline) {
+        session = await h.client.get<SyncSession>('SyncSession', ns, 'steal-etc');
+        if (session.status?.phase === 'Error') break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(session?.status?.phase).toBe('Error');
+      expect(session?.status?.conditions?.find((c) => c.type === 'Ready')?.reason).toBe('EndpointNotAllowed');
+      expect(readdirSync(target)).toEqual([]);
+      await h.client.delete('SyncSession', ns, 'steal-etc');
+    } finally {
+      rmSync(target, { recursive: true, force: true });
+    }
+    await createFresh(workspaceManifest(ns, 'synced', { image: BUSYBOX, repository: { path: '/etc' }, sync: { mode: 'two-way-safe' } }));
+    const ws = await waitForWorkspace(h.client, ns, 'synced', (w) => conditionOf(w, 'Ready')?.reason === 'HostPathNotAllowed', 30_000, 'HostPathNotAllowed');
+    expect(await mainContainer(ws!.metadata.uid!)).toBeUndefined();
+    await h.client.delete('Workspace', ns, 'synced');
   });
 });
 

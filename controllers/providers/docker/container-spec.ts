@@ -5,7 +5,7 @@
  * published (PortBinding resources do that) and the restart policy is `no` (the controller repairs).
  */
 import type Dockerode from 'dockerode';
-import type { DesiredRuntime, DesiredService, RuntimeTarget } from '../types.ts';
+import type { DesiredRuntime, DesiredService } from '../types.ts';
 import { objectLabels } from './labels.ts';
 import { hostName, volumeName } from './names.ts';
 import { RUN_AS_LABEL } from '../../../apis/names/index.ts';
