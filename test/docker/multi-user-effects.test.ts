@@ -27,6 +27,9 @@ import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
 import { userPortBlock } from '../../controllers/portbinding/user-ports.ts';
 import { getCondition } from '../../controllers/runtime/conditions.ts';
+import { lookupUser } from '../../controllers/multi-user/owner.ts';
+import { ensureWorktree, writeCurrentWorkspace } from '../../controllers/worktree/index.ts';
+import { readFileSync } from 'node:fs';
 import { freePort } from '../ports/servers.ts';
 import http from 'node:http';
 import { ensureUser, type TestUser } from '../support/unix-users.ts';
@@ -306,6 +309,33 @@ async function waitBinding(ns: string, name: string, predicate: (pb: PortBinding
 }
 
 const bound = (port?: number) => (pb: PortBinding | undefined): boolean => pb?.status?.phase === 'Bound' && (port === undefined || pb.status.hostPort === port);
+
+describe('multi-user node: files boulder writes in a user\'s repository are written as the user', () => {
+  it('a link the user planted leads only where the user may go (info/exclude to a root-only file, .nexus to a root directory)', async () => {
+    const owner = (await lookupUser(alice.name))!;
+    const repo = userRepo(alice, 'other');
+    const rootOnly = mkdtempSync(join(tmpdir(), 'boulder-mu-root-'));
+    try {
+      chmodSync(rootOnly, 0o700);
+      writeFileSync(join(rootOnly, 'secret'), 'root-secret\n', { mode: 0o600 });
+      // info/exclude → a root-only file: read as alice it fails, so its content never lands in her repository.
+      asUser(alice, 'sh', ['-c', `mkdir -p '${repo}/.git/info' && rm -f '${repo}/.git/info/exclude' && ln -s '${rootOnly}/secret' '${repo}/.git/info/exclude'`]);
+      await expect(ensureWorktree({ repoPath: repo, name: 'app', branch: 'nexus/app', baseRef: 'HEAD', runAs: owner })).rejects.toThrow(/EACCES/);
+      expect(lstatSync(join(repo, '.git', 'info', 'exclude')).isSymbolicLink()).toBe(true);
+      expect(readFileSync(join(rootOnly, 'secret'), 'utf8')).toBe('root-secret\n');
+      // .nexus → a root directory: the active-workspace record is refused there, nothing written.
+      asUser(alice, 'sh', ['-c', `rm -rf '${repo}/.nexus' && ln -s '${rootOnly}' '${repo}/.nexus'`]);
+      await expect(writeCurrentWorkspace(repo, 'app', owner)).rejects.toThrow(/EACCES/);
+      expect(readdirSync(rootOnly)).toEqual(['secret']);
+      // Without links, the record is written, and it is alice's.
+      asUser(alice, 'rm', ['-f', join(repo, '.nexus')]);
+      await writeCurrentWorkspace(repo, 'app', owner);
+      expect(lstatSync(join(repo, '.nexus', 'current')).uid).toBe(alice.uid);
+    } finally {
+      rmSync(rootOnly, { recursive: true, force: true });
+    }
+  });
+});
 
 describe('multi-user node: host ports', () => {
   it('each user allocates from their own block; another user\'s fixed or allocated port is a Conflict, never taken over by a switch', async () => {
