@@ -32,6 +32,7 @@ import type { PortForwarding } from './portbinding/forwarding.ts';
 import { registerPortBindings } from './portbinding/register.ts';
 import { registerSyncSessions } from './syncsession/register.ts';
 import type { TrustMode } from './trust/policy.ts';
+import type { MultiUserOptions } from './multi-user/owner.ts';
 
 export { DRIFT_RECHECK_MS, WORKSPACE_RESYNC_MS } from './workspace/register.ts';
 export { PORTBINDING_RESYNC_MS } from './portbinding/register.ts';
@@ -83,6 +84,12 @@ export interface ControllerSetupDeps {
   activity?: ActivityTracker;
   /** `workspace.idle_timeout` of the layered configuration, for workspaces whose spec sets none. */
   defaultIdleTimeout?: string;
+  /**
+   * Multi-user node (present only when the node configuration enables it): every effect for an
+   * object runs with the rights of the user of its namespace `user-<name>` (controllers/multi-user).
+   * Absent: single-user, the daemon is the user.
+   */
+  multiUser?: MultiUserOptions;
 }
 
 /** Registers every controller on `manager`; returns the provider registry in use. */
@@ -99,6 +106,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     trust: { trust, ...(deps.kubernetes?.namespace !== undefined ? { podNamespace: deps.kubernetes.namespace } : {}) },
     ...(deps.defaultIdleTimeout !== undefined ? { defaultIdleTimeout: deps.defaultIdleTimeout } : {}),
     ...(deps.resyncPeriodMs !== undefined ? { resyncMs: deps.resyncPeriodMs } : {}),
+    ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
   });
   registerPortBindings(manager, {
     logger,
@@ -106,6 +114,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     activity,
     ...(deps.forwarding !== undefined ? { forwarding: deps.forwarding } : {}),
     ...(deps.portRange !== undefined ? { portRange: deps.portRange } : {}),
+    ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
     ...(deps.exposure !== undefined ? { exposure: deps.exposure } : {}),
     ...(deps.portBindingResyncMs !== undefined ? { resyncMs: deps.portBindingResyncMs } : {}),
     ...(deps.portConflictRetryMs !== undefined ? { conflictRetryMs: deps.portConflictRetryMs } : {}),
@@ -117,6 +126,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     trust,
     longRunningOnly: deps.oneShotSyncSessions !== true,
     onActivity: (key, what) => activity.record(key, what),
+    ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
     ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
     ...(sprite !== undefined ? { sprite: sprite.client } : {}),
   });

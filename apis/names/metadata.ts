@@ -28,6 +28,10 @@ export const WORKSPACE_LABEL = 'nexus.dev/workspace';
 export const NAMESPACE_LABEL = 'nexus.dev/namespace';
 /** uid of the owning Workspace, on every external object of a workspace: how they are found. */
 export const UID_LABEL = 'nexus.dev/uid';
+/** Multi-user node: the unix user owning the workspace (of its namespace `user-<name>`), on every external object. */
+export const USER_LABEL = 'nexus.dev/user';
+/** Multi-user node: the `uid:gid` a workspace's main container runs as (its owner's). */
+export const RUN_AS_LABEL = 'nexus.dev/run-as';
 /** Project (repository directory) a Workspace was rendered for by `boulder up`. */
 export const PROJECT_LABEL = 'nexus.dev/project';
 

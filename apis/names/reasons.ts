@@ -27,6 +27,10 @@ export const BACKEND_NOT_ALLOWED = 'BackendNotAllowed';
 export const ENDPOINT_NOT_ALLOWED = 'EndpointNotAllowed';
 /** A build context or Dockerfile resolves outside the workspace's repository. */
 export const BUILD_PATH_OUTSIDE_REPOSITORY = 'BuildPathOutsideRepository';
+/** Multi-user node: the owner of an object's namespace is not a unix user of this node (or not provisioned). */
+export const OWNER_NOT_FOUND = 'OwnerNotFound';
+/** Multi-user node: an object outside every user's namespace (`user-<name>`), which no user owns. */
+export const NOT_A_USER_NAMESPACE = 'NotAUserNamespace';
 
 // ── Providers (controllers/providers/errors.ts ProviderFailureReason) ──────────────────────────
 

@@ -1,6 +1,6 @@
 /**
  * The PortBinding converge as a list of named steps (controllers/runtime/steps.ts):
- *   exposure → workspace → provider → claim → allocate → [endpoint → udpChannel → forward | report]
+ *   exposure → workspace → provider → claim → [otherUser] → allocate → [endpoint → udpChannel → forward | report]
  * `workspace` waits (and stops the forwarder) while the workspace is missing or being deleted;
  * `allocate` persists the host port before anything listens on it; with the daemon's forwarders
  * the binding is forwarded to the runtime's endpoint (`udpChannel` only for a UDP binding), and
@@ -21,7 +21,10 @@ import type { Backend } from '../providers/types.ts';
 import { runtimeTarget } from '../workspace/desired.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
-import type { ForwardSpec } from './contracts.ts';
+import type { ForwardSpec, PortRange } from './contracts.ts';
+import { heldByAnotherUser, userPortBlock } from './user-ports.ts';
+import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
+import { userOfNamespace } from '../../apis/multi-user/identity.ts';
 import { formatEndpoint, PortInUseError } from './forward/index.ts';
 import type { PortForwarding } from './forwarding.ts';
 import { findPortHolder } from './holder/index.ts';
@@ -31,7 +34,7 @@ import { CONFLICT_RETRY_MS, getIfExists, knownHostPort, stopForwarder, WAIT_RETR
 /** The steps converging the binding of `scope`, in order (see the module comment). */
 export function bindingSteps(scope: BindingScope): StepEntry<BindingScope>[] {
   const forwarded: Step<BindingScope>[] = [endpointStep, ...(scope.binding.protocol === 'udp' ? [udpChannelStep] : []), forwardStep];
-  return [exposureStep, workspaceStep, providerStep, claimStep, allocateStep, ...(scope.deps.forwarding !== undefined ? forwarded : [reportStep])];
+  return [exposureStep, workspaceStep, providerStep, claimStep, ...(scope.deps.multiUser !== undefined ? [otherUserStep] : []), allocateStep, ...(scope.deps.forwarding !== undefined ? forwarded : [reportStep])];
 }
 
 /** Says once when the node does not allow the address the binding asks to listen on. */
@@ -79,6 +82,32 @@ const claimStep: Step<BindingScope> = {
   when: (scope) => scope.binding.fixedPort !== undefined,
   run: async (scope) => {
     scope.claim = await fixedPortClaim(scope, found(scope.ws, 'workspace'), found(scope.binding.fixedPort, 'claim'));
+  },
+};
+
+/**
+ * Multi-user node: a fixed port held by another user's binding (user-ports.ts) is a Conflict that
+ * does not say whose, retried later; a switch never takes it over.
+ */
+const otherUserStep: Step<BindingScope> = {
+  name: 'otherUser',
+  when: (scope) => scope.binding.fixedPort !== undefined && scope.claim?.kind === 'own',
+  run: async (scope) => {
+    const port = found(scope.binding.fixedPort, 'claim');
+    const bindings = (await scope.ctx.client.list<PortBinding>('PortBinding')).items;
+    const { pb, binding } = scope;
+    const asker = {
+      uid: scope.uid,
+      namespace: binding.namespace,
+      protocol: binding.protocol,
+      holdsIt: pb.status?.phase === 'Bound' && pb.status.hostPort === port,
+      ...(pb.metadata.creationTimestamp !== undefined ? { creationTimestamp: pb.metadata.creationTimestamp } : {}),
+    };
+    if (!heldByAnotherUser(bindings, asker, port)) return undefined;
+    await stopForwarder(scope);
+    const message = `${formatEndpoint(binding.hostIP, port)} is held by another user's workspace on this node; choose another hostPort (or none: an allocated port is always free)`;
+    await writeObservation(scope, { kind: 'conflict', message }, scope.kept, port);
+    return finish({ requeueAfter: scope.deps.conflictRetryMs ?? CONFLICT_RETRY_MS });
   },
 };
 
@@ -231,6 +260,10 @@ async function conflictOf(scope: BindingScope, forwarding: PortForwarding, hostP
   const { binding } = scope;
   const where = formatEndpoint(binding.hostIP, hostPort);
   const own = forwarding.holderOf(binding.hostIP, hostPort, binding.protocol, scope.uid);
+  if (own !== undefined && scope.deps.multiUser !== undefined && !own.key.startsWith(`${binding.namespace}/`)) {
+    // Another user's binding: users do not see each other's objects.
+    return { message: `${where} is held by another user's workspace on this node` };
+  }
   if (own !== undefined) {
     return { message: `${where} is held by portbinding ${own.key}, forwarded by this daemon (pid ${process.pid})`, holder: { pid: process.pid, command: 'boulder' } };
   }
@@ -246,17 +279,19 @@ async function fixedPortClaim(scope: BindingScope, ws: Workspace, fixedPort: num
   if (repository === undefined) return { kind: 'own', rivals: [] };
   const client = scope.ctx.client;
   const [bindings, workspaces] = await Promise.all([client.list<PortBinding>('PortBinding'), client.list<Workspace>('Workspace')]);
+  // On a multi-user node a user's fixed port is contended by their own workspaces only.
+  const contenders = scope.deps.multiUser === undefined ? workspaces.items : workspaces.items.filter((other) => (other.metadata.namespace ?? DEFAULT_NAMESPACE) === scope.binding.namespace);
   const rivals = rivalBindings({
     binding: scope.binding,
     uid: scope.uid,
     repository,
     bindings: bindings.items,
-    workspaces: workspaces.items,
+    workspaces: contenders,
     ...(scope.deps.exposure !== undefined ? { exposure: scope.deps.exposure } : {}),
   });
   if (rivals.length === 0) return { kind: 'own', rivals: [] };
   // The repository's active workspace as recorded on its Workspaces (apis/active-workspace.ts).
-  const current = activeWorkspace(workspaces.items.filter((other) => repositoryOf(other) === repository));
+  const current = activeWorkspace(contenders.filter((other) => repositoryOf(other) === repository));
   return claimFixedPort(ws, fixedPort, rivals, current);
 }
 
@@ -270,7 +305,7 @@ async function allocate(scope: BindingScope, ws: Workspace): Promise<PortBinding
     const bindings = (await ctx.client.list<PortBinding>('PortBinding')).items;
     let hostPort: number;
     try {
-      const range = deps.portRange ?? backendPortRange(backendOf(ws));
+      const range = allocationRange(scope, ws);
       hostPort = await allocateHostPort({
         binding,
         uid: scope.uid,
@@ -290,6 +325,13 @@ async function allocate(scope: BindingScope, ws: Workspace): Promise<PortBinding
     ctx.log.info({ hostPort }, `allocated host port ${hostPort} for ${binding.namespace}/${binding.workspace} ${binding.name}`);
     return allocation;
   });
+}
+
+/** The range the binding allocates in: the user's port_range or the backend's, narrowed to the owner's block on a multi-user node. */
+function allocationRange(scope: BindingScope, ws: Workspace): PortRange {
+  const range = scope.deps.portRange ?? backendPortRange(backendOf(ws));
+  const user = userOfNamespace(scope.binding.namespace);
+  return scope.deps.multiUser === undefined || user === undefined ? range : userPortBlock(user, range);
 }
 
 /** Why the binding waits for its workspace or service to run. */

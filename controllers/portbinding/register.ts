@@ -14,6 +14,7 @@ import type { ExposurePolicy } from './exposure.ts';
 import { PortForwarding, type UpstreamChange } from './forwarding.ts';
 import { portBindingReconciler, type PortBindingReconcilerDeps } from './reconcile.ts';
 import { bindingsForWorkspace } from './workspace-events.ts';
+import type { MultiUserOptions } from '../multi-user/owner.ts';
 
 /**
  * Default PortBinding resync period. Workspace events and provider drift hints wake bindings at
@@ -40,6 +41,8 @@ export interface PortBindingRegisterDeps {
   forwarding?: PortForwarding;
   /** The user's port_range: narrows where host ports are allocated. */
   portRange?: PortRange;
+  /** Multi-user node: per-user port blocks, other users' ports never taken (user-ports.ts). */
+  multiUser?: MultiUserOptions;
   /** The node's permission to listen beyond loopback; default: every port listens on loopback. */
   exposure?: ExposurePolicy;
   /** PortBinding resync period in ms; default PORTBINDING_RESYNC_MS. */
@@ -71,6 +74,7 @@ export function registerPortBindings(manager: Manager, deps: PortBindingRegister
       return forwarding();
     },
     ...(deps.portRange !== undefined ? { portRange: deps.portRange } : {}),
+    ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
     ...(deps.exposure !== undefined ? { exposure: deps.exposure } : {}),
     ...(deps.conflictRetryMs !== undefined ? { conflictRetryMs: deps.conflictRetryMs } : {}),
   };

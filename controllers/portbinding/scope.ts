@@ -18,6 +18,7 @@ import type { KeyedLock } from './forward/keyed-lock.ts';
 import type { PortForwarding } from './forwarding.ts';
 import type { FixedPortClaim } from './ownership.ts';
 import { bindingStatus, type BindingObservation } from './status.ts';
+import type { MultiUserOptions } from '../multi-user/owner.ts';
 
 /** Default delay before retrying a port held by someone else. */
 export const CONFLICT_RETRY_MS = 2_000;
@@ -47,6 +48,11 @@ export interface PortBindingReconcilerDeps {
    * undefined: every binding listens on loopback (see exposure.ts).
    */
   exposure?: ExposurePolicy;
+  /**
+   * Multi-user node: each user allocates from their own block, another user's port is a Conflict
+   * (never taken over), and fixed-port rivals are the user's own workspaces only (user-ports.ts).
+   */
+  multiUser?: MultiUserOptions;
 }
 
 /** One converge of a live binding; fields below `ctx` are filled in by the steps named beside them. */

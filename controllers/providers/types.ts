@@ -80,6 +80,18 @@ export interface DesiredRuntime {
   mounts: Mount[];
   /** Working directory in the main container. */
   workdir: string;
+  /**
+   * Multi-user node: the workspace's owner, whose uid:gid the main container runs as and whose
+   * name the provider's objects carry. Absent (single-user): the image's own user.
+   */
+  runAs?: RuntimeUser;
+}
+
+/** The unix user a workspace runtime runs as (multi-user node). */
+export interface RuntimeUser {
+  user: string;
+  uid: number;
+  gid: number;
 }
 
 /** An environment variable whose value is a key of a Secret in the runtime's own namespace. */

@@ -22,14 +22,24 @@ import { sessionStatus } from './status.ts';
 import { outcomeMessage, parseSyncRequest } from './requests.ts';
 import { getCondition, setCondition } from '../runtime/conditions.ts';
 import { withStalled } from '../runtime/stalled.ts';
-import { isTerminalError } from '../runtime/errors.ts';
+import { isTerminalError, TerminalError } from '../runtime/errors.ts';
 import { admitSyncSession, type TrustMode } from '../trust/policy.ts';
 import type { Clock } from '../runtime/clock.ts';
 import { owningWorkspace, workspaceHold } from './workspace-hold.ts';
 import { admitSessionPods, podGuard, type PodReader } from '../trust/workspace-pod.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { EndpointHints } from './endpoints.ts';
-import { CLEANUP_FINALIZER, LAST_REQUEST, REQUEST_FAILED, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
+import { CLEANUP_FINALIZER, ENDPOINT_NOT_ALLOWED, LAST_REQUEST, REQUEST_FAILED, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
+import type { MultiUserOptions } from '../multi-user/owner.ts';
+
+/**
+ * Multi-user node: the sync engine reads and writes files with the daemon's rights, not the
+ * session owner's, so no session is run there (controllers/multi-user/admission.ts refuses
+ * file-synced workspaces for the same reason).
+ */
+function refuseOnMultiUserNode(): never {
+  throw new TerminalError(ENDPOINT_NOT_ALLOWED, "file sync is not available on a multi-user node: it would read and write files with the daemon's rights, not yours; use a bind-mounted workspace (spec.sync.mode: bind)");
+}
 
 /** What the SyncSession reconciler needs besides the reconcile context. */
 export interface SyncSessionReconcilerDeps {
@@ -39,10 +49,12 @@ export interface SyncSessionReconcilerDeps {
   trust?: TrustMode;
   /** Reads the Pods a session's endpoints name (cluster trust). */
   readPod?: PodReader;
+  /** Multi-user node: every session is refused (the engine would run with the daemon's rights). */
+  multiUser?: MultiUserOptions;
 }
 
 /** Builds the SyncSession reconciler. */
-export function syncSessionReconciler({ runner, trust = 'local', readPod }: SyncSessionReconcilerDeps): Reconciler {
+export function syncSessionReconciler({ runner, trust = 'local', readPod, multiUser }: SyncSessionReconcilerDeps): Reconciler {
   return async (request, ctx) => {
     let session: SyncSession;
     try {
@@ -54,7 +66,7 @@ export function syncSessionReconciler({ runner, trust = 'local', readPod }: Sync
     const uid = session.metadata.uid!;
     await reconcileWithFinalizer(session, CLEANUP_FINALIZER, ctx.client, {
       apply: async (live) => {
-        await runSteps(sessionSteps, { session: live, uid, runner, trust, ...(readPod !== undefined ? { readPod } : {}), ctx });
+        await runSteps(sessionSteps, { session: live, uid, runner, trust, ...(readPod !== undefined ? { readPod } : {}), multiUser: multiUser !== undefined, ctx });
       },
       // Under cluster trust no Docker helper or volume was ever made for the session, and its spec
       // must not name one of this machine's volumes for removal.
@@ -71,6 +83,8 @@ interface SessionScope {
   readonly runner: SyncSessionRunner;
   readonly trust: TrustMode;
   readonly readPod?: PodReader;
+  /** A multi-user node (sessions are refused). */
+  readonly multiUser: boolean;
   readonly ctx: ReconcileContext;
   /** `admit`: the Workspace owning the session, if any. */
   owner?: Workspace;
@@ -87,6 +101,7 @@ const sessionSteps: StepEntry<SessionScope>[] = [
       const { session, trust, ctx } = scope;
       try {
         admitSyncSession(session, trust);
+        if (scope.multiUser) refuseOnMultiUserNode();
         scope.owner = await owningWorkspace(ctx.client, session);
         if (trust === 'cluster') await admitSessionPods(session, scope.owner, scope.readPod);
       } catch (err) {

@@ -15,6 +15,7 @@ import { syncSessionReconciler } from './reconcile.ts';
 import { SyncSessionRunner, type SyncRunnerDeps } from './runner.ts';
 import { workspaceHoldWatch } from './workspace-hold.ts';
 import type { TrustMode } from '../trust/policy.ts';
+import type { MultiUserOptions } from '../multi-user/owner.ts';
 import { clusterPodReader } from '../trust/workspace-pod.ts';
 import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../apis/names/index.ts';
 
@@ -37,6 +38,8 @@ export interface RegisterSyncOptions {
   sprite?: SpriteClient;
   /** Whose identity the sessions may use (controllers/trust/policy.ts); default `local`. */
   trust?: TrustMode;
+  /** Multi-user node: every session is refused (the engine would run with the daemon's rights). */
+  multiUser?: MultiUserOptions;
   /** Told when a session's cycle carried file changes (activity of its workspace). */
   onActivity?: (workspace: string, what: string) => void;
   /** Overrides for tests. */
@@ -64,7 +67,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
   const trust = options.trust ?? 'local';
   const controller: Controller = manager.add({
     kind: 'SyncSession',
-    reconcile: syncSessionReconciler({ runner, trust, ...(trust === 'cluster' && options.kubernetes !== undefined ? { readPod: clusterPodReader(options.kubernetes) } : {}) }),
+    reconcile: syncSessionReconciler({ runner, trust, ...(options.multiUser !== undefined ? { multiUser: options.multiUser } : {}), ...(trust === 'cluster' && options.kubernetes !== undefined ? { readPod: clusterPodReader(options.kubernetes) } : {}) }),
     watches: [workspaceHoldWatch()],
     longRunningOnly: options.longRunningOnly ?? false,
     resyncPeriodMs: 60_000,

@@ -14,6 +14,7 @@ import type { PhaseTimer } from './phase-timer.ts';
 import type { PortBindingChanges } from './port-bindings.ts';
 import type { SecretSources } from './secrets.ts';
 import type { HookRun, WorktreeFacts } from './status.ts';
+import type { MultiUserOptions, UnixOwner } from '../multi-user/index.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
@@ -26,6 +27,8 @@ export interface WorkspaceReconcilerDeps {
   activity?: ActivityTracker;
   /** `workspace.idle_timeout` of the layered configuration, for workspaces whose spec sets none. */
   defaultIdleTimeout?: string;
+  /** Multi-user node: effects run with the rights of the owner of the workspace's namespace. */
+  multiUser?: MultiUserOptions;
 }
 
 /** The provider's ensure, as the ensure step saw it. */
@@ -45,6 +48,8 @@ export interface ConvergeScope {
   readonly ctx: ReconcileContext;
   readonly live: LiveStatus;
   readonly phases: PhaseTimer;
+  /** `owner`: whose rights the effects run with (undefined: single-user, the daemon's own). */
+  owner?: UnixOwner;
   /** `provider`. */
   provider?: Provider;
   /** `worktree`: undefined without spec.repository. */

@@ -1,7 +1,7 @@
 /**
  * The Workspace converge as a list of named steps (controllers/runtime/steps.ts), each owning the
  * condition its failure is recorded in:
- *   admit → provider → (worktree ∥ secrets ∥ observe) → desired → buildContainment → portBindings →
+ *   admit → owner → provider → (worktree ∥ secrets ∥ observe) → desired → buildContainment → portBindings →
  *   idle → [volumeSync] → onSleep → ensure → [podSync] → onWake → woken → scripts → status
  * The file-sync variants (sync-steps.ts) are in the list or not, by the spec: `volumeSync` for a
  * docker workspace (its volume is filled before the container starts), `podSync` for a kubernetes
@@ -24,7 +24,8 @@ import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleD
 import { runScript } from './lifecycle.ts';
 import type { LiveStatus } from './live-status.ts';
 import { desiredPortBindings, ensurePortBindings } from './port-bindings.ts';
-import { resolveSecrets } from './secrets.ts';
+import { ownerSecretSources, resolveSecrets } from './secrets.ts';
+import { workspaceOwner, type UnixOwner } from '../multi-user/index.ts';
 import { usesPodSync } from './sync-session.ts';
 import { podSyncStep, volumeSyncStep } from './sync-steps.ts';
 import { workspaceStatus, type StatusInputs, type WorktreeFacts } from './status.ts';
@@ -34,6 +35,7 @@ export function convergeSteps(ws: Workspace): StepEntry<ConvergeScope>[] {
   const hooks = ws.spec.hooks;
   return [
     admitStep,
+    ownerStep,
     providerStep,
     concurrently(worktreeStep, secretsStep, observeStep),
     desiredStep,
@@ -60,6 +62,16 @@ const admitStep: Step<ConvergeScope> = {
   },
 };
 
+/** Multi-user node: the owner of the workspace's namespace, admitted for what it asks (multi-user/). */
+const ownerStep: Step<ConvergeScope> = {
+  name: 'owner',
+  condition: CONTAINER_READY,
+  run: async (scope) => {
+    const owner = await workspaceOwner(scope.ws, scope.deps.multiUser);
+    if (owner !== undefined) scope.owner = owner;
+  },
+};
+
 /** The backend's provider (an unavailable backend is terminal). */
 const providerStep: Step<ConvergeScope> = {
   name: 'provider',
@@ -75,7 +87,7 @@ const worktreeStep: Step<ConvergeScope> = {
   condition: WORKTREE_READY,
   phase: 'worktree',
   run: async (scope) => {
-    scope.worktree = await ensureWorktreeOf(scope.ws);
+    scope.worktree = await ensureWorktreeOf(scope.ws, scope.owner);
   },
 };
 
@@ -86,7 +98,7 @@ const secretsStep: Step<ConvergeScope> = {
   phase: 'secrets',
   run: async (scope) => {
     const byReference = found(scope.provider, 'provider').backend === 'kubernetes';
-    scope.secretEnv = await resolveSecrets(scope.ws.spec.secrets, scope.deps.secretSources, { secretRefsByReference: byReference });
+    scope.secretEnv = await resolveSecrets(scope.ws.spec.secrets, ownerSecretSources(scope.owner, scope.deps.secretSources), { secretRefsByReference: byReference });
   },
 };
 
@@ -105,9 +117,9 @@ const desiredStep: Step<ConvergeScope> = {
   name: 'desired',
   condition: CONTAINER_READY,
   run: async (scope) => {
-    const { ws, worktree } = scope;
+    const { ws, worktree, owner } = scope;
     desiredPortBindings(ws);
-    scope.declared = desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv: found(scope.secretEnv, 'secrets') });
+    scope.declared = desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv: found(scope.secretEnv, 'secrets'), ...(owner ? { runAs: owner } : {}) });
   },
 };
 
@@ -258,8 +270,8 @@ function decideIdleNow({ ws, deps, ctx, before }: ConvergeScope): IdleDecision {
   return decision.transition === 'sleep' ? { ...decision, decidedAt: now } : decision;
 }
 
-/** Creates or confirms the worktree when the workspace has a repository. */
-async function ensureWorktreeOf(ws: Workspace): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
+/** Creates or confirms the worktree when the workspace has a repository (as `owner` on a multi-user node). */
+async function ensureWorktreeOf(ws: Workspace, owner: UnixOwner | undefined): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
   const repo = ws.spec.repository;
   if (repo === undefined) return undefined;
   const info = await ensureWorktree({
@@ -267,6 +279,7 @@ async function ensureWorktreeOf(ws: Workspace): Promise<(WorktreeFacts & { commo
     name: ws.metadata.name,
     branch: repo.branch ?? `nexus/${ws.metadata.name}`,
     baseRef: repo.baseRef ?? 'HEAD',
+    ...(owner ? { runAs: owner } : {}),
   });
   const facts: WorktreeFacts & { commonGitDir: string } = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir };
   if (typeof info.submodules === 'object') facts.submodulesNotInitialized = info.submodules.notInitialized;

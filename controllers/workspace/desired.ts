@@ -19,7 +19,7 @@ import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 import { secretRefsOf } from './secrets.ts';
 import { backendOf, desiredStateOf } from '../../apis/defaulted.ts';
-import { INVALID_SPEC } from '../../apis/names/index.ts';
+import { INVALID_SPEC, USER_LABEL } from '../../apis/names/index.ts';
 
 /** The runtime identity of a workspace object. */
 export function runtimeTarget(ws: Workspace): RuntimeTarget {
@@ -53,6 +53,8 @@ export interface ResolvedInputs {
   worktree?: { path: string; commonGitDir: string };
   /** Secret values by environment variable name (never logged or stored). */
   secretEnv: Record<string, string>;
+  /** Multi-user node: the owner the runtime runs as (controllers/multi-user). */
+  runAs?: { user: string; uid: number; gid: number };
 }
 
 /** Computes what should run for `ws`; throws TerminalError (reason InvalidSpec) when it can't. */
@@ -62,7 +64,7 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
   const imageSource = imageSourceOf(ws, inputs);
   return {
     target,
-    labels: runtimeLabels(target),
+    labels: { ...runtimeLabels(target), ...(inputs.runAs !== undefined ? { [USER_LABEL]: inputs.runAs.user } : {}) },
     image: imageSource.kind === 'image' ? imageSource.ref : `build:${imageSource.context}`,
     imageSource,
     env: { ...(spec.env ?? {}) },
@@ -70,6 +72,7 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
     ...secretRefsField(ws),
     mounts: usesFileSync(ws) ? syncVolumeMounts(target.uid, workspaceFolder(ws)) : worktreeMounts(inputs.worktree, workspaceFolder(ws)),
     workdir: workspaceFolder(ws),
+    ...(inputs.runAs !== undefined ? { runAs: { user: inputs.runAs.user, uid: inputs.runAs.uid, gid: inputs.runAs.gid } } : {}),
     state: desiredStateOf(ws),
     ...resourceLimits(spec.resources),
     containerPorts: Object.values(spec.ports ?? {}).map((p) => p.containerPort),

@@ -18,6 +18,7 @@ import { isTerminalError } from '../runtime/errors.ts';
 import { runSteps, type Step } from '../runtime/steps.ts';
 import type { Provider } from '../providers/types.ts';
 import { removeWorktree } from '../worktree/index.ts';
+import { resolveOwner, type UnixOwner } from '../multi-user/index.ts';
 import { convergeSteps } from './converge.ts';
 import { convergeScope, workspaceKey, type WorkspaceReconcilerDeps } from './converge-scope.ts';
 import { runtimeTarget } from './desired.ts';
@@ -102,8 +103,16 @@ const removeWorktreeStep: Step<CleanupScope> = {
       ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
       return;
     }
+    const owner = await cleanupOwner(ws, deps, ctx);
+    if (owner === null) return;
     const force = ws.metadata.annotations?.[FORCE_DELETE_ANNOTATION] === 'true' || repo.onDelete === 'Remove';
-    const removal = await removeWorktree({ repoPath: repo.path, name: ws.metadata.name, branch: repo.branch ?? `nexus/${ws.metadata.name}`, force });
+    const removal = await removeWorktree({
+      ...(owner !== undefined ? { runAs: owner } : {}),
+      repoPath: repo.path,
+      name: ws.metadata.name,
+      branch: repo.branch ?? `nexus/${ws.metadata.name}`,
+      force,
+    });
     if (removal.kept !== undefined) {
       ctx.log.warn({ reason: removal.kept.reason }, `kept the worktree of workspace/${ws.metadata.name}: ${removal.kept.message}`);
     } else {
@@ -111,6 +120,20 @@ const removeWorktreeStep: Step<CleanupScope> = {
     }
   },
 };
+
+/**
+ * Whose rights the worktree is removed with: the owner on a multi-user node (undefined otherwise);
+ * null when that owner is gone, so the worktree is left (never removed with the daemon's rights).
+ */
+async function cleanupOwner(ws: Workspace, deps: WorkspaceReconcilerDeps, ctx: ReconcileContext): Promise<UnixOwner | undefined | null> {
+  try {
+    return await resolveOwner(ws.metadata.namespace, deps.multiUser);
+  } catch (err) {
+    if (!isTerminalError(err)) throw err;
+    ctx.log.warn(`cleanup of workspace/${ws.metadata.name}: worktree left in place: ${err.message}`);
+    return null;
+  }
+}
 
 /**
  * The provider that must clean `ws` up, or undefined when its backend is unavailable here and no

@@ -14,6 +14,7 @@ import type { Provider } from '../providers/types.ts';
 import type { WorkspaceTrustContext } from '../trust/policy.ts';
 import type { ActivityTracker } from './activity.ts';
 import { workspaceReconciler } from './reconcile.ts';
+import type { MultiUserOptions } from '../multi-user/owner.ts';
 
 /** Default Workspace resync period: the background drift check. */
 export const WORKSPACE_RESYNC_MS = 30_000;
@@ -39,6 +40,8 @@ export interface WorkspaceRegisterDeps {
   defaultIdleTimeout?: string;
   /** Resync period in ms (drift check); default WORKSPACE_RESYNC_MS. */
   resyncMs?: number;
+  /** Multi-user node: effects run with the rights of each workspace's owner. */
+  multiUser?: MultiUserOptions;
 }
 
 /** Adds the Workspace controller (see the module comment); returns it. */
@@ -50,6 +53,7 @@ export function registerWorkspaces(manager: Manager, deps: WorkspaceRegisterDeps
       trust: deps.trust,
       activity: deps.activity,
       ...(deps.defaultIdleTimeout !== undefined ? { defaultIdleTimeout: deps.defaultIdleTimeout } : {}),
+      ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
     }),
     owns: ['PortBinding', 'SyncSession'],
     concurrency: WORKSPACE_CONCURRENCY,

@@ -6,17 +6,24 @@
  * never read here: the Pod references the Secret by name (`secretRefsOf`), so the kubelet resolves
  * it in the Pod's own namespace and boulder needs no right to read Secrets.
  * Which sources a workspace may use at all is decided before, by controllers/trust/policy.ts.
+ * On a multi-user node (`ownerSecretSources`) a `fromFile` is read as the workspace's owner — a
+ * child process with the user's uid — never with the daemon's rights, and `fromEnv` is refused:
+ * the daemon's environment is not the user's.
  */
 import { readFile } from 'node:fs/promises';
 import type { SecretReference } from '../../apis/types/index.ts';
 import type { SecretKeyRef } from '../providers/types.ts';
 import { TerminalError } from '../runtime/errors.ts';
-import { INVALID_SPEC, SECRET_NOT_FOUND } from '../../apis/names/index.ts';
+import { INVALID_SPEC, SECRET_NOT_FOUND, SECRET_SOURCE_NOT_ALLOWED } from '../../apis/names/index.ts';
+import { readFileAs } from '../multi-user/files-as.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 
 /** Where secrets are read from (injectable for tests). */
 export interface SecretSources {
   env: NodeJS.ProcessEnv;
   readFile: (path: string) => Promise<string>;
+  /** When set, `fromEnv` is refused (SecretSourceNotAllowed) with this explanation. */
+  envRefused?: string;
 }
 
 /** The process environment and file system. */
@@ -24,6 +31,19 @@ export const processSecretSources: SecretSources = {
   env: process.env,
   readFile: (path) => readFile(path, 'utf8'),
 };
+
+/**
+ * The sources of `owner`'s workspaces on a multi-user node (see the module comment); `base`
+ * (the process's own, or a test's) when there is no owner.
+ */
+export function ownerSecretSources(owner: UnixOwner | undefined, base: SecretSources = processSecretSources): SecretSources {
+  if (owner === undefined) return base;
+  return {
+    env: {},
+    readFile: (path) => readFileAs(owner, path),
+    envRefused: `the daemon's environment is not ${owner.user}'s on a multi-user node; use fromFile (read as ${owner.user})`,
+  };
+}
 
 /**
  * Values by variable name. A missing source throws TerminalError (reason SecretNotFound) naming
@@ -49,6 +69,7 @@ export function secretRefsOf(refs: readonly SecretReference[] | undefined): Secr
 
 async function resolveOne(ref: SecretReference, sources: SecretSources): Promise<string> {
   if (ref.fromEnv !== undefined) {
+    if (sources.envRefused !== undefined) throw new TerminalError(SECRET_SOURCE_NOT_ALLOWED, `secret ${ref.name}: fromEnv ${ref.fromEnv} is refused: ${sources.envRefused}`);
     const value = sources.env[ref.fromEnv];
     if (value === undefined) {
       throw new TerminalError(SECRET_NOT_FOUND, `secret ${ref.name}: environment variable ${ref.fromEnv} is not set in the boulder daemon's environment`);

@@ -16,6 +16,7 @@ import { inspectRepository, repositoryCommonGitDir, type RepositoryInfo } from '
 import { withRepositoryLock } from './repository-lock.ts';
 import { ensureSubmodules, type SubmoduleState } from './submodules.ts';
 import { parseWorktreeList, type ListedWorktree } from './worktree-list.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 import { BASE_REF_NOT_FOUND, BRANCH_CHECKED_OUT_ELSEWHERE, GIT_FAILED, NOT_A_GIT_REPOSITORY, SHALLOW_CLONE, WORKTREE_PATH_CONFLICT } from '../../apis/names/index.ts';
 
 /** What the Workspace controller asks for. */
@@ -30,6 +31,11 @@ export interface EnsureWorktreeInput {
   baseRef: string;
   /** Limit for `git submodule update` (ms); default DEFAULT_SUBMODULE_TIMEOUT_MS. */
   submoduleTimeoutMs?: number;
+  /**
+   * Run every git call and file write as this user (a multi-user node's workspace owner), so the
+   * worktree and its files are theirs and only their repository permissions apply.
+   */
+  runAs?: UnixOwner;
 }
 
 /** The worktree as it now is. */
@@ -64,9 +70,9 @@ export interface WorktreeInfo {
 export async function ensureWorktree(input: EnsureWorktreeInput): Promise<WorktreeInfo> {
   assertValidNames(input.name, input.branch);
   const path = worktreePath(input.repoPath, input.name);
-  const state = await inspectWorktreeDir(path);
+  const state = await inspectWorktreeDir(path, input.runAs);
   if (state.kind === 'worktree') {
-    const found = assertOurs(path, input.branch, state, await repositoryCommonGitDir(input.repoPath));
+    const found = assertOurs(path, input.branch, state, await repositoryCommonGitDir(input.repoPath, input.runAs));
     return finish(path, input, found, false);
   }
   // Absent or foreign: decided again under the repository lock, since a concurrent call may be
@@ -79,16 +85,17 @@ export async function ensureWorktree(input: EnsureWorktreeInput): Promise<Worktr
  * final re-check and `git worktree add` hold the repository lock.
  */
 async function createWorktree(path: string, input: EnsureWorktreeInput): Promise<WorktreeInfo> {
-  const repo = await inspectRepository(input.repoPath);
+  const as = input.runAs;
+  const repo = await inspectRepository(input.repoPath, as);
   const realPath = join(repo.topLevel, WORKTREES_DIR, input.name);
-  await clearStaleRegistration(repo, realPath, input.branch);
-  const branchExists = (await resolveCommit(repo.topLevel, `refs/heads/${input.branch}`)) !== undefined;
+  await clearStaleRegistration(repo, realPath, input.branch, as);
+  const branchExists = (await resolveCommit(repo.topLevel, `refs/heads/${input.branch}`, as)) !== undefined;
   const args = branchExists
     ? ['worktree', 'add', '--quiet', path, input.branch]
-    : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, await baseCommit(repo, input.baseRef)];
-  const existing = await withRepositoryLock(repo.commonGitDir, () => addWorktree(repo, path, input.branch, args));
+    : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, await baseCommit(repo, input.baseRef, as)];
+  const existing = await withRepositoryLock(repo.commonGitDir, () => addWorktree(repo, path, input.branch, args, as));
   if (existing !== undefined) return finish(path, input, existing, false);
-  const created = await inspectWorktreeDir(path);
+  const created = await inspectWorktreeDir(path, as);
   if (created.kind !== 'worktree') {
     const what = created.kind === 'foreign' ? created.problem : 'is missing';
     throw new WorktreeError(GIT_FAILED, `git worktree add reported success but ${path} ${what}`);
@@ -100,12 +107,12 @@ async function createWorktree(path: string, input: EnsureWorktreeInput): Promise
  * Runs `git worktree add <args>` under the repository lock, unless the path turns out to hold
  * our worktree already (a concurrent call created it): then returns that worktree.
  */
-async function addWorktree(repo: RepositoryInfo, path: string, branch: string, args: string[]): Promise<FoundWorktree | undefined> {
-  const state = await inspectWorktreeDir(path);
+async function addWorktree(repo: RepositoryInfo, path: string, branch: string, args: string[], as: UnixOwner | undefined): Promise<FoundWorktree | undefined> {
+  const state = await inspectWorktreeDir(path, as);
   if (state.kind === 'worktree') return assertOurs(path, branch, state, repo.commonGitDir);
   if (state.kind === 'foreign') throw pathConflict(path, state.problem);
   try {
-    await runGit(repo.topLevel, args);
+    await runGit(repo.topLevel, args, as !== undefined ? { as } : {});
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;
     throw worktreeAddFailure(err, path, branch);
@@ -115,8 +122,8 @@ async function addWorktree(repo: RepositoryInfo, path: string, branch: string, a
 
 /** Submodules, exclusion and the answer, common to both paths. */
 async function finish(path: string, input: EnsureWorktreeInput, found: FoundWorktree, created: boolean): Promise<WorktreeInfo> {
-  await ensureExcluded(found.commonGitDir);
-  const submodules = await ensureSubmodules(path, input.submoduleTimeoutMs);
+  await ensureExcluded(found.commonGitDir, input.runAs);
+  const submodules = await ensureSubmodules(path, input.submoduleTimeoutMs, input.runAs);
   return { path, branch: input.branch, head: found.head, commonGitDir: found.commonGitDir, created, submodules };
 }
 
@@ -136,26 +143,26 @@ function assertOurs(path: string, branch: string, found: FoundWorktree, repoComm
  * Prunes git's record of worktrees whose directory is gone when it concerns our path or branch
  * (otherwise `git worktree add` refuses), and reports a branch checked out in another worktree.
  */
-async function clearStaleRegistration(repo: RepositoryInfo, realPath: string, branch: string): Promise<void> {
+async function clearStaleRegistration(repo: RepositoryInfo, realPath: string, branch: string, as: UnixOwner | undefined): Promise<void> {
   const branchRef = `refs/heads/${branch}`;
   const concerned = (worktree: ListedWorktree): boolean => worktree.path === realPath || worktree.branch === branchRef;
-  let listed = await listWorktrees(repo.topLevel);
+  let listed = await listWorktrees(repo.topLevel, as);
   if (listed.some((worktree) => concerned(worktree) && worktree.prunable !== undefined)) {
-    await withRepositoryLock(repo.commonGitDir, () => runGitChecked(repo.topLevel, ['worktree', 'prune']));
-    listed = await listWorktrees(repo.topLevel);
+    await withRepositoryLock(repo.commonGitDir, () => runGitChecked(repo.topLevel, ['worktree', 'prune'], undefined, as));
+    listed = await listWorktrees(repo.topLevel, as);
   }
   const holder = listed.find((worktree) => worktree.branch === branchRef && worktree.path !== realPath);
   if (holder !== undefined) throw checkedOutElsewhere(branch, holder.path);
 }
 
 /** `git worktree list --porcelain`, parsed. */
-async function listWorktrees(repoTopLevel: string): Promise<ListedWorktree[]> {
-  return parseWorktreeList((await runGitChecked(repoTopLevel, ['worktree', 'list', '--porcelain'])).stdout);
+async function listWorktrees(repoTopLevel: string, as: UnixOwner | undefined): Promise<ListedWorktree[]> {
+  return parseWorktreeList((await runGitChecked(repoTopLevel, ['worktree', 'list', '--porcelain'], undefined, as)).stdout);
 }
 
 /** The commit `rev` names in the repository, or undefined. */
-async function resolveCommit(repoTopLevel: string, rev: string): Promise<string | undefined> {
-  const { stdout } = await runGitChecked(repoTopLevel, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], [1, 128]);
+async function resolveCommit(repoTopLevel: string, rev: string, as: UnixOwner | undefined): Promise<string | undefined> {
+  const { stdout } = await runGitChecked(repoTopLevel, ['rev-parse', '--verify', '--quiet', `${rev}^{commit}`], [1, 128], as);
   const sha = stdout.trim();
   return sha === '' ? undefined : sha;
 }
@@ -165,11 +172,11 @@ async function resolveCommit(repoTopLevel: string, rev: string): Promise<string 
  * branch name that only exists on the remote. Throws ShallowClone when it is missing from a
  * shallow clone, BaseRefNotFound otherwise.
  */
-async function baseCommit(repo: RepositoryInfo, baseRef: string): Promise<string> {
+async function baseCommit(repo: RepositoryInfo, baseRef: string, as: UnixOwner | undefined): Promise<string> {
   const usable = baseRef !== '' && revisionProblem(baseRef) === undefined;
-  let sha = usable ? await resolveCommit(repo.topLevel, baseRef) : undefined;
+  let sha = usable ? await resolveCommit(repo.topLevel, baseRef, as) : undefined;
   if (sha === undefined && usable && isValidBranchName(baseRef) && !baseRef.includes('@')) {
-    sha = await resolveCommit(repo.topLevel, `refs/remotes/origin/${baseRef}`);
+    sha = await resolveCommit(repo.topLevel, `refs/remotes/origin/${baseRef}`, as);
   }
   if (sha !== undefined) return sha;
   if (repo.shallow) {

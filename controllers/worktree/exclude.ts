@@ -6,6 +6,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
+import { readFileAs, writeFileAs } from '../multi-user/files-as.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 
 /** Patterns excluded: the worktrees, the active-workspace file and its temp files. */
 export const EXCLUDE_PATTERNS: readonly string[] = ['/.nexus/worktrees/', '/.nexus/current', '/.nexus/current.*.tmp'];
@@ -25,19 +27,24 @@ export function withExcludePatterns(content: string, patterns: readonly string[]
 
 /**
  * Adds the missing EXCLUDE_PATTERNS to `<commonGitDir>/info/exclude` (atomically; concurrent
- * callers write the same content). Returns true when the file was changed.
+ * callers write the same content). Returns true when the file was changed. With `as`, the file is
+ * read and written as that user (a multi-user node's owner), never with the daemon's rights.
  */
-export async function ensureExcluded(commonGitDir: string): Promise<boolean> {
+export async function ensureExcluded(commonGitDir: string, as?: UnixOwner): Promise<boolean> {
   const infoDir = join(commonGitDir, 'info');
   const file = join(infoDir, 'exclude');
   let content = '';
   try {
-    content = await readFile(file, 'utf8');
+    content = as === undefined ? await readFile(file, 'utf8') : await readFileAs(as, file);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
   }
   const next = withExcludePatterns(content);
   if (next === undefined) return false;
+  if (as !== undefined) {
+    await writeFileAs(as, infoDir, file, next);
+    return true;
+  }
   await mkdir(infoDir, { recursive: true });
   await writeFileAtomic(file, next);
   return true;

@@ -5,12 +5,13 @@
 import { WorktreeError } from './errors.ts';
 import { GitCommandError, runGit, type GitResult } from './git.ts';
 import { classifyGitFailure, summarizeGitMessage } from './git-messages.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 import { GIT_FAILED, GIT_LOCKED } from '../../apis/names/index.ts';
 
-/** Runs `git <args>` in `cwd`; `okExitCodes` are answers, not failures. */
-export async function runGitChecked(cwd: string, args: readonly string[], okExitCodes?: readonly number[]): Promise<GitResult> {
+/** Runs `git <args>` in `cwd` (as `as` when given); `okExitCodes` are answers, not failures. */
+export async function runGitChecked(cwd: string, args: readonly string[], okExitCodes?: readonly number[], as?: UnixOwner): Promise<GitResult> {
   try {
-    return await runGit(cwd, args, okExitCodes !== undefined ? { okExitCodes } : {});
+    return await runGit(cwd, args, { ...(okExitCodes !== undefined ? { okExitCodes } : {}), ...(as !== undefined ? { as } : {}) });
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;
     throw toWorktreeError(err, `git ${args.slice(0, 2).join(' ')}`);

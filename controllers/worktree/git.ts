@@ -5,6 +5,8 @@
  * built by this module from validated names, never from a shell string.
  */
 import { execFile } from 'node:child_process';
+import type { UnixOwner } from '../multi-user/owner.ts';
+import { commandAs } from '../multi-user/run-as.ts';
 
 /** Variables that would point git at another repository than the one we name with `cwd`. */
 const REPOSITORY_LOCATION_VARIABLES = [
@@ -49,6 +51,11 @@ export interface RunGitOptions {
   timeoutMs?: number;
   /** Exit codes that are answers, not failures (e.g. 1 for `rev-parse --verify --quiet`). */
   okExitCodes?: readonly number[];
+  /**
+   * Run git as this user (a multi-user node's workspace owner): with the user's uid, groups, HOME
+   * and a minimal environment, entering `cwd` itself (`git -C`) with the user's rights.
+   */
+  as?: UnixOwner;
 }
 
 /**
@@ -67,13 +74,14 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
 
 /** Runs `git <args>` in `cwd`; resolves on exit 0 (or an `okExitCodes` code), else rejects with GitCommandError. */
 export function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
+  const command = options.as === undefined ? { file: 'git', args: [...args], cwd, env: gitEnvironment() } : gitAs(options.as, cwd, args);
   return new Promise((resolve, reject) => {
     execFile(
-      'git',
-      args,
+      command.file,
+      command.args,
       {
-        cwd,
-        env: gitEnvironment(),
+        cwd: command.cwd,
+        env: command.env,
         encoding: 'utf8',
         maxBuffer: MAX_OUTPUT_BYTES,
         ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
@@ -93,4 +101,10 @@ export function runGit(cwd: string, args: readonly string[], options: RunGitOpti
       },
     );
   });
+}
+
+/** `git -C cwd args` as `owner`, with gitEnvironment's settings over the owner's minimal environment. */
+function gitAs(owner: UnixOwner, cwd: string, args: readonly string[]): ReturnType<typeof commandAs> {
+  const command = commandAs(owner, 'git', ['-C', cwd, ...args]);
+  return { ...command, env: gitEnvironment(command.env) };
 }

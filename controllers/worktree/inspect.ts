@@ -7,6 +7,7 @@ import { join, resolve } from 'node:path';
 import { GitCommandError, runGit } from './git.ts';
 import { summarizeGitMessage } from './git-messages.ts';
 import { outputLines } from './repository.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 
 /** A linked worktree found at the path. */
 export interface FoundWorktree {
@@ -41,8 +42,9 @@ async function lstatOrUndefined(path: string): Promise<Awaited<ReturnType<typeof
 /**
  * Inspects `path`: absent (missing or an empty directory, where `git worktree add` may create
  * one), a linked worktree (`.git` is a file and git agrees the path is a top level), or foreign.
+ * With `as`, git runs as that user (a path the user cannot enter is foreign to them).
  */
-export async function inspectWorktreeDir(path: string): Promise<WorktreeDirState> {
+export async function inspectWorktreeDir(path: string, as?: UnixOwner): Promise<WorktreeDirState> {
   const absolute = resolve(path);
   const entry = await lstatOrUndefined(absolute);
   if (entry === undefined) return { kind: 'absent' };
@@ -55,7 +57,7 @@ export async function inspectWorktreeDir(path: string): Promise<WorktreeDirState
   if (dotGit.isDirectory()) return { kind: 'foreign', problem: 'holds a separate git repository, not a worktree' };
   let stdout: string;
   try {
-    ({ stdout } = await runGit(absolute, ['rev-parse', '--show-toplevel', '--git-common-dir', 'HEAD', '--symbolic-full-name', 'HEAD']));
+    ({ stdout } = await runGit(absolute, ['rev-parse', '--show-toplevel', '--git-common-dir', 'HEAD', '--symbolic-full-name', 'HEAD'], as !== undefined ? { as } : {}));
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;
     return {

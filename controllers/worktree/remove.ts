@@ -12,6 +12,7 @@ import { repositoryCommonGitDir } from './repository.ts';
 import { withRepositoryLock } from './repository-lock.ts';
 import { parseStatusPorcelainZ } from './status-porcelain.ts';
 import { parseWorktreeList } from './worktree-list.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 import { NOT_OUR_WORKTREE, UNCOMMITTED_CHANGES, UNREFERENCED_COMMITS, WORKTREE_LOCKED } from '../../apis/names/index.ts';
 
 /** How many changed paths a kept message lists. */
@@ -25,6 +26,8 @@ export interface RemoveWorktreeInput {
   branch: string;
   /** Remove even with uncommitted changes, unreferenced commits or a `git worktree lock`. */
   force: boolean;
+  /** Run every git call as this user (a multi-user node's workspace owner). */
+  runAs?: UnixOwner;
 }
 
 /**
@@ -50,28 +53,29 @@ export interface RemoveWorktreeResult {
 export async function removeWorktree(input: RemoveWorktreeInput): Promise<RemoveWorktreeResult> {
   assertValidNames(input.name);
   const path = worktreePath(input.repoPath, input.name);
-  const state = await inspectWorktreeDir(path);
+  const as = input.runAs;
+  const state = await inspectWorktreeDir(path, as);
   if (state.kind === 'absent') {
-    await pruneStaleRegistration(input.repoPath, input.name);
+    await pruneStaleRegistration(input.repoPath, input.name, as);
     return { removed: false };
   }
   if (state.kind === 'foreign') return keep(NOT_OUR_WORKTREE, `${path} ${state.problem}; it is left in place`);
-  const repoCommonGitDir = await repositoryCommonGitDir(input.repoPath);
+  const repoCommonGitDir = await repositoryCommonGitDir(input.repoPath, as);
   if (state.commonGitDir !== repoCommonGitDir) {
     return keep(NOT_OUR_WORKTREE, `${path} is a worktree of another repository (${state.commonGitDir}); it is left in place`);
   }
   if (!input.force) {
-    const kept = await reasonToKeep(path, input.branch, state);
+    const kept = await reasonToKeep(path, input.branch, state, as);
     if (kept !== undefined) return { removed: false, kept };
   }
-  return withRepositoryLock(repoCommonGitDir, () => removeRegisteredWorktree(resolve(input.repoPath), path, input.force));
+  return withRepositoryLock(repoCommonGitDir, () => removeRegisteredWorktree(resolve(input.repoPath), path, input.force, as));
 }
 
 /** `git worktree remove --force [--force]` then `git worktree prune` (under the repository lock). */
-async function removeRegisteredWorktree(repo: string, path: string, force: boolean): Promise<RemoveWorktreeResult> {
+async function removeRegisteredWorktree(repo: string, path: string, force: boolean, as: UnixOwner | undefined): Promise<RemoveWorktreeResult> {
   const forceFlags = force ? ['--force', '--force'] : ['--force'];
   try {
-    await runGit(repo, ['worktree', 'remove', ...forceFlags, path]);
+    await runGit(repo, ['worktree', 'remove', ...forceFlags, path], as !== undefined ? { as } : {});
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;
     if (/locked working tree/.test(err.stderr)) {
@@ -79,13 +83,13 @@ async function removeRegisteredWorktree(repo: string, path: string, force: boole
     }
     throw toWorktreeError(err, `git worktree remove ${path}`);
   }
-  await runGitChecked(repo, ['worktree', 'prune']);
+  await runGitChecked(repo, ['worktree', 'prune'], undefined, as);
   return { removed: true };
 }
 
 /** Why the worktree must be kept (uncommitted changes, unreferenced commits), or undefined. */
-async function reasonToKeep(path: string, branch: string, found: FoundWorktree): Promise<RemoveWorktreeResult['kept']> {
-  const { stdout } = await runGitChecked(path, ['--no-optional-locks', 'status', '--porcelain', '-z']);
+async function reasonToKeep(path: string, branch: string, found: FoundWorktree, as: UnixOwner | undefined): Promise<RemoveWorktreeResult['kept']> {
+  const { stdout } = await runGitChecked(path, ['--no-optional-locks', 'status', '--porcelain', '-z'], undefined, as);
   const changes = parseStatusPorcelainZ(stdout);
   if (changes.length > 0) {
     const listed = changes.slice(0, LISTED_CHANGES).map((change) => change.path);
@@ -98,7 +102,7 @@ async function reasonToKeep(path: string, branch: string, found: FoundWorktree):
     };
   }
   if (found.ref === 'HEAD') {
-    const contained = await runGitChecked(path, ['for-each-ref', '--count=1', '--format=%(refname)', '--contains', found.head]);
+    const contained = await runGitChecked(path, ['for-each-ref', '--count=1', '--format=%(refname)', '--contains', found.head], undefined, as);
     if (contained.stdout.trim() === '') {
       return {
         reason: UNREFERENCED_COMMITS,
@@ -112,7 +116,7 @@ async function reasonToKeep(path: string, branch: string, found: FoundWorktree):
 }
 
 /** Prunes git's record of the worktree when its directory is gone; silent when there is no repository. */
-async function pruneStaleRegistration(repoPath: string, name: string): Promise<void> {
+async function pruneStaleRegistration(repoPath: string, name: string, as: UnixOwner | undefined): Promise<void> {
   let repo: string;
   try {
     repo = await realpath(resolve(repoPath));
@@ -121,13 +125,13 @@ async function pruneStaleRegistration(repoPath: string, name: string): Promise<v
   }
   let listed: string;
   try {
-    listed = (await runGit(repo, ['worktree', 'list', '--porcelain'])).stdout;
+    listed = (await runGit(repo, ['worktree', 'list', '--porcelain'], as !== undefined ? { as } : {})).stdout;
   } catch {
     return;
   }
   const path = join(repo, WORKTREES_DIR, name);
   if (parseWorktreeList(listed).some((worktree) => worktree.path === path && worktree.prunable !== undefined)) {
-    await runGitChecked(repo, ['worktree', 'prune']);
+    await runGitChecked(repo, ['worktree', 'prune'], undefined, as);
   }
 }
 

@@ -8,6 +8,7 @@ import { WorktreeError } from './errors.ts';
 import { GitCommandError, runGit } from './git.ts';
 import { summarizeGitMessage } from './git-messages.ts';
 import { NOT_A_GIT_REPOSITORY } from '../../apis/names/index.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 
 /** The repository a worktree is made from. */
 export interface RepositoryInfo {
@@ -27,21 +28,15 @@ export function outputLines(stdout: string): string[] {
 /**
  * Inspects `repoPath` with one git call. Throws WorktreeError(NotAGitRepository) when the path is
  * missing, is not inside a git repository, is bare, or is a subdirectory of a repository (the
- * message names the top level to use instead).
+ * message names the top level to use instead). With `as`, only git — run as that user — looks at
+ * the path, so a repository the user may not read fails with git's own permission error.
  */
-export async function inspectRepository(repoPath: string): Promise<RepositoryInfo> {
+export async function inspectRepository(repoPath: string, as?: UnixOwner): Promise<RepositoryInfo> {
   const absolute = resolve(repoPath);
-  try {
-    if (!(await stat(absolute)).isDirectory()) {
-      throw new WorktreeError(NOT_A_GIT_REPOSITORY, `repository path ${absolute} is not a directory`);
-    }
-  } catch (err) {
-    if (err instanceof WorktreeError) throw err;
-    throw new WorktreeError(NOT_A_GIT_REPOSITORY, `repository path ${absolute} does not exist`, { cause: err });
-  }
+  if (as === undefined) await assertDirectory(absolute);
   let stdout: string;
   try {
-    ({ stdout } = await runGit(absolute, ['rev-parse', '--show-toplevel', '--git-common-dir', '--is-shallow-repository']));
+    ({ stdout } = await runGit(absolute, ['rev-parse', '--show-toplevel', '--git-common-dir', '--is-shallow-repository'], as !== undefined ? { as } : {}));
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;
     throw new WorktreeError(
@@ -62,12 +57,25 @@ export async function inspectRepository(repoPath: string): Promise<RepositoryInf
   return { topLevel, commonGitDir: await realpath(resolve(absolute, commonDir)), shallow: shallow === 'true' };
 }
 
+/** Throws NotAGitRepository unless `absolute` is an existing directory. */
+async function assertDirectory(absolute: string): Promise<void> {
+  try {
+    if (!(await stat(absolute)).isDirectory()) {
+      throw new WorktreeError(NOT_A_GIT_REPOSITORY, `repository path ${absolute} is not a directory`);
+    }
+  } catch (err) {
+    if (err instanceof WorktreeError) throw err;
+    throw new WorktreeError(NOT_A_GIT_REPOSITORY, `repository path ${absolute} does not exist`, { cause: err });
+  }
+}
+
 /**
  * The real path of the repository's common git dir without running git when `<repoPath>/.git`
  * is a directory (the usual clone); otherwise (a linked worktree or submodule as repository)
- * through `inspectRepository`.
+ * through `inspectRepository`. With `as`, always through git run as that user.
  */
-export async function repositoryCommonGitDir(repoPath: string): Promise<string> {
+export async function repositoryCommonGitDir(repoPath: string, as?: UnixOwner): Promise<string> {
+  if (as !== undefined) return (await inspectRepository(repoPath, as)).commonGitDir;
   const dotGit = join(resolve(repoPath), '.git');
   try {
     if ((await lstat(dotGit)).isDirectory()) return await realpath(dotGit);

@@ -3,10 +3,12 @@
  * worktree has a `.gitmodules`. A failure (no network, no access) does not fail the worktree; it
  * is reported so the controller can surface it as a condition, and retried on the next call.
  */
-import { readFile, stat } from 'node:fs/promises';
+import { lstat, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { GitCommandError, runGit } from './git.ts';
 import { summarizeGitMessage } from './git-messages.ts';
+import { readFileAs } from '../multi-user/files-as.ts';
+import type { UnixOwner } from '../multi-user/owner.ts';
 
 /** Default limit for `git submodule update` (it may fetch over the network). */
 export const DEFAULT_SUBMODULE_TIMEOUT_MS = 120_000;
@@ -26,6 +28,16 @@ export function parseGitmodulesPaths(content: string): string[] {
   return paths;
 }
 
+/**
+ * The `.gitmodules` file; as `as` when given (the file is the owner's, and may be a link to what
+ * is not), after a plain existence check so a worktree without one costs no process.
+ */
+async function readGitmodules(path: string, as: UnixOwner | undefined): Promise<string> {
+  if (as === undefined) return readFile(path, 'utf8');
+  await lstat(path);
+  return readFileAs(as, path);
+}
+
 /** True when `path` exists. */
 async function exists(path: string): Promise<boolean> {
   try {
@@ -39,12 +51,12 @@ async function exists(path: string): Promise<boolean> {
 /**
  * 'none' without a `.gitmodules`; 'initialized' when every top-level submodule already has its
  * checkout (no git call) or `git submodule update --init --recursive` succeeds; otherwise
- * `{ notInitialized: <git's message on one line> }`.
+ * `{ notInitialized: <git's message on one line> }`. With `as`, git runs as that user.
  */
-export async function ensureSubmodules(worktree: string, timeoutMs = DEFAULT_SUBMODULE_TIMEOUT_MS): Promise<SubmoduleState> {
+export async function ensureSubmodules(worktree: string, timeoutMs = DEFAULT_SUBMODULE_TIMEOUT_MS, as?: UnixOwner): Promise<SubmoduleState> {
   let gitmodules: string;
   try {
-    gitmodules = await readFile(join(worktree, '.gitmodules'), 'utf8');
+    gitmodules = await readGitmodules(join(worktree, '.gitmodules'), as);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return 'none';
     throw err;
@@ -54,7 +66,7 @@ export async function ensureSubmodules(worktree: string, timeoutMs = DEFAULT_SUB
   const checkedOut = await Promise.all(paths.map((path) => exists(join(worktree, path, '.git'))));
   if (checkedOut.every(Boolean)) return 'initialized';
   try {
-    await runGit(worktree, ['submodule', 'update', '--init', '--recursive'], { timeoutMs });
+    await runGit(worktree, ['submodule', 'update', '--init', '--recursive'], { timeoutMs, ...(as !== undefined ? { as } : {}) });
     return 'initialized';
   } catch (err) {
     if (!(err instanceof GitCommandError)) throw err;

@@ -74,6 +74,8 @@ export interface StartControllersOptions {
    * which is when dockerode reads it); default: the environment's.
    */
   dockerHost?: string;
+  /** Multi-user node mode of the controllers (controllers/multi-user). */
+  multiUser?: { usersDir: string };
 }
 
 /** Starts the controllers against a fresh embedded store (daemon mode: Docker events pumped). */
@@ -88,6 +90,7 @@ export async function startControllers(options: StartControllersOptions = {}): P
       logger: logs.logger,
       stateDir: store.dir,
       ...(options.resyncPeriodMs !== undefined ? { resyncPeriodMs: options.resyncPeriodMs } : {}),
+      ...(options.multiUser !== undefined ? { multiUser: options.multiUser } : {}),
     }),
   );
   await manager.start();

@@ -27,6 +27,7 @@ export function workspaceConfigHash(desired: DesiredRuntime, imageRef: string): 
     memoryBytes: desired.memoryBytes ?? null,
     ports: [...desired.containerPorts].sort((a, b) => a - b),
     labels: sortedEntries(desired.labels),
+    ...(desired.runAs !== undefined ? { runAs: [desired.runAs.uid, desired.runAs.gid] } : {}),
   });
 }
 

@@ -5,9 +5,10 @@
  * published (PortBinding resources do that) and the restart policy is `no` (the controller repairs).
  */
 import type Dockerode from 'dockerode';
-import type { DesiredRuntime, DesiredService, RuntimeTarget } from '../types.ts';
+import type { DesiredRuntime, DesiredService } from '../types.ts';
 import { objectLabels } from './labels.ts';
 import { hostName, volumeName } from './names.ts';
+import { RUN_AS_LABEL } from '../../../apis/names/index.ts';
 
 /** Keeps the main container alive until it is stopped; exits at once on TERM/INT. */
 export const KEEP_ALIVE_COMMAND = ['sh', '-c', "trap 'exit 0' TERM INT; while :; do sleep 3600 & wait $!; done"];
@@ -47,10 +48,15 @@ export function workspaceContainerSpec(desired: DesiredRuntime, inputs: Workspac
     Cmd: [],
     Env: envList({ ...desired.env, ...desired.secretEnv }),
     WorkingDir: desired.workdir,
-    Labels: objectLabels(desired.labels, 'workspace', {
-      configHash: inputs.configHash,
-      ...(inputs.imageDigest === undefined ? {} : { imageDigest: inputs.imageDigest }),
-    }),
+    Labels: {
+      ...objectLabels(desired.labels, 'workspace', {
+        configHash: inputs.configHash,
+        ...(inputs.imageDigest === undefined ? {} : { imageDigest: inputs.imageDigest }),
+      }),
+      ...(desired.runAs !== undefined ? { [RUN_AS_LABEL]: runAsUser(desired) } : {}),
+    },
+    // Multi-user node: the owner's uid:gid, so files it writes in the bind-mounted worktree stay theirs.
+    ...(desired.runAs !== undefined ? { User: runAsUser(desired) } : {}),
     ExposedPorts: exposedPorts(desired.containerPorts),
     StopTimeout: STOP_TIMEOUT_SECONDS,
     HostConfig: hostConfig,
@@ -88,7 +94,7 @@ export function serviceContainerSpec(
     StopTimeout: STOP_TIMEOUT_SECONDS,
     HostConfig: {
       NetworkMode: inputs.networkName,
-      Mounts: service.volumes.map((spec) => serviceMount(desired.target, spec, volumeLabels)),
+      Mounts: service.volumes.map((spec) => serviceMount(desired, spec, volumeLabels)),
       RestartPolicy: { Name: 'no' },
       Init: true,
     },
@@ -131,17 +137,32 @@ export function parseServiceVolume(spec: string): ServiceVolume {
 }
 
 /** Docker mount of a service volume spec; named volumes get a workspace-scoped, labelled volume. */
-function serviceMount(target: RuntimeTarget, spec: string, labels: Record<string, string>): Dockerode.MountSettings {
+function serviceMount(desired: DesiredRuntime, spec: string, labels: Record<string, string>): Dockerode.MountSettings {
   const volume = parseServiceVolume(spec);
   if (volume.type === 'bind') return { Type: 'bind', Source: volume.source, Target: volume.target, ReadOnly: volume.readOnly };
   return {
     Type: 'volume',
-    Source: volumeName(target, volume.source),
+    Source: volumeName(desired.target, volume.source, desired.runAs?.user),
     Target: volume.target,
     ReadOnly: volume.readOnly,
     // Docker creates a missing volume with these labels, so it is found (and deleted) by label.
     VolumeOptions: { NoCopy: false, Labels: labels, DriverConfig: { Name: 'local', Options: {} } },
   };
+}
+
+/** The `uid:gid` of a multi-user workspace's owner (Docker's `User`). */
+function runAsUser(desired: DesiredRuntime): string {
+  return `${desired.runAs?.uid ?? ''}:${desired.runAs?.gid ?? ''}`;
+}
+
+/** ObservedRuntime.detail (the ContainerReady message) of a container run as `user` with `uidGid` (`uid:gid`). */
+export function runAsDetail(user: string | undefined, uidGid: string): string {
+  return `runs as ${user ?? 'its owner'} (uid:gid ${uidGid})`;
+}
+
+/** The detail of the main container `desired` creates: who it runs as on a multi-user node; else undefined. */
+export function desiredRunAsDetail(desired: DesiredRuntime): string | undefined {
+  return desired.runAs === undefined ? undefined : runAsDetail(desired.runAs.user, runAsUser(desired));
 }
 
 /** `KEY=value` lines sorted by key. */

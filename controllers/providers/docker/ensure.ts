@@ -16,6 +16,7 @@ import { createNetwork, removeNetwork, type WorkspaceNetwork } from './network.t
 import { ensureServiceContainer, removeUndeclaredServices } from './services.ts';
 import { snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
 import { ensureWorkspaceContainer, needsNewContainer, planImage } from './workspace-container.ts';
+import { desiredRunAsDetail } from './container-spec.ts';
 import { allSettled } from './settle.ts';
 import { CONTAINER_CREATE_FAILED, SERVICE_FAILED } from '../../../apis/names/index.ts';
 
@@ -63,6 +64,8 @@ export async function ensureWorkspace(
     services: Object.fromEntries(desired.services.map((s) => [s.name, { running: desired.state === 'Running' }])),
   };
   if (main.imageDigest !== undefined) observed.imageDigest = main.imageDigest;
+  const detail = desiredRunAsDetail(desired);
+  if (detail !== undefined) observed.detail = detail;
   const outcome = snapshot.main === undefined ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
   return { outcome, changes, observed, containerCreated: main.created, phases };
 }

@@ -38,9 +38,12 @@ export function serviceContainerName(target: RuntimeTarget, service: string, opt
   return boundedName([PREFIX, target.namespace, target.name, service], target.uid, options);
 }
 
-/** Name of a workspace-owned named volume: `nexus-<uid8>-<volume>`. */
-export function volumeName(target: RuntimeTarget, volume: string): string {
-  return boundedName([PREFIX, uid8(target.uid), volume], target.uid, {});
+/**
+ * Name of a workspace-owned named volume: `nexus-<uid8>-<volume>`; on a multi-user node
+ * `nexus-<user>-<uid8>-<volume>`, so each user's volumes are told apart by name too.
+ */
+export function volumeName(target: RuntimeTarget, volume: string, user?: string): string {
+  return boundedName([PREFIX, ...(user !== undefined ? [user] : []), uid8(target.uid), volume], target.uid, {});
 }
 
 /** Tag of an image built for a workspace: `nexus-build/<uid8>:<contenthash12>`. */

@@ -8,7 +8,8 @@ import type { ObservedRuntime, RuntimeState, RuntimeTarget } from '../types.ts';
 import { uidFilter } from './labels.ts';
 import { toProviderError } from './engine-errors.ts';
 import { allSettled } from './settle.ts';
-import { ENGINE_UNAVAILABLE, IMAGE_DIGEST_LABEL, ROLE_LABEL, SERVICE_LABEL } from '../../../apis/names/index.ts';
+import { runAsDetail } from './container-spec.ts';
+import { ENGINE_UNAVAILABLE, IMAGE_DIGEST_LABEL, ROLE_LABEL, RUN_AS_LABEL, SERVICE_LABEL, USER_LABEL } from '../../../apis/names/index.ts';
 
 /** A workspace's Docker objects as listed. */
 export interface WorkspaceSnapshot {
@@ -84,6 +85,9 @@ export function observedFromSnapshot(snapshot: Pick<WorkspaceSnapshot, 'main' | 
   };
   const digest = main.Labels[IMAGE_DIGEST_LABEL];
   if (digest !== undefined) observed.imageDigest = digest;
+  // Multi-user node: who the container runs as is stated in the ContainerReady message.
+  const runAs = main.Labels[RUN_AS_LABEL];
+  if (runAs !== undefined) observed.detail = runAsDetail(main.Labels[USER_LABEL], runAs);
   return observed;
 }
 
