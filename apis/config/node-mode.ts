@@ -61,14 +61,15 @@ export function userTokenPath(usersDir: string, user: string): string {
 const record = (value: unknown): Record<string, unknown> => (typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
-/** The node-mode settings of validated node values (paths already absolute); undefined when multi-user mode is off. Pure. */
+/** The node-mode settings of a node file's layer values (effective keys, paths already absolute); undefined when multi-user mode is off. Pure. */
 export function nodeModeOf(values: Record<string, unknown>, where: string): NodeModeSettings | undefined {
   const multiUser = record(values['multi_user']);
   if (multiUser['enabled'] !== true) return undefined;
   const method = text(record(multiUser['auth'])['method']) ?? 'unix';
   if (method !== 'unix') throw new UnsupportedAuthMethodError(method, where);
   const usersDir = text(multiUser['users_dir']) ?? DEFAULT_USERS_DIR;
-  const resources = record(record(values['defaults'])['resources']);
+  // The node file's `defaults.resources`, as its layer holds it (effective key `resources`).
+  const resources = record(values['resources']);
   return {
     stateDir: text(multiUser['state_dir']) ?? DEFAULT_MULTI_USER_STATE_DIR,
     usersDir,

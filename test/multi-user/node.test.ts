@@ -69,7 +69,7 @@ const boulder = (user: TestUser, args: string[], options: { cwd?: string; timeou
 async function rawCall(user: TestUser, method: string, params: unknown, tokenOf: TestUser = user): Promise<Record<string, unknown>> {
   const r = await asUser(user, [process.execPath, RAW_CALL, socket, join(usersDir, tokenOf.name, 'token'), method, JSON.stringify(params)]);
   const lines = r.stdout.trim().split('\n').filter((l) => l !== '');
-  return JSON.parse(lines[lines.length - 1] ?? '{}') as Record<string, unknown>;
+  return Object.assign({}, ...lines.map((l) => JSON.parse(l) as Record<string, unknown>)) as Record<string, unknown>;
 }
 
 /** A repository `app` in the user's home, made by the user. */
@@ -94,7 +94,6 @@ function writeManifest(user: TestUser, name = 'app'): string {
     'spec:',
     '  backend: docker',
     `  image: ${DEBIAN}`,
-    '  command: ["sleep", "infinity"]',
     '  repository:',
     '    path: .',
     '  state: Running',
@@ -203,6 +202,8 @@ describe('a multi-user node', () => {
     expect(r.stderr).toContain(`members of group ${GROUP}`);
   });
 
+  // Ready needs git run as the user in the user's repository (branch mu-exec): as root, git refuses
+  // the repository ("dubious ownership") and the workspace reports NotAGitRepository.
   it('brings up alice\'s and bob\'s own `app` in their own namespaces, owner stamped from the proven user', async () => {
     for (const user of [alice, bob]) {
       const manifest = writeManifest(user);
@@ -244,17 +245,12 @@ describe('a multi-user node', () => {
   });
 
   it('lets neither user exec into, read files of, delete or take the ports of the other\'s workspace', async () => {
-    const own = await boulder(alice, ['exec', 'app', '--', 'cat', '/workspace/OWNER']);
-    expect(own.stdout.trim()).toBe(alice.name);
     const exec = await boulder(alice, ['exec', 'app', '-n', `user-${bob.name}`, '--', 'cat', '/workspace/OWNER']);
     expect(exec.code).not.toBe(0);
     expect(exec.stdout).toBe('');
     expect(exec.stderr).toMatch(/may act only in namespace user-bt-alice/);
     const read = await rawCall(alice, 'fs.read', { workspace: 'app', namespace: `user-${bob.name}`, path: 'OWNER' });
     expect(JSON.stringify(read)).toMatch(/may act only in namespace/);
-    // Alice's own fs.read of `app` is her file, never bob's.
-    const mine = await rawCall(alice, 'fs.read', { workspace: 'app', path: 'OWNER' });
-    expect(Buffer.from(String((mine['result'] as { data?: string } | undefined)?.data ?? ''), 'base64').toString()).toContain(alice.name);
     expect((await asUser(alice, ['cat', join(bob.home, 'app', 'OWNER')])).stderr).toMatch(/Permission denied/);
     const del = await boulder(alice, ['delete', 'workspace', 'app', '-n', `user-${bob.name}`]);
     expect(del.code).not.toBe(0);
@@ -266,6 +262,11 @@ describe('a multi-user node', () => {
     expect(JSON.stringify(binding)).toMatch(/may act only in namespace/);
     const still = await boulder(bob, ['get', 'workspace', 'app', '-o', 'name']);
     expect(still.stdout.trim()).toBe('workspace.nexus.dev/app');
+    // Her own exec and file read reach her own `app` (a running workspace: needs the worktree made as the user, mu-exec).
+    const own = await boulder(alice, ['exec', 'app', '--', 'cat', '/workspace/OWNER']);
+    expect(own.stdout.trim(), own.stderr).toBe(alice.name);
+    const mine = await rawCall(alice, 'fs.read', { workspace: 'app', path: 'OWNER' });
+    expect(Buffer.from(String((mine['result'] as { data?: string } | undefined)?.data ?? ''), 'base64').toString(), JSON.stringify(mine)).toContain(alice.name);
   });
 
   it('enforces max_workspaces_per_user in the daemon: CLI and crafted API requests get the limit and the count', async () => {
