@@ -12,6 +12,7 @@ import type { KindName } from '../../apis/kinds.ts';
 import { DEFAULT_NAMESPACE, type KubeObject } from '../../apis/meta.ts';
 import type { Client } from '../../sdk/typescript/src/client.ts';
 import { ApiError } from '../../sdk/typescript/src/errors.ts';
+import type { NodeApiAccess } from './access.ts';
 
 const CODES: Partial<Record<string, ErrorCode>> = {
   NotFound: 'NotFound',
@@ -110,7 +111,7 @@ export class ApiResourceClient implements ResourceClient {
 }
 
 /** Connects to the node's daemon as the user running boulder and returns the ResourceClient over it. */
-export async function openNodeClient(access: import('./access.ts').NodeApiAccess): Promise<ApiResourceClient> {
+export async function openNodeClient(access: NodeApiAccess): Promise<ApiResourceClient> {
   const [{ readNodeToken }, { connect }] = await Promise.all([import('./access.ts'), import('../../sdk/typescript/src/client.ts')]);
   const token = await readNodeToken(access);
   const api = await mapped(() => connect({ socket: access.socket, token, reconnect: false }));
