@@ -3,7 +3,7 @@
  * real unix users made with useradd — bt-alice and bt-bob in the allowed group, bt-carol not —
  * each running the real `boulder` (runuser) against it. Alice and bob each bring up a workspace
  * `app` from their own repository; neither sees, execs into, reads files of, deletes or takes the
- * ports of the other's; carol is refused; alice at max_workspaces_per_user gets the daemon's limit
+ * ports of the other's; carol is refused; dave (admin group) sees both; alice at max_workspaces_per_user gets the daemon's limit
  * error also through a crafted API request; the owner is the proven user whatever the manifest
  * says; node default resources apply; bob cannot read alice's token or directory; files alice's
  * workspace creates are alice's (that needs effects run as the user: branch mu-exec).
@@ -32,6 +32,7 @@ let daemon: RunningBoulder | undefined;
 let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser;
+let dave: TestUser;
 const env = (): NodeJS.ProcessEnv => ({ NEXUS_NODE_CONFIG: config, NEXUS_STATE_DIR: '', NEXUS_USER_CONFIG: '' });
 
 /** Result of a command run as a user. */
@@ -75,7 +76,9 @@ async function rawCall(user: TestUser, method: string, params: unknown, tokenOf:
 /** A repository `app` in the user's home, made by the user. */
 async function makeRepository(user: TestUser): Promise<string> {
   const repo = join(user.home, 'app');
-  const script = `rm -rf ${repo} && mkdir -p ${repo} && cd ${repo} && git init -q -b main && echo "${user.name}" > OWNER && git add OWNER && git -c user.email=t@e -c user.name=t commit -qm init`;
+  // A previous run's worktree may hold files the workspace made (as root without mu-exec).
+  await rm(repo, { recursive: true, force: true });
+  const script = `mkdir -p ${repo} && cd ${repo} && git init -q -b main && echo "${user.name}" > OWNER && git add OWNER && git -c user.email=t@e -c user.name=t commit -qm init`;
   const r = await asUser(user, ['bash', '-c', script]);
   if (r.code !== 0) throw new Error(`repository of ${user.name}: ${r.stderr}`);
   return repo;
@@ -117,8 +120,9 @@ beforeAll(async () => {
   alice = ensureUser('bt-alice', [GROUP]);
   bob = ensureUser('bt-bob', [GROUP]);
   carol = ensureUser('bt-carol', []);
+  dave = ensureUser('bt-dave', [ADMIN_GROUP]);
   // Homes private to their users (HOME_MODE 0700), as on a shared node.
-  for (const user of [alice, bob, carol]) chmodSync(user.home, 0o700);
+  for (const user of [alice, bob, carol, dave]) chmodSync(user.home, 0o700);
   root = mkdtempSync('/tmp/bt-node-');
   chmodSync(root, 0o755);
   usersDir = join(root, 'workspaces');
@@ -161,6 +165,7 @@ afterAll(async () => {
     if (pid !== undefined && processAlive(pid)) process.kill(pid, 'SIGKILL');
   }
   if (root !== undefined) await rm(root, { recursive: true, force: true });
+  for (const user of [alice, bob]) if (user !== undefined) await rm(join(user.home, 'app'), { recursive: true, force: true });
 }, 180_000);
 
 describe('a multi-user node', () => {
@@ -239,6 +244,13 @@ describe('a multi-user node', () => {
     expect(status.users.find((u) => u.name === alice.name)?.workspaces).toEqual(['app']);
     expect(status.users.find((u) => u.name === bob.name)?.workspaces).toEqual(['app']);
     expect(status.limits).toEqual({ max_workspaces_per_user: 1, max_workspaces_total: 10 });
+    // A member of the admin group sees every user's workspaces, and the node's status, through the API.
+    const admin = await boulder(dave, ['get', 'workspaces', '-A', '-o', 'json']);
+    expect(admin.code, admin.stderr).toBe(0);
+    expect((JSON.parse(admin.stdout) as { items: { metadata: { namespace: string } }[] }).items.map((i) => i.metadata.namespace).sort()).toEqual([`user-${alice.name}`, `user-${bob.name}`]);
+    const adminStatus = await boulder(dave, ['node', 'status']);
+    expect(adminStatus.code, adminStatus.stderr).toBe(0);
+    expect(adminStatus.stdout).toMatch(new RegExp(`${alice.name}\\s+user\\s+1/1\\s+app`));
     const refused = await boulder(alice, ['node', 'status']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/for the node's administrators/);
