@@ -5,7 +5,7 @@
  * without that token (not a member of the allowed group) is refused with a message saying so.
  */
 import { readFile } from 'node:fs/promises';
-import { userTokenPath, type NodeModeSettings } from '../../apis/config/node-mode.ts';
+import { userDir, userTokenPath, type NodeModeSettings } from '../../apis/config/node-mode.ts';
 import { currentUser } from '../../apis/config/limits.ts';
 import { CliError } from '../cli-error.ts';
 import { ExitCode } from '../exit-codes.ts';
@@ -18,6 +18,8 @@ export interface NodeApiAccess {
   socket: string;
   /** `<users_dir>/<user>/token`. */
   tokenPath: string;
+  /** `<users_dir>/<user>`: the user's own 0700 directory (secret values `up` materializes go below it, not in the root-only state dir). */
+  dir: string;
   /** The group whose members get a token (for the refusal message). */
   group: string;
 }
@@ -26,7 +28,7 @@ export interface NodeApiAccess {
 export function nodeAccessOf(settings: NodeModeSettings | undefined, uid: number | undefined = process.getuid?.(), env: NodeJS.ProcessEnv = process.env): NodeApiAccess | undefined {
   if (settings === undefined || uid === 0 || uid === undefined) return undefined;
   const user = currentUser(env);
-  return { user, socket: settings.socket, tokenPath: userTokenPath(settings.usersDir, user), group: settings.group };
+  return { user, socket: settings.socket, tokenPath: userTokenPath(settings.usersDir, user), dir: userDir(settings.usersDir, user), group: settings.group };
 }
 
 /** Reads the user's token; a user the daemon gave none is refused with a clear message (exit 1). */

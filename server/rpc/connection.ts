@@ -275,7 +275,11 @@ export class Connection {
     if (Date.now() >= verified.expiresAt) return new ApiError('Unauthenticated', 'the token has expired', { reason: 'expired' });
     if (this.options.revocations.isRevoked(verified.principal.tokenId)) return new ApiError('Unauthenticated', `token ${verified.principal.tokenId} has been revoked`, { reason: 'revoked' });
     try {
-      this.options.admit?.(verified);
+      const admitted = this.options.admit?.(verified);
+      // A node user who joined or left the admin group since connecting: connect again for the new role.
+      if (admitted !== undefined && admitted.principal.namespace !== verified.principal.namespace) {
+        return new ApiError('Unauthenticated', `the role of user ${verified.principal.user ?? verified.principal.subject} on this node changed; connect again`, { reason: 'revoked' });
+      }
     } catch (err) {
       return toApiError(err);
     }
