@@ -11,13 +11,14 @@
 import { execFile, spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, mkdtempSync, statSync, writeFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt, processAlive, runBoulder, startBoulder, type RunningBoulder } from '../cli/harness.ts';
 import { ensureGroup, ensureUser, type TestUser } from '../support/unix-users.ts';
 import { BUSYBOX, DEBIAN, requireEngine } from '../docker/support.ts';
+import { makeTraversable } from './traversable.ts';
 
 const run = promisify(execFile);
 const GROUP = 'bt-nexus';
@@ -33,6 +34,7 @@ let alice: TestUser;
 let bob: TestUser;
 let carol: TestUser;
 let dave: TestUser;
+let restoreModes: (() => void) | undefined;
 const env = (): NodeJS.ProcessEnv => ({ NEXUS_NODE_CONFIG: config, NEXUS_STATE_DIR: '', NEXUS_USER_CONFIG: '' });
 
 /** Result of a command run as a user. */
@@ -115,6 +117,8 @@ function execFileSyncChown(path: string, user: TestUser): void {
 beforeAll(async () => {
   await requireEngine([DEBIAN, BUSYBOX]);
   await ensureBuilt();
+  // The users run node and this checkout's dist/ (CI clones into a 0700 directory).
+  restoreModes = makeTraversable([dirname(BIN), dirname(process.execPath)]);
   ensureGroup(GROUP);
   ensureGroup(ADMIN_GROUP);
   alice = ensureUser('bt-alice', [GROUP]);
@@ -166,6 +170,7 @@ afterAll(async () => {
   }
   if (root !== undefined) await rm(root, { recursive: true, force: true });
   for (const user of [alice, bob]) if (user !== undefined) await rm(join(user.home, 'app'), { recursive: true, force: true });
+  restoreModes?.();
 }, 180_000);
 
 describe('a multi-user node', () => {
