@@ -215,11 +215,13 @@ describe('a multi-user node', () => {
   // Ready needs git run as the user in the user's repository (branch mu-exec): as root, git refuses
   // the repository ("dubious ownership") and the workspace reports NotAGitRepository.
   it('brings up alice\'s and bob\'s own `app` in their own namespaces, owner stamped from the proven user', async () => {
-    for (const user of [alice, bob]) {
-      const manifest = writeManifest(user);
-      const r = await boulder(user, ['apply', '-f', manifest], { cwd: join(user.home, 'app') });
-      expect(r.code, r.stderr).toBe(0);
-    }
+    // Alice applies a manifest (claiming bob as the owner); bob uses `init` and `up`: both over the API.
+    const applied = await boulder(alice, ['apply', '-f', writeManifest(alice)], { cwd: join(alice.home, 'app') });
+    expect(applied.code, applied.stderr).toBe(0);
+    const bobRepo = join(bob.home, 'app');
+    expect((await boulder(bob, ['init'], { cwd: bobRepo })).code).toBe(0);
+    const up = await boulder(bob, ['up', '--image', DEBIAN, '--backend', 'docker', '--set', 'workspace.name=app'], { cwd: bobRepo });
+    expect(up.code, up.stderr).toBe(0);
     // Root reads the store itself: each object is in user-<name>, owned by that user (the manifest's owner is ignored).
     for (const user of [alice, bob]) {
       const r = await runBoulder(['get', 'workspace', 'app', '-n', `user-${user.name}`, '-o', 'json'], { env: env() });
