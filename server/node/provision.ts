@@ -160,7 +160,12 @@ function ensureUserDir(dir: string, user: NodeUser): void {
     rmSync(dir, { force: true });
     mkdirSync(dir, { mode: 0o700 });
   }
-  chownSync(dir, user.uid, user.gid);
+  try {
+    chownSync(dir, user.uid, user.gid);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EPERM') throw err;
+    throw new Error(`cannot give ${dir} to user ${user.name}: a multi-user node's daemon runs as root (or with CAP_CHOWN), see manifests/node/boulder.service`, { cause: err });
+  }
   chmodSync(dir, 0o700);
 }
 
