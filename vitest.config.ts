@@ -26,7 +26,7 @@ export default defineConfig({
           ...shared,
           name: 'unit',
           include: ['apis/**/*.test.ts', 'controllers/**/*.test.ts', 'cmd/**/*.test.ts', 'server/**/*.test.ts', 'sdk/typescript/**/*.test.ts', 'integrations/**/*.test.ts', 'test/**/*.test.ts'],
-          exclude: ['node_modules/**', '**/node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**', 'test/k8s/**', 'test/sprite/*.test.ts', 'test/sprite/live/**'],
+          exclude: ['node_modules/**', '**/node_modules/**', 'dist/**', 'test/bench/**', 'test/docker/**', 'test/multi-user/**', 'test/k8s/**', 'test/sprite/*.test.ts', 'test/sprite/live/**'],
           sequence: { groupOrder: 0 },
         },
       },
@@ -34,7 +34,7 @@ export default defineConfig({
         test: {
           ...shared,
           name: 'docker',
-          include: ['test/docker/**/*.test.ts'],
+          include: ['test/docker/**/*.test.ts', 'test/multi-user/**/*.test.ts'],
           exclude: ['test/docker/leftovers.test.ts'],
           fileParallelism: false,
           testTimeout: 120_000,

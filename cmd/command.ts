@@ -5,6 +5,7 @@
 import type { ResourceClient } from '../apis/client/types.ts';
 import type { DaemonSettings } from '../apis/config/daemon-settings.ts';
 import type { ExitCodeValue } from './exit-codes.ts';
+import type { NodeApiAccess } from './node/access.ts';
 
 /** A text sink: process.stdout/stderr or a test buffer. */
 export interface TextOut {
@@ -36,6 +37,12 @@ export interface CliDeps {
   daemon?: DaemonSettings;
   /** Where objects live: the embedded store of stateDir (default) or a Kubernetes cluster (`--kubeconfig`/`--context`). */
   storeKind?: 'embedded' | 'kubernetes';
+  /**
+   * A user of a multi-user node: the node daemon's API socket and the user's token file.
+   * openClient then returns a ResourceClient over the API; exec and logs go through the API too,
+   * and no command starts or checks a daemon of its own.
+   */
+  nodeApi?: NodeApiAccess;
   /** Opens the store of `stateDir`; the caller closes it. */
   openClient(): Promise<ResourceClient>;
   clock: CliClock;

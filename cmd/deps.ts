@@ -12,7 +12,9 @@ import { resolveCliSettings } from '../apis/config/cli-settings.ts';
 import { homeOfEnv } from '../apis/config/daemon-config.ts';
 import { daemonSettingsWithoutFiles, defaultStateDir } from '../apis/config/daemon-settings.ts';
 import { storeFromFlags, type StoreFlags, type StoreSettings } from '../apis/config/store-settings.ts';
+import { locateNodeConfig } from '../apis/config/paths.ts';
 import { UsageError } from './cli-error.ts';
+import type { NodeApiAccess } from './node/access.ts';
 import type { CliDeps, CliOverrides } from './command.ts';
 
 /**
@@ -69,6 +71,8 @@ export async function createProcessContext({ command, stateDirFlag, storeFlag, k
   // A command that does not use the state dir still gets a plausible one, from the flag and variables.
   const stateDir = daemon?.stateDir ?? daemonSettingsWithoutFiles({ stateDirFlag, env, cwd, home })?.stateDir ?? defaultStateDir(home);
   const kubernetes = clientSpecOf(settings?.store ?? storeFromFlags(flags, cwd));
+  // A user (not root) of a multi-user node: every command goes through the node's daemon API.
+  const nodeApi = usesStateDir && command !== 'daemon' ? await nodeApiOf(env, cwd, home) : undefined;
   const deps: CliDeps = {
     stdout: process.stdout,
     stderr: process.stderr,
@@ -83,7 +87,18 @@ export async function createProcessContext({ command, stateDirFlag, storeFlag, k
     ...(daemon === undefined ? {} : { daemon }),
     storeKind: kubernetes === undefined ? 'embedded' : 'kubernetes',
   };
+  if (nodeApi !== undefined && overrides.openClient === undefined) {
+    deps.nodeApi = nodeApi;
+    deps.openClient = async () => (await import('./node/api-client.ts')).openNodeClient(nodeApi);
+  }
   return { deps, kubernetes };
+}
+
+/** The node access of a user of a multi-user node (node file with multi_user.enabled, not root); undefined otherwise. */
+async function nodeApiOf(env: NodeJS.ProcessEnv, cwd: string, home: string): Promise<NodeApiAccess | undefined> {
+  if (locateNodeConfig(env, cwd) === undefined || process.getuid?.() === 0) return undefined;
+  const [{ loadNodeMode }, { nodeAccessOf }] = await Promise.all([import('../apis/config/node-mode.ts'), import('./node/access.ts')]);
+  return nodeAccessOf(await loadNodeMode(env, cwd, home), process.getuid?.(), env);
 }
 
 /** createProcessContext's CliDeps alone. */

@@ -33,6 +33,7 @@ export const COMMAND_LOADERS: ReadonlyMap<string, Loader> = new Map<string, Load
   ['mcp', () => import('./commands/mcp.ts')],
   ['trace', () => import('./commands/trace.ts')],
   ['telemetry', () => import('./commands/telemetry.ts')],
+  ['node', () => import('./commands/node.ts')],
   ['completion', async () => ({ default: (await import('./commands/completion.ts')).completionCommand(loadAllCommands) })],
   ['version', () => import('./commands/version.ts')],
 ]);

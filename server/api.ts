@@ -8,7 +8,12 @@ import type { ActivityTracker } from '../controllers/workspace/activity.ts';
 import type { Logger } from 'pino';
 import type { ResourceClient } from '../apis/client/types.ts';
 import type { ProviderRegistry } from '../controllers/providers/registry.ts';
-import { loadOrCreateKeys } from './auth/key-file.ts';
+import type { NodeModeSettings } from '../apis/config/node-mode.ts';
+import { loadOrCreateKeys, type TokenKeys } from './auth/key-file.ts';
+import type { VerifiedToken } from './auth/tokens.ts';
+import { Serial } from './node/limits.ts';
+import { NodeUsers } from './node/provision.ts';
+import type { NodeServices } from './node/services.ts';
 import { RevocationList } from './auth/token-records.ts';
 import { coreMethods } from './methods/core/index.ts';
 import { methodModules } from './methods/index.ts';
@@ -28,6 +33,10 @@ export interface DaemonApiOptions {
   listen: ApiListenSettings;
   /** The daemon's activity record (idle timeout, wake on demand). */
   activity?: ActivityTracker;
+  /** Multi-user node mode: provision users, confine them, enforce limits (absent: single-user). */
+  nodeMode?: NodeModeSettings;
+  /** How often the node's groups are re-read (default 10 s). */
+  nodeRefreshMs?: number;
   /** Transport limits (tests lower them). */
   limits?: Pick<ApiServerOptions, 'maxPayload' | 'maxBufferedBytes' | 'slowClientMs' | 'authDeadlineMs' | 'pingIntervalMs'>;
 }
@@ -36,21 +45,46 @@ export interface DaemonApiOptions {
 export interface DaemonApi {
   server: ApiServer;
   stats: ApiStats;
+  /** The node's users (multi-user mode only). */
+  nodeUsers?: NodeUsers;
 }
 
 /** Starts the API. */
 export async function startDaemonApi(options: DaemonApiOptions): Promise<DaemonApi> {
   const logger = options.logger.child({ component: 'api' });
-  const services: ApiServices = { client: options.client, providers: options.providers, stateDir: options.stateDir, logger, ...(options.activity !== undefined ? { activity: options.activity } : {}) };
+  const keys = await loadOrCreateKeys(options.stateDir);
+  const node = options.nodeMode === undefined ? undefined : await startNodeUsers(options.nodeMode, keys, options.stateDir, logger, options.nodeRefreshMs);
+  const services: ApiServices = { client: options.client, providers: options.providers, stateDir: options.stateDir, logger, ...(options.activity !== undefined ? { activity: options.activity } : {}), ...(node === undefined ? {} : { node }) };
   const stats = new ApiStats();
   const maxPayload = options.limits?.maxPayload ?? DEFAULT_MAX_PAYLOAD;
   let names: string[] = [];
   const modules = [coreMethods(() => ({ methods: names, maxPayload })), ...methodModules];
   const dispatcher = new Dispatcher(modules.flatMap((module) => module(services)), compileParamsValidators(loadOpenRpc()), services, stats);
   names = dispatcher.methodNames();
-  const [keys, revocations] = [await loadOrCreateKeys(options.stateDir), new RevocationList(options.stateDir)];
+  const revocations = new RevocationList(options.stateDir);
   revocations.refresh();
-  const server = await startApiServer({ listen: options.listen, keys, revocations, dispatcher, stats, logger, ...options.limits, maxPayload });
+  const listen = node === undefined ? options.listen : { ...options.listen, sharedSocketPath: node.settings.socket };
+  const admit = node === undefined ? {} : { admit: (verified: VerifiedToken) => node.users.admit(verified) };
+  let server: ApiServer;
+  try {
+    server = await startApiServer({ listen, keys, revocations, dispatcher, stats, logger, ...options.limits, maxPayload, ...admit });
+  } catch (err) {
+    node?.users.stop();
+    throw err;
+  }
   logger.info({ listening: server.addresses, methods: names.length }, 'api listening');
-  return { server, stats };
+  if (node === undefined) return { server, stats };
+  return {
+    server: { addresses: server.addresses, close: async () => (node.users.stop(), server.close()) },
+    stats,
+    nodeUsers: node.users,
+  };
+}
+
+/** Provisions the node's users once (a failure stops the daemon from starting), then every `refreshMs`. */
+async function startNodeUsers(settings: NodeModeSettings, keys: TokenKeys, stateDir: string, logger: Logger, refreshMs = 10_000): Promise<NodeServices> {
+  const users = new NodeUsers(settings, keys, stateDir, logger);
+  await users.refresh();
+  users.start(refreshMs);
+  return { settings, users, creates: new Serial() };
 }

@@ -65,7 +65,7 @@ function setAt(tree: Record<string, unknown>, path: readonly string[], value: un
 }
 
 /** Paths resolved against the directory of the file naming them, `~/` against the home directory. */
-const PATH_KEYS = ['daemon.state_dir', 'daemon.socket', 'daemon.tls.cert', 'daemon.tls.key', 'multi_user.state_dir', 'backends.kubernetes.kubeconfig'];
+const PATH_KEYS = ['daemon.state_dir', 'daemon.socket', 'daemon.tls.cert', 'daemon.tls.key', 'multi_user.state_dir', 'multi_user.users_dir', 'backends.kubernetes.kubeconfig'];
 
 /**
  * Normalizes values in the effective shape, in place: cpu quantities and env values to text, secret

@@ -142,6 +142,28 @@ export interface NodeMultiUser {
    * State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.
    */
   state_dir?: string;
+  /**
+   * Directory of the per-user directories <users_dir>/<user> (mode 0700, owned by the user, holding the user's API token) and of the API socket users connect to (<users_dir>/api.sock). Default /var/lib/nexus/workspaces.
+   */
+  users_dir?: string;
+  /**
+   * Unix group whose members may use the node's daemon (each gets a directory and a token). Default nexus.
+   */
+  group?: string;
+  /**
+   * Unix group whose members (and root) see and manage every user's workspaces and run boulder node status. Default sudo.
+   */
+  admin_group?: string;
+  auth?: NodeMultiUserAuth;
+}
+/**
+ * How the daemon learns who a user is.
+ */
+export interface NodeMultiUserAuth {
+  /**
+   * unix (the default and the only one supported): a user proves who they are by reading the token file in their own 0700 directory. ldap and sso are recognised but not supported.
+   */
+  method?: 'unix' | 'ldap' | 'sso';
 }
 /**
  * The lowest layer of defaults: the user's defaults, the project and flags override them.

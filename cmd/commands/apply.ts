@@ -54,7 +54,8 @@ export function placeInNamespace(objects: KubeObject[], namespace: string | unde
  * (`boulder controller`, manifests/deploy) reconciles.
  */
 export async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefined> {
-  if (deps.storeKind === 'kubernetes') return undefined;
+  // The cluster's controller, or a multi-user node's system daemon (systemd), does the work.
+  if (deps.storeKind === 'kubernetes' || deps.nodeApi !== undefined) return undefined;
   const { ensureDaemon } = await import('../daemon/background.ts');
   try {
     const { started, status } = await ensureDaemon(deps, deps.env);
@@ -154,7 +155,8 @@ const command: Command = {
 
     const client = await deps.openClient();
     try {
-      objects = await (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, objects, { env: deps.env, cwd: deps.cwd });
+      // On a multi-user node the daemon stamps the owner and enforces the limits itself.
+      if (deps.nodeApi === undefined) objects = await (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, objects, { env: deps.env, cwd: deps.cwd });
       const { applied, failed: applyFailed } = await applyAll(deps, client, objects, dryRun, output);
       let failed = applyFailed;
       if (!dryRun && !booleanOption(values, 'no-daemon') && applied.length > 0) failed ??= await startDaemon(deps);

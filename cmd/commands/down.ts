@@ -27,7 +27,7 @@ export async function runDown(deps: CliDeps, input: CommandInput, usageName: str
   const code = await destroyCommand.run(deps, { values, positionals: [name] });
   await deleteRenderedSyncSession(deps, namespace, name);
   const { secretsDirOf } = await import('../../apis/render/inputs.ts');
-  await rm(secretsDirOf(deps.stateDir, namespace, name), { recursive: true, force: true });
+  await rm(secretsDirOf(deps.nodeApi?.dir ?? deps.stateDir, namespace, name), { recursive: true, force: true });
   return code;
 }
 

@@ -95,6 +95,7 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     const request = parseExecRequest(values, positionals);
+    if (deps.nodeApi !== undefined) return (await import('../node/remote.ts')).execOverApi(deps, deps.nodeApi, request);
     const [{ openWorkspaceRuntime, cliCluster, cliSprite }, { writableOf }] = await Promise.all([import('../workspace/runtime.ts'), import('../workspace/streams.ts')]);
     const client = await deps.openClient();
     let runtime;

@@ -52,6 +52,10 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     const request = parseLogsRequest(values, positionals);
+    if (deps.nodeApi !== undefined) {
+      await (await import('../node/remote.ts')).logsOverApi(deps, deps.nodeApi, request);
+      return ExitCode.Ok;
+    }
     const [{ openWorkspaceRuntime, cliCluster, cliSprite }, { writableOf }] = await Promise.all([import('../workspace/runtime.ts'), import('../workspace/streams.ts')]);
     const client = await deps.openClient();
     let runtime;

@@ -76,7 +76,8 @@ export async function applyRendered(deps: CliDeps, rendered: readonly KubeObject
   const client = await deps.openClient();
   try {
     const { enforceNodeLimits } = await import('../../apis/config/limits.ts');
-    const limited = await enforceNodeLimits(client, rendered, { env: deps.env, cwd: deps.cwd });
+    // On a multi-user node the daemon stamps the owner and enforces the limits itself.
+    const limited = deps.nodeApi === undefined ? await enforceNodeLimits(client, rendered, { env: deps.env, cwd: deps.cwd }) : [...rendered];
     const secrets = await options.materializeSecrets();
     const { applied, failed: applyFailed } = await applyEach(deps, client, limited.map((obj) => withSecrets(obj, secrets)), options.output);
     let failed = applyFailed;

@@ -77,7 +77,8 @@ export async function runUp(deps: CliDeps, input: CommandInput, usageName: strin
     noDaemon: booleanOption(values, 'no-daemon'),
     async materializeSecrets() {
       const { existsSync } = await import('node:fs');
-      const dir = render.secretsDirOf(deps.stateDir, namespace ?? 'default', workspaceName);
+      // A user of a multi-user node keeps them in their own directory: the state dir is root's.
+      const dir = render.secretsDirOf(deps.nodeApi?.dir ?? deps.stateDir, namespace ?? 'default', workspaceName);
       if (secretNames.length === 0 && !existsSync(dir)) return [];
       try {
         return (await render.resolveRenderInputs(source.config, { mode: 'materialize', secretsDir: dir, env: deps.env, cwd: deps.cwd })).secrets;

@@ -19,8 +19,9 @@ export function noDaemonHint(stateDir: string): string {
 }
 
 /** True when a daemon answers for the state dir of `deps` (always true with the Kubernetes store: not checked). */
-export async function daemonAlive(deps: Pick<CliDeps, 'stateDir' | 'daemon' | 'storeKind'>): Promise<boolean> {
-  if (deps.storeKind === 'kubernetes') return true;
+export async function daemonAlive(deps: Pick<CliDeps, 'stateDir' | 'daemon' | 'storeKind' | 'nodeApi'>): Promise<boolean> {
+  // A multi-user node's system daemon: a user reaches only its API (every command fails clearly when it is down).
+  if (deps.storeKind === 'kubernetes' || deps.nodeApi !== undefined) return true;
   return (await daemonStatus(daemonPathsOf(deps).socket, 1000)) !== undefined;
 }
 
@@ -33,8 +34,8 @@ export interface DaemonWatch {
  * Checks now and every interval until stopped, writing one warning line when the daemon is found
  * missing and one line when it is back. Nothing to do with the Kubernetes store.
  */
-export function watchDaemon(deps: Pick<CliDeps, 'stateDir' | 'daemon' | 'storeKind' | 'stderr' | 'env'>): DaemonWatch {
-  if (deps.storeKind === 'kubernetes') return { stop: () => Promise.resolve() };
+export function watchDaemon(deps: Pick<CliDeps, 'stateDir' | 'daemon' | 'storeKind' | 'stderr' | 'env' | 'nodeApi'>): DaemonWatch {
+  if (deps.storeKind === 'kubernetes' || deps.nodeApi !== undefined) return { stop: () => Promise.resolve() };
   const fromEnv = Number(deps.env['BOULDER_DAEMON_CHECK_MS']);
   const intervalMs = Number.isFinite(fromEnv) && fromEnv > 0 ? fromEnv : DAEMON_CHECK_INTERVAL_MS;
   let alive: boolean | undefined;

@@ -9,6 +9,8 @@
  */
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { DEFAULT_DAEMON_LOG_LEVEL, type DaemonSettings } from '../../apis/config/daemon-settings.ts';
+import { homeOfEnv } from '../../apis/config/daemon-config.ts';
+import { loadNodeMode } from '../../apis/config/node-mode.ts';
 import { describeOrigin } from '../../apis/config/origin.ts';
 import { PRIVATE_FILE_MODE } from '../../apis/config/private-state.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
@@ -98,10 +100,24 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
       const listen = apiListenSettings(deps.stateDir, apiConfig);
       const { ActivityTracker } = await import('../../controllers/workspace/activity.ts');
       const activity = new ActivityTracker();
-      const providers = registerControllers(manager, { client, clock: realClock, logger, stateDir: deps.stateDir, activity, ...(idleTimeout !== undefined ? { defaultIdleTimeout: idleTimeout } : {}), trust: trustForStore(deps.storeKind), ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
+      // Multi-user node mode (issue 14): the controllers learn it from `multiUser`, the API provisions and confines users.
+      const nodeMode = await loadNodeMode(deps.env, deps.cwd, homeOfEnv(deps.env));
+      const multiUserDeps = nodeMode === undefined ? {} : { multiUser: { usersDir: nodeMode.usersDir } };
+      const providers = registerControllers(manager, { ...multiUserDeps, client, clock: realClock, logger, stateDir: deps.stateDir, activity, ...(idleTimeout !== undefined ? { defaultIdleTimeout: idleTimeout } : {}), trust: trustForStore(deps.storeKind), ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       const { startDaemonApi } = await import('../../server/api.ts');
       const limits = apiLimits(deps.env);
-      const api = await startDaemonApi({ stateDir: deps.stateDir, client, providers, logger, listen, activity, ...(limits === undefined ? {} : { limits }) });
+      const nodeRefreshMs = Number(deps.env['BOULDER_NODE_REFRESH_MS']);
+      const api = await startDaemonApi({
+        stateDir: deps.stateDir,
+        client,
+        providers,
+        logger,
+        listen,
+        activity,
+        ...(limits === undefined ? {} : { limits }),
+        ...(nodeMode === undefined ? {} : { nodeMode }),
+        ...(Number.isInteger(nodeRefreshMs) && nodeRefreshMs > 0 ? { nodeRefreshMs } : {}),
+      });
       Object.defineProperty(status, 'api', { enumerable: true, get: () => api.stats.snapshot() });
       try {
         await manager.start();

@@ -17,6 +17,8 @@ import { CONTRIBUTOR_TYPES, type TokenContributor } from '../trace/record.ts';
 export const TOKEN_AUDIENCE = 'boulder-daemon-api';
 /** `iss` of tokens minted by boulder. */
 export const TOKEN_ISSUER = 'boulder';
+/** Claim naming the unix user of a multi-user node's token (set only by the daemon's provisioning). */
+export const USER_CLAIM = 'nexus_user';
 /** Clock skew tolerated on `exp`/`iat`, in seconds. */
 export const CLOCK_TOLERANCE_S = 5;
 
@@ -30,6 +32,8 @@ export interface TokenGrant {
   ttlMs: number;
   /** Who writes with this token, for Agent Trace records (server/trace). */
   contributor?: TokenContributor;
+  /** Multi-user node: the unix user this node token is for (claim `nexus_user`). */
+  user?: string;
 }
 
 /** A minted token and its record (for the records file). */
@@ -43,7 +47,7 @@ export async function mintToken(keys: TokenKeys, grant: TokenGrant, now: Date = 
   const id = randomUUID();
   const iat = Math.floor(now.getTime() / 1000);
   const exp = iat + Math.max(1, Math.ceil(grant.ttlMs / 1000));
-  const token = await new SignJWT({ name: grant.name, scopes: grant.scopes, workspaces: grant.workspaces, ...(grant.contributor !== undefined ? { contributor: grant.contributor } : {}) })
+  const token = await new SignJWT({ name: grant.name, scopes: grant.scopes, workspaces: grant.workspaces, ...(grant.contributor !== undefined ? { contributor: grant.contributor } : {}), ...(grant.user !== undefined ? { [USER_CLAIM]: grant.user } : {}) })
     .setProtectedHeader({ alg: TOKEN_ALGORITHM, kid: keys.keyId, typ: 'JWT' })
     .setSubject(grant.subject)
     .setAudience(TOKEN_AUDIENCE)
@@ -130,8 +134,10 @@ export async function verifyToken(token: unknown, keys: TokenKeys, revocations: 
     throw refuse('claims', 'the token lacks valid scopes or workspaces claims');
   }
   if (revocations.isRevoked(jti)) throw refuse('revoked', `token ${jti} has been revoked`);
+  const user = (payload as Record<string, unknown>)[USER_CLAIM];
+  if (user !== undefined && typeof user !== 'string') throw refuse('claims', `the token's ${USER_CLAIM} claim is not acceptable`);
   return {
-    principal: { tokenId: jti, subject: sub, name: typeof name === 'string' ? name : jti, scopes, workspaces, ...(contributor !== undefined ? { contributor } : {}) },
+    principal: { tokenId: jti, subject: sub, name: typeof name === 'string' ? name : jti, scopes, workspaces, ...(contributor !== undefined ? { contributor } : {}), ...(user !== undefined ? { user } : {}) },
     expiresAt: exp * 1000,
   };
 }

@@ -9,6 +9,7 @@ import { workspaceMethods } from './workspaces/index.ts';
 import { execMethods } from './exec/methods.ts';
 import { filesMethods } from './files/methods.ts';
 import { logsMethods } from './logs/methods.ts';
+import { nodeMethods } from './node/index.ts';
 
 /** Every method module the daemon serves, in registration order. */
 export const methodModules: MethodModule[] = [
@@ -17,4 +18,5 @@ export const methodModules: MethodModule[] = [
   filesMethods,
   execMethods,
   logsMethods,
+  nodeMethods,
 ];

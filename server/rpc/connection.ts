@@ -37,6 +37,8 @@ export interface ConnectionOptions {
   revocations: RevocationList;
   dispatcher: Dispatcher;
   logger: Logger;
+  /** A multi-user node's admission of a verified token (NodeUsers.admit): throws ApiError to refuse. */
+  admit?: (verified: VerifiedToken) => VerifiedToken;
   /** A token verified at the upgrade, if any. */
   verified?: VerifiedToken;
   /** Why the token presented at the upgrade was refused: sent, then the connection closes. */
@@ -272,6 +274,15 @@ export class Connection {
   private checkStillValid(verified: VerifiedToken): ApiError | undefined {
     if (Date.now() >= verified.expiresAt) return new ApiError('Unauthenticated', 'the token has expired', { reason: 'expired' });
     if (this.options.revocations.isRevoked(verified.principal.tokenId)) return new ApiError('Unauthenticated', `token ${verified.principal.tokenId} has been revoked`, { reason: 'revoked' });
+    try {
+      const admitted = this.options.admit?.(verified);
+      // A node user who joined or left the admin group since connecting: connect again for the new role.
+      if (admitted !== undefined && admitted.principal.namespace !== verified.principal.namespace) {
+        return new ApiError('Unauthenticated', `the role of user ${verified.principal.user ?? verified.principal.subject} on this node changed; connect again`, { reason: 'revoked' });
+      }
+    } catch (err) {
+      return toApiError(err);
+    }
     return undefined;
   }
 
@@ -280,7 +291,8 @@ export class Connection {
       return isNotification ? undefined : { jsonrpc: '2.0', id, error: toJsonRpcError(new ApiError('InvalidRequest', 'this connection is already authenticated')) };
     }
     try {
-      this.verified = await verifyToken((request.params as { token?: unknown } | undefined)?.token, this.options.keys, this.options.revocations);
+      const verified = await verifyToken((request.params as { token?: unknown } | undefined)?.token, this.options.keys, this.options.revocations);
+      this.verified = this.options.admit === undefined ? verified : this.options.admit(verified);
     } catch (err) {
       const api = toApiError(err);
       setImmediate(() => this.refuse(api, isNotification));

@@ -7,6 +7,7 @@
 import type { ValidateFunction } from 'ajv';
 import type { Logger } from 'pino';
 import { requireScope, requireWorkspace } from '../auth/authorize.ts';
+import { confineParams } from '../node/confine.ts';
 import { toApiError } from './errors.ts';
 import { ApiError, type ApiServices, type CallContext, type MethodDefinition } from './method.ts';
 import type { ApiStats } from './stats.ts';
@@ -61,8 +62,8 @@ export class Dispatcher {
     try {
       if (entry === undefined) throw new ApiError('MethodNotFound', `no method "${method}"`);
       const { definition, validate } = entry;
-      const args = params ?? {};
-      if (!validate(args)) {
+      const raw = params ?? {};
+      if (!validate(raw)) {
         const issues = (validate.errors ?? []).map((e) => ({
           path: fieldPath(e.instancePath, (e.params as { missingProperty?: string; additionalProperty?: string }).missingProperty ?? (e.params as { additionalProperty?: string }).additionalProperty),
           message: e.keyword === 'additionalProperties' ? 'is not a known parameter' : (e.message ?? 'is invalid'),
@@ -70,6 +71,8 @@ export class Dispatcher {
         throw new ApiError('InvalidParams', `invalid params of ${method}: ${issues.map((i) => `${i.path || '(params)'} ${i.message}`).join('; ')}`, { issues });
       }
       if (definition.scope !== 'authenticated') requireScope(input.principal, definition.scope, method);
+      // A multi-user node's user acts only in their own namespace, whatever the params say.
+      const args = confineParams(method, raw, input.principal);
       if (definition.workspaceParam !== undefined) {
         const value = (args as Record<string, unknown>)[definition.workspaceParam];
         if (typeof value === 'string') {

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ProviderRegistry } from '../../controllers/providers/registry.ts';
 import type { TokenContributor } from '../trace/record.ts';
+import type { NodeServices } from '../node/services.ts';
 
 /** Operations a token may be granted. */
 export type Scope = 'resources:read' | 'resources:write' | 'fs:read' | 'fs:write' | 'exec' | 'ports' | 'admin';
@@ -30,6 +31,13 @@ export interface Principal {
   workspaces: '*' | string[];
   /** Agent Trace attribution of the token (`token create --contributor`); none: no records. */
   contributor?: TokenContributor;
+  /** Multi-user node: the unix user whose node token this is (claim `nexus_user`, minted by the daemon). */
+  user?: string;
+  /**
+   * Multi-user node: the only namespace this principal may touch (`user-<name>`), set by the
+   * daemon from the proven user (server/node/); absent for admins and single-user tokens.
+   */
+  namespace?: string;
 }
 
 /** The connection a call arrived on; lives longer than one call (streams, sessions). */
@@ -140,4 +148,6 @@ export interface ApiServices {
    * wait for a workspace paused for idleness to wake (controllers/workspace/activity.ts).
    */
   activity?: ActivityTracker;
+  /** Multi-user node mode (server/node/): confinement, limits and users; absent on a single-user daemon. */
+  node?: NodeServices;
 }

@@ -44,6 +44,8 @@ export interface ApiServerOptions {
   slowClientMs?: number;
   authDeadlineMs?: number;
   pingIntervalMs?: number;
+  /** A multi-user node's admission of verified tokens (NodeUsers.admit). */
+  admit?: (verified: VerifiedToken) => VerifiedToken;
 }
 
 /** A running API server. */
@@ -92,6 +94,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       dispatcher: options.dispatcher,
       logger,
       ...(verified === undefined ? {} : { verified }),
+      ...(options.admit === undefined ? {} : { admit: options.admit }),
       ...(refusal === undefined ? {} : { refusal }),
       authDeadlineMs: options.authDeadlineMs ?? 10_000,
       maxBufferedBytes: options.maxBufferedBytes ?? DEFAULT_MAX_BUFFERED,
@@ -111,7 +114,11 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     const bearer = bearerOf(req);
     const remote = req.socket.remoteAddress ?? 'unix';
     const verifying: Promise<{ verified?: VerifiedToken; refusal?: ApiError }> =
-      bearer === undefined ? Promise.resolve({}) : verifyToken(bearer, options.keys, options.revocations).then((verified) => ({ verified }), (err: unknown) => ({ refusal: toApiError(err) }));
+      bearer === undefined
+        ? Promise.resolve({})
+        : verifyToken(bearer, options.keys, options.revocations).then(
+            (verified) => ({ verified: options.admit === undefined ? verified : options.admit(verified) }),
+          ).catch((err: unknown) => ({ refusal: toApiError(err) }));
     void verifying.then(({ verified, refusal }) => {
       if (socket.destroyed) return;
       wss.handleUpgrade(req, socket, head, (ws) => accept(ws, verified, refusal, remote));
@@ -137,6 +144,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     await listen(unix, { path: options.listen.socketPath });
     await chmod(options.listen.socketPath, PRIVATE_FILE_MODE);
     addresses.push(`unix:${options.listen.socketPath}`);
+    const shared = options.listen.sharedSocketPath;
+    if (shared !== undefined) {
+      // A multi-user node's socket every allowed user connects to: reachable by all (0666), each
+      // connection proven by the user's own token.
+      rmSync(shared, { force: true });
+      await listen(make(), { path: shared });
+      await chmod(shared, 0o666);
+      addresses.push(`unix:${shared}`);
+    }
     const tcp = options.listen.tcp;
     if (tcp !== undefined) {
       const server = make(tcp.tls);
@@ -187,6 +203,7 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
       );
       wss.close();
       rmSync(options.listen.socketPath, { force: true });
+      if (options.listen.sharedSocketPath !== undefined) rmSync(options.listen.sharedSocketPath, { force: true });
     },
   };
 }

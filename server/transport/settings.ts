@@ -24,6 +24,8 @@ export interface TcpListen {
 /** Where the API listens. */
 export interface ApiListenSettings {
   socketPath: string;
+  /** A multi-user node's socket for its users (`<users_dir>/api.sock`, mode 0666; every connection needs a token). */
+  sharedSocketPath?: string;
   tcp?: TcpListen;
 }
 

@@ -3,7 +3,7 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate22;
-const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]},"telemetry":{"title":"UserTelemetry","description":"Friction collection, local first: with enabled, boulder appends one event per command and per reconcile failure (command, duration, exit code, error code, backend; never arguments, paths, names, environment or secrets) to <state dir>/telemetry/events.jsonl. DO_NOT_TRACK=1 or NEXUS_TELEMETRY=0 always turns it off. Nothing is sent anywhere except by boulder telemetry export --to URL.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Record friction events locally (default false).","type":"boolean","default":false},"share_friction_data":{"description":"Mark recorded events as shareable: boulder telemetry export then includes them (default false). Sends nothing by itself.","type":"boolean","default":false}}}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
+const schema39 = {"description":"The effective boulder configuration: every layer merged.","type":"object","additionalProperties":false,"properties":{"workspace":{"title":"ProjectWorkspace","description":"The workspace container: its name, its image (or how to build one), its lifecycle state and idle timeout.","type":"object","additionalProperties":false,"not":{"properties":{"image":{},"build":{}},"required":["image","build"]},"properties":{"name":{"description":"Name of the Workspace object. Defaults to the repository directory's name, made a valid DNS-1123 label.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"image":{"description":"Container image the workspace runs, e.g. node:24-bookworm. Mutually exclusive with build.","type":"string","minLength":1},"build":{"title":"ProjectBuild","description":"Build the workspace image from a Dockerfile in the repository instead of pulling image. Mutually exclusive with image.","type":"object","additionalProperties":false,"properties":{"context":{"description":"Build context directory, relative to the repository root. Defaults to the repository root.","type":"string","minLength":1},"dockerfile":{"description":"Path of the Dockerfile, relative to the build context. Defaults to Dockerfile.","type":"string","minLength":1},"args":{"description":"Build arguments (--build-arg NAME=value).","type":"object","additionalProperties":{"description":"Value of the build argument.","type":"string"}},"target":{"description":"Stage of a multi-stage Dockerfile to build.","type":"string","minLength":1}}},"state":{"description":"Lifecycle the workspace should be in after `boulder up`: Running (default), Stopped or Paused.","type":"string","enum":["Running","Stopped","Paused"]},"idle_timeout":{"description":"Pause the workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off. Never when unset.","type":"string","pattern":"^(([0-9]+h)([0-9]+m)?([0-9]+s)?|([0-9]+m)([0-9]+s)?|[0-9]+s|0|never)$"}}},"backend":{"description":"Where the workspace runs: docker, sprite, kubernetes or mock (tests only).","type":"string","enum":["docker","sprite","kubernetes","mock"]},"ports":{"description":"Ports of the workspace container published on the host, keyed by port name (e.g. web). Host ports are allocated deterministically unless host_port is set.","type":"object","propertyNames":{"maxLength":15,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectPort","description":"One published port of the workspace container.","type":"object","additionalProperties":false,"properties":{"port":{"description":"Port the process listens on inside the container. Required (in this file or a lower layer).","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind, e.g. 3000. When unset, a port is allocated deterministically from the workspace and port names, inside port_range.","type":"integer","minimum":1,"maximum":65535},"visibility":{"description":"Who should reach the port: private (this machine only: 127.0.0.1, the default), org or public (beyond this machine). boulder has no authenticating gateway: an org or public port listens beyond loopback only where the node configuration allows it (network.unauthenticated_bind_addresses, on its first address), and is then reachable WITHOUT authentication by anyone who can reach that address; otherwise it listens on 127.0.0.1 and reports Exposed=False (ExposureNotAllowed). Where it listens is the PortBinding's Exposed condition.","type":"string","enum":["private","public","org"]},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"services":{"description":"Service containers started beside the workspace (postgres, redis…), keyed by service name. The workspace reaches each by its name.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"ProjectService","description":"One service container.","type":"object","additionalProperties":false,"properties":{"image":{"description":"Container image of the service, e.g. postgres:17. Required (in this file or a lower layer).","type":"string","minLength":1},"env":{"description":"Environment variables of the service container (name to value).","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"ports":{"description":"Ports of the service published on the host.","type":"array","items":{"title":"ProjectServicePort","description":"One published port of the service container.","type":"object","additionalProperties":false,"required":["port"],"properties":{"port":{"description":"Port the service listens on inside its container.","type":"integer","minimum":1,"maximum":65535},"host_port":{"description":"Host port to bind. When unset, a port is allocated deterministically.","type":"integer","minimum":1,"maximum":65535},"protocol":{"description":"Transport protocol: tcp (the default) or udp.","type":"string","enum":["tcp","udp"]}}}},"volumes":{"description":"Named volumes mounted into the service container, each as \"name:/absolute/path\". Volumes live as long as the workspace.","type":"array","items":{"description":"A volume mount \"name:/absolute/path\".","type":"string","pattern":"^[a-z0-9]([-a-z0-9_.]*[a-z0-9])?:/.*$"}},"command":{"description":"Command and arguments replacing the image's default command.","type":"array","items":{"description":"One argument of the command.","type":"string"}}}}},"env":{"description":"Environment variables set in the workspace container (name to value). They override the values of env_files. Never put secrets here; use secrets.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"description":"Value of the environment variable.","oneOf":[{"description":"The value as text.","type":"string"},{"description":"A number, taken as its text.","type":"number"},{"description":"A boolean, taken as its text (true or false).","type":"boolean"}]}},"env_files":{"description":"Dotenv files (KEY=VALUE lines, # comments, optional quotes) loaded into the workspace's environment, in order, relative to the repository root. env overrides them. Meant for configuration, not secrets: the values end up in the Workspace object.","type":"array","items":{"description":"Path of a dotenv file, relative to the repository root.","type":"string","minLength":1}},"scripts":{"title":"ProjectScripts","description":"Shell scripts run inside the workspace container around its start.","type":"object","additionalProperties":false,"properties":{"pre_start":{"description":"Shell script run once after the container is created, before post_start (e.g. install dependencies).","type":"string"},"post_start":{"description":"Shell script run every time the container starts (e.g. start a dev server).","type":"string"}}},"hooks":{"title":"ProjectHooks","description":"Shell scripts run inside the workspace container on lifecycle transitions.","type":"object","additionalProperties":false,"properties":{"on_wake":{"description":"Shell script run when the workspace resumes from Paused or Stopped.","type":"string"},"on_sleep":{"description":"Shell script run before the workspace is paused or stopped.","type":"string"}}},"resources":{"title":"ConfigResources","description":"Compute resources of the workspace: a size class, optionally overridden by explicit cpu, memory and storage. Must fit the node's limits.","type":"object","additionalProperties":false,"properties":{"class":{"description":"Size class giving default cpu, memory and storage: small, medium, large or xlarge.","type":"string","enum":["small","medium","large","xlarge"]},"cpu":{"description":"CPU limit: cores (2, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"memory":{"description":"Memory limit as a Kubernetes quantity, e.g. 4Gi or 512Mi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"},"storage":{"description":"Size of the workspace's writable storage as a Kubernetes quantity, e.g. 20Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"secrets":{"description":"Secrets injected into the workspace as environment variables. Either a list of names, whose sources come from the user's secrets (else the environment variable of the same name), or a map from name to source (env:NAME, file:/path, keychain:service/account). Values are never printed or stored.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}},"sync":{"title":"ConfigSync","description":"How the repository's files reach the workspace: a bind mount, or file sync with a mode, exclusions and a conflict policy.","type":"object","additionalProperties":false,"properties":{"mode":{"description":"bind mounts the worktree (local docker only, the default); the other modes sync files with that mode.","type":"string","enum":["bind","two-way-safe","two-way-resolved","one-way-safe","one-way-replica"]},"exclude":{"description":"Paths never synchronized, gitignore-like patterns (e.g. node_modules, .venv). .git is always excluded. A higher layer's list replaces a lower one's.","type":"array","items":{"description":"A gitignore-like pattern.","type":"string","minLength":1}},"conflict":{"description":"What happens when a file changed differently on both sides: host-wins, container-wins, or manual (the default: report the conflict and touch neither copy).","type":"string","enum":["host-wins","container-wins","manual"]}}},"port_range":{"title":"PortRange","description":"Host ports allocated to workspaces come from this range (effective key port_range).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1},"users_dir":{"description":"Directory of the per-user directories <users_dir>/<user> (mode 0700, owned by the user, holding the user's API token) and of the API socket users connect to (<users_dir>/api.sock). Default /var/lib/nexus/workspaces.","type":"string","minLength":1},"group":{"description":"Unix group whose members may use the node's daemon (each gets a directory and a token). Default nexus.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"admin_group":{"description":"Unix group whose members (and root) see and manage every user's workspaces and run boulder node status. Default sudo.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"auth":{"title":"NodeMultiUserAuth","description":"How the daemon learns who a user is.","type":"object","additionalProperties":false,"properties":{"method":{"description":"unix (the default and the only one supported): a user proves who they are by reading the token file in their own 0700 directory. ldap and sso are recognised but not supported.","type":"string","enum":["unix","ldap","sso"]}}}}},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend on this node. The user's configuration overrides them key by key.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"title":"SecretSource","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it.","type":"string","enum":["embedded","kubernetes"]},"preferences":{"title":"UserPreferences","description":"Personal preferences.","type":"object","additionalProperties":false,"properties":{"editor":{"description":"Editor command boulder opens files and workspaces with, e.g. code or vim.","type":"string","minLength":1},"output":{"description":"Default output format of listing commands: table, wide, yaml, json or name.","type":"string","enum":["table","wide","yaml","json","name"]},"telemetry":{"title":"UserTelemetry","description":"Friction collection, local first: with enabled, boulder appends one event per command and per reconcile failure (command, duration, exit code, error code, backend; never arguments, paths, names, environment or secrets) to <state dir>/telemetry/events.jsonl. DO_NOT_TRACK=1 or NEXUS_TELEMETRY=0 always turns it off. Nothing is sent anywhere except by boulder telemetry export --to URL.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Record friction events locally (default false).","type":"boolean","default":false},"share_friction_data":{"description":"Mark recorded events as shareable: boulder telemetry export then includes them (default false). Sends nothing by itself.","type":"boolean","default":false}}}}},"workspaces":{"description":"The user's configured workspaces, keyed by workspace name: what `boulder ws list` shows across repositories.","type":"object","propertyNames":{"maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},"additionalProperties":{"title":"UserWorkspace","description":"One configured workspace.","type":"object","additionalProperties":false,"required":["repository"],"properties":{"repository":{"description":"Path of the workspace's git repository (~/ is the home directory; relative paths are relative to this file's directory).","type":"string","minLength":1},"backend":{"description":"Backend of this workspace, overriding the defaults.","type":"string","enum":["docker","sprite","kubernetes","mock"]},"branch":{"description":"Branch checked out in the workspace's worktree. Default nexus/<name>.","type":"string","minLength":1,"pattern":"^[^\\s~^:?*\\[\\\\]+$"}}}},"user_secrets":{"description":"Secret sources defined in the user configuration (its secrets), available to projects that list a secret by name.","type":"object","propertyNames":{"pattern":"^[A-Za-z_][A-Za-z0-9_]*$"},"additionalProperties":{"title":"SecretSource","description":"Where the secret's value comes from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]}}}};
 const func11 = Object.prototype.hasOwnProperty;
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern3 = new RegExp("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", "u");
@@ -14,10 +14,11 @@ const pattern0 = new RegExp("^([0-9]+(\\.[0-9]+)?|[0-9]+m)$", "u");
 const pattern1 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "u");
 const pattern16 = new RegExp("^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$", "u");
 const pattern18 = new RegExp("^[^/]+$", "u");
-const pattern27 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
+const pattern23 = new RegExp("^[a-z_][a-z0-9_-]{0,31}$", "u");
+const pattern29 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
 const pattern2 = new RegExp("^(unix|tcp|ssh|npipe|http|https)://.+$", "u");
 const pattern22 = new RegExp("^https?://.+$", "u");
-const pattern39 = new RegExp("^[^\\s~^:?*\\[\\\\]+$", "u");
+const pattern41 = new RegExp("^[^\\s~^:?*\\[\\\\]+$", "u");
 
 function validate22(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 let vErrors = null;
@@ -2601,7 +2602,7 @@ if(data.multi_user !== undefined){
 let data78 = data.multi_user;
 if(data78 && typeof data78 == "object" && !Array.isArray(data78)){
 for(const key28 in data78){
-if(!((key28 === "enabled") || (key28 === "state_dir"))){
+if(!((((((key28 === "enabled") || (key28 === "state_dir")) || (key28 === "users_dir")) || (key28 === "group")) || (key28 === "admin_group")) || (key28 === "auth"))){
 const err192 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key28},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.multi_user,data:data78};
 if(vErrors === null){
 vErrors = [err192];
@@ -2650,9 +2651,11 @@ vErrors.push(err195);
 errors++;
 }
 }
-}
-else {
-const err196 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.multi_user.type,parentSchema:schema39.properties.multi_user,data:data78};
+if(data78.users_dir !== undefined){
+let data81 = data78.users_dir;
+if(typeof data81 === "string"){
+if(func2(data81) < 1){
+const err196 = {instancePath:instancePath+"/multi_user/users_dir",schemaPath:"#/properties/multi_user/properties/users_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.multi_user.properties.users_dir,data:data81};
 if(vErrors === null){
 vErrors = [err196];
 }
@@ -2662,12 +2665,8 @@ vErrors.push(err196);
 errors++;
 }
 }
-if(data.network !== undefined){
-let data81 = data.network;
-if(data81 && typeof data81 == "object" && !Array.isArray(data81)){
-for(const key29 in data81){
-if(!(key29 === "unauthenticated_bind_addresses")){
-const err197 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.network,data:data81};
+else {
+const err197 = {instancePath:instancePath+"/multi_user/users_dir",schemaPath:"#/properties/multi_user/properties/users_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.multi_user.properties.users_dir.type,parentSchema:schema39.properties.multi_user.properties.users_dir,data:data81};
 if(vErrors === null){
 vErrors = [err197];
 }
@@ -2677,15 +2676,11 @@ vErrors.push(err197);
 errors++;
 }
 }
-if(data81.unauthenticated_bind_addresses !== undefined){
-let data82 = data81.unauthenticated_bind_addresses;
-if(Array.isArray(data82)){
-const len5 = data82.length;
-for(let i5=0; i5<len5; i5++){
-let data83 = data82[i5];
-if(typeof data83 === "string"){
-if(!pattern27.test(data83)){
-const err198 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data83};
+if(data78.group !== undefined){
+let data82 = data78.group;
+if(typeof data82 === "string"){
+if(!pattern23.test(data82)){
+const err198 = {instancePath:instancePath+"/multi_user/group",schemaPath:"#/properties/multi_user/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]{0,31}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]{0,31}$"+"\"",schema:"^[a-z_][a-z0-9_-]{0,31}$",parentSchema:schema39.properties.multi_user.properties.group,data:data82};
 if(vErrors === null){
 vErrors = [err198];
 }
@@ -2696,7 +2691,7 @@ errors++;
 }
 }
 else {
-const err199 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data83};
+const err199 = {instancePath:instancePath+"/multi_user/group",schemaPath:"#/properties/multi_user/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.multi_user.properties.group.type,parentSchema:schema39.properties.multi_user.properties.group,data:data82};
 if(vErrors === null){
 vErrors = [err199];
 }
@@ -2706,18 +2701,11 @@ vErrors.push(err199);
 errors++;
 }
 }
-let i6 = data82.length;
-let j0;
-if(i6 > 1){
-const indices0 = {};
-for(;i6--;){
-let item0 = data82[i6];
-if(typeof item0 !== "string"){
-continue;
-}
-if(typeof indices0[item0] == "number"){
-j0 = indices0[item0];
-const err200 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data82};
+if(data78.admin_group !== undefined){
+let data83 = data78.admin_group;
+if(typeof data83 === "string"){
+if(!pattern23.test(data83)){
+const err200 = {instancePath:instancePath+"/multi_user/admin_group",schemaPath:"#/properties/multi_user/properties/admin_group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]{0,31}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]{0,31}$"+"\"",schema:"^[a-z_][a-z0-9_-]{0,31}$",parentSchema:schema39.properties.multi_user.properties.admin_group,data:data83};
 if(vErrors === null){
 vErrors = [err200];
 }
@@ -2725,14 +2713,10 @@ else {
 vErrors.push(err200);
 }
 errors++;
-break;
-}
-indices0[item0] = i6;
-}
 }
 }
 else {
-const err201 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data82};
+const err201 = {instancePath:instancePath+"/multi_user/admin_group",schemaPath:"#/properties/multi_user/properties/admin_group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.multi_user.properties.admin_group.type,parentSchema:schema39.properties.multi_user.properties.admin_group,data:data83};
 if(vErrors === null){
 vErrors = [err201];
 }
@@ -2742,9 +2726,12 @@ vErrors.push(err201);
 errors++;
 }
 }
-}
-else {
-const err202 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.network.type,parentSchema:schema39.properties.network,data:data81};
+if(data78.auth !== undefined){
+let data84 = data78.auth;
+if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
+for(const key29 in data84){
+if(!(key29 === "method")){
+const err202 = {instancePath:instancePath+"/multi_user/auth",schemaPath:"#/properties/multi_user/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key29},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.multi_user.properties.auth,data:data84};
 if(vErrors === null){
 vErrors = [err202];
 }
@@ -2754,12 +2741,10 @@ vErrors.push(err202);
 errors++;
 }
 }
-if(data.backends !== undefined){
-let data84 = data.backends;
-if(data84 && typeof data84 == "object" && !Array.isArray(data84)){
-for(const key30 in data84){
-if(!(((key30 === "docker") || (key30 === "kubernetes")) || (key30 === "sprite"))){
-const err203 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends,data:data84};
+if(data84.method !== undefined){
+let data85 = data84.method;
+if(typeof data85 !== "string"){
+const err203 = {instancePath:instancePath+"/multi_user/auth/method",schemaPath:"#/properties/multi_user/properties/auth/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.multi_user.properties.auth.properties.method.type,parentSchema:schema39.properties.multi_user.properties.auth.properties.method,data:data85};
 if(vErrors === null){
 vErrors = [err203];
 }
@@ -2768,13 +2753,8 @@ vErrors.push(err203);
 }
 errors++;
 }
-}
-if(data84.docker !== undefined){
-let data85 = data84.docker;
-if(data85 && typeof data85 == "object" && !Array.isArray(data85)){
-for(const key31 in data85){
-if(!(key31 === "host")){
-const err204 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.docker,data:data85};
+if(!(((data85 === "unix") || (data85 === "ldap")) || (data85 === "sso"))){
+const err204 = {instancePath:instancePath+"/multi_user/auth/method",schemaPath:"#/properties/multi_user/properties/auth/properties/method/enum",keyword:"enum",params:{allowedValues: schema39.properties.multi_user.properties.auth.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.multi_user.properties.auth.properties.method.enum,parentSchema:schema39.properties.multi_user.properties.auth.properties.method,data:data85};
 if(vErrors === null){
 vErrors = [err204];
 }
@@ -2784,11 +2764,9 @@ vErrors.push(err204);
 errors++;
 }
 }
-if(data85.host !== undefined){
-let data86 = data85.host;
-if(typeof data86 === "string"){
-if(!pattern2.test(data86)){
-const err205 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data86};
+}
+else {
+const err205 = {instancePath:instancePath+"/multi_user/auth",schemaPath:"#/properties/multi_user/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.multi_user.properties.auth.type,parentSchema:schema39.properties.multi_user.properties.auth,data:data84};
 if(vErrors === null){
 vErrors = [err205];
 }
@@ -2798,8 +2776,9 @@ vErrors.push(err205);
 errors++;
 }
 }
+}
 else {
-const err206 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.docker.properties.host.type,parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data86};
+const err206 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.multi_user.type,parentSchema:schema39.properties.multi_user,data:data78};
 if(vErrors === null){
 vErrors = [err206];
 }
@@ -2809,9 +2788,12 @@ vErrors.push(err206);
 errors++;
 }
 }
-}
-else {
-const err207 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.docker.type,parentSchema:schema39.properties.backends.properties.docker,data:data85};
+if(data.network !== undefined){
+let data86 = data.network;
+if(data86 && typeof data86 == "object" && !Array.isArray(data86)){
+for(const key30 in data86){
+if(!(key30 === "unauthenticated_bind_addresses")){
+const err207 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key30},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.network,data:data86};
 if(vErrors === null){
 vErrors = [err207];
 }
@@ -2821,12 +2803,15 @@ vErrors.push(err207);
 errors++;
 }
 }
-if(data84.kubernetes !== undefined){
-let data87 = data84.kubernetes;
-if(data87 && typeof data87 == "object" && !Array.isArray(data87)){
-for(const key32 in data87){
-if(!(((key32 === "kubeconfig") || (key32 === "context")) || (key32 === "namespace"))){
-const err208 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.kubernetes,data:data87};
+if(data86.unauthenticated_bind_addresses !== undefined){
+let data87 = data86.unauthenticated_bind_addresses;
+if(Array.isArray(data87)){
+const len5 = data87.length;
+for(let i5=0; i5<len5; i5++){
+let data88 = data87[i5];
+if(typeof data88 === "string"){
+if(!pattern29.test(data88)){
+const err208 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data88};
 if(vErrors === null){
 vErrors = [err208];
 }
@@ -2836,11 +2821,8 @@ vErrors.push(err208);
 errors++;
 }
 }
-if(data87.kubeconfig !== undefined){
-let data88 = data87.kubeconfig;
-if(typeof data88 === "string"){
-if(func2(data88) < 1){
-const err209 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data88};
+else {
+const err209 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i5,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses.items,data:data88};
 if(vErrors === null){
 vErrors = [err209];
 }
@@ -2850,8 +2832,18 @@ vErrors.push(err209);
 errors++;
 }
 }
-else {
-const err210 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data88};
+let i6 = data87.length;
+let j0;
+if(i6 > 1){
+const indices0 = {};
+for(;i6--;){
+let item0 = data87[i6];
+if(typeof item0 !== "string"){
+continue;
+}
+if(typeof indices0[item0] == "number"){
+j0 = indices0[item0];
+const err210 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i6, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i6+" are identical)",schema:true,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data87};
 if(vErrors === null){
 vErrors = [err210];
 }
@@ -2859,13 +2851,14 @@ else {
 vErrors.push(err210);
 }
 errors++;
+break;
+}
+indices0[item0] = i6;
 }
 }
-if(data87.context !== undefined){
-let data89 = data87.context;
-if(typeof data89 === "string"){
-if(func2(data89) < 1){
-const err211 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data89};
+}
+else {
+const err211 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema39.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema39.properties.network.properties.unauthenticated_bind_addresses,data:data87};
 if(vErrors === null){
 vErrors = [err211];
 }
@@ -2875,8 +2868,9 @@ vErrors.push(err211);
 errors++;
 }
 }
+}
 else {
-const err212 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data89};
+const err212 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.network.type,parentSchema:schema39.properties.network,data:data86};
 if(vErrors === null){
 vErrors = [err212];
 }
@@ -2886,11 +2880,12 @@ vErrors.push(err212);
 errors++;
 }
 }
-if(data87.namespace !== undefined){
-let data90 = data87.namespace;
-if(typeof data90 === "string"){
-if(func2(data90) > 63){
-const err213 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data90};
+if(data.backends !== undefined){
+let data89 = data.backends;
+if(data89 && typeof data89 == "object" && !Array.isArray(data89)){
+for(const key31 in data89){
+if(!(((key31 === "docker") || (key31 === "kubernetes")) || (key31 === "sprite"))){
+const err213 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key31},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends,data:data89};
 if(vErrors === null){
 vErrors = [err213];
 }
@@ -2899,8 +2894,13 @@ vErrors.push(err213);
 }
 errors++;
 }
-if(!pattern3.test(data90)){
-const err214 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data90};
+}
+if(data89.docker !== undefined){
+let data90 = data89.docker;
+if(data90 && typeof data90 == "object" && !Array.isArray(data90)){
+for(const key32 in data90){
+if(!(key32 === "host")){
+const err214 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key32},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.docker,data:data90};
 if(vErrors === null){
 vErrors = [err214];
 }
@@ -2910,8 +2910,11 @@ vErrors.push(err214);
 errors++;
 }
 }
-else {
-const err215 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data90};
+if(data90.host !== undefined){
+let data91 = data90.host;
+if(typeof data91 === "string"){
+if(!pattern2.test(data91)){
+const err215 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/pattern",keyword:"pattern",params:{pattern: "^(unix|tcp|ssh|npipe|http|https)://.+$"},message:"must match pattern \""+"^(unix|tcp|ssh|npipe|http|https)://.+$"+"\"",schema:"^(unix|tcp|ssh|npipe|http|https)://.+$",parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data91};
 if(vErrors === null){
 vErrors = [err215];
 }
@@ -2921,9 +2924,8 @@ vErrors.push(err215);
 errors++;
 }
 }
-}
 else {
-const err216 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.kubernetes.type,parentSchema:schema39.properties.backends.properties.kubernetes,data:data87};
+const err216 = {instancePath:instancePath+"/backends/docker/host",schemaPath:"#/properties/backends/properties/docker/properties/host/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.docker.properties.host.type,parentSchema:schema39.properties.backends.properties.docker.properties.host,data:data91};
 if(vErrors === null){
 vErrors = [err216];
 }
@@ -2933,12 +2935,9 @@ vErrors.push(err216);
 errors++;
 }
 }
-if(data84.sprite !== undefined){
-let data91 = data84.sprite;
-if(data91 && typeof data91 == "object" && !Array.isArray(data91)){
-for(const key33 in data91){
-if(!(((key33 === "org") || (key33 === "api_key")) || (key33 === "api_endpoint"))){
-const err217 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite,data:data91};
+}
+else {
+const err217 = {instancePath:instancePath+"/backends/docker",schemaPath:"#/properties/backends/properties/docker/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.docker.type,parentSchema:schema39.properties.backends.properties.docker,data:data90};
 if(vErrors === null){
 vErrors = [err217];
 }
@@ -2948,11 +2947,12 @@ vErrors.push(err217);
 errors++;
 }
 }
-if(data91.org !== undefined){
-let data92 = data91.org;
-if(typeof data92 === "string"){
-if(func2(data92) < 1){
-const err218 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data92};
+if(data89.kubernetes !== undefined){
+let data92 = data89.kubernetes;
+if(data92 && typeof data92 == "object" && !Array.isArray(data92)){
+for(const key33 in data92){
+if(!(((key33 === "kubeconfig") || (key33 === "context")) || (key33 === "namespace"))){
+const err218 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key33},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.kubernetes,data:data92};
 if(vErrors === null){
 vErrors = [err218];
 }
@@ -2962,8 +2962,11 @@ vErrors.push(err218);
 errors++;
 }
 }
-else {
-const err219 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.org.type,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data92};
+if(data92.kubeconfig !== undefined){
+let data93 = data92.kubeconfig;
+if(typeof data93 === "string"){
+if(func2(data93) < 1){
+const err219 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data93};
 if(vErrors === null){
 vErrors = [err219];
 }
@@ -2973,15 +2976,8 @@ vErrors.push(err219);
 errors++;
 }
 }
-if(data91.api_key !== undefined){
-let data93 = data91.api_key;
-const _errs252 = errors;
-let valid53 = false;
-let passing5 = null;
-const _errs253 = errors;
-if(typeof data93 === "string"){
-if(!pattern16.test(data93)){
-const err220 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[0],data:data93};
+else {
+const err220 = {instancePath:instancePath+"/backends/kubernetes/kubeconfig",schemaPath:"#/properties/backends/properties/kubernetes/properties/kubeconfig/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.kubeconfig,data:data93};
 if(vErrors === null){
 vErrors = [err220];
 }
@@ -2991,8 +2987,11 @@ vErrors.push(err220);
 errors++;
 }
 }
-else {
-const err221 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[0].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[0],data:data93};
+if(data92.context !== undefined){
+let data94 = data92.context;
+if(typeof data94 === "string"){
+if(func2(data94) < 1){
+const err221 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data94};
 if(vErrors === null){
 vErrors = [err221];
 }
@@ -3001,15 +3000,9 @@ vErrors.push(err221);
 }
 errors++;
 }
-var _valid5 = _errs253 === errors;
-if(_valid5){
-valid53 = true;
-passing5 = 0;
 }
-const _errs255 = errors;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.from === undefined){
-const err222 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data93};
+else {
+const err222 = {instancePath:instancePath+"/backends/kubernetes/context",schemaPath:"#/properties/backends/properties/kubernetes/properties/context/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.context.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.context,data:data94};
 if(vErrors === null){
 vErrors = [err222];
 }
@@ -3018,8 +3011,12 @@ vErrors.push(err222);
 }
 errors++;
 }
-if(data93.name === undefined){
-const err223 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data93};
+}
+if(data92.namespace !== undefined){
+let data95 = data92.namespace;
+if(typeof data95 === "string"){
+if(func2(data95) > 63){
+const err223 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data95};
 if(vErrors === null){
 vErrors = [err223];
 }
@@ -3028,9 +3025,8 @@ vErrors.push(err223);
 }
 errors++;
 }
-for(const key34 in data93){
-if(!((key34 === "from") || (key34 === "name"))){
-const err224 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data93};
+if(!pattern3.test(data95)){
+const err224 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data95};
 if(vErrors === null){
 vErrors = [err224];
 }
@@ -3040,10 +3036,8 @@ vErrors.push(err224);
 errors++;
 }
 }
-if(data93.from !== undefined){
-let data94 = data93.from;
-if(typeof data94 !== "string"){
-const err225 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.from,data:data94};
+else {
+const err225 = {instancePath:instancePath+"/backends/kubernetes/namespace",schemaPath:"#/properties/backends/properties/kubernetes/properties/namespace/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.kubernetes.properties.namespace.type,parentSchema:schema39.properties.backends.properties.kubernetes.properties.namespace,data:data95};
 if(vErrors === null){
 vErrors = [err225];
 }
@@ -3052,8 +3046,10 @@ vErrors.push(err225);
 }
 errors++;
 }
-if("env" !== data94){
-const err226 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.from,data:data94};
+}
+}
+else {
+const err226 = {instancePath:instancePath+"/backends/kubernetes",schemaPath:"#/properties/backends/properties/kubernetes/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.kubernetes.type,parentSchema:schema39.properties.backends.properties.kubernetes,data:data92};
 if(vErrors === null){
 vErrors = [err226];
 }
@@ -3063,11 +3059,12 @@ vErrors.push(err226);
 errors++;
 }
 }
-if(data93.name !== undefined){
-let data95 = data93.name;
-if(typeof data95 === "string"){
-if(!pattern8.test(data95)){
-const err227 = {instancePath:instancePath+"/backends/sprite/api_key/name",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.name,data:data95};
+if(data89.sprite !== undefined){
+let data96 = data89.sprite;
+if(data96 && typeof data96 == "object" && !Array.isArray(data96)){
+for(const key34 in data96){
+if(!(((key34 === "org") || (key34 === "api_key")) || (key34 === "api_endpoint"))){
+const err227 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key34},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite,data:data96};
 if(vErrors === null){
 vErrors = [err227];
 }
@@ -3077,8 +3074,11 @@ vErrors.push(err227);
 errors++;
 }
 }
-else {
-const err228 = {instancePath:instancePath+"/backends/sprite/api_key/name",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.name.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.name,data:data95};
+if(data96.org !== undefined){
+let data97 = data96.org;
+if(typeof data97 === "string"){
+if(func2(data97) < 1){
+const err228 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data97};
 if(vErrors === null){
 vErrors = [err228];
 }
@@ -3088,9 +3088,8 @@ vErrors.push(err228);
 errors++;
 }
 }
-}
 else {
-const err229 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data93};
+const err229 = {instancePath:instancePath+"/backends/sprite/org",schemaPath:"#/properties/backends/properties/sprite/properties/org/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.org.type,parentSchema:schema39.properties.backends.properties.sprite.properties.org,data:data97};
 if(vErrors === null){
 vErrors = [err229];
 }
@@ -3099,20 +3098,16 @@ vErrors.push(err229);
 }
 errors++;
 }
-var _valid5 = _errs255 === errors;
-if(_valid5 && valid53){
-valid53 = false;
-passing5 = [passing5, 1];
 }
-else {
-if(_valid5){
-valid53 = true;
-passing5 = 1;
-}
-const _errs262 = errors;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.from === undefined){
-const err230 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data93};
+if(data96.api_key !== undefined){
+let data98 = data96.api_key;
+const _errs263 = errors;
+let valid54 = false;
+let passing5 = null;
+const _errs264 = errors;
+if(typeof data98 === "string"){
+if(!pattern16.test(data98)){
+const err230 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[0],data:data98};
 if(vErrors === null){
 vErrors = [err230];
 }
@@ -3121,8 +3116,9 @@ vErrors.push(err230);
 }
 errors++;
 }
-if(data93.path === undefined){
-const err231 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data93};
+}
+else {
+const err231 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[0].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[0],data:data98};
 if(vErrors === null){
 vErrors = [err231];
 }
@@ -3131,9 +3127,15 @@ vErrors.push(err231);
 }
 errors++;
 }
-for(const key35 in data93){
-if(!((key35 === "from") || (key35 === "path"))){
-const err232 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data93};
+var _valid5 = _errs264 === errors;
+if(_valid5){
+valid54 = true;
+passing5 = 0;
+}
+const _errs266 = errors;
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+if(data98.from === undefined){
+const err232 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data98};
 if(vErrors === null){
 vErrors = [err232];
 }
@@ -3142,11 +3144,8 @@ vErrors.push(err232);
 }
 errors++;
 }
-}
-if(data93.from !== undefined){
-let data96 = data93.from;
-if(typeof data96 !== "string"){
-const err233 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.from,data:data96};
+if(data98.name === undefined){
+const err233 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data98};
 if(vErrors === null){
 vErrors = [err233];
 }
@@ -3155,8 +3154,9 @@ vErrors.push(err233);
 }
 errors++;
 }
-if("file" !== data96){
-const err234 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.from,data:data96};
+for(const key35 in data98){
+if(!((key35 === "from") || (key35 === "name"))){
+const err234 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key35},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data98};
 if(vErrors === null){
 vErrors = [err234];
 }
@@ -3166,11 +3166,10 @@ vErrors.push(err234);
 errors++;
 }
 }
-if(data93.path !== undefined){
-let data97 = data93.path;
-if(typeof data97 === "string"){
-if(func2(data97) < 1){
-const err235 = {instancePath:instancePath+"/backends/sprite/api_key/path",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.path,data:data97};
+if(data98.from !== undefined){
+let data99 = data98.from;
+if(typeof data99 !== "string"){
+const err235 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.from,data:data99};
 if(vErrors === null){
 vErrors = [err235];
 }
@@ -3179,9 +3178,8 @@ vErrors.push(err235);
 }
 errors++;
 }
-}
-else {
-const err236 = {instancePath:instancePath+"/backends/sprite/api_key/path",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.path.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.path,data:data97};
+if("env" !== data99){
+const err236 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.from,data:data99};
 if(vErrors === null){
 vErrors = [err236];
 }
@@ -3191,9 +3189,11 @@ vErrors.push(err236);
 errors++;
 }
 }
-}
-else {
-const err237 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data93};
+if(data98.name !== undefined){
+let data100 = data98.name;
+if(typeof data100 === "string"){
+if(!pattern8.test(data100)){
+const err237 = {instancePath:instancePath+"/backends/sprite/api_key/name",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.name,data:data100};
 if(vErrors === null){
 vErrors = [err237];
 }
@@ -3202,20 +3202,9 @@ vErrors.push(err237);
 }
 errors++;
 }
-var _valid5 = _errs262 === errors;
-if(_valid5 && valid53){
-valid53 = false;
-passing5 = [passing5, 2];
 }
 else {
-if(_valid5){
-valid53 = true;
-passing5 = 2;
-}
-const _errs269 = errors;
-if(data93 && typeof data93 == "object" && !Array.isArray(data93)){
-if(data93.from === undefined){
-const err238 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data93};
+const err238 = {instancePath:instancePath+"/backends/sprite/api_key/name",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.name.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].properties.name,data:data100};
 if(vErrors === null){
 vErrors = [err238];
 }
@@ -3224,8 +3213,10 @@ vErrors.push(err238);
 }
 errors++;
 }
-if(data93.service === undefined){
-const err239 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data93};
+}
+}
+else {
+const err239 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[1],data:data98};
 if(vErrors === null){
 vErrors = [err239];
 }
@@ -3234,8 +3225,20 @@ vErrors.push(err239);
 }
 errors++;
 }
-if(data93.account === undefined){
-const err240 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data93};
+var _valid5 = _errs266 === errors;
+if(_valid5 && valid54){
+valid54 = false;
+passing5 = [passing5, 1];
+}
+else {
+if(_valid5){
+valid54 = true;
+passing5 = 1;
+}
+const _errs273 = errors;
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+if(data98.from === undefined){
+const err240 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data98};
 if(vErrors === null){
 vErrors = [err240];
 }
@@ -3244,9 +3247,8 @@ vErrors.push(err240);
 }
 errors++;
 }
-for(const key36 in data93){
-if(!(((key36 === "from") || (key36 === "service")) || (key36 === "account"))){
-const err241 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data93};
+if(data98.path === undefined){
+const err241 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data98};
 if(vErrors === null){
 vErrors = [err241];
 }
@@ -3255,11 +3257,9 @@ vErrors.push(err241);
 }
 errors++;
 }
-}
-if(data93.from !== undefined){
-let data98 = data93.from;
-if(typeof data98 !== "string"){
-const err242 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.from,data:data98};
+for(const key36 in data98){
+if(!((key36 === "from") || (key36 === "path"))){
+const err242 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key36},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data98};
 if(vErrors === null){
 vErrors = [err242];
 }
@@ -3268,8 +3268,11 @@ vErrors.push(err242);
 }
 errors++;
 }
-if("keychain" !== data98){
-const err243 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.from,data:data98};
+}
+if(data98.from !== undefined){
+let data101 = data98.from;
+if(typeof data101 !== "string"){
+const err243 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.from,data:data101};
 if(vErrors === null){
 vErrors = [err243];
 }
@@ -3278,12 +3281,8 @@ vErrors.push(err243);
 }
 errors++;
 }
-}
-if(data93.service !== undefined){
-let data99 = data93.service;
-if(typeof data99 === "string"){
-if(func2(data99) < 1){
-const err244 = {instancePath:instancePath+"/backends/sprite/api_key/service",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service,data:data99};
+if("file" !== data101){
+const err244 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.from,data:data101};
 if(vErrors === null){
 vErrors = [err244];
 }
@@ -3292,8 +3291,12 @@ vErrors.push(err244);
 }
 errors++;
 }
-if(!pattern18.test(data99)){
-const err245 = {instancePath:instancePath+"/backends/sprite/api_key/service",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service,data:data99};
+}
+if(data98.path !== undefined){
+let data102 = data98.path;
+if(typeof data102 === "string"){
+if(func2(data102) < 1){
+const err245 = {instancePath:instancePath+"/backends/sprite/api_key/path",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.path,data:data102};
 if(vErrors === null){
 vErrors = [err245];
 }
@@ -3304,7 +3307,7 @@ errors++;
 }
 }
 else {
-const err246 = {instancePath:instancePath+"/backends/sprite/api_key/service",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service,data:data99};
+const err246 = {instancePath:instancePath+"/backends/sprite/api_key/path",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.path.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].properties.path,data:data102};
 if(vErrors === null){
 vErrors = [err246];
 }
@@ -3314,11 +3317,9 @@ vErrors.push(err246);
 errors++;
 }
 }
-if(data93.account !== undefined){
-let data100 = data93.account;
-if(typeof data100 === "string"){
-if(func2(data100) < 1){
-const err247 = {instancePath:instancePath+"/backends/sprite/api_key/account",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.account,data:data100};
+}
+else {
+const err247 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[2],data:data98};
 if(vErrors === null){
 vErrors = [err247];
 }
@@ -3327,9 +3328,20 @@ vErrors.push(err247);
 }
 errors++;
 }
+var _valid5 = _errs273 === errors;
+if(_valid5 && valid54){
+valid54 = false;
+passing5 = [passing5, 2];
 }
 else {
-const err248 = {instancePath:instancePath+"/backends/sprite/api_key/account",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.account.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.account,data:data100};
+if(_valid5){
+valid54 = true;
+passing5 = 2;
+}
+const _errs280 = errors;
+if(data98 && typeof data98 == "object" && !Array.isArray(data98)){
+if(data98.from === undefined){
+const err248 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data98};
 if(vErrors === null){
 vErrors = [err248];
 }
@@ -3338,10 +3350,8 @@ vErrors.push(err248);
 }
 errors++;
 }
-}
-}
-else {
-const err249 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data93};
+if(data98.service === undefined){
+const err249 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data98};
 if(vErrors === null){
 vErrors = [err249];
 }
@@ -3350,21 +3360,8 @@ vErrors.push(err249);
 }
 errors++;
 }
-var _valid5 = _errs269 === errors;
-if(_valid5 && valid53){
-valid53 = false;
-passing5 = [passing5, 3];
-}
-else {
-if(_valid5){
-valid53 = true;
-passing5 = 3;
-}
-}
-}
-}
-if(!valid53){
-const err250 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key,data:data93};
+if(data98.account === undefined){
+const err250 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].required,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data98};
 if(vErrors === null){
 vErrors = [err250];
 }
@@ -3373,23 +3370,9 @@ vErrors.push(err250);
 }
 errors++;
 }
-else {
-errors = _errs252;
-if(vErrors !== null){
-if(_errs252){
-vErrors.length = _errs252;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-if(data91.api_endpoint !== undefined){
-let data101 = data91.api_endpoint;
-if(typeof data101 === "string"){
-if(!pattern22.test(data101)){
-const err251 = {instancePath:instancePath+"/backends/sprite/api_endpoint",schemaPath:"#/properties/backends/properties/sprite/properties/api_endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_endpoint,data:data101};
+for(const key37 in data98){
+if(!(((key37 === "from") || (key37 === "service")) || (key37 === "account"))){
+const err251 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data98};
 if(vErrors === null){
 vErrors = [err251];
 }
@@ -3399,8 +3382,10 @@ vErrors.push(err251);
 errors++;
 }
 }
-else {
-const err252 = {instancePath:instancePath+"/backends/sprite/api_endpoint",schemaPath:"#/properties/backends/properties/sprite/properties/api_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_endpoint.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_endpoint,data:data101};
+if(data98.from !== undefined){
+let data103 = data98.from;
+if(typeof data103 !== "string"){
+const err252 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.from.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.from,data:data103};
 if(vErrors === null){
 vErrors = [err252];
 }
@@ -3409,10 +3394,8 @@ vErrors.push(err252);
 }
 errors++;
 }
-}
-}
-else {
-const err253 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.type,parentSchema:schema39.properties.backends.properties.sprite,data:data91};
+if("keychain" !== data103){
+const err253 = {instancePath:instancePath+"/backends/sprite/api_key/from",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.from,data:data103};
 if(vErrors === null){
 vErrors = [err253];
 }
@@ -3422,9 +3405,11 @@ vErrors.push(err253);
 errors++;
 }
 }
-}
-else {
-const err254 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.type,parentSchema:schema39.properties.backends,data:data84};
+if(data98.service !== undefined){
+let data104 = data98.service;
+if(typeof data104 === "string"){
+if(func2(data104) < 1){
+const err254 = {instancePath:instancePath+"/backends/sprite/api_key/service",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service,data:data104};
 if(vErrors === null){
 vErrors = [err254];
 }
@@ -3433,11 +3418,8 @@ vErrors.push(err254);
 }
 errors++;
 }
-}
-if(data.store !== undefined){
-let data102 = data.store;
-if(typeof data102 !== "string"){
-const err255 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.store.type,parentSchema:schema39.properties.store,data:data102};
+if(!pattern18.test(data104)){
+const err255 = {instancePath:instancePath+"/backends/sprite/api_key/service",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service,data:data104};
 if(vErrors === null){
 vErrors = [err255];
 }
@@ -3446,8 +3428,9 @@ vErrors.push(err255);
 }
 errors++;
 }
-if(!((data102 === "embedded") || (data102 === "kubernetes"))){
-const err256 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema39.properties.store.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.store.enum,parentSchema:schema39.properties.store,data:data102};
+}
+else {
+const err256 = {instancePath:instancePath+"/backends/sprite/api_key/service",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.service,data:data104};
 if(vErrors === null){
 vErrors = [err256];
 }
@@ -3457,12 +3440,11 @@ vErrors.push(err256);
 errors++;
 }
 }
-if(data.preferences !== undefined){
-let data103 = data.preferences;
-if(data103 && typeof data103 == "object" && !Array.isArray(data103)){
-for(const key37 in data103){
-if(!(((key37 === "editor") || (key37 === "output")) || (key37 === "telemetry"))){
-const err257 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key37},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data103};
+if(data98.account !== undefined){
+let data105 = data98.account;
+if(typeof data105 === "string"){
+if(func2(data105) < 1){
+const err257 = {instancePath:instancePath+"/backends/sprite/api_key/account",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.account,data:data105};
 if(vErrors === null){
 vErrors = [err257];
 }
@@ -3472,11 +3454,8 @@ vErrors.push(err257);
 errors++;
 }
 }
-if(data103.editor !== undefined){
-let data104 = data103.editor;
-if(typeof data104 === "string"){
-if(func2(data104) < 1){
-const err258 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.preferences.properties.editor,data:data104};
+else {
+const err258 = {instancePath:instancePath+"/backends/sprite/api_key/account",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.account.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].properties.account,data:data105};
 if(vErrors === null){
 vErrors = [err258];
 }
@@ -3486,8 +3465,9 @@ vErrors.push(err258);
 errors++;
 }
 }
+}
 else {
-const err259 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.editor.type,parentSchema:schema39.properties.preferences.properties.editor,data:data104};
+const err259 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3].type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf[3],data:data98};
 if(vErrors === null){
 vErrors = [err259];
 }
@@ -3496,11 +3476,21 @@ vErrors.push(err259);
 }
 errors++;
 }
+var _valid5 = _errs280 === errors;
+if(_valid5 && valid54){
+valid54 = false;
+passing5 = [passing5, 3];
 }
-if(data103.output !== undefined){
-let data105 = data103.output;
-if(typeof data105 !== "string"){
-const err260 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.output.type,parentSchema:schema39.properties.preferences.properties.output,data:data105};
+else {
+if(_valid5){
+valid54 = true;
+passing5 = 3;
+}
+}
+}
+}
+if(!valid54){
+const err260 = {instancePath:instancePath+"/backends/sprite/api_key",schemaPath:"#/properties/backends/properties/sprite/properties/api_key/oneOf",keyword:"oneOf",params:{passingSchemas: passing5},message:"must match exactly one schema in oneOf",schema:schema39.properties.backends.properties.sprite.properties.api_key.oneOf,parentSchema:schema39.properties.backends.properties.sprite.properties.api_key,data:data98};
 if(vErrors === null){
 vErrors = [err260];
 }
@@ -3509,8 +3499,23 @@ vErrors.push(err260);
 }
 errors++;
 }
-if(!(((((data105 === "table") || (data105 === "wide")) || (data105 === "yaml")) || (data105 === "json")) || (data105 === "name"))){
-const err261 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.preferences.properties.output.enum,parentSchema:schema39.properties.preferences.properties.output,data:data105};
+else {
+errors = _errs263;
+if(vErrors !== null){
+if(_errs263){
+vErrors.length = _errs263;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+if(data96.api_endpoint !== undefined){
+let data106 = data96.api_endpoint;
+if(typeof data106 === "string"){
+if(!pattern22.test(data106)){
+const err261 = {instancePath:instancePath+"/backends/sprite/api_endpoint",schemaPath:"#/properties/backends/properties/sprite/properties/api_endpoint/pattern",keyword:"pattern",params:{pattern: "^https?://.+$"},message:"must match pattern \""+"^https?://.+$"+"\"",schema:"^https?://.+$",parentSchema:schema39.properties.backends.properties.sprite.properties.api_endpoint,data:data106};
 if(vErrors === null){
 vErrors = [err261];
 }
@@ -3520,12 +3525,8 @@ vErrors.push(err261);
 errors++;
 }
 }
-if(data103.telemetry !== undefined){
-let data106 = data103.telemetry;
-if(data106 && typeof data106 == "object" && !Array.isArray(data106)){
-for(const key38 in data106){
-if(!((key38 === "enabled") || (key38 === "share_friction_data"))){
-const err262 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences.properties.telemetry,data:data106};
+else {
+const err262 = {instancePath:instancePath+"/backends/sprite/api_endpoint",schemaPath:"#/properties/backends/properties/sprite/properties/api_endpoint/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.backends.properties.sprite.properties.api_endpoint.type,parentSchema:schema39.properties.backends.properties.sprite.properties.api_endpoint,data:data106};
 if(vErrors === null){
 vErrors = [err262];
 }
@@ -3535,10 +3536,9 @@ vErrors.push(err262);
 errors++;
 }
 }
-if(data106.enabled !== undefined){
-let data107 = data106.enabled;
-if(typeof data107 !== "boolean"){
-const err263 = {instancePath:instancePath+"/preferences/telemetry/enabled",schemaPath:"#/properties/preferences/properties/telemetry/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.preferences.properties.telemetry.properties.enabled.type,parentSchema:schema39.properties.preferences.properties.telemetry.properties.enabled,data:data107};
+}
+else {
+const err263 = {instancePath:instancePath+"/backends/sprite",schemaPath:"#/properties/backends/properties/sprite/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.properties.sprite.type,parentSchema:schema39.properties.backends.properties.sprite,data:data96};
 if(vErrors === null){
 vErrors = [err263];
 }
@@ -3548,10 +3548,9 @@ vErrors.push(err263);
 errors++;
 }
 }
-if(data106.share_friction_data !== undefined){
-let data108 = data106.share_friction_data;
-if(typeof data108 !== "boolean"){
-const err264 = {instancePath:instancePath+"/preferences/telemetry/share_friction_data",schemaPath:"#/properties/preferences/properties/telemetry/properties/share_friction_data/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.preferences.properties.telemetry.properties.share_friction_data.type,parentSchema:schema39.properties.preferences.properties.telemetry.properties.share_friction_data,data:data108};
+}
+else {
+const err264 = {instancePath:instancePath+"/backends",schemaPath:"#/properties/backends/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.backends.type,parentSchema:schema39.properties.backends,data:data89};
 if(vErrors === null){
 vErrors = [err264];
 }
@@ -3561,9 +3560,10 @@ vErrors.push(err264);
 errors++;
 }
 }
-}
-else {
-const err265 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.properties.telemetry.type,parentSchema:schema39.properties.preferences.properties.telemetry,data:data106};
+if(data.store !== undefined){
+let data107 = data.store;
+if(typeof data107 !== "string"){
+const err265 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.store.type,parentSchema:schema39.properties.store,data:data107};
 if(vErrors === null){
 vErrors = [err265];
 }
@@ -3572,10 +3572,8 @@ vErrors.push(err265);
 }
 errors++;
 }
-}
-}
-else {
-const err266 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data103};
+if(!((data107 === "embedded") || (data107 === "kubernetes"))){
+const err266 = {instancePath:instancePath+"/store",schemaPath:"#/properties/store/enum",keyword:"enum",params:{allowedValues: schema39.properties.store.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.store.enum,parentSchema:schema39.properties.store,data:data107};
 if(vErrors === null){
 vErrors = [err266];
 }
@@ -3585,14 +3583,12 @@ vErrors.push(err266);
 errors++;
 }
 }
-if(data.workspaces !== undefined){
-let data109 = data.workspaces;
-if(data109 && typeof data109 == "object" && !Array.isArray(data109)){
-for(const key39 in data109){
-const _errs298 = errors;
-if(typeof key39 === "string"){
-if(func2(key39) > 63){
-const err267 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key39,propertyName:key39};
+if(data.preferences !== undefined){
+let data108 = data.preferences;
+if(data108 && typeof data108 == "object" && !Array.isArray(data108)){
+for(const key38 in data108){
+if(!(((key38 === "editor") || (key38 === "output")) || (key38 === "telemetry"))){
+const err267 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key38},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences,data:data108};
 if(vErrors === null){
 vErrors = [err267];
 }
@@ -3601,8 +3597,12 @@ vErrors.push(err267);
 }
 errors++;
 }
-if(!pattern3.test(key39)){
-const err268 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key39,propertyName:key39};
+}
+if(data108.editor !== undefined){
+let data109 = data108.editor;
+if(typeof data109 === "string"){
+if(func2(data109) < 1){
+const err268 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.preferences.properties.editor,data:data109};
 if(vErrors === null){
 vErrors = [err268];
 }
@@ -3612,9 +3612,8 @@ vErrors.push(err268);
 errors++;
 }
 }
-var valid59 = _errs298 === errors;
-if(!valid59){
-const err269 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key39},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data109};
+else {
+const err269 = {instancePath:instancePath+"/preferences/editor",schemaPath:"#/properties/preferences/properties/editor/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.editor.type,parentSchema:schema39.properties.preferences.properties.editor,data:data109};
 if(vErrors === null){
 vErrors = [err269];
 }
@@ -3624,11 +3623,10 @@ vErrors.push(err269);
 errors++;
 }
 }
-for(const key40 in data109){
-let data110 = data109[key40];
-if(data110 && typeof data110 == "object" && !Array.isArray(data110)){
-if(data110.repository === undefined){
-const err270 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data110};
+if(data108.output !== undefined){
+let data110 = data108.output;
+if(typeof data110 !== "string"){
+const err270 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.preferences.properties.output.type,parentSchema:schema39.properties.preferences.properties.output,data:data110};
 if(vErrors === null){
 vErrors = [err270];
 }
@@ -3637,9 +3635,8 @@ vErrors.push(err270);
 }
 errors++;
 }
-for(const key41 in data110){
-if(!(((key41 === "repository") || (key41 === "backend")) || (key41 === "branch"))){
-const err271 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key41},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data110};
+if(!(((((data110 === "table") || (data110 === "wide")) || (data110 === "yaml")) || (data110 === "json")) || (data110 === "name"))){
+const err271 = {instancePath:instancePath+"/preferences/output",schemaPath:"#/properties/preferences/properties/output/enum",keyword:"enum",params:{allowedValues: schema39.properties.preferences.properties.output.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.preferences.properties.output.enum,parentSchema:schema39.properties.preferences.properties.output,data:data110};
 if(vErrors === null){
 vErrors = [err271];
 }
@@ -3649,11 +3646,12 @@ vErrors.push(err271);
 errors++;
 }
 }
-if(data110.repository !== undefined){
-let data111 = data110.repository;
-if(typeof data111 === "string"){
-if(func2(data111) < 1){
-const err272 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data111};
+if(data108.telemetry !== undefined){
+let data111 = data108.telemetry;
+if(data111 && typeof data111 == "object" && !Array.isArray(data111)){
+for(const key39 in data111){
+if(!((key39 === "enabled") || (key39 === "share_friction_data"))){
+const err272 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key39},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.preferences.properties.telemetry,data:data111};
 if(vErrors === null){
 vErrors = [err272];
 }
@@ -3663,8 +3661,10 @@ vErrors.push(err272);
 errors++;
 }
 }
-else {
-const err273 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data111};
+if(data111.enabled !== undefined){
+let data112 = data111.enabled;
+if(typeof data112 !== "boolean"){
+const err273 = {instancePath:instancePath+"/preferences/telemetry/enabled",schemaPath:"#/properties/preferences/properties/telemetry/properties/enabled/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.preferences.properties.telemetry.properties.enabled.type,parentSchema:schema39.properties.preferences.properties.telemetry.properties.enabled,data:data112};
 if(vErrors === null){
 vErrors = [err273];
 }
@@ -3674,10 +3674,10 @@ vErrors.push(err273);
 errors++;
 }
 }
-if(data110.backend !== undefined){
-let data112 = data110.backend;
-if(typeof data112 !== "string"){
-const err274 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data112};
+if(data111.share_friction_data !== undefined){
+let data113 = data111.share_friction_data;
+if(typeof data113 !== "boolean"){
+const err274 = {instancePath:instancePath+"/preferences/telemetry/share_friction_data",schemaPath:"#/properties/preferences/properties/telemetry/properties/share_friction_data/type",keyword:"type",params:{type: "boolean"},message:"must be boolean",schema:schema39.properties.preferences.properties.telemetry.properties.share_friction_data.type,parentSchema:schema39.properties.preferences.properties.telemetry.properties.share_friction_data,data:data113};
 if(vErrors === null){
 vErrors = [err274];
 }
@@ -3686,8 +3686,10 @@ vErrors.push(err274);
 }
 errors++;
 }
-if(!((((data112 === "docker") || (data112 === "sprite")) || (data112 === "kubernetes")) || (data112 === "mock"))){
-const err275 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data112};
+}
+}
+else {
+const err275 = {instancePath:instancePath+"/preferences/telemetry",schemaPath:"#/properties/preferences/properties/telemetry/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.properties.telemetry.type,parentSchema:schema39.properties.preferences.properties.telemetry,data:data111};
 if(vErrors === null){
 vErrors = [err275];
 }
@@ -3697,11 +3699,9 @@ vErrors.push(err275);
 errors++;
 }
 }
-if(data110.branch !== undefined){
-let data113 = data110.branch;
-if(typeof data113 === "string"){
-if(func2(data113) < 1){
-const err276 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data113};
+}
+else {
+const err276 = {instancePath:instancePath+"/preferences",schemaPath:"#/properties/preferences/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.preferences.type,parentSchema:schema39.properties.preferences,data:data108};
 if(vErrors === null){
 vErrors = [err276];
 }
@@ -3710,8 +3710,15 @@ vErrors.push(err276);
 }
 errors++;
 }
-if(!pattern39.test(data113)){
-const err277 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data113};
+}
+if(data.workspaces !== undefined){
+let data114 = data.workspaces;
+if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
+for(const key40 in data114){
+const _errs309 = errors;
+if(typeof key40 === "string"){
+if(func2(key40) > 63){
+const err277 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/maxLength",keyword:"maxLength",params:{limit: 63},message:"must NOT have more than 63 characters",schema:63,parentSchema:schema39.properties.workspaces.propertyNames,data:key40,propertyName:key40};
 if(vErrors === null){
 vErrors = [err277];
 }
@@ -3720,9 +3727,8 @@ vErrors.push(err277);
 }
 errors++;
 }
-}
-else {
-const err278 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data113};
+if(!pattern3.test(key40)){
+const err278 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"},message:"must match pattern \""+"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"+"\"",schema:"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$",parentSchema:schema39.properties.workspaces.propertyNames,data:key40,propertyName:key40};
 if(vErrors === null){
 vErrors = [err278];
 }
@@ -3732,9 +3738,9 @@ vErrors.push(err278);
 errors++;
 }
 }
-}
-else {
-const err279 = {instancePath:instancePath+"/workspaces/" + key40.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data110};
+var valid60 = _errs309 === errors;
+if(!valid60){
+const err279 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/propertyNames",keyword:"propertyNames",params:{propertyName: key40},message:"property name must be valid",schema:schema39.properties.workspaces.propertyNames,parentSchema:schema39.properties.workspaces,data:data114};
 if(vErrors === null){
 vErrors = [err279];
 }
@@ -3744,9 +3750,11 @@ vErrors.push(err279);
 errors++;
 }
 }
-}
-else {
-const err280 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data109};
+for(const key41 in data114){
+let data115 = data114[key41];
+if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
+if(data115.repository === undefined){
+const err280 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/required",keyword:"required",params:{missingProperty: "repository"},message:"must have required property '"+"repository"+"'",schema:schema39.properties.workspaces.additionalProperties.required,parentSchema:schema39.properties.workspaces.additionalProperties,data:data115};
 if(vErrors === null){
 vErrors = [err280];
 }
@@ -3755,15 +3763,9 @@ vErrors.push(err280);
 }
 errors++;
 }
-}
-if(data.user_secrets !== undefined){
-let data114 = data.user_secrets;
-if(data114 && typeof data114 == "object" && !Array.isArray(data114)){
-for(const key42 in data114){
-const _errs311 = errors;
-if(typeof key42 === "string"){
-if(!pattern8.test(key42)){
-const err281 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key42,propertyName:key42};
+for(const key42 in data115){
+if(!(((key42 === "repository") || (key42 === "backend")) || (key42 === "branch"))){
+const err281 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key42},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.workspaces.additionalProperties,data:data115};
 if(vErrors === null){
 vErrors = [err281];
 }
@@ -3773,9 +3775,11 @@ vErrors.push(err281);
 errors++;
 }
 }
-var valid62 = _errs311 === errors;
-if(!valid62){
-const err282 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key42},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data114};
+if(data115.repository !== undefined){
+let data116 = data115.repository;
+if(typeof data116 === "string"){
+if(func2(data116) < 1){
+const err282 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data116};
 if(vErrors === null){
 vErrors = [err282];
 }
@@ -3785,15 +3789,8 @@ vErrors.push(err282);
 errors++;
 }
 }
-for(const key43 in data114){
-let data115 = data114[key43];
-const _errs314 = errors;
-let valid64 = false;
-let passing6 = null;
-const _errs315 = errors;
-if(typeof data115 === "string"){
-if(!pattern16.test(data115)){
-const err283 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data115};
+else {
+const err283 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/repository",schemaPath:"#/properties/workspaces/additionalProperties/properties/repository/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.repository.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.repository,data:data116};
 if(vErrors === null){
 vErrors = [err283];
 }
@@ -3803,8 +3800,10 @@ vErrors.push(err283);
 errors++;
 }
 }
-else {
-const err284 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data115};
+if(data115.backend !== undefined){
+let data117 = data115.backend;
+if(typeof data117 !== "string"){
+const err284 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.backend.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data117};
 if(vErrors === null){
 vErrors = [err284];
 }
@@ -3813,15 +3812,8 @@ vErrors.push(err284);
 }
 errors++;
 }
-var _valid6 = _errs315 === errors;
-if(_valid6){
-valid64 = true;
-passing6 = 0;
-}
-const _errs317 = errors;
-if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
-if(data115.from === undefined){
-const err285 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
+if(!((((data117 === "docker") || (data117 === "sprite")) || (data117 === "kubernetes")) || (data117 === "mock"))){
+const err285 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/backend",schemaPath:"#/properties/workspaces/additionalProperties/properties/backend/enum",keyword:"enum",params:{allowedValues: schema39.properties.workspaces.additionalProperties.properties.backend.enum},message:"must be equal to one of the allowed values",schema:schema39.properties.workspaces.additionalProperties.properties.backend.enum,parentSchema:schema39.properties.workspaces.additionalProperties.properties.backend,data:data117};
 if(vErrors === null){
 vErrors = [err285];
 }
@@ -3830,8 +3822,12 @@ vErrors.push(err285);
 }
 errors++;
 }
-if(data115.name === undefined){
-const err286 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
+}
+if(data115.branch !== undefined){
+let data118 = data115.branch;
+if(typeof data118 === "string"){
+if(func2(data118) < 1){
+const err286 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data118};
 if(vErrors === null){
 vErrors = [err286];
 }
@@ -3840,9 +3836,8 @@ vErrors.push(err286);
 }
 errors++;
 }
-for(const key44 in data115){
-if(!((key44 === "from") || (key44 === "name"))){
-const err287 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key44},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
+if(!pattern41.test(data118)){
+const err287 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data118};
 if(vErrors === null){
 vErrors = [err287];
 }
@@ -3852,10 +3847,8 @@ vErrors.push(err287);
 errors++;
 }
 }
-if(data115.from !== undefined){
-let data116 = data115.from;
-if(typeof data116 !== "string"){
-const err288 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data116};
+else {
+const err288 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.workspaces.additionalProperties.properties.branch.type,parentSchema:schema39.properties.workspaces.additionalProperties.properties.branch,data:data118};
 if(vErrors === null){
 vErrors = [err288];
 }
@@ -3864,8 +3857,10 @@ vErrors.push(err288);
 }
 errors++;
 }
-if("env" !== data116){
-const err289 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data116};
+}
+}
+else {
+const err289 = {instancePath:instancePath+"/workspaces/" + key41.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/workspaces/additionalProperties/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.additionalProperties.type,parentSchema:schema39.properties.workspaces.additionalProperties,data:data115};
 if(vErrors === null){
 vErrors = [err289];
 }
@@ -3875,11 +3870,9 @@ vErrors.push(err289);
 errors++;
 }
 }
-if(data115.name !== undefined){
-let data117 = data115.name;
-if(typeof data117 === "string"){
-if(!pattern8.test(data117)){
-const err290 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data117};
+}
+else {
+const err290 = {instancePath:instancePath+"/workspaces",schemaPath:"#/properties/workspaces/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.workspaces.type,parentSchema:schema39.properties.workspaces,data:data114};
 if(vErrors === null){
 vErrors = [err290];
 }
@@ -3889,8 +3882,14 @@ vErrors.push(err290);
 errors++;
 }
 }
-else {
-const err291 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data117};
+if(data.user_secrets !== undefined){
+let data119 = data.user_secrets;
+if(data119 && typeof data119 == "object" && !Array.isArray(data119)){
+for(const key43 in data119){
+const _errs322 = errors;
+if(typeof key43 === "string"){
+if(!pattern8.test(key43)){
+const err291 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.propertyNames,data:key43,propertyName:key43};
 if(vErrors === null){
 vErrors = [err291];
 }
@@ -3900,9 +3899,9 @@ vErrors.push(err291);
 errors++;
 }
 }
-}
-else {
-const err292 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data115};
+var valid63 = _errs322 === errors;
+if(!valid63){
+const err292 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/propertyNames",keyword:"propertyNames",params:{propertyName: key43},message:"property name must be valid",schema:schema39.properties.user_secrets.propertyNames,parentSchema:schema39.properties.user_secrets,data:data119};
 if(vErrors === null){
 vErrors = [err292];
 }
@@ -3911,20 +3910,16 @@ vErrors.push(err292);
 }
 errors++;
 }
-var _valid6 = _errs317 === errors;
-if(_valid6 && valid64){
-valid64 = false;
-passing6 = [passing6, 1];
 }
-else {
-if(_valid6){
-valid64 = true;
-passing6 = 1;
-}
-const _errs324 = errors;
-if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
-if(data115.from === undefined){
-const err293 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
+for(const key44 in data119){
+let data120 = data119[key44];
+const _errs325 = errors;
+let valid65 = false;
+let passing6 = null;
+const _errs326 = errors;
+if(typeof data120 === "string"){
+if(!pattern16.test(data120)){
+const err293 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/pattern",keyword:"pattern",params:{pattern: "^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},message:"must match pattern \""+"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"+"\"",schema:"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data120};
 if(vErrors === null){
 vErrors = [err293];
 }
@@ -3933,8 +3928,9 @@ vErrors.push(err293);
 }
 errors++;
 }
-if(data115.path === undefined){
-const err294 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
+}
+else {
+const err294 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/0/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[0].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[0],data:data120};
 if(vErrors === null){
 vErrors = [err294];
 }
@@ -3943,9 +3939,15 @@ vErrors.push(err294);
 }
 errors++;
 }
-for(const key45 in data115){
-if(!((key45 === "from") || (key45 === "path"))){
-const err295 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
+var _valid6 = _errs326 === errors;
+if(_valid6){
+valid65 = true;
+passing6 = 0;
+}
+const _errs328 = errors;
+if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
+if(data120.from === undefined){
+const err295 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data120};
 if(vErrors === null){
 vErrors = [err295];
 }
@@ -3954,11 +3956,8 @@ vErrors.push(err295);
 }
 errors++;
 }
-}
-if(data115.from !== undefined){
-let data118 = data115.from;
-if(typeof data118 !== "string"){
-const err296 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data118};
+if(data120.name === undefined){
+const err296 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/required",keyword:"required",params:{missingProperty: "name"},message:"must have required property '"+"name"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data120};
 if(vErrors === null){
 vErrors = [err296];
 }
@@ -3967,8 +3966,9 @@ vErrors.push(err296);
 }
 errors++;
 }
-if("file" !== data118){
-const err297 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data118};
+for(const key45 in data120){
+if(!((key45 === "from") || (key45 === "name"))){
+const err297 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key45},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data120};
 if(vErrors === null){
 vErrors = [err297];
 }
@@ -3978,11 +3978,10 @@ vErrors.push(err297);
 errors++;
 }
 }
-if(data115.path !== undefined){
-let data119 = data115.path;
-if(typeof data119 === "string"){
-if(func2(data119) < 1){
-const err298 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data119};
+if(data120.from !== undefined){
+let data121 = data120.from;
+if(typeof data121 !== "string"){
+const err298 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data121};
 if(vErrors === null){
 vErrors = [err298];
 }
@@ -3991,9 +3990,8 @@ vErrors.push(err298);
 }
 errors++;
 }
-}
-else {
-const err299 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data119};
+if("env" !== data121){
+const err299 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/from/const",keyword:"const",params:{allowedValue: "env"},message:"must be equal to constant",schema:"env",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.from,data:data121};
 if(vErrors === null){
 vErrors = [err299];
 }
@@ -4003,9 +4001,11 @@ vErrors.push(err299);
 errors++;
 }
 }
-}
-else {
-const err300 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data115};
+if(data120.name !== undefined){
+let data122 = data120.name;
+if(typeof data122 === "string"){
+if(!pattern8.test(data122)){
+const err300 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/pattern",keyword:"pattern",params:{pattern: "^[A-Za-z_][A-Za-z0-9_]*$"},message:"must match pattern \""+"^[A-Za-z_][A-Za-z0-9_]*$"+"\"",schema:"^[A-Za-z_][A-Za-z0-9_]*$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data122};
 if(vErrors === null){
 vErrors = [err300];
 }
@@ -4014,20 +4014,9 @@ vErrors.push(err300);
 }
 errors++;
 }
-var _valid6 = _errs324 === errors;
-if(_valid6 && valid64){
-valid64 = false;
-passing6 = [passing6, 2];
 }
 else {
-if(_valid6){
-valid64 = true;
-passing6 = 2;
-}
-const _errs331 = errors;
-if(data115 && typeof data115 == "object" && !Array.isArray(data115)){
-if(data115.from === undefined){
-const err301 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
+const err301 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/name",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/properties/name/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1].properties.name,data:data122};
 if(vErrors === null){
 vErrors = [err301];
 }
@@ -4036,8 +4025,10 @@ vErrors.push(err301);
 }
 errors++;
 }
-if(data115.service === undefined){
-const err302 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
+}
+}
+else {
+const err302 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/1/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[1].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[1],data:data120};
 if(vErrors === null){
 vErrors = [err302];
 }
@@ -4046,8 +4037,20 @@ vErrors.push(err302);
 }
 errors++;
 }
-if(data115.account === undefined){
-const err303 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
+var _valid6 = _errs328 === errors;
+if(_valid6 && valid65){
+valid65 = false;
+passing6 = [passing6, 1];
+}
+else {
+if(_valid6){
+valid65 = true;
+passing6 = 1;
+}
+const _errs335 = errors;
+if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
+if(data120.from === undefined){
+const err303 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data120};
 if(vErrors === null){
 vErrors = [err303];
 }
@@ -4056,9 +4059,8 @@ vErrors.push(err303);
 }
 errors++;
 }
-for(const key46 in data115){
-if(!(((key46 === "from") || (key46 === "service")) || (key46 === "account"))){
-const err304 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
+if(data120.path === undefined){
+const err304 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/required",keyword:"required",params:{missingProperty: "path"},message:"must have required property '"+"path"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data120};
 if(vErrors === null){
 vErrors = [err304];
 }
@@ -4067,11 +4069,9 @@ vErrors.push(err304);
 }
 errors++;
 }
-}
-if(data115.from !== undefined){
-let data120 = data115.from;
-if(typeof data120 !== "string"){
-const err305 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data120};
+for(const key46 in data120){
+if(!((key46 === "from") || (key46 === "path"))){
+const err305 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key46},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data120};
 if(vErrors === null){
 vErrors = [err305];
 }
@@ -4080,8 +4080,11 @@ vErrors.push(err305);
 }
 errors++;
 }
-if("keychain" !== data120){
-const err306 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data120};
+}
+if(data120.from !== undefined){
+let data123 = data120.from;
+if(typeof data123 !== "string"){
+const err306 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data123};
 if(vErrors === null){
 vErrors = [err306];
 }
@@ -4090,12 +4093,8 @@ vErrors.push(err306);
 }
 errors++;
 }
-}
-if(data115.service !== undefined){
-let data121 = data115.service;
-if(typeof data121 === "string"){
-if(func2(data121) < 1){
-const err307 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data121};
+if("file" !== data123){
+const err307 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/from/const",keyword:"const",params:{allowedValue: "file"},message:"must be equal to constant",schema:"file",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.from,data:data123};
 if(vErrors === null){
 vErrors = [err307];
 }
@@ -4104,8 +4103,12 @@ vErrors.push(err307);
 }
 errors++;
 }
-if(!pattern18.test(data121)){
-const err308 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data121};
+}
+if(data120.path !== undefined){
+let data124 = data120.path;
+if(typeof data124 === "string"){
+if(func2(data124) < 1){
+const err308 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data124};
 if(vErrors === null){
 vErrors = [err308];
 }
@@ -4116,7 +4119,7 @@ errors++;
 }
 }
 else {
-const err309 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data121};
+const err309 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/path",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/properties/path/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2].properties.path,data:data124};
 if(vErrors === null){
 vErrors = [err309];
 }
@@ -4126,11 +4129,9 @@ vErrors.push(err309);
 errors++;
 }
 }
-if(data115.account !== undefined){
-let data122 = data115.account;
-if(typeof data122 === "string"){
-if(func2(data122) < 1){
-const err310 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data122};
+}
+else {
+const err310 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/2/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[2].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[2],data:data120};
 if(vErrors === null){
 vErrors = [err310];
 }
@@ -4139,9 +4140,20 @@ vErrors.push(err310);
 }
 errors++;
 }
+var _valid6 = _errs335 === errors;
+if(_valid6 && valid65){
+valid65 = false;
+passing6 = [passing6, 2];
 }
 else {
-const err311 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data122};
+if(_valid6){
+valid65 = true;
+passing6 = 2;
+}
+const _errs342 = errors;
+if(data120 && typeof data120 == "object" && !Array.isArray(data120)){
+if(data120.from === undefined){
+const err311 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "from"},message:"must have required property '"+"from"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data120};
 if(vErrors === null){
 vErrors = [err311];
 }
@@ -4150,10 +4162,8 @@ vErrors.push(err311);
 }
 errors++;
 }
-}
-}
-else {
-const err312 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data115};
+if(data120.service === undefined){
+const err312 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "service"},message:"must have required property '"+"service"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data120};
 if(vErrors === null){
 vErrors = [err312];
 }
@@ -4162,21 +4172,8 @@ vErrors.push(err312);
 }
 errors++;
 }
-var _valid6 = _errs331 === errors;
-if(_valid6 && valid64){
-valid64 = false;
-passing6 = [passing6, 3];
-}
-else {
-if(_valid6){
-valid64 = true;
-passing6 = 3;
-}
-}
-}
-}
-if(!valid64){
-const err313 = {instancePath:instancePath+"/user_secrets/" + key43.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data115};
+if(data120.account === undefined){
+const err313 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/required",keyword:"required",params:{missingProperty: "account"},message:"must have required property '"+"account"+"'",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].required,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data120};
 if(vErrors === null){
 vErrors = [err313];
 }
@@ -4185,21 +4182,9 @@ vErrors.push(err313);
 }
 errors++;
 }
-else {
-errors = _errs314;
-if(vErrors !== null){
-if(_errs314){
-vErrors.length = _errs314;
-}
-else {
-vErrors = null;
-}
-}
-}
-}
-}
-else {
-const err314 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data114};
+for(const key47 in data120){
+if(!(((key47 === "from") || (key47 === "service")) || (key47 === "account"))){
+const err314 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key47},message:"must NOT have additional properties",schema:false,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data120};
 if(vErrors === null){
 vErrors = [err314];
 }
@@ -4209,14 +4194,155 @@ vErrors.push(err314);
 errors++;
 }
 }
-}
-else {
-const err315 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(data120.from !== undefined){
+let data125 = data120.from;
+if(typeof data125 !== "string"){
+const err315 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data125};
 if(vErrors === null){
 vErrors = [err315];
 }
 else {
 vErrors.push(err315);
+}
+errors++;
+}
+if("keychain" !== data125){
+const err316 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/from",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/from/const",keyword:"const",params:{allowedValue: "keychain"},message:"must be equal to constant",schema:"keychain",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.from,data:data125};
+if(vErrors === null){
+vErrors = [err316];
+}
+else {
+vErrors.push(err316);
+}
+errors++;
+}
+}
+if(data120.service !== undefined){
+let data126 = data120.service;
+if(typeof data126 === "string"){
+if(func2(data126) < 1){
+const err317 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data126};
+if(vErrors === null){
+vErrors = [err317];
+}
+else {
+vErrors.push(err317);
+}
+errors++;
+}
+if(!pattern18.test(data126)){
+const err318 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/pattern",keyword:"pattern",params:{pattern: "^[^/]+$"},message:"must match pattern \""+"^[^/]+$"+"\"",schema:"^[^/]+$",parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data126};
+if(vErrors === null){
+vErrors = [err318];
+}
+else {
+vErrors.push(err318);
+}
+errors++;
+}
+}
+else {
+const err319 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/service",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/service/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.service,data:data126};
+if(vErrors === null){
+vErrors = [err319];
+}
+else {
+vErrors.push(err319);
+}
+errors++;
+}
+}
+if(data120.account !== undefined){
+let data127 = data120.account;
+if(typeof data127 === "string"){
+if(func2(data127) < 1){
+const err320 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data127};
+if(vErrors === null){
+vErrors = [err320];
+}
+else {
+vErrors.push(err320);
+}
+errors++;
+}
+}
+else {
+const err321 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1")+"/account",schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/properties/account/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account.type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3].properties.account,data:data127};
+if(vErrors === null){
+vErrors = [err321];
+}
+else {
+vErrors.push(err321);
+}
+errors++;
+}
+}
+}
+else {
+const err322 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf/3/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.additionalProperties.oneOf[3].type,parentSchema:schema39.properties.user_secrets.additionalProperties.oneOf[3],data:data120};
+if(vErrors === null){
+vErrors = [err322];
+}
+else {
+vErrors.push(err322);
+}
+errors++;
+}
+var _valid6 = _errs342 === errors;
+if(_valid6 && valid65){
+valid65 = false;
+passing6 = [passing6, 3];
+}
+else {
+if(_valid6){
+valid65 = true;
+passing6 = 3;
+}
+}
+}
+}
+if(!valid65){
+const err323 = {instancePath:instancePath+"/user_secrets/" + key44.replace(/~/g, "~0").replace(/\//g, "~1"),schemaPath:"#/properties/user_secrets/additionalProperties/oneOf",keyword:"oneOf",params:{passingSchemas: passing6},message:"must match exactly one schema in oneOf",schema:schema39.properties.user_secrets.additionalProperties.oneOf,parentSchema:schema39.properties.user_secrets.additionalProperties,data:data120};
+if(vErrors === null){
+vErrors = [err323];
+}
+else {
+vErrors.push(err323);
+}
+errors++;
+}
+else {
+errors = _errs325;
+if(vErrors !== null){
+if(_errs325){
+vErrors.length = _errs325;
+}
+else {
+vErrors = null;
+}
+}
+}
+}
+}
+else {
+const err324 = {instancePath:instancePath+"/user_secrets",schemaPath:"#/properties/user_secrets/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.properties.user_secrets.type,parentSchema:schema39.properties.user_secrets,data:data119};
+if(vErrors === null){
+vErrors = [err324];
+}
+else {
+vErrors.push(err324);
+}
+errors++;
+}
+}
+}
+else {
+const err325 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema39.type,parentSchema:schema39,data};
+if(vErrors === null){
+vErrors = [err325];
+}
+else {
+vErrors.push(err325);
 }
 errors++;
 }

@@ -3,12 +3,13 @@
 import { createRequire } from 'node:module';
 const require = createRequire(import.meta.url);
 export const validate = validate10;
-const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"store":{"$ref":"#/definitions/store","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/idleTimeout","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]}}};
+const schema11 = {"$schema":"http://json-schema.org/draft-07/schema#","$id":"https://nexus.dev/schemas/config-node.schema.json","title":"NodeConfig","description":"Node (machine-wide) configuration of boulder, /etc/nexus/config.yaml (else /opt/nexus/etc/config.yaml; NEXUS_NODE_CONFIG names another file). Written by the machine's administrator: the daemon, limits every user's workspaces must fit, backend settings, multi-user mode, and the lowest layer of defaults.","type":"object","additionalProperties":false,"properties":{"daemon":{"title":"NodeDaemon","description":"The controller manager (boulder daemon).","type":"object","additionalProperties":false,"properties":{"state_dir":{"description":"State directory holding the store and the daemon's lock, socket and logs. Default ~/.nexus/state (a multi-user node uses multi_user.state_dir).","type":"string","minLength":1},"log_level":{"description":"Lowest level of the daemon's log lines: trace, debug, info (the default), warn, error, fatal or silent.","type":"string","enum":["trace","debug","info","warn","error","fatal","silent"]},"socket":{"description":"Path of the daemon's unix socket. Default <state_dir>/daemon.sock.","type":"string","minLength":1},"host":{"description":"Address the daemon API listens on over TCP (with daemon.port). Default 127.0.0.1. Any address other than loopback requires daemon.tls. The API always listens on <state_dir>/api.sock as well.","type":"string","minLength":1},"port":{"description":"TCP port of the daemon API (WebSocket, JSON-RPC). Unset: the API listens only on <state_dir>/api.sock.","type":"integer","minimum":1,"maximum":65535},"tls":{"title":"NodeDaemonTls","description":"TLS of the daemon API's TCP listener: required when daemon.host is not a loopback address.","type":"object","additionalProperties":false,"required":["cert","key"],"properties":{"cert":{"description":"PEM certificate (chain) file.","type":"string","minLength":1},"key":{"description":"PEM private key file.","type":"string","minLength":1}}}}},"limits":{"title":"NodeLimits","description":"Limits every workspace on this node must fit. Only the node configuration can set them; unset means unlimited.","type":"object","additionalProperties":false,"properties":{"max_workspaces_per_user":{"description":"How many workspaces one user (annotation nexus.dev/owner) may have; creating one more is refused.","type":"integer","minimum":1},"max_workspaces_total":{"description":"How many workspaces the node holds in total; creating one more is refused.","type":"integer","minimum":1},"max_cpu":{"description":"Most CPU one workspace may ask for: cores (8, 0.5) or millicores (\"500m\").","oneOf":[{"description":"Cores or millicores as text, e.g. \"2\", \"0.5\" or \"500m\".","type":"string","pattern":"^([0-9]+(\\.[0-9]+)?|[0-9]+m)$"},{"description":"Cores as a number, e.g. 2 or 0.5.","type":"number","exclusiveMinimum":0}]},"max_memory":{"description":"Most memory one workspace may ask for, as a Kubernetes quantity, e.g. 16Gi.","type":"string","pattern":"^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$"}}},"backends":{"$ref":"#/definitions/backends","description":"Settings of each backend on this node. The user's configuration overrides them key by key."},"store":{"$ref":"#/definitions/store","description":"Store the CLI of every user of this node keeps Workspace objects in (default embedded); a user's configuration overrides it."},"multi_user":{"title":"NodeMultiUser","description":"Multi-user mode: one daemon and store shared by every user of the node.","type":"object","additionalProperties":false,"properties":{"enabled":{"description":"Run one shared daemon and store for every user of the node (default false).","type":"boolean"},"state_dir":{"description":"State directory of the shared store in multi-user mode. Default /var/lib/nexus/state.","type":"string","minLength":1},"users_dir":{"description":"Directory of the per-user directories <users_dir>/<user> (mode 0700, owned by the user, holding the user's API token) and of the API socket users connect to (<users_dir>/api.sock). Default /var/lib/nexus/workspaces.","type":"string","minLength":1},"group":{"description":"Unix group whose members may use the node's daemon (each gets a directory and a token). Default nexus.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"admin_group":{"description":"Unix group whose members (and root) see and manage every user's workspaces and run boulder node status. Default sudo.","type":"string","pattern":"^[a-z_][a-z0-9_-]{0,31}$"},"auth":{"title":"NodeMultiUserAuth","description":"How the daemon learns who a user is.","type":"object","additionalProperties":false,"properties":{"method":{"description":"unix (the default and the only one supported): a user proves who they are by reading the token file in their own 0700 directory. ldap and sso are recognised but not supported.","type":"string","enum":["unix","ldap","sso"]}}}}},"defaults":{"$ref":"#/definitions/defaults","description":"The lowest layer of defaults: the user's defaults, the project and flags override them."},"network":{"title":"NodeNetwork","description":"What the daemon may expose beyond this machine. Only the node configuration can set it.","type":"object","additionalProperties":false,"properties":{"unauthenticated_bind_addresses":{"description":"Host addresses other than loopback that PortBindings may listen on, e.g. [192.168.1.20], or [0.0.0.0] for every interface. A port listening there is reachable WITHOUT authentication or TLS by anyone who can reach the address: boulder has no authenticating gateway. Ports with visibility org or public and no hostIP listen on the first address; a hostIP must be listed (0.0.0.0 allows any). Unset or empty (the default): every port listens on 127.0.0.1, and a binding asking for more reports Exposed=False (ExposureNotAllowed). Read when the daemon starts.","type":"array","uniqueItems":true,"items":{"description":"An IPv4 address of this host, or 0.0.0.0 (every interface).","type":"string","pattern":"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"}}}}},"definitions":{"defaults":{"title":"ConfigDefaults","description":"Defaults of every workspace: backend, idle timeout, resources and the host port range.","type":"object","additionalProperties":false,"properties":{"backend":{"$ref":"config-project.schema.json#/definitions/backend","description":"Backend used when the project does not name one: docker, sprite, kubernetes or mock."},"idle_timeout":{"$ref":"config-project.schema.json#/definitions/idleTimeout","description":"Pause a workspace after this long without activity, e.g. 30m, 1h or 2h30m; 0 or never turns it off (effective key workspace.idle_timeout)."},"resources":{"$ref":"config-project.schema.json#/definitions/resources","description":"Default compute resources of a workspace (effective key resources)."},"port_range":{"$ref":"#/definitions/port_range","description":"Host ports allocated to workspaces come from this range (effective key port_range)."}}},"port_range":{"title":"PortRange","description":"An inclusive range of host ports, e.g. {start: 33000, end: 33999}. It narrows where host ports are allocated: inside 1024-65535, outside the reserved 32768-32799, at least 10 ports (one workspace's block).","type":"object","additionalProperties":false,"required":["start","end"],"properties":{"start":{"description":"First port of the range.","type":"integer","minimum":1024,"maximum":65535},"end":{"description":"Last port of the range (inclusive), at least start.","type":"integer","minimum":1024,"maximum":65535}}},"backends":{"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}},"store":{"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]}}};
 const schema20 = {"title":"StoreKind","description":"Where the boulder CLI keeps Workspace objects: embedded (the store in the state dir, reconciled by the local daemon; the default) or kubernetes (the cluster of backends.kubernetes.kubeconfig and .context, else $KUBECONFIG / ~/.kube/config and its current context: the objects kubectl get shows; the cluster's controller reconciles them). --kubeconfig and --context always select the cluster; --store embedded selects the state dir for one command.","type":"string","enum":["embedded","kubernetes"]};
 const func2 = require("ajv/dist/runtime/ucs2length").default;
 const pattern0 = new RegExp("^([0-9]+(\\.[0-9]+)?|[0-9]+m)$", "u");
 const pattern1 = new RegExp("^[0-9]+(\\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$", "u");
-const pattern27 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
+const pattern23 = new RegExp("^[a-z_][a-z0-9_-]{0,31}$", "u");
+const pattern29 = new RegExp("^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$", "u");
 const schema12 = {"title":"ConfigBackends","description":"Settings of each backend, keyed by backend name.","type":"object","additionalProperties":false,"properties":{"docker":{"title":"DockerBackendConfig","description":"The docker backend.","type":"object","additionalProperties":false,"properties":{"host":{"description":"Docker engine to use, as DOCKER_HOST takes it: unix:///path/docker.sock, tcp://host:2375, ssh://user@host or npipe://. Default: DOCKER_HOST, else the local engine.","type":"string","pattern":"^(unix|tcp|ssh|npipe|http|https)://.+$"}}},"kubernetes":{"title":"KubernetesBackendConfig","description":"The kubernetes backend.","type":"object","additionalProperties":false,"properties":{"kubeconfig":{"description":"Path of the kubeconfig file. Default: KUBECONFIG, else ~/.kube/config.","type":"string","minLength":1},"context":{"description":"kubeconfig context to use. Default: the current context.","type":"string","minLength":1},"namespace":{"description":"Namespace workspace Pods are created in.","type":"string","maxLength":63,"pattern":"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$"}}},"sprite":{"title":"SpriteBackendConfig","description":"The sprite backend (Sprites microVMs).","type":"object","additionalProperties":false,"properties":{"org":{"description":"Sprites organization the microVMs belong to.","type":"string","minLength":1},"api_key":{"$ref":"config-project.schema.json#/definitions/secret_source","description":"Where the Sprites API token comes from (env:NAME, file:/path or keychain:service/account); never the token itself."},"api_endpoint":{"description":"Base URL of the Sprites API. Default https://api.sprites.dev.","type":"string","pattern":"^https?://.+$"}}}}};
 const schema17 = {"title":"SecretSource","description":"Where a secret's value comes from: \"env:NAME\" (an environment variable of the boulder process), \"file:/path\" (a file; relative paths are relative to the configuration file's directory, ~/ is the home directory) or \"keychain:service/account\" (the platform keychain through secret-tool on Linux or security on macOS); or the same as an object with from.","oneOf":[{"description":"The source as text: env:NAME, file:/path or keychain:service/account.","type":"string","pattern":"^(env:[A-Za-z_][A-Za-z0-9_]*|file:.+|keychain:[^/]+/.+)$"},{"title":"EnvSecretSource","description":"Read the value from an environment variable of the boulder process.","type":"object","additionalProperties":false,"required":["from","name"],"properties":{"from":{"description":"Always env.","type":"string","const":"env"},"name":{"description":"Name of the environment variable.","type":"string","pattern":"^[A-Za-z_][A-Za-z0-9_]*$"}}},{"title":"FileSecretSource","description":"Read the value from a file (one trailing newline dropped).","type":"object","additionalProperties":false,"required":["from","path"],"properties":{"from":{"description":"Always file.","type":"string","const":"file"},"path":{"description":"Path of the file; relative paths are relative to the configuration file's directory, ~/ is the home directory.","type":"string","minLength":1}}},{"title":"KeychainSecretSource","description":"Read the value from the platform keychain: secret-tool (libsecret) on Linux, security on macOS.","type":"object","additionalProperties":false,"required":["from","service","account"],"properties":{"from":{"description":"Always keychain.","type":"string","const":"keychain"},"service":{"description":"Service of the keychain item (secret-tool's service attribute, security's -s).","type":"string","minLength":1,"pattern":"^[^/]+$"},"account":{"description":"Account of the keychain item (secret-tool's account attribute, security's -a).","type":"string","minLength":1}}}]};
 const pattern2 = new RegExp("^(unix|tcp|ssh|npipe|http|https)://.+$", "u");
@@ -1593,7 +1594,7 @@ if(data.multi_user !== undefined){
 let data16 = data.multi_user;
 if(data16 && typeof data16 == "object" && !Array.isArray(data16)){
 for(const key4 in data16){
-if(!((key4 === "enabled") || (key4 === "state_dir"))){
+if(!((((((key4 === "enabled") || (key4 === "state_dir")) || (key4 === "users_dir")) || (key4 === "group")) || (key4 === "admin_group")) || (key4 === "auth"))){
 const err37 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key4},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.multi_user,data:data16};
 if(vErrors === null){
 vErrors = [err37];
@@ -1642,14 +1643,139 @@ vErrors.push(err40);
 errors++;
 }
 }
-}
-else {
-const err41 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.multi_user.type,parentSchema:schema11.properties.multi_user,data:data16};
+if(data16.users_dir !== undefined){
+let data19 = data16.users_dir;
+if(typeof data19 === "string"){
+if(func2(data19) < 1){
+const err41 = {instancePath:instancePath+"/multi_user/users_dir",schemaPath:"#/properties/multi_user/properties/users_dir/minLength",keyword:"minLength",params:{limit: 1},message:"must NOT have fewer than 1 characters",schema:1,parentSchema:schema11.properties.multi_user.properties.users_dir,data:data19};
 if(vErrors === null){
 vErrors = [err41];
 }
 else {
 vErrors.push(err41);
+}
+errors++;
+}
+}
+else {
+const err42 = {instancePath:instancePath+"/multi_user/users_dir",schemaPath:"#/properties/multi_user/properties/users_dir/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.users_dir.type,parentSchema:schema11.properties.multi_user.properties.users_dir,data:data19};
+if(vErrors === null){
+vErrors = [err42];
+}
+else {
+vErrors.push(err42);
+}
+errors++;
+}
+}
+if(data16.group !== undefined){
+let data20 = data16.group;
+if(typeof data20 === "string"){
+if(!pattern23.test(data20)){
+const err43 = {instancePath:instancePath+"/multi_user/group",schemaPath:"#/properties/multi_user/properties/group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]{0,31}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]{0,31}$"+"\"",schema:"^[a-z_][a-z0-9_-]{0,31}$",parentSchema:schema11.properties.multi_user.properties.group,data:data20};
+if(vErrors === null){
+vErrors = [err43];
+}
+else {
+vErrors.push(err43);
+}
+errors++;
+}
+}
+else {
+const err44 = {instancePath:instancePath+"/multi_user/group",schemaPath:"#/properties/multi_user/properties/group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.group.type,parentSchema:schema11.properties.multi_user.properties.group,data:data20};
+if(vErrors === null){
+vErrors = [err44];
+}
+else {
+vErrors.push(err44);
+}
+errors++;
+}
+}
+if(data16.admin_group !== undefined){
+let data21 = data16.admin_group;
+if(typeof data21 === "string"){
+if(!pattern23.test(data21)){
+const err45 = {instancePath:instancePath+"/multi_user/admin_group",schemaPath:"#/properties/multi_user/properties/admin_group/pattern",keyword:"pattern",params:{pattern: "^[a-z_][a-z0-9_-]{0,31}$"},message:"must match pattern \""+"^[a-z_][a-z0-9_-]{0,31}$"+"\"",schema:"^[a-z_][a-z0-9_-]{0,31}$",parentSchema:schema11.properties.multi_user.properties.admin_group,data:data21};
+if(vErrors === null){
+vErrors = [err45];
+}
+else {
+vErrors.push(err45);
+}
+errors++;
+}
+}
+else {
+const err46 = {instancePath:instancePath+"/multi_user/admin_group",schemaPath:"#/properties/multi_user/properties/admin_group/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.admin_group.type,parentSchema:schema11.properties.multi_user.properties.admin_group,data:data21};
+if(vErrors === null){
+vErrors = [err46];
+}
+else {
+vErrors.push(err46);
+}
+errors++;
+}
+}
+if(data16.auth !== undefined){
+let data22 = data16.auth;
+if(data22 && typeof data22 == "object" && !Array.isArray(data22)){
+for(const key5 in data22){
+if(!(key5 === "method")){
+const err47 = {instancePath:instancePath+"/multi_user/auth",schemaPath:"#/properties/multi_user/properties/auth/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.multi_user.properties.auth,data:data22};
+if(vErrors === null){
+vErrors = [err47];
+}
+else {
+vErrors.push(err47);
+}
+errors++;
+}
+}
+if(data22.method !== undefined){
+let data23 = data22.method;
+if(typeof data23 !== "string"){
+const err48 = {instancePath:instancePath+"/multi_user/auth/method",schemaPath:"#/properties/multi_user/properties/auth/properties/method/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.multi_user.properties.auth.properties.method.type,parentSchema:schema11.properties.multi_user.properties.auth.properties.method,data:data23};
+if(vErrors === null){
+vErrors = [err48];
+}
+else {
+vErrors.push(err48);
+}
+errors++;
+}
+if(!(((data23 === "unix") || (data23 === "ldap")) || (data23 === "sso"))){
+const err49 = {instancePath:instancePath+"/multi_user/auth/method",schemaPath:"#/properties/multi_user/properties/auth/properties/method/enum",keyword:"enum",params:{allowedValues: schema11.properties.multi_user.properties.auth.properties.method.enum},message:"must be equal to one of the allowed values",schema:schema11.properties.multi_user.properties.auth.properties.method.enum,parentSchema:schema11.properties.multi_user.properties.auth.properties.method,data:data23};
+if(vErrors === null){
+vErrors = [err49];
+}
+else {
+vErrors.push(err49);
+}
+errors++;
+}
+}
+}
+else {
+const err50 = {instancePath:instancePath+"/multi_user/auth",schemaPath:"#/properties/multi_user/properties/auth/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.multi_user.properties.auth.type,parentSchema:schema11.properties.multi_user.properties.auth,data:data22};
+if(vErrors === null){
+vErrors = [err50];
+}
+else {
+vErrors.push(err50);
+}
+errors++;
+}
+}
+}
+else {
+const err51 = {instancePath:instancePath+"/multi_user",schemaPath:"#/properties/multi_user/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.multi_user.type,parentSchema:schema11.properties.multi_user,data:data16};
+if(vErrors === null){
+vErrors = [err51];
+}
+else {
+vErrors.push(err51);
 }
 errors++;
 }
@@ -1661,66 +1787,66 @@ errors = vErrors.length;
 }
 }
 if(data.network !== undefined){
-let data20 = data.network;
-if(data20 && typeof data20 == "object" && !Array.isArray(data20)){
-for(const key5 in data20){
-if(!(key5 === "unauthenticated_bind_addresses")){
-const err42 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key5},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.network,data:data20};
+let data25 = data.network;
+if(data25 && typeof data25 == "object" && !Array.isArray(data25)){
+for(const key6 in data25){
+if(!(key6 === "unauthenticated_bind_addresses")){
+const err52 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/additionalProperties",keyword:"additionalProperties",params:{additionalProperty: key6},message:"must NOT have additional properties",schema:false,parentSchema:schema11.properties.network,data:data25};
 if(vErrors === null){
-vErrors = [err42];
+vErrors = [err52];
 }
 else {
-vErrors.push(err42);
+vErrors.push(err52);
 }
 errors++;
 }
 }
-if(data20.unauthenticated_bind_addresses !== undefined){
-let data21 = data20.unauthenticated_bind_addresses;
-if(Array.isArray(data21)){
-const len0 = data21.length;
+if(data25.unauthenticated_bind_addresses !== undefined){
+let data26 = data25.unauthenticated_bind_addresses;
+if(Array.isArray(data26)){
+const len0 = data26.length;
 for(let i0=0; i0<len0; i0++){
-let data22 = data21[i0];
-if(typeof data22 === "string"){
-if(!pattern27.test(data22)){
-const err43 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data22};
+let data27 = data26[i0];
+if(typeof data27 === "string"){
+if(!pattern29.test(data27)){
+const err53 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/pattern",keyword:"pattern",params:{pattern: "^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"},message:"must match pattern \""+"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$"+"\"",schema:"^((25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])\\.){3}(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])$",parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data27};
 if(vErrors === null){
-vErrors = [err43];
+vErrors = [err53];
 }
 else {
-vErrors.push(err43);
+vErrors.push(err53);
 }
 errors++;
 }
 }
 else {
-const err44 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data22};
+const err54 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses/" + i0,schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/items/type",keyword:"type",params:{type: "string"},message:"must be string",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.items.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses.items,data:data27};
 if(vErrors === null){
-vErrors = [err44];
+vErrors = [err54];
 }
 else {
-vErrors.push(err44);
+vErrors.push(err54);
 }
 errors++;
 }
 }
-let i1 = data21.length;
+let i1 = data26.length;
 let j0;
 if(i1 > 1){
 const indices0 = {};
 for(;i1--;){
-let item0 = data21[i1];
+let item0 = data26[i1];
 if(typeof item0 !== "string"){
 continue;
 }
 if(typeof indices0[item0] == "number"){
 j0 = indices0[item0];
-const err45 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data21};
+const err55 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/uniqueItems",keyword:"uniqueItems",params:{i: i1, j: j0},message:"must NOT have duplicate items (items ## "+j0+" and "+i1+" are identical)",schema:true,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data26};
 if(vErrors === null){
-vErrors = [err45];
+vErrors = [err55];
 }
 else {
-vErrors.push(err45);
+vErrors.push(err55);
 }
 errors++;
 break;
@@ -1730,36 +1856,36 @@ indices0[item0] = i1;
 }
 }
 else {
-const err46 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data21};
+const err56 = {instancePath:instancePath+"/network/unauthenticated_bind_addresses",schemaPath:"#/properties/network/properties/unauthenticated_bind_addresses/type",keyword:"type",params:{type: "array"},message:"must be array",schema:schema11.properties.network.properties.unauthenticated_bind_addresses.type,parentSchema:schema11.properties.network.properties.unauthenticated_bind_addresses,data:data26};
 if(vErrors === null){
-vErrors = [err46];
+vErrors = [err56];
 }
 else {
-vErrors.push(err46);
+vErrors.push(err56);
 }
 errors++;
 }
 }
 }
 else {
-const err47 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.network.type,parentSchema:schema11.properties.network,data:data20};
+const err57 = {instancePath:instancePath+"/network",schemaPath:"#/properties/network/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.properties.network.type,parentSchema:schema11.properties.network,data:data25};
 if(vErrors === null){
-vErrors = [err47];
+vErrors = [err57];
 }
 else {
-vErrors.push(err47);
+vErrors.push(err57);
 }
 errors++;
 }
 }
 }
 else {
-const err48 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
+const err58 = {instancePath,schemaPath:"#/type",keyword:"type",params:{type: "object"},message:"must be object",schema:schema11.type,parentSchema:schema11,data};
 if(vErrors === null){
-vErrors = [err48];
+vErrors = [err58];
 }
 else {
-vErrors.push(err48);
+vErrors.push(err58);
 }
 errors++;
 }

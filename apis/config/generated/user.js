@@ -3207,7 +3207,7 @@ validate12.errors = vErrors;
 return errors === 0;
 }
 
-const pattern39 = new RegExp("^[^\\s~^:?*\\[\\\\]+$", "u");
+const pattern41 = new RegExp("^[^\\s~^:?*\\[\\\\]+$", "u");
 
 function validate16(data, {instancePath="", parentData, parentDataProperty, rootData=data}={}){
 /*# sourceURL="https://nexus.dev/schemas/config-user.schema.json" */;
@@ -3537,7 +3537,7 @@ vErrors.push(err24);
 }
 errors++;
 }
-if(!pattern39.test(data14)){
+if(!pattern41.test(data14)){
 const err25 = {instancePath:instancePath+"/workspaces/" + key4.replace(/~/g, "~0").replace(/\//g, "~1")+"/branch",schemaPath:"#/properties/workspaces/additionalProperties/properties/branch/pattern",keyword:"pattern",params:{pattern: "^[^\\s~^:?*\\[\\\\]+$"},message:"must match pattern \""+"^[^\\s~^:?*\\[\\\\]+$"+"\"",schema:"^[^\\s~^:?*\\[\\\\]+$",parentSchema:schema26.properties.workspaces.additionalProperties.properties.branch,data:data14};
 if(vErrors === null){
 vErrors = [err25];

@@ -11,6 +11,7 @@ import type { KindName } from '../../../apis/kinds.ts';
 import { DEFAULT_NAMESPACE, type KubeObject } from '../../../apis/meta.ts';
 import { admitObject } from '../../../apis/validation/admit.ts';
 import { mayAccessObject, requireWorkspace, workspaceOfObject } from '../../auth/authorize.ts';
+import { checkNodeLimits, stampNodeObject } from '../../node/limits.ts';
 import { ApiError, type MethodDefinition, type MethodModule, type Principal } from '../../rpc/method.ts';
 
 /** Notification of one watch event. */
@@ -84,6 +85,17 @@ const apply: MethodDefinition<{ object: KubeObject; dryRun?: boolean; fieldManag
   scope: 'resources:write',
   async handler(params, ctx) {
     const input: KubeObject = { ...params.object, metadata: { ...params.object.metadata, namespace: params.object.metadata.namespace ?? DEFAULT_NAMESPACE } };
+    const node = ctx.services.node;
+    if (node !== undefined) {
+      // A node: the owner comes from the namespace (the proven user), limits are the daemon's.
+      const admittedOnNode = admitObject(stampNodeObject(input, ctx.principal.user ?? ctx.principal.subject, node.settings.defaultResources));
+      requireObjectAccess(ctx.principal, admittedOnNode);
+      const applied = await node.creates.run(async () => {
+        await checkNodeLimits(ctx.services.client, admittedOnNode, node.settings.limits);
+        return ctx.services.client.apply(admittedOnNode, { ...(params.dryRun === undefined ? {} : { dryRun: params.dryRun }), fieldManager: params.fieldManager ?? `boulder-api:${ctx.principal.name}` });
+      });
+      return { object: applied.object, outcome: applied.outcome };
+    }
     const admitted = admitObject(input);
     requireObjectAccess(ctx.principal, admitted);
     const { enforceNodeLimits } = await import('../../../apis/config/limits.ts');

@@ -121,6 +121,10 @@ export interface ApiMethods {
     params: LogsReadParams;
     result: LogsReadResult;
   };
+  'node.status': {
+    params: NodeStatusParams;
+    result: NodeStatusResult;
+  };
   'resources.apply': {
     params: ResourcesApplyParams;
     result: ResourcesApplyResult;
@@ -552,6 +556,48 @@ export interface LogsReadParams {
   service?: string;
   follow?: boolean;
   tail?: number;
+}
+/**
+ * Params of node.status: A multi-user node's users, their workspaces and the node's usage against its limits (admins only).
+ *
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "NodeStatusParams".
+ */
+export interface NodeStatusParams {}
+/**
+ * This interface was referenced by `ApiMethods`'s JSON-Schema
+ * via the `definition` "NodeStatusResult".
+ */
+export interface NodeStatusResult {
+  /**
+   * True when the daemon runs in multi-user node mode.
+   */
+  multiUser: boolean;
+  /**
+   * Every allowed user and every user owning workspaces, by name.
+   */
+  users: NodeUserStatus[];
+  /**
+   * Live workspaces on the node.
+   */
+  total: number;
+  limits: NodeStatusLimits;
+}
+export interface NodeUserStatus {
+  name: string;
+  /**
+   * Member of the allowed or admin group now.
+   */
+  allowed: boolean;
+  admin: boolean;
+  /**
+   * Names of the user's live workspaces.
+   */
+  workspaces: string[];
+}
+export interface NodeStatusLimits {
+  max_workspaces_per_user?: number;
+  max_workspaces_total?: number;
 }
 /**
  * Params of resources.apply: Creates or updates an object with the validation and defaulting of boulder apply; validation errors carry field paths in data.issues.
