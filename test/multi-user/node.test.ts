@@ -302,7 +302,7 @@ describe('a multi-user node', () => {
     expect(list.stdout).not.toMatch(/sneaky|app2/);
   });
 
-  it('leaves the files alice\'s workspace creates in her worktree owned by alice (needs mu-exec)', async () => {
+  it('leaves the files alice\'s workspace creates in her worktree owned by alice', async () => {
     const r = await boulder(alice, ['exec', 'app', '--', 'sh', '-c', 'echo made > /workspace/made-by-workspace && stat -c %u /workspace/made-by-workspace']);
     expect(r.code, r.stderr).toBe(0);
     const ws = JSON.parse((await runBoulder(['get', 'workspace', 'app', '-n', `user-${alice.name}`, '-o', 'json'], { env: env() })).stdout) as { status?: { worktreePath?: string } };
