@@ -14,11 +14,10 @@
  */
 import type { PortBindingSpec } from '../../apis/types/index.ts';
 import { EXPOSED, EXPOSURE_NOT_ALLOWED, LOOPBACK, UNAUTHENTICATED } from '../../apis/names/index.ts';
+import { LOOPBACK_HOST_IP, WILDCARD_HOST_IP } from '../../apis/port-addresses.ts';
 
-/** Listen address of every binding the node does not allow to be exposed. */
-export const LOOPBACK_HOST_IP = '127.0.0.1';
-/** The wildcard address: every interface of the host. */
-export const WILDCARD_HOST_IP = '0.0.0.0';
+/** Listen addresses (loopback, the wildcard), defined once in apis/port-addresses.ts. */
+export { LOOPBACK_HOST_IP, WILDCARD_HOST_IP };
 
 /** The node configuration key that allows listening beyond loopback. */
 export const EXPOSURE_SETTING = 'network.unauthenticated_bind_addresses';

@@ -19,7 +19,7 @@ import { isBeingDeleted, reconcileWithFinalizer } from '../runtime/finalizers.ts
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Backend, Provider, RuntimeEndpoint } from '../providers/types.ts';
-import { runtimeTarget } from '../workspace/desired.ts';
+import { runtimeTarget } from '../providers/target.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import { bindingUrl, resolveBinding, type ResolvedBinding } from './binding.ts';

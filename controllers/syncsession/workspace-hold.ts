@@ -13,7 +13,7 @@ import { DEFAULT_NAMESPACE, objectKey } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { watches, type Watch } from '../runtime/watches.ts';
-import { portBindingName } from '../workspace/port-bindings.ts';
+import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
 import { desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The uid of the Workspace that controls `session` (its controller owner reference), if any. */
@@ -45,9 +45,9 @@ export async function owningWorkspace(client: ResourceClient, session: SyncSessi
   }
 }
 
-/** Key (`namespace/name`) of the session `ws` owns: `<workspace>-sync` (workspace/sync-session.ts). */
+/** Key (`namespace/name`) of the session `ws` owns: `<workspace>-sync` (apis/sync-session-name.ts). */
 export function ownedSessionKey(ws: Workspace): string {
-  return `${ws.metadata.namespace ?? DEFAULT_NAMESPACE}/${portBindingName(ws.metadata.name, 'sync')}`;
+  return `${ws.metadata.namespace ?? DEFAULT_NAMESPACE}/${ownedSyncSessionName(ws.metadata.name)}`;
 }
 
 /**

@@ -2,7 +2,6 @@
  * The desired runtime of a Workspace: a pure function of its spec (no clock, randomness or I/O).
  * An unusable spec yields an InvalidSpecError, which the reconcile turns into a condition.
  */
-import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceResources } from '../../apis/types/index.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { assertBuildPathsRelative } from './build-containment.ts';
@@ -13,22 +12,16 @@ import {
   type DesiredService,
   type ImageSource,
   type Mount,
-  type RuntimeTarget,
 } from '../providers/types.ts';
 import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 import { secretRefsOf } from './secrets.ts';
 import { backendOf, desiredStateOf } from '../../apis/defaulted.ts';
 import { INVALID_SPEC } from '../../apis/names/index.ts';
+import { runtimeTarget } from '../providers/target.ts';
 
-/** The runtime identity of a workspace object. */
-export function runtimeTarget(ws: Workspace): RuntimeTarget {
-  return {
-    namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE,
-    name: ws.metadata.name,
-    uid: ws.metadata.uid ?? '',
-  };
-}
+/** The runtime identity of a workspace (defined with the Provider contract: providers/target.ts). */
+export { runtimeTarget };
 
 /** Where the workspace's files live in its container unless `spec.workspaceFolder` says otherwise. */
 export const WORKSPACE_DIR = '/workspace';

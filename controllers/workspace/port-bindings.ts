@@ -13,7 +13,7 @@ import { API_VERSION, DEFAULT_NAMESPACE, type OwnerReference } from '../../apis/
 import type { PortBinding, PortBindingSpec, Workspace } from '../../apis/types/index.ts';
 import { derivedPortBindings, portBindingName, portBindingNameCollisions, type DerivedPortBinding } from '../../apis/port-binding-names.ts';
 import { formatFieldPath } from '../../apis/validation/field-path.ts';
-import { hostIPFor, PRIVATE_HOST_IP } from '../portbinding/binding.ts';
+import { hostIPFor, LOOPBACK_HOST_IP } from '../../apis/port-addresses.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
@@ -61,7 +61,7 @@ function bindingSpec(ws: Workspace, d: DerivedPortBinding): PortBindingSpec {
     if (d.port.hostPort !== undefined) spec.hostPort = d.port.hostPort;
     return spec;
   }
-  const spec: PortBindingSpec = { workspace: ws.metadata.name, service: d.service, containerPort: d.port.containerPort, protocol: d.port.protocol ?? 'tcp', visibility: 'private', hostIP: PRIVATE_HOST_IP };
+  const spec: PortBindingSpec = { workspace: ws.metadata.name, service: d.service, containerPort: d.port.containerPort, protocol: d.port.protocol ?? 'tcp', visibility: 'private', hostIP: LOOPBACK_HOST_IP };
   if (d.suffix.length <= MAX_PORT_NAME) spec.name = d.suffix;
   if (d.port.hostPort !== undefined) spec.hostPort = d.port.hostPort;
   return spec;

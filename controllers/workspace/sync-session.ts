@@ -17,7 +17,8 @@ import { isConditionTrue } from '../runtime/conditions.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { syncVolumeName } from './desired.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
-import { isOwnedBy, portBindingName, workspaceOwnerReference } from './port-bindings.ts';
+import { isOwnedBy, workspaceOwnerReference } from './port-bindings.ts';
+import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
 import { INITIAL_SYNC_COMPLETE, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /**
@@ -41,7 +42,7 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: s
     apiVersion: API_VERSION,
     kind: 'SyncSession',
     metadata: {
-      name: portBindingName(ws.metadata.name, 'sync'),
+      name: ownedSyncSessionName(ws.metadata.name),
       namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE,
       labels: { [WORKSPACE_LABEL]: ws.metadata.name },
       ownerReferences: [workspaceOwnerReference(ws)],
