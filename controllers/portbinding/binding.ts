@@ -41,7 +41,7 @@ export { hostIPFor };
 /** The port name of a spec: `spec.name`, else `<service>-<port>`, else `port-<containerPort>`. */
 export function bindingPortName(spec: PortBindingSpec): string {
   if (spec.name !== undefined) return spec.name;
-  const protocol = spec.protocol ?? 'tcp';
+  const { protocol } = spec;
   if (spec.service !== undefined) return servicePortName(spec.service, spec.containerPort, protocol);
   return `port-${spec.containerPort}${protocol === 'udp' ? '-udp' : ''}`;
 }

@@ -60,9 +60,10 @@ function allows(policy: ExposurePolicy | undefined, address: string): boolean {
  * or public port for the node's first allowed address (or, with none, for "beyond this machine").
  */
 export function decideExposure(spec: Pick<PortBindingSpec, 'hostIP' | 'visibility'>, policy: ExposurePolicy | undefined): Exposure {
-  const visibility = spec.visibility ?? 'private';
+  const { visibility } = spec;
   const first = policy?.addresses[0];
-  const wanted = spec.hostIP ?? (visibility === 'private' ? LOOPBACK_HOST_IP : (first ?? WILDCARD_HOST_IP));
+  const beyondLoopback = visibility === 'org' || visibility === 'public'; // private, the schema's default, stays on loopback
+  const wanted = spec.hostIP ?? (beyondLoopback ? (first ?? WILDCARD_HOST_IP) : LOOPBACK_HOST_IP);
   if (isLoopbackAddress(wanted)) return { kind: 'loopback', address: wanted };
   if (allows(policy, wanted)) return { kind: 'exposed', address: wanted, ...(policy?.setBy !== undefined ? { setBy: policy.setBy } : {}) };
   return { kind: 'downgraded', address: LOOPBACK_HOST_IP, wanted, askedBy: spec.hostIP !== undefined ? 'spec.hostIP' : `visibility ${visibility}` };

@@ -14,7 +14,7 @@ import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { watches, type Watch } from '../runtime/watches.ts';
 import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
-import { desiredStateOf } from '../../apis/defaulted.ts';
+import { defaulted, desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The uid of the Workspace that controls `session` (its controller owner reference), if any. */
 export function controllingWorkspaceUid(session: SyncSession): string | undefined {
@@ -58,8 +58,7 @@ export function ownedSessionKey(ws: Workspace): string {
 export function workspaceHoldWatch(): Watch {
   const states = new Map<string, string>();
   return watches<Workspace>('Workspace', (ws) => {
-    const mode = ws.spec?.sync?.mode;
-    if (mode === undefined || mode === 'bind') return [];
+    if (ws.spec === undefined || defaulted(ws).spec.sync.mode === 'bind') return [];
     const key = objectKey(ws);
     const state = ws.metadata.deletionTimestamp === undefined ? desiredStateOf(ws) : 'Deleting';
     if (states.get(key) === state) return [];

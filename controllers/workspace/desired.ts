@@ -16,7 +16,7 @@ import {
 import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 import { secretRefsOf } from './secrets.ts';
-import { backendOf, desiredStateOf } from '../../apis/defaulted.ts';
+import { defaulted, desiredStateOf } from '../../apis/defaulted.ts';
 import { INVALID_SPEC } from '../../apis/names/index.ts';
 import { runtimeTarget } from '../providers/target.ts';
 
@@ -88,7 +88,7 @@ function secretRefsField(ws: Workspace): Pick<DesiredRuntime, 'secretRefs'> {
 
 /** The image to run: `spec.image`, or a build of `spec.build` relative to the worktree (or repository). */
 export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSource {
-  const { image, build } = ws.spec;
+  const { image, build } = defaulted(ws).spec;
   if (image !== undefined && image !== '') return { kind: 'image', ref: image };
   if (build === undefined) throw new TerminalError(INVALID_SPEC, 'spec.image or spec.build is required');
   const root = inputs.worktree?.path ?? ws.spec.repository?.path;
@@ -96,8 +96,8 @@ export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSourc
   assertBuildPathsRelative(build);
   return {
     kind: 'build',
-    context: resolve(root, build.context ?? '.'),
-    dockerfile: build.dockerfile ?? 'Dockerfile',
+    context: resolve(root, build.context),
+    dockerfile: build.dockerfile,
     args: { ...(build.args ?? {}) },
     ...(build.target !== undefined ? { target: build.target } : {}),
   };
@@ -125,8 +125,8 @@ export function worktreeMounts(worktree: ResolvedInputs['worktree'], folder = WO
  * (docker backend only for now: other backends get their sync endpoints with their providers).
  */
 export function usesFileSync(ws: Workspace): boolean {
-  const mode = ws.spec.sync?.mode;
-  return mode !== undefined && mode !== 'bind' && backendOf(ws) === 'docker';
+  const { spec } = defaulted(ws);
+  return spec.sync.mode !== 'bind' && spec.backend === 'docker';
 }
 
 /** Name of the volume holding a file-synced workspace's files. */

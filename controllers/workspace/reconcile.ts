@@ -40,7 +40,7 @@ import { admitWorkspace, type WorkspaceTrustContext } from '../trust/policy.ts';
 import type { ActivityTracker } from './activity.ts';
 import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
 import { CLEANUP_FINALIZER, CONTAINER_READY, FORCE_DELETE_ANNOTATION, INVALID_SPEC, READY, SWITCH_REQUESTED_AT_ANNOTATION, WAITING_FOR_SYNC, WORKTREE_READY } from '../../apis/names/index.ts';
-import { backendOf } from '../../apis/defaulted.ts';
+import { backendOf, defaulted } from '../../apis/defaulted.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
 export interface WorkspaceReconcilerDeps {
@@ -237,13 +237,13 @@ async function podSyncSessionStep(
 
 /** Creates or confirms the worktree when the workspace has a repository. */
 async function ensureWorktreeStep(ws: Workspace): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
-  const repo = ws.spec.repository;
+  const repo = defaulted(ws).spec.repository;
   if (repo === undefined) return undefined;
   const info = await ensureWorktree({
     repoPath: repo.path,
     name: ws.metadata.name,
-    branch: repo.branch ?? `nexus/${ws.metadata.name}`,
-    baseRef: repo.baseRef ?? 'HEAD',
+    branch: repo.branch,
+    baseRef: repo.baseRef,
   });
   const facts: WorktreeFacts & { commonGitDir: string } = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir };
   if (typeof info.submodules === 'object') facts.submodulesNotInitialized = info.submodules.notInitialized;
@@ -312,7 +312,7 @@ async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ct
     const outcome = await provider.delete(runtimeTarget(ws));
     ctx.log.info({ outcome }, `cleanup of workspace/${ws.metadata.name}: runtime ${outcome}`);
   }
-  const repo = ws.spec.repository;
+  const repo = defaulted(ws).spec.repository;
   if (repo === undefined) return;
   if (deps.trust?.trust === 'cluster') {
     ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
@@ -322,7 +322,7 @@ async function cleanupWorkspace(ws: Workspace, deps: WorkspaceReconcilerDeps, ct
   const removal = await removeWorktree({
     repoPath: repo.path,
     name: ws.metadata.name,
-    branch: repo.branch ?? `nexus/${ws.metadata.name}`,
+    branch: repo.branch,
     force,
   });
   if (removal.kept !== undefined) {

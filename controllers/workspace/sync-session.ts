@@ -19,6 +19,7 @@ import { syncVolumeName } from './desired.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
 import { isOwnedBy, workspaceOwnerReference } from './port-bindings.ts';
 import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
+import { defaulted } from '../../apis/defaulted.ts';
 import { INITIAL_SYNC_COMPLETE, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /**
@@ -27,8 +28,8 @@ import { INITIAL_SYNC_COMPLETE, WORKSPACE_LABEL } from '../../apis/names/index.t
  * A sprite workspace's files are synced the same way into the Sprite (its disk persists).
  */
 export function usesPodSync(ws: Workspace): boolean {
-  const mode = ws.spec.sync?.mode;
-  return mode !== undefined && mode !== 'bind' && (ws.spec.backend === 'kubernetes' || ws.spec.backend === 'sprite');
+  const { spec } = defaulted(ws);
+  return spec.sync.mode !== 'bind' && (spec.backend === 'kubernetes' || spec.backend === 'sprite');
 }
 
 /**
@@ -36,8 +37,8 @@ export function usesPodSync(ws: Workspace): boolean {
  * the workspace's sync volume).
  */
 export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: string): SyncSession {
-  const sync = ws.spec.sync ?? {};
-  const mode = sync.mode === undefined || sync.mode === 'bind' ? 'two-way-safe' : sync.mode;
+  const { sync } = defaulted(ws).spec;
+  const mode = sync.mode === 'bind' ? 'two-way-safe' : sync.mode;
   return {
     apiVersion: API_VERSION,
     kind: 'SyncSession',
@@ -53,7 +54,8 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: s
       beta: beta ?? `volume://${syncVolumeName(ws.metadata.uid ?? '')}/`,
       mode,
       ...(sync.exclude !== undefined ? { exclude: [...sync.exclude] } : {}),
-      ...(sync.conflict !== undefined ? { conflict: sync.conflict } : {}),
+      // The workspace's own choice only: left unset, the session gets its kind's default (the same, manual).
+      ...(ws.spec.sync?.conflict !== undefined ? { conflict: ws.spec.sync.conflict } : {}),
     },
   };
 }
