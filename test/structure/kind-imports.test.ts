@@ -4,10 +4,10 @@
  * imports a file of another of these folders. What two kinds share lives in runtime/, providers/,
  * sync/ or apis/ (README, design notes: "Which folder owns what").
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { importGraph, importsOf } from './import-graph.ts';
+import { importGraph, importsOf, listSourceFiles } from './import-graph.ts';
 import { crossKindImports, KIND_FOLDERS, kindFolderOf } from './kind-imports.ts';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -39,5 +39,14 @@ describe('imports between kinds', () => {
   it('no file of controllers/<kind>/ imports another kind folder', () => {
     const found = crossKindImports(importGraph(ROOT)).map((e) => `${e.from} -> ${e.to}`);
     expect(found).toEqual([]);
+  });
+
+  it('the SyncSession controller opens no backend itself: its production files import no Docker client and no backend endpoint', () => {
+    const files = listSourceFiles(ROOT).filter((f) => f.startsWith('controllers/syncsession/') && !f.endsWith('.test.ts'));
+    expect(files.length).toBeGreaterThan(5);
+    const graph = importGraph(ROOT).filter((e) => files.includes(e.from) && !e.typeOnly);
+    const backends = /^controllers\/(sync\/(docker|kubernetes|sprite)|providers\/(docker|kubernetes|sprite))\//;
+    expect(graph.filter((e) => backends.test(e.to)).map((e) => `${e.from} -> ${e.to}`)).toEqual([]);
+    expect(files.filter((f) => /from ['"]dockerode['"]/.test(readFileSync(`${ROOT}${f}`, 'utf8')))).toEqual([]);
   });
 });
