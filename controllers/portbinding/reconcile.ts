@@ -12,11 +12,11 @@ import { activeWorkspace } from '../../apis/active-workspace.ts';
 import { BoulderError, isErrorCode } from '../../apis/errors.ts';
 import { objectKey } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, PortBindingHolder, Workspace } from '../../apis/types/index.ts';
-import type { ResourceClient } from '../../apis/client/types.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { isTerminalError, TerminalError } from '../runtime/errors.ts';
 import { isBeingDeleted, reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Backend, Provider, RuntimeEndpoint } from '../providers/types.ts';
 import { runtimeTarget } from '../providers/target.ts';
@@ -344,13 +344,4 @@ export function udpUnsupportedMessage(backend: Backend, containerPort: number): 
   const channel = kubernetes ? "the Kubernetes API server's port-forward, which carries TCP only" : 'a channel that carries TCP only';
   const instead = kubernetes ? 'use protocol tcp, or expose the port with a Service of type NodePort or LoadBalancer' : 'use protocol tcp';
   return `UDP port ${containerPort} cannot be forwarded: this ${backend} workspace is reached through ${channel} (${instead})`;
-}
-
-async function getIfExists<T extends PortBinding | Workspace>(client: ResourceClient, kind: 'PortBinding' | 'Workspace', namespace: string, name: string): Promise<T | undefined> {
-  try {
-    return await client.get<T>(kind, namespace, name);
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return undefined;
-    throw err;
-  }
 }

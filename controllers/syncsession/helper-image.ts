@@ -5,7 +5,7 @@
  * `busybox:latest` but has a workspace's own image once the workspace ran.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { isErrorCode } from '../../apis/errors.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
@@ -24,10 +24,5 @@ export function workspaceImages(ws: Workspace | undefined): string[] {
 export async function sessionWorkspaceImages(client: ResourceClient, session: SyncSession): Promise<string[]> {
   const name = session.spec.workspace;
   if (name === undefined) return [];
-  try {
-    return workspaceImages(await client.get<Workspace>('Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name));
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return [];
-    throw err;
-  }
+  return workspaceImages(await getIfExists<Workspace>(client, 'Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name));
 }

@@ -8,7 +8,7 @@
  * that state changes.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { isErrorCode } from '../../apis/errors.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { DEFAULT_NAMESPACE, objectKey } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
@@ -36,13 +36,8 @@ export async function owningWorkspace(client: ResourceClient, session: SyncSessi
   const uid = controllingWorkspaceUid(session);
   const name = (session.metadata.ownerReferences ?? []).find((r) => r.uid === uid)?.name;
   if (uid === undefined || name === undefined) return undefined;
-  try {
-    const ws = await client.get<Workspace>('Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name);
-    return ws.metadata.uid === uid ? ws : undefined;
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return undefined;
-    throw err;
-  }
+  const ws = await getIfExists<Workspace>(client, 'Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name);
+  return ws?.metadata.uid === uid ? ws : undefined;
 }
 
 /** Key (`namespace/name`) of the session `ws` owns: `<workspace>-sync` (apis/sync-session-name.ts). */

@@ -8,7 +8,7 @@
  * SyncSession controller holds the session itself, reading this workspace's spec.state.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { isErrorCode } from '../../apis/errors.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { API_VERSION, DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
@@ -64,12 +64,7 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: s
 export async function ensureSyncSession(client: ResourceClient, ws: Workspace, worktreePath: string, beta?: string): Promise<SyncSession> {
   const want = desiredSyncSession(ws, worktreePath, beta);
   const { namespace = DEFAULT_NAMESPACE, name } = want.metadata;
-  let have: SyncSession | undefined;
-  try {
-    have = await client.get<SyncSession>('SyncSession', namespace, name);
-  } catch (err) {
-    if (!isErrorCode(err, 'NotFound')) throw err;
-  }
+  const have = await getIfExists<SyncSession>(client, 'SyncSession', namespace, name);
   if (have === undefined) return client.create<SyncSession>(want);
   if (!isOwnedBy(have as never, ws.metadata.uid)) throw new Error(`syncsession ${name} exists and is not owned by workspace ${ws.metadata.name}`);
   if (ownedFieldsEqual(have, want)) return have;
