@@ -19,6 +19,19 @@ describe('defaulted', () => {
     expect(defaulted(ss).spec).toMatchObject({ mode: 'two-way-safe', conflict: 'manual', paused: false });
   });
 
+  it('fills the nested defaults DefaultedWorkspace promises: ports, service ports, build, repository, sync', () => {
+    const spec = defaulted(
+      ws({ repository: { path: '/r' }, build: {}, ports: { web: { containerPort: 80 } }, services: { db: { image: 'pg', ports: [{ containerPort: 5432 }] } } }),
+    ).spec;
+    expect(spec.ports?.['web']).toEqual({ containerPort: 80, protocol: 'tcp', visibility: 'private' });
+    expect(spec.services?.['db']?.ports).toEqual([{ containerPort: 5432, protocol: 'tcp' }]);
+    expect(spec.build).toEqual({ context: '.', dockerfile: 'Dockerfile' });
+    expect(spec.repository).toEqual({ path: '/r', branch: 'nexus/a', baseRef: 'HEAD', onDelete: 'KeepIfDirty' });
+    expect(spec.sync).toEqual({ mode: 'bind', conflict: 'manual' });
+    // Set values are kept.
+    expect(defaulted(ws({ image: 'x', ports: { dns: { containerPort: 53, protocol: 'udp', visibility: 'org' } } })).spec.ports?.['dns']).toEqual({ containerPort: 53, protocol: 'udp', visibility: 'org' });
+  });
+
   it('backendOf and desiredStateOf read the field, else the schema default', () => {
     expect(backendOf(ws({ image: 'x' }))).toBe('docker');
     expect(backendOf(ws({ image: 'x', backend: 'sprite' }))).toBe('sprite');

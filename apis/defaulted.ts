@@ -5,14 +5,47 @@
  * a schema default as a `?? 'docker'` fallback. The default values live in schemas/ alone.
  */
 import { API_VERSION, type KubeObject, type ObjectMeta } from './meta.ts';
-import type { PortBinding, PortBindingSpec, SyncSession, SyncSessionSpec, Workspace, WorkspaceSpec } from './types/index.ts';
+import type {
+  PortBinding,
+  PortBindingSpec,
+  ServicePort,
+  SyncSession,
+  SyncSessionSpec,
+  Workspace,
+  WorkspaceBuild,
+  WorkspacePort,
+  WorkspaceRepository,
+  WorkspaceService,
+  WorkspaceSpec,
+  WorkspaceSync,
+} from './types/index.ts';
 import { applyDefaults } from './validation/defaults.ts';
 
 /** `T` with the keys `K` present (not optional, not undefined). */
 type WithRequired<T, K extends keyof T> = T & { [P in K]-?: NonNullable<T[P]> };
 
-/** A Workspace after defaulting: namespace, backend and desired state are set. */
-export type DefaultedWorkspace = Workspace & { metadata: WithRequired<ObjectMeta, 'namespace'>; spec: WithRequired<WorkspaceSpec, 'backend' | 'state'> };
+/** A port of `spec.ports` after defaulting: protocol and visibility are set. */
+export type DefaultedWorkspacePort = WithRequired<WorkspacePort, 'protocol' | 'visibility'>;
+/** A service's published port after defaulting: its protocol is set. */
+export type DefaultedServicePort = WithRequired<ServicePort, 'protocol'>;
+/** `spec.build` after defaulting: context and Dockerfile are set. */
+export type DefaultedWorkspaceBuild = WithRequired<WorkspaceBuild, 'context' | 'dockerfile'>;
+/** `spec.repository` after defaulting: branch (`nexus/<name>`), base ref and delete policy are set. */
+export type DefaultedWorkspaceRepository = WithRequired<WorkspaceRepository, 'branch' | 'baseRef' | 'onDelete'>;
+/** `spec.sync` after defaulting (always present): mode and conflict strategy are set. */
+export type DefaultedWorkspaceSync = WithRequired<WorkspaceSync, 'mode' | 'conflict'>;
+
+/** A Workspace spec after defaulting, nested defaults included. */
+export type DefaultedWorkspaceSpec = Omit<WithRequired<WorkspaceSpec, 'backend' | 'state'>, 'ports' | 'services' | 'build' | 'repository' | 'sync'> & {
+  ports?: Record<string, DefaultedWorkspacePort>;
+  services?: Record<string, Omit<WorkspaceService, 'ports'> & { ports?: DefaultedServicePort[] }>;
+  build?: DefaultedWorkspaceBuild;
+  repository?: DefaultedWorkspaceRepository;
+  sync: DefaultedWorkspaceSync;
+};
+
+/** A Workspace after defaulting: namespace, backend, desired state and the nested defaults above are set. */
+export type DefaultedWorkspace = Omit<Workspace, 'metadata' | 'spec'> & { metadata: WithRequired<ObjectMeta, 'namespace'>; spec: DefaultedWorkspaceSpec };
 /** A PortBinding after defaulting: namespace, protocol and visibility are set. */
 export type DefaultedPortBinding = PortBinding & { metadata: WithRequired<ObjectMeta, 'namespace'>; spec: WithRequired<PortBindingSpec, 'protocol' | 'visibility'> };
 /** A SyncSession after defaulting: namespace, mode, conflict strategy and pause are set. */

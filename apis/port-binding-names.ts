@@ -21,31 +21,43 @@ export function portBindingName(workspace: string, suffix: string): string {
   return `${name.slice(0, MAX_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }
 
-/** The port name of a service's published port: `<service>-<containerPort>` (`-udp` for UDP). */
-export function servicePortName(service: string, containerPort: number, protocol: PortProtocol = 'tcp'): string {
+/**
+ * The port name of a service's published port: `<service>-<containerPort>`, `-udp` appended for
+ * UDP (a port whose protocol is not set yet, before defaulting, is named like TCP, its default).
+ */
+export function servicePortName(service: string, containerPort: number, protocol?: PortProtocol): string {
   return `${service}-${containerPort}${protocol === 'udp' ? '-udp' : ''}`;
 }
 
-/** One PortBinding a workspace's spec declares, and which declaration it comes from. */
-export type DerivedPortBinding =
-  | { name: string; suffix: string; path: ['spec', 'ports', string]; from: 'port'; portName: string; port: WorkspacePort }
-  | { name: string; suffix: string; path: ['spec', 'services', string, 'ports', number]; from: 'service'; service: string; port: ServicePort };
-
-/** The part of a Workspace the names derive from. */
-export interface PortDeclarations {
-  metadata: { name: string };
-  spec: { ports?: Record<string, WorkspacePort>; services?: Record<string, WorkspaceService> };
+/** The ports a workspace declares: as written (validation), or after defaulting (`DefaultedWorkspace`, the controllers). */
+interface DeclaredPorts<P extends WorkspacePort, S extends ServicePort> {
+  ports?: Record<string, P>;
+  services?: Record<string, Omit<WorkspaceService, 'ports'> & { ports?: S[] }>;
 }
 
-/** Every PortBinding `ws` declares, in declaration order (ports, then services' ports). */
-export function derivedPortBindings(ws: PortDeclarations): DerivedPortBinding[] {
-  const out: DerivedPortBinding[] = [];
+/** One PortBinding a workspace's spec declares, and which declaration it comes from. */
+export type DerivedPortBinding<P extends WorkspacePort = WorkspacePort, S extends ServicePort = ServicePort> =
+  | { name: string; suffix: string; path: ['spec', 'ports', string]; from: 'port'; portName: string; port: P }
+  | { name: string; suffix: string; path: ['spec', 'services', string, 'ports', number]; from: 'service'; service: string; port: S };
+
+/** The part of a Workspace the names derive from. */
+export interface PortDeclarations<P extends WorkspacePort = WorkspacePort, S extends ServicePort = ServicePort> {
+  metadata: { name: string };
+  spec: DeclaredPorts<P, S>;
+}
+
+/**
+ * Every PortBinding `ws` declares, in declaration order (ports, then services' ports); the ports
+ * keep their type, so a defaulted workspace yields defaulted ports.
+ */
+export function derivedPortBindings<P extends WorkspacePort, S extends ServicePort>(ws: PortDeclarations<P, S>): DerivedPortBinding<P, S>[] {
+  const out: DerivedPortBinding<P, S>[] = [];
   for (const [portName, port] of Object.entries(ws.spec.ports ?? {})) {
     out.push({ name: portBindingName(ws.metadata.name, portName), suffix: portName, path: ['spec', 'ports', portName], from: 'port', portName, port });
   }
   for (const [service, svc] of Object.entries(ws.spec.services ?? {})) {
     (svc.ports ?? []).forEach((port, index) => {
-      const suffix = servicePortName(service, port.containerPort, port.protocol ?? 'tcp');
+      const suffix = servicePortName(service, port.containerPort, port.protocol);
       out.push({ name: portBindingName(ws.metadata.name, suffix), suffix, path: ['spec', 'services', service, 'ports', index], from: 'service', service, port });
     });
   }

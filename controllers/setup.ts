@@ -95,8 +95,7 @@ export interface ControllerSetupDeps {
 /** Registers every controller on `manager`; returns the provider registry in use. */
 export function registerControllers(manager: Manager, deps: ControllerSetupDeps): ProviderRegistry {
   const trust = deps.trust ?? 'local';
-  const sprite = deps.sprite === undefined ? undefined : new SpriteProvider(deps.sprite);
-  const providers = providerRegistry(deps, trust, sprite);
+  const providers = providerRegistry(deps, trust);
   const activity = deps.activity ?? new ActivityTracker({ now: () => deps.clock.now() });
   const { logger } = deps;
   registerWorkspaces(manager, {
@@ -127,14 +126,15 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     longRunningOnly: deps.oneShotSyncSessions !== true,
     onActivity: (key, what) => activity.record(key, what),
     ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
+    providers,
     ...(deps.kubernetes !== undefined ? { kubernetes: deps.kubernetes } : {}),
-    ...(sprite !== undefined ? { sprite: sprite.client } : {}),
   });
   return providers;
 }
 
 /** The providers of `deps` (default Docker and the mock), plus Kubernetes and Sprite when configured. */
-function providerRegistry(deps: ControllerSetupDeps, trust: TrustMode, sprite: SpriteProvider | undefined): ProviderRegistry {
+function providerRegistry(deps: ControllerSetupDeps, trust: TrustMode): ProviderRegistry {
+  const sprite = deps.sprite === undefined ? undefined : new SpriteProvider(deps.sprite);
   const base: Provider[] = deps.providers ?? [createDockerProvider({ logger: deps.logger }), new MockProvider()];
   const kubernetes =
     deps.kubernetes === undefined

@@ -64,27 +64,27 @@ export async function startDaemonApi(options: DaemonApiOptions): Promise<DaemonA
   const revocations = new RevocationList(options.stateDir);
   revocations.refresh();
   const listen = node === undefined ? options.listen : { ...options.listen, sharedSocketPath: node.settings.socket };
-  const admit = node === undefined ? {} : { admit: (verified: VerifiedToken) => node.users.admit(verified) };
+  const admit = node === undefined ? {} : { admit: (verified: VerifiedToken) => node.owner.admit(verified) };
   let server: ApiServer;
   try {
     server = await startApiServer({ listen, keys, revocations, dispatcher, stats, logger, ...options.limits, maxPayload, ...admit });
   } catch (err) {
-    node?.users.stop();
+    node?.owner.stop();
     throw err;
   }
   logger.info({ listening: server.addresses, methods: names.length }, 'api listening');
   if (node === undefined) return { server, stats };
   return {
-    server: { addresses: server.addresses, close: async () => (node.users.stop(), server.close()) },
+    server: { addresses: server.addresses, close: async () => (node.owner.stop(), server.close()) },
     stats,
-    nodeUsers: node.users,
+    nodeUsers: node.owner,
   };
 }
 
 /** Provisions the node's users once (a failure stops the daemon from starting), then every `refreshMs`. */
-async function startNodeUsers(settings: NodeModeSettings, keys: TokenKeys, stateDir: string, logger: Logger, refreshMs = 10_000): Promise<NodeServices> {
+async function startNodeUsers(settings: NodeModeSettings, keys: TokenKeys, stateDir: string, logger: Logger, refreshMs = 10_000): Promise<NodeServices & { owner: NodeUsers }> {
   const users = new NodeUsers(settings, keys, stateDir, logger);
   await users.refresh();
   users.start(refreshMs);
-  return { settings, users, creates: new Serial() };
+  return { settings, users, owner: users, creates: new Serial() };
 }

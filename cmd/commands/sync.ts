@@ -21,6 +21,7 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf } from '../resources.ts';
 import { LAST_REQUEST, READY, SYNC_REQUEST_ANNOTATION } from '../../apis/names/index.ts';
 import { defaulted } from '../../apis/defaulted.ts';
+import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
 
 /** Subcommands of `boulder sync`. */
 export const SYNC_SUBCOMMANDS = ['status', 'conflicts', 'flush', 'pause', 'resume', 'reset', 'resolve'] as const;
@@ -32,14 +33,14 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 
 /** Finds the session named `name`, or owned by the workspace `name`. */
 export async function findSession(client: ResourceClient, namespace: string, name: string): Promise<SyncSession> {
-  for (const candidate of [name, `${name}-sync`]) {
+  for (const candidate of [name, ownedSyncSessionName(name)]) {
     try {
       return await client.get<SyncSession>('SyncSession', namespace, candidate);
     } catch (err) {
       if (!isErrorCode(err, 'NotFound')) throw err;
     }
   }
-  throw new NotFoundError(`syncsession "${name}" not found (nor a workspace's session "${name}-sync") in namespace ${namespace}`);
+  throw new NotFoundError(`syncsession "${name}" not found (nor a workspace's session "${ownedSyncSessionName(name)}") in namespace ${namespace}`);
 }
 
 /** Human-readable status lines. */

@@ -85,7 +85,7 @@ export async function openWorkspaceRuntime(
   assertReachableBackend(backend, verb);
   const [{ createProvider }, { runtimeTarget }] = await Promise.all([
     import('../../controllers/providers/factory.ts'),
-    import('../../controllers/workspace/desired.ts'),
+    import('../../controllers/providers/target.ts'),
   ]);
   const options = backend === 'kubernetes' ? { kubernetes: await cluster() } : backend === 'sprite' && sprite !== undefined ? { sprite: await sprite() } : {};
   return { workspace, provider: await createProvider(backend, options), target: runtimeTarget(workspace) };

@@ -4,6 +4,7 @@
  * other binding holds. The reconciler runs allocations one at a time, so two bindings reconciled
  * at once never pick the same free port.
  */
+import { defaulted } from '../../apis/defaulted.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { PortBinding, PortBindingAllocation, Workspace } from '../../apis/types/index.ts';
 import { controllerOwnerKey } from '../runtime/owners.ts';
@@ -45,9 +46,10 @@ export function portsHeldByOthers(bindings: readonly PortBinding[], selfUid: str
  * standalone bindings naming the workspace (oldest first).
  */
 export function workspacePortNames(ws: Workspace, bindings: readonly PortBinding[]): string[] {
-  const names = Object.keys(ws.spec.ports ?? {});
-  for (const [service, spec] of Object.entries(ws.spec.services ?? {})) {
-    for (const port of spec.ports ?? []) names.push(servicePortName(service, port.containerPort, port.protocol ?? 'tcp'));
+  const { spec: wsSpec } = defaulted(ws);
+  const names = Object.keys(wsSpec.ports ?? {});
+  for (const [service, spec] of Object.entries(wsSpec.services ?? {})) {
+    for (const port of spec.ports ?? []) names.push(servicePortName(service, port.containerPort, port.protocol));
   }
   const namespace = ws.metadata.namespace ?? DEFAULT_NAMESPACE;
   const standalone = bindings

@@ -19,7 +19,7 @@ describe('resolveBinding', () => {
     expect(resolveBinding(pb({ visibility: 'org' }), policy).hostIP).toBe('0.0.0.0');
     expect(resolveBinding(pb({ visibility: 'public', hostIP: '10.1.2.3' }), policy).hostIP).toBe('10.1.2.3');
     expect(resolveBinding(pb({ visibility: 'private' }), policy).hostIP).toBe('127.0.0.1');
-    expect(hostIPFor(undefined)).toBe('127.0.0.1');
+    expect(hostIPFor('private')).toBe('127.0.0.1');
     expect(hostIPFor('org')).toBeUndefined();
   });
   it('keeps the service and the fixed port', () => {

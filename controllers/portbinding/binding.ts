@@ -10,6 +10,7 @@ import { formatEndpoint } from './forward/endpoint.ts';
 import { decideExposure, LOOPBACK_HOST_IP, WILDCARD_HOST_IP, type ExposurePolicy } from './exposure.ts';
 import { servicePortName } from '../../apis/port-binding-names.ts';
 import { defaulted } from '../../apis/defaulted.ts';
+import { hostIPFor } from '../../apis/port-addresses.ts';
 
 export { servicePortName };
 
@@ -34,18 +35,13 @@ export interface ResolvedBinding {
   fixedPort?: number;
 }
 
-/**
- * The `spec.hostIP` a visibility implies in a rendered binding: 127.0.0.1 for private; none for
- * public and org, whose address the node's exposure policy decides (see decideExposure).
- */
-export function hostIPFor(visibility: PortBindingSpec['visibility']): string | undefined {
-  return visibility === undefined || visibility === 'private' ? PRIVATE_HOST_IP : undefined;
-}
+/** The `spec.hostIP` a visibility implies in a rendered binding (defined once in apis/port-addresses.ts). */
+export { hostIPFor };
 
 /** The port name of a spec: `spec.name`, else `<service>-<port>`, else `port-<containerPort>`. */
 export function bindingPortName(spec: PortBindingSpec): string {
   if (spec.name !== undefined) return spec.name;
-  const protocol = spec.protocol ?? 'tcp';
+  const { protocol } = spec;
   if (spec.service !== undefined) return servicePortName(spec.service, spec.containerPort, protocol);
   return `port-${spec.containerPort}${protocol === 'udp' ? '-udp' : ''}`;
 }

@@ -18,7 +18,8 @@ import { isBeingDeleted } from '../runtime/finalizers.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import { finish, found, type Step, type StepEntry, type StepOutcome } from '../runtime/steps.ts';
 import type { Backend } from '../providers/types.ts';
-import { runtimeTarget } from '../workspace/desired.ts';
+import { runtimeTarget } from '../providers/target.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import type { ForwardSpec, PortRange } from './contracts.ts';
@@ -29,7 +30,7 @@ import { formatEndpoint, PortInUseError } from './forward/index.ts';
 import type { PortForwarding } from './forwarding.ts';
 import { findPortHolder } from './holder/index.ts';
 import { claimFixedPort, repositoryOf, rivalBindings, standbyMessage, type FixedPortClaim } from './ownership.ts';
-import { CONFLICT_RETRY_MS, getIfExists, knownHostPort, stopForwarder, WAIT_RETRY_MS, writeObservation, type BindingScope } from './scope.ts';
+import { CONFLICT_RETRY_MS, knownHostPort, stopForwarder, WAIT_RETRY_MS, writeObservation, type BindingScope } from './scope.ts';
 
 /** The steps converging the binding of `scope`, in order (see the module comment). */
 export function bindingSteps(scope: BindingScope): StepEntry<BindingScope>[] {

@@ -14,11 +14,10 @@
  */
 import type { PortBindingSpec } from '../../apis/types/index.ts';
 import { EXPOSED, EXPOSURE_NOT_ALLOWED, LOOPBACK, UNAUTHENTICATED } from '../../apis/names/index.ts';
+import { LOOPBACK_HOST_IP, WILDCARD_HOST_IP } from '../../apis/port-addresses.ts';
 
-/** Listen address of every binding the node does not allow to be exposed. */
-export const LOOPBACK_HOST_IP = '127.0.0.1';
-/** The wildcard address: every interface of the host. */
-export const WILDCARD_HOST_IP = '0.0.0.0';
+/** Listen addresses (loopback, the wildcard), defined once in apis/port-addresses.ts. */
+export { LOOPBACK_HOST_IP, WILDCARD_HOST_IP };
 
 /** The node configuration key that allows listening beyond loopback. */
 export const EXPOSURE_SETTING = 'network.unauthenticated_bind_addresses';
@@ -61,9 +60,10 @@ function allows(policy: ExposurePolicy | undefined, address: string): boolean {
  * or public port for the node's first allowed address (or, with none, for "beyond this machine").
  */
 export function decideExposure(spec: Pick<PortBindingSpec, 'hostIP' | 'visibility'>, policy: ExposurePolicy | undefined): Exposure {
-  const visibility = spec.visibility ?? 'private';
+  const { visibility } = spec;
   const first = policy?.addresses[0];
-  const wanted = spec.hostIP ?? (visibility === 'private' ? LOOPBACK_HOST_IP : (first ?? WILDCARD_HOST_IP));
+  const beyondLoopback = visibility === 'org' || visibility === 'public'; // private, the schema's default, stays on loopback
+  const wanted = spec.hostIP ?? (beyondLoopback ? (first ?? WILDCARD_HOST_IP) : LOOPBACK_HOST_IP);
   if (isLoopbackAddress(wanted)) return { kind: 'loopback', address: wanted };
   if (allows(policy, wanted)) return { kind: 'exposed', address: wanted, ...(policy?.setBy !== undefined ? { setBy: policy.setBy } : {}) };
   return { kind: 'downgraded', address: LOOPBACK_HOST_IP, wanted, askedBy: spec.hostIP !== undefined ? 'spec.hostIP' : `visibility ${visibility}` };

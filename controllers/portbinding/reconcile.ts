@@ -15,7 +15,8 @@ import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import { runSteps } from '../runtime/steps.ts';
 import { KeyedLock } from './forward/keyed-lock.ts';
 import { bindingSteps } from './converge.ts';
-import { bindingScope, getIfExists, knownHostPort, writeObservation, type BindingScope, type PortBindingReconcilerDeps } from './scope.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
+import { bindingScope, knownHostPort, writeObservation, type BindingScope, type PortBindingReconcilerDeps } from './scope.ts';
 import { CLEANUP_FINALIZER } from '../../apis/names/index.ts';
 
 export { CONFLICT_RETRY_MS, WAIT_RETRY_MS, type PortBindingReconcilerDeps } from './scope.ts';

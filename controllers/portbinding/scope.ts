@@ -3,9 +3,7 @@
  * binding as last stored and resolved, what each step found, and the status write every step
  * reports through (`writeObservation`, status.ts).
  */
-import { isErrorCode } from '../../apis/errors.ts';
 import { objectKey } from '../../apis/meta.ts';
-import type { ResourceClient } from '../../apis/client/types.ts';
 import type { PortBinding, PortBindingAllocation, Workspace } from '../../apis/types/index.ts';
 import type { ReconcileContext } from '../runtime/controller.ts';
 import { writeStatusIfChanged } from '../runtime/status-writer.ts';
@@ -123,14 +121,4 @@ export async function stopForwarder(scope: BindingScope): Promise<void> {
 /** The host port known before allocating: the fixed one, or the allocation's. */
 export function knownHostPort(scope: BindingScope, allocation: PortBindingAllocation | undefined): number | undefined {
   return scope.binding.fixedPort ?? allocation?.hostPort;
-}
-
-/** Reads a binding or a workspace; undefined when it is gone. */
-export async function getIfExists<T extends PortBinding | Workspace>(client: ResourceClient, kind: 'PortBinding' | 'Workspace', namespace: string, name: string): Promise<T | undefined> {
-  try {
-    return await client.get<T>(kind, namespace, name);
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return undefined;
-    throw err;
-  }
 }

@@ -3,6 +3,7 @@
  * gets a terminal `BackendUnavailable` condition instead of a retry loop.
  */
 import { TerminalError } from '../runtime/errors.ts';
+import type { SyncCapability } from './sync-capability.ts';
 import type { Backend, Provider } from './types.ts';
 
 /** Looks up the provider of a backend. */
@@ -11,6 +12,10 @@ export interface ProviderRegistry {
   get(backend: Backend): Provider;
   /** Every registered provider. */
   all(): Provider[];
+  /** The sync capability of the provider that serves the address scheme `scheme` (`docker`, `pod`, …), or undefined. */
+  syncFor(scheme: string): SyncCapability | undefined;
+  /** Every address scheme a registered provider serves (for messages). */
+  syncSchemes(): string[];
 }
 
 /**
@@ -19,6 +24,8 @@ export interface ProviderRegistry {
  */
 export function createProviderRegistry(providers: Provider[], hints: Partial<Record<Backend, string>> = {}): ProviderRegistry {
   const byBackend = new Map(providers.map((p) => [p.backend, p]));
+  const byScheme = new Map<string, SyncCapability>();
+  for (const provider of byBackend.values()) for (const scheme of provider.sync?.schemes ?? []) byScheme.set(scheme, provider.sync as SyncCapability);
   return {
     get(backend) {
       const provider = byBackend.get(backend);
@@ -32,5 +39,7 @@ export function createProviderRegistry(providers: Provider[], hints: Partial<Rec
       return provider;
     },
     all: () => [...byBackend.values()],
+    syncFor: (scheme) => byScheme.get(scheme),
+    syncSchemes: () => [...byScheme.keys()],
   };
 }

@@ -6,6 +6,7 @@
  * and is found by label or deterministic name, never only by an id kept in status.
  */
 import type { Duplex } from 'node:stream';
+import type { SyncCapability } from './sync-capability.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL, UID_LABEL, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** Backends a Workspace can name in `spec.backend`. */
@@ -262,6 +263,11 @@ export interface Provider {
    * Absent where files are synced another way (Docker: a volume through a helper container).
    */
   syncAddress?(target: RuntimeTarget, path: string): string;
+  /**
+   * Opens (and releases) SyncSession endpoints of the address schemes this backend owns, with its
+   * own client (sync-capability.ts). Optional: a backend without it serves no sync endpoint.
+   */
+  readonly sync?: SyncCapability;
 }
 
 /** The labels of every external object of a workspace. */

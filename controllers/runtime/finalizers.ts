@@ -22,6 +22,7 @@ import { isErrorCode } from '../../apis/errors.ts';
 import type { KindName } from '../../apis/kinds.ts';
 import { DEFAULT_NAMESPACE, type Condition, type KubeObject } from '../../apis/meta.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { TERMINATING } from '../../apis/terminal.ts';
 import { CleanupError, isTerminalError } from './errors.ts';
 import { writeStatusIfChanged } from './status-writer.ts';
@@ -145,17 +146,8 @@ async function editWithRetry<T extends KubeObject>(
       if (isErrorCode(err, 'NotFound')) return undefined;
       if (!isErrorCode(err, 'Conflict') || attempt >= MAX_CONFLICT_RETRIES) throw err;
     }
-    const fresh = await getIfExists<T>(client, current);
+    const fresh = await getIfExists<T>(client, current.kind as KindName, current.metadata.namespace ?? DEFAULT_NAMESPACE, current.metadata.name);
     if (fresh === undefined) return undefined;
     current = fresh;
-  }
-}
-
-async function getIfExists<T extends KubeObject>(client: ResourceClient, obj: KubeObject): Promise<T | undefined> {
-  try {
-    return await client.get<T>(obj.kind as KindName, obj.metadata.namespace ?? DEFAULT_NAMESPACE, obj.metadata.name);
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return undefined;
-    throw err;
   }
 }

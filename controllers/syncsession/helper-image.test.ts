@@ -1,21 +1,8 @@
-// Choosing the sync helper's image: the workspace's own images first (when present locally),
-// the default otherwise; other Docker errors are not mistaken for "absent".
-import type Dockerode from 'dockerode';
+// The images of a session's workspace, best first (the Docker backend's helper runs the first
+// present locally: controllers/providers/docker/sync-capability.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
-import { firstLocalImage, workspaceImages } from './helper-image.ts';
-
-function fakeDocker(present: readonly string[], failing: readonly string[] = []): Dockerode {
-  return {
-    getImage: (name: string) => ({
-      inspect: async () => {
-        if (failing.includes(name)) throw Object.assign(new Error('daemon error'), { statusCode: 500 });
-        if (!present.includes(name)) throw Object.assign(new Error('no such image'), { statusCode: 404 });
-        return { Id: name };
-      },
-    }),
-  } as unknown as Dockerode;
-}
+import { workspaceImages } from './helper-image.ts';
 
 describe('sync helper image', () => {
   it('lists the workspace image, then the digest it last ran', () => {
@@ -23,11 +10,5 @@ describe('sync helper image', () => {
     expect(workspaceImages(ws)).toEqual(['node:24-bookworm', 'sha256:abc']);
     expect(workspaceImages({ spec: {}, status: { imageDigest: 'sha256:abc' } } as unknown as Workspace)).toEqual(['sha256:abc']);
     expect(workspaceImages(undefined)).toEqual([]);
-  });
-
-  it('takes the first image present locally, none when none is', async () => {
-    expect(await firstLocalImage(fakeDocker(['sha256:abc']), ['node:24-bookworm', 'sha256:abc'])).toBe('sha256:abc');
-    expect(await firstLocalImage(fakeDocker([]), ['node:24-bookworm'])).toBeUndefined();
-    await expect(firstLocalImage(fakeDocker([], ['node:24-bookworm']), ['node:24-bookworm'])).rejects.toThrow('daemon error');
   });
 });

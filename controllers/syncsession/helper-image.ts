@@ -1,13 +1,11 @@
 /**
- * Which image runs a volume session's sync helper. A registry-less machine cannot pull
- * `busybox:latest`, but a workspace's own image is already there once the workspace ran (and any
- * image with a POSIX sh, find, stat, sha256sum and tar serves: controllers/sync/docker). Order: an
- * image chosen explicitly (option or `BOULDER_SYNC_HELPER_IMAGE`) as is; else the workspace's
- * image or the image digest it last ran, when present locally; else the default.
+ * The images of a session's workspace, which the SyncSession controller hands to the backend that
+ * opens its endpoints: Docker's sync helper runs the first of them present locally
+ * (controllers/providers/docker/sync-capability.ts), since a registry-less machine cannot pull
+ * `busybox:latest` but has a workspace's own image once the workspace ran.
  */
-import type Dockerode from 'dockerode';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { isErrorCode } from '../../apis/errors.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
@@ -26,23 +24,5 @@ export function workspaceImages(ws: Workspace | undefined): string[] {
 export async function sessionWorkspaceImages(client: ResourceClient, session: SyncSession): Promise<string[]> {
   const name = session.spec.workspace;
   if (name === undefined) return [];
-  try {
-    return workspaceImages(await client.get<Workspace>('Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name));
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return [];
-    throw err;
-  }
-}
-
-/** The first of `candidates` present in the local image store, or undefined. */
-export async function firstLocalImage(docker: Dockerode, candidates: readonly string[]): Promise<string | undefined> {
-  for (const image of candidates) {
-    try {
-      await docker.getImage(image).inspect();
-      return image;
-    } catch (err) {
-      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
-    }
-  }
-  return undefined;
+  return workspaceImages(await getIfExists<Workspace>(client, 'Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name));
 }

@@ -1,7 +1,7 @@
-// Pure parts of the SyncSession controller: endpoint addresses, request parsing, status mapping.
+// Pure parts of the SyncSession controller: request parsing, status mapping (endpoint addresses are
+// their backend's: controllers/providers/docker/sync-capability.test.ts, controllers/sync/address.test.ts).
 import { describe, expect, it } from 'vitest';
 import type { SyncEngineStatus } from '../sync/engine-api.ts';
-import { parseEndpointAddress } from './endpoints.ts';
 import { parseSyncRequest } from './requests.ts';
 import { sessionStatus } from './status.ts';
 import { settleStalled } from '../runtime/stalled.ts';
@@ -13,13 +13,6 @@ const engine = (over: Partial<SyncEngineStatus> = {}): SyncEngineStatus => ({ ac
 const now = new Date('2026-01-01T00:00:00Z');
 
 describe('SyncSession pure parts', () => {
-  it('parses endpoint addresses', () => {
-    expect(parseEndpointAddress('/home/me/repo')).toEqual({ type: 'local', path: '/home/me/repo' });
-    expect(parseEndpointAddress('docker://web/workspace/')).toEqual({ type: 'docker', container: 'web', path: '/workspace' });
-    expect(parseEndpointAddress('volume://nexus-sync-1/')).toEqual({ type: 'volume', volume: 'nexus-sync-1', path: '/workspace' });
-    expect(parseEndpointAddress('volume://v/sub/dir')).toEqual({ type: 'volume', volume: 'v', path: '/workspace/sub/dir' });
-  });
-
   it('accepts only well-formed requests', () => {
     expect(parseSyncRequest('{"id":"1","op":"flush"}')).toEqual({ id: '1', op: 'flush' });
     expect(parseSyncRequest('{"id":"1","op":"resolve","path":"a","keep":"host"}')?.keep).toBe('host');

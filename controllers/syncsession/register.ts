@@ -1,13 +1,13 @@
 /**
  * Registers the SyncSession controller on a manager, with its declared watch of Workspaces (a
- * workspace's state holds its session: workspace-hold.ts). The engines live in the process that
+ * workspace's state holds its session: workspace-hold.ts). Endpoints other than local paths are
+ * opened by the sync capabilities of the given providers (endpoints.ts). The engines live in the process that
  * runs the manager: they are stopped when the manager stops (`onStop`) or when the caller's
  * `signal` aborts. The daemon registers it `longRunningOnly`: a one-shot reconcile leaves
  * SyncSessions alone.
  */
-import Dockerode from 'dockerode';
 import type { ClusterOptions } from '../providers/kubernetes/cluster.ts';
-import type { SpriteClient } from '../providers/sprite/client.ts';
+import { createProviderRegistry } from '../providers/registry.ts';
 import type { Controller } from '../runtime/controller.ts';
 import type { Logger } from '../runtime/logger.ts';
 import type { Manager } from '../runtime/manager.ts';
@@ -17,10 +17,7 @@ import { workspaceHoldWatch } from './workspace-hold.ts';
 import type { TrustMode } from '../trust/policy.ts';
 import type { MultiUserOptions } from '../multi-user/owner.ts';
 import { clusterPodReader } from '../trust/workspace-pod.ts';
-import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../apis/names/index.ts';
-
-/** Image of sync helper containers when neither an explicit one nor a local workspace image is known. */
-export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
+import type { SyncProviders } from './endpoints.ts';
 
 /** Options of `registerSyncSessions`. */
 export interface RegisterSyncOptions {
@@ -30,12 +27,13 @@ export interface RegisterSyncOptions {
   signal?: AbortSignal;
   /** Reconciled only by a started manager (ControllerOptions.longRunningOnly); default false. */
   longRunningOnly?: boolean;
-  docker?: Dockerode;
-  helperImage?: string;
-  /** The cluster of `pod://` endpoints (Kubernetes workspaces); without it they fail to open. */
+  /**
+   * The providers whose sync capabilities open `docker://`, `volume://`, `pod://` and `sprite://`
+   * endpoints (the manager's provider registry); default none: only local paths open.
+   */
+  providers?: SyncProviders;
+  /** The cluster whose Pods cluster trust checks before every exec into a `pod://` endpoint (trust/workspace-pod.ts). */
   kubernetes?: ClusterOptions;
-  /** The Sprites API of `sprite://` endpoints (Sprite workspaces); without it they fail to open. */
-  sprite?: SpriteClient;
   /** Whose identity the sessions may use (controllers/trust/policy.ts); default `local`. */
   trust?: TrustMode;
   /** Multi-user node: every session is refused (the engine would run with the daemon's rights). */
@@ -52,14 +50,7 @@ export function registerSyncSessions(manager: Manager, options: RegisterSyncOpti
   const runner = new SyncSessionRunner({
     stateDir: options.stateDir,
     logger: options.logger.child({ component: 'sync' }),
-    endpoints: {
-      docker: options.docker ?? new Dockerode(),
-      helperImage: options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE'] ?? DEFAULT_SYNC_HELPER_IMAGE,
-      helperImageFixed: (options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE']) !== undefined,
-      labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [COMPONENT_LABEL]: 'sync-helper' },
-      ...(options.kubernetes !== undefined ? { kubernetes: options.kubernetes } : {}),
-      ...(options.sprite !== undefined ? { sprite: options.sprite } : {}),
-    },
+    providers: options.providers ?? createProviderRegistry([]),
     onChange: enqueue,
     ...(options.onActivity !== undefined ? { onActivity: options.onActivity } : {}),
     ...options.runner,

@@ -14,15 +14,15 @@ import { errorMessage } from '../runtime/errors.ts';
 import { createFileAncestorStore } from '../sync/ancestor-store.ts';
 import { createSyncEngine } from '../sync/engine.ts';
 import type { CycleResult, SyncEngine, SyncSide } from '../sync/engine-api.ts';
-import { removeSyncHelper } from '../sync/docker/helper-container.ts';
-import { openEndpoint, parseEndpointAddress, syncHelperName, type EndpointDeps, type EndpointHints } from './endpoints.ts';
+import { openEndpoint, releaseEndpoint, type EndpointHints, type SyncProviders } from './endpoints.ts';
 import type { SyncRequest, SyncRequestOutcome } from './requests.ts';
 import type { SessionFacts } from './status.ts';
 
 /** What the runner needs. */
 export interface SyncRunnerDeps {
   stateDir: string;
-  endpoints: EndpointDeps;
+  /** The providers whose sync capabilities open the sessions' non-local endpoints. */
+  providers: SyncProviders;
   logger: Logger;
   /** Wakes the reconcile of the session with this store key. */
   onChange: (key: string) => void;
@@ -125,8 +125,9 @@ export class SyncSessionRunner {
   }
 
   /**
-   * Stops the engine; with `cleanup` also removes the helper container and the persisted state,
-   * and (`removeVolume`: a workspace-owned session) the sync volume once nothing uses it.
+   * Stops the engine; with `cleanup` also the persisted state and what the backend made for
+   * `beta` (Docker: the helper container, and with `removeVolume` — a workspace-owned session —
+   * the sync volume once nothing uses it).
    */
   async stop(uid: string, options: { cleanup: boolean; beta?: string; removeVolume?: boolean }): Promise<void> {
     const running = this.#running.get(uid);
@@ -138,16 +139,8 @@ export class SyncSessionRunner {
       await running.engine.close();
     }
     if (!options.cleanup) return;
-    const beta = options.beta === undefined ? undefined : parseEndpointAddress(options.beta);
-    if (beta?.type === 'volume') {
-      await removeSyncHelper(this.#deps.endpoints.docker, syncHelperName(uid), undefined);
-      if (options.removeVolume === true) {
-        try {
-          await removeSyncHelper(this.#deps.endpoints.docker, syncHelperName(uid), beta.volume);
-        } catch (err) {
-          this.#deps.logger.warn({ volume: beta.volume, err: errorMessage(err) }, 'sync volume still in use; left in place');
-        }
-      }
+    if (options.beta !== undefined) {
+      await releaseEndpoint(options.beta, this.#deps.providers, uid, { removeVolume: options.removeVolume === true, logger: this.#deps.logger });
     }
     await rm(sessionStateDir(this.#deps.stateDir, uid), { recursive: true, force: true });
   }
@@ -168,8 +161,8 @@ export class SyncSessionRunner {
     const storeKey = objectKey(session);
     const log = this.#deps.logger.child({ syncsession: storeKey });
     const dir = sessionStateDir(this.#deps.stateDir, uid);
-    const alpha = await openEndpoint(session.spec.alpha, uid, this.#deps.endpoints, { ...hints, digestCachePath: join(dir, 'digests-alpha.json') });
-    const beta = await openEndpoint(session.spec.beta, uid, this.#deps.endpoints, { ...hints, digestCachePath: join(dir, 'digests-beta.json') });
+    const alpha = await openEndpoint(session.spec.alpha, this.#deps.providers, { ...hints, session: uid }, join(dir, 'digests-alpha.json'));
+    const beta = await openEndpoint(session.spec.beta, this.#deps.providers, { ...hints, session: uid }, join(dir, 'digests-beta.json'));
     const spec = session.spec;
     const engine = createSyncEngine({
       alpha,

@@ -8,13 +8,13 @@
  * that state changes.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { isErrorCode } from '../../apis/errors.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { DEFAULT_NAMESPACE, objectKey } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { watches, type Watch } from '../runtime/watches.ts';
-import { portBindingName } from '../workspace/port-bindings.ts';
-import { desiredStateOf } from '../../apis/defaulted.ts';
+import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
+import { defaulted, desiredStateOf } from '../../apis/defaulted.ts';
 
 /** The uid of the Workspace that controls `session` (its controller owner reference), if any. */
 export function controllingWorkspaceUid(session: SyncSession): string | undefined {
@@ -36,18 +36,13 @@ export async function owningWorkspace(client: ResourceClient, session: SyncSessi
   const uid = controllingWorkspaceUid(session);
   const name = (session.metadata.ownerReferences ?? []).find((r) => r.uid === uid)?.name;
   if (uid === undefined || name === undefined) return undefined;
-  try {
-    const ws = await client.get<Workspace>('Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name);
-    return ws.metadata.uid === uid ? ws : undefined;
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return undefined;
-    throw err;
-  }
+  const ws = await getIfExists<Workspace>(client, 'Workspace', session.metadata.namespace ?? DEFAULT_NAMESPACE, name);
+  return ws?.metadata.uid === uid ? ws : undefined;
 }
 
-/** Key (`namespace/name`) of the session `ws` owns: `<workspace>-sync` (workspace/sync-session.ts). */
+/** Key (`namespace/name`) of the session `ws` owns: `<workspace>-sync` (apis/sync-session-name.ts). */
 export function ownedSessionKey(ws: Workspace): string {
-  return `${ws.metadata.namespace ?? DEFAULT_NAMESPACE}/${portBindingName(ws.metadata.name, 'sync')}`;
+  return `${ws.metadata.namespace ?? DEFAULT_NAMESPACE}/${ownedSyncSessionName(ws.metadata.name)}`;
 }
 
 /**
@@ -58,8 +53,7 @@ export function ownedSessionKey(ws: Workspace): string {
 export function workspaceHoldWatch(): Watch {
   const states = new Map<string, string>();
   return watches<Workspace>('Workspace', (ws) => {
-    const mode = ws.spec?.sync?.mode;
-    if (mode === undefined || mode === 'bind') return [];
+    if (ws.spec === undefined || defaulted(ws).spec.sync.mode === 'bind') return [];
     const key = objectKey(ws);
     const state = ws.metadata.deletionTimestamp === undefined ? desiredStateOf(ws) : 'Deleting';
     if (states.get(key) === state) return [];

@@ -21,7 +21,8 @@ import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { DEFAULT_NAMESPACE, GROUP } from '../../apis/meta.ts';
 import { TerminalError } from '../runtime/errors.ts';
-import { parseEndpointAddress } from '../syncsession/endpoints.ts';
+import { addressScheme } from '../sync/address.ts';
+import { parsePodAddress, type PodPath } from '../sync/kubernetes/address.ts';
 import { kubeNames } from '../providers/kubernetes/names.ts';
 import { backendOf } from '../../apis/defaulted.ts';
 import { BACKEND_NOT_ALLOWED, ENDPOINT_NOT_ALLOWED, HOST_PATH_NOT_ALLOWED, SECRET_SOURCE_NOT_ALLOWED } from '../../apis/names/index.ts';
@@ -105,13 +106,13 @@ export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
   const pods: { side: 'alpha' | 'beta'; pod: string }[] = [];
   for (const side of ['alpha', 'beta'] as const) {
     const address = session.spec[side];
-    let parsed: ReturnType<typeof parseEndpointAddress>;
+    let parsed: PodPath | undefined;
     try {
-      parsed = parseEndpointAddress(address);
+      parsed = parsePodAddress(address);
     } catch (err) {
       throw new TerminalError(ENDPOINT_NOT_ALLOWED, `spec.${side}: ${(err as Error).message}`);
     }
-    if (parsed.type === 'pod') {
+    if (parsed !== undefined) {
       if (parsed.namespace === namespace) {
         pods.push({ side, pod: parsed.pod });
         continue;
@@ -121,7 +122,8 @@ export function admitSyncSession(session: SyncSession, trust: TrustMode): void {
         `spec.${side}: ${JSON.stringify(address)} is a Pod in namespace ${parsed.namespace}; a SyncSession in ${namespace} may only reach Pods of its own namespace`,
       );
     }
-    const where = parsed.type === 'local' ? 'a path on the controller\'s machine' : `a ${parsed.type}:// endpoint on the controller's Docker engine`;
+    const scheme = addressScheme(address);
+    const where = scheme === undefined ? 'a path on the controller\'s machine' : `a ${scheme}:// endpoint, reached with the controller's own ${scheme === 'docker' || scheme === 'volume' ? 'Docker engine' : 'credentials'}`;
     throw new TerminalError(
       ENDPOINT_NOT_ALLOWED,
       `spec.${side}: ${JSON.stringify(address)} is ${where}, refused for a cluster's SyncSessions; only pod://${namespace}/<pod>/<container>/<path> endpoints are allowed there`,

@@ -12,7 +12,7 @@
  */
 import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
 import { CONTAINER_READY, SWITCH_REQUESTED_AT_ANNOTATION, WORKTREE_READY } from '../../apis/names/index.ts';
-import { backendOf } from '../../apis/defaulted.ts';
+import { backendOf, defaulted } from '../../apis/defaulted.ts';
 import { concurrently, finish, found, type Step, type StepEntry } from '../runtime/steps.ts';
 import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { admitWorkspace } from '../trust/policy.ts';
@@ -272,13 +272,13 @@ function decideIdleNow({ ws, deps, ctx, before }: ConvergeScope): IdleDecision {
 
 /** Creates or confirms the worktree when the workspace has a repository (as `owner` on a multi-user node). */
 async function ensureWorktreeOf(ws: Workspace, owner: UnixOwner | undefined): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
-  const repo = ws.spec.repository;
+  const repo = defaulted(ws).spec.repository;
   if (repo === undefined) return undefined;
   const info = await ensureWorktree({
     repoPath: repo.path,
     name: ws.metadata.name,
-    branch: repo.branch ?? `nexus/${ws.metadata.name}`,
-    baseRef: repo.baseRef ?? 'HEAD',
+    branch: repo.branch,
+    baseRef: repo.baseRef,
     ...(owner ? { runAs: owner } : {}),
   });
   const facts: WorktreeFacts & { commonGitDir: string } = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir };

@@ -2,7 +2,6 @@
  * The desired runtime of a Workspace: a pure function of its spec (no clock, randomness or I/O).
  * An unusable spec yields an InvalidSpecError, which the reconcile turns into a condition.
  */
-import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace, WorkspaceResources } from '../../apis/types/index.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { assertBuildPathsRelative } from './build-containment.ts';
@@ -13,22 +12,16 @@ import {
   type DesiredService,
   type ImageSource,
   type Mount,
-  type RuntimeTarget,
 } from '../providers/types.ts';
 import { parseCpu, parseMemory } from '../../apis/resources/quantity.ts';
 import { RESOURCE_CLASSES } from '../../apis/resources/classes.ts';
 import { secretRefsOf } from './secrets.ts';
-import { backendOf, desiredStateOf } from '../../apis/defaulted.ts';
+import { defaulted, desiredStateOf } from '../../apis/defaulted.ts';
 import { INVALID_SPEC, USER_LABEL } from '../../apis/names/index.ts';
+import { runtimeTarget } from '../providers/target.ts';
 
-/** The runtime identity of a workspace object. */
-export function runtimeTarget(ws: Workspace): RuntimeTarget {
-  return {
-    namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE,
-    name: ws.metadata.name,
-    uid: ws.metadata.uid ?? '',
-  };
-}
+/** The runtime identity of a workspace (defined with the Provider contract: providers/target.ts). */
+export { runtimeTarget };
 
 /** Where the workspace's files live in its container unless `spec.workspaceFolder` says otherwise. */
 export const WORKSPACE_DIR = '/workspace';
@@ -98,7 +91,7 @@ function secretRefsField(ws: Workspace): Pick<DesiredRuntime, 'secretRefs'> {
 
 /** The image to run: `spec.image`, or a build of `spec.build` relative to the worktree (or repository). */
 export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSource {
-  const { image, build } = ws.spec;
+  const { image, build } = defaulted(ws).spec;
   if (image !== undefined && image !== '') return { kind: 'image', ref: image };
   if (build === undefined) throw new TerminalError(INVALID_SPEC, 'spec.image or spec.build is required');
   const root = inputs.worktree?.path ?? ws.spec.repository?.path;
@@ -106,8 +99,8 @@ export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSourc
   assertBuildPathsRelative(build);
   return {
     kind: 'build',
-    context: resolve(root, build.context ?? '.'),
-    dockerfile: build.dockerfile ?? 'Dockerfile',
+    context: resolve(root, build.context),
+    dockerfile: build.dockerfile,
     args: { ...(build.args ?? {}) },
     ...(build.target !== undefined ? { target: build.target } : {}),
   };
@@ -135,8 +128,8 @@ export function worktreeMounts(worktree: ResolvedInputs['worktree'], folder = WO
  * (docker backend only for now: other backends get their sync endpoints with their providers).
  */
 export function usesFileSync(ws: Workspace): boolean {
-  const mode = ws.spec.sync?.mode;
-  return mode !== undefined && mode !== 'bind' && backendOf(ws) === 'docker';
+  const { spec } = defaulted(ws);
+  return spec.sync.mode !== 'bind' && spec.backend === 'docker';
 }
 
 /** Name of the volume holding a file-synced workspace's files. */

@@ -13,7 +13,8 @@ import { API_VERSION, DEFAULT_NAMESPACE, type OwnerReference } from '../../apis/
 import type { PortBinding, PortBindingSpec, Workspace } from '../../apis/types/index.ts';
 import { derivedPortBindings, portBindingName, portBindingNameCollisions, type DerivedPortBinding } from '../../apis/port-binding-names.ts';
 import { formatFieldPath } from '../../apis/validation/field-path.ts';
-import { hostIPFor, PRIVATE_HOST_IP } from '../portbinding/binding.ts';
+import { hostIPFor, LOOPBACK_HOST_IP } from '../../apis/port-addresses.ts';
+import { defaulted, type DefaultedServicePort, type DefaultedWorkspacePort } from '../../apis/defaulted.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import type { Logger } from '../runtime/logger.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
@@ -35,7 +36,7 @@ export function workspaceOwnerReference(ws: Workspace): OwnerReference {
  * kubectl on a cluster) are a TerminalError: one binding's spec would flip on every reconcile.
  */
 export function desiredPortBindings(ws: Workspace): PortBinding[] {
-  const derived = derivedPortBindings(ws);
+  const derived = derivedPortBindings(defaulted(ws));
   const [collision] = portBindingNameCollisions(derived);
   if (collision !== undefined) {
     throw new TerminalError(
@@ -46,22 +47,22 @@ export function desiredPortBindings(ws: Workspace): PortBinding[] {
   return derived.map((d) => ownedBinding(ws, d.name, bindingSpec(ws, d)));
 }
 
-function bindingSpec(ws: Workspace, d: DerivedPortBinding): PortBindingSpec {
+function bindingSpec(ws: Workspace, d: DerivedPortBinding<DefaultedWorkspacePort, DefaultedServicePort>): PortBindingSpec {
   if (d.from === 'port') {
-    const visibility = d.port.visibility ?? 'private';
+    const { visibility } = d.port;
     const hostIP = hostIPFor(visibility);
     const spec: PortBindingSpec = {
       workspace: ws.metadata.name,
       name: d.portName,
       containerPort: d.port.containerPort,
-      protocol: d.port.protocol ?? 'tcp',
+      protocol: d.port.protocol,
       visibility,
       ...(hostIP !== undefined ? { hostIP } : {}),
     };
     if (d.port.hostPort !== undefined) spec.hostPort = d.port.hostPort;
     return spec;
   }
-  const spec: PortBindingSpec = { workspace: ws.metadata.name, service: d.service, containerPort: d.port.containerPort, protocol: d.port.protocol ?? 'tcp', visibility: 'private', hostIP: PRIVATE_HOST_IP };
+  const spec: PortBindingSpec = { workspace: ws.metadata.name, service: d.service, containerPort: d.port.containerPort, protocol: d.port.protocol, visibility: 'private', hostIP: LOOPBACK_HOST_IP };
   if (d.suffix.length <= MAX_PORT_NAME) spec.name = d.suffix;
   if (d.port.hostPort !== undefined) spec.hostPort = d.port.hostPort;
   return spec;

@@ -9,9 +9,8 @@
  * A failing step records its condition (and Ready=False) before the error propagates: transient
  * failures are retried with backoff, terminal ones wait for a spec change or the periodic resync.
  */
-import { isErrorCode } from '../../apis/errors.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import type { Workspace } from '../../apis/types/index.ts';
-import type { ResourceClient } from '../../apis/client/types.ts';
 import { reconcileWithFinalizer } from '../runtime/finalizers.ts';
 import type { ReconcileContext, ReconcileResult, Reconciler } from '../runtime/controller.ts';
 import { isTerminalError } from '../runtime/errors.ts';
@@ -25,30 +24,20 @@ import { runtimeTarget } from './desired.ts';
 import { PhaseTimer } from './phase-timer.ts';
 import { LiveStatus } from './live-status.ts';
 import { CLEANUP_FINALIZER, FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
-import { backendOf } from '../../apis/defaulted.ts';
+import { backendOf, defaulted } from '../../apis/defaulted.ts';
 
 export type { WorkspaceReconcilerDeps } from './converge-scope.ts';
 
 /** Builds the Workspace reconciler. */
 export function workspaceReconciler(deps: WorkspaceReconcilerDeps): Reconciler {
   return async ({ namespace, name }, ctx) => {
-    const ws = await getWorkspace(ctx.client, namespace, name);
+    const ws = await getIfExists<Workspace>(ctx.client, 'Workspace', namespace, name);
     if (ws === undefined) return;
     return reconcileWithFinalizer(ws, CLEANUP_FINALIZER, ctx.client, {
       apply: (live) => convergeWorkspace(live, deps, ctx),
       cleanup: async (live): Promise<ReconcileResult | void> => cleanupWorkspace(live, deps, ctx),
     });
   };
-}
-
-/** Reads a workspace; undefined when it is gone. */
-async function getWorkspace(client: ResourceClient, namespace: string, name: string): Promise<Workspace | undefined> {
-  try {
-    return await client.get<Workspace>('Workspace', namespace, name);
-  } catch (err) {
-    if (isErrorCode(err, 'NotFound')) return undefined;
-    throw err;
-  }
 }
 
 /** Runs the converge steps (converge.ts) over a fresh scope; a failing step has recorded its condition. */
@@ -97,7 +86,7 @@ const removeRuntimeStep: Step<CleanupScope> = {
 const removeWorktreeStep: Step<CleanupScope> = {
   name: 'removeWorktree',
   run: async ({ ws, deps, ctx }) => {
-    const repo = ws.spec.repository;
+    const repo = defaulted(ws).spec.repository;
     if (repo === undefined) return;
     if (deps.trust?.trust === 'cluster') {
       ctx.log.info(`cleanup of workspace/${ws.metadata.name}: no worktree is created for a cluster's Workspaces, none removed`);
@@ -110,7 +99,7 @@ const removeWorktreeStep: Step<CleanupScope> = {
       ...(owner !== undefined ? { runAs: owner } : {}),
       repoPath: repo.path,
       name: ws.metadata.name,
-      branch: repo.branch ?? `nexus/${ws.metadata.name}`,
+      branch: repo.branch,
       force,
     });
     if (removal.kept !== undefined) {

@@ -8,7 +8,7 @@
  * SyncSession controller holds the session itself, reading this workspace's spec.state.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
-import { isErrorCode } from '../../apis/errors.ts';
+import { getIfExists } from '../../apis/client/get-if-exists.ts';
 import { API_VERSION, DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
@@ -17,7 +17,9 @@ import { isConditionTrue } from '../runtime/conditions.ts';
 import { TerminalError } from '../runtime/errors.ts';
 import { syncVolumeName } from './desired.ts';
 import { ownedFieldsEqual, withOwnedFields } from './owned-fields.ts';
-import { isOwnedBy, portBindingName, workspaceOwnerReference } from './port-bindings.ts';
+import { isOwnedBy, workspaceOwnerReference } from './port-bindings.ts';
+import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
+import { defaulted } from '../../apis/defaulted.ts';
 import { INITIAL_SYNC_COMPLETE, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /**
@@ -26,8 +28,8 @@ import { INITIAL_SYNC_COMPLETE, WORKSPACE_LABEL } from '../../apis/names/index.t
  * A sprite workspace's files are synced the same way into the Sprite (its disk persists).
  */
 export function usesPodSync(ws: Workspace): boolean {
-  const mode = ws.spec.sync?.mode;
-  return mode !== undefined && mode !== 'bind' && (ws.spec.backend === 'kubernetes' || ws.spec.backend === 'sprite');
+  const { spec } = defaulted(ws);
+  return spec.sync.mode !== 'bind' && (spec.backend === 'kubernetes' || spec.backend === 'sprite');
 }
 
 /**
@@ -35,13 +37,13 @@ export function usesPodSync(ws: Workspace): boolean {
  * the workspace's sync volume).
  */
 export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: string): SyncSession {
-  const sync = ws.spec.sync ?? {};
-  const mode = sync.mode === undefined || sync.mode === 'bind' ? 'two-way-safe' : sync.mode;
+  const { sync } = defaulted(ws).spec;
+  const mode = sync.mode === 'bind' ? 'two-way-safe' : sync.mode;
   return {
     apiVersion: API_VERSION,
     kind: 'SyncSession',
     metadata: {
-      name: portBindingName(ws.metadata.name, 'sync'),
+      name: ownedSyncSessionName(ws.metadata.name),
       namespace: ws.metadata.namespace ?? DEFAULT_NAMESPACE,
       labels: { [WORKSPACE_LABEL]: ws.metadata.name },
       ownerReferences: [workspaceOwnerReference(ws)],
@@ -52,7 +54,8 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: s
       beta: beta ?? `volume://${syncVolumeName(ws.metadata.uid ?? '')}/`,
       mode,
       ...(sync.exclude !== undefined ? { exclude: [...sync.exclude] } : {}),
-      ...(sync.conflict !== undefined ? { conflict: sync.conflict } : {}),
+      // The workspace's own choice only: left unset, the session gets its kind's default (the same, manual).
+      ...(ws.spec.sync?.conflict !== undefined ? { conflict: ws.spec.sync.conflict } : {}),
     },
   };
 }
@@ -61,12 +64,7 @@ export function desiredSyncSession(ws: Workspace, worktreePath: string, beta?: s
 export async function ensureSyncSession(client: ResourceClient, ws: Workspace, worktreePath: string, beta?: string): Promise<SyncSession> {
   const want = desiredSyncSession(ws, worktreePath, beta);
   const { namespace = DEFAULT_NAMESPACE, name } = want.metadata;
-  let have: SyncSession | undefined;
-  try {
-    have = await client.get<SyncSession>('SyncSession', namespace, name);
-  } catch (err) {
-    if (!isErrorCode(err, 'NotFound')) throw err;
-  }
+  const have = await getIfExists<SyncSession>(client, 'SyncSession', namespace, name);
   if (have === undefined) return client.create<SyncSession>(want);
   if (!isOwnedBy(have as never, ws.metadata.uid)) throw new Error(`syncsession ${name} exists and is not owned by workspace ${ws.metadata.name}`);
   if (ownedFieldsEqual(have, want)) return have;

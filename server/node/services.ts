@@ -4,12 +4,13 @@
  */
 import type { NodeModeSettings } from '../../apis/config/node-mode.ts';
 import type { Serial } from './limits.ts';
-import type { NodeUsers } from './provision.ts';
+import type { NodeUser } from './users.ts';
 
 /** The node-mode services of the daemon API. */
 export interface NodeServices {
   settings: NodeModeSettings;
-  users: NodeUsers;
+  /** The node's allowed users as last provisioned (provision.ts NodeUsers, seen read-only here). */
+  users: { readonly current: ReadonlyMap<string, NodeUser> };
   /** Creates are limit-checked and written one at a time. */
   creates: Serial;
 }

@@ -30,6 +30,8 @@ import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } f
 import { createMemoryAncestorStore } from '../../controllers/sync/ancestor-store.ts';
 import { createDockerEndpoint } from '../../controllers/sync/docker/docker-endpoint.ts';
 import { removeSyncHelper } from '../../controllers/sync/docker/helper-container.ts';
+import { createDockerProvider } from '../../controllers/providers/docker/index.ts';
+import { createProviderRegistry } from '../../controllers/providers/registry.ts';
 import type { Endpoint } from '../../controllers/sync/endpoint.ts';
 import { createSyncEngine } from '../../controllers/sync/engine.ts';
 import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
@@ -104,7 +106,7 @@ async function startDaemon(): Promise<{ store: TempStore; logs: ReturnType<typeo
   const logs = captureLogs();
   const abort = new AbortController();
   const manager = new Manager({ client: store.client, clock: realClock, logger: logs.logger, stopTimeoutMs: 5_000 });
-  const runner = registerSyncSessions(manager, { stateDir, logger: logs.logger, signal: abort.signal, docker, runner: { statusIntervalMs: 50 } });
+  const runner = registerSyncSessions(manager, { stateDir, logger: logs.logger, signal: abort.signal, providers: createProviderRegistry([createDockerProvider({ docker })]), runner: { statusIntervalMs: 50 } });
   await manager.start();
   cleanups.push(async () => {
     await manager.stop();

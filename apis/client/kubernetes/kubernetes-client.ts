@@ -233,16 +233,15 @@ export class KubernetesResourceClient implements ResourceClient {
   watch<T extends KubeObject = KubeObject>(kind: KindName, options: WatchOptions = {}): AsyncIterable<WatchEvent<T>> {
     return {
       [Symbol.asyncIterator]: () => {
-        kindInfoOf(kind);
+        const info = kindInfoOf(kind);
         const handle = { end: (): void => stream.end() };
         const stream = startWatchLoop<T>(
           {
-            list: (k, o) => this.list(k, o),
-            openWatch: (k, o) => this.openWatch(k, o),
-            info: kindInfoOf,
-            describe: (k, ns) => this.describe(k, ns),
+            list: (o) => this.list<T>(kind, o),
+            openWatch: (o) => this.openWatch(kind, o),
+            decode: (object) => fromServer<T>(object, info),
+            describe: (ns) => this.describe(kind, ns),
           },
-          kind,
           options,
           { ...this.watchLoop, onEnd: () => this.watches.delete(handle) },
         );

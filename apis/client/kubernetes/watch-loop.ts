@@ -1,5 +1,7 @@
 /**
- * The watch of the Kubernetes client: list + watch with Kubernetes' own semantics. Without a
+ * The one watch of the Kubernetes API in boulder: list + watch with Kubernetes' own semantics,
+ * for any collection — the ResourceClient's watches of boulder's kinds and the Kubernetes
+ * provider's watch of the Pods it manages (controllers/providers/kubernetes/events.ts). Without a
  * resourceVersion it lists first (one ADDED per object, at the list's consistent resourceVersion),
  * then streams changes; when the server ends a watch normally (its timeout) it resumes from the
  * last resourceVersion seen (bookmarks keep that fresh on quiet watches); a broken connection is
@@ -7,24 +9,27 @@
  * (the caller relists); aborting the signal or returning the iterator ends it cleanly.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ListOptions, ObjectList, WatchEvent, WatchOptions } from '../types.ts';
+import type { ListOptions, WatchEventType, WatchOptions } from '../types.ts';
 import { BoulderError } from '../../errors.ts';
-import type { KindInfo, KindName } from '../../kinds.ts';
-import type { KubeObject } from '../../meta.ts';
 import { EventStream } from '../../store/event-stream.ts';
-import { fromServer } from './object-shape.ts';
 import { errorFromWatchStatus, type RequestContext } from './status-errors.ts';
 
-/** What the loop needs from the client. */
-export interface WatchSource {
-  /** Lists the kind (for the initial ADDED events). */
-  list<T extends KubeObject>(kind: KindName, options: ListOptions): Promise<ObjectList<T>>;
+/** One event of a watched collection. */
+export interface CollectionEvent<T> {
+  type: WatchEventType;
+  object: T;
+}
+
+/** What the loop needs from whoever watches one collection (a kind of boulder's, the Pods). */
+export interface WatchSource<T> {
+  /** Lists the collection (for the initial ADDED events) and the list's resourceVersion. */
+  list(options: ListOptions): Promise<{ items: T[]; resourceVersion: string }>;
   /** Opens `?watch=1` from `resourceVersion`; resolves once the server answered 200. */
-  openWatch(kind: KindName, options: ListOptions & { resourceVersion: string; signal: AbortSignal }): Promise<AsyncIterable<string>>;
-  /** The registry entry of the kind (fills apiVersion/kind into events). */
-  info(kind: KindName): KindInfo;
+  openWatch(options: ListOptions & { resourceVersion: string; signal: AbortSignal }): Promise<AsyncIterable<string>>;
+  /** The object of a watch event as the caller sees it (e.g. apiVersion/kind filled in). */
+  decode(object: unknown): T;
   /** For messages: what is being watched. */
-  describe(kind: KindName, namespace: string | undefined): RequestContext;
+  describe(namespace: string | undefined): RequestContext;
 }
 
 /** Tuning of the loop. */
@@ -49,16 +54,11 @@ function isRetryable(err: unknown): boolean {
 }
 
 /** Starts a watch; events (or the error that ended it) are read from the returned stream. */
-export function startWatchLoop<T extends KubeObject>(
-  source: WatchSource,
-  kind: KindName,
-  options: WatchOptions,
-  loopOptions: WatchLoopOptions = {},
-): EventStream<WatchEvent<T>> {
+export function startWatchLoop<T>(source: WatchSource<T>, options: WatchOptions, loopOptions: WatchLoopOptions = {}): EventStream<CollectionEvent<T>> {
   const controller = new AbortController();
   const signal = options.signal;
   const onAbort = (): void => stream.end();
-  const stream = new EventStream<WatchEvent<T>>(() => {
+  const stream = new EventStream<CollectionEvent<T>>(() => {
     controller.abort();
     signal?.removeEventListener('abort', onAbort);
     loopOptions.onEnd?.();
@@ -72,12 +72,11 @@ export function startWatchLoop<T extends KubeObject>(
   const selection: ListOptions = {};
   if (options.namespace !== undefined) selection.namespace = options.namespace;
   if (options.labelSelector !== undefined && options.labelSelector !== '') selection.labelSelector = options.labelSelector;
-  const info = source.info(kind);
 
   const run = async (): Promise<void> => {
     let rv = options.resourceVersion === '' || options.resourceVersion === '0' ? undefined : options.resourceVersion;
     if (rv === undefined) {
-      const initial = await source.list<T>(kind, selection);
+      const initial = await source.list(selection);
       for (const object of initial.items) stream.push({ type: 'ADDED', object });
       rv = initial.resourceVersion;
     }
@@ -86,15 +85,15 @@ export function startWatchLoop<T extends KubeObject>(
       try {
         const opened = Date.now();
         let received = 0;
-        const lines = await source.openWatch(kind, { ...selection, resourceVersion: rv, signal: controller.signal });
+        const lines = await source.openWatch({ ...selection, resourceVersion: rv, signal: controller.signal });
         for await (const line of lines) {
           received += 1;
-          const event = parseEvent(line, source.describe(kind, options.namespace));
-          if (event.type === 'ERROR') throw errorFromWatchStatus(event.object, source.describe(kind, options.namespace));
+          const event = parseEvent(line, source.describe(options.namespace));
+          if (event.type === 'ERROR') throw errorFromWatchStatus(event.object, source.describe(options.namespace));
           rv = event.object?.metadata?.resourceVersion ?? rv;
           failures = 0;
           if (event.type === 'ADDED' || event.type === 'MODIFIED' || event.type === 'DELETED') {
-            stream.push({ type: event.type, object: fromServer<T>(event.object, info) });
+            stream.push({ type: event.type, object: source.decode(event.object) });
           }
         }
         // The server ended the watch (its timeout): resume from `rv`, without spinning when it
@@ -103,7 +102,7 @@ export function startWatchLoop<T extends KubeObject>(
       } catch (err) {
         if (controller.signal.aborted) return;
         const delay = delays[failures];
-        if (!isRetryable(err) || delay === undefined) throw wrapped(err, source.describe(kind, options.namespace));
+        if (!isRetryable(err) || delay === undefined) throw wrapped(err, source.describe(options.namespace));
         failures += 1;
         await pause(delay, controller.signal);
       }

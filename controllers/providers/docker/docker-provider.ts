@@ -31,6 +31,8 @@ import { containerLogs } from './logs.ts';
 import { findContainer, observedFromSnapshot, type WorkspaceSnapshot } from './snapshot.ts';
 import { SnapshotBatcher } from './snapshot-batch.ts';
 import { deleteWorkspace, setWorkspaceState } from './state-ops.ts';
+import type { SyncCapability } from '../sync-capability.ts';
+import { dockerSyncCapability } from './sync-capability.ts';
 import { ENGINE_UNAVAILABLE } from '../../../apis/names/index.ts';
 
 /** Options of `createDockerProvider`. */
@@ -40,6 +42,8 @@ export interface DockerProviderOptions {
   /** Clock for the event stream's reconnect backoff. */
   clock?: Clock;
   logger?: Logger;
+  /** The image of volume sync helpers, used as is (sync-capability.ts); default `BOULDER_SYNC_HELPER_IMAGE`, else a local workspace image or busybox. */
+  syncHelperImage?: string;
 }
 
 /** Provider backed by a Docker engine; see the module comment. */
@@ -55,9 +59,12 @@ export class DockerProvider implements Provider {
   readonly #observed = new Map<string, { snapshot: WorkspaceSnapshot; at: number }>();
   /** Concurrent snapshots of many workspaces share list calls (snapshot-batch.ts). */
   readonly #snapshots: SnapshotBatcher;
+  /** `docker://` and `volume://` sync endpoints on this engine (sync-capability.ts). */
+  readonly sync: SyncCapability;
 
   constructor(options: DockerProviderOptions = {}) {
     this.docker = options.docker ?? new Dockerode();
+    this.sync = dockerSyncCapability({ docker: this.docker, ...(options.syncHelperImage !== undefined ? { helperImage: options.syncHelperImage } : {}) });
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? silentLogger();
     this.#snapshots = new SnapshotBatcher(this.docker);

@@ -46,6 +46,8 @@ import { MAIN_CONTAINER, workspaceOwnerReference, type ManifestOptions } from '.
 import { formatPodAddress } from '../../sync/kubernetes/address.ts';
 import { kubeNames, workspaceSelector, type KubeNames } from './names.ts';
 import { observedFrom } from './observe.ts';
+import type { SyncCapability } from '../sync-capability.ts';
+import { podSyncCapability } from './sync-capability.ts';
 import { notOwnedError, ownedBy } from './ownership.ts';
 import { CONTAINER_CREATE_FAILED, CONTAINER_START_FAILED } from '../../../apis/names/index.ts';
 
@@ -92,6 +94,8 @@ export class KubernetesProvider implements Provider {
   readonly #options: KubernetesProviderOptions;
   readonly #clock: Clock;
   readonly #logger: Logger;
+  /** `pod://` sync endpoints, with this provider's kubeconfig (sync-capability.ts). */
+  readonly sync: SyncCapability = podSyncCapability(async () => this.kubeConfig);
 
   constructor(options: KubernetesProviderOptions = {}) {
     this.#cluster = connectCluster(options);

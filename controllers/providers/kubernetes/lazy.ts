@@ -23,6 +23,8 @@ import type { KubernetesProvider, KubernetesProviderOptions } from './kubernetes
 import { formatPodAddress } from '../../sync/kubernetes/address.ts';
 import { MAIN_CONTAINER } from './manifests.ts';
 import { kubeNames } from './names.ts';
+import type { SyncCapability } from '../sync-capability.ts';
+import { podSyncCapability } from './sync-capability.ts';
 
 /** The Kubernetes provider behind a lazy import; see the module comment. */
 export class LazyKubernetesProvider implements Provider {
@@ -31,6 +33,8 @@ export class LazyKubernetesProvider implements Provider {
   #provider: Promise<KubernetesProvider> | undefined;
   readonly #loaded: Promise<KubernetesProvider>;
   #onLoad!: (provider: KubernetesProvider) => void;
+  /** `pod://` sync endpoints; opening one loads the provider (sync-capability.ts). */
+  readonly sync: SyncCapability = podSyncCapability(async () => (await this.load()).kubeConfig);
 
   constructor(options: KubernetesProviderOptions) {
     this.#options = options;

@@ -30,6 +30,8 @@ import { dialSpritePort } from './proxy.ts';
 import { ENV_FILE, runInSprite, shellQuote, withWorkspaceEnv } from './run.ts';
 import { createCheckpoint, createSprite, deleteSprite, getSprite, killSession, listCheckpoints, listSessions, restoreCheckpoint, updateSprite, type Checkpoint, type Sprite } from './sprites-api.ts';
 import { formatSpriteAddress } from '../../sync/sprite/address.ts';
+import type { SyncCapability } from '../sync-capability.ts';
+import { spriteSyncCapability } from './sync-capability.ts';
 import { CHECKPOINT_LABEL, INVALID_SPEC, SETUP_LABEL, STATE_KEY, WORKDIR_LABEL } from '../../../apis/names/index.ts';
 
 /** Options of the Sprite provider. */
@@ -45,9 +47,12 @@ const SERVICE_MARK = 'nexus-service-';
 export class SpriteProvider implements Provider {
   readonly backend = 'sprite' as const;
   readonly client: SpriteClient;
+  /** `sprite://` sync endpoints, through this provider's client (sync-capability.ts). */
+  readonly sync: SyncCapability;
 
   constructor(options: SpriteProviderOptions) {
     this.client = new SpriteClient(options);
+    this.sync = spriteSyncCapability(this.client);
   }
 
   /** The Sprite name of a workspace. */

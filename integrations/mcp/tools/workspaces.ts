@@ -8,6 +8,8 @@ import type { KubeObject } from '../../../sdk/typescript/src/index.ts';
 import type { McpContext } from '../context.ts';
 import { guarded, ok } from '../result.ts';
 import { READY } from '../../../apis/names/index.ts';
+import { desiredStateOf } from '../../../apis/defaulted.ts';
+import type { Workspace } from '../../../apis/types/index.ts';
 
 /** A workspace name argument (DNS-1123 label). */
 export const workspaceName = z
@@ -17,12 +19,11 @@ export const workspaceName = z
 
 /** One line of list_workspaces. */
 export function summarize(ws: KubeObject): Record<string, unknown> {
-  const spec = (ws.spec ?? {}) as Record<string, unknown>;
   const status = (ws.status ?? {}) as { phase?: string; conditions?: { type: string; status: string; reason?: string }[] };
   const ready = status.conditions?.find((c) => c.type === READY);
   return {
     name: ws.metadata.name,
-    state: spec.state ?? 'Running',
+    state: desiredStateOf(ws as unknown as Workspace),
     phase: status.phase,
     ready: ready?.status,
     ...(ready?.reason === undefined ? {} : { reason: ready.reason }),

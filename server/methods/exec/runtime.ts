@@ -6,7 +6,7 @@
 import type { Workspace } from '../../../apis/types/index.ts';
 import type { Provider, RuntimeTarget } from '../../../controllers/providers/types.ts';
 import { TerminalError } from '../../../controllers/runtime/errors.ts';
-import { runtimeTarget } from '../../../controllers/workspace/desired.ts';
+import { runtimeTarget } from '../../../controllers/providers/target.ts';
 import { ApiError, type ApiServices } from '../../rpc/method.ts';
 import { readWorkspace, type WorkspaceParams } from '../files/workspace-files.ts';
 import { backendOf } from '../../../apis/defaulted.ts';

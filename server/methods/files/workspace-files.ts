@@ -7,7 +7,7 @@ import type { ResourceClient } from '../../../apis/client/types.ts';
 import { isErrorCode } from '../../../apis/errors.ts';
 import type { Workspace } from '../../../apis/types/index.ts';
 import { TerminalError } from '../../../controllers/runtime/errors.ts';
-import { runtimeTarget } from '../../../controllers/workspace/desired.ts';
+import { runtimeTarget } from '../../../controllers/providers/target.ts';
 import { ApiError, type ApiServices } from '../../rpc/method.ts';
 import { fileRootOf } from './file-root.ts';
 import { RuntimeFiles } from './runtime-fs.ts';

@@ -2,7 +2,8 @@
 // (halted: a hostile listing, reported through the real engine by the scripted endpoint) reports
 // the session's failure as its own — Ready=False with the session's reason and message, Stalled for
 // its current generation, no container started — and waits again once the halt is cleared, the
-// Stalled mark gone. The mock provider stands in for Docker.
+// Stalled mark gone. The mock provider stands in for Docker. (Under test/: it drives two kinds,
+// the Workspace controller and a SyncSession status, which no kind's own folder may import.)
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -13,18 +14,18 @@ import { terminalFailureOf } from '../../apis/terminal.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { createTestDeps, type TestDeps } from '../../cmd/test-support.ts';
-import { MockProvider } from '../providers/mock/mock-provider.ts';
-import { FakeClock } from '../runtime/clock.ts';
-import { getCondition } from '../runtime/conditions.ts';
-import { silentLogger } from '../runtime/logger.ts';
-import { Manager } from '../runtime/manager.ts';
-import { writeStatusIfChanged } from '../runtime/status-writer.ts';
-import { createMemoryAncestorStore } from '../sync/ancestor-store.ts';
-import { createSyncEngine } from '../sync/engine.ts';
-import { createLocalEndpoint } from '../sync/local/local-endpoint.ts';
-import { createScriptedEndpoint } from '../../test/sync/scripted-endpoint.ts';
-import { sessionStatus } from '../syncsession/status.ts';
-import { registerControllers } from '../setup.ts';
+import { MockProvider } from '../../controllers/providers/mock/mock-provider.ts';
+import { FakeClock } from '../../controllers/runtime/clock.ts';
+import { getCondition } from '../../controllers/runtime/conditions.ts';
+import { silentLogger } from '../../controllers/runtime/logger.ts';
+import { Manager } from '../../controllers/runtime/manager.ts';
+import { writeStatusIfChanged } from '../../controllers/runtime/status-writer.ts';
+import { createMemoryAncestorStore } from '../../controllers/sync/ancestor-store.ts';
+import { createSyncEngine } from '../../controllers/sync/engine.ts';
+import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
+import { createScriptedEndpoint } from './scripted-endpoint.ts';
+import { sessionStatus } from '../../controllers/syncsession/status.ts';
+import { registerControllers } from '../../controllers/setup.ts';
 
 let deps: TestDeps;
 let client: ResourceClient;
