@@ -20,6 +20,7 @@ import { writeStatusIfChanged } from '../runtime/status-writer.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { Backend, Provider, RuntimeEndpoint } from '../providers/types.ts';
 import { runtimeTarget } from '../workspace/desired.ts';
+import { idleTimeoutMs } from '../workspace/idle.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import { bindingUrl, resolveBinding, type ResolvedBinding } from './binding.ts';
@@ -62,6 +63,8 @@ export interface PortBindingReconcilerDeps {
    * undefined: every binding listens on loopback (see exposure.ts).
    */
   exposure?: ExposurePolicy;
+  /** `workspace.idle_timeout` of the layered configuration (a workspace with an idle policy stays on the userland forwarder). */
+  defaultIdleTimeout?: string;
 }
 
 /** Builds the PortBinding reconciler. */
@@ -139,7 +142,15 @@ class BindingReconcile {
       return { requeueAfter: this.#deps.waitRetryMs ?? WAIT_RETRY_MS };
     }
     if (binding.protocol === 'udp' && endpoint.dial !== undefined) return this.#udpUnsupported(ws, allocation, hostPort);
-    return this.#forward(forwarding, endpoint, hostPort, allocation, claim, standby);
+    return this.#forward(forwarding, endpoint, hostPort, allocation, claim, standby, this.#kernelAllowed(ws));
+  }
+
+  /**
+   * Whether the kernel may forward this binding (see ForwardSpec.kernel): the workspace runs and is
+   * meant to, and has no idle policy — the daemon must see every connection to wake or keep it awake.
+   */
+  #kernelAllowed(ws: Workspace): boolean {
+    return ws.status?.phase === 'Running' && (ws.spec.state ?? 'Running') === 'Running' && idleTimeoutMs(ws, this.#deps.defaultIdleTimeout) === undefined;
   }
 
   /**
@@ -162,6 +173,7 @@ class BindingReconcile {
     allocation: PortBindingAllocation | undefined,
     claim: FixedPortClaim | undefined,
     standby: string | undefined,
+    kernel: boolean,
   ): Promise<ReconcileResult | undefined> {
     const binding = this.#binding;
     const target = {
@@ -170,10 +182,10 @@ class BindingReconcile {
       ...(endpoint.dial !== undefined ? { dial: endpoint.dial } : {}),
       ...(endpoint.instance !== undefined ? { instance: endpoint.instance } : {}),
     };
-    const spec: ForwardSpec = { id: this.#uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target, workspace: `${binding.namespace}/${binding.workspace}`, name: this.#pb.metadata.name };
+    const spec: ForwardSpec = { id: this.#uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target, workspace: `${binding.namespace}/${binding.workspace}`, name: this.#pb.metadata.name, kernel };
     try {
       const outcome = await this.#ensureForwarder(forwarding, spec, claim);
-      if (outcome !== 'unchanged') this.#ctx.log.info({ outcome, hostPort, target: formatEndpoint(target.host, target.port) }, `forwarder ${outcome}`);
+      if (outcome !== 'unchanged') this.#ctx.log.info({ outcome, hostPort, target: formatEndpoint(target.host, target.port), path: forwarding.path(this.#uid) }, `forwarder ${outcome}`);
     } catch (err) {
       if (err instanceof PortInUseError) {
         const conflict = await this.#conflict(forwarding, hostPort);

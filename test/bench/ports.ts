@@ -6,6 +6,9 @@
  * against the same traffic sent to the target directly (the floor). The target and the forwarder
  * run in their own processes, like a container's server and the daemon. When a Docker engine is
  * reachable, the same is measured once more against a target inside a container (its bridge IP).
+ * Where this process may forward in the kernel (root on Linux with nft, see KernelForwarding), each
+ * target is also measured through the kernel path (nftables DNAT), beside the userland forwarder.
+ * Goals (issue 19): throughput ≥ 0.9× direct, round trip ≤ +30 µs over direct (p50).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,6 +19,7 @@ import { PortRangeExhaustedError } from '../../controllers/portbinding/allocator
 import { portTakenCheck } from '../../controllers/portbinding/allocator/host-check.ts';
 import { SIMULATED_PORTS, allocateWorkspaces, simulatedWorkspace } from '../../controllers/portbinding/allocator/testing.ts';
 import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
+import { KernelForwarding } from '../../controllers/portbinding/forward/kernel/kernel-forwarding.ts';
 import { measureDownload, measurePingLatency } from '../ports/servers.ts';
 import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
@@ -26,18 +30,35 @@ const PING_SAMPLES = 1000;
 const DOCKER_IMAGE = 'boulder-test/debian:bookworm';
 const NODE_DIR = join(process.execPath, '..', '..');
 const REPO_DIR = join(import.meta.dirname, '..', '..');
+/** Goals of issue 19 item 5. */
+const THROUGHPUT_GOAL = 0.9;
+const ADDED_RTT_GOAL_US = 30;
+
+/** The forwarding paths measured here: userland always, kernel where this process may use it. */
+async function forwardingModes(): Promise<ForwardMode[]> {
+  const kernel = await KernelForwarding.detect();
+  if (kernel === undefined) {
+    process.stderr.write('[bench] ports: no kernel forwarding here (needs root on Linux and nft), kernel rows skipped\n');
+    return ['userland'];
+  }
+  await kernel.close();
+  return ['userland', 'kernel'];
+}
+
+type ForwardMode = 'userland' | 'kernel';
 
 /** Runs every port benchmark and returns its rows. */
 export async function benchPorts(): Promise<BenchRow[]> {
   const rows = await benchAllocation();
+  const modes = await forwardingModes();
   const target = await startHelper(process.execPath, [FORWARD_HELPER, 'target']);
   try {
     const ports = target.info as { echo: number; source: number };
-    rows.push(...(await benchForwarding('127.0.0.1', ports, 'local process')));
+    for (const mode of modes) rows.push(...(await benchForwarding('127.0.0.1', ports, 'local process', mode)));
   } finally {
     await target.stop();
   }
-  if (dockerAvailable()) rows.push(...(await benchContainerForwarding()));
+  if (dockerAvailable()) rows.push(...(await benchContainerForwarding(modes)));
   return rows;
 }
 
@@ -77,11 +98,14 @@ async function benchAllocation(): Promise<BenchRow[]> {
   ];
 }
 
-/** Download throughput and ping latency through a forwarder vs directly to `host`. */
-async function benchForwarding(host: string, target: { echo: number; source: number }, where: string): Promise<BenchRow[]> {
-  const forwarder = await startHelper(process.execPath, [FORWARD_HELPER, 'forwarder', `${host}:${target.echo}`, `${host}:${target.source}`]);
+/** Download throughput and ping latency through a forwarder (`mode` path) vs directly to `host`. */
+async function benchForwarding(host: string, target: { echo: number; source: number }, where: string, mode: ForwardMode): Promise<BenchRow[]> {
+  const flags = mode === 'kernel' ? ['--kernel'] : [];
+  const forwarder = await startHelper(process.execPath, [FORWARD_HELPER, 'forwarder', ...flags, `${host}:${target.echo}`, `${host}:${target.source}`]);
   try {
-    const [echoPort, sourcePort] = (forwarder.info as { ports: [number, number] }).ports;
+    const { ports, paths } = forwarder.info as { ports: [number, number]; paths: string[] };
+    if (paths.some((p) => p !== mode)) throw new Error(`forwarder took the ${paths.join('/')} path, not ${mode}`);
+    const [echoPort, sourcePort] = ports;
     await measureDownload(sourcePort, DOWNLOAD_BYTES);
     await measureDownload(target.source, DOWNLOAD_BYTES, host);
     const direct: number[] = [];
@@ -93,20 +117,23 @@ async function benchForwarding(host: string, target: { echo: number; source: num
     const directPings = await measurePingLatency(target.echo, PING_SAMPLES, 100, host);
     const forwardedPings = await measurePingLatency(echoPort, PING_SAMPLES);
     const addedUs = (median(forwardedPings) - median(directPings)) * 1000;
+    const throughput = median(forwarded) / median(direct);
     return [
       {
-        name: `forwarder throughput, 100 MB download (${where})`,
+        name: `forwarder throughput, 100 MB download (${where}, ${mode})`,
         value: median(forwarded),
         unit: 'MB/s',
         floor: { name: 'direct to target', value: median(direct) },
-        note: `median of ${DOWNLOAD_RUNS}`,
+        budget: { text: `≥ ${THROUGHPUT_GOAL}×`, met: throughput >= THROUGHPUT_GOAL },
+        note: `median of ${DOWNLOAD_RUNS}, interleaved`,
       },
       {
-        name: `forwarder round trip, 1-byte ping (${where})`,
+        name: `forwarder round trip, 1-byte ping (${where}, ${mode})`,
         value: median(forwardedPings),
         p99: quantile(forwardedPings, 0.99),
         unit: 'ms',
         floor: { name: 'direct to target', value: median(directPings) },
+        budget: { text: `≤ +${ADDED_RTT_GOAL_US} µs`, met: addedUs <= ADDED_RTT_GOAL_US },
         note: `${PING_SAMPLES} samples, +${addedUs.toFixed(0)} µs p50`,
       },
     ];
@@ -116,7 +143,7 @@ async function benchForwarding(host: string, target: { echo: number; source: num
 }
 
 /** The same forwarding benchmark against a target server in a container (Node mounted read-only). */
-async function benchContainerForwarding(): Promise<BenchRow[]> {
+async function benchContainerForwarding(modes: ForwardMode[]): Promise<BenchRow[]> {
   const name = `boulder-bench-ports-${process.pid}`;
   const nodeInContainer = join(NODE_DIR, 'bin', 'node');
   const target = await startHelper('docker', [
@@ -126,7 +153,9 @@ async function benchContainerForwarding(): Promise<BenchRow[]> {
   ]);
   try {
     const ip = execFileSync('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name], { encoding: 'utf8' }).trim();
-    return await benchForwarding(ip, target.info as { echo: number; source: number }, 'container');
+    const rows: BenchRow[] = [];
+    for (const mode of modes) rows.push(...(await benchForwarding(ip, target.info as { echo: number; source: number }, 'container', mode)));
+    return rows;
   } finally {
     await target.stop();
     execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
