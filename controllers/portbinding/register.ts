@@ -61,14 +61,17 @@ export function registerPortBindings(manager: Manager, deps: PortBindingRegister
   deps.activity.setProbe((key) => (pool?.hasOpenConnection(key) === true ? 'open connection on a forwarded port' : undefined));
   if (deps.forwarding === undefined) {
     manager.addRunnable('port-forwarding', async (signal) => {
-      const kernel = await KernelForwarding.detect();
       const log = deps.logger.child({ component: 'port-forwarding' });
-      log.info({ kernel: kernel?.table ?? false }, kernel === undefined ? 'forwarding in userland' : 'forwarding in the kernel where eligible (nftables), userland otherwise');
+      const kernel = KernelForwarding.detect().then((found) => {
+        log.info({ kernel: found?.table ?? false }, found === undefined ? 'forwarding in userland' : 'forwarding in the kernel where eligible (nftables), userland otherwise');
+        return found;
+      });
       const own = new PortForwarding({
         onUpstreamChange: upstreamReporter(deps.logger, enqueueBecause('its target changed reachability')),
         pool: {
           beforeConnect: wakeOnConnect(deps.activity),
-          ...(kernel !== undefined ? { kernel, onKernelError: (id, error) => log.warn({ forwarder: id, error: error.message }, 'kernel forwarding failed; this binding stays in userland') } : {}),
+          kernel,
+          onKernelError: (id, error) => log.warn({ forwarder: id, error: error.message }, 'kernel forwarding failed; this binding stays in userland'),
         },
       });
       pool = own;

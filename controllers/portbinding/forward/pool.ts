@@ -28,8 +28,11 @@ export interface ForwarderPoolOptions {
   onUpstream?: (id: string, event: UpstreamEvent) => void;
   /** TCP: runs before each connection's upstream opens (see TcpForwarderOptions.beforeConnect). */
   beforeConnect?: (spec: ForwardSpec) => Promise<unknown> | undefined;
-  /** Forwards eligible TCP specs in the kernel too (`KernelForwarding.detect()`); closed with the pool. */
-  kernel?: KernelForwarding;
+  /**
+   * Forwards eligible TCP specs in the kernel too (`KernelForwarding.detect()`, which may still be
+   * running: listeners start meanwhile, and their kernel rules follow when it resolves); closed with the pool.
+   */
+  kernel?: KernelForwarding | Promise<KernelForwarding | undefined>;
   /** Told when a spec that allows the kernel path stays in userland (nft failed). */
   onKernelError?: (id: string, error: Error) => void;
 }
@@ -47,10 +50,16 @@ export class ForwarderPool {
   readonly #entries = new Map<string, Entry>();
   readonly #lock = new KeyedLock();
   readonly #options: ForwarderPoolOptions;
+  #kernel: KernelForwarding | undefined;
+  readonly #kernelReady: Promise<KernelForwarding | undefined>;
 
   /** An empty pool. */
   constructor(options: ForwarderPoolOptions = {}) {
     this.#options = options;
+    this.#kernelReady = Promise.resolve(options.kernel).then(
+      (kernel) => (this.#kernel = kernel),
+      () => undefined,
+    );
   }
 
   /**
@@ -123,18 +132,18 @@ export class ForwarderPool {
   /** How forwarder `id` forwards new connections now, or undefined when none runs. */
   path(id: string): ForwardPath | undefined {
     if (!this.#entries.has(id)) return undefined;
-    return this.#options.kernel?.has(id) === true ? 'kernel' : 'userland';
+    return this.#kernel?.has(id) === true ? 'kernel' : 'userland';
   }
 
   /** Stops every forwarder (daemon shutdown), then removes the kernel's rules. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.#entries.keys()].map((id) => this.stop(id)));
-    await this.#options.kernel?.close();
+    await (await this.#kernelReady)?.close();
   }
 
   /** Adds, moves or removes `spec`'s kernel rule to match whether it is allowed and eligible. */
   async #syncKernel(spec: ForwardSpec): Promise<void> {
-    const kernel = this.#options.kernel;
+    const kernel = this.#kernel ?? (await this.#kernelReady);
     if (kernel === undefined) return;
     if (spec.kernel !== true || kernel.ineligible(spec) !== undefined) {
       await this.#dropKernel(spec.id);
@@ -150,7 +159,7 @@ export class ForwarderPool {
 
   async #dropKernel(id: string): Promise<void> {
     try {
-      await this.#options.kernel?.remove(id);
+      await this.#kernel?.remove(id);
     } catch (err) {
       this.#options.onKernelError?.(id, err instanceof Error ? err : new Error(String(err)));
     }
