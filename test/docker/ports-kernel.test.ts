@@ -21,7 +21,10 @@ import type { ForwardSpec } from '../../controllers/portbinding/contracts.ts';
 import { GUARD_TABLE, KernelForwarding, KERNEL_TABLE_PREFIX } from '../../controllers/portbinding/forward/kernel/kernel-forwarding.ts';
 import { ForwarderPool } from '../../controllers/portbinding/forward/pool.ts';
 import { exchange, freePort } from '../ports/servers.ts';
+import http from 'node:http';
+import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { DEBIAN, requireEngine } from './support.ts';
+import { BUSYBOX, eventually, getWorkspace, managedObjects, removeObjects, runNamespace, startControllers, waitReady, workspaceManifest } from './workspace-harness.ts';
 
 const TAG = `bkf-${randomBytes(3).toString('hex')}`;
 const NODE_DIR = join(process.execPath, '..', '..');
@@ -225,4 +228,53 @@ describe('kernel forwarding to a container', () => {
     await kernel?.close();
     expect(tables()).not.toContain(`${stale}\n`);
   });
+});
+
+describe('the daemon\'s PortBinding controller', () => {
+  const NS = runNamespace('kernel');
+  const WS = 'kernel-web';
+
+  function get(port: number): Promise<string> {
+    return new Promise((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/', agent: false, timeout: 10_000 }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (c: string) => (body += c));
+        res.on('end', () => resolve(body));
+      });
+      req.on('error', reject);
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+    });
+  }
+
+  const ruleFor = (port: number): boolean => execFileSync('nft', ['list', 'ruleset'], { encoding: 'utf8' }).includes(`ip daddr 127.0.0.1 tcp dport ${port} counter`);
+
+  it('forwards a running workspace without an idle policy in the kernel, and a paused one through the daemon', async () => {
+    await requireEngine([BUSYBOX]);
+    const harness = await startControllers();
+    try {
+      await harness.client.create(workspaceManifest(NS, WS, { image: BUSYBOX, ports: { web: { containerPort: 8080 } }, scripts: { postStart: 'mkdir -p /www && echo kernel-path > /www/index.html && httpd -p 8080 -h /www' } }));
+      await waitReady(harness.client, NS, WS, 60_000);
+      let port = 0;
+      await eventually(async () => {
+        const pb = (await harness.client.list<PortBinding>('PortBinding', { namespace: NS })).items.find((b) => b.status?.phase === 'Bound');
+        port = pb?.status?.hostPort ?? 0;
+        return port !== 0 && ruleFor(port);
+      }, 30_000, 'bound with a kernel rule');
+      expect((await get(port)).trim()).toBe('kernel-path');
+      expect(harness.logLines().some((l) => l['msg'] === 'forwarder started' && l['path'] === 'kernel')).toBe(true);
+
+      const ws = (await getWorkspace(harness.client, NS, WS))!;
+      await harness.client.update<Workspace>({ ...ws, spec: { ...ws.spec, state: 'Paused' } });
+      await eventually(() => !ruleFor(port), 30_000, 'kernel rule removed while paused');
+      const paused = (await getWorkspace(harness.client, NS, WS))!;
+      await harness.client.update<Workspace>({ ...paused, spec: { ...paused.spec, state: 'Running' } });
+      await eventually(() => ruleFor(port), 30_000, 'kernel rule back once running');
+      expect((await get(port)).trim()).toBe('kernel-path');
+    } finally {
+      await harness.client.delete('Workspace', NS, WS).catch(() => undefined);
+      await eventually(async () => (await getWorkspace(harness.client, NS, WS)) === undefined, 30_000, 'workspace deleted').catch(() => undefined);
+      await harness.stop();
+      await removeObjects(await managedObjects(NS));
+    }
+  }, 120_000);
 });
