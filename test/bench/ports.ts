@@ -11,6 +11,7 @@
  * Goals (issue 19): throughput ≥ 0.9× direct, round trip ≤ +30 µs over direct (p50).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -25,7 +26,7 @@ import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
 const FORWARD_HELPER = join(import.meta.dirname, '..', 'ports', 'servers.ts');
 const DOWNLOAD_BYTES = 100 * 1024 * 1024;
-const DOWNLOAD_RUNS = 5;
+const DOWNLOAD_RUNS = 9;
 const PING_SAMPLES = 1000;
 const DOCKER_IMAGE = 'boulder-test/debian:bookworm';
 const NODE_DIR = join(process.execPath, '..', '..');
@@ -110,9 +111,12 @@ async function benchForwarding(host: string, target: { echo: number; source: num
     await measureDownload(target.source, DOWNLOAD_BYTES, host);
     const direct: number[] = [];
     const forwarded: number[] = [];
+    let forwarderCpuMs = 0;
     for (let i = 0; i < DOWNLOAD_RUNS; i += 1) {
       direct.push(await measureDownload(target.source, DOWNLOAD_BYTES, host));
+      const cpuBefore = cpuMsOf(forwarder.pid);
       forwarded.push(await measureDownload(sourcePort, DOWNLOAD_BYTES));
+      forwarderCpuMs += cpuMsOf(forwarder.pid) - cpuBefore;
     }
     const directPings = await measurePingLatency(target.echo, PING_SAMPLES, 100, host);
     const forwardedPings = await measurePingLatency(echoPort, PING_SAMPLES);
@@ -125,7 +129,7 @@ async function benchForwarding(host: string, target: { echo: number; source: num
         unit: 'MB/s',
         floor: { name: 'direct to target', value: median(direct) },
         budget: { text: `≥ ${THROUGHPUT_GOAL}×`, met: throughput >= THROUGHPUT_GOAL },
-        note: `median of ${DOWNLOAD_RUNS}, interleaved`,
+        note: `median of ${DOWNLOAD_RUNS}, interleaved; forwarder process CPU ${Math.round(forwarderCpuMs / DOWNLOAD_RUNS)} ms per 100 MB`,
       },
       {
         name: `forwarder round trip, 1-byte ping (${where}, ${mode})`,
@@ -172,9 +176,20 @@ function dockerAvailable(): boolean {
   }
 }
 
+/** CPU time (user + system, ms) the process `pid` used so far (Linux /proc, 10 ms ticks); 0 elsewhere. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 interface Helper {
   /** The JSON the helper printed on its first line. */
   info: unknown;
+  pid: number | undefined;
   /** Closes the helper's stdin (it shuts down) and waits for it to exit, killing it after 5 s. */
   stop(): Promise<void>;
 }
@@ -188,6 +203,7 @@ async function startHelper(file: string, args: string[]): Promise<Helper> {
   if (first === undefined) throw new Error(`${file} ${args.join(' ')} exited before it was ready`);
   return {
     info: JSON.parse(first) as unknown,
+    pid: child.pid,
     async stop() {
       child.stdin!.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
