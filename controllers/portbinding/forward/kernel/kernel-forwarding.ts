@@ -116,10 +116,11 @@ export class KernelForwarding {
     const reason = this.ineligible(spec);
     if (reason !== undefined) throw new Error(`not forwarded in the kernel: ${reason}`);
     const target = `${spec.target.host}:${spec.target.port}`;
-    if (this.#rules.get(id)?.target === target) return;
-    await this.remove(id);
+    // Checked on every call: a bridge recreated under the same address starts with route_localnet=0.
     const iface = directInterface(spec.target.host)!;
     if (iface !== 'lo') this.#enableLocalnet(iface);
+    if (this.#rules.get(id)?.target === target) return;
+    await this.remove(id);
     const comment = id.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
     const output = await this.#run(`add rule ip ${this.table} output ip daddr ${spec.hostIP} tcp dport ${port(spec.hostPort)} counter dnat to ${target} comment "${comment}"\n`, { echo: true });
     const handle = echoedHandle(output);
