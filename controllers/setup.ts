@@ -117,6 +117,7 @@ export function registerControllers(manager: Manager, deps: ControllerSetupDeps)
     ...(deps.exposure !== undefined ? { exposure: deps.exposure } : {}),
     ...(deps.portBindingResyncMs !== undefined ? { resyncMs: deps.portBindingResyncMs } : {}),
     ...(deps.portConflictRetryMs !== undefined ? { conflictRetryMs: deps.portConflictRetryMs } : {}),
+    ...(deps.defaultIdleTimeout !== undefined ? { defaultIdleTimeout: deps.defaultIdleTimeout } : {}),
   });
   // Sync engines live in the daemon only (a one-shot reconcile leaves SyncSessions alone).
   registerSyncSessions(manager, {

@@ -80,6 +80,12 @@ export interface ForwardSpec {
   workspace?: string;
   /** The binding's name, for activity records (`connection on port NAME`). */
   name?: string;
+  /**
+   * The kernel may forward new connections (nftables DNAT, `forward/kernel/`) where the pool can.
+   * Such connections bypass the daemon: they neither wake an idle workspace nor count as its
+   * activity, so the reconciler allows it only for a running workspace without an idle policy.
+   */
+  kernel?: boolean;
 }
 
 /** A process holding a port, when it can be found (Linux /proc). */

@@ -20,6 +20,7 @@ import { finish, found, type Step, type StepEntry, type StepOutcome } from '../r
 import type { Backend } from '../providers/types.ts';
 import { runtimeTarget } from '../providers/target.ts';
 import { getIfExists } from '../../apis/client/get-if-exists.ts';
+import { idleTimeoutMs } from '../../apis/idle-timeout.ts';
 import { allocateHostPort, allocationMatches, allocationRecord, backendPortRange } from './allocation.ts';
 import { PortRangeExhaustedError } from './allocator/index.ts';
 import type { ForwardSpec, PortRange } from './contracts.ts';
@@ -193,10 +194,11 @@ const forwardStep: Step<BindingScope> = {
       ...(endpoint.dial !== undefined ? { dial: endpoint.dial } : {}),
       ...(endpoint.instance !== undefined ? { instance: endpoint.instance } : {}),
     };
-    const spec: ForwardSpec = { id: scope.uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target, workspace: `${binding.namespace}/${binding.workspace}`, name: scope.pb.metadata.name };
+    const kernel = kernelAllowed(scope, found(scope.ws, 'workspace'));
+    const spec: ForwardSpec = { id: scope.uid, protocol: binding.protocol, hostIP: binding.hostIP, hostPort, target, workspace: `${binding.namespace}/${binding.workspace}`, name: scope.pb.metadata.name, kernel };
     try {
       const outcome = await ensureForwarder(scope, forwarding, spec);
-      if (outcome !== 'unchanged') scope.ctx.log.info({ outcome, hostPort, target: formatEndpoint(target.host, target.port) }, `forwarder ${outcome}`);
+      if (outcome !== 'unchanged') scope.ctx.log.info({ outcome, hostPort, target: formatEndpoint(target.host, target.port), path: forwarding.path(scope.uid) }, `forwarder ${outcome}`);
     } catch (err) {
       return forwardFailure(scope, forwarding, err, hostPort);
     }
@@ -213,6 +215,14 @@ const forwardStep: Step<BindingScope> = {
     return undefined;
   },
 };
+
+/**
+ * Whether the kernel may forward this binding (see ForwardSpec.kernel): the workspace runs and is
+ * meant to, and has no idle policy — the daemon must see every connection to wake or keep it awake.
+ */
+function kernelAllowed(scope: BindingScope, ws: Workspace): boolean {
+  return ws.status?.phase === 'Running' && (ws.spec.state ?? 'Running') === 'Running' && idleTimeoutMs(ws, scope.deps.defaultIdleTimeout) === undefined;
+}
 
 /**
  * A failed forward: a port held by someone else is a Conflict naming the holder (retried); a

@@ -8,7 +8,7 @@
 import { BoulderError } from '../../apis/errors.ts';
 import { addressesOverlap } from './binding.ts';
 import type { ForwardSpec, PortProtocol } from './contracts.ts';
-import { ForwarderPool, type EnsureForwardResult, type ForwarderPoolOptions, type ForwarderStats, type UpstreamEvent } from './forward/index.ts';
+import { ForwarderPool, type EnsureForwardResult, type ForwarderPoolOptions, type ForwarderStats, type ForwardPath, type UpstreamEvent } from './forward/index.ts';
 
 /** A forwarder of this daemon that holds a host port. */
 export interface ForwardingHolder {
@@ -124,6 +124,11 @@ export class PortForwarding {
   /** Traffic counters of the forwarder `id`. */
   stats(id: string): ForwarderStats | undefined {
     return this.#pool.stats(id);
+  }
+
+  /** How forwarder `id` forwards new connections (`kernel` or `userland`), or undefined when none runs. */
+  path(id: string): ForwardPath | undefined {
+    return this.#pool.path(id);
   }
 
   /** The forwarder of this daemon listening on an address overlapping hostIP:hostPort/protocol, other than `exceptId`. */

@@ -11,6 +11,7 @@ import { watches } from '../runtime/watches.ts';
 import type { ProviderRegistry } from '../providers/registry.ts';
 import type { ForwardSpec, PortRange } from './contracts.ts';
 import type { ExposurePolicy } from './exposure.ts';
+import { KernelForwarding } from './forward/index.ts';
 import { PortForwarding, type UpstreamChange } from './forwarding.ts';
 import { portBindingReconciler, type PortBindingReconcilerDeps } from './reconcile.ts';
 import { bindingsForWorkspace } from './workspace-events.ts';
@@ -49,6 +50,8 @@ export interface PortBindingRegisterDeps {
   resyncMs?: number;
   /** Delay before a PortBinding whose host port is held by someone else tries again. */
   conflictRetryMs?: number;
+  /** `workspace.idle_timeout` of the layered configuration. */
+  defaultIdleTimeout?: string;
 }
 
 /** Adds the PortBinding controller (see the module comment). */
@@ -61,7 +64,19 @@ export function registerPortBindings(manager: Manager, deps: PortBindingRegister
   deps.activity.setProbe((key) => (pool?.hasOpenConnection(key) === true ? 'open connection on a forwarded port' : undefined));
   if (deps.forwarding === undefined) {
     manager.addRunnable('port-forwarding', async (signal) => {
-      const own = new PortForwarding({ onUpstreamChange: upstreamReporter(deps.logger, enqueueBecause('its target changed reachability')), pool: { beforeConnect: wakeOnConnect(deps.activity) } });
+      const log = deps.logger.child({ component: 'port-forwarding' });
+      const kernel = KernelForwarding.detect().then((found) => {
+        log.info({ kernel: found?.table ?? false }, found === undefined ? 'forwarding in userland' : 'forwarding in the kernel where eligible (nftables), userland otherwise');
+        return found;
+      });
+      const own = new PortForwarding({
+        onUpstreamChange: upstreamReporter(deps.logger, enqueueBecause('its target changed reachability')),
+        pool: {
+          beforeConnect: wakeOnConnect(deps.activity),
+          kernel,
+          onKernelError: (id, error) => log.warn({ forwarder: id, error: error.message }, 'kernel forwarding failed; this binding stays in userland'),
+        },
+      });
       pool = own;
       await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve(), { once: true }));
       await own.close();
@@ -77,6 +92,7 @@ export function registerPortBindings(manager: Manager, deps: PortBindingRegister
     ...(deps.multiUser !== undefined ? { multiUser: deps.multiUser } : {}),
     ...(deps.exposure !== undefined ? { exposure: deps.exposure } : {}),
     ...(deps.conflictRetryMs !== undefined ? { conflictRetryMs: deps.conflictRetryMs } : {}),
+    ...(deps.defaultIdleTimeout !== undefined ? { defaultIdleTimeout: deps.defaultIdleTimeout } : {}),
   };
   const controller = manager.add({
     kind: 'PortBinding',

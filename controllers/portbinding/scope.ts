@@ -51,6 +51,8 @@ export interface PortBindingReconcilerDeps {
    * (never taken over), and fixed-port rivals are the user's own workspaces only (user-ports.ts).
    */
   multiUser?: MultiUserOptions;
+  /** `workspace.idle_timeout` of the layered configuration (a workspace with an idle policy stays on the userland forwarder). */
+  defaultIdleTimeout?: string;
 }
 
 /** One converge of a live binding; fields below `ctx` are filled in by the steps named beside them. */

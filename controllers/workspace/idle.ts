@@ -7,19 +7,13 @@
  * recorded in status.
  */
 import type { Workspace } from '../../apis/types/index.ts';
-import { parseConfigDuration } from '../../apis/duration.ts';
 import type { ConditionInput } from '../runtime/conditions.ts';
 import type { Activity } from './activity.ts';
 import { ACTIVE_AT_ANNOTATION, IDLE, IDLE_TIMEOUT, IDLE_TIMEOUT_OFF, SWITCH_REQUESTED_AT_ANNOTATION, WOKEN } from '../../apis/names/index.ts';
 import { desiredStateOf } from '../../apis/defaulted.ts';
 
-/** The idle timeout of `ws` in ms, or undefined when it never goes idle (`0`, `never`, or unset everywhere). */
-export function idleTimeoutMs(ws: Workspace, defaultTimeout?: string): number | undefined {
-  const text = ws.spec.idleTimeout ?? defaultTimeout;
-  if (text === undefined || text === 'never' || text === '0') return undefined;
-  const ms = parseConfigDuration(text);
-  return ms === undefined || ms <= 0 ? undefined : ms;
-}
+/** The idle timeout of a workspace (defined in apis/idle-timeout.ts, shared with the PortBinding controller). */
+export { idleTimeoutMs } from '../../apis/idle-timeout.ts';
 
 /** `nexus.dev/active-at` as written by the CLI: `ISO-TIME WHAT`. */
 export function formatActiveAt(at: Date, what: string): string {

@@ -5,6 +5,9 @@
  * the same run. Each workspace is deleted (`delete --wait`) between runs.
  */
 import { join } from 'node:path';
+import { STORE_FILE } from '../../apis/config/state-dir.ts';
+import { openEmbeddedStore, type EmbeddedStore } from '../../apis/store/embedded-store.ts';
+import { segmentRows, watchApply, type ApplySegments } from './apply-segments.ts';
 import { DevcontainerFloor, dockerRunFloorName, dockerRunOnce } from './docker-floors.ts';
 import { createGitRepository, workspaceManifest, writeManifests, type DockerBenchEnv } from './docker-bench-env.ts';
 import { phaseRows, phasesOf, type PhaseSample } from './phases.ts';
@@ -24,12 +27,16 @@ interface ApplySamples {
   createMs: number[];
   deleteMs: number[];
   phases: PhaseSample[];
+  segments: ApplySegments[];
 }
 
 /** Applies a new workspace, waits for Ready, reads its `status.timings.createMs`, deletes it. */
-async function applyOnce(env: DockerBenchEnv, name: string, repository: string | undefined, into: ApplySamples | undefined): Promise<void> {
+async function applyOnce(env: DockerBenchEnv, store: EmbeddedStore, name: string, repository: string | undefined, into: ApplySamples | undefined): Promise<void> {
   const file = writeManifests(join(env.root, `${name}.yaml`), [workspaceManifest(name, { repository })]);
+  const watch = await watchApply(store, name);
+  const spawnedAt = performance.now();
   const applied = await env.boulderOk('apply', '-f', file, '--wait', '--timeout', '60s');
+  const segments = await watch.finish(spawnedAt, spawnedAt + applied.ms);
   const ws = JSON.parse((await env.boulderOk('get', 'ws', name, '-o', 'json')).stdout) as { status?: { timings?: { createMs?: number; phases?: PhaseSample } } };
   const deleted = await env.boulderOk('delete', 'ws', name, '--wait', '--timeout', '60s');
   if (into === undefined) return;
@@ -38,6 +45,7 @@ async function applyOnce(env: DockerBenchEnv, name: string, repository: string |
   into.deleteMs.push(deleted.ms);
   const phases = phasesOf(ws);
   if (phases !== undefined) into.phases.push(phases);
+  into.segments.push(segments);
 }
 
 function note(s: ApplySamples): string {
@@ -73,21 +81,23 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
   }
   const dockerRun: number[] = [];
   const devcontainerUp: number[] = [];
-  const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [] };
-  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [] };
+  const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
+  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
+  const store = await openEmbeddedStore({ path: join(env.stateDir, STORE_FILE) });
   try {
     await dockerRunOnce(env);
-    await applyOnce(env, env.name('warm'), undefined, undefined);
-    await applyOnce(env, env.name('warm-wt'), repository, undefined);
+    await applyOnce(env, store, env.name('warm'), undefined, undefined);
+    await applyOnce(env, store, env.name('warm-wt'), repository, undefined);
 
     for (let i = 0; i < RUNS; i += 1) {
       dockerRun.push(await dockerRunOnce(env));
-      await applyOnce(env, env.name(`apply-${i}`), undefined, plain);
-      await applyOnce(env, env.name(`apply-wt-${i}`), repository, worktree);
+      await applyOnce(env, store, env.name(`apply-${i}`), undefined, plain);
+      await applyOnce(env, store, env.name(`apply-wt-${i}`), repository, worktree);
       if (devcontainerError === undefined) devcontainerUp.push(await devcontainer.upOnce());
     }
   } finally {
     await devcontainer.removeContainer();
+    await store.close();
   }
 
   const dockerRunFloor = { name: dockerRunFloorName(env), value: median(dockerRun) };
@@ -99,6 +109,8 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
   }
   rows.push(...variantRows('image present, no repository', plain, dockerRunFloor, devcontainerMedian));
   rows.push(...variantRows('image present, with worktree', worktree, dockerRunFloor, devcontainerMedian));
+  rows.push(...segmentRows('apply → Ready, no repository', plain.segments));
+  rows.push(...segmentRows('apply → Ready, with worktree', worktree.segments));
   rows.push(...phaseRows('apply → Ready, with worktree', worktree.phases));
   return rows;
 }

@@ -19,8 +19,13 @@ const SECTIONS: [string, (env: DockerBenchEnv) => Promise<BenchRow[]>][] = [
   ['20 workspaces at once', benchBatchApply],
 ];
 
-/** Runs every Docker workspace benchmark and returns its rows. */
-export async function benchDockerWorkspace(): Promise<BenchRow[]> {
+/** Only the apply → Ready section (`npm run bench -- apply`). */
+export function benchDockerApply(): Promise<BenchRow[]> {
+  return benchDockerWorkspace(['apply → Ready']);
+}
+
+/** Runs every Docker workspace benchmark (or the named sections) and returns its rows. */
+export async function benchDockerWorkspace(only?: readonly string[]): Promise<BenchRow[]> {
   expectSuccess(`docker image inspect ${BENCH_IMAGE} (run bash test/env/images.sh)`, await runCommand('docker', ['image', 'inspect', BENCH_IMAGE]));
   const env = await DockerBenchEnv.open();
   const rows: BenchRow[] = [];
@@ -28,6 +33,7 @@ export async function benchDockerWorkspace(): Promise<BenchRow[]> {
     const floorNote = await chooseFloorNetwork(env);
     if (floorNote !== undefined) process.stderr.write(`[bench] docker: ${floorNote}\n`);
     for (const [name, run] of SECTIONS) {
+      if (only !== undefined && !only.includes(name)) continue;
       process.stderr.write(`[bench] docker: ${name}…\n`);
       try {
         rows.push(...(await run(env)));

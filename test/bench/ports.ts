@@ -6,8 +6,12 @@
  * against the same traffic sent to the target directly (the floor). The target and the forwarder
  * run in their own processes, like a container's server and the daemon. When a Docker engine is
  * reachable, the same is measured once more against a target inside a container (its bridge IP).
+ * Where this process may forward in the kernel (root on Linux with nft, see KernelForwarding), each
+ * target is also measured through the kernel path (nftables DNAT), beside the userland forwarder.
+ * Goals (issue 19): throughput ≥ 0.9× direct, round trip ≤ +30 µs over direct (p50).
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { join } from 'node:path';
@@ -16,28 +20,46 @@ import { PortRangeExhaustedError } from '../../controllers/portbinding/allocator
 import { portTakenCheck } from '../../controllers/portbinding/allocator/host-check.ts';
 import { SIMULATED_PORTS, allocateWorkspaces, simulatedWorkspace } from '../../controllers/portbinding/allocator/testing.ts';
 import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
+import { KernelForwarding } from '../../controllers/portbinding/forward/kernel/kernel-forwarding.ts';
 import { measureDownload, measurePingLatency } from '../ports/servers.ts';
 import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
 const FORWARD_HELPER = join(import.meta.dirname, '..', 'ports', 'servers.ts');
 const DOWNLOAD_BYTES = 100 * 1024 * 1024;
-const DOWNLOAD_RUNS = 5;
+const DOWNLOAD_RUNS = 9;
 const PING_SAMPLES = 1000;
 const DOCKER_IMAGE = 'boulder-test/debian:bookworm';
 const NODE_DIR = join(process.execPath, '..', '..');
 const REPO_DIR = join(import.meta.dirname, '..', '..');
+/** Goals of issue 19 item 5. */
+const THROUGHPUT_GOAL = 0.9;
+const ADDED_RTT_GOAL_US = 30;
+
+/** The forwarding paths measured here: userland always, kernel where this process may use it. */
+async function forwardingModes(): Promise<ForwardMode[]> {
+  const kernel = await KernelForwarding.detect();
+  if (kernel === undefined) {
+    process.stderr.write('[bench] ports: no kernel forwarding here (needs root on Linux and nft), kernel rows skipped\n');
+    return ['userland'];
+  }
+  await kernel.close();
+  return ['userland', 'kernel'];
+}
+
+type ForwardMode = 'userland' | 'kernel';
 
 /** Runs every port benchmark and returns its rows. */
 export async function benchPorts(): Promise<BenchRow[]> {
   const rows = await benchAllocation();
+  const modes = await forwardingModes();
   const target = await startHelper(process.execPath, [FORWARD_HELPER, 'target']);
   try {
     const ports = target.info as { echo: number; source: number };
-    rows.push(...(await benchForwarding('127.0.0.1', ports, 'local process')));
+    for (const mode of modes) rows.push(...(await benchForwarding('127.0.0.1', ports, 'local process', mode)));
   } finally {
     await target.stop();
   }
-  if (dockerAvailable()) rows.push(...(await benchContainerForwarding()));
+  if (dockerAvailable()) rows.push(...(await benchContainerForwarding(modes)));
   return rows;
 }
 
@@ -77,36 +99,45 @@ async function benchAllocation(): Promise<BenchRow[]> {
   ];
 }
 
-/** Download throughput and ping latency through a forwarder vs directly to `host`. */
-async function benchForwarding(host: string, target: { echo: number; source: number }, where: string): Promise<BenchRow[]> {
-  const forwarder = await startHelper(process.execPath, [FORWARD_HELPER, 'forwarder', `${host}:${target.echo}`, `${host}:${target.source}`]);
+/** Download throughput and ping latency through a forwarder (`mode` path) vs directly to `host`. */
+async function benchForwarding(host: string, target: { echo: number; source: number }, where: string, mode: ForwardMode): Promise<BenchRow[]> {
+  const flags = mode === 'kernel' ? ['--kernel'] : [];
+  const forwarder = await startHelper(process.execPath, [FORWARD_HELPER, 'forwarder', ...flags, `${host}:${target.echo}`, `${host}:${target.source}`]);
   try {
-    const [echoPort, sourcePort] = (forwarder.info as { ports: [number, number] }).ports;
+    const { ports, paths } = forwarder.info as { ports: [number, number]; paths: string[] };
+    if (paths.some((p) => p !== mode)) throw new Error(`forwarder took the ${paths.join('/')} path, not ${mode}`);
+    const [echoPort, sourcePort] = ports;
     await measureDownload(sourcePort, DOWNLOAD_BYTES);
     await measureDownload(target.source, DOWNLOAD_BYTES, host);
     const direct: number[] = [];
     const forwarded: number[] = [];
+    let forwarderCpuMs = 0;
     for (let i = 0; i < DOWNLOAD_RUNS; i += 1) {
       direct.push(await measureDownload(target.source, DOWNLOAD_BYTES, host));
+      const cpuBefore = cpuMsOf(forwarder.pid);
       forwarded.push(await measureDownload(sourcePort, DOWNLOAD_BYTES));
+      forwarderCpuMs += cpuMsOf(forwarder.pid) - cpuBefore;
     }
     const directPings = await measurePingLatency(target.echo, PING_SAMPLES, 100, host);
     const forwardedPings = await measurePingLatency(echoPort, PING_SAMPLES);
     const addedUs = (median(forwardedPings) - median(directPings)) * 1000;
+    const throughput = median(forwarded) / median(direct);
     return [
       {
-        name: `forwarder throughput, 100 MB download (${where})`,
+        name: `forwarder throughput, 100 MB download (${where}, ${mode})`,
         value: median(forwarded),
         unit: 'MB/s',
         floor: { name: 'direct to target', value: median(direct) },
-        note: `median of ${DOWNLOAD_RUNS}`,
+        budget: { text: `≥ ${THROUGHPUT_GOAL}×`, met: throughput >= THROUGHPUT_GOAL },
+        note: `median of ${DOWNLOAD_RUNS}, interleaved (median of the pairs' ratios ${median(forwarded.map((f, i) => f / direct[i]!)).toFixed(2)}×); forwarder process CPU ${Math.round(forwarderCpuMs / DOWNLOAD_RUNS)} ms per 100 MB`,
       },
       {
-        name: `forwarder round trip, 1-byte ping (${where})`,
+        name: `forwarder round trip, 1-byte ping (${where}, ${mode})`,
         value: median(forwardedPings),
         p99: quantile(forwardedPings, 0.99),
         unit: 'ms',
         floor: { name: 'direct to target', value: median(directPings) },
+        budget: { text: `≤ +${ADDED_RTT_GOAL_US} µs`, met: addedUs <= ADDED_RTT_GOAL_US },
         note: `${PING_SAMPLES} samples, +${addedUs.toFixed(0)} µs p50`,
       },
     ];
@@ -116,7 +147,7 @@ async function benchForwarding(host: string, target: { echo: number; source: num
 }
 
 /** The same forwarding benchmark against a target server in a container (Node mounted read-only). */
-async function benchContainerForwarding(): Promise<BenchRow[]> {
+async function benchContainerForwarding(modes: ForwardMode[]): Promise<BenchRow[]> {
   const name = `boulder-bench-ports-${process.pid}`;
   const nodeInContainer = join(NODE_DIR, 'bin', 'node');
   const target = await startHelper('docker', [
@@ -126,7 +157,9 @@ async function benchContainerForwarding(): Promise<BenchRow[]> {
   ]);
   try {
     const ip = execFileSync('docker', ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}', name], { encoding: 'utf8' }).trim();
-    return await benchForwarding(ip, target.info as { echo: number; source: number }, 'container');
+    const rows: BenchRow[] = [];
+    for (const mode of modes) rows.push(...(await benchForwarding(ip, target.info as { echo: number; source: number }, 'container', mode)));
+    return rows;
   } finally {
     await target.stop();
     execFileSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
@@ -143,9 +176,20 @@ function dockerAvailable(): boolean {
   }
 }
 
+/** CPU time (user + system, ms) the process `pid` used so far (Linux /proc, 10 ms ticks); 0 elsewhere. */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
 interface Helper {
   /** The JSON the helper printed on its first line. */
   info: unknown;
+  pid: number | undefined;
   /** Closes the helper's stdin (it shuts down) and waits for it to exit, killing it after 5 s. */
   stop(): Promise<void>;
 }
@@ -159,6 +203,7 @@ async function startHelper(file: string, args: string[]): Promise<Helper> {
   if (first === undefined) throw new Error(`${file} ${args.join(' ')} exited before it was ready`);
   return {
     info: JSON.parse(first) as unknown,
+    pid: child.pid,
     async stop() {
       child.stdin!.end();
       const timer = setTimeout(() => child.kill('SIGKILL'), 5000);

@@ -3,12 +3,14 @@
  * loopback (TCP echo, TCP byte source, UDP echo), a free-port finder and a client that reads a
  * whole connection. Run as a script it becomes a separate process for the benchmarks:
  * `node servers.ts target [HOST]` prints `{"echo":P,"source":Q}` and serves until stdin closes;
- * `node servers.ts forwarder HOST:PORT…` forwards free loopback ports to each target, prints
- * `{"ports":[…]}` and serves until stdin closes.
+ * `node servers.ts forwarder [--kernel] HOST:PORT…` forwards free loopback ports to each target
+ * (with `--kernel`: through nftables where it can, see KernelForwarding), prints
+ * `{"ports":[…],"paths":[…]}` and serves until stdin closes.
  */
 import { createSocket } from 'node:dgram';
 import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import type { PortProtocol } from '../../controllers/portbinding/contracts.ts';
+import { KernelForwarding } from '../../controllers/portbinding/forward/kernel/kernel-forwarding.ts';
 import { ForwarderPool } from '../../controllers/portbinding/forward/pool.ts';
 
 /** A running test server. */
@@ -181,18 +183,22 @@ if (import.meta.main) {
       await source.close();
     });
   } else if (role === 'forwarder') {
-    const pool = new ForwarderPool();
+    const kernelWanted = args[0] === '--kernel';
+    const kernel = kernelWanted ? await KernelForwarding.detect() : undefined;
+    const pool = new ForwarderPool(kernel !== undefined ? { kernel, onKernelError: (_id, err) => process.stderr.write(`kernel forwarding: ${err.message}\n`) } : {});
     const ports: number[] = [];
-    for (const [i, arg] of args.entries()) {
+    const paths: (string | undefined)[] = [];
+    for (const [i, arg] of args.filter((a) => a !== '--kernel').entries()) {
       const [host = '127.0.0.1', port = '0'] = arg.split(':');
       const hostPort = await freePort();
-      await pool.ensure({ id: `bench-${i}`, protocol: 'tcp', hostIP: '127.0.0.1', hostPort, target: { host, port: Number(port) } });
+      await pool.ensure({ id: `bench-${i}`, protocol: 'tcp', hostIP: '127.0.0.1', hostPort, target: { host, port: Number(port) }, kernel: kernelWanted });
       ports.push(hostPort);
+      paths.push(pool.path(`bench-${i}`));
     }
-    process.stdout.write(`${JSON.stringify({ ports })}\n`);
+    process.stdout.write(`${JSON.stringify({ ports, paths })}\n`);
     await serveUntilStdinCloses(() => pool.closeAll());
   } else {
-    process.stderr.write('usage: node servers.ts target [HOST] | forwarder HOST:PORT…\n');
+    process.stderr.write('usage: node servers.ts target [HOST] | forwarder [--kernel] HOST:PORT…\n');
     process.exitCode = 2;
   }
 }

@@ -2,10 +2,14 @@
  * The daemon's set of running forwarders, keyed by PortBinding uid. `ensure` is idempotent: it
  * starts a missing forwarder, leaves a matching one alone, swaps only the target when just the
  * target changed (the listener and open connections stay), and listens again when the host side
- * or protocol changed. Calls for one id are serialised.
+ * or protocol changed. Calls for one id are serialised. With a `kernel` (see
+ * kernel/kernel-forwarding.ts), a spec that allows it (`spec.kernel`) and is eligible is also
+ * forwarded by an nftables rule while its listener keeps holding the port: the rule is added after
+ * the listener is up and removed before it closes, so the port is never forwarded without being held.
  */
 import type { ForwardSpec } from '../contracts.ts';
 import type { Forwarder, ForwarderStats, UpstreamEvent } from './forwarder.ts';
+import type { KernelForwarding } from './kernel/kernel-forwarding.ts';
 import { KeyedLock } from './keyed-lock.ts';
 import { forwardSpecChange } from './spec-change.ts';
 import { startTcpForwarder } from './tcp-forwarder.ts';
@@ -24,7 +28,17 @@ export interface ForwarderPoolOptions {
   onUpstream?: (id: string, event: UpstreamEvent) => void;
   /** TCP: runs before each connection's upstream opens (see TcpForwarderOptions.beforeConnect). */
   beforeConnect?: (spec: ForwardSpec) => Promise<unknown> | undefined;
+  /**
+   * Forwards eligible TCP specs in the kernel too (`KernelForwarding.detect()`, which may still be
+   * running: listeners start meanwhile, and their kernel rules follow when it resolves); closed with the pool.
+   */
+  kernel?: KernelForwarding | Promise<KernelForwarding | undefined>;
+  /** Told when a spec that allows the kernel path stays in userland (nft failed). */
+  onKernelError?: (id: string, error: Error) => void;
 }
+
+/** How a forwarder's traffic flows: through the daemon (`userland`) or an nftables rule (`kernel`). */
+export type ForwardPath = 'userland' | 'kernel';
 
 interface Entry {
   spec: ForwardSpec;
@@ -36,10 +50,16 @@ export class ForwarderPool {
   readonly #entries = new Map<string, Entry>();
   readonly #lock = new KeyedLock();
   readonly #options: ForwarderPoolOptions;
+  #kernel: KernelForwarding | undefined;
+  readonly #kernelReady: Promise<KernelForwarding | undefined>;
 
   /** An empty pool. */
   constructor(options: ForwarderPoolOptions = {}) {
     this.#options = options;
+    this.#kernelReady = Promise.resolve(options.kernel).then(
+      (kernel) => (this.#kernel = kernel),
+      () => undefined,
+    );
   }
 
   /**
@@ -52,21 +72,26 @@ export class ForwarderPool {
       const current = this.#entries.get(spec.id);
       if (current === undefined) {
         this.#entries.set(spec.id, { spec: copySpec(spec), forwarder: await this.#start(spec) });
+        await this.#syncKernel(spec);
         return 'started';
       }
       const change = forwardSpecChange(current.spec, spec);
       if (change === 'unchanged') {
         current.spec = copySpec(spec); // the workspace and name it reports may have been added
+        await this.#syncKernel(spec);
         return 'unchanged';
       }
       if (change === 'retarget') {
         current.forwarder.retarget({ ...spec.target });
         current.spec = copySpec(spec);
+        await this.#syncKernel(spec);
         return 'retargeted';
       }
       this.#entries.delete(spec.id);
+      await this.#dropKernel(spec.id);
       await current.forwarder.close();
       this.#entries.set(spec.id, { spec: copySpec(spec), forwarder: await this.#start(spec) });
+      await this.#syncKernel(spec);
       return 'restarted';
     });
   }
@@ -77,6 +102,7 @@ export class ForwarderPool {
       const entry = this.#entries.get(id);
       if (entry === undefined) return false;
       this.#entries.delete(id);
+      await this.#dropKernel(id);
       await entry.forwarder.close();
       return true;
     });
@@ -95,14 +121,48 @@ export class ForwarderPool {
     return false;
   }
 
-  /** Counters of the forwarder `id`, or undefined when none runs. */
+  /**
+   * Counters of the forwarder `id`, or undefined when none runs. Connections forwarded in the
+   * kernel never reach the daemon, so they are not counted.
+   */
   stats(id: string): ForwarderStats | undefined {
     return this.#entries.get(id)?.forwarder.stats();
   }
 
-  /** Stops every forwarder (daemon shutdown). */
+  /** How forwarder `id` forwards new connections now, or undefined when none runs. */
+  path(id: string): ForwardPath | undefined {
+    if (!this.#entries.has(id)) return undefined;
+    return this.#kernel?.has(id) === true ? 'kernel' : 'userland';
+  }
+
+  /** Stops every forwarder (daemon shutdown), then removes the kernel's rules. */
   async closeAll(): Promise<void> {
     await Promise.all([...this.#entries.keys()].map((id) => this.stop(id)));
+    await (await this.#kernelReady)?.close();
+  }
+
+  /** Adds, moves or removes `spec`'s kernel rule to match whether it is allowed and eligible. */
+  async #syncKernel(spec: ForwardSpec): Promise<void> {
+    const kernel = this.#kernel ?? (await this.#kernelReady);
+    if (kernel === undefined) return;
+    if (spec.kernel !== true || kernel.ineligible(spec) !== undefined) {
+      await this.#dropKernel(spec.id);
+      return;
+    }
+    try {
+      await kernel.add(spec.id, spec);
+    } catch (err) {
+      await this.#dropKernel(spec.id);
+      this.#options.onKernelError?.(spec.id, err instanceof Error ? err : new Error(String(err)));
+    }
+  }
+
+  async #dropKernel(id: string): Promise<void> {
+    try {
+      await this.#kernel?.remove(id);
+    } catch (err) {
+      this.#options.onKernelError?.(id, err instanceof Error ? err : new Error(String(err)));
+    }
   }
 
   #start(spec: ForwardSpec): Promise<Forwarder> {

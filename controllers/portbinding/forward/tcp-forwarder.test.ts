@@ -84,6 +84,30 @@ describe('startTcpForwarder', () => {
     expect(received).toBe(64 * 1024 * 1024);
   });
 
+  it('keeps every byte in order when a stalling reader makes the forwarder wait (buffer reuse under backpressure)', async () => {
+    const target = await echo();
+    const { port } = await forward(target.port);
+    const payload = randomBytes(24 * 1024 * 1024);
+    const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
+    closers.push(async () => void socket.destroy());
+    const chunks: Buffer[] = [];
+    let reads = 0;
+    socket.on('data', (d: Buffer) => {
+      chunks.push(d);
+      // Stall now and then so the forwarder's writes to this client queue up and it must pause.
+      if ((reads += 1) % 16 === 0) {
+        socket.pause();
+        setTimeout(() => socket.resume(), 20);
+      }
+    });
+    const ended = new Promise((resolve) => socket.once('end', resolve));
+    socket.end(payload);
+    await ended;
+    const answer = Buffer.concat(chunks);
+    expect(answer.length).toBe(payload.length);
+    expect(sha(answer)).toBe(sha(payload));
+  });
+
   it('serves many concurrent connections without mixing them up', async () => {
     const target = await echo();
     const { forwarder, port } = await forward(target.port);

@@ -13,7 +13,7 @@
  * A retarget keeps open connections on their old target, except those opened to a previous
  * `instance` of a dialled target (a replaced Pod): they are closed.
  */
-import { createServer, type Server, type Socket } from 'node:net';
+import { createServer, type OnReadOpts, type Server, type Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { ForwardSpec, ForwardTarget } from '../contracts.ts';
 import { listenError } from './errors.ts';
@@ -141,7 +141,8 @@ function relayTo(relay: Relay, target: ForwardTarget, connectTimeoutMs: number, 
     if (relay.upstream !== undefined && !relay.upstream.destroyed) relay.upstream.destroy();
     if (!client.destroyed) client.destroy();
   });
-  openUpstream(target, connectTimeoutMs).then(
+  const direct = target.dial === undefined;
+  openUpstream(target, connectTimeoutMs, direct ? targetToClient(relay) : undefined).then(
     (upstream) => {
       relay.upstream = upstream;
       upstream.once('close', closed);
@@ -157,16 +158,20 @@ function relayTo(relay: Relay, target: ForwardTarget, connectTimeoutMs: number, 
         confirmed = true;
         onConnected();
       };
-      if (target.dial === undefined) confirm();
-      upstream.on('data', (chunk: Buffer) => {
-        relay.fromTarget += chunk.length;
-        confirm();
-      });
-      upstream.once('end', () => {
-        if (client.bytesRead > 0) confirm();
-      });
       client.pipe(upstream);
-      upstream.pipe(client);
+      if (direct) {
+        confirm();
+        upstream.once('end', () => client.end());
+      } else {
+        upstream.on('data', (chunk: Buffer) => {
+          relay.fromTarget += chunk.length;
+          confirm();
+        });
+        upstream.once('end', () => {
+          if (client.bytesRead > 0) confirm();
+        });
+        upstream.pipe(client);
+      }
       client.resume();
     },
     (error: Error) => {
@@ -174,6 +179,31 @@ function relayTo(relay: Relay, target: ForwardTarget, connectTimeoutMs: number, 
       closed(); // no upstream to wait for
     },
   );
+}
+
+/** Bytes read from a TCP target per read call at most. */
+const READ_BUFFER_BYTES = 256 * 1024;
+
+/**
+ * Reads the target's bytes into one reused buffer and writes each chunk to the client. A chunk the
+ * client could not take at once is still referenced by its pending write, so the next read gets a
+ * new buffer; when the client's buffer is full, reading stops until it drains.
+ */
+function targetToClient(relay: Relay): OnReadOpts {
+  let buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  return {
+    buffer: () => buffer,
+    callback: (bytes, chunk) => {
+      relay.fromTarget += bytes;
+      const { client } = relay;
+      if (client.destroyed) return false;
+      const more = client.write((chunk as Buffer).subarray(0, bytes));
+      if (client.writableLength > 0) buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      if (more) return true;
+      client.once('drain', () => relay.upstream?.resume());
+      return false;
+    },
+  };
 }
 
 function listen(server: Server, spec: ForwardSpec): Promise<void> {

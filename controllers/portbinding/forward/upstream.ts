@@ -5,17 +5,21 @@
  * open TCP connection has reached the target; an open dialled channel may still fail (with an
  * error on the stream) when the far end cannot reach the port, see `startTcpForwarder`.
  */
-import { connect } from 'node:net';
+import { connect, type OnReadOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { BoulderError } from '../../../apis/errors.ts';
 import type { ForwardTarget } from '../contracts.ts';
 import { formatEndpoint } from './endpoint.ts';
 
-/** Opens a connection to `target`; rejects with the connect error, or a Timeout after `timeoutMs`. */
-export function openUpstream(target: ForwardTarget, timeoutMs: number): Promise<Duplex> {
+/**
+ * Opens a connection to `target`; rejects with the connect error, or a Timeout after `timeoutMs`.
+ * `onread` (TCP targets only) reads the target's bytes into a caller's buffer instead of 'data'
+ * events (see Node's `net.connect` option).
+ */
+export function openUpstream(target: ForwardTarget, timeoutMs: number, onread?: OnReadOpts): Promise<Duplex> {
   if (target.dial !== undefined) return withTimeout(target.dial(target.port), target, timeoutMs);
   return new Promise((resolve, reject) => {
-    const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true });
+    const socket = connect({ host: target.host, port: target.port, allowHalfOpen: true, noDelay: true, ...(onread !== undefined ? { onread } : {}) });
     socket.setTimeout(timeoutMs, () => {
       socket.destroy();
       reject(timedOut(target, timeoutMs));
