@@ -7,9 +7,9 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { ValidationError } from '../../apis/errors.ts';
 import { kindByName } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
-import { booleanOption, choiceOption, CONTEXT_NAMESPACE, stringListOption, stringOption } from '../args.ts';
+import { choiceOption, CONTEXT_NAMESPACE } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { formatObjects, objectName } from '../print/objects.ts';
@@ -103,7 +103,7 @@ async function waitUntilReady(deps: CliDeps, client: ResourceClient, applied: re
   return waitWithProgress(deps, client, targets, { timeoutMs });
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'apply',
   summary: 'Create or update objects from YAML or JSON manifests',
   usage: ['apply -f FILE|DIR|- [-f ...] [-R] [--dry-run] [-o name|yaml|json] [--no-daemon] [--wait [--timeout DURATION]]'],
@@ -129,21 +129,21 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; pass files with -f`, 'apply');
-    const sources = stringListOption(values, 'filename');
+    const sources = values.filename ?? [];
     if (sources.length === 0) throw new UsageError('must specify -f FILE (a file, a directory, or - for stdin)', 'apply');
     const output = choiceOption(values, 'output', OUTPUTS, 'apply');
-    const dryRun = booleanOption(values, 'dry-run');
-    const wait = booleanOption(values, 'wait');
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), APPLY_WAIT_TIMEOUT_MS, 'timeout', 'apply');
+    const dryRun = values['dry-run'] === true;
+    const wait = values.wait === true;
+    const timeoutMs = durationFlag(values.timeout, APPLY_WAIT_TIMEOUT_MS, 'timeout', 'apply');
 
     const { loadManifests } = await import('../../apis/validation/load.ts');
     let objects: KubeObject[];
     try {
-      const loaded = await loadManifests(sources, { recursive: booleanOption(values, 'recursive'), stdin: deps.stdin, cwd: deps.cwd });
+      const loaded = await loadManifests(sources, { recursive: values.recursive === true, stdin: deps.stdin, cwd: deps.cwd });
       objects = placeInNamespace(
         loaded.map((m) => m.object),
-        stringOption(values, 'namespace'),
-        stringOption(values, CONTEXT_NAMESPACE),
+        values.namespace,
+        values[CONTEXT_NAMESPACE],
       );
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -157,13 +157,13 @@ const command: Command = {
       objects = await (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, objects, { env: deps.env, cwd: deps.cwd });
       const { applied, failed: applyFailed } = await applyAll(deps, client, objects, dryRun, output);
       let failed = applyFailed;
-      if (!dryRun && !booleanOption(values, 'no-daemon') && applied.length > 0) failed ??= await startDaemon(deps);
+      if (!dryRun && values['no-daemon'] !== true && applied.length > 0) failed ??= await startDaemon(deps);
       if (wait && !dryRun && failed === undefined) failed = await waitUntilReady(deps, client, applied, timeoutMs);
       return failed ?? ExitCode.Ok;
     } finally {
       await client.close();
     }
   },
-};
+});
 
 export default command;

@@ -5,9 +5,9 @@
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../apis/kinds.ts';
-import { booleanOption, stringListOption, stringOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { defaultNamespaceOf, namespaceOf, notFoundError, parseResourceArgs, singularResource } from '../resources.ts';
@@ -37,7 +37,7 @@ async function targetsFromFiles(deps: CliDeps, sources: string[], recursive: boo
   });
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'delete',
   summary: 'Delete objects by name, by label selector, or from manifests',
   usage: [
@@ -66,11 +66,11 @@ const command: Command = {
     'no-daemon': { type: 'boolean', description: 'Do not start a background daemon to clean up' },
   },
   async run(deps, { values, positionals }) {
-    const files = stringListOption(values, 'filename');
-    const selector = stringOption(values, 'selector');
-    const all = booleanOption(values, 'all');
-    const ignoreNotFound = booleanOption(values, 'ignore-not-found');
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), DELETE_WAIT_TIMEOUT_MS, 'timeout', 'delete');
+    const files = values.filename ?? [];
+    const selector = values.selector;
+    const all = values.all === true;
+    const ignoreNotFound = values['ignore-not-found'] === true;
+    const timeoutMs = durationFlag(values.timeout, DELETE_WAIT_TIMEOUT_MS, 'timeout', 'delete');
     if (files.length > 0 && positionals.length > 0) throw new UsageError('give either -f or KIND NAME, not both', 'delete');
     if (files.length === 0 && positionals.length === 0) throw new UsageError('you must specify the type of resource to delete, or -f FILE', 'delete');
 
@@ -79,7 +79,7 @@ const command: Command = {
     try {
       let targets: Target[];
       if (files.length > 0) {
-        targets = await targetsFromFiles(deps, files, booleanOption(values, 'recursive'), defaultNamespaceOf(values));
+        targets = await targetsFromFiles(deps, files, values.recursive === true, defaultNamespaceOf(values));
       } else {
         const { kind, refs } = parseResourceArgs(positionals, 'delete');
         const namespace = namespaceOf(values);
@@ -93,7 +93,7 @@ const command: Command = {
         }
       }
       const deleted: MarkedObject[] = [];
-      const markForceDelete = booleanOption(values, 'force') ? (await import('../workspace/force-delete.ts')).markForceDelete : undefined;
+      const markForceDelete = values.force === true ? (await import('../workspace/force-delete.ts')).markForceDelete : undefined;
       for (const t of targets) {
         try {
           if (markForceDelete !== undefined && t.kind.kind === 'Workspace') await markForceDelete(client, t.namespace, t.name);
@@ -110,7 +110,7 @@ const command: Command = {
       }
       if (deleted.length > 0) {
         const { finishDeletion } = await import('../deletion.ts');
-        const options = { noDaemon: booleanOption(values, 'no-daemon'), wait: booleanOption(values, 'wait'), timeoutMs };
+        const options = { noDaemon: values['no-daemon'] === true, wait: values.wait === true, timeoutMs };
         failed ??= await finishDeletion(deps, client, deleted, options);
       }
     } finally {
@@ -118,6 +118,6 @@ const command: Command = {
     }
     return failed ?? ExitCode.Ok;
   },
-};
+});
 
 export default command;

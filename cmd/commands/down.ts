@@ -8,14 +8,14 @@
 import { rm } from 'node:fs/promises';
 import { namespaceOf } from '../resources.ts';
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command, CommandInput } from '../command.ts';
+import { defineCommand, defineOptions, type CliDeps, type CommandInput } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import { CONFIG_LAYER_OPTIONS } from './config-load.ts';
 import { destroyCommand } from './workspace/destroy.ts';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, WORKSPACE_LABEL } from '../../apis/names/index.ts';
 
 /** Runs `down` (shared by `boulder down` and `boulder workspace down`). */
-export async function runDown(deps: CliDeps, input: CommandInput, usageName: string): Promise<ExitCodeValue> {
+export async function runDown(deps: CliDeps, input: CommandInput<typeof DOWN_OPTIONS>, usageName: string): Promise<ExitCodeValue> {
   const { values, positionals } = input;
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, usageName);
   let name = positionals[0];
@@ -53,12 +53,12 @@ async function deleteRenderedSyncSession(deps: CliDeps, namespace: string, name:
 }
 
 /** The options of `down` (also `workspace down`): destroy's, and the configuration flags (they may name the workspace). */
-export const DOWN_OPTIONS: Command['options'] = {
+export const DOWN_OPTIONS = defineOptions({
   ...destroyCommand.options,
   ...CONFIG_LAYER_OPTIONS,
-};
+});
 
-const command: Command = {
+const command = defineCommand({
   name: 'down',
   summary: "Delete this repository's workspace (the one boulder up made)",
   usage: ['down [NAME] [--force] [--wait [--timeout DURATION]] [--no-daemon]'],
@@ -74,6 +74,6 @@ const command: Command = {
   ].join('\n'),
   options: DOWN_OPTIONS,
   run: (deps, input) => runDown(deps, input, 'down'),
-};
+});
 
 export default command;

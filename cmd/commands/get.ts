@@ -7,9 +7,9 @@ import { isErrorCode } from '../../apis/errors.ts';
 import type { KindInfo } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
 import { WORKSPACE_LABEL } from '../../apis/names/index.ts';
-import { booleanOption, choiceOption, stringOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { tableRows } from '../print/columns.ts';
 import { formatObjects, objectName, toJson, toYaml } from '../print/objects.ts';
@@ -141,7 +141,7 @@ export async function runGet(deps: CliDeps, req: GetRequest): Promise<ExitCodeVa
   }
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'get',
   summary: 'Display one or many objects',
   usage: ['get KIND [NAME...] [-o wide|yaml|json|name] [-l SELECTOR] [-n NS | -A] [-w]', 'get KIND/NAME... [flags]'],
@@ -163,18 +163,18 @@ const command: Command = {
   async run(deps, { values, positionals }) {
     const { kind, refs } = parseResourceArgs(positionals, 'get');
     if (refs.some((r) => r.kind !== kind)) throw new UsageError('objects of different kinds cannot be listed together', 'get');
-    const allNamespaces = booleanOption(values, 'all-namespaces');
+    const allNamespaces = values['all-namespaces'] === true;
     if (allNamespaces && refs.length > 0) throw new UsageError('a resource cannot be retrieved by name across all namespaces', 'get');
     return runGet(deps, {
       kind,
       names: refs.map((r) => r.name),
       output: choiceOption(values, 'output', OUTPUTS, 'get'),
       namespace: allNamespaces ? undefined : namespaceOf(values),
-      labelSelector: stringOption(values, 'selector'),
-      watch: booleanOption(values, 'watch'),
-      ignoreNotFound: booleanOption(values, 'ignore-not-found'),
+      labelSelector: values.selector,
+      watch: values.watch === true,
+      ignoreNotFound: values['ignore-not-found'] === true,
     });
   },
-};
+});
 
 export default command;

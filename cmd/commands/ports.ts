@@ -6,9 +6,9 @@
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
-import { booleanOption, choiceOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand, defineOptions, type OptionValues } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { NONE } from '../print/columns.ts';
 import { toJson } from '../print/objects.ts';
@@ -45,11 +45,11 @@ export interface PortEntry {
 }
 
 /** Parses flags and positionals. */
-export function parsePortsRequest(values: Parameters<Command['run']>[1]['values'], positionals: readonly string[]): PortsRequest {
+export function parsePortsRequest(values: OptionValues<typeof PORTS_OPTIONS>, positionals: readonly string[]): PortsRequest {
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}": ports takes at most one workspace`, 'ports');
   const request: PortsRequest = {};
   if (positionals[0] !== undefined) request.workspace = positionals[0];
-  if (!booleanOption(values, 'all-namespaces')) request.namespace = namespaceOf(values);
+  if (values['all-namespaces'] !== true) request.namespace = namespaceOf(values);
   const output = choiceOption(values, 'output', OUTPUTS, 'ports');
   if (output !== undefined) request.output = output;
   if (output === 'env' && request.workspace === undefined) throw new UsageError('-o env prints the ports of one workspace: boulder ports WORKSPACE -o env', 'ports');
@@ -127,7 +127,12 @@ export async function readPortEntries(client: ResourceClient, request: PortsRequ
   return entries.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.workspace.localeCompare(b.workspace) || rank(a) - rank(b) || a.name.localeCompare(b.name));
 }
 
-const command: Command = {
+/** The flags of `boulder ports`. */
+const PORTS_OPTIONS = defineOptions({
+  output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'Output format: json or env', choices: OUTPUTS },
+});
+
+const command = defineCommand({
   name: 'ports',
   summary: 'Print the host ports of workspaces (table, JSON, or NAME_PORT=PORT lines)',
   usage: ['ports [WORKSPACE] [-o json|env] [-n NS | -A]'],
@@ -141,9 +146,7 @@ const command: Command = {
     '  boulder ports feature-a -o json',
     '  eval "$(boulder ports feature-a -o env)"',
   ].join('\n'),
-  options: {
-    output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'Output format: json or env', choices: OUTPUTS },
-  },
+  options: PORTS_OPTIONS,
   async run(deps, { values, positionals }) {
     const request = parsePortsRequest(values, positionals);
     const client = await deps.openClient();
@@ -165,6 +168,6 @@ const command: Command = {
     }
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

@@ -9,9 +9,9 @@
  */
 import { isErrorCode } from '../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../apis/kinds.ts';
-import { booleanOption, stringOption } from '../args.ts';
+
 import { CliError, UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, defineOptions, type CliDeps, type OptionValues } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf, notFoundError } from '../resources.ts';
@@ -81,25 +81,25 @@ export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<
 }
 
 /** Parses `switch NAME [--timeout D] [--no-daemon]` (shared with `workspace switch`). */
-export function parseSwitchRequest(values: Parameters<Command['run']>[1]['values'], positionals: readonly string[], commandName: string): SwitchRequest {
+export function parseSwitchRequest(values: OptionValues<typeof SWITCH_OPTIONS>, positionals: readonly string[], commandName: string): SwitchRequest {
   if (positionals.length === 0) throw new UsageError('name the workspace to switch to', commandName);
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}": switch takes one workspace`, commandName);
-  if (booleanOption(values, 'all-namespaces')) throw new UsageError('switch acts on one namespace; -A is not supported', commandName);
+  if (values['all-namespaces'] === true) throw new UsageError('switch acts on one namespace; -A is not supported', commandName);
   return {
     name: positionals[0] as string,
     namespace: namespaceOf(values),
-    timeoutMs: durationFlag(stringOption(values, 'timeout'), SWITCH_TIMEOUT_MS, 'timeout', commandName),
-    ensureDaemon: !booleanOption(values, 'no-daemon'),
+    timeoutMs: durationFlag(values.timeout, SWITCH_TIMEOUT_MS, 'timeout', commandName),
+    ensureDaemon: values['no-daemon'] !== true,
   };
 }
 
 /** Options of `switch` (and `workspace switch`). */
-export const SWITCH_OPTIONS: Command['options'] = {
+export const SWITCH_OPTIONS = defineOptions({
   timeout: { type: 'string', valueName: 'DURATION', description: 'How long to wait for the workspace to be Ready (default 30s)' },
   'no-daemon': { type: 'boolean', description: 'Do not start a background daemon' },
-};
+});
 
-const command: Command = {
+const command = defineCommand({
   name: 'switch',
   summary: 'Make a workspace the active one of its repository, pausing the previous one',
   usage: ['switch NAME [--timeout DURATION] [--no-daemon]'],
@@ -118,6 +118,6 @@ const command: Command = {
   async run(deps, { values, positionals }) {
     return runSwitch(deps, parseSwitchRequest(values, positionals, 'switch'));
   },
-};
+});
 
 export default command;

@@ -13,9 +13,9 @@ import { isErrorCode, NotFoundError } from '../../apis/errors.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
 import { checkRelativePath, quotePath } from '../../controllers/fs/relative-path.ts';
 import type { SyncRequest } from '../../controllers/syncsession/requests.ts';
-import { stringOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command, TextOut } from '../command.ts';
+import { defineCommand, type CliDeps, type TextOut } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf } from '../resources.ts';
@@ -153,7 +153,7 @@ export async function runSync(deps: CliDeps, sub: SyncSubcommand, name: string, 
   }
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'sync',
   summary: 'Show and drive file sync sessions: status, conflicts, flush, pause, resume, reset, resolve',
   usage: [
@@ -176,8 +176,8 @@ const command: Command = {
     const [sub, name, path] = positionals;
     if (sub === undefined || !(SYNC_SUBCOMMANDS as readonly string[]).includes(sub)) throw new UsageError(`name a subcommand: ${SYNC_SUBCOMMANDS.join(', ')}`, 'sync');
     if (name === undefined) throw new UsageError('name the sync session or workspace', `sync ${sub}`);
-    const keep = stringOption(values, 'keep');
-    const timeout = stringOption(values, 'timeout');
+    const keep = values.keep;
+    const timeout = values.timeout;
     return runSync(deps, sub as SyncSubcommand, name, {
       namespace: namespaceOf(values),
       ...(path !== undefined ? { path } : {}),
@@ -185,6 +185,6 @@ const command: Command = {
       ...(timeout !== undefined ? { timeout } : {}),
     });
   },
-};
+});
 
 export default command;

@@ -9,13 +9,13 @@ import { existsSync, readFileSync, writeFileSync, chmodSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import { choiceOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
 /** Marker line of the hook boulder installs (an existing hook without it is never replaced). */
 export const HOOK_MARKER = '# boulder trace post-commit hook';
 
-const command: Command = {
+const command = defineCommand({
   name: 'trace',
   summary: 'Agent Trace records: validate, attach to commits as git notes, blame',
   usage: ['trace validate FILE', 'trace attach [COMMIT] [--dry-run]', 'trace install-hook', 'trace blame FILE[:LINE] [-o json]'],
@@ -120,6 +120,6 @@ const command: Command = {
     }
     throw new UsageError(sub === undefined ? 'name a subcommand: validate, attach, install-hook or blame' : `unknown trace subcommand "${sub}"`, 'trace');
   },
-};
+});
 
 export default command;

@@ -6,10 +6,10 @@
  */
 import { BoulderError } from '../../apis/errors.ts';
 import type { KubeObject } from '../../apis/meta.ts';
-import { booleanOption, choiceOption, stringOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { defaultNamespaceOf } from '../resources.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import type { CliDeps, Command, CommandInput } from '../command.ts';
+import { defineCommand, defineOptions, type CliDeps, type CommandInput } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, exitCodeForErrorCode, type ExitCodeValue } from '../exit-codes.ts';
 import { formatObjects, toYaml } from '../print/objects.ts';
@@ -33,7 +33,7 @@ export async function renderedYaml(objects: readonly KubeObject[], renderedFrom:
  * The resources `boulder up [NAME]` applies for the repository of `deps.cwd` (secrets as
  * references; `up` materializes them when it applies). Shared with `boulder mcp`'s create_workspace.
  */
-export async function renderUp(deps: CliDeps, input: CommandInput, name: string | undefined, namespace: string | undefined) {
+export async function renderUp(deps: CliDeps, input: CommandInput<typeof CONFIG_LAYER_OPTIONS>, name: string | undefined, namespace: string | undefined) {
   const [{ loadUpSource }, render] = await Promise.all([import('./up-source.ts'), import('../../apis/render/index.ts')]);
   const source = await loadUpSource(deps, input, { ...(name === undefined ? {} : { name }), devcontainer: true });
   const workspaceName = render.renderedName(source.config, name === undefined ? {} : { name });
@@ -50,14 +50,14 @@ export async function renderUp(deps: CliDeps, input: CommandInput, name: string 
 }
 
 /** Runs `up` (shared by `boulder up` and `boulder workspace up`); `usageName` names it in usage errors. */
-export async function runUp(deps: CliDeps, input: CommandInput, usageName: string): Promise<ExitCodeValue> {
+export async function runUp(deps: CliDeps, input: CommandInput<typeof UP_OPTIONS>, usageName: string): Promise<ExitCodeValue> {
   const { values, positionals } = input;
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"`, usageName);
-  if (booleanOption(values, 'all-namespaces')) throw new UsageError('-A is not supported; use -n NAMESPACE', usageName);
-  const dryRun = booleanOption(values, 'dry-run');
+  if (values['all-namespaces'] === true) throw new UsageError('-A is not supported; use -n NAMESPACE', usageName);
+  const dryRun = values['dry-run'] === true;
   const output = choiceOption(values, 'output', OUTPUTS, usageName);
-  const timeoutMs = durationFlag(stringOption(values, 'timeout'), LIFECYCLE_WAIT_TIMEOUT_MS, 'timeout', usageName);
-  if (dryRun && booleanOption(values, 'wait')) throw new UsageError('--wait cannot be combined with --dry-run', usageName);
+  const timeoutMs = durationFlag(values.timeout, LIFECYCLE_WAIT_TIMEOUT_MS, 'timeout', usageName);
+  if (dryRun && values.wait === true) throw new UsageError('--wait cannot be combined with --dry-run', usageName);
   const name = positionals[0];
   const namespace = defaultNamespaceOf(values);
   const { render, source, workspaceName, inputs, objects } = await renderUp(deps, input, name, dryRun && namespace === undefined ? undefined : (namespace ?? 'default'));
@@ -72,9 +72,9 @@ export async function runUp(deps: CliDeps, input: CommandInput, usageName: strin
   const secretNames = Object.keys(source.config.values.secrets ?? {});
   return applyRendered(deps, objects, {
     output,
-    wait: booleanOption(values, 'wait'),
+    wait: values.wait === true,
     timeoutMs,
-    noDaemon: booleanOption(values, 'no-daemon'),
+    noDaemon: values['no-daemon'] === true,
     async materializeSecrets() {
       const { existsSync } = await import('node:fs');
       const dir = render.secretsDirOf(deps.stateDir, namespace ?? 'default', workspaceName);
@@ -91,12 +91,12 @@ export async function runUp(deps: CliDeps, input: CommandInput, usageName: strin
 }
 
 /** The options of `up` (also `workspace up`). */
-export const UP_OPTIONS: Command['options'] = {
+export const UP_OPTIONS = defineOptions({
   ...CONFIG_LAYER_OPTIONS,
   'dry-run': { type: 'boolean', description: 'Print the rendered manifests (to commit, or to apply with boulder apply -f) instead of applying them' },
   output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'Output format: yaml, json or name (--dry-run prints yaml by default)', choices: OUTPUTS },
   ...WAIT_OPTIONS,
-};
+});
 
 /** Help shared by `up` and `workspace up`. */
 export const UP_DESCRIPTION = [
@@ -120,13 +120,13 @@ export const UP_DESCRIPTION = [
   '  NEXUS_IMAGE=node:24-bookworm boulder up',
 ].join('\n');
 
-const command: Command = {
+const command = defineCommand({
   name: 'up',
   summary: "Create or update this repository's workspace from .nexus/config.yaml (or devcontainer.json)",
   usage: ['up [NAME] [--backend B] [--image I] [--set KEY=VALUE]... [--dry-run [-o yaml|json]] [--wait [--timeout DURATION]] [--no-daemon]'],
   description: UP_DESCRIPTION,
   options: UP_OPTIONS,
   run: (deps, input) => runUp(deps, input, 'up'),
-};
+});
 
 export default command;

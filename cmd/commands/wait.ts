@@ -4,9 +4,9 @@
  */
 import type { KindInfo } from '../../apis/kinds.ts';
 import { cleanupFailureOf } from '../../apis/terminal.ts';
-import { booleanOption, stringOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf, notFoundError, parseResourceArgs, pluralResource, singularResource } from '../resources.ts';
@@ -47,7 +47,7 @@ export function reportWait(deps: CliDeps, kind: KindInfo, result: WaitResult, fo
   return failed;
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'wait',
   summary: 'Wait until objects meet a condition or are deleted',
   usage: ['wait KIND NAME... --for=condition=Ready[=True|False] [--timeout 30s]', 'wait KIND/NAME... --for=delete [--timeout 30s]'],
@@ -63,15 +63,15 @@ const command: Command = {
     timeout: { type: 'string', valueName: 'DURATION', description: 'How long to wait, e.g. 30s, 2m (default 30s)' },
   },
   async run(deps, { values, positionals }) {
-    const forText = stringOption(values, 'for');
+    const forText = values.for;
     if (forText === undefined) throw new UsageError('--for is required (condition=Ready or delete)', 'wait');
     const { parseWaitTarget, waitForObjects } = await import('../wait-for.ts');
     const target: WaitTarget | undefined = parseWaitTarget(forText);
     if (target === undefined) throw new UsageError(`invalid --for "${forText}": use condition=NAME[=True|False|Unknown] or delete`, 'wait');
-    if (booleanOption(values, 'all-namespaces')) throw new UsageError('wait needs named objects in one namespace; -A is not supported', 'wait');
+    if (values['all-namespaces'] === true) throw new UsageError('wait needs named objects in one namespace; -A is not supported', 'wait');
     const { refs } = parseResourceArgs(positionals, 'wait');
     if (refs.length === 0) throw new UsageError('name at least one object to wait for', 'wait');
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), DEFAULT_WAIT_TIMEOUT_MS, 'timeout', 'wait');
+    const timeoutMs = durationFlag(values.timeout, DEFAULT_WAIT_TIMEOUT_MS, 'timeout', 'wait');
     const deadline = Date.now() + timeoutMs;
     const namespace = namespaceOf(values);
     const byKind = new Map<KindInfo, string[]>();
@@ -92,6 +92,6 @@ const command: Command = {
     }
     return failed ?? ExitCode.Ok;
   },
-};
+});
 
 export default command;

@@ -5,9 +5,9 @@
  */
 import { isErrorCode } from '../../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
-import { booleanOption, stringOption } from '../../args.ts';
+
 import { UsageError } from '../../cli-error.ts';
-import type { Command } from '../../command.ts';
+import { defineCommand } from '../../command.ts';
 import { durationFlag } from '../../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
@@ -18,7 +18,7 @@ import { DELETE_WAIT_TIMEOUT_MS } from '../delete.ts';
 const USAGE_NAME = 'workspace destroy';
 
 /** `workspace destroy`. */
-export const destroyCommand: Command = {
+export const destroyCommand = defineCommand({
   name: 'destroy',
   summary: 'Delete workspaces and everything they run',
   usage: [`${USAGE_NAME} NAME... [--force] [--wait [--timeout DURATION]] [--no-daemon]`],
@@ -30,9 +30,9 @@ export const destroyCommand: Command = {
   },
   async run(deps, { values, positionals }) {
     if (positionals.length === 0) throw new UsageError('name the workspace to destroy', USAGE_NAME);
-    if (booleanOption(values, 'all-namespaces')) throw new UsageError('-A is not supported; name workspaces of one namespace', USAGE_NAME);
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), DELETE_WAIT_TIMEOUT_MS, 'timeout', USAGE_NAME);
-    const force = booleanOption(values, 'force');
+    if (values['all-namespaces'] === true) throw new UsageError('-A is not supported; name workspaces of one namespace', USAGE_NAME);
+    const timeoutMs = durationFlag(values.timeout, DELETE_WAIT_TIMEOUT_MS, 'timeout', USAGE_NAME);
+    const force = values.force === true;
     const namespace = namespaceOf(values);
     const kind = kindByName('Workspace') as KindInfo;
     const { markForceDelete } = await import('../../workspace/force-delete.ts');
@@ -52,7 +52,7 @@ export const destroyCommand: Command = {
       }
       if (deleted.length > 0) {
         const { finishDeletion } = await import('../../deletion.ts');
-        const options = { noDaemon: booleanOption(values, 'no-daemon'), wait: booleanOption(values, 'wait'), timeoutMs };
+        const options = { noDaemon: values['no-daemon'] === true, wait: values.wait === true, timeoutMs };
         failed ??= await finishDeletion(deps, client, deleted, options);
       }
     } finally {
@@ -60,4 +60,4 @@ export const destroyCommand: Command = {
     }
     return failed ?? ExitCode.Ok;
   },
-};
+});
