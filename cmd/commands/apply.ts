@@ -12,14 +12,14 @@ import { UsageError } from '../cli-error.ts';
 import { defineCommand, type CliDeps } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { formatObjects, objectName } from '../print/objects.ts';
 import { reportError } from '../report-error.ts';
+import { applyObjects } from '../apply-objects.ts';
+import { startDaemon } from '../daemon/start.ts';
 
 /** Default `--timeout` of `apply --wait`: creating a workspace may pull an image. */
 export const APPLY_WAIT_TIMEOUT_MS = 300_000;
 
 const OUTPUTS = ['name', 'yaml', 'json'] as const;
-type Output = (typeof OUTPUTS)[number] | undefined;
 
 /**
  * Puts objects into the namespace of `-n`. Manifests without a namespace are defaulted to
@@ -46,48 +46,6 @@ export function placeInNamespace(objects: KubeObject[], namespace: string | unde
     }
     return { ...obj, metadata: { ...obj.metadata, namespace } };
   });
-}
-
-/**
- * Ensures a daemon runs; notes on stderr when one was started. Returns an exit code when that
- * failed. With the Kubernetes store there is nothing to start here: the cluster's controller
- * (`boulder controller`, manifests/deploy) reconciles.
- */
-export async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefined> {
-  if (deps.storeKind === 'kubernetes') return undefined;
-  const { ensureDaemon } = await import('../daemon/background.ts');
-  try {
-    const { started, status } = await ensureDaemon(deps, deps.env);
-    if (started) deps.stderr.write(`started boulder daemon (pid ${status.pid}) for ${deps.stateDir}\n`);
-    return undefined;
-  } catch (err) {
-    return reportError(err, deps.stderr);
-  }
-}
-
-/** Applies every object in order, printing each outcome; a failure is reported and the rest still tried. */
-async function applyAll(
-  deps: CliDeps,
-  client: ResourceClient,
-  objects: readonly KubeObject[],
-  dryRun: boolean,
-  output: Output,
-): Promise<{ applied: KubeObject[]; failed: ExitCodeValue | undefined }> {
-  const applied: KubeObject[] = [];
-  let failed: ExitCodeValue | undefined;
-  for (const obj of objects) {
-    try {
-      const result = await client.apply(obj, { dryRun, fieldManager: 'boulder' });
-      applied.push(result.object);
-      if (output === 'name') deps.stdout.write(`${objectName(result.object)}\n`);
-      else if (output === undefined) deps.stdout.write(`${objectName(result.object)} ${result.outcome}${dryRun ? ' (dry run)' : ''}\n`);
-    } catch (err) {
-      failed ??= reportError(err, deps.stderr);
-      if (failed === ExitCode.Unavailable) break;
-    }
-  }
-  if (output === 'yaml' || output === 'json') deps.stdout.write(await formatObjects(applied, output, applied.length === 1));
-  return { applied, failed };
 }
 
 /**
@@ -155,7 +113,7 @@ const command = defineCommand({
     const client = await deps.openClient();
     try {
       objects = await (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, objects, { env: deps.env, cwd: deps.cwd });
-      const { applied, failed: applyFailed } = await applyAll(deps, client, objects, dryRun, output);
+      const { applied, failed: applyFailed } = await applyObjects(deps, client, objects, { dryRun, output });
       let failed = applyFailed;
       if (!dryRun && values['no-daemon'] !== true && applied.length > 0) failed ??= await startDaemon(deps);
       if (wait && !dryRun && failed === undefined) failed = await waitUntilReady(deps, client, applied, timeoutMs);

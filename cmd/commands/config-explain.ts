@@ -6,7 +6,7 @@ import { choiceOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { CONFIG_LAYER_OPTIONS, loadForCommand } from './config-load.ts';
+import { CONFIG_LAYER_OPTIONS, loadForCommand } from '../config-load.ts';
 
 /** The `config explain` subcommand. */
 export const explainCommand = defineCommand({

@@ -12,10 +12,7 @@ import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { defaultNamespaceOf, namespaceOf, notFoundError, parseResourceArgs, singularResource } from '../resources.ts';
 import { reportError } from '../report-error.ts';
-import type { MarkedObject } from '../deletion.ts';
-
-/** Default `--timeout` of `delete --wait`. */
-export const DELETE_WAIT_TIMEOUT_MS = 60_000;
+import { DELETE_WAIT_TIMEOUT_MS, type MarkedObject } from '../deletion.ts';
 
 /** One object to delete. */
 interface Target {

@@ -11,14 +11,9 @@ import { choiceOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import { defineCommand, type CliDeps } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { packageRoot } from '../package-root.ts';
+import { projectSchemaPath } from '../package-root.ts';
 import type { StarterInputs } from './init-template.ts';
 import { EDITORS, EDITOR_CONFIG_FILE, mergedMcpConfig } from './init-editor.ts';
-
-/** Absolute path of the project configuration schema shipped in the package. */
-export function projectSchemaPath(): string {
-  return join(packageRoot(), 'schemas', 'config-project.schema.json');
-}
 
 /** The image or build of the repository's devcontainer.json, when it has one that maps. */
 async function devcontainerImage(deps: CliDeps, repoRoot: string): Promise<Pick<StarterInputs, 'image' | 'build' | 'imageFrom'>> {

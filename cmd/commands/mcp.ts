@@ -71,7 +71,7 @@ const command = defineCommand({
         client,
         namespace,
         async render(name) {
-          const { renderUp } = await import('./up.ts');
+          const { renderUp } = await import('../workspace/up.ts');
           const { source, workspaceName, objects } = await renderUp(quiet, { values: {}, positionals: [] }, name, namespace);
           // Secrets are materialized into the state dir by `boulder up` only, as the user, never over the API.
           const secrets = Object.keys(source.config.values.secrets ?? {});

@@ -3,9 +3,6 @@
  * PortBindings — a table (WORKSPACE NAME PROTOCOL CONTAINER HOST URL PHASE), compact JSON, or
  * `WEB_PORT=32801` lines for one workspace (`eval "$(boulder ports app -o env)"`).
  */
-import type { ResourceClient } from '../../apis/client/types.ts';
-import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
-import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { choiceOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import { defineCommand, defineOptions, type OptionValues } from '../command.ts';
@@ -13,35 +10,14 @@ import { ExitCode } from '../exit-codes.ts';
 import { NONE } from '../print/columns.ts';
 import { toJson } from '../print/objects.ts';
 import { formatTable } from '../print/table.ts';
-import { namespaceOf, notFoundError } from '../resources.ts';
-import { defaulted } from '../../apis/defaulted.ts';
+import { namespaceOf } from '../resources.ts';
+import { readPortEntries, type PortEntry, type PortSelection } from '../workspace/ports.ts';
 
 const OUTPUTS = ['json', 'env'] as const;
 
 /** A parsed `ports` invocation. */
-export interface PortsRequest {
-  workspace?: string;
-  /** Undefined with -A. */
-  namespace?: string;
+export interface PortsRequest extends PortSelection {
   output?: (typeof OUTPUTS)[number];
-}
-
-/** One port of a workspace, as printed. */
-export interface PortEntry {
-  namespace: string;
-  workspace: string;
-  /** Port name (`web`, `postgres-5432`). */
-  name: string;
-  /** The service the port belongs to, when not the main container. */
-  service?: string;
-  protocol: string;
-  containerPort: number;
-  /** Host port forwarded now (or allocated / fixed, while not yet forwarded). */
-  hostPort?: number;
-  url?: string;
-  phase: string;
-  /** The PortBinding's name. */
-  binding: string;
 }
 
 /** Parses flags and positionals. */
@@ -54,24 +30,6 @@ export function parsePortsRequest(values: OptionValues<typeof PORTS_OPTIONS>, po
   if (output !== undefined) request.output = output;
   if (output === 'env' && request.workspace === undefined) throw new UsageError('-o env prints the ports of one workspace: boulder ports WORKSPACE -o env', 'ports');
   return request;
-}
-
-/** The entry of one binding (pure). `portName` is its resolved port name. */
-export function portEntry(pb: PortBinding, portName: string): PortEntry {
-  const entry: PortEntry = {
-    namespace: pb.metadata.namespace ?? DEFAULT_NAMESPACE,
-    workspace: pb.spec.workspace,
-    name: portName,
-    protocol: defaulted(pb).spec.protocol,
-    containerPort: pb.spec.containerPort,
-    phase: pb.status?.phase ?? 'Pending',
-    binding: pb.metadata.name,
-  };
-  if (pb.spec.service !== undefined) entry.service = pb.spec.service;
-  const hostPort = pb.status?.hostPort ?? pb.spec.hostPort;
-  if (hostPort !== undefined) entry.hostPort = hostPort;
-  if (pb.status?.url !== undefined) entry.url = pb.status.url;
-  return entry;
 }
 
 /** `WEB_PORT`, `POSTGRES_5432_PORT`: the upper-snake port name + `_PORT` (a leading digit gets `PORT_`). */
@@ -102,29 +60,6 @@ export function formatPortsTable(entries: readonly PortEntry[], withNamespace: b
     e.phase,
   ]);
   return formatTable(headers, rows);
-}
-
-/** Reads the bindings of the request, in workspace declaration order (also the API's `workspaces.ports`). */
-export async function readPortEntries(client: ResourceClient, request: PortsRequest): Promise<PortEntry[]> {
-  const [{ bindingPortName }, { workspacePortNames }] = await Promise.all([
-    import('../../controllers/portbinding/binding.ts'),
-    import('../../controllers/portbinding/allocation.ts'),
-  ]);
-  const listOptions = request.namespace === undefined ? {} : { namespace: request.namespace };
-  const [bindings, workspaces] = await Promise.all([client.list<PortBinding>('PortBinding', listOptions), client.list<Workspace>('Workspace', listOptions)]);
-  const selected = bindings.items.filter((pb) => request.workspace === undefined || pb.spec.workspace === request.workspace);
-  if (request.workspace !== undefined && selected.length === 0 && !workspaces.items.some((ws) => ws.metadata.name === request.workspace)) {
-    const { kindByName } = await import('../../apis/kinds.ts');
-    throw notFoundError(kindByName('Workspace')!, request.workspace);
-  }
-  const order = new Map<string, string[]>();
-  for (const ws of workspaces.items) order.set(`${ws.metadata.namespace ?? DEFAULT_NAMESPACE}/${ws.metadata.name}`, workspacePortNames(ws, bindings.items));
-  const entries = selected.map((pb) => portEntry(pb, bindingPortName(pb.spec)));
-  const rank = (e: PortEntry): number => {
-    const index = order.get(`${e.namespace}/${e.workspace}`)?.indexOf(e.name) ?? -1;
-    return index < 0 ? Number.MAX_SAFE_INTEGER : index;
-  };
-  return entries.sort((a, b) => a.namespace.localeCompare(b.namespace) || a.workspace.localeCompare(b.workspace) || rank(a) - rank(b) || a.name.localeCompare(b.name));
 }
 
 /** The flags of `boulder ports`. */

@@ -6,7 +6,6 @@
 import { GLOBAL_OPTIONS } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import { defineCommand, type Command, type OptionSpec } from '../command.ts';
-import switchCommand from './switch.ts';
 import { CHECKPOINT_SUBCOMMANDS } from './workspace/checkpoint.ts';
 import { createCommand } from './workspace/create.ts';
 import { destroyCommand } from './workspace/destroy.ts';
@@ -14,6 +13,7 @@ import { pauseCommand, startCommand, stopCommand } from './workspace/lifecycle.t
 import { listCommand } from './workspace/list.ts';
 import { WORKSPACE_SYNC_SUBCOMMANDS } from './workspace/sync.ts';
 import { downSubcommand, upSubcommand } from './workspace/up-down.ts';
+import { switchSubcommand } from './workspace/switch.ts';
 
 /** The subcommands, in the order help lists them. */
 export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
@@ -21,7 +21,7 @@ export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
   startCommand,
   stopCommand,
   pauseCommand,
-  { ...switchCommand, usage: ['workspace switch NAME [--timeout DURATION] [--no-daemon]'] },
+  switchSubcommand,
   destroyCommand,
   listCommand,
   upSubcommand,

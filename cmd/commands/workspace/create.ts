@@ -15,7 +15,7 @@ import { durationFlag } from '../../duration.ts';
 import { ExitCode } from '../../exit-codes.ts';
 import { namespaceOf, singularResource } from '../../resources.ts';
 import { WORKSPACE_STATES } from '../../workspace/state.ts';
-import { LIFECYCLE_WAIT_TIMEOUT_MS, WAIT_OPTIONS } from './lifecycle.ts';
+import { LIFECYCLE_WAIT_TIMEOUT_MS, WAIT_OPTIONS } from '../../workspace/wait-options.ts';
 
 /** Backends `--backend` accepts (the schema's enum). */
 export const BACKENDS = ['docker', 'mock', 'sprite', 'kubernetes'] as const;
@@ -73,7 +73,7 @@ export const createCommand = defineCommand({
       const created = await client.create(ws);
       deps.stdout.write(`${singularResource(kind)}/${created.metadata.name} created\n`);
       if (values['no-daemon'] !== true) {
-        const { startDaemon } = await import('../apply.ts');
+        const { startDaemon } = await import('../../daemon/start.ts');
         const failed = await startDaemon(deps);
         if (failed !== undefined) return failed;
       }

@@ -7,22 +7,13 @@ import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
 import { isErrorCode } from '../../../apis/errors.ts';
 
 import { UsageError } from '../../cli-error.ts';
-import { defineCommand, defineOptions, type Command } from '../../command.ts';
+import { defineCommand, type Command } from '../../command.ts';
+import { LIFECYCLE_WAIT_TIMEOUT_MS, WAIT_OPTIONS } from '../../workspace/wait-options.ts';
 import { durationFlag } from '../../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
 import type { WorkspaceState } from '../../workspace/state.ts';
-
-/** Default `--timeout` of `--wait` for lifecycle changes (starting may pull an image). */
-export const LIFECYCLE_WAIT_TIMEOUT_MS = 300_000;
-
-/** Options shared by the commands that change a workspace and may wait for it. */
-export const WAIT_OPTIONS = defineOptions({
-  wait: { type: 'boolean', description: 'Wait until the workspace is Ready, showing its conditions' },
-  timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 5m)' },
-  'no-daemon': { type: 'boolean', description: 'Do not start a background daemon' },
-});
 
 const VERBS: Record<WorkspaceState, { command: string; past: string; summary: string }> = {
   Running: { command: 'start', past: 'started', summary: 'Start (or resume) workspaces: spec.state=Running' },
@@ -65,7 +56,7 @@ export function lifecycleCommand(state: WorkspaceState): Command<typeof WAIT_OPT
           }
         }
         if (done.length > 0 && values['no-daemon'] !== true) {
-          const { startDaemon } = await import('../apply.ts');
+          const { startDaemon } = await import('../../daemon/start.ts');
           failed ??= await startDaemon(deps);
         }
         if (values.wait === true && failed === undefined) {

@@ -16,7 +16,7 @@ import { NONE, tableRows } from '../../print/columns.ts';
 import { formatTable } from '../../print/table.ts';
 import { namespaceOf, notFoundError } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
-import { homeOf } from '../config-load.ts';
+import { homeOf } from '../../config-load.ts';
 import { isPlaceholder, notCreatedPlaceholders } from './configured.ts';
 import { defaultBackend } from '../../../apis/defaulted.ts';
 
@@ -102,7 +102,7 @@ export const listCommand = defineCommand({
         return listWithConfigured(deps, { names: positionals, namespace, labelSelector, wide: output === 'wide' }, configured);
       }
     }
-    const { runGet } = await import('../get.ts');
+    const { runGet } = await import('../../get-objects.ts');
     return runGet(deps, { kind: kindByName('Workspace') as KindInfo, names: positionals, output, namespace, labelSelector, watch, ignoreNotFound: false });
   },
 });

@@ -6,7 +6,7 @@
 import { UsageError } from '../../cli-error.ts';
 import { defineCommand, defineOptions, type Command } from '../../command.ts';
 import { namespaceOf } from '../../resources.ts';
-import { runSync, type SyncSubcommand } from '../sync.ts';
+import { runSync, type SyncSubcommand } from '../../sync-session.ts';
 
 /** The flag of `workspace sync-flush`; the other spellings take none. */
 const FLUSH_OPTIONS = defineOptions({

@@ -3,8 +3,8 @@
  * spelling of the other workspace subcommands.
  */
 import { defineCommand } from '../../command.ts';
-import { DOWN_OPTIONS, runDown } from '../down.ts';
-import { UP_OPTIONS, runUp } from '../up.ts';
+import { DOWN_OPTIONS, runDown } from '../../workspace/down.ts';
+import { UP_OPTIONS, runUp } from '../../workspace/up.ts';
 
 /** `workspace up`. */
 export const upSubcommand = defineCommand({
