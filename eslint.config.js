@@ -13,6 +13,9 @@ const CODE_LINES = { skipBlankLines: true, skipComments: true };
  */
 const OVERSIZED_FILES = [
   'controllers/sync/engine.ts',
+  'controllers/sync/docker/staging.test.ts',
+  'test/docker/docker-provider.test.ts',
+  'test/sync/matrix.ts',
 ];
 
 /**

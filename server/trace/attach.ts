@@ -55,6 +55,29 @@ function metaOf(record: TraceRecord): BoulderTraceMetadata | undefined {
   return record.metadata?.[METADATA_KEY] as BoulderTraceMetadata | undefined;
 }
 
+/** The conversations of one file's lines: runs of lines of one record, grouped by contributor and URL. */
+function conversationsOf(owners: readonly (LineOwner | null)[], lines: readonly string[]): TraceConversation[] {
+  const conversations = new Map<string, TraceConversation>();
+  for (let i = 0; i < owners.length; ) {
+    const owner = owners[i];
+    if (owner === null || owner === undefined) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < owners.length && owners[j]?.record === owner.record) j++;
+    const key = JSON.stringify([owner.contributor, owner.url ?? '']);
+    let conversation = conversations.get(key);
+    if (conversation === undefined) {
+      conversation = { ...(owner.url !== undefined ? { url: owner.url } : {}), contributor: owner.contributor, ranges: [] };
+      conversations.set(key, conversation);
+    }
+    conversation.ranges.push({ start_line: i + 1, end_line: j, content_hash: contentHash(lines.slice(i, j)) });
+    i = j;
+  }
+  return [...conversations.values()];
+}
+
 /** Builds (and, unless `dryRun`, stores) the note of `commit` in the repository at `cwd`. */
 export async function attachCommit(cwd: string, commitish = 'HEAD', options: { dryRun?: boolean } = {}): Promise<AttachResult> {
   const top = (await gitOk(cwd, ['rev-parse', '--show-toplevel'])).trim();
@@ -116,25 +139,7 @@ export async function attachCommit(cwd: string, commitish = 'HEAD', options: { d
       skipped.push(path);
       continue;
     }
-    const conversations = new Map<string, TraceConversation>();
-    for (let i = 0; i < owners.length; ) {
-      const owner = owners[i];
-      if (owner === null || owner === undefined) {
-        i++;
-        continue;
-      }
-      let j = i + 1;
-      while (j < owners.length && owners[j]?.record === owner.record) j++;
-      const key = JSON.stringify([owner.contributor, owner.url ?? '']);
-      let conversation = conversations.get(key);
-      if (conversation === undefined) {
-        conversation = { ...(owner.url !== undefined ? { url: owner.url } : {}), contributor: owner.contributor, ranges: [] };
-        conversations.set(key, conversation);
-      }
-      conversation.ranges.push({ start_line: i + 1, end_line: j, content_hash: contentHash(lines.slice(i, j)) });
-      i = j;
-    }
-    entries.push({ path, conversations: [...conversations.values()] });
+    entries.push({ path, conversations: conversationsOf(owners, lines) });
   }
   if (entries.length === 0 && commands.length === 0) return { commit, used: records.length, skipped };
   const record: TraceRecord = {
