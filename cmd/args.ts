@@ -4,41 +4,9 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from './cli-error.ts';
-import type { CommandInput, OptionSpec } from './command.ts';
+import { GLOBAL_OPTIONS, type CommandInput, type OptionTable } from './command.ts';
 
-/** Flags every command accepts. */
-export const GLOBAL_OPTIONS: Record<string, OptionSpec> = {
-  'state-dir': {
-    type: 'string',
-    valueName: 'DIR',
-    description: 'State directory holding the store and the daemon (default: $NEXUS_STATE_DIR, else ~/.nexus/state)',
-  },
-  store: {
-    type: 'string',
-    valueName: 'KIND',
-    description: 'Store for this command: embedded (the state dir) or kubernetes (default: $NEXUS_STORE, else config key store, else embedded)',
-  },
-  kubeconfig: {
-    type: 'string',
-    valueName: 'PATH',
-    description: 'Use the Kubernetes cluster of this kubeconfig as the store instead of the state dir',
-  },
-  context: {
-    type: 'string',
-    valueName: 'NAME',
-    description: 'kubeconfig context to use (implies the Kubernetes store; default kubeconfig: $KUBECONFIG, ~/.kube/config)',
-  },
-  namespace: { type: 'string', short: 'n', valueName: 'NS', description: "Namespace to use (default: `default`; with a Kubernetes store, the kubeconfig context's namespace)" },
-  'all-namespaces': { type: 'boolean', short: 'A', description: 'Act on all namespaces' },
-  help: { type: 'boolean', short: 'h', description: 'Show help for the command' },
-};
-
-/**
- * Where main.ts puts the kubeconfig context's namespace with a Kubernetes store (not an option a
- * user can type): the default for commands when `--namespace` is not given (kubectl's rule), never
- * an explicit `-n` — a manifest's own namespace still wins over it.
- */
-export const CONTEXT_NAMESPACE = 'context-namespace';
+export { CONTEXT_NAMESPACE, GLOBAL_OPTIONS } from './command.ts';
 
 /** Where the command name sits in argv: the command and every other argument, in order. */
 export interface SplitArgs {
@@ -48,7 +16,7 @@ export interface SplitArgs {
 
 const globalsWithValue = new Set(
   Object.entries(GLOBAL_OPTIONS).flatMap(([name, spec]) =>
-    spec.type === 'string' ? [`--${name}`, ...(spec.short === undefined ? [] : [`-${spec.short}`])] : [],
+    spec.type === 'string' ? [`--${name}`, ...('short' in spec ? [`-${spec.short}`] : [])] : [],
   ),
 );
 
@@ -70,19 +38,23 @@ export function splitCommand(argv: readonly string[]): SplitArgs {
 }
 
 /** Converts option specs to the shape node:util parseArgs accepts. */
-function toParseArgsOptions(specs: Record<string, OptionSpec>): NonNullable<Parameters<typeof parseArgs>[0]>['options'] {
+function toParseArgsOptions(specs: OptionTable): NonNullable<Parameters<typeof parseArgs>[0]>['options'] {
   const out: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean; default?: string | boolean | string[] | boolean[] }> = {};
   for (const [name, spec] of Object.entries(specs)) {
     out[name] = { type: spec.type };
     if (spec.short !== undefined) out[name].short = spec.short;
     if (spec.multiple === true) out[name].multiple = true;
-    if (spec.default !== undefined) out[name].default = spec.default;
+    if (spec.default !== undefined) out[name].default = Array.isArray(spec.default) ? [...(spec.default as readonly (string | boolean)[])] as string[] | boolean[] : spec.default as string | boolean;
   }
   return out;
 }
 
-/** Parses a command's arguments (everything but the command name); throws UsageError on bad input. */
-export function parseCommandArgs(commandName: string, options: Record<string, OptionSpec>, args: readonly string[]): CommandInput {
+/**
+ * Parses a command's arguments (everything but the command name); throws UsageError on bad input.
+ * The values are typed from `options` (see OptionValuesOf): node:util parseArgs produces exactly
+ * the declared options, each of its declared type.
+ */
+export function parseCommandArgs<O extends OptionTable>(commandName: string, options: O, args: readonly string[]): CommandInput<O> {
   const all = { ...GLOBAL_OPTIONS, ...options };
   try {
     const { values, positionals } = parseArgs({
@@ -91,7 +63,7 @@ export function parseCommandArgs(commandName: string, options: Record<string, Op
       allowPositionals: true,
       strict: true,
     });
-    return { values: values as CommandInput['values'], positionals };
+    return { values: values as CommandInput<O>['values'], positionals };
   } catch (err) {
     throw new UsageError(usageMessage(err), commandName);
   }
@@ -109,37 +81,20 @@ function usageMessage(err: unknown): string {
   return message.split('\n')[0] ?? message;
 }
 
-/** Reads a string option; undefined when not given. */
-export function stringOption(values: CommandInput['values'], name: string): string | undefined {
-  const value = values[name];
-  if (Array.isArray(value)) {
-    const last = value[value.length - 1];
-    return typeof last === 'string' ? last : undefined;
-  }
-  return typeof value === 'string' ? value : undefined;
-}
+/** The names of the options of `V` whose value is a single string. */
+export type StringOptionName<V> = keyof { [P in keyof V as string extends P ? never : V[P] extends string | undefined ? P : never]: 0 } & string;
 
-/** Reads a repeatable string option as a list (empty when not given). */
-export function stringListOption(values: CommandInput['values'], name: string): string[] {
-  const value = values[name];
-  if (value === undefined) return [];
-  if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string');
-  return typeof value === 'string' ? [value] : [];
-}
-
-/** Reads a boolean option; false when not given. */
-export function booleanOption(values: CommandInput['values'], name: string): boolean {
-  return values[name] === true;
-}
-
-/** Checks that a string option, when given, is one of `choices`. */
-export function choiceOption<T extends string>(
-  values: CommandInput['values'],
-  name: string,
+/**
+ * Checks that a string option, when given, is one of `choices`. `name` must name a single-string
+ * option of the command (a type error otherwise); it also names the flag in the error.
+ */
+export function choiceOption<V extends object, T extends string>(
+  values: V,
+  name: StringOptionName<V>,
   choices: readonly T[],
   commandName: string,
 ): T | undefined {
-  const value = stringOption(values, name);
+  const value = values[name] as string | undefined;
   if (value === undefined) return undefined;
   if (!(choices as readonly string[]).includes(value)) {
     throw new UsageError(`invalid value "${value}" for --${name}: must be one of ${choices.join(', ')}`, commandName);

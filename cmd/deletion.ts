@@ -14,6 +14,9 @@ import { CliError } from './cli-error.ts';
 import type { CliDeps } from './command.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 
+/** Default `--timeout` of `--wait` for `delete`, `workspace destroy` and `down`. */
+export const DELETE_WAIT_TIMEOUT_MS = 60_000;
+
 /** One object marked for deletion. */
 export interface MarkedObject {
   kind: KindInfo;
@@ -38,7 +41,7 @@ function pendingFinalizers(marked: readonly MarkedObject[]): MarkedObject[] {
 export async function finishDeletion(deps: CliDeps, client: ResourceClient, marked: readonly MarkedObject[], options: DeletionOptions): Promise<ExitCodeValue | undefined> {
   const pending = pendingFinalizers(marked);
   if (pending.length > 0 && !options.noDaemon) {
-    const { startDaemon } = await import('./commands/apply.ts');
+    const { startDaemon } = await import('./daemon/start.ts');
     const failed = await startDaemon(deps);
     if (failed !== undefined) return failed;
   }
@@ -61,7 +64,7 @@ async function refuseWaitWithoutDaemon(deps: CliDeps, pending: readonly MarkedOb
 
 /** Follows the objects until gone within one deadline, printing cleanup failures as they appear. */
 async function waitUntilGone(deps: CliDeps, client: ResourceClient, marked: readonly MarkedObject[], timeoutMs: number): Promise<ExitCodeValue | undefined> {
-  const [{ waitForObjects }, { reportWait }, { watchDaemon }] = await Promise.all([import('./wait-for.ts'), import('./commands/wait.ts'), import('./daemon/liveness.ts')]);
+  const [{ waitForObjects }, { reportWait }, { watchDaemon }] = await Promise.all([import('./wait-for.ts'), import('./progress/report-wait.ts'), import('./daemon/liveness.ts')]);
   const groups = new Map<string, { kind: KindInfo; namespace: string; names: string[] }>();
   for (const m of marked) {
     const key = `${m.kind.kind}/${m.namespace}`;

@@ -17,7 +17,7 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
   const env = overrides.env ?? process.env;
   const started = performance.now();
   let friction: { command: string; stateDir: string; cwd: string } | undefined;
-  const [{ splitCommand, parseCommandArgs, stringOption, CONTEXT_NAMESPACE }, registry, { reportError }, { renderCommandHelp, renderMainHelp }] =
+  const [{ splitCommand, parseCommandArgs, CONTEXT_NAMESPACE }, registry, { reportError }, { renderCommandHelp, renderMainHelp }] =
     await Promise.all([import('./args.ts'), import('./registry.ts'), import('./report-error.ts'), import('./help.ts')]);
   try {
     const { command: name, rest } = splitCommand(argv);
@@ -54,10 +54,10 @@ export async function runCli(argv: readonly string[], overrides: CliOverrides = 
     const { createProcessContext, kubeContextNamespace } = await import('./deps.ts');
     const { deps, kubernetes } = await createProcessContext({
       command: command.name,
-      stateDirFlag: stringOption(input.values, 'state-dir'),
-      storeFlag: stringOption(input.values, 'store'),
-      kubeconfigFlag: stringOption(input.values, 'kubeconfig'),
-      contextFlag: stringOption(input.values, 'context'),
+      stateDirFlag: input.values['state-dir'],
+      storeFlag: input.values.store,
+      kubeconfigFlag: input.values.kubeconfig,
+      contextFlag: input.values.context,
       env,
       overrides,
     });

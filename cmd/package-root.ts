@@ -4,6 +4,7 @@
  * Cheap on purpose: `boulder --version` goes through here.
  */
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let cached: { root: string; version: string } | undefined;
@@ -38,4 +39,9 @@ export function packageVersion(): string {
 /** Absolute path of the `boulder` executable script (bin/boulder.js). */
 export function cliEntry(): string {
   return `${packageRoot()}bin/boulder.js`;
+}
+
+/** Absolute path of the project configuration schema shipped in the package (`boulder init`, `boulder import`). */
+export function projectSchemaPath(): string {
+  return join(packageRoot(), 'schemas', 'config-project.schema.json');
 }

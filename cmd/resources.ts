@@ -6,7 +6,7 @@
 import { BoulderError, NotFoundError } from '../apis/errors.ts';
 import { KINDS, resolveKind, type KindInfo } from '../apis/kinds.ts';
 import { DEFAULT_NAMESPACE } from '../apis/meta.ts';
-import { CONTEXT_NAMESPACE, stringOption } from './args.ts';
+import { CONTEXT_NAMESPACE } from './args.ts';
 import { UsageError } from './cli-error.ts';
 import type { CommandInput } from './command.ts';
 
@@ -93,6 +93,6 @@ export function namespaceOf(values: CommandInput['values']): string {
 
 /** The namespace objects without their own go to: `--namespace`, else the context's, else undefined. */
 export function defaultNamespaceOf(values: CommandInput['values']): string | undefined {
-  const namespace = stringOption(values, 'namespace') ?? stringOption(values, CONTEXT_NAMESPACE);
+  const namespace = values.namespace ?? values[CONTEXT_NAMESPACE];
   return namespace === undefined ? undefined : assertObjectName(namespace, 'namespace');
 }

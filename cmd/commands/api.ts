@@ -3,10 +3,10 @@
  * which the SDKs' types are generated.
  */
 import { UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
-const command: Command = {
+const command = defineCommand({
   name: 'api',
   summary: 'Describe the daemon API (api schema: its OpenRPC document)',
   usage: ['api schema'],
@@ -20,6 +20,6 @@ const command: Command = {
     deps.stdout.write(readFileSync(join(packageRoot(), 'schemas/api/openrpc.json'), 'utf8'));
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

@@ -7,19 +7,19 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { ValidationError } from '../../apis/errors.ts';
 import { kindByName } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
-import { booleanOption, choiceOption, CONTEXT_NAMESPACE, stringListOption, stringOption } from '../args.ts';
+import { choiceOption, CONTEXT_NAMESPACE } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { formatObjects, objectName } from '../print/objects.ts';
 import { reportError } from '../report-error.ts';
+import { applyObjects } from '../apply-objects.ts';
+import { startDaemon } from '../daemon/start.ts';
 
 /** Default `--timeout` of `apply --wait`: creating a workspace may pull an image. */
 export const APPLY_WAIT_TIMEOUT_MS = 300_000;
 
 const OUTPUTS = ['name', 'yaml', 'json'] as const;
-type Output = (typeof OUTPUTS)[number] | undefined;
 
 /**
  * Puts objects into the namespace of `-n`. Manifests without a namespace are defaulted to
@@ -49,49 +49,6 @@ export function placeInNamespace(objects: KubeObject[], namespace: string | unde
 }
 
 /**
- * Ensures a daemon runs; notes on stderr when one was started. Returns an exit code when that
- * failed. With the Kubernetes store there is nothing to start here: the cluster's controller
- * (`boulder controller`, manifests/deploy) reconciles.
- */
-export async function startDaemon(deps: CliDeps): Promise<ExitCodeValue | undefined> {
-  // The cluster's controller, or a multi-user node's system daemon (systemd), does the work.
-  if (deps.storeKind === 'kubernetes' || deps.nodeApi !== undefined) return undefined;
-  const { ensureDaemon } = await import('../daemon/background.ts');
-  try {
-    const { started, status } = await ensureDaemon(deps, deps.env);
-    if (started) deps.stderr.write(`started boulder daemon (pid ${status.pid}) for ${deps.stateDir}\n`);
-    return undefined;
-  } catch (err) {
-    return reportError(err, deps.stderr);
-  }
-}
-
-/** Applies every object in order, printing each outcome; a failure is reported and the rest still tried. */
-async function applyAll(
-  deps: CliDeps,
-  client: ResourceClient,
-  objects: readonly KubeObject[],
-  dryRun: boolean,
-  output: Output,
-): Promise<{ applied: KubeObject[]; failed: ExitCodeValue | undefined }> {
-  const applied: KubeObject[] = [];
-  let failed: ExitCodeValue | undefined;
-  for (const obj of objects) {
-    try {
-      const result = await client.apply(obj, { dryRun, fieldManager: 'boulder' });
-      applied.push(result.object);
-      if (output === 'name') deps.stdout.write(`${objectName(result.object)}\n`);
-      else if (output === undefined) deps.stdout.write(`${objectName(result.object)} ${result.outcome}${dryRun ? ' (dry run)' : ''}\n`);
-    } catch (err) {
-      failed ??= reportError(err, deps.stderr);
-      if (failed === ExitCode.Unavailable) break;
-    }
-  }
-  if (output === 'yaml' || output === 'json') deps.stdout.write(await formatObjects(applied, output, applied.length === 1));
-  return { applied, failed };
-}
-
-/**
  * `--wait`: waits, within one deadline, until every applied object is Ready for its generation,
  * showing each condition as it turns (live on a terminal, plain lines otherwise) on stderr.
  */
@@ -104,7 +61,7 @@ async function waitUntilReady(deps: CliDeps, client: ResourceClient, applied: re
   return waitWithProgress(deps, client, targets, { timeoutMs });
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'apply',
   summary: 'Create or update objects from YAML or JSON manifests',
   usage: ['apply -f FILE|DIR|- [-f ...] [-R] [--dry-run] [-o name|yaml|json] [--no-daemon] [--wait [--timeout DURATION]]'],
@@ -130,21 +87,21 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"; pass files with -f`, 'apply');
-    const sources = stringListOption(values, 'filename');
+    const sources = values.filename ?? [];
     if (sources.length === 0) throw new UsageError('must specify -f FILE (a file, a directory, or - for stdin)', 'apply');
     const output = choiceOption(values, 'output', OUTPUTS, 'apply');
-    const dryRun = booleanOption(values, 'dry-run');
-    const wait = booleanOption(values, 'wait');
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), APPLY_WAIT_TIMEOUT_MS, 'timeout', 'apply');
+    const dryRun = values['dry-run'] === true;
+    const wait = values.wait === true;
+    const timeoutMs = durationFlag(values.timeout, APPLY_WAIT_TIMEOUT_MS, 'timeout', 'apply');
 
     const { loadManifests } = await import('../../apis/validation/load.ts');
     let objects: KubeObject[];
     try {
-      const loaded = await loadManifests(sources, { recursive: booleanOption(values, 'recursive'), stdin: deps.stdin, cwd: deps.cwd });
+      const loaded = await loadManifests(sources, { recursive: values.recursive === true, stdin: deps.stdin, cwd: deps.cwd });
       objects = placeInNamespace(
         loaded.map((m) => m.object),
-        stringOption(values, 'namespace'),
-        stringOption(values, CONTEXT_NAMESPACE),
+        values.namespace,
+        values[CONTEXT_NAMESPACE],
       );
     } catch (err) {
       if (!(err instanceof ValidationError)) throw err;
@@ -157,15 +114,15 @@ const command: Command = {
     try {
       // On a multi-user node the daemon stamps the owner and enforces the limits itself.
       if (deps.nodeApi === undefined) objects = await (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, objects, { env: deps.env, cwd: deps.cwd });
-      const { applied, failed: applyFailed } = await applyAll(deps, client, objects, dryRun, output);
+      const { applied, failed: applyFailed } = await applyObjects(deps, client, objects, { dryRun, output });
       let failed = applyFailed;
-      if (!dryRun && !booleanOption(values, 'no-daemon') && applied.length > 0) failed ??= await startDaemon(deps);
+      if (!dryRun && values['no-daemon'] !== true && applied.length > 0) failed ??= await startDaemon(deps);
       if (wait && !dryRun && failed === undefined) failed = await waitUntilReady(deps, client, applied, timeoutMs);
       return failed ?? ExitCode.Ok;
     } finally {
       await client.close();
     }
   },
-};
+});
 
 export default command;

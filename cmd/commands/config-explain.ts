@@ -4,12 +4,12 @@
  */
 import { choiceOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { CONFIG_LAYER_OPTIONS, loadForCommand } from './config-load.ts';
+import { CONFIG_LAYER_OPTIONS, loadForCommand } from '../config-load.ts';
 
 /** The `config explain` subcommand. */
-export const explainCommand: Command = {
+export const explainCommand = defineCommand({
   name: 'explain',
   summary: 'Explain one key: its value, the layer that set it, and what it overrode',
   usage: ['config explain KEY [-o json] [--backend B] [--image I] [--idle-timeout D] [--port-range S-E] [--set KEY=VALUE]...'],
@@ -28,4 +28,4 @@ export const explainCommand: Command = {
     deps.stdout.write(json ? `${JSON.stringify(explanation, null, 4)}\n` : `${formatExplanation(explanation).join('\n')}\n`);
     return ExitCode.Ok;
   },
-};
+});

@@ -3,16 +3,16 @@
  * merged. With --show-origin each value carries a `# layer source:line:col` comment (YAML) or an
  * origins map (JSON). Secrets show their source (env:NAME, file:/path, keychain:…), never a value.
  */
-import { booleanOption, choiceOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { CONFIG_LAYER_OPTIONS, loadForCommand } from './config-load.ts';
+import { CONFIG_LAYER_OPTIONS, loadForCommand } from '../config-load.ts';
 
 const OUTPUTS = ['yaml', 'json'] as const;
 
 /** The `config view` subcommand. */
-export const viewCommand: Command = {
+export const viewCommand = defineCommand({
   name: 'view',
   summary: 'Print the effective configuration (every layer merged)',
   usage: ['config view [--show-origin] [-o yaml|json] [--backend B] [--image I] [--idle-timeout D] [--port-range S-E] [--set KEY=VALUE]...'],
@@ -24,10 +24,10 @@ export const viewCommand: Command = {
   async run(deps, input) {
     if (input.positionals.length > 0) throw new UsageError(`unexpected argument "${input.positionals[0]}"`, 'config');
     const output = choiceOption(input.values, 'output', OUTPUTS, 'config') ?? 'yaml';
-    const showOrigin = booleanOption(input.values, 'show-origin');
+    const showOrigin = input.values['show-origin'] === true;
     const config = await loadForCommand(deps, input);
     const { renderConfigJson, renderConfigYaml } = await import('./config-render.ts');
     deps.stdout.write(output === 'json' ? renderConfigJson(config, showOrigin) : renderConfigYaml(config, showOrigin));
     return ExitCode.Ok;
   },
-};
+});

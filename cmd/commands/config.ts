@@ -5,7 +5,7 @@
 import { envMappingHelp } from '../../apis/config/env-mappings.ts';
 import { UsageError } from '../cli-error.ts';
 import { GLOBAL_OPTIONS } from '../args.ts';
-import type { Command, OptionSpec } from '../command.ts';
+import { defineCommand, type Command, type OptionSpec } from '../command.ts';
 import { explainCommand } from './config-explain.ts';
 import { viewCommand } from './config-view.ts';
 
@@ -28,7 +28,7 @@ function checkFlags(sub: Command, values: Record<string, unknown>): void {
 /** The subcommands, in the order help lists them. */
 export const CONFIG_SUBCOMMANDS: readonly Command[] = [viewCommand, explainCommand];
 
-const command: Command = {
+const command = defineCommand({
   name: 'config',
   summary: 'Show the effective configuration and where each value comes from',
   usage: CONFIG_SUBCOMMANDS.flatMap((c) => c.usage),
@@ -71,6 +71,6 @@ const command: Command = {
     checkFlags(sub, values);
     return sub.run(deps, { values, positionals: rest });
   },
-};
+});
 
 export default command;

@@ -6,12 +6,12 @@
  * Deployment in manifests/deploy/) it uses the Pod's service account; outside, the kubeconfig.
  * Runs in the foreground until SIGINT/SIGTERM, logging JSON lines to stderr.
  */
-import { stringOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
-const command: Command = {
+const command = defineCommand({
   name: 'controller',
   summary: 'Run the controllers against a Kubernetes cluster (in-cluster or via a kubeconfig)',
   usage: ['controller [--kubeconfig PATH] [--context NAME] [--target-namespace NS] [--log-level LEVEL]'],
@@ -34,10 +34,10 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'controller');
-    const kubeconfig = stringOption(values, 'kubeconfig');
-    const context = stringOption(values, 'context');
-    const targetNamespace = stringOption(values, 'target-namespace');
-    const level = (stringOption(values, 'log-level') ?? 'info') as 'debug' | 'info' | 'warn' | 'error';
+    const kubeconfig = values.kubeconfig;
+    const context = values.context;
+    const targetNamespace = values['target-namespace'];
+    const level = (values['log-level'] ?? 'info') as 'debug' | 'info' | 'warn' | 'error';
     const [{ openClient }, { createLogger, closeLogger }, { Manager }, { realClock }, { registerControllers }, { MockProvider }] = await Promise.all([
       import('../../apis/client/open.ts'),
       import('../../controllers/runtime/logger.ts'),
@@ -79,6 +79,6 @@ const command: Command = {
     deps.stderr.write(`boulder controller stopped (pid ${process.pid})\n`);
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

@@ -3,9 +3,9 @@
  * dir), report whether one runs, or stop it.
  */
 import { join } from 'node:path';
-import { choiceOption, stringOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { DAEMON_SOCKET_FILE } from '../../apis/config/daemon-settings.ts';
 import { daemonPathsOf } from '../daemon/paths.ts';
 import { daemonStatus, type DaemonStatus } from '../daemon/protocol.ts';
@@ -66,7 +66,7 @@ async function stop(deps: CliDeps, timeoutMs: number): Promise<ExitCodeValue> {
   return ExitCode.Ok;
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'daemon',
   summary: 'Run the controller manager in the foreground, or report on / stop the running one',
   usage: ['daemon', 'daemon status [-o json]', 'daemon stop [--timeout DURATION]'],
@@ -95,9 +95,9 @@ const command: Command = {
       return runDaemon(deps, values);
     }
     if (sub === 'status') return showStatus(deps, json);
-    if (sub === 'stop') return stop(deps, durationFlag(stringOption(values, 'timeout'), STOP_TIMEOUT_MS, 'timeout', 'daemon'));
+    if (sub === 'stop') return stop(deps, durationFlag(values.timeout, STOP_TIMEOUT_MS, 'timeout', 'daemon'));
     throw new UsageError(`unknown daemon subcommand "${sub}" (use status or stop)`, 'daemon');
   },
-};
+});
 
 export default command;

@@ -6,8 +6,8 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import { KINDS } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
-import { stringOption } from '../args.ts';
-import type { Command } from '../command.ts';
+
+import { defineCommand } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { describeObject } from '../print/describe.ts';
 import { namespaceOf, notFoundError, parseResourceArgs } from '../resources.ts';
@@ -21,7 +21,7 @@ export async function ownedObjects(client: ResourceClient, owner: KubeObject): P
   return lists.flatMap((l) => l.items).filter((o) => o.metadata.ownerReferences?.some((r) => r.uid === uid) === true);
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'describe',
   summary: 'Show details of objects: metadata, spec, status, conditions and owned objects',
   usage: ['describe KIND [NAME...] [-l SELECTOR] [-n NS]', 'describe KIND/NAME...'],
@@ -36,7 +36,7 @@ const command: Command = {
       let objects: KubeObject[] = [];
       let failed: ExitCodeValue | undefined;
       if (refs.length === 0) {
-        objects = (await client.list(kind.kind, { namespace, labelSelector: stringOption(values, 'selector') })).items;
+        objects = (await client.list(kind.kind, { namespace, labelSelector: values.selector })).items;
         if (objects.length === 0) deps.stderr.write(`No resources found in ${namespace} namespace.\n`);
       }
       for (const ref of refs) {
@@ -57,6 +57,6 @@ const command: Command = {
       await client.close();
     }
   },
-};
+});
 
 export default command;

@@ -4,9 +4,9 @@
  * real stdio: `-i` forwards stdin, `-t` allocates a TTY (the local terminal goes to raw mode and
  * is restored afterwards). Exits with the command's exit code.
  */
-import { booleanOption, stringListOption, stringOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { Command, OptionValues } from '../command.ts';
+import { defineCommand, defineOptions, type OptionValues } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import type { ExecResult } from '../../controllers/providers/types.ts';
 import { namespaceOf } from '../resources.ts';
@@ -38,22 +38,22 @@ export function parseEnvPairs(pairs: readonly string[]): Record<string, string> 
 }
 
 /** Reads the invocation from parsed flags and positionals (`NAME CMD ARGS...`, the command after `--`). */
-export function parseExecRequest(values: OptionValues, positionals: readonly string[]): ExecRequest {
+export function parseExecRequest(values: OptionValues<typeof EXEC_OPTIONS>, positionals: readonly string[]): ExecRequest {
   const [name, ...command] = positionals;
   if (name === undefined) throw new UsageError('name the workspace: boulder exec NAME -- CMD [ARGS...]', 'exec');
   if (command.length === 0) throw new UsageError('give the command to run after --, e.g. boulder exec NAME -- sh', 'exec');
-  if (booleanOption(values, 'all-namespaces')) throw new UsageError('-A is not supported; use -n NAMESPACE', 'exec');
+  if (values['all-namespaces'] === true) throw new UsageError('-A is not supported; use -n NAMESPACE', 'exec');
   const request: ExecRequest = {
     name,
     namespace: namespaceOf(values),
     command,
-    interactive: booleanOption(values, 'stdin'),
-    tty: booleanOption(values, 'tty'),
-    env: parseEnvPairs(stringListOption(values, 'env')),
+    interactive: values.stdin === true,
+    tty: values.tty === true,
+    env: parseEnvPairs(values.env ?? []),
   };
-  const service = stringOption(values, 'service');
+  const service = values.service;
   if (service !== undefined) request.service = service;
-  const workdir = stringOption(values, 'workdir');
+  const workdir = values.workdir;
   if (workdir !== undefined) request.workdir = workdir;
   return request;
 }
@@ -73,7 +73,16 @@ export function enterRawMode(stdin: RawModeStream): () => void {
   };
 }
 
-const command: Command = {
+/** The flags of `boulder exec`. */
+const EXEC_OPTIONS = defineOptions({
+  stdin: { type: 'boolean', short: 'i', description: 'Pass stdin to the command' },
+  tty: { type: 'boolean', short: 't', description: 'Allocate a terminal for the command' },
+  service: { type: 'string', valueName: 'SERVICE', description: 'Run in this service container instead of the workspace' },
+  env: { type: 'string', short: 'e', multiple: true, valueName: 'NAME=VALUE', description: 'Set an environment variable (repeatable)' },
+  workdir: { type: 'string', short: 'w', valueName: 'DIR', description: 'Working directory inside the container' },
+});
+
+const command = defineCommand({
   name: 'exec',
   summary: 'Run a command in a workspace container (or one of its services)',
   usage: ['exec NAME [-i] [-t] [--service S] [-e NAME=VALUE] [-w DIR] -- CMD [ARGS...]'],
@@ -86,13 +95,7 @@ const command: Command = {
     '  boulder exec api -it -- bash',
     '  boulder exec api --service db -- psql -U postgres -c "select 1"',
   ].join('\n'),
-  options: {
-    stdin: { type: 'boolean', short: 'i', description: 'Pass stdin to the command' },
-    tty: { type: 'boolean', short: 't', description: 'Allocate a terminal for the command' },
-    service: { type: 'string', valueName: 'SERVICE', description: 'Run in this service container instead of the workspace' },
-    env: { type: 'string', short: 'e', multiple: true, valueName: 'NAME=VALUE', description: 'Set an environment variable (repeatable)' },
-    workdir: { type: 'string', short: 'w', valueName: 'DIR', description: 'Working directory inside the container' },
-  },
+  options: EXEC_OPTIONS,
   async run(deps, { values, positionals }) {
     const request = parseExecRequest(values, positionals);
     if (deps.nodeApi !== undefined) return (await import('../node/remote.ts')).execOverApi(deps, deps.nodeApi, request);
@@ -139,6 +142,6 @@ const command: Command = {
     // The command's own status passes through unchanged (any 0–255), as with kubectl and docker exec.
     return result.exitCode as ExitCodeValue;
   },
-};
+});
 
 export default command;

@@ -3,9 +3,9 @@
  * JSON Schemas (like kubectl explain).
  */
 import { resolveKind, type KindInfo } from '../../apis/kinds.ts';
-import { booleanOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { resolveKindArg } from '../resources.ts';
 
@@ -25,7 +25,7 @@ export function splitExplainTarget(text: string): { kind: KindInfo; fieldPath: s
   return { kind: resolveKindArg(parts[0] ?? text, 'explain'), fieldPath: undefined };
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'explain',
   summary: 'Describe the fields of a kind, from its schema',
   usage: ['explain KIND[.FIELD.PATH] [--recursive]'],
@@ -37,9 +37,9 @@ const command: Command = {
     if (positionals.length !== 1) throw new UsageError('give exactly one KIND[.field.path]', 'explain');
     const { kind, fieldPath } = splitExplainTarget(positionals[0] as string);
     const { explain } = await import('../../apis/schema/explain.ts');
-    deps.stdout.write(explain(kind, fieldPath, { recursive: booleanOption(values, 'recursive') }));
+    deps.stdout.write(explain(kind, fieldPath, { recursive: values.recursive === true }));
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

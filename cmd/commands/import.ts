@@ -6,9 +6,9 @@
 import { existsSync, statSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join, relative, resolve } from 'node:path';
-import { booleanOption, choiceOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { toJson } from '../print/objects.ts';
 
@@ -39,7 +39,7 @@ async function locate(deps: CliDeps, path: string | undefined): Promise<{ file: 
   return { file, repoRoot: findRepoRoot(dirname(file)) ?? dirname(file) };
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'import',
   summary: 'Make a .nexus/config.yaml from a devcontainer.json (import devcontainer)',
   usage: [`${USAGE_NAME} devcontainer [PATH] [--write [--force]] [-o yaml|json]`],
@@ -74,9 +74,9 @@ const command: Command = {
     if (what !== 'devcontainer') throw new UsageError(what === undefined ? 'name what to import: devcontainer' : `cannot import "${what}"; only devcontainer`, USAGE_NAME);
     if (extra !== undefined) throw new UsageError(`unexpected argument "${extra}"`, USAGE_NAME);
     const output = choiceOption(values, 'output', OUTPUTS, USAGE_NAME) ?? 'yaml';
-    const write = booleanOption(values, 'write');
+    const write = values.write === true;
     if (write && output === 'json') throw new UsageError('--write writes YAML; drop -o json', USAGE_NAME);
-    if (booleanOption(values, 'force') && !write) throw new UsageError('--force goes with --write', USAGE_NAME);
+    if (values.force === true && !write) throw new UsageError('--force goes with --write', USAGE_NAME);
 
     const { file, repoRoot } = await locate(deps, path);
     const { readDevcontainer, formatImportedConfig } = await import('../../apis/devcontainer/index.ts');
@@ -87,7 +87,7 @@ const command: Command = {
       deps.stdout.write(toJson(imported.config));
       return ExitCode.Ok;
     }
-    const { projectSchemaPath } = await import('./init.ts');
+    const { projectSchemaPath } = await import('../package-root.ts');
     const text = formatImportedConfig(imported, { source, schemaPath: projectSchemaPath() });
     if (!write) {
       deps.stdout.write(text);
@@ -95,12 +95,12 @@ const command: Command = {
     }
     const target = join(repoRoot, '.nexus', 'config.yaml');
     const shown = relative(deps.cwd, target) || target;
-    if (existsSync(target) && !booleanOption(values, 'force')) throw new CliError(`${shown} already exists; pass --force to overwrite it`, ExitCode.Conflict);
+    if (existsSync(target) && values.force !== true) throw new CliError(`${shown} already exists; pass --force to overwrite it`, ExitCode.Conflict);
     await mkdir(dirname(target), { recursive: true });
     await writeFile(target, text);
     deps.stdout.write(`wrote ${shown}\n`);
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

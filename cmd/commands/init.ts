@@ -7,18 +7,13 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
-import { booleanOption, choiceOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { packageRoot } from '../package-root.ts';
+import { projectSchemaPath } from '../package-root.ts';
 import type { StarterInputs } from './init-template.ts';
 import { EDITORS, EDITOR_CONFIG_FILE, mergedMcpConfig } from './init-editor.ts';
-
-/** Absolute path of the project configuration schema shipped in the package. */
-export function projectSchemaPath(): string {
-  return join(packageRoot(), 'schemas', 'config-project.schema.json');
-}
 
 /** The image or build of the repository's devcontainer.json, when it has one that maps. */
 async function devcontainerImage(deps: CliDeps, repoRoot: string): Promise<Pick<StarterInputs, 'image' | 'build' | 'imageFrom'>> {
@@ -33,7 +28,7 @@ async function devcontainerImage(deps: CliDeps, repoRoot: string): Promise<Pick<
   return { ...(image === undefined ? {} : { image }), ...(build === undefined ? {} : { build }), imageFrom: shown };
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'init',
   summary: 'Write a commented starter .nexus/config.yaml for this repository',
   usage: ['init [--force] [--editor cursor]'],
@@ -64,7 +59,7 @@ const command: Command = {
     const [{ findRepoRoot, defaultWorkspaceName }, { starterConfig }] = await Promise.all([import('../../apis/config/index.ts'), import('./init-template.ts')]);
     const repoRoot = findRepoRoot(deps.cwd);
     if (repoRoot === undefined) throw new CliError(`not in a repository (no .git at or above ${deps.cwd}): run boulder init in your repository (git init first)`, ExitCode.NotFound);
-    const force = booleanOption(values, 'force');
+    const force = values.force === true;
     const editor = choiceOption(values, 'editor', EDITORS, 'init');
     const file = join(repoRoot, '.nexus', 'config.yaml');
     const shown = relative(deps.cwd, file) || file;
@@ -93,6 +88,6 @@ const command: Command = {
     }
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

@@ -2,9 +2,9 @@
  * `boulder logs NAME [-f] [--service S] [--tail N]`: prints the output of a workspace's container
  * (or one of its services) through its provider; `-f` keeps following until interrupted.
  */
-import { booleanOption, stringOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { Command, OptionValues } from '../command.ts';
+import { defineCommand, defineOptions, type OptionValues } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { namespaceOf } from '../resources.ts';
 
@@ -28,28 +28,31 @@ export function parseTail(text: string | undefined): number | undefined {
 }
 
 /** Reads the invocation from parsed flags and positionals. */
-export function parseLogsRequest(values: OptionValues, positionals: readonly string[]): LogsRequest {
+export function parseLogsRequest(values: OptionValues<typeof LOGS_OPTIONS>, positionals: readonly string[]): LogsRequest {
   if (positionals.length === 0) throw new UsageError('name the workspace: boulder logs NAME', 'logs');
   if (positionals.length > 1) throw new UsageError(`unexpected argument "${positionals[1]}"; use --service to pick a service`, 'logs');
-  if (booleanOption(values, 'all-namespaces')) throw new UsageError('-A is not supported; use -n NAMESPACE', 'logs');
-  const request: LogsRequest = { name: positionals[0] as string, namespace: namespaceOf(values), follow: booleanOption(values, 'follow') };
-  const service = stringOption(values, 'service');
+  if (values['all-namespaces'] === true) throw new UsageError('-A is not supported; use -n NAMESPACE', 'logs');
+  const request: LogsRequest = { name: positionals[0] as string, namespace: namespaceOf(values), follow: values.follow === true };
+  const service = values.service;
   if (service !== undefined) request.service = service;
-  const tail = parseTail(stringOption(values, 'tail'));
+  const tail = parseTail(values.tail);
   if (tail !== undefined) request.tail = tail;
   return request;
 }
 
-const command: Command = {
+/** The flags of `boulder logs`. */
+const LOGS_OPTIONS = defineOptions({
+  follow: { type: 'boolean', short: 'f', description: 'Keep printing new output until interrupted' },
+  service: { type: 'string', valueName: 'SERVICE', description: 'Logs of this service container instead of the workspace' },
+  tail: { type: 'string', valueName: 'N', description: 'Only the last N lines (-1: all, the default)' },
+});
+
+const command = defineCommand({
   name: 'logs',
   summary: 'Print the logs of a workspace container (or one of its services)',
   usage: ['logs NAME [-f] [--service S] [--tail N]'],
   description: ['Examples:', '  boulder logs api --tail 50', '  boulder logs api --service db -f'].join('\n'),
-  options: {
-    follow: { type: 'boolean', short: 'f', description: 'Keep printing new output until interrupted' },
-    service: { type: 'string', valueName: 'SERVICE', description: 'Logs of this service container instead of the workspace' },
-    tail: { type: 'string', valueName: 'N', description: 'Only the last N lines (-1: all, the default)' },
-  },
+  options: LOGS_OPTIONS,
   async run(deps, { values, positionals }) {
     const request = parseLogsRequest(values, positionals);
     if (deps.nodeApi !== undefined) {
@@ -75,6 +78,6 @@ const command: Command = {
     });
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

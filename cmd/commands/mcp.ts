@@ -6,9 +6,9 @@
  * carries only MCP messages; diagnostics go to stderr.
  */
 import { join } from 'node:path';
-import { stringListOption, stringOption } from '../args.ts';
+
 import { CliError, UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { defaultNamespaceOf } from '../resources.ts';
@@ -17,7 +17,7 @@ import type { KubeObject } from '../../sdk/typescript/src/index.ts';
 /** How long to wait for a freshly started daemon's API socket. */
 const API_WAIT_MS = 5000;
 
-const command: Command = {
+const command = defineCommand({
   name: 'mcp',
   summary: 'Serve boulder to editors and agents over the Model Context Protocol (stdio)',
   usage: ['mcp [--token-file FILE] [--scope SCOPE]... [--workspace NAME]... [--url URL] [-n NAMESPACE]'],
@@ -43,8 +43,8 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'mcp');
-    const url = stringOption(values, 'url');
-    const tokenFile = stringOption(values, 'token-file');
+    const url = values.url;
+    const tokenFile = values['token-file'];
     const [{ mcpTokenSource }, { connect }, { createBoulderMcpServer }, { StdioServerTransport }] = await Promise.all([
       import('./mcp-token.ts'),
       import('../../sdk/typescript/src/index.ts'),
@@ -53,9 +53,9 @@ const command: Command = {
     ]);
     const { token, minted } = await mcpTokenSource(deps, {
       ...(tokenFile === undefined ? {} : { tokenFile }),
-      scopes: stringListOption(values, 'scope'),
-      workspaces: stringListOption(values, 'workspace'),
-      name: stringOption(values, 'name') ?? 'mcp',
+      scopes: values.scope ?? [],
+      workspaces: values.workspace ?? [],
+      name: values.name ?? 'mcp',
     });
     if (url === undefined) {
       const { ensureDaemon } = await import('../daemon/background.ts');
@@ -71,7 +71,7 @@ const command: Command = {
         client,
         namespace,
         async render(name) {
-          const { renderUp } = await import('./up.ts');
+          const { renderUp } = await import('../workspace/up.ts');
           const { source, workspaceName, objects } = await renderUp(quiet, { values: {}, positionals: [] }, name, namespace);
           // Secrets are materialized into the state dir by `boulder up` only, as the user, never over the API.
           const secrets = Object.keys(source.config.values.secrets ?? {});
@@ -89,7 +89,7 @@ const command: Command = {
     client.close();
     return ExitCode.Ok;
   },
-};
+});
 
 /** connect(), retried while the daemon's API is not listening yet (a daemon just started). */
 async function connectWithin<T>(attempt: () => Promise<T>, timeoutMs: number): Promise<T> {

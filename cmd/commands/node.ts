@@ -5,7 +5,7 @@
  */
 import { choiceOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand, type CliDeps } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { NodeStatus } from '../../server/node/status.ts';
 
@@ -41,7 +41,7 @@ async function readStatus(deps: CliDeps): Promise<NodeStatus> {
   }
 }
 
-const command: Command = {
+const command = defineCommand({
   name: 'node',
   summary: 'A multi-user node: users, workspaces per user and usage against the limits (admins)',
   usage: ['node status [-o json]'],
@@ -64,6 +64,6 @@ const command: Command = {
     else deps.stdout.write(`${(await import('../../server/node/status.ts')).nodeStatusLines(status).join('\n')}\n`);
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

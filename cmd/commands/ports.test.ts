@@ -3,7 +3,8 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { createTestDeps, type TestDeps } from '../test-support.ts';
-import portsCommand, { envVariableName, formatEnv, parsePortsRequest, portEntry } from './ports.ts';
+import portsCommand, { envVariableName, formatEnv, parsePortsRequest } from './ports.ts';
+import { portEntry } from '../workspace/ports.ts';
 
 let deps: TestDeps;
 let client: ResourceClient;

@@ -2,9 +2,9 @@
  * `boulder reconcile --once`: converges every object in-process (no daemon) and exits; for
  * scripts and CI. Exits non-zero when some object still fails to reconcile.
  */
-import { booleanOption, stringOption } from '../args.ts';
+
 import { CliError, UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { daemonPathsOf } from '../daemon/paths.ts';
 import { daemonStatus } from '../daemon/protocol.ts';
 import { durationFlag } from '../duration.ts';
@@ -14,7 +14,7 @@ import { ReconcileTracker } from '../reconcile-tracker.ts';
 /** Default `--timeout` of `reconcile --once`. */
 export const RECONCILE_TIMEOUT_MS = 300_000;
 
-const command: Command = {
+const command = defineCommand({
   name: 'reconcile',
   summary: 'Converge every object once, in-process, and exit',
   usage: ['reconcile --once [--timeout DURATION] [-v]'],
@@ -29,8 +29,8 @@ const command: Command = {
   },
   async run(deps, { values, positionals }) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument "${positionals[0]}"`, 'reconcile');
-    if (!booleanOption(values, 'once')) throw new UsageError('only --once is supported; run `boulder daemon` to reconcile continuously', 'reconcile');
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), RECONCILE_TIMEOUT_MS, 'timeout', 'reconcile');
+    if (values.once !== true) throw new UsageError('only --once is supported; run `boulder daemon` to reconcile continuously', 'reconcile');
+    const timeoutMs = durationFlag(values.timeout, RECONCILE_TIMEOUT_MS, 'timeout', 'reconcile');
     const running = await daemonStatus(daemonPathsOf(deps).socket, 500);
     if (running !== undefined) deps.stderr.write(`warning: a daemon (pid ${running.pid}) also reconciles ${deps.stateDir}\n`);
 
@@ -41,7 +41,7 @@ const command: Command = {
       import('../../controllers/setup.ts'),
       import('../../controllers/trust/policy.ts'),
     ]);
-    const tracker = new ReconcileTracker(booleanOption(values, 'verbose') ? (line) => deps.stderr.write(line) : undefined);
+    const tracker = new ReconcileTracker(values.verbose === true ? (line) => deps.stderr.write(line) : undefined);
     const logger = pino({ level: 'info', base: { role: 'reconcile-once' }, timestamp: pino.stdTimeFunctions.isoTime }, tracker);
     const client = await deps.openClient();
     const started = deps.clock.now().getTime();
@@ -64,6 +64,6 @@ const command: Command = {
     if (failing.length > 0) throw new CliError(`${failing.length} object${failing.length === 1 ? '' : 's'} failed to reconcile`, ExitCode.Error);
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

@@ -7,7 +7,8 @@ import type { Workspace } from '../../apis/types/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { conditionMet } from '../wait-for.ts';
 import { createTestDeps, type TestDeps } from '../test-support.ts';
-import switchCommand, { switchedMessage } from './switch.ts';
+import switchCommand from './switch.ts';
+import { switchedMessage } from '../workspace/switch.ts';
 import { ACTIVE_WORKSPACE_SINCE_ANNOTATION } from '../../apis/names/index.ts';
 
 /** Stands in for the controller: marks every workspace Ready for its current generation. */

@@ -4,12 +4,12 @@
  * (`preferences.telemetry.share_friction_data`), and sends them only to the URL given with
  * `--to` (an HTTP POST of `{ "events": [...] }`); nothing else ever leaves the machine.
  */
-import { stringOption } from '../args.ts';
+
 import { CliError, UsageError } from '../cli-error.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 
-const command: Command = {
+const command = defineCommand({
   name: 'telemetry',
   summary: 'Friction events recorded locally (opt-in): status, show, export, purge',
   usage: ['telemetry status', 'telemetry show', 'telemetry export [--to URL]', 'telemetry purge'],
@@ -45,7 +45,7 @@ const command: Command = {
     }
     if (sub === 'export') {
       const shared = events.readEvents(deps.stateDir).filter((e) => e.shared).map((e) => events.sanitizeEvent(e));
-      const to = stringOption(values, 'to');
+      const to = values.to;
       if (to === undefined) {
         deps.stdout.write(`${JSON.stringify({ events: shared }, null, 2)}\n`);
         return ExitCode.Ok;
@@ -78,6 +78,6 @@ const command: Command = {
     }
     throw new UsageError(sub === undefined ? 'name a subcommand: status, show, export or purge' : `unknown telemetry subcommand "${sub}"`, 'telemetry');
   },
-};
+});
 
 export default command;

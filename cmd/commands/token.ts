@@ -5,11 +5,11 @@
  * `<state dir>/api-tokens.json`. `revoke ID` marks the record revoked: the daemon refuses the token
  * from then on (it re-reads the records file), also after a restart.
  */
-import { choiceOption, stringListOption, stringOption } from '../args.ts';
+import { choiceOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
-import type { Command, CommandInput } from '../command.ts';
+import { defineCommand, defineOptions, type CliDeps, type OptionValues } from '../command.ts';
 import { durationFlag } from '../duration.ts';
-import { ExitCode } from '../exit-codes.ts';
+import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { formatTable } from '../print/table.ts';
 import { SCOPES, type Scope } from '../../server/rpc/method.ts';
 import { CONTRIBUTOR_TYPES, type TokenContributor } from '../../server/trace/record.ts';
@@ -33,12 +33,25 @@ function recordStatus(record: { expiresAt: string; revokedAt?: string }, now: Da
 const MODEL_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*\/[A-Za-z0-9][A-Za-z0-9._:@-]*$/;
 const TOOL_PATTERN = /^([A-Za-z0-9][A-Za-z0-9._@-]{0,99})\/([A-Za-z0-9][A-Za-z0-9.+_-]{0,63})$/;
 
+/** The flags of `boulder token` (each subcommand uses its own). */
+const TOKEN_OPTIONS = defineOptions({
+  workspace: { type: 'string', multiple: true, valueName: 'NAME', description: 'create: a workspace the token covers (repeatable; default all)' },
+  scope: { type: 'string', multiple: true, valueName: 'SCOPE', description: 'create: an operation the token grants (repeatable)' },
+  ttl: { type: 'string', valueName: 'DURATION', description: 'create: lifetime (default 1h, at most 8784h)' },
+  name: { type: 'string', valueName: 'NAME', description: 'create: a name shown in logs and token list' },
+  contributor: { type: 'string', valueName: 'TYPE', description: 'create: Agent Trace contributor of the writes made with the token (ai, human, mixed)', choices: ['ai', 'human', 'mixed'] },
+  'model-id': { type: 'string', valueName: 'PROVIDER/MODEL', description: 'create: model id (models.dev convention) for --contributor' },
+  'conversation-url': { type: 'string', valueName: 'URL', description: 'create: URL of the conversation, for --contributor' },
+  tool: { type: 'string', valueName: 'NAME/VERSION', description: 'create: the tool writing with the token, for --contributor' },
+  output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'list: output format (json)', choices: ['json'] },
+});
+
 /** The Agent Trace contributor of `token create` flags (undefined without --contributor). */
-function contributorFlags(values: CommandInput['values']): TokenContributor | undefined {
-  const type = stringOption(values, 'contributor');
-  const modelId = stringOption(values, 'model-id');
-  const url = stringOption(values, 'conversation-url');
-  const tool = stringOption(values, 'tool');
+function contributorFlags(values: OptionValues<typeof TOKEN_OPTIONS>): TokenContributor | undefined {
+  const type = values.contributor;
+  const modelId = values['model-id'];
+  const url = values['conversation-url'];
+  const tool = values.tool;
   if (type === undefined) {
     if (modelId !== undefined || url !== undefined || tool !== undefined) throw new UsageError('--model-id, --conversation-url and --tool need --contributor', 'token create');
     return undefined;
@@ -57,7 +70,62 @@ function contributorFlags(values: CommandInput['values']): TokenContributor | un
   };
 }
 
-const command: Command = {
+
+/** `token create`: mints a token and keeps its record. */
+async function createToken(deps: CliDeps, rest: readonly string[], values: OptionValues<typeof TOKEN_OPTIONS>): Promise<ExitCodeValue> {
+  const records = await import('../../server/auth/token-records.ts');
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, 'token create');
+  const scopes = values.scope ?? [];
+  for (const scope of scopes) if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`unknown scope "${scope}" (use ${SCOPES.join(', ')})`, 'token create');
+  const workspaces = values.workspace ?? [];
+  for (const ws of workspaces) if (!WORKSPACE_PATTERN.test(ws)) throw new UsageError(`--workspace "${ws}" is not a workspace name`, 'token create');
+  const ttlMs = durationFlag(values.ttl, DEFAULT_TOKEN_TTL_MS, 'ttl', 'token create');
+  if (ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) throw new UsageError('--ttl must be more than 0 and at most 8784h (366 days)', 'token create');
+  const name = values.name ?? 'token';
+  if (!NAME_PATTERN.test(name)) throw new UsageError(`--name "${name}" must be 1-63 letters, digits, '.', '_' or '-'`, 'token create');
+  const [{ loadOrCreateKeys }, { mintToken }, { currentUser }] = await Promise.all([import('../../server/auth/key-file.ts'), import('../../server/auth/tokens.ts'), import('../../apis/config/limits.ts')]);
+  const keys = await loadOrCreateKeys(deps.stateDir);
+  const contributor = contributorFlags(values);
+  const grant = { name, subject: currentUser(deps.env), scopes: scopes.length === 0 ? DEFAULT_SCOPES : ([...new Set(scopes)] as Scope[]), workspaces: workspaces.length === 0 ? ('*' as const) : [...new Set(workspaces)], ttlMs, ...(contributor !== undefined ? { contributor } : {}) };
+  const { token, record } = await mintToken(keys, grant, deps.clock.now());
+  records.appendTokenRecord(deps.stateDir, record);
+  deps.stdout.write(`${token}\n`);
+  deps.stderr.write(`token ${record.id} (${name}) expires ${record.expiresAt}; scopes ${record.scopes.join(',')}; workspaces ${record.workspaces === '*' ? 'all' : record.workspaces.join(',')}${contributor !== undefined ? `; contributor ${contributor.type}` : ''}\n`);
+  return ExitCode.Ok;
+}
+
+/** `token list`: the records of the tokens issued, with their status. */
+async function listTokens(deps: CliDeps, rest: readonly string[], output: 'json' | undefined): Promise<ExitCodeValue> {
+  const records = await import('../../server/auth/token-records.ts');
+  if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, 'token list');
+  const now = deps.clock.now();
+  const list = records.readTokenRecords(deps.stateDir);
+  if (output === 'json') {
+    deps.stdout.write(`${JSON.stringify(list.map((r) => ({ ...r, status: recordStatus(r, now) })), null, 2)}\n`);
+  } else if (list.length === 0) {
+    deps.stderr.write('No tokens issued.\n');
+  } else {
+    deps.stdout.write(
+      formatTable(
+        ['ID', 'NAME', 'SCOPES', 'WORKSPACES', 'EXPIRES', 'STATUS'],
+        list.map((r) => [r.id, r.name, r.scopes.join(','), r.workspaces === '*' ? '*' : r.workspaces.join(','), r.expiresAt, recordStatus(r, now)]),
+      ),
+    );
+  }
+  return ExitCode.Ok;
+}
+
+/** `token revoke ID`: refuses the token from now on. */
+async function revokeToken(deps: CliDeps, rest: readonly string[]): Promise<ExitCodeValue> {
+  const records = await import('../../server/auth/token-records.ts');
+  if (rest.length !== 1) throw new UsageError('name one token id to revoke (boulder token list shows them)', 'token revoke');
+  const record = records.revokeTokenRecord(deps.stateDir, rest[0] as string, deps.clock.now());
+  if (record === undefined) throw new CliError(`no token with id "${rest[0]}" (boulder token list shows them)`, ExitCode.NotFound);
+  deps.stdout.write(`token ${record.id} (${record.name}) revoked\n`);
+  return ExitCode.Ok;
+}
+
+const command = defineCommand({
   name: 'token',
   summary: 'Create, list and revoke tokens of the daemon API',
   usage: [
@@ -79,68 +147,14 @@ const command: Command = {
     '  boulder token list',
     '  boulder token revoke 3f0c…',
   ].join('\n'),
-  options: {
-    workspace: { type: 'string', multiple: true, valueName: 'NAME', description: 'create: a workspace the token covers (repeatable; default all)' },
-    scope: { type: 'string', multiple: true, valueName: 'SCOPE', description: 'create: an operation the token grants (repeatable)' },
-    ttl: { type: 'string', valueName: 'DURATION', description: 'create: lifetime (default 1h, at most 8784h)' },
-    name: { type: 'string', valueName: 'NAME', description: 'create: a name shown in logs and token list' },
-    contributor: { type: 'string', valueName: 'TYPE', description: 'create: Agent Trace contributor of the writes made with the token (ai, human, mixed)', choices: ['ai', 'human', 'mixed'] },
-    'model-id': { type: 'string', valueName: 'PROVIDER/MODEL', description: 'create: model id (models.dev convention) for --contributor' },
-    'conversation-url': { type: 'string', valueName: 'URL', description: 'create: URL of the conversation, for --contributor' },
-    tool: { type: 'string', valueName: 'NAME/VERSION', description: 'create: the tool writing with the token, for --contributor' },
-    output: { type: 'string', short: 'o', valueName: 'FORMAT', description: 'list: output format (json)', choices: ['json'] },
-  },
+  options: TOKEN_OPTIONS,
   async run(deps, { values, positionals }) {
     const [sub, ...rest] = positionals;
-    const records = await import('../../server/auth/token-records.ts');
-    if (sub === 'create') {
-      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, 'token create');
-      const scopes = stringListOption(values, 'scope');
-      for (const scope of scopes) if (!(SCOPES as readonly string[]).includes(scope)) throw new UsageError(`unknown scope "${scope}" (use ${SCOPES.join(', ')})`, 'token create');
-      const workspaces = stringListOption(values, 'workspace');
-      for (const ws of workspaces) if (!WORKSPACE_PATTERN.test(ws)) throw new UsageError(`--workspace "${ws}" is not a workspace name`, 'token create');
-      const ttlMs = durationFlag(stringOption(values, 'ttl'), DEFAULT_TOKEN_TTL_MS, 'ttl', 'token create');
-      if (ttlMs <= 0 || ttlMs > MAX_TOKEN_TTL_MS) throw new UsageError('--ttl must be more than 0 and at most 8784h (366 days)', 'token create');
-      const name = stringOption(values, 'name') ?? 'token';
-      if (!NAME_PATTERN.test(name)) throw new UsageError(`--name "${name}" must be 1-63 letters, digits, '.', '_' or '-'`, 'token create');
-      const [{ loadOrCreateKeys }, { mintToken }, { currentUser }] = await Promise.all([import('../../server/auth/key-file.ts'), import('../../server/auth/tokens.ts'), import('../../apis/config/limits.ts')]);
-      const keys = await loadOrCreateKeys(deps.stateDir);
-      const contributor = contributorFlags(values);
-      const grant = { name, subject: currentUser(deps.env), scopes: scopes.length === 0 ? DEFAULT_SCOPES : ([...new Set(scopes)] as Scope[]), workspaces: workspaces.length === 0 ? ('*' as const) : [...new Set(workspaces)], ttlMs, ...(contributor !== undefined ? { contributor } : {}) };
-      const { token, record } = await mintToken(keys, grant, deps.clock.now());
-      records.appendTokenRecord(deps.stateDir, record);
-      deps.stdout.write(`${token}\n`);
-      deps.stderr.write(`token ${record.id} (${name}) expires ${record.expiresAt}; scopes ${record.scopes.join(',')}; workspaces ${record.workspaces === '*' ? 'all' : record.workspaces.join(',')}${contributor !== undefined ? `; contributor ${contributor.type}` : ''}\n`);
-      return ExitCode.Ok;
-    }
-    if (sub === 'list') {
-      if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`, 'token list');
-      const output = choiceOption(values, 'output', ['json'] as const, 'token');
-      const now = deps.clock.now();
-      const list = records.readTokenRecords(deps.stateDir);
-      if (output === 'json') {
-        deps.stdout.write(`${JSON.stringify(list.map((r) => ({ ...r, status: recordStatus(r, now) })), null, 2)}\n`);
-      } else if (list.length === 0) {
-        deps.stderr.write('No tokens issued.\n');
-      } else {
-        deps.stdout.write(
-          formatTable(
-            ['ID', 'NAME', 'SCOPES', 'WORKSPACES', 'EXPIRES', 'STATUS'],
-            list.map((r) => [r.id, r.name, r.scopes.join(','), r.workspaces === '*' ? '*' : r.workspaces.join(','), r.expiresAt, recordStatus(r, now)]),
-          ),
-        );
-      }
-      return ExitCode.Ok;
-    }
-    if (sub === 'revoke') {
-      if (rest.length !== 1) throw new UsageError('name one token id to revoke (boulder token list shows them)', 'token revoke');
-      const record = records.revokeTokenRecord(deps.stateDir, rest[0] as string, deps.clock.now());
-      if (record === undefined) throw new CliError(`no token with id "${rest[0]}" (boulder token list shows them)`, ExitCode.NotFound);
-      deps.stdout.write(`token ${record.id} (${record.name}) revoked\n`);
-      return ExitCode.Ok;
-    }
+    if (sub === 'create') return createToken(deps, rest, values);
+    if (sub === 'list') return listTokens(deps, rest, choiceOption(values, 'output', ['json'] as const, 'token'));
+    if (sub === 'revoke') return revokeToken(deps, rest);
     throw new UsageError(sub === undefined ? 'name a subcommand: create, list or revoke' : `unknown token subcommand "${sub}" (use create, list or revoke)`, 'token');
   },
-};
+});
 
 export default command;

@@ -2,12 +2,12 @@
  * `boulder version`: prints the CLI version (`boulder v0.1.0`), or a JSON/YAML document with -o.
  */
 import { choiceOption } from '../args.ts';
-import type { Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { UsageError } from '../cli-error.ts';
 
-const command: Command = {
+const command = defineCommand({
   name: 'version',
   summary: 'Print the version of boulder',
   usage: ['version [-o json|yaml]'],
@@ -24,6 +24,6 @@ const command: Command = {
     else deps.stdout.write(`boulder v${version}\n`);
     return ExitCode.Ok;
   },
-};
+});
 
 export default command;

@@ -3,51 +3,19 @@
  * (`--for=delete`), following the store's watch; exits 6 on timeout.
  */
 import type { KindInfo } from '../../apis/kinds.ts';
-import { cleanupFailureOf } from '../../apis/terminal.ts';
-import { booleanOption, stringOption } from '../args.ts';
+
 import { UsageError } from '../cli-error.ts';
-import type { CliDeps, Command } from '../command.ts';
+import { defineCommand } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { namespaceOf, notFoundError, parseResourceArgs, pluralResource, singularResource } from '../resources.ts';
-import { reportError } from '../report-error.ts';
-import type { WaitResult, WaitTarget } from '../wait-for.ts';
+import { namespaceOf, parseResourceArgs } from '../resources.ts';
+import type { WaitTarget } from '../wait-for.ts';
+import { reportWait } from '../progress/report-wait.ts';
 
 /** Default `--timeout` of `boulder wait` (kubectl's). */
 export const DEFAULT_WAIT_TIMEOUT_MS = 30_000;
 
-/**
- * Prints the outcome of one wait (`workspace.nexus.dev/foo condition met`, or one error line per
- * object that failed: a terminal failure with its condition's reason and message, exit 1; a
- * timeout with the cleanup failure that kept a deletion from finishing, if any) and returns the
- * exit code of the first failure, if any. `quiet` prints failures only.
- */
-export function reportWait(deps: CliDeps, kind: KindInfo, result: WaitResult, forText: string, quiet = false): ExitCodeValue | undefined {
-  let failed: ExitCodeValue | undefined;
-  if (!quiet) {
-    for (const name of result.met) deps.stdout.write(`${singularResource(kind)}/${name} ${forText === 'delete' ? 'deleted' : 'condition met'}\n`);
-  }
-  for (const { name, reason, terminal } of result.failed) {
-    if (terminal !== undefined) {
-      deps.stderr.write(`error: ${singularResource(kind)}/${name} failed: ${terminal.reason}: ${terminal.message}\n`);
-      failed ??= ExitCode.Error;
-    } else if (reason === 'not found') {
-      failed ??= reportError(notFoundError(kind, name), deps.stderr);
-    } else {
-      deps.stderr.write(`error: ${pluralResource(kind)} "${name}" ${reason} while waiting for ${forText}\n`);
-      failed ??= ExitCode.NotFound;
-    }
-  }
-  for (const name of result.timedOut) {
-    const latest = result.latest.get(name);
-    const stuck = latest === undefined ? undefined : cleanupFailureOf(latest);
-    deps.stderr.write(`error: timed out waiting for ${forText} on ${kind.plural}/${name}${stuck === undefined ? '' : `: ${stuck.reason}: ${stuck.message}`}\n`);
-    failed ??= ExitCode.Timeout;
-  }
-  return failed;
-}
-
-const command: Command = {
+const command = defineCommand({
   name: 'wait',
   summary: 'Wait until objects meet a condition or are deleted',
   usage: ['wait KIND NAME... --for=condition=Ready[=True|False] [--timeout 30s]', 'wait KIND/NAME... --for=delete [--timeout 30s]'],
@@ -63,15 +31,15 @@ const command: Command = {
     timeout: { type: 'string', valueName: 'DURATION', description: 'How long to wait, e.g. 30s, 2m (default 30s)' },
   },
   async run(deps, { values, positionals }) {
-    const forText = stringOption(values, 'for');
+    const forText = values.for;
     if (forText === undefined) throw new UsageError('--for is required (condition=Ready or delete)', 'wait');
     const { parseWaitTarget, waitForObjects } = await import('../wait-for.ts');
     const target: WaitTarget | undefined = parseWaitTarget(forText);
     if (target === undefined) throw new UsageError(`invalid --for "${forText}": use condition=NAME[=True|False|Unknown] or delete`, 'wait');
-    if (booleanOption(values, 'all-namespaces')) throw new UsageError('wait needs named objects in one namespace; -A is not supported', 'wait');
+    if (values['all-namespaces'] === true) throw new UsageError('wait needs named objects in one namespace; -A is not supported', 'wait');
     const { refs } = parseResourceArgs(positionals, 'wait');
     if (refs.length === 0) throw new UsageError('name at least one object to wait for', 'wait');
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), DEFAULT_WAIT_TIMEOUT_MS, 'timeout', 'wait');
+    const timeoutMs = durationFlag(values.timeout, DEFAULT_WAIT_TIMEOUT_MS, 'timeout', 'wait');
     const deadline = Date.now() + timeoutMs;
     const namespace = namespaceOf(values);
     const byKind = new Map<KindInfo, string[]>();
@@ -92,6 +60,6 @@ const command: Command = {
     }
     return failed ?? ExitCode.Ok;
   },
-};
+});
 
 export default command;

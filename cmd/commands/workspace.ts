@@ -5,8 +5,7 @@
  */
 import { GLOBAL_OPTIONS } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
-import type { Command, OptionSpec } from '../command.ts';
-import switchCommand from './switch.ts';
+import { defineCommand, type Command, type OptionSpec } from '../command.ts';
 import { CHECKPOINT_SUBCOMMANDS } from './workspace/checkpoint.ts';
 import { createCommand } from './workspace/create.ts';
 import { destroyCommand } from './workspace/destroy.ts';
@@ -14,6 +13,7 @@ import { pauseCommand, startCommand, stopCommand } from './workspace/lifecycle.t
 import { listCommand } from './workspace/list.ts';
 import { WORKSPACE_SYNC_SUBCOMMANDS } from './workspace/sync.ts';
 import { downSubcommand, upSubcommand } from './workspace/up-down.ts';
+import { switchSubcommand } from './workspace/switch.ts';
 
 /** The subcommands, in the order help lists them. */
 export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
@@ -21,7 +21,7 @@ export const WORKSPACE_SUBCOMMANDS: readonly Command[] = [
   startCommand,
   stopCommand,
   pauseCommand,
-  { ...switchCommand, usage: ['workspace switch NAME [--timeout DURATION] [--no-daemon]'] },
+  switchSubcommand,
   destroyCommand,
   listCommand,
   upSubcommand,
@@ -49,7 +49,7 @@ export function checkFlags(command: Command, values: Record<string, unknown>): v
 
 const width = Math.max(...WORKSPACE_SUBCOMMANDS.map((c) => c.name.length));
 
-const command: Command = {
+const command = defineCommand({
   name: 'workspace',
   summary: 'Create, start, stop, pause, switch, destroy, list, up and down workspaces (alias: ws)',
   usage: WORKSPACE_SUBCOMMANDS.flatMap((c) => c.usage),
@@ -78,6 +78,6 @@ const command: Command = {
     checkFlags(sub, values);
     return sub.run(deps, { values, positionals: rest });
   },
-};
+});
 
 export default command;

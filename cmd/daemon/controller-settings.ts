@@ -12,7 +12,7 @@
  * apply, every port listens on loopback, and no cluster is guessed — kubernetes workspaces then fail with the configuration's error
  * rather than land in whatever cluster $KUBECONFIG's current context is.
  */
-import { stringOption } from '../args.ts';
+
 import type { CliDeps, OptionValues } from '../command.ts';
 import type { PortRange } from '../../controllers/portbinding/contracts.ts';
 import type { ExposurePolicy } from '../../controllers/portbinding/exposure.ts';
@@ -116,7 +116,7 @@ export interface ProviderCluster extends KubernetesBackendSettings {
  */
 export function providerCluster(deps: Pick<CliDeps, 'storeKind'>, values: OptionValues, configured: KubernetesBackendSettings | undefined): ProviderCluster | undefined {
   if (deps.storeKind !== 'kubernetes') return configured === undefined ? undefined : { ...configured, ownerReferences: false };
-  const kubeconfig = stringOption(values, 'kubeconfig');
-  const context = stringOption(values, 'context');
+  const kubeconfig = values.kubeconfig;
+  const context = values.context;
   return { ...(kubeconfig !== undefined ? { kubeconfig } : {}), ...(context !== undefined ? { context } : {}), ownerReferences: true };
 }

@@ -8,7 +8,7 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import type { KindInfo } from '../../apis/kinds.ts';
 import type { CliDeps } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
-import { reportWait } from '../commands/wait.ts';
+import { reportWait } from './report-wait.ts';
 import { terminalFailureOf } from '../../apis/terminal.ts';
 import type { WaitResult } from '../wait-for.ts';
 import { followUntilReady, type FollowTarget } from './follow.ts';

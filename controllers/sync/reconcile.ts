@@ -101,26 +101,10 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
     }
   };
 
-  const strategyWinner = (path: string): SyncSide | undefined => {
-    const chosen = resolutions.get(path);
-    if (chosen !== undefined) return chosen;
-    if (mode === 'two-way-resolved' || strategy === 'host-wins') return 'alpha';
-    if (strategy === 'container-wins') return 'beta';
-    return undefined;
-  };
-
   const bidirectional = (path: string): void => {
-    if (subtreesEqual(A, alpha.tree, path)) return propagate('beta', path); // R3
-    if (subtreesEqual(A, beta.tree, path)) return propagate('alpha', path); // R3
-    const alphaDeletedOnly = onlyDeletions(A, alpha.tree, path);
-    const betaDeletedOnly = onlyDeletions(A, beta.tree, path);
-    if (alphaDeletedOnly && betaDeletedOnly) {
-      // R4: both only deleted; the side that still has something deletes the rest.
-      return propagate(entryAt(alpha.tree, path) === undefined ? 'alpha' : 'beta', path);
-    }
-    if (alphaDeletedOnly) return propagate('beta', path); // R5: modification beats deletion
-    if (betaDeletedOnly) return propagate('alpha', path);
-    return disagree(path, strategyWinner(path)); // R6
+    const source = bidirectionalSource(A, alpha.tree, beta.tree, path);
+    if (source !== undefined) return propagate(source, path);
+    return disagree(path, resolutions.get(path) ?? strategyWinner(mode, strategy)); // R6
   };
 
   const oneWaySafe = (path: string): void => {
@@ -165,6 +149,29 @@ export function reconcile(input: ReconcileInput): ReconcileResult {
 
   visit('');
   return { ancestor: newAncestor, alphaChanges, betaChanges, conflicts };
+}
+
+/**
+ * Bidirectional modes where only one side changed `path` (R3), or where deletions meet (R4, R5): the
+ * side whose content wins. Undefined when both modified it (R6: a conflict or the strategy's pick).
+ */
+function bidirectionalSource(A: IndexedSnapshot, alpha: IndexedSnapshot, beta: IndexedSnapshot, path: string): SyncSide | undefined {
+  if (subtreesEqual(A, alpha, path)) return 'beta'; // R3
+  if (subtreesEqual(A, beta, path)) return 'alpha'; // R3
+  const alphaDeletedOnly = onlyDeletions(A, alpha, path);
+  const betaDeletedOnly = onlyDeletions(A, beta, path);
+  // R4: both only deleted; the side that still has something deletes the rest.
+  if (alphaDeletedOnly && betaDeletedOnly) return entryAt(alpha, path) === undefined ? 'alpha' : 'beta';
+  if (alphaDeletedOnly) return 'beta'; // R5: modification beats deletion
+  if (betaDeletedOnly) return 'alpha';
+  return undefined;
+}
+
+/** The winner of a two-sided modification without a user resolution: by mode and conflict strategy. */
+function strategyWinner(mode: ReconcileInput['mode'], strategy: ReconcileInput['conflict']): SyncSide | undefined {
+  if (mode === 'two-way-resolved' || strategy === 'host-wins') return 'alpha';
+  if (strategy === 'container-wins') return 'beta';
+  return undefined;
 }
 
 /** Sorted union of the children of `path` in the given trees. */

@@ -55,19 +55,12 @@ function metaOf(record: TraceRecord): BoulderTraceMetadata | undefined {
   return record.metadata?.[METADATA_KEY] as BoulderTraceMetadata | undefined;
 }
 
-/** Builds (and, unless `dryRun`, stores) the note of `commit` in the repository at `cwd`. */
-export async function attachCommit(cwd: string, commitish = 'HEAD', options: { dryRun?: boolean } = {}): Promise<AttachResult> {
-  const top = (await gitOk(cwd, ['rev-parse', '--show-toplevel'])).trim();
-  const commit = (await gitOk(top, ['rev-parse', '--verify', `${commitish}^{commit}`])).trim();
-  const parentRun = await git(top, ['rev-parse', '--verify', '-q', `${commit}^1`]);
-  const parent = parentRun.code === 0 ? parentRun.stdout.trim() : undefined;
-  let text = '';
-  try {
-    text = readFileSync(join(top, TRACES_FILE), 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-  }
-  const records = parseTraces(text).filter((r) => (parent === undefined ? r.vcs === undefined : r.vcs?.revision === parent));
+/**
+ * Replays the records of the commit's parent in order: the line owners of every file written,
+ * renamed or removed through the API, the commands run, and the files edited outside the API
+ * meanwhile (their hunks no longer fit).
+ */
+async function replayRecords(top: string, parent: string | undefined, records: readonly TraceRecord[]) {
   const files = new Map<string, Array<LineOwner | null>>();
   const diverged = new WeakSet<object>();
   const commands: Array<{ record: string; command: string[]; contributor?: unknown }> = [];
@@ -105,6 +98,46 @@ export async function attachCommit(cwd: string, commitish = 'HEAD', options: { d
     // Hunks of a file edited outside the API meanwhile do not fit: its attribution is unknown.
     if (meta.lines !== undefined && owners.length !== meta.lines) diverged.add(owners);
   }
+  return { files, diverged, commands };
+}
+
+/** The conversations of one file's lines: runs of lines of one record, grouped by contributor and URL. */
+function conversationsOf(owners: readonly (LineOwner | null)[], lines: readonly string[]): TraceConversation[] {
+  const conversations = new Map<string, TraceConversation>();
+  for (let i = 0; i < owners.length; ) {
+    const owner = owners[i];
+    if (owner === null || owner === undefined) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    while (j < owners.length && owners[j]?.record === owner.record) j++;
+    const key = JSON.stringify([owner.contributor, owner.url ?? '']);
+    let conversation = conversations.get(key);
+    if (conversation === undefined) {
+      conversation = { ...(owner.url !== undefined ? { url: owner.url } : {}), contributor: owner.contributor, ranges: [] };
+      conversations.set(key, conversation);
+    }
+    conversation.ranges.push({ start_line: i + 1, end_line: j, content_hash: contentHash(lines.slice(i, j)) });
+    i = j;
+  }
+  return [...conversations.values()];
+}
+
+/** Builds (and, unless `dryRun`, stores) the note of `commit` in the repository at `cwd`. */
+export async function attachCommit(cwd: string, commitish = 'HEAD', options: { dryRun?: boolean } = {}): Promise<AttachResult> {
+  const top = (await gitOk(cwd, ['rev-parse', '--show-toplevel'])).trim();
+  const commit = (await gitOk(top, ['rev-parse', '--verify', `${commitish}^{commit}`])).trim();
+  const parentRun = await git(top, ['rev-parse', '--verify', '-q', `${commit}^1`]);
+  const parent = parentRun.code === 0 ? parentRun.stdout.trim() : undefined;
+  let text = '';
+  try {
+    text = readFileSync(join(top, TRACES_FILE), 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  const records = parseTraces(text).filter((r) => (parent === undefined ? r.vcs === undefined : r.vcs?.revision === parent));
+  const { files, diverged, commands } = await replayRecords(top, parent, records);
   const entries: TraceRecord['files'] = [];
   const skipped: string[] = [];
   for (const [path, owners] of files) {
@@ -116,25 +149,7 @@ export async function attachCommit(cwd: string, commitish = 'HEAD', options: { d
       skipped.push(path);
       continue;
     }
-    const conversations = new Map<string, TraceConversation>();
-    for (let i = 0; i < owners.length; ) {
-      const owner = owners[i];
-      if (owner === null || owner === undefined) {
-        i++;
-        continue;
-      }
-      let j = i + 1;
-      while (j < owners.length && owners[j]?.record === owner.record) j++;
-      const key = JSON.stringify([owner.contributor, owner.url ?? '']);
-      let conversation = conversations.get(key);
-      if (conversation === undefined) {
-        conversation = { ...(owner.url !== undefined ? { url: owner.url } : {}), contributor: owner.contributor, ranges: [] };
-        conversations.set(key, conversation);
-      }
-      conversation.ranges.push({ start_line: i + 1, end_line: j, content_hash: contentHash(lines.slice(i, j)) });
-      i = j;
-    }
-    entries.push({ path, conversations: [...conversations.values()] });
+    entries.push({ path, conversations: conversationsOf(owners, lines) });
   }
   if (entries.length === 0 && commands.length === 0) return { commit, used: records.length, skipped };
   const record: TraceRecord = {

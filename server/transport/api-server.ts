@@ -73,6 +73,67 @@ function listen(server: Server, target: { path: string } | { host: string; port:
   });
 }
 
+/**
+ * Listens on the Unix socket (mode 0600) and, when configured, on TCP (TLS with its files); returns
+ * the addresses. When one cannot listen, every server made so far is closed and the error thrown.
+ */
+async function listenAll(listenOn: ApiServerOptions['listen'], make: (tls?: { cert: string; key: string }) => Server, servers: Server[]): Promise<string[]> {
+  const addresses: string[] = [];
+  try {
+    rmSync(listenOn.socketPath, { force: true });
+    const unix = make();
+    await listen(unix, { path: listenOn.socketPath });
+    await chmod(listenOn.socketPath, PRIVATE_FILE_MODE);
+    addresses.push(`unix:${listenOn.socketPath}`);
+    const shared = listenOn.sharedSocketPath;
+    if (shared !== undefined) {
+      // A multi-user node's socket every allowed user connects to: reachable by all (0666), each
+      // connection proven by the user's own token.
+      rmSync(shared, { force: true });
+      await listen(make(), { path: shared });
+      await chmod(shared, 0o666);
+      addresses.push(`unix:${shared}`);
+    }
+    const tcp = listenOn.tcp;
+    if (tcp !== undefined) {
+      const server = make(tcp.tls);
+      await listen(server, { host: tcp.host, port: tcp.port });
+      const address = server.address();
+      const port = typeof address === 'object' && address !== null ? address.port : tcp.port;
+      const host = tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host;
+      addresses.push(`${tcp.tls === undefined ? 'ws' : 'wss'}://${host}:${port}`);
+    }
+  } catch (err) {
+    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+    throw err;
+  }
+  return addresses;
+}
+
+/** Pings every client (ending one that did not answer the previous ping) and rechecks tokens every second; returns the stop. */
+function startHousekeeping(wss: WebSocketServer, alive: WeakMap<WebSocket, boolean>, connections: ReadonlySet<Connection>, pingIntervalMs: number): () => void {
+  const pinger = setInterval(() => {
+    for (const ws of wss.clients) {
+      if (alive.get(ws) === false) {
+        ws.terminate();
+        continue;
+      }
+      alive.set(ws, false);
+      ws.ping();
+    }
+  }, pingIntervalMs);
+  pinger.unref();
+  // Streams of a connection whose token expires or is revoked stop within a second.
+  const rechecker = setInterval(() => {
+    for (const connection of connections) connection.recheckToken();
+  }, 1000);
+  rechecker.unref();
+  return () => {
+    clearInterval(pinger);
+    clearInterval(rechecker);
+  };
+}
+
 /** Starts the listeners; rejects when one cannot listen (address in use, unreadable TLS files). */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { logger, stats } = options;
@@ -126,7 +187,6 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
   };
 
   const servers: Server[] = [];
-  const addresses: string[] = [];
   const make = (tls?: { cert: string; key: string }): Server => {
     const server = tls === undefined ? createHttpServer() : createHttpsServer({ cert: readFileSync(tls.cert), key: readFileSync(tls.key) });
     server.on('request', (_req, res) => {
@@ -138,58 +198,15 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
     servers.push(server);
     return server;
   };
-  try {
-    rmSync(options.listen.socketPath, { force: true });
-    const unix = make();
-    await listen(unix, { path: options.listen.socketPath });
-    await chmod(options.listen.socketPath, PRIVATE_FILE_MODE);
-    addresses.push(`unix:${options.listen.socketPath}`);
-    const shared = options.listen.sharedSocketPath;
-    if (shared !== undefined) {
-      // A multi-user node's socket every allowed user connects to: reachable by all (0666), each
-      // connection proven by the user's own token.
-      rmSync(shared, { force: true });
-      await listen(make(), { path: shared });
-      await chmod(shared, 0o666);
-      addresses.push(`unix:${shared}`);
-    }
-    const tcp = options.listen.tcp;
-    if (tcp !== undefined) {
-      const server = make(tcp.tls);
-      await listen(server, { host: tcp.host, port: tcp.port });
-      const address = server.address();
-      const port = typeof address === 'object' && address !== null ? address.port : tcp.port;
-      const host = tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host;
-      addresses.push(`${tcp.tls === undefined ? 'ws' : 'wss'}://${host}:${port}`);
-    }
-  } catch (err) {
-    await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-    throw err;
-  }
+  const addresses = await listenAll(options.listen, make, servers);
   stats.listening = addresses;
 
-  const pinger = setInterval(() => {
-    for (const ws of wss.clients) {
-      if (alive.get(ws) === false) {
-        ws.terminate();
-        continue;
-      }
-      alive.set(ws, false);
-      ws.ping();
-    }
-  }, options.pingIntervalMs ?? 30_000);
-  pinger.unref();
-  // Streams of a connection whose token expires or is revoked stop within a second.
-  const rechecker = setInterval(() => {
-    for (const connection of connections) connection.recheckToken();
-  }, 1000);
-  rechecker.unref();
+  const stopHousekeeping = startHousekeeping(wss, alive, connections, options.pingIntervalMs ?? 30_000);
 
   return {
     addresses,
     async close() {
-      clearInterval(pinger);
-      clearInterval(rechecker);
+      stopHousekeeping();
       for (const connection of connections) connection.close();
       for (const ws of wss.clients) ws.terminate();
       await Promise.all(

@@ -9,9 +9,9 @@
  * Other backends have no checkpoints and say so.
  */
 import { GROUP } from '../../../apis/meta.ts';
-import { booleanOption, stringOption } from '../../args.ts';
+
 import { CliError, UsageError } from '../../cli-error.ts';
-import type { CliDeps, Command, CommandInput } from '../../command.ts';
+import { defineCommand, type CliDeps, type Command, type CommandInput } from '../../command.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { namespaceOf } from '../../resources.ts';
 import type { SpriteProvider } from '../../../controllers/providers/sprite/sprite-provider.ts';
@@ -35,7 +35,7 @@ async function spriteOf(deps: CliDeps, values: CommandInput['values'], name: str
 const progress = (deps: CliDeps) => (message: string): void => void deps.stderr.write(`${message.trimEnd()}\n`);
 
 /** `workspace checkpoint NAME [--comment TEXT]`. */
-export const checkpointCommand: Command = {
+export const checkpointCommand = defineCommand({
   name: 'checkpoint',
   summary: 'Take a checkpoint of a sprite workspace (its files, copy-on-write)',
   usage: ['workspace checkpoint NAME [--comment TEXT]'],
@@ -44,14 +44,14 @@ export const checkpointCommand: Command = {
     if (positionals.length !== 1) throw new UsageError('name one workspace to checkpoint', 'workspace checkpoint');
     const name = positionals[0]!;
     const { provider, target } = await spriteOf(deps, values, name, 'checkpoint');
-    const id = await provider.checkpoint(target, stringOption(values, 'comment'), progress(deps));
+    const id = await provider.checkpoint(target, values.comment, progress(deps));
     deps.stdout.write(`${id}\n`);
     return ExitCode.Ok;
   },
-};
+});
 
 /** `workspace checkpoints NAME`. */
-export const checkpointsCommand: Command = {
+export const checkpointsCommand = defineCommand({
   name: 'checkpoints',
   summary: 'List the checkpoints of a sprite workspace',
   usage: ['workspace checkpoints NAME'],
@@ -65,10 +65,10 @@ export const checkpointsCommand: Command = {
     for (const r of rows) deps.stdout.write(`${r[0]!.padEnd(widths[0]!)}   ${r[1]!.padEnd(widths[1]!)}   ${r[2]}`.trimEnd() + '\n');
     return ExitCode.Ok;
   },
-};
+});
 
 /** `workspace restore NAME ID [--yes]`. */
-export const restoreCommand: Command = {
+export const restoreCommand = defineCommand({
   name: 'restore',
   summary: 'Restore a sprite workspace to a checkpoint (destructive; asks unless --yes)',
   usage: ['workspace restore NAME ID [--yes]'],
@@ -78,7 +78,7 @@ export const restoreCommand: Command = {
     const [name, id] = positionals as [string, string];
     if (!/^[A-Za-z0-9._-]+$/.test(id)) throw new UsageError(`"${id}" is not a checkpoint id (e.g. v3)`, 'workspace restore');
     const { provider, target } = await spriteOf(deps, values, name, 'restore');
-    if (!booleanOption(values, 'yes')) {
+    if (values.yes !== true) {
       deps.stderr.write(`Restore workspace ${name} to checkpoint ${id}? Its files go back to ${id} and its processes restart; changes since are lost. Type yes to continue: `);
       const answer = (await deps.stdin()).trim().split('\n')[0]?.trim().toLowerCase();
       if (answer !== 'y' && answer !== 'yes') {
@@ -90,7 +90,7 @@ export const restoreCommand: Command = {
     deps.stdout.write(`workspace.${GROUP}/${name} restored to ${id}\n`);
     return ExitCode.Ok;
   },
-};
+});
 
 /** The checkpoint subcommands, in help order. */
 export const CHECKPOINT_SUBCOMMANDS: readonly Command[] = [checkpointCommand, checkpointsCommand, restoreCommand];

@@ -3,61 +3,14 @@
  * removes containers, network, volumes and the worktree (kept when it has uncommitted changes,
  * unless `--force`, which first marks the workspace with `nexus.dev/force-delete`).
  */
-import { isErrorCode } from '../../../apis/errors.ts';
-import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
-import { booleanOption, stringOption } from '../../args.ts';
-import { UsageError } from '../../cli-error.ts';
-import type { Command } from '../../command.ts';
-import { durationFlag } from '../../duration.ts';
-import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
-import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
-import { reportError } from '../../report-error.ts';
-import type { MarkedObject } from '../../deletion.ts';
-import { DELETE_WAIT_TIMEOUT_MS } from '../delete.ts';
-
-const USAGE_NAME = 'workspace destroy';
+import { defineCommand } from '../../command.ts';
+import { DESTROY_OPTIONS, runDestroy } from '../../workspace/destroy.ts';
 
 /** `workspace destroy`. */
-export const destroyCommand: Command = {
+export const destroyCommand = defineCommand({
   name: 'destroy',
   summary: 'Delete workspaces and everything they run',
-  usage: [`${USAGE_NAME} NAME... [--force] [--wait [--timeout DURATION]] [--no-daemon]`],
-  options: {
-    force: { type: 'boolean', description: 'Remove the worktree even when it has uncommitted changes' },
-    wait: { type: 'boolean', description: 'Wait until the workspaces are gone' },
-    timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 60s)' },
-    'no-daemon': { type: 'boolean', description: 'Do not start a background daemon to clean up' },
-  },
-  async run(deps, { values, positionals }) {
-    if (positionals.length === 0) throw new UsageError('name the workspace to destroy', USAGE_NAME);
-    if (booleanOption(values, 'all-namespaces')) throw new UsageError('-A is not supported; name workspaces of one namespace', USAGE_NAME);
-    const timeoutMs = durationFlag(stringOption(values, 'timeout'), DELETE_WAIT_TIMEOUT_MS, 'timeout', USAGE_NAME);
-    const force = booleanOption(values, 'force');
-    const namespace = namespaceOf(values);
-    const kind = kindByName('Workspace') as KindInfo;
-    const { markForceDelete } = await import('../../workspace/force-delete.ts');
-    const client = await deps.openClient();
-    let failed: ExitCodeValue | undefined;
-    try {
-      const deleted: MarkedObject[] = [];
-      for (const name of positionals) {
-        try {
-          if (force) await markForceDelete(client, namespace, name);
-          const remaining = await client.delete(kind.kind, namespace, name);
-          deps.stdout.write(`${singularResource(kind)} "${name}" deleted\n`);
-          deleted.push({ kind, namespace, name, ...(remaining !== undefined ? { remaining } : {}) });
-        } catch (err) {
-          failed ??= reportError(isErrorCode(err, 'NotFound') ? notFoundError(kind, name, err) : err, deps.stderr);
-        }
-      }
-      if (deleted.length > 0) {
-        const { finishDeletion } = await import('../../deletion.ts');
-        const options = { noDaemon: booleanOption(values, 'no-daemon'), wait: booleanOption(values, 'wait'), timeoutMs };
-        failed ??= await finishDeletion(deps, client, deleted, options);
-      }
-    } finally {
-      await client.close();
-    }
-    return failed ?? ExitCode.Ok;
-  },
-};
+  usage: ['workspace destroy NAME... [--force] [--wait [--timeout DURATION]] [--no-daemon]'],
+  options: DESTROY_OPTIONS,
+  run: runDestroy,
+});

@@ -5,24 +5,15 @@
  */
 import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
 import { isErrorCode } from '../../../apis/errors.ts';
-import { booleanOption, stringOption } from '../../args.ts';
+
 import { UsageError } from '../../cli-error.ts';
-import type { Command, OptionSpec } from '../../command.ts';
+import { defineCommand, type Command } from '../../command.ts';
+import { LIFECYCLE_WAIT_TIMEOUT_MS, WAIT_OPTIONS } from '../../workspace/wait-options.ts';
 import { durationFlag } from '../../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
 import type { WorkspaceState } from '../../workspace/state.ts';
-
-/** Default `--timeout` of `--wait` for lifecycle changes (starting may pull an image). */
-export const LIFECYCLE_WAIT_TIMEOUT_MS = 300_000;
-
-/** Options shared by the commands that change a workspace and may wait for it. */
-export const WAIT_OPTIONS: Record<string, OptionSpec> = {
-  wait: { type: 'boolean', description: 'Wait until the workspace is Ready, showing its conditions' },
-  timeout: { type: 'string', valueName: 'DURATION', description: 'How long --wait waits (default 5m)' },
-  'no-daemon': { type: 'boolean', description: 'Do not start a background daemon' },
-};
 
 const VERBS: Record<WorkspaceState, { command: string; past: string; summary: string }> = {
   Running: { command: 'start', past: 'started', summary: 'Start (or resume) workspaces: spec.state=Running' },
@@ -36,18 +27,18 @@ export function lifecycleLine(kind: KindInfo, name: string, state: WorkspaceStat
 }
 
 /** The `workspace start|stop|pause` subcommand setting `state`. */
-export function lifecycleCommand(state: WorkspaceState): Command {
+export function lifecycleCommand(state: WorkspaceState): Command<typeof WAIT_OPTIONS> {
   const verb = VERBS[state];
   const usageName = `workspace ${verb.command}`;
-  return {
+  return defineCommand({
     name: verb.command,
     summary: verb.summary,
     usage: [`${usageName} NAME... [--wait [--timeout DURATION]] [--no-daemon]`],
     options: WAIT_OPTIONS,
     async run(deps, { values, positionals }) {
       if (positionals.length === 0) throw new UsageError(`name the workspace to ${verb.command}`, usageName);
-      if (booleanOption(values, 'all-namespaces')) throw new UsageError('-A is not supported; name workspaces of one namespace', usageName);
-      const timeoutMs = durationFlag(stringOption(values, 'timeout'), LIFECYCLE_WAIT_TIMEOUT_MS, 'timeout', usageName);
+      if (values['all-namespaces'] === true) throw new UsageError('-A is not supported; name workspaces of one namespace', usageName);
+      const timeoutMs = durationFlag(values.timeout, LIFECYCLE_WAIT_TIMEOUT_MS, 'timeout', usageName);
       const namespace = namespaceOf(values);
       const kind = kindByName('Workspace') as KindInfo;
       const { setWorkspaceState } = await import('../../workspace/operations.ts');
@@ -64,11 +55,11 @@ export function lifecycleCommand(state: WorkspaceState): Command {
             failed ??= reportError(isErrorCode(err, 'NotFound') ? notFoundError(kind, name, err) : err, deps.stderr);
           }
         }
-        if (done.length > 0 && !booleanOption(values, 'no-daemon')) {
-          const { startDaemon } = await import('../apply.ts');
+        if (done.length > 0 && values['no-daemon'] !== true) {
+          const { startDaemon } = await import('../../daemon/start.ts');
           failed ??= await startDaemon(deps);
         }
-        if (booleanOption(values, 'wait') && failed === undefined) {
+        if (values.wait === true && failed === undefined) {
           const { waitWithProgress } = await import('../../progress/wait.ts');
           failed = await waitWithProgress(deps, client, done.map((name) => ({ kind, namespace, name })), { timeoutMs });
         }
@@ -77,7 +68,7 @@ export function lifecycleCommand(state: WorkspaceState): Command {
       }
       return failed ?? ExitCode.Ok;
     },
-  };
+  });
 }
 
 /** `workspace start`. */

@@ -8,15 +8,15 @@ import { formatFieldIssue, ValidationError } from '../../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
 import { DEFAULT_NAMESPACE, type KubeObject } from '../../../apis/meta.ts';
 import type { EffectiveValues } from '../../../apis/config/types.ts';
-import { booleanOption, choiceOption, stringOption } from '../../args.ts';
+import { choiceOption } from '../../args.ts';
 import { UsageError } from '../../cli-error.ts';
-import type { CliDeps, Command } from '../../command.ts';
+import { defineCommand, type CliDeps } from '../../command.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { NONE, tableRows } from '../../print/columns.ts';
 import { formatTable } from '../../print/table.ts';
 import { namespaceOf, notFoundError } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
-import { homeOf } from '../config-load.ts';
+import { homeOf } from '../../config-load.ts';
 import { isPlaceholder, notCreatedPlaceholders } from './configured.ts';
 import { defaultBackend } from '../../../apis/defaulted.ts';
 
@@ -80,7 +80,7 @@ async function listWithConfigured(
 }
 
 /** `workspace list`. */
-export const listCommand: Command = {
+export const listCommand = defineCommand({
   name: 'list',
   summary: 'List workspaces (like `boulder get workspaces`), and configured ones not created yet',
   usage: ['workspace list [NAME...] [-o wide|yaml|json|name] [-l SELECTOR] [-n NS | -A] [-w]'],
@@ -90,19 +90,19 @@ export const listCommand: Command = {
     watch: { type: 'boolean', short: 'w', description: 'After listing, keep printing changes until interrupted' },
   },
   async run(deps, { values, positionals }) {
-    const allNamespaces = booleanOption(values, 'all-namespaces');
+    const allNamespaces = values['all-namespaces'] === true;
     if (allNamespaces && positionals.length > 0) throw new UsageError('a workspace cannot be retrieved by name across all namespaces', 'workspace list');
     const output = choiceOption(values, 'output', OUTPUTS, 'workspace list');
-    const watch = booleanOption(values, 'watch');
+    const watch = values.watch === true;
     const namespace = allNamespaces ? undefined : namespaceOf(values);
-    const labelSelector = stringOption(values, 'selector');
+    const labelSelector = values.selector;
     if ((output === undefined || output === 'wide') && !watch && (namespace === undefined || namespace === DEFAULT_NAMESPACE)) {
       const configured = await configuredWorkspaces(deps);
       if (Object.keys(configured.workspaces ?? {}).length > 0) {
         return listWithConfigured(deps, { names: positionals, namespace, labelSelector, wide: output === 'wide' }, configured);
       }
     }
-    const { runGet } = await import('../get.ts');
+    const { runGet } = await import('../../get-objects.ts');
     return runGet(deps, { kind: kindByName('Workspace') as KindInfo, names: positionals, output, namespace, labelSelector, watch, ignoreNotFound: false });
   },
-};
+});

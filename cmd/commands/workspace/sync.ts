@@ -2,25 +2,30 @@
  * `boulder workspace sync-status|sync-flush|sync-pause|sync-resume NAME`: the design documents'
  * spellings of `boulder sync status|flush|pause|resume` for a workspace's owned sync session.
  */
-import { stringOption } from '../../args.ts';
-import { UsageError } from '../../cli-error.ts';
-import type { Command } from '../../command.ts';
-import { namespaceOf } from '../../resources.ts';
-import { runSync, type SyncSubcommand } from '../sync.ts';
 
-function syncSubcommand(sub: SyncSubcommand, summary: string): Command {
-  return {
+import { UsageError } from '../../cli-error.ts';
+import { defineCommand, defineOptions, type Command } from '../../command.ts';
+import { namespaceOf } from '../../resources.ts';
+import { runSync, type SyncSubcommand } from '../../sync-session.ts';
+
+/** The flag of `workspace sync-flush`; the other spellings take none. */
+const FLUSH_OPTIONS = defineOptions({
+  timeout: { type: 'string', valueName: 'DURATION', description: 'How long to wait for the daemon (default 60s)' },
+});
+
+function syncSubcommand(sub: SyncSubcommand, summary: string): Command<Partial<typeof FLUSH_OPTIONS>> {
+  return defineCommand<Partial<typeof FLUSH_OPTIONS>>({
     name: `sync-${sub}`,
     summary,
     usage: [`workspace sync-${sub} NAME${sub === 'flush' ? ' [--timeout DURATION]' : ''}`],
-    options: sub === 'flush' ? { timeout: { type: 'string', valueName: 'DURATION', description: 'How long to wait for the daemon (default 60s)' } } : {},
+    options: sub === 'flush' ? FLUSH_OPTIONS : {},
     async run(deps, { values, positionals }) {
       const [name] = positionals;
       if (name === undefined) throw new UsageError('name the workspace', `workspace sync-${sub}`);
-      const timeout = stringOption(values, 'timeout');
+      const timeout = values.timeout;
       return runSync(deps, sub, name, { namespace: namespaceOf(values), ...(timeout !== undefined ? { timeout } : {}) });
     },
-  };
+  });
 }
 
 /** The four spellings. */

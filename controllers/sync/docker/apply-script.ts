@@ -296,10 +296,16 @@ export function applyScript(
       lines.push(...placeBlock(block, ops, layout, mismatched, opLines));
     }
   });
-  lines.push('rm -rf "$S"');
-  // Stat keys of what changed (and their directories), taken once the stage is gone (its links
-  // no longer change the files' ctime): the poll watcher skips our own changes, and the scan
-  // trusts the digests of the files it placed (see `ownStats`).
+  lines.push('rm -rf "$S"', ...ownStatLines(root, ops), 'true');
+  return lines.join('\n');
+}
+
+/**
+ * The end of an apply script: the stat keys of what changed (and their directories), taken once
+ * the stage is gone (its links no longer change the files' ctime): the poll watcher skips our own
+ * changes, and the scan trusts the digests of the files it placed (see `ownStats`).
+ */
+function ownStatLines(root: string, ops: readonly Operation[]): string[] {
   const touched = new Set<string>();
   for (const op of ops) {
     touched.add(op.path === '' ? '.' : `./${op.path}`);
@@ -307,10 +313,9 @@ export function applyScript(
     touched.add(slash < 0 ? '.' : `./${op.path.slice(0, slash)}`);
   }
   const paths = [...touched].map((t) => shellQuote(t === '.' ? root : `${root}/${t.slice(2)}`));
-  lines.push(`T=$(printf '\\t')`, `printf '%s\\n' ${RESULTS_END}`);
+  const lines = [`T=$(printf '\\t')`, `printf '%s\\n' ${RESULTS_END}`];
   for (let k = 0; k < paths.length; k += STAT_CHUNK) lines.push(`stat -c "K$T%y|%z|%s$T%i$T%Y$T%n$T//" ${paths.slice(k, k + STAT_CHUNK).join(' ')} 2>/dev/null`);
-  lines.push('true');
-  return lines.join('\n');
+  return lines;
 }
 
 /**

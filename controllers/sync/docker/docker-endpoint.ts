@@ -37,7 +37,7 @@ import {
 } from '../endpoint.ts';
 import { applyScript, ownStats, RESULTS_END, stageDirsScript, stagingLayout, type OwnStat } from './apply-script.ts';
 import { fitsInline, inlineScript } from './inline-stage.ts';
-import { uploadStage } from './stage-upload.ts';
+import { uploadStage, type StageUpload } from './stage-upload.ts';
 import { scanContainer, type ScanState } from './scan.ts';
 import { ShellAgent, shellQuote } from './shell-agent.ts';
 import { readTar } from './tar.ts';
@@ -145,23 +145,7 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
         await uploadStage(staging, undefined);
         return ops.map(() => ({ status: 'changed', message: 'sync root missing' }));
       }
-      let reply;
-      try {
-        if (fitsInline(ops)) {
-          reply = await a.run(await inlineScript(staging, stage));
-        } else {
-          await a.check(stageDirsScript(stage, layout));
-          await uploadStage(staging, (archive) => transport.upload(root, archive));
-          reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
-        }
-        if (reply.exitCode !== 0) throw new Error(`applying changes in ${transport.name} failed: ${reply.stderr}`);
-      } catch (err) {
-        // A failed upload or apply (a full disk, a lost exec) must not leave its stage behind: it is
-        // hidden from scans and would keep the space taken.
-        await a.run(`rm -rf ${shellQuote(stage)}`).catch(() => undefined);
-        throw err;
-      }
-      const output = reply.stdout.toString();
+      const output = await runStaged(a, transport, root, stage, staging);
       const stats = ownStats(output);
       for (const [path, stat] of stats) if (path === root || path.startsWith(`${root}/`)) seen.set(path, stat.watchKey);
       const results = parseResults(output, ops);
@@ -186,6 +170,29 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
       if (started) await reap(transport, scratch).catch(() => undefined);
     },
   };
+}
+
+/**
+ * Runs a batch's staged apply in the container and returns its output: inline for a small batch,
+ * else after uploading the stage. A failed upload or apply (a full disk, a lost exec) must not leave
+ * its stage behind: it is hidden from scans and would keep the space taken.
+ */
+async function runStaged(a: ShellAgent, transport: ExecTransport, root: string, stage: string, staging: StageUpload): Promise<string> {
+  let reply;
+  try {
+    if (fitsInline(staging.ops)) {
+      reply = await a.run(await inlineScript(staging, stage));
+    } else {
+      await a.check(stageDirsScript(stage, staging.layout));
+      await uploadStage(staging, (archive) => transport.upload(root, archive));
+      reply = await a.run(`. ${shellQuote(`${stage}/apply.sh`)}`);
+    }
+    if (reply.exitCode !== 0) throw new Error(`applying changes in ${transport.name} failed: ${reply.stderr}`);
+  } catch (err) {
+    await a.run(`rm -rf ${shellQuote(stage)}`).catch(() => undefined);
+    throw err;
+  }
+  return reply.stdout.toString();
 }
 
 /**

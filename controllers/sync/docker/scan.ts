@@ -186,32 +186,8 @@ export async function scanContainer(
     state.previous = undefined;
     return { root: listing.root, entries: new Map(), ignored: [], problems: [], limitExceeded: false };
   }
-  const base: Snapshot = new Map();
-  if (accelerated && subtrees !== undefined) {
-    const listed = new Set(listing.lines.map((l) => l.path));
-    for (const [path, entry] of state.previous!) {
-      const covered = subtrees.some((s) => isSameOrBelow(path, s));
-      const ancestorListedGone = !covered && isAncestorOfSubtreeMissing(path, subtrees, listed);
-      if (!covered && !ancestorListedGone) base.set(path, entry);
-    }
-  }
-  const ignoredDirs: string[] = [];
-  const ignored: string[] = [];
-  const problems: ScanProblem[] = [];
-  const kept: StatLine[] = [];
-  for (const line of listing.lines.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    if (ignoredDirs.some((d) => isSameOrBelow(line.path, d))) continue;
-    if (request.ignore.ignores(line.path, line.kind === 'directory')) {
-      ignored.push(line.path);
-      if (line.kind === 'directory') ignoredDirs.push(line.path);
-      continue;
-    }
-    if (line.kind === 'other') {
-      problems.push({ path: line.path, reason: 'unsupported-type', message: 'FIFO, socket or device file' });
-      continue;
-    }
-    kept.push(line);
-  }
+  const base: Snapshot = accelerated && subtrees !== undefined ? retainedOutside(state.previous!, subtrees, listing.lines) : new Map();
+  const { kept, ignored, problems } = filterListing(listing.lines, request.ignore);
   const toHash: string[] = [];
   const links: string[] = [];
   for (const line of kept) {
@@ -258,6 +234,40 @@ export async function scanContainer(
   state.previous = new Map(entries);
   // Links that leave the root through other links: decided again on every scan, against the whole tree.
   return { root: 'directory', ...withoutEscapingLinks(entries, problems), ignored, limitExceeded: false };
+}
+
+/** An accelerated scan's basis: the previous entries outside the rescanned subtrees (and not below a subtree gone from the listing). */
+function retainedOutside(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): Snapshot {
+  const base: Snapshot = new Map();
+  const listed = new Set(lines.map((l) => l.path));
+  for (const [path, entry] of previous) {
+    const covered = subtrees.some((s) => isSameOrBelow(path, s));
+    const ancestorListedGone = !covered && isAncestorOfSubtreeMissing(path, subtrees, listed);
+    if (!covered && !ancestorListedGone) base.set(path, entry);
+  }
+  return base;
+}
+
+/** The listed entries in path order, without ignored ones (or what is below an ignored directory) and unsupported types (reported). */
+function filterListing(lines: StatLine[], ignore: ScanRequest['ignore']): { kept: StatLine[]; ignored: string[]; problems: ScanProblem[] } {
+  const ignoredDirs: string[] = [];
+  const ignored: string[] = [];
+  const problems: ScanProblem[] = [];
+  const kept: StatLine[] = [];
+  for (const line of lines.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    if (ignoredDirs.some((d) => isSameOrBelow(line.path, d))) continue;
+    if (ignore.ignores(line.path, line.kind === 'directory')) {
+      ignored.push(line.path);
+      if (line.kind === 'directory') ignoredDirs.push(line.path);
+      continue;
+    }
+    if (line.kind === 'other') {
+      problems.push({ path: line.path, reason: 'unsupported-type', message: 'FIFO, socket or device file' });
+      continue;
+    }
+    kept.push(line);
+  }
+  return { kept, ignored, problems };
 }
 
 /** True when `path` lies below an ancestor of a subtree that the listing no longer shows. */

@@ -12,26 +12,22 @@
  *   last step of every operation, and a path that is not a safe relative path is refused outright.
  * Independent writes run concurrently; every other operation waits for them (a barrier).
  */
-import { createHash, randomBytes } from 'node:crypto';
-import type { Stats } from 'node:fs';
-import { constants } from 'node:fs';
-import { link, lstat, mkdir, open, readlink, rename, rmdir, symlink, unlink, type FileHandle } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { lstat, mkdir, open, rename, unlink, type FileHandle } from 'node:fs/promises';
 import {
   isSameOrBelow,
-  SYNC_TEMP_PREFIX,
-  type Entry,
   type FileContent,
-  type FileEntry,
   type Operation,
   type OperationResult,
-  type SymlinkEntry,
   type WriteOperation,
 } from '../endpoint.ts';
-import { parentIssue } from '../../fs/no-follow.ts';
 import { checkRelativePath, quotePath } from '../../fs/relative-path.ts';
-import { RACY_WINDOW_MS, type DigestCache } from './digest-cache.ts';
-import { CHUNK_SIZE, hashFile, isExecutableMode, READ_FLAGS, sameFileState, withExecutable } from './hash.ts';
+import { CHUNK_SIZE, READ_FLAGS, withExecutable } from './hash.ts';
 import { createLimiter } from './limiter.ts';
+import { errorCode, linkNoReplace, tempNameBeside, unchangedSince, unsafeParent, verify, type ApplyContext } from './apply-checks.ts';
+import { changeMode, makeSymlink, removeEntry } from './apply-ops.ts';
+
+export type { ApplyContext } from './apply-checks.ts';
 
 /** Mode of new files (before the executable bit is applied). */
 const DEFAULT_FILE_MODE = 0o644;
@@ -41,31 +37,6 @@ const BUFFER_LIMIT = 1024 * 1024;
 
 /** Concurrent writes. */
 const WRITE_CONCURRENCY = 8;
-
-/** What the applier needs from its endpoint. */
-export interface ApplyContext {
-  /** Absolute path of the root (parents below it are checked with lstat, never followed). */
-  root: string;
-  absolute(path: string): string;
-  cache: DigestCache;
-  /** Called for every path the batch changed (so the next accelerated scan looks at it). */
-  touched(path: string): void;
-}
-
-/** What a verification found at a path. */
-type Verdict = { matches: true; stats: Stats | undefined } | { matches: false; message: string };
-
-/** A temporary name beside `absolute`. */
-function tempNameBeside(absolute: string, suffix: string): string {
-  const slash = absolute.lastIndexOf('/');
-  return `${absolute.slice(0, slash + 1)}${SYNC_TEMP_PREFIX}${randomBytes(6).toString('hex')}.${suffix}`;
-}
-
-/** Refuses an operation when a parent of `path` is a symlink, not a directory, or missing (lstat). */
-function unsafeParent(ctx: ApplyContext, path: string): OperationResult | undefined {
-  const issue = parentIssue(ctx.root, path);
-  return issue === undefined ? undefined : { status: 'changed', message: issue.message };
-}
 
 /**
  * The check before a write's temporary file is created, remembering the parent directories it
@@ -102,10 +73,6 @@ function unsafePath(op: Operation): OperationResult | undefined {
     if (issue !== undefined) return { status: 'failed', message: `refused unsafe path ${quotePath(path)}: ${issue.detail}` };
   }
   return undefined;
-}
-
-function errorCode(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException).code;
 }
 
 /** Applies `ops` in order (see the module comment); one result per operation. */
@@ -212,44 +179,6 @@ async function makeDirectory(ctx: ApplyContext, path: string): Promise<Operation
   return { status: 'ok', entry: { kind: 'directory' } };
 }
 
-/** Checks that `path` holds `expected` (undefined = nothing), hashing when the cache cannot tell. */
-async function verify(ctx: ApplyContext, path: string, expected: Entry | undefined, absoluteOverride?: string): Promise<Verdict> {
-  const absolute = absoluteOverride ?? ctx.absolute(path);
-  let stats: Stats;
-  try {
-    stats = await lstat(absolute);
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') {
-      return expected === undefined ? { matches: true, stats: undefined } : { matches: false, message: 'the path no longer exists' };
-    }
-    throw err;
-  }
-  if (expected === undefined) return { matches: false, message: 'something appeared at the path' };
-  if (expected.kind === 'directory') {
-    return stats.isDirectory() ? { matches: true, stats } : { matches: false, message: 'no longer a directory' };
-  }
-  if (expected.kind === 'symlink') {
-    if (!stats.isSymbolicLink()) return { matches: false, message: 'no longer a symlink' };
-    const target = await readlink(absolute);
-    return target === expected.target ? { matches: true, stats } : { matches: false, message: 'symlink target changed' };
-  }
-  if (!stats.isFile()) return { matches: false, message: 'no longer a regular file' };
-  if (isExecutableMode(stats.mode) !== expected.executable) return { matches: false, message: 'executable bit changed' };
-  if (stats.size !== expected.size) return { matches: false, message: 'content changed' };
-  // The cache only knows the original path; a file renamed aside keeps its inode and ctime changes,
-  // so look it up under its original name with the stats taken before the rename when possible.
-  let digest = absoluteOverride === undefined ? ctx.cache.get(path, stats) : undefined;
-  if (digest === undefined) {
-    const hashedAt = Date.now();
-    const outcome = await hashFile(absolute, stats);
-    if (outcome.status !== 'ok') return { matches: false, message: 'content changed' };
-    digest = outcome.digest;
-    if (absoluteOverride === undefined) ctx.cache.set(path, outcome.stats, digest, hashedAt);
-  }
-  return digest === expected.digest ? { matches: true, stats } : { matches: false, message: 'content changed' };
-}
-
 /** Writes a file from streamed/buffered bytes (`Uint8Array[]`), a stream, or a local copy. */
 async function writeFile(
   ctx: ApplyContext,
@@ -291,16 +220,7 @@ async function writeFile(
     } else {
       source = data;
     }
-    const hash = createHash('sha256');
-    let size = 0;
-    for await (const chunk of source) {
-      hash.update(chunk);
-      size += chunk.byteLength;
-      await handle.write(chunk);
-    }
-    if (size !== op.size || hash.digest('hex') !== op.digest) {
-      return { status: 'source-changed', message: 'the content changed during transfer' };
-    }
+    if (!(await writeHashed(handle, source, op))) return { status: 'source-changed', message: 'the content changed during transfer' };
     if (op.expected === undefined) {
       // New file: created with its final mode (subject to the umask, like any new file); the hard
       // link fails if anything appeared at the path meanwhile, so nothing is ever replaced.
@@ -337,154 +257,16 @@ async function writeFile(
   }
 }
 
-/** Links `temp` at `target` only if nothing exists there; false when something does. */
-async function linkNoReplace(temp: string, target: string): Promise<boolean> {
-  try {
-    await link(temp, target);
-    return true;
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'EEXIST') return false;
-    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP' || code === 'EXDEV' || code === 'EMLINK') {
-      // No hard links here: fall back to check-then-rename.
-      try {
-        await lstat(target);
-        return false;
-      } catch {
-        await rename(temp, target);
-        return true;
-      }
-    }
-    throw err;
+/** Writes `source` through `handle` while hashing it; false when the bytes are not the operation's (size and digest). */
+async function writeHashed(handle: FileHandle, source: AsyncIterable<Uint8Array> | Uint8Array[], op: WriteOperation): Promise<boolean> {
+  const hash = createHash('sha256');
+  let size = 0;
+  for await (const chunk of source) {
+    hash.update(chunk);
+    size += chunk.byteLength;
+    await handle.write(chunk);
   }
-}
-
-async function unchangedSince(absolute: string, before: Stats): Promise<boolean> {
-  try {
-    const now = await lstat(absolute);
-    return sameFileState(now, before) && now.mode === before.mode;
-  } catch {
-    return false;
-  }
-}
-
-async function makeSymlink(ctx: ApplyContext, path: string, target: string, expected: FileEntry | SymlinkEntry | undefined): Promise<OperationResult> {
-  const absolute = ctx.absolute(path);
-  const refused = unsafeParent(ctx, path);
-  if (refused !== undefined) return refused;
-  if (expected === undefined) {
-    try {
-      await symlink(target, absolute);
-    } catch (err) {
-      const code = errorCode(err);
-      if (code === 'EEXIST') return { status: 'changed', message: 'something appeared at the path' };
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'changed', message: 'parent directory is missing' };
-      throw err;
-    }
-  } else {
-    const temp = tempNameBeside(absolute, 'lnk');
-    try {
-      await symlink(target, temp);
-      const verdict = await verify(ctx, path, expected);
-      if (!verdict.matches) return { status: 'changed', message: verdict.message };
-      const late = unsafeParent(ctx, path);
-      if (late !== undefined) return late;
-      await rename(temp, absolute);
-    } finally {
-      await unlink(temp).catch(() => undefined);
-    }
-  }
-  ctx.touched(path);
-  ctx.cache.delete(path);
-  return { status: 'ok', entry: { kind: 'symlink', target } };
-}
-
-async function changeMode(ctx: ApplyContext, path: string, executable: boolean, expected: FileEntry): Promise<OperationResult> {
-  const refused = unsafeParent(ctx, path);
-  if (refused !== undefined) return refused;
-  const verdict = await verify(ctx, path, expected);
-  if (!verdict.matches) return { status: 'changed', message: verdict.message };
-  const absolute = ctx.absolute(path);
-  // Through a descriptor opened without following a link: chmod(2) would follow one put there meanwhile.
-  let handle: FileHandle;
-  try {
-    handle = await open(absolute, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'ELOOP' || code === 'ENOENT' || code === 'ENOTDIR' || code === 'ENXIO') return { status: 'changed', message: 'no longer a regular file' };
-    throw err;
-  }
-  try {
-    const now = await handle.stat();
-    if (!now.isFile() || now.ino !== (verdict.stats as Stats).ino) return { status: 'changed', message: 'no longer the same file' };
-    await handle.chmod(withExecutable((verdict.stats as Stats).mode, executable));
-  } finally {
-    await handle.close();
-  }
-  ctx.touched(path);
-  return { status: 'ok', entry: { kind: 'file', digest: expected.digest, size: expected.size, executable } };
-}
-
-async function removeEntry(ctx: ApplyContext, path: string, expected: Entry): Promise<OperationResult> {
-  const absolute = ctx.absolute(path);
-  const refused = unsafeParent(ctx, path);
-  if (refused !== undefined) return refused;
-  if (expected.kind === 'directory') {
-    const verdict = await verify(ctx, path, expected);
-    if (!verdict.matches) return { status: 'changed', message: verdict.message };
-    const late = unsafeParent(ctx, path);
-    if (late !== undefined) return late;
-    try {
-      await rmdir(absolute);
-    } catch (err) {
-      const code = errorCode(err);
-      if (code === 'ENOTEMPTY' || code === 'EEXIST') return { status: 'changed', message: 'the directory holds content the engine did not expect' };
-      if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'changed', message: 'no longer a directory' };
-      throw err;
-    }
-    ctx.touched(path);
-    return { status: 'ok' };
-  }
-  // Check via the cache first (cheap), then move the entry aside so nobody can write to it through
-  // its name, verify what was moved, and only then delete it.
-  const first = await verify(ctx, path, expected);
-  if (!first.matches) return { status: 'changed', message: first.message };
-  const aside = tempNameBeside(absolute, 'del');
-  const late = unsafeParent(ctx, path);
-  if (late !== undefined) return late;
-  try {
-    await rename(absolute, aside);
-  } catch (err) {
-    const code = errorCode(err);
-    if (code === 'ENOENT' || code === 'ENOTDIR') return { status: 'changed', message: 'the path no longer exists' };
-    throw err;
-  }
-  const shortcut = first.stats !== undefined && Date.now() - first.stats.mtimeMs > RACY_WINDOW_MS && (await unchangedInode(aside, first.stats));
-  const moved = shortcut ? { matches: true as const, stats: undefined } : await verify(ctx, path, expected, aside);
-  if (!moved.matches) {
-    if (await linkNoReplace(aside, absolute)) {
-      await unlink(aside).catch(() => undefined);
-      return { status: 'changed', message: moved.message };
-    }
-    // Something new appeared at the path meanwhile: keep the moved content visible beside it.
-    const keep = `${absolute}.boulder-conflict-${Date.now()}`;
-    await rename(aside, keep);
-    return { status: 'changed', message: `${moved.message}; the previous content was kept as ${keep.slice(keep.lastIndexOf('/') + 1)}` };
-  }
-  await unlink(aside);
-  ctx.touched(path);
-  ctx.cache.delete(path);
-  return { status: 'ok' };
-}
-
-/** True when the moved file still has the state seen before the move (rename only bumps ctime). */
-async function unchangedInode(aside: string, before: Stats): Promise<boolean> {
-  try {
-    const now = await lstat(aside);
-    return now.ino === before.ino && now.size === before.size && now.mtimeMs === before.mtimeMs && now.mode === before.mode;
-  } catch {
-    return false;
-  }
+  return size === op.size && hash.digest('hex') === op.digest;
 }
 
 async function* readChunks(handle: FileHandle): AsyncIterable<Uint8Array> {

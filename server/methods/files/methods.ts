@@ -9,19 +9,18 @@
  */
 import { createHash } from 'node:crypto';
 import { ApiError, type ApiServices, type CallContext, type MethodDefinition, type MethodModule, type Principal } from '../../rpc/method.ts';
-import { actorOf, readForTrace, recorderFor, tracedContent, type TraceActor } from '../../trace/recorder.ts';
-import { watchLocalDirectory } from '../../../controllers/sync/local/watch.ts';
-import { fileRootOf } from './file-root.ts';
+import { actorOf, readForTrace, recorderFor, tracedContent } from '../../trace/recorder.ts';
 import { noteTransferred } from './transfer-memory.ts';
-import { CHUNK_BYTES, checkPath, SafeRoot, type EntryInfo, type OpenedFile, type TempFile } from './safe-fs.ts';
-import { pollRuntimeFiles, type RuntimeFiles, type RuntimeUpload } from './runtime-fs.ts';
-import { UploadRegistry, type Upload } from './uploads.ts';
-import { readWorkspace, withWorkspaceFiles, openWorkspaceFiles, type WorkspaceParams } from './workspace-files.ts';
+import { CHUNK_BYTES, type EntryInfo, type OpenedFile } from './safe-fs.ts';
+import type { RuntimeFiles } from './runtime-fs.ts';
+import { UploadRegistry } from './uploads.ts';
+import { checkIfMatch, withFileLock } from './file-lock.ts';
+import { MAX_LIST_DEPTH, MAX_LIST_ENTRIES } from './list-limits.ts';
+import { uploadMethods } from './upload-methods.ts';
+import { watchFiles } from './watch.ts';
+import { withWorkspaceFiles, openWorkspaceFiles, type WorkspaceParams } from './workspace-files.ts';
 
-/** Deepest `fs.list` depth accepted. */
-export const MAX_LIST_DEPTH = 32;
-/** Most entries one `fs.list` returns (then `truncated`): a listing stays a few MB, one message. */
-export const MAX_LIST_ENTRIES = 20_000;
+export { MAX_LIST_DEPTH, MAX_LIST_ENTRIES } from './list-limits.ts';
 
 interface PathParams extends WorkspaceParams {
   path: string;
@@ -36,30 +35,6 @@ interface WriteOptions {
   /** sha256 (hex) the current content must have; `''`: the file must not exist. */
   ifMatch?: string;
   createParents?: boolean;
-}
-
-/** Serialises writes to one file of one root inside this daemon, so compare-and-swap holds between API clients. */
-const fileLocks = new Map<string, Promise<unknown>>();
-
-async function withFileLock<T>(key: string, act: () => Promise<T>): Promise<T> {
-  const previous = fileLocks.get(key) ?? Promise.resolve();
-  const run = previous.catch(() => undefined).then(act);
-  const tail = run.catch(() => undefined);
-  fileLocks.set(key, tail);
-  try {
-    return await run;
-  } finally {
-    if (fileLocks.get(key) === tail) fileLocks.delete(key);
-  }
-}
-
-/** Throws PreconditionFailed unless the current content of `path` matches `ifMatch`. */
-async function checkIfMatch(root: SafeRoot, path: string, ifMatch: string | undefined): Promise<void> {
-  if (ifMatch === undefined) return;
-  const current = await root.hashOf(path);
-  if ((current ?? '') !== ifMatch.toLowerCase()) {
-    throw new ApiError('PreconditionFailed', `${JSON.stringify(path)} ${current === undefined ? 'does not exist' : 'changed'}: its content does not match ifMatch`, { path, ...(current === undefined ? {} : { sha256: current }) });
-  }
 }
 
 function decode(data: string): Buffer {
@@ -213,13 +188,9 @@ async function write(services: ApiServices, params: PathParams & WriteOptions & 
   );
 }
 
-/** The Agent Trace actor of an upload begun with a contributor token. */
-const traceActors = new WeakMap<Upload, TraceActor>();
-
-/** The file methods, with their upload sessions. */
-export const filesMethods: MethodModule = (services) => {
-  const uploads = new UploadRegistry();
-  const methods: MethodDefinition[] = [
+/** `fs.stat`, `fs.list`, `fs.read` and `fs.write`. */
+function readWriteMethods(services: ApiServices): MethodDefinition[] {
+  return [
     {
       name: 'fs.stat',
       scope: 'fs:read',
@@ -256,102 +227,12 @@ export const filesMethods: MethodModule = (services) => {
     },
     { name: 'fs.read', scope: 'fs:read', workspaceParam: 'workspace', handler: (params: ReadParams, ctx) => read(services, params, ctx) },
     { name: 'fs.write', scope: 'fs:write', workspaceParam: 'workspace', handler: (params: PathParams & WriteOptions & { data: string }, ctx) => write(services, params, ctx.principal) },
-    {
-      name: 'fs.writeBegin',
-      scope: 'fs:write',
-      workspaceParam: 'workspace',
-      async handler(params: PathParams & WriteOptions, ctx) {
-        const opened = await openWorkspaceFiles(services, params);
-        if (opened.kind === 'runtime') {
-          const { files } = opened;
-          const current = params.ifMatch === undefined ? undefined : await files.hashOf(params.path);
-          if (params.ifMatch !== undefined && (current ?? '') !== params.ifMatch.toLowerCase()) {
-            throw new ApiError('PreconditionFailed', `${JSON.stringify(params.path)} ${current === undefined ? 'does not exist' : 'changed'}: its content does not match ifMatch`, { path: params.path, ...(current === undefined ? {} : { sha256: current }) });
-          }
-          const temp = files.begin(params.path, params.createParents === true);
-          try {
-            return { upload: uploads.add(ctx.connection, undefined, temp, params.ifMatch, files.lockKey).id, chunkBytes: CHUNK_BYTES };
-          } catch (err) {
-            await temp.abort();
-            throw err;
-          }
-        }
-        const root = opened.root;
-        try {
-          await checkIfMatch(root, params.path, params.ifMatch);
-          const temp = root.createTemp(params.path, params.createParents === true);
-          const upload = uploads.add(ctx.connection, root, temp, params.ifMatch, root.realRoot);
-          const actor = actorOf(ctx.principal, params);
-          if (actor !== undefined) traceActors.set(upload, actor);
-          return { upload: upload.id, chunkBytes: CHUNK_BYTES };
-        } catch (err) {
-          root.close();
-          throw err;
-        }
-      },
-    },
-    {
-      name: 'fs.writeChunk',
-      scope: 'fs:write',
-      handler(params: { upload: string; offset?: number; data: string }, ctx) {
-        const upload = uploads.get(ctx.connection, params.upload);
-        return serially(upload, async () => {
-          if (params.offset !== undefined && params.offset !== upload.temp.size) {
-            throw new ApiError('Conflict', `chunk at offset ${params.offset}, but ${upload.temp.size} bytes are written: chunks go in order`);
-          }
-          // Decoded into the upload's own buffer: no new 1 MiB Buffer per chunk for the GC to find.
-          const length = Buffer.byteLength(params.data, 'base64');
-          if (length > CHUNK_BYTES) throw new ApiError('TooLarge', `a chunk holds at most ${CHUNK_BYTES} bytes (got ${length})`);
-          upload.scratch ??= Buffer.allocUnsafe(CHUNK_BYTES);
-          const written = upload.scratch.write(params.data, 'base64');
-          await upload.temp.append(upload.scratch.subarray(0, written));
-          noteTransferred(written);
-          return { size: upload.temp.size };
-        });
-      },
-    },
-    {
-      name: 'fs.writeCommit',
-      scope: 'fs:write',
-      handler(params: { upload: string; sha256?: string }, ctx) {
-        const upload = uploads.get(ctx.connection, params.upload);
-        return serially(upload, () =>
-          withFileLock(`${upload.lockKey}\0${upload.temp.path}`, async () => {
-            try {
-              const size = upload.temp.size;
-              let sha256: string;
-              if (upload.root === undefined) {
-                sha256 = await (upload.temp as RuntimeUpload).commit(upload.ifMatch);
-              } else {
-                await checkIfMatch(upload.root, upload.temp.path, upload.ifMatch);
-                const actor = traceActors.get(upload);
-                const before = actor === undefined ? undefined : readForTrace(upload.root, upload.temp.path);
-                sha256 = (upload.temp as TempFile).commit();
-                if (actor !== undefined) recorderFor(services).write(upload.root, actor, upload.temp.path, tracedContent(before), tracedContent(readForTrace(upload.root, upload.temp.path)));
-              }
-              if (params.sha256 !== undefined && params.sha256.toLowerCase() !== sha256) {
-                // Committed already: report the mismatch; the content is what arrived.
-                throw new ApiError('Conflict', `the content written has sha256 ${sha256}, not ${params.sha256}`, { sha256 });
-              }
-              return { size, sha256 };
-            } finally {
-              uploads.finish(upload, true);
-            }
-          }),
-        );
-      },
-    },
-    {
-      name: 'fs.writeAbort',
-      scope: 'fs:write',
-      handler(params: { upload: string }, ctx) {
-        const upload = uploads.get(ctx.connection, params.upload);
-        return serially(upload, () => {
-          uploads.finish(upload, true);
-          return Promise.resolve({});
-        });
-      },
-    },
+  ];
+}
+
+/** `fs.mkdir`, `fs.remove` and `fs.rename`. */
+function changeMethods(services: ApiServices): MethodDefinition[] {
+  return [
     {
       name: 'fs.mkdir',
       scope: 'fs:write',
@@ -400,83 +281,18 @@ export const filesMethods: MethodModule = (services) => {
           (files) => withFileLock(`${files.lockKey}\0${params.to}`, async () => (await files.rename(params.from, params.to, params.overwrite === true), {})),
         ),
     },
-    {
-      name: 'fs.watch',
-      scope: 'fs:read',
-      workspaceParam: 'workspace',
-      handler: (params: WorkspaceParams & { path?: string }, ctx) => watchFiles(services, params, ctx),
-    },
   ];
-  return methods;
-};
-
-/** Runs `act` after the upload's previous call (chunks of one upload never interleave). */
-function serially<T>(upload: Upload, act: () => Promise<T>): Promise<T> {
-  const run = upload.busy.catch(() => undefined).then(act);
-  upload.busy = run.catch(() => undefined);
-  return run;
 }
 
-/**
- * `fs.watch`: a server stream of `fs.event` notifications for changes at or below `path`, until
- * `streams.cancel` (or the connection closes): first `{ kind: 'ready' }`, then
- * `{ kind: 'change', path, type }` (type `removed` when the path is gone, or no longer reachable
- * without following a link) or `{ kind: 'rescan' }` when changes may have been lost.
- */
-/** `fs.watch` of a workspace whose files live in its runtime: a polling watch (`pollRuntimeFiles`). */
-async function watchRuntimeFiles(services: ApiServices, params: WorkspaceParams, prefix: string, ctx: CallContext): Promise<{ stream: string }> {
-  const opened = await openWorkspaceFiles(services, params);
-  if (opened.kind !== 'runtime') {
-    opened.root.close();
-    throw new ApiError('Unavailable', 'the workspace changed while the watch started; try again');
-  }
-  const { files } = opened;
-  if (prefix !== '' && (await files.stat(prefix)).type !== 'directory') throw new ApiError('InvalidParams', `${JSON.stringify(prefix)} is not a directory`);
-  const stream = ctx.connection.streams.open(({ id, signal }) =>
-    pollRuntimeFiles(files, prefix, { depth: MAX_LIST_DEPTH, entries: MAX_LIST_ENTRIES }, (event) => ctx.notify('fs.event', { stream: id, ...event }), signal),
-  );
-  return { stream: stream.id };
-}
-
-async function watchFiles(services: ApiServices, params: WorkspaceParams & { path?: string }, ctx: CallContext): Promise<{ stream: string }> {
-  const prefix = params.path ?? '';
-  checkPath(prefix, true);
-  const workspace = await readWorkspace(services.client, params);
-  const fileRoot = fileRootOf(workspace);
-  if (fileRoot.kind === 'unavailable') throw new ApiError('Unavailable', fileRoot.reason);
-  if (fileRoot.kind === 'runtime') return watchRuntimeFiles(services, params, prefix, ctx);
-  const root = SafeRoot.open(fileRoot.path);
-  if (prefix !== '') {
-    try {
-      if (root.stat(prefix).type !== 'directory') throw new ApiError('InvalidParams', `${JSON.stringify(prefix)} is not a directory`);
-    } catch (err) {
-      root.close();
-      throw err;
-    }
-  }
-  const stream = ctx.connection.streams.open(async ({ id, signal }) => {
-    let ready = false;
-    try {
-      // Node's recursive watch lists directories without following links.
-      for await (const hint of watchLocalDirectory(root.realRoot, signal)) {
-        if (hint.path === undefined) {
-          await ctx.notify('fs.event', { stream: id, kind: ready ? 'rescan' : 'ready' });
-          ready = true;
-          continue;
-        }
-        if (prefix !== '' && hint.path !== prefix && !hint.path.startsWith(`${prefix}/`)) continue;
-        let type: string;
-        try {
-          type = root.stat(hint.path).type;
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-          type = 'removed';
-        }
-        await ctx.notify('fs.event', { stream: id, kind: 'change', path: hint.path, type });
-      }
-    } finally {
-      root.close();
-    }
-  });
-  return { stream: stream.id };
-}
+/** The file methods, with their upload sessions. */
+export const filesMethods: MethodModule = (services) => [
+  ...readWriteMethods(services),
+  ...uploadMethods(services, new UploadRegistry()),
+  ...changeMethods(services),
+  {
+    name: 'fs.watch',
+    scope: 'fs:read',
+    workspaceParam: 'workspace',
+    handler: (params: WorkspaceParams & { path?: string }, ctx) => watchFiles(services, params, ctx),
+  },
+];

@@ -46,7 +46,7 @@ const ports: MethodDefinition<WorkspaceParams, { ports: unknown[] }> = {
   scope: 'ports',
   workspaceParam: 'name',
   async handler(params, ctx) {
-    const { readPortEntries } = await import('../../../cmd/commands/ports.ts');
+    const { readPortEntries } = await import('../../../cmd/workspace/ports.ts');
     return { ports: await readPortEntries(ctx.services.client, { workspace: params.name, namespace: params.namespace ?? DEFAULT_NAMESPACE }) };
   },
 };

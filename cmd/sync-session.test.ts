@@ -2,12 +2,12 @@
 // it (apis/sync-session-name.ts), also when a long workspace name makes it a cut and hashed name,
 // not `<workspace>-sync`.
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ResourceClient } from '../../apis/client/types.ts';
-import { API_VERSION } from '../../apis/meta.ts';
-import { ownedSyncSessionName } from '../../apis/sync-session-name.ts';
-import type { SyncSession } from '../../apis/types/syncsession.ts';
-import { createTestDeps, type TestDeps } from '../test-support.ts';
-import { findSession } from './sync.ts';
+import type { ResourceClient } from '../apis/client/types.ts';
+import { API_VERSION } from '../apis/meta.ts';
+import { ownedSyncSessionName } from '../apis/sync-session-name.ts';
+import type { SyncSession } from '../apis/types/syncsession.ts';
+import { createTestDeps, type TestDeps } from './test-support.ts';
+import { findSession } from './sync-session.ts';
 
 let deps: TestDeps;
 let client: ResourceClient;

@@ -4,18 +4,13 @@
  * object applied with its outcome printed, a daemon started, and with `--wait` the workspace
  * followed until Ready. Secret values are materialized only once nothing can refuse the workspace.
  */
-import type { ResourceClient } from '../../apis/client/types.ts';
 import { ValidationError, type FieldIssue } from '../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
 import type { SecretReference, Workspace } from '../../apis/types/index.ts';
 import type { CliDeps } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { formatObjects, objectName } from '../print/objects.ts';
-import { reportError } from '../report-error.ts';
-
-/** Output of the applied objects: outcome lines (default), names, or the stored objects. */
-export type ApplyOutput = 'name' | 'yaml' | 'json' | undefined;
+import { applyObjects, type ApplyOutput } from '../apply-objects.ts';
 
 /** Options of applyRendered. */
 export interface ApplyRenderedOptions {
@@ -51,24 +46,6 @@ function withSecrets(obj: KubeObject, secrets: SecretReference[]): KubeObject {
   return { ...ws, spec };
 }
 
-async function applyEach(deps: CliDeps, client: ResourceClient, objects: readonly KubeObject[], output: ApplyOutput): Promise<{ applied: KubeObject[]; failed: ExitCodeValue | undefined }> {
-  const applied: KubeObject[] = [];
-  let failed: ExitCodeValue | undefined;
-  for (const obj of objects) {
-    try {
-      const result = await client.apply(obj, { fieldManager: 'boulder' });
-      applied.push(result.object);
-      if (output === 'name') deps.stdout.write(`${objectName(result.object)}\n`);
-      else if (output === undefined) deps.stdout.write(`${objectName(result.object)} ${result.outcome}\n`);
-    } catch (err) {
-      failed ??= reportError(err, deps.stderr);
-      if (failed === ExitCode.Unavailable) break;
-    }
-  }
-  if (output === 'yaml' || output === 'json') deps.stdout.write(await formatObjects(applied, output, applied.length === 1));
-  return { applied, failed };
-}
-
 /** Applies rendered objects (see the module comment); returns the exit code. */
 export async function applyRendered(deps: CliDeps, rendered: readonly KubeObject[], options: ApplyRenderedOptions): Promise<ExitCodeValue> {
   const issues = await renderedObjectIssues(rendered);
@@ -79,10 +56,10 @@ export async function applyRendered(deps: CliDeps, rendered: readonly KubeObject
     // On a multi-user node the daemon stamps the owner and enforces the limits itself.
     const limited = deps.nodeApi === undefined ? await enforceNodeLimits(client, rendered, { env: deps.env, cwd: deps.cwd }) : [...rendered];
     const secrets = await options.materializeSecrets();
-    const { applied, failed: applyFailed } = await applyEach(deps, client, limited.map((obj) => withSecrets(obj, secrets)), options.output);
+    const { applied, failed: applyFailed } = await applyObjects(deps, client, limited.map((obj) => withSecrets(obj, secrets)), { output: options.output });
     let failed = applyFailed;
     if (!options.noDaemon && applied.length > 0) {
-      const { startDaemon } = await import('./apply.ts');
+      const { startDaemon } = await import('../daemon/start.ts');
       failed ??= await startDaemon(deps);
     }
     if (options.wait && failed === undefined) {

@@ -14,7 +14,7 @@ import { ValidationError, formatFieldIssue, type FieldIssue } from '../../apis/e
 import { CliError } from '../cli-error.ts';
 import type { CliDeps, CommandInput } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { homeOf } from './config-load.ts';
+import { homeOf } from '../config-load.ts';
 
 /** Path of the project file below the repository root, as `nexus.dev/rendered-from` names it. */
 const PROJECT_FILE = '.nexus/config.yaml';

@@ -3,10 +3,10 @@
  * layer, and loading the effective configuration from the CLI's dependencies.
  */
 import { homedir } from 'node:os';
-import type { EffectiveConfig } from '../../apis/config/effective.ts';
-import { formatFieldIssue } from '../../apis/errors.ts';
-import { CONFIG_FLAG_MAPPINGS, SET_OPTION } from '../../apis/config/flag-mappings.ts';
-import type { CliDeps, CommandInput, OptionSpec } from '../command.ts';
+import type { EffectiveConfig } from '../apis/config/effective.ts';
+import { formatFieldIssue } from '../apis/errors.ts';
+import { CONFIG_FLAG_MAPPINGS, SET_OPTION } from '../apis/config/flag-mappings.ts';
+import type { CliDeps, CommandInput, OptionSpec } from './command.ts';
 
 /** Options that set configuration keys (the flag layer); `--state-dir` and `--store` are global options. */
 export const CONFIG_LAYER_OPTIONS: Record<string, OptionSpec> = {
@@ -27,7 +27,7 @@ export function homeOf(deps: CliDeps): string {
 
 /** Loads the effective configuration for a command, with its flags as the flag layer; warnings go to stderr. */
 export async function loadForCommand(deps: CliDeps, input: CommandInput): Promise<EffectiveConfig> {
-  const [{ loadEffectiveConfig }, { flagSettings }] = await Promise.all([import('../../apis/config/load.ts'), import('../../apis/config/flag-layer.ts')]);
+  const [{ loadEffectiveConfig }, { flagSettings }] = await Promise.all([import('../apis/config/load.ts'), import('../apis/config/flag-layer.ts')]);
   const config = await loadEffectiveConfig({ cwd: deps.cwd, home: homeOf(deps), env: deps.env, flags: flagSettings(input.values) });
   for (const warning of config.warnings) deps.stderr.write(`warning: ${formatFieldIssue(warning)}\n`);
   return config;
