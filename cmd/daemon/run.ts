@@ -10,7 +10,7 @@
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { DEFAULT_DAEMON_LOG_LEVEL, type DaemonSettings } from '../../apis/config/daemon-settings.ts';
 import { homeOfEnv } from '../../apis/config/daemon-config.ts';
-import { loadNodeMode } from '../../apis/config/node-mode.ts';
+import { loadNodeMode, type NodeModeSettings } from '../../apis/config/node-mode.ts';
 import { describeOrigin } from '../../apis/config/origin.ts';
 import { PRIVATE_FILE_MODE } from '../../apis/config/private-state.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
@@ -53,6 +53,17 @@ function apiLimits(env: NodeJS.ProcessEnv): { maxPayload?: number; authDeadlineM
   read('BOULDER_API_PING_INTERVAL_MS', 'pingIntervalMs');
   read('BOULDER_API_SLOW_CLIENT_MS', 'slowClientMs');
   return Object.keys(limits).length === 0 ? undefined : limits;
+}
+
+/** The API's limits and node mode from the environment and the node configuration (only those set). */
+function apiOptionsOf(env: NodeJS.ProcessEnv, nodeMode: NodeModeSettings | undefined): { limits?: ReturnType<typeof apiLimits>; nodeMode?: NodeModeSettings; nodeRefreshMs?: number } {
+  const limits = apiLimits(env);
+  const nodeRefreshMs = Number(env['BOULDER_NODE_REFRESH_MS']);
+  return {
+    ...(limits === undefined ? {} : { limits }),
+    ...(nodeMode === undefined ? {} : { nodeMode }),
+    ...(Number.isInteger(nodeRefreshMs) && nodeRefreshMs > 0 ? { nodeRefreshMs } : {}),
+  };
 }
 
 /** Runs the daemon until it is asked to stop; resolves to the exit code. `values`: the command's flags. */
@@ -105,19 +116,7 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
       const multiUserDeps = nodeMode === undefined ? {} : { multiUser: { usersDir: nodeMode.usersDir } };
       const providers = registerControllers(manager, { ...multiUserDeps, client, clock: realClock, logger, stateDir: deps.stateDir, activity, ...(idleTimeout !== undefined ? { defaultIdleTimeout: idleTimeout } : {}), trust: trustForStore(deps.storeKind), ...(cluster ? { kubernetes: cluster } : {}), ...(sprite ? { sprite } : {}), ...(portRange ? { portRange } : {}), ...(exposure ? { exposure } : {}) });
       const { startDaemonApi } = await import('../../server/api.ts');
-      const limits = apiLimits(deps.env);
-      const nodeRefreshMs = Number(deps.env['BOULDER_NODE_REFRESH_MS']);
-      const api = await startDaemonApi({
-        stateDir: deps.stateDir,
-        client,
-        providers,
-        logger,
-        listen,
-        activity,
-        ...(limits === undefined ? {} : { limits }),
-        ...(nodeMode === undefined ? {} : { nodeMode }),
-        ...(Number.isInteger(nodeRefreshMs) && nodeRefreshMs > 0 ? { nodeRefreshMs } : {}),
-      });
+      const api = await startDaemonApi({ stateDir: deps.stateDir, client, providers, logger, listen, activity, ...apiOptionsOf(deps.env, nodeMode) });
       Object.defineProperty(status, 'api', { enumerable: true, get: () => api.stats.snapshot() });
       try {
         await manager.start();

@@ -134,6 +134,18 @@ function startHousekeeping(wss: WebSocketServer, alive: WeakMap<WebSocket, boole
   };
 }
 
+/**
+ * The upgrade request's bearer token, verified (and admitted by a multi-user node's users): the
+ * principal, or the refusal the connection is told before it closes; neither without a token.
+ */
+function verifyBearer(req: IncomingMessage, options: ApiServerOptions): Promise<{ verified?: VerifiedToken; refusal?: ApiError }> {
+  const bearer = bearerOf(req);
+  if (bearer === undefined) return Promise.resolve({});
+  return verifyToken(bearer, options.keys, options.revocations)
+    .then((verified) => ({ verified: options.admit === undefined ? verified : options.admit(verified) }))
+    .catch((err: unknown) => ({ refusal: toApiError(err) }));
+}
+
 /** Starts the listeners; rejects when one cannot listen (address in use, unreadable TLS files). */
 export async function startApiServer(options: ApiServerOptions): Promise<ApiServer> {
   const { logger, stats } = options;
@@ -172,15 +184,8 @@ export async function startApiServer(options: ApiServerOptions): Promise<ApiServ
 
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     socket.on('error', () => socket.destroy());
-    const bearer = bearerOf(req);
     const remote = req.socket.remoteAddress ?? 'unix';
-    const verifying: Promise<{ verified?: VerifiedToken; refusal?: ApiError }> =
-      bearer === undefined
-        ? Promise.resolve({})
-        : verifyToken(bearer, options.keys, options.revocations).then(
-            (verified) => ({ verified: options.admit === undefined ? verified : options.admit(verified) }),
-          ).catch((err: unknown) => ({ refusal: toApiError(err) }));
-    void verifying.then(({ verified, refusal }) => {
+    void verifyBearer(req, options).then(({ verified, refusal }) => {
       if (socket.destroyed) return;
       wss.handleUpgrade(req, socket, head, (ws) => accept(ws, verified, refusal, remote));
     });
