@@ -4,6 +4,7 @@
  * normally (error, halt, reset), so the next cycle reconciles everything.
  */
 import type { ReadonlySnapshot, ScanResult } from './endpoint.ts';
+import { unionSize } from './cycle-steps.ts';
 import type { SyncSide } from './engine-api.ts';
 import { diffListing, diffPaths, liftRoots, MAX_SCOPED_PATHS, minimalRoots, type ListingDiff } from './scope.ts';
 import type { ScanScope } from './watch-loop.ts';
@@ -15,6 +16,7 @@ export type ListingDiffs = Record<SyncSide, ListingDiff>;
 export class CycleMemory {
   #listings: Record<SyncSide, ReadonlySnapshot> | undefined;
   #pending = new Set<string>();
+  #filesTotal = 0;
 
   /**
    * The paths both sides rescan for a cycle hinted with `hinted` (each side's hints and the
@@ -46,9 +48,21 @@ export class CycleMemory {
     return roots.includes('') ? undefined : roots;
   }
 
-  /** Remembers a finished cycle: both listings as checked, and what it left unsettled. */
-  remember(alpha: ReadonlySnapshot, beta: ReadonlySnapshot, unsettled: Set<string>): void {
+  /** The number of distinct paths of both listings: counted, or updated from the diffs of a scoped cycle. */
+  filesTotal(alpha: ReadonlySnapshot, beta: ReadonlySnapshot, diffs: ListingDiffs | undefined): number {
+    const old = this.#listings;
+    if (diffs === undefined || old === undefined) return unionSize(alpha, beta);
+    let total = this.#filesTotal;
+    for (const path of new Set([...diffPaths(diffs.alpha), ...diffPaths(diffs.beta)])) {
+      total += Number(alpha.has(path) || beta.has(path)) - Number(old.alpha.has(path) || old.beta.has(path));
+    }
+    return total;
+  }
+
+  /** Remembers a finished cycle: both listings as checked, their path count, and what it left unsettled. */
+  remember(alpha: ReadonlySnapshot, beta: ReadonlySnapshot, filesTotal: number, unsettled: Set<string>): void {
     this.#listings = { alpha, beta };
+    this.#filesTotal = filesTotal;
     this.#pending = unsettled;
   }
 

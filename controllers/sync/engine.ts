@@ -25,7 +25,7 @@ import type {
 } from './engine-api.ts';
 import { SyncPausedError } from './errors.ts';
 import { CycleMemory, type ListingDiffs } from './cycle-memory.ts';
-import { applyPlan, collectApplyProblems, emptyContents, planBoth, snapshotsEqual, unionSize, unsettledPaths, type Plans } from './cycle-steps.ts';
+import { applyPlan, collectApplyProblems, emptyContents, planBoth, snapshotsEqual, unsettledPaths, type Plans } from './cycle-steps.ts';
 import { foldResults } from './fold.ts';
 import { createIgnoreMatcher } from './ignore.ts';
 import { checkListing, checkListingChanges } from './listing-check.ts';
@@ -219,8 +219,11 @@ class Engine implements SyncEngine {
       }
       const emptied = emptiedHalt(sides, ancestor, this.#threshold);
       if (emptied !== undefined) return this.#enterHalt(emptied, started, problems);
-      const roots = scanPaths === undefined || diffs === undefined ? undefined : memory.roots(scanPaths, diffs, sides.alpha.scan.entries, sides.beta.scan.entries);
-      return await this.#reconcileAndApply(this.#trees(roots, ancestor, sides), sides, problems, started);
+      const { entries: alpha } = sides.alpha.scan;
+      const { entries: beta } = sides.beta.scan;
+      const roots = scanPaths === undefined || diffs === undefined ? undefined : memory.roots(scanPaths, diffs, alpha, beta);
+      const filesTotal = memory.filesTotal(alpha, beta, diffs);
+      return await this.#reconcileAndApply(this.#trees(roots, ancestor, sides), sides, { problems, started, filesTotal });
     } catch (err) {
       memory.forget();
       this.#errorCount++;
@@ -257,7 +260,8 @@ class Engine implements SyncEngine {
   }
 
   /** Reconcile → plan → apply on both sides → fold → save; remembers the cycle for the next scoped one. */
-  async #reconcileAndApply(trees: Trees, sides: ScannedSides, problems: SyncProblem[], started: number): Promise<CycleResult> {
+  async #reconcileAndApply(trees: Trees, sides: ScannedSides, cycle: { problems: SyncProblem[]; started: number; filesTotal: number }): Promise<CycleResult> {
+    const { problems, started, filesTotal } = cycle;
     const ancestorIndex = indexSnapshot(trees.ancestor);
     const reconciled = this.#reconcile(ancestorIndex, trees, sides);
     const targets = { alpha: sides.alpha.scan.entries, beta: sides.beta.scan.entries };
@@ -275,13 +279,13 @@ class Engine implements SyncEngine {
     this.#bytesTransferred += bytes;
     const failure = alphaOutcome.status === 'rejected' ? alphaOutcome.reason : betaOutcome.status === 'rejected' ? betaOutcome.reason : undefined;
     if (failure !== undefined) throw failure;
-    this.#memory.remember(targets.alpha, targets.beta, unsettledPaths(reconciled, plans, results));
+    this.#memory.remember(targets.alpha, targets.beta, filesTotal, unsettledPaths(reconciled, plans, results));
     const result: CycleResult = {
       changesApplied: applied.changes,
       bytesTransferred: bytes,
       conflicts: reconciled.conflicts,
       problems,
-      filesTotal: unionSize(targets.alpha, targets.beta),
+      filesTotal,
       filesSynced: (this.#ancestor as Snapshot).size,
       durationMs: performance.now() - started,
       retry: applied.refused > 0 || problems.some((p) => p.reason === 'changed-during-scan'),

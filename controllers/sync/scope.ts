@@ -89,17 +89,16 @@ export function liftRoots(roots: readonly string[], alpha: ReadonlySnapshot, bet
  */
 export function cutTree(tree: ReadonlySnapshot, roots: readonly string[]): Snapshot {
   const out: Snapshot = new Map();
-  if (roots.length === 0) return out;
-  const prefixes = roots.map((root) => `${root}/`);
-  for (const [path, entry] of tree) {
-    for (let i = 0; i < roots.length; i++) {
-      if (path === roots[i] || path.startsWith(prefixes[i] as string)) {
-        out.set(path, entry);
-        break;
-      }
-    }
+  // Only a directory has entries below it (a listing's parents are directories): the tree is
+  // walked only when a root is one.
+  const below = roots.filter((root) => tree.get(root)?.kind === 'directory');
+  const prefixes = below.map((root) => `${root}/`);
+  for (const [path, entry] of prefixes.length === 0 ? [] : tree) {
+    if (prefixes.some((prefix) => path.startsWith(prefix))) out.set(path, entry);
   }
   for (const root of roots) {
+    const entry = tree.get(root);
+    if (entry !== undefined) out.set(root, entry);
     for (let p = parentPath(root); p !== ''; p = parentPath(p)) {
       const entry = tree.get(p);
       if (entry !== undefined) out.set(p, entry);

@@ -35,8 +35,18 @@ const STAT_FORMAT = '%F\t%s\t%a\t%Y\t%y\t%z\t%i\t%n\t//';
 /** Ends every record (paths never contain `//`, so names with newlines or tabs parse). */
 export const RECORD_END = '\t//\n';
 
-/** The listing script for `root` (all of it, or the given subtrees and their ancestors). */
-export function listScript(root: string, subtrees: readonly string[] | undefined): string {
+/** Marks where the digests of `prehash` start in a listing's output. */
+const PREHASH_MARK = '\n__prehash__\n';
+
+/** Most hinted paths hashed within the listing request. */
+const MAX_PREHASH = 16;
+
+/**
+ * The listing script for `root` (all of it, or the given subtrees and their ancestors). The
+ * `prehash` paths that are regular files under 257 KB are hashed right after the listing, in the
+ * same request (a hinted file usually changed: this saves the second round trip).
+ */
+export function listScript(root: string, subtrees: readonly string[] | undefined, prehash: readonly string[] = []): string {
   const lines = [
     `R=${shellQuote(root)}`,
     'if [ ! -e "$R" ] && [ ! -L "$R" ]; then echo absent; exit 0; fi',
@@ -58,6 +68,10 @@ export function listScript(root: string, subtrees: readonly string[] | undefined
       else lines.push(`if [ -e ${shellQuote(`./${subtree}`)} ] || [ -L ${shellQuote(`./${subtree}`)} ]; then ${find(shellQuote(`./${subtree}`))}; fi`);
     }
     for (const a of ancestors) lines.push(`stat -c '${STAT_FORMAT}' ${shellQuote(`./${a}`)} 2>/dev/null`);
+  }
+  if (prehash.length > 0) {
+    lines.push(`printf '${PREHASH_MARK.replaceAll('\n', '\\n')}'`);
+    lines.push(`find ${prehash.map((p) => shellQuote(`./${p}`)).join(' ')} -maxdepth 0 -type f -size -257k -exec sha256sum {} + 2>/dev/null`);
   }
   lines.push('true');
   return lines.join('\n');
@@ -180,7 +194,12 @@ export async function scanContainer(
 ): Promise<ScanResult> {
   const accelerated = request.subtrees !== undefined && state.previous !== undefined;
   const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
-  const listing = parseListing(await run(listScript(root, subtrees)));
+  // Hinted paths that were files (or nothing) are hashed in the listing request (see `listScript`).
+  const prehash = accelerated && request.subtrees!.length <= MAX_PREHASH ? request.subtrees!.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
+  const output = await run(listScript(root, subtrees, prehash));
+  const mark = prehash.length === 0 ? -1 : output.lastIndexOf(PREHASH_MARK);
+  const listing = parseListing(mark < 0 ? output : output.slice(0, mark + 1));
+  const prehashed = mark < 0 ? new Map<string, string>() : parseOrderedDigests(output.slice(mark + PREHASH_MARK.length), prehash);
   state.dirty.clear();
   if (listing.root !== 'directory') {
     state.previous = undefined;
@@ -189,9 +208,10 @@ export async function scanContainer(
   const base: Snapshot = new Map();
   if (accelerated && subtrees !== undefined) {
     const listed = new Set(listing.lines.map((l) => l.path));
+    const gone = ancestorsNotListed(subtrees, listed);
     for (const [path, entry] of state.previous!) {
       const covered = subtrees.some((s) => isSameOrBelow(path, s));
-      const ancestorListedGone = !covered && isAncestorOfSubtreeMissing(path, subtrees, listed);
+      const ancestorListedGone = !covered && gone.some((a) => isSameOrBelow(path, a));
       if (!covered && !ancestorListedGone) base.set(path, entry);
     }
   }
@@ -222,7 +242,9 @@ export async function scanContainer(
     if (cached === undefined || cached.key !== line.key || racy) toHash.push(line.path);
   }
   const hashing = new Set(toHash);
-  const details = toHash.length + links.length > 0 ? parseDetails(await run(detailScript(root, toHash, links)), toHash) : undefined;
+  const remaining = toHash.filter((path) => !prehashed.has(path));
+  const details = remaining.length + links.length > 0 ? parseDetails(await run(detailScript(root, remaining, links)), remaining) : undefined;
+  const digestOf = (path: string): string | undefined => details?.digests.get(path) ?? prehashed.get(path);
   const entries: Snapshot = base;
   for (const line of kept) {
     let entry: Entry;
@@ -237,7 +259,7 @@ export async function scanContainer(
     } else {
       // A file that had to be hashed never falls back to a cached digest (it changed since).
       const wanted = hashing.has(line.path);
-      const digest = wanted ? details?.digests.get(line.path) : state.digests.get(line.path)?.digest;
+      const digest = wanted ? digestOf(line.path) : state.digests.get(line.path)?.digest;
       if (digest === undefined) {
         problems.push({ path: line.path, reason: 'unreadable', message: 'could not be hashed' });
         continue;
@@ -250,22 +272,25 @@ export async function scanContainer(
       return { root: 'directory', entries, ignored, problems, limitExceeded: true };
     }
   }
-  // Keep the snapshot consistent: drop children whose parent is not present.
-  for (const path of [...entries.keys()].sort()) {
+  // Keep the snapshot consistent: drop children whose parent is not present. Entries kept from the
+  // previous scan had their parents then; only when a listed path outside the rescanned subtrees
+  // (an ancestor of one) is no longer a directory can one of them have lost it.
+  const listedAncestorRetyped = accelerated && kept.some((line) => line.kind !== 'directory' && !subtrees!.some((s) => isSameOrBelow(line.path, s)));
+  for (const path of accelerated && !listedAncestorRetyped ? kept.map((line) => line.path) : [...entries.keys()].sort()) {
     const parent = parentPath(path);
     if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
   }
-  state.previous = new Map(entries);
+  // Kept as is (no copy): the returned snapshot is never changed afterwards.
+  state.previous = entries;
   // Links that leave the root through other links: decided again on every scan, against the whole tree.
   return { root: 'directory', ...withoutEscapingLinks(entries, problems), ignored, limitExceeded: false };
 }
 
-/** True when `path` lies below an ancestor of a subtree that the listing no longer shows. */
-function isAncestorOfSubtreeMissing(path: string, subtrees: readonly string[], listed: ReadonlySet<string>): boolean {
+/** The ancestors of the subtrees that the listing no longer shows (what lies below them is gone). */
+function ancestorsNotListed(subtrees: readonly string[], listed: ReadonlySet<string>): string[] {
+  const gone = new Set<string>();
   for (const s of subtrees) {
-    for (let a = parentPath(s); a !== ''; a = parentPath(a)) {
-      if (!listed.has(a) && isSameOrBelow(path, a)) return true;
-    }
+    for (let a = parentPath(s); a !== ''; a = parentPath(a)) if (!listed.has(a)) gone.add(a);
   }
-  return false;
+  return [...gone];
 }
