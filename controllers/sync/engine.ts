@@ -293,7 +293,7 @@ class Engine implements SyncEngine {
     this.#lastResult = result;
     if (result.changesApplied > 0 || result.conflicts.length > 0) {
       this.#logger?.debug(
-        { changes: result.changesApplied, bytes, conflicts: result.conflicts.length, ms: Math.round(result.durationMs), scoped: trees.roots?.length },
+        { changes: result.changesApplied, bytes, conflicts: result.conflicts.length, ms: Math.round(result.durationMs), roots: trees.roots?.length ?? 'all' },
         'sync cycle applied changes',
       );
     }
