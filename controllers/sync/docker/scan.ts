@@ -16,6 +16,8 @@ import {
   type ScanResult,
   type Snapshot,
 } from '../endpoint.ts';
+import { randomBytes } from 'node:crypto';
+import { parsePrefetch, prefetchScript, type Prefetched } from './prefetch.ts';
 import { shellQuote } from './shell-agent.ts';
 import { withoutEscapingLinks } from '../symlink-containment.ts';
 
@@ -183,6 +185,8 @@ export interface ScanState {
   previous: Snapshot | undefined;
   /** Paths this endpoint changed itself since the previous scan. */
   dirty: Set<string>;
+  /** Hinted files whose bytes came with the last scan (prefetch.ts); replaced by every scan. */
+  prefetched: Prefetched;
 }
 
 /** Runs a scan through `run` (which executes a script and returns its stdout). */
@@ -190,13 +194,19 @@ export async function scanContainer(
   root: string,
   request: ScanRequest,
   state: ScanState,
-  run: (script: string) => Promise<string>,
+  run: (script: string) => Promise<Buffer>,
 ): Promise<ScanResult> {
+  state.prefetched = new Map();
   const accelerated = request.subtrees !== undefined && state.previous !== undefined;
   const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
   // Hinted paths that were files (or nothing) are hashed in the listing request (see `listScript`).
   const prehash = accelerated && request.subtrees!.length <= MAX_PREHASH ? request.subtrees!.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
-  const output = await run(listScript(root, subtrees, prehash));
+  // The bytes of the hinted files follow, as a tar, after a mark the container cannot predict.
+  const tarMark = `\n__prefetch_${randomBytes(8).toString('hex')}__\n`;
+  const script = listScript(root, subtrees, prehash) + (prehash.length === 0 ? '' : `\n${prefetchScript(prehash, tarMark)}\ntrue`);
+  const raw = await run(script);
+  const tarAt = prehash.length === 0 ? -1 : raw.indexOf(tarMark);
+  const output = (tarAt < 0 ? raw : raw.subarray(0, tarAt)).toString();
   const mark = prehash.length === 0 ? -1 : output.lastIndexOf(PREHASH_MARK);
   const listing = parseListing(mark < 0 ? output : output.slice(0, mark + 1));
   const prehashed = mark < 0 ? new Map<string, string>() : parseOrderedDigests(output.slice(mark + PREHASH_MARK.length), prehash);
@@ -243,7 +253,7 @@ export async function scanContainer(
   }
   const hashing = new Set(toHash);
   const remaining = toHash.filter((path) => !prehashed.has(path));
-  const details = remaining.length + links.length > 0 ? parseDetails(await run(detailScript(root, remaining, links)), remaining) : undefined;
+  const details = remaining.length + links.length > 0 ? parseDetails((await run(detailScript(root, remaining, links))).toString(), remaining) : undefined;
   const digestOf = (path: string): string | undefined => details?.digests.get(path) ?? prehashed.get(path);
   const entries: Snapshot = base;
   for (const line of kept) {
@@ -282,8 +292,19 @@ export async function scanContainer(
   }
   // Kept as is (no copy): the returned snapshot is never changed afterwards.
   state.previous = entries;
+  if (tarAt >= 0) state.prefetched = await parsePrefetch(raw.subarray(tarAt + tarMark.length), fileDigests(entries, prehash));
   // Links that leave the root through other links: decided again on every scan, against the whole tree.
   return { root: 'directory', ...withoutEscapingLinks(entries, problems), ignored, limitExceeded: false };
+}
+
+/** The scanned digest of each of `paths` that is a file in `entries`. */
+function fileDigests(entries: Snapshot, paths: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const path of paths) {
+    const entry = entries.get(path);
+    if (entry?.kind === 'file') out.set(path, entry.digest);
+  }
+  return out;
 }
 
 /** The ancestors of the subtrees that the listing no longer shows (what lies below them is gone). */
