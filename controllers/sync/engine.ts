@@ -202,7 +202,7 @@ class Engine implements SyncEngine {
     try {
       this.#activity = 'scanning';
       const ancestor = await this.#loadAncestor();
-      const sides = await this.#scanBoth(scanPaths);
+      const sides = await this.#scanBoth(scanPaths, hinted);
       const diffs = scanPaths === undefined ? undefined : memory.diff(sides.alpha.scan, sides.beta.scan);
       // Listings are untrusted input: checked before anything is reconciled, planned or applied.
       const unsafe = this.#checkListings(sides, diffs);
@@ -233,10 +233,12 @@ class Engine implements SyncEngine {
     }
   }
 
-  async #scanBoth(subtrees: readonly string[] | undefined): Promise<ScannedSides> {
+  /** Scans both sides: everything, or `subtrees` (each side told which of them its own hints named). */
+  async #scanBoth(subtrees: readonly string[] | undefined, hinted: ScanScope | undefined): Promise<ScannedSides> {
     const maxEntries = this.#options.limits?.maxEntryCount;
-    const request = { ignore: this.#ignore, ...(maxEntries === undefined ? {} : { maxEntries }), ...(subtrees === undefined ? {} : { subtrees }) };
-    const [alpha, beta] = await Promise.all([this.#alpha.scan(request), this.#beta.scan(request)]);
+    const request = { ignore: this.#ignore, ...(maxEntries === undefined ? {} : { maxEntries }) };
+    const scoped = (side: SyncSide) => (subtrees === undefined ? request : { ...request, subtrees, hinted: hinted?.[side] ?? [] });
+    const [alpha, beta] = await Promise.all([this.#alpha.scan(scoped('alpha')), this.#beta.scan(scoped('beta'))]);
     return { alpha: { scan: alpha, name: this.#alpha.name }, beta: { scan: beta, name: this.#beta.name } };
   }
 

@@ -199,8 +199,9 @@ export async function scanContainer(
   state.prefetched = new Map();
   const accelerated = request.subtrees !== undefined && state.previous !== undefined;
   const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
-  // Hinted paths that were files (or nothing) are hashed in the listing request (see `listScript`).
-  const prehash = accelerated && request.subtrees!.length <= MAX_PREHASH ? request.subtrees!.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
+  // This side's hinted paths that were files (or nothing) are hashed in the listing request (see `listScript`).
+  const hinted = request.hinted ?? request.subtrees ?? [];
+  const prehash = accelerated && hinted.length <= MAX_PREHASH ? hinted.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
   // The bytes of the hinted files follow, as a tar, after a mark the container cannot predict.
   const tarMark = `\n__prefetch_${randomBytes(8).toString('hex')}__\n`;
   const script = listScript(root, subtrees, prehash) + (prehash.length === 0 ? '' : `\n${prefetchScript(prehash, tarMark)}\ntrue`);
