@@ -1,10 +1,11 @@
 /**
- * Hinted small files read in the scan's own request: an accelerated scan of a few hinted files
- * (an edit) also hashes them (`scan.ts` `prehash`) and sends their bytes as a tar, so that reading
- * them for the transfer costs no second round trip into the container. The bytes are kept only
- * when their sha256 equals the digest the same scan reported, only until the next scan, and are
- * served only for a read that expects exactly that digest — what a read right after the scan would
- * have returned. The receiving side still verifies every byte against the digest.
+ * Hinted small files read in the scan's own request: an accelerated scan of the few files this
+ * side's hints named (an edit) also sends their bytes as a tar, right after listing them, and the
+ * host hashes those bytes itself — no `sha256sum` and no second round trip into the container for
+ * the digest, none for the transfer either. The bytes stand for the file only when their length is
+ * the size just listed; they are kept only until the next scan and served only to a read that
+ * expects exactly their digest — what a read right after the scan would have returned. The
+ * receiving side still verifies every byte against the digest.
  */
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
@@ -25,20 +26,16 @@ export function prefetchScript(paths: readonly string[], mark: string): string {
   return [`printf '%s' ${shellQuote(mark)}`, `find ${quoted} -maxdepth 0 -type f -size -257k -exec tar -cf - --no-recursion {} + 2>/dev/null | head -c ${cap}`].join('\n');
 }
 
-/**
- * The files of a prefetch tar whose content hashes to the digest the scan reported for them
- * (`digests`); a cut or malformed tar yields what was complete before the cut.
- */
-export async function parsePrefetch(tar: Buffer, digests: ReadonlyMap<string, string>): Promise<Prefetched> {
+/** The regular files of a prefetch tar with their sha256; a tar cut by the size cap yields what was complete before the cut. */
+export async function parsePrefetch(tar: Buffer): Promise<Prefetched> {
   const out: Prefetched = new Map();
   try {
     for await (const entry of readTar(Readable.from([tar]))) {
       const chunks: Buffer[] = [];
       for await (const chunk of entry.data) chunks.push(chunk);
-      const expected = digests.get(entry.name);
-      if (entry.type !== '0' || expected === undefined) continue;
+      if (entry.type !== '0') continue;
       const bytes = Buffer.concat(chunks);
-      if (createHash('sha256').update(bytes).digest('hex') === expected) out.set(entry.name, { digest: expected, bytes });
+      out.set(entry.name, { digest: createHash('sha256').update(bytes).digest('hex'), bytes });
     }
   } catch {
     // A tar cut by the size cap: the complete entries before the cut are kept.
