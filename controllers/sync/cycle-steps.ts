@@ -3,7 +3,7 @@
  * problems), streaming a plan into its endpoint, turning refused or failed operations into
  * problems, and what a cycle leaves unsettled for the next scoped cycle to look at again.
  */
-import type { Endpoint, FileContent, OperationResult, ReadonlySnapshot, Snapshot } from './endpoint.ts';
+import type { Endpoint, FileContent, OperationResult, ReadonlySnapshot } from './endpoint.ts';
 import type { SyncProblem, SyncSide } from './engine-api.ts';
 import { planSide, type SidePlan } from './plan.ts';
 import type { ReconcileResult } from './reconcile.ts';
@@ -99,7 +99,7 @@ export function snapshotsEqual(a: ReadonlySnapshot, b: ReadonlySnapshot): boolea
 }
 
 /** Number of distinct paths in two snapshots. */
-export function unionSize(a: Snapshot, b: Snapshot): number {
+export function unionSize(a: ReadonlySnapshot, b: ReadonlySnapshot): number {
   let count = a.size;
   for (const path of b.keys()) if (!a.has(path)) count++;
   return count;

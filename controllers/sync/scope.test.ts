@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { Entry, Snapshot } from './endpoint.ts';
+import type { Entry, FileEntry, Snapshot } from './endpoint.ts';
 import type { ConflictStrategy, SyncMode } from './engine-api.ts';
 import { reconcile, type Change, type ReconcileResult } from './reconcile.ts';
 import { cutTree, diffListing, diffPaths, liftRoots, mergeCut, minimalRoots } from './scope.ts';
 import { indexSnapshot, stripEntry } from './tree.ts';
 
-const file = (digest: string, executable = false): Entry => ({ kind: 'file', digest, size: digest.length, executable });
+const file = (digest: string, executable = false): FileEntry => ({ kind: 'file', digest, size: digest.length, executable });
 const dir: Entry = { kind: 'directory' };
 const tree = (entries: Record<string, Entry>): Snapshot => new Map(Object.entries(entries));
 

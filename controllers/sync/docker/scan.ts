@@ -192,34 +192,16 @@ export async function scanContainer(
   state.prefetched = new Map();
   const accelerated = request.subtrees !== undefined && state.previous !== undefined;
   const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
-  // This side's hinted paths that were files (or nothing) come with the listing as a tar, after a
-  // mark the container cannot predict; they are hashed here (prefetch.ts).
+  // This side's hinted paths that were files (or nothing) come with the listing (prefetch.ts).
   const hinted = request.hinted ?? request.subtrees ?? [];
   const prefetch = accelerated && hinted.length <= MAX_PREFETCH ? hinted.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
-  const tarMark = `\n__prefetch_${randomBytes(8).toString('hex')}__\n`;
-  const script = listScript(root, subtrees) + (prefetch.length === 0 ? '' : `\n${prefetchScript(prefetch, tarMark)}\ntrue`);
-  const raw = await run(script);
-  const tarAt = prefetch.length === 0 ? -1 : raw.indexOf(tarMark);
-  const listing = parseListing((tarAt < 0 ? raw : raw.subarray(0, tarAt)).toString());
-  const fetched: Prefetched = tarAt < 0 ? new Map() : await parsePrefetch(raw.subarray(tarAt + tarMark.length));
-  // Bytes are used as the file's content only when their length is the size just listed.
-  const sizes = new Map(listing.lines.map((line) => [line.path, line.size]));
-  const prehashed = new Map([...fetched].filter(([path, hit]) => sizes.get(path) === hit.bytes.length).map(([path, hit]) => [path, hit.digest]));
+  const { listing, fetched, prehashed } = await listWithPrefetch(root, subtrees, prefetch, run);
   state.dirty.clear();
   if (listing.root !== 'directory') {
     state.previous = undefined;
     return { root: listing.root, entries: new Map(), ignored: [], problems: [], limitExceeded: false };
   }
-  const base: Snapshot = new Map();
-  if (accelerated && subtrees !== undefined) {
-    const listed = new Set(listing.lines.map((l) => l.path));
-    const gone = ancestorsNotListed(subtrees, listed);
-    for (const [path, entry] of state.previous!) {
-      const covered = subtrees.some((s) => isSameOrBelow(path, s));
-      const ancestorListedGone = !covered && gone.some((a) => isSameOrBelow(path, a));
-      if (!covered && !ancestorListedGone) base.set(path, entry);
-    }
-  }
+  const base: Snapshot = accelerated && subtrees !== undefined ? reusedEntries(state.previous!, subtrees, listing.lines) : new Map();
   const ignoredDirs: string[] = [];
   const ignored: string[] = [];
   const problems: ScanProblem[] = [];
@@ -277,19 +259,34 @@ export async function scanContainer(
       return { root: 'directory', entries, ignored, problems, limitExceeded: true };
     }
   }
-  // Keep the snapshot consistent: drop children whose parent is not present. Entries kept from the
-  // previous scan had their parents then; only when a listed path outside the rescanned subtrees
-  // (an ancestor of one) is no longer a directory can one of them have lost it.
-  const listedAncestorRetyped = accelerated && kept.some((line) => line.kind !== 'directory' && !subtrees!.some((s) => isSameOrBelow(line.path, s)));
-  for (const path of accelerated && !listedAncestorRetyped ? kept.map((line) => line.path) : [...entries.keys()].sort()) {
-    const parent = parentPath(path);
-    if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
-  }
+  dropOrphans(entries, kept, accelerated ? subtrees : undefined);
   // Kept as is (no copy): the returned snapshot is never changed afterwards.
   state.previous = entries;
   state.prefetched = scannedOnly(fetched, entries);
   // Links that leave the root through other links: decided again on every scan, against the whole tree.
   return { root: 'directory', ...withoutEscapingLinks(entries, problems), ignored, limitExceeded: false };
+}
+
+/**
+ * Runs the listing of `subtrees` (undefined = everything) with the bytes of the `prefetch` paths
+ * as a tar after a mark the container cannot predict; those bytes are hashed here and stand for a
+ * file's content (`prehashed`) only when their length is the size just listed.
+ */
+async function listWithPrefetch(
+  root: string,
+  subtrees: readonly string[] | undefined,
+  prefetch: readonly string[],
+  run: (script: string) => Promise<Buffer>,
+): Promise<{ listing: ReturnType<typeof parseListing>; fetched: Prefetched; prehashed: Map<string, string> }> {
+  const tarMark = `\n__prefetch_${randomBytes(8).toString('hex')}__\n`;
+  const raw = await run(listScript(root, subtrees) + (prefetch.length === 0 ? '' : `\n${prefetchScript(prefetch, tarMark)}\ntrue`));
+  const tarAt = prefetch.length === 0 ? -1 : raw.indexOf(tarMark);
+  const listing = parseListing((tarAt < 0 ? raw : raw.subarray(0, tarAt)).toString());
+  const fetched: Prefetched = tarAt < 0 ? new Map() : await parsePrefetch(raw.subarray(tarAt + tarMark.length));
+  const sizes = new Map(listing.lines.map((line) => [line.path, line.size]));
+  const prehashed = new Map<string, string>();
+  for (const [path, hit] of fetched) if (sizes.get(path) === hit.bytes.length) prehashed.set(path, hit.digest);
+  return { listing, fetched, prehashed };
 }
 
 /** The prefetched files whose bytes are exactly what the scan reports (digest and size). */
@@ -300,6 +297,32 @@ function scannedOnly(fetched: Prefetched, entries: Snapshot): Prefetched {
     if (entry?.kind === 'file' && entry.digest === hit.digest && entry.size === hit.bytes.length) out.set(path, hit);
   }
   return out;
+}
+
+/**
+ * Keeps the snapshot consistent: drops children whose parent is not present. Entries kept from the
+ * previous scan had their parents then; only when a listed path outside the rescanned `subtrees`
+ * (an ancestor of one) is no longer a directory can one of them have lost it, so otherwise only
+ * the newly listed lines are checked (`subtrees` undefined: a full scan, everything is checked).
+ */
+function dropOrphans(entries: Snapshot, listed: readonly StatLine[], subtrees: readonly string[] | undefined): void {
+  const ancestorRetyped = subtrees === undefined || listed.some((line) => line.kind !== 'directory' && !subtrees.some((s) => isSameOrBelow(line.path, s)));
+  for (const path of ancestorRetyped ? [...entries.keys()].sort() : listed.map((line) => line.path)) {
+    const parent = parentPath(path);
+    if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
+  }
+}
+
+/** The previous scan's entries outside the rescanned `subtrees` and below no ancestor of one that is gone. */
+function reusedEntries(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): Snapshot {
+  const base: Snapshot = new Map();
+  const gone = ancestorsNotListed(subtrees, new Set(lines.map((l) => l.path)));
+  for (const [path, entry] of previous) {
+    const covered = subtrees.some((s) => isSameOrBelow(path, s));
+    const ancestorListedGone = !covered && gone.some((a) => isSameOrBelow(path, a));
+    if (!covered && !ancestorListedGone) base.set(path, entry);
+  }
+  return base;
 }
 
 /** The ancestors of the subtrees that the listing no longer shows (what lies below them is gone). */
