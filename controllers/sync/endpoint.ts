@@ -101,6 +101,11 @@ export interface ScanRequest {
    * scan. An endpoint is always free to ignore this and scan everything. Undefined = full scan.
    */
   subtrees?: readonly string[];
+  /**
+   * Of `subtrees`, the paths this endpoint's own hints named (they most likely changed here): an
+   * endpoint may hash or fetch them eagerly. Undefined = not known.
+   */
+  hinted?: readonly string[];
 }
 
 /** State of the sync root itself. */

@@ -1,14 +1,15 @@
 /**
- * The sync engine: cycles of scan (both sides in parallel) → safety checks → three-way
+ * The sync engine: cycles of scan (both sides in parallel) → listing and safety checks → three-way
  * reconciliation against the persisted ancestor → checked operations on both sides in parallel →
- * fold what really happened into the ancestor → save it. `watch` drives cycles from endpoint hints
- * (debounced, accelerated rescans of the hinted subtrees), with a periodic full rescan and quick
- * retries when something changed underneath. See controllers/sync/README.md.
+ * fold what really happened into the ancestor → save it. A cycle triggered by hints reconciles
+ * only the hinted, changed and unsettled paths (scope.ts, cycle-memory.ts); `watch`
+ * (watch-loop.ts) drives cycles from endpoint hints, with a periodic full cycle as the safety net.
+ * See controllers/sync/README.md.
  */
 import { BoulderError, NotFoundError } from '../../apis/errors.ts';
 import { realClock, type Clock } from '../runtime/clock.ts';
 import type { Logger } from '../runtime/logger.ts';
-import type { Endpoint, FileContent, OperationResult, ScanResult, Snapshot } from './endpoint.ts';
+import type { Endpoint, OperationResult, ReadonlySnapshot, ScanResult, Snapshot } from './endpoint.ts';
 import type {
   Conflict,
   ConflictStrategy,
@@ -23,30 +24,26 @@ import type {
   WatchOptions,
 } from './engine-api.ts';
 import { SyncPausedError } from './errors.ts';
+import { CycleMemory, type ListingDiffs } from './cycle-memory.ts';
+import { applyPlan, collectApplyProblems, emptyContents, planBoth, snapshotsEqual, unsettledPaths, type Plans } from './cycle-steps.ts';
 import { foldResults } from './fold.ts';
-import { checkRelativePath } from '../fs/relative-path.ts';
 import { createIgnoreMatcher } from './ignore.ts';
-import { checkListing } from './listing-check.ts';
-import { planSide, type SidePlan } from './plan.ts';
-import { reconcile, type ReconcileSide } from './reconcile.ts';
-import { indexSnapshot } from './tree.ts';
+import { checkListing, checkListingChanges } from './listing-check.ts';
+import { reconcile, type ReconcileResult, type ReconcileSide } from './reconcile.ts';
+import { emptiedHalt, scanHalt, unsafePathHalt, type ScannedSides } from './safety.ts';
+import { cutTree, mergeCut } from './scope.ts';
+import { indexSnapshot, type IndexedSnapshot } from './tree.ts';
 import { Waker } from './waker.ts';
+import { runWatchLoop, type ScanScope } from './watch-loop.ts';
 
-/** More hinted paths than this and the next cycle rescans everything. */
-const MAX_DIRTY_PATHS = 1000;
-
-/** Longest back-off between retries and after errors. */
-const MAX_BACKOFF_MS = 5000;
-
-/** Delay before restarting a hint stream that ended or failed. */
-const HINT_RESTART_MS = 1000;
-
-/** What a cycle rescans: undefined = everything; otherwise the hinted subtrees per side. */
-interface ScanScope {
-  alpha?: readonly string[];
-  beta?: readonly string[];
+/** The trees one cycle reconciles: everything, or the roots' cut (scope.ts). */
+interface Trees {
+  /** undefined = the whole trees. */
+  roots: string[] | undefined;
+  ancestor: ReadonlySnapshot;
+  alpha: ReadonlySnapshot;
+  beta: ReadonlySnapshot;
 }
-
 /** Creates a sync engine between two endpoints (see `SyncEngine`). */
 export function createSyncEngine(options: SyncEngineOptions): SyncEngine {
   const mode: SyncMode = options.mode ?? 'two-way-safe';
@@ -82,6 +79,7 @@ class Engine implements SyncEngine {
   #waker: Waker;
   #forceFull = false;
   #watchers = new Set<AbortController>();
+  readonly #memory = new CycleMemory();
 
   constructor(options: SyncEngineOptions, mode: SyncMode, strategy: ConflictStrategy) {
     this.#options = options;
@@ -131,6 +129,7 @@ class Engine implements SyncEngine {
       this.#halt = undefined;
       this.#conflicts = [];
       this.#resolutions.clear();
+      this.#memory.forget();
       this.#forceFull = true;
       this.#waker.notify();
     });
@@ -157,110 +156,26 @@ class Engine implements SyncEngine {
   async watch(signal: AbortSignal, options: WatchOptions = {}): Promise<void> {
     const controller = new AbortController();
     this.#watchers.add(controller);
-    const inner = AbortSignal.any([signal, controller.signal]);
-    const timings = this.#options.timings ?? {};
-    const debounceMs = timings.debounceMs ?? 15;
-    const maxDebounceMs = timings.maxDebounceMs ?? 250;
-    const fullRescanMs = timings.fullRescanIntervalMs ?? 5 * 60_000;
-    const firstRetryMs = timings.retryDelayMs ?? 0;
-    const dirty = { alpha: new Set<string>(), beta: new Set<string>(), full: true };
-    let firstHintAt: number | undefined;
-    let lastHintAt = 0;
-    let retryDelay = firstRetryMs;
-    let retryAt: number | undefined;
-    let lastFullAt = this.#now();
-    const onHint = (side: SyncSide, reported: string | undefined): void => {
-      // A hint is untrusted too: one that is not a safe relative path only asks for a full rescan.
-      const path = reported !== undefined && checkRelativePath(reported) === undefined ? reported : undefined;
-      // Churn inside ignored trees (node_modules, .git) never triggers a cycle.
-      if (path !== undefined && this.#ignore.ignores(path, false) && this.#ignore.ignores(path, true)) return;
-      const set = dirty[side];
-      if (path === undefined || set.size >= MAX_DIRTY_PATHS) dirty.full = true;
-      else set.add(path);
-      const now = this.#now();
-      firstHintAt ??= now;
-      lastHintAt = now;
-      this.#waker.notify();
+    const host = {
+      clock: this.#clock,
+      waker: this.#waker,
+      ignore: this.#ignore,
+      logger: this.#logger,
+      endpoints: { alpha: this.#alpha, beta: this.#beta },
+      takeForceFull: (): boolean => {
+        const force = this.#forceFull;
+        this.#forceFull = false;
+        return force;
+      },
+      idle: (): boolean => this.#paused || this.#halt !== undefined,
+      cycle: (scope: ScanScope | undefined): Promise<CycleResult> => this.#exclusive(() => this.#cycle(scope)),
     };
-    const pumps = (['alpha', 'beta'] as const).map((side) => this.#pumpHints(side, inner, onHint));
     try {
-      while (!inner.aborted) {
-        if (this.#forceFull) {
-          this.#forceFull = false;
-          dirty.full = true;
-        }
-        if (this.#paused || this.#halt !== undefined) {
-          await this.#waker.wait(undefined, inner);
-          continue;
-        }
-        const now = this.#now();
-        const hinted = dirty.alpha.size > 0 || dirty.beta.size > 0;
-        const retryDue = retryAt !== undefined && now >= retryAt;
-        const periodicDue = now - lastFullAt >= fullRescanMs;
-        if (!dirty.full && !hinted && !retryDue && !periodicDue) {
-          const until = Math.min(lastFullAt + fullRescanMs, retryAt ?? Infinity) - now;
-          await this.#waker.wait(Math.max(0, until), inner);
-          continue;
-        }
-        if (hinted && !dirty.full && !retryDue && firstHintAt !== undefined) {
-          const quietLeft = lastHintAt + debounceMs - now;
-          const capLeft = firstHintAt + maxDebounceMs - now;
-          const wait = Math.min(quietLeft, capLeft);
-          if (wait > 0) {
-            await this.#clock.sleep(wait, inner).catch(() => undefined);
-            continue;
-          }
-        }
-        const full = dirty.full || retryDue || periodicDue;
-        const scope: ScanScope | undefined = full ? undefined : { alpha: [...dirty.alpha], beta: [...dirty.beta] };
-        dirty.alpha.clear();
-        dirty.beta.clear();
-        dirty.full = false;
-        firstHintAt = undefined;
-        retryAt = undefined;
-        if (full) lastFullAt = now;
-        try {
-          const result = await this.#exclusive(() => this.#cycle(scope));
-          options.onCycle?.(result);
-          if (result.retry) {
-            retryAt = this.#now() + retryDelay;
-            retryDelay = Math.min(MAX_BACKOFF_MS, Math.max(50, retryDelay * 2));
-          } else {
-            retryDelay = firstRetryMs;
-          }
-        } catch (err) {
-          if (err instanceof SyncPausedError) continue;
-          options.onError?.(err);
-          this.#logger?.warn({ err, alpha: this.#alpha.name, beta: this.#beta.name }, 'sync cycle failed');
-          dirty.full = true;
-          await this.#clock.sleep(retryDelay, inner).catch(() => undefined);
-          retryDelay = Math.min(MAX_BACKOFF_MS, Math.max(100, retryDelay * 2));
-        }
-      }
+      await runWatchLoop(host, AbortSignal.any([signal, controller.signal]), this.#options.timings ?? {}, options);
     } finally {
       controller.abort();
       this.#watchers.delete(controller);
-      await Promise.allSettled(pumps);
     }
-  }
-
-  /** Feeds one endpoint's hints into `onHint` until `signal` aborts, restarting a failed stream. */
-  async #pumpHints(side: SyncSide, signal: AbortSignal, onHint: (side: SyncSide, path: string | undefined) => void): Promise<void> {
-    const endpoint = side === 'alpha' ? this.#alpha : this.#beta;
-    while (!signal.aborted) {
-      try {
-        for await (const hint of endpoint.watch(signal)) onHint(side, hint.path);
-      } catch (err) {
-        this.#logger?.warn({ err, endpoint: endpoint.name }, 'change hints failed; rescanning');
-      }
-      if (signal.aborted) break;
-      onHint(side, undefined);
-      await this.#clock.sleep(HINT_RESTART_MS, signal).catch(() => undefined);
-    }
-  }
-
-  #now(): number {
-    return this.#clock.now().getTime();
   }
 
   #exclusive<T>(task: () => Promise<T>): Promise<T> {
@@ -277,105 +192,40 @@ class Engine implements SyncEngine {
     return this.#ancestor;
   }
 
-  async #cycle(scope: ScanScope | undefined): Promise<CycleResult> {
+  /** One cycle; `hinted` = the paths hints named (a scoped cycle), undefined = everything. */
+  async #cycle(hinted: ScanScope | undefined): Promise<CycleResult> {
     const started = performance.now();
     if (this.#paused) throw new SyncPausedError();
     if (this.#halt !== undefined) return this.#haltedResult(this.#halt, started, []);
+    const memory = this.#memory;
+    const scanPaths = memory.scanPaths(hinted);
     try {
       this.#activity = 'scanning';
       const ancestor = await this.#loadAncestor();
-      const maxEntries = this.#options.limits?.maxEntryCount;
-      const scanOf = (endpoint: Endpoint, subtrees: readonly string[] | undefined): Promise<ScanResult> =>
-        endpoint.scan({ ignore: this.#ignore, ...(maxEntries === undefined ? {} : { maxEntries }), ...(subtrees === undefined ? {} : { subtrees }) });
-      let [alphaScan, betaScan] = await Promise.all([scanOf(this.#alpha, scope?.alpha), scanOf(this.#beta, scope?.beta)]);
+      const sides = await this.#scanBoth(scanPaths, hinted);
+      const diffs = scanPaths === undefined ? undefined : memory.diff(sides.alpha.scan, sides.beta.scan);
       // Listings are untrusted input: checked before anything is reconciled, planned or applied.
-      const unsafe = this.#checkListings(alphaScan, betaScan);
+      const unsafe = this.#checkListings(sides, diffs);
       if (unsafe !== undefined) return this.#enterHalt(unsafe, started, []);
       const problems: SyncProblem[] = [
-        ...alphaScan.problems.map((p) => ({ ...p, side: 'alpha' as const })),
-        ...betaScan.problems.map((p) => ({ ...p, side: 'beta' as const })),
+        ...sides.alpha.scan.problems.map((p) => ({ ...p, side: 'alpha' as const })),
+        ...sides.beta.scan.problems.map((p) => ({ ...p, side: 'beta' as const })),
       ];
       this.#warnProblems(problems);
-
-      const preHalt = this.#checkScans(alphaScan, betaScan, ancestor);
+      const preHalt = scanHalt(sides, ancestor, this.#options.limits?.maxEntryCount);
       if (preHalt !== undefined) return this.#enterHalt(preHalt, started, problems);
-      if (alphaScan.root === 'absent') alphaScan = await this.#createRoot(this.#alpha, alphaScan);
-      if (betaScan.root === 'absent') betaScan = await this.#createRoot(this.#beta, betaScan);
-      const emptied = this.#checkEmptied(alphaScan, betaScan, ancestor);
+      for (const side of ['alpha', 'beta'] as const) {
+        if (sides[side].scan.root === 'absent') sides[side].scan = await this.#createRoot(side === 'alpha' ? this.#alpha : this.#beta, sides[side].scan);
+      }
+      const emptied = emptiedHalt(sides, ancestor, this.#threshold);
       if (emptied !== undefined) return this.#enterHalt(emptied, started, problems);
-
-      const ancestorIndex = indexSnapshot(ancestor);
-      const side = (scan: ScanResult): ReconcileSide => {
-        const problemPaths = new Set(scan.problems.map((p) => p.path));
-        return { tree: indexSnapshot(scan.entries), problems: problemPaths, untracked: new Set([...scan.ignored, ...problemPaths]) };
-      };
-      const alphaSide = side(alphaScan);
-      const betaSide = side(betaScan);
-      const reconciled = reconcile({
-        ancestor: ancestorIndex,
-        alpha: alphaSide,
-        beta: betaSide,
-        mode: this.#mode,
-        conflict: this.#strategy,
-        resolutions: this.#resolutions,
-      });
-      this.#resolutions.clear();
-
-      const maxFileSize = this.#options.limits?.maxStagingSize;
-      const sizeLimit = maxFileSize === undefined ? {} : { maxFileSize };
-      const alphaPlan = planSide(reconciled.alphaChanges, { target: alphaScan.entries, ...sizeLimit });
-      const betaPlan = planSide(reconciled.betaChanges, { target: betaScan.entries, ...sizeLimit });
-      for (const [plan, target] of [[alphaPlan, 'alpha'], [betaPlan, 'beta']] as const) {
-        for (const big of plan.tooLarge) {
-          problems.push({
-            path: big.path,
-            side: target === 'alpha' ? 'beta' : 'alpha',
-            reason: 'too-large',
-            message: `${big.size} bytes exceeds maxStagingSize (${maxFileSize}); not transferred`,
-          });
-        }
-      }
-
-      this.#activity = 'applying';
-      const [alphaOutcome, betaOutcome] = await Promise.allSettled([
-        this.#applyPlan(this.#alpha, this.#beta, alphaPlan),
-        this.#applyPlan(this.#beta, this.#alpha, betaPlan),
-      ]);
-      const alphaResults = alphaOutcome.status === 'fulfilled' ? alphaOutcome.value : undefined;
-      const betaResults = betaOutcome.status === 'fulfilled' ? betaOutcome.value : undefined;
-      const next = reconciled.ancestor;
-      const alphaSummary = foldResults(next, ancestorIndex, reconciled.alphaChanges, alphaPlan.ops, alphaPlan.owners, alphaResults);
-      const betaSummary = foldResults(next, ancestorIndex, reconciled.betaChanges, betaPlan.ops, betaPlan.owners, betaResults);
-      this.#collectApplyProblems(problems, 'alpha', alphaPlan, alphaResults);
-      this.#collectApplyProblems(problems, 'beta', betaPlan, betaResults);
-      if (!snapshotsEqual(next, ancestor)) {
-        await this.#options.ancestorStore.save({ entries: next });
-      }
-      this.#ancestor = next;
-      this.#conflicts = reconciled.conflicts;
-      const bytes = (alphaResults === undefined ? 0 : alphaPlan.bytes) + (betaResults === undefined ? 0 : betaPlan.bytes);
-      this.#bytesTransferred += bytes;
-      const failure = alphaOutcome.status === 'rejected' ? alphaOutcome.reason : betaOutcome.status === 'rejected' ? betaOutcome.reason : undefined;
-      if (failure !== undefined) throw failure;
-      const result: CycleResult = {
-        changesApplied: alphaSummary.applied + betaSummary.applied,
-        bytesTransferred: bytes,
-        conflicts: reconciled.conflicts,
-        problems,
-        filesTotal: unionSize(alphaScan.entries, betaScan.entries),
-        filesSynced: next.size,
-        durationMs: performance.now() - started,
-        retry: alphaSummary.refused + betaSummary.refused > 0 || problems.some((p) => p.reason === 'changed-during-scan'),
-      };
-      this.#lastResult = result;
-      if (result.changesApplied > 0 || result.conflicts.length > 0) {
-        this.#logger?.debug(
-          { changes: result.changesApplied, bytes, conflicts: result.conflicts.length, ms: Math.round(result.durationMs) },
-          'sync cycle applied changes',
-        );
-      }
-      return result;
+      const { entries: alpha } = sides.alpha.scan;
+      const { entries: beta } = sides.beta.scan;
+      const roots = scanPaths === undefined || diffs === undefined ? undefined : memory.roots(scanPaths, diffs, alpha, beta);
+      const filesTotal = memory.filesTotal(alpha, beta, diffs);
+      return await this.#reconcileAndApply(this.#trees(roots, ancestor, sides), sides, { problems, started, filesTotal });
     } catch (err) {
+      memory.forget();
       this.#errorCount++;
       throw err;
     } finally {
@@ -383,94 +233,118 @@ class Engine implements SyncEngine {
     }
   }
 
-  /** Streams the plan's reads from `source` into `target.apply`; empty plans cost nothing. */
-  async #applyPlan(target: Endpoint, source: Endpoint, plan: SidePlan): Promise<OperationResult[]> {
-    if (plan.ops.length === 0) return [];
-    const contents: AsyncIterable<FileContent> = plan.reads.length === 0 ? emptyContents() : source.readFiles(plan.reads);
-    return target.apply(plan.ops, contents);
+  /** Scans both sides: everything, or `subtrees` (each side told which of them its own hints named). */
+  async #scanBoth(subtrees: readonly string[] | undefined, hinted: ScanScope | undefined): Promise<ScannedSides> {
+    const maxEntries = this.#options.limits?.maxEntryCount;
+    const request = { ignore: this.#ignore, ...(maxEntries === undefined ? {} : { maxEntries }) };
+    const scoped = (side: SyncSide) => (subtrees === undefined ? request : { ...request, subtrees, hinted: hinted?.[side] ?? [] });
+    const [alpha, beta] = await Promise.all([this.#alpha.scan(scoped('alpha')), this.#beta.scan(scoped('beta'))]);
+    return { alpha: { scan: alpha, name: this.#alpha.name }, beta: { scan: beta, name: this.#beta.name } };
   }
 
-  #collectApplyProblems(problems: SyncProblem[], side: SyncSide, plan: SidePlan, results: readonly OperationResult[] | undefined): void {
-    if (results === undefined) return;
-    results.forEach((result, i) => {
-      if (result.status === 'ok') return;
-      const op = plan.ops[i];
-      if (op === undefined) return;
-      problems.push({
-        path: op.path,
-        side,
-        reason: result.status === 'failed' ? 'apply-failed' : 'changed-during-transfer',
-        message: `${op.op}: ${result.message}`,
-      });
-    });
-  }
-
-  /** The `unsafe-path` halt for the first side whose listing fails `checkListing`. */
-  #checkListings(alpha: ScanResult, beta: ScanResult): Halt | undefined {
-    for (const [side, scan, endpoint] of [['alpha', alpha, this.#alpha], ['beta', beta, this.#beta]] as const) {
-      const issue = checkListing(scan);
-      if (issue === undefined) continue;
-      return {
-        reason: 'unsafe-path',
-        side,
-        path: issue.path,
-        code: issue.code,
-        message:
-          `${side} (${endpoint.name}) reported an unsafe path (${issue.code}) ${issue.message}; nothing was synchronised on either side. ` +
-          'Remove or rename that entry, then resume the session.',
-      };
+  /** The `unsafe-path` halt for the first side whose listing fails the check (only its changes, when `diffs` allow). */
+  #checkListings(sides: ScannedSides, diffs: ListingDiffs | undefined): Halt | undefined {
+    for (const side of ['alpha', 'beta'] as const) {
+      const { scan, name } = sides[side];
+      const quick = diffs === undefined ? 'full' : checkListingChanges(scan, diffs[side]);
+      const issue = quick === 'full' ? checkListing(scan) : quick;
+      if (issue !== undefined) return unsafePathHalt(side, name, issue);
     }
     return undefined;
   }
 
-  /** Halts that depend on the scans alone (limits, root state). */
-  #checkScans(alpha: ScanResult, beta: ScanResult, ancestor: Snapshot): Halt | undefined {
-    const max = this.#options.limits?.maxEntryCount;
-    for (const [side, scan, endpoint] of [['alpha', alpha, this.#alpha], ['beta', beta, this.#beta]] as const) {
-      if (scan.limitExceeded) {
-        return {
-          reason: 'max-entry-count',
-          side,
-          message: `${side} (${endpoint.name}) holds more than ${max} entries (maxEntryCount); nothing was synchronised. Exclude generated directories or raise the limit, then resume.`,
-        };
-      }
-      if (scan.root === 'not-directory') {
-        return {
-          reason: 'root-type-changed',
-          side,
-          message: `${side} root (${endpoint.name}) is no longer a directory; nothing was propagated. Restore the directory, then resume (or reset).`,
-        };
-      }
-      if (scan.root === 'absent' && ancestor.size > 0) {
-        return {
-          reason: 'root-deleted',
-          side,
-          message: `${side} root (${endpoint.name}) no longer exists; nothing was propagated (its deletion is not copied to the other side). Recreate it and reset the session to copy the other side's content back, or resume once it is back.`,
-        };
-      }
-    }
-    return undefined;
+  /** The trees to reconcile: whole, or cut to `roots` (scope.ts). */
+  #trees(roots: string[] | undefined, ancestor: Snapshot, sides: ScannedSides): Trees {
+    const alpha = sides.alpha.scan.entries;
+    const beta = sides.beta.scan.entries;
+    if (roots === undefined) return { roots, ancestor, alpha, beta };
+    return { roots, ancestor: cutTree(ancestor, roots), alpha: cutTree(alpha, roots), beta: cutTree(beta, roots) };
   }
 
-  /** The root-emptied safety halt (Mutagen's rule: ≥ threshold top-level entries → one side empty). */
-  #checkEmptied(alpha: ScanResult, beta: ScanResult, ancestor: Snapshot): Halt | undefined {
-    let topLevel = 0;
-    for (const path of ancestor.keys()) if (!path.includes('/')) topLevel++;
-    if (topLevel < this.#threshold) return undefined;
-    const empty = (scan: ScanResult): boolean => scan.entries.size === 0 && scan.problems.length === 0;
-    const alphaEmpty = empty(alpha);
-    const betaEmpty = empty(beta);
-    if (alphaEmpty === betaEmpty) return undefined;
-    const side: SyncSide = alphaEmpty ? 'alpha' : 'beta';
-    const other: SyncSide = alphaEmpty ? 'beta' : 'alpha';
-    const endpoint = alphaEmpty ? this.#alpha : this.#beta;
-    return {
-      reason: 'root-emptied',
-      side,
-      message:
-        `${side} (${endpoint.name}) is now empty although ${ancestor.size} entries were in sync (a re-created container or a wiped directory?); ` +
-        `nothing was propagated. To copy ${other}'s content back, reset the session; to really delete everything, empty ${other} too and resume.`,
+  /** Reconcile → plan → apply on both sides → fold → save; remembers the cycle for the next scoped one. */
+  async #reconcileAndApply(trees: Trees, sides: ScannedSides, cycle: { problems: SyncProblem[]; started: number; filesTotal: number }): Promise<CycleResult> {
+    const { problems, started, filesTotal } = cycle;
+    const ancestorIndex = indexSnapshot(trees.ancestor);
+    const reconciled = this.#reconcile(ancestorIndex, trees, sides);
+    const targets = { alpha: sides.alpha.scan.entries, beta: sides.beta.scan.entries };
+    const plans = planBoth(reconciled, targets, this.#options.limits?.maxStagingSize, problems);
+    this.#activity = 'applying';
+    const [alphaOutcome, betaOutcome] = await Promise.allSettled([applyPlan(this.#alpha, this.#beta, plans.alpha), applyPlan(this.#beta, this.#alpha, plans.beta)]);
+    const results = {
+      alpha: alphaOutcome.status === 'fulfilled' ? alphaOutcome.value : undefined,
+      beta: betaOutcome.status === 'fulfilled' ? betaOutcome.value : undefined,
     };
+    const applied = this.#fold(ancestorIndex, reconciled, plans, results, problems);
+    await this.#persist(trees, reconciled.ancestor);
+    this.#conflicts = reconciled.conflicts;
+    const bytes = (results.alpha === undefined ? 0 : plans.alpha.bytes) + (results.beta === undefined ? 0 : plans.beta.bytes);
+    this.#bytesTransferred += bytes;
+    const failure = alphaOutcome.status === 'rejected' ? alphaOutcome.reason : betaOutcome.status === 'rejected' ? betaOutcome.reason : undefined;
+    if (failure !== undefined) throw failure;
+    this.#memory.remember(targets.alpha, targets.beta, filesTotal, unsettledPaths(reconciled, plans, results));
+    const result: CycleResult = {
+      changesApplied: applied.changes,
+      bytesTransferred: bytes,
+      conflicts: reconciled.conflicts,
+      problems,
+      filesTotal,
+      filesSynced: (this.#ancestor as Snapshot).size,
+      durationMs: performance.now() - started,
+      retry: applied.refused > 0 || problems.some((p) => p.reason === 'changed-during-scan'),
+    };
+    this.#lastResult = result;
+    if (result.changesApplied > 0 || result.conflicts.length > 0) {
+      this.#logger?.debug(
+        { changes: result.changesApplied, bytes, conflicts: result.conflicts.length, ms: Math.round(result.durationMs), roots: trees.roots?.length ?? 'all' },
+        'sync cycle applied changes',
+      );
+    }
+    return result;
+  }
+
+  #reconcile(ancestor: IndexedSnapshot, trees: Trees, sides: ScannedSides): ReconcileResult {
+    const side = (tree: ReadonlySnapshot, scan: ScanResult): ReconcileSide => {
+      const problemPaths = new Set(scan.problems.map((p) => p.path));
+      return { tree: indexSnapshot(tree), problems: problemPaths, untracked: new Set([...scan.ignored, ...problemPaths]) };
+    };
+    const reconciled = reconcile({
+      ancestor,
+      alpha: side(trees.alpha, sides.alpha.scan),
+      beta: side(trees.beta, sides.beta.scan),
+      mode: this.#mode,
+      conflict: this.#strategy,
+      resolutions: this.#resolutions,
+    });
+    this.#resolutions.clear();
+    return reconciled;
+  }
+
+  /** Folds what each side really applied into `reconciled.ancestor`; counts applied and refused operations. */
+  #fold(
+    ancestor: IndexedSnapshot,
+    reconciled: ReconcileResult,
+    plans: Plans,
+    results: Record<SyncSide, readonly OperationResult[] | undefined>,
+    problems: SyncProblem[],
+  ): { changes: number; refused: number } {
+    const next = reconciled.ancestor;
+    const alpha = foldResults(next, ancestor, reconciled.alphaChanges, plans.alpha.ops, plans.alpha.owners, results.alpha);
+    const beta = foldResults(next, ancestor, reconciled.betaChanges, plans.beta.ops, plans.beta.owners, results.beta);
+    collectApplyProblems(problems, 'alpha', plans.alpha, results.alpha);
+    collectApplyProblems(problems, 'beta', plans.beta, results.beta);
+    return { changes: alpha.applied + beta.applied, refused: alpha.refused + beta.refused };
+  }
+
+  /** Makes `next` (the reconciled and folded trees) the ancestor and saves it when it changed. */
+  async #persist(trees: Trees, next: Snapshot): Promise<void> {
+    const ancestor = this.#ancestor as Snapshot;
+    if (trees.roots === undefined) {
+      if (!snapshotsEqual(next, ancestor)) await this.#options.ancestorStore.save({ entries: next });
+      this.#ancestor = next;
+      return;
+    }
+    // Scoped: only the cut changed; the whole ancestor is updated in place, then saved.
+    if (mergeCut(ancestor, trees.ancestor, next)) await this.#options.ancestorStore.save({ entries: ancestor });
   }
 
   async #createRoot(endpoint: Endpoint, scan: ScanResult): Promise<ScanResult> {
@@ -482,6 +356,7 @@ class Engine implements SyncEngine {
 
   #enterHalt(halt: Halt, started: number, problems: SyncProblem[]): CycleResult {
     this.#halt = halt;
+    this.#memory.forget();
     this.#logger?.warn({ reason: halt.reason, side: halt.side }, halt.message);
     return this.#haltedResult(halt, started, problems);
   }
@@ -513,26 +388,4 @@ class Engine implements SyncEngine {
       this.#logger.warn({ side: problem.side, path: problem.path, reason: problem.reason }, `not synchronised: ${problem.message}`);
     }
   }
-}
-
-async function* emptyContents(): AsyncIterable<FileContent> {
-  // yields nothing
-}
-
-/** True when two snapshots hold the same paths with equal entries (mtimes ignored). */
-function snapshotsEqual(a: Snapshot, b: Snapshot): boolean {
-  if (a.size !== b.size) return false;
-  for (const [path, entry] of a) {
-    const other = b.get(path);
-    if (other === undefined || other.kind !== entry.kind) return false;
-    if (entry.kind === 'file' && other.kind === 'file' && (entry.digest !== other.digest || entry.executable !== other.executable || entry.size !== other.size)) return false;
-    if (entry.kind === 'symlink' && other.kind === 'symlink' && entry.target !== other.target) return false;
-  }
-  return true;
-}
-
-function unionSize(a: Snapshot, b: Snapshot): number {
-  let count = a.size;
-  for (const path of b.keys()) if (!a.has(path)) count++;
-  return count;
 }

@@ -81,9 +81,12 @@ export function planSide(changes: readonly Change[], options: PlanOptions): Side
   for (const ops of perChange) {
     for (const op of ops) (op.op === 'remove' ? removed : written).add(op.path);
   }
+  // Only the digests this plan writes are looked up (one light pass over the target's files).
+  const wanted = new Set<string>();
+  for (const ops of perChange) for (const op of ops) if (op.op === 'write') wanted.add(op.digest);
   const holders = new Map<string, string[]>();
-  for (const [path, entry] of options.target) {
-    if (entry.kind !== 'file' || written.has(path)) continue;
+  for (const [path, entry] of wanted.size === 0 ? [] : options.target) {
+    if (entry.kind !== 'file' || !wanted.has(entry.digest) || written.has(path)) continue;
     const list = holders.get(entry.digest);
     if (list === undefined) holders.set(entry.digest, [path]);
     else list.push(path);

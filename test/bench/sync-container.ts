@@ -11,6 +11,10 @@
  * Floors from the same run: the container's idle CPU with no session at all, and the time for the
  * host to see the same edit at all — an inotify watch on the volume's directory plus a read of the
  * file there (no sync: the least any container → host path can take).
+ * In `host-watch` mode it also measures a 1 KB host edit until the container's file (read on the
+ * host through the volume's directory) has the new content.
+ * `BOULDER_BENCH_SYNC_MODES=host-watch,poll` runs only the modes whose label starts with one of
+ * those words (default: all); `BOULDER_BENCH_SYNC_IDLE=0` skips the idle CPU windows.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, watch } from 'node:fs';
@@ -100,11 +104,29 @@ interface Mode {
   options: Partial<DockerEndpointOptions>;
 }
 
-const MODES: Mode[] = [
+const ALL_MODES: Mode[] = [
   { label: 'host-watch', options: {} },
   { label: 'poll (adaptive)', options: { hostWatch: false } },
   { label: 'poll 250 ms (before)', options: { hostWatch: false, pollMaxIntervalMs: 250 } },
 ];
+
+const wantedModes = process.env.BOULDER_BENCH_SYNC_MODES?.split(',').filter((m) => m !== '');
+const MODES = ALL_MODES.filter((m) => wantedModes === undefined || wantedModes.some((w) => m.label.startsWith(w)));
+const MEASURE_IDLE = process.env.BOULDER_BENCH_SYNC_IDLE !== '0';
+
+/** Latency samples of a 1 KB host edit until the container's file (seen through the volume) has it. */
+async function hostEditLatencies(alphaRoot: string, hostTree: string): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const content = `h2c${i}:`.padEnd(1024, 'x');
+    const start = performance.now();
+    await writeFile(join(alphaRoot, 'forth.txt'), content);
+    await fileHas(join(hostTree, 'forth.txt'), sha(content));
+    samples.push(performance.now() - start);
+    await sleep(150 + Math.random() * 100);
+  }
+  return samples;
+}
 
 /** Runs the benchmark (see the module comment). */
 export async function benchSyncContainer(): Promise<BenchRow[]> {
@@ -135,7 +157,7 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
 
     // Floors: the container idle with the tree and no session; the host seeing an edit at all.
     await sleep(2000);
-    const idleFloor = await idleCpu(docker, name, IDLE_WINDOW_MS);
+    const idleFloor = MEASURE_IDLE ? await idleCpu(docker, name, IDLE_WINDOW_MS) : { container: 0, self: 0 };
     const seenFloor = await editLatencies(agent, 'floor', async (digest) => {
       const watcher = watch(hostTree);
       try {
@@ -157,10 +179,14 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
         ancestorStore: createFileAncestorStore(ancestor),
       });
       const abort = new AbortController();
-      const watching = engine.watch(abort.signal, {});
+      let firstCycle: () => void = () => undefined;
+      const settled = new Promise<void>((resolve) => (firstCycle = resolve));
+      const watching = engine.watch(abort.signal, { onCycle: () => firstCycle() });
       try {
-        await sleep(SETTLE_MS);
-        const idle = await idleCpu(docker, name, IDLE_WINDOW_MS);
+        // The first (full) cycle rehashes the tree in the container (a new endpoint has no digests).
+        await settled;
+        await sleep(MEASURE_IDLE ? SETTLE_MS : 1000);
+        const idle = MEASURE_IDLE ? await idleCpu(docker, name, IDLE_WINDOW_MS) : undefined;
         const latencies = await editLatencies(agent, mode.label.slice(0, 4), (digest) => fileHas(join(alphaRoot, 'back.txt'), digest));
         rows.push({
           name: `sync: 1 KB edit container → host, ${mode.label}`,
@@ -171,6 +197,18 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
           budget: { text: 'p50 ≤ 50 ms, p95 ≤ 100 ms', met: median(latencies) <= 50 && quantile(latencies, 0.95) <= 100 },
           note: `p95 ${quantile(latencies, 0.95).toFixed(0)} ms (floor p95 ${quantile(seenFloor, 0.95).toFixed(1)} ms), N=${SAMPLES}`,
         });
+        if (mode.label === 'host-watch') {
+          const forth = await hostEditLatencies(alphaRoot, hostTree);
+          rows.push({
+            name: `sync: 1 KB edit host → container, ${mode.label}`,
+            value: median(forth),
+            p99: quantile(forth, 0.99),
+            unit: 'ms',
+            floor: { name: 'host sees the edit (inotify + read)', value: median(seenFloor) },
+            note: `p95 ${quantile(forth, 0.95).toFixed(0)} ms, N=${SAMPLES}`,
+          });
+        }
+        if (idle === undefined) continue;
         rows.push({
           name: `sync: idle container CPU, ${FILES} files, ${mode.label}`,
           value: idle.container,

@@ -38,6 +38,7 @@ import {
 import { applyScript, ownStats, RESULTS_END, stageDirsScript, stagingLayout, type OwnStat } from './apply-script.ts';
 import { fitsInline, inlineScript } from './inline-stage.ts';
 import { uploadStage, type StageUpload } from './stage-upload.ts';
+import { servePrefetched, type Prefetched } from './prefetch.ts';
 import { scanContainer, type ScanState } from './scan.ts';
 import { ShellAgent, shellQuote } from './shell-agent.ts';
 import { readTar } from './tar.ts';
@@ -97,7 +98,7 @@ export type ShellEndpoint = DockerEndpoint;
 export function createShellEndpoint(transport: ExecTransport, options: ShellEndpointOptions): ShellEndpoint {
   const { root } = options;
   const scratch = `/tmp/${SYNC_TEMP_PREFIX}agent-${randomBytes(4).toString('hex')}`;
-  const state: ScanState = { digests: new Map(), previous: undefined, dirty: new Set() };
+  const state: ScanState = { digests: new Map(), previous: undefined, dirty: new Set(), prefetched: new Map() };
   const watchers = new Set<AbortController>();
   // Host-side watches, stopped when the container process changes (its mounts may have too).
   const hostWatches = new Set<AbortController>();
@@ -127,8 +128,8 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
   return {
     name: `${transport.name}:${root}`,
     root,
-    scan: (request: ScanRequest): Promise<ScanResult> => scanContainer(root, request, state, run),
-    readFiles: (files) => readContainerFiles(transport, root, files, getAgent),
+    scan: async (request: ScanRequest): Promise<ScanResult> => scanContainer(root, request, state, async (script) => (await getAgent()).check(script)),
+    readFiles: (files) => readContainerFiles(transport, root, files, getAgent, state.prefetched),
     async apply(ops, contents) {
       const a = await getAgent();
       for (const op of ops) state.dirty.add(op.path);
@@ -273,7 +274,14 @@ async function* readContainerFiles(
   root: string,
   files: readonly FileRequest[],
   agent?: () => Promise<ShellAgent>,
+  prefetched: Prefetched = new Map(),
 ): AsyncGenerator<FileContent> {
+  // Files the scan already brought along (an edit): no round trip (prefetch.ts).
+  const cached = servePrefetched(files, prefetched);
+  if (cached !== undefined) {
+    yield* cached;
+    return;
+  }
   const total = files.reduce((n, f) => n + f.expected.size, 0);
   if (agent !== undefined && files.length > 0 && files.length <= SMALL_READ_FILES && total <= SMALL_READ_BYTES) {
     const cap = total + 1024 * (files.length * 2 + 4);

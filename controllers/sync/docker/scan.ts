@@ -16,6 +16,8 @@ import {
   type ScanResult,
   type Snapshot,
 } from '../endpoint.ts';
+import { randomBytes } from 'node:crypto';
+import { parsePrefetch, prefetchScript, type Prefetched } from './prefetch.ts';
 import { shellQuote } from './shell-agent.ts';
 import { withoutEscapingLinks } from '../symlink-containment.ts';
 
@@ -34,6 +36,9 @@ const STAT_FORMAT = '%F\t%s\t%a\t%Y\t%y\t%z\t%i\t%n\t//';
 
 /** Ends every record (paths never contain `//`, so names with newlines or tabs parse). */
 export const RECORD_END = '\t//\n';
+
+/** Most hinted paths whose bytes come with the listing request (prefetch.ts). */
+const MAX_PREFETCH = 16;
 
 /** The listing script for `root` (all of it, or the given subtrees and their ancestors). */
 export function listScript(root: string, subtrees: readonly string[] | undefined): string {
@@ -55,7 +60,11 @@ export function listScript(root: string, subtrees: readonly string[] | undefined
     }
     for (const subtree of subtrees) {
       if (subtree === '') lines.push(find('.'));
-      else lines.push(`if [ -e ${shellQuote(`./${subtree}`)} ] || [ -L ${shellQuote(`./${subtree}`)} ]; then ${find(shellQuote(`./${subtree}`))}; fi`);
+      else {
+        // A directory is walked; anything else is one `stat` (one process less than `find`).
+        const q = shellQuote(`./${subtree}`);
+        lines.push(`if [ -d ${q} ] && [ ! -L ${q} ]; then ${find(q)}; elif [ -e ${q} ] || [ -L ${q} ]; then stat -c '${STAT_FORMAT}' ${q} 2>/dev/null; fi`);
+      }
     }
     for (const a of ancestors) lines.push(`stat -c '${STAT_FORMAT}' ${shellQuote(`./${a}`)} 2>/dev/null`);
   }
@@ -169,6 +178,8 @@ export interface ScanState {
   previous: Snapshot | undefined;
   /** Paths this endpoint changed itself since the previous scan. */
   dirty: Set<string>;
+  /** Hinted files whose bytes came with the last scan (prefetch.ts); replaced by every scan. */
+  prefetched: Prefetched;
 }
 
 /** Runs a scan through `run` (which executes a script and returns its stdout). */
@@ -176,18 +187,38 @@ export async function scanContainer(
   root: string,
   request: ScanRequest,
   state: ScanState,
-  run: (script: string) => Promise<string>,
+  run: (script: string) => Promise<Buffer>,
 ): Promise<ScanResult> {
+  state.prefetched = new Map();
   const accelerated = request.subtrees !== undefined && state.previous !== undefined;
   const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
-  const listing = parseListing(await run(listScript(root, subtrees)));
+  // This side's hinted paths that were files (or nothing) come with the listing (prefetch.ts).
+  const hinted = request.hinted ?? request.subtrees ?? [];
+  const prefetch = accelerated && hinted.length <= MAX_PREFETCH ? hinted.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
+  const { listing, fetched, prehashed } = await listWithPrefetch(root, subtrees, prefetch, run);
   state.dirty.clear();
   if (listing.root !== 'directory') {
     state.previous = undefined;
     return { root: listing.root, entries: new Map(), ignored: [], problems: [], limitExceeded: false };
   }
-  const base: Snapshot = accelerated && subtrees !== undefined ? retainedOutside(state.previous!, subtrees, listing.lines) : new Map();
-  const { kept, ignored, problems } = filterListing(listing.lines, request.ignore);
+  const base: Snapshot = accelerated && subtrees !== undefined ? reusedEntries(state.previous!, subtrees, listing.lines) : new Map();
+  const ignoredDirs: string[] = [];
+  const ignored: string[] = [];
+  const problems: ScanProblem[] = [];
+  const kept: StatLine[] = [];
+  for (const line of listing.lines.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
+    if (ignoredDirs.some((d) => isSameOrBelow(line.path, d))) continue;
+    if (request.ignore.ignores(line.path, line.kind === 'directory')) {
+      ignored.push(line.path);
+      if (line.kind === 'directory') ignoredDirs.push(line.path);
+      continue;
+    }
+    if (line.kind === 'other') {
+      problems.push({ path: line.path, reason: 'unsupported-type', message: 'FIFO, socket or device file' });
+      continue;
+    }
+    kept.push(line);
+  }
   const toHash: string[] = [];
   const links: string[] = [];
   for (const line of kept) {
@@ -198,7 +229,9 @@ export async function scanContainer(
     if (cached === undefined || cached.key !== line.key || racy) toHash.push(line.path);
   }
   const hashing = new Set(toHash);
-  const details = toHash.length + links.length > 0 ? parseDetails(await run(detailScript(root, toHash, links)), toHash) : undefined;
+  const remaining = toHash.filter((path) => !prehashed.has(path));
+  const details = remaining.length + links.length > 0 ? parseDetails((await run(detailScript(root, remaining, links))).toString(), remaining) : undefined;
+  const digestOf = (path: string): string | undefined => details?.digests.get(path) ?? prehashed.get(path);
   const entries: Snapshot = base;
   for (const line of kept) {
     let entry: Entry;
@@ -213,7 +246,7 @@ export async function scanContainer(
     } else {
       // A file that had to be hashed never falls back to a cached digest (it changed since).
       const wanted = hashing.has(line.path);
-      const digest = wanted ? details?.digests.get(line.path) : state.digests.get(line.path)?.digest;
+      const digest = wanted ? digestOf(line.path) : state.digests.get(line.path)?.digest;
       if (digest === undefined) {
         problems.push({ path: line.path, reason: 'unreadable', message: 'could not be hashed' });
         continue;
@@ -226,56 +259,77 @@ export async function scanContainer(
       return { root: 'directory', entries, ignored, problems, limitExceeded: true };
     }
   }
-  // Keep the snapshot consistent: drop children whose parent is not present.
-  for (const path of [...entries.keys()].sort()) {
-    const parent = parentPath(path);
-    if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
-  }
-  state.previous = new Map(entries);
+  dropOrphans(entries, kept, accelerated ? subtrees : undefined);
+  // Kept as is (no copy): the returned snapshot is never changed afterwards.
+  state.previous = entries;
+  state.prefetched = scannedOnly(fetched, entries);
   // Links that leave the root through other links: decided again on every scan, against the whole tree.
   return { root: 'directory', ...withoutEscapingLinks(entries, problems), ignored, limitExceeded: false };
 }
 
-/** An accelerated scan's basis: the previous entries outside the rescanned subtrees (and not below a subtree gone from the listing). */
-function retainedOutside(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): Snapshot {
+/**
+ * Runs the listing of `subtrees` (undefined = everything) with the bytes of the `prefetch` paths
+ * as a tar after a mark the container cannot predict; those bytes are hashed here and stand for a
+ * file's content (`prehashed`) only when their length is the size just listed.
+ */
+async function listWithPrefetch(
+  root: string,
+  subtrees: readonly string[] | undefined,
+  prefetch: readonly string[],
+  run: (script: string) => Promise<Buffer>,
+): Promise<{ listing: ReturnType<typeof parseListing>; fetched: Prefetched; prehashed: Map<string, string> }> {
+  const tarMark = `\n__prefetch_${randomBytes(8).toString('hex')}__\n`;
+  const raw = await run(listScript(root, subtrees) + (prefetch.length === 0 ? '' : `\n${prefetchScript(prefetch, tarMark)}\ntrue`));
+  const tarAt = prefetch.length === 0 ? -1 : raw.indexOf(tarMark);
+  const listing = parseListing((tarAt < 0 ? raw : raw.subarray(0, tarAt)).toString());
+  const fetched: Prefetched = tarAt < 0 ? new Map() : await parsePrefetch(raw.subarray(tarAt + tarMark.length));
+  const sizes = new Map(listing.lines.map((line) => [line.path, line.size]));
+  const prehashed = new Map<string, string>();
+  for (const [path, hit] of fetched) if (sizes.get(path) === hit.bytes.length) prehashed.set(path, hit.digest);
+  return { listing, fetched, prehashed };
+}
+
+/** The prefetched files whose bytes are exactly what the scan reports (digest and size). */
+function scannedOnly(fetched: Prefetched, entries: Snapshot): Prefetched {
+  const out: Prefetched = new Map();
+  for (const [path, hit] of fetched) {
+    const entry = entries.get(path);
+    if (entry?.kind === 'file' && entry.digest === hit.digest && entry.size === hit.bytes.length) out.set(path, hit);
+  }
+  return out;
+}
+
+/**
+ * Keeps the snapshot consistent: drops children whose parent is not present. Entries kept from the
+ * previous scan had their parents then; only when a listed path outside the rescanned `subtrees`
+ * (an ancestor of one) is no longer a directory can one of them have lost it, so otherwise only
+ * the newly listed lines are checked (`subtrees` undefined: a full scan, everything is checked).
+ */
+function dropOrphans(entries: Snapshot, listed: readonly StatLine[], subtrees: readonly string[] | undefined): void {
+  const ancestorRetyped = subtrees === undefined || listed.some((line) => line.kind !== 'directory' && !subtrees.some((s) => isSameOrBelow(line.path, s)));
+  for (const path of ancestorRetyped ? [...entries.keys()].sort() : listed.map((line) => line.path)) {
+    const parent = parentPath(path);
+    if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
+  }
+}
+
+/** The previous scan's entries outside the rescanned `subtrees` and below no ancestor of one that is gone. */
+function reusedEntries(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): Snapshot {
   const base: Snapshot = new Map();
-  const listed = new Set(lines.map((l) => l.path));
+  const gone = ancestorsNotListed(subtrees, new Set(lines.map((l) => l.path)));
   for (const [path, entry] of previous) {
     const covered = subtrees.some((s) => isSameOrBelow(path, s));
-    const ancestorListedGone = !covered && isAncestorOfSubtreeMissing(path, subtrees, listed);
+    const ancestorListedGone = !covered && gone.some((a) => isSameOrBelow(path, a));
     if (!covered && !ancestorListedGone) base.set(path, entry);
   }
   return base;
 }
 
-/** The listed entries in path order, without ignored ones (or what is below an ignored directory) and unsupported types (reported). */
-function filterListing(lines: StatLine[], ignore: ScanRequest['ignore']): { kept: StatLine[]; ignored: string[]; problems: ScanProblem[] } {
-  const ignoredDirs: string[] = [];
-  const ignored: string[] = [];
-  const problems: ScanProblem[] = [];
-  const kept: StatLine[] = [];
-  for (const line of lines.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0))) {
-    if (ignoredDirs.some((d) => isSameOrBelow(line.path, d))) continue;
-    if (ignore.ignores(line.path, line.kind === 'directory')) {
-      ignored.push(line.path);
-      if (line.kind === 'directory') ignoredDirs.push(line.path);
-      continue;
-    }
-    if (line.kind === 'other') {
-      problems.push({ path: line.path, reason: 'unsupported-type', message: 'FIFO, socket or device file' });
-      continue;
-    }
-    kept.push(line);
-  }
-  return { kept, ignored, problems };
-}
-
-/** True when `path` lies below an ancestor of a subtree that the listing no longer shows. */
-function isAncestorOfSubtreeMissing(path: string, subtrees: readonly string[], listed: ReadonlySet<string>): boolean {
+/** The ancestors of the subtrees that the listing no longer shows (what lies below them is gone). */
+function ancestorsNotListed(subtrees: readonly string[], listed: ReadonlySet<string>): string[] {
+  const gone = new Set<string>();
   for (const s of subtrees) {
-    for (let a = parentPath(s); a !== ''; a = parentPath(a)) {
-      if (!listed.has(a) && isSameOrBelow(path, a)) return true;
-    }
+    for (let a = parentPath(s); a !== ''; a = parentPath(a)) if (!listed.has(a)) gone.add(a);
   }
-  return false;
+  return [...gone];
 }
