@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURES, ensureBuilt, processAlive, runBoulder, startBoulder, tempStateDir, type RunResult } from './harness.ts';
 
@@ -79,7 +80,13 @@ describe('boulder daemon', () => {
       if (daemon.child.pid !== undefined) pids.add(daemon.child.pid);
       await daemon.until((_out, err) => err.includes('boulder daemon running'));
       daemon.child.kill('SIGTERM');
-      expect(await daemon.exited).toBe(0);
+      // A stuck shutdown fails with what the daemon said and logged, not a bare test timeout.
+      const exited = await Promise.race([daemon.exited, sleep(20_000).then(() => 'stuck' as const)]);
+      if (exited === 'stuck') {
+        const log = await readFile(join(dir, 'logs', 'daemon.log'), 'utf8').catch(() => '(no log)');
+        throw new Error(`the daemon did not exit within 20 s of SIGTERM\nstderr:\n${daemon.stderr()}\nlog:\n${log}`);
+      }
+      expect(exited).toBe(0);
       expect(daemon.stderr()).toContain('boulder daemon stopped');
     }
   });

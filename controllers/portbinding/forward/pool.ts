@@ -37,6 +37,9 @@ export interface ForwarderPoolOptions {
   onKernelError?: (id: string, error: Error) => void;
 }
 
+/** How long a daemon's shutdown waits for a kernel detection still running (ms). */
+export const KERNEL_CLOSE_WAIT_MS = 3_000;
+
 /** How a forwarder's traffic flows: through the daemon (`userland`) or an nftables rule (`kernel`). */
 export type ForwardPath = 'userland' | 'kernel';
 
@@ -135,10 +138,22 @@ export class ForwarderPool {
     return this.#kernel?.has(id) === true ? 'kernel' : 'userland';
   }
 
-  /** Stops every forwarder (daemon shutdown), then removes the kernel's rules. */
+  /**
+   * Stops every forwarder (daemon shutdown), then removes the kernel's rules. A kernel detection
+   * still running (nft slow or stuck) does not hold the shutdown for more than KERNEL_CLOSE_WAIT_MS:
+   * its table is removed when it completes, or by the exit hook (kernel-forwarding.ts).
+   */
   async closeAll(): Promise<void> {
     await Promise.all([...this.#entries.keys()].map((id) => this.stop(id)));
-    await (await this.#kernelReady)?.close();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => {
+      timer = setTimeout(() => resolve('late'), KERNEL_CLOSE_WAIT_MS);
+      timer.unref();
+    });
+    const kernel = await Promise.race([this.#kernelReady, late]);
+    clearTimeout(timer);
+    if (kernel === 'late') void this.#kernelReady.then((k) => k?.close());
+    else await kernel?.close();
   }
 
   /** Adds, moves or removes `spec`'s kernel rule to match whether it is allowed and eligible. */
