@@ -3,7 +3,7 @@ import type { KubeObject } from '../../apis/meta.ts';
 import { FakeClock, realClock } from './clock.ts';
 import type { Reconciler } from './controller.ts';
 import { reconcileWithFinalizer } from './finalizers.ts';
-import { Manager } from './manager.ts';
+import { Manager, RUNNABLE_STOP_GRACE_MS } from './manager.ts';
 import {
   captureLogs,
   getOrUndefined,
@@ -392,5 +392,29 @@ describe('Manager onReconcileFailure (friction events)', () => {
     expect(failures).toHaveLength(1);
     expect(failures[0]).toEqual({ kind: 'Workspace', outcome: 'error', durationMs: expect.any(Number) });
     expect(JSON.stringify(failures)).not.toContain('secret');
+  });
+});
+
+describe('Manager runnables at shutdown', () => {
+  it('stops waiting for a runnable that ignores the abort after the grace, and names it', async () => {
+    const { clock, manager, logs } = newManager();
+    manager.add({ kind: 'Workspace', reconcile: recording().reconcile });
+    let aborted = false;
+    manager.addRunnable('stuck-stream', (signal) => {
+      signal.addEventListener('abort', () => (aborted = true));
+      return new Promise<void>(() => undefined); // never ends, whatever the signal says
+    });
+    const done = deferred();
+    manager.addRunnable('well-behaved', (signal) => new Promise<void>((resolve) => signal.addEventListener('abort', () => (resolve(), done.resolve()))));
+    await manager.start();
+    let stopped = false;
+    const stopping = manager.stop().then(() => (stopped = true));
+    await done.promise;
+    await clock.advance(RUNNABLE_STOP_GRACE_MS - 1);
+    expect(aborted).toBe(true);
+    expect(stopped).toBe(false);
+    await clock.advance(1);
+    await stopping;
+    expect(logs.lines().filter((l) => l['msg'] === 'runnable did not stop after the shutdown began; not waiting for it').map((l) => l['runnable'])).toEqual(['stuck-stream']);
   });
 });

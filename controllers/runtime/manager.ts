@@ -51,6 +51,9 @@ export type RunUntilIdleResult = ControllerStats;
  */
 export type Runnable = (signal: AbortSignal) => Promise<void>;
 
+/** How long a shutdown waits for a runnable after aborting it (ms). */
+export const RUNNABLE_STOP_GRACE_MS = 5_000;
+
 /** Default `stopTimeoutMs`. */
 export const DEFAULT_STOP_TIMEOUT_MS = 30_000;
 
@@ -324,13 +327,31 @@ export class Manager {
     }
   }
 
-  /** Runs a runnable until the intake signal aborts; a failure is logged, never thrown. */
+  /**
+   * Runs a runnable until the intake signal aborts; a failure is logged, never thrown. A runnable
+   * still running RUNNABLE_STOP_GRACE_MS after the abort is logged by name and no longer waited
+   * for, so one stuck stream cannot hold the whole shutdown.
+   */
   async #runRunnable(name: string, run: Runnable): Promise<void> {
-    try {
-      await run(this.#intake.signal);
-    } catch (err) {
-      if (!this.#intake.signal.aborted) this.#log.error({ runnable: name, error: errorMessage(err) }, 'runnable failed');
-    }
+    const signal = this.#intake.signal;
+    const running = run(signal).catch((err: unknown) => {
+      if (!signal.aborted) this.#log.error({ runnable: name, error: errorMessage(err) }, 'runnable failed');
+    });
+    let cancelGrace: () => void = () => undefined;
+    let onAbort: () => void = () => undefined;
+    const abandoned = new Promise<void>((resolve) => {
+      onAbort = () => {
+        cancelGrace = this.#clock.setTimer(RUNNABLE_STOP_GRACE_MS, () => {
+          this.#log.warn({ runnable: name, graceMs: RUNNABLE_STOP_GRACE_MS }, 'runnable did not stop after the shutdown began; not waiting for it');
+          resolve();
+        });
+      };
+      if (signal.aborted) onAbort();
+      else signal.addEventListener('abort', onAbort, { once: true });
+    });
+    await Promise.race([running, abandoned]);
+    signal.removeEventListener('abort', onAbort);
+    cancelGrace();
   }
 
   #scheduleResync(controller: Controller): void {

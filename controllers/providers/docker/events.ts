@@ -85,6 +85,47 @@ export interface EventStreamDeps {
   logger: Logger;
 }
 
+/**
+ * `request`'s stream, or a rejection as soon as `signal` aborts: an abort while the engine has not
+ * answered yet does not always settle dockerode's promise (a stream that comes later is destroyed).
+ */
+function untilAborted(request: Promise<NodeJS.ReadableStream>, signal: AbortSignal): Promise<NodeJS.ReadableStream> {
+  return new Promise((resolve, reject) => {
+    const onAbort = (): void => reject(new Error('aborted'));
+    if (signal.aborted) onAbort();
+    else signal.addEventListener('abort', onAbort, { once: true });
+    request.then(
+      (stream) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) (stream as Readable).destroy();
+        resolve(stream);
+      },
+      (err: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(err instanceof Error ? err : new Error(String(err)));
+      },
+    );
+  });
+}
+
+/**
+ * Ends the line reader and its stream when `signal` aborts, whenever that comes: a response
+ * destroyed before the reader exists would otherwise leave the reader waiting forever. Returns the
+ * release (ends both now, stops listening).
+ */
+function endOnAbort(lines: ReturnType<typeof createInterface>, stream: Readable, signal: AbortSignal): () => void {
+  const end = (): void => {
+    lines.close();
+    stream.destroy();
+  };
+  signal.addEventListener('abort', end, { once: true });
+  if (signal.aborted) end();
+  return () => {
+    signal.removeEventListener('abort', end);
+    end();
+  };
+}
+
 /** Drift hints until `signal` aborts; reconnects with backoff when the stream breaks. */
 export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal): AsyncGenerator<ProviderEvent> {
   let failures = 0;
@@ -92,11 +133,16 @@ export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal):
   let since: number | undefined;
   while (!signal.aborted) {
     try {
-      const stream = await deps.docker.getEvents({
-        filters: { type: ['container', 'network'], event: [...new Set([...CONTAINER_ACTIONS, ...NETWORK_ACTIONS])] },
-        ...(since === undefined ? {} : { since }),
-        abortSignal: signal,
-      } as Dockerode.GetEventsOptions);
+      const stream = await untilAborted(
+        deps.docker.getEvents({
+          filters: { type: ['container', 'network'], event: [...new Set([...CONTAINER_ACTIONS, ...NETWORK_ACTIONS])] },
+          ...(since === undefined ? {} : { since }),
+          abortSignal: signal,
+        } as Dockerode.GetEventsOptions),
+        signal,
+      );
+      const lines = createInterface({ input: stream as Readable, crlfDelay: Infinity });
+      const release = endOnAbort(lines, stream as Readable, signal);
       try {
         await deps.networks.refresh(deps.docker).catch(() => undefined);
         if (connectedBefore) {
@@ -105,7 +151,7 @@ export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal):
         }
         connectedBefore = true;
         failures = 0;
-        for await (const line of createInterface({ input: stream as Readable, crlfDelay: Infinity })) {
+        for await (const line of lines) {
           const event = parseEvent(line);
           if (event === undefined) continue;
           if (event.time !== undefined) since = event.time;
@@ -114,7 +160,7 @@ export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal):
           if (hint !== undefined) yield hint;
         }
       } finally {
-        (stream as Readable).destroy();
+        release();
       }
       if (signal.aborted) return;
       deps.logger.warn('docker event stream ended; reconnecting');
