@@ -12,8 +12,8 @@ import type { NodeStatus } from '../../server/node/status.ts';
 /** The status from the daemon API (a node user) or the store itself (root). */
 async function readStatus(deps: CliDeps): Promise<NodeStatus> {
   if (deps.nodeApi !== undefined) {
-    const [{ readNodeToken }, { connect }, { boulderErrorOf }] = await Promise.all([import('../node/access.ts'), import('../../sdk/typescript/src/client.ts'), import('../node/api-client.ts')]);
-    const api = await connect({ socket: deps.nodeApi.socket, token: await readNodeToken(deps.nodeApi), reconnect: false }).catch((err: unknown) => Promise.reject(boulderErrorOf(err)));
+    const { boulderErrorOf, connectNodeApi } = await import('../node/api-client.ts');
+    const api = await connectNodeApi(deps.nodeApi);
     try {
       return (await api.callRaw('node.status', {})) as NodeStatus;
     } catch (err) {

@@ -110,10 +110,14 @@ export class ApiResourceClient implements ResourceClient {
   }
 }
 
-/** Connects to the node's daemon as the user running boulder and returns the ResourceClient over it. */
-export async function openNodeClient(access: NodeApiAccess): Promise<ApiResourceClient> {
+/** Connects to the node's daemon API as the user running boulder (their token); failures as BoulderErrors. */
+export async function connectNodeApi(access: NodeApiAccess): Promise<Client> {
   const [{ readNodeToken }, { connect }] = await Promise.all([import('./access.ts'), import('../../sdk/typescript/src/client.ts')]);
   const token = await readNodeToken(access);
-  const api = await mapped(() => connect({ socket: access.socket, token, reconnect: false }));
-  return new ApiResourceClient(api);
+  return mapped(() => connect({ socket: access.socket, token, reconnect: false }));
+}
+
+/** Connects to the node's daemon as the user running boulder and returns the ResourceClient over it. */
+export async function openNodeClient(access: NodeApiAccess): Promise<ApiResourceClient> {
+  return new ApiResourceClient(await connectNodeApi(access));
 }

@@ -6,7 +6,7 @@
 import type { CliDeps } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import type { NodeApiAccess } from './access.ts';
-import { boulderErrorOf } from './api-client.ts';
+import { boulderErrorOf, connectNodeApi } from './api-client.ts';
 
 /** What to run (the fields of an ExecRequest the API takes). */
 export interface RemoteExec {
@@ -20,19 +20,9 @@ export interface RemoteExec {
   workdir?: string;
 }
 
-async function connectAs(access: NodeApiAccess) {
-  const [{ readNodeToken }, { connect }] = await Promise.all([import('./access.ts'), import('../../sdk/typescript/src/client.ts')]);
-  const token = await readNodeToken(access);
-  try {
-    return await connect({ socket: access.socket, token, reconnect: false });
-  } catch (err) {
-    throw boulderErrorOf(err);
-  }
-}
-
 /** Runs the command through the API; resolves to its exit code. */
 export async function execOverApi(deps: CliDeps, access: NodeApiAccess, request: RemoteExec): Promise<ExitCodeValue> {
-  const api = await connectAs(access);
+  const api = await connectNodeApi(access);
   try {
     const result = await api.workspace(request.name, { namespace: request.namespace }).exec(request.command, {
       tty: request.tty,
@@ -55,7 +45,7 @@ export async function execOverApi(deps: CliDeps, access: NodeApiAccess, request:
 
 /** Prints the logs through the API. */
 export async function logsOverApi(deps: CliDeps, access: NodeApiAccess, request: { name: string; namespace: string; follow: boolean; service?: string; tail?: number }): Promise<void> {
-  const api = await connectAs(access);
+  const api = await connectNodeApi(access);
   try {
     const chunks = api.workspace(request.name, { namespace: request.namespace }).logs({
       follow: request.follow,
