@@ -4,6 +4,14 @@
 # Idempotent; prints one line about what it did. Needs root for the install and start.
 set -euo pipefail
 
+# nft for the kernel port-forwarding tests (test/docker/ports-kernel.test.ts); Debian's docker.io
+# usually brings it (iptables recommends nftables), this makes it explicit.
+if ! command -v nft >/dev/null 2>&1 && [ ! -x /usr/sbin/nft ]; then
+  echo "[docker-up] installing nftables from Debian" >&2
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nftables >&2
+fi
+
 if docker info >/dev/null 2>&1; then
   echo "[docker-up] engine already answering ($(docker version --format '{{.Server.Version}}'))" >&2
   exit 0
