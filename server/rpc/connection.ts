@@ -101,7 +101,7 @@ export class Connection {
     this.context = {
       id: options.id,
       closed,
-      streams: createStreamRegistry(closed, (method, params) => this.notify(method, params), (err) => options.logger.warn({ conn: options.id, err: toApiError(err).message }, 'api stream failed')),
+      streams: createStreamRegistry(closed, (method, params) => this.notify(method, params), (err) => options.logger.warn({ conn: options.id, err: toApiError(err).message, cause: err instanceof Error ? err.message : String(err) }, 'api stream failed')),
     };
     ws.on('message', (data, isBinary) => {
       try {

@@ -135,10 +135,13 @@ async function readInRuntime(files: RuntimeFiles, path: string, offset: number, 
       if (signal.aborted) throw new ApiError('Cancelled', 'the read was cancelled');
       const piece = bytes.subarray(0, length - sent);
       if (piece.length === 0) return;
+      // Accounted before the notify's await: the reader may hand over the next bytes meanwhile,
+      // which must not see this piece as unsent (nor take the last piece's digest a second time).
       hash?.update(piece);
-      const last = sent + piece.length >= length;
-      await ctx.notify('fs.readChunk', { stream: id, offset: offset + sent, data: piece.toString('base64'), ...(last ? { last: true, ...(hash !== undefined ? { sha256: hash.digest('hex') } : {}) } : {}) });
+      const at = sent;
       sent += piece.length;
+      const last = sent >= length;
+      await ctx.notify('fs.readChunk', { stream: id, offset: offset + at, data: piece.toString('base64'), ...(last ? { last: true, ...(hash !== undefined ? { sha256: hash.digest('hex') } : {}) } : {}) });
       noteTransferred(piece.length);
     };
     await send(first);
