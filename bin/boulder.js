@@ -2,10 +2,10 @@
 // The `boulder` executable: runs the compiled CLI from dist/ (npm run build), or the TypeScript
 // sources directly when dist/ is missing (Node >= 22.18 strips types), then exits with its code.
 /* global URL */
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import nodeModule from 'node:module';
 import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 19)) {
@@ -13,15 +13,7 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(1);
 }
 
-// Node's compile cache (V8 code of every module boulder loads) in the user's own cache directory,
-// never a shared one like /tmp: loading the CLI is most of its start. NODE_COMPILE_CACHE, when set,
-// wins (Node enabled it already); NODE_DISABLE_COMPILE_CACHE=1 turns it off. A cache that cannot
-// be written is no error: Node then just compiles.
-if (process.env.NODE_COMPILE_CACHE === undefined) {
-  const xdg = process.env.XDG_CACHE_HOME;
-  const cacheHome = xdg !== undefined && isAbsolute(xdg) ? xdg : join(process.env.HOME || homedir(), '.cache');
-  nodeModule.enableCompileCache(join(cacheHome, 'boulder', 'node-compile-cache'));
-}
+enableUserCompileCache();
 
 const compiled = new URL('../dist/cmd/main.js', import.meta.url);
 const entry = existsSync(compiled) ? compiled : new URL('../cmd/main.ts', import.meta.url);
@@ -33,3 +25,33 @@ process.exitCode = code;
 // Exit once stdout and stderr are flushed, even if a stray handle (a timer, a watch) would keep
 // the event loop alive.
 process.stdout.write('', () => process.stderr.write('', () => process.exit(code)));
+
+/**
+ * Turns on Node's compile cache (the V8 code of every module boulder loads: loading is most of the
+ * CLI's start) in the user's own cache directory, $XDG_CACHE_HOME/boulder or ~/.cache/boulder,
+ * never a shared one like /tmp. V8 runs cached code as it finds it, so the cache is used only when
+ * no other user can write it: the directory and its parent must be owned by this user (or root)
+ * and not writable by group or others — `sudo boulder` with another user's HOME gets no cache.
+ * NODE_COMPILE_CACHE, when set, wins (Node enabled it already); NODE_DISABLE_COMPILE_CACHE=1 turns
+ * it off. Any failure just leaves the cache off.
+ */
+function enableUserCompileCache() {
+  if (process.env.NODE_COMPILE_CACHE !== undefined || typeof nodeModule.enableCompileCache !== 'function') return;
+  try {
+    const xdg = process.env.XDG_CACHE_HOME;
+    const dir = join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'boulder');
+    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    if (!privateTo(dir, false) || !privateTo(dirname(dir), true)) return;
+    nodeModule.enableCompileCache(join(dir, 'node-compile-cache'));
+  } catch {
+    // No cache: Node compiles every module, as without one.
+  }
+}
+
+/** True when `path` is a directory (not a link) owned by this user (or root, when `rootToo`) that only its owner can write. */
+function privateTo(path, rootToo) {
+  const stat = lstatSync(path);
+  const uid = process.getuid?.();
+  const owner = uid === undefined || stat.uid === uid || (rootToo && stat.uid === 0);
+  return stat.isDirectory() && owner && (stat.mode & 0o022) === 0;
+}
