@@ -4,6 +4,8 @@
  * named volumes for services; every object carries the workspace's labels and is found by them.
  * This class only wires the steps in the sibling modules to the Provider contract.
  */
+// First: dockerode then finds its BuildKit session (gRPC) as a stand-in loaded on first use.
+import './lazy-buildkit-session.ts';
 import Dockerode from 'dockerode';
 import { realClock, type Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
