@@ -1,7 +1,9 @@
 /**
  * The CLI's own start (issue 19, apply → Ready): how long `boulder apply -f ws.yaml` takes from its
- * spawn until its object is in the store, and the walls of `boulder get ws NAME` and
- * `boulder version`, against the floor of the same run: `node -e 0` (Node's own start and exit).
+ * spawn until its object is in the store, and the walls of `boulder get ws NAME`,
+ * `boulder exec NAME -- true` (up to loading the Docker provider: the workspace has no container,
+ * so exec refuses) and `boulder version`, against the floor of the same run: `node -e 0` (Node's
+ * own start and exit).
  * Docker-free: the apply runs with `--no-daemon` against a temp state dir, which is the same path
  * as `apply --wait` up to the write. The bench watches the embedded store and takes the moment it
  * sees the object ADDED.
@@ -29,11 +31,12 @@ interface CliSamples {
   applyToStored: number[];
   applyWall: number[];
   get: number[];
+  exec: number[];
   version: number[];
 }
 
-/** Spawns `node ...args` and resolves to the ms from spawn to exit; rejects on a non-zero exit. */
-function runNode(args: readonly string[]): Promise<{ spawnedAt: number; exitedAt: number }> {
+/** Spawns `node ...args` and resolves to the ms from spawn to exit; rejects on an exit code other than `expectedCode`. */
+function runNode(args: readonly string[], expectedCode = 0): Promise<{ spawnedAt: number; exitedAt: number }> {
   const spawnedAt = performance.now();
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
@@ -42,7 +45,7 @@ function runNode(args: readonly string[]): Promise<{ spawnedAt: number; exitedAt
     child.on('error', reject);
     child.on('exit', (code) => {
       const exitedAt = performance.now();
-      if (code === 0) resolve({ spawnedAt, exitedAt });
+      if (code === expectedCode) resolve({ spawnedAt, exitedAt });
       else reject(new Error(`node ${args.join(' ')} exited with ${code}: ${stderr}`));
     });
   });
@@ -73,11 +76,14 @@ async function measureOnce(bin: string, root: string, store: EmbeddedStore, name
     const applied = await runNode([bin, '--state-dir', stateDir, 'apply', '-f', file, '--no-daemon']);
     const storedAt = await added;
     const got = await runNode([bin, '--state-dir', stateDir, 'get', 'ws', name]);
+    // The workspace has no container (no daemon runs): exec loads the Docker provider, then refuses (126).
+    const exec = await runNode([bin, '--state-dir', stateDir, 'exec', name, '--', 'true'], 126);
     const version = await runNode([bin, 'version']);
     if (into === undefined) return;
     into.applyToStored.push(storedAt - applied.spawnedAt);
     into.applyWall.push(applied.exitedAt - applied.spawnedAt);
     into.get.push(got.exitedAt - got.spawnedAt);
+    into.exec.push(exec.exitedAt - exec.spawnedAt);
     into.version.push(version.exitedAt - version.spawnedAt);
   } finally {
     clearTimeout(timer);
@@ -98,6 +104,7 @@ function rowsOf(label: string, s: CliSamples, floor: number): BenchRow[] {
     row('CLI start → object stored (apply -f ws.yaml)', s.applyToStored, 'spawn → ADDED seen by a store watch'),
     row('apply -f ws.yaml --no-daemon (wall)', s.applyWall, 'spawn → exit'),
     row('get ws NAME (wall)', s.get, 'spawn → exit'),
+    row('exec NAME -- true, up to the Docker provider (wall)', s.exec, 'spawn → exit; refused: no container'),
     row('version (wall)', s.version, 'spawn → exit'),
   ];
 }
@@ -109,7 +116,7 @@ export async function benchCliStart(): Promise<BenchRow[]> {
   if (baseline !== undefined && baseline !== '') builds.push({ label: 'baseline: ', bin: baseline });
   const root = mkdtempSync(join(tmpdir(), 'boulder-bench-cli-'));
   const floor: number[] = [];
-  const samples = builds.map((): CliSamples => ({ applyToStored: [], applyWall: [], get: [], version: [] }));
+  const samples = builds.map((): CliSamples => ({ applyToStored: [], applyWall: [], get: [], exec: [], version: [] }));
   let store: EmbeddedStore | undefined;
   try {
     // The first apply creates the state dir and its store; the bench then watches that store.
