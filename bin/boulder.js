@@ -4,8 +4,8 @@
 /* global URL */
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import nodeModule from 'node:module';
-import { homedir } from 'node:os';
-import { dirname, isAbsolute, join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const [major, minor] = process.versions.node.split('.').map(Number);
 if (major < 22 || (major === 22 && minor < 19)) {
@@ -13,7 +13,7 @@ if (major < 22 || (major === 22 && minor < 19)) {
   process.exit(1);
 }
 
-enableUserCompileCache();
+enablePackageCompileCache();
 
 const compiled = new URL('../dist/cmd/main.js', import.meta.url);
 const entry = existsSync(compiled) ? compiled : new URL('../cmd/main.ts', import.meta.url);
@@ -28,20 +28,21 @@ process.stdout.write('', () => process.stderr.write('', () => process.exit(code)
 
 /**
  * Turns on Node's compile cache (the V8 code of every module boulder loads: loading is most of the
- * CLI's start) in the user's own cache directory, $XDG_CACHE_HOME/boulder or ~/.cache/boulder,
- * never a shared one like /tmp. V8 runs cached code as it finds it, so the cache is used only when
- * no other user can write it: the directory and its parent must be owned by this user (or root)
- * and not writable by group or others — `sudo boulder` with another user's HOME gets no cache.
- * NODE_COMPILE_CACHE, when set, wins (Node enabled it already); NODE_DISABLE_COMPILE_CACHE=1 turns
- * it off. Any failure just leaves the cache off.
+ * CLI's start) in `.cache/` of boulder's own package directory: beside the code it caches, never
+ * in a shared directory like /tmp, and nothing written into the user's home or state dir (a
+ * command that fails on bad input writes nothing there). V8 runs cached code as it finds it, so the
+ * cache is used only when no other user can write it: `.cache` must be this user's and the package
+ * directory this user's or root's, neither writable by group or others — an installation this user
+ * cannot write gets no cache. NODE_COMPILE_CACHE, when set, wins (Node enabled it already);
+ * NODE_DISABLE_COMPILE_CACHE=1 turns it off. Any failure just leaves the cache off.
  */
-function enableUserCompileCache() {
+function enablePackageCompileCache() {
   if (process.env.NODE_COMPILE_CACHE !== undefined || typeof nodeModule.enableCompileCache !== 'function') return;
   try {
-    const xdg = process.env.XDG_CACHE_HOME;
-    const dir = join(xdg !== undefined && isAbsolute(xdg) ? xdg : join(homedir(), '.cache'), 'boulder');
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
-    if (!privateTo(dir, false) || !privateTo(dirname(dir), true)) return;
+    const packageDir = dirname(dirname(fileURLToPath(import.meta.url)));
+    const dir = join(packageDir, '.cache');
+    mkdirSync(dir, { mode: 0o700, recursive: true });
+    if (!privateTo(dir, false) || !privateTo(packageDir, true)) return;
     nodeModule.enableCompileCache(join(dir, 'node-compile-cache'));
   } catch {
     // No cache: Node compiles every module, as without one.
