@@ -4,7 +4,6 @@
  * `-udp` appended for UDP). The one place these names are made: validation uses it to reject two
  * declarations that derive the same name, the Workspace controller to create the bindings. Pure.
  */
-import { createHash } from 'node:crypto';
 import type { ServicePort, WorkspacePort, WorkspaceService } from './types/index.ts';
 
 /** A port's transport protocol. */
@@ -17,7 +16,8 @@ const MAX_NAME = 63;
 export function portBindingName(workspace: string, suffix: string): string {
   const name = `${workspace}-${suffix}`;
   if (name.length <= MAX_NAME) return name;
-  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  // node:crypto is loaded only here: validating a manifest (apply's start) rarely needs it.
+  const hash = process.getBuiltinModule('node:crypto').createHash('sha256').update(name).digest('hex').slice(0, 8);
   return `${name.slice(0, MAX_NAME - hash.length - 1).replace(/-+$/, '')}-${hash}`;
 }
 

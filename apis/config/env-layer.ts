@@ -7,7 +7,7 @@ import type { FieldIssue } from '../errors.ts';
 import { RESERVED_KEY_MESSAGE } from './config-file.ts';
 import { formatKey, parseKey } from './key-path.ts';
 import { parsePortRange } from './port-plan.ts';
-import { effectiveIssues } from './schema-validate.ts';
+import { effectiveIssues } from './effective-issues.ts';
 import { ENV_MAPPINGS, OTHER_KNOWN_VARIABLES, type ValueKind } from './env-mappings.ts';
 import type { ConfigLayer } from './types.ts';
 

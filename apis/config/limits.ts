@@ -111,7 +111,7 @@ export async function loadNodeLimits(options: NodeLimitOptions = {}): Promise<Ef
   const cwd = options.cwd ?? process.cwd();
   const location = locateNodeConfig(env, cwd, options.nodeConfigCandidates);
   if (location === undefined) return {};
-  const [{ readConfigFile }, { fileLayer }, { homedir }] = await Promise.all([import('./read-file.ts'), import('./file-layers.ts'), import('node:os')]);
+  const [{ readConfigFile }, { fileLayer }, { homedir }] = await Promise.all([import('./config-file.ts'), import('./file-layers.ts'), import('node:os')]);
   const home = options.home ?? homedir();
   const result = await readConfigFile('node', location.path, displayPath(location.path, cwd, home));
   if (result.file === undefined) throw new ValidationError(result.issues);

@@ -89,7 +89,7 @@ export function nodeModeOf(values: Record<string, unknown>, where: string): Node
 export async function loadNodeMode(env: NodeJS.ProcessEnv, cwd: string, home: string, candidates?: readonly string[]): Promise<NodeModeSettings | undefined> {
   const location = locateNodeConfig(env, cwd, candidates);
   if (location === undefined) return undefined;
-  const [{ readConfigFile }, { fileLayer }] = await Promise.all([import('./read-file.ts'), import('./file-layers.ts')]);
+  const [{ readConfigFile }, { fileLayer }] = await Promise.all([import('./config-file.ts'), import('./file-layers.ts')]);
   const shown = displayPath(location.path, cwd, home);
   const result = await readConfigFile('node', location.path, shown);
   if (result.file === undefined) throw new ValidationError(result.issues);

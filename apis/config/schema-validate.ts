@@ -6,7 +6,7 @@
  */
 import type { SchemaIssue } from '../validation/ajv-messages.ts';
 import type { ConfigLevel } from './effective-schema.ts';
-import { validate as effective } from './generated/effective.js';
+import { effectiveValidator as effective } from './effective-issues.ts';
 import { validate as node } from './generated/node.js';
 import { validate as project } from './generated/project.js';
 import { validate as user } from './generated/user.js';
@@ -24,7 +24,4 @@ export function configFileIssues(level: ConfigLevel, data: unknown): SchemaIssue
   return schemaIssues(VALIDATORS[level], data);
 }
 
-/** Every schema problem of values in the effective shape (flags, NEXUS_* variables); empty when valid. */
-export function effectiveIssues(data: unknown): SchemaIssue[] {
-  return schemaIssues(VALIDATORS.effective, data);
-}
+export { effectiveIssues } from './effective-issues.ts';

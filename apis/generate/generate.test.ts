@@ -42,6 +42,8 @@ describe('npm run generate', () => {
       'apis/types/portbinding.ts',
       'apis/types/syncsession.ts',
       'apis/types/workspace.ts',
+      'apis/validation/generated/defaults.d.ts',
+      'apis/validation/generated/defaults.js',
       'apis/validation/generated/validators.d.ts',
       'apis/validation/generated/validators.js',
       'manifests/crds/portbindings.nexus.dev.yaml',

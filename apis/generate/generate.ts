@@ -9,6 +9,7 @@ import { KINDS } from '../kinds.ts';
 import { loadSchemas } from '../schema/registry.ts';
 import { CONFIG_VALIDATORS_DIRECTORY, generateConfigValidators } from './config-validators.ts';
 import { crdFilePath, renderCrdYaml } from './crd.ts';
+import { DEFAULTS_DECLARATIONS_PATH, DEFAULTS_MODULE_PATH, generateDefaultsDeclarations, generateDefaultsModule } from './defaults.ts';
 import { SDK_GENERATED_DIRECTORY, generateApiFiles } from './openrpc.ts';
 import { packageRoot } from '../schema/package-root.ts';
 import { generateTypeIndex, generateTypeModule, typeModuleName } from './types.ts';
@@ -28,6 +29,8 @@ export async function generateAll(): Promise<Map<string, string>> {
   for (const kind of KINDS) files.set(crdFilePath(kind), renderCrdYaml(kind));
   files.set(VALIDATORS_MODULE_PATH, generateValidatorsModule(documents));
   files.set(VALIDATORS_DECLARATIONS_PATH, generateValidatorsDeclarations());
+  files.set(DEFAULTS_MODULE_PATH, generateDefaultsModule(documents));
+  files.set(DEFAULTS_DECLARATIONS_PATH, generateDefaultsDeclarations());
   for (const [path, content] of generateConfigValidators(documents)) files.set(path, content);
   for (const [path, content] of await generateApiFiles(packageRoot())) files.set(path, content);
   return new Map([...files].sort(([a], [b]) => (a < b ? -1 : 1)));

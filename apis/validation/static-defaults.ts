@@ -1,28 +1,18 @@
 /**
  * Static defaults: the `default` keywords of a JSON Schema, filled into data that lacks them.
  * A deterministic walk of the kind's schema (with `$ref`s inlined), cheaper to set up than a
- * second, defaulting Ajv instance.
+ * second, defaulting Ajv instance. The kinds' schemas come cut down to their defaults by
+ * `npm run generate` (generated/defaults.js), so no command reads or resolves a schema file to
+ * default a manifest.
  */
 import type { KindName } from '../kinds.ts';
 import type { JsonSchema } from '../schema/json-schema.ts';
-import { resolvedKindSchema } from '../schema/registry.ts';
 import { isRecord } from './field-path.ts';
-
-const kindSchemas = new Map<KindName, JsonSchema>();
-
-/** The self-contained schema of `kind`, resolved once per process. */
-function schemaOf(kind: KindName): JsonSchema {
-  let schema = kindSchemas.get(kind);
-  if (schema === undefined) {
-    schema = resolvedKindSchema(kind);
-    kindSchemas.set(kind, schema);
-  }
-  return schema;
-}
+import { KIND_DEFAULTS } from './generated/defaults.js';
 
 /** Fills the static defaults of `kind`'s schema into `obj`, in place. */
 export function fillKindDefaults(kind: KindName, obj: Record<string, unknown>): void {
-  fillDefaults(obj, schemaOf(kind));
+  fillDefaults(obj, KIND_DEFAULTS[kind]);
 }
 
 /**

@@ -4,9 +4,12 @@
  * named volumes for services; every object carries the workspace's labels and is found by them.
  * This class only wires the steps in the sibling modules to the Provider contract.
  */
+// First: dockerode then finds its BuildKit session (gRPC) as a stand-in loaded on first use.
+import './lazy-buildkit-session.ts';
 import Dockerode from 'dockerode';
 import { realClock, type Clock } from '../../runtime/clock.ts';
-import { silentLogger, type Logger } from '../../runtime/logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { noopLogger } from '../../runtime/noop-logger.ts';
 import type {
   DesiredRuntime,
   EndpointOptions,
@@ -66,7 +69,7 @@ export class DockerProvider implements Provider {
     this.docker = options.docker ?? new Dockerode();
     this.sync = dockerSyncCapability({ docker: this.docker, ...(options.syncHelperImage !== undefined ? { helperImage: options.syncHelperImage } : {}) });
     this.#clock = options.clock ?? realClock;
-    this.#logger = options.logger ?? silentLogger();
+    this.#logger = options.logger ?? noopLogger();
     this.#snapshots = new SnapshotBatcher(this.docker);
   }
 

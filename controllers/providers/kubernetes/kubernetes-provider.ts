@@ -18,7 +18,8 @@
 import type { Duplex } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { realClock, type Clock } from '../../runtime/clock.ts';
-import { silentLogger, type Logger } from '../../runtime/logger.ts';
+import type { Logger } from '../../runtime/logger.ts';
+import { noopLogger } from '../../runtime/noop-logger.ts';
 import { ProviderError } from '../errors.ts';
 import type {
   DesiredRuntime,
@@ -101,7 +102,7 @@ export class KubernetesProvider implements Provider {
     this.#cluster = connectCluster(options);
     this.#options = options;
     this.#clock = options.clock ?? realClock;
-    this.#logger = options.logger ?? silentLogger();
+    this.#logger = options.logger ?? noopLogger();
   }
 
   /** The loaded kubeconfig (for diagnostics and tests). */
