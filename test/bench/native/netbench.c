@@ -5,8 +5,10 @@
  *
  *   netbench serve [HOST [ECHO SOURCE]]    prints {"echo":P,"source":Q}, serves until stdin closes
  *   netbench download BYTES RUNS H:P...    RUNS rounds, each downloading BYTES from every H:P in turn
- *                                          (order alternating); prints one JSON line: MB/s per target,
- *                                          and the last connection's TCP_INFO per target (at its end)
+ *                                          (order alternating); prints one JSON line: MB/s and the
+ *                                          client's CPU ms per download and target, and the last
+ *                                          connection's TCP_INFO per target (at its end)
+ *                                          env NETBENCH_READ: bytes per read call (default 1 MiB)
  *   netbench ping SAMPLES WARMUP H:P...    1-byte round trips over one connection per target,
  *                                          targets interleaved per sample; prints µs per target
  *
@@ -22,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -33,6 +36,13 @@
 static void die(const char *what) {
   perror(what);
   exit(1);
+}
+
+/* CPU time (user + system, ms) this process used so far; softirq work run in its syscalls included. */
+static double cpu_ms(void) {
+  struct rusage ru;
+  getrusage(RUSAGE_SELF, &ru);
+  return (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e3 + (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
 static double now_s(void) {
@@ -183,20 +193,28 @@ static double download_once(struct sockaddr_in *a, long long bytes, struct tcp_i
 }
 
 static int download(long long bytes, int runs, int n, struct sockaddr_in *targets) {
-  static double rates[MAX_TARGETS][1000];
+  static double rates[MAX_TARGETS][1000], cpu[MAX_TARGETS][1000];
   struct tcp_info infos[MAX_TARGETS];
   memset(infos, 0, sizeof infos);
   for (int r = 0; r < runs && r < 1000; r++) {
     for (int k = 0; k < n; k++) {
       int t = (r % 2 == 0) ? k : n - 1 - k; /* alternate the order, so no path always goes first */
       memset(&infos[t], 0, sizeof infos[t]);
+      double before = cpu_ms();
       rates[t][r] = download_once(&targets[t], bytes, &infos[t]);
+      cpu[t][r] = cpu_ms() - before;
     }
   }
   printf("{\"mbps\":[");
   for (int t = 0; t < n; t++) {
     printf("%s[", t ? "," : "");
     for (int r = 0; r < runs; r++) printf("%s%.1f", r ? "," : "", rates[t][r]);
+    printf("]");
+  }
+  printf("],\"cpuMs\":[");
+  for (int t = 0; t < n; t++) {
+    printf("%s[", t ? "," : "");
+    for (int r = 0; r < runs; r++) printf("%s%.1f", r ? "," : "", cpu[t][r]);
     printf("]");
   }
   printf("],\"tcpInfo\":[");
