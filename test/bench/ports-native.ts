@@ -10,9 +10,11 @@
  *   by docker-proxy when the engine's userland-proxy is on, as by default) and `-p GATEWAY::C`
  *   reached from the host (the engine's iptables DNAT; docker-proxy then sees no traffic, which
  *   its measured CPU shows).
- * A second run reads 64 KiB per call, as a Node client does: it attributes the Node-client rows'
- * lower ratios (see the profile row) to the client socket's TCP receive side, which any DNAT from
- * a local address shares, Docker's included.
+ * A second run reads 64 KiB per call, as a Node client does (the Node-client rows of ports.ts):
+ * through any DNAT, boulder's or the engine's, the reading client then spends more CPU per 100 MB
+ * in its own read calls (the receive path, and the container's transmit its ACKs set off, run
+ * inline on its core), while with 1 MiB reads the paths cost it the same; the profile row prints
+ * both, the part outside boulder (its rule is consulted for a connection's first packet only).
  */
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';

@@ -188,8 +188,8 @@ const READ_BUFFER_MAX_BYTES = 1024 * 1024;
 /**
  * Reads the target's bytes into one reused buffer and writes each chunk to the client. A read that
  * fills the buffer means a bulk transfer: the next buffer is 4× larger, up to 1 MiB (fewer read and
- * write calls per byte: measured 0.68–0.79× of direct with 256 KiB, 0.77–0.84× with 1 MiB, native
- * client, test/bench/ports-native.ts), while an interactive connection keeps 64 KiB. A chunk the
+ * write calls per byte: 0.68–0.79× of direct with 256 KiB, 0.77–0.84× with 1 MiB in two interleaved
+ * runs, native client, test/bench/ports-native.ts), while an interactive connection keeps 64 KiB. A chunk the
  * client could not take at once is still referenced by its pending write, so the next read gets a
  * new buffer; when the client's buffer is full, reading stops until it drains.
  */
