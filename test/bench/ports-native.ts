@@ -133,7 +133,7 @@ function measure(binary: string, paths: Path[]): BenchRow[] {
   const small = JSON.parse(run(['download', String(BYTES), String(ROUNDS), ...smallPaths.map((p) => p.source)], { NETBENCH_READ: String(64 * 1024) })) as DownloadResult;
   const pings = (JSON.parse(run(['ping', String(PINGS), '100', ...paths.map((p) => p.echo)])) as { us: number[][] }).us;
   return [
-    ...paths.slice(1).map((path, k) => throughputRow(path, full.mbps[k + 1]!, full.mbps[0]!, cpuPer100MB[k + 1])),
+    ...paths.slice(1).map((path, k) => throughputRow(path, full.mbps[k + 1]!, full.mbps[0]!, cpuPer100MB[k + 1], industryFloor(path, paths, full))),
     ...profileRow(smallPaths, small, paths, full),
     ...paths.slice(1).map((path, k) => pingRow(path, pings[k + 1]!, pings[0]!)),
   ];
@@ -153,7 +153,16 @@ function pairsRatio(series: number[], floor: number[], q = 0.5): number {
   return quantile(series.map((v, i) => v / floor[i]!), q);
 }
 
-function throughputRow(path: Path, series: number[], direct: number[], cpuMs: number | undefined): BenchRow {
+/** boulder's path against the engine's doing the same job (kernel: its DNAT; userland: docker-proxy), pairs' ratio. */
+function industryFloor(path: Path, paths: Path[], result: DownloadResult): string | undefined {
+  const peer: PathName | undefined = path.name === 'kernel' ? 'docker DNAT' : path.name === 'userland' ? 'docker-proxy' : undefined;
+  const k = paths.findIndex((p) => p.name === peer);
+  if (peer === undefined || k < 0) return undefined;
+  const i = paths.indexOf(path);
+  return `${pairsRatio(result.mbps[i]!, result.mbps[k]!).toFixed(2)}× of ${peer} (pairs)`;
+}
+
+function throughputRow(path: Path, series: number[], direct: number[], cpuMs: number | undefined, vsEngine: string | undefined): BenchRow {
   const ratio = pairsRatio(series, direct);
   const relay = cpuMs === undefined ? undefined : `${path.name === 'userland' ? 'forwarder process' : 'docker-proxy'} CPU ${cpuMs} ms per 100 MB`;
   const spread = `IQR ${pairsRatio(series, direct, 0.25).toFixed(2)}–${pairsRatio(series, direct, 0.75).toFixed(2)}`;
@@ -163,7 +172,7 @@ function throughputRow(path: Path, series: number[], direct: number[], cpuMs: nu
     unit: 'MB/s',
     floor: { name: 'direct to container', value: median(direct) },
     ...(isBoulders(path) ? { budget: { text: `≥ ${THROUGHPUT_GOAL}× (pairs)`, met: ratio >= THROUGHPUT_GOAL } } : {}),
-    note: [`median of ${ROUNDS} interleaved rounds; pairs' ratio ${ratio.toFixed(2)}× (${spread})`, relay].filter(Boolean).join('; '),
+    note: [`median of ${ROUNDS} interleaved rounds; pairs' ratio ${ratio.toFixed(2)}× (${spread})`, vsEngine, relay].filter(Boolean).join('; '),
   };
 }
 
