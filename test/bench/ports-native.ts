@@ -145,7 +145,9 @@ function isBoulders(path: Path): boolean {
 
 function label(path: Path): string {
   if (isBoulders(path)) return `boulder ${path.name}`;
-  return path.name === 'docker-proxy' ? 'docker -p 127.0.0.1 (docker-proxy)' : 'docker -p GATEWAY (engine DNAT)';
+  if (path.name === 'docker DNAT') return 'docker -p GATEWAY (engine DNAT)';
+  // An engine with userland-proxy off serves 127.0.0.1 with its DNAT (and route_localnet) instead.
+  return path.relayPid === undefined ? 'docker -p 127.0.0.1 (no docker-proxy: engine DNAT)' : 'docker -p 127.0.0.1 (docker-proxy)';
 }
 
 /** The median of the ratios of rounds measured side by side (robust to load that changes between rounds). */
