@@ -1,8 +1,9 @@
 /**
  * Forwarding measured with native endpoints (issue 19, port forwarder row): a C source/echo server
  * in a container and a C client on the host (test/bench/native/netbench.c), so neither end is a
- * Node process whose own cost would cap and blur the ratios. In one interleaved run, each round
- * downloads 100 MB through every path in turn (the order alternating):
+ * Node process whose own cost would cap and blur the ratios. In one run of 31 rounds, each round
+ * downloads 100 MB through every path in turn (the order alternating; on this shared machine only
+ * the ratio of two downloads side by side, a pair, means much):
  * - direct to the container's bridge address (the floor);
  * - boulder's kernel path (nftables DNAT from 127.0.0.1, see KernelForwarding) and its userland
  *   forwarder (a separate Node process, as in the daemon);
