@@ -9,6 +9,8 @@
  *                                          client's CPU ms per download and target, and the last
  *                                          connection's TCP_INFO per target (at its end)
  *                                          env NETBENCH_READ: bytes per read call (default 1 MiB)
+ *                                          env NETBENCH_MAXSEG: TCP_MAXSEG set before connect (to
+ *                                          test whether a path's MSS matters; README, forwarding)
  *   netbench ping SAMPLES WARMUP H:P...    1-byte round trips over one connection per target,
  *                                          targets interleaved per sample; prints µs per target
  *
