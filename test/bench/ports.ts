@@ -22,6 +22,7 @@ import { SIMULATED_PORTS, allocateWorkspaces, simulatedWorkspace } from '../../c
 import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
 import { KernelForwarding } from '../../controllers/portbinding/forward/kernel/kernel-forwarding.ts';
 import { measureDownload, measurePingLatency } from '../ports/servers.ts';
+import { benchNativeForwarding } from './ports-native.ts';
 import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
 const FORWARD_HELPER = join(import.meta.dirname, '..', 'ports', 'servers.ts');
@@ -59,7 +60,10 @@ export async function benchPorts(): Promise<BenchRow[]> {
   } finally {
     await target.stop();
   }
-  if (dockerAvailable()) rows.push(...(await benchContainerForwarding(modes)));
+  if (dockerAvailable()) {
+    rows.push(...(await benchContainerForwarding(modes)));
+    rows.push(...(await benchNativeForwarding(modes.includes('kernel'))));
+  }
   return rows;
 }
 
@@ -129,7 +133,7 @@ async function benchForwarding(host: string, target: { echo: number; source: num
         unit: 'MB/s',
         floor: { name: 'direct to target', value: median(direct) },
         budget: { text: `≥ ${THROUGHPUT_GOAL}×`, met: throughput >= THROUGHPUT_GOAL },
-        note: `median of ${DOWNLOAD_RUNS}, interleaved (median of the pairs' ratios ${median(forwarded.map((f, i) => f / direct[i]!)).toFixed(2)}×); forwarder process CPU ${Math.round(forwarderCpuMs / DOWNLOAD_RUNS)} ms per 100 MB`,
+        note: `Node client and target (64 KiB reads; the path alone: the native rows); median of ${DOWNLOAD_RUNS}, interleaved (median of the pairs' ratios ${median(forwarded.map((f, i) => f / direct[i]!)).toFixed(2)}×); forwarder process CPU ${Math.round(forwarderCpuMs / DOWNLOAD_RUNS)} ms per 100 MB`,
       },
       {
         name: `forwarder round trip, 1-byte ping (${where}, ${mode})`,
@@ -177,7 +181,7 @@ function dockerAvailable(): boolean {
 }
 
 /** CPU time (user + system, ms) the process `pid` used so far (Linux /proc, 10 ms ticks); 0 elsewhere. */
-function cpuMsOf(pid: number | undefined): number {
+export function cpuMsOf(pid: number | undefined): number {
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
     return (Number(fields[11]) + Number(fields[12])) * 10;
@@ -186,7 +190,7 @@ function cpuMsOf(pid: number | undefined): number {
   }
 }
 
-interface Helper {
+export interface Helper {
   /** The JSON the helper printed on its first line. */
   info: unknown;
   pid: number | undefined;
@@ -195,7 +199,7 @@ interface Helper {
 }
 
 /** Spawns a helper that prints one JSON line when ready and serves until its stdin closes. */
-async function startHelper(file: string, args: string[]): Promise<Helper> {
+export async function startHelper(file: string, args: string[]): Promise<Helper> {
   const child: ChildProcess = spawn(file, args, { stdio: ['pipe', 'pipe', 'inherit'] });
   const lines = createInterface({ input: child.stdout! });
   const exited = once(child, 'exit');

@@ -181,16 +181,21 @@ function relayTo(relay: Relay, target: ForwardTarget, connectTimeoutMs: number, 
   );
 }
 
-/** Bytes read from a TCP target per read call at most. */
-const READ_BUFFER_BYTES = 256 * 1024;
+/** Bytes read from a TCP target per read call: a connection starts small and grows while reads fill it. */
+const READ_BUFFER_MIN_BYTES = 64 * 1024;
+const READ_BUFFER_MAX_BYTES = 1024 * 1024;
 
 /**
- * Reads the target's bytes into one reused buffer and writes each chunk to the client. A chunk the
+ * Reads the target's bytes into one reused buffer and writes each chunk to the client. A read that
+ * fills the buffer means a bulk transfer: the next buffer is 4× larger, up to 1 MiB (fewer read and
+ * write calls per byte: 0.68–0.79× of direct with 256 KiB, 0.77–0.84× with 1 MiB in two interleaved
+ * runs, native client, test/bench/ports-native.ts), while an interactive connection keeps 64 KiB. A chunk the
  * client could not take at once is still referenced by its pending write, so the next read gets a
  * new buffer; when the client's buffer is full, reading stops until it drains.
  */
 function targetToClient(relay: Relay): OnReadOpts {
-  let buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+  let size = READ_BUFFER_MIN_BYTES;
+  let buffer = Buffer.allocUnsafe(size);
   return {
     buffer: () => buffer,
     callback: (bytes, chunk) => {
@@ -198,7 +203,8 @@ function targetToClient(relay: Relay): OnReadOpts {
       const { client } = relay;
       if (client.destroyed) return false;
       const more = client.write((chunk as Buffer).subarray(0, bytes));
-      if (client.writableLength > 0) buffer = Buffer.allocUnsafe(READ_BUFFER_BYTES);
+      if (bytes === size && size < READ_BUFFER_MAX_BYTES) size *= 4;
+      if (client.writableLength > 0 || buffer.length !== size) buffer = Buffer.allocUnsafe(size);
       if (more) return true;
       client.once('drain', () => relay.upstream?.resume());
       return false;
