@@ -11,7 +11,8 @@
  * needs only the workspace's identity: the Docker network, the image check), and the provider's
  * ensure then starts from the observation and what prepare set up. Steps with a phase are timed
  * (phase-timer.ts) for status.timings.phases and the debug log; the concurrent group's wall time
- * is phase `inputs` (its steps overlap, so their own phases add up to more).
+ * is phase `inputs` (its steps overlap, so their own phases add up to more), and `converge` is the
+ * wall time of the whole list up to the status write.
  */
 import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
 import { CONTAINER_READY, SWITCH_REQUESTED_AT_ANNOTATION, WORKTREE_READY } from '../../apis/names/index.ts';
@@ -238,6 +239,7 @@ const statusStep: Step<ConvergeScope> = {
     const repairs = driftRepairs(ws, result);
     for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
     const runtimeChanged = result.outcome !== 'unchanged' || scope.hooks.length > 0;
+    phases.recordWall('converge');
     const writeStarted = performance.now();
     await live.write(workspaceStatus(live.object, statusInputs(scope, idle.transition !== undefined ? [] : repairs, runtimeChanged)));
     if (runtimeChanged) ctx.log.debug({ phases: { ...phases.snapshot(), statusWrite: Math.round((performance.now() - writeStarted) * 10) / 10 }, outcome: result.outcome }, `workspace/${ws.metadata.name}: converge phases (ms)`);

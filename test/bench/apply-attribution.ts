@@ -28,12 +28,18 @@ export interface ApplyAttribution {
   engineGit: number;
   boulderOwn: number;
   readyToExit: number;
+  /** Of `boulderOwn`: around the converge (finalizer write → converge start, and the status write), when `converge` was recorded. */
+  aroundConverge?: number;
 }
 
-/** Splits one run's `wall` with its segments and floors. */
-export function attribute(wall: number, segments: ApplySegments, floors: ApplyFloors): ApplyAttribution {
+/**
+ * Splits one run's `wall` with its segments and floors; `convergeMs` (status.timings.phases.converge,
+ * the converge's wall up to the status write) splits boulder's own daemon time further.
+ */
+export function attribute(wall: number, segments: ApplySegments, floors: ApplyFloors, convergeMs?: number): ApplyAttribution {
   const engineGit = Math.max(floors.gitWorktreeAdd, floors.networkCreate) + floors.containerCreate + floors.containerStart;
   return {
+    ...(convergeMs !== undefined ? { aroundConverge: segments.daemonToReady - convergeMs } : {}),
     wall,
     node: floors.node,
     cliOwn: segments.cliToStored - floors.node,
@@ -44,13 +50,21 @@ export function attribute(wall: number, segments: ApplySegments, floors: ApplyFl
   };
 }
 
-const PARTS: [keyof ApplyAttribution, string][] = [
+/** The parts every run has (all but the optional sub-parts). */
+type Part = Exclude<keyof ApplyAttribution, 'aroundConverge'>;
+
+const PARTS: [Part, string][] = [
   ['node', 'node start (node -e 0)'],
   ['cliOwn', "CLI's own: start → object stored, beyond node start"],
   ['wake', 'wake-up: stored → daemon\'s first write'],
   ['engineGit', 'engine/git critical path: max(git worktree add, network create) + create + start'],
   ['boulderOwn', "boulder's own in the daemon: first write → Ready, beyond engine/git"],
   ['readyToExit', 'Ready written → CLI exit'],
+];
+
+/** Parts of `boulderOwn`, shown when measured. */
+const SUBPARTS: ['aroundConverge', string][] = [
+  ['aroundConverge', "of boulder's own in the daemon: around the converge (finalizer write → converge start, status write)"],
 ];
 
 const FLOORS: [keyof ApplyFloors, string][] = [
@@ -70,6 +84,10 @@ export function attributionRows(label: string, floors: readonly ApplyFloors[], p
   for (const [key, what] of PARTS) {
     const values = parts.map((p) => p[key]);
     rows.push({ name: `${label}: part ${what}`, value: median(values), p99: quantile(values, 0.99), unit: 'ms', note: `per-run difference, N=${n}` });
+  }
+  for (const [key, what] of SUBPARTS) {
+    const values = parts.map((p) => p[key]).filter((v): v is number => v !== undefined);
+    if (values.length > 0) rows.push({ name: `${label}: part ${what}`, value: median(values), p99: quantile(values, 0.99), unit: 'ms', note: `daemon's first write → Ready minus phase converge, N=${values.length}` });
   }
   const wall = median(parts.map((p) => p.wall));
   const own = parts.map((p) => p.cliOwn + p.wake + p.boulderOwn + p.readyToExit);

@@ -56,7 +56,7 @@ async function applyOnce(env: DockerBenchEnv, store: EmbeddedStore, name: string
   into.segments.push(segments);
   if (floors !== undefined) {
     into.floors?.push(floors);
-    into.parts?.push(attribute(applied.ms, segments, floors));
+    into.parts?.push(attribute(applied.ms, segments, floors, phasesOf(ws)?.['converge']));
   }
 }
 
