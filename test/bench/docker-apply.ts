@@ -54,10 +54,13 @@ async function applyOnce(env: DockerBenchEnv, store: EmbeddedStore, name: string
   const phases = phasesOf(ws);
   if (phases !== undefined) into.phases.push(phases);
   into.segments.push(segments);
-  if (floors !== undefined) {
-    into.floors?.push(floors);
-    into.parts?.push(attribute(applied.ms, segments, floors, phasesOf(ws)?.['converge']));
-  }
+  if (floors !== undefined) addAttribution(into, attribute(applied.ms, segments, floors, phases?.['converge']), floors);
+}
+
+/** Keeps one run's floors and the split of its wall time. */
+function addAttribution(into: ApplySamples, parts: ApplyAttribution, floors: ApplyFloors): void {
+  into.floors?.push(floors);
+  into.parts?.push(parts);
 }
 
 /** The floor components of one apply, measured while its workspace container still exists. */
