@@ -154,6 +154,21 @@ export interface EnsureOptions {
   afterObserve?: boolean;
 }
 
+/** What a provider may set up before the rest of the desired runtime is resolved (`Provider.prepare`). */
+export interface PrepareRequest {
+  target: RuntimeTarget;
+  /** The labels of the workspace's objects, as `DesiredRuntime.labels` will have them. */
+  labels: Record<string, string>;
+  /** The image the workspace runs, when its spec names one (a build's tag needs the worktree). */
+  imageRef?: string;
+}
+
+/** What `prepare` did. */
+export interface PrepareResult {
+  /** Wall time (ms) of the provider's own prepare steps, e.g. network, image (status.timings.phases). */
+  phases?: Record<string, number>;
+}
+
 /** Options of `exec`. */
 export interface ExecOptions {
   /** Run in this service container instead of the main one. */
@@ -237,6 +252,14 @@ export interface Provider {
    * and the lifecycle state. Idempotent; compares only what boulder owns.
    */
   ensure(desired: DesiredRuntime, options?: EnsureOptions): Promise<EnsureResult>;
+  /**
+   * Sets up, while the caller still resolves the rest of the desired runtime (worktree, secrets),
+   * what `ensure` will need that depends only on the workspace's identity — for Docker its network
+   * when missing, and the image check of a new workspace — starting from the caller's concurrent
+   * `observe` listing (no extra round trip when there is nothing to set up). The next `ensure` of
+   * the target with `afterObserve` starts from what it found. Optional; idempotent.
+   */
+  prepare?(request: PrepareRequest): Promise<PrepareResult>;
   /** Pauses (freezes) the workspace's containers. Idempotent. */
   pause(target: RuntimeTarget): Promise<void>;
   /** Resumes paused or stopped containers. Idempotent. */

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
 import { TerminalError } from './errors.ts';
-import { concurrently, finish, found, runSteps, stepNames, type Step, type StepTimer } from './steps.ts';
+import { concurrently, concurrentlyAs, finish, found, runSteps, stepNames, type Step, type StepTimer } from './steps.ts';
 
 /** What the test steps share: a log of what happened, in order. */
 interface Scope {
@@ -214,6 +214,22 @@ describe('phases', () => {
     );
     await expect(driven(clock, run)).rejects.toThrow('failed after 20 ms');
     expect(timer.phases).toEqual({ worktree: 40, hooks: 12, ensure: 20 });
+  });
+  it('times a group named by concurrentlyAs as a whole (its wall), while each step keeps its own duration', async () => {
+    const clock = new FakeClock();
+    const timer = fakeTimer(clock);
+    const sleeping = (ms: number) => async () => void (await clock.sleep(ms));
+    const run = runSteps(
+      [
+        concurrentlyAs('inputs', step('worktree', sleeping(40), { phase: 'worktree' }), step('prepare', sleeping(70), { phase: 'prepare' }), step('observe', sleeping(7), { phase: 'observe' })),
+        step('ensure', sleeping(20), { phase: 'ensure' }),
+      ],
+      { log: [] },
+      { timer },
+    );
+    await driven(clock, run);
+    // The overlapping steps add up to 117 ms, the group took the wall of its slowest step.
+    expect(timer.phases).toEqual({ worktree: 40, prepare: 70, observe: 7, inputs: 70, ensure: 20 });
   });
 });
 

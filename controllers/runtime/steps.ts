@@ -18,7 +18,9 @@
  * fails. Variants of a kind (file sync into a volume or into a Pod) are steps present in the list
  * or not, decided when the list is built from the object, never a branch inside a step; a step
  * that depends on what earlier steps found (a hook on a state transition) says so in `when`.
- * A step with a `phase` is timed under that name (`StepTimer`, e.g. status.timings.phases).
+ * A step with a `phase` is timed under that name (`StepTimer`, e.g. status.timings.phases); a
+ * group built by `concurrentlyAs(phase, ...)` is also timed as a whole under its own phase (its
+ * wall time), so overlapping steps keep each their own duration and the wall they shared is known.
  */
 import type { ReconcileResult } from './controller.ts';
 
@@ -50,6 +52,8 @@ export interface Step<S> {
 /** A group of steps run at the same time; see `concurrently`. */
 export interface ConcurrentSteps<S> {
   readonly concurrently: readonly Step<S>[];
+  /** Times the whole group (its wall time) under this phase name. */
+  readonly phase?: string;
 }
 
 /** An entry of a step list: a step, or a group run concurrently. */
@@ -83,13 +87,18 @@ export function concurrently<S>(...steps: Step<S>[]): ConcurrentSteps<S> {
   return { concurrently: steps };
 }
 
+/** Like `concurrently`, and times the group's wall under `phase` (each step keeps its own phase). */
+export function concurrentlyAs<S>(phase: string, ...steps: Step<S>[]): ConcurrentSteps<S> {
+  return { concurrently: steps, phase };
+}
+
 /**
  * Runs the entries in order over `scope`. Returns the result of the step that finished the
  * reconcile, or undefined when every step ran; throws the failure that stopped the list.
  */
 export async function runSteps<S>(entries: readonly StepEntry<S>[], scope: S, options: StepListOptions = {}): Promise<ReconcileResult | undefined> {
   for (const entry of entries) {
-    const outcome = 'concurrently' in entry ? await runGroup(entry.concurrently, scope, options) : await runStep(entry, scope, options);
+    const outcome = 'concurrently' in entry ? await timedGroup(entry, scope, options) : await runStep(entry, scope, options);
     if (outcome !== undefined) return outcome.finish;
   }
   return undefined;
@@ -122,6 +131,12 @@ async function runStep<S>(step: Step<S>, scope: S, options: StepListOptions): Pr
     }
   };
   return step.phase !== undefined && options.timer !== undefined ? options.timer.time(step.phase, run) : run();
+}
+
+/** Runs a group, timed as a whole when it names a phase. */
+function timedGroup<S>(group: ConcurrentSteps<S>, scope: S, options: StepListOptions): Promise<Finish | undefined> {
+  const run = (): Promise<Finish | undefined> => runGroup(group.concurrently, scope, options);
+  return group.phase !== undefined && options.timer !== undefined ? options.timer.time(group.phase, run) : run();
 }
 
 /**

@@ -7,7 +7,7 @@ function workspace(spec: Partial<Workspace['spec']>): Workspace {
   return { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'w' }, spec: { backend: 'docker', ...spec } } as Workspace;
 }
 
-const common = ['admit', 'owner', 'provider', 'worktree', 'secrets', 'observe', 'desired', 'buildContainment', 'portBindings', 'idle'];
+const common = ['admit', 'owner', 'provider', 'worktree', 'secrets', 'observe', 'prepare', 'desired', 'buildContainment', 'portBindings', 'idle'];
 const tail = ['woken', 'scripts', 'status'];
 
 describe('convergeSteps', () => {

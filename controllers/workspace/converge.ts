@@ -1,25 +1,29 @@
 /**
  * The Workspace converge as a list of named steps (controllers/runtime/steps.ts), each owning the
  * condition its failure is recorded in:
- *   admit → owner → provider → (worktree ∥ secrets ∥ observe) → desired → buildContainment → portBindings →
+ *   admit → owner → provider → (worktree ∥ secrets ∥ observe ∥ prepare) → desired → buildContainment → portBindings →
  *   idle → [volumeSync] → onSleep → ensure → [podSync] → onWake → woken → scripts → status
  * The file-sync variants (sync-steps.ts) are in the list or not, by the spec: `volumeSync` for a
  * docker workspace (its volume is filled before the container starts), `podSync` for a kubernetes
  * or sprite one (the Pod runs before the sync, the sync before scripts and Ready). The hooks are
- * in it when the spec declares them and run on their transition only. Independent reads run
- * concurrently (the provider's ensure then starts from the observation). Steps with a phase are
- * timed (phase-timer.ts) for status.timings.phases and the debug log.
+ * in it when the spec declares them and run on their transition only. Independent work runs
+ * concurrently: the worktree, the secrets, the observation and the provider's `prepare` (what
+ * needs only the workspace's identity: the Docker network, the image check), and the provider's
+ * ensure then starts from the observation and what prepare set up. Steps with a phase are timed
+ * (phase-timer.ts) for status.timings.phases and the debug log; the concurrent group's wall time
+ * is phase `inputs` (its steps overlap, so their own phases add up to more), and `converge` is the
+ * wall time of the whole list up to the status write.
  */
 import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
 import { CONTAINER_READY, SWITCH_REQUESTED_AT_ANNOTATION, WORKTREE_READY } from '../../apis/names/index.ts';
 import { backendOf, defaulted } from '../../apis/defaulted.ts';
-import { concurrently, finish, found, type Step, type StepEntry } from '../runtime/steps.ts';
+import { concurrentlyAs, finish, found, type Step, type StepEntry } from '../runtime/steps.ts';
 import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { admitWorkspace } from '../trust/policy.ts';
 import { ensureWorktree } from '../worktree/index.ts';
 import { assertBuildContained } from './build-containment.ts';
 import { workspaceKey, type ConvergeScope } from './converge-scope.ts';
-import { desiredRuntime, runtimeTarget, usesFileSync } from './desired.ts';
+import { desiredRuntime, namedImageOf, runtimeTarget, usesFileSync, workspaceLabels } from './desired.ts';
 import { decideIdle, idleTimeoutMs, latestActivity, recordedActivity, type IdleDecision } from './idle.ts';
 import { runScript } from './lifecycle.ts';
 import type { LiveStatus } from './live-status.ts';
@@ -37,7 +41,7 @@ export function convergeSteps(ws: Workspace): StepEntry<ConvergeScope>[] {
     admitStep,
     ownerStep,
     providerStep,
-    concurrently(worktreeStep, secretsStep, observeStep),
+    concurrentlyAs('inputs', worktreeStep, secretsStep, observeStep, prepareStep),
     desiredStep,
     buildContainmentStep,
     portBindingsStep,
@@ -109,6 +113,23 @@ const observeStep: Step<ConvergeScope> = {
   phase: 'observe',
   run: async (scope) => {
     scope.before = await found(scope.provider, 'provider').observe(runtimeTarget(scope.ws));
+  },
+};
+
+/**
+ * What ensure will need that depends only on the workspace's identity (the Docker network when
+ * missing, a new workspace's image check), set up while the worktree is made (Provider.prepare).
+ */
+const prepareStep: Step<ConvergeScope> = {
+  name: 'prepare',
+  condition: CONTAINER_READY,
+  phase: 'prepare',
+  when: (scope) => found(scope.provider, 'provider').prepare !== undefined,
+  run: async (scope) => {
+    const { ws, owner } = scope;
+    const imageRef = namedImageOf(ws);
+    const result = await found(scope.provider, 'provider').prepare?.({ target: runtimeTarget(ws), labels: workspaceLabels(ws, owner), ...(imageRef !== undefined ? { imageRef } : {}) });
+    scope.phases.recordAll('prepare', result?.phases);
   },
 };
 
@@ -218,6 +239,7 @@ const statusStep: Step<ConvergeScope> = {
     const repairs = driftRepairs(ws, result);
     for (const what of repairs) ctx.log.info({ repair: what }, `repaired workspace/${ws.metadata.name}: ${what}`);
     const runtimeChanged = result.outcome !== 'unchanged' || scope.hooks.length > 0;
+    phases.recordWall('converge');
     const writeStarted = performance.now();
     await live.write(workspaceStatus(live.object, statusInputs(scope, idle.transition !== undefined ? [] : repairs, runtimeChanged)));
     if (runtimeChanged) ctx.log.debug({ phases: { ...phases.snapshot(), statusWrite: Math.round((performance.now() - writeStarted) * 10) / 10 }, outcome: result.outcome }, `workspace/${ws.metadata.name}: converge phases (ms)`);

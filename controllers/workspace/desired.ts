@@ -57,7 +57,7 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
   const imageSource = imageSourceOf(ws, inputs);
   return {
     target,
-    labels: { ...runtimeLabels(target), ...(inputs.runAs !== undefined ? { [USER_LABEL]: inputs.runAs.user } : {}) },
+    labels: workspaceLabels(ws, inputs.runAs),
     image: imageSource.kind === 'image' ? imageSource.ref : `build:${imageSource.context}`,
     imageSource,
     env: { ...(spec.env ?? {}) },
@@ -82,6 +82,17 @@ export function desiredRuntime(ws: Workspace, inputs: ResolvedInputs = { secretE
   };
 }
 
+/** The labels of every external object of `ws` (plus its owner's name on a multi-user node). */
+export function workspaceLabels(ws: Workspace, runAs?: { user: string }): Record<string, string> {
+  return { ...runtimeLabels(runtimeTarget(ws)), ...(runAs !== undefined ? { [USER_LABEL]: runAs.user } : {}) };
+}
+
+/** The image `spec.image` names (undefined for a build, whose tag needs the worktree). */
+export function namedImageOf(ws: Workspace): string | undefined {
+  const { image } = defaulted(ws).spec;
+  return image !== undefined && image !== '' ? image : undefined;
+}
+
 /** `secretRefs` for a kubernetes workspace with `secretRef` secrets (delivered by reference). */
 function secretRefsField(ws: Workspace): Pick<DesiredRuntime, 'secretRefs'> {
   if (ws.spec.backend !== 'kubernetes') return {};
@@ -91,8 +102,9 @@ function secretRefsField(ws: Workspace): Pick<DesiredRuntime, 'secretRefs'> {
 
 /** The image to run: `spec.image`, or a build of `spec.build` relative to the worktree (or repository). */
 export function imageSourceOf(ws: Workspace, inputs: ResolvedInputs): ImageSource {
-  const { image, build } = defaulted(ws).spec;
-  if (image !== undefined && image !== '') return { kind: 'image', ref: image };
+  const image = namedImageOf(ws);
+  const { build } = defaulted(ws).spec;
+  if (image !== undefined) return { kind: 'image', ref: image };
   if (build === undefined) throw new TerminalError(INVALID_SPEC, 'spec.image or spec.build is required');
   const root = inputs.worktree?.path ?? ws.spec.repository?.path;
   if (root === undefined) throw new TerminalError(INVALID_SPEC, 'spec.build needs spec.repository: the build context is resolved in its worktree');

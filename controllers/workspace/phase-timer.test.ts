@@ -17,5 +17,8 @@ describe('PhaseTimer', () => {
     timer.record('hooks', 2);
     timer.recordAll('ensure', { create: 3.05, start: 1 });
     expect(timer.snapshot()).toEqual({ worktree: 12.3, ensure: 5, hooks: 3, 'ensure.create': 3.1, 'ensure.start': 1 });
+    now += 0.5;
+    timer.recordWall('converge');
+    expect(timer.snapshot()['converge']).toBe(17.8);
   });
 });

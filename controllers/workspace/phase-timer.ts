@@ -1,16 +1,24 @@
 /**
  * Per-phase wall times of one Workspace reconcile (issue 19: the profile of the apply path), for
  * `status.timings.phases` and the reconcile's debug log line. Phases that run concurrently are
- * each timed on their own, so their sum may exceed the reconcile's wall time.
+ * each timed on their own, so their sum may exceed the reconcile's wall time; `converge` is the
+ * wall time from the timer's creation (the converge's start) to just before the status write.
  */
 
 /** Collects named durations in milliseconds. */
 export class PhaseTimer {
   readonly #phases: Record<string, number> = {};
   readonly #now: () => number;
+  readonly #startedAt: number;
 
   constructor(now: () => number = () => performance.now()) {
     this.#now = now;
+    this.#startedAt = now();
+  }
+
+  /** Records the wall time since this timer was created under `name`. */
+  recordWall(name: string): void {
+    this.record(name, this.#now() - this.#startedAt);
   }
 
   /** Runs `step` and records its duration under `name` (also when it throws). */

@@ -88,11 +88,20 @@ async function createWorktree(path: string, input: EnsureWorktreeInput): Promise
   const as = input.runAs;
   const repo = await inspectRepository(input.repoPath, as);
   const realPath = join(repo.topLevel, WORKTREES_DIR, input.name);
-  await clearStaleRegistration(repo, realPath, input.branch, as);
-  const branchExists = (await resolveCommit(repo.topLevel, `refs/heads/${input.branch}`, as)) !== undefined;
-  const args = branchExists
-    ? ['worktree', 'add', '--quiet', path, input.branch]
-    : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, await baseCommit(repo, input.baseRef, as)];
+  // Independent reads at once (one git run's latency instead of three); the base commit is looked
+  // up before knowing whether the branch exists, and its failure matters only when it does not.
+  const [stale, branch, base] = await Promise.allSettled([
+    clearStaleRegistration(repo, realPath, input.branch, as),
+    resolveCommit(repo.topLevel, `refs/heads/${input.branch}`, as),
+    baseCommit(repo, input.baseRef, as),
+  ]);
+  if (stale.status === 'rejected') throw stale.reason;
+  if (branch.status === 'rejected') throw branch.reason;
+  if (branch.value === undefined && base.status === 'rejected') throw base.reason;
+  const args =
+    branch.value !== undefined || base.status === 'rejected'
+      ? ['worktree', 'add', '--quiet', path, input.branch]
+      : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, base.value];
   const existing = await withRepositoryLock(repo.commonGitDir, () => addWorktree(repo, path, input.branch, args, as));
   if (existing !== undefined) return finish(path, input, existing, false);
   const created = await inspectWorktreeDir(path, as);

@@ -2,12 +2,16 @@
  * apply → Ready with the image present: wall time of `boulder apply -f ws.yaml --wait` of a new
  * docker workspace (no repository, and with a worktree of a temp git repository), against
  * `docker run --rm IMAGE true` and `devcontainer up` of the same image, measured interleaved in
- * the same run. Each workspace is deleted (`delete --wait`) between runs.
+ * the same run. Each workspace is deleted (`delete --wait`) between runs. The worktree variant's
+ * wall is attributed to node start, the CLI, the wake-up, engine/git floors measured right after
+ * each apply (apply-floors.ts) and boulder's own time (apply-attribution.ts).
  */
 import { join } from 'node:path';
 import { STORE_FILE } from '../../apis/config/state-dir.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../apis/store/embedded-store.ts';
 import { segmentRows, watchApply, type ApplySegments } from './apply-segments.ts';
+import { attribute, attributionRows, type ApplyAttribution } from './apply-attribution.ts';
+import { equivalentStartOnce, gitWorktreeAddOnce, nodeStartOnce, type ApplyFloors } from './apply-floors.ts';
 import { DevcontainerFloor, dockerRunFloorName, dockerRunOnce } from './docker-floors.ts';
 import { createGitRepository, workspaceManifest, writeManifests, type DockerBenchEnv } from './docker-bench-env.ts';
 import { phaseRows, phasesOf, type PhaseSample } from './phases.ts';
@@ -28,6 +32,9 @@ interface ApplySamples {
   deleteMs: number[];
   phases: PhaseSample[];
   segments: ApplySegments[];
+  /** Floors measured right after each apply, and the wall split with them (with worktree only). */
+  floors?: ApplyFloors[];
+  parts?: ApplyAttribution[];
 }
 
 /** Applies a new workspace, waits for Ready, reads its `status.timings.createMs`, deletes it. */
@@ -37,7 +44,8 @@ async function applyOnce(env: DockerBenchEnv, store: EmbeddedStore, name: string
   const spawnedAt = performance.now();
   const applied = await env.boulderOk('apply', '-f', file, '--wait', '--timeout', '60s');
   const segments = await watch.finish(spawnedAt, spawnedAt + applied.ms);
-  const ws = JSON.parse((await env.boulderOk('get', 'ws', name, '-o', 'json')).stdout) as { status?: { timings?: { createMs?: number; phases?: PhaseSample } } };
+  const ws = JSON.parse((await env.boulderOk('get', 'ws', name, '-o', 'json')).stdout) as { status?: { containerId?: string; timings?: { createMs?: number; phases?: PhaseSample } } };
+  const floors = into?.floors !== undefined && repository !== undefined ? await floorsOnce(env, repository, ws.status?.containerId, name) : undefined;
   const deleted = await env.boulderOk('delete', 'ws', name, '--wait', '--timeout', '60s');
   if (into === undefined) return;
   into.wall.push(applied.ms);
@@ -46,6 +54,21 @@ async function applyOnce(env: DockerBenchEnv, store: EmbeddedStore, name: string
   const phases = phasesOf(ws);
   if (phases !== undefined) into.phases.push(phases);
   into.segments.push(segments);
+  if (floors !== undefined) addAttribution(into, attribute(applied.ms, segments, floors, phases?.['converge']), floors);
+}
+
+/** Keeps one run's floors and the split of its wall time. */
+function addAttribution(into: ApplySamples, parts: ApplyAttribution, floors: ApplyFloors): void {
+  into.floors?.push(floors);
+  into.parts?.push(parts);
+}
+
+/** The floor components of one apply, measured while its workspace container still exists. */
+async function floorsOnce(env: DockerBenchEnv, repository: string, containerId: string | undefined, suffix: string): Promise<ApplyFloors> {
+  if (containerId === undefined) throw new Error(`workspace ${suffix} reported no containerId`);
+  const engine = await equivalentStartOnce(env, containerId, suffix);
+  const gitWorktreeAdd = await gitWorktreeAddOnce(env, repository, suffix);
+  return { node: await nodeStartOnce(), gitWorktreeAdd, ...engine };
 }
 
 function note(s: ApplySamples): string {
@@ -82,7 +105,7 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
   const dockerRun: number[] = [];
   const devcontainerUp: number[] = [];
   const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
-  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
+  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [], floors: [], parts: [] };
   const store = await openEmbeddedStore({ path: join(env.stateDir, STORE_FILE) });
   try {
     await dockerRunOnce(env);
@@ -112,5 +135,6 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
   rows.push(...segmentRows('apply → Ready, no repository', plain.segments));
   rows.push(...segmentRows('apply → Ready, with worktree', worktree.segments));
   rows.push(...phaseRows('apply → Ready, with worktree', worktree.phases));
+  rows.push(...attributionRows('apply → Ready, with worktree', worktree.floors ?? [], worktree.parts ?? [], dockerRunFloor));
   return rows;
 }

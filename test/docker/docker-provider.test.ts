@@ -15,6 +15,7 @@ import { NotFoundError } from '../../apis/errors.ts';
 import { ProviderError } from '../../controllers/providers/errors.ts';
 import { createDockerProvider } from '../../controllers/providers/docker/index.ts';
 import { ensureBuiltImage, resolveBuildTag } from '../../controllers/providers/docker/image-build.ts';
+import { imageDigest as imageDigestOf } from '../../controllers/providers/docker/image-pull.ts';
 import type { DesiredService, ProgressEvent, ProviderEvent, RuntimeTarget } from '../../controllers/providers/types.ts';
 import { startLocalRegistry } from './local-registry.ts';
 import {
@@ -599,6 +600,61 @@ describe('delete and engine address', () => {
       if (saved === undefined) delete process.env['DOCKER_HOST'];
       else process.env['DOCKER_HOST'] = saved;
     }
+  });
+});
+
+describe('prepare (issue 19: the network and image check while the worktree is made)', () => {
+  /** A provider on its own client whose engine requests are recorded as `METHOD /path` (no query). */
+  function countingProvider(): { provider: ReturnType<typeof createDockerProvider>; requests: string[] } {
+    const client = new Dockerode();
+    const requests: string[] = [];
+    const dial = client.modem.dial.bind(client.modem);
+    client.modem.dial = ((options: { method?: string; path?: string }, callback: unknown) => {
+      requests.push(`${options.method ?? 'GET'} ${(options.path ?? '').split('?')[0]!.replace(/^\/v[\d.]+/, '')}`);
+      return (dial as (o: unknown, c: unknown) => unknown)(options, callback);
+    }) as typeof client.modem.dial;
+    return { provider: createDockerProvider({ docker: client }), requests };
+  }
+
+  it('creates the network and checks the image alongside observe (one shared listing); ensure starts from them', async () => {
+    const { provider: counted, requests } = countingProvider();
+    const target = workspace('prep');
+    const desired = desiredFor(target);
+    // As the converge runs them: observe and prepare started together.
+    const [before, prepared] = await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX })]);
+    expect(before).toBeUndefined();
+    expect(Object.keys(prepared.phases ?? {}).sort()).toEqual(['image', 'network', 'snapshot']);
+    const networks = await docker.listNetworks({ filters: { label: [`nexus.dev/uid=${target.uid}`] } });
+    expect(networks.map((n) => n.Labels)).toEqual([expect.objectContaining({ ...desired.labels, 'nexus.dev/role': 'network' })]);
+    // One listing of containers and networks for both, the network created, the image inspected.
+    expect(requests.sort()).toEqual(['GET /containers/json', `GET /images/${BUSYBOX}/json`, 'GET /networks', 'POST /networks/create'].sort());
+
+    requests.length = 0;
+    const result = await counted.ensure(desired, { afterObserve: true });
+    expect(result.changes).toEqual(['network created', 'container created', 'container started']);
+    expect(result.observed.imageDigest).toBe(imageDigestOf(await docker.getImage(BUSYBOX).inspect()));
+    // Nothing listed, inspected or created again: the container's create and start only.
+    expect(requests.map((r) => r.replace(/\/containers\/[0-9a-f]{64}\//, '/containers/ID/'))).toEqual(['POST /containers/create', 'POST /containers/ID/start']);
+    expect(await docker.listNetworks({ filters: { label: [`nexus.dev/uid=${target.uid}`] } })).toHaveLength(1);
+  });
+
+  it('adds no engine request for a workspace whose network exists, and recreates one removed out of band', async () => {
+    const { provider: counted, requests } = countingProvider();
+    const target = workspace('prep2');
+    const desired = desiredFor(target);
+    const { observed } = await counted.ensure(desired);
+    requests.length = 0;
+    await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX })]);
+    expect(requests.sort()).toEqual(['GET /containers/json', 'GET /networks']);
+    expect((await counted.ensure(desired, { afterObserve: true })).changes).toEqual([]);
+
+    const network = docker.getNetwork(`nexus-dptest-${target.name}`);
+    await network.disconnect({ Container: observed.id, Force: true });
+    await network.remove();
+    await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX })]);
+    const repaired = await counted.ensure(desired, { afterObserve: true });
+    expect(repaired.changes).toEqual(['network recreated', 'container reconnected to network']);
+    expect(repaired.observed.id).toBe(observed.id);
   });
 });
 

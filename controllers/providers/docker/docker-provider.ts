@@ -19,6 +19,8 @@ import type {
   ExecResult,
   LogsOptions,
   ObservedRuntime,
+  PrepareRequest,
+  PrepareResult,
   Provider,
   ProviderEvent,
   RuntimeEndpoint,
@@ -31,6 +33,7 @@ import { ensureWorkspace } from './ensure.ts';
 import { dockerEvents, NetworkDirectory } from './events.ts';
 import { execInContainer } from './exec.ts';
 import { containerLogs } from './logs.ts';
+import { prepareWorkspace, type PreparedWorkspace } from './prepare.ts';
 import { findContainer, observedFromSnapshot, type WorkspaceSnapshot } from './snapshot.ts';
 import { SnapshotBatcher } from './snapshot-batch.ts';
 import { deleteWorkspace, setWorkspaceState } from './state-ops.ts';
@@ -60,6 +63,10 @@ export class DockerProvider implements Provider {
   readonly #networks = new NetworkDirectory();
   /** The latest `observe` snapshot per target, taken by the next `ensure` with `afterObserve` (once). */
   readonly #observed = new Map<string, { snapshot: WorkspaceSnapshot; at: number }>();
+  /** A listing in flight per target, shared by an `observe` and a `prepare` started together. */
+  readonly #listing = new Map<string, Promise<WorkspaceSnapshot>>();
+  /** What the latest `prepare` per target set up, taken by the next `ensure` with `afterObserve` (once). */
+  readonly #prepared = new Map<string, { prepared: PreparedWorkspace; at: number }>();
   /** Concurrent snapshots of many workspaces share list calls (snapshot-batch.ts). */
   readonly #snapshots: SnapshotBatcher;
   /** `docker://` and `volume://` sync endpoints on this engine (sync-capability.ts). */
@@ -88,9 +95,18 @@ export class DockerProvider implements Provider {
   }
 
   async observe(target: RuntimeTarget): Promise<ObservedRuntime | undefined> {
-    const snapshot = await this.#snapshots.snapshot(target);
+    const snapshot = await this.#sharedListing(target);
     this.#observed.set(targetKey(target), { snapshot, at: performance.now() });
     return observedFromSnapshot(snapshot);
+  }
+
+  async prepare(request: PrepareRequest): Promise<PrepareResult> {
+    const key = targetKey(request.target);
+    this.#prepared.delete(key);
+    const { prepared, phases } = await prepareWorkspace(this.docker, request, this.#sharedListing(request.target));
+    this.#networks.set(prepared.network.network.id, request.target);
+    this.#prepared.set(key, { prepared, at: performance.now() });
+    return { phases };
   }
 
   ensure(desired: DesiredRuntime, options?: EnsureOptions): Promise<EnsureResult> {
@@ -103,7 +119,10 @@ export class DockerProvider implements Provider {
     const stashed = this.#observed.get(key);
     this.#observed.delete(key);
     const known = options?.afterObserve === true && stashed !== undefined && performance.now() - stashed.at <= OBSERVE_REUSE_MS ? stashed.snapshot : undefined;
-    return ensureWorkspace(context, desired, options, known ?? this.#snapshots.snapshot(desired.target));
+    const prepared = this.#prepared.get(key);
+    this.#prepared.delete(key);
+    const fresh = options?.afterObserve === true && prepared !== undefined && performance.now() - prepared.at <= PREPARE_REUSE_MS ? prepared.prepared : undefined;
+    return ensureWorkspace(context, desired, options, known ?? this.#snapshots.snapshot(desired.target), fresh);
   }
 
   async pause(target: RuntimeTarget): Promise<void> {
@@ -119,6 +138,8 @@ export class DockerProvider implements Provider {
   }
 
   delete(target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
+    this.#observed.delete(targetKey(target));
+    this.#prepared.delete(targetKey(target));
     return deleteWorkspace(this.docker, target);
   }
 
@@ -137,10 +158,30 @@ export class DockerProvider implements Provider {
   events(signal: AbortSignal): AsyncIterable<ProviderEvent> {
     return dockerEvents({ docker: this.docker, networks: this.#networks, clock: this.#clock, logger: this.#logger }, signal);
   }
+
+  /** The target's listing in flight (an `observe` and a `prepare` of one reconcile share it), else a new one. */
+  #sharedListing(target: RuntimeTarget): Promise<WorkspaceSnapshot> {
+    const key = targetKey(target);
+    const pending = this.#listing.get(key);
+    if (pending !== undefined) return pending;
+    const listing = this.#snapshots.snapshot(target);
+    this.#listing.set(key, listing);
+    const done = (): void => {
+      if (this.#listing.get(key) === listing) this.#listing.delete(key);
+    };
+    listing.then(done, done);
+    return listing;
+  }
 }
 
 /** How old an `observe` snapshot `ensure` still starts from (the same reconcile's; older ones are listed again). */
 const OBSERVE_REUSE_MS = 2_000;
+
+/**
+ * How old a `prepare` result `ensure` still starts from (the same reconcile's, whose worktree may
+ * take long; its network is used only while ensure's listing agrees, prepare.ts).
+ */
+const PREPARE_REUSE_MS = 60_000;
 
 function targetKey(target: RuntimeTarget): string {
   return `${target.namespace}/${target.name}/${target.uid}`;

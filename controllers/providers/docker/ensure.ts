@@ -12,7 +12,8 @@ import type { DesiredRuntime, EnsureOptions, EnsureResult, ObservedRuntime } fro
 import { removeContainer } from './containers.ts';
 import type { EnsureContext } from './ensure-context.ts';
 import { convergeLifecycle } from './lifecycle.ts';
-import { createNetwork, removeNetwork, type WorkspaceNetwork } from './network.ts';
+import { ensureWorkspaceNetwork, removeNetwork } from './network.ts';
+import { preparedImage, preparedNetwork, type PreparedWorkspace } from './prepare.ts';
 import { ensureServiceContainer, removeUndeclaredServices } from './services.ts';
 import { snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
 import { ensureWorkspaceContainer, needsNewContainer, planImage } from './workspace-container.ts';
@@ -26,6 +27,7 @@ export async function ensureWorkspace(
   desired: DesiredRuntime,
   options: EnsureOptions = {},
   known?: WorkspaceSnapshot | Promise<WorkspaceSnapshot>,
+  prepared?: PreparedWorkspace,
 ): Promise<EnsureResult> {
   const ctx: EnsureContext = { ...base, onProgress: options.onProgress, signal: options.signal };
   const phases: Record<string, number> = {};
@@ -35,12 +37,12 @@ export async function ensureWorkspace(
     phases[name] = now - mark;
     mark = now;
   };
-  const [snapshot, image] = await allSettled([known ?? snapshotWorkspace(ctx.docker, desired.target), planImage(ctx, desired)]);
+  const [snapshot, image] = await allSettled([known ?? snapshotWorkspace(ctx.docker, desired.target), planImage(ctx, desired, preparedImage(prepared))]);
   lap('snapshot');
   const mainNeedsImage = needsNewContainer(desired, image, snapshot.main);
   const [cleanup, networkStep] = await allSettled([
     removeStrays(ctx, desired, snapshot),
-    ensureNetwork(ctx, desired, snapshot),
+    preparedNetwork(prepared, snapshot) ?? ensureWorkspaceNetwork(ctx.docker, desired, snapshot),
     mainNeedsImage ? image.materialize() : undefined,
   ]);
   const network = networkStep.network;
@@ -68,18 +70,6 @@ export async function ensureWorkspace(
   if (detail !== undefined) observed.detail = detail;
   const outcome = snapshot.main === undefined ? 'created' : changes.length > 0 ? 'updated' : 'unchanged';
   return { outcome, changes, observed, containerCreated: main.created, phases };
-}
-
-/** Creates the network when none carries the workspace's label. */
-async function ensureNetwork(
-  ctx: EnsureContext,
-  desired: DesiredRuntime,
-  snapshot: WorkspaceSnapshot,
-): Promise<{ network: WorkspaceNetwork; changes: string[] }> {
-  if (snapshot.network !== undefined) return { network: { id: snapshot.network.Id, name: snapshot.network.Name }, changes: [] };
-  const network = await createNetwork(ctx.docker, desired);
-  const hadContainers = snapshot.main !== undefined || snapshot.services.size > 0;
-  return { network, changes: [hadContainers ? 'network recreated' : 'network created'] };
 }
 
 /** Removes duplicate containers and networks and services no longer declared. */

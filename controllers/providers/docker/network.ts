@@ -6,6 +6,7 @@
  */
 import type Dockerode from 'dockerode';
 import type { DesiredRuntime, RuntimeTarget } from '../types.ts';
+import type { WorkspaceSnapshot } from './snapshot.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
 import { objectLabels } from './labels.ts';
 import { networkName } from './names.ts';
@@ -17,8 +18,22 @@ export interface WorkspaceNetwork {
   name: string;
 }
 
+/** The workspace network and what ensuring it changed (`network created`, `network recreated`). */
+export interface EnsuredNetwork {
+  network: WorkspaceNetwork;
+  changes: string[];
+}
+
+/** The network `snapshot` lists, else a new one (created with `desired`'s labels). */
+export async function ensureWorkspaceNetwork(docker: Dockerode, desired: Pick<DesiredRuntime, 'target' | 'labels'>, snapshot: WorkspaceSnapshot): Promise<EnsuredNetwork> {
+  if (snapshot.network !== undefined) return { network: { id: snapshot.network.Id, name: snapshot.network.Name }, changes: [] };
+  const network = await createNetwork(docker, desired);
+  const hadContainers = snapshot.main !== undefined || snapshot.services.size > 0;
+  return { network, changes: [hadContainers ? 'network recreated' : 'network created'] };
+}
+
 /** Creates the workspace network (plain name; the unique name when the plain one is taken). */
-export async function createNetwork(docker: Dockerode, desired: DesiredRuntime): Promise<WorkspaceNetwork> {
+export async function createNetwork(docker: Dockerode, desired: Pick<DesiredRuntime, 'target' | 'labels'>): Promise<WorkspaceNetwork> {
   const labels = objectLabels(desired.labels, 'network');
   for (const unique of [false, true]) {
     const name = networkName(desired.target, { unique });

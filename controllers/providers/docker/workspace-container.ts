@@ -22,11 +22,15 @@ export interface ImagePlan {
   materialize: () => Promise<ResolvedImage>;
 }
 
-/** Resolves the image ref of `desired` (for a build: scans the context to get the content tag). */
-export async function planImage(ctx: EnsureContext, desired: DesiredRuntime): Promise<ImagePlan> {
+/**
+ * Resolves the image ref of `desired` (for a build: scans the context to get the content tag).
+ * `present`: the image as `prepare` just found it locally (used as is when it is the same ref).
+ */
+export async function planImage(ctx: EnsureContext, desired: DesiredRuntime, present?: ResolvedImage): Promise<ImagePlan> {
   const source = desired.imageSource;
   const progress = { onProgress: ctx.onProgress, signal: ctx.signal };
   if (source.kind === 'image') {
+    if (present?.ref === source.ref) return { ref: source.ref, materialize: () => Promise.resolve(present) };
     return { ref: source.ref, materialize: once(() => ensurePulledImage(ctx.docker, source.ref, progress)) };
   }
   const resolved = await resolveBuildTag(desired, source, ctx.digestCache);
