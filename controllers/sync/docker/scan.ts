@@ -96,32 +96,35 @@ export function parseListing(output: string, clockFile?: string): { root: ScanRe
   if (root !== 'directory') return { root: root === 'not-directory' ? 'not-directory' : 'absent', now: 0, lines: [] };
   const secondBreak = output.indexOf('\n', firstBreak + 1);
   const second = output.slice(firstBreak + 1, secondBreak);
+  const clock = second === CLOCK_LINE ? clockFile : undefined;
   let now = second === CLOCK_LINE ? 0 : Number.parseInt(second, 10);
   const lines: StatLine[] = [];
   for (const row of output.slice(secondBreak + 1).split(RECORD_END)) {
-    if (row.trim() === '') continue;
     const fields = row.split('\t');
     if (fields.length < 8) continue;
     const name = fields.slice(7).join('\t');
-    if (second === CLOCK_LINE && clockFile !== undefined && name === clockFile) {
-      now = Number(fields[3]) || 0;
-      continue;
-    }
-    if (!name.startsWith('./')) continue;
-    const path = name.slice(2);
-    if (path === '' || isSyncTempName(path)) continue;
-    const type = fields[0]!;
-    const kind = type.startsWith('regular') ? 'file' : type === 'directory' ? 'directory' : type === 'symbolic link' ? 'symlink' : 'other';
-    lines.push({
-      path,
-      kind,
-      size: Number(fields[1]),
-      mode: Number.parseInt(fields[2]!, 8),
-      mtime: Number(fields[3]),
-      key: `${fields[1]}/${fields[4]}/${fields[5]}/${fields[6]}`,
-    });
+    if (clock !== undefined && name === clock) now = Number(fields[3]) || 0;
+    const line = parseRecord(fields, name);
+    if (line !== undefined) lines.push(line);
   }
   return { root: 'directory', now, lines };
+}
+
+/** One stat record of the sync root (`./…`, not a temp name), or undefined. */
+function parseRecord(fields: readonly string[], name: string): StatLine | undefined {
+  if (!name.startsWith('./')) return undefined;
+  const path = name.slice(2);
+  if (path === '' || isSyncTempName(path)) return undefined;
+  const type = fields[0]!;
+  const kind = type.startsWith('regular') ? 'file' : type === 'directory' ? 'directory' : type === 'symbolic link' ? 'symlink' : 'other';
+  return {
+    path,
+    kind,
+    size: Number(fields[1]),
+    mode: Number.parseInt(fields[2]!, 8),
+    mtime: Number(fields[3]),
+    key: `${fields[1]}/${fields[4]}/${fields[5]}/${fields[6]}`,
+  };
 }
 
 /** The hashing/readlink script for the given paths: digests in order, then link records. */
