@@ -343,15 +343,18 @@ function dropOrphans(entries: Snapshot, listed: readonly StatLine[], subtrees: r
   }
 }
 
-/** The previous scan's entries outside the rescanned `subtrees` and below no ancestor of one that is gone. */
+/**
+ * The previous scan's entries outside the rescanned `subtrees` and below no ancestor of one that is
+ * gone: a copy of the previous snapshot without those paths. Only a directory has entries below it
+ * (a snapshot's parents are directories), so the copy is walked only when a dropped path was one.
+ */
 function reusedEntries(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): Snapshot {
-  const base: Snapshot = new Map();
-  const gone = ancestorsNotListed(subtrees, new Set(lines.map((l) => l.path)));
-  for (const [path, entry] of previous) {
-    const covered = subtrees.some((s) => isSameOrBelow(path, s));
-    const ancestorListedGone = !covered && gone.some((a) => isSameOrBelow(path, a));
-    if (!covered && !ancestorListedGone) base.set(path, entry);
-  }
+  const dropped = [...subtrees, ...ancestorsNotListed(subtrees, new Set(lines.map((l) => l.path)))];
+  if (dropped.includes('')) return new Map();
+  const base: Snapshot = new Map(previous);
+  for (const path of dropped) base.delete(path);
+  const below = dropped.filter((path) => previous.get(path)?.kind === 'directory').map((path) => `${path}/`);
+  if (below.length > 0) for (const path of previous.keys()) if (below.some((prefix) => path.startsWith(prefix))) base.delete(path);
   return base;
 }
 
