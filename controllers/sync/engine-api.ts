@@ -192,6 +192,11 @@ export interface SyncEngine {
 export interface SyncTimings {
   /** Quiet period after the last hint before a cycle starts. Default 15 ms. */
   debounceMs?: number;
+  /**
+   * Quiet period for a lone edit (one hinted path after at least 100 ms without hints); never
+   * longer than `debounceMs`. Default 2 ms.
+   */
+  quickDebounceMs?: number;
   /** Longest a burst of hints can delay a cycle. Default 250 ms. */
   maxDebounceMs?: number;
   /** Full rescan safety net while watching. Default 5 minutes. */

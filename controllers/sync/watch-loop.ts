@@ -1,5 +1,6 @@
 /**
- * The engine's `watch` loop: endpoint hints → debounce (quiet period, capped) → a cycle scoped to
+ * The engine's `watch` loop: endpoint hints → debounce (quiet period, capped; short for a lone
+ * edit, longer within a burst) → a cycle scoped to
  * the hinted paths; a full cycle first, after every error, on overflow (too many hinted paths, a
  * hint without a path) and periodically as the safety net; a quick retry with back-off when a
  * cycle asks for one. Hints are untrusted: one that is not a safe relative path asks for a full
@@ -18,6 +19,12 @@ const MAX_DIRTY_PATHS = 1000;
 
 /** Longest back-off between retries and after errors. */
 const MAX_BACKOFF_MS = 5000;
+
+/**
+ * A hint batch is a lone edit when it names one path and no other hint came for this long before
+ * it: its cycle waits only the short quiet period (`quickDebounceMs`).
+ */
+const LONE_EDIT_GAP_MS = 100;
 
 /** Delay before restarting a hint stream that ended or failed. */
 const HINT_RESTART_MS = 1000;
@@ -61,12 +68,15 @@ class WatchLoop {
   readonly #host: WatchHost;
   readonly #options: WatchOptions;
   readonly #debounceMs: number;
+  readonly #quickDebounceMs: number;
   readonly #maxDebounceMs: number;
   readonly #fullRescanMs: number;
   readonly #firstRetryMs: number;
   readonly #dirty = { alpha: new Set<string>(), beta: new Set<string>(), full: true };
   #firstHintAt: number | undefined;
-  #lastHintAt = 0;
+  #lastHintAt = -Infinity;
+  /** Whether the current batch started after a quiet gap (see LONE_EDIT_GAP_MS). */
+  #afterQuiet = false;
   #retryDelay: number;
   #retryAt: number | undefined;
   #lastFullAt: number;
@@ -75,6 +85,7 @@ class WatchLoop {
     this.#host = host;
     this.#options = options;
     this.#debounceMs = timings.debounceMs ?? 15;
+    this.#quickDebounceMs = Math.min(this.#debounceMs, timings.quickDebounceMs ?? 2);
     this.#maxDebounceMs = timings.maxDebounceMs ?? 250;
     this.#fullRescanMs = timings.fullRescanIntervalMs ?? 5 * 60_000;
     this.#firstRetryMs = timings.retryDelayMs ?? 0;
@@ -92,7 +103,10 @@ class WatchLoop {
     if (path === undefined || set.size >= MAX_DIRTY_PATHS) this.#dirty.full = true;
     else set.add(path);
     const now = this.#now();
-    this.#firstHintAt ??= now;
+    if (this.#firstHintAt === undefined) {
+      this.#firstHintAt = now;
+      this.#afterQuiet = now - this.#lastHintAt >= LONE_EDIT_GAP_MS;
+    }
     this.#lastHintAt = now;
     this.#host.waker.notify();
   }
@@ -115,7 +129,7 @@ class WatchLoop {
         continue;
       }
       if (hinted && !this.#dirty.full && !retryDue && this.#firstHintAt !== undefined) {
-        const wait = Math.min(this.#lastHintAt + this.#debounceMs - now, this.#firstHintAt + this.#maxDebounceMs - now);
+        const wait = Math.min(this.#lastHintAt + this.#quietPeriod() - now, this.#firstHintAt + this.#maxDebounceMs - now);
         if (wait > 0) {
           await clock.sleep(wait, signal).catch(() => undefined);
           continue;
@@ -123,6 +137,17 @@ class WatchLoop {
       }
       await this.#cycle(this.#takeScope(now, this.#dirty.full || retryDue || periodicDue), signal);
     }
+  }
+
+  /**
+   * How long the batch must be quiet before its cycle: the short period for a lone edit (one
+   * path, after a quiet gap: an editor's save, a single write — its few events arrive within
+   * microseconds), the regular one for anything that looks like a burst (more paths, or hints
+   * still coming from the previous batch), so a checkout or a build is not cut into many cycles.
+   */
+  #quietPeriod(): number {
+    const lone = this.#afterQuiet && this.#dirty.alpha.size + this.#dirty.beta.size === 1;
+    return lone ? this.#quickDebounceMs : this.#debounceMs;
   }
 
   /** The scope of the next cycle (undefined = full); clears the dirty state. */

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container` or `npm run bench -- idle`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container`, `npm run bench -- sync-pod` (the same rows for a Pod endpoint, on the shared test control plane: BOULDER_K8S_KEEP=1) or `npm run bench -- idle`.
  */
 import { benchApi } from './api.ts';
 import { benchApiFiles } from './api-files.ts';
@@ -15,6 +15,7 @@ import { benchPorts } from './ports.ts';
 import { printTable, type BenchRow } from './stats.ts';
 import { benchSync } from './sync.ts';
 import { benchSyncContainer } from './sync-container.ts';
+import { benchSyncPod } from './sync-pod.ts';
 
 const suites: Record<string, () => Promise<BenchRow[]>> = {
   // The API's calls/s (api.ts) and its files and exec rows (api-files.ts).
@@ -33,6 +34,8 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   sync: benchSync,
   // Container → host edit latency and idle container CPU of a 20k-file tree per watch mode (issue 19).
   'sync-container': benchSyncContainer,
+  // The container → host and host → container edit rows for a Pod endpoint (issue 19 item 7).
+  'sync-pod': benchSyncPod,
 };
 
 const wanted = process.argv.slice(2);

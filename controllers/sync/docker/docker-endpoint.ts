@@ -40,7 +40,7 @@ import { fitsInline, inlineScript } from './inline-stage.ts';
 import { uploadStage, type StageUpload } from './stage-upload.ts';
 import { servePrefetched, type Prefetched } from './prefetch.ts';
 import { scanContainer, type ScanState } from './scan.ts';
-import { ShellAgent, shellQuote } from './shell-agent.ts';
+import { agentRequestFile, ShellAgent, shellQuote } from './shell-agent.ts';
 import { readTar } from './tar.ts';
 import { reap, watchInContainer, type ContainerWatchOptions } from './container-watch.ts';
 import { resolveHostRoot, watchFromHost } from './host-watch.ts';
@@ -128,7 +128,7 @@ export function createShellEndpoint(transport: ExecTransport, options: ShellEndp
   return {
     name: `${transport.name}:${root}`,
     root,
-    scan: async (request: ScanRequest): Promise<ScanResult> => scanContainer(root, request, state, async (script) => (await getAgent()).check(script)),
+    scan: async (request: ScanRequest): Promise<ScanResult> => scanContainer(root, request, state, async (script) => (await getAgent()).check(script), agentRequestFile(scratch)),
     readFiles: (files) => readContainerFiles(transport, root, files, getAgent, state.prefetched),
     async apply(ops, contents) {
       const a = await getAgent();

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileEntry } from '../endpoint.ts';
-import { parsePrefetch, prefetchScript, servePrefetched } from './prefetch.ts';
+import { parsePrefetch, parsePrefetchOutput, PREFETCH_BYTES, prefetchScript, servePrefetched } from './prefetch.ts';
 
 let dir: string;
 beforeEach(async () => {
@@ -63,8 +63,28 @@ describe('prefetch', () => {
 
   it('a tar cut by the size cap keeps the entries completed before the cut', async () => {
     await writeFile(join(dir, 'a.txt'), 'small');
-    const tar = runScript(['a.txt']);
+    await writeFile(join(dir, 'b.txt'), 'second');
+    const tar = runScript(['a.txt', 'b.txt']);
     expect((await parsePrefetch(tar.subarray(0, 700))).get('a.txt')?.digest).toBe(sha('small'));
     expect((await parsePrefetch(tar.subarray(0, 300))).size).toBe(0);
+  });
+
+  it('one path: its bytes read by one head -c between two marks, never through a symlink, never a large file', async () => {
+    const one = async (path: string) => parsePrefetchOutput(runScript([path]), [path], MARK);
+    // Content that contains the mark itself: the closing mark is the last one.
+    const tricky = `before${MARK}after`;
+    await writeFile(join(dir, 'a.txt'), tricky);
+    expect(await one('a.txt')).toEqual(new Map([['a.txt', { digest: sha(tricky), bytes: Buffer.from(tricky) }]]));
+    await writeFile(join(dir, 'empty'), '');
+    expect((await one('empty')).get('empty')?.digest).toBe(sha(''));
+    await writeFile(join(dir, 'limit.bin'), Buffer.alloc(PREFETCH_BYTES, 2));
+    expect((await one('limit.bin')).get('limit.bin')?.bytes.length).toBe(PREFETCH_BYTES);
+    await writeFile(join(dir, 'big.bin'), Buffer.alloc(PREFETCH_BYTES + 1, 1));
+    expect((await one('big.bin')).size).toBe(0);
+    await mkdir(join(dir, 'sub'));
+    await symlink('a.txt', join(dir, 'link'));
+    for (const path of ['sub', 'link', 'missing']) expect((await one(path)).size).toBe(0);
+    // Output cut before the closing mark (the agent lost): nothing.
+    expect((await parsePrefetchOutput(Buffer.from('partial'), ['a.txt'], MARK)).size).toBe(0);
   });
 });

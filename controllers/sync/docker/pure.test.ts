@@ -1,11 +1,11 @@
 // Pure parts of the Docker endpoint: tar round trip (long names), listing/digest parsing (names
 // with newlines, GNU-escaped lines), symlink containment and the agent's shell quoting.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseListing, parseOrderedDigests, targetStaysInside } from './scan.ts';
+import { listScript, parseListing, parseOrderedDigests, targetStaysInside } from './scan.ts';
 import { shellQuote } from './shell-agent.ts';
 import { endOfArchive, fileHeader, padding, readTar } from './tar.ts';
 
@@ -49,6 +49,36 @@ describe('scan parsing', () => {
     expect(parsed.root).toBe('directory');
     expect(parsed.lines.map((l) => [l.path, l.kind])).toEqual([['a\nb', 'file'], ['d', 'directory']]);
     expect(parseListing('absent\n').root).toBe('absent');
+  });
+
+  it('a scoped listing takes the clock from the clock file and stats files, ancestors and the clock in one process', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'boulder-list-'));
+    try {
+      const root = join(dir, 'root');
+      mkdirSync(join(root, 'd', 'sub'), { recursive: true });
+      writeFileSync(join(root, 'd', 'f.txt'), 'f');
+      writeFileSync(join(root, 'd', 'sub', 'g.txt'), 'g');
+      writeFileSync(join(root, 'top.txt'), 'top');
+      const clock = join(dir, 'req');
+      writeFileSync(clock, '');
+      utimesSync(clock, 1_700_000_123, 1_700_000_123);
+      const script = listScript(root, ['d/f.txt', 'top.txt', 'd/sub', 'gone/x'], clock);
+      // One `stat` for the files, the ancestors and the clock; one `find` for the directory; no `date`.
+      expect(script.split('\n').filter((l) => l.startsWith('stat -c'))).toHaveLength(1);
+      expect(script).not.toContain('date');
+      const parsed = parseListing(execFileSync('sh', ['-c', script]).toString(), clock);
+      expect(parsed.now).toBe(1_700_000_123);
+      expect(parsed.lines.map((l) => [l.path, l.kind]).sort()).toEqual([['d', 'directory'], ['d/f.txt', 'file'], ['d/sub', 'directory'], ['d/sub/g.txt', 'file'], ['top.txt', 'file']]);
+      // Clock file gone: time 0, so every file counts as fresh (hashed, never trusted from the cache).
+      rmSync(clock);
+      expect(parseListing(execFileSync('sh', ['-c', script]).toString(), clock).now).toBe(0);
+      // Full listings keep `date`.
+      const full = parseListing(execFileSync('sh', ['-c', listScript(root, undefined, clock)]).toString(), clock);
+      expect(Math.abs(full.now - Date.now() / 1000)).toBeLessThan(5);
+      expect(full.lines).toHaveLength(5);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('matches sha256sum output to paths in order, plain or GNU-escaped, skipping missing files', () => {

@@ -17,7 +17,7 @@ import {
   type Snapshot,
 } from '../endpoint.ts';
 import { randomBytes } from 'node:crypto';
-import { parsePrefetch, prefetchScript, type Prefetched } from './prefetch.ts';
+import { parsePrefetchOutput, prefetchScript, type Prefetched } from './prefetch.ts';
 import { shellQuote } from './shell-agent.ts';
 import { withoutEscapingLinks } from '../symlink-containment.ts';
 
@@ -40,14 +40,21 @@ export const RECORD_END = '\t//\n';
 /** Most hinted paths whose bytes come with the listing request (prefetch.ts). */
 const MAX_PREFETCH = 16;
 
-/** The listing script for `root` (all of it, or the given subtrees and their ancestors). */
-export function listScript(root: string, subtrees: readonly string[] | undefined): string {
+/**
+ * The listing script for `root` (all of it, or the given subtrees and their ancestors). A scoped
+ * listing with a `clockFile` (the agent's running request file, `agentRequestFile`: its mtime is
+ * when the request arrived, on the container's clock) takes the container's time from that file's
+ * stat instead of running `date`, and stats every non-directory subtree, every ancestor and the
+ * clock file in one `stat` process: an edit's listing is one process in the container, not three.
+ */
+export function listScript(root: string, subtrees: readonly string[] | undefined, clockFile?: string): string {
+  const clock = subtrees !== undefined && clockFile !== undefined;
   const lines = [
     `R=${shellQuote(root)}`,
     'if [ ! -e "$R" ] && [ ! -L "$R" ]; then echo absent; exit 0; fi',
     'if [ ! -d "$R" ]; then echo not-directory; exit 0; fi',
     'echo directory',
-    'date +%s',
+    clock ? `echo ${CLOCK_LINE}` : 'date +%s',
     'cd "$R" || exit 3',
   ];
   const find = (start: string): string =>
@@ -58,48 +65,66 @@ export function listScript(root: string, subtrees: readonly string[] | undefined
     for (const subtree of subtrees) {
       for (let p = parentPath(subtree); p !== ''; p = parentPath(p)) ancestors.add(p);
     }
+    // A directory is walked; anything else joins the one `stat` below (a missing path is skipped by it).
+    lines.push('set --');
     for (const subtree of subtrees) {
       if (subtree === '') lines.push(find('.'));
       else {
-        // A directory is walked; anything else is one `stat` (one process less than `find`).
         const q = shellQuote(`./${subtree}`);
-        lines.push(`if [ -d ${q} ] && [ ! -L ${q} ]; then ${find(q)}; elif [ -e ${q} ] || [ -L ${q} ]; then stat -c '${STAT_FORMAT}' ${q} 2>/dev/null; fi`);
+        lines.push(`if [ -d ${q} ] && [ ! -L ${q} ]; then ${find(q)}; else set -- "$@" ${q}; fi`);
       }
     }
-    for (const a of ancestors) lines.push(`stat -c '${STAT_FORMAT}' ${shellQuote(`./${a}`)} 2>/dev/null`);
+    const fixed = [...(clock ? [shellQuote(clockFile)] : []), ...[...ancestors].map((a) => shellQuote(`./${a}`))];
+    const stat = `stat -c '${STAT_FORMAT}' ${[...fixed, '"$@"'].join(' ')} 2>/dev/null`;
+    lines.push(fixed.length > 0 ? stat : `[ $# -eq 0 ] || ${stat}`);
   }
   lines.push('true');
   return lines.join('\n');
 }
 
-/** Parses the listing output; `root` state, container clock and the lines. */
-export function parseListing(output: string): { root: ScanResult['root']; now: number; lines: StatLine[] } {
+/** The second line of a listing whose clock is the clock file's mtime (see `listScript`). */
+const CLOCK_LINE = 'clock-file';
+
+/**
+ * Parses the listing output; `root` state, container clock and the lines. With `clockFile`, a
+ * listing whose second line is the clock marker takes the clock from that file's record (missing:
+ * 0, so every file counts as freshly modified and is hashed, never trusted from the cache).
+ */
+export function parseListing(output: string, clockFile?: string): { root: ScanResult['root']; now: number; lines: StatLine[] } {
   const firstBreak = output.indexOf('\n');
   const root = output.slice(0, firstBreak < 0 ? undefined : firstBreak).trim() as ScanResult['root'];
   if (root !== 'directory') return { root: root === 'not-directory' ? 'not-directory' : 'absent', now: 0, lines: [] };
   const secondBreak = output.indexOf('\n', firstBreak + 1);
-  const now = Number.parseInt(output.slice(firstBreak + 1, secondBreak), 10);
+  const second = output.slice(firstBreak + 1, secondBreak);
+  const clock = second === CLOCK_LINE ? clockFile : undefined;
+  let now = second === CLOCK_LINE ? 0 : Number.parseInt(second, 10);
   const lines: StatLine[] = [];
   for (const row of output.slice(secondBreak + 1).split(RECORD_END)) {
-    if (row.trim() === '') continue;
     const fields = row.split('\t');
     if (fields.length < 8) continue;
     const name = fields.slice(7).join('\t');
-    if (!name.startsWith('./')) continue;
-    const path = name.slice(2);
-    if (path === '' || isSyncTempName(path)) continue;
-    const type = fields[0]!;
-    const kind = type.startsWith('regular') ? 'file' : type === 'directory' ? 'directory' : type === 'symbolic link' ? 'symlink' : 'other';
-    lines.push({
-      path,
-      kind,
-      size: Number(fields[1]),
-      mode: Number.parseInt(fields[2]!, 8),
-      mtime: Number(fields[3]),
-      key: `${fields[1]}/${fields[4]}/${fields[5]}/${fields[6]}`,
-    });
+    if (clock !== undefined && name === clock) now = Number(fields[3]) || 0;
+    const line = parseRecord(fields, name);
+    if (line !== undefined) lines.push(line);
   }
   return { root: 'directory', now, lines };
+}
+
+/** One stat record of the sync root (`./…`, not a temp name), or undefined. */
+function parseRecord(fields: readonly string[], name: string): StatLine | undefined {
+  if (!name.startsWith('./')) return undefined;
+  const path = name.slice(2);
+  if (path === '' || isSyncTempName(path)) return undefined;
+  const type = fields[0]!;
+  const kind = type.startsWith('regular') ? 'file' : type === 'directory' ? 'directory' : type === 'symbolic link' ? 'symlink' : 'other';
+  return {
+    path,
+    kind,
+    size: Number(fields[1]),
+    mode: Number.parseInt(fields[2]!, 8),
+    mtime: Number(fields[3]),
+    key: `${fields[1]}/${fields[4]}/${fields[5]}/${fields[6]}`,
+  };
 }
 
 /** The hashing/readlink script for the given paths: digests in order, then link records. */
@@ -182,12 +207,16 @@ export interface ScanState {
   prefetched: Prefetched;
 }
 
-/** Runs a scan through `run` (which executes a script and returns its stdout). */
+/**
+ * Runs a scan through `run` (which executes a script and returns its stdout); `clockFile`: the
+ * agent's request file, whose mtime gives a scoped listing the container's time (`listScript`).
+ */
 export async function scanContainer(
   root: string,
   request: ScanRequest,
   state: ScanState,
   run: (script: string) => Promise<Buffer>,
+  clockFile?: string,
 ): Promise<ScanResult> {
   state.prefetched = new Map();
   const accelerated = request.subtrees !== undefined && state.previous !== undefined;
@@ -195,7 +224,7 @@ export async function scanContainer(
   // This side's hinted paths that were files (or nothing) come with the listing (prefetch.ts).
   const hinted = request.hinted ?? request.subtrees ?? [];
   const prefetch = accelerated && hinted.length <= MAX_PREFETCH ? hinted.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
-  const { listing, fetched, prehashed } = await listWithPrefetch(root, subtrees, prefetch, run);
+  const { listing, fetched, prehashed } = await listWithPrefetch(root, subtrees, prefetch, run, clockFile);
   state.dirty.clear();
   if (listing.root !== 'directory') {
     state.previous = undefined;
@@ -277,12 +306,13 @@ async function listWithPrefetch(
   subtrees: readonly string[] | undefined,
   prefetch: readonly string[],
   run: (script: string) => Promise<Buffer>,
+  clockFile: string | undefined,
 ): Promise<{ listing: ReturnType<typeof parseListing>; fetched: Prefetched; prehashed: Map<string, string> }> {
   const tarMark = `\n__prefetch_${randomBytes(8).toString('hex')}__\n`;
-  const raw = await run(listScript(root, subtrees) + (prefetch.length === 0 ? '' : `\n${prefetchScript(prefetch, tarMark)}\ntrue`));
+  const raw = await run(listScript(root, subtrees, clockFile) + (prefetch.length === 0 ? '' : `\n${prefetchScript(prefetch, tarMark)}\ntrue`));
   const tarAt = prefetch.length === 0 ? -1 : raw.indexOf(tarMark);
-  const listing = parseListing((tarAt < 0 ? raw : raw.subarray(0, tarAt)).toString());
-  const fetched: Prefetched = tarAt < 0 ? new Map() : await parsePrefetch(raw.subarray(tarAt + tarMark.length));
+  const listing = parseListing((tarAt < 0 ? raw : raw.subarray(0, tarAt)).toString(), clockFile);
+  const fetched: Prefetched = tarAt < 0 ? new Map() : await parsePrefetchOutput(raw.subarray(tarAt + tarMark.length), prefetch, tarMark);
   const sizes = new Map(listing.lines.map((line) => [line.path, line.size]));
   const prehashed = new Map<string, string>();
   for (const [path, hit] of fetched) if (sizes.get(path) === hit.bytes.length) prehashed.set(path, hit.digest);
@@ -313,15 +343,18 @@ function dropOrphans(entries: Snapshot, listed: readonly StatLine[], subtrees: r
   }
 }
 
-/** The previous scan's entries outside the rescanned `subtrees` and below no ancestor of one that is gone. */
+/**
+ * The previous scan's entries outside the rescanned `subtrees` and below no ancestor of one that is
+ * gone: a copy of the previous snapshot without those paths. Only a directory has entries below it
+ * (a snapshot's parents are directories), so the copy is walked only when a dropped path was one.
+ */
 function reusedEntries(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): Snapshot {
-  const base: Snapshot = new Map();
-  const gone = ancestorsNotListed(subtrees, new Set(lines.map((l) => l.path)));
-  for (const [path, entry] of previous) {
-    const covered = subtrees.some((s) => isSameOrBelow(path, s));
-    const ancestorListedGone = !covered && gone.some((a) => isSameOrBelow(path, a));
-    if (!covered && !ancestorListedGone) base.set(path, entry);
-  }
+  const dropped = [...subtrees, ...ancestorsNotListed(subtrees, new Set(lines.map((l) => l.path)))];
+  if (dropped.includes('')) return new Map();
+  const base: Snapshot = new Map(previous);
+  for (const path of dropped) base.delete(path);
+  const below = dropped.filter((path) => previous.get(path)?.kind === 'directory').map((path) => `${path}/`);
+  if (below.length > 0) for (const path of previous.keys()) if (below.some((prefix) => path.startsWith(prefix))) base.delete(path);
   return base;
 }
 

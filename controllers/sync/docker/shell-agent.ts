@@ -28,7 +28,15 @@ export class AgentGoneError extends Error {
   readonly code = 'SyncAgentGone';
 }
 
-/** The agent's loop; $1 = marker, $2 = scratch directory (created). */
+/**
+ * The file holding the request the agent in `scratchDir` is running: written just before it runs,
+ * so its mtime is when the request arrived, on the container's clock (a scan's clock, scan.ts).
+ */
+export function agentRequestFile(scratchDir: string): string {
+  return `${scratchDir}/req`;
+}
+
+/** The agent's loop; $1 = marker, $2 = scratch directory (created); the request goes to `agentRequestFile`. */
 export const AGENT_LOOP = [
   'M="$1"; D="$2"; mkdir -p "$D" || exit 1',
   'while :; do',
