@@ -36,26 +36,41 @@ export function switchedMessage(name: string, elapsedMs: number, paused: readonl
 
 const workspaceKind = (): KindInfo => kindByName('Workspace') as KindInfo;
 
+/**
+ * What a switch loads, requested at once (module loading is most of the CLI's own time, and
+ * loading one module overlaps reading another and the store's open): the operations, the follow
+ * and the daemon check; the store's write admission (loaded on a first write) too when this
+ * process writes the embedded store itself.
+ */
+function loadSwitchModules(deps: CliDeps, ensureDaemon: boolean) {
+  if (deps.storeKind === 'embedded' && deps.nodeApi === undefined) void import('../../apis/validation/admit.ts').catch(() => undefined);
+  return Promise.all([import('./operations.ts'), import('../progress/follow.ts'), import('../daemon/liveness.ts'), ensureDaemon ? import('../daemon/start.ts') : undefined]);
+}
+
 /** Runs a switch; prints the result line and returns the exit code. */
 export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<ExitCodeValue> {
   const started = deps.clock.now().getTime();
-  const { prepareSwitch, writeSwitch } = await import('./operations.ts');
-  const client = await deps.openClient();
+  const modules = loadSwitchModules(deps, request.ensureDaemon);
+  const opening = deps.openClient();
+  // Both are awaited below; until then a failure must not count as unhandled.
+  modules.catch(() => undefined);
+  opening.catch(() => undefined);
+  const client = await opening;
   try {
+    const [{ prepareSwitch, writeSwitch }, { followUntilReady }, { watchDaemon }, daemonStart] = await modules;
     const prepared = await prepareSwitch(client, request.namespace, request.name).catch((err: unknown) => {
       throw isErrorCode(err, 'NotFound') ? notFoundError(workspaceKind(), request.name) : err;
     });
     if (prepared.target.metadata.deletionTimestamp !== undefined) throw new CliError(`workspace "${request.name}" is being deleted; cannot switch to it`, ExitCode.Conflict);
     const { pause } = prepared;
 
-    const daemon = request.ensureDaemon ? import('../daemon/start.ts').then(({ startDaemon }) => startDaemon(deps)) : Promise.resolve(undefined);
+    const daemon = daemonStart === undefined ? Promise.resolve(undefined) : daemonStart.startDaemon(deps);
     // The active-workspace record is written first (writeSwitch): controllers that react to the
     // workspace updates (fixed host ports) then already see the new owner.
     await writeSwitch(client, prepared, new Date(started).toISOString());
     const daemonFailed = await daemon;
     if (daemonFailed !== undefined) return daemonFailed;
 
-    const [{ followUntilReady }, { watchDaemon }] = await Promise.all([import('../progress/follow.ts'), import('../daemon/liveness.ts')]);
     const remaining = request.timeoutMs - (deps.clock.now().getTime() - started);
     const daemonWatch = watchDaemon(deps);
     const [result] = await followUntilReady(client, [{ kind: workspaceKind(), namespace: request.namespace, name: request.name }], {
