@@ -5,10 +5,12 @@
  */
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { assertValidNames, CURRENT_FILE } from './names.ts';
-import { readFileAs, writeFileAs } from '../multi-user/files-as.ts';
 import type { UnixOwner } from '../multi-user/owner.ts';
+
+// The writers (node:crypto for the temp name) and the run-as helpers (node:child_process) are
+// loaded on use: `boulder switch` reads the file before its write and writes it after, so loading
+// them stays off the path to its first write.
 
 /**
  * The active workspace's name, or undefined when none was recorded. With `as` (a multi-user
@@ -17,7 +19,7 @@ import type { UnixOwner } from '../multi-user/owner.ts';
 export async function readCurrentWorkspace(repoPath: string, as?: UnixOwner): Promise<string | undefined> {
   try {
     const file = resolve(repoPath, CURRENT_FILE);
-    const name = (as === undefined ? await readFile(file, 'utf8') : await readFileAs(as, file)).trim();
+    const name = (as === undefined ? await readFile(file, 'utf8') : await (await import('../multi-user/files-as.ts')).readFileAs(as, file)).trim();
     return name === '' ? undefined : name;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
@@ -33,7 +35,7 @@ export async function readCurrentWorkspace(repoPath: string, as?: UnixOwner): Pr
 export async function writeCurrentWorkspace(repoPath: string, name: string, as?: UnixOwner): Promise<void> {
   assertValidNames(name);
   const file = resolve(repoPath, CURRENT_FILE);
-  if (as !== undefined) return writeFileAs(as, dirname(file), file, `${name}\n`);
-  await mkdir(dirname(file), { recursive: true });
+  if (as !== undefined) return (await import('../multi-user/files-as.ts')).writeFileAs(as, dirname(file), file, `${name}\n`);
+  const [{ writeFileAtomic }] = await Promise.all([import('../fs/atomic-write.ts'), mkdir(dirname(file), { recursive: true })]);
   await writeFileAtomic(file, `${name}\n`);
 }

@@ -10,6 +10,7 @@ import { GitCommandError, runGit } from './git.ts';
 import { runGitChecked, toWorktreeError } from './git-checked.ts';
 import { classifyGitFailure, summarizeGitMessage } from './git-messages.ts';
 import { inspectWorktreeDir, type FoundWorktree } from './inspect.ts';
+import { inspectWorktreeDirCached } from './inspect-cache.ts';
 import { revisionProblem } from '../../apis/git-names.ts';
 import { assertValidNames, isValidBranchName, WORKTREES_DIR, worktreePath } from './names.ts';
 import { inspectRepository, repositoryCommonGitDir, type RepositoryInfo } from './repository.ts';
@@ -70,7 +71,7 @@ export interface WorktreeInfo {
 export async function ensureWorktree(input: EnsureWorktreeInput): Promise<WorktreeInfo> {
   assertValidNames(input.name, input.branch);
   const path = worktreePath(input.repoPath, input.name);
-  const state = await inspectWorktreeDir(path, input.runAs);
+  const state = await inspectWorktreeDirCached(path, input.runAs);
   if (state.kind === 'worktree') {
     const found = assertOurs(path, input.branch, state, await repositoryCommonGitDir(input.repoPath, input.runAs));
     return finish(path, input, found, false);
