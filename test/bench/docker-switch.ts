@@ -50,6 +50,17 @@ interface SwitchSamples {
 
 const SWITCH_ANNOTATION = 'nexus.dev/switch-requested-at';
 
+/** The switch request `ws` carries when it is not `previous`. */
+function newRequest(ws: Workspace, previous: string | undefined): string | undefined {
+  const annotation = ws.metadata.annotations?.[SWITCH_ANNOTATION];
+  return annotation !== previous ? annotation : undefined;
+}
+
+/** True when `ws` is Ready and its status measured the switch `request`. */
+function readyFor(ws: Workspace, request: string): boolean {
+  return ws.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true && ws.status.timings?.lastSwitchAt === request;
+}
+
 /**
  * Starts watching `store` now: `written` resolves to the moment workspace `name` shows a switch
  * request other than `previous`, `ready` to the moment it is Ready for that request.
@@ -64,13 +75,11 @@ async function watchSwitch(store: EmbeddedStore, name: string, previous: string 
       const ws = event.object;
       if (ws.metadata.name !== name) continue;
       const at = performance.now();
-      const annotation = ws.metadata.annotations?.[SWITCH_ANNOTATION];
-      if (request === undefined && annotation !== undefined && annotation !== previous) {
-        request = annotation;
-        onWritten(at);
+      if (request === undefined) {
+        request = newRequest(ws, previous);
+        if (request !== undefined) onWritten(at);
       }
-      const isReady = ws.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') === true;
-      if (request !== undefined && isReady && ws.status?.timings?.lastSwitchAt === request) return at;
+      if (request !== undefined && readyFor(ws, request)) return at;
     }
     throw new Error(`the store never showed ${name} Ready after its switch`);
   })();
