@@ -226,7 +226,7 @@ interface SwitchFigures {
 }
 
 const phaseNote = (s: SwitchSamples): string => {
-  const names = ['observe', 'worktree', 'ensure.unpauseEarly', 'ensure.start', 'ensure'];
+  const names = ['inputs', 'observe', 'worktree', 'ensure.start', 'ensure'];
   return names
     .filter((n) => s.phases.has(n))
     .map((n) => `${n} ${median(s.phases.get(n)!).toFixed(1)}`)

@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container`, `npm run bench -- sync-pod` (the same rows for a Pod endpoint, on the shared test control plane: BOULDER_K8S_KEEP=1) or `npm run bench -- idle`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- switch` (switch A ⇄ B alone), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container`, `npm run bench -- sync-pod` (the same rows for a Pod endpoint, on the shared test control plane: BOULDER_K8S_KEEP=1) or `npm run bench -- idle`.
  */
 import { benchApi } from './api.ts';
 import { benchApiFiles } from './api-files.ts';
@@ -27,6 +27,8 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   // The CLI's own start (apply → object stored, get, version) against `node -e 0`, then apply → Ready.
   apply: async () => [...(await benchCliStart()), ...(await benchDockerApply())],
   'cli-start': benchCliStart,
+  // switch A ⇄ B only, with its floors and attribution (issue 19 item 4).
+  switch: () => benchDockerWorkspace(['switch']),
   // Wake on connect vs docker unpause + direct request; daemon CPU with 50 idle-tracked workspaces.
   idle: benchIdle,
   ports: benchPorts,
