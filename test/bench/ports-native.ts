@@ -21,7 +21,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cpuMsOf, startHelper, type Helper } from './ports.ts';
+import { cpuMsOf, startHelper, type Helper } from './ports-helper.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
 
 const SOURCE = join(import.meta.dirname, 'native', 'netbench.c');

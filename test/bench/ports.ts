@@ -10,10 +10,7 @@
  * target is also measured through the kernel path (nftables DNAT), beside the userland forwarder.
  * Goals (issue 19): throughput ≥ 0.9× direct, round trip ≤ +30 µs over direct (p50).
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { once } from 'node:events';
-import { createInterface } from 'node:readline';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { allocate } from '../../controllers/portbinding/allocator/allocate.ts';
 import { PortRangeExhaustedError } from '../../controllers/portbinding/allocator/errors.ts';
@@ -23,6 +20,7 @@ import { PORT_PLAN } from '../../controllers/portbinding/contracts.ts';
 import { KernelForwarding } from '../../controllers/portbinding/forward/kernel/kernel-forwarding.ts';
 import { measureDownload, measurePingLatency } from '../ports/servers.ts';
 import { benchNativeForwarding } from './ports-native.ts';
+import { cpuMsOf, startHelper } from './ports-helper.ts';
 import { median, quantile, timeRuns, type BenchRow } from './stats.ts';
 
 const FORWARD_HELPER = join(import.meta.dirname, '..', 'ports', 'servers.ts');
@@ -178,41 +176,4 @@ function dockerAvailable(): boolean {
     process.stderr.write(`[bench] ports: no Docker engine or no ${DOCKER_IMAGE} image, container rows skipped\n`);
     return false;
   }
-}
-
-/** CPU time (user + system, ms) the process `pid` used so far (Linux /proc, 10 ms ticks); 0 elsewhere. */
-export function cpuMsOf(pid: number | undefined): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
-
-export interface Helper {
-  /** The JSON the helper printed on its first line. */
-  info: unknown;
-  pid: number | undefined;
-  /** Closes the helper's stdin (it shuts down) and waits for it to exit, killing it after 5 s. */
-  stop(): Promise<void>;
-}
-
-/** Spawns a helper that prints one JSON line when ready and serves until its stdin closes. */
-export async function startHelper(file: string, args: string[]): Promise<Helper> {
-  const child: ChildProcess = spawn(file, args, { stdio: ['pipe', 'pipe', 'inherit'] });
-  const lines = createInterface({ input: child.stdout! });
-  const exited = once(child, 'exit');
-  const [first] = (await Promise.race([once(lines, 'line'), exited.then(() => [undefined])])) as [string | undefined];
-  if (first === undefined) throw new Error(`${file} ${args.join(' ')} exited before it was ready`);
-  return {
-    info: JSON.parse(first) as unknown,
-    pid: child.pid,
-    async stop() {
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
 }
