@@ -11,8 +11,8 @@ import { cliEntry } from '../package-root.ts';
 import { daemonPathsOf, prepareDaemonFiles, type DaemonPaths } from './paths.ts';
 import { daemonStatus, requestDaemon, type DaemonStatus } from './protocol.ts';
 
-/** How long a freshly spawned daemon gets to answer on its socket. */
-export const DAEMON_START_TIMEOUT_MS = 2000;
+/** How long a freshly spawned daemon gets to answer on its socket (one that exits is seen at once; a loaded machine can take seconds to start Node). */
+export const DAEMON_START_TIMEOUT_MS = 10_000;
 const POLL_MS = 25;
 
 /** Result of ensureDaemon. */
