@@ -111,6 +111,8 @@ export class DockerBenchEnv {
   /** Prefix of every workspace name of this run, e.g. `bn3fa2`. */
   readonly prefix: string;
   readonly docker = new Dockerode();
+  /** The boulder executable this environment runs (BIN, or a baseline build's for an A/B run). */
+  readonly bin: string;
   /**
    * Network the floor containers use instead of Docker's default bridge, when that one is
    * unusable on this engine (set by `useFloorNetwork`); undefined means the default bridge.
@@ -118,15 +120,19 @@ export class DockerBenchEnv {
   floorNetwork: string | undefined;
   #daemon: ChildProcess | undefined;
 
-  private constructor(root: string, prefix: string) {
+  private constructor(root: string, prefix: string, bin: string) {
     this.root = root;
+    this.bin = bin;
     this.stateDir = join(root, 'state');
     this.prefix = prefix;
   }
 
-  /** Creates the temp dirs and starts `boulder daemon` in the background; waits until it answers. */
-  static async open(): Promise<DockerBenchEnv> {
-    const env = new DockerBenchEnv(mkdtempSync(join(tmpdir(), 'boulder-bench-docker-')), `bn${randomBytes(2).toString('hex')}`);
+  /**
+   * Creates the temp dirs and starts `boulder daemon` in the background; waits until it answers.
+   * `bin` is the boulder executable (default: this tree's).
+   */
+  static async open(bin: string = BIN): Promise<DockerBenchEnv> {
+    const env = new DockerBenchEnv(mkdtempSync(join(tmpdir(), 'boulder-bench-docker-')), `bn${randomBytes(2).toString('hex')}`, bin);
     try {
       await env.#startDaemon();
     } catch (err) {
@@ -143,7 +149,7 @@ export class DockerBenchEnv {
 
   /** Runs `boulder --state-dir DIR ...args` (the real CLI, compiled dist/). */
   boulder(...args: string[]): Promise<CommandResult> {
-    return runCommand(process.execPath, [BIN, '--state-dir', this.stateDir, ...args]);
+    return runCommand(process.execPath, [this.bin, '--state-dir', this.stateDir, ...args]);
   }
 
   /** Like `boulder`, but throws unless it exits 0. */
@@ -171,7 +177,7 @@ export class DockerBenchEnv {
 
   async #startDaemon(): Promise<void> {
     mkdirSync(this.stateDir, { recursive: true });
-    const child = spawn(process.execPath, [BIN, 'daemon', '--state-dir', this.stateDir], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [this.bin, 'daemon', '--state-dir', this.stateDir], { stdio: 'ignore' });
     this.#daemon = child;
     const deadline = Date.now() + 10_000;
     while ((await this.boulder('daemon', 'status')).code !== 0) {
