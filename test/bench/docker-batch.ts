@@ -7,8 +7,8 @@
  * two pipelined per workspace. All workspaces are deleted (`delete -l --wait`) between runs.
  *
  * `npm run bench -- fanout` runs this row alone (with a warm-up apply); with
- * BOULDER_BENCH_BASELINE=/path/to/other/bin/boulder.js it also runs that build's daemon and
- * alternates the two builds run by run (an A/B in one process, same floors).
+ * BOULDER_BENCH_BASELINE=/path/to/other/bin/boulder.js (or several, comma-separated) it also runs
+ * that build's daemon and alternates the builds run by run (an A/B in one process, same floors).
  */
 import { join } from 'node:path';
 import { fanoutFloorsOnce, parallelContainersOnce, chooseFloorNetwork } from './docker-floors.ts';
@@ -48,7 +48,8 @@ export async function benchFanout(): Promise<BenchRow[]> {
   const baseline = process.env['BOULDER_BENCH_BASELINE'];
   try {
     builds.push({ label: '', env: await DockerBenchEnv.open() });
-    if (baseline !== undefined && baseline !== '') builds.push({ label: 'baseline: ', env: await DockerBenchEnv.open(baseline) });
+    const baselines = (baseline ?? '').split(',').filter((b) => b !== '');
+    for (const [i, bin] of baselines.entries()) builds.push({ label: baselines.length === 1 ? 'baseline: ' : `baseline ${i + 1}: `, env: await DockerBenchEnv.open(bin) });
     const note = await chooseFloorNetwork(builds[0]!.env);
     if (note !== undefined) {
       process.stderr.write(`[bench] fanout: ${note}\n`);
@@ -82,8 +83,8 @@ async function batchRows(builds: readonly { label: string; env: DockerBenchEnv }
     floors.networks.push(f.networks);
     floors.onNetworks.push(f.onNetworks);
     floors.pipelined.push(f.pipelined);
-    // Alternate which build goes first, so neither always follows the floors.
-    const order = run % 2 === 0 ? builds.map((_, i) => i) : builds.map((_, i) => builds.length - 1 - i);
+    // Rotate which build goes first, so none always follows the floors.
+    const order = builds.map((_, i) => (i + run) % builds.length);
     for (const b of order) await applyOnce(builds[b]!.env, run, samples[b]!);
   }
   return [
