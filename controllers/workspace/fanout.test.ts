@@ -21,21 +21,22 @@ class GatheringProvider extends MockProvider {
   inFlight = 0;
   maxInFlight = 0;
   readonly #waiters: (() => void)[] = [];
+  readonly #expected: number;
+  readonly #patienceMs: number;
 
-  constructor(
-    private readonly expected: number,
-    private readonly patienceMs: number,
-  ) {
+  constructor(expected: number, patienceMs: number) {
     super();
+    this.#expected = expected;
+    this.#patienceMs = patienceMs;
   }
 
   override async ensure(desired: DesiredRuntime): Promise<EnsureResult> {
     this.inFlight += 1;
     this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
-    if (this.inFlight >= this.expected) for (const release of this.#waiters.splice(0)) release();
+    if (this.inFlight >= this.#expected) for (const release of this.#waiters.splice(0)) release();
     else await new Promise<void>((resolve) => {
       this.#waiters.push(resolve);
-      setTimeout(resolve, this.patienceMs).unref();
+      setTimeout(resolve, this.#patienceMs).unref();
     });
     try {
       return await super.ensure(desired);
