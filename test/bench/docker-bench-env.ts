@@ -6,7 +6,7 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -111,7 +111,7 @@ export class DockerBenchEnv {
   /** Prefix of every workspace name of this run, e.g. `bn3fa2`. */
   readonly prefix: string;
   readonly docker = new Dockerode();
-  /** The boulder executable this environment runs (default BIN; another build for a before/after). */
+  /** The boulder executable this environment runs (BIN, or a baseline build's for an A/B run). */
   readonly bin: string;
   /**
    * Network the floor containers use instead of Docker's default bridge, when that one is
@@ -121,14 +121,17 @@ export class DockerBenchEnv {
   #daemon: ChildProcess | undefined;
 
   private constructor(root: string, prefix: string, bin: string) {
-    this.bin = bin;
     this.root = root;
+    this.bin = bin;
     this.stateDir = join(root, 'state');
     this.prefix = prefix;
   }
 
-  /** Creates the temp dirs and starts `boulder daemon` (of `bin`) in the background; waits until it answers. */
-  static async open(bin = BIN): Promise<DockerBenchEnv> {
+  /**
+   * Creates the temp dirs and starts `boulder daemon` in the background; waits until it answers.
+   * `bin` is the boulder executable (default: this tree's).
+   */
+  static async open(bin: string = BIN): Promise<DockerBenchEnv> {
     const env = new DockerBenchEnv(mkdtempSync(join(tmpdir(), 'boulder-bench-docker-')), `bn${randomBytes(2).toString('hex')}`, bin);
     try {
       await env.#startDaemon();
@@ -174,11 +177,11 @@ export class DockerBenchEnv {
 
   async #startDaemon(): Promise<void> {
     mkdirSync(this.stateDir, { recursive: true });
-    const child = spawn(process.execPath, [this.bin, 'daemon', '--state-dir', this.stateDir], { stdio: 'ignore' });
+    const child = spawn(process.execPath, [this.bin, 'daemon', '--state-dir', this.stateDir], { stdio: ['ignore', 'ignore', 'inherit'] });
     this.#daemon = child;
     const deadline = Date.now() + 10_000;
     while ((await this.boulder('daemon', 'status')).code !== 0) {
-      if (child.exitCode !== null) throw new Error(`boulder daemon exited with ${child.exitCode}; see ${this.daemonLog}`);
+      if (child.exitCode !== null) throw new Error(`boulder daemon exited with ${child.exitCode}: ${logTail(this.daemonLog)}`);
       if (Date.now() > deadline) throw new Error(`boulder daemon did not answer within 10 s; see ${this.daemonLog}`);
       await sleep(50);
     }
@@ -223,4 +226,9 @@ export class DockerBenchEnv {
     ];
     return { boulder: found.filter((f) => ofWorkspace(f.labels)).map((f) => f.what), bench: found.filter((f) => !ofWorkspace(f.labels)).map((f) => f.what) };
   }
+}
+
+/** The last lines of a log (the temp dir holding it is removed on close). */
+function logTail(path: string): string {
+  return existsSync(path) ? readFileSync(path, 'utf8').trim().split('\n').slice(-3).join(' | ') : `no log at ${path}`;
 }

@@ -133,3 +133,66 @@ export async function parallelContainersOnce(env: DockerBenchEnv, count: number)
   if (failed !== undefined) throw new Error(`creating ${count} containers failed: ${String(failed.reason)}`);
   return ms;
 }
+
+/**
+ * The engine's floors of what boulder must do per workspace under fan-out, one sample each
+ * (wall ms, objects removed afterwards, untimed): `networks` — `count` bridge networks created at
+ * once; `onNetworks` — then `count` containers created and started at once, each on its own new
+ * network (with an alias, as a workspace container is); `pipelined` — `count` at once of
+ * network create → container create → start, each chain on its own (what a controller with no
+ * overhead at all would take for `count` fresh workspaces).
+ */
+export interface FanoutFloors {
+  networks: number;
+  onNetworks: number;
+  pipelined: number;
+}
+
+/** Measures `FanoutFloors` once (see there). */
+export async function fanoutFloorsOnce(env: DockerBenchEnv, count: number): Promise<FanoutFloors> {
+  const seq = Array.from({ length: count }, (_, i) => i);
+  const tag = `${Date.now().toString(36)}`;
+  const networks: string[] = [];
+  const containers: Dockerode.Container[] = [];
+  const network = async (name: string): Promise<string> => {
+    const created = await env.docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: { [FLOOR_LABEL]: env.prefix } });
+    networks.push(created.id);
+    return created.id;
+  };
+  const container = async (networkName: string, alias: string): Promise<void> => {
+    const c = await env.docker.createContainer({
+      Image: BENCH_IMAGE,
+      Cmd: ['sleep', 'infinity'],
+      Labels: { [FLOOR_LABEL]: env.prefix },
+      HostConfig: { NetworkMode: networkName },
+      NetworkingConfig: { EndpointsConfig: { [networkName]: { Aliases: [alias] } } },
+    });
+    containers.push(c);
+    await c.start();
+  };
+  const timed = async (fn: () => Promise<unknown>): Promise<number> => {
+    const started = performance.now();
+    await fn();
+    return performance.now() - started;
+  };
+  const clean = async (): Promise<void> => {
+    await Promise.allSettled(containers.splice(0).map((c) => c.remove({ force: true })));
+    await Promise.allSettled(networks.splice(0).map((id) => env.docker.getNetwork(id).remove()));
+  };
+  try {
+    const names = seq.map((i) => `${env.prefix}-fl${tag}-${i}`);
+    const networksMs = await timed(() => Promise.all(names.map((n) => network(n))));
+    const onNetworksMs = await timed(() => Promise.all(names.map((n, i) => container(n, `w${i}`))));
+    await clean();
+    const pipelinedMs = await timed(() =>
+      Promise.all(seq.map(async (i) => {
+        const name = `${env.prefix}-fp${tag}-${i}`;
+        await network(name);
+        await container(name, `w${i}`);
+      })),
+    );
+    return { networks: networksMs, onNetworks: onNetworksMs, pipelined: pipelinedMs };
+  } finally {
+    await clean();
+  }
+}

@@ -1,13 +1,14 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- switch` (switch A ⇄ B alone), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container`, `npm run bench -- sync-pod` (the same rows for a Pod endpoint, on the shared test control plane: BOULDER_K8S_KEEP=1) or `npm run bench -- idle`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- switch` (switch A ⇄ B alone), `npm run bench -- fanout` (20 workspaces at once, with its engine floors), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container`, `npm run bench -- sync-pod` (the same rows for a Pod endpoint, on the shared test control plane: BOULDER_K8S_KEEP=1) or `npm run bench -- idle`.
  */
 import { benchApi } from './api.ts';
 import { benchApiFiles } from './api-files.ts';
 import { benchCliStart } from './cli-start.ts';
 import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
+import { benchFanout } from './docker-batch.ts';
 import { benchDockerApply, benchDockerWorkspace } from './docker-workspace.ts';
 import { benchIdle } from './idle.ts';
 import { benchK8s } from './k8s.ts';
@@ -29,6 +30,9 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   'cli-start': benchCliStart,
   // switch A ⇄ B only, with its floors and attribution (issue 19 item 4).
   switch: () => benchDockerWorkspace(['switch']),
+  // 20 workspaces applied at once → all Ready, with the engine's floors of that work (issue 19 item 3);
+  // A/B against another build with BOULDER_BENCH_BASELINE=/path/to/bin/boulder.js.
+  fanout: benchFanout,
   // Wake on connect vs docker unpause + direct request; daemon CPU with 50 idle-tracked workspaces.
   idle: benchIdle,
   ports: benchPorts,

@@ -1,8 +1,9 @@
 /**
- * Image availability: an image present locally is used as is (one inspect, no pull); a missing
- * one is pulled with progress (bytes summed over layers). A registry that cannot be reached or an
- * image that does not exist becomes `ImagePullFailed` with the daemon's message (transient: the
- * controller retries with backoff while the condition says why).
+ * Image availability: an image present locally is used as is (one inspect, shared by concurrent
+ * ensures of the same image; no pull); a missing one is pulled with progress (bytes summed over
+ * layers). A registry that cannot be reached or an image that does not exist becomes
+ * `ImagePullFailed` with the daemon's message (transient: the controller retries with backoff
+ * while the condition says why).
  */
 import type Dockerode from 'dockerode';
 import { ProviderError } from '../errors.ts';
@@ -24,6 +25,26 @@ export function imageDigest(info: Pick<Dockerode.ImageInspectInfo, 'RepoDigests'
   return info.RepoDigests?.[0] ?? info.Id;
 }
 
+/** In-flight presence checks per engine client and ref (see `inspectLocalImageShared`). */
+const inFlight = new WeakMap<Dockerode, Map<string, Promise<Dockerode.ImageInspectInfo | undefined>>>();
+
+/**
+ * `inspectLocalImage`, with concurrent calls for the same ref on the same client answered by ONE
+ * request (20 workspaces of one image created at once ask the engine once, not 20 times). Only
+ * the in-flight request is shared, never a settled answer, so a caller never sees an answer older
+ * than its call. For the first look only: the check after a pull or build must start after it
+ * (`inspectLocalImage`), not join a request that started before.
+ */
+export function inspectLocalImageShared(docker: Dockerode, ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
+  let byRef = inFlight.get(docker);
+  if (byRef === undefined) inFlight.set(docker, (byRef = new Map()));
+  const pending = byRef.get(ref);
+  if (pending !== undefined) return pending;
+  const request = inspectLocalImage(docker, ref).finally(() => byRef.delete(ref));
+  byRef.set(ref, request);
+  return request;
+}
+
 /** Inspects a local image; undefined when it is not present. */
 export async function inspectLocalImage(docker: Dockerode, ref: string): Promise<Dockerode.ImageInspectInfo | undefined> {
   try {
@@ -40,7 +61,7 @@ export async function ensurePulledImage(
   ref: string,
   options: { onProgress?: (event: ProgressEvent) => void; signal?: AbortSignal } = {},
 ): Promise<ResolvedImage> {
-  const local = await inspectLocalImage(docker, ref);
+  const local = await inspectLocalImageShared(docker, ref);
   if (local !== undefined) return { ref, digest: imageDigest(local), fetched: false };
   await pull(docker, ref, options);
   const pulled = await inspectLocalImage(docker, ref);
