@@ -16,9 +16,9 @@
  * `BOULDER_BENCH_SYNC_MODES=host-watch,poll` runs only the modes whose label starts with one of
  * those words (default: all); `BOULDER_BENCH_SYNC_IDLE=0` skips the idle CPU windows.
  */
-import { createHash, randomBytes } from 'node:crypto';
-import { readFileSync, watch } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -29,6 +29,7 @@ import { ShellAgent } from '../../controllers/sync/docker/shell-agent.ts';
 import { createSyncEngine } from '../../controllers/sync/engine.ts';
 import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
+import { fileHas, seenOnHost, sha } from './sync-edits.ts';
 
 const IMAGE = 'boulder-test/debian:bookworm';
 const LABELS = { 'boulder-bench': 'sync-container' };
@@ -40,7 +41,6 @@ const SETTLE_MS = 20_000;
 const ROOT = '/workspace/tree';
 const CLOCK_TICKS = 100;
 
-const sha = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
 
 function processCpuSeconds(): number {
   const fields = readFileSync('/proc/self/stat', 'utf8').split(') ')[1]!.split(' ');
@@ -86,17 +86,6 @@ async function editLatencies(agent: ShellAgent, tag: string, arrived: (digest: s
     await sleep(150 + Math.random() * 100);
   }
   return samples;
-}
-
-/** Resolves once the file at `path` has content with `digest` (checked every 1 ms). */
-async function fileHas(path: string, digest: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const data = await readFile(path).catch(() => undefined);
-    if (data !== undefined && sha(data) === digest) return;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${path}`);
-    await sleep(1);
-  }
 }
 
 interface Mode {
@@ -158,19 +147,7 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
     // Floors: the container idle with the tree and no session; the host seeing an edit at all.
     await sleep(2000);
     const idleFloor = MEASURE_IDLE ? await idleCpu(docker, name, IDLE_WINDOW_MS) : { container: 0, self: 0 };
-    const seenFloor = await editLatencies(agent, 'floor', async (digest) => {
-      const watcher = watch(hostTree);
-      try {
-        await new Promise<void>((resolve, reject) => {
-          const check = (): void => void fileHas(join(hostTree, 'back.txt'), digest, 0).then(resolve, () => undefined);
-          watcher.on('change', check);
-          watcher.on('error', reject);
-          setTimeout(() => reject(new Error('floor edit not seen')), 30_000).unref();
-        });
-      } finally {
-        watcher.close();
-      }
-    });
+    const seenFloor = await editLatencies(agent, 'floor', seenOnHost(hostTree));
 
     for (const mode of MODES) {
       const engine = createSyncEngine({

@@ -14,9 +14,7 @@
  * file has it (p50/p95, 30 samples, an edit every ~200 ms), over a synced tree of 2 000 files.
  * Floor from the same run: the host seeing the same edit at all (inotify on the directory + read).
  */
-import { createHash } from 'node:crypto';
-import { watch } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,23 +25,11 @@ import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint
 import { dropNamespace, freshNamespace, startCluster } from '../k8s/cluster-env.ts';
 import { startExecPod, testKubeConfig } from '../k8s/pod-sync-support.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
+import { fileHas, seenOnHost, sha } from './sync-edits.ts';
 
 const FILES = 2_000;
 const SAMPLES = 30;
 const POD = 'sync-bench';
-
-const sha = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
-
-/** Resolves once the file at `path` has content with `digest` (checked every 1 ms). */
-async function fileHas(path: string, digest: string, timeoutMs = 30_000): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  for (;;) {
-    const data = await readFile(path).catch(() => undefined);
-    if (data !== undefined && sha(data) === digest) return;
-    if (performance.now() > deadline) throw new Error(`timed out waiting for ${path}`);
-    await sleep(1);
-  }
-}
 
 /** Latency samples of 1 KB writes to `from/name` until `arrived(digest)` resolves. */
 async function editLatencies(from: string, name: string, tag: string, arrived: (digest: string) => Promise<void>): Promise<number[]> {
@@ -59,23 +45,6 @@ async function editLatencies(from: string, name: string, tag: string, arrived: (
     await sleep(150 + Math.random() * 100);
   }
   return samples;
-}
-
-/** The host seeing a write to `dir/back.txt` at all: an inotify watch on the directory + a read. */
-function seenOnHost(dir: string): (digest: string) => Promise<void> {
-  return async (digest) => {
-    const watcher = watch(dir);
-    try {
-      await new Promise<void>((resolve, reject) => {
-        const check = (): void => void fileHas(join(dir, 'back.txt'), digest, 0).then(resolve, () => undefined);
-        watcher.on('change', check);
-        watcher.on('error', reject);
-        setTimeout(() => reject(new Error('floor edit not seen')), 30_000).unref();
-      });
-    } finally {
-      watcher.close();
-    }
-  };
 }
 
 /** Runs the benchmark (see the module comment). */
