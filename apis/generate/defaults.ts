@@ -48,7 +48,7 @@ export function generateDefaultsModule(documents: readonly SchemaDocument[]): st
     const doc = kindDocument(kind, documents);
     return [kind.kind, defaultsTree(inlineRefs(doc.schema, doc.id, [...documents]))];
   }));
-  return `// ${GENERATED_NOTICE}\n/* eslint-disable */\nexport const KIND_DEFAULTS = ${JSON.stringify(tables)};\n`;
+  return `// ${GENERATED_NOTICE}\nexport const KIND_DEFAULTS = ${JSON.stringify(tables)};\n`;
 }
 
 /** The type declarations of {@link generateDefaultsModule}'s module. */
