@@ -11,6 +11,7 @@ import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
 import { objectLabels } from './labels.ts';
 import { networkName } from './names.ts';
 import { NETWORK_FAILED } from '../../../apis/names/index.ts';
+import { ProviderError } from '../errors.ts';
 
 /** The network a workspace's containers use. */
 export interface WorkspaceNetwork {
@@ -42,10 +43,25 @@ export async function createNetwork(docker: Dockerode, desired: Pick<DesiredRunt
       return { id: created.id, name };
     } catch (err) {
       if (!unique && isConflict(err)) continue;
-      throw toProviderError(docker, err, NETWORK_FAILED, `creating network ${name}`);
+      throw withPoolHint(toProviderError(docker, err, NETWORK_FAILED, `creating network ${name}`));
     }
   }
   throw new Error('unreachable');
+}
+
+/** The engine's words when its address pools have no subnet left for another network. */
+const POOLS_EXHAUSTED = /non-overlapping IPv4 address pool|no available network|address pools have been fully subnetted/i;
+
+/**
+ * A network create refused because the engine's address pools are used up (Docker's defaults hold
+ * about 30 bridge networks, and every workspace has its own) says what to do about it; it stays
+ * transient: the create is retried, and succeeds once a network is freed.
+ */
+export function withPoolHint(err: ProviderError): ProviderError {
+  if (!POOLS_EXHAUSTED.test(err.message)) return err;
+  const hint =
+    ' (the engine has no address range left for another network: every workspace has its own; delete workspaces you no longer need, remove unused networks with `docker network prune`, or give the engine more with "default-address-pools" in its daemon.json)';
+  return new ProviderError(err.reason, `${err.message}${hint}`, { transient: err.transient, cause: err.cause });
 }
 
 /** Removes a network; a missing one counts as removed. */
