@@ -4,7 +4,6 @@ import { FakeClock, realClock } from './clock.ts';
 import type { Reconciler } from './controller.ts';
 import { reconcileWithFinalizer } from './finalizers.ts';
 import { Manager, RUNNABLE_STOP_GRACE_MS } from './manager.ts';
-import { watches } from './watches.ts';
 import {
   captureLogs,
   getOrUndefined,
@@ -153,67 +152,6 @@ describe('Manager.start', () => {
     expect(summaries('Workspace').map((l) => l['trigger'])).toEqual(['initial', 'owned', 'owned']);
   });
 
-  it('does not reconcile an object again for its own status-only update; spec, label, owned and watched events still do', async () => {
-    const ws = await store.client.create(workspaceObject('ws1'));
-    await store.client.create(portBindingObject('ws1-web', 'ws1', ws));
-    const { clock, manager, summaries } = newManager();
-    // Like the real controllers: write status (observed generation) when it changed.
-    const seen: string[] = [];
-    const reconcile: Reconciler = async (req, ctx) => {
-      seen.push(req.name);
-      const obj = await getOrUndefined(ctx.client, 'Workspace', req.name, req.namespace);
-      if (obj === undefined) return;
-      const status = { observedGeneration: obj.metadata.generation };
-      if (JSON.stringify(obj.status) !== JSON.stringify(status)) await ctx.client.updateStatus({ ...obj, status });
-    };
-    const watchers = recording();
-    manager.add({ kind: 'Workspace', owns: ['PortBinding'], reconcile });
-    manager.add({ kind: 'PortBinding', reconcile: watchers.reconcile, watches: [watches('Workspace', (w) => [`default/${w.metadata.name}-web`])] });
-    await manager.start();
-    await clock.advance(0);
-    const settle = async (): Promise<void> => {
-      await new Promise((r) => setTimeout(r, 300));
-      await clock.advance(0);
-    };
-    await settle();
-    expect(seen).toEqual(['ws1']); // the echo of its own status write enqueued nothing
-    await waitFor(() => watchers.seen.length >= 2, 5000, 'the binding sees the workspace status change (cross-kind watch)');
-
-    const stored = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.update({ ...stored, spec: { ...stored.spec, image: 'other' } });
-    await waitFor(() => seen.length === 2, 5000, 'reconcile after a spec change');
-    await settle();
-    expect(seen.length).toBe(2); // its status write (observedGeneration 2) again enqueued nothing
-
-    const labelled = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.update({ ...labelled, metadata: { ...labelled.metadata, annotations: { 'nexus.dev/x': '1' } } });
-    await waitFor(() => seen.length === 3, 5000, 'reconcile after an annotation change');
-
-    const pb = await store.client.get('PortBinding', 'default', 'ws1-web');
-    await store.client.updateStatus({ ...pb, status: { hostPort: 1234 } });
-    await waitFor(() => seen.length === 4, 5000, 'owner reconcile after the owned object\'s status-only update');
-
-    const statusOnly = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.updateStatus({ ...statusOnly, status: { ...statusOnly.status, phase: 'Running' } });
-    await settle();
-    expect(seen.length).toBe(4);
-    await store.client.delete('Workspace', 'default', 'ws1');
-    await waitFor(() => seen.length >= 5, 5000, 'reconcile after deletion');
-    expect(summaries('Workspace').slice(0, 5).map((l) => l['trigger'])).toEqual(['initial', 'watch', 'watch', 'owned', 'watch']);
-  });
-
-  it('reconciles again for a status-only update when the controller opts in (statusOnlyUpdates)', async () => {
-    await store.client.create(workspaceObject('ws1'));
-    const { clock, manager } = newManager();
-    const { seen, reconcile } = recording();
-    manager.add({ kind: 'Workspace', reconcile, statusOnlyUpdates: true });
-    await manager.start();
-    await clock.advance(0);
-    const obj = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.updateStatus({ ...obj, status: { phase: 'Running' } });
-    await waitFor(() => seen.length === 2, 5000, 'reconcile after a status-only update');
-  });
-
   it('resyncs: every object of the kind is reconciled again each period', async () => {
     for (const name of ['a', 'b', 'c']) await store.client.create(workspaceObject(name));
     const { clock, manager, summaries } = newManager();
@@ -343,17 +281,6 @@ describe('Manager.runUntilIdle', () => {
     await store.client.create(workspaceObject('late'));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(applied).not.toContain('late');
-  });
-
-  it('does not reconcile an object again for its own status write (one reconcile per object)', async () => {
-    for (const name of ['a', 'b']) await store.client.create(workspaceObject(name));
-    const { manager } = newManager();
-    const reconcile: Reconciler = async (req, ctx) => {
-      const obj = await ctx.client.get('Workspace', req.namespace, req.name);
-      if (obj.status === undefined) await ctx.client.updateStatus({ ...obj, status: { phase: 'Running' } });
-    };
-    manager.add({ kind: 'Workspace', reconcile });
-    expect(await manager.runUntilIdle({ timeoutMs: 5000 })).toEqual({ reconciles: 2, errors: 0 });
   });
 
   it('waits for retries due before the timeout but not for requeueAfter', async () => {
