@@ -28,6 +28,7 @@ import {
   type ReconcileTrigger,
 } from './logger.ts';
 import { controllerOwnerKey } from './owners.ts';
+import { changedBeyondStatus } from './predicates.ts';
 import { recordTerminalCondition } from './terminal-condition.ts';
 import { mapEvent, type CachedObjects, type Watch } from './watches.ts';
 import { WorkQueue } from './workqueue.ts';
@@ -71,6 +72,13 @@ export interface ControllerOptions {
   reconcile: Reconciler;
   /** Kinds whose events enqueue their controlling owner of `kind` (same namespace). */
   owns?: KindName[];
+  /**
+   * Whether a watch event of the kind's own object that changed nothing but its status (e.g. the
+   * echo of the reconcile's own status write) enqueues it. Default false: filtered by
+   * `changedBeyondStatus` (predicates.ts). Set true for a kind whose status is written by someone
+   * else and read by its reconcile as an input.
+   */
+  statusOnlyUpdates?: boolean;
   /** Other kinds whose events enqueue what their `map` says (`watches(kind, mapFn)`, watches.ts). */
   watches?: Watch[];
   /**
@@ -150,6 +158,8 @@ export class Controller {
   readonly queue: WorkQueue;
   /** Resync period in ms (0: none). */
   readonly resyncPeriodMs: number;
+  /** Own events that changed only status enqueue the object (see ControllerOptions.statusOnlyUpdates). */
+  readonly statusOnlyUpdates: boolean;
   readonly #options: ControllerOptions;
   readonly #deps: ControllerDeps;
   readonly #triggers = new Map<string, ReconcileTrigger>();
@@ -173,6 +183,7 @@ export class Controller {
     this.watches = options.watches ?? [];
     this.longRunningOnly = options.longRunningOnly ?? false;
     this.resyncPeriodMs = options.resyncPeriodMs ?? DEFAULT_RESYNC_PERIOD_MS;
+    this.statusOnlyUpdates = options.statusOnlyUpdates ?? false;
     this.queue = new WorkQueue({ clock: deps.clock, ...(options.backoff ? { backoff: options.backoff } : {}) });
   }
 
@@ -196,12 +207,16 @@ export class Controller {
 
   /**
    * Enqueues whatever `obj` (of kind `kind`) concerns: its own key for the controller's kind, its
-   * controlling owner's key for an owned kind. Returns the key enqueued, if any.
+   * controlling owner's key for an owned kind. Returns the key enqueued, if any. `previous` is the
+   * state the event's object had before, given only for an update seen by a watch (or a one-shot
+   * relist): an own object whose update changed nothing but status is not enqueued (predicates.ts)
+   * unless the controller asked for it; owned kinds are never filtered.
    */
-  enqueueFor(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger, cause?: string): string | undefined {
+  enqueueFor(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger, cause?: string, previous?: KubeObject): string | undefined {
     if (kind === this.kind) {
       const key = objectKey(obj);
       if (this.#isOwnWrite(key, obj)) return undefined;
+      if (!this.statusOnlyUpdates && !changedBeyondStatus(previous, obj)) return undefined;
       this.enqueue(key, trigger, cause);
       return key;
     }

@@ -52,6 +52,7 @@ export {
   type RunUntilIdleResult,
 } from './manager.ts';
 export { controllerOwnerKey } from './owners.ts';
+export { changedBeyondStatus } from './predicates.ts';
 export { stopOnSignals, type SignalStop, type StopOnSignalsOptions } from './signals.ts';
 export { concurrently, finish, found, runSteps, stepNames, type ConcurrentSteps, type Finish, type Step, type StepEntry, type StepListOptions, type StepOutcome, type StepTimer } from './steps.ts';
 export { recordTerminalCondition } from './terminal-condition.ts';

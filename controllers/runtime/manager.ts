@@ -176,8 +176,10 @@ export class Manager {
           log: this.#log,
           signal: this.#intake.signal,
           onObject: (obj, source, deleted) => {
+            // The state before a watched update, for the own-kind status-only filter (predicates.ts).
+            const previous = source === 'watch' && !deleted ? this.#cache.get(kind, objectKey(obj)) : undefined;
             this.#cache.observe(kind, obj, deleted);
-            this.#dispatch(kind, obj, triggerOf(source));
+            this.#dispatch(kind, obj, triggerOf(source), undefined, previous);
           },
           onFirstList: () => reported(),
           ...(this.#watchBackoff ? { backoff: this.#watchBackoff } : {}),
@@ -281,7 +283,7 @@ export class Manager {
    * `seen`, and vanished ones.
    */
   async #listPass(seen: Map<KindName, Map<string, KubeObject>>, trigger: ReconcileTrigger): Promise<boolean> {
-    const events: { kind: KindName; obj: KubeObject }[] = [];
+    const events: { kind: KindName; obj: KubeObject; previous?: KubeObject }[] = [];
     for (const kind of this.#watchedKinds()) {
       const before = seen.get(kind) ?? new Map<string, KubeObject>();
       const now = new Map<string, KubeObject>();
@@ -290,8 +292,9 @@ export class Manager {
         const key = objectKey(obj);
         now.set(key, obj);
         this.#cache.observe(kind, obj, false);
-        if (before.get(key)?.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
-        events.push({ kind, obj });
+        const previous = before.get(key);
+        if (previous?.metadata.resourceVersion === obj.metadata.resourceVersion) continue;
+        events.push({ kind, obj, ...(previous !== undefined ? { previous } : {}) });
       }
       for (const [key, obj] of before) {
         if (now.has(key)) continue;
@@ -300,7 +303,7 @@ export class Manager {
       }
       seen.set(kind, now);
     }
-    for (const { kind, obj } of events) this.#dispatch(kind, obj, trigger);
+    for (const { kind, obj, previous } of events) this.#dispatch(kind, obj, trigger, undefined, previous);
     return events.length > 0;
   }
 
@@ -320,9 +323,10 @@ export class Manager {
     return [...kinds];
   }
 
-  #dispatch(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger, cause?: string): void {
+  /** Hands an event to every controller; `previous`: the object's state before a watched update. */
+  #dispatch(kind: KindName, obj: KubeObject, trigger: ReconcileTrigger, cause?: string, previous?: KubeObject): void {
     for (const c of this.#activeControllers()) {
-      c.enqueueFor(kind, obj, trigger, cause);
+      c.enqueueFor(kind, obj, trigger, cause, previous);
       c.enqueueWatched(kind, obj, trigger, this.#cache, cause);
     }
   }
