@@ -1,46 +1,27 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KubeObject } from '../../apis/meta.ts';
 import { FakeClock, realClock } from './clock.ts';
 import type { Reconciler } from './controller.ts';
 import { reconcileWithFinalizer } from './finalizers.ts';
 import { Manager, RUNNABLE_STOP_GRACE_MS } from './manager.ts';
-import {
-  captureLogs,
-  getOrUndefined,
-  openTempStore,
-  portBindingObject,
-  waitFor,
-  workspaceObject,
-  type TempStore,
-} from './testing.ts';
+import { captureLogs, getOrUndefined, portBindingObject, useTempStoreAndManagers, waitFor, workspaceObject } from './testing.ts';
 import { CLEANUP_FINALIZER } from '../../apis/names/index.ts';
 
 const START = new Date('2025-01-01T00:00:00Z');
 
-let store: TempStore;
-let managers: Manager[] = [];
-
-beforeEach(async () => {
-  store = await openTempStore();
-});
-afterEach(async () => {
-  // Bounded: a failed test may leave a reconcile stuck on the fake clock.
-  await Promise.race([Promise.all(managers.map((m) => m.stop())), new Promise((r) => setTimeout(r, 1000))]);
-  managers = [];
-  await store.dispose();
-});
+const ctx = useTempStoreAndManagers();
 
 function newManager(stopTimeoutMs?: number) {
   const clock = new FakeClock(START);
   const logs = captureLogs();
   const manager = new Manager({
-    client: store.client,
+    client: ctx.store.client,
     clock,
     logger: logs.logger,
     watchBackoff: { random: () => 0.5 },
     ...(stopTimeoutMs !== undefined ? { stopTimeoutMs } : {}),
   });
-  managers.push(manager);
+  ctx.managers.push(manager);
   const summaries = (kind?: string): Record<string, unknown>[] =>
     logs.lines().filter((l) => l['msg'] === 'reconciled' && (kind === undefined || l['kind'] === kind));
   return { clock, manager, summaries, logs };
@@ -61,17 +42,17 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
 
 describe('Manager.start', () => {
   it('reconciles existing objects, then objects created and changed afterwards (watch)', async () => {
-    await store.client.create(workspaceObject('old'));
+    await ctx.store.client.create(workspaceObject('old'));
     const { clock, manager, summaries } = newManager();
     const { seen, reconcile } = recording();
     manager.add({ kind: 'Workspace', reconcile });
     await manager.start();
     await clock.advance(0);
     expect(seen).toEqual(['old']);
-    await store.client.create(workspaceObject('new'));
+    await ctx.store.client.create(workspaceObject('new'));
     await waitFor(() => seen.includes('new'), 5000, 'watch event for "new"');
-    const obj = await store.client.get('Workspace', 'default', 'old');
-    await store.client.update({ ...obj, metadata: { ...obj.metadata, labels: { x: 'y' } } });
+    const obj = await ctx.store.client.get('Workspace', 'default', 'old');
+    await ctx.store.client.update({ ...obj, metadata: { ...obj.metadata, labels: { x: 'y' } } });
     await waitFor(() => seen.filter((n) => n === 'old').length === 2, 5000, 'watch event for "old"');
     expect(summaries().map((l) => [l['key'], l['trigger']])).toEqual([
       ['default/old', 'initial'],
@@ -81,7 +62,7 @@ describe('Manager.start', () => {
   });
 
   it('never reconciles one key twice at once while its object keeps changing', async () => {
-    await store.client.create(workspaceObject('a'));
+    await ctx.store.client.create(workspaceObject('a'));
     const { clock, manager } = newManager();
     const gates: (() => void)[] = [];
     let inFlight = 0;
@@ -103,14 +84,14 @@ describe('Manager.start', () => {
     const observer = new AbortController();
     let modified = 0;
     const observed = (async () => {
-      const from = (await store.client.get('Workspace', 'default', 'a')).metadata.resourceVersion;
-      for await (const event of store.client.watch('Workspace', { resourceVersion: from, signal: observer.signal })) {
+      const from = (await ctx.store.client.get('Workspace', 'default', 'a')).metadata.resourceVersion;
+      for await (const event of ctx.store.client.watch('Workspace', { resourceVersion: from, signal: observer.signal })) {
         if (event.type === 'MODIFIED') modified += 1;
       }
     })();
     for (let i = 0; i < 10; i++) {
-      const obj = await store.client.get('Workspace', 'default', 'a');
-      await store.client.update({ ...obj, metadata: { ...obj.metadata, labels: { step: String(i) } } });
+      const obj = await ctx.store.client.get('Workspace', 'default', 'a');
+      await ctx.store.client.update({ ...obj, metadata: { ...obj.metadata, labels: { step: String(i) } } });
     }
     await waitFor(() => modified === 10, 5000, 'ten watch events');
     observer.abort();
@@ -127,9 +108,9 @@ describe('Manager.start', () => {
   });
 
   it('maps events of owned kinds to the controlling owner', async () => {
-    const ws = await store.client.create(workspaceObject('ws1'));
-    await store.client.create(portBindingObject('ws1-web', 'ws1', ws));
-    await store.client.create(portBindingObject('lone', 'ws1'));
+    const ws = await ctx.store.client.create(workspaceObject('ws1'));
+    await ctx.store.client.create(portBindingObject('ws1-web', 'ws1', ws));
+    await ctx.store.client.create(portBindingObject('lone', 'ws1'));
     const { clock, manager, summaries } = newManager();
     const workspaces = recording();
     const bindings = recording();
@@ -140,12 +121,12 @@ describe('Manager.start', () => {
     expect(workspaces.seen).toEqual(['ws1']); // its own event and its binding's collapse into one reconcile
     expect(bindings.seen.sort()).toEqual(['lone', 'ws1-web']);
 
-    const pb = await store.client.get('PortBinding', 'default', 'ws1-web');
-    await store.client.update({ ...pb, metadata: { ...pb.metadata, labels: { touched: 'yes' } } });
+    const pb = await ctx.store.client.get('PortBinding', 'default', 'ws1-web');
+    await ctx.store.client.update({ ...pb, metadata: { ...pb.metadata, labels: { touched: 'yes' } } });
     await waitFor(() => workspaces.seen.length === 2, 5000, 'owner reconcile after owned update');
-    const lone = await store.client.get('PortBinding', 'default', 'lone');
-    await store.client.update({ ...lone, metadata: { ...lone.metadata, labels: { touched: 'yes' } } });
-    await store.client.delete('PortBinding', 'default', 'ws1-web');
+    const lone = await ctx.store.client.get('PortBinding', 'default', 'lone');
+    await ctx.store.client.update({ ...lone, metadata: { ...lone.metadata, labels: { touched: 'yes' } } });
+    await ctx.store.client.delete('PortBinding', 'default', 'ws1-web');
     await waitFor(() => workspaces.seen.length === 3, 5000, 'owner reconcile after owned deletion');
     await waitFor(() => bindings.seen.length === 5, 5000, 'binding reconciles'); // 2 initial + 3 changes
     expect(workspaces.seen).toEqual(['ws1', 'ws1', 'ws1']);
@@ -153,7 +134,7 @@ describe('Manager.start', () => {
   });
 
   it('resyncs: every object of the kind is reconciled again each period', async () => {
-    for (const name of ['a', 'b', 'c']) await store.client.create(workspaceObject(name));
+    for (const name of ['a', 'b', 'c']) await ctx.store.client.create(workspaceObject(name));
     const { clock, manager, summaries } = newManager();
     const { seen, reconcile } = recording();
     manager.add({ kind: 'Workspace', reconcile, resyncPeriodMs: 60_000 });
@@ -168,7 +149,7 @@ describe('Manager.start', () => {
   });
 
   it('relists after the watch fails with Gone and picks up what it missed', async () => {
-    await store.client.create(workspaceObject('a'));
+    await ctx.store.client.create(workspaceObject('a'));
     const { clock, manager, logs } = newManager();
     const { seen, reconcile } = recording();
     manager.add({ kind: 'Workspace', reconcile });
@@ -176,9 +157,9 @@ describe('Manager.start', () => {
     await clock.advance(0);
     expect(seen).toEqual(['a']);
     // Two writes and a compaction before the watch reads the change log: it ends with Gone.
-    await store.client.create(workspaceObject('b'));
-    await store.client.delete('Workspace', 'default', 'a');
-    await store.client.compactHistory(0);
+    await ctx.store.client.create(workspaceObject('b'));
+    await ctx.store.client.delete('Workspace', 'default', 'a');
+    await ctx.store.client.compactHistory(0);
     await waitFor(
       () => logs.lines().some((l) => l['msg'] === 'list/watch failed; relisting'),
       5000,
@@ -188,12 +169,12 @@ describe('Manager.start', () => {
     await clock.advance(200); // watch backoff
     // The relist finds b and notices a vanished: both are reconciled (a sees NotFound itself).
     expect(seen.sort()).toEqual(['a', 'a', 'b']);
-    await store.client.create(workspaceObject('c'));
+    await ctx.store.client.create(workspaceObject('c'));
     await waitFor(() => seen.includes('c'), 5000, 'the new watch');
   });
 
   it('stop waits for an in-flight reconcile, then nothing more runs', async () => {
-    await store.client.create(workspaceObject('a'));
+    await ctx.store.client.create(workspaceObject('a'));
     const { clock, manager } = newManager();
     const gate = deferred();
     const events: string[] = [];
@@ -216,14 +197,14 @@ describe('Manager.start', () => {
     gate.resolve();
     await stopping;
     expect(events).toEqual(['start:a', 'end:a']);
-    await store.client.create(workspaceObject('c'));
+    await ctx.store.client.create(workspaceObject('c'));
     await clock.advance(1000);
     expect(events).toEqual(['start:a', 'end:a']);
     expect(clock.pendingTimers()).toBe(0);
   });
 
   it('stop gives up after its deadline and aborts the in-flight reconcile signal', async () => {
-    await store.client.create(workspaceObject('a'));
+    await ctx.store.client.create(workspaceObject('a'));
     const { clock, manager } = newManager(10_000);
     let signal: AbortSignal | undefined;
     manager.add({
@@ -248,8 +229,8 @@ describe('Manager.start', () => {
 
 describe('Manager.runUntilIdle', () => {
   it('converges everything without watches, following finalizer adds and owned objects created on the way', async () => {
-    await store.client.create(workspaceObject('a'));
-    await store.client.create(workspaceObject('b'));
+    await ctx.store.client.create(workspaceObject('a'));
+    await ctx.store.client.create(workspaceObject('b'));
     const { manager, summaries } = newManager();
     const applied: string[] = [];
     manager.add({
@@ -273,19 +254,19 @@ describe('Manager.runUntilIdle', () => {
     const bindings = recording();
     manager.add({ kind: 'PortBinding', reconcile: bindings.reconcile });
     const result = await manager.runUntilIdle({ timeoutMs: 10_000 });
-    expect((await store.client.get('Workspace', 'default', 'a')).metadata.finalizers).toEqual([CLEANUP_FINALIZER]);
+    expect((await ctx.store.client.get('Workspace', 'default', 'a')).metadata.finalizers).toEqual([CLEANUP_FINALIZER]);
     expect(applied.sort()).toEqual(['a', 'a', 'b', 'b']); // the relist after creating the binding re-applies once
     expect(bindings.seen.sort()).toEqual(['a-web', 'b-web']);
     expect(result).toEqual({ reconciles: summaries().length, errors: 0 });
     // No watch keeps running: a new object is not reconciled.
-    await store.client.create(workspaceObject('late'));
+    await ctx.store.client.create(workspaceObject('late'));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(applied).not.toContain('late');
   });
 
   it('waits for retries due before the timeout but not for requeueAfter', async () => {
-    await store.client.create(workspaceObject('flaky'));
-    await store.client.create(workspaceObject('waiting'));
+    await ctx.store.client.create(workspaceObject('flaky'));
+    await ctx.store.client.create(workspaceObject('waiting'));
     const { clock, manager } = newManager();
     let flakyCalls = 0;
     const waitingCalls: number[] = [];
@@ -315,7 +296,7 @@ describe('Manager.runUntilIdle', () => {
   });
 
   it('returns with the errors when the next retry falls after the timeout', async () => {
-    await store.client.create(workspaceObject('broken'));
+    await ctx.store.client.create(workspaceObject('broken'));
     const { clock, manager } = newManager();
     manager.add({
       kind: 'Workspace',
@@ -331,7 +312,7 @@ describe('Manager.runUntilIdle', () => {
   });
 
   it('rejects with a Timeout error when a reconcile is still running at the timeout', async () => {
-    await store.client.create(workspaceObject('stuck'));
+    await ctx.store.client.create(workspaceObject('stuck'));
     const { clock, manager } = newManager(5_000);
     let signal: AbortSignal | undefined;
     manager.add({
@@ -367,18 +348,18 @@ describe('Manager.runUntilIdle', () => {
 
 describe('Manager onReconcileFailure (friction events)', () => {
   it('is told the kind and outcome of each failed reconcile, never the key or message; a throwing listener fails nothing', async () => {
-    await store.client.create(workspaceObject('secret-name'));
+    await ctx.store.client.create(workspaceObject('secret-name'));
     const failures: unknown[] = [];
     let calls = 0;
     const manager = new Manager({
-      client: store.client,
+      client: ctx.store.client,
       clock: realClock,
       onReconcileFailure: (f) => {
         failures.push(f);
         throw new Error('listener broke');
       },
     });
-    managers.push(manager);
+    ctx.managers.push(manager);
     manager.add({
       kind: 'Workspace',
       backoff: { baseMs: 1, capMs: 1, random: () => 0.5 },

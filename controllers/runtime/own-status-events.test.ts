@@ -4,30 +4,20 @@
  * spec, annotation, owned-kind, watched-kind and deletion events still enqueue, and a controller
  * that opts in (statusOnlyUpdates) still sees status-only updates.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FakeClock } from './clock.ts';
 import type { Reconciler } from './controller.ts';
 import { Manager } from './manager.ts';
-import { captureLogs, getOrUndefined, openTempStore, portBindingObject, waitFor, workspaceObject, type TempStore } from './testing.ts';
+import { captureLogs, getOrUndefined, useTempStoreAndManagers, portBindingObject, waitFor, workspaceObject } from './testing.ts';
 import { watches } from './watches.ts';
 
-let store: TempStore;
-let managers: Manager[] = [];
-
-beforeEach(async () => {
-  store = await openTempStore();
-});
-afterEach(async () => {
-  await Promise.race([Promise.all(managers.map((m) => m.stop())), new Promise((r) => setTimeout(r, 1000))]);
-  managers = [];
-  await store.dispose();
-});
+const ctx = useTempStoreAndManagers();
 
 function newManager() {
   const clock = new FakeClock(new Date('2025-01-01T00:00:00Z'));
   const logs = captureLogs();
-  const manager = new Manager({ client: store.client, clock, logger: logs.logger, watchBackoff: { random: () => 0.5 } });
-  managers.push(manager);
+  const manager = new Manager({ client: ctx.store.client, clock, logger: logs.logger, watchBackoff: { random: () => 0.5 } });
+  ctx.managers.push(manager);
   const summaries = (kind: string): Record<string, unknown>[] => logs.lines().filter((l) => l['msg'] === 'reconciled' && l['kind'] === kind);
   return { clock, manager, summaries };
 }
@@ -47,8 +37,8 @@ function statusWriting(): { seen: string[]; reconcile: Reconciler } {
 
 describe('own status-only update events', () => {
   it('do not reconcile the object again; spec, annotation, owned, watched and deletion events still do', async () => {
-    const ws = await store.client.create(workspaceObject('ws1'));
-    await store.client.create(portBindingObject('ws1-web', 'ws1', ws));
+    const ws = await ctx.store.client.create(workspaceObject('ws1'));
+    await ctx.store.client.create(portBindingObject('ws1-web', 'ws1', ws));
     const { clock, manager, summaries } = newManager();
     const { seen, reconcile } = statusWriting();
     const bindings: string[] = [];
@@ -68,43 +58,43 @@ describe('own status-only update events', () => {
     expect(seen).toEqual(['ws1']); // the echo of its own status write enqueued nothing
     await waitFor(() => bindings.length >= 2, 5000, 'the binding sees the workspace status change (cross-kind watch)');
 
-    const stored = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.update({ ...stored, spec: { backend: 'mock', image: 'other' } });
+    const stored = await ctx.store.client.get('Workspace', 'default', 'ws1');
+    await ctx.store.client.update({ ...stored, spec: { backend: 'mock', image: 'other' } });
     await waitFor(() => seen.length === 2, 5000, 'reconcile after a spec change');
     await settle();
     expect(seen.length).toBe(2); // its status write (observedGeneration 2) again enqueued nothing
 
-    const annotated = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.update({ ...annotated, metadata: { ...annotated.metadata, annotations: { 'nexus.dev/x': '1' } } });
+    const annotated = await ctx.store.client.get('Workspace', 'default', 'ws1');
+    await ctx.store.client.update({ ...annotated, metadata: { ...annotated.metadata, annotations: { 'nexus.dev/x': '1' } } });
     await waitFor(() => seen.length === 3, 5000, 'reconcile after an annotation change');
 
-    const pb = await store.client.get('PortBinding', 'default', 'ws1-web');
-    await store.client.updateStatus({ ...pb, status: { hostPort: 1234 } });
+    const pb = await ctx.store.client.get('PortBinding', 'default', 'ws1-web');
+    await ctx.store.client.updateStatus({ ...pb, status: { hostPort: 1234 } });
     await waitFor(() => seen.length === 4, 5000, "owner reconcile after the owned object's status-only update");
 
-    const other = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.updateStatus({ ...other, status: { observedGeneration: other.metadata.generation, phase: 'Running' } });
+    const other = await ctx.store.client.get('Workspace', 'default', 'ws1');
+    await ctx.store.client.updateStatus({ ...other, status: { observedGeneration: other.metadata.generation, phase: 'Running' } });
     await settle();
     expect(seen.length).toBe(4); // a status-only update by someone else: seen at the next resync only
-    await store.client.delete('Workspace', 'default', 'ws1');
+    await ctx.store.client.delete('Workspace', 'default', 'ws1');
     await waitFor(() => seen.length >= 5, 5000, 'reconcile after deletion');
     expect(summaries('Workspace').slice(0, 5).map((l) => l['trigger'])).toEqual(['initial', 'watch', 'watch', 'owned', 'watch']);
   });
 
   it('reconcile the object again when the controller opts in (statusOnlyUpdates)', async () => {
-    await store.client.create(workspaceObject('ws1'));
+    await ctx.store.client.create(workspaceObject('ws1'));
     const { clock, manager } = newManager();
     const seen: string[] = [];
     manager.add({ kind: 'Workspace', reconcile: (req) => Promise.resolve(void seen.push(req.name)), statusOnlyUpdates: true });
     await manager.start();
     await clock.advance(0);
-    const obj = await store.client.get('Workspace', 'default', 'ws1');
-    await store.client.updateStatus({ ...obj, status: { phase: 'Running' } });
+    const obj = await ctx.store.client.get('Workspace', 'default', 'ws1');
+    await ctx.store.client.updateStatus({ ...obj, status: { phase: 'Running' } });
     await waitFor(() => seen.length === 2, 5000, 'reconcile after a status-only update');
   });
 
   it('do not reconcile the object again in one-shot mode either (one reconcile per object)', async () => {
-    for (const name of ['a', 'b']) await store.client.create(workspaceObject(name));
+    for (const name of ['a', 'b']) await ctx.store.client.create(workspaceObject(name));
     const { manager } = newManager();
     manager.add({ kind: 'Workspace', reconcile: statusWriting().reconcile });
     expect(await manager.runUntilIdle({ timeoutMs: 5000 })).toEqual({ reconciles: 2, errors: 0 });

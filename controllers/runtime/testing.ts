@@ -7,11 +7,13 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { afterEach, beforeEach } from 'vitest';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { KindName } from '../../apis/kinds.ts';
 import { API_VERSION, DEFAULT_NAMESPACE, type KubeObject, type OwnerReference } from '../../apis/meta.ts';
 import { openEmbeddedStore, type EmbeddedStore } from '../../apis/store/embedded-store.ts';
 import { createLogger, type Logger } from './logger.ts';
+import type { Manager } from './manager.ts';
 
 /** A store in a fresh temporary directory; `dispose` closes it and removes the directory. */
 export interface TempStore {
@@ -32,6 +34,32 @@ export async function openTempStore(options: { pollIntervalMs?: number } = {}): 
       rmSync(dir, { recursive: true, force: true });
     },
   };
+}
+
+/** What useTempStoreAndManagers gives a test file: the current test's store and its managers. */
+export interface StoreAndManagers {
+  /** The store of the running test (a fresh one per test). */
+  store: TempStore;
+  /** Managers the test started: stopped after it. */
+  managers: Manager[];
+}
+
+/**
+ * Per test of the calling file: a fresh temp store, and after the test its managers stopped
+ * (bounded: a failed test may leave a reconcile stuck on a fake clock) and the store disposed.
+ * Call at the top level of a test file.
+ */
+export function useTempStoreAndManagers(): StoreAndManagers {
+  const ctx = { managers: [] } as unknown as StoreAndManagers;
+  beforeEach(async () => {
+    ctx.store = await openTempStore();
+  });
+  afterEach(async () => {
+    await Promise.race([Promise.all(ctx.managers.map((m) => m.stop())), new Promise((r) => setTimeout(r, 1000))]);
+    ctx.managers.length = 0;
+    await ctx.store.dispose();
+  });
+  return ctx;
 }
 
 /** A minimal valid Workspace. */

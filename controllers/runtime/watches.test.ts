@@ -4,29 +4,19 @@
  * reconcile's log line, hints dispatch like events, and what is long-running (runnables,
  * `longRunningOnly` controllers) runs only under `start`.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { KindName } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { FakeClock } from './clock.ts';
 import type { Reconciler } from './controller.ts';
 import { Manager } from './manager.ts';
-import { captureLogs, openTempStore, portBindingObject, waitFor, workspaceObject, type TempStore } from './testing.ts';
+import { captureLogs, useTempStoreAndManagers, portBindingObject, waitFor, workspaceObject } from './testing.ts';
 import { ObjectCache, watches, type CachedObjects } from './watches.ts';
 
 const START = new Date('2025-01-01T00:00:00Z');
 
-let store: TempStore;
-let managers: Manager[] = [];
-
-beforeEach(async () => {
-  store = await openTempStore();
-});
-afterEach(async () => {
-  await Promise.race([Promise.all(managers.map((m) => m.stop())), new Promise((r) => setTimeout(r, 1000))]);
-  managers = [];
-  await store.dispose();
-});
+const ctx = useTempStoreAndManagers();
 
 /** `client` counting the watches it opened, per kind. */
 function countingWatches(client: ResourceClient): { client: ResourceClient; watched: Map<KindName, number> } {
@@ -46,11 +36,11 @@ function countingWatches(client: ResourceClient): { client: ResourceClient; watc
   return { client: counting, watched };
 }
 
-function newManager(client: ResourceClient = store.client) {
+function newManager(client: ResourceClient = ctx.store.client) {
   const clock = new FakeClock(START);
   const logs = captureLogs();
   const manager = new Manager({ client, clock, logger: logs.logger, watchBackoff: { random: () => 0.5 } });
-  managers.push(manager);
+  ctx.managers.push(manager);
   const summaries = (kind: string): Record<string, unknown>[] => logs.lines().filter((l) => l['msg'] === 'reconciled' && l['kind'] === kind);
   return { clock, manager, summaries };
 }
@@ -69,7 +59,7 @@ const bindingsOf = (ws: KubeObject, cache: CachedObjects) =>
 
 describe('owns and watches', () => {
   it('one informer per kind serves the owner, the owned kind and every watcher of it', async () => {
-    const { client, watched } = countingWatches(store.client);
+    const { client, watched } = countingWatches(ctx.store.client);
     const { clock, manager } = newManager(client);
     manager.add({ kind: 'Workspace', owns: ['PortBinding'], reconcile: recording().reconcile });
     manager.add({ kind: 'PortBinding', watches: [watches('Workspace', bindingsOf)], reconcile: recording().reconcile });
@@ -81,9 +71,9 @@ describe('owns and watches', () => {
   });
 
   it('a watched object\'s event enqueues what the map reads from the cache, with its cause in the log', async () => {
-    const ws = await store.client.create(workspaceObject('a'));
-    await store.client.create(portBindingObject('a-web', 'a'));
-    await store.client.create(portBindingObject('b-web', 'b'));
+    const ws = await ctx.store.client.create(workspaceObject('a'));
+    await ctx.store.client.create(portBindingObject('a-web', 'a'));
+    await ctx.store.client.create(portBindingObject('b-web', 'b'));
     const { clock, manager, summaries } = newManager();
     const bindings = recording();
     manager.add({ kind: 'PortBinding', watches: [watches('Workspace', bindingsOf)], reconcile: bindings.reconcile });
@@ -91,7 +81,7 @@ describe('owns and watches', () => {
     await clock.advance(0);
     expect(bindings.seen.sort()).toEqual(['a-web', 'b-web']);
 
-    await store.client.update({ ...ws, metadata: { ...ws.metadata, labels: { changed: 'yes' } } });
+    await ctx.store.client.update({ ...ws, metadata: { ...ws.metadata, labels: { changed: 'yes' } } });
     await waitFor(() => bindings.seen.length === 3, 5000, 'the watched workspace mapped to its binding');
     await clock.advance(0);
     expect(bindings.seen[2]).toBe('a-web');
@@ -100,21 +90,21 @@ describe('owns and watches', () => {
   });
 
   it('an owned object\'s event enqueues its owner with the cause', async () => {
-    const ws = await store.client.create(workspaceObject('o'));
+    const ws = await ctx.store.client.create(workspaceObject('o'));
     const { clock, manager, summaries } = newManager();
     const owners = recording();
     manager.add({ kind: 'Workspace', owns: ['PortBinding'], reconcile: owners.reconcile });
     await manager.start();
     await clock.advance(0);
-    await store.client.create(portBindingObject('o-web', 'o', ws));
+    await ctx.store.client.create(portBindingObject('o-web', 'o', ws));
     await waitFor(() => owners.seen.length === 2, 5000, 'the owner woken by its binding');
     await clock.advance(0);
     expect(summaries('Workspace').at(-1)).toMatchObject({ key: 'default/o', trigger: 'owned', cause: 'owned PortBinding default/o-web' });
   });
 
   it('a hint dispatches the cached object like an event, with the hint as the cause', async () => {
-    await store.client.create(workspaceObject('h'));
-    await store.client.create(portBindingObject('h-web', 'h'));
+    await ctx.store.client.create(workspaceObject('h'));
+    await ctx.store.client.create(portBindingObject('h-web', 'h'));
     const { clock, manager, summaries } = newManager();
     const bindings = recording();
     const workspaces = recording();
@@ -131,7 +121,7 @@ describe('owns and watches', () => {
   });
 
   it('a map that throws maps to nothing and the informer keeps going', async () => {
-    await store.client.create(workspaceObject('t'));
+    await ctx.store.client.create(workspaceObject('t'));
     const { clock, manager } = newManager();
     const workspaces = recording();
     manager.add({ kind: 'Workspace', reconcile: workspaces.reconcile });
@@ -142,7 +132,7 @@ describe('owns and watches', () => {
   });
 
   it('runUntilIdle honours watches, mapping with every kind already listed', async () => {
-    await store.client.create(workspaceObject('once'));
+    await ctx.store.client.create(workspaceObject('once'));
     const { manager } = newManager();
     let mappedWith: string[] | undefined;
     const bindings = recording();
@@ -157,7 +147,7 @@ describe('owns and watches', () => {
       ],
       reconcile: bindings.reconcile,
     });
-    await store.client.create(portBindingObject('once-web', 'once'));
+    await ctx.store.client.create(portBindingObject('once-web', 'once'));
     await manager.runUntilIdle({ timeoutMs: 10_000 });
     expect(mappedWith).toEqual(['once-web']);
     expect(bindings.seen).toContain('once-web');
@@ -185,8 +175,8 @@ describe('long-running work', () => {
   });
 
   it('runUntilIdle runs no runnable and leaves longRunningOnly kinds alone', async () => {
-    await store.client.create(workspaceObject('w'));
-    await store.client.create(portBindingObject('w-web', 'w'));
+    await ctx.store.client.create(workspaceObject('w'));
+    await ctx.store.client.create(portBindingObject('w-web', 'w'));
     const { manager } = newManager();
     let ran = false;
     manager.addRunnable('pump', () => Promise.resolve(void (ran = true)));
