@@ -118,7 +118,8 @@ describe('boulder exec / logs of kubernetes workspaces', () => {
     const logs = await runBoulder(['--state-dir', stateDir, 'logs', 'b'], { env });
     expect(logs.stdout).toBe('from the embedded store\n');
 
-    const deleted = await runBoulder(['--state-dir', stateDir, 'delete', 'workspace', 'b'], { env });
+    // --no-daemon: the reconcile below cleans up; a daemon started here would outlive the test.
+    const deleted = await runBoulder(['--state-dir', stateDir, 'delete', 'workspace', 'b', '--no-daemon'], { env });
     expect(deleted.code).toBe(0);
     await runBoulder(['--state-dir', stateDir, 'reconcile', '--once', '--timeout', '60s'], { env });
     const gone = await kubectlOk(cluster, ['-n', namespace, 'get', 'pods', '-l', 'nexus.dev/workspace=b', '-o', 'name']);
