@@ -29,7 +29,7 @@ import { ShellAgent } from '../../controllers/sync/docker/shell-agent.ts';
 import { createSyncEngine } from '../../controllers/sync/engine.ts';
 import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
-import { fileHas, seenOnHost, sha } from './sync-edits.ts';
+import { editLatencies, fileHas, makeTree, seenOnHost } from './sync-edits.ts';
 
 const IMAGE = 'boulder-test/debian:bookworm';
 const LABELS = { 'boulder-bench': 'sync-container' };
@@ -65,27 +65,9 @@ async function idleCpu(docker: Dockerode, container: string, ms: number): Promis
   return { container: ((c1 - c0) / seconds) * 100, self: ((s1 - s0) / seconds) * 100 };
 }
 
-async function makeTree(root: string): Promise<void> {
-  for (let d = 0; d < FILES / 100; d++) {
-    await mkdir(join(root, `d${d}`), { recursive: true });
-    await Promise.all(Array.from({ length: 100 }, (_, i) => writeFile(join(root, `d${d}`, `f${i}.txt`), `file ${d}/${i}\n`.padEnd(100, '.'))));
-  }
-}
-
-/** Latency samples of a 1 KB container edit until `arrived(content)` sees it on the host. */
-async function editLatencies(agent: ShellAgent, tag: string, arrived: (digest: string) => Promise<void>): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const content = `${tag}${i}:`.padEnd(1024, 'y');
-    const digest = sha(content);
-    const done = arrived(digest);
-    const start = performance.now();
-    await agent.check(`printf '%s' '${content}' > ${ROOT}/back.txt`);
-    await done;
-    samples.push(performance.now() - start);
-    await sleep(150 + Math.random() * 100);
-  }
-  return samples;
+/** Latency samples of a 1 KB container edit until `arrived(digest)` sees it on the host. */
+function containerEdits(agent: ShellAgent, tag: string, arrived: (digest: string) => Promise<void>): Promise<number[]> {
+  return editLatencies(SAMPLES, tag, (content) => agent.check(`printf '%s' '${content}' > ${ROOT}/back.txt`), arrived);
 }
 
 interface Mode {
@@ -104,17 +86,8 @@ const MODES = ALL_MODES.filter((m) => wantedModes === undefined || wantedModes.s
 const MEASURE_IDLE = process.env.BOULDER_BENCH_SYNC_IDLE !== '0';
 
 /** Latency samples of a 1 KB host edit until the container's file (seen through the volume) has it. */
-async function hostEditLatencies(alphaRoot: string, hostTree: string): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const content = `h2c${i}:`.padEnd(1024, 'x');
-    const start = performance.now();
-    await writeFile(join(alphaRoot, 'forth.txt'), content);
-    await fileHas(join(hostTree, 'forth.txt'), sha(content));
-    samples.push(performance.now() - start);
-    await sleep(150 + Math.random() * 100);
-  }
-  return samples;
+function hostEdits(alphaRoot: string, hostTree: string): Promise<number[]> {
+  return editLatencies(SAMPLES, 'h2c', (content) => writeFile(join(alphaRoot, 'forth.txt'), content), (digest) => fileHas(join(hostTree, 'forth.txt'), digest));
 }
 
 /** Runs the benchmark (see the module comment). */
@@ -132,7 +105,7 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
   const agent = await ShellAgent.start(docker, name, '/tmp/.bench-probe');
   try {
     await agent.check(`mkdir -p ${ROOT}`);
-    await makeTree(alphaRoot);
+    await makeTree(alphaRoot, FILES);
     const ancestor = join(base, 'ancestor.json');
     // Initial sync host → container (not measured here: `npm run bench -- sync` does).
     {
@@ -147,7 +120,7 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
     // Floors: the container idle with the tree and no session; the host seeing an edit at all.
     await sleep(2000);
     const idleFloor = MEASURE_IDLE ? await idleCpu(docker, name, IDLE_WINDOW_MS) : { container: 0, self: 0 };
-    const seenFloor = await editLatencies(agent, 'floor', seenOnHost(hostTree));
+    const seenFloor = await containerEdits(agent, 'floor', seenOnHost(hostTree));
 
     for (const mode of MODES) {
       const engine = createSyncEngine({
@@ -164,7 +137,7 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
         await settled;
         await sleep(MEASURE_IDLE ? SETTLE_MS : 1000);
         const idle = MEASURE_IDLE ? await idleCpu(docker, name, IDLE_WINDOW_MS) : undefined;
-        const latencies = await editLatencies(agent, mode.label.slice(0, 4), (digest) => fileHas(join(alphaRoot, 'back.txt'), digest));
+        const latencies = await containerEdits(agent, mode.label.slice(0, 4), (digest) => fileHas(join(alphaRoot, 'back.txt'), digest));
         rows.push({
           name: `sync: 1 KB edit container → host, ${mode.label}`,
           value: median(latencies),
@@ -175,7 +148,7 @@ export async function benchSyncContainer(): Promise<BenchRow[]> {
           note: `p95 ${quantile(latencies, 0.95).toFixed(0)} ms (floor p95 ${quantile(seenFloor, 0.95).toFixed(1)} ms), N=${SAMPLES}`,
         });
         if (mode.label === 'host-watch') {
-          const forth = await hostEditLatencies(alphaRoot, hostTree);
+          const forth = await hostEdits(alphaRoot, hostTree);
           rows.push({
             name: `sync: 1 KB edit host → container, ${mode.label}`,
             value: median(forth),

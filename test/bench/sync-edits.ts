@@ -1,10 +1,11 @@
 /**
- * Helpers of the sync edit-latency benches (sync-container.ts, sync-pod.ts): a content digest, a
- * wait for a file to hold given content, and the floor of the host seeing an edit at all.
+ * Helpers of the sync edit-latency benches (sync-container.ts, sync-pod.ts): a tree of small
+ * files, a content digest, a wait for a file to hold given content, the latency samples of a
+ * series of edits, and the floor of the host seeing an edit at all.
  */
 import { createHash } from 'node:crypto';
 import { watch } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -37,4 +38,30 @@ export function seenOnHost(dir: string): (digest: string) => Promise<void> {
       watcher.close();
     }
   };
+}
+
+/** Writes `files` files of 100 bytes below `root`, 100 per directory (`d0/f0.txt` …). */
+export async function makeTree(root: string, files: number): Promise<void> {
+  for (let d = 0; d < files / 100; d++) {
+    await mkdir(join(root, `d${d}`), { recursive: true });
+    await Promise.all(Array.from({ length: 100 }, (_, i) => writeFile(join(root, `d${d}`, `f${i}.txt`), `file ${d}/${i}\n`.padEnd(100, '.'))));
+  }
+}
+
+/**
+ * Latency samples (ms) of `count` 1 KB edits: each `write(content)` until `arrived(digest of
+ * content)` resolves (started before the write), with a random 150–250 ms pause between edits.
+ */
+export async function editLatencies(count: number, tag: string, write: (content: string) => Promise<unknown>, arrived: (digest: string) => Promise<void>): Promise<number[]> {
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const content = `${tag}${i}:`.padEnd(1024, 'y');
+    const done = arrived(sha(content));
+    const start = performance.now();
+    await write(content);
+    await done;
+    samples.push(performance.now() - start);
+    await sleep(150 + Math.random() * 100);
+  }
+  return samples;
 }

@@ -25,26 +25,15 @@ import { createLocalEndpoint } from '../../controllers/sync/local/local-endpoint
 import { dropNamespace, freshNamespace, startCluster } from '../k8s/cluster-env.ts';
 import { startExecPod, testKubeConfig } from '../k8s/pod-sync-support.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
-import { fileHas, seenOnHost, sha } from './sync-edits.ts';
+import { editLatencies, fileHas, makeTree, seenOnHost } from './sync-edits.ts';
 
 const FILES = 2_000;
 const SAMPLES = 30;
 const POD = 'sync-bench';
 
 /** Latency samples of 1 KB writes to `from/name` until `arrived(digest)` resolves. */
-async function editLatencies(from: string, name: string, tag: string, arrived: (digest: string) => Promise<void>): Promise<number[]> {
-  const samples: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const content = `${tag}${i}:`.padEnd(1024, 'y');
-    const digest = sha(content);
-    const done = arrived(digest);
-    const start = performance.now();
-    await writeFile(join(from, name), content);
-    await done;
-    samples.push(performance.now() - start);
-    await sleep(150 + Math.random() * 100);
-  }
-  return samples;
+function fileEdits(from: string, name: string, tag: string, arrived: (digest: string) => Promise<void>): Promise<number[]> {
+  return editLatencies(SAMPLES, tag, (content) => writeFile(join(from, name), content), arrived);
 }
 
 /** Runs the benchmark (see the module comment). */
@@ -58,10 +47,7 @@ export async function benchSyncPod(): Promise<BenchRow[]> {
     await mkdir(alphaRoot);
     await mkdir(betaRoot);
     await startExecPod(cluster, namespace, POD, '/');
-    for (let d = 0; d < FILES / 100; d++) {
-      await mkdir(join(alphaRoot, `d${d}`), { recursive: true });
-      await Promise.all(Array.from({ length: 100 }, (_, i) => writeFile(join(alphaRoot, `d${d}`, `f${i}.txt`), `file ${d}/${i}\n`.padEnd(100, '.'))));
-    }
+    await makeTree(alphaRoot, FILES);
     const kubeConfig = testKubeConfig(cluster);
     const engine = createSyncEngine({
       alpha: createLocalEndpoint(alphaRoot),
@@ -72,15 +58,15 @@ export async function benchSyncPod(): Promise<BenchRow[]> {
     try {
       let result = await engine.runCycle();
       while (result.changesApplied > 0 || result.retry) result = await engine.runCycle();
-      const floor = await editLatencies(betaRoot, 'back.txt', 'floor', seenOnHost(betaRoot));
+      const floor = await fileEdits(betaRoot, 'back.txt', 'floor', seenOnHost(betaRoot));
       let firstCycle: () => void = () => undefined;
       const settled = new Promise<void>((resolve) => (firstCycle = resolve));
       const watching = engine.watch(abort.signal, { onCycle: () => firstCycle() });
       try {
         await settled;
         await sleep(1000);
-        const back = await editLatencies(betaRoot, 'back.txt', 'pod', (digest) => fileHas(join(alphaRoot, 'back.txt'), digest));
-        const forth = await editLatencies(alphaRoot, 'forth.txt', 'host', (digest) => fileHas(join(betaRoot, 'forth.txt'), digest));
+        const back = await fileEdits(betaRoot, 'back.txt', 'pod', (digest) => fileHas(join(alphaRoot, 'back.txt'), digest));
+        const forth = await fileEdits(alphaRoot, 'forth.txt', 'host', (digest) => fileHas(join(betaRoot, 'forth.txt'), digest));
         const floorNote = `floor p95 ${quantile(floor, 0.95).toFixed(1)} ms`;
         const row = (direction: string, samples: number[], budget: boolean): BenchRow => ({
           name: `sync: 1 KB edit ${direction}, Pod endpoint (kwok exec, poll)`,
