@@ -8,7 +8,7 @@
  */
 import type Dockerode from 'dockerode';
 import type { PrepareRequest } from '../types.ts';
-import { inspectLocalImage, imageDigest, type ResolvedImage } from './image-pull.ts';
+import { inspectLocalImageShared, imageDigest, type ResolvedImage } from './image-pull.ts';
 import { ensureWorkspaceNetwork, type EnsuredNetwork } from './network.ts';
 import { allSettled } from './settle.ts';
 import type { WorkspaceSnapshot } from './snapshot.ts';
@@ -46,7 +46,7 @@ export async function prepareWorkspace(
   const inspectImage = imageRef !== undefined && basis.main === undefined;
   const [network, image] = await allSettled([
     timed('network', () => ensureWorkspaceNetwork(docker, request, basis)),
-    inspectImage ? timed('image', () => inspectLocalImage(docker, imageRef)) : undefined,
+    inspectImage ? timed('image', () => inspectLocalImageShared(docker, imageRef)) : undefined,
   ]);
   const prepared: PreparedWorkspace = { basis, network };
   if (image !== undefined && imageRef !== undefined) prepared.image = { ref: imageRef, digest: imageDigest(image), fetched: false };
