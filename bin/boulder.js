@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The `boulder` executable: runs the compiled CLI from dist/ (npm run build), or the TypeScript
-// sources directly when dist/ is missing (Node >= 22.18 strips types), then exits with its code.
+// The `boulder` executable: runs the bundled CLI from dist/cli/ (npm run build: cmd/build/bundle.ts),
+// else the compiled modules of dist/cmd/, else the TypeScript sources directly when dist/ is missing
+// (Node >= 22.18 strips types), then exits with its code.
 /* global URL */
 import { existsSync, lstatSync, mkdirSync } from 'node:fs';
 import nodeModule from 'node:module';
@@ -15,8 +16,7 @@ if (major < 22 || (major === 22 && minor < 19)) {
 
 enablePackageCompileCache();
 
-const compiled = new URL('../dist/cmd/main.js', import.meta.url);
-const entry = existsSync(compiled) ? compiled : new URL('../cmd/main.ts', import.meta.url);
+const entry = [new URL('../dist/cli/main.js', import.meta.url), new URL('../dist/cmd/main.js', import.meta.url)].find((url) => existsSync(url)) ?? new URL('../cmd/main.ts', import.meta.url);
 // A reader that went away (`boulder get ws | head -1`) is not an error.
 process.stdout.on('error', (err) => process.exit(err.code === 'EPIPE' ? 0 : 1));
 const { runCli } = await import(entry.href);

@@ -1,6 +1,7 @@
 /**
  * Locates boulder's package root (where package.json and bin/ live) from this module's own
- * location, which is `cmd/` when run from source and `dist/cmd/` when run from the build.
+ * location, which is `cmd/` when run from source, `dist/cmd/` from the compiled modules and
+ * `dist/cli/` from the bundle (cmd/build/bundle.ts).
  * Cheap on purpose: `boulder --version` goes through here.
  */
 import { readFileSync } from 'node:fs';

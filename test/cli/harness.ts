@@ -1,7 +1,7 @@
 /**
- * Harness of the black-box CLI tests: builds dist/ once when it is missing or older than the
- * sources (a lock keeps parallel test files from building at the same time), then runs the real
- * `bin/boulder.js` in child processes against temporary state dirs.
+ * Harness of the black-box CLI tests: builds dist/ (tsc's modules and the CLI's bundle) once when
+ * it is missing or older than the sources (a lock keeps parallel test files from building at the
+ * same time), then runs the real `bin/boulder.js` in child processes against temporary state dirs.
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -19,7 +19,8 @@ export const BIN = join(ROOT, 'bin', 'boulder.js');
 /** Directory of this suite's own manifests. */
 export const FIXTURES = join(ROOT, 'test', 'cli', 'fixtures');
 
-const BUILT_MAIN = join(ROOT, 'dist', 'cmd', 'main.js');
+/** The entry bin/boulder.js runs: the CLI's bundle (cmd/build/bundle.ts), written last by the build. */
+const BUILT_MAIN = join(ROOT, 'dist', 'cli', 'main.js');
 
 function newestSourceMtime(dir: string): number {
   let newest = 0;
@@ -39,10 +40,9 @@ function buildIsFresh(): boolean {
 
 function compile(): Promise<void> {
   const tsc = join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc');
-  return new Promise((resolve) => {
-    // tsc emits even when some file has a type error; typechecking is `npm run typecheck`'s job.
-    execFile(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: ROOT }, () => resolve());
-  });
+  const run = (args: string[]): Promise<void> => new Promise((resolve) => execFile(process.execPath, args, { cwd: ROOT }, () => resolve()));
+  // tsc emits even when some file has a type error; typechecking is `npm run typecheck`'s job.
+  return run([tsc, '-p', 'tsconfig.build.json']).then(() => run([join(ROOT, 'cmd', 'build', 'bundle.ts')]));
 }
 
 /** Runs `npm run build`'s compile once when dist/ is missing or stale. */
@@ -65,7 +65,7 @@ export async function ensureBuilt(): Promise<void> {
   } finally {
     await rm(lock, { recursive: true, force: true });
   }
-  if (!existsSync(BUILT_MAIN)) throw new Error('npm run build produced no dist/cmd/main.js');
+  if (!existsSync(BUILT_MAIN)) throw new Error('npm run build produced no dist/cli/main.js');
 }
 
 /** Result of one CLI run. */
