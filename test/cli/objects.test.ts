@@ -3,7 +3,7 @@
  * a temporary state dir, without a daemon.
  */
 import { execFileSync } from 'node:child_process';
-import { readFile, rm } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parse } from 'yaml';
@@ -52,6 +52,24 @@ describe('boulder --version', () => {
     const chunks = [...loaded].filter((u) => u.startsWith('dist/cli/'));
     expect(chunks.length).toBeGreaterThan(5);
     expect(chunks.length).toBeLessThan(80);
+  });
+
+  it('loads dockerode for exec without its BuildKit session (gRPC, protobufjs)', async () => {
+    const dir = await tempStateDir();
+    try {
+      const manifest = join(dir, 'ws.yaml');
+      await writeFile(manifest, 'apiVersion: nexus.dev/v1alpha1\nkind: Workspace\nmetadata: {name: lazy}\nspec: {backend: docker, image: busybox}\n');
+      expect((await runBoulder(['--state-dir', dir, 'apply', '-f', manifest, '--no-daemon'])).code).toBe(0);
+      const hook = `import { registerHooks } from 'node:module'; registerHooks({ resolve(s, c, next) { const r = next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; } });`;
+      // No container exists, so exec refuses after it reaches the Docker provider.
+      const r = await runBoulder(['--state-dir', dir, 'exec', 'lazy', '--', 'true'], { nodeArgs: ['--import', `data:text/javascript,${encodeURIComponent(hook)}`] });
+      expect(r.code).not.toBe(0);
+      const packages = new Set(r.stderr.split('\n').filter((l) => l.includes('/node_modules/')).map((l) => l.slice(l.lastIndexOf('/node_modules/') + 14).split('/')[0]));
+      expect(packages).toContain('dockerode');
+      expect([...packages].filter((p) => p === '@grpc' || p === 'protobufjs')).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('starts fast (median of 5 runs well under a second even on a loaded CI machine)', async () => {

@@ -5,8 +5,8 @@
  * This class only wires the steps in the sibling modules to the Provider contract.
  */
 // First: dockerode then finds its BuildKit session (gRPC) as a stand-in loaded on first use.
-import './lazy-buildkit-session.ts';
-import Dockerode from 'dockerode';
+import type Dockerode from 'dockerode';
+import { loadDockerode } from './lazy-buildkit-session.ts';
 import { realClock, type Clock } from '../../runtime/clock.ts';
 import type { Logger } from '../../runtime/logger.ts';
 import { noopLogger } from '../../runtime/noop-logger.ts';
@@ -73,7 +73,7 @@ export class DockerProvider implements Provider {
   readonly sync: SyncCapability;
 
   constructor(options: DockerProviderOptions = {}) {
-    this.docker = options.docker ?? new Dockerode();
+    this.docker = options.docker ?? new (loadDockerode())();
     this.sync = dockerSyncCapability({ docker: this.docker, ...(options.syncHelperImage !== undefined ? { helperImage: options.syncHelperImage } : {}) });
     this.#clock = options.clock ?? realClock;
     this.#logger = options.logger ?? noopLogger();

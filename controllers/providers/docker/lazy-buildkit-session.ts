@@ -5,8 +5,13 @@
  * Node's module cache (`require.cache`, a documented way to supply a module): the stand-in loads
  * the real session module on its first call, so `boulder exec` and the daemon's start no longer pay
  * for gRPC, and a BuildKit build still gets the real thing. Behaviour is otherwise unchanged.
+ *
+ * dockerode itself is loaded through loadDockerode, a `require` after the stand-in is in place: an
+ * `import` would not do, since a bundle (cmd/build/bundle.ts) evaluates a chunk's package imports
+ * before any of its own code.
  */
 import { createRequire, Module } from 'node:module';
+import type Dockerode from 'dockerode';
 
 const require = createRequire(import.meta.url);
 
@@ -37,4 +42,8 @@ function installLazySession(): void {
   require.cache[path] = entry;
 }
 
-installLazySession();
+/** dockerode's client class, loaded (once) after the stand-in of its BuildKit session is installed. */
+export function loadDockerode(): typeof Dockerode {
+  installLazySession();
+  return require('dockerode') as typeof Dockerode;
+}
