@@ -16,6 +16,23 @@ import { packageRoot } from '../package-root.ts';
 /** Packages bundled into the CLI instead of loaded from node_modules. */
 export const BUNDLED_PACKAGES: readonly string[] = ['yaml'];
 
+/**
+ * The modules nearly every command loads (arguments, the command list, errors and help, the
+ * settings that find the state dir and its daemon), merged into one chunk with their static
+ * imports: one file read and compiled instead of about thirty.
+ */
+export const CORE_MODULES: readonly string[] = [
+  'cmd/args.ts',
+  'cmd/registry.ts',
+  'cmd/report-error.ts',
+  'cmd/help.ts',
+  'cmd/deps.ts',
+  'cmd/resources.ts',
+  'cmd/duration.ts',
+  'cmd/daemon/paths.ts',
+  'cmd/daemon/protocol.ts',
+];
+
 /** The bundle's directory under the package root. */
 export const BUNDLE_DIR = 'dist/cli';
 
@@ -40,6 +57,7 @@ await build({
     format: 'esm',
     entryFileNames: '[name].js',
     chunkFileNames: '[name]-[hash].js',
+    codeSplitting: { groups: [{ name: 'cli-core', test: (id: string) => CORE_MODULES.some((path) => id === join(root, path)) }] },
     sourcemap: true,
   },
 });

@@ -9,7 +9,7 @@ import { createConnection, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { serveControl } from './control-server.ts';
+import { serveControl, type RequestHandler } from './control-server.ts';
 
 let server: Server | undefined;
 afterEach(async () => {
@@ -17,9 +17,9 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(limits = { maxRequestBytes: 1024, requestTimeoutMs: 300 }): Promise<string> {
+async function start(limits = { maxRequestBytes: 1024, requestTimeoutMs: 300 }, handler: RequestHandler = (request) => ({ answered: request.op })): Promise<string> {
   const path = join(mkdtempSync(join(tmpdir(), 'bctl-')), 's.sock');
-  server = createServer({ allowHalfOpen: true }, serveControl((request) => ({ answered: request.op }), limits));
+  server = createServer({ allowHalfOpen: true }, serveControl(handler, limits));
   server.listen(path);
   await once(server, 'listening');
   return path;
@@ -45,7 +45,31 @@ function exchange(path: string, bytes: string | Buffer, options: { end?: boolean
   });
 }
 
+const SWITCH = '{"op":"switch","namespace":"default","name":"b","timeoutMs":1000,"requestedAt":"2026-01-01T00:00:00Z"}\n';
+
 describe('control server', () => {
+  it('answers a request that resolves later in request order, without a request timeout while it waits', async () => {
+    const slow: RequestHandler = (request) => (request.op === 'switch' ? new Promise((resolve) => setTimeout(() => resolve({ switched: request.name }), 500)) : { answered: request.op });
+    const path = await start({ maxRequestBytes: 1024, requestTimeoutMs: 300 }, slow);
+    const { lines } = await exchange(path, `${SWITCH}{"op":"status"}\n`, { end: true });
+    expect(lines).toEqual([{ switched: 'b' }, { answered: 'status' }]);
+  });
+
+  it('aborts the signal of a pending request when the client goes away, and turns a rejection into an Internal reply', async () => {
+    let aborted: Promise<unknown> | undefined;
+    const waiting: RequestHandler = (request, signal) => {
+      if (request.op !== 'switch') return Promise.reject(new Error('boom'));
+      aborted = once(signal, 'abort');
+      return new Promise((resolve) => signal.addEventListener('abort', () => resolve({ interrupted: true })));
+    };
+    const path = await start(undefined, waiting);
+    const gone = await exchange(path, SWITCH, { timeoutMs: 200 });
+    expect(gone).toMatchObject({ lines: [], closed: false });
+    await expect(aborted).resolves.toBeDefined();
+    const failed = await exchange(path, '{"op":"status"}\n', { end: true });
+    expect(failed.lines).toEqual([{ code: 'Internal', error: 'boom' }]);
+  });
+
   it('answers each pipelined request in order, errors included, on one connection', async () => {
     const path = await start();
     const { lines } = await exchange(path, '{"op":"status"}\nnot json\n[1]\n{"op":"x"}\n{"op":"stop","now":1}\n{"op":"stop"}\n', { end: true });

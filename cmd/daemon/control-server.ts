@@ -4,13 +4,19 @@
  * a line of at most MAX_REQUEST_BYTES, a request completed within REQUEST_TIMEOUT_MS, reading
  * paused while the client does not read its answers, at most MAX_CONNECTIONS at once. Bad input
  * gets an error reply; nothing a client sends can throw out of here, and a connection that must
- * go is closed after its error reply, never the daemon.
+ * go is closed after its error reply, never the daemon. A request may be answered later (a
+ * `switch` waits for its workspace): answers still go out in the order of the requests, no request
+ * timeout runs while one is pending, and the handler's signal aborts when the client ends or closes
+ * the connection.
  */
 import type { Server, Socket } from 'node:net';
 import { MAX_REQUEST_BYTES, parseDaemonRequest, REQUEST_TIMEOUT_MS, type DaemonErrorReply, type DaemonRequest } from './protocol.ts';
 
-/** Handles one valid control request; the value is sent back as one JSON line. */
-export type RequestHandler = (request: DaemonRequest) => unknown;
+/**
+ * Handles one valid control request; the value (or what its promise resolves to) is sent back as
+ * one JSON line. `signal` aborts when the client ends or closes its connection.
+ */
+export type RequestHandler = (request: DaemonRequest, signal: AbortSignal) => unknown;
 
 /** Most control connections served at once (more are closed by the kernel side at accept). */
 export const MAX_CONNECTIONS = 64;
@@ -46,6 +52,10 @@ class ControlConnection {
   #buffer: Buffer = Buffer.alloc(0);
   #closing = false;
   #timer: NodeJS.Timeout | undefined;
+  /** The answers not written yet, in request order. */
+  #answers: Promise<void> = Promise.resolve();
+  #pending = 0;
+  readonly #gone = new AbortController();
 
   constructor(socket: Socket, handler: RequestHandler, limits: ControlLimits) {
     this.#socket = socket;
@@ -56,7 +66,10 @@ class ControlConnection {
   start(): void {
     const socket = this.#socket;
     socket.on('error', () => socket.destroy());
-    socket.on('close', () => clearTimeout(this.#timer));
+    socket.on('close', () => {
+      clearTimeout(this.#timer);
+      this.#gone.abort();
+    });
     socket.on('data', (chunk: Buffer) => this.#onData(chunk));
     socket.on('end', () => this.#onEnd());
     socket.on('drain', () => {
@@ -93,26 +106,42 @@ class ControlConnection {
       return;
     }
     const parsed = parseDaemonRequest(line);
-    let response: unknown;
-    if (!parsed.ok) response = parsed.reply;
-    else {
-      try {
-        response = this.#handler(parsed.request);
-      } catch (err) {
-        response = { code: 'Internal', error: err instanceof Error ? err.message : String(err) } satisfies DaemonErrorReply;
-      }
+    const response = parsed.ok ? this.#handle(parsed.request) : parsed.reply;
+    this.#pending += 1;
+    clearTimeout(this.#timer);
+    this.#answers = this.#answers
+      .then(() => response)
+      .then((value) => this.#write(value))
+      .finally(() => {
+        this.#pending -= 1;
+        if (this.#pending === 0 && !this.#closing) this.#armTimeout();
+      });
+  }
+
+  /** The handler's answer (a value or a promise of one); a failure becomes an Internal error reply. */
+  #handle(request: DaemonRequest): unknown {
+    try {
+      const response = this.#handler(request, this.#gone.signal);
+      return response instanceof Promise ? response.catch(internalError) : response;
+    } catch (err) {
+      return internalError(err);
     }
-    this.#write(response);
-    this.#armTimeout();
   }
 
   /** The client ended its side: a partial line left is answered as incomplete, then the connection ends. */
   #onEnd(): void {
     if (this.#closing) return;
-    if (this.#buffer.length > 0) this.#write({ code: 'IncompleteRequest', error: 'the connection ended in the middle of a request line (requests end with a newline)' } satisfies DaemonErrorReply);
+    const incomplete = this.#buffer.length > 0;
     this.#closing = true;
     clearTimeout(this.#timer);
-    this.#socket.end();
+    // A peer that closed looks the same as one that only ended writing: either way, pending
+    // requests stop waiting now (their answers still go out) instead of holding the connection.
+    this.#gone.abort();
+    // The answers still due go out first.
+    void this.#answers.then(() => {
+      if (incomplete) this.#write({ code: 'IncompleteRequest', error: 'the connection ended in the middle of a request line (requests end with a newline)' } satisfies DaemonErrorReply);
+      this.#socket.end();
+    });
   }
 
   #write(response: unknown): void {
@@ -135,4 +164,9 @@ class ControlConnection {
     socket.resume(); // read and discard whatever the client still sends, until it closes
     setTimeout(() => socket.destroy(), CLOSE_GRACE_MS).unref();
   }
+}
+
+/** The Internal error reply of a handler that failed. */
+function internalError(err: unknown): DaemonErrorReply {
+  return { code: 'Internal', error: err instanceof Error ? err.message : String(err) };
 }

@@ -33,7 +33,27 @@ describe('parseDaemonRequest', () => {
   });
 
   it('names the unknown fields and the accepted ops', () => {
-    expect(parse('{"op":"stop","force":true}')).toMatchObject({ ok: false, reply: { error: 'unknown field "force" (a request has only "op")' } });
-    expect(parse('{"op":"nope"}')).toMatchObject({ ok: false, reply: { error: 'unknown op "nope" (status or stop)' } });
+    expect(parse('{"op":"stop","force":true}')).toMatchObject({ ok: false, reply: { error: 'unknown field "force" (a stop request has only "op")' } });
+    expect(parse('{"op":"nope"}')).toMatchObject({ ok: false, reply: { error: 'unknown op "nope" (status, stop, switch)' } });
+  });
+
+  it('accepts a switch with its four fields, the time normalised', () => {
+    const line = '{"op":"switch","namespace":"default","name":"feature-b","timeoutMs":30000,"requestedAt":"2026-12-07T20:00:00.123+01:00"}';
+    expect(parse(line)).toEqual({ ok: true, request: { op: 'switch', namespace: 'default', name: 'feature-b', timeoutMs: 30000, requestedAt: '2026-12-07T19:00:00.123Z' } });
+  });
+
+  it.each([
+    ['{"op":"switch","namespace":"default","name":"b","timeoutMs":1,"requestedAt":"2026-12-07T20:00:00Z","as":"root"}', 'unknown field "as"'],
+    ['{"op":"switch","namespace":"default","timeoutMs":1,"requestedAt":"2026-12-07T20:00:00Z"}', '"name" must be a string'],
+    ['{"op":"switch","namespace":"","name":"b","timeoutMs":1,"requestedAt":"2026-12-07T20:00:00Z"}', '"namespace" must be a string'],
+    [`{"op":"switch","namespace":"default","name":"${'x'.repeat(254)}","timeoutMs":1,"requestedAt":"2026-12-07T20:00:00Z"}`, '"name" must be a string'],
+    ['{"op":"switch","namespace":"default","name":"b","timeoutMs":-1,"requestedAt":"2026-12-07T20:00:00Z"}', '"timeoutMs" must be an integer'],
+    ['{"op":"switch","namespace":"default","name":"b","timeoutMs":1.5,"requestedAt":"2026-12-07T20:00:00Z"}', '"timeoutMs" must be an integer'],
+    ['{"op":"switch","namespace":"default","name":"b","timeoutMs":99999999999,"requestedAt":"2026-12-07T20:00:00Z"}', '"timeoutMs" must be an integer'],
+    ['{"op":"switch","namespace":"default","name":"b","timeoutMs":1,"requestedAt":"yesterday"}', '"requestedAt" must be an RFC 3339 time'],
+  ])('refuses the switch %s', (line, message) => {
+    const result = parse(line);
+    expect(result).toMatchObject({ ok: false, reply: { code: 'InvalidRequest' } });
+    if (!result.ok) expect(result.reply.error).toContain(message);
   });
 });

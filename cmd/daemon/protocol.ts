@@ -1,7 +1,14 @@
 /**
  * The daemon's control protocol: line-delimited JSON over its unix socket. A client sends one
- * request line (`{"op":"status"}` or `{"op":"stop"}`, nothing else) and reads one response line;
- * it may send several requests on one connection, each answered in order.
+ * request line (`{"op":"status"}`, `{"op":"stop"}` or a `switch`, nothing else) and reads one
+ * response line; it may send several requests on one connection, each answered in order.
+ *
+ * `{"op":"switch","namespace":NS,"name":NAME,"timeoutMs":N,"requestedAt":RFC3339}` is
+ * `boulder switch NAME` done by the daemon itself, whose store is open, validation compiled and
+ * controllers subscribed in-process: the CLI then needs no store, no validation and no watch of
+ * its own, and the daemon's converge starts without the file-system hop of a foreign write. The
+ * answer comes once the switch ended (SwitchOutcome); a client that goes away cancels the wait,
+ * not the writes already made, as a Ctrl-C of the local path does.
  *
  * **Authentication is the file system.** The socket is mode 0600 inside the state dir (mode
  * 0700), both set explicitly whatever the umask: only the daemon's own user (and root) can
@@ -18,14 +25,32 @@
  * connection stays usable. See control-server.ts.
  */
 import type { ApiStatsSnapshot } from '../../server/rpc/stats.ts';
+import type { SwitchOutcome, SwitchResult } from '../workspace/switch-core.ts';
 import { createConnection } from 'node:net';
 import { assertSocketTrusted } from './socket-trust.ts';
 
+/** `boulder switch` asked of the daemon (see above). */
+export interface SwitchDaemonRequest {
+  op: 'switch';
+  namespace: string;
+  name: string;
+  /** How long the daemon waits for the workspace to be Ready, from `requestedAt`. */
+  timeoutMs: number;
+  /** When the CLI started the switch (the switch-requested-at annotation: the switch is timed from it). */
+  requestedAt: string;
+}
+
 /** Requests the daemon answers. */
-export type DaemonRequest = { op: 'status' } | { op: 'stop' };
+export type DaemonRequest = { op: 'status' } | { op: 'stop' } | SwitchDaemonRequest;
 
 /** The ops of DaemonRequest. */
-export const DAEMON_OPS: readonly DaemonRequest['op'][] = ['status', 'stop'];
+export const DAEMON_OPS: readonly DaemonRequest['op'][] = ['status', 'stop', 'switch'];
+
+/** Longest `timeoutMs` of a switch request (an hour). */
+export const MAX_SWITCH_TIMEOUT_MS = 3_600_000;
+
+/** Longest namespace or name of a switch request. */
+const MAX_NAME_LENGTH = 253;
 
 /** Longest request line the daemon reads (bytes, without the newline). */
 export const MAX_REQUEST_BYTES = 64 * 1024;
@@ -66,13 +91,42 @@ export function parseDaemonRequest(line: Uint8Array): ParsedRequest {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail('InvalidRequest', `request must be a JSON object like {"op":"status"}, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
-  const fields = Object.keys(value);
-  const unknown = fields.filter((field) => field !== 'op');
-  if (unknown.length > 0) return fail('InvalidRequest', `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => JSON.stringify(f)).join(', ')} (a request has only "op")`);
-  const { op } = value as { op?: unknown };
-  if (typeof op !== 'string') return fail('InvalidRequest', `"op" must be a string (${DAEMON_OPS.join(' or ')})`);
-  if (!(DAEMON_OPS as readonly string[]).includes(op)) return fail('UnknownOp', `unknown op ${JSON.stringify(op.slice(0, 64))} (${DAEMON_OPS.join(' or ')})`);
-  return { ok: true, request: { op: op as DaemonRequest['op'] } };
+  return requestOf(value as Record<string, unknown>, fail);
+}
+
+/** The request a JSON object holds, or the error reply saying what is wrong with it. */
+function requestOf(value: Record<string, unknown>, fail: (code: DaemonErrorCode, error: string) => ParsedRequest): ParsedRequest {
+  const { op } = value;
+  if (typeof op !== 'string') return fail('InvalidRequest', `"op" must be a string (${DAEMON_OPS.join(', ')})`);
+  if (!(DAEMON_OPS as readonly string[]).includes(op)) return fail('UnknownOp', `unknown op ${JSON.stringify(op.slice(0, 64))} (${DAEMON_OPS.join(', ')})`);
+  const problem = unknownFieldsProblem(op, value) ?? (op === 'switch' ? switchRequestProblem(value) : undefined);
+  if (problem !== undefined) return fail('InvalidRequest', problem);
+  if (op !== 'switch') return { ok: true, request: { op: op as 'status' | 'stop' } };
+  const v = value as unknown as Omit<SwitchDaemonRequest, 'op'>;
+  return { ok: true, request: { op: 'switch', namespace: v.namespace, name: v.name, timeoutMs: v.timeoutMs, requestedAt: new Date(v.requestedAt).toISOString() } };
+}
+
+const SWITCH_FIELDS = ['op', 'namespace', 'name', 'timeoutMs', 'requestedAt'];
+
+/** Names the fields `op`'s request does not have, if any. */
+function unknownFieldsProblem(op: string, value: object): string | undefined {
+  const allowed = op === 'switch' ? SWITCH_FIELDS : ['op'];
+  const unknown = Object.keys(value).filter((field) => !allowed.includes(field));
+  if (unknown.length === 0) return undefined;
+  const has = op === 'switch' ? `a switch request has ${SWITCH_FIELDS.map((f) => JSON.stringify(f)).join(', ')}` : `a ${op} request has only "op"`;
+  return `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => JSON.stringify(f)).join(', ')} (${has})`;
+}
+
+/** What is wrong with the fields of a switch request, if anything. */
+function switchRequestProblem(v: Record<string, unknown>): string | undefined {
+  for (const field of ['namespace', 'name'] as const) {
+    const text = v[field];
+    if (typeof text !== 'string' || text.length === 0 || text.length > MAX_NAME_LENGTH) return `"${field}" must be a string of 1 to ${MAX_NAME_LENGTH} characters`;
+  }
+  const { timeoutMs, requestedAt } = v;
+  if (typeof timeoutMs !== 'number' || !Number.isInteger(timeoutMs) || timeoutMs < 0 || timeoutMs > MAX_SWITCH_TIMEOUT_MS) return `"timeoutMs" must be an integer from 0 to ${MAX_SWITCH_TIMEOUT_MS}`;
+  if (typeof requestedAt !== 'string' || requestedAt.length > 64 || !Number.isFinite(Date.parse(requestedAt))) return '"requestedAt" must be an RFC 3339 time';
+  return undefined;
 }
 
 /** Answer to `status`. */
@@ -98,27 +152,33 @@ export type DaemonReply =
   /** Nothing listens (no socket file, or a stale one: ECONNREFUSED). */
   | { state: 'absent' }
   /** Something accepted the connection but did not answer in time. */
-  | { state: 'unresponsive' };
+  | { state: 'unresponsive' }
+  /** The caller's signal ended the wait (the connection is closed: the daemon stops waiting too). */
+  | { state: 'aborted' };
 
 /**
  * Sends one request to the daemon of `socketPath`. Rejects (a CliError naming the path and why)
  * without connecting when the socket is not ours to trust (socket-trust.ts: another user's socket,
  * or one in a directory others can write).
  */
-export async function requestDaemon(socketPath: string, request: DaemonRequest, timeoutMs = 2000): Promise<DaemonReply> {
+export async function requestDaemon(socketPath: string, request: DaemonRequest, timeoutMs = 2000, signal?: AbortSignal): Promise<DaemonReply> {
   await assertSocketTrusted(socketPath);
   return new Promise((resolve) => {
     const socket = createConnection(socketPath);
     let buffer = '';
     let done = false;
+    const onAbort = (): void => finish({ state: 'aborted' });
     const finish = (reply: DaemonReply): void => {
       if (done) return;
       done = true;
       clearTimeout(timer);
+      signal?.removeEventListener('abort', onAbort);
       socket.destroy();
       resolve(reply);
     };
     const timer = setTimeout(() => finish({ state: 'unresponsive' }), timeoutMs);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal?.aborted === true) onAbort();
     socket.setEncoding('utf8');
     socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
     socket.on('data', (chunk: string) => {
@@ -149,4 +209,20 @@ export function isDaemonStatus(value: unknown): value is DaemonStatus {
 export async function daemonStatus(socketPath: string, timeoutMs = 2000): Promise<DaemonStatus | undefined> {
   const reply = await requestDaemon(socketPath, { op: 'status' }, timeoutMs);
   return reply.state === 'answered' && isDaemonStatus(reply.response) ? reply.response : undefined;
+}
+
+/** The results a switch answer may carry. */
+const SWITCH_RESULTS: readonly SwitchResult[] = ['missing', 'deleting', 'ready', 'failed', 'deleted', 'timedOut', 'stopped'];
+
+/** True when `value` is a well-formed SwitchOutcome (the `switch` field of the daemon's answer). */
+export function isSwitchOutcome(value: unknown): value is SwitchOutcome {
+  const v = value as Partial<SwitchOutcome> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    (SWITCH_RESULTS as readonly unknown[]).includes(v.result) &&
+    Array.isArray(v.paused) &&
+    v.paused.every((name) => typeof name === 'string') &&
+    (v.reason === undefined || typeof v.reason === 'string')
+  );
 }

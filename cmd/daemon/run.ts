@@ -18,7 +18,9 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
 import { daemonPathsOf, prepareDaemonFiles } from './paths.ts';
-import type { DaemonRequest, DaemonStatus, DaemonStopAck } from './protocol.ts';
+import type { DaemonRequest, DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
+import type { ResourceClient } from '../../apis/client/types.ts';
+import type { SwitchOutcome } from '../workspace/switch-core.ts';
 
 /** Removes the pid file if it still names this process. */
 async function removeOwnPidFile(path: string): Promise<void> {
@@ -73,13 +75,16 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   const startedAt = deps.clock.now().toISOString();
   const stop = new AbortController();
   const status: DaemonStatus = { pid: process.pid, startedAt, stateDir: deps.stateDir, version: packageVersion() };
-  const handle = (request: DaemonRequest): DaemonStatus | DaemonStopAck | { error: string } => {
+  // The store client and the running controllers, once started: a switch asked before waits for them.
+  let serving: (client: ResourceClient) => void = () => undefined;
+  const started = new Promise<ResourceClient>((resolve) => (serving = resolve));
+  const handle = (request: DaemonRequest, signal: AbortSignal): DaemonStatus | DaemonStopAck | Promise<{ switch: SwitchOutcome }> => {
     if (request.op === 'status') return status;
     if (request.op === 'stop') {
       setImmediate(() => stop.abort('stop requested'));
       return { stopping: true, pid: process.pid };
     }
-    return { error: `unknown request ${JSON.stringify(request)}` };
+    return switchForClient(started, request, signal);
   };
   const socket = await acquireDaemonSocket(paths, handle);
   const interrupted = deps.interruptSignal();
@@ -124,6 +129,7 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
         await api.server.close();
         throw err;
       }
+      serving(client);
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, api: api.server.addresses, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
       if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
@@ -154,4 +160,14 @@ async function frictionListener(stateDir: string, env: NodeJS.ProcessEnv): Promi
   if (!settings.enabled) return undefined;
   return (failure) =>
     appendEvent(stateDir, { kind: 'reconcile_failure', command: failure.kind, duration_ms: failure.durationMs, error_code: failure.reason ?? (failure.outcome === 'error' ? 'Transient' : 'Terminal'), boulder_version: packageVersion(), shared: settings.share });
+}
+
+/**
+ * The control op `switch` (protocol.ts): `boulder switch` done by the daemon with its own store
+ * client, once its controllers run; the client going away ends the wait (not the writes made).
+ */
+async function switchForClient(started: Promise<ResourceClient>, request: SwitchDaemonRequest, signal: AbortSignal): Promise<{ switch: SwitchOutcome }> {
+  const [client, { switchAndWait }] = await Promise.all([started, import('../workspace/switch-core.ts')]);
+  const { op: _op, ...target } = request;
+  return { switch: await switchAndWait(client, target, { signal }) };
 }

@@ -1,23 +1,29 @@
 /**
- * What `boulder switch NAME` and `boulder workspace switch NAME` do: make NAME the active workspace of its repository. NAME is first recorded
- * as active on the Workspace (the `nexus.dev/active-workspace-since` annotation, which the
- * controllers read: apis/active-workspace.ts) and set Running with the `nexus.dev/switch-requested-at`
- * annotation (the controller measures the switch from it) in one write, then the previously active
- * one and every other workspace of the repository declared Running are paused in parallel (and
- * `.nexus/current`, a copy for scripts, written), and the command waits (through the store's watch) until NAME is
- * Ready for its new generation.
+ * What `boulder switch NAME` and `boulder workspace switch NAME` do: make NAME the active workspace
+ * of its repository (switch-core.ts: recorded as active and set Running in one write, the others of
+ * the repository paused, `.nexus/current` written, then a wait until NAME is Ready for its new
+ * generation).
+ *
+ * When a daemon runs for the embedded store, the daemon does the switch (control op `switch`,
+ * cmd/daemon/protocol.ts): its store is open and its controllers see the write in-process, so the
+ * CLI loads neither the store nor validation nor a watch, only the socket client. When no daemon
+ * answers (or an older one does not know the op), with `--no-daemon`, the Kubernetes store or a
+ * multi-user node's API, the CLI switches itself, as before, starting a daemon when needed.
  */
-import { isErrorCode } from '../../apis/errors.ts';
-import { kindByName, type KindInfo } from '../../apis/kinds.ts';
-
+import type { KindInfo } from '../../apis/kinds.ts';
+import { kindByName } from '../../apis/kinds.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import { defineOptions, type CliDeps, type OptionValues } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf, notFoundError } from '../resources.ts';
+import type { SwitchOutcome, SwitchTarget } from './switch-core.ts';
 
 /** Default `--timeout` of `boulder switch`. */
 export const SWITCH_TIMEOUT_MS = 30_000;
+
+/** How much longer than the switch's own timeout the CLI waits for the daemon's answer. */
+const DAEMON_ANSWER_SLACK_MS = 5_000;
 
 /** What to switch to and how. */
 export interface SwitchRequest {
@@ -36,62 +42,80 @@ export function switchedMessage(name: string, elapsedMs: number, paused: readonl
 
 const workspaceKind = (): KindInfo => kindByName('Workspace') as KindInfo;
 
-/**
- * What a switch loads, requested at once (module loading is most of the CLI's own time, and
- * loading one module overlaps reading another and the store's open): the operations, the follow
- * and the daemon check; the store's write admission (loaded on a first write) too when this
- * process writes the embedded store itself.
- */
-function loadSwitchModules(deps: CliDeps, ensureDaemon: boolean) {
-  if (deps.storeKind === 'embedded' && deps.nodeApi === undefined) void import('../../apis/validation/admit.ts').catch(() => undefined);
-  return Promise.all([import('./operations.ts'), import('../progress/follow.ts'), import('../daemon/liveness.ts'), ensureDaemon ? import('../daemon/start.ts') : undefined]);
-}
-
 /** Runs a switch; prints the result line and returns the exit code. */
 export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<ExitCodeValue> {
   const started = deps.clock.now().getTime();
-  const modules = loadSwitchModules(deps, request.ensureDaemon);
+  const target: SwitchTarget = { namespace: request.namespace, name: request.name, timeoutMs: request.timeoutMs, requestedAt: new Date(started).toISOString() };
+  const viaDaemon = request.ensureDaemon && deps.storeKind === 'embedded' && deps.nodeApi === undefined ? await switchThroughDaemon(deps, target) : undefined;
+  const outcome = viaDaemon ?? (await switchHere(deps, request, target));
+  if (typeof outcome === 'number') return outcome;
+  return reportSwitch(deps, request.name, outcome, deps.clock.now().getTime() - started);
+}
+
+/**
+ * Asks the running daemon to switch; undefined when it cannot (none runs, it does not know the op,
+ * it does not answer), and the CLI switches itself. Ctrl-C ends the wait like the local one's.
+ */
+async function switchThroughDaemon(deps: CliDeps, target: SwitchTarget): Promise<SwitchOutcome | undefined> {
+  const [{ daemonPathsOf }, { requestDaemon, isSwitchOutcome }] = await Promise.all([import('../daemon/paths.ts'), import('../daemon/protocol.ts')]);
+  const signal = deps.interruptSignal();
+  const reply = await requestDaemon(daemonPathsOf(deps).socket, { op: 'switch', ...target }, target.timeoutMs + DAEMON_ANSWER_SLACK_MS, signal);
+  if (reply.state === 'aborted') return { result: 'timedOut', paused: [], reason: 'interrupted' };
+  if (reply.state !== 'answered') return undefined;
+  const answer = reply.response as { switch?: unknown };
+  return isSwitchOutcome(answer.switch) ? answer.switch : undefined;
+}
+
+/**
+ * The CLI's own switch: opens the store, starts a daemon beside the writes when none runs, and
+ * follows the target while checking that a daemon is alive. Returns an exit code when the daemon
+ * could not be started.
+ */
+async function switchHere(deps: CliDeps, request: SwitchRequest, target: SwitchTarget): Promise<SwitchOutcome | ExitCodeValue> {
+  // Loaded at once with the store's open (module loading is most of the CLI's own time, and
+  // loading one module overlaps reading another); the store's write admission too when this
+  // process writes the embedded store itself.
+  if (deps.storeKind === 'embedded' && deps.nodeApi === undefined) void import('../../apis/validation/admit.ts').catch(() => undefined);
+  const modules = Promise.all([import('./switch-core.ts'), import('../daemon/liveness.ts'), request.ensureDaemon ? import('../daemon/start.ts') : undefined]);
   const opening = deps.openClient();
   // Both are awaited below; until then a failure must not count as unhandled.
   modules.catch(() => undefined);
   opening.catch(() => undefined);
   const client = await opening;
   try {
-    const [{ prepareSwitch, writeSwitch }, { followUntilReady }, { watchDaemon }, daemonStart] = await modules;
-    const prepared = await prepareSwitch(client, request.namespace, request.name).catch((err: unknown) => {
-      throw isErrorCode(err, 'NotFound') ? notFoundError(workspaceKind(), request.name) : err;
-    });
-    if (prepared.target.metadata.deletionTimestamp !== undefined) throw new CliError(`workspace "${request.name}" is being deleted; cannot switch to it`, ExitCode.Conflict);
-    const { pause } = prepared;
-
-    const daemon = daemonStart === undefined ? Promise.resolve(undefined) : daemonStart.startDaemon(deps);
-    // The active-workspace record is written first (writeSwitch): controllers that react to the
-    // workspace updates (fixed host ports) then already see the new owner.
-    await writeSwitch(client, prepared, new Date(started).toISOString());
-    const daemonFailed = await daemon;
-    if (daemonFailed !== undefined) return daemonFailed;
-
-    const remaining = request.timeoutMs - (deps.clock.now().getTime() - started);
-    const daemonWatch = watchDaemon(deps);
-    const [result] = await followUntilReady(client, [{ kind: workspaceKind(), namespace: request.namespace, name: request.name }], {
-      timeoutMs: remaining,
+    const [{ switchAndWait }, { watchDaemon }, daemonStart] = await modules;
+    let daemonFailed: ExitCodeValue | undefined;
+    const outcome = await switchAndWait(client, target, {
       signal: deps.interruptSignal(),
-    }).finally(() => daemonWatch.stop());
-    const elapsed = deps.clock.now().getTime() - started;
-    if (result?.outcome === 'ready') {
-      deps.stdout.write(`${switchedMessage(request.name, elapsed, pause)}\n`);
-      return ExitCode.Ok;
-    }
-    const { notReadyReason } = await import('../progress/lines.ts');
-    if (result?.outcome === 'failed') {
-      throw new CliError(`workspace "${request.name}" failed while switching to it: ${notReadyReason(result.object)}`, ExitCode.Error);
-    }
-    if (result?.outcome === 'deleted' || result?.outcome === 'notFound') {
-      throw new CliError(`workspace "${request.name}" was deleted while switching to it`, ExitCode.NotFound);
-    }
-    throw new CliError(`timed out after ${Math.round(elapsed)} ms waiting for workspace "${request.name}" to become Ready: ${notReadyReason(result?.object)}`, ExitCode.Timeout);
+      now: () => deps.clock.now().getTime(),
+      beside: async () => {
+        daemonFailed = await daemonStart?.startDaemon(deps);
+        return daemonFailed !== undefined;
+      },
+      watch: () => watchDaemon(deps),
+    });
+    return outcome.result === 'stopped' && daemonFailed !== undefined ? daemonFailed : outcome;
   } finally {
     await client.close();
+  }
+}
+
+/** Prints a Ready switch's line; throws the CliError of any other outcome. */
+function reportSwitch(deps: CliDeps, name: string, outcome: SwitchOutcome, elapsed: number): ExitCodeValue {
+  switch (outcome.result) {
+    case 'ready':
+      deps.stdout.write(`${switchedMessage(name, elapsed, outcome.paused)}\n`);
+      return ExitCode.Ok;
+    case 'missing':
+      throw notFoundError(workspaceKind(), name);
+    case 'deleting':
+      throw new CliError(`workspace "${name}" is being deleted; cannot switch to it`, ExitCode.Conflict);
+    case 'failed':
+      throw new CliError(`workspace "${name}" failed while switching to it: ${outcome.reason ?? 'unknown'}`, ExitCode.Error);
+    case 'deleted':
+      throw new CliError(`workspace "${name}" was deleted while switching to it`, ExitCode.NotFound);
+    default:
+      throw new CliError(`timed out after ${Math.round(elapsed)} ms waiting for workspace "${name}" to become Ready: ${outcome.reason ?? 'unknown'}`, ExitCode.Timeout);
   }
 }
 
