@@ -126,6 +126,25 @@ describe('boulder workspace', () => {
     expect(ms).toBeLessThan(1000);
   });
 
+  it('switches through the running daemon (the CLI opens no store), and by itself with --no-daemon', async () => {
+    const hook = `import { registerHooks } from 'node:module'; registerHooks({ resolve(s, c, next) { const r = next(s, c); process.stderr.write('LOADED ' + r.url + '\\n'); return r; } });`;
+    const traced = (...args: string[]): Promise<RunResult> => runBoulder(['--state-dir', stateDir, ...args], { nodeArgs: ['--import', `data:text/javascript,${encodeURIComponent(hook)}`] });
+    const opensStore = (r: RunResult): boolean => r.stderr.split('\n').includes('LOADED node:sqlite');
+
+    const viaDaemon = await traced('switch', 'two', '--timeout', '20s');
+    expect(viaDaemon.code, viaDaemon.stderr).toBe(0);
+    expect(viaDaemon.stdout).toMatch(/^switched to two in \d+ ms \(paused: one\)\n$/);
+    expect(opensStore(viaDaemon)).toBe(false);
+    expect(await readFile(join(repo, '.nexus', 'current'), 'utf8')).toBe('two\n');
+    expect(((await getWs('two')).status?.timings?.lastSwitchMs ?? -1) >= 0).toBe(true);
+
+    const here = await traced('switch', 'one', '--no-daemon', '--timeout', '20s');
+    expect(here.code, here.stderr).toBe(0);
+    expect(here.stdout).toMatch(/^switched to one in \d+ ms \(paused: two\)\n$/);
+    expect(opensStore(here)).toBe(true);
+    expect([(await getWs('one')).spec.state, (await getWs('two')).spec.state]).toEqual(['Running', 'Paused']);
+  });
+
   it('reports a missing workspace (4), an unknown subcommand and a foreign flag (2)', async () => {
     expect(await boulder('switch', 'nope')).toMatchObject({ code: 4, stderr: 'Error from server (NotFound): workspaces.nexus.dev "nope" not found\n' });
     expect(await boulder('ws', 'start', 'nope')).toMatchObject({ code: 4 });
