@@ -6,9 +6,10 @@
  * the same run: Node's own start and exit (`node -e 0`), the engine's pause and unpause through the
  * Engine API (one after the other, and at once), each docker CLI run alone, and the daemon's
  * phases of each switch (status.timings.phases of the target). A watch of the state dir's store
- * splits each wall time: spawn → the switch written (the CLI's start, loading and store round
- * trips), written → Ready stored (the daemon's wake and converge), Ready → exit (the CLI seeing
- * it, printing, exiting).
+ * splits each wall time: spawn → the switch written (the CLI's start and loading, then the write:
+ * the daemon's, through its control socket, when one runs — or the CLI's own store round trips),
+ * written → Ready stored (the daemon's wake and converge), Ready → exit (the daemon's answer, or
+ * the CLI's own watch, then printing and exiting).
  *
  * `BOULDER_BENCH_BASELINE=/path/to/other/bin/boulder.js` runs a second build (CLI and daemon, its
  * own state dir and workspaces) interleaved with this one: a before/after in the same run.
@@ -267,7 +268,7 @@ function switchRows(f: SwitchFigures): BenchRow[] {
       note: `status.timings.lastSwitchMs ${Math.round(median(f.now.controller))} ms`,
     },
     {
-      name: 'switch: spawn → switch written (CLI start, loading, store)',
+      name: 'switch: spawn → switch written (CLI start, loading, the write)',
       value: median(f.now.toWrite),
       p99: quantile(f.now.toWrite, 0.99),
       unit: 'ms',
