@@ -1,7 +1,6 @@
 /**
  * Starting the daemon in the background (what `boulder apply` does when none runs) and stopping it.
  */
-import { spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli-error.ts';
@@ -52,6 +51,8 @@ export async function ensureDaemon(deps: DaemonDeps, env: NodeJS.ProcessEnv): Pr
     return { started: false, status: running };
   }
 
+  // node:child_process only when a daemon must be started: a running one is the common case.
+  const { spawn } = await import('node:child_process');
   prepareDaemonFiles(paths);
   const log = openSync(paths.log, 'a');
   let exited: number | null | undefined;
