@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ancestorPath, createFileAncestorStore, createMemoryAncestorStore, decodeAncestor, encodeAncestor } from './ancestor-store.ts';
+import { AncestorEncoder } from './ancestor-encoder.ts';
 import type { Snapshot } from './endpoint.ts';
 
 const entries: Snapshot = new Map([
@@ -53,6 +54,32 @@ describe('file ancestor store', () => {
     dir = await mkdtemp(join(tmpdir(), 'boulder-anc-'));
     await createFileAncestorStore(join(dir, 'x.json')).save({ entries });
     expect(await readFile(join(dir, 'x.json'), 'utf8')).toBe(text);
+  });
+});
+
+describe('incremental ancestor encoding', () => {
+  it('gives byte for byte the one-shot encoding across edits, additions, removals and retypes', () => {
+    const tree: Snapshot = new Map(entries);
+    const encoder = new AncestorEncoder();
+    const same = (): void => expect(encoder.encode(tree)).toBe(encodeAncestor({ entries: tree }));
+    same();
+    tree.set('src/a.ts', { kind: 'file', digest: 'ef'.repeat(32), size: 12, executable: false });
+    same();
+    tree.set('src/a.ts', { kind: 'file', digest: 'ef'.repeat(32), size: 13, executable: true });
+    same();
+    tree.set('a-first', { kind: 'directory' });
+    same();
+    tree.delete('run.sh');
+    same();
+    tree.delete('link');
+    tree.set('zz', { kind: 'symlink', target: 'src' });
+    same();
+    tree.set('zz', { kind: 'symlink', target: 'src/a.ts' });
+    tree.set('src', { kind: 'file', digest: '01'.repeat(32), size: 1, executable: false });
+    tree.delete('src/a.ts');
+    same();
+    tree.clear();
+    same();
   });
 });
 
