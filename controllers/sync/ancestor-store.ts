@@ -35,8 +35,10 @@ export function createFileAncestorStore(path: string): AncestorStore {
       return decodeAncestor(text);
     },
     async save(record) {
+      // Encoded first: the encoder then always knows the state of the last save call, written or not.
+      const bytes = Buffer.concat(encoder.encode(record.entries, record.changed));
       await mkdir(dirname(path), { recursive: true });
-      await writeFileAtomic(path, encoder.encode(record.entries), { mode: 0o600, durable: true });
+      await writeFileAtomic(path, bytes, { mode: 0o600, durable: true });
     },
     async clear() {
       await rm(path, { force: true });
