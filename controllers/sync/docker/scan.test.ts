@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ScanResult } from '../endpoint.ts';
+import { ScanBasisLostError } from '../errors.ts';
 import { createIgnoreMatcher } from '../ignore.ts';
 import { diffListing } from '../scope.ts';
 import { scanContainer, type ScanState } from './scan.ts';
@@ -55,6 +56,19 @@ describe('container scan, listing updated in place', () => {
     const full = await scan();
     expect(full.entries).not.toBe(second.entries);
     expect(full.delta).toBeUndefined();
+  });
+
+  it('fails, and leaves the listing alone, when its basis was dropped during the scan (the agent restarted)', async () => {
+    await writeFile(join(dir, 'a.txt'), 'a1');
+    const first = await scan();
+    const before = new Map(first.entries);
+    await writeFile(join(dir, 'a.txt'), 'a2');
+    const restarting = (script: string): Promise<Buffer> => {
+      state.previous = undefined;
+      return run(script);
+    };
+    await expect(scanContainer(dir, { ignore, subtrees: ['a.txt'] }, state, restarting)).rejects.toBeInstanceOf(ScanBasisLostError);
+    expect(first.entries).toEqual(before);
   });
 
   it('a listing returned without its escaping symlinks is never changed afterwards', async () => {

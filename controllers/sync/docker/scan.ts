@@ -20,6 +20,7 @@ import {
 import { randomBytes } from 'node:crypto';
 import { parsePrefetchOutput, prefetchScript, type Prefetched } from './prefetch.ts';
 import { shellQuote } from './shell-agent.ts';
+import { ScanBasisLostError } from '../errors.ts';
 import { SnapshotRecorder } from '../snapshot-recorder.ts';
 import { withoutEscapingLinks } from '../symlink-containment.ts';
 
@@ -223,11 +224,12 @@ export async function scanContainer(
   clockFile?: string,
 ): Promise<ScanResult> {
   state.prefetched = new Map();
-  const accelerated = request.subtrees !== undefined && state.previous !== undefined;
-  const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
+  // The listing an accelerated scan updates; it must still be the basis when the scan gets to it.
+  const basis = request.subtrees === undefined ? undefined : state.previous;
+  const subtrees = basis === undefined ? undefined : [...request.subtrees!, ...state.dirty];
   // This side's hinted paths that were files (or nothing) come with the listing (prefetch.ts).
   const hinted = request.hinted ?? request.subtrees ?? [];
-  const prefetch = accelerated && hinted.length <= MAX_PREFETCH ? hinted.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
+  const prefetch = basis !== undefined && hinted.length <= MAX_PREFETCH ? hinted.filter((p) => basis.get(p)?.kind !== 'directory') : [];
   const { listing, fetched, prehashed } = await listWithPrefetch(root, subtrees, prefetch, run, clockFile);
   state.dirty.clear();
   if (listing.root !== 'directory') {
@@ -267,7 +269,7 @@ export async function scanContainer(
   const digestOf = (path: string): string | undefined => details?.digests.get(path) ?? prehashed.get(path);
   // From here on nothing is awaited: the previous listing is updated in place (or a new one is
   // built) in one go; it is no basis for the next scan until the update is complete.
-  const target = listingTarget(state, subtrees, listing.lines);
+  const target = listingTarget(state, basis, subtrees, listing.lines);
   const { entries } = target;
   for (const line of kept) {
     let entry: Entry | ScanProblem;
@@ -324,11 +326,14 @@ interface ListingTarget {
 }
 
 /**
- * Where an accelerated scan of `subtrees` (undefined: a full scan) puts its entries; `state` holds
- * no basis for the next scan from here until the scan completes.
+ * Where a scan puts its entries: `basis` updated in place for an accelerated scan of `subtrees`
+ * (undefined: a full scan, a new map). `state` holds no basis for the next scan from here until
+ * the scan completes. A basis dropped meanwhile (agent restarted, another scan) fails the scan:
+ * the listing of the subtrees alone is no listing of the root.
  */
-function listingTarget(state: ScanState, subtrees: readonly string[] | undefined, lines: readonly StatLine[]): ListingTarget {
-  const previous = state.previous;
+function listingTarget(state: ScanState, basis: Snapshot | undefined, subtrees: readonly string[] | undefined, lines: readonly StatLine[]): ListingTarget {
+  if (basis !== undefined && state.previous !== basis) throw new ScanBasisLostError();
+  const previous = basis;
   const previousReturned = previous !== undefined && state.returned === previous;
   const recorder = previous !== undefined && subtrees !== undefined ? reuseInPlace(previous, subtrees, lines) : undefined;
   state.previous = undefined;
