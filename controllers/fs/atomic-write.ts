@@ -13,12 +13,12 @@ export interface AtomicWriteOptions {
 }
 
 /** Writes `content` to a temp file `<path>.<pid>.<random>.tmp` beside `path`, then renames it over `path`. */
-export async function writeFileAtomic(path: string, content: string, options: AtomicWriteOptions = {}): Promise<void> {
+export async function writeFileAtomic(path: string, content: string | Uint8Array, options: AtomicWriteOptions = {}): Promise<void> {
   const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
   try {
     const handle = await open(temp, 'w', options.mode ?? 0o666);
     try {
-      await handle.writeFile(content, 'utf8');
+      await handle.writeFile(content, typeof content === 'string' ? 'utf8' : undefined);
       if (options.durable === true) await handle.sync();
     } finally {
       await handle.close();

@@ -1,19 +1,14 @@
 /**
  * Persists a session's ancestor (the last snapshot both sides agreed on) as a JSON file, replaced
  * atomically (temp file + fsync + rename), so a crash leaves the previous or the new ancestor,
- * never a torn one.
+ * never a torn one. The text is encoded incrementally between saves (ancestor-encoder.ts).
  */
 import { mkdir, readFile, rm } from 'node:fs/promises';
 import { writeFileAtomic } from '../fs/atomic-write.ts';
 import { dirname, join } from 'node:path';
 import type { AncestorRecord, AncestorStore } from './engine-api.ts';
-import type { Entry, Snapshot } from './endpoint.ts';
-
-/** Format version written into the file; other versions are treated as no ancestor. */
-const FORMAT_VERSION = 1;
-
-/** Compact row per entry: `[path, 'f', digest, size, exec]`, `[path, 'd']` or `[path, 'l', target]`. */
-type Row = [string, 'f', string, number, 0 | 1] | [string, 'd'] | [string, 'l', string];
+import type { Snapshot } from './endpoint.ts';
+import { AncestorEncoder, encodeAncestor as encodeEntries, FORMAT_VERSION, type Row } from './ancestor-encoder.ts';
 
 interface AncestorFile {
   version: number;
@@ -27,6 +22,7 @@ export function ancestorPath(stateDir: string, sessionId: string): string {
 
 /** An `AncestorStore` backed by the JSON file at `path` (its directory is created on save). */
 export function createFileAncestorStore(path: string): AncestorStore {
+  const encoder = new AncestorEncoder();
   return {
     async load() {
       let text: string;
@@ -39,8 +35,10 @@ export function createFileAncestorStore(path: string): AncestorStore {
       return decodeAncestor(text);
     },
     async save(record) {
+      // Encoded first: the encoder then always knows the state of the last save call, written or not.
+      const bytes = Buffer.concat(encoder.encode(record.entries, record.changed));
       await mkdir(dirname(path), { recursive: true });
-      await writeFileAtomic(path, encodeAncestor(record), { mode: 0o600, durable: true });
+      await writeFileAtomic(path, bytes, { mode: 0o600, durable: true });
     },
     async clear() {
       await rm(path, { force: true });
@@ -69,15 +67,7 @@ export function createMemoryAncestorStore(): AncestorStore & { saves: number } {
 
 /** Serialises an ancestor (mtimes dropped, paths sorted for stable output). */
 export function encodeAncestor(record: AncestorRecord): string {
-  const rows: Row[] = [];
-  for (const path of [...record.entries.keys()].sort()) {
-    const entry = record.entries.get(path) as Entry;
-    if (entry.kind === 'file') rows.push([path, 'f', entry.digest, entry.size, entry.executable ? 1 : 0]);
-    else if (entry.kind === 'directory') rows.push([path, 'd']);
-    else rows.push([path, 'l', entry.target]);
-  }
-  const file: AncestorFile = { version: FORMAT_VERSION, entries: rows };
-  return JSON.stringify(file);
+  return encodeEntries(record.entries);
 }
 
 /** Parses an ancestor file; an unknown version or a malformed file counts as no ancestor. */

@@ -29,13 +29,16 @@ export class CycleMemory {
     return paths.includes('') ? undefined : paths;
   }
 
-  /** Each side's diff against the remembered listing; undefined when one is too large (reconcile everything). */
+  /**
+   * Each side's diff against the remembered listing: the scan's own delta when it updated that
+   * listing in place (the remembered map then holds the new state), else computed; undefined when
+   * one is too large or cannot be known (the same map again without a delta): reconcile everything.
+   */
   diff(alpha: ScanResult, beta: ScanResult): ListingDiffs | undefined {
-    if (this.#listings === undefined || alpha.root !== 'directory' || beta.root !== 'directory') return undefined;
-    // A listing is diffed against the previous one: the same object again cannot be diffed.
-    if (alpha.entries === this.#listings.alpha || beta.entries === this.#listings.beta) return undefined;
-    const alphaDiff = diffListing(this.#listings.alpha, alpha.entries);
-    const betaDiff = alphaDiff === undefined ? undefined : diffListing(this.#listings.beta, beta.entries);
+    const listings = this.#listings;
+    if (listings === undefined || alpha.root !== 'directory' || beta.root !== 'directory') return undefined;
+    const alphaDiff = sideDiff(listings.alpha, alpha);
+    const betaDiff = alphaDiff === undefined ? undefined : sideDiff(listings.beta, beta);
     return alphaDiff === undefined || betaDiff === undefined ? undefined : { alpha: alphaDiff, beta: betaDiff };
   }
 
@@ -50,11 +53,13 @@ export class CycleMemory {
 
   /** The number of distinct paths of both listings: counted, or updated from the diffs of a scoped cycle. */
   filesTotal(alpha: ReadonlySnapshot, beta: ReadonlySnapshot, diffs: ListingDiffs | undefined): number {
-    const old = this.#listings;
-    if (diffs === undefined || old === undefined) return unionSize(alpha, beta);
+    if (diffs === undefined || this.#listings === undefined) return unionSize(alpha, beta);
     let total = this.#filesTotal;
+    // Whether a side listed the path before, from the diff (a listing may have been updated in place).
+    const before = (now: ReadonlySnapshot, diff: ListingDiff, path: string): boolean =>
+      diff.removed.has(path) || (diff.changed.has(path) ? diff.changed.get(path) !== undefined : now.has(path));
     for (const path of new Set([...diffPaths(diffs.alpha), ...diffPaths(diffs.beta)])) {
-      total += Number(alpha.has(path) || beta.has(path)) - Number(old.alpha.has(path) || old.beta.has(path));
+      total += Number(alpha.has(path) || beta.has(path)) - Number(before(alpha, diffs.alpha, path) || before(beta, diffs.beta, path));
     }
     return total;
   }
@@ -71,4 +76,13 @@ export class CycleMemory {
     this.#listings = undefined;
     this.#pending = new Set();
   }
+}
+
+/** One side's diff against its remembered listing (see `CycleMemory.diff`). */
+function sideDiff(remembered: ReadonlySnapshot, scan: ScanResult): ListingDiff | undefined {
+  const delta = scan.delta;
+  if (delta !== undefined && delta.base === remembered) return delta.changed.size + delta.removed.size > MAX_SCOPED_PATHS ? undefined : delta;
+  // The same map again without a delta: what changed cannot be told.
+  if (scan.entries === remembered) return undefined;
+  return diffListing(remembered, scan.entries);
 }

@@ -123,6 +123,22 @@ export interface ScanResult {
   problems: ScanProblem[];
   /** True when the scan stopped because `maxEntries` was exceeded; `entries` is then incomplete. */
   limitExceeded: boolean;
+  /**
+   * Set when this scan updated, in place, a map the endpoint returned before (an accelerated
+   * rescan without copying the tree): exactly how this result differs from that map as it was
+   * returned. An endpoint never changes a map it returned except as told by such a delta.
+   */
+  delta?: ListingDelta;
+}
+
+/** How a listing differs from an earlier one, `base` (mtimes ignored). */
+export interface ListingDelta {
+  /** The earlier listing (the map the endpoint returned then; it may hold the new state by now). */
+  base: ReadonlySnapshot;
+  /** Added or changed paths, with the entry before (undefined when added). */
+  changed: Map<string, Entry | undefined>;
+  /** Paths no longer listed, with the entry they had. */
+  removed: Map<string, Entry>;
 }
 
 /** A file the engine wants to read, with the entry the scan saw. */

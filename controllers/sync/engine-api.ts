@@ -236,6 +236,11 @@ export interface SyncEngineOptions {
 export interface AncestorRecord {
   /** Every agreed entry (mtime fields are not kept). */
   entries: ReadonlySnapshot;
+  /**
+   * Set when `entries` is the very map saved last, changed in place since at exactly these paths
+   * (a scoped cycle): a store may look at only these. Absent: any path may differ.
+   */
+  changed?: ReadonlySet<string>;
 }
 
 /** Persists the ancestor of one session. Saves must be atomic (never a half-written ancestor). */

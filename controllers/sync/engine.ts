@@ -343,8 +343,10 @@ class Engine implements SyncEngine {
       this.#ancestor = next;
       return;
     }
-    // Scoped: only the cut changed; the whole ancestor is updated in place, then saved.
-    if (mergeCut(ancestor, trees.ancestor, next)) await this.#options.ancestorStore.save({ entries: ancestor });
+    // Scoped: only the cut changed; the whole ancestor is updated in place, then saved (the store
+    // is told which paths changed since it saved this map).
+    const changed = new Set<string>();
+    if (mergeCut(ancestor, trees.ancestor, next, changed)) await this.#options.ancestorStore.save({ entries: ancestor, changed });
   }
 
   async #createRoot(endpoint: Endpoint, scan: ScanResult): Promise<ScanResult> {

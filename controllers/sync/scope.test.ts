@@ -48,10 +48,13 @@ describe('roots and cuts', () => {
   it('mergeCut deletes what left the cut and sets what changed, and says whether anything did', () => {
     const ancestor = tree({ a: dir, 'a/b': file('1'), 'a/c': file('2'), z: file('9') });
     const before = cutTree(ancestor, ['a']);
-    expect(mergeCut(ancestor, before, new Map(before))).toBe(false);
+    const touched = new Set<string>();
+    expect(mergeCut(ancestor, before, new Map(before), touched)).toBe(false);
+    expect(touched.size).toBe(0);
     const after = tree({ a: dir, 'a/b': file('7'), 'a/n': file('8') });
-    expect(mergeCut(ancestor, before, after)).toBe(true);
+    expect(mergeCut(ancestor, before, after, touched)).toBe(true);
     expect(ancestor).toEqual(tree({ a: dir, 'a/b': file('7'), 'a/n': file('8'), z: file('9') }));
+    expect([...touched].sort()).toEqual(['a/b', 'a/c', 'a/n']);
   });
 });
 

@@ -109,19 +109,22 @@ export function cutTree(tree: ReadonlySnapshot, roots: readonly string[]): Snaps
 
 /**
  * Writes what a scoped cycle decided back into the whole ancestor: paths of the cut ancestor that
- * are gone from `after` are deleted, the rest of `after` is set. Returns whether anything changed.
+ * are gone from `after` are deleted, the rest of `after` is set. Returns whether anything changed;
+ * every path it deleted or set is added to `touched` when given.
  */
-export function mergeCut(ancestor: Snapshot, before: ReadonlySnapshot, after: ReadonlySnapshot): boolean {
+export function mergeCut(ancestor: Snapshot, before: ReadonlySnapshot, after: ReadonlySnapshot, touched?: Set<string>): boolean {
   let changed = false;
   for (const path of before.keys()) {
     if (after.has(path)) continue;
     ancestor.delete(path);
+    touched?.add(path);
     changed = true;
   }
   for (const [path, entry] of after) {
     const old = before.get(path);
     if (old !== undefined && sameStoredEntry(old, entry)) continue;
     ancestor.set(path, entry);
+    touched?.add(path);
     changed = true;
   }
   return changed;

@@ -13,12 +13,15 @@ import {
   type Entry,
   type ScanProblem,
   type ScanRequest,
+  type ReadonlySnapshot,
   type ScanResult,
   type Snapshot,
 } from '../endpoint.ts';
 import { randomBytes } from 'node:crypto';
 import { parsePrefetchOutput, prefetchScript, type Prefetched } from './prefetch.ts';
 import { shellQuote } from './shell-agent.ts';
+import { ScanBasisLostError } from '../errors.ts';
+import { SnapshotRecorder } from '../snapshot-recorder.ts';
 import { withoutEscapingLinks } from '../symlink-containment.ts';
 
 /** One `stat` line, parsed. */
@@ -199,8 +202,10 @@ export interface ScanState {
    * (no write can keep that mtime).
    */
   digests: Map<string, { key: string; digest: string; placed?: boolean }>;
-  /** The previous scan's entries (for accelerated scans). */
+  /** The previous scan's entries (for accelerated scans; updated in place by the next one). */
   previous: Snapshot | undefined;
+  /** The map the previous scan returned (`previous`, or a copy without escaping symlinks). */
+  returned?: Snapshot | undefined;
   /** Paths this endpoint changed itself since the previous scan. */
   dirty: Set<string>;
   /** Hinted files whose bytes came with the last scan (prefetch.ts); replaced by every scan. */
@@ -219,18 +224,19 @@ export async function scanContainer(
   clockFile?: string,
 ): Promise<ScanResult> {
   state.prefetched = new Map();
-  const accelerated = request.subtrees !== undefined && state.previous !== undefined;
-  const subtrees = accelerated ? [...request.subtrees!, ...state.dirty] : undefined;
+  // The listing an accelerated scan updates; it must still be the basis when the scan gets to it.
+  const basis = request.subtrees === undefined ? undefined : state.previous;
+  const subtrees = basis === undefined ? undefined : [...request.subtrees!, ...state.dirty];
   // This side's hinted paths that were files (or nothing) come with the listing (prefetch.ts).
   const hinted = request.hinted ?? request.subtrees ?? [];
-  const prefetch = accelerated && hinted.length <= MAX_PREFETCH ? hinted.filter((p) => state.previous!.get(p)?.kind !== 'directory') : [];
+  const prefetch = basis !== undefined && hinted.length <= MAX_PREFETCH ? hinted.filter((p) => basis.get(p)?.kind !== 'directory') : [];
   const { listing, fetched, prehashed } = await listWithPrefetch(root, subtrees, prefetch, run, clockFile);
   state.dirty.clear();
   if (listing.root !== 'directory') {
     state.previous = undefined;
+    state.returned = undefined;
     return { root: listing.root, entries: new Map(), ignored: [], problems: [], limitExceeded: false };
   }
-  const base: Snapshot = accelerated && subtrees !== undefined ? reusedEntries(state.previous!, subtrees, listing.lines) : new Map();
   const ignoredDirs: string[] = [];
   const ignored: string[] = [];
   const problems: ScanProblem[] = [];
@@ -261,39 +267,82 @@ export async function scanContainer(
   const remaining = toHash.filter((path) => !prehashed.has(path));
   const details = remaining.length + links.length > 0 ? parseDetails((await run(detailScript(root, remaining, links))).toString(), remaining) : undefined;
   const digestOf = (path: string): string | undefined => details?.digests.get(path) ?? prehashed.get(path);
-  const entries: Snapshot = base;
+  // From here on nothing is awaited: the previous listing is updated in place (or a new one is
+  // built) in one go; it is no basis for the next scan until the update is complete.
+  const target = listingTarget(state, basis, subtrees, listing.lines);
+  const { entries } = target;
   for (const line of kept) {
-    let entry: Entry;
-    if (line.kind === 'directory') entry = { kind: 'directory' };
-    else if (line.kind === 'symlink') {
-      const target = details?.targets.get(line.path) ?? '';
-      if (!targetStaysInside(line.path, target)) {
-        problems.push({ path: line.path, reason: 'symlink-outside-root', message: `symlink to ${target}` });
-        continue;
-      }
-      entry = { kind: 'symlink', target };
-    } else {
+    let entry: Entry | ScanProblem;
+    if (line.kind === 'file') {
       // A file that had to be hashed never falls back to a cached digest (it changed since).
       const wanted = hashing.has(line.path);
       const digest = wanted ? digestOf(line.path) : state.digests.get(line.path)?.digest;
-      if (digest === undefined) {
-        problems.push({ path: line.path, reason: 'unreadable', message: 'could not be hashed' });
-        continue;
-      }
-      if (wanted) state.digests.set(line.path, { key: line.mtime < listing.now - 2 ? line.key : '', digest });
-      entry = { kind: 'file', digest, size: line.size, executable: (line.mode & 0o111) !== 0, mtimeMs: line.mtime * 1000 };
+      if (wanted && digest !== undefined) state.digests.set(line.path, { key: line.mtime < listing.now - 2 ? line.key : '', digest });
+      entry = fileEntryOf(line, digest);
+    } else {
+      entry = line.kind === 'directory' ? { kind: 'directory' } : linkEntryOf(line.path, details?.targets.get(line.path) ?? '');
     }
-    entries.set(line.path, entry);
+    if ('reason' in entry) {
+      problems.push(entry);
+      continue;
+    }
+    target.put(line.path, entry);
     if (request.maxEntries !== undefined && entries.size > request.maxEntries) {
+      // Incomplete: returned (the session halts), never a basis (the next scan lists everything).
       return { root: 'directory', entries, ignored, problems, limitExceeded: true };
     }
   }
-  dropOrphans(entries, kept, accelerated ? subtrees : undefined);
-  // Kept as is (no copy): the returned snapshot is never changed afterwards.
+  dropOrphans(entries, target.remove, kept, subtrees);
   state.previous = entries;
   state.prefetched = scannedOnly(fetched, entries);
   // Links that leave the root through other links: decided again on every scan, against the whole tree.
-  return { root: 'directory', ...withoutEscapingLinks(entries, problems), ignored, limitExceeded: false };
+  const result = withoutEscapingLinks(entries, problems);
+  state.returned = result.entries;
+  // The map the previous scan returned was changed in place: the engine is told exactly how.
+  const delta = target.recorder !== undefined && target.previousReturned ? { delta: target.recorder.delta(result.entries) } : {};
+  return { root: 'directory', ...result, ignored, limitExceeded: false, ...delta };
+}
+
+/** A listed file's entry, or its problem when it could not be hashed. */
+function fileEntryOf(line: StatLine, digest: string | undefined): Entry | ScanProblem {
+  if (digest === undefined) return { path: line.path, reason: 'unreadable', message: 'could not be hashed' };
+  return { kind: 'file', digest, size: line.size, executable: (line.mode & 0o111) !== 0, mtimeMs: line.mtime * 1000 };
+}
+
+/** A listed symlink's entry, or its problem when the target leaves the root. */
+function linkEntryOf(path: string, target: string): Entry | ScanProblem {
+  if (!targetStaysInside(path, target)) return { path, reason: 'symlink-outside-root', message: `symlink to ${target}` };
+  return { kind: 'symlink', target };
+}
+
+/** The map a scan fills: the previous listing updated in place (through `recorder`), or a new one. */
+interface ListingTarget {
+  entries: Snapshot;
+  recorder: SnapshotRecorder | undefined;
+  /** Whether the previous scan returned the map being updated (its consumer must get a delta). */
+  previousReturned: boolean;
+  put(path: string, entry: Entry): void;
+  remove(path: string): void;
+}
+
+/**
+ * Where a scan puts its entries: `basis` updated in place for an accelerated scan of `subtrees`
+ * (undefined: a full scan, a new map). `state` holds no basis for the next scan from here until
+ * the scan completes. A basis dropped meanwhile (agent restarted, another scan) fails the scan:
+ * the listing of the subtrees alone is no listing of the root.
+ */
+function listingTarget(state: ScanState, basis: Snapshot | undefined, subtrees: readonly string[] | undefined, lines: readonly StatLine[]): ListingTarget {
+  if (basis !== undefined && state.previous !== basis) throw new ScanBasisLostError();
+  const previous = basis;
+  const previousReturned = previous !== undefined && state.returned === previous;
+  const recorder = previous !== undefined && subtrees !== undefined ? reuseInPlace(previous, subtrees, lines) : undefined;
+  state.previous = undefined;
+  state.returned = undefined;
+  if (recorder !== undefined) {
+    return { entries: recorder.entries, recorder, previousReturned, put: (path, entry) => recorder.set(path, entry), remove: (path) => recorder.delete(path) };
+  }
+  const entries: Snapshot = new Map();
+  return { entries, recorder, previousReturned, put: (path, entry) => void entries.set(path, entry), remove: (path) => void entries.delete(path) };
 }
 
 /**
@@ -335,27 +384,28 @@ function scannedOnly(fetched: Prefetched, entries: Snapshot): Prefetched {
  * (an ancestor of one) is no longer a directory can one of them have lost it, so otherwise only
  * the newly listed lines are checked (`subtrees` undefined: a full scan, everything is checked).
  */
-function dropOrphans(entries: Snapshot, listed: readonly StatLine[], subtrees: readonly string[] | undefined): void {
+function dropOrphans(entries: ReadonlySnapshot, remove: (path: string) => void, listed: readonly StatLine[], subtrees: readonly string[] | undefined): void {
   const ancestorRetyped = subtrees === undefined || listed.some((line) => line.kind !== 'directory' && !subtrees.some((s) => isSameOrBelow(line.path, s)));
   for (const path of ancestorRetyped ? [...entries.keys()].sort() : listed.map((line) => line.path)) {
     const parent = parentPath(path);
-    if (parent !== '' && entries.get(parent)?.kind !== 'directory') entries.delete(path);
+    if (parent !== '' && entries.get(parent)?.kind !== 'directory') remove(path);
   }
 }
 
 /**
- * The previous scan's entries outside the rescanned `subtrees` and below no ancestor of one that is
- * gone: a copy of the previous snapshot without those paths. Only a directory has entries below it
- * (a snapshot's parents are directories), so the copy is walked only when a dropped path was one.
+ * Starts updating `previous` in place (through a recorder): drops the rescanned `subtrees` and the
+ * ancestors of one that are gone, with everything below those (only a directory has entries below
+ * it: the map is walked only when a dropped path was one). Undefined when the whole root is
+ * rescanned (a new map is built instead).
  */
-function reusedEntries(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): Snapshot {
+function reuseInPlace(previous: Snapshot, subtrees: readonly string[], lines: readonly StatLine[]): SnapshotRecorder | undefined {
   const dropped = [...subtrees, ...ancestorsNotListed(subtrees, new Set(lines.map((l) => l.path)))];
-  if (dropped.includes('')) return new Map();
-  const base: Snapshot = new Map(previous);
-  for (const path of dropped) base.delete(path);
+  if (dropped.includes('')) return undefined;
+  const recorder = new SnapshotRecorder(previous);
   const below = dropped.filter((path) => previous.get(path)?.kind === 'directory').map((path) => `${path}/`);
-  if (below.length > 0) for (const path of previous.keys()) if (below.some((prefix) => path.startsWith(prefix))) base.delete(path);
-  return base;
+  if (below.length > 0) for (const path of [...previous.keys()]) if (below.some((prefix) => path.startsWith(prefix))) recorder.delete(path);
+  for (const path of dropped) recorder.delete(path);
+  return recorder;
 }
 
 /** The ancestors of the subtrees that the listing no longer shows (what lies below them is gone). */

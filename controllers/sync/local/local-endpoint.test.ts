@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { FileContent, FileEntry, Operation, ScanResult, WriteOperation } from '../endpoint.ts';
 import { createIgnoreMatcher } from '../ignore.ts';
+import { diffListing } from '../scope.ts';
 import { DigestCache, RACY_WINDOW_MS } from './digest-cache.ts';
 import { withExecutable } from './hash.ts';
 import { createLocalEndpoint, type LocalEndpoint } from './local-endpoint.ts';
@@ -148,6 +149,56 @@ describe('scan', () => {
     await rm(at('x'), { recursive: true });
     const partial = await scan(['x/y/z.txt']);
     expect([...partial.entries.keys()]).toEqual([]);
+  });
+
+  it('accelerated scans update the returned listing in place and report exactly how it changed; a full scan builds a new one', async () => {
+    await writeFile(at('a.txt'), 'a1');
+    await writeFile(at('gone.txt'), 'g');
+    await mkdir(at('d/e'), { recursive: true });
+    await writeFile(at('d/e/f.txt'), 'f1');
+    await writeFile(at('same.txt'), 's');
+    const first = await scan();
+    const before = new Map(first.entries);
+    await writeFile(at('a.txt'), 'a2');
+    await rm(at('gone.txt'));
+    await rm(at('d'), { recursive: true });
+    await writeFile(at('new.txt'), 'n');
+    const partial = await scan(['a.txt', 'gone.txt', 'd', 'new.txt', 'same.txt']);
+    expect(partial.entries).toBe(first.entries);
+    expect(partial.delta?.base).toBe(first.entries);
+    const expected = diffListing(before, partial.entries);
+    expect(partial.delta?.changed).toEqual(expected?.changed);
+    expect(partial.delta?.removed).toEqual(expected?.removed);
+    expect([...(partial.delta?.changed.keys() ?? [])].sort()).toEqual(['a.txt', 'new.txt']);
+    expect([...(partial.delta?.removed.keys() ?? [])].sort()).toEqual(['d', 'd/e', 'd/e/f.txt', 'gone.txt']);
+    const full = await scan();
+    expect(full.entries).not.toBe(partial.entries);
+    expect(full.delta).toBeUndefined();
+  });
+
+  it('a listing returned without its escaping symlinks is never changed; the delta is against the map last returned', async () => {
+    await mkdir(at('d'));
+    await writeFile(at('d/f.txt'), 'f');
+    const first = await scan();
+    const before = new Map(first.entries);
+    // Lexically inside, but through d/up (the root) it climbs out.
+    await symlink('..', at('d/up'));
+    await symlink('up/..', at('d/x'));
+    const second = await scan(['d/up', 'd/x']);
+    expect(second.entries).not.toBe(first.entries);
+    expect(second.entries.has('d/x')).toBe(false);
+    expect(second.problems.map((p) => p.path)).toContain('d/x');
+    expect(second.delta?.base).toBe(first.entries);
+    const expected = diffListing(before, second.entries);
+    expect(second.delta?.changed).toEqual(expected?.changed);
+    expect(second.delta?.removed).toEqual(expected?.removed);
+    const returned = new Map(second.entries);
+    await rm(at('d/x'));
+    const third = await scan(['d/x']);
+    expect(third.delta).toBeUndefined();
+    expect(third.entries).not.toBe(second.entries);
+    expect(second.entries).toEqual(returned);
+    expect(diffListing(second.entries, third.entries)?.changed.size).toBe(0);
   });
 
   it('accelerated scans include what apply changed even without hints', async () => {

@@ -25,6 +25,7 @@ import {
 import type { DigestCache } from './digest-cache.ts';
 import { hashFile, hashFileSync, isExecutableMode, SYNC_HASH_LIMIT, type HashOutcome } from './hash.ts';
 import { createLimiter } from './limiter.ts';
+import { SnapshotRecorder } from '../snapshot-recorder.ts';
 import { withoutEscapingLinks } from '../symlink-containment.ts';
 
 /** More dirty subtrees than this and a full scan is cheaper. */
@@ -55,6 +56,8 @@ interface Pass {
   visited: number;
   /** Files whose digest must be computed. */
   toHash: Array<{ path: string; stats: Stats }>;
+  /** Sets an entry of `state.entries` (through the recorder when the previous listing is updated in place). */
+  put: (path: string, entry: Entry) => void;
 }
 
 /** Scanner of one local root, keeping the digest cache and the previous result between scans. */
@@ -62,6 +65,8 @@ export class LocalScanner {
   readonly #root: string;
   readonly #cache: DigestCache;
   #previous: { state: ScanState; patterns: string } | undefined;
+  /** The entries the previous scan returned (`#previous`'s, or a copy without escaping symlinks). */
+  #returned: Snapshot | undefined;
   /** Paths changed by the endpoint itself since the previous scan (always rescanned). */
   #selfDirty = new Set<string>();
 
@@ -80,38 +85,60 @@ export class LocalScanner {
     this.#selfDirty.add(path);
   }
 
-  /** Scans the tree (accelerated when `request.subtrees` allows it). */
+  /**
+   * Scans the tree (accelerated when `request.subtrees` allows it: the previous listing is then
+   * updated in place, and the result says how it changed when that listing was returned before).
+   */
   async scan(request: ScanRequest): Promise<ScanResult> {
     const rootState = await this.#rootState();
     if (rootState !== 'directory') {
       this.#previous = undefined;
+      this.#returned = undefined;
       this.#selfDirty.clear();
       return { root: rootState, entries: new Map(), ignored: [], problems: [], limitExceeded: false };
     }
     const patterns = request.ignore.patterns.join('\n');
-    const pass: Pass = {
-      state: { entries: new Map(), ignored: new Set(), problems: new Map() },
-      request,
-      exceeded: false,
-      visited: 0,
-      toHash: [],
-    };
+    const pass = newPass(request);
+    const previous = this.#previous;
+    const roots = this.#reusableRoots(request, patterns);
+    const previousReturned = previous !== undefined && this.#returned === previous.state.entries;
+    // Until this scan completes, nothing is a basis for the next one (the listing may be half updated).
+    this.#previous = undefined;
+    this.#returned = undefined;
+    let recorder: SnapshotRecorder | undefined;
+    if (roots === undefined) {
+      await this.#walkDirectory(pass, '');
+    } else {
+      recorder = reuseInPlace(pass, previous!.state, roots);
+      for (const root of roots) await this.#scanPath(pass, root);
+    }
+    if (!pass.exceeded) await this.#hashQueued(pass);
+    if (!pass.exceeded && roots === undefined) this.#cache.retain((path) => pass.state.entries.has(path));
+    return this.#complete(pass, patterns, previousReturned ? recorder : undefined);
+  }
+
+  /** Keeps the pass as the next scan's basis and returns its result (with `recorder`'s delta, if given). */
+  #complete(pass: Pass, patterns: string, recorder: SnapshotRecorder | undefined): ScanResult {
+    const max = pass.request.maxEntries;
+    if (max !== undefined && pass.state.entries.size > max) pass.exceeded = true;
+    this.#previous = pass.exceeded ? undefined : { state: pass.state, patterns };
+    // Links that leave the root through other links: decided again on every scan, against the whole tree.
+    const result = withoutEscapingLinks(pass.state.entries, [...pass.state.problems.values()]);
+    this.#returned = pass.exceeded ? undefined : result.entries;
+    const delta = recorder === undefined ? {} : { delta: recorder.delta(result.entries) };
+    return { root: 'directory', ...result, ignored: [...pass.state.ignored], limitExceeded: pass.exceeded, ...delta };
+  }
+
+  /**
+   * The roots an accelerated scan rescans on top of the previous result (the request's subtrees and
+   * the endpoint's own changes), or undefined when everything must be walked; takes the own changes.
+   */
+  #reusableRoots(request: ScanRequest, patterns: string): string[] | undefined {
     const previous = this.#previous;
     const dirty = request.subtrees === undefined ? undefined : [...request.subtrees, ...this.#selfDirty];
     this.#selfDirty.clear();
-    let full = true;
-    if (previous !== undefined && previous.patterns === patterns && dirty !== undefined && dirty.length <= MAX_SUBTREES) {
-      full = !(await this.#rescanSubtrees(pass, previous.state, dirty));
-    } else {
-      await this.#walkDirectory(pass, '');
-    }
-    if (!pass.exceeded) await this.#hashQueued(pass);
-    if (!pass.exceeded && full) this.#cache.retain((path) => pass.state.entries.has(path));
-    if (request.maxEntries !== undefined && pass.state.entries.size > request.maxEntries) pass.exceeded = true;
-    this.#previous = pass.exceeded ? undefined : { state: pass.state, patterns };
-    // Links that leave the root through other links: decided again on every scan, against the whole tree.
-    const { entries, problems } = withoutEscapingLinks(pass.state.entries, [...pass.state.problems.values()]);
-    return { root: 'directory', entries, ignored: [...pass.state.ignored], problems, limitExceeded: pass.exceeded };
+    if (previous === undefined || previous.patterns !== patterns || dirty === undefined || dirty.length > MAX_SUBTREES) return undefined;
+    return this.#rescanRoots(previous.state, dirty);
   }
 
   async #rootState(): Promise<ScanResult['root']> {
@@ -124,24 +151,15 @@ export class LocalScanner {
     }
   }
 
-  /** Reuses `previous` except below the dirty subtrees, which are scanned again; false when it had to scan everything. */
-  async #rescanSubtrees(pass: Pass, previous: ScanState, dirty: readonly string[]): Promise<boolean> {
+  /** The roots to rescan for the dirty paths (see `#escalate`), or undefined when that is the whole tree. */
+  #rescanRoots(previous: ScanState, dirty: readonly string[]): string[] | undefined {
     const roots: string[] = [];
     for (const path of dirty) {
       const root = this.#escalate(previous, path);
-      if (root === '') {
-        await this.#walkDirectory(pass, '');
-        return false;
-      }
+      if (root === '') return undefined;
       roots.push(root);
     }
-    const minimal = minimalRoots(roots);
-    const below = (path: string): boolean => minimal.some((root) => isSameOrBelow(path, root));
-    for (const [path, entry] of previous.entries) if (!below(path)) pass.state.entries.set(path, entry);
-    for (const path of previous.ignored) if (!below(path)) pass.state.ignored.add(path);
-    for (const [path, problem] of previous.problems) if (!below(path)) pass.state.problems.set(path, problem);
-    for (const root of minimal) await this.#scanPath(pass, root);
-    return true;
+    return minimalRoots(roots);
   }
 
   /**
@@ -228,7 +246,7 @@ export class LocalScanner {
       return false;
     }
     if (isDir) {
-      pass.state.entries.set(path, { kind: 'directory' });
+      pass.put(path, { kind: 'directory' });
       return true;
     }
     if (isLink) {
@@ -250,7 +268,7 @@ export class LocalScanner {
     }
     const cached = this.#cache.get(path, stats);
     if (cached === undefined) pass.toHash.push({ path, stats });
-    else pass.state.entries.set(path, fileEntry(cached, stats));
+    else pass.put(path, fileEntry(cached, stats));
     return false;
   }
 
@@ -266,7 +284,7 @@ export class LocalScanner {
       this.#problem(pass, path, 'symlink-outside-root', `symlink target ${JSON.stringify(target)} is absolute or leaves the sync root`);
       return;
     }
-    pass.state.entries.set(path, { kind: 'symlink', target });
+    pass.put(path, { kind: 'symlink', target });
   }
 
   /**
@@ -303,7 +321,7 @@ export class LocalScanner {
   #record(pass: Pass, path: string, hashedAt: number, outcome: HashOutcome): void {
     if (outcome.status === 'ok') {
       this.#cache.set(path, outcome.stats, outcome.digest, hashedAt);
-      pass.state.entries.set(path, fileEntry(outcome.digest, outcome.stats));
+      pass.put(path, fileEntry(outcome.digest, outcome.stats));
     } else if (outcome.status === 'unreadable') {
       this.#problem(pass, path, 'unreadable', outcome.message);
     } else {
@@ -328,6 +346,39 @@ export function normalizeRelative(path: string): string {
   const normalized = posix.normalize(path.replaceAll('\\', '/')).replace(/^\/+|\/+$/g, '');
   if (normalized === '.' || normalized.startsWith('../') || normalized === '..') return '';
   return normalized;
+}
+
+/** A pass filling a new listing. */
+function newPass(request: ScanRequest): Pass {
+  const entries: Snapshot = new Map();
+  return {
+    state: { entries, ignored: new Set(), problems: new Map() },
+    request,
+    exceeded: false,
+    visited: 0,
+    toHash: [],
+    put: (path, entry) => void entries.set(path, entry),
+  };
+}
+
+/**
+ * Makes `pass` update `previous`'s entries in place (through the returned recorder), without the
+ * entries at and below `roots` (only a directory has entries below it: the listing is walked only
+ * when a root was one), keeping previous ignored paths and problems outside the roots.
+ */
+function reuseInPlace(pass: Pass, previous: ScanState, roots: readonly string[]): SnapshotRecorder {
+  const recorder = new SnapshotRecorder(previous.entries);
+  pass.state.entries = previous.entries;
+  pass.put = (path, entry) => recorder.set(path, entry);
+  const prefixes = roots.filter((root) => previous.entries.get(root)?.kind === 'directory').map((root) => `${root}/`);
+  if (prefixes.length > 0) {
+    for (const path of [...previous.entries.keys()]) if (prefixes.some((prefix) => path.startsWith(prefix))) recorder.delete(path);
+  }
+  for (const root of roots) recorder.delete(root);
+  const below = (path: string): boolean => roots.some((root) => isSameOrBelow(path, root));
+  for (const path of previous.ignored) if (!below(path)) pass.state.ignored.add(path);
+  for (const [path, problem] of previous.problems) if (!below(path)) pass.state.problems.set(path, problem);
+  return recorder;
 }
 
 /** Drops roots that lie below another root. */
