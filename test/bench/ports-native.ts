@@ -72,19 +72,19 @@ export async function benchNativeForwarding(kernelAvailable: boolean): Promise<B
 
 async function withContainer(dir: string, binary: string, kernelAvailable: boolean): Promise<BenchRow[]> {
   const name = `boulder-bench-ports-native-${process.pid}`;
+  const gateway = bridgeGateway();
   const target = await startHelper('docker', [
     'run', '-i', '--rm', '--name', name, '--label', 'boulder-bench/ports=true', '-v', `${dir}:/netbench:ro`,
     '-p', `127.0.0.1::${ECHO_PORT}`, '-p', `127.0.0.1::${SOURCE_PORT}`,
     // On the bridge's gateway rather than 0.0.0.0: the host reaches it through the engine's DNAT
     // (its OUTPUT rule skips only 127.0.0.0/8), and nothing outside this machine can.
-    ...gatewayPublish(),
+    ...(gateway === undefined ? [] : ['-p', `${gateway}::${ECHO_PORT}`, '-p', `${gateway}::${SOURCE_PORT}`]),
     DOCKER_IMAGE, '/netbench/netbench', 'serve', '0.0.0.0', String(ECHO_PORT), String(SOURCE_PORT),
   ]);
   const forwarders: Helper[] = [];
   try {
     const inspect = (format: string): string => execFileSync('docker', ['inspect', '-f', format, name], { encoding: 'utf8' }).trim();
     const ip = inspect('{{.NetworkSettings.IPAddress}}');
-    const gateway = inspect('{{.NetworkSettings.Gateway}}');
     const published = (port: number, host: string): string => {
       const lines = execFileSync('docker', ['port', name, `${port}/tcp`], { encoding: 'utf8' }).split('\n');
       const line = lines.find((l) => l.startsWith(`${host}:`));
@@ -101,7 +101,7 @@ async function withContainer(dir: string, binary: string, kernelAvailable: boole
     }
     const proxySource = published(SOURCE_PORT, '127.0.0.1');
     paths.push({ name: 'docker-proxy', source: proxySource, echo: published(ECHO_PORT, '127.0.0.1'), relayPid: dockerProxyPid(proxySource) });
-    if (gateway !== '') {
+    if (gateway !== undefined) {
       const dnatSource = published(SOURCE_PORT, gateway);
       paths.push({ name: 'docker DNAT', source: dnatSource, echo: published(ECHO_PORT, gateway), relayPid: dockerProxyPid(dnatSource) });
     }
@@ -113,13 +113,19 @@ async function withContainer(dir: string, binary: string, kernelAvailable: boole
   }
 }
 
-/** `-p GATEWAY::C` for the default bridge's gateway (where `docker run` attaches the container). */
-function gatewayPublish(): string[] {
+/**
+ * The default bridge's gateway address (the host's side): from the engine's IPAM configuration,
+ * else from the bridge interface itself (an engine may report the subnet alone); undefined when
+ * neither tells.
+ */
+function bridgeGateway(): string | undefined {
   try {
-    const gateway = execFileSync('docker', ['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'], { encoding: 'utf8' }).trim();
-    return gateway === '' ? [] : ['-p', `${gateway}::${ECHO_PORT}`, '-p', `${gateway}::${SOURCE_PORT}`];
+    const fromIpam = execFileSync('docker', ['network', 'inspect', 'bridge', '-f', '{{range .IPAM.Config}}{{.Gateway}}{{end}}'], { encoding: 'utf8' }).trim();
+    if (fromIpam !== '') return fromIpam;
+    const device = execFileSync('docker', ['network', 'inspect', 'bridge', '-f', '{{index .Options "com.docker.network.bridge.name"}}'], { encoding: 'utf8' }).trim() || 'docker0';
+    return /inet (\d+\.\d+\.\d+\.\d+)\//.exec(execFileSync('ip', ['-4', '-o', 'addr', 'show', 'dev', device], { encoding: 'utf8' }))?.[1];
   } catch {
-    return [];
+    return undefined;
   }
 }
 
