@@ -164,10 +164,14 @@ async function frictionListener(stateDir: string, env: NodeJS.ProcessEnv): Promi
 
 /**
  * The control op `switch` (protocol.ts): `boulder switch` done by the daemon with its own store
- * client, once its controllers run; the client going away ends the wait (not the writes made).
+ * client, once its controllers run; the client going away ends the wait (not the writes made). A
+ * client that went away while the daemon was still starting gets nothing switched: it has moved
+ * on (its CLI switched by itself, or the user switched elsewhere), and a late write would undo that.
  */
-async function switchForClient(started: Promise<ResourceClient>, request: SwitchDaemonRequest, signal: AbortSignal): Promise<{ switch: SwitchOutcome }> {
-  const [client, { switchAndWait }] = await Promise.all([started, import('../workspace/switch-core.ts')]);
+export async function switchForClient(started: Promise<ResourceClient>, request: SwitchDaemonRequest, signal: AbortSignal): Promise<{ switch: SwitchOutcome }> {
+  const gone = new Promise<undefined>((resolve) => (signal.aborted ? resolve(undefined) : signal.addEventListener('abort', () => resolve(undefined), { once: true })));
+  const [client, { switchAndWait }] = await Promise.all([Promise.race([started, gone]), import('../workspace/switch-core.ts')]);
+  if (client === undefined || signal.aborted) return { switch: { result: 'timedOut', paused: [], reason: 'the client went away before the daemon was serving' } };
   const { op: _op, ...target } = request;
   return { switch: await switchAndWait(client, target, { signal }) };
 }
