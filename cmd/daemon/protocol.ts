@@ -25,7 +25,6 @@
  * connection stays usable. See control-server.ts.
  */
 import type { ApiStatsSnapshot } from '../../server/rpc/stats.ts';
-import type { SwitchOutcome, SwitchResult } from '../workspace/switch-core.ts';
 import { createConnection } from 'node:net';
 import { assertSocketTrusted } from './socket-trust.ts';
 
@@ -209,20 +208,4 @@ export function isDaemonStatus(value: unknown): value is DaemonStatus {
 export async function daemonStatus(socketPath: string, timeoutMs = 2000): Promise<DaemonStatus | undefined> {
   const reply = await requestDaemon(socketPath, { op: 'status' }, timeoutMs);
   return reply.state === 'answered' && isDaemonStatus(reply.response) ? reply.response : undefined;
-}
-
-/** The results a switch answer may carry. */
-const SWITCH_RESULTS: readonly SwitchResult[] = ['missing', 'deleting', 'ready', 'failed', 'deleted', 'timedOut', 'stopped'];
-
-/** True when `value` is a well-formed SwitchOutcome (the `switch` field of the daemon's answer). */
-export function isSwitchOutcome(value: unknown): value is SwitchOutcome {
-  const v = value as Partial<SwitchOutcome> | null;
-  return (
-    typeof v === 'object' &&
-    v !== null &&
-    (SWITCH_RESULTS as readonly unknown[]).includes(v.result) &&
-    Array.isArray(v.paused) &&
-    v.paused.every((name) => typeof name === 'string') &&
-    (v.reason === undefined || typeof v.reason === 'string')
-  );
 }

@@ -20,7 +20,7 @@ import { acquireDaemonSocket } from './lock.ts';
 import { daemonPathsOf, prepareDaemonFiles } from './paths.ts';
 import type { DaemonRequest, DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
-import type { SwitchOutcome } from '../workspace/switch-core.ts';
+import type { SwitchOutcome } from '../workspace/switch-outcome.ts';
 
 /** Removes the pid file if it still names this process. */
 async function removeOwnPidFile(path: string): Promise<void> {

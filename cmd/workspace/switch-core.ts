@@ -11,30 +11,7 @@ import { kindByName, type KindInfo } from '../../apis/kinds.ts';
 import { followUntilReady } from '../progress/follow.ts';
 import { notReadyReason } from '../progress/lines.ts';
 import { prepareSwitch, writeSwitch } from './operations.ts';
-
-/** How a switch ended. */
-export type SwitchResult =
-  /** No such workspace: nothing was written. */
-  | 'missing'
-  /** The workspace is being deleted: nothing was written. */
-  | 'deleting'
-  | 'ready'
-  /** A terminal failure reported for the new generation. */
-  | 'failed'
-  /** Deleted (or gone) while the switch waited. */
-  | 'deleted'
-  /** Not Ready within the timeout (or the wait was interrupted). */
-  | 'timedOut'
-  /** Ended before the wait by the `beside` hook (the CLI's daemon start failed). */
-  | 'stopped';
-
-/** A switch's result, the workspaces it paused and, unless it became Ready, why not. */
-export interface SwitchOutcome {
-  result: SwitchResult;
-  paused: string[];
-  /** notReadyReason of the target as last seen (failed, deleted, timedOut). */
-  reason?: string;
-}
+import type { SwitchOutcome, SwitchResult } from './switch-outcome.ts';
 
 /** What to switch to. */
 export interface SwitchTarget {

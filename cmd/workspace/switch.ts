@@ -17,7 +17,8 @@ import { defineOptions, type CliDeps, type OptionValues } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { namespaceOf, notFoundError } from '../resources.ts';
-import type { SwitchOutcome, SwitchTarget } from './switch-core.ts';
+import type { SwitchTarget } from './switch-core.ts';
+import { isSwitchOutcome, type SwitchOutcome } from './switch-outcome.ts';
 
 /** Default `--timeout` of `boulder switch`. */
 export const SWITCH_TIMEOUT_MS = 30_000;
@@ -57,7 +58,7 @@ export async function runSwitch(deps: CliDeps, request: SwitchRequest): Promise<
  * it does not answer), and the CLI switches itself. Ctrl-C ends the wait like the local one's.
  */
 async function switchThroughDaemon(deps: CliDeps, target: SwitchTarget): Promise<SwitchOutcome | undefined> {
-  const [{ daemonPathsOf }, { requestDaemon, isSwitchOutcome }] = await Promise.all([import('../daemon/paths.ts'), import('../daemon/protocol.ts')]);
+  const [{ daemonPathsOf }, { requestDaemon }] = await Promise.all([import('../daemon/paths.ts'), import('../daemon/protocol.ts')]);
   const signal = deps.interruptSignal();
   const reply = await requestDaemon(daemonPathsOf(deps).socket, { op: 'switch', ...target }, target.timeoutMs + DAEMON_ANSWER_SLACK_MS, signal);
   if (reply.state === 'aborted') return { result: 'timedOut', paused: [], reason: 'interrupted' };
