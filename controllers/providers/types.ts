@@ -161,6 +161,8 @@ export interface PrepareRequest {
   labels: Record<string, string>;
   /** The image the workspace runs, when its spec names one (a build's tag needs the worktree). */
   imageRef?: string;
+  /** The names of the services the workspace declares (a Docker workspace with services gets a network of its own). */
+  services: readonly string[];
 }
 
 /** What `prepare` did. */

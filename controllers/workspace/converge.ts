@@ -128,7 +128,8 @@ const prepareStep: Step<ConvergeScope> = {
   run: async (scope) => {
     const { ws, owner } = scope;
     const imageRef = namedImageOf(ws);
-    const result = await found(scope.provider, 'provider').prepare?.({ target: runtimeTarget(ws), labels: workspaceLabels(ws, owner), ...(imageRef !== undefined ? { imageRef } : {}) });
+    const request = { target: runtimeTarget(ws), labels: workspaceLabels(ws, owner), services: Object.keys(ws.spec.services ?? {}), ...(imageRef !== undefined ? { imageRef } : {}) };
+    const result = await found(scope.provider, 'provider').prepare?.(request);
     scope.phases.recordAll('prepare', result?.phases);
   },
 };

@@ -1,6 +1,7 @@
 /**
  * The Docker provider against the real engine (DOCKER_HOST or the default socket): creation and
- * idempotence, recreation on change, services on the workspace network, lifecycle states, exec,
+ * idempotence, recreation on change, the isolated network of workspaces without services and
+ * services on a network of the workspace's own, lifecycle states, exec,
  * logs, limits, secrets, builds, pull failures, drift repair, events (with a reconnect), delete,
  * and timings. The suite fails (never skips) when no engine answers. Every object carries this
  * run's marker label; the last check asserts none is left.
@@ -14,6 +15,7 @@ import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError } from '../../apis/errors.ts';
 import { ProviderError } from '../../controllers/providers/errors.ts';
 import { createDockerProvider } from '../../controllers/providers/docker/index.ts';
+import { IsolatedNetworkMaker } from '../../controllers/providers/docker/isolated-network.ts';
 import { ensureBuiltImage, resolveBuildTag } from '../../controllers/providers/docker/image-build.ts';
 import { imageDigest as imageDigestOf } from '../../controllers/providers/docker/image-pull.ts';
 import type { DesiredService, ProgressEvent, ProviderEvent, RuntimeTarget } from '../../controllers/providers/types.ts';
@@ -75,10 +77,15 @@ async function fetchFromWorkspace(target: RuntimeTarget, url: string): Promise<s
   throw new Error(`${url} never answered: ${last}`);
 }
 
+/** The engine's isolated network as the provider names it (made once before the tests, so change lists do not depend on the order). */
+const ISOLATED = 'nexus-isolated';
+
 // Checked before every test (once, memoized) so that without an engine each test fails, none skips.
 let engineReady: Promise<void> | undefined;
 beforeEach(async () => {
-  engineReady ??= requireEngine([BUSYBOX, DEBIAN]);
+  engineReady ??= requireEngine([BUSYBOX, DEBIAN]).then(async () => {
+    expect((await new IsolatedNetworkMaker().make(docker)).name).toBe(ISOLATED);
+  });
   await engineReady;
 });
 
@@ -110,7 +117,7 @@ describe('ensure and observe', () => {
 
     const first = await provider.ensure(desired);
     expect(first).toMatchObject({ outcome: 'created', containerCreated: true });
-    expect(first.changes).toEqual(['network created', 'container created', 'container started']);
+    expect(first.changes).toEqual(['container created', 'container started']);
     const image = await docker.getImage(BUSYBOX).inspect();
     expect(first.observed).toEqual({ id: first.observed.id, state: 'Running', image: BUSYBOX, imageDigest: image.RepoDigests?.[0] ?? image.Id, services: {} });
     expect(await provider.observe(target)).toEqual(first.observed);
@@ -130,9 +137,9 @@ describe('ensure and observe', () => {
     expect(Object.keys(info.Config.ExposedPorts ?? {})).toEqual(['8080/tcp']);
     expect(Object.keys(info.HostConfig.PortBindings ?? {})).toEqual([]);
     expect(info.HostConfig.RestartPolicy?.Name).toBe('no');
-    const network = await docker.getNetwork(`nexus-dptest-${target.name}`).inspect();
-    expect(network.Labels).toMatchObject({ ...desired.labels, 'nexus.dev/role': 'network' });
-    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([network.Name]);
+    // No services: no network of its own, the engine's isolated one.
+    expect((await labelledObjects(`nexus.dev/uid=${target.uid}`)).networks).toEqual([]);
+    expect(Object.keys(info.NetworkSettings.Networks)).toEqual([ISOLATED]);
 
     expect(await provider.exec(target, ['cat', '/workspace/hello.txt'])).toEqual({ exitCode: 0, stdout: 'hello from the host\n', stderr: '' });
     expect((await provider.exec(target, ['pwd'])).stdout).toBe('/workspace\n');
@@ -179,10 +186,90 @@ describe('services', () => {
     expect(changed.observed.id).toBe(result.observed.id);
     expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
 
+    // Without services the workspace moves to the isolated network (same container) and its own network goes.
     const removed = await provider.ensure(desiredFor(target));
-    expect(removed.changes).toEqual(['service web removed']);
+    expect(removed.changes).toEqual(['service web removed', 'container reconnected to network', `network nexus-dptest-${target.name} removed (no services left)`]);
     expect(removed.observed.services).toEqual({});
+    expect(removed.observed.id).toBe(result.observed.id);
     expect((await provider.observe(target))?.services).toEqual({});
+    expect(Object.keys((await inspectContainer(target)).NetworkSettings.Networks)).toEqual([ISOLATED]);
+    expect((await labelledObjects(`nexus.dev/uid=${target.uid}`)).networks).toEqual([]);
+    expect((await provider.ensure(desiredFor(target))).changes).toEqual([]);
+
+    // And back: a network of its own again, the same container moved onto it, the service reachable by name.
+    const again = await provider.ensure(desiredFor(target, { services: [webService] }));
+    expect(again.changes).toEqual(['network created', 'container reconnected to network', 'service web created', 'service web started']);
+    expect(again.observed.id).toBe(result.observed.id);
+    expect(Object.keys((await inspectContainer(target)).NetworkSettings.Networks)).toEqual([`nexus-dptest-${target.name}`]);
+    expect(await fetchFromWorkspace(target, 'http://web:8080/')).toBe('hello-from-web\n');
+  });
+});
+
+describe('the isolated network (workspaces without services)', () => {
+  /** Starts busybox httpd (it daemonizes) in the workspace on port 8080 and returns its address. */
+  async function serveFrom(target: RuntimeTarget): Promise<string> {
+    expect((await provider.exec(target, ['sh', '-c', 'mkdir -p /www && echo "from $(hostname)" > /www/index.html && httpd -p 8080 -h /www'])).exitCode).toBe(0);
+    const endpoint = await provider.endpoint(target);
+    if (endpoint === undefined) throw new Error(`${target.name} has no address`);
+    return endpoint.host;
+  }
+
+  /** An HTTP GET of `/` from the host over real TCP; the body, or the error's code. */
+  async function getFromHost(host: string): Promise<string> {
+    for (let i = 0; i < 40; i++) {
+      try {
+        return await (await fetch(`http://${host}:8080/`, { signal: AbortSignal.timeout(2000) })).text();
+      } catch {
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+    throw new Error(`http://${host}:8080/ never answered the host`);
+  }
+
+  it('puts them on one network where the host reaches each but none reaches another', async () => {
+    const [a, b] = [workspace('isoa'), workspace('isob')];
+    await Promise.all([provider.ensure(desiredFor(a)), provider.ensure(desiredFor(b))]);
+    for (const t of [a, b]) expect(Object.keys((await inspectContainer(t)).NetworkSettings.Networks)).toEqual([ISOLATED]);
+    const [addressA, addressB] = [await serveFrom(a), await serveFrom(b)];
+    expect(addressA).not.toBe(addressB);
+    // The host (port forwarding's path) reaches both servers ...
+    expect(await getFromHost(addressA)).toBe(`from ${a.name}\n`);
+    expect(await getFromHost(addressB)).toBe(`from ${b.name}\n`);
+    // ... each server answers inside its own workspace ...
+    expect((await provider.exec(b, ['timeout', '3', 'wget', '-qO-', 'http://127.0.0.1:8080/'])).stdout).toBe(`from ${b.name}\n`);
+    // ... and neither reaches the other (the engine drops traffic between containers on this bridge).
+    const across = await provider.exec(a, ['timeout', '3', 'wget', '-qO-', `http://${addressB}:8080/`]);
+    expect(across.exitCode).not.toBe(0);
+    expect(across.stdout).toBe('');
+    const back = await provider.exec(b, ['timeout', '3', 'wget', '-qO-', `http://${addressA}:8080/`]);
+    expect(back.exitCode).not.toBe(0);
+    const network = await docker.getNetwork(ISOLATED).inspect();
+    expect(network.Options).toMatchObject({ 'com.docker.network.bridge.enable_icc': 'false' });
+    expect(network.Labels).toEqual({ 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'isolated-network' });
+  });
+
+  it('is made once for many concurrent requests, adopted when another process made it, and skips a name a foreign network holds', async () => {
+    const stamp = `${RUN_ID}-${Date.now().toString(36)}`;
+    const names: [string, string] = [`bdp-iso-${stamp}`, `bdp-iso2-${stamp}`];
+    const foreign = await docker.createNetwork({ Name: names[0], CheckDuplicate: true, Labels: { [RUN_LABEL]: RUN_ID } });
+    cleanups.push(async () => {
+      await foreign.remove();
+      await docker.getNetwork(names[1]).remove().catch(() => undefined);
+    });
+    const maker = new IsolatedNetworkMaker(names);
+    const made = await Promise.all(Array.from({ length: 10 }, () => maker.make(docker)));
+    expect(new Set(made.map((n) => n.id)).size).toBe(1);
+    expect(made[0]).toMatchObject({ name: names[1], isolated: true });
+    expect((await docker.listNetworks({ filters: { name: [names[1]] } })).filter((n) => n.Name === names[1])).toHaveLength(1);
+    // Another process (another maker) finds the name taken and adopts the network.
+    expect(await new IsolatedNetworkMaker(names).make(docker)).toEqual(made[0]);
+    // Both names held by networks boulder did not make: a clear error, nothing adopted.
+    const other = `${names[0]}-x`;
+    await docker.createNetwork({ Name: other, CheckDuplicate: true, Labels: { [RUN_LABEL]: RUN_ID } });
+    cleanups.push(async () => {
+      await docker.getNetwork(other).remove();
+    });
+    await expect(new IsolatedNetworkMaker([names[0], other]).make(docker)).rejects.toMatchObject({ reason: 'NetworkFailed', message: expect.stringContaining('not made by boulder') as string });
   });
 });
 
@@ -342,7 +429,7 @@ describe('images', () => {
     const first = await provider.ensure(desired, { onProgress: (e) => progress.push(e) });
     const tag = first.observed.image;
     expect(tag).toMatch(new RegExp(`^nexus-build/${target.uid.slice(0, 8)}:[0-9a-f]{12}$`));
-    expect(first.changes).toEqual(['network created', `image ${tag} built`, 'container created', 'container started']);
+    expect(first.changes).toEqual([`image ${tag} built`, 'container created', 'container started']);
     expect(progress.some((e) => e.step === 'build' && e.total !== undefined && e.current === e.total)).toBe(true);
     expect((await provider.exec(target, ['cat', '/ctx/hello.txt', '/greeting'])).stdout).toBe('built in\nhello-arg\n');
     expect((await provider.exec(target, ['ls', '/ctx'])).stdout.split('\n')).not.toContain('secret.txt');
@@ -407,7 +494,7 @@ describe('images', () => {
     const progress: ProgressEvent[] = [];
     const desired = desiredFor(target, { image: registry.ref, imageSource: { kind: 'image', ref: registry.ref } });
     const result = await provider.ensure(desired, { onProgress: (e) => progress.push(e) });
-    expect(result.changes).toEqual(['network created', `image ${registry.ref} pulled`, 'container created', 'container started']);
+    expect(result.changes).toEqual([`image ${registry.ref} pulled`, 'container created', 'container started']);
     expect(result.observed.imageDigest).toBe(`${registry.host}/boulder-test/pulled@${registry.manifestDigest}`);
     expect(progress.every((e) => e.step === 'pull' && e.message.startsWith(registry.ref))).toBe(true);
     const sized = progress.filter((e) => e.total !== undefined);
@@ -418,7 +505,7 @@ describe('images', () => {
     progress.length = 0;
     const again = workspace('pullok2');
     const present = await provider.ensure(desiredFor(again, { image: registry.ref, imageSource: { kind: 'image', ref: registry.ref } }), { onProgress: (e) => progress.push(e) });
-    expect(present.changes).toEqual(['network created', 'container created', 'container started']);
+    expect(present.changes).toEqual(['container created', 'container started']);
     expect(progress).toEqual([]);
   });
 
@@ -502,19 +589,20 @@ describe('drift repair', () => {
       await foreign.remove({ force: true });
       await foreignNet.remove();
     });
-    const result = await provider.ensure(desiredFor(target));
+    const desired = desiredFor(target, { services: [webService] });
+    const result = await provider.ensure(desired);
     expect(result.outcome).toBe('created');
     const info = await inspectContainer(target);
     expect(info.Name).toBe(`/${name}-${target.uid.slice(0, 8)}`);
     expect(Object.keys(info.NetworkSettings.Networks)).toEqual([`${name}-${target.uid.slice(0, 8)}`]);
-    expect((await provider.ensure(desiredFor(target))).outcome).toBe('unchanged');
+    expect((await provider.ensure(desired)).outcome).toBe('unchanged');
   });
 });
 
 describe('events', () => {
   it('yields drift hints for labelled containers and networks', async () => {
     const target = workspace('events');
-    const desired = desiredFor(target);
+    const desired = desiredFor(target, { services: [webService] });
     const abort = new AbortController();
     const seen: ProviderEvent[] = [];
     const consuming = (async () => {
@@ -526,6 +614,7 @@ describe('events', () => {
     await waitFor(() => seen.some((e) => e.reason === 'container die'), 5000, 'die event');
     expect(seen).toContainEqual({ namespace: 'dptest', name: target.name, reason: 'container kill' });
     await docker.getContainer(observed.id).remove({ force: true });
+    await docker.getContainer((await inspectContainer(target, 'web')).Id).remove({ force: true });
     await docker.getNetwork(`nexus-dptest-${target.name}`).remove();
     await waitFor(() => seen.some((e) => e.reason === 'container destroy') && seen.some((e) => e.reason === 'network destroy'), 5000, 'destroy events');
     abort.abort();
@@ -616,25 +705,38 @@ describe('prepare (issue 19: the network and image check while the worktree is m
     return { provider: createDockerProvider({ docker: client }), requests };
   }
 
-  it('creates the network and checks the image alongside observe (one shared listing); ensure starts from them', async () => {
+  it('checks the image alongside observe (one shared listing, which finds the isolated network); ensure starts from it', async () => {
     const { provider: counted, requests } = countingProvider();
     const target = workspace('prep');
     const desired = desiredFor(target);
     // As the converge runs them: observe and prepare started together.
-    const [before, prepared] = await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX })]);
+    const [before, prepared] = await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX, services: [] })]);
     expect(before).toBeUndefined();
     expect(Object.keys(prepared.phases ?? {}).sort()).toEqual(['image', 'network', 'snapshot']);
-    const networks = await docker.listNetworks({ filters: { label: [`nexus.dev/uid=${target.uid}`] } });
-    expect(networks.map((n) => n.Labels)).toEqual([expect.objectContaining({ ...desired.labels, 'nexus.dev/role': 'network' })]);
-    // One listing of containers and networks for both, the network created, the image inspected.
-    expect(requests.sort()).toEqual(['GET /containers/json', `GET /images/${BUSYBOX}/json`, 'GET /networks', 'POST /networks/create'].sort());
+    // One listing of containers and networks for both, the image inspected; no network to create.
+    expect(requests.sort()).toEqual(['GET /containers/json', `GET /images/${BUSYBOX}/json`, 'GET /networks'].sort());
 
     requests.length = 0;
     const result = await counted.ensure(desired, { afterObserve: true });
-    expect(result.changes).toEqual(['network created', 'container created', 'container started']);
+    expect(result.changes).toEqual(['container created', 'container started']);
     expect(result.observed.imageDigest).toBe(imageDigestOf(await docker.getImage(BUSYBOX).inspect()));
     // Nothing listed, inspected or created again: the container's create and start only.
     expect(requests.map((r) => r.replace(/\/containers\/[0-9a-f]{64}\//, '/containers/ID/'))).toEqual(['POST /containers/create', 'POST /containers/ID/start']);
+    expect(await docker.listNetworks({ filters: { label: [`nexus.dev/uid=${target.uid}`] } })).toHaveLength(0);
+  });
+
+  it("creates a workspace with services' own network alongside observe; ensure starts from it", async () => {
+    const { provider: counted, requests } = countingProvider();
+    const target = workspace('prepsvc');
+    const desired = desiredFor(target, { services: [webService] });
+    await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX, services: ['web'] })]);
+    const networks = await docker.listNetworks({ filters: { label: [`nexus.dev/uid=${target.uid}`] } });
+    expect(networks.map((n) => n.Labels)).toEqual([expect.objectContaining({ ...desired.labels, 'nexus.dev/role': 'network' })]);
+    expect(requests.sort()).toEqual(['GET /containers/json', `GET /images/${BUSYBOX}/json`, 'GET /networks', 'POST /networks/create'].sort());
+    requests.length = 0;
+    const result = await counted.ensure(desired, { afterObserve: true });
+    expect(result.changes).toEqual(['network created', 'container created', 'service web created', 'service web started', 'container started']);
+    expect(requests.filter((r) => r.includes('/networks'))).toEqual([]);
     expect(await docker.listNetworks({ filters: { label: [`nexus.dev/uid=${target.uid}`] } })).toHaveLength(1);
   });
 
@@ -644,17 +746,19 @@ describe('prepare (issue 19: the network and image check while the worktree is m
     const desired = desiredFor(target);
     const { observed } = await counted.ensure(desired);
     requests.length = 0;
-    await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX })]);
+    await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX, services: [] })]);
     expect(requests.sort()).toEqual(['GET /containers/json', 'GET /networks']);
     expect((await counted.ensure(desired, { afterObserve: true })).changes).toEqual([]);
 
-    const network = docker.getNetwork(`nexus-dptest-${target.name}`);
+    // The isolated network removed out of band (nothing else is on it while this file runs): made again, the container reattached.
+    const network = docker.getNetwork(ISOLATED);
     await network.disconnect({ Container: observed.id, Force: true });
     await network.remove();
-    await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX })]);
+    await Promise.all([counted.observe(target), counted.prepare({ target, labels: desired.labels, imageRef: BUSYBOX, services: [] })]);
     const repaired = await counted.ensure(desired, { afterObserve: true });
-    expect(repaired.changes).toEqual(['network recreated', 'container reconnected to network']);
+    expect(repaired.changes).toEqual([`isolated network ${ISOLATED} ready`, 'container reconnected to network']);
     expect(repaired.observed.id).toBe(observed.id);
+    expect(Object.keys((await inspectContainer(target)).NetworkSettings.Networks)).toEqual([ISOLATED]);
   });
 });
 

@@ -24,7 +24,7 @@ const desired: DesiredRuntime = {
 };
 
 describe('workspaceContainerSpec', () => {
-  const spec = workspaceContainerSpec(desired, { name: 'nexus-default-api', networkName: 'net', imageRef: 'img:1', imageDigest: 'sha256:d', configHash: 'h' });
+  const spec = workspaceContainerSpec(desired, { name: 'nexus-default-api', networkName: 'net', aliases: ['api'], imageRef: 'img:1', imageDigest: 'sha256:d', configHash: 'h' });
 
   it('maps the desired runtime to create options', () => {
     expect(spec).toMatchObject({
@@ -57,7 +57,7 @@ describe('workspaceContainerSpec', () => {
   });
 
   it('leaves limits unset when the spec has none', () => {
-    const plain = workspaceContainerSpec({ ...desired, cpus: undefined, memoryBytes: undefined }, { name: 'n', networkName: 'net', imageRef: 'img:1', configHash: 'h' });
+    const plain = workspaceContainerSpec({ ...desired, cpus: undefined, memoryBytes: undefined }, { name: 'n', networkName: 'net', aliases: ['api'], imageRef: 'img:1', configHash: 'h' });
     expect(plain.HostConfig?.NanoCpus).toBeUndefined();
     expect(plain.HostConfig?.Memory).toBeUndefined();
   });

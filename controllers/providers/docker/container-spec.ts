@@ -20,6 +20,8 @@ export const STOP_TIMEOUT_SECONDS = 2;
 export interface WorkspaceContainerInputs {
   name: string;
   networkName: string;
+  /** Its aliases on that network (none on the shared isolated network). */
+  aliases: string[];
   /** Image ref or build tag to create from. */
   imageRef: string;
   imageDigest?: string;
@@ -60,7 +62,7 @@ export function workspaceContainerSpec(desired: DesiredRuntime, inputs: Workspac
     ExposedPorts: exposedPorts(desired.containerPorts),
     StopTimeout: STOP_TIMEOUT_SECONDS,
     HostConfig: hostConfig,
-    NetworkingConfig: { EndpointsConfig: { [inputs.networkName]: { Aliases: [hostName(desired.target)] } } },
+    NetworkingConfig: { EndpointsConfig: { [inputs.networkName]: { Aliases: inputs.aliases } } },
   };
 }
 

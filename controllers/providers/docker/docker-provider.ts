@@ -1,6 +1,7 @@
 /**
  * The Docker provider: workspaces as containers on a local (or DOCKER_HOST) Docker engine.
- * One user-defined bridge network per workspace, a main container, one container per service,
+ * A main container, one container per service on a bridge network of the workspace's own (the
+ * engine's isolated network for a workspace without services),
  * named volumes for services; every object carries the workspace's labels and is found by them.
  * This class only wires the steps in the sibling modules to the Provider contract.
  */
@@ -31,6 +32,7 @@ import { containerEndpoint } from './endpoint.ts';
 import { describeEngine, toProviderError } from './engine-errors.ts';
 import { ensureWorkspace } from './ensure.ts';
 import { dockerEvents, NetworkDirectory } from './events.ts';
+import { IsolatedNetworkMaker } from './isolated-network.ts';
 import { execInContainer } from './exec.ts';
 import { containerLogs } from './logs.ts';
 import { prepareWorkspace, type PreparedWorkspace } from './prepare.ts';
@@ -61,6 +63,8 @@ export class DockerProvider implements Provider {
   readonly #logger: Logger;
   readonly #digestCache: FileDigestCache = new Map();
   readonly #networks = new NetworkDirectory();
+  /** Makes the engine's isolated network when a listing found none (isolated-network.ts). */
+  readonly #isolatedNetwork = new IsolatedNetworkMaker();
   /** The latest `observe` snapshot per target, taken by the next `ensure` with `afterObserve` (once). */
   readonly #observed = new Map<string, { snapshot: WorkspaceSnapshot; at: number }>();
   /** A listing in flight per target, shared by an `observe` and a `prepare` started together. */
@@ -103,8 +107,8 @@ export class DockerProvider implements Provider {
   async prepare(request: PrepareRequest): Promise<PrepareResult> {
     const key = targetKey(request.target);
     this.#prepared.delete(key);
-    const { prepared, phases } = await prepareWorkspace(this.docker, request, this.#sharedListing(request.target));
-    this.#networks.set(prepared.network.network.id, request.target);
+    const { prepared, phases } = await prepareWorkspace(this.docker, request, this.#sharedListing(request.target), this.#isolatedNetwork);
+    if (!prepared.network.network.isolated) this.#networks.set(prepared.network.network.id, request.target);
     this.#prepared.set(key, { prepared, at: performance.now() });
     return { phases };
   }
@@ -113,6 +117,7 @@ export class DockerProvider implements Provider {
     const context = {
       docker: this.docker,
       digestCache: this.#digestCache,
+      isolatedNetwork: this.#isolatedNetwork,
       onNetwork: (id: string, target: RuntimeTarget) => this.#networks.set(id, target),
     };
     const key = targetKey(desired.target);

@@ -1,12 +1,12 @@
 /**
  * Where the host reaches a workspace's container: its IP address on the workspace's bridge
- * network, read from the container list (found by label, like every other object). The daemon's
+ * network (its own, or the engine's isolated one), read from the container list (found by label, like every other object). The daemon's
  * port forwarders connect there. On Linux bridge addresses are routable from the host; on Docker
  * Desktop (macOS, Windows) they live inside the VM and are not.
  */
 import type Dockerode from 'dockerode';
 import type { RuntimeEndpoint, RuntimeTarget } from '../types.ts';
-import { networkName } from './names.ts';
+import { ISOLATED_NETWORK_NAMES, networkName } from './names.ts';
 import { findContainer } from './snapshot.ts';
 
 /** Docker states in which a container holds its network address. */
@@ -14,13 +14,13 @@ const ADDRESSED_STATES = new Set(['running', 'paused', 'restarting']);
 
 /**
  * The address of a listed container (pure): its IP on the workspace network (plain or unique
- * name), else on any network it has an address on; undefined when it is not running or paused,
+ * name, then the isolated network), else on any network it has an address on; undefined when it is not running or paused,
  * or has no address.
  */
 export function endpointOfContainer(container: Pick<Dockerode.ContainerInfo, 'State' | 'NetworkSettings'>, target: RuntimeTarget): RuntimeEndpoint | undefined {
   if (!ADDRESSED_STATES.has(container.State)) return undefined;
   const networks = container.NetworkSettings?.Networks ?? {};
-  const preferred = [networkName(target), networkName(target, { unique: true })];
+  const preferred = [networkName(target), networkName(target, { unique: true }), ...ISOLATED_NETWORK_NAMES];
   for (const name of preferred) {
     const address = networks[name]?.IPAddress;
     if (address !== undefined && address !== '') return { host: address };

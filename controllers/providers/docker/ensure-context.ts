@@ -1,10 +1,11 @@
 /**
  * What the ensure steps share: the Docker client, the caller's progress callback and abort signal,
- * and the provider's cache of build-context file digests.
+ * the provider's cache of build-context file digests and its maker of the isolated network.
  */
 import type Dockerode from 'dockerode';
 import type { ProgressEvent, RuntimeTarget } from '../types.ts';
 import type { FileDigestCache } from './build-context.ts';
+import type { IsolatedNetworkMaker } from './isolated-network.ts';
 
 /** Inputs shared by the steps of one ensure. */
 export interface EnsureContext {
@@ -12,7 +13,9 @@ export interface EnsureContext {
   onProgress?: (event: ProgressEvent) => void;
   signal?: AbortSignal;
   digestCache: FileDigestCache;
-  /** Told the network of each workspace ensured (the event stream maps network events with it). */
+  /** Makes the engine's isolated network when a listing found none (one create at a time). */
+  isolatedNetwork: IsolatedNetworkMaker;
+  /** Told the (own) network of each workspace ensured (the event stream maps network events with it). */
   onNetwork?: (networkId: string, target: RuntimeTarget) => void;
 }
 

@@ -1,8 +1,10 @@
 /**
  * `ensure` for Docker, as a short list of steps:
  *   1. snapshot (containers + networks by label) and image plan, in parallel;
- *   2. remove strays and undeclared services; ensure the network while the image is made present;
- *   3. keep / (re)create / reattach the main and service containers, in parallel;
+ *   2. remove strays and undeclared services; ensure the network (the workspace's own when it has
+ *      services, else the engine's isolated one) while the image is made present;
+ *   3. keep / (re)create / reattach the main and service containers, in parallel, then remove the
+ *      workspace's own network when it no longer needs one;
  *   4. bring every container to the desired lifecycle state, in parallel.
  * When nothing changed this costs two list calls (step 1) and nothing else; none when the caller
  * hands in the snapshot its `observe` just took (`known`; or a batched listing: snapshot-batch.ts). Each step's wall time is returned in
@@ -42,23 +44,24 @@ export async function ensureWorkspace(
   const mainNeedsImage = needsNewContainer(desired, image, snapshot.main);
   const [cleanup, networkStep] = await allSettled([
     removeStrays(ctx, desired, snapshot),
-    preparedNetwork(prepared, snapshot) ?? ensureWorkspaceNetwork(ctx.docker, desired, snapshot),
+    preparedNetwork(prepared, snapshot, desired) ?? ensureWorkspaceNetwork(ctx.docker, desired, snapshot, ctx.isolatedNetwork),
     mainNeedsImage ? image.materialize() : undefined,
   ]);
   const network = networkStep.network;
-  ctx.onNetwork?.(network.id, desired.target);
+  if (!network.isolated) ctx.onNetwork?.(network.id, desired.target);
   lap('network');
   const [main, ...services] = await allSettled([
     ensureWorkspaceContainer(ctx, desired, image, snapshot.main, network),
     ...desired.services.map((s) => ensureServiceContainer(ctx, desired, s, snapshot.services.get(s.name), network)),
   ]);
+  const retired = network.isolated ? await retireOwnNetwork(ctx, snapshot) : [];
   lap('create');
   const lifecycle = await allSettled([
     ...desired.services.map((s, i) => convergeLifecycle(ctx.docker, services[i]!.id, services[i]!.dockerState, desired.state, `service ${s.name}`, SERVICE_FAILED)),
     convergeLifecycle(ctx.docker, main.id, main.dockerState, desired.state, 'container'),
   ]);
   lap('start');
-  const changes = [...networkStep.changes, ...cleanup, ...main.changes, ...services.flatMap((s) => s.changes), ...lifecycle.flat()];
+  const changes = [...networkStep.changes, ...cleanup, ...main.changes, ...services.flatMap((s) => s.changes), ...retired, ...lifecycle.flat()];
   const observed: ObservedRuntime = {
     id: main.id,
     state: desired.state,
@@ -87,4 +90,20 @@ async function removeStrays(ctx: EnsureContext, desired: DesiredRuntime, snapsho
     ...removedNetworks.filter((n) => n !== undefined).map((n) => `stray network ${n} removed`),
   ];
   return [...undeclared, ...strays];
+}
+
+/**
+ * A workspace on the isolated network keeps no network of its own: the one it had while it
+ * declared services is removed once its containers left it (best effort: one something still
+ * uses is left for a later ensure).
+ */
+async function retireOwnNetwork(ctx: EnsureContext, snapshot: WorkspaceSnapshot): Promise<string[]> {
+  const own = snapshot.network;
+  if (own === undefined) return [];
+  try {
+    await removeNetwork(ctx.docker, own.Id);
+    return [`network ${own.Name} removed (no services left)`];
+  } catch {
+    return [];
+  }
 }

@@ -33,6 +33,12 @@ export function networkName(target: RuntimeTarget, options: NameOptions = {}): s
   return boundedName([PREFIX, target.namespace, target.name], target.uid, options);
 }
 
+/**
+ * Names of the engine's isolated network (isolated-network.ts), in the order they are tried: the
+ * plain one, then a fixed fallback for when a network boulder did not make holds the plain name.
+ */
+export const ISOLATED_NETWORK_NAMES: readonly string[] = [`${PREFIX}-isolated`, `${PREFIX}-isolated-2`];
+
 /** Name of a service container: `nexus-<namespace>-<name>-<service>`. */
 export function serviceContainerName(target: RuntimeTarget, service: string, options: NameOptions = {}): string {
   return boundedName([PREFIX, target.namespace, target.name, service], target.uid, options);

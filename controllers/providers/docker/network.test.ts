@@ -1,7 +1,8 @@
+import type Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
 import { NETWORK_FAILED } from '../../../apis/names/index.ts';
 import { ProviderError } from '../errors.ts';
-import { withPoolHint } from './network.ts';
+import { networkAttachment, withPoolHint, workspaceAliases } from './network.ts';
 
 describe('withPoolHint', () => {
   it("says what to do when the engine's address pools are used up, and stays transient", () => {
@@ -17,5 +18,31 @@ describe('withPoolHint', () => {
   it('leaves any other failure as it is', () => {
     const other = new ProviderError(NETWORK_FAILED, 'creating network nexus-a: invalid name', { transient: false });
     expect(withPoolHint(other)).toBe(other);
+  });
+});
+
+describe('networkAttachment', () => {
+  const target = { namespace: 'ns', name: 'ws', uid: '0123abcd-0000-0000-0000-000000000000' };
+  const own = { id: 'own-id', name: 'nexus-ns-ws', isolated: false };
+  const isolatedNet = { id: 'iso-id', name: 'nexus-isolated', isolated: true };
+  const listed = (networks: Record<string, { NetworkID: string }>) => ({ Id: 'c', Names: ['/c'], NetworkSettings: { Networks: networks } }) as unknown as Dockerode.ContainerInfo;
+
+  it('is attached only when on the network and on no other network of boulder for the workspace', () => {
+    expect(networkAttachment(listed({ 'nexus-isolated': { NetworkID: 'iso-id' } }), target, isolatedNet)).toBe('attached');
+    // Never started: Docker has not resolved the id yet.
+    expect(networkAttachment(listed({ 'nexus-isolated': { NetworkID: '' } }), target, isolatedNet)).toBe('attached');
+    // The network was recreated under the same name.
+    expect(networkAttachment(listed({ 'nexus-isolated': { NetworkID: 'old-id' } }), target, isolatedNet)).toBe('detached');
+    // Moving between its own network and the isolated one, either way, or stuck on both.
+    expect(networkAttachment(listed({ 'nexus-ns-ws': { NetworkID: 'own-id' } }), target, isolatedNet)).toBe('detached');
+    expect(networkAttachment(listed({ 'nexus-isolated': { NetworkID: 'iso-id' } }), target, own)).toBe('detached');
+    expect(networkAttachment(listed({ 'nexus-isolated': { NetworkID: 'iso-id' }, 'nexus-ns-ws': { NetworkID: 'own-id' } }), target, own)).toBe('detached');
+    // A network a user attached by hand is not boulder's to judge.
+    expect(networkAttachment(listed({ 'nexus-ns-ws': { NetworkID: 'own-id' }, debug: { NetworkID: 'x' } }), target, own)).toBe('attached');
+  });
+
+  it('gives the main container its host name as alias on its own network only', () => {
+    expect(workspaceAliases(target, own)).toEqual(['ws']);
+    expect(workspaceAliases(target, isolatedNet)).toEqual([]);
   });
 });

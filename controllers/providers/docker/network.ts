@@ -1,15 +1,19 @@
 /**
- * The workspace's user-defined bridge network: created when missing (found by label), and
- * containers (re)attached to it with their alias when it was recreated under them. Docker keeps a
- * stopped container's endpoint config for a deleted network, so a stale entry is force-
- * disconnected before connecting: the container itself (and its filesystem) is kept.
+ * The network a workspace's containers run on: a workspace with services has a user-defined bridge
+ * network of its own (found by label, created when missing), where its containers reach each other
+ * by name; a workspace without services runs on the engine's isolated network
+ * (isolated-network.ts). Containers are (re)attached when their network was recreated under them
+ * or the workspace moved between the two (services added or removed); Docker keeps a stopped
+ * container's endpoint config for a deleted network, so a stale entry is force-disconnected before
+ * connecting: the container itself (and its filesystem) is kept.
  */
 import type Dockerode from 'dockerode';
 import type { DesiredRuntime, RuntimeTarget } from '../types.ts';
 import type { WorkspaceSnapshot } from './snapshot.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
+import { asIsolated, type IsolatedNetworkMaker } from './isolated-network.ts';
 import { objectLabels } from './labels.ts';
-import { networkName } from './names.ts';
+import { hostName, ISOLATED_NETWORK_NAMES, networkName } from './names.ts';
 import { NETWORK_FAILED } from '../../../apis/names/index.ts';
 import { ProviderError } from '../errors.ts';
 
@@ -17,6 +21,24 @@ import { ProviderError } from '../errors.ts';
 export interface WorkspaceNetwork {
   id: string;
   name: string;
+  /** The engine's isolated network (shared, no aliases), not the workspace's own. */
+  isolated: boolean;
+}
+
+/** What the network step needs of a workspace: its identity, labels and (the number of) its services. */
+export type NetworkRequest = Pick<DesiredRuntime, 'target' | 'labels'> & { services: readonly unknown[] };
+
+/**
+ * Whether a workspace needs a network of its own (pure): its services and it reach each other by
+ * name there; a workspace without services runs on the isolated network.
+ */
+export function needsOwnNetwork(services: readonly unknown[]): boolean {
+  return services.length > 0;
+}
+
+/** The network aliases of the main container: its host name on its own network, none on the shared isolated one. */
+export function workspaceAliases(target: RuntimeTarget, network: WorkspaceNetwork): string[] {
+  return network.isolated ? [] : [hostName(target)];
 }
 
 /** The workspace network and what ensuring it changed (`network created`, `network recreated`). */
@@ -25,12 +47,30 @@ export interface EnsuredNetwork {
   changes: string[];
 }
 
-/** The network `snapshot` lists, else a new one (created with `desired`'s labels). */
-export async function ensureWorkspaceNetwork(docker: Dockerode, desired: Pick<DesiredRuntime, 'target' | 'labels'>, snapshot: WorkspaceSnapshot): Promise<EnsuredNetwork> {
-  if (snapshot.network !== undefined) return { network: { id: snapshot.network.Id, name: snapshot.network.Name }, changes: [] };
+/**
+ * The network the workspace's containers belong on: the isolated network (as listed, else made)
+ * for a workspace without services; else its own network as listed, else a new one (created with
+ * `desired`'s labels).
+ */
+export async function ensureWorkspaceNetwork(docker: Dockerode, desired: NetworkRequest, snapshot: WorkspaceSnapshot, isolated: IsolatedNetworkMaker): Promise<EnsuredNetwork> {
+  if (!needsOwnNetwork(desired.services)) {
+    if (snapshot.isolated !== undefined) return { network: asIsolated(snapshot.isolated), changes: [] };
+    const made = await isolated.make(docker);
+    return { network: made, changes: [`isolated network ${made.name} ready`] };
+  }
+  if (snapshot.network !== undefined) return { network: { id: snapshot.network.Id, name: snapshot.network.Name, isolated: false }, changes: [] };
   const network = await createNetwork(docker, desired);
-  const hadContainers = snapshot.main !== undefined || snapshot.services.size > 0;
-  return { network, changes: [hadContainers ? 'network recreated' : 'network created'] };
+  return { network, changes: [hadOwnNetwork(snapshot) ? 'network recreated' : 'network created'] };
+}
+
+/**
+ * Whether the workspace had a network of its own that went: it has containers, and its main
+ * container is not on the isolated network (from which it is moving to a first network of its own).
+ */
+function hadOwnNetwork(snapshot: WorkspaceSnapshot): boolean {
+  if (snapshot.main === undefined) return snapshot.services.size > 0;
+  const networks = snapshot.main.NetworkSettings?.Networks ?? {};
+  return !ISOLATED_NETWORK_NAMES.some((name) => networks[name] !== undefined);
 }
 
 /** Creates the workspace network (plain name; the unique name when the plain one is taken). */
@@ -40,7 +80,7 @@ export async function createNetwork(docker: Dockerode, desired: Pick<DesiredRunt
     const name = networkName(desired.target, { unique });
     try {
       const created = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: labels });
-      return { id: created.id, name };
+      return { id: created.id, name, isolated: false };
     } catch (err) {
       if (!unique && isConflict(err)) continue;
       throw withPoolHint(toProviderError(docker, err, NETWORK_FAILED, `creating network ${name}`));
@@ -74,19 +114,35 @@ export async function removeNetwork(docker: Dockerode, id: string): Promise<void
   }
 }
 
-/**
- * Whether a listed container is on `network`: `attached` (also when never started, where Docker
- * has not resolved the id yet), else `detached`.
- */
-export function networkAttachment(container: Dockerode.ContainerInfo, network: WorkspaceNetwork): 'attached' | 'detached' {
+/** Names of every network boulder attaches a workspace's containers to: its own (either name) and the isolated one. */
+function boulderNetworkNames(target: RuntimeTarget): Set<string> {
+  return new Set([networkName(target), networkName(target, { unique: true }), ...ISOLATED_NETWORK_NAMES]);
+}
+
+/** Whether a listed container's entry for `network` is that network (also when never started, where Docker has not resolved the id yet). */
+function onNetwork(container: Dockerode.ContainerInfo, network: WorkspaceNetwork): boolean {
   const entry = container.NetworkSettings?.Networks?.[network.name];
-  if (entry === undefined) return 'detached';
-  return entry.NetworkID === network.id || entry.NetworkID === '' ? 'attached' : 'detached';
+  return entry !== undefined && (entry.NetworkID === network.id || entry.NetworkID === '');
+}
+
+/** Boulder's network entries of a listed container other than `network` (to disconnect). */
+function staleEntries(container: Dockerode.ContainerInfo, target: RuntimeTarget, network: WorkspaceNetwork): string[] {
+  const ours = boulderNetworkNames(target);
+  return Object.keys(container.NetworkSettings?.Networks ?? {}).filter((name) => ours.has(name) && !(name === network.name && onNetwork(container, network)));
 }
 
 /**
- * Attaches a container to the workspace network with `aliases`, first force-disconnecting the
- * entries of this workspace's earlier networks (by either of its names) that Docker kept.
+ * Whether a listed container is on `network` and on no other network of boulder's for `target`:
+ * `attached`, else `detached` (reattach fixes it).
+ */
+export function networkAttachment(container: Dockerode.ContainerInfo, target: RuntimeTarget, network: WorkspaceNetwork): 'attached' | 'detached' {
+  return onNetwork(container, network) && staleEntries(container, target, network).length === 0 ? 'attached' : 'detached';
+}
+
+/**
+ * Attaches a container to `network` with `aliases`, first force-disconnecting the entries of
+ * boulder's other networks for this workspace (its earlier own networks by either name, the
+ * isolated network) that Docker kept.
  */
 export async function reattach(
   docker: Dockerode,
@@ -95,15 +151,14 @@ export async function reattach(
   network: WorkspaceNetwork,
   aliases: string[],
 ): Promise<void> {
-  const ours = new Set([networkName(target), networkName(target, { unique: true })]);
-  const stale = Object.keys(container.NetworkSettings?.Networks ?? {}).filter((name) => ours.has(name));
-  for (const name of stale) {
+  for (const name of staleEntries(container, target, network)) {
     try {
       await docker.getNetwork(name).disconnect({ Container: container.Id, Force: true });
     } catch {
       // The entry may refer to a network that no longer exists; connecting below is what matters.
     }
   }
+  if (onNetwork(container, network)) return;
   try {
     await docker.getNetwork(network.id).connect({ Container: container.Id, EndpointConfig: { Aliases: aliases } });
   } catch (err) {

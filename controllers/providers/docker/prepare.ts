@@ -1,7 +1,8 @@
 /**
  * `prepare` for Docker (Provider.prepare, issue 19): what ensure needs that depends only on the
- * workspace's identity, done while the caller still makes the worktree — the workspace network is
- * created when the listing shows none, and a new workspace's image is inspected (never pulled
+ * workspace's identity, done while the caller still makes the worktree — the workspace's network
+ * (its own when it declares services, else the engine's isolated one) is created when the listing
+ * shows none, and a new workspace's image is inspected (never pulled
  * here: a missing image is pulled by ensure, with progress). It starts from the listing the
  * caller's concurrent `observe` takes, so it adds no round trip when there is nothing to set up.
  * Ensure then starts from the result: `preparedNetwork` and `preparedImage`.
@@ -9,7 +10,8 @@
 import type Dockerode from 'dockerode';
 import type { PrepareRequest } from '../types.ts';
 import { inspectLocalImageShared, imageDigest, type ResolvedImage } from './image-pull.ts';
-import { ensureWorkspaceNetwork, type EnsuredNetwork } from './network.ts';
+import type { IsolatedNetworkMaker } from './isolated-network.ts';
+import { ensureWorkspaceNetwork, needsOwnNetwork, type EnsuredNetwork } from './network.ts';
 import { allSettled } from './settle.ts';
 import type { WorkspaceSnapshot } from './snapshot.ts';
 
@@ -28,6 +30,7 @@ export async function prepareWorkspace(
   docker: Dockerode,
   request: PrepareRequest,
   listing: Promise<WorkspaceSnapshot>,
+  isolated: IsolatedNetworkMaker,
 ): Promise<{ prepared: PreparedWorkspace; phases: Record<string, number> }> {
   const started = performance.now();
   const phases: Record<string, number> = {};
@@ -45,7 +48,7 @@ export async function prepareWorkspace(
   // An existing main container keeps its image unless the config changed: ensure decides, inspecting then.
   const inspectImage = imageRef !== undefined && basis.main === undefined;
   const [network, image] = await allSettled([
-    timed('network', () => ensureWorkspaceNetwork(docker, request, basis)),
+    timed('network', () => ensureWorkspaceNetwork(docker, request, basis, isolated)),
     inspectImage ? timed('image', () => inspectLocalImageShared(docker, imageRef)) : undefined,
   ]);
   const prepared: PreparedWorkspace = { basis, network };
@@ -54,12 +57,16 @@ export async function prepareWorkspace(
 }
 
 /**
- * The network prepare ensured, when ensure starts from the same listing or still lists that
- * network; undefined: ensure sees to the network itself.
+ * The network prepare ensured, when it is the kind `desired` needs (its own or the isolated one)
+ * and ensure starts from the same listing or still lists that network; undefined: ensure sees to
+ * the network itself.
  */
-export function preparedNetwork(prepared: PreparedWorkspace | undefined, snapshot: WorkspaceSnapshot): EnsuredNetwork | undefined {
+export function preparedNetwork(prepared: PreparedWorkspace | undefined, snapshot: WorkspaceSnapshot, desired: { services: readonly unknown[] }): EnsuredNetwork | undefined {
   if (prepared === undefined) return undefined;
-  if (snapshot === prepared.basis || snapshot.network?.Id === prepared.network.network.id) return prepared.network;
+  const { network } = prepared.network;
+  if (network.isolated === needsOwnNetwork(desired.services)) return undefined;
+  const listed = network.isolated ? snapshot.isolated : snapshot.network;
+  if (snapshot === prepared.basis || listed?.Id === network.id) return prepared.network;
   return undefined;
 }
 

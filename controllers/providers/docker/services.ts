@@ -28,7 +28,7 @@ export async function ensureServiceContainer(
   const what = `service ${service.name}`;
   const hash = serviceConfigHash(desired, service);
   if (existing !== undefined && existing.Labels[CONFIG_HASH_KEY] === hash) {
-    if (networkAttachment(existing, network) === 'attached') return { id: existing.Id, dockerState: existing.State, changes: [] };
+    if (networkAttachment(existing, desired.target, network) === 'attached') return { id: existing.Id, dockerState: existing.State, changes: [] };
     await reattach(ctx.docker, desired.target, existing, network, [service.name]);
     return { id: existing.Id, dockerState: existing.State, changes: [`${what} reconnected to network`] };
   }

@@ -1,14 +1,20 @@
 import type Dockerode from 'dockerode';
 import { describe, expect, it } from 'vitest';
-import { ROLE_LABEL, UID_LABEL } from '../../../apis/names/index.ts';
+import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, ROLE_LABEL, UID_LABEL } from '../../../apis/names/index.ts';
 import { SnapshotBatcher } from './snapshot-batch.ts';
 
-/** A fake engine holding one main container and one network per uid; counts and answers list calls. */
+const MANAGED = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE };
+
+/** A fake engine holding one main container and one network per uid, and the isolated network; counts and answers list calls. */
 function fakeEngine(uids: string[]) {
   const calls: string[][] = [];
   const containers = uids.map((uid, i) => ({ Id: `c-${uid}`, Created: i, State: 'running', Labels: { [UID_LABEL]: uid, [ROLE_LABEL]: 'workspace' } }));
-  const networks = uids.map((uid) => ({ Id: `n-${uid}`, Name: `net-${uid}`, Created: '2026-01-01T00:00:00Z', Labels: { [UID_LABEL]: uid } }));
-  const select = <T extends { Labels: Record<string, string> }>(items: T[], filters: { label: string[] }): T[] =>
+  const networks = [
+    ...uids.map((uid) => ({ Id: `n-${uid}`, Name: `net-${uid}`, Created: '2026-01-01T00:00:00Z', Driver: 'bridge', Labels: { ...MANAGED, [UID_LABEL]: uid } })),
+    { Id: 'n-isolated', Name: 'nexus-isolated', Created: '2026-01-01T00:00:00Z', Driver: 'bridge', Options: { 'com.docker.network.bridge.enable_icc': 'false' }, Labels: { ...MANAGED, [COMPONENT_LABEL]: 'isolated-network' } },
+    { Id: 'n-other', Name: 'other', Created: '2026-01-01T00:00:00Z', Driver: 'bridge', Labels: { [UID_LABEL]: 'uid-0' } },
+  ];
+  const select = <T extends { Labels: Record<string, string | undefined> }>(items: T[], filters: { label: string[] }): T[] =>
     items.filter((it) => filters.label.every((l) => (l.includes('=') ? it.Labels[l.split('=')[0]!] === l.split('=')[1] : l in it.Labels)));
   const docker = {
     listContainers: async (o: { filters: { label: string[] } }) => {
@@ -29,7 +35,10 @@ describe('SnapshotBatcher', () => {
     const uids = Array.from({ length: 20 }, (_, i) => `uid-${i}`);
     const { docker, calls } = fakeEngine(uids);
     const batcher = new SnapshotBatcher(docker);
-    expect((await batcher.snapshot({ namespace: 'default', name: 'w0', uid: 'uid-0' })).main?.Id).toBe('c-uid-0');
+    const lone = await batcher.snapshot({ namespace: 'default', name: 'w0', uid: 'uid-0' });
+    expect(lone.main?.Id).toBe('c-uid-0');
+    // Its own network by uid among boulder's networks (not an unmanaged one with the same label), and the isolated one.
+    expect([lone.network?.Id, lone.strayNetworks, lone.isolated?.Id]).toEqual(['n-uid-0', [], 'n-isolated']);
     expect(calls).toEqual([[`${UID_LABEL}=uid-0`]]);
 
     calls.length = 0;
@@ -37,7 +46,9 @@ describe('SnapshotBatcher', () => {
     snapshots.forEach((s, i) => {
       expect(s.main?.Id).toBe(`c-uid-${i}`);
       expect(s.network?.Id).toBe(`n-uid-${i}`);
+      expect(s.isolated?.Id).toBe('n-isolated');
       expect(s.strayContainers).toEqual([]);
+      expect(s.strayNetworks).toEqual([]);
     });
     // At most the first request went alone; the others, arriving meanwhile, shared one listing.
     expect(calls.length).toBeLessThanOrEqual(2);

@@ -1,7 +1,7 @@
 /**
  * Workspace snapshots under fan-out: while one listing is in flight, further snapshot requests
- * wait and are then answered together by ONE list of containers and ONE list of networks carrying
- * boulder's uid label, sorted per workspace here — so 20 workspaces reconciled at once cost a few
+ * wait and are then answered together by ONE list of containers carrying boulder's uid label and
+ * ONE list of boulder's networks, sorted per workspace here — so 20 workspaces reconciled at once cost a few
  * list calls, not 40. A request that finds nothing in flight is listed at once, by its own uid
  * (no added latency when there is no fan-out).
  */
@@ -10,7 +10,8 @@ import type { RuntimeTarget } from '../types.ts';
 import { ENGINE_UNAVAILABLE, UID_LABEL } from '../../../apis/names/index.ts';
 import { toProviderError } from './engine-errors.ts';
 import { allSettled } from './settle.ts';
-import { classify, snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
+import { pickIsolatedNetwork } from './isolated-network.ts';
+import { classify, listManagedNetworks, snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
 
 interface Waiter {
   target: RuntimeTarget;
@@ -47,10 +48,10 @@ export class SnapshotBatcher {
         continue;
       }
       try {
-        const perUid = await this.#listAll();
+        const { perUid, isolated } = await this.#listAll();
         for (const w of batch) {
           const found = perUid.get(w.target.uid);
-          w.resolve(classify(found?.containers ?? [], found?.networks ?? []));
+          w.resolve(classify(found?.containers ?? [], found?.networks ?? [], isolated));
         }
       } catch (err) {
         for (const w of batch) w.reject(err);
@@ -59,16 +60,12 @@ export class SnapshotBatcher {
     this.#inFlight = false;
   }
 
-  /** Every container and network carrying a uid label, grouped by it. */
-  async #listAll(): Promise<Map<string, { containers: Dockerode.ContainerInfo[]; networks: Dockerode.NetworkInspectInfo[] }>> {
-    const filters = { label: [UID_LABEL] };
+  /** Every container and network carrying a uid label, grouped by it, and the isolated network. */
+  async #listAll(): Promise<{ perUid: Map<string, { containers: Dockerode.ContainerInfo[]; networks: Dockerode.NetworkInspectInfo[] }>; isolated: Dockerode.NetworkInspectInfo | undefined }> {
     let containers: Dockerode.ContainerInfo[];
     let networks: Dockerode.NetworkInspectInfo[];
     try {
-      [containers, networks] = await allSettled([
-        this.#docker.listContainers({ all: true, filters }),
-        this.#docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
-      ]);
+      [containers, networks] = await allSettled([this.#docker.listContainers({ all: true, filters: { label: [UID_LABEL] } }), listManagedNetworks(this.#docker)]);
     } catch (err) {
       throw toProviderError(this.#docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
     }
@@ -82,6 +79,6 @@ export class SnapshotBatcher {
       const uid = n.Labels?.[UID_LABEL];
       if (uid !== undefined) entry(uid).networks.push(n);
     }
-    return perUid;
+    return { perUid, isolated: pickIsolatedNetwork(networks) };
   }
 }

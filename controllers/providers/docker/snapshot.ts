@@ -1,15 +1,17 @@
 /**
  * What exists for a workspace, found by its `nexus.dev/uid` label: one container list and one
- * network list, issued in parallel (the only round trips of an unchanged ensure). Duplicates
- * (two main containers, two networks) are kept aside as strays for ensure to remove.
+ * list of boulder's networks (its own network by that label, and the engine's isolated network),
+ * issued in parallel (the only round trips of an unchanged ensure). Duplicates (two main
+ * containers, two networks of its own) are kept aside as strays for ensure to remove.
  */
 import type Dockerode from 'dockerode';
 import type { ObservedRuntime, RuntimeState, RuntimeTarget } from '../types.ts';
-import { uidFilter } from './labels.ts';
+import { pickIsolatedNetwork } from './isolated-network.ts';
+import { MANAGED_FILTER, uidFilter } from './labels.ts';
 import { toProviderError } from './engine-errors.ts';
 import { allSettled } from './settle.ts';
 import { runAsDetail } from './container-spec.ts';
-import { ENGINE_UNAVAILABLE, IMAGE_DIGEST_LABEL, ROLE_LABEL, RUN_AS_LABEL, SERVICE_LABEL, USER_LABEL } from '../../../apis/names/index.ts';
+import { ENGINE_UNAVAILABLE, IMAGE_DIGEST_LABEL, ROLE_LABEL, RUN_AS_LABEL, SERVICE_LABEL, UID_LABEL, USER_LABEL } from '../../../apis/names/index.ts';
 
 /** A workspace's Docker objects as listed. */
 export interface WorkspaceSnapshot {
@@ -17,27 +19,30 @@ export interface WorkspaceSnapshot {
   main?: Dockerode.ContainerInfo;
   /** Service containers by service name. */
   services: Map<string, Dockerode.ContainerInfo>;
-  /** The workspace network (the oldest, when several carry the label). */
+  /** The workspace's own network (the oldest, when several carry the label). */
   network?: Dockerode.NetworkInspectInfo;
+  /** The engine's isolated network (isolated-network.ts), when it exists. */
+  isolated?: Dockerode.NetworkInspectInfo;
   /** Labelled objects that should not exist: duplicates. */
   strayContainers: Dockerode.ContainerInfo[];
   strayNetworks: Dockerode.NetworkInspectInfo[];
 }
 
-/** Lists the workspace's containers and networks (by label, in parallel). */
+/** Lists the workspace's containers and boulder's networks (by label, in parallel). */
 export async function snapshotWorkspace(docker: Dockerode, target: RuntimeTarget): Promise<WorkspaceSnapshot> {
-  const filters = uidFilter(target);
   let containers: Dockerode.ContainerInfo[];
   let networks: Dockerode.NetworkInspectInfo[];
   try {
-    [containers, networks] = await allSettled([
-      docker.listContainers({ all: true, filters }),
-      docker.listNetworks({ filters }) as Promise<Dockerode.NetworkInspectInfo[]>,
-    ]);
+    [containers, networks] = await allSettled([docker.listContainers({ all: true, filters: uidFilter(target) }), listManagedNetworks(docker)]);
   } catch (err) {
     throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
-  return classify(containers, networks);
+  return classify(containers, networks.filter((n) => n.Labels?.[UID_LABEL] === target.uid), pickIsolatedNetwork(networks));
+}
+
+/** Every network boulder manages: workspaces' own networks and the isolated network. */
+export function listManagedNetworks(docker: Dockerode): Promise<Dockerode.NetworkInspectInfo[]> {
+  return docker.listNetworks({ filters: { label: [MANAGED_FILTER] } }) as Promise<Dockerode.NetworkInspectInfo[]>;
 }
 
 /** Lists only the workspace's containers (for observe, pause, resume, stop). */
@@ -49,9 +54,9 @@ export async function listWorkspaceContainers(docker: Dockerode, target: Runtime
   }
 }
 
-/** Sorts listed objects into main, services, network and strays (pure). */
-export function classify(containers: Dockerode.ContainerInfo[], networks: Dockerode.NetworkInspectInfo[]): WorkspaceSnapshot {
-  const snapshot: WorkspaceSnapshot = { services: new Map(), strayContainers: [], strayNetworks: [] };
+/** Sorts a workspace's listed objects into main, services, its own network and strays (pure); `isolated` is passed through. */
+export function classify(containers: Dockerode.ContainerInfo[], networks: Dockerode.NetworkInspectInfo[], isolated?: Dockerode.NetworkInspectInfo): WorkspaceSnapshot {
+  const snapshot: WorkspaceSnapshot = { services: new Map(), strayContainers: [], strayNetworks: [], ...(isolated !== undefined ? { isolated } : {}) };
   const newestFirst = [...containers].sort((a, b) => b.Created - a.Created);
   for (const c of newestFirst) {
     const role = c.Labels[ROLE_LABEL];

@@ -1,6 +1,6 @@
 /**
- * The workspace's main container: kept while its configuration hash matches (reattached to the
- * network when that was recreated), else (re)created from the image, which is made present first
+ * The workspace's main container: kept while its configuration hash matches (reattached when its
+ * network was recreated or the workspace moved between its own network and the isolated one), else (re)created from the image, which is made present first
  * (pulled or built) so a failing pull never removes a working container.
  */
 import type Dockerode from 'dockerode';
@@ -11,8 +11,8 @@ import { createContainer, removeContainer } from './containers.ts';
 import type { ContainerOutcome, EnsureContext } from './ensure-context.ts';
 import { ensureBuiltImage, resolveBuildTag } from './image-build.ts';
 import { ensurePulledImage, type ResolvedImage } from './image-pull.ts';
-import { containerName, hostName } from './names.ts';
-import { networkAttachment, reattach, type WorkspaceNetwork } from './network.ts';
+import { containerName } from './names.ts';
+import { networkAttachment, reattach, workspaceAliases, type WorkspaceNetwork } from './network.ts';
 import { CONFIG_HASH_KEY, CONTAINER_CREATE_FAILED, IMAGE_DIGEST_LABEL } from '../../../apis/names/index.ts';
 
 /** The image reference the main container should run, and how to make it present. */
@@ -64,8 +64,8 @@ export async function ensureWorkspaceContainer(
   const hash = workspaceConfigHash(desired, image.ref);
   if (existing !== undefined && !needsNewContainer(desired, image, existing)) {
     const kept = { id: existing.Id, dockerState: existing.State, created: false, imageDigest: existing.Labels[IMAGE_DIGEST_LABEL] };
-    if (networkAttachment(existing, network) === 'attached') return { ...kept, changes: [] };
-    await reattach(ctx.docker, desired.target, existing, network, [hostName(desired.target)]);
+    if (networkAttachment(existing, desired.target, network) === 'attached') return { ...kept, changes: [] };
+    await reattach(ctx.docker, desired.target, existing, network, workspaceAliases(desired.target, network));
     return { ...kept, changes: ['container reconnected to network'] };
   }
   const resolved = await image.materialize();
@@ -75,6 +75,7 @@ export async function ensureWorkspaceContainer(
   const spec = workspaceContainerSpec(desired, {
     name: containerName(desired.target),
     networkName: network.name,
+    aliases: workspaceAliases(desired.target, network),
     imageRef: resolved.ref,
     imageDigest: resolved.digest,
     configHash: hash,
