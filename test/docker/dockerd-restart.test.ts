@@ -66,7 +66,9 @@ afterAll(async () => {
         console.info(`[dockerd-restart] deletion did not finish; log:\n${lines.map((l) => JSON.stringify(l)).join('\n')}`);
       });
       const left = await engine.docker.listContainers({ all: true, filters: { label: ['app.kubernetes.io/managed-by=boulder'] } }).catch(() => []);
-      const networks = (await engine.docker.listNetworks({ filters: { label: ['app.kubernetes.io/managed-by=boulder'] } }).catch(() => [])) as unknown[];
+      // The engine's isolated network (workspaces without services) stays, like Docker's default bridge.
+      const managed = (await engine.docker.listNetworks({ filters: { label: ['app.kubernetes.io/managed-by=boulder'] } }).catch(() => [])) as { Labels?: Record<string, string> }[];
+      const networks = managed.filter((n) => n.Labels?.['nexus.dev/component'] !== 'isolated-network');
       expect({ containers: left.length, networks: networks.length }).toEqual({ containers: 0, networks: 0 });
     }
   } finally {

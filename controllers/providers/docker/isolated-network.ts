@@ -22,7 +22,7 @@ import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NETWORK_FAILED } f
 import { ProviderError } from '../errors.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
 import { ISOLATED_NETWORK_NAMES } from './names.ts';
-import type { WorkspaceNetwork } from './network.ts';
+import type { WorkspaceNetwork } from './workspace-network.ts';
 
 /** Value of `nexus.dev/component` on the isolated network. */
 export const ISOLATED_NETWORK_COMPONENT = 'isolated-network';

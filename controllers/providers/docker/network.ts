@@ -14,16 +14,11 @@ import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
 import { asIsolated, type IsolatedNetworkMaker } from './isolated-network.ts';
 import { objectLabels } from './labels.ts';
 import { hostName, ISOLATED_NETWORK_NAMES, networkName } from './names.ts';
+import type { WorkspaceNetwork } from './workspace-network.ts';
 import { NETWORK_FAILED } from '../../../apis/names/index.ts';
 import { ProviderError } from '../errors.ts';
 
-/** The network a workspace's containers use. */
-export interface WorkspaceNetwork {
-  id: string;
-  name: string;
-  /** The engine's isolated network (shared, no aliases), not the workspace's own. */
-  isolated: boolean;
-}
+export type { WorkspaceNetwork } from './workspace-network.ts';
 
 /** What the network step needs of a workspace: its identity, labels and (the number of) its services. */
 export type NetworkRequest = Pick<DesiredRuntime, 'target' | 'labels'> & { services: readonly unknown[] };
