@@ -1,10 +1,12 @@
 /**
  * 20 workspaces applied at once: wall time of `boulder apply -f` of one 20-document file with
  * `--wait` until all are Ready, against 20 containers created and started at once through the
- * Engine API (the goal's floor), measured interleaved. The row is attributed by the engine's
- * floors of what boulder must do per workspace, from the same run (docker-floors.ts
- * `fanoutFloorsOnce`): 20 network creates at once, 20 create+start on 20 new networks, and the
- * two pipelined per workspace. All workspaces are deleted (`delete -l --wait`) between runs.
+ * Engine API on the default bridge (the goal's floor), measured interleaved. The row is attributed
+ * by the engine's floor of what boulder asks of it per workspace, from the same run
+ * (docker-floors.ts `fanoutFloorsOnce`): 20 create+start at once on one existing user-defined
+ * bridge with inter-container traffic off, as the isolated network the workspaces run on; and 20
+ * network creates at once, what a network per workspace cost before. All workspaces are deleted
+ * (`delete -l --wait`) between runs.
  *
  * `npm run bench -- fanout` runs this row alone (with a warm-up apply); with
  * BOULDER_BENCH_BASELINE=/path/to/other/bin/boulder.js (or several, comma-separated) it also runs
@@ -33,8 +35,7 @@ interface BuildSamples {
 interface FloorSamples {
   createStart: number[];
   networks: number[];
-  onNetworks: number[];
-  pipelined: number[];
+  onIsolated: number[];
 }
 
 /** Runs the 20-workspace benchmark on `env` (the docker suite) and returns its rows. */
@@ -74,15 +75,14 @@ async function warmUp(env: DockerBenchEnv): Promise<void> {
 
 /** Runs the floors and every build's apply, interleaved run by run; returns the rows. */
 async function batchRows(builds: readonly { label: string; env: DockerBenchEnv }[]): Promise<BenchRow[]> {
-  const floors: FloorSamples = { createStart: [], networks: [], onNetworks: [], pipelined: [] };
+  const floors: FloorSamples = { createStart: [], networks: [], onIsolated: [] };
   const samples = builds.map((): BuildSamples => ({ wall: [], deleteMs: [], createMs: [], phases: [] }));
   const first = builds[0]!.env;
   for (let run = 0; run < RUNS; run += 1) {
     floors.createStart.push(await parallelContainersOnce(first, COUNT));
     const f = await fanoutFloorsOnce(first, COUNT);
     floors.networks.push(f.networks);
-    floors.onNetworks.push(f.onNetworks);
-    floors.pipelined.push(f.pipelined);
+    floors.onIsolated.push(f.onIsolated);
     // Rotate which build goes first, so none always follows the floors.
     const order = builds.map((_, i) => (i + run) % builds.length);
     for (const b of order) await applyOnce(builds[b]!.env, run, samples[b]!);
@@ -109,16 +109,15 @@ async function applyOnce(env: DockerBenchEnv, run: number, s: BuildSamples): Pro
 function floorRows(f: FloorSamples): BenchRow[] {
   const row = (name: string, values: number[], note: string): BenchRow => ({ name, value: median(values), p99: quantile(values, 0.99), unit: 'ms', note: `${note}, N=${values.length}` });
   return [
-    row(`floor: ${COUNT}× network create at once (Engine API)`, f.networks, 'the engine serialises network creation'),
-    row(`floor: ${COUNT}× container create+start at once, each on its own new network`, f.onNetworks, 'networks made beforehand, untimed'),
-    row(`floor: ${COUNT}× (network create → container create → start) at once`, f.pipelined, 'what boulder must ask of the engine per workspace, with no overhead'),
+    row(`floor: ${COUNT}× network create at once (Engine API)`, f.networks, 'what a network per workspace cost (the engine serialises network creation); workspaces without services have none now'),
+    row(`floor: ${COUNT}× container create+start at once on one user-defined bridge, inter-container traffic off`, f.onIsolated, 'what boulder asks of the engine for these workspaces (the isolated network), with no overhead'),
   ];
 }
 
-/** The batch row (against the goal's floor and the pipelined engine floor) and its phases. */
+/** The batch row (against the goal's floor and the engine floor on an isolated-style network) and its phases. */
 function buildRows(label: string, s: BuildSamples, f: FloorSamples): BenchRow[] {
   const wall = median(s.wall);
-  const pipelined = median(f.pipelined);
+  const onIsolated = median(f.onIsolated);
   return [
     {
       name: `${label}${COUNT} workspaces applied at once → all Ready`,
@@ -127,7 +126,7 @@ function buildRows(label: string, s: BuildSamples, f: FloorSamples): BenchRow[] 
       unit: 'ms',
       floor: { name: `${COUNT}× container create+start at once (Engine API)`, value: median(f.createStart) },
       budget: { text: '≤ 1.3× floor', met: wall <= 1.3 * median(f.createStart) },
-      note: `${(wall / pipelined).toFixed(2)}× the pipelined engine floor (${Math.round(pipelined)} ms); per workspace createMs median ${Math.round(median(s.createMs))}, max ${Math.round(Math.max(...s.createMs))}; delete -l --wait ${Math.round(median(s.deleteMs))} ms; N=${s.wall.length}`,
+      note: `${(wall / onIsolated).toFixed(2)}× the engine floor on an isolated-style network (${Math.round(onIsolated)} ms); per workspace createMs median ${Math.round(median(s.createMs))}, max ${Math.round(Math.max(...s.createMs))}; delete -l --wait ${Math.round(median(s.deleteMs))} ms; N=${s.wall.length}`,
     },
     ...phaseRows(`${label}${COUNT} workspaces at once, per workspace`, s.phases),
   ];
