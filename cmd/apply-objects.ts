@@ -17,19 +17,25 @@ export type ApplyOutput = 'name' | 'yaml' | 'json' | undefined;
 export interface AppliedObjects {
   applied: KubeObject[];
   failed: ExitCodeValue | undefined;
+  /** `stop` aborted before every object was applied (nothing printed for the rest). */
+  stopped?: true;
 }
 
-/** Applies every object in order, printing each outcome; a failure is reported and the rest still tried. */
+/**
+ * Applies every object in order, printing each outcome; a failure is reported and the rest still
+ * tried. `stop` (the daemon's: its client went away) ends the writes before the next object.
+ */
 export async function applyObjects(
-  deps: CliDeps,
+  deps: Pick<CliDeps, 'stdout' | 'stderr'>,
   client: ResourceClient,
   objects: readonly KubeObject[],
-  options: { dryRun?: boolean; output: ApplyOutput },
+  options: { dryRun?: boolean; output: ApplyOutput; stop?: AbortSignal },
 ): Promise<AppliedObjects> {
   const dryRun = options.dryRun === true;
   const applied: KubeObject[] = [];
   let failed: ExitCodeValue | undefined;
   for (const obj of objects) {
+    if (options.stop?.aborted === true) return { applied, failed, stopped: true };
     try {
       const result = await client.apply(obj, options.dryRun === undefined ? { fieldManager: 'boulder' } : { dryRun, fieldManager: 'boulder' });
       applied.push(result.object);

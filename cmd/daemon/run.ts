@@ -2,7 +2,7 @@
  * `boulder daemon` in the foreground: holds the daemon socket (the lock; `<state dir>/daemon.sock`
  * or the configured `daemon.socket`), runs the controller manager against the store, logs pino JSON
  * at the configured `daemon.log_level` to `<state dir>/logs/daemon.log`, answers status/stop
- * requests, and stops gracefully on SIGINT/SIGTERM or a stop request. The state dir and logs dir
+ * requests (and `switch` and `apply`, done here for the CLI), and stops gracefully on SIGINT/SIGTERM or a stop request. The state dir and logs dir
  * are 0700, the log, pid file and socket 0600, whatever the umask (prepareDaemonFiles). It also
  * serves the daemon API (server/api.ts: WebSocket JSON-RPC on `<state dir>/api.sock` and, when the
  * node configuration sets daemon.port, on TCP), started before the controllers and closed first.
@@ -19,6 +19,7 @@ import { packageVersion } from '../package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
 import { daemonPathsOf, prepareDaemonFiles } from './paths.ts';
 import type { DaemonRequest, DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
+import type { ApplyEvent, ApplyOutcome } from './apply-request.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { SwitchOutcome } from '../workspace/switch-outcome.ts';
 
@@ -78,12 +79,13 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   // The store client and the running controllers, once started: a switch asked before waits for them.
   let serving: (client: ResourceClient) => void = () => undefined;
   const started = new Promise<ResourceClient>((resolve) => (serving = resolve));
-  const handle = (request: DaemonRequest, signal: AbortSignal): DaemonStatus | DaemonStopAck | Promise<{ switch: SwitchOutcome }> => {
+  const handle = (request: DaemonRequest, signal: AbortSignal, emit: (event: ApplyEvent) => void): DaemonStatus | DaemonStopAck | Promise<{ switch: SwitchOutcome } | { apply: ApplyOutcome }> => {
     if (request.op === 'status') return status;
     if (request.op === 'stop') {
       setImmediate(() => stop.abort('stop requested'));
       return { stopping: true, pid: process.pid };
     }
+    if (request.op === 'apply') return import('../apply/serve.ts').then(({ applyForClient }) => applyForClient(started, request, signal, emit));
     return switchForClient(started, request, signal);
   };
   const socket = await acquireDaemonSocket(paths, handle);
@@ -130,6 +132,8 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
         throw err;
       }
       serving(client);
+      // The control op `apply` parses and validates in this process: load both before it is asked.
+      void Promise.all([import('../apply/serve.ts'), import('../../apis/validation/load.ts')]).catch(() => undefined);
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, api: api.server.addresses, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
       if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
