@@ -39,8 +39,8 @@ export async function applyObjects(
     try {
       const result = await client.apply(obj, options.dryRun === undefined ? { fieldManager: 'boulder' } : { dryRun, fieldManager: 'boulder' });
       applied.push(result.object);
-      if (options.output === 'name') deps.stdout.write(`${objectName(result.object)}\n`);
-      else if (options.output === undefined) deps.stdout.write(`${objectName(result.object)} ${result.outcome}${dryRun ? ' (dry run)' : ''}\n`);
+      const line = outcomeLine(result.object, result.outcome, options.output, dryRun);
+      if (line !== undefined) deps.stdout.write(line);
     } catch (err) {
       failed ??= reportError(err, deps.stderr);
       if (failed === ExitCode.Unavailable) break;
@@ -48,4 +48,11 @@ export async function applyObjects(
   }
   if (options.output === 'yaml' || options.output === 'json') deps.stdout.write(await formatObjects(applied, options.output, applied.length === 1));
   return { applied, failed };
+}
+
+/** The line printed for one applied object: its name (`-o name`), its outcome (default), or none (`-o yaml|json`). */
+function outcomeLine(obj: KubeObject, outcome: string, output: ApplyOutput, dryRun: boolean): string | undefined {
+  if (output === 'name') return `${objectName(obj)}\n`;
+  if (output === undefined) return `${objectName(obj)} ${outcome}${dryRun ? ' (dry run)' : ''}\n`;
+  return undefined;
 }

@@ -17,6 +17,7 @@ import type { CliDeps } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import type { ProgressOut } from '../progress/view.ts';
 import { isApplyEvent, isApplyOutcome, MAX_APPLY_REQUEST_BYTES, MAX_APPLY_WAIT_MS, type ApplyDaemonRequest } from '../daemon/apply-request.ts';
+import type { DaemonReply } from '../daemon/protocol.ts';
 import type { ApplyPlan } from './steps.ts';
 
 /** How much longer than `--wait`'s timeout the CLI waits for the daemon's answer (the writes; a daemon still starting). */
@@ -62,9 +63,14 @@ export async function applyThroughDaemon(deps: CliDeps, sources: readonly Manife
       return true;
     },
   });
+  return exitCodeOf(reply, streamed, paths.log);
+}
+
+/** The exit code the daemon answered; undefined when it did nothing (apply here); a CliError when it stopped halfway. */
+function exitCodeOf(reply: DaemonReply, streamed: boolean, log: string): ExitCodeValue | undefined {
   const answer = reply.state === 'answered' ? (reply.response as { apply?: unknown; error?: unknown }) : undefined;
   if (answer !== undefined && isApplyOutcome(answer.apply)) return answer.apply.exitCode as ExitCodeValue;
   if (!streamed) return undefined;
   const why = typeof answer?.error === 'string' ? `failed: ${answer.error}` : 'stopped answering';
-  throw new CliError(`the boulder daemon ${why} during the apply (see ${paths.log}); what is printed above was applied`, ExitCode.Unavailable);
+  throw new CliError(`the boulder daemon ${why} during the apply (see ${log}); what is printed above was applied`, ExitCode.Unavailable);
 }

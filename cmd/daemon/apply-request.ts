@@ -84,21 +84,28 @@ function sourcesProblem(sources: unknown): string | undefined {
   return undefined;
 }
 
+const isCount = (value: unknown, min: number, max: number): boolean => typeof value === 'number' && Number.isInteger(value) && value >= min && value <= max;
+
+/** Each field's check (undefined when fine) beside `sources`, in the order they are reported. */
+const FIELD_CHECKS: [string, (value: unknown) => string | undefined][] = [
+  ['cwd', (cwd) => (isText(cwd, MAX_PATH_LENGTH) && isAbsolute(cwd) ? undefined : `"cwd" must be an absolute path of at most ${MAX_PATH_LENGTH} characters`)],
+  ['namespace', (ns) => (ns === undefined || isText(ns, MAX_NAME_LENGTH) ? undefined : `"namespace" must be a string of 1 to ${MAX_NAME_LENGTH} characters`)],
+  ['contextNamespace', (ns) => (ns === undefined || isText(ns, MAX_NAME_LENGTH) ? undefined : `"contextNamespace" must be a string of 1 to ${MAX_NAME_LENGTH} characters`)],
+  ['dryRun', (dryRun) => (typeof dryRun === 'boolean' ? undefined : '"dryRun" must be true or false')],
+  ['output', (output) => (output === undefined || OUTPUTS.includes(output as string) ? undefined : `"output" must be one of ${OUTPUTS.join(', ')}`)],
+  ['waitTimeoutMs', (ms) => (ms === undefined || isCount(ms, 0, MAX_APPLY_WAIT_MS) ? undefined : `"waitTimeoutMs" must be an integer from 0 to ${MAX_APPLY_WAIT_MS}`)],
+  ['tty', (tty) => (typeof tty === 'boolean' ? undefined : '"tty" must be true or false')],
+  ['columns', (columns) => (columns === undefined || isCount(columns, 1, 10_000) ? undefined : '"columns" must be an integer from 1 to 10000')],
+];
+
 /** What is wrong with the fields of an apply request (its field names already checked), if anything. */
 export function applyRequestProblem(v: Record<string, unknown>): string | undefined {
   const problem = sourcesProblem(v['sources']);
   if (problem !== undefined) return problem;
-  if (!isText(v['cwd'], MAX_PATH_LENGTH) || !isAbsolute(v['cwd'])) return `"cwd" must be an absolute path of at most ${MAX_PATH_LENGTH} characters`;
-  for (const field of ['namespace', 'contextNamespace'] as const) {
-    if (v[field] !== undefined && !isText(v[field], MAX_NAME_LENGTH)) return `"${field}" must be a string of 1 to ${MAX_NAME_LENGTH} characters`;
+  for (const [field, check] of FIELD_CHECKS) {
+    const found = check(v[field]);
+    if (found !== undefined) return found;
   }
-  if (typeof v['dryRun'] !== 'boolean') return '"dryRun" must be true or false';
-  if (v['output'] !== undefined && !OUTPUTS.includes(v['output'] as string)) return `"output" must be one of ${OUTPUTS.join(', ')}`;
-  const wait = v['waitTimeoutMs'];
-  if (wait !== undefined && (typeof wait !== 'number' || !Number.isInteger(wait) || wait < 0 || wait > MAX_APPLY_WAIT_MS)) return `"waitTimeoutMs" must be an integer from 0 to ${MAX_APPLY_WAIT_MS}`;
-  if (typeof v['tty'] !== 'boolean') return '"tty" must be true or false';
-  const columns = v['columns'];
-  if (columns !== undefined && (typeof columns !== 'number' || !Number.isInteger(columns) || columns < 1 || columns > 10_000)) return '"columns" must be an integer from 1 to 10000';
   return undefined;
 }
 

@@ -18,8 +18,8 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
 import { daemonPathsOf, prepareDaemonFiles } from './paths.ts';
-import type { DaemonRequest, DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
-import type { ApplyEvent, ApplyOutcome } from './apply-request.ts';
+import type { DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
+import type { RequestHandler } from './control-server.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { SwitchOutcome } from '../workspace/switch-outcome.ts';
 
@@ -76,18 +76,10 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   const startedAt = deps.clock.now().toISOString();
   const stop = new AbortController();
   const status: DaemonStatus = { pid: process.pid, startedAt, stateDir: deps.stateDir, version: packageVersion() };
-  // The store client and the running controllers, once started: a switch asked before waits for them.
+  // The store client and the running controllers, once started: a switch or apply asked before waits for them.
   let serving: (client: ResourceClient) => void = () => undefined;
   const started = new Promise<ResourceClient>((resolve) => (serving = resolve));
-  const handle = (request: DaemonRequest, signal: AbortSignal, emit: (event: ApplyEvent) => void): DaemonStatus | DaemonStopAck | Promise<{ switch: SwitchOutcome } | { apply: ApplyOutcome }> => {
-    if (request.op === 'status') return status;
-    if (request.op === 'stop') {
-      setImmediate(() => stop.abort('stop requested'));
-      return { stopping: true, pid: process.pid };
-    }
-    if (request.op === 'apply') return import('../apply/serve.ts').then(({ applyForClient }) => applyForClient(started, request, signal, emit));
-    return switchForClient(started, request, signal);
-  };
+  const handle = controlHandler(status, stop, started);
   const socket = await acquireDaemonSocket(paths, handle);
   const interrupted = deps.interruptSignal();
   const onInterrupt = (): void => stop.abort('signal');
@@ -155,6 +147,19 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     await removeOwnPidFile(paths.pid);
     await socket.close();
   }
+}
+
+/** Answers the control requests (protocol.ts): status, stop, and switch and apply once `started` resolves. */
+function controlHandler(status: DaemonStatus, stop: AbortController, started: Promise<ResourceClient>): RequestHandler {
+  return (request, signal, emit) => {
+    if (request.op === 'status') return status;
+    if (request.op === 'stop') {
+      setImmediate(() => stop.abort('stop requested'));
+      return { stopping: true, pid: process.pid } satisfies DaemonStopAck;
+    }
+    if (request.op === 'apply') return import('../apply/serve.ts').then(({ applyForClient }) => applyForClient(started, request, signal, emit));
+    return switchForClient(started, request, signal);
+  };
 }
 
 /** The daemon's reconcile-failure listener when friction collection is on (cmd/telemetry/events.ts). */
