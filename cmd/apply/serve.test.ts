@@ -133,6 +133,20 @@ describe('the daemon apply op prints what the CLI prints', () => {
   });
 });
 
+describe('the daemon apply op draws the CLI\'s terminal view', () => {
+  it('--wait on a terminal: the live block (redrawn in place) and the final lines, as the CLI draws them', async () => {
+    Object.assign(here.err, { isTTY: true, columns: 60 });
+    const local = await applyHere(manifest('a'), ['--wait', '--timeout', '0s']);
+    // The CLI's own wait also says when no daemon runs (none does here; on the daemon's path one always does).
+    const withoutHint = { ...local, err: local.err.replace(/^warning: no boulder daemon is running.*\n/m, '') };
+    const remote = await applyThere(manifest('a'), { waitTimeoutMs: 0, tty: true, columns: 60 });
+    const seconds = (p: Printed): Printed => ({ ...p, err: p.err.replace(/\d+\.\ds/g, 'N.Ns') });
+    expect(seconds(remote)).toEqual(seconds(withoutHint));
+    expect(remote.code).toBe(6);
+    expect(remote.err).toContain('\x1b[');
+  });
+});
+
 describe('the daemon apply op and a client that goes away', () => {
   it('applies nothing when the client left while the daemon was still starting', async () => {
     const gone = new AbortController();
