@@ -40,7 +40,7 @@ async function both(tag: string, text: string, args: string[] = []): Promise<{ h
   expect(opensStore(here)).toBe(true);
   expect(opensStore(there), there.stderr).toBe(false);
   expect(loadsValidators(there)).toBe(false);
-  const same = (r: RunResult & { loaded?: string[] }): RunResult => ({ ...r, loaded: [], ms: 0, stdout: r.stdout.replaceAll(`${tag}-here`, tag).replaceAll(`${tag}-there`, tag), stderr: r.stderr.replaceAll(`${tag}-here`, tag).replaceAll(`${tag}-there`, tag) });
+  const same = (r: RunResult & { loaded?: string[] }): RunResult & { loaded: string[] } => ({ ...r, loaded: [], ms: 0, stdout: r.stdout.replaceAll(`${tag}-here`, tag).replaceAll(`${tag}-there`, tag), stderr: r.stderr.replaceAll(`${tag}-here`, tag).replaceAll(`${tag}-there`, tag) });
   return { here: same(here), there: same(there) };
 }
 
