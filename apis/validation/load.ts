@@ -11,7 +11,7 @@ import { parseManifestText } from './parse.ts';
 import { dirname, resolve } from 'node:path';
 import { resolveHostPaths } from './relative-paths.ts';
 import { readManifestSources, STDIN_NAME } from './sources.ts';
-import type { SourceOptions } from './sources.ts';
+import type { ManifestSource, SourceOptions } from './sources.ts';
 import { validateDocument } from './validate.ts';
 
 /** One valid object of a manifest, defaulted, and where it came from. */
@@ -39,10 +39,18 @@ export type LoadOptions = SourceOptions;
  * are resolved against the manifest's directory.
  */
 export async function loadManifests(sources: readonly string[], options: LoadOptions = {}): Promise<LoadedManifest[]> {
+  return parseManifests(await readManifestSources(sources, options), options.cwd ?? process.cwd());
+}
+
+/**
+ * loadManifests of sources already read (the daemon's control op `apply` gets their texts from
+ * the CLI): parses, defaults and validates them, resolving relative host paths against each
+ * file's directory under `cwd` (stdin's: `cwd`). Touches no file: `cwd` and the names are strings.
+ */
+export function parseManifests(sources: readonly ManifestSource[], cwd: string): LoadedManifest[] {
   const issues: FieldIssue[] = [];
   const loaded: LoadedManifest[] = [];
-  const cwd = options.cwd ?? process.cwd();
-  for (const source of await readManifestSources(sources, options)) {
+  for (const source of sources) {
     if (source.text === undefined) {
       issues.push({ path: '', message: 'no .yaml, .yml or .json files', file: source.file });
       continue;

@@ -1,64 +1,46 @@
 /**
  * `boulder apply -f FILE|DIR|-`: validates every document of every source first (writing nothing
  * when any is invalid), then creates or updates each object, prints what happened, and makes sure
- * a daemon runs to converge them.
+ * a daemon runs to converge them (the steps: ../apply/steps.ts).
+ *
+ * The CLI reads the sources itself. When a daemon answers for the embedded store, it sends their
+ * texts to the daemon (control op `apply`, ../apply/via-daemon.ts), whose validation, store and
+ * controllers are warm: the CLI then loads neither the store nor validation, and prints what the
+ * daemon streams back — the same text and exit code as its own path, which it takes when no daemon
+ * answers (or an older one does not know the op), with `--no-daemon`, a node configuration file
+ * (its limits are read as the invoking user), the Kubernetes store or a multi-user node's API.
  */
-import type { ResourceClient } from '../../apis/client/types.ts';
-import { ValidationError } from '../../apis/errors.ts';
-import { kindByName } from '../../apis/kinds.ts';
-import type { KubeObject } from '../../apis/meta.ts';
 import { choiceOption, CONTEXT_NAMESPACE } from '../args.ts';
 import { UsageError } from '../cli-error.ts';
 import { defineCommand, type CliDeps } from '../command.ts';
 import { durationFlag } from '../duration.ts';
-import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { reportError } from '../report-error.ts';
-import { applyObjects } from '../apply-objects.ts';
-import { startDaemon } from '../daemon/start.ts';
+import type { ExitCodeValue } from '../exit-codes.ts';
+import type { ManifestSource } from '../../apis/validation/sources.ts';
+import type { ApplyPlan } from '../apply/steps.ts';
+
+export { placeInNamespace } from '../apply/namespace.ts';
 
 /** Default `--timeout` of `apply --wait`: creating a workspace may pull an image. */
 export const APPLY_WAIT_TIMEOUT_MS = 300_000;
 
 const OUTPUTS = ['name', 'yaml', 'json'] as const;
 
-/**
- * Puts objects into the namespace of `-n`. Manifests without a namespace are defaulted to
- * `default` by the loader, so `default` counts as unset here; any other namespace that differs
- * from the flag is an error (kubectl's rule), reported before anything is written. Without `-n`,
- * `fallback` (the kubeconfig context's namespace) takes the place of `default` and objects with
- * a namespace of their own keep it.
- */
-export function placeInNamespace(objects: KubeObject[], namespace: string | undefined, fallback?: string): KubeObject[] {
-  if (namespace === undefined) {
-    if (fallback === undefined) return objects;
-    return objects.map((obj) => {
-      const own = obj.metadata.namespace;
-      return own === undefined || own === 'default' ? { ...obj, metadata: { ...obj.metadata, namespace: fallback } } : obj;
+/** The CLI's own apply: validates, opens the store, writes, starts a daemon, waits. */
+async function applyHere(deps: CliDeps, sources: readonly ManifestSource[], plan: ApplyPlan, startsDaemon: boolean): Promise<ExitCodeValue> {
+  const { validatedObjects, writeAndWait } = await import('../apply/steps.ts');
+  const objects = await validatedObjects(deps, sources, deps.cwd, plan);
+  if (typeof objects === 'number') return objects;
+  const client = await deps.openClient();
+  try {
+    return await writeAndWait(deps, client, objects, plan, {
+      // On a multi-user node the daemon stamps the owner and enforces the limits itself.
+      limits: async (valid) => (deps.nodeApi === undefined ? (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, valid, { env: deps.env, cwd: deps.cwd }) : valid),
+      ...(startsDaemon ? { afterWrites: async () => (await import('../daemon/start.ts')).startDaemon(deps) } : {}),
+      wait: async (targets, timeoutMs) => (await import('../progress/wait.ts')).waitWithProgress(deps, client, targets, { timeoutMs }),
     });
+  } finally {
+    await client.close();
   }
-  return objects.map((obj) => {
-    const own = obj.metadata.namespace;
-    if (own !== undefined && own !== 'default' && own !== namespace) {
-      throw new UsageError(
-        `the namespace from the provided object "${own}" does not match the namespace "${namespace}"; pass --namespace=${own} or remove it from the manifest`,
-        'apply',
-      );
-    }
-    return { ...obj, metadata: { ...obj.metadata, namespace } };
-  });
-}
-
-/**
- * `--wait`: waits, within one deadline, until every applied object is Ready for its generation,
- * showing each condition as it turns (live on a terminal, plain lines otherwise) on stderr.
- */
-async function waitUntilReady(deps: CliDeps, client: ResourceClient, applied: readonly KubeObject[], timeoutMs: number): Promise<ExitCodeValue | undefined> {
-  const { waitWithProgress } = await import('../progress/wait.ts');
-  const targets = applied.flatMap((obj) => {
-    const kind = kindByName(obj.kind);
-    return kind === undefined ? [] : [{ kind, namespace: obj.metadata.namespace ?? 'default', name: obj.metadata.name }];
-  });
-  return waitWithProgress(deps, client, targets, { timeoutMs });
 }
 
 const command = defineCommand({
@@ -69,7 +51,8 @@ const command = defineCommand({
     'Every document of every source is validated first; when any is invalid, each problem is',
     'printed as file:line:col: field.path: message and nothing is written.',
     'Unless --no-daemon (or --dry-run) is given, a daemon is started in the background when none',
-    'runs for the state dir, so the objects get converged.',
+    'runs for the state dir, so the objects get converged. When one runs, the manifests (read by',
+    'this command) are handed to it to validate and write; --no-daemon does it all here.',
     '',
     'Examples:',
     '  boulder apply -f workspace.yaml',
@@ -94,34 +77,14 @@ const command = defineCommand({
     const wait = values.wait === true;
     const timeoutMs = durationFlag(values.timeout, APPLY_WAIT_TIMEOUT_MS, 'timeout', 'apply');
 
-    const { loadManifests } = await import('../../apis/validation/load.ts');
-    let objects: KubeObject[];
-    try {
-      const loaded = await loadManifests(sources, { recursive: values.recursive === true, stdin: deps.stdin, cwd: deps.cwd });
-      objects = placeInNamespace(
-        loaded.map((m) => m.object),
-        values.namespace,
-        values[CONTEXT_NAMESPACE],
-      );
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      const code = reportError(err, deps.stderr);
-      deps.stderr.write(`error: nothing was applied: ${err.issues.length} problem${err.issues.length === 1 ? '' : 's'} found\n`);
-      return code;
+    const plan: ApplyPlan = { namespace: values.namespace, contextNamespace: values[CONTEXT_NAMESPACE], dryRun, output, waitTimeoutMs: wait ? timeoutMs : undefined };
+    const { readManifestSources } = await import('../../apis/validation/sources.ts');
+    const read = await readManifestSources(sources, { recursive: values.recursive === true, stdin: deps.stdin, cwd: deps.cwd });
+    if (values['no-daemon'] !== true && deps.storeKind === 'embedded' && deps.nodeApi === undefined) {
+      const viaDaemon = await (await import('../apply/via-daemon.ts')).applyThroughDaemon(deps, read, plan);
+      if (viaDaemon !== undefined) return viaDaemon;
     }
-
-    const client = await deps.openClient();
-    try {
-      // On a multi-user node the daemon stamps the owner and enforces the limits itself.
-      if (deps.nodeApi === undefined) objects = await (await import('../../apis/config/limits.ts')).enforceNodeLimits(client, objects, { env: deps.env, cwd: deps.cwd });
-      const { applied, failed: applyFailed } = await applyObjects(deps, client, objects, { dryRun, output });
-      let failed = applyFailed;
-      if (!dryRun && values['no-daemon'] !== true && applied.length > 0) failed ??= await startDaemon(deps);
-      if (wait && !dryRun && failed === undefined) failed = await waitUntilReady(deps, client, applied, timeoutMs);
-      return failed ?? ExitCode.Ok;
-    } finally {
-      await client.close();
-    }
+    return applyHere(deps, read, plan, !dryRun && values['no-daemon'] !== true);
   },
 });
 

@@ -17,7 +17,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-async function start(limits = { maxRequestBytes: 1024, requestTimeoutMs: 300 }, handler: RequestHandler = (request) => ({ answered: request.op })): Promise<string> {
+async function start(limits = { maxRequestBytes: 1024, maxApplyRequestBytes: 4096, requestTimeoutMs: 300 }, handler: RequestHandler = (request) => ({ answered: request.op })): Promise<string> {
   const path = join(mkdtempSync(join(tmpdir(), 'bctl-')), 's.sock');
   server = createServer({ allowHalfOpen: true }, serveControl(handler, limits));
   server.listen(path);
@@ -45,12 +45,13 @@ function exchange(path: string, bytes: string | Buffer, options: { end?: boolean
   });
 }
 
+const APPLY = '{"op":"apply","sources":[{"name":"a.yaml","text":"x"}],"cwd":"/","dryRun":true,"tty":false}\n';
 const SWITCH = '{"op":"switch","namespace":"default","name":"b","timeoutMs":1000,"requestedAt":"2026-01-01T00:00:00Z"}\n';
 
 describe('control server', () => {
   it('answers a request that resolves later in request order, without a request timeout while it waits', async () => {
     const slow: RequestHandler = (request) => (request.op === 'switch' ? new Promise((resolve) => setTimeout(() => resolve({ switched: request.name }), 500)) : { answered: request.op });
-    const path = await start({ maxRequestBytes: 1024, requestTimeoutMs: 300 }, slow);
+    const path = await start({ maxRequestBytes: 1024, maxApplyRequestBytes: 4096, requestTimeoutMs: 300 }, slow);
     const { lines } = await exchange(path, `${SWITCH}{"op":"status"}\n`, { end: true });
     expect(lines).toEqual([{ switched: 'b' }, { answered: 'status' }]);
   });
@@ -107,8 +108,31 @@ describe('control server', () => {
     });
   });
 
+  it('sends a request\'s event lines before its answer and after the answers of earlier requests', async () => {
+    const streaming: RequestHandler = async (request, _signal, emit) => {
+      if (request.op !== 'apply') return new Promise((resolve) => setTimeout(() => resolve({ answered: request.op }), 200));
+      emit({ out: 'one\n' });
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      emit({ err: 'two\n' });
+      return { apply: { exitCode: 0 } };
+    };
+    const path = await start(undefined, streaming);
+    const { lines } = await exchange(path, `${SWITCH}${APPLY}{"op":"status"}\n`, { end: true });
+    expect(lines).toEqual([{ answered: 'switch' }, { out: 'one\n' }, { err: 'two\n' }, { apply: { exitCode: 0 } }, { answered: 'status' }]);
+  });
+
+  it('lets only a line that starts as an apply request grow past the request limit, up to the apply limit', async () => {
+    const path = await start();
+    const long = `${APPLY.slice(0, -2)},"pad":"${'x'.repeat(3000)}"}\n`;
+    expect((await exchange(path, long, { end: true })).lines).toEqual([expect.objectContaining({ code: 'InvalidRequest', error: expect.stringContaining('unknown field "pad"') })]);
+    const tooLong = await exchange(path, `${APPLY.slice(0, -2)},"pad":"${'x'.repeat(5000)}"}\n`);
+    expect(tooLong).toMatchObject({ lines: [expect.objectContaining({ code: 'RequestTooLarge', error: 'request line longer than 4096 bytes; closing the connection' })], closed: true });
+    const notApply = await exchange(path, `{"op":"status","pad":"${'x'.repeat(3000)}"}\n`);
+    expect(notApply).toMatchObject({ lines: [expect.objectContaining({ code: 'RequestTooLarge', error: 'request line longer than 1024 bytes; closing the connection' })], closed: true });
+  });
+
   it('answers 20 000 requests pipelined on one connection', async () => {
-    const path = await start({ maxRequestBytes: 1024, requestTimeoutMs: 5000 });
+    const path = await start({ maxRequestBytes: 1024, maxApplyRequestBytes: 4096, requestTimeoutMs: 5000 });
     const { lines } = await exchange(path, '{"op":"status"}\n'.repeat(20_000), { end: true, timeoutMs: 10_000 });
     expect(lines).toHaveLength(20_000);
   });

@@ -7,16 +7,19 @@
  * go is closed after its error reply, never the daemon. A request may be answered later (a
  * `switch` waits for its workspace): answers still go out in the order of the requests, no request
  * timeout runs while one is pending, and the handler's signal aborts when the client ends or closes
- * the connection.
+ * the connection. A handler may send event lines before its answer (`emit`: an `apply` streams
+ * what its CLI prints); they go out in order too, after the answers of earlier requests.
  */
 import type { Server, Socket } from 'node:net';
-import { MAX_REQUEST_BYTES, parseDaemonRequest, REQUEST_TIMEOUT_MS, type DaemonErrorReply, type DaemonRequest } from './protocol.ts';
+import { MAX_APPLY_REQUEST_BYTES } from './apply-request.ts';
+import { MAX_REQUEST_BYTES, maxRequestBytesOf, parseDaemonRequest, REQUEST_TIMEOUT_MS, type DaemonErrorReply, type DaemonRequest } from './protocol.ts';
 
 /**
  * Handles one valid control request; the value (or what its promise resolves to) is sent back as
- * one JSON line. `signal` aborts when the client ends or closes its connection.
+ * one JSON line. `signal` aborts when the client ends or closes its connection. `emit` sends an
+ * event line before the answer (ignored once the answer is settled).
  */
-export type RequestHandler = (request: DaemonRequest, signal: AbortSignal) => unknown;
+export type RequestHandler = (request: DaemonRequest, signal: AbortSignal, emit: (event: unknown) => void) => unknown;
 
 /** Most control connections served at once (more are closed by the kernel side at accept). */
 export const MAX_CONNECTIONS = 64;
@@ -27,10 +30,12 @@ const CLOSE_GRACE_MS = 1_000;
 /** Limits of one connection (tests shorten them). */
 export interface ControlLimits {
   maxRequestBytes: number;
+  /** The limit of a line that starts like an apply request (apply-request.ts). */
+  maxApplyRequestBytes: number;
   requestTimeoutMs: number;
 }
 
-const DEFAULT_LIMITS: ControlLimits = { maxRequestBytes: MAX_REQUEST_BYTES, requestTimeoutMs: REQUEST_TIMEOUT_MS };
+const DEFAULT_LIMITS: ControlLimits = { maxRequestBytes: MAX_REQUEST_BYTES, maxApplyRequestBytes: MAX_APPLY_REQUEST_BYTES, requestTimeoutMs: REQUEST_TIMEOUT_MS };
 
 /** Sets the server-wide bounds: at most MAX_CONNECTIONS connections. */
 export function boundServer(server: Server): void {
@@ -95,23 +100,36 @@ class ControlConnection {
       this.#buffer = this.#buffer.subarray(newline + 1);
       this.#answer(line);
     }
-    if (!this.#closing && this.#buffer.length > this.#limits.maxRequestBytes) {
-      this.#closeWith({ code: 'RequestTooLarge', error: `request line longer than ${this.#limits.maxRequestBytes} bytes; closing the connection` });
-    }
+    if (!this.#closing) this.#refuseIfTooLong(this.#buffer);
+  }
+
+  /** Closes the connection when `line` (complete or not) passes the limit its first bytes allow; true then. */
+  #refuseIfTooLong(line: Buffer): boolean {
+    const limit = maxRequestBytesOf(line, this.#limits);
+    if (line.length <= limit) return false;
+    this.#closeWith({ code: 'RequestTooLarge', error: `request line longer than ${limit} bytes; closing the connection` });
+    return true;
   }
 
   #answer(line: Buffer): void {
-    if (line.length > this.#limits.maxRequestBytes) {
-      this.#closeWith({ code: 'RequestTooLarge', error: `request line longer than ${this.#limits.maxRequestBytes} bytes; closing the connection` });
-      return;
-    }
+    if (this.#refuseIfTooLong(line)) return;
     const parsed = parseDaemonRequest(line);
-    const response = parsed.ok ? this.#handle(parsed.request) : parsed.reply;
+    // Event lines of this request go out after every earlier answer, and before its own.
+    let events = this.#answers;
+    let settled = false;
+    const emit = (event: unknown): void => {
+      if (!settled) events = events.then(() => this.#write(event));
+    };
+    const response = parsed.ok ? this.#handle(parsed.request, emit) : parsed.reply;
     this.#pending += 1;
     clearTimeout(this.#timer);
     this.#answers = this.#answers
       .then(() => response)
-      .then((value) => this.#write(value))
+      .then(async (value) => {
+        settled = true;
+        await events;
+        this.#write(value);
+      })
       .finally(() => {
         this.#pending -= 1;
         if (this.#pending === 0 && !this.#closing) this.#armTimeout();
@@ -119,9 +137,9 @@ class ControlConnection {
   }
 
   /** The handler's answer (a value or a promise of one); a failure becomes an Internal error reply. */
-  #handle(request: DaemonRequest): unknown {
+  #handle(request: DaemonRequest, emit: (event: unknown) => void): unknown {
     try {
-      const response = this.#handler(request, this.#gone.signal);
+      const response = this.#handler(request, this.#gone.signal, emit);
       return response instanceof Promise ? response.catch(internalError) : response;
     } catch (err) {
       return internalError(err);

@@ -1,7 +1,9 @@
 /**
  * The daemon's control protocol: line-delimited JSON over its unix socket. A client sends one
- * request line (`{"op":"status"}`, `{"op":"stop"}` or a `switch`, nothing else) and reads one
- * response line; it may send several requests on one connection, each answered in order.
+ * request line (`{"op":"status"}`, `{"op":"stop"}`, a `switch` or an `apply`, nothing else) and reads
+ * one response line; it may send several requests on one connection, each answered in order. An
+ * `apply` (apply-request.ts) is answered by event lines (`{"out":TEXT}`, `{"err":TEXT}`: what its
+ * CLI prints) before its one answer line `{"apply":{"exitCode":N}}`.
  *
  * `{"op":"switch","namespace":NS,"name":NAME,"timeoutMs":N,"requestedAt":RFC3339}` is
  * `boulder switch NAME` done by the daemon itself, whose store is open, validation compiled and
@@ -18,7 +20,8 @@
  * DESIGN §9, never this socket.)
  *
  * **Bounds.** Requests are untrusted bytes all the same (the owner's own tools may be buggy or
- * fed garbage): a request line longer than MAX_REQUEST_BYTES, or a connection that does not
+ * fed garbage): a request line longer than MAX_REQUEST_BYTES (an apply request: longer than
+ * MAX_APPLY_REQUEST_BYTES, and only when it starts with APPLY_REQUEST_PREFIX), or a connection that does not
  * complete a request within REQUEST_TIMEOUT_MS of connecting or of its previous answer, gets an
  * error reply and is closed; malformed JSON, invalid UTF-8, a value that is not a request object,
  * unknown fields and unknown ops get an error reply (`{"error": "...", "code": "..."}`) and the
@@ -27,6 +30,7 @@
 import type { ApiStatsSnapshot } from '../../server/rpc/stats.ts';
 import { createConnection } from 'node:net';
 import { assertSocketTrusted } from './socket-trust.ts';
+import { APPLY_FIELDS, applyRequestOf, applyRequestProblem, MAX_APPLY_REQUEST_BYTES, startsAsApply, type ApplyDaemonRequest } from './apply-request.ts';
 
 /** `boulder switch` asked of the daemon (see above). */
 export interface SwitchDaemonRequest {
@@ -40,10 +44,10 @@ export interface SwitchDaemonRequest {
 }
 
 /** Requests the daemon answers. */
-export type DaemonRequest = { op: 'status' } | { op: 'stop' } | SwitchDaemonRequest;
+export type DaemonRequest = { op: 'status' } | { op: 'stop' } | SwitchDaemonRequest | ApplyDaemonRequest;
 
 /** The ops of DaemonRequest. */
-export const DAEMON_OPS: readonly DaemonRequest['op'][] = ['status', 'stop', 'switch'];
+export const DAEMON_OPS: readonly DaemonRequest['op'][] = ['status', 'stop', 'switch', 'apply'];
 
 /** Longest `timeoutMs` of a switch request (an hour). */
 export const MAX_SWITCH_TIMEOUT_MS = 3_600_000;
@@ -74,7 +78,8 @@ const utf8 = new TextDecoder('utf-8', { fatal: true });
 /** Reads one request line (its bytes, without the newline); never throws. */
 export function parseDaemonRequest(line: Uint8Array): ParsedRequest {
   const fail = (code: DaemonErrorCode, error: string): ParsedRequest => ({ ok: false, reply: { error, code } });
-  if (line.length > MAX_REQUEST_BYTES) return fail('RequestTooLarge', `request line longer than ${MAX_REQUEST_BYTES} bytes`);
+  const limit = maxRequestBytesOf(line);
+  if (line.length > limit) return fail('RequestTooLarge', `request line longer than ${limit} bytes`);
   let text: string;
   try {
     text = utf8.decode(line);
@@ -90,7 +95,17 @@ export function parseDaemonRequest(line: Uint8Array): ParsedRequest {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return fail('InvalidRequest', `request must be a JSON object like {"op":"status"}, not ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
   }
+  // A long line that started like an apply must be one (`{"op":"apply","op":"status",...}` is not).
+  if (line.length > MAX_REQUEST_BYTES && (value as { op?: unknown }).op !== 'apply') return fail('RequestTooLarge', `request line longer than ${MAX_REQUEST_BYTES} bytes`);
   return requestOf(value as Record<string, unknown>, fail);
+}
+
+/**
+ * The longest a request line may be, judged from its first bytes: MAX_APPLY_REQUEST_BYTES for one
+ * starting with APPLY_REQUEST_PREFIX, MAX_REQUEST_BYTES for any other (`limits` of the server).
+ */
+export function maxRequestBytesOf(line: Uint8Array, limits: { maxRequestBytes: number; maxApplyRequestBytes: number } = { maxRequestBytes: MAX_REQUEST_BYTES, maxApplyRequestBytes: MAX_APPLY_REQUEST_BYTES }): number {
+  return startsAsApply(line) ? limits.maxApplyRequestBytes : limits.maxRequestBytes;
 }
 
 /** The request a JSON object holds, or the error reply saying what is wrong with it. */
@@ -98,8 +113,9 @@ function requestOf(value: Record<string, unknown>, fail: (code: DaemonErrorCode,
   const { op } = value;
   if (typeof op !== 'string') return fail('InvalidRequest', `"op" must be a string (${DAEMON_OPS.join(', ')})`);
   if (!(DAEMON_OPS as readonly string[]).includes(op)) return fail('UnknownOp', `unknown op ${JSON.stringify(op.slice(0, 64))} (${DAEMON_OPS.join(', ')})`);
-  const problem = unknownFieldsProblem(op, value) ?? (op === 'switch' ? switchRequestProblem(value) : undefined);
+  const problem = unknownFieldsProblem(op, value) ?? (op === 'switch' ? switchRequestProblem(value) : op === 'apply' ? applyRequestProblem(value) : undefined);
   if (problem !== undefined) return fail('InvalidRequest', problem);
+  if (op === 'apply') return { ok: true, request: applyRequestOf(value) };
   if (op !== 'switch') return { ok: true, request: { op: op as 'status' | 'stop' } };
   const v = value as unknown as Omit<SwitchDaemonRequest, 'op'>;
   return { ok: true, request: { op: 'switch', namespace: v.namespace, name: v.name, timeoutMs: v.timeoutMs, requestedAt: new Date(v.requestedAt).toISOString() } };
@@ -107,12 +123,15 @@ function requestOf(value: Record<string, unknown>, fail: (code: DaemonErrorCode,
 
 const SWITCH_FIELDS = ['op', 'namespace', 'name', 'timeoutMs', 'requestedAt'];
 
+/** The fields of each op's request. */
+const FIELDS_OF: Record<string, readonly string[]> = { switch: SWITCH_FIELDS, apply: APPLY_FIELDS };
+
 /** Names the fields `op`'s request does not have, if any. */
 function unknownFieldsProblem(op: string, value: object): string | undefined {
-  const allowed = op === 'switch' ? SWITCH_FIELDS : ['op'];
+  const allowed = FIELDS_OF[op] ?? ['op'];
   const unknown = Object.keys(value).filter((field) => !allowed.includes(field));
   if (unknown.length === 0) return undefined;
-  const has = op === 'switch' ? `a switch request has ${SWITCH_FIELDS.map((f) => JSON.stringify(f)).join(', ')}` : `a ${op} request has only "op"`;
+  const has = allowed.length > 1 ? `a${op === 'apply' ? 'n' : ''} ${op} request has ${allowed.map((f) => JSON.stringify(f)).join(', ')}` : `a ${op} request has only "op"`;
   return `unknown field${unknown.length === 1 ? '' : 's'} ${unknown.map((f) => JSON.stringify(f)).join(', ')} (${has})`;
 }
 
@@ -156,17 +175,31 @@ export type DaemonReply =
   | { state: 'aborted' };
 
 /**
+ * How a request answered by event lines before its answer (an `apply`) is read: `onEvent` gets
+ * each line it recognises (returns true for those) and the first other line is the answer. With
+ * `endOnAbort`, the caller's signal half-closes the connection instead of dropping it: the daemon
+ * stops waiting (Ctrl-C of a `--wait`) and the rest of its lines and its answer are still read.
+ */
+export interface DaemonStream {
+  onEvent(value: unknown): boolean;
+  endOnAbort?: boolean;
+}
+
+/**
  * Sends one request to the daemon of `socketPath`. Rejects (a CliError naming the path and why)
  * without connecting when the socket is not ours to trust (socket-trust.ts: another user's socket,
  * or one in a directory others can write).
  */
-export async function requestDaemon(socketPath: string, request: DaemonRequest, timeoutMs = 2000, signal?: AbortSignal): Promise<DaemonReply> {
+export async function requestDaemon(socketPath: string, request: DaemonRequest, timeoutMs = 2000, signal?: AbortSignal, stream?: DaemonStream): Promise<DaemonReply> {
   await assertSocketTrusted(socketPath);
   return new Promise((resolve) => {
     const socket = createConnection(socketPath);
     let buffer = '';
     let done = false;
-    const onAbort = (): void => finish({ state: 'aborted' });
+    const onAbort = (): void => {
+      if (stream?.endOnAbort === true) socket.end();
+      else finish({ state: 'aborted' });
+    };
     const finish = (reply: DaemonReply): void => {
       if (done) return;
       done = true;
@@ -177,17 +210,25 @@ export async function requestDaemon(socketPath: string, request: DaemonRequest, 
     };
     const timer = setTimeout(() => finish({ state: 'unresponsive' }), timeoutMs);
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted === true) onAbort();
     socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write(`${JSON.stringify(request)}\n`));
+    socket.on('connect', () => {
+      socket.write(`${JSON.stringify(request)}\n`);
+      if (signal?.aborted === true) onAbort();
+    });
+    if (signal?.aborted === true && stream?.endOnAbort !== true) onAbort();
     socket.on('data', (chunk: string) => {
       buffer += chunk;
-      const newline = buffer.indexOf('\n');
-      if (newline < 0) return;
-      try {
-        finish({ state: 'answered', response: JSON.parse(buffer.slice(0, newline)) as unknown });
-      } catch {
-        finish({ state: 'unresponsive' });
+      for (let newline = buffer.indexOf('\n'); newline >= 0 && !done; newline = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, newline);
+        buffer = buffer.slice(newline + 1);
+        let value: unknown;
+        try {
+          value = JSON.parse(line) as unknown;
+        } catch {
+          finish({ state: 'unresponsive' });
+          return;
+        }
+        if (stream?.onEvent(value) !== true) finish({ state: 'answered', response: value });
       }
     });
     socket.on('error', (err: NodeJS.ErrnoException) => {

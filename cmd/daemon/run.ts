@@ -2,7 +2,7 @@
  * `boulder daemon` in the foreground: holds the daemon socket (the lock; `<state dir>/daemon.sock`
  * or the configured `daemon.socket`), runs the controller manager against the store, logs pino JSON
  * at the configured `daemon.log_level` to `<state dir>/logs/daemon.log`, answers status/stop
- * requests, and stops gracefully on SIGINT/SIGTERM or a stop request. The state dir and logs dir
+ * requests (and `switch` and `apply`, done here for the CLI), and stops gracefully on SIGINT/SIGTERM or a stop request. The state dir and logs dir
  * are 0700, the log, pid file and socket 0600, whatever the umask (prepareDaemonFiles). It also
  * serves the daemon API (server/api.ts: WebSocket JSON-RPC on `<state dir>/api.sock` and, when the
  * node configuration sets daemon.port, on TCP), started before the controllers and closed first.
@@ -18,7 +18,8 @@ import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { packageVersion } from '../package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
 import { daemonPathsOf, prepareDaemonFiles } from './paths.ts';
-import type { DaemonRequest, DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
+import type { DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
+import type { RequestHandler } from './control-server.ts';
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { SwitchOutcome } from '../workspace/switch-outcome.ts';
 
@@ -75,17 +76,10 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   const startedAt = deps.clock.now().toISOString();
   const stop = new AbortController();
   const status: DaemonStatus = { pid: process.pid, startedAt, stateDir: deps.stateDir, version: packageVersion() };
-  // The store client and the running controllers, once started: a switch asked before waits for them.
+  // The store client and the running controllers, once started: a switch or apply asked before waits for them.
   let serving: (client: ResourceClient) => void = () => undefined;
   const started = new Promise<ResourceClient>((resolve) => (serving = resolve));
-  const handle = (request: DaemonRequest, signal: AbortSignal): DaemonStatus | DaemonStopAck | Promise<{ switch: SwitchOutcome }> => {
-    if (request.op === 'status') return status;
-    if (request.op === 'stop') {
-      setImmediate(() => stop.abort('stop requested'));
-      return { stopping: true, pid: process.pid };
-    }
-    return switchForClient(started, request, signal);
-  };
+  const handle = controlHandler(status, stop, started);
   const socket = await acquireDaemonSocket(paths, handle);
   const interrupted = deps.interruptSignal();
   const onInterrupt = (): void => stop.abort('signal');
@@ -130,6 +124,8 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
         throw err;
       }
       serving(client);
+      // The control op `apply` parses and validates in this process: load both before it is asked.
+      void Promise.all([import('../apply/serve.ts'), import('../../apis/validation/load.ts')]).catch(() => undefined);
       logger.info({ stateDir: deps.stateDir, socket: paths.socket, api: api.server.addresses, version: status.version }, 'daemon started');
       deps.stderr.write(`boulder daemon running (pid ${process.pid}) for ${deps.stateDir}; logs: ${paths.log}\n`);
       if (!stop.signal.aborted) await new Promise((resolve) => stop.signal.addEventListener('abort', resolve, { once: true }));
@@ -151,6 +147,19 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     await removeOwnPidFile(paths.pid);
     await socket.close();
   }
+}
+
+/** Answers the control requests (protocol.ts): status, stop, and switch and apply once `started` resolves. */
+function controlHandler(status: DaemonStatus, stop: AbortController, started: Promise<ResourceClient>): RequestHandler {
+  return (request, signal, emit) => {
+    if (request.op === 'status') return status;
+    if (request.op === 'stop') {
+      setImmediate(() => stop.abort('stop requested'));
+      return { stopping: true, pid: process.pid } satisfies DaemonStopAck;
+    }
+    if (request.op === 'apply') return import('../apply/serve.ts').then(({ applyForClient }) => applyForClient(started, request, signal, emit));
+    return switchForClient(started, request, signal);
+  };
 }
 
 /** The daemon's reconcile-failure listener when friction collection is on (cmd/telemetry/events.ts). */

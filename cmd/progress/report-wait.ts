@@ -16,7 +16,7 @@ import type { WaitResult } from '../wait-for.ts';
  * timeout with the cleanup failure that kept a deletion from finishing, if any) and returns the
  * exit code of the first failure, if any. `quiet` prints failures only.
  */
-export function reportWait(deps: CliDeps, kind: KindInfo, result: WaitResult, forText: string, quiet = false): ExitCodeValue | undefined {
+export function reportWait(deps: Pick<CliDeps, 'stdout' | 'stderr'>, kind: KindInfo, result: WaitResult, forText: string, quiet = false): ExitCodeValue | undefined {
   let failed: ExitCodeValue | undefined;
   if (!quiet) {
     for (const name of result.met) deps.stdout.write(`${singularResource(kind)}/${name} ${forText === 'delete' ? 'deleted' : 'condition met'}\n`);

@@ -40,7 +40,7 @@ export interface ProgressWaitOptions {
   view?: ProgressView;
 }
 
-/** Waits until every target is Ready, showing progress; returns the first failure's exit code, if any. */
+/** Waits until every target is Ready, showing progress, while checking that a daemon runs; returns the first failure's exit code, if any. */
 export async function waitWithProgress(
   deps: CliDeps,
   client: ResourceClient,
@@ -48,20 +48,38 @@ export async function waitWithProgress(
   options: ProgressWaitOptions,
 ): Promise<ExitCodeValue | undefined> {
   if (targets.length === 0) return undefined;
-  const view = options.view ?? createProgressView(deps.stderr as ProgressOut);
-  const started = deps.clock.now().getTime();
   const { watchDaemon } = await import('../daemon/liveness.ts');
-  const daemon = watchDaemon(deps);
+  return followWithProgress(deps, client, targets, { ...options, signal: deps.interruptSignal(), watch: () => watchDaemon(deps) });
+}
+
+/** What followWithProgress writes to and reads the time from (the CLI's deps, or the daemon's stream to one). */
+export type ProgressIo = Pick<CliDeps, 'stdout' | 'stderr' | 'clock'>;
+
+/**
+ * waitWithProgress without the CLI's process: ended early by `signal` (Ctrl-C; the daemon: its
+ * client went away), with `watch` started for the wait (the CLI's check that a daemon runs).
+ */
+export async function followWithProgress(
+  io: ProgressIo,
+  client: ResourceClient,
+  targets: readonly FollowTarget[],
+  options: ProgressWaitOptions & { signal?: AbortSignal; watch?: () => { stop(): Promise<void> } },
+): Promise<ExitCodeValue | undefined> {
+  if (targets.length === 0) return undefined;
+  const view = options.view ?? createProgressView(io.stderr as ProgressOut);
+  const started = io.clock.now().getTime();
+  const watch = options.watch?.();
   let results: ObjectProgress[];
   try {
     results = await followUntilReady(client, targets, {
       timeoutMs: options.timeoutMs,
-      signal: deps.interruptSignal(),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
       onChange: (objects) => view.update(objects),
     });
   } finally {
-    await daemon.stop();
+    await watch?.stop();
   }
+  const deps = io;
   view.finish(results, deps.clock.now().getTime() - started);
   let failed: ExitCodeValue | undefined;
   for (const [kind, result] of waitResultsByKind(targets, results)) failed ??= reportWait(deps, kind, result, 'condition=Ready', true);

@@ -8,6 +8,10 @@
  * as `apply --wait` up to the write. The bench watches the embedded store and takes the moment it
  * sees the object ADDED.
  *
+ * The same apply with a daemon running for the state dir (a `backend: mock` workspace: no Docker)
+ * is measured too: the CLI then sends the manifests to the daemon (control op `apply`), which
+ * validates and writes them.
+ *
  * `BOULDER_BENCH_BASELINE=/path/to/other/bin/boulder.js` measures a second build (e.g. the commit
  * before a change, built in a scratch checkout) interleaved with this one, for a before/after in
  * the same run.
@@ -30,6 +34,9 @@ const RUNS = 9;
 interface CliSamples {
   applyToStored: number[];
   applyWall: number[];
+  /** The same apply with a daemon running (the build's own). */
+  daemonApplyToStored: number[];
+  daemonApplyWall: number[];
   get: number[];
   exec: number[];
   version: number[];
@@ -91,6 +98,54 @@ async function measureOnce(bin: string, root: string, store: EmbeddedStore, name
   }
 }
 
+/** A build's daemon for the daemon-path rows: its own state dir, whose store the bench watches. */
+interface BenchDaemon {
+  stateDir: string;
+  store: EmbeddedStore;
+  stop(): Promise<void>;
+}
+
+/** Starts `bin daemon` for a new state dir under `root` and waits until it answers. */
+async function startBenchDaemon(bin: string, root: string, label: string): Promise<BenchDaemon> {
+  const stateDir = join(root, `daemon-${label}`);
+  const child = spawn(process.execPath, [bin, '--state-dir', stateDir, 'daemon'], { stdio: ['ignore', 'ignore', 'ignore'] });
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const stop = async (): Promise<void> => {
+    if (child.exitCode !== null) return;
+    await runNode([bin, '--state-dir', stateDir, 'daemon', 'stop', '--timeout', '10s']).catch(() => undefined);
+    if (child.exitCode === null) child.kill('SIGKILL');
+    await exited;
+  };
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (await runNode([bin, '--state-dir', stateDir, 'daemon', 'status']).then(() => true, () => false)) break;
+    if (child.exitCode !== null || Date.now() > deadline) {
+      await stop();
+      throw new Error(`the ${label} daemon did not start`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return { stateDir, store: await openEmbeddedStore({ path: join(stateDir, STORE_FILE) }), stop };
+}
+
+/** One apply of a new mock workspace with the build's daemon running. */
+async function measureDaemonApply(bin: string, root: string, daemon: BenchDaemon, name: string, into: CliSamples | undefined): Promise<void> {
+  const file = join(root, `${name}.yaml`);
+  writeFileSync(file, `apiVersion: nexus.dev/v1alpha1\nkind: Workspace\nmetadata:\n  name: ${name}\nspec:\n  backend: mock\n  image: busybox:latest\n`);
+  const abort = new AbortController();
+  const { added } = await watchAdded(daemon.store, name, abort.signal);
+  const timer = setTimeout(() => abort.abort(), 10_000);
+  try {
+    const applied = await runNode([bin, '--state-dir', daemon.stateDir, 'apply', '-f', file]);
+    const storedAt = await added;
+    into?.daemonApplyToStored.push(storedAt - applied.spawnedAt);
+    into?.daemonApplyWall.push(applied.exitedAt - applied.spawnedAt);
+  } finally {
+    clearTimeout(timer);
+    abort.abort();
+  }
+}
+
 async function floorOnce(into: number[] | undefined): Promise<void> {
   const { spawnedAt, exitedAt } = await runNode(['-e', '0']);
   into?.push(exitedAt - spawnedAt);
@@ -103,6 +158,8 @@ function rowsOf(label: string, s: CliSamples, floor: number): BenchRow[] {
   return [
     row('CLI start → object stored (apply -f ws.yaml)', s.applyToStored, 'spawn → ADDED seen by a store watch'),
     row('apply -f ws.yaml --no-daemon (wall)', s.applyWall, 'spawn → exit'),
+    row('CLI start → object stored, daemon running (apply -f ws.yaml)', s.daemonApplyToStored, 'spawn → ADDED seen by a store watch; mock backend'),
+    row('apply -f ws.yaml, daemon running (wall)', s.daemonApplyWall, 'spawn → exit; mock backend'),
     row('get ws NAME (wall)', s.get, 'spawn → exit'),
     row('exec NAME -- true, up to the Docker provider (wall)', s.exec, 'spawn → exit; refused: no container'),
     row('version (wall)', s.version, 'spawn → exit'),
@@ -116,9 +173,11 @@ export async function benchCliStart(): Promise<BenchRow[]> {
   if (baseline !== undefined && baseline !== '') builds.push({ label: 'baseline: ', bin: baseline });
   const root = mkdtempSync(join(tmpdir(), 'boulder-bench-cli-'));
   const floor: number[] = [];
-  const samples = builds.map((): CliSamples => ({ applyToStored: [], applyWall: [], get: [], exec: [], version: [] }));
+  const samples = builds.map((): CliSamples => ({ applyToStored: [], applyWall: [], daemonApplyToStored: [], daemonApplyWall: [], get: [], exec: [], version: [] }));
   let store: EmbeddedStore | undefined;
+  const daemons: BenchDaemon[] = [];
   try {
+    for (const [b, build] of builds.entries()) daemons.push(await startBenchDaemon(build.bin, root, String(b)));
     // The first apply creates the state dir and its store; the bench then watches that store.
     await runNode([BIN, '--state-dir', join(root, 'state'), 'apply', '-f', writeSeed(root), '--no-daemon']);
     store = await openEmbeddedStore({ path: join(root, 'state', STORE_FILE) });
@@ -126,10 +185,15 @@ export async function benchCliStart(): Promise<BenchRow[]> {
       await floorOnce(i < 0 ? undefined : floor);
       for (const [b, build] of builds.entries()) {
         await measureOnce(build.bin, root, store, `cli-${b}-${i + 1}`, i < 0 ? undefined : samples[b]);
+        await measureDaemonApply(build.bin, root, daemons[b]!, `cli-d-${b}-${i + 1}`, i < 0 ? undefined : samples[b]);
       }
     }
   } finally {
     await store?.close();
+    for (const daemon of daemons) {
+      await daemon.store.close();
+      await daemon.stop();
+    }
     rmSync(root, { recursive: true, force: true });
   }
   const floorMedian = median(floor);

@@ -13,7 +13,7 @@ import { segmentRows, watchApply, type ApplySegments } from './apply-segments.ts
 import { attribute, attributionRows, type ApplyAttribution } from './apply-attribution.ts';
 import { equivalentStartOnce, gitWorktreeAddOnce, nodeStartOnce, type ApplyFloors } from './apply-floors.ts';
 import { DevcontainerFloor, dockerRunFloorName, dockerRunOnce } from './docker-floors.ts';
-import { createGitRepository, workspaceManifest, writeManifests, type DockerBenchEnv } from './docker-bench-env.ts';
+import { createGitRepository, DockerBenchEnv, workspaceManifest, writeManifests } from './docker-bench-env.ts';
 import { phaseRows, phasesOf, type PhaseSample } from './phases.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
 
@@ -91,36 +91,43 @@ function variantRows(label: string, s: ApplySamples, dockerRun: { name: string; 
   return rows;
 }
 
+/** Prepares the `devcontainer up` floor: its flags, or why it cannot be measured. */
+async function prepareDevcontainer(devcontainer: DevcontainerFloor): Promise<{ flags: string[]; error?: string }> {
+  try {
+    return { flags: await devcontainer.prepare() };
+  } catch (err) {
+    return { flags: [], error: (err as Error).message };
+  }
+}
+
 /** Runs the apply → Ready benchmark and returns its rows. */
 export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]> {
   const repository = createGitRepository(join(env.root, 'repo-apply'));
   const devcontainer = new DevcontainerFloor(env);
-  let devcontainerError: string | undefined;
-  let devcontainerFlags: string[] = [];
-  try {
-    devcontainerFlags = await devcontainer.prepare();
-  } catch (err) {
-    devcontainerError = (err as Error).message;
-  }
+  const { flags: devcontainerFlags, error: devcontainerError } = await prepareDevcontainer(devcontainer);
   const dockerRun: number[] = [];
   const devcontainerUp: number[] = [];
   const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
   const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [], floors: [], parts: [] };
   const store = await openEmbeddedStore({ path: join(env.stateDir, STORE_FILE) });
+  const baseline = await openBaseline();
   try {
     await dockerRunOnce(env);
     await applyOnce(env, store, env.name('warm'), undefined, undefined);
     await applyOnce(env, store, env.name('warm-wt'), repository, undefined);
+    await baseline?.warm();
 
     for (let i = 0; i < RUNS; i += 1) {
       dockerRun.push(await dockerRunOnce(env));
       await applyOnce(env, store, env.name(`apply-${i}`), undefined, plain);
       await applyOnce(env, store, env.name(`apply-wt-${i}`), repository, worktree);
+      await baseline?.once(i);
       if (devcontainerError === undefined) devcontainerUp.push(await devcontainer.upOnce());
     }
   } finally {
     await devcontainer.removeContainer();
     await store.close();
+    await baseline?.close();
   }
 
   const dockerRunFloor = { name: dockerRunFloorName(env), value: median(dockerRun) };
@@ -136,5 +143,43 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
   rows.push(...segmentRows('apply → Ready, with worktree', worktree.segments));
   rows.push(...phaseRows('apply → Ready, with worktree', worktree.phases));
   rows.push(...attributionRows('apply → Ready, with worktree', worktree.floors ?? [], worktree.parts ?? [], dockerRunFloor));
+  if (baseline !== undefined) rows.push(...baseline.rows(dockerRunFloor));
   return rows;
+}
+
+/**
+ * With `BOULDER_BENCH_BASELINE=/path/to/other/bin/boulder.js`: the same applies by a second build
+ * (CLI and daemon, its own state dir), interleaved with this build's, for a before/after in the
+ * same run (its rows are prefixed `baseline: `).
+ */
+async function openBaseline(): Promise<{ warm(): Promise<void>; once(i: number): Promise<void>; rows(floor: { name: string; value: number }): BenchRow[]; close(): Promise<void> } | undefined> {
+  const bin = process.env['BOULDER_BENCH_BASELINE'];
+  if (bin === undefined || bin === '') return undefined;
+  const env = await DockerBenchEnv.open(bin);
+  const store = await openEmbeddedStore({ path: join(env.stateDir, STORE_FILE) });
+  const repository = createGitRepository(join(env.root, 'repo-apply'));
+  const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
+  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
+  return {
+    async warm() {
+      await applyOnce(env, store, env.name('warm'), undefined, undefined);
+      await applyOnce(env, store, env.name('warm-wt'), repository, undefined);
+    },
+    async once(i) {
+      await applyOnce(env, store, env.name(`apply-${i}`), undefined, plain);
+      await applyOnce(env, store, env.name(`apply-wt-${i}`), repository, worktree);
+    },
+    rows(floor) {
+      return [
+        ...variantRows('baseline: image present, no repository', plain, floor, 'baseline').slice(0, 1),
+        ...variantRows('baseline: image present, with worktree', worktree, floor, 'baseline').slice(0, 1),
+        ...segmentRows('baseline: apply → Ready, no repository', plain.segments),
+        ...segmentRows('baseline: apply → Ready, with worktree', worktree.segments),
+      ];
+    },
+    async close() {
+      await store.close();
+      await env.close();
+    },
+  };
 }
