@@ -248,6 +248,30 @@ describe('the isolated network (workspaces without services)', () => {
     expect(network.Labels).toEqual({ 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'isolated-network' });
   });
 
+  it("gives each owner of a multi-user node an isolated network of their own, where the other's names do not resolve", async () => {
+    const users = [`a${RUN_ID}`, `b${RUN_ID}`].map((u) => u.toLowerCase().replace(/[^a-z0-9]/g, '').slice(0, 16));
+    const [a, b] = [workspace('ownera'), workspace('ownerb')];
+    cleanups.push(async () => {
+      for (const user of users) await docker.getNetwork(`nexus-isolated-${user}`).remove().catch(() => undefined);
+    });
+    const withUser = (t: RuntimeTarget, user: string) => desiredFor(t, { labels: { ...desiredFor(t).labels, 'nexus.dev/user': user } });
+    const [ra, rb] = await Promise.all([provider.ensure(withUser(a, users[0]!)), provider.ensure(withUser(b, users[1]!))]);
+    expect(ra.changes).toEqual([`isolated network nexus-isolated-${users[0]} ready`, 'container created', 'container started']);
+    expect(rb.changes).toEqual([`isolated network nexus-isolated-${users[1]} ready`, 'container created', 'container started']);
+    expect(Object.keys((await inspectContainer(a)).NetworkSettings.Networks)).toEqual([`nexus-isolated-${users[0]}`]);
+    expect(Object.keys((await inspectContainer(b)).NetworkSettings.Networks)).toEqual([`nexus-isolated-${users[1]}`]);
+    const network = await docker.getNetwork(`nexus-isolated-${users[0]}`).inspect();
+    expect(network.Labels).toEqual({ 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'isolated-network', 'nexus.dev/user': users[0] });
+    expect(network.Options).toMatchObject({ 'com.docker.network.bridge.enable_icc': 'false' });
+    // Docker's embedded DNS answers names on the same network only: a's own host name resolves in a, b's does not.
+    const [ipA, ipB] = [(await provider.endpoint(a))!.host, (await provider.endpoint(b))!.host];
+    expect([ipA, ipB]).toEqual([Object.values((await inspectContainer(a)).NetworkSettings.Networks)[0]!.IPAddress, Object.values((await inspectContainer(b)).NetworkSettings.Networks)[0]!.IPAddress]);
+    expect((await provider.exec(a, ['nslookup', a.name, '127.0.0.11'])).stdout).toContain(ipA);
+    const lookup = await provider.exec(a, ['nslookup', b.name, '127.0.0.11']);
+    expect(lookup.stdout + lookup.stderr).not.toContain(ipB);
+    expect((await provider.ensure(withUser(a, users[0]!))).changes).toEqual([]);
+  });
+
   it('is made once for many concurrent requests, adopted when another process made it, and skips a name a foreign network holds', async () => {
     const stamp = `${RUN_ID}-${Date.now().toString(36)}`;
     const names: [string, string] = [`bdp-iso-${stamp}`, `bdp-iso2-${stamp}`];
@@ -256,20 +280,20 @@ describe('the isolated network (workspaces without services)', () => {
       await foreign.remove();
       await docker.getNetwork(names[1]).remove().catch(() => undefined);
     });
-    const maker = new IsolatedNetworkMaker(names);
+    const maker = new IsolatedNetworkMaker(() => names);
     const made = await Promise.all(Array.from({ length: 10 }, () => maker.make(docker)));
     expect(new Set(made.map((n) => n.id)).size).toBe(1);
     expect(made[0]).toMatchObject({ name: names[1], isolated: true });
     expect((await docker.listNetworks({ filters: { name: [names[1]] } })).filter((n) => n.Name === names[1])).toHaveLength(1);
     // Another process (another maker) finds the name taken and adopts the network.
-    expect(await new IsolatedNetworkMaker(names).make(docker)).toEqual(made[0]);
+    expect(await new IsolatedNetworkMaker(() => names).make(docker)).toEqual(made[0]);
     // Both names held by networks boulder did not make: a clear error, nothing adopted.
     const other = `${names[0]}-x`;
     await docker.createNetwork({ Name: other, CheckDuplicate: true, Labels: { [RUN_LABEL]: RUN_ID } });
     cleanups.push(async () => {
       await docker.getNetwork(other).remove();
     });
-    await expect(new IsolatedNetworkMaker([names[0], other]).make(docker)).rejects.toMatchObject({ reason: 'NetworkFailed', message: expect.stringContaining('not made by boulder') as string });
+    await expect(new IsolatedNetworkMaker(() => [names[0], other]).make(docker)).rejects.toMatchObject({ reason: 'NetworkFailed', message: expect.stringContaining('not made by boulder') as string });
   });
 });
 

@@ -6,7 +6,8 @@
  */
 import type Dockerode from 'dockerode';
 import type { RuntimeEndpoint, RuntimeTarget } from '../types.ts';
-import { ISOLATED_NETWORK_NAMES, networkName } from './names.ts';
+import { isolatedNetworkNames, networkName } from './names.ts';
+import { USER_LABEL } from '../../../apis/names/index.ts';
 import { findContainer } from './snapshot.ts';
 
 /** Docker states in which a container holds its network address. */
@@ -17,10 +18,10 @@ const ADDRESSED_STATES = new Set(['running', 'paused', 'restarting']);
  * name, then the isolated network), else on any network it has an address on; undefined when it is not running or paused,
  * or has no address.
  */
-export function endpointOfContainer(container: Pick<Dockerode.ContainerInfo, 'State' | 'NetworkSettings'>, target: RuntimeTarget): RuntimeEndpoint | undefined {
+export function endpointOfContainer(container: Pick<Dockerode.ContainerInfo, 'State' | 'NetworkSettings'> & { Labels?: Record<string, string> }, target: RuntimeTarget): RuntimeEndpoint | undefined {
   if (!ADDRESSED_STATES.has(container.State)) return undefined;
   const networks = container.NetworkSettings?.Networks ?? {};
-  const preferred = [networkName(target), networkName(target, { unique: true }), ...ISOLATED_NETWORK_NAMES];
+  const preferred = [networkName(target), networkName(target, { unique: true }), ...isolatedNetworkNames(container.Labels?.[USER_LABEL])];
   for (const name of preferred) {
     const address = networks[name]?.IPAddress;
     if (address !== undefined && address !== '') return { host: address };

@@ -1,8 +1,11 @@
 /**
- * The engine's isolated network (issue 19): ONE user-defined bridge network, with inter-container
- * traffic off (`com.docker.network.bridge.enable_icc=false`), that every Docker workspace without
- * services runs on. A workspace with services keeps a network of its own (network.ts), where its
- * containers reach each other by name.
+ * The isolated network (issue 19): ONE user-defined bridge network, with inter-container traffic
+ * off (`com.docker.network.bridge.enable_icc=false`), that every Docker workspace without services
+ * runs on — one for the engine, and on a multi-user node one per owner (`nexus-isolated-<user>`,
+ * labelled with the user), so that names of one user's workspaces do not even resolve in
+ * another's (Docker's embedded DNS answers every container name and host name on a network). A
+ * workspace with services keeps a network of its own (network.ts), where its containers reach
+ * each other by name.
  *
  * Why: creating a bridge network is the engine's most expensive step of a workspace start after
  * the container start itself (~70–90 ms here, and dockerd creates networks one at a time, so 20
@@ -18,10 +21,10 @@
  * Docker's own default bridge.
  */
 import type Dockerode from 'dockerode';
-import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NETWORK_FAILED } from '../../../apis/names/index.ts';
+import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NETWORK_FAILED, USER_LABEL } from '../../../apis/names/index.ts';
 import { ProviderError } from '../errors.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
-import { ISOLATED_NETWORK_NAMES } from './names.ts';
+import { isolatedNetworkNames } from './names.ts';
 import type { WorkspaceNetwork } from './workspace-network.ts';
 
 /** Value of `nexus.dev/component` on the isolated network. */
@@ -30,25 +33,34 @@ export const ISOLATED_NETWORK_COMPONENT = 'isolated-network';
 /** The bridge driver option that turns inter-container communication off. */
 export const ICC_OPTION = 'com.docker.network.bridge.enable_icc';
 
-/** The labels the isolated network is created with and found by. */
-export function isolatedNetworkLabels(): Record<string, string> {
-  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [COMPONENT_LABEL]: ISOLATED_NETWORK_COMPONENT };
+/** The labels the isolated network of `user` (undefined: the engine's) is created with and found by. */
+export function isolatedNetworkLabels(user?: string): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [COMPONENT_LABEL]: ISOLATED_NETWORK_COMPONENT, ...(user !== undefined ? { [USER_LABEL]: user } : {}) };
 }
 
-/** Whether a listed or inspected network is boulder's isolated network: its labels, a bridge, and ICC off (pure). */
-export function isIsolatedNetwork(network: Pick<Dockerode.NetworkInspectInfo, 'Labels' | 'Driver' | 'Options'>): boolean {
+/** Whether a listed network carries the isolated network's component label (a candidate; `isIsolatedNetwork` decides). */
+export function isIsolatedCandidate(network: Pick<Dockerode.NetworkInspectInfo, 'Labels'>): boolean {
+  return network.Labels?.[COMPONENT_LABEL] === ISOLATED_NETWORK_COMPONENT;
+}
+
+/**
+ * Whether a listed or inspected network is boulder's isolated network of `user` (undefined: the
+ * engine's, carrying no user): its labels, a bridge, and ICC off (pure).
+ */
+export function isIsolatedNetwork(network: Pick<Dockerode.NetworkInspectInfo, 'Labels' | 'Driver' | 'Options'>, user?: string): boolean {
   const labels = network.Labels ?? {};
   return (
     labels[MANAGED_BY_LABEL] === MANAGED_BY_VALUE &&
-    labels[COMPONENT_LABEL] === ISOLATED_NETWORK_COMPONENT &&
+    isIsolatedCandidate(network) &&
+    labels[USER_LABEL] === user &&
     network.Driver === 'bridge' &&
     network.Options?.[ICC_OPTION] === 'false'
   );
 }
 
-/** The isolated network among listed networks (the oldest, when there are several), if any (pure). */
-export function pickIsolatedNetwork(networks: readonly Dockerode.NetworkInspectInfo[]): Dockerode.NetworkInspectInfo | undefined {
-  return networks.filter(isIsolatedNetwork).sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created))[0];
+/** The isolated network of `user` among listed networks (the oldest, when there are several), if any (pure). */
+export function pickIsolatedNetwork(networks: readonly Dockerode.NetworkInspectInfo[], user?: string): Dockerode.NetworkInspectInfo | undefined {
+  return networks.filter((n) => isIsolatedNetwork(n, user)).sort((a, b) => Date.parse(a.Created) - Date.parse(b.Created))[0];
 }
 
 /** The isolated network as a workspace uses it. */
@@ -57,39 +69,42 @@ export function asIsolated(network: Pick<Dockerode.NetworkInspectInfo, 'Id' | 'N
 }
 
 /**
- * Creates the isolated network when a listing found none: one create at a time per process (20
- * workspaces applied at once on a fresh engine make one network, not 20), and a name another
- * process took first is adopted when it is the isolated network, skipped for the fallback name
- * when it is not.
+ * Creates an isolated network when a listing found none: one create at a time per process and
+ * owner (20 workspaces applied at once on a fresh engine make one network, not 20), and a name
+ * another process took first is adopted when it is that isolated network, skipped for the
+ * fallback name when it is not.
  */
 export class IsolatedNetworkMaker {
-  readonly #names: readonly string[];
-  #inFlight: Promise<WorkspaceNetwork> | undefined;
+  readonly #names: (user?: string) => readonly string[];
+  readonly #inFlight = new Map<string, Promise<WorkspaceNetwork>>();
 
-  /** `names`: the names tried in order (tests pass their own). */
-  constructor(names: readonly string[] = ISOLATED_NETWORK_NAMES) {
+  /** `names`: the names tried in order for an owner (tests pass their own). */
+  constructor(names: (user?: string) => readonly string[] = isolatedNetworkNames) {
     this.#names = names;
   }
 
-  /** The isolated network, created unless another create (here or elsewhere) made it first. */
-  make(docker: Dockerode): Promise<WorkspaceNetwork> {
-    this.#inFlight ??= createIsolatedNetwork(docker, this.#names).finally(() => {
-      this.#inFlight = undefined;
-    });
-    return this.#inFlight;
+  /** The isolated network of `user` (undefined: the engine's), created unless another create (here or elsewhere) made it first. */
+  make(docker: Dockerode, user?: string): Promise<WorkspaceNetwork> {
+    const key = user ?? '';
+    let pending = this.#inFlight.get(key);
+    if (pending === undefined) {
+      pending = createIsolatedNetwork(docker, this.#names(user), user).finally(() => this.#inFlight.delete(key));
+      this.#inFlight.set(key, pending);
+    }
+    return pending;
   }
 }
 
-async function createIsolatedNetwork(docker: Dockerode, names: readonly string[]): Promise<WorkspaceNetwork> {
+async function createIsolatedNetwork(docker: Dockerode, names: readonly string[], user: string | undefined): Promise<WorkspaceNetwork> {
   for (const name of names) {
     try {
-      const created = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: isolatedNetworkLabels(), Options: { [ICC_OPTION]: 'false' } });
+      const created = await docker.createNetwork({ Name: name, Driver: 'bridge', CheckDuplicate: true, Labels: isolatedNetworkLabels(user), Options: { [ICC_OPTION]: 'false' } });
       return { id: created.id, name, isolated: true };
     } catch (err) {
       if (!isConflict(err)) throw toProviderError(docker, err, NETWORK_FAILED, `creating the isolated network ${name}`);
     }
     const existing = await inspectNetwork(docker, name);
-    if (existing !== undefined && isIsolatedNetwork(existing)) return asIsolated(existing);
+    if (existing !== undefined && isIsolatedNetwork(existing, user)) return asIsolated(existing);
   }
   throw new ProviderError(
     NETWORK_FAILED,

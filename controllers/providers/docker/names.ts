@@ -34,10 +34,14 @@ export function networkName(target: RuntimeTarget, options: NameOptions = {}): s
 }
 
 /**
- * Names of the engine's isolated network (isolated-network.ts), in the order they are tried: the
- * plain one, then a fixed fallback for when a network boulder did not make holds the plain name.
+ * Names of an isolated network (isolated-network.ts), in the order they are tried: the plain one
+ * (`nexus-isolated`, or `nexus-isolated-<user>` for an owner on a multi-user node), then a fixed
+ * fallback for when a network boulder did not make holds the plain name.
  */
-export const ISOLATED_NETWORK_NAMES: readonly string[] = [`${PREFIX}-isolated`, `${PREFIX}-isolated-2`];
+export function isolatedNetworkNames(user?: string): [string, string] {
+  const base = boundedName([PREFIX, 'isolated', ...(user !== undefined ? [user] : [])], `isolated\0${user ?? ''}`, {});
+  return [base, withSuffix(base, '2')];
+}
 
 /** Name of a service container: `nexus-<namespace>-<name>-<service>`. */
 export function serviceContainerName(target: RuntimeTarget, service: string, options: NameOptions = {}): string {

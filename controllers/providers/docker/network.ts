@@ -11,17 +11,25 @@ import type Dockerode from 'dockerode';
 import type { DesiredRuntime, RuntimeTarget } from '../types.ts';
 import type { WorkspaceSnapshot } from './snapshot.ts';
 import { isConflict, isNotFound, toProviderError } from './engine-errors.ts';
-import { asIsolated, type IsolatedNetworkMaker } from './isolated-network.ts';
+import { asIsolated, pickIsolatedNetwork, type IsolatedNetworkMaker } from './isolated-network.ts';
 import { objectLabels } from './labels.ts';
-import { hostName, ISOLATED_NETWORK_NAMES, networkName } from './names.ts';
+import { hostName, isolatedNetworkNames, networkName } from './names.ts';
 import type { WorkspaceNetwork } from './workspace-network.ts';
-import { NETWORK_FAILED } from '../../../apis/names/index.ts';
+import { NETWORK_FAILED, USER_LABEL } from '../../../apis/names/index.ts';
 import { ProviderError } from '../errors.ts';
 
 export type { WorkspaceNetwork } from './workspace-network.ts';
 
+/** Whose containers a network step is about: the workspace's identity and its labels (which name its owner on a multi-user node). */
+export type NetworkOwner = Pick<DesiredRuntime, 'target' | 'labels'>;
+
 /** What the network step needs of a workspace: its identity, labels and (the number of) its services. */
-export type NetworkRequest = Pick<DesiredRuntime, 'target' | 'labels'> & { services: readonly unknown[] };
+export type NetworkRequest = NetworkOwner & { services: readonly unknown[] };
+
+/** The owner whose isolated network a workspace uses: its user on a multi-user node, else none (the engine's). */
+export function isolatedOwner(owner: NetworkOwner): string | undefined {
+  return owner.labels[USER_LABEL];
+}
 
 /**
  * Whether a workspace needs a network of its own (pure): its services and it reach each other by
@@ -48,24 +56,26 @@ export interface EnsuredNetwork {
  * `desired`'s labels).
  */
 export async function ensureWorkspaceNetwork(docker: Dockerode, desired: NetworkRequest, snapshot: WorkspaceSnapshot, isolated: IsolatedNetworkMaker): Promise<EnsuredNetwork> {
+  const user = isolatedOwner(desired);
   if (!needsOwnNetwork(desired.services)) {
-    if (snapshot.isolated !== undefined) return { network: asIsolated(snapshot.isolated), changes: [] };
-    const made = await isolated.make(docker);
+    const listed = pickIsolatedNetwork(snapshot.isolatedNetworks, user);
+    if (listed !== undefined) return { network: asIsolated(listed), changes: [] };
+    const made = await isolated.make(docker, user);
     return { network: made, changes: [`isolated network ${made.name} ready`] };
   }
   if (snapshot.network !== undefined) return { network: { id: snapshot.network.Id, name: snapshot.network.Name, isolated: false }, changes: [] };
   const network = await createNetwork(docker, desired);
-  return { network, changes: [hadOwnNetwork(snapshot) ? 'network recreated' : 'network created'] };
+  return { network, changes: [hadOwnNetwork(snapshot, user) ? 'network recreated' : 'network created'] };
 }
 
 /**
  * Whether the workspace had a network of its own that went: it has containers, and its main
  * container is not on the isolated network (from which it is moving to a first network of its own).
  */
-function hadOwnNetwork(snapshot: WorkspaceSnapshot): boolean {
+function hadOwnNetwork(snapshot: WorkspaceSnapshot, user: string | undefined): boolean {
   if (snapshot.main === undefined) return snapshot.services.size > 0;
   const networks = snapshot.main.NetworkSettings?.Networks ?? {};
-  return !ISOLATED_NETWORK_NAMES.some((name) => networks[name] !== undefined);
+  return !isolatedNetworkNames(user).some((name) => networks[name] !== undefined);
 }
 
 /** Creates the workspace network (plain name; the unique name when the plain one is taken). */
@@ -109,9 +119,10 @@ export async function removeNetwork(docker: Dockerode, id: string): Promise<void
   }
 }
 
-/** Names of every network boulder attaches a workspace's containers to: its own (either name) and the isolated one. */
-function boulderNetworkNames(target: RuntimeTarget): Set<string> {
-  return new Set([networkName(target), networkName(target, { unique: true }), ...ISOLATED_NETWORK_NAMES]);
+/** Names of every network boulder attaches a workspace's containers to: its own (either name) and its owner's isolated one. */
+function boulderNetworkNames(owner: NetworkOwner): Set<string> {
+  const { target } = owner;
+  return new Set([networkName(target), networkName(target, { unique: true }), ...isolatedNetworkNames(isolatedOwner(owner))]);
 }
 
 /** Whether a listed container's entry for `network` is that network (also when never started, where Docker has not resolved the id yet). */
@@ -121,8 +132,8 @@ function onNetwork(container: Dockerode.ContainerInfo, network: WorkspaceNetwork
 }
 
 /** Boulder's network entries of a listed container other than `network` (to disconnect). */
-function staleEntries(container: Dockerode.ContainerInfo, target: RuntimeTarget, network: WorkspaceNetwork): string[] {
-  const ours = boulderNetworkNames(target);
+function staleEntries(container: Dockerode.ContainerInfo, owner: NetworkOwner, network: WorkspaceNetwork): string[] {
+  const ours = boulderNetworkNames(owner);
   return Object.keys(container.NetworkSettings?.Networks ?? {}).filter((name) => ours.has(name) && !(name === network.name && onNetwork(container, network)));
 }
 
@@ -130,8 +141,8 @@ function staleEntries(container: Dockerode.ContainerInfo, target: RuntimeTarget,
  * Whether a listed container is on `network` and on no other network of boulder's for `target`:
  * `attached`, else `detached` (reattach fixes it).
  */
-export function networkAttachment(container: Dockerode.ContainerInfo, target: RuntimeTarget, network: WorkspaceNetwork): 'attached' | 'detached' {
-  return onNetwork(container, network) && staleEntries(container, target, network).length === 0 ? 'attached' : 'detached';
+export function networkAttachment(container: Dockerode.ContainerInfo, owner: NetworkOwner, network: WorkspaceNetwork): 'attached' | 'detached' {
+  return onNetwork(container, network) && staleEntries(container, owner, network).length === 0 ? 'attached' : 'detached';
 }
 
 /**
@@ -141,12 +152,12 @@ export function networkAttachment(container: Dockerode.ContainerInfo, target: Ru
  */
 export async function reattach(
   docker: Dockerode,
-  target: RuntimeTarget,
+  owner: NetworkOwner,
   container: Dockerode.ContainerInfo,
   network: WorkspaceNetwork,
   aliases: string[],
 ): Promise<void> {
-  for (const name of staleEntries(container, target, network)) {
+  for (const name of staleEntries(container, owner, network)) {
     try {
       await docker.getNetwork(name).disconnect({ Container: container.Id, Force: true });
     } catch {

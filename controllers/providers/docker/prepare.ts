@@ -11,7 +11,8 @@ import type Dockerode from 'dockerode';
 import type { PrepareRequest } from '../types.ts';
 import { inspectLocalImageShared, imageDigest, type ResolvedImage } from './image-pull.ts';
 import type { IsolatedNetworkMaker } from './isolated-network.ts';
-import { ensureWorkspaceNetwork, needsOwnNetwork, type EnsuredNetwork } from './network.ts';
+import { pickIsolatedNetwork } from './isolated-network.ts';
+import { ensureWorkspaceNetwork, isolatedOwner, needsOwnNetwork, type EnsuredNetwork, type NetworkRequest } from './network.ts';
 import { allSettled } from './settle.ts';
 import type { WorkspaceSnapshot } from './snapshot.ts';
 
@@ -61,11 +62,11 @@ export async function prepareWorkspace(
  * and ensure starts from the same listing or still lists that network; undefined: ensure sees to
  * the network itself.
  */
-export function preparedNetwork(prepared: PreparedWorkspace | undefined, snapshot: WorkspaceSnapshot, desired: { services: readonly unknown[] }): EnsuredNetwork | undefined {
+export function preparedNetwork(prepared: PreparedWorkspace | undefined, snapshot: WorkspaceSnapshot, desired: NetworkRequest): EnsuredNetwork | undefined {
   if (prepared === undefined) return undefined;
   const { network } = prepared.network;
   if (network.isolated === needsOwnNetwork(desired.services)) return undefined;
-  const listed = network.isolated ? snapshot.isolated : snapshot.network;
+  const listed = network.isolated ? pickIsolatedNetwork(snapshot.isolatedNetworks, isolatedOwner(desired)) : snapshot.network;
   if (snapshot === prepared.basis || listed?.Id === network.id) return prepared.network;
   return undefined;
 }

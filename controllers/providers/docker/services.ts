@@ -28,8 +28,8 @@ export async function ensureServiceContainer(
   const what = `service ${service.name}`;
   const hash = serviceConfigHash(desired, service);
   if (existing !== undefined && existing.Labels[CONFIG_HASH_KEY] === hash) {
-    if (networkAttachment(existing, desired.target, network) === 'attached') return { id: existing.Id, dockerState: existing.State, changes: [] };
-    await reattach(ctx.docker, desired.target, existing, network, [service.name]);
+    if (networkAttachment(existing, desired, network) === 'attached') return { id: existing.Id, dockerState: existing.State, changes: [] };
+    await reattach(ctx.docker, desired, existing, network, [service.name]);
     return { id: existing.Id, dockerState: existing.State, changes: [`${what} reconnected to network`] };
   }
   validateVolumes(service);

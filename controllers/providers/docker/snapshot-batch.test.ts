@@ -38,7 +38,7 @@ describe('SnapshotBatcher', () => {
     const lone = await batcher.snapshot({ namespace: 'default', name: 'w0', uid: 'uid-0' });
     expect(lone.main?.Id).toBe('c-uid-0');
     // Its own network by uid among boulder's networks (not an unmanaged one with the same label), and the isolated one.
-    expect([lone.network?.Id, lone.strayNetworks, lone.isolated?.Id]).toEqual(['n-uid-0', [], 'n-isolated']);
+    expect([lone.network?.Id, lone.strayNetworks, lone.isolatedNetworks.map((n) => n.Id)]).toEqual(['n-uid-0', [], ['n-isolated']]);
     expect(calls).toEqual([[`${UID_LABEL}=uid-0`]]);
 
     calls.length = 0;
@@ -46,7 +46,7 @@ describe('SnapshotBatcher', () => {
     snapshots.forEach((s, i) => {
       expect(s.main?.Id).toBe(`c-uid-${i}`);
       expect(s.network?.Id).toBe(`n-uid-${i}`);
-      expect(s.isolated?.Id).toBe('n-isolated');
+      expect(s.isolatedNetworks.map((n) => n.Id)).toEqual(['n-isolated']);
       expect(s.strayContainers).toEqual([]);
       expect(s.strayNetworks).toEqual([]);
     });

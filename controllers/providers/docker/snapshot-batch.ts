@@ -10,7 +10,7 @@ import type { RuntimeTarget } from '../types.ts';
 import { ENGINE_UNAVAILABLE, UID_LABEL } from '../../../apis/names/index.ts';
 import { toProviderError } from './engine-errors.ts';
 import { allSettled } from './settle.ts';
-import { pickIsolatedNetwork } from './isolated-network.ts';
+import { isIsolatedCandidate } from './isolated-network.ts';
 import { classify, listManagedNetworks, snapshotWorkspace, type WorkspaceSnapshot } from './snapshot.ts';
 
 interface Waiter {
@@ -48,10 +48,10 @@ export class SnapshotBatcher {
         continue;
       }
       try {
-        const { perUid, isolated } = await this.#listAll();
+        const { perUid, isolatedNetworks } = await this.#listAll();
         for (const w of batch) {
           const found = perUid.get(w.target.uid);
-          w.resolve(classify(found?.containers ?? [], found?.networks ?? [], isolated));
+          w.resolve(classify(found?.containers ?? [], found?.networks ?? [], isolatedNetworks));
         }
       } catch (err) {
         for (const w of batch) w.reject(err);
@@ -60,8 +60,8 @@ export class SnapshotBatcher {
     this.#inFlight = false;
   }
 
-  /** Every container and network carrying a uid label, grouped by it, and the isolated network. */
-  async #listAll(): Promise<{ perUid: Map<string, { containers: Dockerode.ContainerInfo[]; networks: Dockerode.NetworkInspectInfo[] }>; isolated: Dockerode.NetworkInspectInfo | undefined }> {
+  /** Every container and network carrying a uid label, grouped by it, and the isolated networks. */
+  async #listAll(): Promise<{ perUid: Map<string, { containers: Dockerode.ContainerInfo[]; networks: Dockerode.NetworkInspectInfo[] }>; isolatedNetworks: Dockerode.NetworkInspectInfo[] }> {
     let containers: Dockerode.ContainerInfo[];
     let networks: Dockerode.NetworkInspectInfo[];
     try {
@@ -79,6 +79,6 @@ export class SnapshotBatcher {
       const uid = n.Labels?.[UID_LABEL];
       if (uid !== undefined) entry(uid).networks.push(n);
     }
-    return { perUid, isolated: pickIsolatedNetwork(networks) };
+    return { perUid, isolatedNetworks: networks.filter(isIsolatedCandidate) };
   }
 }

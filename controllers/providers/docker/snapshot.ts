@@ -6,7 +6,7 @@
  */
 import type Dockerode from 'dockerode';
 import type { ObservedRuntime, RuntimeState, RuntimeTarget } from '../types.ts';
-import { pickIsolatedNetwork } from './isolated-network.ts';
+import { isIsolatedCandidate } from './isolated-network.ts';
 import { MANAGED_FILTER, uidFilter } from './labels.ts';
 import { toProviderError } from './engine-errors.ts';
 import { allSettled } from './settle.ts';
@@ -21,8 +21,8 @@ export interface WorkspaceSnapshot {
   services: Map<string, Dockerode.ContainerInfo>;
   /** The workspace's own network (the oldest, when several carry the label). */
   network?: Dockerode.NetworkInspectInfo;
-  /** The engine's isolated network (isolated-network.ts), when it exists. */
-  isolated?: Dockerode.NetworkInspectInfo;
+  /** The isolated networks listed (isolated-network.ts: the engine's, or one per owner); `pickIsolatedNetwork` finds the workspace's. */
+  isolatedNetworks: Dockerode.NetworkInspectInfo[];
   /** Labelled objects that should not exist: duplicates. */
   strayContainers: Dockerode.ContainerInfo[];
   strayNetworks: Dockerode.NetworkInspectInfo[];
@@ -37,7 +37,7 @@ export async function snapshotWorkspace(docker: Dockerode, target: RuntimeTarget
   } catch (err) {
     throw toProviderError(docker, err, ENGINE_UNAVAILABLE, 'listing the workspace objects');
   }
-  return classify(containers, networks.filter((n) => n.Labels?.[UID_LABEL] === target.uid), pickIsolatedNetwork(networks));
+  return classify(containers, networks.filter((n) => n.Labels?.[UID_LABEL] === target.uid), networks.filter(isIsolatedCandidate));
 }
 
 /** Every network boulder manages: workspaces' own networks and the isolated network. */
@@ -54,9 +54,9 @@ export async function listWorkspaceContainers(docker: Dockerode, target: Runtime
   }
 }
 
-/** Sorts a workspace's listed objects into main, services, its own network and strays (pure); `isolated` is passed through. */
-export function classify(containers: Dockerode.ContainerInfo[], networks: Dockerode.NetworkInspectInfo[], isolated?: Dockerode.NetworkInspectInfo): WorkspaceSnapshot {
-  const snapshot: WorkspaceSnapshot = { services: new Map(), strayContainers: [], strayNetworks: [], ...(isolated !== undefined ? { isolated } : {}) };
+/** Sorts a workspace's listed objects into main, services, its own network and strays (pure); `isolatedNetworks` are passed through. */
+export function classify(containers: Dockerode.ContainerInfo[], networks: Dockerode.NetworkInspectInfo[], isolatedNetworks: Dockerode.NetworkInspectInfo[] = []): WorkspaceSnapshot {
+  const snapshot: WorkspaceSnapshot = { services: new Map(), strayContainers: [], strayNetworks: [], isolatedNetworks };
   const newestFirst = [...containers].sort((a, b) => b.Created - a.Created);
   for (const c of newestFirst) {
     const role = c.Labels[ROLE_LABEL];

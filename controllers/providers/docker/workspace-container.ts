@@ -64,8 +64,8 @@ export async function ensureWorkspaceContainer(
   const hash = workspaceConfigHash(desired, image.ref);
   if (existing !== undefined && !needsNewContainer(desired, image, existing)) {
     const kept = { id: existing.Id, dockerState: existing.State, created: false, imageDigest: existing.Labels[IMAGE_DIGEST_LABEL] };
-    if (networkAttachment(existing, desired.target, network) === 'attached') return { ...kept, changes: [] };
-    await reattach(ctx.docker, desired.target, existing, network, workspaceAliases(desired.target, network));
+    if (networkAttachment(existing, desired, network) === 'attached') return { ...kept, changes: [] };
+    await reattach(ctx.docker, desired, existing, network, workspaceAliases(desired.target, network));
     return { ...kept, changes: ['container reconnected to network'] };
   }
   const resolved = await image.materialize();
