@@ -1,0 +1,129 @@
+/**
+ * The worktree steps of a Workspace converge (converge.ts). The worktree is made either first,
+ * before the desired state (as always), or alongside ensure (worktree-timing.ts decides):
+ *   - `worktree` (with the other inputs): an existing worktree is confirmed, one that cannot be
+ *     made alongside is made; a missing one that may be is only planned (its path and the
+ *     repository's common git dir, all the desired state needs);
+ *   - `reserveWorktree` (once observe ran): makes the planned worktree's empty directory, which the
+ *     container bind-mounts (a workspace whose runtime exists already, or a path not plainly ours
+ *     to make, gets its worktree made here instead, before the desired state);
+ *   - `worktreeAdd` (concurrently with ensure): `git worktree add` into that directory; on failure
+ *     it removes the directory it made, and the failure is WorktreeReady's as before;
+ *   - `remount` (before ensure): a worktree made while the workspace's container runs (its
+ *     directory was gone: removed by hand, or by a failed `worktreeAdd`) is not the directory that
+ *     container mounted at start, so the runtime is stopped and ensure starts it with it mounted.
+ * All are timed as phase `worktree` (they add up: its time spent on the worktree); the ensure
+ * group's wall is phase `runtime` (converge.ts).
+ */
+import { lstat } from 'node:fs/promises';
+import type { Workspace } from '../../apis/types/index.ts';
+import { CONTAINER_READY, WORKTREE_READY } from '../../apis/names/index.ts';
+import { defaulted } from '../../apis/defaulted.ts';
+import { found, type Step } from '../runtime/steps.ts';
+import { assertValidNames, ensureWorktree, releaseWorktreeDir, repositoryCommonGitDir, reserveWorktreeDir, worktreePath } from '../worktree/index.ts';
+import type { UnixOwner } from '../multi-user/index.ts';
+import type { ConvergedWorktree, ConvergeScope } from './converge-scope.ts';
+import { runtimeTarget } from './desired.ts';
+import { bindMountsWorktree, worktreeFirstBySpec, worktreeTiming } from './worktree-timing.ts';
+
+/** Confirms or makes the worktree, or plans a missing one that may be made alongside ensure. */
+export const worktreeStep: Step<ConvergeScope> = {
+  name: 'worktree',
+  condition: WORKTREE_READY,
+  phase: 'worktree',
+  run: async (scope) => {
+    const { ws, owner } = scope;
+    const repo = defaulted(ws).spec.repository;
+    if (repo === undefined) return;
+    if (worktreeFirstBySpec(ws, owner) === undefined) {
+      assertValidNames(ws.metadata.name, repo.branch);
+      const path = worktreePath(repo.path, ws.metadata.name);
+      if (!(await exists(path))) {
+        scope.newWorktree = { path, commonGitDir: await repositoryCommonGitDir(repo.path) };
+        return;
+      }
+    }
+    scope.worktree = await ensureWorktreeOf(ws, owner);
+  },
+};
+
+/** Makes the planned worktree's empty directory for `worktreeAdd`, or the worktree itself (see the module comment). */
+export const reserveWorktreeStep: Step<ConvergeScope> = {
+  name: 'reserveWorktree',
+  condition: WORKTREE_READY,
+  phase: 'worktree',
+  when: (scope) => scope.newWorktree !== undefined,
+  run: async (scope) => {
+    const { ws, owner, ctx } = scope;
+    const planned = found(scope.newWorktree, 'worktree');
+    const timing = worktreeTiming(ws, { ...(owner ? { owner } : {}), worktreeExists: false, runtimeExists: scope.before !== undefined });
+    const reservation = timing.when === 'alongside' ? await reserveWorktreeDir(found(ws.spec.repository, 'worktree').path, ws.metadata.name) : undefined;
+    if (reservation === undefined) {
+      ctx.log.debug({ timing }, `workspace/${ws.metadata.name}: worktree made before the runtime`);
+      scope.worktree = await ensureWorktreeOf(ws, owner);
+      return;
+    }
+    scope.reservation = { ...reservation, commonGitDir: planned.commonGitDir };
+  },
+};
+
+/** `git worktree add` into the reserved directory, while ensure creates and starts the container. */
+export const worktreeAddStep: Step<ConvergeScope> = {
+  name: 'worktreeAdd',
+  condition: WORKTREE_READY,
+  phase: 'worktree',
+  when: (scope) => scope.reservation !== undefined,
+  run: async (scope) => {
+    const { ws, owner, ctx } = scope;
+    const reservation = found(scope.reservation, 'reserveWorktree');
+    try {
+      scope.worktree = await ensureWorktreeOf(ws, owner);
+    } catch (err) {
+      // The container may mount the directory meanwhile: it keeps the removed directory (empty)
+      // until it is started again (`remount` of a later converge).
+      await releaseWorktreeDir(reservation).catch((cleanup: unknown) => ctx.log.warn({ err: cleanup }, `workspace/${ws.metadata.name}: could not remove the empty worktree directory ${reservation.path}`));
+      throw err;
+    }
+  },
+};
+
+/** Stops a running runtime whose worktree this converge made, so that ensure starts it with the worktree mounted. */
+export const remountStep: Step<ConvergeScope> = {
+  name: 'remount',
+  condition: CONTAINER_READY,
+  phase: 'remount',
+  when: (scope) => scope.worktree?.created === true && scope.before?.state === 'Running' && found(scope.desired, 'idle').state === 'Running' && bindMountsWorktree(scope.ws),
+  run: async (scope) => {
+    const { ws, ctx } = scope;
+    await found(scope.provider, 'provider').stop(runtimeTarget(ws));
+    scope.stoppedAfterObserve = true;
+    ctx.log.info(`workspace/${ws.metadata.name}: worktree ${found(scope.worktree, 'worktree').path} made while the container ran with the directory removed before mounted: restarting it`);
+  },
+};
+
+/** True when something is at `path` (a link is not followed). */
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
+}
+
+/** Creates or confirms the worktree when the workspace has a repository (as `owner` on a multi-user node). */
+async function ensureWorktreeOf(ws: Workspace, owner: UnixOwner | undefined): Promise<ConvergedWorktree | undefined> {
+  const repo = defaulted(ws).spec.repository;
+  if (repo === undefined) return undefined;
+  const info = await ensureWorktree({
+    repoPath: repo.path,
+    name: ws.metadata.name,
+    branch: repo.branch,
+    baseRef: repo.baseRef,
+    ...(owner ? { runAs: owner } : {}),
+  });
+  const facts: ConvergedWorktree = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir, created: info.created };
+  if (typeof info.submodules === 'object') facts.submodulesNotInitialized = info.submodules.notInitialized;
+  return facts;
+}
