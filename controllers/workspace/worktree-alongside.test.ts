@@ -1,0 +1,114 @@
+// The worktree made alongside ensure (worktree-steps.ts) through the whole reconcile, with a real
+// git repository and the mock provider: ensure starts with the reserved directory existing and
+// empty; a git failure leaves WorktreeReady's error, no Ready and no directory; the next converge
+// recovers, restarting the container that mounted the removed directory.
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { Workspace } from '../../apis/types/index.ts';
+import { FakeClock } from '../runtime/clock.ts';
+import { getCondition } from '../runtime/conditions.ts';
+import { Manager } from '../runtime/manager.ts';
+import { captureLogs, getOrUndefined, openTempStore, type TempStore } from '../runtime/testing.ts';
+import { MockProvider } from '../providers/mock/mock-provider.ts';
+import { createProviderRegistry } from '../providers/registry.ts';
+import type { DesiredRuntime, EnsureResult } from '../providers/types.ts';
+import { git, initRepo, makeTempDir, removeTempDirs } from '../worktree/test-repos.ts';
+import { workspaceReconciler } from './reconcile.ts';
+
+/** The mock provider, noting what the worktree directory held when each ensure began. */
+class WatchingProvider extends MockProvider {
+  readonly worktreeAtEnsure: (string[] | 'missing')[] = [];
+
+  override async ensure(desired: DesiredRuntime): Promise<EnsureResult> {
+    const source = desired.mounts.find((m) => m.target === '/workspace')?.source;
+    if (source !== undefined) this.worktreeAtEnsure.push(existsSync(source) ? readdirSync(source) : 'missing');
+    return super.ensure(desired);
+  }
+}
+
+let store: TempStore;
+let provider: WatchingProvider;
+
+beforeEach(async () => {
+  store = await openTempStore();
+  provider = new WatchingProvider();
+});
+afterEach(async () => {
+  await store.dispose();
+});
+afterAll(() => removeTempDirs());
+
+function workspace(name: string, spec: Partial<Workspace['spec']> = {}): Workspace {
+  return { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name }, spec: { backend: 'mock', image: 'debian:bookworm', ...spec } };
+}
+
+async function reconcileOnce(): Promise<Record<string, unknown>[]> {
+  const logs = captureLogs();
+  const clock = new FakeClock(new Date('2026-03-01T10:00:00Z'));
+  const manager = new Manager({ client: store.client, clock, logger: logs.logger });
+  manager.add({ kind: 'Workspace', reconcile: workspaceReconciler({ providers: createProviderRegistry([provider]) }) });
+  await manager.runUntilIdle({ timeoutMs: 60_000 });
+  return logs.lines();
+}
+
+const get = async (name: string): Promise<Workspace> => (await getOrUndefined<Workspace>(store.client, 'Workspace', name))!;
+
+describe('a new worktree made alongside ensure', () => {
+  it('ensure starts with the worktree directory made and empty; the workspace ends Ready with it filled', async () => {
+    const repo = initRepo(makeTempDir());
+    await store.client.create(workspace('feat', { repository: { path: repo } }));
+    await reconcileOnce();
+    const ws = await get('feat');
+    const path = join(repo, '.nexus/worktrees/feat');
+    expect(provider.worktreeAtEnsure).toEqual([[]]);
+    expect(getCondition(ws.status?.conditions, 'Ready')?.status).toBe('True');
+    expect(ws.status).toMatchObject({ worktreePath: path, branch: 'nexus/feat' });
+    expect(readdirSync(path).sort()).toEqual(['.git', 'README.md']);
+    expect(Object.keys(ws.status?.timings?.phases ?? {})).toEqual(expect.arrayContaining(['worktree', 'inputs', 'ensure', 'runtime']));
+    // The next converge confirms the worktree before the desired state, as always.
+    await store.client.update({ ...ws, spec: { ...ws.spec, env: { A: '1' } } });
+    await reconcileOnce();
+    expect(provider.worktreeAtEnsure).toEqual([[], ['.git', 'README.md']]);
+  });
+
+  it('an image built from the worktree gets the worktree first', async () => {
+    const repo = initRepo(makeTempDir());
+    await store.client.create(workspace('built', { image: undefined, repository: { path: repo }, build: { context: '.' } }));
+    await reconcileOnce();
+    expect(getCondition((await get('built')).status?.conditions, 'Ready')?.status).toBe('True');
+    expect(provider.worktreeAtEnsure).toEqual([['.git', 'README.md']]);
+  });
+
+  it('a git failure is WorktreeReady=False as before, not Ready, no directory left; a later converge recovers', async () => {
+    const repo = initRepo(makeTempDir());
+    // The branch checked out in the main checkout: git worktree add refuses it.
+    git(repo, 'switch', '-q', '-c', 'nexus/busy');
+    await store.client.create(workspace('busy', { repository: { path: repo } }));
+    await reconcileOnce();
+    let ws = await get('busy');
+    const path = join(repo, '.nexus/worktrees/busy');
+    expect(provider.worktreeAtEnsure).toEqual([[]]);
+    expect(getCondition(ws.status?.conditions, 'WorktreeReady')).toMatchObject({
+      status: 'False',
+      reason: 'BranchCheckedOutElsewhere',
+      message: expect.stringContaining('branch nexus/busy is already checked out at'),
+    });
+    expect(getCondition(ws.status?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'BranchCheckedOutElsewhere' });
+    expect(existsSync(path)).toBe(false);
+    expect(readdirSync(repo)).not.toContain('.nexus');
+    expect(provider.calls.stop).toBe(0);
+
+    // The branch freed: the worktree is made first (a runtime exists), and the container that
+    // mounted the removed directory is restarted so that it mounts the new one.
+    git(repo, 'switch', '-q', 'main');
+    await store.client.update({ ...ws, metadata: { ...ws.metadata, labels: { retry: 'yes' } } });
+    const logs = await reconcileOnce();
+    ws = await get('busy');
+    expect(getCondition(ws.status?.conditions, 'Ready')?.status).toBe('True');
+    expect(getCondition(ws.status?.conditions, 'WorktreeReady')?.status).toBe('True');
+    expect(provider.calls.stop).toBe(1);
+    expect(provider.worktreeAtEnsure).toEqual([[], ['.git', 'README.md']]);
+    expect(logs.map((l) => l['msg'])).toContainEqual(expect.stringMatching(/^workspace\/busy: worktree .* made while the container ran/));
+  });
+});
