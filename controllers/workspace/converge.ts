@@ -242,7 +242,7 @@ const statusStep: Step<ConvergeScope> = {
     phases.recordWall('converge');
     const writeStarted = performance.now();
     await live.write(workspaceStatus(live.object, statusInputs(scope, idle.transition !== undefined ? [] : repairs, runtimeChanged)));
-    if (runtimeChanged) ctx.log.debug({ phases: { ...phases.snapshot(), statusWrite: Math.round((performance.now() - writeStarted) * 10) / 10 }, outcome: result.outcome }, `workspace/${ws.metadata.name}: converge phases (ms)`);
+    if (runtimeChanged) ctx.log.debug({ phases: { ...phases.snapshot(), statusWrite: Math.round((performance.now() - writeStarted) * 10) / 10 }, spans: phases.spans(), outcome: result.outcome }, `workspace/${ws.metadata.name}: converge phases (ms)`);
     if (idle.transition !== undefined) ctx.log.info({ idle: idle.transition, activity: idle.activity?.what }, `workspace/${ws.metadata.name}: ${idle.transition === 'sleep' ? 'idle, paused' : 'woken'}`);
     scope.deps.activity?.settled(workspaceKey(ws), idle.idle, idle.decidedAt);
     return finish(idle.requeueAfter !== undefined ? { requeueAfter: idle.requeueAfter } : undefined);
