@@ -46,6 +46,16 @@ export interface PlannedWorktree {
   commonGitDir: string;
 }
 
+/** The empty directory reserved for a worktree made alongside ensure. */
+export interface ReservedWorktree extends WorktreeReservation, PlannedWorktree {
+  /**
+   * Resolved by the ensure step when it ended (either way): until then the engine may still
+   * resolve the directory as a bind mount's source (container create and start), so a failed
+   * `worktreeAdd` removes it only after that.
+   */
+  readonly ensureEnded: PromiseWithResolvers<void>;
+}
+
 /** The provider's ensure, as the ensure step saw it. */
 export interface EnsureOutcome {
   result: EnsureResult;
@@ -76,7 +86,7 @@ export interface ConvergeScope {
   /** `worktree`: a missing worktree that may be made alongside ensure (`reserveWorktree` decides, once observe ran). */
   newWorktree?: PlannedWorktree;
   /** `reserveWorktree`: the empty directory made for the worktree that `worktreeAdd` fills alongside ensure. */
-  reservation?: WorktreeReservation & PlannedWorktree;
+  reservation?: ReservedWorktree;
   /** `remount`: the runtime was stopped after `observe` (ensure must not start from that observation). */
   stoppedAfterObserve?: boolean;
   /** `secrets`. */

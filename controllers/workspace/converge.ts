@@ -194,9 +194,14 @@ const ensureStep: Step<ConvergeScope> = {
   run: async (scope) => {
     const { clock } = scope.ctx;
     const startedAt = clock.now().getTime();
-    const result = await ensureRuntime(found(scope.provider, 'provider'), found(scope.desired, 'idle'), scope.live, scope.stoppedAfterObserve !== true);
-    scope.ensured = { result, startedAt, ms: clock.now().getTime() - startedAt };
-    scope.phases.recordAll('ensure', result.phases);
+    try {
+      const result = await ensureRuntime(found(scope.provider, 'provider'), found(scope.desired, 'idle'), scope.live, scope.stoppedAfterObserve !== true);
+      scope.ensured = { result, startedAt, ms: clock.now().getTime() - startedAt };
+      scope.phases.recordAll('ensure', result.phases);
+    } finally {
+      // The engine no longer needs a reserved worktree directory to exist (worktree-steps.ts).
+      scope.reservation?.ensureEnded.resolve();
+    }
   },
 };
 

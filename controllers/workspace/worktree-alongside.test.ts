@@ -16,13 +16,19 @@ import type { DesiredRuntime, EnsureResult } from '../providers/types.ts';
 import { git, initRepo, makeTempDir, removeTempDirs } from '../worktree/test-repos.ts';
 import { workspaceReconciler } from './reconcile.ts';
 
-/** The mock provider, noting what the worktree directory held when each ensure began. */
+/**
+ * The mock provider, noting what the worktree directory held when each ensure began, and taking
+ * 50 ms like an engine's create and start, at whose end the bind mount's source must still exist.
+ */
 class WatchingProvider extends MockProvider {
   readonly worktreeAtEnsure: (string[] | 'missing')[] = [];
+  readonly mountSourceGoneAtStart: string[] = [];
 
   override async ensure(desired: DesiredRuntime): Promise<EnsureResult> {
     const source = desired.mounts.find((m) => m.target === '/workspace')?.source;
     if (source !== undefined) this.worktreeAtEnsure.push(existsSync(source) ? readdirSync(source) : 'missing');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    if (source !== undefined && !existsSync(source)) this.mountSourceGoneAtStart.push(source);
     return super.ensure(desired);
   }
 }
@@ -58,7 +64,7 @@ describe('a new worktree made alongside ensure', () => {
   it('ensure starts with the worktree directory made and empty; the workspace ends Ready with it filled', async () => {
     const repo = initRepo(makeTempDir());
     await store.client.create(workspace('feat', { repository: { path: repo } }));
-    await reconcileOnce();
+    const logs = await reconcileOnce();
     const ws = await get('feat');
     const path = join(repo, '.nexus/worktrees/feat');
     expect(provider.worktreeAtEnsure).toEqual([[]]);
@@ -66,6 +72,9 @@ describe('a new worktree made alongside ensure', () => {
     expect(ws.status).toMatchObject({ worktreePath: path, branch: 'nexus/feat' });
     expect(readdirSync(path).sort()).toEqual(['.git', 'README.md']);
     expect(Object.keys(ws.status?.timings?.phases ?? {})).toEqual(expect.arrayContaining(['worktree', 'inputs', 'ensure', 'runtime']));
+    // The debug line's spans: the worktree's time ends after ensure began (made alongside it).
+    const { spans } = logs.find((l) => String(l['msg']).endsWith('converge phases (ms)')) as { spans: Record<string, [number, number]> };
+    expect(spans['worktree']![1]).toBeGreaterThan(spans['ensure']![0]);
     // The next converge confirms the worktree before the desired state, as always.
     await store.client.update({ ...ws, spec: { ...ws.spec, env: { A: '1' } } });
     await reconcileOnce();
@@ -97,6 +106,9 @@ describe('a new worktree made alongside ensure', () => {
     expect(getCondition(ws.status?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'BranchCheckedOutElsewhere' });
     expect(existsSync(path)).toBe(false);
     expect(readdirSync(repo)).not.toContain('.nexus');
+    // The directory was removed only after ensure no longer needed it.
+    expect(provider.mountSourceGoneAtStart).toEqual([]);
+    expect(getCondition(ws.status?.conditions, 'ContainerReady')?.status).not.toBe('False');
     expect(provider.calls.stop).toBe(0);
 
     // The branch freed: the worktree is made first (a runtime exists), and the container that

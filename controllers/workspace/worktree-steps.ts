@@ -8,7 +8,8 @@
  *     container bind-mounts (a workspace whose runtime exists already, or a path not plainly ours
  *     to make, gets its worktree made here instead, before the desired state);
  *   - `worktreeAdd` (concurrently with ensure): `git worktree add` into that directory; on failure
- *     it removes the directory it made, and the failure is WorktreeReady's as before;
+ *     it removes the directory it made once ensure ended, and the failure is WorktreeReady's as
+ *     before;
  *   - `remount` (before ensure): a worktree made while the workspace's container runs (its
  *     directory was gone: removed by hand, or by a failed `worktreeAdd`) is not the directory that
  *     container mounted at start, so the runtime is stopped and ensure starts it with it mounted.
@@ -63,7 +64,7 @@ export const reserveWorktreeStep: Step<ConvergeScope> = {
       scope.worktree = await ensureWorktreeOf(ws, owner);
       return;
     }
-    scope.reservation = { ...reservation, commonGitDir: planned.commonGitDir };
+    scope.reservation = { ...reservation, commonGitDir: planned.commonGitDir, ensureEnded: Promise.withResolvers<void>() };
   },
 };
 
@@ -79,8 +80,10 @@ export const worktreeAddStep: Step<ConvergeScope> = {
     try {
       scope.worktree = await ensureWorktreeOf(ws, owner);
     } catch (err) {
-      // The container may mount the directory meanwhile: it keeps the removed directory (empty)
-      // until it is started again (`remount` of a later converge).
+      // Removed once ensure no longer needs it (the bind mount's source must exist for create and
+      // start); a container started meanwhile keeps the removed (empty) directory mounted until
+      // it is started again (`remount` of a later converge).
+      await reservation.ensureEnded.promise;
       await releaseWorktreeDir(reservation).catch((cleanup: unknown) => ctx.log.warn({ err: cleanup }, `workspace/${ws.metadata.name}: could not remove the empty worktree directory ${reservation.path}`));
       throw err;
     }
