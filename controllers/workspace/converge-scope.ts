@@ -14,7 +14,7 @@ import type { PhaseTimer } from './phase-timer.ts';
 import type { PortBindingChanges } from './port-bindings.ts';
 import type { SecretSources } from './secrets.ts';
 import type { HookRun, WorktreeFacts } from './status.ts';
-import type { WorktreeReservation } from '../worktree/index.ts';
+import type { WorktreeAddPlan, WorktreeReservation } from '../worktree/index.ts';
 import type { MultiUserOptions, UnixOwner } from '../multi-user/index.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
@@ -40,10 +40,11 @@ export type ConvergedWorktree = WorktreeFacts & {
   created: boolean;
 };
 
-/** Where a worktree not made yet will be: all the desired state needs of it. */
+/** A worktree checked and not made yet: where it will be (all the desired state needs of it) and its `git worktree add`. */
 export interface PlannedWorktree {
   path: string;
   commonGitDir: string;
+  add: WorktreeAddPlan;
 }
 
 /** The empty directory reserved for a worktree made alongside ensure. */
@@ -83,7 +84,7 @@ export interface ConvergeScope {
    * `worktreeAdd` when the worktree is made alongside ensure.
    */
   worktree?: ConvergedWorktree;
-  /** `worktree`: a missing worktree that may be made alongside ensure (`reserveWorktree` decides, once observe ran). */
+  /** `worktree`: a new worktree, checked, that may be made alongside ensure (`reserveWorktree` decides, once observe ran). */
   newWorktree?: PlannedWorktree;
   /** `reserveWorktree`: the empty directory made for the worktree that `worktreeAdd` fills alongside ensure. */
   reservation?: ReservedWorktree;

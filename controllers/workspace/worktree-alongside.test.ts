@@ -1,15 +1,16 @@
 // The worktree made alongside ensure (worktree-steps.ts) through the whole reconcile, with a real
 // git repository and the mock provider: ensure starts with the reserved directory existing and
-// empty; a git failure leaves WorktreeReady's error, no Ready and no directory; the next converge
-// recovers, restarting the container that mounted the removed directory.
-import { existsSync, readdirSync } from 'node:fs';
+// empty; a worktree that cannot be made fails before any container; a failed `git worktree add`
+// leaves WorktreeReady's error, no Ready and no directory; the next converge recovers, restarting
+// the container that mounted the removed directory.
+import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';
-import { FakeClock } from '../runtime/clock.ts';
+import { FakeClock, realClock } from '../runtime/clock.ts';
 import { getCondition } from '../runtime/conditions.ts';
 import { Manager } from '../runtime/manager.ts';
-import { captureLogs, getOrUndefined, openTempStore, type TempStore } from '../runtime/testing.ts';
+import { captureLogs, getOrUndefined, openTempStore, waitFor, type TempStore } from '../runtime/testing.ts';
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { createProviderRegistry } from '../providers/registry.ts';
 import type { DesiredRuntime, EnsureResult } from '../providers/types.ts';
@@ -89,38 +90,57 @@ describe('a new worktree made alongside ensure', () => {
     expect(provider.worktreeAtEnsure).toEqual([['.git', 'README.md']]);
   });
 
-  it('a git failure is WorktreeReady=False as before, not Ready, no directory left; a later converge recovers', async () => {
+  it('a worktree that cannot be made (branch checked out elsewhere) fails before any container, as before', async () => {
     const repo = initRepo(makeTempDir());
-    // The branch checked out in the main checkout: git worktree add refuses it.
     git(repo, 'switch', '-q', '-c', 'nexus/busy');
     await store.client.create(workspace('busy', { repository: { path: repo } }));
     await reconcileOnce();
-    let ws = await get('busy');
-    const path = join(repo, '.nexus/worktrees/busy');
-    expect(provider.worktreeAtEnsure).toEqual([[]]);
+    const ws = await get('busy');
     expect(getCondition(ws.status?.conditions, 'WorktreeReady')).toMatchObject({
       status: 'False',
       reason: 'BranchCheckedOutElsewhere',
       message: expect.stringContaining('branch nexus/busy is already checked out at'),
     });
     expect(getCondition(ws.status?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'BranchCheckedOutElsewhere' });
-    expect(existsSync(path)).toBe(false);
+    expect(provider.calls.ensure).toBe(0);
     expect(readdirSync(repo)).not.toContain('.nexus');
-    // The directory was removed only after ensure no longer needed it.
-    expect(provider.mountSourceGoneAtStart).toEqual([]);
-    expect(getCondition(ws.status?.conditions, 'ContainerReady')?.status).not.toBe('False');
-    expect(provider.calls.stop).toBe(0);
+  });
 
-    // The branch freed: the worktree is made first (a runtime exists), and the container that
-    // mounted the removed directory is restarted so that it mounts the new one.
-    git(repo, 'switch', '-q', 'main');
-    await store.client.update({ ...ws, metadata: { ...ws.metadata, labels: { retry: 'yes' } } });
-    const logs = await reconcileOnce();
-    ws = await get('busy');
-    expect(getCondition(ws.status?.conditions, 'Ready')?.status).toBe('True');
+  it('a failed git worktree add is WorktreeReady=False, not Ready, no directory left; a later converge recovers', async () => {
+    const repo = initRepo(makeTempDir());
+    // git cannot make the worktree's admin directory: the checks pass, `git worktree add` fails.
+    writeFileSync(join(repo, '.git/worktrees'), 'not a directory\n');
+    // GitFailed is transient (retried with backoff): the controllers run as the daemon runs them.
+    const logs = captureLogs();
+    const manager = new Manager({ client: store.client, clock: realClock, logger: logs.logger });
+    manager.add({ kind: 'Workspace', reconcile: workspaceReconciler({ providers: createProviderRegistry([provider]) }) });
+    await manager.start();
+    try {
+      await store.client.create(workspace('nogit', { repository: { path: repo } }));
+      await waitFor(async () => getCondition((await get('nogit')).status?.conditions, 'WorktreeReady')?.status === 'False', 10_000, 'WorktreeReady=False');
+      const ws = await get('nogit');
+      const path = join(repo, '.nexus/worktrees/nogit');
+      expect(provider.worktreeAtEnsure[0]).toEqual([]);
+      expect(getCondition(ws.status?.conditions, 'WorktreeReady')).toMatchObject({ status: 'False', reason: 'GitFailed', message: expect.stringContaining(`git worktree add ${path}`) });
+      expect(getCondition(ws.status?.conditions, 'Ready')).toMatchObject({ status: 'False', reason: 'GitFailed' });
+      expect(existsSync(path)).toBe(false);
+      expect(readdirSync(repo)).not.toContain('.nexus');
+      // The directory was removed only after ensure no longer needed it.
+      expect(provider.mountSourceGoneAtStart).toEqual([]);
+      expect(getCondition(ws.status?.conditions, 'ContainerReady')?.status).not.toBe('False');
+      expect(provider.calls.stop).toBe(0);
+
+      // Fixed: the retry makes the worktree first (a runtime exists), and the container that
+      // mounted the removed directory is restarted so that it mounts the new one.
+      rmSync(join(repo, '.git/worktrees'));
+      await waitFor(async () => getCondition((await get('nogit')).status?.conditions, 'Ready')?.status === 'True', 20_000, 'Ready');
+    } finally {
+      await manager.stop();
+    }
+    const ws = await get('nogit');
     expect(getCondition(ws.status?.conditions, 'WorktreeReady')?.status).toBe('True');
     expect(provider.calls.stop).toBe(1);
-    expect(provider.worktreeAtEnsure).toEqual([[], ['.git', 'README.md']]);
-    expect(logs.map((l) => l['msg'])).toContainEqual(expect.stringMatching(/^workspace\/busy: worktree .* made while the container ran/));
+    expect(provider.worktreeAtEnsure.at(-1)).toEqual(['.git', 'README.md']);
+    expect(logs.lines().map((l) => l['msg'])).toContainEqual(expect.stringMatching(/^workspace\/nogit: worktree .* made while the container ran/));
   });
 });

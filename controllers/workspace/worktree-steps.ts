@@ -2,9 +2,11 @@
  * The worktree steps of a Workspace converge (converge.ts). The worktree is made either first,
  * before the desired state (as always), or alongside ensure (worktree-timing.ts decides):
  *   - `worktree` (with the other inputs): an existing worktree is confirmed, one that cannot be
- *     made alongside is made; a missing one that may be is only planned (its path and the
- *     repository's common git dir, all the desired state needs);
- *   - `reserveWorktree` (once observe ran): makes the planned worktree's empty directory, which the
+ *     made alongside is made; for a new one that may be, only the reads and checks run here
+ *     (repository, branch, base ref, the branch not checked out elsewhere: their failures come
+ *     before any container, as always), and its path and the repository's common git dir are all
+ *     the desired state needs;
+ *   - `reserveWorktree` (once observe ran): makes the new worktree's empty directory, which the
  *     container bind-mounts (a workspace whose runtime exists already, or a path not plainly ours
  *     to make, gets its worktree made here instead, before the desired state);
  *   - `worktreeAdd` (concurrently with ensure): `git worktree add` into that directory; on failure
@@ -16,35 +18,32 @@
  * All are timed as phase `worktree` (they add up: its time spent on the worktree); the ensure
  * group's wall is phase `runtime` (converge.ts).
  */
-import { lstat } from 'node:fs/promises';
 import type { Workspace } from '../../apis/types/index.ts';
 import { CONTAINER_READY, WORKTREE_READY } from '../../apis/names/index.ts';
 import { defaulted } from '../../apis/defaulted.ts';
 import { found, type Step } from '../runtime/steps.ts';
-import { assertValidNames, ensureWorktree, releaseWorktreeDir, repositoryCommonGitDir, reserveWorktreeDir, worktreePath } from '../worktree/index.ts';
+import { addPlannedWorktree, ensureWorktree, planWorktree, releaseWorktreeDir, reserveWorktreeDir, type EnsureWorktreeInput, type WorktreeInfo } from '../worktree/index.ts';
 import type { UnixOwner } from '../multi-user/index.ts';
 import type { ConvergedWorktree, ConvergeScope } from './converge-scope.ts';
 import { runtimeTarget } from './desired.ts';
 import { bindMountsWorktree, worktreeFirstBySpec, worktreeTiming } from './worktree-timing.ts';
 
-/** Confirms or makes the worktree, or plans a missing one that may be made alongside ensure. */
+/** Confirms or makes the worktree, or checks a new one that may be made alongside ensure. */
 export const worktreeStep: Step<ConvergeScope> = {
   name: 'worktree',
   condition: WORKTREE_READY,
   phase: 'worktree',
   run: async (scope) => {
     const { ws, owner } = scope;
-    const repo = defaulted(ws).spec.repository;
-    if (repo === undefined) return;
-    if (worktreeFirstBySpec(ws, owner) === undefined) {
-      assertValidNames(ws.metadata.name, repo.branch);
-      const path = worktreePath(repo.path, ws.metadata.name);
-      if (!(await exists(path))) {
-        scope.newWorktree = { path, commonGitDir: await repositoryCommonGitDir(repo.path) };
-        return;
-      }
+    const input = worktreeInput(ws, owner);
+    if (input === undefined) return;
+    if (worktreeFirstBySpec(ws, owner) !== undefined) {
+      scope.worktree = facts(await ensureWorktree(input));
+      return;
     }
-    scope.worktree = await ensureWorktreeOf(ws, owner);
+    const planned = await planWorktree(input);
+    if (planned.kind === 'exists') scope.worktree = facts(planned.info);
+    else scope.newWorktree = { path: planned.path, commonGitDir: planned.repo.commonGitDir, add: planned };
   },
 };
 
@@ -58,13 +57,13 @@ export const reserveWorktreeStep: Step<ConvergeScope> = {
     const { ws, owner, ctx } = scope;
     const planned = found(scope.newWorktree, 'worktree');
     const timing = worktreeTiming(ws, { ...(owner ? { owner } : {}), worktreeExists: false, runtimeExists: scope.before !== undefined });
-    const reservation = timing.when === 'alongside' ? await reserveWorktreeDir(found(ws.spec.repository, 'worktree').path, ws.metadata.name) : undefined;
+    const reservation = timing.when === 'alongside' ? await reserveWorktreeDir(planned.add.input.repoPath, ws.metadata.name) : undefined;
     if (reservation === undefined) {
       ctx.log.debug({ timing }, `workspace/${ws.metadata.name}: worktree made before the runtime`);
-      scope.worktree = await ensureWorktreeOf(ws, owner);
+      scope.worktree = facts(await addPlannedWorktree(planned.add));
       return;
     }
-    scope.reservation = { ...reservation, commonGitDir: planned.commonGitDir, ensureEnded: Promise.withResolvers<void>() };
+    scope.reservation = { ...planned, ...reservation, ensureEnded: Promise.withResolvers<void>() };
   },
 };
 
@@ -75,10 +74,10 @@ export const worktreeAddStep: Step<ConvergeScope> = {
   phase: 'worktree',
   when: (scope) => scope.reservation !== undefined,
   run: async (scope) => {
-    const { ws, owner, ctx } = scope;
+    const { ws, ctx } = scope;
     const reservation = found(scope.reservation, 'reserveWorktree');
     try {
-      scope.worktree = await ensureWorktreeOf(ws, owner);
+      scope.worktree = facts(await addPlannedWorktree(reservation.add));
     } catch (err) {
       // Removed once ensure no longer needs it (the bind mount's source must exist for create and
       // start); a container started meanwhile keeps the removed (empty) directory mounted until
@@ -104,29 +103,16 @@ export const remountStep: Step<ConvergeScope> = {
   },
 };
 
-/** True when something is at `path` (a link is not followed). */
-async function exists(path: string): Promise<boolean> {
-  try {
-    await lstat(path);
-    return true;
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
-    throw err;
-  }
-}
-
-/** Creates or confirms the worktree when the workspace has a repository (as `owner` on a multi-user node). */
-async function ensureWorktreeOf(ws: Workspace, owner: UnixOwner | undefined): Promise<ConvergedWorktree | undefined> {
+/** What `ensureWorktree` is asked for `ws` (as `owner` on a multi-user node); undefined without spec.repository. */
+function worktreeInput(ws: Workspace, owner: UnixOwner | undefined): EnsureWorktreeInput | undefined {
   const repo = defaulted(ws).spec.repository;
   if (repo === undefined) return undefined;
-  const info = await ensureWorktree({
-    repoPath: repo.path,
-    name: ws.metadata.name,
-    branch: repo.branch,
-    baseRef: repo.baseRef,
-    ...(owner ? { runAs: owner } : {}),
-  });
-  const facts: ConvergedWorktree = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir, created: info.created };
-  if (typeof info.submodules === 'object') facts.submodulesNotInitialized = info.submodules.notInitialized;
-  return facts;
+  return { repoPath: repo.path, name: ws.metadata.name, branch: repo.branch, baseRef: repo.baseRef, ...(owner ? { runAs: owner } : {}) };
+}
+
+/** The worktree as the converge keeps it. */
+function facts(info: WorktreeInfo): ConvergedWorktree {
+  const converged: ConvergedWorktree = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir, created: info.created };
+  if (typeof info.submodules === 'object') converged.submodulesNotInitialized = info.submodules.notInitialized;
+  return converged;
 }

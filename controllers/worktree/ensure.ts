@@ -69,23 +69,47 @@ export interface WorktreeInfo {
  * BranchCheckedOutElsewhere, WorktreePathConflict, InvalidName, GitLocked, GitFailed).
  */
 export async function ensureWorktree(input: EnsureWorktreeInput): Promise<WorktreeInfo> {
+  const planned = await planWorktree(input);
+  return planned.kind === 'exists' ? planned.info : addPlannedWorktree(planned);
+}
+
+/** A worktree to add, checked: what `addPlannedWorktree` runs (`git worktree add <args>`). */
+export interface WorktreeAddPlan {
+  kind: 'add';
+  /** The worktree's path (`worktreePath(repoPath, name)`). */
+  path: string;
+  /** The repository, as inspected. */
+  repo: RepositoryInfo;
+  /** The arguments of `git worktree add`. */
+  args: string[];
+  input: EnsureWorktreeInput;
+}
+
+/**
+ * `ensureWorktree`'s reads: the existing worktree (`exists`, confirmed as `ensureWorktree` does),
+ * or the checks of a new one (repository, branch, base ref, a stale registration pruned, the
+ * branch not checked out elsewhere) and the `git worktree add` to run, which `addPlannedWorktree`
+ * runs later — into the missing path, or an empty directory made there meanwhile. Throws what
+ * `ensureWorktree` throws for the same reasons.
+ */
+export async function planWorktree(input: EnsureWorktreeInput): Promise<{ kind: 'exists'; info: WorktreeInfo } | WorktreeAddPlan> {
   assertValidNames(input.name, input.branch);
   const path = worktreePath(input.repoPath, input.name);
   const state = await inspectWorktreeDirCached(path, input.runAs);
   if (state.kind === 'worktree') {
     const found = assertOurs(path, input.branch, state, await repositoryCommonGitDir(input.repoPath, input.runAs));
-    return finish(path, input, found, false);
+    return { kind: 'exists', info: await finish(path, input, found, false) };
   }
-  // Absent or foreign: decided again under the repository lock, since a concurrent call may be
-  // halfway through creating it.
-  return createWorktree(path, input);
+  // Absent or foreign: decided again under the repository lock (addPlannedWorktree), since a
+  // concurrent call may be halfway through creating it.
+  return checkWorktreeAdd(path, input);
 }
 
 /**
- * Creates the worktree (the slow path). The checks run concurrently with other calls; only the
- * final re-check and `git worktree add` hold the repository lock.
+ * The checks of a new worktree (the slow path's reads, concurrently with other calls); only the
+ * final re-check and `git worktree add` (addPlannedWorktree) hold the repository lock.
  */
-async function createWorktree(path: string, input: EnsureWorktreeInput): Promise<WorktreeInfo> {
+async function checkWorktreeAdd(path: string, input: EnsureWorktreeInput): Promise<WorktreeAddPlan> {
   const as = input.runAs;
   const repo = await inspectRepository(input.repoPath, as);
   const realPath = join(repo.topLevel, WORKTREES_DIR, input.name);
@@ -103,6 +127,16 @@ async function createWorktree(path: string, input: EnsureWorktreeInput): Promise
     branch.value !== undefined || base.status === 'rejected'
       ? ['worktree', 'add', '--quiet', path, input.branch]
       : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, base.value];
+  return { kind: 'add', path, repo, args, input };
+}
+
+/**
+ * Runs a planned `git worktree add` (under the repository lock; a worktree of ours found at the
+ * path by then is taken as it is) and answers like `ensureWorktree`. Throws WorktreeError.
+ */
+export async function addPlannedWorktree(plan: WorktreeAddPlan): Promise<WorktreeInfo> {
+  const { path, repo, args, input } = plan;
+  const as = input.runAs;
   const existing = await withRepositoryLock(repo.commonGitDir, () => addWorktree(repo, path, input.branch, args, as));
   if (existing !== undefined) return finish(path, input, existing, false);
   const created = await inspectWorktreeDir(path, as);

@@ -4,15 +4,16 @@
  * as `boulder daemon` wires them: the container bind-mounts the empty directory reserved for the
  * worktree while `git worktree add` fills it, the workspace ends Ready with the committed files
  * visible through the container, and the converge's phase spans show the worktree overlapping
- * ensure. A `git worktree add` that fails (the branch checked out elsewhere) leaves WorktreeReady
- * False with the reason and message `ensureWorktree` gives, no Ready and no directory; once the
- * branch is free a later converge recovers: the container, which mounted the removed directory,
- * is restarted and sees the worktree.
+ * ensure. A worktree that cannot be made (the branch checked out elsewhere) fails before any
+ * container with the reason and message `ensureWorktree` gives; a `git worktree add` that fails
+ * after the container started leaves WorktreeReady False, no Ready and no directory, and once
+ * fixed a retry recovers: the container, which mounted the removed directory, is restarted and
+ * sees the worktree.
  */
 import { existsSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { updateWithRetry } from '../../cmd/workspace/update.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import { ensureWorktree, isWorktreeError } from '../../controllers/worktree/index.ts';
 import { git } from '../../controllers/worktree/test-repos.ts';
@@ -103,10 +104,9 @@ describe('a new worktree made alongside the container', () => {
     expect(existsSync(worktree)).toBe(false);
   });
 
-  it('a failed git worktree add: the worktree error as today, not Ready, no directory left; a later converge recovers', async () => {
+  it('a worktree that cannot be made (branch checked out elsewhere): the worktree error as today, before any container', async () => {
     const repo = newRepo({ 'app/hello.txt': 'committed line\n' });
     const name = 'taken';
-    const worktree = path.join(repo, '.nexus', 'worktrees', name);
     // The workspace's branch checked out in the main checkout: git worktree add refuses it.
     git(repo, 'switch', '-q', '-c', `nexus/${name}`);
     // What the worktree module reports for it (reason and message), which the workspace must show.
@@ -115,21 +115,34 @@ describe('a new worktree made alongside the container', () => {
       (err: unknown) => (isWorktreeError(err) ? { reason: err.reason, message: err.message } : undefined),
     );
     expect(expected?.reason).toBe('BranchCheckedOutElsewhere');
-
     const created = await h.client.create(workspaceManifest(NS, name, { image: BUSYBOX, repository: { path: repo } }));
     const failed = (await waitForWorkspace(h.client, NS, name, (ws) => conditionOf(ws, 'WorktreeReady')?.status === 'False', 30_000, 'WorktreeReady=False'))!;
     expect(conditionOf(failed, 'WorktreeReady')).toMatchObject({ status: 'False', ...expected });
     expect(conditionOf(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'BranchCheckedOutElsewhere' });
-    // The container was created and started alongside; the converge waited for it before failing.
-    await eventually(async () => (await mainContainer(created.metadata.uid!))?.State.Running === true, 10_000, 'the main container running');
+    expect(await mainContainer(created.metadata.uid!)).toBeUndefined();
+    expect(worktreeDirs(repo)).toEqual([]);
+    await deleteAndWait(name);
+  });
+
+  it('a git worktree add failing after the container started: WorktreeReady=False, not Ready, no directory left; recovered once fixed', async () => {
+    const repo = newRepo({ 'app/hello.txt': 'committed line\n' });
+    const name = 'addfails';
+    const worktree = path.join(repo, '.nexus', 'worktrees', name);
+    // git cannot make the worktree's admin directory: the checks pass, `git worktree add` fails.
+    await writeFile(path.join(repo, '.git', 'worktrees'), 'not a directory\n');
+    const created = await h.client.create(workspaceManifest(NS, name, { image: BUSYBOX, repository: { path: repo } }));
+    const failed = (await waitForWorkspace(h.client, NS, name, (ws) => conditionOf(ws, 'WorktreeReady')?.status === 'False', 30_000, 'WorktreeReady=False'))!;
+    expect(conditionOf(failed, 'WorktreeReady')).toMatchObject({ status: 'False', reason: 'GitFailed', message: expect.stringContaining(`git worktree add ${worktree}`) });
+    expect(conditionOf(failed, 'Ready')).toMatchObject({ status: 'False', reason: 'GitFailed' });
+    // The container was created and started alongside: the converge waited for it, then removed
+    // the directory it had reserved.
+    expect((await mainContainer(created.metadata.uid!))?.State.Running).toBe(true);
     expect(existsSync(worktree)).toBe(false);
     expect(worktreeDirs(repo)).toEqual([]);
-    expect(linkedWorktrees(repo)).toEqual([]);
 
-    // The branch freed: the next converge makes the worktree and restarts the container (which
-    // mounted the directory removed meanwhile), so the files are visible through it.
-    git(repo, 'switch', '-q', 'main');
-    await updateWithRetry<Workspace>(h.client, { kind: 'Workspace', namespace: NS, name }, (w) => ({ ...w, metadata: { ...w.metadata, labels: { retry: 'yes' } } }));
+    // Fixed: a retry makes the worktree and restarts the container (which mounted the directory
+    // removed meanwhile), so the files are visible through it.
+    await rm(path.join(repo, '.git', 'worktrees'));
     const ready = await waitReady(h.client, NS, name);
     expect(conditionOf(ready, 'WorktreeReady')?.status).toBe('True');
     const main = (await mainContainer(created.metadata.uid!))!;
