@@ -1,7 +1,9 @@
 /**
  * `ensureWorktree`: the workspace's worktree exists at `<repo>/.nexus/worktrees/<name>` on its
  * branch, created from the base ref when the branch is new. Idempotent and cheap when the
- * worktree is already there (one git call).
+ * worktree is already there (one git call). Also in two halves, `planWorktree` (the reads and
+ * checks) then `addPlannedWorktree` (`git worktree add`), for a caller that does other work
+ * between them (the Workspace converge starts the container meanwhile).
  */
 import { join } from 'node:path';
 import { WorktreeError } from './errors.ts';
@@ -82,6 +84,7 @@ export interface WorktreeAddPlan {
   repo: RepositoryInfo;
   /** The arguments of `git worktree add`. */
   args: string[];
+  /** What was asked (`ensureWorktree`'s input). */
   input: EnsureWorktreeInput;
 }
 
