@@ -84,7 +84,7 @@ export interface ConvergeScope {
    * `worktreeAdd` when the worktree is made alongside ensure.
    */
   worktree?: ConvergedWorktree;
-  /** `worktree`: a new worktree, checked, that may be made alongside ensure (`reserveWorktree` decides, once observe ran). */
+  /** `worktree`: a new worktree, checked, that may be made alongside ensure (`reserveWorktree` decides, right before ensure). */
   newWorktree?: PlannedWorktree;
   /** `reserveWorktree`: the empty directory made for the worktree that `worktreeAdd` fills alongside ensure. */
   reservation?: ReservedWorktree;

@@ -7,10 +7,10 @@ function workspace(spec: Partial<Workspace['spec']>): Workspace {
   return { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'w' }, spec: { backend: 'docker', ...spec } } as Workspace;
 }
 
-const common = ['admit', 'owner', 'provider', 'worktree', 'secrets', 'observe', 'prepare', 'reserveWorktree', 'desired', 'buildContainment', 'portBindings', 'idle'];
+const common = ['admit', 'owner', 'provider', 'worktree', 'secrets', 'observe', 'prepare', 'desired', 'buildContainment', 'portBindings', 'idle'];
 const tail = ['woken', 'scripts', 'status'];
-/** The worktree made alongside ensure when it may be (worktree-steps.ts), after the remount of a container whose worktree was gone. */
-const runtime = ['remount', 'worktreeAdd', 'ensure'];
+/** A new worktree's directory, the remount of a container whose worktree was gone, and the worktree made alongside ensure (worktree-steps.ts). */
+const runtime = ['reserveWorktree', 'remount', 'worktreeAdd', 'ensure'];
 
 describe('convergeSteps', () => {
   it('a bind-mounted workspace has no sync step and no hook step', () => {

@@ -1,8 +1,8 @@
 /**
  * The Workspace converge as a list of named steps (controllers/runtime/steps.ts), each owning the
  * condition its failure is recorded in:
- *   admit → owner → provider → (worktree ∥ secrets ∥ observe ∥ prepare) → reserveWorktree → desired →
- *   buildContainment → portBindings → idle → [volumeSync] → [onSleep] → remount → (worktreeAdd ∥ ensure) →
+ *   admit → owner → provider → (worktree ∥ secrets ∥ observe ∥ prepare) → desired → buildContainment →
+ *   portBindings → idle → [volumeSync] → [onSleep] → reserveWorktree → remount → (worktreeAdd ∥ ensure) →
  *   [podSync] → [onWake] → woken → scripts → status
  * The file-sync variants (sync-steps.ts) are in the list or not, by the spec: `volumeSync` for a
  * docker workspace (its volume is filled before the container starts), `podSync` for a kubernetes
@@ -47,13 +47,13 @@ export function convergeSteps(ws: Workspace): StepEntry<ConvergeScope>[] {
     ownerStep,
     providerStep,
     concurrentlyAs('inputs', worktreeStep, secretsStep, observeStep, prepareStep),
-    reserveWorktreeStep,
     desiredStep,
     buildContainmentStep,
     portBindingsStep,
     idleStep,
     ...(usesFileSync(ws) ? [volumeSyncStep] : []),
     ...(hooks?.onSleep !== undefined ? [onSleepStep] : []),
+    reserveWorktreeStep,
     remountStep,
     // The worktree first in list order: its failure is the one reported when both fail.
     concurrentlyAs('runtime', worktreeAddStep, ensureStep),
@@ -137,8 +137,8 @@ const desiredStep: Step<ConvergeScope> = {
   condition: CONTAINER_READY,
   run: async (scope) => {
     const { ws, owner } = scope;
-    // A worktree made alongside ensure is mounted at the path reserved for it.
-    const worktree = scope.worktree ?? scope.reservation;
+    // A new worktree not made yet (reserveWorktree) is mounted at its planned path.
+    const worktree = scope.worktree ?? scope.newWorktree;
     desiredPortBindings(ws);
     scope.declared = desiredRuntime(ws, { ...(worktree ? { worktree: { path: worktree.path, commonGitDir: worktree.commonGitDir } } : {}), secretEnv: found(scope.secretEnv, 'secrets'), ...(owner ? { runAs: owner } : {}) });
   },

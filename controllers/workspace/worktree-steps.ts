@@ -1,14 +1,15 @@
 /**
  * The worktree steps of a Workspace converge (converge.ts). The worktree is made either first,
- * before the desired state (as always), or alongside ensure (worktree-timing.ts decides):
+ * with the inputs (as always), or alongside ensure (worktree-timing.ts decides):
  *   - `worktree` (with the other inputs): an existing worktree is confirmed, one that cannot be
  *     made alongside is made; for a new one that may be, only the reads and checks run here
  *     (repository, branch, base ref, the branch not checked out elsewhere: their failures come
  *     before any container, as always), and its path and the repository's common git dir are all
  *     the desired state needs;
- *   - `reserveWorktree` (once observe ran): makes the new worktree's empty directory, which the
- *     container bind-mounts (a workspace whose runtime exists already, or a path not plainly ours
- *     to make, gets its worktree made here instead, before the desired state);
+ *   - `reserveWorktree` (right before ensure, once observe ran and nothing else can fail first):
+ *     makes the new worktree's empty directory at its planned path, which the desired state
+ *     mounts (a workspace whose runtime exists already, or a path not plainly ours to make, gets
+ *     its worktree made here instead, before ensure);
  *   - `worktreeAdd` (concurrently with ensure): `git worktree add` into that directory; on failure
  *     it removes the directory it made once ensure ended, and the failure is WorktreeReady's as
  *     before;
