@@ -392,7 +392,7 @@ export interface WorkspaceTimings {
   phases?: WorkspacePhaseTimings;
 }
 /**
- * Per-phase durations (ms) of the latest reconcile that changed the runtime: worktree, secrets, observe and prepare (with the provider's own prepare.* parts) run concurrently, and inputs is their group's wall time; then portBindings, syncSession, ensure (with ensure.snapshot, ensure.network, ensure.create, ensure.start), hooks, scripts; converge is the whole list's wall time. The status write itself is in the debug log.
+ * Per-phase durations (ms) of the latest reconcile that changed the runtime: worktree, secrets, observe and prepare (with the provider's own prepare.* parts) run concurrently, and inputs is their group's wall time; then portBindings, syncSession, remount, ensure (with ensure.snapshot, ensure.network, ensure.create, ensure.start), whose group's wall time is runtime (a new worktree of a workspace running a named image is made alongside ensure, in that group: worktree adds up all its parts), hooks, scripts; converge is the whole list's wall time. The status write and each phase's span (first start, last end) are in the debug log.
  */
 export interface WorkspacePhaseTimings {
   /**

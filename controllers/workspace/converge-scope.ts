@@ -14,6 +14,7 @@ import type { PhaseTimer } from './phase-timer.ts';
 import type { PortBindingChanges } from './port-bindings.ts';
 import type { SecretSources } from './secrets.ts';
 import type { HookRun, WorktreeFacts } from './status.ts';
+import type { WorktreeAddPlan, WorktreeReservation } from '../worktree/index.ts';
 import type { MultiUserOptions, UnixOwner } from '../multi-user/index.ts';
 
 /** What the Workspace reconciler needs besides the reconcile context. */
@@ -29,6 +30,31 @@ export interface WorkspaceReconcilerDeps {
   defaultIdleTimeout?: string;
   /** Multi-user node: effects run with the rights of the owner of the workspace's namespace. */
   multiUser?: MultiUserOptions;
+}
+
+/** The worktree as a converge made or confirmed it. */
+export type ConvergedWorktree = WorktreeFacts & {
+  /** The repository's common git dir (mounted at its own path, see desired.ts `worktreeMounts`). */
+  commonGitDir: string;
+  /** True when this converge created it. */
+  created: boolean;
+};
+
+/** A worktree checked and not made yet: where it will be (all the desired state needs of it) and its `git worktree add`. */
+export interface PlannedWorktree {
+  path: string;
+  commonGitDir: string;
+  add: WorktreeAddPlan;
+}
+
+/** The empty directory reserved for a worktree made alongside ensure. */
+export interface ReservedWorktree extends WorktreeReservation, PlannedWorktree {
+  /**
+   * Resolved by the ensure step when it ended (either way): until then the engine may still
+   * resolve the directory as a bind mount's source (container create and start), so a failed
+   * `worktreeAdd` removes it only after that.
+   */
+  readonly ensureEnded: PromiseWithResolvers<void>;
 }
 
 /** The provider's ensure, as the ensure step saw it. */
@@ -52,8 +78,18 @@ export interface ConvergeScope {
   owner?: UnixOwner;
   /** `provider`. */
   provider?: Provider;
-  /** `worktree`: undefined without spec.repository. */
-  worktree?: WorktreeFacts & { commonGitDir: string };
+  /**
+   * `worktree`, `reserveWorktree` or `worktreeAdd` (worktree-steps.ts): the worktree made or
+   * confirmed (`created` by this converge or not); undefined without spec.repository, and until
+   * `worktreeAdd` when the worktree is made alongside ensure.
+   */
+  worktree?: ConvergedWorktree;
+  /** `worktree`: a new worktree, checked, that may be made alongside ensure (`reserveWorktree` decides, right before ensure). */
+  newWorktree?: PlannedWorktree;
+  /** `reserveWorktree`: the empty directory made for the worktree that `worktreeAdd` fills alongside ensure. */
+  reservation?: ReservedWorktree;
+  /** `remount`: the runtime was stopped after `observe` (ensure must not start from that observation). */
+  stoppedAfterObserve?: boolean;
   /** `secrets`. */
   secretEnv?: Record<string, string>;
   /** `observe`: the runtime before this converge (undefined: none yet). */

@@ -1,26 +1,30 @@
 /**
  * The Workspace converge as a list of named steps (controllers/runtime/steps.ts), each owning the
  * condition its failure is recorded in:
- *   admit → owner → provider → (worktree ∥ secrets ∥ observe ∥ prepare) → desired → buildContainment → portBindings →
- *   idle → [volumeSync] → onSleep → ensure → [podSync] → onWake → woken → scripts → status
+ *   admit → owner → provider → (worktree ∥ secrets ∥ observe ∥ prepare) → desired → buildContainment →
+ *   portBindings → idle → [volumeSync] → [onSleep] → reserveWorktree → remount → (worktreeAdd ∥ ensure) →
+ *   [podSync] → [onWake] → woken → scripts → status
  * The file-sync variants (sync-steps.ts) are in the list or not, by the spec: `volumeSync` for a
  * docker workspace (its volume is filled before the container starts), `podSync` for a kubernetes
  * or sprite one (the Pod runs before the sync, the sync before scripts and Ready). The hooks are
  * in it when the spec declares them and run on their transition only. Independent work runs
  * concurrently: the worktree, the secrets, the observation and the provider's `prepare` (what
  * needs only the workspace's identity: the Docker network, the image check), and the provider's
- * ensure then starts from the observation and what prepare set up. Steps with a phase are timed
- * (phase-timer.ts) for status.timings.phases and the debug log; the concurrent group's wall time
- * is phase `inputs` (its steps overlap, so their own phases add up to more), and `converge` is the
- * wall time of the whole list up to the status write.
+ * ensure then starts from the observation and what prepare set up. A new worktree of a workspace
+ * running a named image is made alongside ensure instead (`git worktree add` overlapping the
+ * container's create and start, into the empty directory the container mounts; worktree-steps.ts,
+ * worktree-timing.ts): everything after that group, which needs the files, waits for it. Steps
+ * with a phase are timed (phase-timer.ts) for status.timings.phases and the debug log; a
+ * concurrent group's wall time is its own phase (`inputs`, `runtime`: its steps overlap, so their
+ * own phases add up to more), and `converge` is the wall time of the whole list up to the status
+ * write.
  */
 import type { Workspace, WorkspaceScriptsStatus } from '../../apis/types/index.ts';
-import { CONTAINER_READY, SWITCH_REQUESTED_AT_ANNOTATION, WORKTREE_READY } from '../../apis/names/index.ts';
-import { backendOf, defaulted } from '../../apis/defaulted.ts';
+import { CONTAINER_READY, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
+import { backendOf } from '../../apis/defaulted.ts';
 import { concurrentlyAs, finish, found, type Step, type StepEntry } from '../runtime/steps.ts';
 import type { DesiredRuntime, EnsureResult, ObservedRuntime, Provider } from '../providers/types.ts';
 import { admitWorkspace } from '../trust/policy.ts';
-import { ensureWorktree } from '../worktree/index.ts';
 import { assertBuildContained } from './build-containment.ts';
 import { workspaceKey, type ConvergeScope } from './converge-scope.ts';
 import { desiredRuntime, namedImageOf, runtimeTarget, usesFileSync, workspaceLabels } from './desired.ts';
@@ -29,10 +33,11 @@ import { runScript } from './lifecycle.ts';
 import type { LiveStatus } from './live-status.ts';
 import { desiredPortBindings, ensurePortBindings } from './port-bindings.ts';
 import { ownerSecretSources, resolveSecrets } from './secrets.ts';
-import { workspaceOwner, type UnixOwner } from '../multi-user/index.ts';
+import { workspaceOwner } from '../multi-user/index.ts';
 import { usesPodSync } from './sync-session.ts';
 import { podSyncStep, volumeSyncStep } from './sync-steps.ts';
-import { workspaceStatus, type StatusInputs, type WorktreeFacts } from './status.ts';
+import { workspaceStatus, type StatusInputs } from './status.ts';
+import { remountStep, reserveWorktreeStep, worktreeAddStep, worktreeStep } from './worktree-steps.ts';
 
 /** The steps converging `ws`, in order (see the module comment). */
 export function convergeSteps(ws: Workspace): StepEntry<ConvergeScope>[] {
@@ -48,7 +53,10 @@ export function convergeSteps(ws: Workspace): StepEntry<ConvergeScope>[] {
     idleStep,
     ...(usesFileSync(ws) ? [volumeSyncStep] : []),
     ...(hooks?.onSleep !== undefined ? [onSleepStep] : []),
-    ensureStep,
+    reserveWorktreeStep,
+    remountStep,
+    // The worktree first in list order: its failure is the one reported when both fail.
+    concurrentlyAs('runtime', worktreeAddStep, ensureStep),
     ...(usesPodSync(ws) ? [podSyncStep] : []),
     ...(hooks?.onWake !== undefined ? [onWakeStep] : []),
     wokenStep,
@@ -82,16 +90,6 @@ const providerStep: Step<ConvergeScope> = {
   condition: CONTAINER_READY,
   run: async (scope) => {
     scope.provider = scope.deps.providers.get(backendOf(scope.ws));
-  },
-};
-
-/** Creates or confirms the worktree when the workspace has a repository. */
-const worktreeStep: Step<ConvergeScope> = {
-  name: 'worktree',
-  condition: WORKTREE_READY,
-  phase: 'worktree',
-  run: async (scope) => {
-    scope.worktree = await ensureWorktreeOf(scope.ws, scope.owner);
   },
 };
 
@@ -139,9 +137,11 @@ const desiredStep: Step<ConvergeScope> = {
   name: 'desired',
   condition: CONTAINER_READY,
   run: async (scope) => {
-    const { ws, worktree, owner } = scope;
+    const { ws, owner } = scope;
+    // A new worktree not made yet (reserveWorktree) is mounted at its planned path.
+    const worktree = scope.worktree ?? scope.newWorktree;
     desiredPortBindings(ws);
-    scope.declared = desiredRuntime(ws, { ...(worktree ? { worktree } : {}), secretEnv: found(scope.secretEnv, 'secrets'), ...(owner ? { runAs: owner } : {}) });
+    scope.declared = desiredRuntime(ws, { ...(worktree ? { worktree: { path: worktree.path, commonGitDir: worktree.commonGitDir } } : {}), secretEnv: found(scope.secretEnv, 'secrets'), ...(owner ? { runAs: owner } : {}) });
   },
 };
 
@@ -195,9 +195,14 @@ const ensureStep: Step<ConvergeScope> = {
   run: async (scope) => {
     const { clock } = scope.ctx;
     const startedAt = clock.now().getTime();
-    const result = await ensureRuntime(found(scope.provider, 'provider'), found(scope.desired, 'idle'), scope.live);
-    scope.ensured = { result, startedAt, ms: clock.now().getTime() - startedAt };
-    scope.phases.recordAll('ensure', result.phases);
+    try {
+      const result = await ensureRuntime(found(scope.provider, 'provider'), found(scope.desired, 'idle'), scope.live, scope.stoppedAfterObserve !== true);
+      scope.ensured = { result, startedAt, ms: clock.now().getTime() - startedAt };
+      scope.phases.recordAll('ensure', result.phases);
+    } finally {
+      // The engine no longer needs a reserved worktree directory to exist (worktree-steps.ts).
+      scope.reservation?.ensureEnded.resolve();
+    }
   },
 };
 
@@ -243,7 +248,7 @@ const statusStep: Step<ConvergeScope> = {
     phases.recordWall('converge');
     const writeStarted = performance.now();
     await live.write(workspaceStatus(live.object, statusInputs(scope, idle.transition !== undefined ? [] : repairs, runtimeChanged)));
-    if (runtimeChanged) ctx.log.debug({ phases: { ...phases.snapshot(), statusWrite: Math.round((performance.now() - writeStarted) * 10) / 10 }, outcome: result.outcome }, `workspace/${ws.metadata.name}: converge phases (ms)`);
+    if (runtimeChanged) ctx.log.debug({ phases: { ...phases.snapshot(), statusWrite: Math.round((performance.now() - writeStarted) * 10) / 10 }, spans: phases.spans(), outcome: result.outcome }, `workspace/${ws.metadata.name}: converge phases (ms)`);
     if (idle.transition !== undefined) ctx.log.info({ idle: idle.transition, activity: idle.activity?.what }, `workspace/${ws.metadata.name}: ${idle.transition === 'sleep' ? 'idle, paused' : 'woken'}`);
     scope.deps.activity?.settled(workspaceKey(ws), idle.idle, idle.decidedAt);
     return finish(idle.requeueAfter !== undefined ? { requeueAfter: idle.requeueAfter } : undefined);
@@ -293,28 +298,13 @@ function decideIdleNow({ ws, deps, ctx, before }: ConvergeScope): IdleDecision {
   return decision.transition === 'sleep' ? { ...decision, decidedAt: now } : decision;
 }
 
-/** Creates or confirms the worktree when the workspace has a repository (as `owner` on a multi-user node). */
-async function ensureWorktreeOf(ws: Workspace, owner: UnixOwner | undefined): Promise<(WorktreeFacts & { commonGitDir: string }) | undefined> {
-  const repo = defaulted(ws).spec.repository;
-  if (repo === undefined) return undefined;
-  const info = await ensureWorktree({
-    repoPath: repo.path,
-    name: ws.metadata.name,
-    branch: repo.branch,
-    baseRef: repo.baseRef,
-    ...(owner ? { runAs: owner } : {}),
-  });
-  const facts: WorktreeFacts & { commonGitDir: string } = { path: info.path, branch: info.branch, head: info.head, commonGitDir: info.commonGitDir };
-  if (typeof info.submodules === 'object') facts.submodulesNotInitialized = info.submodules.notInitialized;
-  return facts;
-}
-
 /** Converges the runtime, reporting image pull/build progress in status as it goes. */
-function ensureRuntime(provider: Provider, desired: DesiredRuntime, live: LiveStatus): Promise<EnsureResult> {
+function ensureRuntime(provider: Provider, desired: DesiredRuntime, live: LiveStatus, afterObserve: boolean): Promise<EnsureResult> {
   return provider.ensure(desired, {
     onProgress: (event) => live.progress(event),
-    // This reconcile's observe ran just before: the provider may start from what it listed.
-    afterObserve: true,
+    // This reconcile's observe ran just before (and nothing changed the runtime since): the
+    // provider may start from what it listed.
+    afterObserve,
   });
 }
 

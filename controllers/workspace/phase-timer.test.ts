@@ -21,4 +21,27 @@ describe('PhaseTimer', () => {
     timer.recordWall('converge');
     expect(timer.snapshot()['converge']).toBe(17.8);
   });
+
+  it('keeps each timed phase\'s span (first start, last end), so overlapping phases show as intersecting spans', async () => {
+    let now = 100;
+    const timer = new PhaseTimer(() => now);
+    now += 1;
+    await timer.time('worktree', () => {
+      now += 2;
+      return Promise.resolve();
+    });
+    let finishWorktree: () => void = () => undefined;
+    const alongside = timer.time('worktree', () => new Promise<void>((resolve) => (finishWorktree = resolve)));
+    now += 4;
+    const ensure = timer.time('ensure', () => {
+      now += 10;
+      return Promise.resolve();
+    });
+    await ensure;
+    now += 5;
+    finishWorktree();
+    await alongside;
+    timer.record('hooks', 1);
+    expect(timer.spans()).toEqual({ worktree: [1, 22], ensure: [7, 17] });
+  });
 });

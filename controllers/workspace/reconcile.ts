@@ -2,7 +2,8 @@
  * The Workspace reconcile. Level-based: it re-reads the object and the backend and never asks what
  * event triggered it. Through the finalizer helper it either converges — the named steps of
  * converge.ts (trust admission → provider → worktree ∥ secrets ∥ observe → desired state → owned
- * port bindings → idle → sleep hook → ensure runtime → wake hook → lifecycle scripts → status,
+ * port bindings → idle → sleep hook → ensure runtime (∥ a new worktree) → wake hook → lifecycle
+ * scripts → status,
  * with the file-sync steps of sync-steps.ts in the list when the spec syncs files) — or cleans up
  * on deletion (runtime, then the worktree unless it holds uncommitted work; never a worktree under
  * cluster trust, where a repository path is not the writer's to name).

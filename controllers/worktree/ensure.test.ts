@@ -1,7 +1,7 @@
 import { cpSync, existsSync, mkdirSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ensureWorktree, type WorktreeInfo } from './ensure.ts';
+import { addPlannedWorktree, ensureWorktree, planWorktree, type WorktreeInfo } from './ensure.ts';
 import { WorktreeError } from './errors.ts';
 import { worktreePath } from './names.ts';
 import { allowFileProtocolForSubmodules, commitFile, git, initRepo, makeTempDir, removeTempDirs } from './test-repos.ts';
@@ -343,5 +343,32 @@ describe('ensureWorktree: submodules', () => {
     expect(existsSync(join(info.path, 'README.md'))).toBe(true);
     // the next call retries and reports the same
     expect((await ensureWorktree({ repoPath: repo, name: 'nosub', branch: 'nexus/nosub', baseRef: 'HEAD' })).submodules).toEqual(info.submodules);
+  });
+});
+
+describe('planWorktree then addPlannedWorktree (ensureWorktree in two halves)', () => {
+  it('plans a new worktree without writing anything, then adds it; an existing one is confirmed by the plan', async () => {
+    const repo = initRepo(makeTempDir());
+    const input = { repoPath: repo, name: 'later', branch: 'nexus/later', baseRef: 'HEAD' };
+    const plan = await planWorktree(input);
+    if (plan.kind !== 'add') throw new Error('expected a plan to add');
+    expect(plan.path).toBe(worktreePath(repo, 'later'));
+    expect(plan.repo.commonGitDir).toBe(realpathSync(join(repo, '.git')));
+    expect(existsSync(join(repo, '.nexus'))).toBe(false);
+    expect(git(repo, 'branch', '--list', 'nexus/later')).toBe('');
+    const info = await addPlannedWorktree(plan);
+    expect(info).toMatchObject({ path: plan.path, branch: 'nexus/later', created: true });
+    expect(git(info.path, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('nexus/later');
+    expect(await planWorktree(input)).toEqual({ kind: 'exists', info: { ...info, created: false } });
+    // A plan run late, after someone else made the worktree: taken as it is.
+    expect(await addPlannedWorktree(plan)).toMatchObject({ path: plan.path, created: false });
+  });
+
+  it('the plan fails as ensureWorktree does (branch checked out elsewhere), before anything is written', async () => {
+    const repo = initRepo(makeTempDir());
+    git(repo, 'switch', '-q', '-c', 'nexus/held');
+    const err = await worktreeFailure(planWorktree({ repoPath: repo, name: 'held', branch: 'nexus/held', baseRef: 'HEAD' }));
+    expect(err.reason).toBe('BranchCheckedOutElsewhere');
+    expect(existsSync(join(repo, '.nexus'))).toBe(false);
   });
 });

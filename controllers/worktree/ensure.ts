@@ -1,9 +1,11 @@
 /**
  * `ensureWorktree`: the workspace's worktree exists at `<repo>/.nexus/worktrees/<name>` on its
  * branch, created from the base ref when the branch is new. Idempotent and cheap when the
- * worktree is already there (one git call).
+ * worktree is already there (one git call). Also in two halves, `planWorktree` (the reads and
+ * checks) then `addPlannedWorktree` (`git worktree add`), for a caller that does other work
+ * between them (the Workspace converge starts the container meanwhile).
  */
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { WorktreeError } from './errors.ts';
 import { ensureExcluded } from './exclude.ts';
 import { GitCommandError, runGit } from './git.ts';
@@ -69,40 +71,81 @@ export interface WorktreeInfo {
  * BranchCheckedOutElsewhere, WorktreePathConflict, InvalidName, GitLocked, GitFailed).
  */
 export async function ensureWorktree(input: EnsureWorktreeInput): Promise<WorktreeInfo> {
+  const planned = await planWorktree(input);
+  return planned.kind === 'exists' ? planned.info : addPlannedWorktree(planned);
+}
+
+/** A worktree to add, checked: what `addPlannedWorktree` runs (`git worktree add <args>`). */
+export interface WorktreeAddPlan {
+  kind: 'add';
+  /** The worktree's path (`worktreePath(repoPath, name)`). */
+  path: string;
+  /** The repository, as inspected. */
+  repo: RepositoryInfo;
+  /** The arguments of `git worktree add`. */
+  args: string[];
+  /** What was asked (`ensureWorktree`'s input). */
+  input: EnsureWorktreeInput;
+}
+
+/**
+ * `ensureWorktree`'s reads: the existing worktree (`exists`, confirmed as `ensureWorktree` does),
+ * or the checks of a new one (repository, branch, base ref, a stale registration pruned, the
+ * branch not checked out elsewhere) and the `git worktree add` to run, which `addPlannedWorktree`
+ * runs later — into the missing path, or an empty directory made there meanwhile. Throws what
+ * `ensureWorktree` throws for the same reasons.
+ */
+export async function planWorktree(input: EnsureWorktreeInput): Promise<{ kind: 'exists'; info: WorktreeInfo } | WorktreeAddPlan> {
   assertValidNames(input.name, input.branch);
   const path = worktreePath(input.repoPath, input.name);
   const state = await inspectWorktreeDirCached(path, input.runAs);
   if (state.kind === 'worktree') {
     const found = assertOurs(path, input.branch, state, await repositoryCommonGitDir(input.repoPath, input.runAs));
-    return finish(path, input, found, false);
+    return { kind: 'exists', info: await finish(path, input, found, false) };
   }
-  // Absent or foreign: decided again under the repository lock, since a concurrent call may be
-  // halfway through creating it.
-  return createWorktree(path, input);
+  // Absent or foreign: decided again under the repository lock (addPlannedWorktree), since a
+  // concurrent call may be halfway through creating it.
+  return checkWorktreeAdd(path, input);
 }
 
 /**
- * Creates the worktree (the slow path). The checks run concurrently with other calls; only the
- * final re-check and `git worktree add` hold the repository lock.
+ * The checks of a new worktree (the slow path's reads, concurrently with other calls); only the
+ * final re-check and `git worktree add` (addPlannedWorktree) hold the repository lock. The reads
+ * run in one round (one git run's latency instead of two): those that need only the repository's
+ * path start with its inspection, and are weighed once it has passed (its failure comes first).
  */
-async function createWorktree(path: string, input: EnsureWorktreeInput): Promise<WorktreeInfo> {
+async function checkWorktreeAdd(path: string, input: EnsureWorktreeInput): Promise<WorktreeAddPlan> {
   const as = input.runAs;
-  const repo = await inspectRepository(input.repoPath, as);
-  const realPath = join(repo.topLevel, WORKTREES_DIR, input.name);
-  // Independent reads at once (one git run's latency instead of three); the base commit is looked
-  // up before knowing whether the branch exists, and its failure matters only when it does not.
-  const [stale, branch, base] = await Promise.allSettled([
-    clearStaleRegistration(repo, realPath, input.branch, as),
-    resolveCommit(repo.topLevel, `refs/heads/${input.branch}`, as),
-    baseCommit(repo, input.baseRef, as),
+  const at = resolve(input.repoPath);
+  // The base commit is looked up before knowing whether the branch exists; it matters only when not.
+  const [inspected, listed, branch, base] = await Promise.allSettled([
+    inspectRepository(input.repoPath, as),
+    listWorktrees(at, as),
+    resolveCommit(at, `refs/heads/${input.branch}`, as),
+    findBaseCommit(at, input.baseRef, as),
   ]);
-  if (stale.status === 'rejected') throw stale.reason;
+  if (inspected.status === 'rejected') throw inspected.reason;
+  const repo = inspected.value;
+  if (listed.status === 'rejected') throw listed.reason;
+  await clearStaleRegistration(repo, join(repo.topLevel, WORKTREES_DIR, input.name), input.branch, listed.value, as);
   if (branch.status === 'rejected') throw branch.reason;
   if (branch.value === undefined && base.status === 'rejected') throw base.reason;
+  const baseSha = base.status === 'fulfilled' ? base.value : undefined;
+  if (branch.value === undefined && baseSha === undefined) throw baseRefMissing(repo, input.baseRef);
   const args =
-    branch.value !== undefined || base.status === 'rejected'
+    branch.value !== undefined || baseSha === undefined
       ? ['worktree', 'add', '--quiet', path, input.branch]
-      : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, base.value];
+      : ['worktree', 'add', '--quiet', '--no-track', '-b', input.branch, path, baseSha];
+  return { kind: 'add', path, repo, args, input };
+}
+
+/**
+ * Runs a planned `git worktree add` (under the repository lock; a worktree of ours found at the
+ * path by then is taken as it is) and answers like `ensureWorktree`. Throws WorktreeError.
+ */
+export async function addPlannedWorktree(plan: WorktreeAddPlan): Promise<WorktreeInfo> {
+  const { path, repo, args, input } = plan;
+  const as = input.runAs;
   const existing = await withRepositoryLock(repo.commonGitDir, () => addWorktree(repo, path, input.branch, args, as));
   if (existing !== undefined) return finish(path, input, existing, false);
   const created = await inspectWorktreeDir(path, as);
@@ -151,12 +194,12 @@ function assertOurs(path: string, branch: string, found: FoundWorktree, repoComm
 
 /**
  * Prunes git's record of worktrees whose directory is gone when it concerns our path or branch
- * (otherwise `git worktree add` refuses), and reports a branch checked out in another worktree.
+ * (otherwise `git worktree add` refuses), and reports a branch checked out in another worktree;
+ * `listed` is the repository's worktree list as read just before.
  */
-async function clearStaleRegistration(repo: RepositoryInfo, realPath: string, branch: string, as: UnixOwner | undefined): Promise<void> {
+async function clearStaleRegistration(repo: RepositoryInfo, realPath: string, branch: string, listed: ListedWorktree[], as: UnixOwner | undefined): Promise<void> {
   const branchRef = `refs/heads/${branch}`;
   const concerned = (worktree: ListedWorktree): boolean => worktree.path === realPath || worktree.branch === branchRef;
-  let listed = await listWorktrees(repo.topLevel, as);
   if (listed.some((worktree) => concerned(worktree) && worktree.prunable !== undefined)) {
     await withRepositoryLock(repo.commonGitDir, () => runGitChecked(repo.topLevel, ['worktree', 'prune'], undefined, as));
     listed = await listWorktrees(repo.topLevel, as);
@@ -179,24 +222,27 @@ async function resolveCommit(repoTopLevel: string, rev: string, as: UnixOwner | 
 
 /**
  * The commit the new branch starts from: `baseRef`, or `origin/<baseRef>` when `baseRef` is a
- * branch name that only exists on the remote. Throws ShallowClone when it is missing from a
- * shallow clone, BaseRefNotFound otherwise.
+ * branch name that only exists on the remote; undefined when neither names a commit.
  */
-async function baseCommit(repo: RepositoryInfo, baseRef: string, as: UnixOwner | undefined): Promise<string> {
+async function findBaseCommit(repoPath: string, baseRef: string, as: UnixOwner | undefined): Promise<string | undefined> {
   const usable = baseRef !== '' && revisionProblem(baseRef) === undefined;
-  let sha = usable ? await resolveCommit(repo.topLevel, baseRef, as) : undefined;
+  const sha = usable ? await resolveCommit(repoPath, baseRef, as) : undefined;
   if (sha === undefined && usable && isValidBranchName(baseRef) && !baseRef.includes('@')) {
-    sha = await resolveCommit(repo.topLevel, `refs/remotes/origin/${baseRef}`, as);
+    return resolveCommit(repoPath, `refs/remotes/origin/${baseRef}`, as);
   }
-  if (sha !== undefined) return sha;
+  return sha;
+}
+
+/** ShallowClone when `baseRef` may be missing from a shallow clone, BaseRefNotFound otherwise. */
+function baseRefMissing(repo: RepositoryInfo, baseRef: string): WorktreeError {
   if (repo.shallow) {
-    throw new WorktreeError(
+    return new WorktreeError(
       SHALLOW_CLONE,
       `base ref ${JSON.stringify(baseRef)} is not in ${repo.topLevel}, a shallow clone (it holds only part of the ` +
         `history and branches); run "git -C ${repo.topLevel} fetch --unshallow" (or fetch that ref) and retry`,
     );
   }
-  throw new WorktreeError(
+  return new WorktreeError(
     BASE_REF_NOT_FOUND,
     `base ref ${JSON.stringify(baseRef)} names no commit in ${repo.topLevel}; use an existing branch, tag or commit`,
   );

@@ -4,13 +4,14 @@
  * after that run (apply-floors.ts):
  *
  *   wall = node start + CLI's own (start → object stored, beyond node start) + wake-up
- *        + engine/git (critical path: max(git worktree add, network create) + create + start)
+ *        + engine/git (critical path: network create + max(git worktree add, create + start))
  *        + boulder's own in the daemon (first write → Ready, beyond engine/git)
  *        + Ready → CLI exit
  *
- * The worktree and the network are made at the same time by the daemon (Provider.prepare), so
- * the critical path holds the longer of the two. Each part is a per-run difference; the rows
- * show their medians (which need not add up exactly to the median wall).
+ * The network is made by the daemon's Provider.prepare before the container; a new worktree (a
+ * named image) is made alongside the container's create and start (controllers/workspace/
+ * worktree-steps.ts), so the critical path holds the longer of the two. Each part is a per-run
+ * difference; the rows show their medians (which need not add up exactly to the median wall).
  */
 import type { ApplyFloors } from './apply-floors.ts';
 import type { ApplySegments } from './apply-segments.ts';
@@ -37,7 +38,7 @@ export interface ApplyAttribution {
  * the converge's wall up to the status write) splits boulder's own daemon time further.
  */
 export function attribute(wall: number, segments: ApplySegments, floors: ApplyFloors, convergeMs?: number): ApplyAttribution {
-  const engineGit = Math.max(floors.gitWorktreeAdd, floors.networkCreate) + floors.containerCreate + floors.containerStart;
+  const engineGit = floors.networkCreate + Math.max(floors.gitWorktreeAdd, floors.containerCreate + floors.containerStart);
   return {
     ...(convergeMs !== undefined ? { aroundConverge: segments.daemonToReady - convergeMs } : {}),
     wall,
@@ -57,7 +58,7 @@ const PARTS: [Part, string][] = [
   ['node', 'node start (node -e 0)'],
   ['cliOwn', "CLI's own: start → object stored, beyond node start"],
   ['wake', 'wake-up: stored → daemon\'s first write'],
-  ['engineGit', 'engine/git critical path: max(git worktree add, network create) + create + start'],
+  ['engineGit', 'engine/git critical path: network create + max(git worktree add, create + start)'],
   ['boulderOwn', "boulder's own in the daemon: first write → Ready, beyond engine/git"],
   ['readyToExit', 'Ready written → CLI exit'],
 ];
