@@ -8,9 +8,10 @@
  *        + boulder's own in the daemon (first write → Ready, beyond engine/git)
  *        + Ready → CLI exit
  *
- * The network is made by the daemon's Provider.prepare before the container; a new worktree (a
- * named image) is made alongside the container's create and start (controllers/workspace/
- * worktree-steps.ts), so the critical path holds the longer of the two. Each part is a per-run
+ * A workspace without services runs on the isolated network, which exists (network create 0);
+ * one with services has its network made by the daemon's Provider.prepare before the container. A
+ * new worktree (a named image) is made alongside the container's create and start
+ * (controllers/workspace/worktree-steps.ts), so the critical path holds the longer of the two. Each part is a per-run
  * difference; the rows show their medians (which need not add up exactly to the median wall).
  */
 import type { ApplyFloors } from './apply-floors.ts';

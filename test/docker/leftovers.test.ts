@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { docker } from './support.ts';
 import {
   BUSYBOX,
   linkedWorktrees,
@@ -57,6 +58,11 @@ beforeAll(async () => {
 describe('after the Workspace controller integration tests', () => {
   it(`leaves no boulder-managed Docker object in this run's namespaces (${RUN_NAMESPACE_PREFIX}*)`, async () => {
     expect(await managedObjects(RUN_NAMESPACE_PREFIX)).toEqual([]);
+  });
+
+  it("leaves no isolated network of the multi-user tests' users (nexus-isolated-bt-*, -btx-*)", async () => {
+    const networks = (await docker.listNetworks({ filters: { label: ['nexus.dev/component=isolated-network'] } })) as { Name: string }[];
+    expect(networks.map((n) => n.Name).filter((name) => /^nexus-isolated-btx?-/.test(name))).toEqual([]);
   });
 
   it(`leaves no temp repository or worktree of this run (${RUN_REPO_PREFIX}*)`, () => {

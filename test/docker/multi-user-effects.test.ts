@@ -51,6 +51,7 @@ import {
   workspaceManifest,
   type ControllerHarness,
 } from './workspace-harness.ts';
+import { removeIsolatedNetworks } from './support.ts';
 
 let alice: TestUser;
 let bob: TestUser;
@@ -125,6 +126,7 @@ afterAll(async () => {
     await h.stop();
   }
   await removeObjects(await managedObjects('user-btx-'));
+  await removeIsolatedNetworks([alice, bob, carol].flatMap((u) => (u === undefined ? [] : [u.name])));
   rmSync(usersDir, { recursive: true, force: true });
   for (const user of [alice, bob]) {
     if (user !== undefined) for (const entry of ['repo', 'other', 'site', 'token.txt']) rmSync(join(user.home, entry), { recursive: true, force: true });

@@ -11,6 +11,7 @@ import net from 'node:net';
 import { Writable } from 'node:stream';
 import Dockerode from 'dockerode';
 import { runtimeLabels, type DesiredRuntime, type RuntimeTarget } from '../../controllers/providers/types.ts';
+import { isolatedNetworkNames } from '../../controllers/providers/docker/names.ts';
 
 /** Images built by `test/env/images.sh`. */
 export const BUSYBOX = 'boulder-test/busybox:latest';
@@ -186,5 +187,15 @@ export class EngineProxy {
     for (const s of this.#sockets) s.destroy();
     if (server !== undefined) await new Promise<void>((resolve) => server.close(() => resolve()));
     rmSync(this.path, { force: true });
+  }
+}
+
+/**
+ * Removes the isolated networks of `users` (nexus-isolated-<user>), which their workspaces without
+ * services made and boulder leaves in place like Docker's default bridge; one still in use stays.
+ */
+export async function removeIsolatedNetworks(users: readonly string[]): Promise<void> {
+  for (const name of users.flatMap((user) => isolatedNetworkNames(user))) {
+    await docker.getNetwork(name).remove().catch(() => undefined);
   }
 }

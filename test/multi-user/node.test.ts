@@ -17,7 +17,7 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, ensureBuilt, processAlive, runBoulder, startBoulder, type RunningBoulder } from '../cli/harness.ts';
 import { ensureGroup, ensureUser, type TestUser } from '../support/unix-users.ts';
-import { BUSYBOX, DEBIAN, requireEngine } from '../docker/support.ts';
+import { BUSYBOX, DEBIAN, removeIsolatedNetworks, requireEngine } from '../docker/support.ts';
 import { makeTraversable } from './traversable.ts';
 
 const run = promisify(execFile);
@@ -170,6 +170,7 @@ afterAll(async () => {
   }
   if (root !== undefined) await rm(root, { recursive: true, force: true });
   for (const user of [alice, bob]) if (user !== undefined) await rm(join(user.home, 'app'), { recursive: true, force: true });
+  await removeIsolatedNetworks([alice, bob, carol, dave].flatMap((u) => (u === undefined ? [] : [u.name])));
   restoreModes?.();
 }, 180_000);
 
