@@ -16,6 +16,8 @@ import type { Logger } from '../runtime/logger.ts';
 export interface SyncEndpointContext {
   /** The session's uid: names what the backend makes for it (Docker: the helper `nexus-sync-<uid>`). */
   session: string;
+  /** The session's namespace: labels what the backend makes for it (Docker: the helper and its volume carry `nexus.dev/namespace`), so it is attributed. */
+  namespace?: string;
   /** Images of the session's workspace, best first (Docker: its helper runs the first present locally). */
   workspaceImages?: readonly string[];
   /**

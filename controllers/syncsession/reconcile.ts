@@ -10,6 +10,7 @@
  * engine is stopped, and the status says why (phase Error, Ready False and Stalled with reason
  * EndpointNotAllowed), without retries until the spec changes.
  */
+import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import type { SyncSession, SyncSessionStatus } from '../../apis/types/syncsession.ts';
 import type { ReconcileContext, Reconciler } from '../runtime/controller.ts';
@@ -148,7 +149,10 @@ const sessionSteps: StepEntry<SessionScope>[] = [
 /** What opening the endpoints needs; only when the engine (and a helper) is started. */
 async function engineHints({ session, runner, uid, owner, trust, readPod, ctx }: SessionScope): Promise<EndpointHints> {
   if (runner.facts(uid) !== undefined) return {};
-  const hints: EndpointHints = { workspaceImages: owner !== undefined ? workspaceImages(owner) : await sessionWorkspaceImages(ctx.client, session) };
+  const hints: EndpointHints = {
+    namespace: session.metadata.namespace ?? DEFAULT_NAMESPACE,
+    workspaceImages: owner !== undefined ? workspaceImages(owner) : await sessionWorkspaceImages(ctx.client, session),
+  };
   if (trust === 'cluster') hints.podGuard = podGuard(session, () => owningWorkspace(ctx.client, session), readPod);
   return hints;
 }

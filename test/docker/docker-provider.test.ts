@@ -645,6 +645,24 @@ describe('events', () => {
     await consuming;
   });
 
+  it('hints the workspace whose container was disconnected from the shared isolated network, and ensure reattaches it', async () => {
+    const target = workspace('evdisc');
+    const desired = desiredFor(target);
+    const abort = new AbortController();
+    const seen: ProviderEvent[] = [];
+    const consuming = (async () => {
+      for await (const event of provider.events(abort.signal)) if (event.name === target.name) seen.push(event);
+    })();
+    const { observed } = await provider.ensure(desired);
+    await new Promise((r) => setTimeout(r, 100));
+    await docker.getNetwork(ISOLATED).disconnect({ Container: observed.id, Force: true });
+    await waitFor(() => seen.some((e) => e.reason === 'network disconnect'), 5000, 'disconnect event');
+    abort.abort();
+    await consuming;
+    expect((await provider.ensure(desired)).changes).toEqual(['container reconnected to network']);
+    expect(Object.keys((await inspectContainer(target)).NetworkSettings.Networks)).toEqual([ISOLATED]);
+  });
+
   it('reconnects with backoff when the engine connection drops, then hints every workspace', async () => {
     const dir = await tempDir();
     const proxy = new EngineProxy(path.join(dir, 'docker.sock'));

@@ -32,6 +32,7 @@ import {
   type ControllerHarness,
 } from './workspace-harness.ts';
 import { FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
+import { docker } from './support.ts';
 
 const NS = runNamespace('sync-pause');
 let h: ControllerHarness;
@@ -144,7 +145,11 @@ describe('pausing a workspace-owned sync session', () => {
     expect(conflicts.code).toBe(ExitCode.Conflict);
     expect(conflicts.out).toContain('app/notes.txt');
 
+    const helper = `nexus-sync-${resumed.metadata.uid}`;
     await h.client.delete('Workspace', NS, name);
     await eventually(async () => (await getWorkspace(h.client, NS, name)) === undefined, 30_000, 'workspace deleted');
+    // The session and its helper container go too, before the controllers stop (a helper left running would leak).
+    await eventually(async () => (await h.client.list<SyncSession>('SyncSession', { namespace: NS })).items.length === 0, 30_000, 'session deleted');
+    await eventually(async () => (await docker.listContainers({ all: true, filters: { name: [helper] } })).length === 0, 30_000, 'helper removed');
   }, 150_000);
 });

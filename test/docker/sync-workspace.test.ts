@@ -78,6 +78,9 @@ describe('file-synced workspace', () => {
     await eventually(async () => (await session(name))?.spec.paused === false && (await session(name))?.status?.phase === 'Watching', 20_000, 'session resumed');
 
     const helper = `nexus-sync-${(await session(name))!.metadata.uid}`;
+    // The helper carries the session's namespace, so one left behind is attributed (leftovers.test.ts).
+    const [listedHelper] = await docker.listContainers({ all: true, filters: { name: [helper] } });
+    expect(listedHelper?.Labels).toMatchObject({ 'app.kubernetes.io/managed-by': 'boulder', 'nexus.dev/component': 'sync-helper', 'nexus.dev/namespace': NS });
     await h.client.delete('Workspace', NS, name);
     await eventually(async () => (await getWorkspace(h.client, NS, name)) === undefined && (await session(name)) === undefined, 30_000, 'workspace and session deleted');
     await eventually(async () => (await docker.listContainers({ all: true, filters: { name: [helper] } })).length === 0, 10_000, 'helper removed');

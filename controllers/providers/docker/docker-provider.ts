@@ -108,7 +108,8 @@ export class DockerProvider implements Provider {
     const key = targetKey(request.target);
     this.#prepared.delete(key);
     const { prepared, phases } = await prepareWorkspace(this.docker, request, this.#sharedListing(request.target), this.#isolatedNetwork);
-    if (!prepared.network.network.isolated) this.#networks.set(prepared.network.network.id, request.target);
+    if (prepared.network.network.isolated) this.#networks.remember({ Id: prepared.network.network.id });
+    else this.#networks.set(prepared.network.network.id, request.target);
     this.#prepared.set(key, { prepared, at: performance.now() });
     return { phases };
   }
@@ -127,7 +128,10 @@ export class DockerProvider implements Provider {
     const prepared = this.#prepared.get(key);
     this.#prepared.delete(key);
     const fresh = options?.afterObserve === true && prepared !== undefined && performance.now() - prepared.at <= PREPARE_REUSE_MS ? prepared.prepared : undefined;
-    return ensureWorkspace(context, desired, options, known ?? this.#snapshots.snapshot(desired.target), fresh);
+    return ensureWorkspace(context, desired, options, known ?? this.#snapshots.snapshot(desired.target), fresh).then((result) => {
+      this.#networks.setContainer(result.observed.id, desired.target);
+      return result;
+    });
   }
 
   async pause(target: RuntimeTarget): Promise<void> {

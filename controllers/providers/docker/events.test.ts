@@ -32,6 +32,18 @@ describe('toProviderEvent', () => {
     expect(toProviderEvent({ Type: 'network', Action: 'create', Actor: { ID: 'net1', Attributes: {} } }, networks)).toBeUndefined();
   });
 
+  it("maps a disconnect from the shared isolated network through the container it names, and knows that network", () => {
+    const directory = new NetworkDirectory();
+    directory.remember({ Id: 'iso', Labels: { 'nexus.dev/component': 'isolated-network' } });
+    directory.setContainer('c1', { namespace: 'ns', name: 'ws', uid: 'u' } as never);
+    expect(directory.knows('iso')).toBe(true);
+    expect(directory.knows('other')).toBe(false);
+    expect(toProviderEvent({ Type: 'network', Action: 'disconnect', Actor: { ID: 'iso', Attributes: { container: 'c1', name: 'nexus-isolated' } } }, directory)).toEqual({ namespace: 'ns', name: 'ws', reason: 'network disconnect' });
+    // Another container on it (not a workspace's), or a destroy, names no workspace.
+    expect(toProviderEvent({ Type: 'network', Action: 'disconnect', Actor: { ID: 'iso', Attributes: { container: 'c2' } } }, directory)).toBeUndefined();
+    expect(toProviderEvent({ Type: 'network', Action: 'destroy', Actor: { ID: 'iso', Attributes: { container: 'c1' } } }, directory)).toBeUndefined();
+  });
+
   it('remembers only labelled networks', () => {
     const directory = new NetworkDirectory();
     directory.remember({ Id: 'x', Labels: {} });

@@ -2,7 +2,9 @@
  * Drift hints from Docker's event stream: container die/stop/kill/pause/destroy/oom of
  * boulder-managed containers (their labels name the workspace) and network destroy/disconnect of
  * workspace networks. Docker puts no labels on network events, so networks are mapped to their
- * workspace through a directory filled from listings. When the stream ends or fails (dockerd
+ * workspace through a directory filled from listings; a disconnect from the isolated network
+ * (shared by many workspaces) is mapped through the container it names, which the directory
+ * learns from each ensure. When the stream ends or fails (dockerd
  * restarting) it reconnects with exponential backoff (200 ms → 10 s) and then emits one
  * `engine reconnected` hint per workspace that has containers, since events in the gap are lost.
  */
@@ -23,12 +25,16 @@ export const NETWORK_ACTIONS = ['destroy', 'disconnect'] as const;
 /** First and longest delay between reconnect attempts. */
 export const RECONNECT_BACKOFF = { initialMs: 200, maxMs: 10_000 } as const;
 
-/** Workspace identity of networks by id, learned from listings. */
+/** Workspace identity of networks by id (and of containers, for the shared isolated network), learned from listings and ensures. */
 export class NetworkDirectory {
   readonly #byId = new Map<string, { namespace: string; name: string }>();
+  /** Every boulder network listed or ensured: a workspace's own or an isolated one. */
+  readonly #known = new Set<string>();
+  readonly #containers = new Map<string, { namespace: string; name: string }>();
 
-  /** Records the workspace of a labelled network (ignores unlabelled ones). */
+  /** Records a listed boulder network, and its workspace when it is labelled with one. */
   remember(network: { Id: string; Labels?: Record<string, string> | null }): void {
+    this.#known.add(network.Id);
     const namespace = network.Labels?.[NAMESPACE_LABEL];
     const name = network.Labels?.[WORKSPACE_LABEL];
     if (namespace !== undefined && name !== undefined) this.set(network.Id, { namespace, name });
@@ -36,12 +42,28 @@ export class NetworkDirectory {
 
   /** Records the workspace of a network id. */
   set(id: string, owner: { namespace: string; name: string }): void {
+    this.#known.add(id);
     this.#byId.set(id, owner);
+  }
+
+  /** Records the workspace of a main container id (a disconnect from the isolated network names only the container). */
+  setContainer(id: string, owner: { namespace: string; name: string }): void {
+    this.#containers.set(id, { namespace: owner.namespace, name: owner.name });
   }
 
   /** The workspace of a network id, when known. */
   lookup(id: string): { namespace: string; name: string } | undefined {
     return this.#byId.get(id);
+  }
+
+  /** The workspace of a container id, when an ensure made or kept it. */
+  lookupContainer(id: string): { namespace: string; name: string } | undefined {
+    return this.#containers.get(id);
+  }
+
+  /** Whether the network id is one of boulder's (listed or ensured). */
+  knows(id: string): boolean {
+    return this.#known.has(id);
   }
 
   /** Lists every boulder-managed network and remembers them. */
@@ -60,21 +82,27 @@ export interface DockerEvent {
 }
 
 /** The drift hint of a Docker event, or undefined when it is not about a workspace (pure). */
-export function toProviderEvent(event: DockerEvent, networks: Pick<NetworkDirectory, 'lookup'>): ProviderEvent | undefined {
+export function toProviderEvent(event: DockerEvent, networks: Pick<NetworkDirectory, 'lookup' | 'lookupContainer'>): ProviderEvent | undefined {
   const attributes = event.Actor?.Attributes ?? {};
   const action = event.Action ?? '';
-  if (event.Type === 'container' && (CONTAINER_ACTIONS as readonly string[]).includes(action)) {
-    if (attributes[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
-    const namespace = attributes[NAMESPACE_LABEL];
-    const name = attributes[WORKSPACE_LABEL];
-    if (namespace === undefined || name === undefined) return undefined;
-    return { namespace, name, reason: `container ${action}` };
-  }
-  if (event.Type === 'network' && (NETWORK_ACTIONS as readonly string[]).includes(action)) {
-    const owner = networks.lookup(event.Actor?.ID ?? '');
-    return owner === undefined ? undefined : { ...owner, reason: `network ${action}` };
-  }
+  if (event.Type === 'container' && (CONTAINER_ACTIONS as readonly string[]).includes(action)) return containerHint(attributes, action);
+  if (event.Type === 'network' && (NETWORK_ACTIONS as readonly string[]).includes(action)) return networkHint(event.Actor?.ID ?? '', attributes, action, networks);
   return undefined;
+}
+
+/** A boulder-managed container's event: its labels name the workspace. */
+function containerHint(attributes: Record<string, string>, action: string): ProviderEvent | undefined {
+  if (attributes[MANAGED_BY_LABEL] !== MANAGED_BY_VALUE) return undefined;
+  const namespace = attributes[NAMESPACE_LABEL];
+  const name = attributes[WORKSPACE_LABEL];
+  if (namespace === undefined || name === undefined) return undefined;
+  return { namespace, name, reason: `container ${action}` };
+}
+
+/** A network's event: the workspace of the network, else (a disconnect from the shared isolated network) of the container it names. */
+function networkHint(id: string, attributes: Record<string, string>, action: string, networks: Pick<NetworkDirectory, 'lookup' | 'lookupContainer'>): ProviderEvent | undefined {
+  const owner = networks.lookup(id) ?? (action === 'disconnect' ? networks.lookupContainer(attributes['container'] ?? '') : undefined);
+  return owner === undefined ? undefined : { ...owner, reason: `network ${action}` };
 }
 
 /** Dependencies of the event stream. */
@@ -178,11 +206,11 @@ export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal):
   }
 }
 
-/** A live event of a workspace-named network not in the directory yet (worth one listing). */
+/** A live event of a boulder-named network not in the directory yet (worth one listing). */
 function isUnknownWorkspaceNetwork(event: DockerEvent, networks: NetworkDirectory): boolean {
   if (event.Type !== 'network' || event.Action === 'destroy') return false;
   const name = event.Actor?.Attributes?.['name'] ?? '';
-  return name.startsWith('nexus-') && networks.lookup(event.Actor?.ID ?? '') === undefined;
+  return name.startsWith('nexus-') && !networks.knows(event.Actor?.ID ?? '');
 }
 
 /** One `engine reconnected` hint per workspace with boulder-managed containers. */

@@ -14,7 +14,7 @@
  */
 import type Dockerode from 'dockerode';
 import { BoulderError } from '../../../apis/errors.ts';
-import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../../../apis/names/index.ts';
+import { COMPONENT_LABEL, MANAGED_BY_LABEL, MANAGED_BY_VALUE, NAMESPACE_LABEL } from '../../../apis/names/index.ts';
 import { errorMessage } from '../../runtime/errors.ts';
 import type { Endpoint } from '../../sync/endpoint.ts';
 import type { SyncCapability, SyncEndpointContext, SyncReleaseOptions } from '../sync-capability.ts';
@@ -25,8 +25,10 @@ export const DEFAULT_SYNC_HELPER_IMAGE = 'busybox:latest';
 /** Where the helper mounts the volume. */
 export const HELPER_MOUNT = '/workspace';
 
-/** Labels of the helper container and the volume it creates. */
-const HELPER_LABELS = { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [COMPONENT_LABEL]: 'sync-helper' };
+/** Labels of the helper container and the volume it creates (with the session's namespace, so a helper left behind is attributed). */
+function helperLabels(namespace: string | undefined): Record<string, string> {
+  return { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE, [COMPONENT_LABEL]: 'sync-helper', ...(namespace !== undefined ? { [NAMESPACE_LABEL]: namespace } : {}) };
+}
 
 /** Name of the sync helper container (and, for workspaces, of the sync volume) of a session/workspace uid. */
 export function syncHelperName(uid: string): string {
@@ -70,7 +72,7 @@ async function openDockerEndpoint(options: DockerSyncOptions, address: string, c
   const { createDockerEndpoint } = await import('../../sync/docker/docker-endpoint.ts');
   if (parsed.type === 'docker') return createDockerEndpoint({ docker: options.docker, container: parsed.container, root: parsed.path });
   const name = syncHelperName(context.session);
-  await ensureHelper(options, name, parsed.volume, context.workspaceImages ?? []);
+  await ensureHelper(options, name, parsed.volume, context.workspaceImages ?? [], helperLabels(context.namespace));
   return createDockerEndpoint({ docker: options.docker, container: name, root: parsed.path });
 }
 
@@ -92,11 +94,11 @@ async function releaseDockerEndpoint(docker: Dockerode, address: string, session
  * Creates (or starts) the helper `name` on `volume` (image: see the module comment). A workspace
  * image that cannot run it (no `sh`: the start fails) is replaced by the default.
  */
-async function ensureHelper(options: DockerSyncOptions, name: string, volume: string, workspaceImages: readonly string[]): Promise<void> {
+async function ensureHelper(options: DockerSyncOptions, name: string, volume: string, workspaceImages: readonly string[], labels: Record<string, string>): Promise<void> {
   const { ensureSyncHelper, removeSyncHelper } = await import('../../sync/docker/helper-container.ts');
   const explicit = options.helperImage ?? process.env['BOULDER_SYNC_HELPER_IMAGE'];
   const fallback = explicit ?? DEFAULT_SYNC_HELPER_IMAGE;
-  const helper = { name, volume, labels: HELPER_LABELS, mountPath: HELPER_MOUNT };
+  const helper = { name, volume, labels, mountPath: HELPER_MOUNT };
   const chosen = explicit !== undefined ? undefined : await firstLocalImage(options.docker, workspaceImages);
   if (chosen === undefined) {
     await ensureSyncHelper(options.docker, { ...helper, image: fallback });
