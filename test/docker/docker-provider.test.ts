@@ -623,15 +623,27 @@ describe('drift repair', () => {
   });
 });
 
+/** Collects the provider's drift hints about `target` until `stop` (which waits for the stream to end). */
+function hintsFor(target: RuntimeTarget): { seen: ProviderEvent[]; stop: () => Promise<void> } {
+  const abort = new AbortController();
+  const seen: ProviderEvent[] = [];
+  const consuming = (async () => {
+    for await (const event of provider.events(abort.signal)) if (event.name === target.name) seen.push(event);
+  })();
+  return {
+    seen,
+    stop: async () => {
+      abort.abort();
+      await consuming;
+    },
+  };
+}
+
 describe('events', () => {
   it('yields drift hints for labelled containers and networks', async () => {
     const target = workspace('events');
     const desired = desiredFor(target, { services: [webService] });
-    const abort = new AbortController();
-    const seen: ProviderEvent[] = [];
-    const consuming = (async () => {
-      for await (const event of provider.events(abort.signal)) if (event.name === target.name) seen.push(event);
-    })();
+    const { seen, stop } = hintsFor(target);
     const { observed } = await provider.ensure(desired);
     await new Promise((r) => setTimeout(r, 100));
     await docker.getContainer(observed.id).kill();
@@ -641,24 +653,18 @@ describe('events', () => {
     await docker.getContainer((await inspectContainer(target, 'web')).Id).remove({ force: true });
     await docker.getNetwork(`nexus-dptest-${target.name}`).remove();
     await waitFor(() => seen.some((e) => e.reason === 'container destroy') && seen.some((e) => e.reason === 'network destroy'), 5000, 'destroy events');
-    abort.abort();
-    await consuming;
+    await stop();
   });
 
   it('hints the workspace whose container was disconnected from the shared isolated network, and ensure reattaches it', async () => {
     const target = workspace('evdisc');
     const desired = desiredFor(target);
-    const abort = new AbortController();
-    const seen: ProviderEvent[] = [];
-    const consuming = (async () => {
-      for await (const event of provider.events(abort.signal)) if (event.name === target.name) seen.push(event);
-    })();
+    const { seen, stop } = hintsFor(target);
     const { observed } = await provider.ensure(desired);
     await new Promise((r) => setTimeout(r, 100));
     await docker.getNetwork(ISOLATED).disconnect({ Container: observed.id, Force: true });
     await waitFor(() => seen.some((e) => e.reason === 'network disconnect'), 5000, 'disconnect event');
-    abort.abort();
-    await consuming;
+    await stop();
     expect((await provider.ensure(desired)).changes).toEqual(['container reconnected to network']);
     expect(Object.keys((await inspectContainer(target)).NetworkSettings.Networks)).toEqual([ISOLATED]);
   });

@@ -22,7 +22,7 @@ import {
   BUSYBOX,
   conditionOf,
   containersOf,
-  createdRepos,
+  type ControllerHarness,
   DEBIAN,
   docker,
   dockerExec,
@@ -30,21 +30,17 @@ import {
   getWorkspace,
   linkedWorktrees,
   mainContainer,
-  managedObjects,
   newRepo,
   objectsOfUid,
-  removeObjects,
-  removeRepos,
   requireEngine,
   runNamespace,
   serviceContainer,
   startControllers,
+  tearDownNamespace,
   waitForWorkspace,
   waitReady,
   WEB_SERVICE,
   workspaceManifest,
-  worktreeDirs,
-  type ControllerHarness,
 } from './workspace-harness.ts';
 import { CLEANUP_FINALIZER, FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 
@@ -65,14 +61,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Delete what the tests left (a failed test), let the finalizer run, then check the engine.
-  const left = await h.client.list<Workspace>('Workspace', { namespace: NS });
-  for (const ws of left.items) await h.client.delete('Workspace', NS, ws.metadata.name).catch(() => undefined);
-  await eventually(async () => (await h.client.list('Workspace', { namespace: NS })).items.length === 0, 30_000, 'workspaces deleted').catch(() => undefined);
-  await h.stop();
-  const leftovers = await managedObjects(NS);
-  await removeObjects(leftovers);
-  const worktrees = createdRepos().flatMap((repo) => linkedWorktrees(repo).concat(worktreeDirs(repo).map((d) => `${repo}/.nexus/worktrees/${d}`)));
-  removeRepos();
+  const { leftovers, worktrees } = await tearDownNamespace(h, NS);
   console.info(`[workspace-controller] timings (ms): ${JSON.stringify(timings)}`);
   expect(leftovers).toEqual([]);
   expect(worktrees).toEqual([]);

@@ -337,3 +337,21 @@ export function runRepoDirs(): string[] {
     .filter((entry) => entry.startsWith(RUN_REPO_PREFIX))
     .map((entry) => join(tmpdir(), entry));
 }
+
+/**
+ * The end of a Workspace controller suite: deletes the workspaces a failed test left in
+ * `namespace` (letting their finalizers run), stops the controllers, removes the repositories, and
+ * returns what outlived them — the namespace's engine objects (removed too) and linked worktrees —
+ * for the suite to assert empty.
+ */
+export async function tearDownNamespace(h: ControllerHarness, namespace: string): Promise<{ leftovers: ManagedObject[]; worktrees: string[] }> {
+  const left = await h.client.list<Workspace>('Workspace', { namespace });
+  for (const ws of left.items) await h.client.delete('Workspace', namespace, ws.metadata.name).catch(() => undefined);
+  await eventually(async () => (await h.client.list('Workspace', { namespace })).items.length === 0, 30_000, 'workspaces deleted').catch(() => undefined);
+  await h.stop();
+  const leftovers = await managedObjects(namespace);
+  await removeObjects(leftovers);
+  const worktrees = createdRepos().flatMap((repo) => linkedWorktrees(repo).concat(worktreeDirs(repo).map((d) => `${repo}/.nexus/worktrees/${d}`)));
+  removeRepos();
+  return { leftovers, worktrees };
+}

@@ -14,29 +14,23 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Workspace } from '../../apis/types/index.ts';
 import { ensureWorktree, isWorktreeError } from '../../controllers/worktree/index.ts';
 import { git } from '../../controllers/worktree/test-repos.ts';
 import {
   BUSYBOX,
   conditionOf,
-  createdRepos,
+  type ControllerHarness,
   dockerExec,
-  eventually,
-  linkedWorktrees,
   mainContainer,
-  managedObjects,
   newRepo,
-  removeObjects,
-  removeRepos,
   requireEngine,
   runNamespace,
   startControllers,
+  tearDownNamespace,
   waitForWorkspace,
   waitReady,
   workspaceManifest,
   worktreeDirs,
-  type ControllerHarness,
 } from './workspace-harness.ts';
 
 const NS = runNamespace('wta');
@@ -53,14 +47,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const left = await h.client.list<Workspace>('Workspace', { namespace: NS });
-  for (const ws of left.items) await h.client.delete('Workspace', NS, ws.metadata.name).catch(() => undefined);
-  await eventually(async () => (await h.client.list('Workspace', { namespace: NS })).items.length === 0, 30_000, 'workspaces deleted').catch(() => undefined);
-  await h.stop();
-  const leftovers = await managedObjects(NS);
-  await removeObjects(leftovers);
-  const worktrees = createdRepos().flatMap((repo) => linkedWorktrees(repo).concat(worktreeDirs(repo).map((d) => `${repo}/.nexus/worktrees/${d}`)));
-  removeRepos();
+  const { leftovers, worktrees } = await tearDownNamespace(h, NS);
   expect(leftovers).toEqual([]);
   expect(worktrees).toEqual([]);
 }, 60_000);
