@@ -33,6 +33,7 @@ import { describeEngine, toProviderError } from './engine-errors.ts';
 import { ensureWorkspace } from './ensure.ts';
 import { dockerEvents, NetworkDirectory } from './events.ts';
 import { IsolatedNetworkMaker } from './isolated-network.ts';
+import type { WorkspaceNetwork } from './workspace-network.ts';
 import { execInContainer } from './exec.ts';
 import { containerLogs } from './logs.ts';
 import { prepareWorkspace, type PreparedWorkspace } from './prepare.ts';
@@ -108,8 +109,7 @@ export class DockerProvider implements Provider {
     const key = targetKey(request.target);
     this.#prepared.delete(key);
     const { prepared, phases } = await prepareWorkspace(this.docker, request, this.#sharedListing(request.target), this.#isolatedNetwork);
-    if (prepared.network.network.isolated) this.#networks.remember({ Id: prepared.network.network.id });
-    else this.#networks.set(prepared.network.network.id, request.target);
+    this.#networks.recordEnsured(prepared.network.network, request.target);
     this.#prepared.set(key, { prepared, at: performance.now() });
     return { phases };
   }
@@ -119,7 +119,7 @@ export class DockerProvider implements Provider {
       docker: this.docker,
       digestCache: this.#digestCache,
       isolatedNetwork: this.#isolatedNetwork,
-      onNetwork: (id: string, target: RuntimeTarget) => this.#networks.set(id, target),
+      onNetwork: (network: WorkspaceNetwork, target: RuntimeTarget) => this.#networks.recordEnsured(network, target),
     };
     const key = targetKey(desired.target);
     const stashed = this.#observed.get(key);
@@ -147,6 +147,7 @@ export class DockerProvider implements Provider {
   }
 
   delete(target: RuntimeTarget): Promise<'deleted' | 'unchanged'> {
+    this.#networks.forgetContainer(target);
     this.#observed.delete(targetKey(target));
     this.#prepared.delete(targetKey(target));
     return deleteWorkspace(this.docker, target);

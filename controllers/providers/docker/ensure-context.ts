@@ -6,6 +6,7 @@ import type Dockerode from 'dockerode';
 import type { ProgressEvent, RuntimeTarget } from '../types.ts';
 import type { FileDigestCache } from './build-context.ts';
 import type { IsolatedNetworkMaker } from './isolated-network.ts';
+import type { WorkspaceNetwork } from './workspace-network.ts';
 
 /** Inputs shared by the steps of one ensure. */
 export interface EnsureContext {
@@ -16,7 +17,7 @@ export interface EnsureContext {
   /** Makes the engine's isolated network when a listing found none (one create at a time). */
   isolatedNetwork: IsolatedNetworkMaker;
   /** Told the (own) network of each workspace ensured (the event stream maps network events with it). */
-  onNetwork?: (networkId: string, target: RuntimeTarget) => void;
+  onNetwork?: (network: WorkspaceNetwork, target: RuntimeTarget) => void;
 }
 
 /** A container after its create/keep step, before its lifecycle step. */

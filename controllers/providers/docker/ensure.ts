@@ -48,7 +48,7 @@ export async function ensureWorkspace(
     mainNeedsImage ? image.materialize() : undefined,
   ]);
   const network = networkStep.network;
-  if (!network.isolated) ctx.onNetwork?.(network.id, desired.target);
+  ctx.onNetwork?.(network, desired.target);
   lap('network');
   const [main, ...services] = await allSettled([
     ensureWorkspaceContainer(ctx, desired, image, snapshot.main, network),

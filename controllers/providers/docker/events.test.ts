@@ -42,6 +42,15 @@ describe('toProviderEvent', () => {
     // Another container on it (not a workspace's), or a destroy, names no workspace.
     expect(toProviderEvent({ Type: 'network', Action: 'disconnect', Actor: { ID: 'iso', Attributes: { container: 'c2' } } }, directory)).toBeUndefined();
     expect(toProviderEvent({ Type: 'network', Action: 'destroy', Actor: { ID: 'iso', Attributes: { container: 'c1' } } }, directory)).toBeUndefined();
+    // A recreated container replaces the workspace's earlier one; a deleted workspace is forgotten.
+    directory.setContainer('c3', { namespace: 'ns', name: 'ws' });
+    expect([directory.lookupContainer('c1'), directory.lookupContainer('c3')]).toEqual([undefined, { namespace: 'ns', name: 'ws' }]);
+    directory.forgetContainer({ namespace: 'ns', name: 'ws' });
+    expect(directory.lookupContainer('c3')).toBeUndefined();
+    // What an ensure put a workspace on: its own network is mapped to it, an isolated one only known.
+    directory.recordEnsured({ id: 'own', isolated: false }, { namespace: 'ns', name: 'ws' });
+    directory.recordEnsured({ id: 'iso2', isolated: true }, { namespace: 'ns', name: 'ws' });
+    expect([directory.lookup('own'), directory.lookup('iso2'), directory.knows('iso2')]).toEqual([{ namespace: 'ns', name: 'ws' }, undefined, true]);
   });
 
   it('remembers only labelled networks', () => {

@@ -30,7 +30,8 @@ export class NetworkDirectory {
   readonly #byId = new Map<string, { namespace: string; name: string }>();
   /** Every boulder network listed or ensured: a workspace's own or an isolated one. */
   readonly #known = new Set<string>();
-  readonly #containers = new Map<string, { namespace: string; name: string }>();
+  /** The main container of each workspace (by `namespace/name`), as the latest ensure left it. */
+  readonly #containers = new Map<string, { id: string; owner: { namespace: string; name: string } }>();
 
   /** Records a listed boulder network, and its workspace when it is labelled with one. */
   remember(network: { Id: string; Labels?: Record<string, string> | null }): void {
@@ -46,9 +47,20 @@ export class NetworkDirectory {
     this.#byId.set(id, owner);
   }
 
-  /** Records the workspace of a main container id (a disconnect from the isolated network names only the container). */
+  /** Records the network a workspace's containers were put on: its own (mapped to it), or a shared isolated one (known only). */
+  recordEnsured(network: { id: string; isolated: boolean }, owner: { namespace: string; name: string }): void {
+    if (network.isolated) this.#known.add(network.id);
+    else this.set(network.id, owner);
+  }
+
+  /** Records a workspace's main container (a disconnect from the isolated network names only the container); replaces its earlier one. */
   setContainer(id: string, owner: { namespace: string; name: string }): void {
-    this.#containers.set(id, { namespace: owner.namespace, name: owner.name });
+    this.#containers.set(`${owner.namespace}/${owner.name}`, { id, owner: { namespace: owner.namespace, name: owner.name } });
+  }
+
+  /** Forgets a deleted workspace's container. */
+  forgetContainer(owner: { namespace: string; name: string }): void {
+    this.#containers.delete(`${owner.namespace}/${owner.name}`);
   }
 
   /** The workspace of a network id, when known. */
@@ -56,9 +68,10 @@ export class NetworkDirectory {
     return this.#byId.get(id);
   }
 
-  /** The workspace of a container id, when an ensure made or kept it. */
+  /** The workspace of a container id, when an ensure made or kept it (as its current main container). */
   lookupContainer(id: string): { namespace: string; name: string } | undefined {
-    return this.#containers.get(id);
+    for (const entry of this.#containers.values()) if (entry.id === id) return entry.owner;
+    return undefined;
   }
 
   /** Whether the network id is one of boulder's (listed or ensured). */

@@ -10,8 +10,7 @@
 import type Dockerode from 'dockerode';
 import type { PrepareRequest } from '../types.ts';
 import { inspectLocalImageShared, imageDigest, type ResolvedImage } from './image-pull.ts';
-import type { IsolatedNetworkMaker } from './isolated-network.ts';
-import { pickIsolatedNetwork } from './isolated-network.ts';
+import { pickIsolatedNetwork, type IsolatedNetworkMaker } from './isolated-network.ts';
 import { ensureWorkspaceNetwork, isolatedOwner, needsOwnNetwork, type EnsuredNetwork, type NetworkRequest } from './network.ts';
 import { allSettled } from './settle.ts';
 import type { WorkspaceSnapshot } from './snapshot.ts';
