@@ -14,6 +14,7 @@
  */
 import { join } from 'node:path';
 import { fanoutFloorsOnce, parallelContainersOnce, chooseFloorNetwork } from './docker-floors.ts';
+import { engineProfileRows } from './engine-profile.ts';
 import { DockerBenchEnv, workspaceManifest, writeManifests } from './docker-bench-env.ts';
 import { phaseRows, phasesOf, type PhaseSample } from './phases.ts';
 import { median, quantile, type BenchRow } from './stats.ts';
@@ -57,7 +58,7 @@ export async function benchFanout(): Promise<BenchRow[]> {
       for (const b of builds.slice(1)) b.env.floorNetwork = builds[0]!.env.floorNetwork;
     }
     for (const { env } of builds) await warmUp(env);
-    return await batchRows(builds);
+    return [...(await batchRows(builds)), ...(await engineProfileRows(builds[0]!.env))];
   } finally {
     for (const { env } of builds) {
       const left = await env.close();
@@ -128,6 +129,22 @@ function buildRows(label: string, s: BuildSamples, f: FloorSamples): BenchRow[] 
       budget: { text: '≤ 1.3× floor', met: wall <= 1.3 * median(f.createStart) },
       note: `${(wall / onIsolated).toFixed(2)}× the engine floor on an isolated-style network (${Math.round(onIsolated)} ms); per workspace createMs median ${Math.round(median(s.createMs))}, max ${Math.round(Math.max(...s.createMs))}; delete -l --wait ${Math.round(median(s.deleteMs))} ms; N=${s.wall.length}`,
     },
+    ...attributionRows(label, wall, f),
     ...phaseRows(`${label}${COUNT} workspaces at once, per workspace`, s.phases),
+  ];
+}
+
+/**
+ * Where the batch row's distance to its floor lies (medians of the same run): the engine's cost of
+ * starting the containers on an isolated-style network rather than the default bridge (its
+ * embedded DNS set-up, engine-profile.ts), and what is left: boulder's own.
+ */
+function attributionRows(label: string, wall: number, f: FloorSamples): BenchRow[] {
+  const floor = median(f.createStart);
+  const onIsolated = median(f.onIsolated);
+  const part = (name: string, value: number, note: string): BenchRow => ({ name: `${label}${COUNT} workspaces at once: part ${name}`, value, unit: 'ms', note: `${note}; ${(value / floor * 100).toFixed(0)} % of the floor` });
+  return [
+    part("engine's start on the isolated network beyond the default bridge", onIsolated - floor, 'floor on an isolated-style network − floor on the default bridge'),
+    part("boulder's own beyond the engine's same work", wall - onIsolated, 'wall − floor on an isolated-style network'),
   ];
 }

@@ -41,7 +41,7 @@ export interface BenchRow {
   name: string;
   /** The measured value (median unless `unit` says otherwise). */
   value: number;
-  unit: 'ms' | 'ops/s' | 'MB/s' | '%' | 'MB';
+  unit: 'ms' | 'ops/s' | 'MB/s' | '%' | 'MB' | 'programs';
   p99?: number;
   /** What the value is compared against, measured in the same run. */
   floor?: { name: string; value: number };
