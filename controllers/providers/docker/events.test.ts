@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { NetworkDirectory, toProviderEvent } from './events.ts';
+import { PassThrough } from 'node:stream';
+import type Dockerode from 'dockerode';
+import { dockerEvents, NetworkDirectory, toProviderEvent } from './events.ts';
+import { realClock } from '../../runtime/clock.ts';
+import { noopLogger } from '../../runtime/noop-logger.ts';
 import { MANAGED_BY_LABEL, NAMESPACE_LABEL, WORKSPACE_LABEL } from '../../../apis/names/index.ts';
 
 const labels = { [MANAGED_BY_LABEL]: 'boulder', [NAMESPACE_LABEL]: 'team', [WORKSPACE_LABEL]: 'api' };
@@ -60,5 +64,21 @@ describe('toProviderEvent', () => {
     expect(directory.lookup('x')).toBeUndefined();
     directory.set('z', { namespace: 'n', name: 'w' });
     expect(directory.lookup('z')).toEqual({ namespace: 'n', name: 'w' });
+  });
+});
+
+describe('dockerEvents', () => {
+  it("hints a workspace network's destroy, then forgets that network", async () => {
+    const stream = new PassThrough();
+    const docker = { getEvents: async () => stream, listNetworks: async () => [{ Id: 'net1', Labels: labels }] } as unknown as Dockerode;
+    const networks = new NetworkDirectory();
+    const abort = new AbortController();
+    const events = dockerEvents({ docker, networks, clock: realClock, logger: noopLogger() }, abort.signal);
+    const first = events.next();
+    stream.write(`${JSON.stringify({ Type: 'network', Action: 'destroy', Actor: { ID: 'net1', Attributes: { name: 'nexus-team-api' } } })}\n`);
+    expect((await first).value).toEqual({ namespace: 'team', name: 'api', reason: 'network destroy' });
+    expect([networks.knows('net1'), networks.lookup('net1')]).toEqual([false, undefined]);
+    abort.abort();
+    await events.return(undefined);
   });
 });

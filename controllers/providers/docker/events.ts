@@ -74,6 +74,12 @@ export class NetworkDirectory {
     return undefined;
   }
 
+  /** Forgets a destroyed network (ids are never reused; the directory would otherwise grow with every network a workspace ever had). */
+  forget(id: string): void {
+    this.#byId.delete(id);
+    this.#known.delete(id);
+  }
+
   /** Whether the network id is one of boulder's (listed or ensured). */
   knows(id: string): boolean {
     return this.#known.has(id);
@@ -196,8 +202,7 @@ export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal):
           const event = parseEvent(line);
           if (event === undefined) continue;
           if (event.time !== undefined) since = event.time;
-          if (isUnknownWorkspaceNetwork(event, deps.networks)) await deps.networks.refresh(deps.docker).catch(() => undefined);
-          const hint = toProviderEvent(event, deps.networks);
+          const hint = await hintOf(event, deps);
           if (hint !== undefined) yield hint;
         }
       } finally {
@@ -217,6 +222,14 @@ export async function* dockerEvents(deps: EventStreamDeps, signal: AbortSignal):
       return;
     }
   }
+}
+
+/** One event's hint: the directory is refreshed first for a network it does not know yet, and forgets a destroyed one after. */
+async function hintOf(event: DockerEvent, deps: EventStreamDeps): Promise<ProviderEvent | undefined> {
+  if (isUnknownWorkspaceNetwork(event, deps.networks)) await deps.networks.refresh(deps.docker).catch(() => undefined);
+  const hint = toProviderEvent(event, deps.networks);
+  if (event.Type === 'network' && event.Action === 'destroy') deps.networks.forget(event.Actor?.ID ?? '');
+  return hint;
 }
 
 /** A live event of a boulder-named network not in the directory yet (worth one listing). */
