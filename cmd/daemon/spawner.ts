@@ -20,7 +20,7 @@ export async function startSpawner(): Promise<Spawner> {
 /** Logs what the spawner reports: ready (with its start time), lost (and the runs rejected with it), given up on. */
 export function logSpawnerEvents(spawner: Spawner, logger: Logger): void {
   spawner.onEvent = (event) => {
-    if (event.type === 'ready') logger.debug({ spawnerPid: event.pid, startMs: Math.round(event.startMs) }, 'spawner ready');
+    if (event.type === 'ready') logger.info({ spawnerPid: event.pid, startMs: Math.round(event.startMs), forkedAtRssMb: Math.round(event.forkedAtRss / 2 ** 20) }, 'spawner ready');
     else if (event.type === 'lost') logger.warn({ spawnerPid: event.pid, rejected: event.rejected }, 'spawner lost; its pending runs failed, the next run starts a new one');
     else logger.warn({ reason: event.reason }, 'spawner unavailable; programs run from the daemon process');
   };

@@ -18,7 +18,7 @@ import { execOptionsOf, type OutputEncoding, type OutputOf, type RunFileOptions,
 
 /** What the spawner reports about itself (the daemon logs it). */
 export type SpawnerEvent =
-  | { type: 'ready'; pid: number; startMs: number }
+  | { type: 'ready'; pid: number; startMs: number; forkedAtRss: number }
   | { type: 'lost'; pid: number | undefined; rejected: number }
   | { type: 'unavailable'; reason: string };
 
@@ -57,6 +57,7 @@ export class Spawner {
   start(): void {
     if (this.#child !== undefined || this.#unavailable || this.#closed) return;
     const startedAt = performance.now();
+    const rss = process.memoryUsage.rss();
     let child: ChildProcess;
     try {
       // No inherited node flags (an --inspect port, a loader): the script needs none.
@@ -68,7 +69,7 @@ export class Spawner {
     this.#child = child;
     child.unref();
     child.channel?.unref();
-    child.on('message', (message: unknown) => this.#onMessage(child, message, startedAt));
+    child.on('message', (message: unknown) => this.#onMessage(child, message, startedAt, rss));
     child.on('disconnect', () => this.#onGone(child));
     // Only a failed spawn leaves no channel to close: a failed send is answered by its callback.
     child.on('error', (err) => {
@@ -102,11 +103,12 @@ export class Spawner {
     if (this.#child?.connected === true) this.#child.disconnect();
   }
 
-  #onMessage(child: ChildProcess, message: unknown, startedAt: number): void {
+  /** A message of `child` (forked at `startedAt`, when this process's RSS was `rss` bytes). */
+  #onMessage(child: ChildProcess, message: unknown, startedAt: number, rss: number): void {
     if (child !== this.#child) return;
     if (isReady(message)) {
       this.#ready = true;
-      this.onEvent?.({ type: 'ready', pid: child.pid ?? 0, startMs: performance.now() - startedAt });
+      this.onEvent?.({ type: 'ready', pid: child.pid ?? 0, startMs: performance.now() - startedAt, forkedAtRss: rss });
     } else if (isReply(message)) {
       this.#settle(message.id, (pending) => answer(pending, message));
     }
