@@ -105,13 +105,14 @@ describe('the spawner', () => {
     expect(spawner.pid).toBeUndefined();
   });
 
-  it('ends when closed, and runs go on in this process', async () => {
+  it('ends when closed, and runs go on in this process at once', async () => {
     const spawner = await started();
     const pid = spawner.pid!;
     spawner.close();
+    expect(spawner.pid).toBeUndefined();
+    expect(await forkedBy(spawner)).toBe(process.pid);
     expect(await processEnds(pid)).toBe(true);
     expect(await forkedBy(spawner)).toBe(process.pid);
-    expect(spawner.pid).toBeUndefined();
   });
 });
 

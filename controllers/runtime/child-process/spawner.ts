@@ -91,15 +91,21 @@ export class Spawner {
       const encoding = options.encoding ?? 'utf8';
       this.#pending.set(id, { file, args, encoding, resolve: resolve as Pending['resolve'], reject });
       if (this.#pending.size === 1) child.channel?.ref();
-      child.send(request, (err: Error | null) => {
-        if (err !== null) this.#settle(id, (p) => p.reject(new SpawnerLostError(p.file, p.args, `the spawner could not be sent the request (${err.message})`)));
-      });
+      const unsent = (err: Error): void => this.#settle(id, (p) => p.reject(new SpawnerLostError(p.file, p.args, `the spawner could not be sent the request (${err.message})`)));
+      try {
+        child.send(request, (err: Error | null) => {
+          if (err !== null) unsent(err);
+        });
+      } catch (err) {
+        unsent(err instanceof Error ? err : new Error(String(err)));
+      }
     });
   }
 
   /** Ends the spawner (it exits when its channel closes); runs from now on happen in-process. */
   close(): void {
     this.#closed = true;
+    this.#ready = false;
     if (this.#child?.connected === true) this.#child.disconnect();
   }
 
