@@ -42,6 +42,11 @@ export function cliEntry(): string {
   return `${packageRoot()}bin/boulder.js`;
 }
 
+/** Absolute path of the daemon's spawner script (bin/boulder-spawner.js, controllers/runtime/child-process/spawner.ts). */
+export function spawnerScript(): string {
+  return `${packageRoot()}bin/boulder-spawner.js`;
+}
+
 /** Absolute path of the project configuration schema shipped in the package (`boulder init`, `boulder import`). */
 export function projectSchemaPath(): string {
   return join(packageRoot(), 'schemas', 'config-project.schema.json');

@@ -6,6 +6,8 @@
  * are 0700, the log, pid file and socket 0600, whatever the umask (prepareDaemonFiles). It also
  * serves the daemon API (server/api.ts: WebSocket JSON-RPC on `<state dir>/api.sock` and, when the
  * node configuration sets daemon.port, on TCP), started before the controllers and closed first.
+ * Right after it holds the socket, while it is still small, it forks its spawner (spawner.ts): the
+ * programs the controllers run (git, nft, setpriv) go through it, not through forks of the daemon.
  */
 import { chmod, readFile, rm, writeFile } from 'node:fs/promises';
 import { DEFAULT_DAEMON_LOG_LEVEL, type DaemonSettings } from '../../apis/config/daemon-settings.ts';
@@ -81,6 +83,9 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   const started = new Promise<ResourceClient>((resolve) => (serving = resolve));
   const handle = controlHandler(status, stop, started);
   const socket = await acquireDaemonSocket(paths, handle);
+  // Forked now, while the daemon is small: the programs it runs later do not fork the grown daemon.
+  const { startSpawner, logSpawnerEvents, stopSpawner } = await import('./spawner.ts');
+  const spawner = await startSpawner();
   const interrupted = deps.interruptSignal();
   const onInterrupt = (): void => stop.abort('signal');
   interrupted.addEventListener('abort', onInterrupt, { once: true });
@@ -95,6 +100,7 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
   ]);
   const logger = createLogger({ destination: paths.log, level: deps.daemon?.logLevel ?? DEFAULT_DAEMON_LOG_LEVEL, base: { role: 'daemon' } });
   logger.debug(settingsRecord(deps.daemon, paths.socket), 'daemon settings');
+  logSpawnerEvents(spawner, logger);
   try {
     await writeFile(paths.pid, `${process.pid}\n`, { mode: PRIVATE_FILE_MODE });
     await chmod(paths.pid, PRIVATE_FILE_MODE);
@@ -143,6 +149,7 @@ export async function runDaemon(deps: CliDeps, values: OptionValues = {}): Promi
     throw err;
   } finally {
     interrupted.removeEventListener('abort', onInterrupt);
+    await stopSpawner(spawner);
     await closeLogger(logger);
     await removeOwnPidFile(paths.pid);
     await socket.close();

@@ -6,11 +6,11 @@
  * `<usersDir>/<user>` exists, is a directory and belongs to that uid). Without multi-user mode
  * there is no owner and every effect runs as before (the daemon is the user).
  */
-import { execFile } from 'node:child_process';
 import { lstat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { userOfNamespace } from '../../apis/multi-user/identity.ts';
 import { NOT_A_USER_NAMESPACE, OWNER_NOT_FOUND } from '../../apis/names/index.ts';
+import { runFile } from '../runtime/child-process/run-file.ts';
 import { TerminalError } from '../runtime/errors.ts';
 
 /** Multi-user mode of the controllers: present only when the node configuration enables it. */
@@ -81,8 +81,7 @@ async function assertProvisioned(owner: UnixOwner, usersDir: string): Promise<vo
   if (problem !== undefined) throw new TerminalError(OWNER_NOT_FOUND, `user ${owner.user} is not provisioned on this node: ${dir} ${problem}`);
 }
 
-function output(file: string, args: string[]): Promise<string> {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { encoding: 'utf8', timeout: 10_000 }, (error, stdout) => (error === null ? resolve(stdout) : reject(error)));
-  });
+/** The stdout of `file args` (through runFile); rejects unless it exits 0. */
+async function output(file: string, args: string[]): Promise<string> {
+  return (await runFile(file, args, { timeout: 10_000 })).stdout;
 }

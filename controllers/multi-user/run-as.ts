@@ -6,7 +6,7 @@
  * environment — PATH, the user's HOME, USER and LOGNAME, plus what the caller names — never the
  * daemon's own environment, which may hold the daemon's secrets.
  */
-import { execFile } from 'node:child_process';
+import { ChildProcessError, runFile } from '../runtime/child-process/run-file.ts';
 import type { UnixOwner } from './owner.ts';
 
 /** The path of setpriv (util-linux). */
@@ -59,21 +59,26 @@ export interface RunAsOptions {
   timeoutMs?: number;
 }
 
-/** Runs `file args` as `owner` and resolves with its output and exit code (never rejects on a non-zero exit). */
-export function runAs(owner: UnixOwner, file: string, args: readonly string[], options: RunAsOptions = {}): Promise<RunAsResult> {
+/**
+ * Runs `file args` as `owner` (through runFile) and resolves with its output and exit code (never
+ * rejects on a non-zero exit; a program that could not be started or was killed has no exit code
+ * and the reason appended to its stderr).
+ */
+export async function runAs(owner: UnixOwner, file: string, args: readonly string[], options: RunAsOptions = {}): Promise<RunAsResult> {
   const command = commandAs(owner, file, args);
-  return new Promise((resolve) => {
-    const child = execFile(
-      command.file,
-      command.args,
-      { cwd: command.cwd, env: command.env, encoding: 'utf8', maxBuffer: options.maxBuffer ?? 1024 * 1024, ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}) },
-      (error, stdout, stderr) => {
-        const exitCode = error === null ? 0 : typeof error.code === 'number' ? error.code : undefined;
-        resolve({ stdout, stderr: error !== null && exitCode === undefined ? `${stderr}${error.message}` : stderr, exitCode });
-      },
-    );
-    // A program that exits without reading its input (cat of a file) closes the pipe: not an error.
-    child.stdin?.on('error', () => undefined);
-    child.stdin?.end(options.input ?? '');
-  });
+  try {
+    const { stdout, stderr } = await runFile(command.file, command.args, {
+      cwd: command.cwd,
+      env: command.env,
+      maxBuffer: options.maxBuffer ?? 1024 * 1024,
+      input: options.input ?? '',
+      ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
+    });
+    return { stdout, stderr, exitCode: 0 };
+  } catch (error) {
+    if (!(error instanceof ChildProcessError)) return { stdout: '', stderr: (error as Error).message, exitCode: undefined };
+    const { exitCode } = error;
+    const stderr = String(error.stderr);
+    return { stdout: String(error.stdout), stderr: exitCode === undefined ? `${stderr}${error.message}` : stderr, exitCode };
+  }
 }

@@ -4,7 +4,7 @@
  * submodule fetches need, and refuses options such as `-c protocol.file.allow`. Arguments are
  * built by this module from validated names, never from a shell string.
  */
-import { execFile } from 'node:child_process';
+import { ChildProcessError, runFile } from '../runtime/child-process/run-file.ts';
 import type { UnixOwner } from '../multi-user/owner.ts';
 import { commandAs } from '../multi-user/run-as.ts';
 
@@ -72,35 +72,30 @@ export function gitEnvironment(base: NodeJS.ProcessEnv = process.env): NodeJS.Pr
   return env;
 }
 
-/** Runs `git <args>` in `cwd`; resolves on exit 0 (or an `okExitCodes` code), else rejects with GitCommandError. */
-export function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
+/**
+ * Runs `git <args>` in `cwd` (through runFile: the daemon's spawner when it has one); resolves on
+ * exit 0 (or an `okExitCodes` code), else rejects with GitCommandError.
+ */
+export async function runGit(cwd: string, args: readonly string[], options: RunGitOptions = {}): Promise<GitResult> {
   const command = options.as === undefined ? { file: 'git', args: [...args], cwd, env: gitEnvironment() } : gitAs(options.as, cwd, args);
-  return new Promise((resolve, reject) => {
-    execFile(
-      command.file,
-      command.args,
-      {
-        cwd: command.cwd,
-        env: command.env,
-        encoding: 'utf8',
-        maxBuffer: MAX_OUTPUT_BYTES,
-        ...(options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {}),
-      },
-      (error, stdout, stderr) => {
-        if (error === null) {
-          resolve({ stdout, stderr, exitCode: 0 });
-          return;
-        }
-        const exitCode = typeof error.code === 'number' ? error.code : undefined;
-        if (exitCode !== undefined && options.okExitCodes?.includes(exitCode) === true) {
-          resolve({ stdout, stderr, exitCode });
-          return;
-        }
-        const detail = error.killed ? `timed out after ${options.timeoutMs ?? 0} ms; ${stderr}` : stderr || error.message;
-        reject(new GitCommandError(args, exitCode, detail, { cause: error }));
-      },
-    );
-  });
+  try {
+    const timeout = options.timeoutMs !== undefined ? { timeout: options.timeoutMs } : {};
+    const { stdout, stderr } = await runFile(command.file, command.args, { cwd: command.cwd, env: command.env, maxBuffer: MAX_OUTPUT_BYTES, ...timeout });
+    return { stdout, stderr, exitCode: 0 };
+  } catch (error) {
+    return answerOrThrow(error, args, options);
+  }
+}
+
+/** A failed git call's result when its exit code is one of `okExitCodes`; otherwise throws GitCommandError. */
+function answerOrThrow(error: unknown, args: readonly string[], options: RunGitOptions): GitResult {
+  if (!(error instanceof ChildProcessError)) throw new GitCommandError(args, undefined, error instanceof Error ? error.message : String(error), { cause: error });
+  const { exitCode } = error;
+  const stdout = String(error.stdout);
+  const stderr = String(error.stderr);
+  if (exitCode !== undefined && options.okExitCodes?.includes(exitCode) === true) return { stdout, stderr, exitCode };
+  const detail = error.killed ? `timed out after ${options.timeoutMs ?? 0} ms; ${stderr}` : stderr || error.message;
+  throw new GitCommandError(args, exitCode, detail, { cause: error });
 }
 
 /** `git -C cwd args` as `owner`, with gitEnvironment's settings over the owner's minimal environment. */

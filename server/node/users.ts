@@ -4,11 +4,8 @@
  * supplementary membership or primary group, each with the uid and gid the daemon gives their
  * directory to. Nothing here comes from a client.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { isValidUserName } from '../../apis/multi-user/identity.ts';
-
-const run = promisify(execFile);
+import { ChildProcessError, runFile } from '../../controllers/runtime/child-process/run-file.ts';
 
 /** A unix user allowed on the node. */
 export interface NodeUser {
@@ -28,11 +25,11 @@ interface PasswdEntry {
 
 async function getent(db: 'passwd' | 'group', key?: string): Promise<string[]> {
   try {
-    const { stdout } = await run('getent', key === undefined ? [db] : [db, key], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+    const { stdout } = await runFile('getent', key === undefined ? [db] : [db, key], { maxBuffer: 64 * 1024 * 1024 });
     return stdout.split('\n').filter((line) => line !== '');
   } catch (err) {
     // getent exits 2 when the key is not found.
-    if ((err as { code?: unknown }).code === 2) return [];
+    if (err instanceof ChildProcessError && err.exitCode === 2) return [];
     throw err;
   }
 }

@@ -1,8 +1,8 @@
 /**
  * Running git for `boulder trace` (the CLI, on the user's own repository, as the user): a small
- * promise wrapper over execFile with stdin, and the few queries attach and blame need.
+ * promise wrapper over runFile (controllers/runtime/child-process) with stdin, and the few queries attach and blame need.
  */
-import { execFile } from 'node:child_process';
+import { ChildProcessError, runFile } from '../../controllers/runtime/child-process/run-file.ts';
 
 /** Output of a git run. */
 export interface GitResult {
@@ -11,15 +11,15 @@ export interface GitResult {
   stderr: string;
 }
 
-/** Runs `git ARGS` in `cwd` (never throws for a non-zero exit). */
-export function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
-  return new Promise((resolve, reject) => {
-    const child = execFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, encoding: 'utf8', env: { ...process.env, GIT_TERMINAL_PROMPT: '0' } }, (err, stdout, stderr) => {
-      if (err !== null && typeof (err as { code?: unknown }).code !== 'number') return reject(err);
-      resolve({ code: err === null ? 0 : ((err as { code: number }).code), stdout, stderr });
-    });
-    if (input !== undefined) child.stdin?.end(input);
-  });
+/** Runs `git ARGS` in `cwd` through runFile (never throws for a non-zero exit). */
+export async function git(cwd: string, args: string[], input?: string): Promise<GitResult> {
+  try {
+    const { stdout, stderr } = await runFile('git', args, { cwd, maxBuffer: 256 * 1024 * 1024, env: { ...process.env, GIT_TERMINAL_PROMPT: '0' }, ...(input !== undefined ? { input } : {}) });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    if (!(err instanceof ChildProcessError) || err.exitCode === undefined) throw err;
+    return { code: err.exitCode, stdout: String(err.stdout), stderr: String(err.stderr) };
+  }
 }
 
 /** `git ARGS` stdout, or an Error with git's message. */

@@ -150,7 +150,8 @@ export async function benchApplyToReady(env: DockerBenchEnv): Promise<BenchRow[]
 /**
  * With `BOULDER_BENCH_BASELINE=/path/to/other/bin/boulder.js`: the same applies by a second build
  * (CLI and daemon, its own state dir), interleaved with this build's, for a before/after in the
- * same run (its rows are prefixed `baseline: `).
+ * same run (its rows are prefixed `baseline: `; the worktree variant with its phases and its
+ * attribution against the floors measured after its own applies).
  */
 async function openBaseline(): Promise<{ warm(): Promise<void>; once(i: number): Promise<void>; rows(floor: { name: string; value: number }): BenchRow[]; close(): Promise<void> } | undefined> {
   const bin = process.env['BOULDER_BENCH_BASELINE'];
@@ -159,7 +160,7 @@ async function openBaseline(): Promise<{ warm(): Promise<void>; once(i: number):
   const store = await openEmbeddedStore({ path: join(env.stateDir, STORE_FILE) });
   const repository = createGitRepository(join(env.root, 'repo-apply'));
   const plain: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
-  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [] };
+  const worktree: ApplySamples = { wall: [], createMs: [], deleteMs: [], phases: [], segments: [], floors: [], parts: [] };
   return {
     async warm() {
       await applyOnce(env, store, env.name('warm'), undefined, undefined);
@@ -175,6 +176,8 @@ async function openBaseline(): Promise<{ warm(): Promise<void>; once(i: number):
         ...variantRows('baseline: image present, with worktree', worktree, floor, 'baseline').slice(0, 1),
         ...segmentRows('baseline: apply → Ready, no repository', plain.segments),
         ...segmentRows('baseline: apply → Ready, with worktree', worktree.segments),
+        ...phaseRows('baseline: apply → Ready, with worktree', worktree.phases),
+        ...attributionRows('baseline: apply → Ready, with worktree', worktree.floors ?? [], worktree.parts ?? [], floor),
       ];
     },
     async close() {

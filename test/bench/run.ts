@@ -1,7 +1,7 @@
 /**
  * `npm run bench`: runs the benchmark suites and prints one table of medians, p99s, floors
  * measured in the same run, ratios and budgets. Pass suite names to run a subset:
- * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- switch` (switch A ⇄ B alone), `npm run bench -- fanout` (20 workspaces at once, with its engine floors), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container`, `npm run bench -- sync-pod` (the same rows for a Pod endpoint, on the shared test control plane: BOULDER_K8S_KEEP=1) or `npm run bench -- idle`.
+ * `npm run bench -- api`, `npm run bench -- control-plane`, `npm run bench -- docker`, `npm run bench -- apply` (its apply → Ready section only, after the CLI's start), `npm run bench -- cli-start` (the CLI's start alone, no Docker), `npm run bench -- git-call` (a git call from a daemon-sized process, in-process vs through the spawner), `npm run bench -- switch` (switch A ⇄ B alone), `npm run bench -- fanout` (20 workspaces at once, with its engine floors), `npm run bench -- ports`, `npm run bench -- k8s`, `npm run bench -- sync`, `npm run bench -- sync-container`, `npm run bench -- sync-pod` (the same rows for a Pod endpoint, on the shared test control plane: BOULDER_K8S_KEEP=1) or `npm run bench -- idle`.
  */
 import { benchApi } from './api.ts';
 import { benchApiFiles } from './api-files.ts';
@@ -10,6 +10,7 @@ import { benchControlPlane } from './control-plane.ts';
 import { benchDaemonIdle } from './daemon-idle.ts';
 import { benchFanout } from './docker-batch.ts';
 import { benchDockerApply, benchDockerWorkspace } from './docker-workspace.ts';
+import { benchGitCall } from './git-call.ts';
 import { benchIdle } from './idle.ts';
 import { benchK8s } from './k8s.ts';
 import { benchPorts } from './ports.ts';
@@ -26,7 +27,9 @@ const suites: Record<string, () => Promise<BenchRow[]>> = {
   docker: () => benchDockerWorkspace(),
   // apply → Ready only, with where its wall time goes outside the reconcile (issue 19 item 2).
   // The CLI's own start (apply → object stored, get, version) against `node -e 0`, then apply → Ready.
-  apply: async () => [...(await benchCliStart()), ...(await benchDockerApply())],
+  // And one git call from a daemon-sized process, in-process vs through the spawner.
+  apply: async () => [...(await benchCliStart()), ...(await benchDockerApply()), ...(await benchGitCall())],
+  'git-call': benchGitCall,
   'cli-start': benchCliStart,
   // switch A ⇄ B only, with its floors and attribution (issue 19 item 4).
   switch: () => benchDockerWorkspace(['switch']),

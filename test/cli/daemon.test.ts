@@ -3,11 +3,12 @@
  * the background start by `apply`, and `reconcile --once`. Every daemon started here is stopped
  * in afterAll, whatever happened.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { childrenOf, processEnds } from '../../controllers/runtime/child-process/testing.ts';
 import { FIXTURES, ensureBuilt, processAlive, runBoulder, startBoulder, tempStateDir, type RunResult } from './harness.ts';
 
 const stateDirs: string[] = [];
@@ -106,6 +107,35 @@ describe('boulder daemon', () => {
     expect(await daemonPid(dir)).toBe(second.child.pid);
     second.child.kill('SIGINT');
     expect(await second.exited).toBe(0);
+  });
+});
+
+/** The pid of the spawner `daemonPid` forked (bin/boulder-spawner.js), waited for briefly. */
+async function spawnerOf(daemonPid: number): Promise<number> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    const spawner = childrenOf(daemonPid).find((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('bin/boulder-spawner.js'));
+    if (spawner !== undefined) return spawner;
+    if (Date.now() > deadline) throw new Error(`daemon ${daemonPid} has no spawner child`);
+    await sleep(20);
+  }
+}
+
+describe('the daemon’s spawner', () => {
+  it('is forked at the daemon’s start and ends with it, stopped or killed with SIGKILL', async () => {
+    const dir = await newStateDir();
+    for (const end of ['stop', 'SIGKILL'] as const) {
+      const daemon = startBoulder(['--state-dir', dir, 'daemon']);
+      const pid = daemon.child.pid as number;
+      pids.add(pid);
+      await daemon.until((_out, err) => err.includes('boulder daemon running'));
+      const spawner = await spawnerOf(pid);
+      pids.add(spawner);
+      if (end === 'stop') expect((await cli(dir)('daemon', 'stop')).code).toBe(0);
+      else daemon.child.kill('SIGKILL');
+      await daemon.exited;
+      expect(await processEnds(spawner, 3000)).toBe(true);
+    }
   });
 });
 

@@ -3,7 +3,8 @@
  * controllers/workspace/worktree-steps.ts), on the real Docker engine with the controllers wired
  * as `boulder daemon` wires them: the container bind-mounts the empty directory reserved for the
  * worktree while `git worktree add` fills it, the workspace ends Ready with the committed files
- * visible through the container, and the converge's phase spans show the worktree overlapping
+ * visible through the container (git run through a spawner process, as the daemon runs it), and
+ * the converge's phase spans show the worktree overlapping
  * ensure. A worktree that cannot be made (the branch checked out elsewhere) fails before any
  * container with the reason and message `ensureWorktree` gives; a `git worktree add` that fails
  * after the container started leaves WorktreeReady False, no Ready and no directory, and once
@@ -14,6 +15,9 @@ import { existsSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { useSpawner } from '../../controllers/runtime/child-process/run-file.ts';
+import type { Spawner } from '../../controllers/runtime/child-process/spawner.ts';
+import { readySpawner } from '../../controllers/runtime/child-process/testing.ts';
 import { ensureWorktree, isWorktreeError } from '../../controllers/worktree/index.ts';
 import { git } from '../../controllers/worktree/test-repos.ts';
 import {
@@ -35,6 +39,8 @@ import {
 
 const NS = runNamespace('wta');
 let h: ControllerHarness;
+let spawner: Spawner;
+let spawnerPid: number | undefined;
 
 let engineReady: Promise<void> | undefined;
 beforeEach(async () => {
@@ -43,11 +49,19 @@ beforeEach(async () => {
 });
 
 beforeAll(async () => {
+  spawner = await readySpawner();
+  spawnerPid = spawner.pid;
+  useSpawner(spawner);
   h = await startControllers();
 });
 
 afterAll(async () => {
   const { leftovers, worktrees } = await tearDownNamespace(h, NS);
+  // Still the first spawner: none was lost on the way.
+  const pid = spawner.pid;
+  useSpawner(undefined);
+  spawner.close();
+  expect(pid).toBe(spawnerPid);
   expect(leftovers).toEqual([]);
   expect(worktrees).toEqual([]);
 }, 60_000);

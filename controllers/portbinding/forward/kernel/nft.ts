@@ -3,22 +3,23 @@
  * what it added with handles, so a rule can be deleted by handle later. Failures become a typed
  * error carrying nft's own message.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { BoulderError } from '../../../../apis/errors.ts';
+import { ChildProcessError, runFile } from '../../../runtime/child-process/run-file.ts';
 
 /** Runs an nft script; resolves with nft's output (with `echo`: the added objects and their handles). */
 export type NftRunner = (script: string, options?: { echo?: boolean }) => Promise<string>;
 
-/** The `nft` binary on PATH (as root); rejects with an Unavailable error carrying nft's stderr. */
-export const runNft: NftRunner = (script, options = {}) =>
-  new Promise((resolve, reject) => {
-    const args = [...(options.echo === true ? ['--echo', '--handle'] : []), '-f', '-'];
-    const child = execFile('nft', args, { timeout: 10_000 }, (error, stdout, stderr) => {
-      if (error) reject(new BoulderError('Unavailable', `nft failed: ${(stderr || error.message).trim()}`));
-      else resolve(stdout);
-    });
-    child.stdin?.end(script);
-  });
+/** The `nft` binary on PATH (as root, through runFile); rejects with an Unavailable error carrying nft's stderr. */
+export const runNft: NftRunner = async (script, options = {}) => {
+  const args = [...(options.echo === true ? ['--echo', '--handle'] : []), '-f', '-'];
+  try {
+    return (await runFile('nft', args, { timeout: 10_000, input: script })).stdout;
+  } catch (error) {
+    const stderr = error instanceof ChildProcessError ? String(error.stderr) : '';
+    throw new BoulderError('Unavailable', `nft failed: ${(stderr || (error as Error).message).trim()}`, { cause: error });
+  }
+};
 
 /** Runs an nft script synchronously (process exit hooks); errors are ignored. */
 export function runNftSync(script: string): void {
