@@ -41,7 +41,7 @@ interface FloorSamples {
 
 /** Runs the 20-workspace benchmark on `env` (the docker suite) and returns its rows. */
 export async function benchBatchApply(env: DockerBenchEnv): Promise<BenchRow[]> {
-  return batchRows([{ label: '', env }]);
+  return [...(await batchRows([{ label: '', env }])), ...(await engineProfileRows(env))];
 }
 
 /** `npm run bench -- fanout`: this row alone, with a warm-up; A/B against BOULDER_BENCH_BASELINE when set. */
