@@ -5,7 +5,7 @@
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import { withState } from './state.ts';
-import { updateWithRetry } from './update.ts';
+import { updateWithRetry } from '../../apis/client/update.ts';
 import { FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 
 /** Sets `nexus.dev/force-delete: "true"` on a Workspace (retrying on Conflict); NotFound propagates. */

@@ -10,7 +10,7 @@ import type { Workspace } from '../../apis/types/index.ts';
 import { readCurrentWorkspace, writeCurrentWorkspace } from '../../controllers/worktree/current.ts';
 import { planSwitch } from './plan-switch.ts';
 import { withState, type WorkspaceState } from './state.ts';
-import { updateWithRetry, type UpdateOutcome } from './update.ts';
+import { updateWithRetry, type UpdateOutcome } from '../../apis/client/update.ts';
 import { ACTIVE_WORKSPACE_SINCE_ANNOTATION, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
 
 /** Sets `spec.state` of one workspace (no write when it already is); NotFound propagates. */

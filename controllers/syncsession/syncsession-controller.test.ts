@@ -11,7 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { API_VERSION } from '../../apis/meta.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { SyncSession } from '../../apis/types/syncsession.ts';
-import { updateWithRetry } from '../../cmd/workspace/update.ts';
+import { updateWithRetry } from '../../apis/client/update.ts';
 import { realClock } from '../runtime/clock.ts';
 import { getCondition } from '../runtime/conditions.ts';
 import { Manager } from '../runtime/manager.ts';

@@ -14,7 +14,7 @@ import { parseCommandArgs } from '../../cmd/args.ts';
 import syncCommand from '../../cmd/commands/sync.ts';
 import workspaceCommand from '../../cmd/commands/workspace.ts';
 import { createTestDeps, type TestDeps } from '../../cmd/test-support.ts';
-import { updateWithRetry } from '../../cmd/workspace/update.ts';
+import { updateWithRetry } from '../../apis/client/update.ts';
 import { MockProvider } from '../providers/mock/mock-provider.ts';
 import { FakeClock } from '../runtime/clock.ts';
 import { silentLogger } from '../runtime/logger.ts';

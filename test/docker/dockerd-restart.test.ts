@@ -14,7 +14,7 @@
  * its own; this test is about coming back after the restart.
  */
 import path from 'node:path';
-import { updateWithRetry } from '../../cmd/workspace/update.ts';
+import { updateWithRetry } from '../../apis/client/update.ts';
 import {
 afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Workspace } from '../../apis/types/index.ts';

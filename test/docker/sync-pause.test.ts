@@ -15,7 +15,7 @@ import syncCommand from '../../cmd/commands/sync.ts';
 import { openStateDirClient } from '../../cmd/deps.ts';
 import { ExitCode } from '../../cmd/exit-codes.ts';
 import { createTestDeps, type TestDeps } from '../../cmd/test-support.ts';
-import { updateWithRetry } from '../../cmd/workspace/update.ts';
+import { updateWithRetry } from '../../apis/client/update.ts';
 import {
   BUSYBOX,
   dockerExec,

@@ -5,7 +5,7 @@
 import {
 readFile, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { updateWithRetry } from '../../cmd/workspace/update.ts';
+import { updateWithRetry } from '../../apis/client/update.ts';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { SyncSession } from '../../apis/types/syncsession.ts';

@@ -10,7 +10,7 @@
 import {
 writeFile, mkdtemp, rm, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { updateWithRetry } from '../../cmd/workspace/update.ts';
+import { updateWithRetry } from '../../apis/client/update.ts';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';

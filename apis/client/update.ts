@@ -1,12 +1,13 @@
 /**
  * Read-modify-write of one object with optimistic concurrency: the change is computed from the
  * version at hand (no extra read when the caller already holds one) and recomputed from a fresh
- * read whenever another writer got there first (Conflict).
+ * read whenever another writer got there first (Conflict). One definition for every writer of an
+ * object through the ResourceClient: the CLI, the daemon API's lifecycle methods, and tests.
  */
-import type { ResourceClient } from '../../apis/client/types.ts';
-import { isErrorCode } from '../../apis/errors.ts';
-import type { KindName } from '../../apis/kinds.ts';
-import type { KubeObject } from '../../apis/meta.ts';
+import { isErrorCode } from '../errors.ts';
+import type { KindName } from '../kinds.ts';
+import type { KubeObject } from '../meta.ts';
+import type { ResourceClient } from './types.ts';
 
 /** How often a Conflict is retried before giving up. */
 export const MAX_CONFLICT_RETRIES = 8;

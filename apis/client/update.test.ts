@@ -1,22 +1,27 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { ResourceClient } from '../../apis/client/types.ts';
-import type { Workspace } from '../../apis/types/index.ts';
-import { createTestDeps, type TestDeps } from '../test-support.ts';
-import { withState } from './state.ts';
+import { openEmbeddedStore } from '../store/embedded-store.ts';
+import type { Workspace } from '../types/index.ts';
+import type { ResourceClient } from './types.ts';
 import { MAX_CONFLICT_RETRIES, updateWithRetry } from './update.ts';
 
+/** The workspace paused, as a mutation (undefined when it already is). */
+const pause = (ws: Workspace): Workspace | undefined => (ws.spec.state === 'Paused' ? undefined : { ...ws, spec: { ...ws.spec, state: 'Paused' } });
+
 describe('updateWithRetry', () => {
-  let deps: TestDeps;
+  let dir: string;
   let client: ResourceClient;
   const address = { kind: 'Workspace' as const, namespace: 'default', name: 'a' };
   beforeEach(async () => {
-    deps = await createTestDeps();
-    client = await deps.openClient();
+    dir = await mkdtemp(join(tmpdir(), 'boulder-update-'));
+    client = await openEmbeddedStore({ path: join(dir, 'boulder.db') });
     await client.create<Workspace>({ apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'a' }, spec: { backend: 'mock', image: 'x' } });
   });
   afterEach(async () => {
     await client.close();
-    await deps.cleanup();
+    await rm(dir, { recursive: true, force: true });
   });
 
   it('recomputes the change from a fresh read after a Conflict', async () => {
@@ -28,7 +33,7 @@ describe('updateWithRetry', () => {
       address,
       (ws) => {
         calls++;
-        return withState(ws, 'Paused');
+        return pause(ws);
       },
       stale,
     );
@@ -41,7 +46,7 @@ describe('updateWithRetry', () => {
 
   it('writes nothing when the mutation has nothing to change', async () => {
     const before = await client.get<Workspace>('Workspace', 'default', 'a');
-    const { object, changed } = await updateWithRetry<Workspace>(client, address, (ws) => withState(ws, 'Running'));
+    const { object, changed } = await updateWithRetry<Workspace>(client, address, () => undefined);
     expect(changed).toBe(false);
     expect(object.metadata.resourceVersion).toBe(before.metadata.resourceVersion);
   });
