@@ -1,9 +1,10 @@
 /**
  * The active workspace of a repository (`boulder switch`), recorded on the Workspaces themselves,
  * so every controller — the user's daemon on the embedded store and a controller in a cluster —
- * sees it the same way. One owner: only the switch (cmd/workspace/operations.ts `writeSwitch`)
- * writes the annotation, on the workspace it switches to; no controller writes it, and `boulder
- * apply`/`up` merge annotations over the stored ones, so a re-apply keeps it. The active workspace
+ * sees it the same way. One owner: only the switch (`writeSwitch` of
+ * controllers/workspace/operations/operations.ts) writes the annotation, on the workspace it
+ * switches to; no controller writes it, and `boulder apply`/`up` merge annotations over the stored
+ * ones, so a re-apply keeps it. The active workspace
  * of a repository is the one whose record is the latest; older records on the others need no
  * clearing. `<repo>/.nexus/current` is a convenience copy the CLI writes and no controller reads.
  */

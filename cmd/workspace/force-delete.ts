@@ -4,7 +4,7 @@
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import type { Workspace } from '../../apis/types/index.ts';
-import { withState } from './state.ts';
+import { withState } from '../../controllers/workspace/operations/state.ts';
 import { updateWithRetry } from '../../apis/client/update.ts';
 import { FORCE_DELETE_ANNOTATION } from '../../apis/names/index.ts';
 

@@ -1,16 +1,17 @@
 /**
  * The switch itself, shared by the CLI's own path (cmd/workspace/switch.ts, when no daemon answers)
- * and the daemon's control op `switch` (cmd/daemon/run.ts): plan it, write it (operations.ts), and
- * follow the target through the store's watch until it is Ready for its new generation. The
- * result is a SwitchOutcome, a plain value that crosses the control socket unchanged; how it is
- * told to the user (the line printed, the error and exit code) is the CLI's business.
+ * and the daemon's control op `switch` (cmd/daemon/run.ts): plan it, write it
+ * (controllers/workspace/operations/), and follow the target through the store's watch until it is
+ * Ready for its new generation. The result is a SwitchOutcome, a plain value that crosses the
+ * control socket unchanged; how it is told to the user (the line printed, the error and exit code)
+ * is the CLI's business.
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
 import { kindByName, type KindInfo } from '../../apis/kinds.ts';
 import { followUntilReady } from '../progress/follow.ts';
 import { notReadyReason } from '../progress/lines.ts';
-import { prepareSwitch, writeSwitch } from './operations.ts';
+import { prepareSwitch, writeSwitch } from '../../controllers/workspace/operations/operations.ts';
 import type { SwitchOutcome, SwitchResult } from './switch-outcome.ts';
 
 /** What to switch to. */

@@ -14,7 +14,7 @@ import { defineCommand, defineOptions, type OptionValues } from '../../command.t
 import { durationFlag } from '../../duration.ts';
 import { ExitCode } from '../../exit-codes.ts';
 import { namespaceOf, singularResource } from '../../resources.ts';
-import { WORKSPACE_STATES } from '../../workspace/state.ts';
+import { WORKSPACE_STATES } from '../../../controllers/workspace/operations/state.ts';
 import { LIFECYCLE_WAIT_TIMEOUT_MS, WAIT_OPTIONS } from '../../workspace/wait-options.ts';
 
 /** Backends `--backend` accepts (the schema's enum). */

@@ -13,7 +13,7 @@ import { durationFlag } from '../../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
-import type { WorkspaceState } from '../../workspace/state.ts';
+import type { WorkspaceState } from '../../../controllers/workspace/operations/state.ts';
 
 const VERBS: Record<WorkspaceState, { command: string; past: string; summary: string }> = {
   Running: { command: 'start', past: 'started', summary: 'Start (or resume) workspaces: spec.state=Running' },
@@ -41,7 +41,7 @@ export function lifecycleCommand(state: WorkspaceState): Command<typeof WAIT_OPT
       const timeoutMs = durationFlag(values.timeout, LIFECYCLE_WAIT_TIMEOUT_MS, 'timeout', usageName);
       const namespace = namespaceOf(values);
       const kind = kindByName('Workspace') as KindInfo;
-      const { setWorkspaceState } = await import('../../workspace/operations.ts');
+      const { setWorkspaceState } = await import('../../../controllers/workspace/operations/operations.ts');
       const client = await deps.openClient();
       let failed: ExitCodeValue | undefined;
       try {

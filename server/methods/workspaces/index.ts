@@ -1,15 +1,15 @@
 /**
  * `workspaces.*`: lifecycle (start, stop, pause, switch) and ports, with the same operations as
  * `boulder workspace start|stop|pause`, `boulder switch` and `boulder ports`
- * (cmd/workspace/operations.ts, cmd/commands/ports.ts). They return once the store holds the new
+ * (controllers/workspace/operations/, cmd/commands/ports.ts). They return once the store holds the new
  * desired state; a client watches the Workspace for Ready. A switch pauses other workspaces of the
  * repository: the token must cover each of them too, else nothing is written (Forbidden).
  */
 import { DEFAULT_NAMESPACE } from '../../../apis/meta.ts';
 import { requireWorkspace } from '../../auth/authorize.ts';
 import { ApiError, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
-import { setWorkspaceState, prepareSwitch, writeSwitch } from '../../../cmd/workspace/operations.ts';
-import type { WorkspaceState } from '../../../cmd/workspace/state.ts';
+import { setWorkspaceState, prepareSwitch, writeSwitch } from '../../../controllers/workspace/operations/operations.ts';
+import type { WorkspaceState } from '../../../controllers/workspace/operations/state.ts';
 
 interface WorkspaceParams {
   name: string;

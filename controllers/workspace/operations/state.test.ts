@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Workspace } from '../../apis/types/index.ts';
+import type { Workspace } from '../../../apis/types/index.ts';
 import { withState } from './state.ts';
 
 const base: Workspace = { apiVersion: 'nexus.dev/v1alpha1', kind: 'Workspace', metadata: { name: 'a', annotations: { keep: 'me' } }, spec: { image: 'x', state: 'Running' } };

@@ -1,17 +1,19 @@
 /**
  * Workspace lifecycle operations shared by the CLI (`workspace start|stop|pause`, `switch`) and the
  * daemon API (`workspaces.*`): each is a conflict-retrying write of the Workspace through the
- * ResourceClient; waiting for Ready is the caller's business.
+ * ResourceClient; waiting for Ready is the caller's business. They live under controllers/, below
+ * both cmd/ and server/ (nothing outside cmd/ imports cmd/: test/structure/layering.test.ts), in
+ * the Workspace kind's folder whose controller acts on what they write.
  */
 import { existsSync } from 'node:fs';
-import type { ResourceClient } from '../../apis/client/types.ts';
-import { NotFoundError } from '../../apis/errors.ts';
-import type { Workspace } from '../../apis/types/index.ts';
-import { readCurrentWorkspace, writeCurrentWorkspace } from '../../controllers/worktree/current.ts';
+import type { ResourceClient } from '../../../apis/client/types.ts';
+import { NotFoundError } from '../../../apis/errors.ts';
+import type { Workspace } from '../../../apis/types/index.ts';
+import { readCurrentWorkspace, writeCurrentWorkspace } from '../../worktree/current.ts';
 import { planSwitch } from './plan-switch.ts';
 import { withState, type WorkspaceState } from './state.ts';
-import { updateWithRetry, type UpdateOutcome } from '../../apis/client/update.ts';
-import { ACTIVE_WORKSPACE_SINCE_ANNOTATION, SWITCH_REQUESTED_AT_ANNOTATION } from '../../apis/names/index.ts';
+import { updateWithRetry, type UpdateOutcome } from '../../../apis/client/update.ts';
+import { ACTIVE_WORKSPACE_SINCE_ANNOTATION, SWITCH_REQUESTED_AT_ANNOTATION } from '../../../apis/names/index.ts';
 
 /** Sets `spec.state` of one workspace (no write when it already is); NotFound propagates. */
 export async function setWorkspaceState(client: ResourceClient, namespace: string, name: string, state: WorkspaceState): Promise<UpdateOutcome<Workspace>> {

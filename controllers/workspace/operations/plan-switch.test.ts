@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { Workspace } from '../../apis/types/index.ts';
+import type { Workspace } from '../../../apis/types/index.ts';
 import { planSwitch, repositoryKey } from './plan-switch.ts';
 
 function ws(name: string, repo: string | undefined, state: 'Running' | 'Paused' | 'Stopped' = 'Running', deleting = false): Workspace {

@@ -2,7 +2,7 @@
  * Pure changes of a Workspace's lifecycle fields: `spec.state` and the annotations through which
  * the CLI asks the controller for one-off behaviour (switch timing, forced worktree removal).
  */
-import type { Workspace } from '../../apis/types/index.ts';
+import type { Workspace } from '../../../apis/types/index.ts';
 
 /** Lifecycle states of `spec.state`. */
 export const WORKSPACE_STATES = ['Running', 'Stopped', 'Paused'] as const;

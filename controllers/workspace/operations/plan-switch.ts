@@ -4,8 +4,8 @@
  * and every other workspace of the same repository that is declared Running.
  */
 import { resolve } from 'node:path';
-import type { Workspace } from '../../apis/types/index.ts';
-import { desiredStateOf } from '../../apis/defaulted.ts';
+import type { Workspace } from '../../../apis/types/index.ts';
+import { desiredStateOf } from '../../../apis/defaulted.ts';
 
 /** What a switch changes besides making the target Running. */
 export interface SwitchPlan {
