@@ -2,6 +2,7 @@
  * The registry of boulder's kinds: names, plurals and short names used by the store, the CLI
  * (`boulder get ws`), the CRD generator and the Kubernetes client.
  */
+import { NotFoundError } from './errors.ts';
 import { GROUP, VERSION } from './meta.ts';
 
 /** Names of the kinds boulder serves. */
@@ -56,4 +57,14 @@ export function resolveKind(name: string): KindInfo | undefined {
 /** Looks up a kind by its exact `kind` field value. */
 export function kindByName(kind: string): KindInfo | undefined {
   return KINDS.find((k) => k.kind === kind);
+}
+
+/** `workspaces.nexus.dev`: how kubectl names a kind in API errors. */
+export function pluralResource(kind: KindInfo): string {
+  return `${kind.plural}.${kind.group}`;
+}
+
+/** kubectl's NotFound error for one object. */
+export function notFoundError(kind: KindInfo, name: string, cause?: unknown): NotFoundError {
+  return new NotFoundError(`${pluralResource(kind)} "${name}" not found`, { cause });
 }

@@ -6,12 +6,12 @@ import type { ResourceClient } from '../apis/client/types.ts';
 import { isErrorCode } from '../apis/errors.ts';
 import type { KindInfo } from '../apis/kinds.ts';
 import type { KubeObject } from '../apis/meta.ts';
+import { notFoundError } from '../apis/kinds.ts';
 import type { CliDeps } from './command.ts';
 import { ExitCode, type ExitCodeValue } from './exit-codes.ts';
 import { tableRows } from './print/columns.ts';
 import { formatObjects, objectName, toJson, toYaml } from './print/objects.ts';
 import { columnWidths, formatRow, formatTable } from './print/table.ts';
-import { notFoundError } from './resources.ts';
 import { reportError } from './report-error.ts';
 
 /** The formats of `-o` for get and `workspace list`. */

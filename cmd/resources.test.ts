@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { notFoundError, pluralResource } from '../apis/kinds.ts';
 import { UsageError } from './cli-error.ts';
-import { notFoundError, parseResourceArgs, pluralResource, singularResource } from './resources.ts';
+import { parseResourceArgs, singularResource } from './resources.ts';
 
 describe('parseResourceArgs', () => {
   it('takes KIND NAME... with any spelling of the kind', () => {

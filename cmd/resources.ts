@@ -3,7 +3,7 @@
  * written any way resolveKind accepts (ws, workspace, workspaces, workspaces.nexus.dev), and the
  * names objects are printed by (`workspace.nexus.dev/foo`, `workspaces.nexus.dev "foo"`).
  */
-import { BoulderError, NotFoundError } from '../apis/errors.ts';
+import { BoulderError } from '../apis/errors.ts';
 import { KINDS, resolveKind, type KindInfo } from '../apis/kinds.ts';
 import { DEFAULT_NAMESPACE } from '../apis/meta.ts';
 import { CONTEXT_NAMESPACE } from './args.ts';
@@ -74,16 +74,6 @@ export function parseResourceArgs(positionals: readonly string[], command: strin
 /** `workspace.nexus.dev`: how kubectl names a kind in `-o name` and apply/delete results. */
 export function singularResource(kind: KindInfo): string {
   return `${kind.singular}.${kind.group}`;
-}
-
-/** `workspaces.nexus.dev`: how kubectl names a kind in API errors. */
-export function pluralResource(kind: KindInfo): string {
-  return `${kind.plural}.${kind.group}`;
-}
-
-/** kubectl's NotFound error for one object. */
-export function notFoundError(kind: KindInfo, name: string, cause?: unknown): NotFoundError {
-  return new NotFoundError(`${pluralResource(kind)} "${name}" not found`, { cause });
 }
 
 /** The namespace flag's value, else the kubeconfig context's (Kubernetes store), else `default`. */

@@ -5,13 +5,13 @@
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
-import { kindByName, type KindInfo } from '../../apis/kinds.ts';
+import { kindByName, type KindInfo, notFoundError } from '../../apis/kinds.ts';
 
 import { UsageError } from '../cli-error.ts';
 import { defineCommand, defineOptions, type CliDeps, type OptionValues } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { defaultNamespaceOf, namespaceOf, notFoundError, parseResourceArgs, singularResource } from '../resources.ts';
+import { defaultNamespaceOf, namespaceOf, parseResourceArgs, singularResource } from '../resources.ts';
 import { reportError } from '../report-error.ts';
 import { DELETE_WAIT_TIMEOUT_MS, type MarkedObject } from '../deletion.ts';
 

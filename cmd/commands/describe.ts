@@ -4,13 +4,13 @@
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
-import { KINDS } from '../../apis/kinds.ts';
+import { KINDS, notFoundError } from '../../apis/kinds.ts';
 import type { KubeObject } from '../../apis/meta.ts';
 
 import { defineCommand } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
 import { describeObject } from '../print/describe.ts';
-import { namespaceOf, notFoundError, parseResourceArgs } from '../resources.ts';
+import { namespaceOf, parseResourceArgs } from '../resources.ts';
 import { reportError } from '../report-error.ts';
 
 /** Objects of any kind in `namespace` whose ownerReferences name `owner`'s uid. */

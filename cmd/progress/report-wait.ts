@@ -4,9 +4,10 @@
  */
 import type { KindInfo } from '../../apis/kinds.ts';
 import { cleanupFailureOf } from '../../apis/terminal.ts';
+import { notFoundError, pluralResource } from '../../apis/kinds.ts';
 import type { CliDeps } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { notFoundError, pluralResource, singularResource } from '../resources.ts';
+import { singularResource } from '../resources.ts';
 import { reportError } from '../report-error.ts';
 import type { WaitResult } from '../wait-for.ts';
 

@@ -4,13 +4,13 @@
  * cleanup with `--force`), then hands the deletions to deletion.ts (daemon, `--wait`).
  */
 import { isErrorCode } from '../../apis/errors.ts';
-import { kindByName, type KindInfo } from '../../apis/kinds.ts';
+import { kindByName, type KindInfo, notFoundError } from '../../apis/kinds.ts';
 
 import { UsageError } from '../cli-error.ts';
 import { defineOptions, type CliDeps, type CommandInput } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { namespaceOf, notFoundError, singularResource } from '../resources.ts';
+import { namespaceOf, singularResource } from '../resources.ts';
 import { reportError } from '../report-error.ts';
 import { DELETE_WAIT_TIMEOUT_MS, type MarkedObject } from '../deletion.ts';
 

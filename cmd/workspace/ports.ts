@@ -6,7 +6,7 @@ import type { ResourceClient } from '../../apis/client/types.ts';
 import { defaulted } from '../../apis/defaulted.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
-import { notFoundError } from '../resources.ts';
+import { notFoundError } from '../../apis/kinds.ts';
 
 /** Which ports: of one workspace or all, in one namespace or (undefined) every namespace. */
 export interface PortSelection {

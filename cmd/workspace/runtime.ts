@@ -5,7 +5,7 @@
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { isErrorCode } from '../../apis/errors.ts';
-import { kindByName, type KindInfo } from '../../apis/kinds.ts';
+import { kindByName, type KindInfo, notFoundError } from '../../apis/kinds.ts';
 import type { Workspace } from '../../apis/types/index.ts';
 import type { Backend, Provider, RuntimeTarget } from '../../controllers/providers/types.ts';
 import { CliError } from '../cli-error.ts';
@@ -13,7 +13,6 @@ import type { CliDeps, OptionValues } from '../command.ts';
 import type { KubernetesBackendSettings } from '../daemon/controller-settings.ts';
 import type { SpriteProviderOptions } from '../../controllers/providers/sprite/sprite-provider.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { notFoundError } from '../resources.ts';
 import { backendOf } from '../../apis/defaulted.ts';
 
 /** A workspace's provider and runtime identity. */

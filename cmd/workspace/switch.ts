@@ -11,12 +11,12 @@
  * multi-user node's API, the CLI switches itself, as before, starting a daemon when needed.
  */
 import type { KindInfo } from '../../apis/kinds.ts';
-import { kindByName } from '../../apis/kinds.ts';
+import { kindByName, notFoundError } from '../../apis/kinds.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import { defineOptions, type CliDeps, type OptionValues } from '../command.ts';
 import { durationFlag } from '../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { namespaceOf, notFoundError } from '../resources.ts';
+import { namespaceOf } from '../resources.ts';
 import type { SwitchTarget } from './switch-core.ts';
 import { isSwitchOutcome, type SwitchOutcome } from './switch-outcome.ts';
 

@@ -3,7 +3,7 @@
  * (a conflict-retrying update; no write when it already is), make sure a daemon runs, and with
  * `--wait` wait until each workspace is Ready for its new generation, showing progress.
  */
-import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
+import { kindByName, type KindInfo, notFoundError } from '../../../apis/kinds.ts';
 import { isErrorCode } from '../../../apis/errors.ts';
 
 import { UsageError } from '../../cli-error.ts';
@@ -11,7 +11,7 @@ import { defineCommand, type Command } from '../../command.ts';
 import { LIFECYCLE_WAIT_TIMEOUT_MS, WAIT_OPTIONS } from '../../workspace/wait-options.ts';
 import { durationFlag } from '../../duration.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
-import { namespaceOf, notFoundError, singularResource } from '../../resources.ts';
+import { namespaceOf, singularResource } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
 import type { WorkspaceState } from '../../../controllers/workspace/operations/state.ts';
 

@@ -5,7 +5,7 @@
  * and --watch list stored objects only.
  */
 import { formatFieldIssue, ValidationError } from '../../../apis/errors.ts';
-import { kindByName, type KindInfo } from '../../../apis/kinds.ts';
+import { kindByName, type KindInfo, notFoundError } from '../../../apis/kinds.ts';
 import { DEFAULT_NAMESPACE, type KubeObject } from '../../../apis/meta.ts';
 import type { EffectiveValues } from '../../../apis/config/types.ts';
 import { choiceOption } from '../../args.ts';
@@ -14,7 +14,7 @@ import { defineCommand, type CliDeps } from '../../command.ts';
 import { ExitCode, type ExitCodeValue } from '../../exit-codes.ts';
 import { NONE, tableRows } from '../../print/columns.ts';
 import { formatTable } from '../../print/table.ts';
-import { namespaceOf, notFoundError } from '../../resources.ts';
+import { namespaceOf } from '../../resources.ts';
 import { reportError } from '../../report-error.ts';
 import { homeOf } from '../../config-load.ts';
 import { isPlaceholder, notCreatedPlaceholders } from './configured.ts';
