@@ -4,7 +4,7 @@ import type { PortBinding, Workspace } from '../../apis/types/index.ts';
 import { parseCommandArgs } from '../args.ts';
 import { createTestDeps, type TestDeps } from '../test-support.ts';
 import portsCommand, { envVariableName, formatEnv, parsePortsRequest } from './ports.ts';
-import { portEntry } from '../workspace/ports.ts';
+import { portEntry } from '../../controllers/portbinding/ports.ts';
 
 let deps: TestDeps;
 let client: ResourceClient;

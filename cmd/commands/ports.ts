@@ -11,7 +11,7 @@ import { NONE } from '../print/columns.ts';
 import { toJson } from '../print/objects.ts';
 import { formatTable } from '../print/table.ts';
 import { namespaceOf } from '../resources.ts';
-import { readPortEntries, type PortEntry, type PortSelection } from '../workspace/ports.ts';
+import { readPortEntries, type PortEntry, type PortSelection } from '../../controllers/portbinding/ports.ts';
 
 const OUTPUTS = ['json', 'env'] as const;
 

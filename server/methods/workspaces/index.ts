@@ -1,9 +1,10 @@
 /**
  * `workspaces.*`: lifecycle (start, stop, pause, switch) and ports, with the same operations as
  * `boulder workspace start|stop|pause`, `boulder switch` and `boulder ports`
- * (controllers/workspace/operations/, cmd/commands/ports.ts). They return once the store holds the new
- * desired state; a client watches the Workspace for Ready. A switch pauses other workspaces of the
- * repository: the token must cover each of them too, else nothing is written (Forbidden).
+ * (controllers/workspace/operations/, controllers/portbinding/ports.ts). They return once the store
+ * holds the new desired state; a client watches the Workspace for Ready. A switch pauses other
+ * workspaces of the repository: the token must cover each of them too, else nothing is written
+ * (Forbidden).
  */
 import { DEFAULT_NAMESPACE } from '../../../apis/meta.ts';
 import { requireWorkspace } from '../../auth/authorize.ts';
@@ -46,7 +47,7 @@ const ports: MethodDefinition<WorkspaceParams, { ports: unknown[] }> = {
   scope: 'ports',
   workspaceParam: 'name',
   async handler(params, ctx) {
-    const { readPortEntries } = await import('../../../cmd/workspace/ports.ts');
+    const { readPortEntries } = await import('../../../controllers/portbinding/ports.ts');
     return { ports: await readPortEntries(ctx.services.client, { workspace: params.name, namespace: params.namespace ?? DEFAULT_NAMESPACE }) };
   },
 };

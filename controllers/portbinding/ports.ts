@@ -1,12 +1,13 @@
 /**
  * The host ports of workspaces, from their PortBindings, in workspace declaration order: what
- * `boulder ports` prints and the daemon API's `workspaces.ports` answers.
+ * `boulder ports` prints and the daemon API's `workspaces.ports` answers (both import it from here,
+ * below cmd/ and server/).
  */
 import type { ResourceClient } from '../../apis/client/types.ts';
 import { defaulted } from '../../apis/defaulted.ts';
+import { kindByName, notFoundError } from '../../apis/kinds.ts';
 import { DEFAULT_NAMESPACE } from '../../apis/meta.ts';
 import type { PortBinding, Workspace } from '../../apis/types/index.ts';
-import { notFoundError } from '../../apis/kinds.ts';
 
 /** Which ports: of one workspace or all, in one namespace or (undefined) every namespace. */
 export interface PortSelection {
@@ -54,14 +55,13 @@ export function portEntry(pb: PortBinding, portName: string): PortEntry {
 /** Reads the bindings of the request, in workspace declaration order (also the API's `workspaces.ports`). */
 export async function readPortEntries(client: ResourceClient, request: PortSelection): Promise<PortEntry[]> {
   const [{ bindingPortName }, { workspacePortNames }] = await Promise.all([
-    import('../../controllers/portbinding/binding.ts'),
-    import('../../controllers/portbinding/allocation.ts'),
+    import('./binding.ts'),
+    import('./allocation.ts'),
   ]);
   const listOptions = request.namespace === undefined ? {} : { namespace: request.namespace };
   const [bindings, workspaces] = await Promise.all([client.list<PortBinding>('PortBinding', listOptions), client.list<Workspace>('Workspace', listOptions)]);
   const selected = bindings.items.filter((pb) => request.workspace === undefined || pb.spec.workspace === request.workspace);
   if (request.workspace !== undefined && selected.length === 0 && !workspaces.items.some((ws) => ws.metadata.name === request.workspace)) {
-    const { kindByName } = await import('../../apis/kinds.ts');
     throw notFoundError(kindByName('Workspace')!, request.workspace);
   }
   const order = new Map<string, string[]>();
