@@ -3,7 +3,7 @@
  * module (and what it needs: the store, yaml, the controller runtime) is loaded on demand, so
  * `boulder --version` starts about as fast as Node itself.
  */
-import { packageVersion } from './package-root.ts';
+import { packageVersion } from '../apis/package-root.ts';
 import type { CliOverrides } from './command.ts';
 
 /** Runs the CLI with `argv` (without node and script) and resolves to the exit code. */

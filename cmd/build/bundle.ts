@@ -7,7 +7,7 @@
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'rolldown';
-import { packageRoot } from '../package-root.ts';
+import { packageRoot } from '../../apis/package-root.ts';
 import { BUNDLE_DIR, bundleOptions } from './bundle-options.ts';
 
 const root = packageRoot();

@@ -87,7 +87,7 @@ const command = defineCommand({
       deps.stdout.write(toJson(imported.config));
       return ExitCode.Ok;
     }
-    const { projectSchemaPath } = await import('../package-root.ts');
+    const { projectSchemaPath } = await import('../../apis/package-root.ts');
     const text = formatImportedConfig(imported, { source, schemaPath: projectSchemaPath() });
     if (!write) {
       deps.stdout.write(text);

@@ -11,7 +11,7 @@ import { choiceOption } from '../args.ts';
 import { CliError, UsageError } from '../cli-error.ts';
 import { defineCommand, type CliDeps } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { projectSchemaPath } from '../package-root.ts';
+import { projectSchemaPath } from '../../apis/package-root.ts';
 import type { StarterInputs } from './init-template.ts';
 import { EDITORS, EDITOR_CONFIG_FILE, mergedMcpConfig } from './init-editor.ts';
 

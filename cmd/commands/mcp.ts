@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { CliError, UsageError } from '../cli-error.ts';
 import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { packageVersion } from '../package-root.ts';
+import { packageVersion } from '../../apis/package-root.ts';
 import { defaultNamespaceOf } from '../resources.ts';
 import type { KubeObject } from '../../sdk/typescript/src/index.ts';
 

@@ -13,7 +13,7 @@ import type { Command } from '../command.ts';
 import { loadCommand } from '../registry.ts';
 import { reportError } from '../report-error.ts';
 import { createTestDeps, type TestDeps } from '../test-support.ts';
-import { projectSchemaPath } from '../package-root.ts';
+import { projectSchemaPath } from '../../apis/package-root.ts';
 import { FakeClock } from '../../controllers/runtime/clock.ts';
 import { silentLogger } from '../../controllers/runtime/logger.ts';
 import { Manager } from '../../controllers/runtime/manager.ts';

@@ -4,7 +4,7 @@
 import { choiceOption } from '../args.ts';
 import { defineCommand } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { packageVersion } from '../package-root.ts';
+import { packageVersion } from '../../apis/package-root.ts';
 import { UsageError } from '../cli-error.ts';
 
 const command = defineCommand({

@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { CliError } from '../cli-error.ts';
 import type { CliDeps } from '../command.ts';
 import { ExitCode } from '../exit-codes.ts';
-import { cliEntry } from '../package-root.ts';
+import { cliEntry } from '../../apis/package-root.ts';
 import { daemonPathsOf, prepareDaemonFiles, type DaemonPaths } from './paths.ts';
 import { daemonStatus, requestDaemon, type DaemonStatus } from './protocol.ts';
 

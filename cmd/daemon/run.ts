@@ -17,7 +17,7 @@ import { describeOrigin } from '../../apis/config/origin.ts';
 import { PRIVATE_FILE_MODE } from '../../apis/config/private-state.ts';
 import type { CliDeps, OptionValues } from '../command.ts';
 import { ExitCode, type ExitCodeValue } from '../exit-codes.ts';
-import { packageVersion } from '../package-root.ts';
+import { packageVersion } from '../../apis/package-root.ts';
 import { acquireDaemonSocket } from './lock.ts';
 import { daemonPathsOf, prepareDaemonFiles } from './paths.ts';
 import type { DaemonStatus, DaemonStopAck, SwitchDaemonRequest } from './protocol.ts';
@@ -171,7 +171,7 @@ function controlHandler(status: DaemonStatus, stop: AbortController, started: Pr
 
 /** The daemon's reconcile-failure listener when friction collection is on (cmd/telemetry/events.ts). */
 async function frictionListener(stateDir: string, env: NodeJS.ProcessEnv): Promise<((failure: { kind: string; outcome: string; reason?: string; durationMs: number }) => void) | undefined> {
-  const [{ telemetrySettings, appendEvent }, { homeOfEnv }, { packageVersion }] = await Promise.all([import('../telemetry/events.ts'), import('../../apis/config/daemon-config.ts'), import('../package-root.ts')]);
+  const [{ telemetrySettings, appendEvent }, { homeOfEnv }, { packageVersion }] = await Promise.all([import('../telemetry/events.ts'), import('../../apis/config/daemon-config.ts'), import('../../apis/package-root.ts')]);
   const settings = await telemetrySettings(env, process.cwd(), homeOfEnv(env));
   if (!settings.enabled) return undefined;
   return (failure) =>

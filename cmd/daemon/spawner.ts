@@ -6,7 +6,7 @@
  */
 import type { Logger } from '../../controllers/runtime/logger.ts';
 import type { Spawner } from '../../controllers/runtime/child-process/spawner.ts';
-import { spawnerScript } from '../package-root.ts';
+import { spawnerScript } from '../../apis/package-root.ts';
 
 /** Forks the spawner and makes runFile use it (runs stay in-process until it is ready). */
 export async function startSpawner(): Promise<Spawner> {

@@ -4,7 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { spawnerScript } from '../../../cmd/package-root.ts';
+import { spawnerScript } from '../../../apis/package-root.ts';
 import { Spawner } from './spawner.ts';
 
 /** A started spawner of bin/boulder-spawner.js, once it is ready; rejects after `timeoutMs`. */

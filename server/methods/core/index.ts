@@ -3,7 +3,7 @@
  * answered by the connection itself, before any dispatch; it is listed here so the dispatcher
  * knows its params schema, and refuses it once authenticated.)
  */
-import { packageVersion } from '../../../cmd/package-root.ts';
+import { packageVersion } from '../../../apis/package-root.ts';
 import { ApiError, type MethodDefinition, type MethodModule } from '../../rpc/method.ts';
 
 /** The core methods; `info` supplies what server.info reports. */

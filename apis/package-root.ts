@@ -1,7 +1,9 @@
 /**
  * Locates boulder's package root (where package.json and bin/ live) from this module's own
- * location, which is `cmd/` when run from source, `dist/cmd/` from the compiled modules and
- * `dist/cli/` from the bundle (cmd/build/bundle.ts).
+ * location, which is `apis/` when run from source, `dist/apis/` from the compiled modules and
+ * `dist/cli/` from the bundle (cmd/build/bundle.ts). It sits in apis/, the layer every other one
+ * imports: the CLI (version, daemon start, bundle), the daemon API (`core.version`) and the
+ * controllers' tests (the spawner script) all read it.
  * Cheap on purpose: `boulder --version` goes through here.
  */
 import { readFileSync } from 'node:fs';
