@@ -1,32 +1,35 @@
 /**
  * Locates boulder's package root (where package.json and bin/ live) from this module's own
- * location, which is `apis/` when run from source, `dist/apis/` from the compiled modules and
- * `dist/cli/` from the bundle (cmd/build/bundle.ts). It sits in apis/, the layer every other one
+ * location (the nearest package.json above it), which is `apis/` when run from source,
+ * `dist/apis/` from the compiled modules and `dist/cli/` from the bundle (cmd/build/bundle.ts). It sits in apis/, the layer every other one
  * imports: the CLI (version, daemon start, bundle), the daemon API (`core.version`) and the
  * controllers' tests (the spawner script) all read it.
  * Cheap on purpose: `boulder --version` goes through here.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+/** Walks up from `startDir` to the nearest directory containing package.json (no trailing slash). */
+export function findPackageRoot(startDir: string): string {
+  let dir = startDir;
+  for (;;) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+    const parent = dirname(dir);
+    if (parent === dir) throw new Error(`no package.json above ${startDir}`);
+    dir = parent;
+  }
+}
 
 let cached: { root: string; version: string } | undefined;
 
 function readPackage(): { root: string; version: string } {
   if (cached !== undefined) return cached;
-  for (const up of ['../', '../../']) {
-    const root = fileURLToPath(new URL(up, import.meta.url));
-    try {
-      const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { name?: unknown; version?: unknown };
-      if (pkg.name === 'boulder' && typeof pkg.version === 'string') {
-        cached = { root, version: pkg.version };
-        return cached;
-      }
-    } catch {
-      // not here; try one level up
-    }
-  }
-  throw new Error('cannot find boulder package.json next to the CLI');
+  const root = `${findPackageRoot(dirname(fileURLToPath(import.meta.url)))}/`;
+  const pkg = JSON.parse(readFileSync(`${root}package.json`, 'utf8')) as { name?: unknown; version?: unknown };
+  if (pkg.name !== 'boulder' || typeof pkg.version !== 'string') throw new Error(`${root}package.json is not boulder's`);
+  cached = { root, version: pkg.version };
+  return cached;
 }
 
 /** Absolute path of the package root, with a trailing slash. */

@@ -10,7 +10,7 @@ import { configValidator } from '../config/config-validator.ts';
 import { CONFIG_SCHEMA_FILES, effectiveSchema, type ConfigLevel } from '../config/effective-schema.ts';
 import { schemaIssues } from '../config/schema-issues.ts';
 import { effectiveIssues, validatorOf } from '../config/schema-validate.ts';
-import { packageRoot } from '../schema/package-root.ts';
+import { packageRoot } from '../package-root.ts';
 import { loadSchemas } from '../schema/registry.ts';
 
 const LEVELS: readonly ConfigLevel[] = ['node', 'user', 'project'];

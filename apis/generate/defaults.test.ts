@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../kinds.ts';
 import { resolvedKindSchema } from '../schema/registry.ts';
-import { packageRoot } from '../schema/package-root.ts';
+import { packageRoot } from '../package-root.ts';
 import { KIND_DEFAULTS } from '../validation/generated/defaults.js';
 import { parseManifestText } from '../validation/parse.ts';
 import { fillDefaults } from '../validation/static-defaults.ts';

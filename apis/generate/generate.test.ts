@@ -5,7 +5,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { KINDS } from '../kinds.ts';
 import type { JsonSchema } from '../schema/json-schema.ts';
-import { packageRoot } from '../schema/package-root.ts';
+import { packageRoot } from '../package-root.ts';
 import { loadSchemas, resolvedKindSchema } from '../schema/registry.ts';
 import { GENERATED_NOTICE } from './banner.ts';
 import { findStaleFiles, generateAll, writeGenerated } from './generate.ts';

@@ -11,7 +11,7 @@ import { CONFIG_VALIDATORS_DIRECTORY, generateConfigValidators } from './config-
 import { crdFilePath, renderCrdYaml } from './crd.ts';
 import { DEFAULTS_DECLARATIONS_PATH, DEFAULTS_MODULE_PATH, generateDefaultsDeclarations, generateDefaultsModule } from './defaults.ts';
 import { SDK_GENERATED_DIRECTORY, generateApiFiles } from './openrpc.ts';
-import { packageRoot } from '../schema/package-root.ts';
+import { packageRoot } from '../package-root.ts';
 import { generateTypeIndex, generateTypeModule, typeModuleName } from './types.ts';
 import { VALIDATORS_DECLARATIONS_PATH, VALIDATORS_MODULE_PATH, generateValidatorsDeclarations, generateValidatorsModule } from './validators.ts';
 

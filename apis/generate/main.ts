@@ -1,7 +1,7 @@
 /**
  * `npm run generate`: writes `apis/types/`, `apis/validation/generated/`, `apis/config/generated/` and `manifests/crds/` from `schemas/`.
  */
-import { packageRoot } from '../schema/package-root.ts';
+import { packageRoot } from '../package-root.ts';
 import { generateAll, writeGenerated } from './generate.ts';
 
 const root = packageRoot();

@@ -6,7 +6,7 @@ import addFormats from 'ajv-formats';
 import { describe, expect, it } from 'vitest';
 import { KINDS } from '../kinds.ts';
 import type { JsonSchema } from './json-schema.ts';
-import { findPackageRoot } from './package-root.ts';
+import { findPackageRoot } from '../package-root.ts';
 import { inlineRefs, loadSchemas, resolvedKindSchema, schemaIdForKind, schemasDirectory } from './registry.ts';
 
 function compileAll(): Ajv.default {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BoulderError } from '../errors.ts';
 import { KINDS, type KindName } from '../kinds.ts';
 import { isPlainObject, type JsonSchema } from './json-schema.ts';
-import { packageRoot } from './package-root.ts';
+import { packageRoot } from '../package-root.ts';
 
 /** One schema file of `schemas/`. */
 export interface SchemaDocument {

@@ -16,7 +16,7 @@ const command = defineCommand({
     if (positionals[0] !== 'schema' || positionals.length > 1) throw new UsageError(positionals[0] === undefined ? 'name a subcommand: schema' : `unknown api subcommand "${positionals[0]}" (use schema)`, 'api');
     const { readFileSync } = await import('node:fs');
     const { join } = await import('node:path');
-    const { packageRoot } = await import('../../apis/schema/package-root.ts');
+    const { packageRoot } = await import('../../apis/package-root.ts');
     deps.stdout.write(readFileSync(join(packageRoot(), 'schemas/api/openrpc.json'), 'utf8'));
     return ExitCode.Ok;
   },

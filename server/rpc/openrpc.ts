@@ -8,7 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv, type ValidateFunction } from 'ajv';
-import { packageRoot } from '../../apis/schema/package-root.ts';
+import { packageRoot } from '../../apis/package-root.ts';
 
 /** One OpenRPC content descriptor. */
 export interface ContentDescriptor {

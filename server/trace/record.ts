@@ -12,7 +12,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
-import { packageRoot } from '../../apis/schema/package-root.ts';
+import { packageRoot } from '../../apis/package-root.ts';
 import type { Hunk } from './line-diff.ts';
 
 /** The spec version boulder writes (the schema wants X.Y.Z; the spec's reference code writes "1.0", which fails it). */

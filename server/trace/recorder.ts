@@ -9,10 +9,8 @@
  * project commits its own `.agent-trace/.gitignore` (boulder never replaces an existing one);
  * sync ignores `.agent-trace` by default (controllers/sync/ignore.ts).
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from 'pino';
-import { packageRoot } from '../../apis/schema/package-root.ts';
+import { packageVersion } from '../../apis/package-root.ts';
 import { SafeRoot } from '../methods/files/safe-fs.ts';
 import { diffLines, splitLines, type Hunk } from './line-diff.ts';
 import { buildRecord, contentHash, rangesOf, recordValidator, SHELL_HISTORY_PATH, type BoulderTraceMetadata, type TokenContributor, type TraceRange } from './record.ts';
@@ -63,17 +61,13 @@ export function readForTrace(root: SafeRoot, path: string): Buffer | 'large' | u
   }
 }
 
-let packageVersion: string | undefined;
 /** boulder's package version (the record's tool when the token names none). */
 export function boulderVersion(): string {
-  if (packageVersion === undefined) {
-    try {
-      packageVersion = (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version?: string }).version ?? '0.0.0';
-    } catch {
-      packageVersion = '0.0.0';
-    }
+  try {
+    return packageVersion();
+  } catch {
+    return '0.0.0';
   }
-  return packageVersion;
 }
 
 /** Who did it, for one record. */

@@ -7,7 +7,7 @@
  */
 import { existsSync } from 'node:fs';
 import type { ResourceClient } from '../../../apis/client/types.ts';
-import { NotFoundError } from '../../../apis/errors.ts';
+import { kindByName, notFoundError } from '../../../apis/kinds.ts';
 import type { Workspace } from '../../../apis/types/index.ts';
 import { readCurrentWorkspace, writeCurrentWorkspace } from '../../worktree/current.ts';
 import { planSwitch } from './plan-switch.ts';
@@ -38,7 +38,7 @@ export interface PreparedSwitch {
 export async function prepareSwitch(client: ResourceClient, namespace: string, name: string): Promise<PreparedSwitch> {
   const listed = (await client.list<Workspace>('Workspace', { namespace })).items;
   const target = listed.find((ws) => ws.metadata.name === name);
-  if (target === undefined) throw new NotFoundError(`workspaces.nexus.dev "${name}" not found`);
+  if (target === undefined) throw notFoundError(kindByName('Workspace')!, name);
   const repository = target.spec.repository?.path;
   const current = repository === undefined ? undefined : await readCurrentWorkspace(repository);
   const { pause } = planSwitch(target, listed, current);
