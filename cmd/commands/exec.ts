@@ -10,18 +10,7 @@ import { defineCommand, defineOptions, type OptionValues } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import type { ExecResult } from '../../controllers/providers/types.ts';
 import { namespaceOf } from '../resources.ts';
-
-/** A parsed `exec` invocation. */
-export interface ExecRequest {
-  name: string;
-  namespace: string;
-  command: string[];
-  interactive: boolean;
-  tty: boolean;
-  service?: string;
-  env: Record<string, string>;
-  workdir?: string;
-}
+import type { ExecRequest } from '../exec-request.ts';
 
 /** Exit code when the command was interrupted (Ctrl-C without a TTY), like a shell's 128+SIGINT. */
 export const INTERRUPTED_EXIT_CODE = 130;

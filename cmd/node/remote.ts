@@ -6,22 +6,11 @@
 import type { CliDeps } from '../command.ts';
 import type { ExitCodeValue } from '../exit-codes.ts';
 import type { NodeApiAccess } from './access.ts';
+import type { ExecRequest } from '../exec-request.ts';
 import { boulderErrorOf, connectNodeApi } from './api-client.ts';
 
-/** What to run (the fields of an ExecRequest the API takes). */
-export interface RemoteExec {
-  name: string;
-  namespace: string;
-  command: string[];
-  interactive: boolean;
-  tty: boolean;
-  service?: string;
-  env: Record<string, string>;
-  workdir?: string;
-}
-
 /** Runs the command through the API; resolves to its exit code. */
-export async function execOverApi(deps: CliDeps, access: NodeApiAccess, request: RemoteExec): Promise<ExitCodeValue> {
+export async function execOverApi(deps: CliDeps, access: NodeApiAccess, request: ExecRequest): Promise<ExitCodeValue> {
   const api = await connectNodeApi(access);
   try {
     const result = await api.workspace(request.name, { namespace: request.namespace }).exec(request.command, {
